@@ -1,0 +1,55 @@
+# Clove — make targets. On a fresh Debian 12 two commands do all set-up:
+#   make run    installs what is missing, builds, opens the app
+#   make test   installs what is missing, runs every test (real prosody, real i2pd)
+GO      ?= go
+TAGS    := sqlite_fts5
+BIN     := bin/clove
+GOFLAGS_TEST ?=
+export CGO_ENABLED := 1
+
+# Everything Clove builds, tests and runs with, from Debian 12's archive.
+APT_PKGS := gcc libc6-dev pkg-config ca-certificates \
+	prosody lua-bit32 i2pd strace iproute2 \
+	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev \
+	libxi-dev libxxf86vm-dev xvfb xauth
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build run test test-short bench fuzz vet clean
+
+all: build
+
+# Idempotent: installs only the packages that are missing.
+deps:
+	@missing=$$(for p in $(APT_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || \
+		{ echo "make deps: apt-get failed (run as root or with sudo)"; exit 1; }; \
+	fi
+	@command -v $(GO) >/dev/null || { echo "make deps: Go 1.24+ is needed (https://go.dev/dl/); Debian 12's golang-go is too old"; exit 1; }
+	@$(GO) mod download
+
+build: deps
+	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/clove
+
+run: build
+	./$(BIN)
+
+test: deps
+	$(GO) vet -tags $(TAGS) ./...
+	$(GO) test -tags $(TAGS) -count=1 -timeout 30m $(GOFLAGS_TEST) ./...
+
+test-short:
+	$(GO) test -tags $(TAGS) -short ./...
+
+bench: deps
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 1x -timeout 60m ./cmd/clove/ ./store/
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzValidateI2PName -fuzztime 30s ./transport/
+	$(GO) test -run '^$$' -fuzz FuzzScanner -fuzztime 30s ./xmppclient/
+
+clean:
+	rm -rf bin

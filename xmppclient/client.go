@@ -1,0 +1,452 @@
+package xmppclient
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+	"sync"
+	"time"
+
+	"mellium.im/sasl"
+	"mellium.im/xmpp"
+	"mellium.im/xmpp/jid"
+)
+
+// Config says how a Client connects and where it keeps what must survive.
+type Config struct {
+	// JID is the account; a bare JID gets a random resource.
+	JID      jid.JID
+	Password string
+	// Dial opens the connection (see package transport). Required.
+	Dial func(ctx context.Context) (net.Conn, error)
+
+	// Pins stores certificate fingerprints (trust on first use). Pin, if
+	// set, is a fingerprint the server must present.
+	Pins PinStore
+	Pin  string
+	// Trust is asked about an unknown self-signed certificate; nil trusts it
+	// on first use.
+	Trust func(host, fingerprint string) bool
+
+	// Outbox persists messages until the server acknowledges them; nil keeps
+	// them in memory only.
+	Outbox Outbox
+	// Archive gives the MAM cursor; nil disables MAM catch-up.
+	Archive ArchiveCursor
+
+	// Passive skips initial presence (scripts that only send).
+	Passive bool
+	// NoReconnect makes Run return after the first connection ends.
+	NoReconnect bool
+	// Timeouts; zero values pick defaults fit for a local server.
+	ConnectTimeout time.Duration // whole login, default 30 s
+	KeepAlive      time.Duration // ping interval, default 60 s
+	BackoffMin     time.Duration // default 1 s
+	BackoffMax     time.Duration // default 60 s
+
+	Logger *slog.Logger
+}
+
+// Client is one account's connection. Create it with New, run it with Run,
+// read Events.
+type Client struct {
+	cfg    Config
+	log    *slog.Logger
+	events chan Event
+	queue  *fifo[Event]
+	work   *fifo[func()]
+	outbox Outbox
+	sm     smState
+
+	mu      sync.Mutex
+	sess    *xmpp.Session
+	conn    net.Conn
+	state   ConnState
+	sentNow map[string]bool // outbox ids sent on the current connection
+	online  chan struct{}   // closed while Online
+	bound   jid.JID
+}
+
+// New checks cfg and returns a Client that is not yet connected.
+func New(cfg Config) (*Client, error) {
+	if cfg.JID.Localpart() == "" || cfg.JID.Domainpart() == "" {
+		return nil, fmt.Errorf("%q is not an account address (expected name@server)", cfg.JID.String())
+	}
+	if cfg.Dial == nil {
+		return nil, errors.New("xmppclient: Config.Dial is required")
+	}
+	if cfg.Pin != "" {
+		p, err := NormalizeFingerprint(cfg.Pin)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Pin = p
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 30 * time.Second
+	}
+	if cfg.KeepAlive == 0 {
+		cfg.KeepAlive = 60 * time.Second
+	}
+	if cfg.BackoffMin == 0 {
+		cfg.BackoffMin = time.Second
+	}
+	if cfg.BackoffMax == 0 {
+		cfg.BackoffMax = 60 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.JID.Resourcepart() == "" {
+		j, err := cfg.JID.WithResource("clove-" + randomID()[:8])
+		if err != nil {
+			return nil, err
+		}
+		cfg.JID = j
+	}
+	c := &Client{
+		cfg:    cfg,
+		log:    cfg.Logger.With("account", cfg.JID.Bare().String()),
+		events: make(chan Event, 64),
+		queue:  newFIFO[Event](),
+		work:   newFIFO[func()](),
+		outbox: cfg.Outbox,
+		online: make(chan struct{}),
+	}
+	if c.outbox == nil {
+		c.outbox = newMemOutbox()
+	}
+	return c, nil
+}
+
+// Events returns the channel events arrive on. Read it until it closes.
+func (c *Client) Events() <-chan Event { return c.events }
+
+// JID returns the account's full JID (the bound one once online).
+func (c *Client) JID() jid.JID {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.bound.Domainpart() != "" {
+		return c.bound
+	}
+	return c.cfg.JID
+}
+
+// State returns the current connection state.
+func (c *Client) State() ConnState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state
+}
+
+// WaitOnline blocks until the client is online or ctx ends.
+func (c *Client) WaitOnline(ctx context.Context) error {
+	c.mu.Lock()
+	if c.state == Online {
+		c.mu.Unlock()
+		return nil
+	}
+	ch := c.online
+	c.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c *Client) emit(ev Event) { c.queue.push(ev) }
+
+func (c *Client) setState(s ConnState, err error, resumed bool, retry time.Duration) {
+	c.mu.Lock()
+	prev := c.state
+	c.state = s
+	if s == Online && prev != Online {
+		close(c.online)
+	} else if s != Online && prev == Online {
+		c.online = make(chan struct{})
+	}
+	c.mu.Unlock()
+	c.emit(StateChanged{State: s, Err: err, Resumed: resumed, Retry: retry})
+}
+
+// Run connects and keeps the account connected until ctx ends, reconnecting
+// with backoff after a dropped connection. It returns nil when ctx ends, or
+// the error that stopped it for good (wrong password, certificate mismatch,
+// or with NoReconnect any connection error). Events is closed when Run
+// returns.
+func (c *Client) Run(ctx context.Context) error {
+	pumpDone := make(chan struct{})
+	go c.pump(pumpDone)
+	workDone := make(chan struct{})
+	go c.worker(workDone)
+	defer func() {
+		c.work.close()
+		<-workDone
+		c.queue.close()
+		<-pumpDone
+	}()
+
+	backoff := c.cfg.BackoffMin
+	for {
+		c.setState(Connecting, nil, false, 0)
+		start := time.Now()
+		err := c.connectOnce(ctx)
+		if ctx.Err() != nil {
+			c.setState(Offline, nil, false, 0)
+			return nil
+		}
+		if permanent(err) {
+			c.setState(Failed, err, false, 0)
+			return err
+		}
+		if c.cfg.NoReconnect {
+			c.setState(Failed, err, false, 0)
+			return err
+		}
+		if time.Since(start) > 2*c.cfg.BackoffMax {
+			backoff = c.cfg.BackoffMin // the last session lived long: start over
+		}
+		wait := jitter(backoff)
+		c.log.Info("connection lost", "err", err, "retry", wait)
+		c.setState(Offline, err, false, wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+		backoff = min(backoff*2, c.cfg.BackoffMax)
+	}
+}
+
+func jitter(d time.Duration) time.Duration {
+	var b [1]byte
+	_, _ = rand.Read(b[:])
+	return d - d/4 + time.Duration(int64(d/2)*int64(b[0])/255)
+}
+
+// AuthError: the server refused the credentials.
+type AuthError struct{ Err error }
+
+func (e *AuthError) Error() string {
+	return "the server refused the login: wrong address or password (" + e.Err.Error() + ")"
+}
+func (e *AuthError) Unwrap() error { return e.Err }
+
+func permanent(err error) bool {
+	var ae *AuthError
+	var pe *PinMismatchError
+	return errors.As(err, &ae) || errors.As(err, &pe) || errors.Is(err, ErrCertRejected)
+}
+
+// saslFeature wraps mellium's SASL so that a refusal becomes an AuthError.
+func saslFeature(password string, failed *error) xmpp.StreamFeature {
+	f := xmpp.SASL("", password, sasl.ScramSha256, sasl.ScramSha1, sasl.Plain)
+	inner := f.Negotiate
+	f.Negotiate = func(ctx context.Context, s *xmpp.Session, data interface{}) (xmpp.SessionState, io.ReadWriter, error) {
+		mask, rw, err := inner(ctx, s, data)
+		if err != nil && !isNetErr(err) {
+			err = &AuthError{Err: err}
+		}
+		if err != nil {
+			*failed = err
+		}
+		return mask, rw, err
+	}
+	return f
+}
+
+func isNetErr(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+}
+
+// login dials and negotiates a session (TLS, SASL, bind or resume).
+func (c *Client) login(ctx context.Context) (*xmpp.Session, net.Conn, error) {
+	// The context outlives the connection deadline a little: mellium clears
+	// deadlines when its context ends, which must not race with ours.
+	deadline := time.Now().Add(c.cfg.ConnectTimeout)
+	lctx, cancel := context.WithDeadline(ctx, deadline.Add(time.Second))
+	defer cancel()
+	conn, err := c.cfg.Dial(lctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	// mellium's own context handling resets the deadline it sets, which can
+	// miss a blocked read: bound the login with a real deadline, and close
+	// the connection if the caller gives up.
+	_ = conn.SetDeadline(deadline)
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	c.sm.newConnection()
+	v := &verifier{host: c.cfg.JID.Domainpart(), want: c.cfg.Pin, pins: c.cfg.Pins, trust: c.cfg.Trust, emit: c.emit, ctx: lctx}
+	// mellium may report a failed write of its stream error instead of the
+	// reason negotiation failed: the features record the real one.
+	var failed error
+	sess, err := xmpp.NewClientSession(lctx, c.cfg.JID, conn,
+		startTLS(v.config(), &c.sm, &failed),
+		saslFeature(c.cfg.Password, &failed),
+		smFeature(),
+		bindOrResume(&c.sm),
+	)
+	if err == nil && failed != nil {
+		// mellium treats a failed optional feature as absent and carries on:
+		// never go on without TLS or authentication.
+		err = failed
+	}
+	if err == nil && sess.State()&(xmpp.Secure|xmpp.Authn) != xmpp.Secure|xmpp.Authn {
+		err = errors.New("the server did not offer an encrypted, authenticated session (STARTTLS and SASL are required)")
+	}
+	if err != nil {
+		if failed != nil {
+			err = failed
+		}
+		conn.Close()
+		return nil, nil, explainLogin(c.cfg.JID.Domainpart(), err)
+	}
+	_ = conn.SetDeadline(time.Time{})
+	return sess, conn, nil
+}
+
+// explainLogin turns negotiation errors into sentences for the user.
+func explainLogin(host string, err error) error {
+	var ae *AuthError
+	var pe *PinMismatchError
+	switch {
+	case errors.As(err, &ae), errors.As(err, &pe), errors.Is(err, ErrCertRejected):
+		return err
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return fmt.Errorf("the server %s stopped answering during login: %w", host, err)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET),
+		strings.Contains(err.Error(), "unexpected EOF"):
+		return fmt.Errorf("the server %s closed the connection during login: %w", host, err)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "TLS negotiation failed") || strings.Contains(msg, "tls:") {
+		return fmt.Errorf("secure connection (TLS) to %s failed: %w", host, err)
+	}
+	if strings.Contains(msg, "XML syntax") || strings.Contains(msg, "expected") || strings.Contains(msg, "invalid") || strings.Contains(msg, "stream") {
+		return fmt.Errorf("%s did not speak XMPP as expected (is this the right host and port?): %w", host, err)
+	}
+	return fmt.Errorf("login to %s failed: %w", host, err)
+}
+
+func (c *Client) connectOnce(ctx context.Context) error {
+	sess, conn, err := c.login(ctx)
+	if err != nil {
+		return err
+	}
+	resumed := c.sm.isEnabled()
+	c.mu.Lock()
+	c.sess, c.conn = sess, conn
+	c.sentNow = map[string]bool{}
+	c.bound = sess.LocalAddr()
+	c.sm.boundJID = c.bound
+	c.mu.Unlock()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- sess.Serve(xmpp.HandlerFunc(c.handle)) }()
+
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	setup := make(chan error, 1)
+	go func() { setup <- c.afterLogin(sctx, sess, resumed) }()
+
+	ticker := time.NewTicker(c.cfg.KeepAlive)
+	defer ticker.Stop()
+	var result error
+loop:
+	for {
+		select {
+		case err := <-setup:
+			if err != nil {
+				result = err
+				break loop
+			}
+			c.setState(Online, nil, resumed, 0)
+			setup = nil
+		case err := <-serveErr:
+			serveErr = nil
+			if err == nil {
+				err = errors.New("the server closed the connection")
+			}
+			result = err
+			break loop
+		case <-ticker.C:
+			pctx, pcancel := context.WithTimeout(sctx, c.cfg.ConnectTimeout)
+			err := c.ping(pctx, sess)
+			pcancel()
+			if err != nil && sctx.Err() == nil {
+				result = fmt.Errorf("the server did not answer a keep-alive ping: %w", err)
+				break loop
+			}
+		case <-ctx.Done():
+			break loop
+		}
+	}
+	cancel()
+	c.mu.Lock()
+	c.sess, c.conn = nil, nil
+	c.mu.Unlock()
+	if ctx.Err() != nil {
+		// Leaving on purpose: close the stream politely; the server then
+		// ends the session (no resumption wanted).
+		_ = sess.Close()
+		_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+	}
+	_ = conn.Close()
+	if serveErr != nil {
+		<-serveErr
+	}
+	return result
+}
+
+// afterLogin enables stream management and carbons, loads the roster, sends
+// presence, flushes the outbox and catches up from the archive.
+func (c *Client) afterLogin(ctx context.Context, sess *xmpp.Session, resumed bool) error {
+	if !resumed {
+		if _, ok := sess.Feature(nsSM); ok {
+			if err := sess.Send(ctx, smElement("enable", xmlAttr("resume", "true"))); err != nil {
+				return err
+			}
+		}
+		if err := c.fetchRoster(ctx, sess); err != nil {
+			return err
+		}
+		if err := enableCarbons(ctx, sess); err != nil {
+			c.emit(ErrorEvent{Err: fmt.Errorf("carbons (other devices' messages) not available: %w", err)})
+		}
+		if !c.cfg.Passive {
+			if err := sess.Send(ctx, presenceElement(jid.JID{}, "", "")); err != nil {
+				return err
+			}
+		}
+	}
+	if err := c.flushOutbox(ctx, sess); err != nil {
+		return err
+	}
+	if c.cfg.Archive != nil && !resumed {
+		go c.catchUp(ctx, sess)
+	}
+	return nil
+}
+
+// Close is not needed: cancel Run's context to disconnect.
+
+func randomID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

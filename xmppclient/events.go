@@ -1,0 +1,132 @@
+package xmppclient
+
+import (
+	"time"
+
+	"mellium.im/xmpp/jid"
+)
+
+// Event is something that happened on a Client. Events arrive in order on
+// Client.Events; the channel is closed when Run returns.
+type Event interface{ isEvent() }
+
+// ConnState is the connection state of a Client.
+type ConnState int
+
+const (
+	Offline ConnState = iota
+	Connecting
+	Online
+	Failed // stopped for good: wrong password, certificate mismatch, …
+)
+
+func (s ConnState) String() string {
+	switch s {
+	case Offline:
+		return "offline"
+	case Connecting:
+		return "connecting"
+	case Online:
+		return "online"
+	case Failed:
+		return "error"
+	}
+	return "unknown"
+}
+
+// StateChanged reports a new connection state. Err says why a connection
+// ended or failed; Resumed is set when a stream-management session resumed.
+type StateChanged struct {
+	State   ConnState
+	Err     error
+	Resumed bool
+	// Retry is when the next connection attempt starts (State Offline).
+	Retry time.Duration
+}
+
+// CertPinned reports that a certificate was trusted on first use and its
+// fingerprint stored (or, with Known, that a stored pin matched).
+type CertPinned struct {
+	Host        string
+	Fingerprint string
+	Known       bool
+}
+
+// Message is a chat message, incoming or one of ours seen on another
+// resource (carbon) or in the archive.
+type Message struct {
+	ID        string // stanza id
+	OriginID  string // XEP-0359 origin-id (falls back to ID)
+	ArchiveID string // the server's archive id (stanza-id by our account)
+	From, To  jid.JID
+	Type      string
+	Body      string
+	Time      time.Time
+	Outgoing  bool // sent by this account (carbon or archive)
+	Carbon    bool
+	Archived  bool // from a MAM query
+	Delayed   bool // delivered late (offline storage)
+}
+
+// MessageReceived carries a message with a body.
+type MessageReceived struct{ Message }
+
+// MessageAcked reports that the server acknowledged (XEP-0198) one of our
+// messages; the outbox entry has been removed.
+type MessageAcked struct{ ID string }
+
+// ReceiptReceived reports a delivery receipt (XEP-0184) for message ID.
+type ReceiptReceived struct {
+	From jid.JID
+	ID   string
+}
+
+// PresenceChanged reports a contact's presence.
+type PresenceChanged struct {
+	From     jid.JID
+	Type     string // "" (available), "unavailable", "error", …
+	Show     string
+	Status   string
+	Priority int
+}
+
+// SubscriptionRequest reports that From asks to see our presence.
+type SubscriptionRequest struct{ From jid.JID }
+
+// RosterItem is one roster entry.
+type RosterItem struct {
+	JID          jid.JID
+	Name         string
+	Subscription string // none, to, from, both, remove
+	Groups       []string
+}
+
+// RosterChanged reports a roster push or, with Full, the whole roster after
+// login.
+type RosterChanged struct {
+	Items   []RosterItem
+	Ver     string
+	Full    bool
+	Removed bool
+}
+
+// ArchiveSynced reports the end of a MAM catch-up; LastID is the newest
+// archive id seen, to be passed back as Config.Archive's cursor.
+type ArchiveSynced struct {
+	LastID string
+	Count  int
+}
+
+// ErrorEvent reports a problem that did not end the connection.
+type ErrorEvent struct{ Err error }
+
+func (StateChanged) isEvent()        {}
+func (CertPinned) isEvent()          {}
+func (MessageReceived) isEvent()     {}
+func (MessageAcked) isEvent()        {}
+func (ReceiptReceived) isEvent()     {}
+func (PresenceChanged) isEvent()     {}
+func (SubscriptionRequest) isEvent() {}
+func (RosterChanged) isEvent()       {}
+func (ArchiveSynced) isEvent()       {}
+func (ErrorEvent) isEvent()          {}

@@ -1,0 +1,329 @@
+package xmppclient
+
+import (
+	"encoding/xml"
+	"strconv"
+	"time"
+
+	"mellium.im/xmlstream"
+	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stanza"
+)
+
+// handle runs on the session's read loop for every top-level element. It
+// decodes, answers what the protocol requires at once (IQ results, SM acks)
+// and hands everything else to the event queue or the worker; it never
+// touches storage or waits on the consumer.
+func (c *Client) handle(t xmlstream.TokenReadEncoder, start *xml.StartElement) error {
+	d := xml.NewTokenDecoder(t)
+	switch {
+	case start.Name.Space == nsSM:
+		return c.handleSM(t, d, start)
+	case start.Name.Local == "message":
+		var m inMessage
+		if err := d.DecodeElement(&m, start); err != nil {
+			c.emit(ErrorEvent{Err: err})
+			return nil
+		}
+		c.onMessage(&m)
+	case start.Name.Local == "presence":
+		var p inPresence
+		if err := d.DecodeElement(&p, start); err != nil {
+			c.emit(ErrorEvent{Err: err})
+			return nil
+		}
+		c.onPresence(&p)
+	case start.Name.Local == "iq":
+		return c.handleIQ(t, d, start)
+	}
+	return nil
+}
+
+func (c *Client) handleSM(t xmlstream.TokenReadEncoder, d *xml.Decoder, start *xml.StartElement) error {
+	var v struct {
+		H        string `xml:"h,attr"`
+		ID       string `xml:"id,attr"`
+		Resume   string `xml:"resume,attr"`
+		Location string `xml:"location,attr"`
+	}
+	if err := d.DecodeElement(&v, start); err != nil {
+		return err
+	}
+	switch start.Name.Local {
+	case "r":
+		if _, err := xmlstream.Copy(t, smElement("a", hAttr(c.sm.answer()))); err != nil {
+			return err
+		}
+	case "a":
+		h, err := strconv.ParseUint(v.H, 10, 32)
+		if err != nil {
+			c.emit(ErrorEvent{Err: err})
+			return nil
+		}
+		ids, more := c.sm.ack(uint32(h))
+		if len(ids) > 0 {
+			c.work.push(func() { c.acked(ids) })
+		}
+		if more {
+			if _, err := xmlstream.Copy(t, smElement("r")); err != nil {
+				return err
+			}
+		}
+	case "enabled":
+		c.sm.mu.Lock()
+		c.sm.enabled = true
+		c.sm.resumeID = v.ID
+		c.sm.resumable = v.Resume == "true" || v.Resume == "1"
+		c.sm.location = v.Location
+		c.sm.mu.Unlock()
+		if c.sm.needR() {
+			if _, err := xmlstream.Copy(t, smElement("r")); err != nil {
+				return err
+			}
+		}
+	case "failed":
+		c.log.Warn("stream management refused by the server")
+	}
+	return nil
+}
+
+func (c *Client) handleIQ(t xmlstream.TokenReadEncoder, d *xml.Decoder, start *xml.StartElement) error {
+	var iq struct {
+		ID    string `xml:"id,attr"`
+		Type  string `xml:"type,attr"`
+		From  string `xml:"from,attr"`
+		Ping  *struct{} `xml:"urn:xmpp:ping ping"`
+		Query *struct {
+			Ver   string       `xml:"ver,attr"`
+			Items []rosterItem `xml:"item"`
+		} `xml:"jabber:iq:roster query"`
+	}
+	if err := d.DecodeElement(&iq, start); err != nil {
+		return err
+	}
+	if iq.Type != "get" && iq.Type != "set" {
+		return nil // a late reply nobody waits for
+	}
+	from := iq.From
+	reply := stanza.IQ{ID: iq.ID, Type: stanza.ResultIQ}
+	if from != "" {
+		j, err := jid.Parse(from)
+		if err != nil {
+			return nil
+		}
+		reply.To = j
+	}
+	switch {
+	case iq.Type == "get" && iq.Ping != nil:
+	case iq.Type == "set" && iq.Query != nil && (from == "" || from == c.JID().Bare().String()):
+		items := make([]RosterItem, 0, len(iq.Query.Items))
+		removed := false
+		for _, it := range iq.Query.Items {
+			ri, ok := it.item()
+			if !ok {
+				continue
+			}
+			removed = removed || ri.Subscription == "remove"
+			items = append(items, ri)
+		}
+		c.emit(RosterChanged{Items: items, Ver: iq.Query.Ver, Removed: removed})
+	default:
+		reply.Type = stanza.ErrorIQ
+		_, err := xmlstream.Copy(t, reply.Wrap(stanza.Error{Type: stanza.Cancel, Condition: stanza.ServiceUnavailable}.TokenReader()))
+		return err
+	}
+	_, err := xmlstream.Copy(t, reply.Wrap(nil))
+	return err
+}
+
+type rosterItem struct {
+	JID          string   `xml:"jid,attr"`
+	Name         string   `xml:"name,attr"`
+	Subscription string   `xml:"subscription,attr"`
+	Groups       []string `xml:"group"`
+}
+
+func (it rosterItem) item() (RosterItem, bool) {
+	j, err := jid.Parse(it.JID)
+	if err != nil {
+		return RosterItem{}, false
+	}
+	sub := it.Subscription
+	if sub == "" {
+		sub = "none"
+	}
+	return RosterItem{JID: j, Name: it.Name, Subscription: sub, Groups: it.Groups}, true
+}
+
+type delayEl struct {
+	Stamp string `xml:"stamp,attr"`
+}
+
+type forwarded struct {
+	Delay   *delayEl   `xml:"urn:xmpp:delay delay"`
+	Message *inMessage `xml:"jabber:client message"`
+}
+
+type carbon struct {
+	Forwarded forwarded `xml:"urn:xmpp:forward:0 forwarded"`
+}
+
+type idEl struct {
+	ID string `xml:"id,attr"`
+	By string `xml:"by,attr"`
+}
+
+type inMessage struct {
+	ID        string     `xml:"id,attr"`
+	From      string     `xml:"from,attr"`
+	To        string     `xml:"to,attr"`
+	Type      string     `xml:"type,attr"`
+	Body      string     `xml:"body"`
+	OriginID  *idEl      `xml:"urn:xmpp:sid:0 origin-id"`
+	StanzaIDs []idEl     `xml:"urn:xmpp:sid:0 stanza-id"`
+	Request   *struct{}  `xml:"urn:xmpp:receipts request"`
+	Receipt   *idEl      `xml:"urn:xmpp:receipts received"`
+	Delay     *delayEl   `xml:"urn:xmpp:delay delay"`
+	Sent      *carbon    `xml:"urn:xmpp:carbons:2 sent"`
+	Received  *carbon    `xml:"urn:xmpp:carbons:2 received"`
+	Result    *struct {
+		QueryID   string    `xml:"queryid,attr"`
+		ID        string    `xml:"id,attr"`
+		Forwarded forwarded `xml:"urn:xmpp:forward:0 forwarded"`
+	} `xml:"urn:xmpp:mam:2 result"`
+}
+
+func parseStamp(s string) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	return t, err == nil
+}
+
+func (c *Client) onMessage(m *inMessage) {
+	me := c.JID().Bare()
+	fromSelf := m.From == "" || m.From == me.String()
+	switch {
+	case m.Result != nil:
+		if !fromSelf || m.Result.Forwarded.Message == nil {
+			return // archive results come from our own account only
+		}
+		msg, ok := c.convert(m.Result.Forwarded.Message, m.Result.Forwarded.Delay)
+		if !ok {
+			return
+		}
+		msg.Archived = true
+		msg.ArchiveID = m.Result.ID
+		c.deliver(msg, false)
+		return
+	case m.Sent != nil || m.Received != nil:
+		if !fromSelf {
+			return // forged carbon
+		}
+		fw := m.Received
+		if m.Sent != nil {
+			fw = m.Sent
+		}
+		if fw.Forwarded.Message == nil {
+			return
+		}
+		msg, ok := c.convert(fw.Forwarded.Message, fw.Forwarded.Delay)
+		if !ok {
+			return
+		}
+		msg.Carbon = true
+		c.deliver(msg, false)
+		return
+	}
+	msg, ok := c.convert(m, m.Delay)
+	if !ok {
+		return
+	}
+	c.deliver(msg, m.Request != nil && m.Type != "groupchat" && m.Type != "error")
+}
+
+func (c *Client) convert(m *inMessage, delay *delayEl) (Message, bool) {
+	var msg Message
+	var err error
+	if m.From != "" {
+		if msg.From, err = jid.Parse(m.From); err != nil {
+			return msg, false
+		}
+	} else {
+		msg.From = c.JID().Bare()
+	}
+	if m.To != "" {
+		if msg.To, err = jid.Parse(m.To); err != nil {
+			return msg, false
+		}
+	} else {
+		msg.To = c.JID()
+	}
+	me := c.JID().Bare()
+	msg.ID, msg.Type, msg.Body = m.ID, m.Type, m.Body
+	msg.OriginID = m.ID
+	if m.OriginID != nil && m.OriginID.ID != "" {
+		msg.OriginID = m.OriginID.ID
+	}
+	for _, s := range m.StanzaIDs {
+		if s.By == me.String() {
+			msg.ArchiveID = s.ID
+		}
+	}
+	msg.Outgoing = msg.From.Bare().Equal(me)
+	msg.Time = time.Now().UTC()
+	if t, ok := parseStamp(delayStamp(delay)); ok {
+		msg.Time, msg.Delayed = t.UTC(), true
+	}
+	if m.Receipt != nil && m.Receipt.ID != "" {
+		c.emit(ReceiptReceived{From: msg.From, ID: m.Receipt.ID})
+	}
+	return msg, true
+}
+
+func delayStamp(d *delayEl) string {
+	if d == nil {
+		return ""
+	}
+	return d.Stamp
+}
+
+// deliver emits a message with a body and, if asked, sends a receipt.
+func (c *Client) deliver(msg Message, receipt bool) {
+	if msg.Body == "" || msg.Type == "error" {
+		return
+	}
+	c.emit(MessageReceived{Message: msg})
+	if receipt && !msg.Outgoing && msg.ID != "" {
+		to, id := msg.From, msg.ID
+		c.work.push(func() { c.sendReceipt(to, id) })
+	}
+}
+
+type inPresence struct {
+	From     string `xml:"from,attr"`
+	Type     string `xml:"type,attr"`
+	Show     string `xml:"show"`
+	Status   string `xml:"status"`
+	Priority int    `xml:"priority"`
+}
+
+func (c *Client) onPresence(p *inPresence) {
+	if p.From == "" {
+		return
+	}
+	from, err := jid.Parse(p.From)
+	if err != nil {
+		return
+	}
+	if p.Type == "subscribe" {
+		c.emit(SubscriptionRequest{From: from.Bare()})
+		return
+	}
+	c.emit(PresenceChanged{From: from, Type: p.Type, Show: p.Show, Status: p.Status, Priority: p.Priority})
+}
+
+func xmlAttr(name, value string) xml.Attr {
+	return xml.Attr{Name: xml.Name{Local: name}, Value: value}
+}

@@ -1,0 +1,335 @@
+package xmppclient
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"mellium.im/xmlstream"
+	"mellium.im/xmpp"
+	"mellium.im/xmpp/carbons"
+	"mellium.im/xmpp/history"
+	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/ping"
+	"mellium.im/xmpp/stanza"
+)
+
+// OutboxEntry is a message accepted for sending.
+type OutboxEntry struct {
+	ID      string // stanza id and origin-id
+	To      string
+	Body    string
+	Created time.Time
+}
+
+// Outbox persists messages from the moment they are accepted until the
+// server acknowledges them. Enqueue must be durable when it returns.
+type Outbox interface {
+	Enqueue(ctx context.Context, e OutboxEntry) error
+	Pending(ctx context.Context) ([]OutboxEntry, error)
+	Acked(ctx context.Context, id string) error
+}
+
+// ArchiveCursor returns the last archive id already stored ("" if none).
+type ArchiveCursor interface {
+	LastArchiveID(ctx context.Context) (string, error)
+}
+
+// ErrNotOnline means the message was queued but not yet sent.
+var ErrNotOnline = errors.New("not connected: the message is queued and will be sent on reconnect")
+
+// Send accepts a chat message: it is written to the outbox first, then sent
+// if the client is online (otherwise after the next login). The returned id
+// is reported again in MessageAcked and ReceiptReceived events.
+func (c *Client) Send(ctx context.Context, to jid.JID, body string) (string, error) {
+	if to.Domainpart() == "" {
+		return "", fmt.Errorf("%q is not a valid address", to.String())
+	}
+	if body == "" {
+		return "", errors.New("empty message")
+	}
+	e := OutboxEntry{ID: randomID(), To: to.String(), Body: body, Created: time.Now().UTC()}
+	if err := c.outbox.Enqueue(ctx, e); err != nil {
+		return "", fmt.Errorf("could not save the message: %w", err)
+	}
+	c.mu.Lock()
+	sess := c.sess
+	online := c.state == Online
+	c.mu.Unlock()
+	if sess == nil || !online {
+		return e.ID, nil
+	}
+	if err := c.sendEntry(ctx, sess, e); err != nil {
+		c.log.Info("send failed; message stays queued", "id", e.ID, "err", err)
+	}
+	return e.ID, nil
+}
+
+type outMessage struct {
+	XMLName  xml.Name  `xml:"jabber:client message"`
+	ID       string    `xml:"id,attr"`
+	To       string    `xml:"to,attr"`
+	Type     string    `xml:"type,attr"`
+	Body     string    `xml:"body"`
+	Request  *struct{} `xml:"urn:xmpp:receipts request"`
+	OriginID idEl      `xml:"urn:xmpp:sid:0 origin-id"`
+}
+
+// sendEntry sends one outbox entry on sess unless it was already sent on
+// this connection, then asks for an ack.
+func (c *Client) sendEntry(ctx context.Context, sess *xmpp.Session, e OutboxEntry) error {
+	c.mu.Lock()
+	if c.sess != sess || c.sentNow[e.ID] {
+		c.mu.Unlock()
+		return nil
+	}
+	c.sentNow[e.ID] = true
+	c.mu.Unlock()
+	err := sess.Encode(ctx, outMessage{ID: e.ID, To: e.To, Type: "chat", Body: e.Body, Request: &struct{}{}, OriginID: idEl{ID: e.ID}})
+	if err != nil {
+		c.mu.Lock()
+		delete(c.sentNow, e.ID)
+		c.mu.Unlock()
+		return err
+	}
+	if c.sm.needR() {
+		return sess.Send(ctx, smElement("r"))
+	}
+	if !c.sm.isEnabled() {
+		if _, offered := sess.Feature(nsSM); !offered {
+			// No stream management: a ping answered after the message
+			// proves the server processed it (the stream is ordered).
+			go func() {
+				pctx, cancel := context.WithTimeout(context.Background(), c.cfg.ConnectTimeout)
+				defer cancel()
+				if c.ping(pctx, sess) == nil {
+					c.work.push(func() { c.acked([]string{e.ID}) })
+				}
+			}()
+		}
+	}
+	return nil
+}
+
+func (c *Client) flushOutbox(ctx context.Context, sess *xmpp.Session) error {
+	pending, err := c.outbox.Pending(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the outbox: %w", err)
+	}
+	for _, e := range pending {
+		if err := c.sendEntry(ctx, sess, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// acked runs on the worker: the outbox drops the entries, then the events
+// tell the caller.
+func (c *Client) acked(ids []string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, id := range ids {
+		if err := c.outbox.Acked(ctx, id); err != nil {
+			c.emit(ErrorEvent{Err: fmt.Errorf("could not update the outbox: %w", err)})
+			continue
+		}
+		c.emit(MessageAcked{ID: id})
+	}
+}
+
+type receiptMessage struct {
+	XMLName  xml.Name `xml:"jabber:client message"`
+	ID       string   `xml:"id,attr"`
+	To       string   `xml:"to,attr"`
+	Received idEl     `xml:"urn:xmpp:receipts received"`
+}
+
+func (c *Client) sendReceipt(to jid.JID, id string) {
+	c.mu.Lock()
+	sess := c.sess
+	c.mu.Unlock()
+	if sess == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := sess.Encode(ctx, receiptMessage{ID: randomID(), To: to.String(), Received: idEl{ID: id}}); err != nil {
+		c.log.Debug("receipt not sent", "err", err)
+	}
+}
+
+func (c *Client) ping(ctx context.Context, sess *xmpp.Session) error {
+	return ping.Send(ctx, sess, c.cfg.JID.Domain())
+}
+
+// Ping checks the server answers.
+func (c *Client) Ping(ctx context.Context) error {
+	sess, err := c.session()
+	if err != nil {
+		return err
+	}
+	return c.ping(ctx, sess)
+}
+
+func (c *Client) session() (*xmpp.Session, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sess == nil || c.state != Online {
+		return nil, errors.New("not connected")
+	}
+	return c.sess, nil
+}
+
+func enableCarbons(ctx context.Context, sess *xmpp.Session) error {
+	return carbons.Enable(ctx, sess)
+}
+
+// catchUp pages through the archive after the stored cursor; the messages
+// arrive through the handler, then ArchiveSynced carries the new cursor.
+func (c *Client) catchUp(ctx context.Context, sess *xmpp.Session) {
+	last, err := c.cfg.Archive.LastArchiveID(ctx)
+	if err != nil {
+		c.emit(ErrorEvent{Err: fmt.Errorf("reading the archive cursor: %w", err)})
+		return
+	}
+	q := history.Query{Limit: 100}
+	if last == "" {
+		q.Last = true // first sync: the newest page only
+	} else {
+		q.AfterID = last
+	}
+	count := 0
+	for page := 0; page < 1000; page++ {
+		res, err := history.Fetch(ctx, q, c.JID().Bare(), sess)
+		if err != nil {
+			if ctx.Err() == nil {
+				c.emit(ErrorEvent{Err: fmt.Errorf("archive catch-up (MAM) failed: %w", err)})
+			}
+			return
+		}
+		if res.Set.Last != "" {
+			last = res.Set.Last
+			count++
+		}
+		if res.Complete || q.Last || res.Set.Last == "" {
+			break
+		}
+		q = history.Query{Limit: 100, AfterID: res.Set.Last}
+	}
+	c.emit(ArchiveSynced{LastID: last, Count: count})
+}
+
+func presenceElement(to jid.JID, typ stanza.PresenceType, show string) xml.TokenReader {
+	var inner xml.TokenReader
+	if show != "" {
+		inner = xmlstream.Wrap(xmlstream.Token(xml.CharData(show)), xml.StartElement{Name: xml.Name{Local: "show"}})
+	}
+	return stanza.Presence{To: to, Type: typ}.Wrap(inner)
+}
+
+// fifo is an unbounded queue: handlers push without ever blocking.
+type fifo[T any] struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	items  []T
+	closed bool
+}
+
+func newFIFO[T any]() *fifo[T] {
+	f := &fifo[T]{}
+	f.cond = sync.NewCond(&f.mu)
+	return f
+}
+
+func (f *fifo[T]) push(v T) {
+	f.mu.Lock()
+	if !f.closed {
+		f.items = append(f.items, v)
+		f.cond.Signal()
+	}
+	f.mu.Unlock()
+}
+
+// pop blocks for the next item; ok is false once closed and drained.
+func (f *fifo[T]) pop() (v T, ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for len(f.items) == 0 && !f.closed {
+		f.cond.Wait()
+	}
+	if len(f.items) == 0 {
+		return v, false
+	}
+	v = f.items[0]
+	var zero T
+	f.items[0] = zero
+	f.items = f.items[1:]
+	return v, true
+}
+
+func (f *fifo[T]) close() {
+	f.mu.Lock()
+	f.closed = true
+	f.cond.Broadcast()
+	f.mu.Unlock()
+}
+
+func (c *Client) pump(done chan struct{}) {
+	defer close(done)
+	defer close(c.events)
+	for {
+		ev, ok := c.queue.pop()
+		if !ok {
+			return
+		}
+		c.events <- ev
+	}
+}
+
+func (c *Client) worker(done chan struct{}) {
+	defer close(done)
+	for {
+		f, ok := c.work.pop()
+		if !ok {
+			return
+		}
+		f()
+	}
+}
+
+// memOutbox is the Outbox used when none is configured.
+type memOutbox struct {
+	mu      sync.Mutex
+	entries []OutboxEntry
+}
+
+func newMemOutbox() *memOutbox { return &memOutbox{} }
+
+func (m *memOutbox) Enqueue(_ context.Context, e OutboxEntry) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.entries = append(m.entries, e)
+	return nil
+}
+
+func (m *memOutbox) Pending(context.Context) ([]OutboxEntry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]OutboxEntry(nil), m.entries...), nil
+}
+
+func (m *memOutbox) Acked(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, e := range m.entries {
+		if e.ID == id {
+			m.entries = append(m.entries[:i], m.entries[i+1:]...)
+			break
+		}
+	}
+	return nil
+}

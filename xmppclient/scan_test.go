@@ -1,0 +1,99 @@
+package xmppclient
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestScannerCountsTopLevel(t *testing.T) {
+	cases := []struct {
+		name   string
+		stream string
+		want   []string // local names seen at the top level, in order
+		ids    []string // id attribute of each
+	}{
+		{"simple",
+			`<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'><message id='a'><body>hi</body></message><iq id="b" type='get'/>`,
+			[]string{"message", "iq"}, []string{"a", "b"}},
+		{"gt in attribute and nested message",
+			`<stream:stream><message id='x>y' to="a@b"><forwarded><message id='inner'/></forwarded></message><presence/>`,
+			[]string{"message", "presence"}, []string{"x>y", ""}},
+		{"restart resets depth",
+			`<stream:stream><stream:features><starttls/></stream:features><?xml version='1.0'?><stream:stream><r xmlns='urn:xmpp:sm:3'/><message id='m'/>`,
+			[]string{"features", "r", "message"}, []string{"", "", "m"}},
+		{"cdata and comment",
+			`<stream:stream><message id='c'><body><![CDATA[<message id='no'/> ]] >]]></body><!-- <iq/> --></message><a h='3'/>`,
+			[]string{"message", "a"}, []string{"c", ""}},
+		{"prefixed", `<stream:stream><x:message xmlns:x='jabber:client' id='p'></x:message>`, []string{"message"}, []string{"p"}},
+		{"attr name suffix not matched", `<stream:stream><message xid='no' id='yes'/>`, []string{"message"}, []string{"yes"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			// Feed byte by byte and all at once: the result must not depend on
+			// how reads split the stream.
+			for _, chunk := range []int{1, 3, len(tc.stream)} {
+				var got, ids []string
+				s := streamScanner{onTop: func(local string, tag []byte) {
+					got = append(got, local)
+					ids = append(ids, tagAttr(tag, "id"))
+				}}
+				for i := 0; i < len(tc.stream); i += chunk {
+					s.feed([]byte(tc.stream[i:min(i+chunk, len(tc.stream))]))
+				}
+				if strings.Join(got, ",") != strings.Join(tc.want, ",") || strings.Join(ids, ",") != strings.Join(tc.ids, ",") {
+					t.Fatalf("chunk %d: got %v %v, want %v %v", chunk, got, ids, tc.want, tc.ids)
+				}
+			}
+		})
+	}
+}
+
+func TestSMAckMapping(t *testing.T) {
+	var sm smState
+	feed := func(s string) {
+		sc := streamScanner{onTop: sm.onOut}
+		sc.feed([]byte(s))
+	}
+	sm.enabled = true
+	feed(`<stream:stream><enable xmlns='urn:xmpp:sm:3' resume='true'/><presence/><message id='m1'/><iq id='q' type='get'/><message id='m2'/><message id='m3'/>`)
+	ids, more := sm.ack(2)
+	if strings.Join(ids, ",") != "m1" || !more {
+		t.Fatalf("ack 2: %v %v", ids, more)
+	}
+	ids, more = sm.ack(4)
+	if strings.Join(ids, ",") != "m2" || !more {
+		t.Fatalf("ack 4: %v %v", ids, more)
+	}
+	ids, more = sm.ack(5)
+	if strings.Join(ids, ",") != "m3" || more {
+		t.Fatalf("ack 5: %v %v", ids, more)
+	}
+	// Inbound: h answered for each <r/> is the count before it.
+	in := streamScanner{onTop: sm.onIn}
+	in.feed([]byte(`<stream:stream><enabled xmlns='urn:xmpp:sm:3' id='s' resume='true'/><message/><presence/><r xmlns='urn:xmpp:sm:3'/><iq type='result'/><r xmlns='urn:xmpp:sm:3'/>`))
+	if h := sm.answer(); h != 2 {
+		t.Fatalf("first r: h=%d, want 2", h)
+	}
+	if h := sm.answer(); h != 3 {
+		t.Fatalf("second r: h=%d, want 3", h)
+	}
+}
+
+func FuzzScanner(f *testing.F) {
+	f.Add([]byte(`<stream:stream><message id='a'><body>x</body></message>`))
+	f.Add([]byte(`<![CDATA[<<>>]]><!-- -- --><a b='>'/></stream:stream>`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n := 0
+		s := streamScanner{onTop: func(local string, tag []byte) {
+			n++
+			_ = tagAttr(tag, "id")
+			if len(tag) > maxTag {
+				t.Fatalf("tag buffer grew past %d", maxTag)
+			}
+		}}
+		s.feed(b)
+		if s.depth < 0 {
+			t.Fatal("negative depth")
+		}
+	})
+}
