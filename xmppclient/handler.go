@@ -15,20 +15,22 @@ import (
 // and hands everything else to the event queue or the worker; it never
 // touches storage or waits on the consumer.
 func (c *Client) handle(t xmlstream.TokenReadEncoder, start *xml.StartElement) error {
-	d := xml.NewTokenDecoder(t)
+	// t holds the element's inner tokens and its end: put the start back so
+	// the decoder sees a whole element.
+	d := xml.NewTokenDecoder(xmlstream.MultiReader(xmlstream.Token(*start), t))
 	switch {
 	case start.Name.Space == nsSM:
 		return c.handleSM(t, d, start)
 	case start.Name.Local == "message":
 		var m inMessage
-		if err := d.DecodeElement(&m, start); err != nil {
+		if err := d.Decode(&m); err != nil {
 			c.emit(ErrorEvent{Err: err})
 			return nil
 		}
 		c.onMessage(&m)
 	case start.Name.Local == "presence":
 		var p inPresence
-		if err := d.DecodeElement(&p, start); err != nil {
+		if err := d.Decode(&p); err != nil {
 			c.emit(ErrorEvent{Err: err})
 			return nil
 		}
@@ -46,7 +48,7 @@ func (c *Client) handleSM(t xmlstream.TokenReadEncoder, d *xml.Decoder, start *x
 		Resume   string `xml:"resume,attr"`
 		Location string `xml:"location,attr"`
 	}
-	if err := d.DecodeElement(&v, start); err != nil {
+	if err := d.Decode(&v); err != nil {
 		return err
 	}
 	switch start.Name.Local {
@@ -98,7 +100,7 @@ func (c *Client) handleIQ(t xmlstream.TokenReadEncoder, d *xml.Decoder, start *x
 			Items []rosterItem `xml:"item"`
 		} `xml:"jabber:iq:roster query"`
 	}
-	if err := d.DecodeElement(&iq, start); err != nil {
+	if err := d.Decode(&iq); err != nil {
 		return err
 	}
 	if iq.Type != "get" && iq.Type != "set" {

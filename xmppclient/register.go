@@ -74,9 +74,22 @@ func Register(ctx context.Context, cfg Config) error {
 	sess, err := xmpp.NewClientSession(ctx, c.cfg.JID, conn,
 		startTLS(v.config(), &c.sm, &failed),
 		registerFeature(c.cfg.JID.Localpart(), cfg.Password, &done),
+		// Known but not negotiated: lets negotiation end cleanly (and
+		// Register say so) when registration is not offered.
+		xmpp.StreamFeature{
+			Name:      xml.Name{Space: "urn:ietf:params:xml:ns:xmpp-sasl", Local: "mechanisms"},
+			Necessary: xmpp.Secure,
+			Parse: func(ctx context.Context, d *xml.Decoder, start *xml.StartElement) (bool, interface{}, error) {
+				return false, nil, d.Skip()
+			},
+		},
 	)
 	if err == nil && failed != nil {
 		err = failed
+	}
+	if err == nil && !done {
+		_ = sess.Close()
+		return ErrNoRegistration
 	}
 	if err == nil && sess.State()&xmpp.Secure == 0 {
 		err = errors.New("the server did not offer an encrypted connection (STARTTLS is required)")

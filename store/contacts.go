@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+)
+
+// Contact is one roster item (RFC 6121) cached for an account.
+type Contact struct {
+	Account      string
+	JID          string
+	Name         string
+	Subscription string // none, to, from, both
+	Ask          bool   // subscription request pending
+	Groups       []string
+}
+
+// PutContact stores c, replacing the stored item with the same account and
+// JID. ErrNotFound if the account is not stored.
+func (s *Store) PutContact(ctx context.Context, c Contact) error {
+	const op = "put contact"
+	if c.Account == "" || c.JID == "" {
+		return fmt.Errorf("store: %s: empty account or JID: %w", op, ErrInvalid)
+	}
+	groups := []string{}
+	if c.Groups != nil {
+		groups = c.Groups
+	}
+	g, err := json.Marshal(groups)
+	if err != nil {
+		return wrap(op, err)
+	}
+	return s.wr.do(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO contacts (account, jid, name, subscription, ask, groups)
+			VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (account, jid) DO UPDATE SET name = excluded.name,
+				subscription = excluded.subscription, ask = excluded.ask, groups = excluded.groups`,
+			c.Account, c.JID, c.Name, c.Subscription, c.Ask, string(g))
+		if isForeignKey(err) {
+			return noAccount(c.Account)
+		}
+		return err
+	})
+}
+
+// RemoveContact deletes the roster item; removing one that is not stored is
+// not an error (roster pushes may repeat).
+func (s *Store) RemoveContact(ctx context.Context, account, jid string) error {
+	return s.wr.do(ctx, "remove contact", func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM contacts WHERE account = ? AND jid = ?`, account, jid)
+		return err
+	})
+}
+
+// Contacts returns the cached roster of the account ordered by JID.
+func (s *Store) Contacts(ctx context.Context, account string) ([]Contact, error) {
+	const op = "list contacts"
+	db, err := s.reader(op)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.QueryContext(ctx, `SELECT account, jid, name, subscription, ask, groups
+		FROM contacts WHERE account = ? ORDER BY jid`, account)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	var out []Contact
+	for rows.Next() {
+		var (
+			c Contact
+			g string
+		)
+		if err := rows.Scan(&c.Account, &c.JID, &c.Name, &c.Subscription, &c.Ask, &g); err != nil {
+			return nil, wrap(op, err)
+		}
+		if err := json.Unmarshal([]byte(g), &c.Groups); err != nil {
+			return nil, wrap(op, fmt.Errorf("contact %q: groups: %w", c.JID, err))
+		}
+		if len(c.Groups) == 0 {
+			c.Groups = nil
+		}
+		out = append(out, c)
+	}
+	return out, wrap(op, rows.Err())
+}

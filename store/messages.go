@@ -1,0 +1,434 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// State is where a message is in its life.
+type State string
+
+// Message states. Outgoing messages go Queued → Sent → Delivered, or to
+// Failed; incoming ones are Received.
+const (
+	Queued    State = "queued"    // written, not yet acknowledged by the server
+	Sent      State = "sent"      // acknowledged by the server (XEP-0198 ack or echo)
+	Delivered State = "delivered" // receipt from the recipient (XEP-0184)
+	Failed    State = "failed"    // the server returned an error
+	Received  State = "received"  // incoming
+)
+
+// Valid reports whether st is one of the defined states.
+func (st State) Valid() bool {
+	switch st {
+	case Queued, Sent, Delivered, Failed, Received:
+		return true
+	}
+	return false
+}
+
+// DefaultLimit is the page size History and Search use when limit <= 0.
+const DefaultLimit = 50
+
+// Message is one chat message. Optional XMPP ids are "" when absent.
+type Message struct {
+	ID       int64  // set by the store; grows with insertion order
+	Account  string // bare JID of the account
+	Peer     string // bare JID of the other side; derived from To/From when ""
+	Outgoing bool
+	From, To string
+	Body     string
+	// OriginID is the sender's XEP-0359 origin-id (for outgoing messages,
+	// also use it as the stanza's id attribute so receipts and errors can be
+	// matched). StanzaID is the id stamped by the server (XEP-0359
+	// stanza-id); ArchiveID is the id in our own MAM archive.
+	OriginID, StanzaID, ArchiveID string
+	Time                          time.Time // send time; set to now when zero
+	State                         State
+}
+
+const msgColumns = `id, account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state`
+
+// AddOutgoing writes m as a Queued outgoing message together with its outbox
+// row, in one transaction, and returns once that is on disk. Call it BEFORE
+// sending: then a crash at any point leaves the message in Pending, to be
+// sent again (with the same origin id, so the recipient can drop the copy).
+//
+// On success it sets m.ID, m.Outgoing and m.State, and fills in m.OriginID
+// (a random id) when empty, m.Peer (bare m.To) when empty and m.Time when
+// zero. A second message with the same account, origin id and From fails
+// with ErrExists; an account that is not stored gives ErrNotFound.
+func (s *Store) AddOutgoing(ctx context.Context, m *Message) error {
+	return s.addOutgoing(ctx, "add outgoing message", []*Message{m})
+}
+
+// AddOutgoingBatch is AddOutgoing for several messages in one transaction
+// (one disk sync): all are written, in order, or none. Use it when messages
+// queue up faster than one sync per message allows.
+func (s *Store) AddOutgoingBatch(ctx context.Context, ms []*Message) error {
+	return s.addOutgoing(ctx, "add outgoing messages", ms)
+}
+
+func (s *Store) addOutgoing(ctx context.Context, op string, ms []*Message) error {
+	prepared := make([]Message, len(ms))
+	for i, m := range ms {
+		if m == nil {
+			return fmt.Errorf("store: %s: message %d is nil: %w", op, i, ErrInvalid)
+		}
+		mm := *m
+		mm.Outgoing = true
+		mm.State = Queued
+		if mm.OriginID == "" {
+			mm.OriginID = rand.Text()
+		}
+		if err := prepareMessage(&mm); err != nil {
+			return fmt.Errorf("store: %s: %w", op, err)
+		}
+		prepared[i] = mm
+	}
+	ids := make([]int64, len(ms))
+	err := s.wr.do(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+		for i := range prepared {
+			m := &prepared[i]
+			res, err := insertMessage(ctx, tx, m, "")
+			if err != nil {
+				if isForeignKey(err) {
+					return noAccount(m.Account)
+				}
+				if isUnique(err) {
+					return fmt.Errorf("origin id %q from %q: %w", m.OriginID, m.From, ErrExists)
+				}
+				return err
+			}
+			if ids[i], err = res.LastInsertId(); err != nil {
+				return err
+			}
+			if _, err = tx.ExecContext(ctx, `INSERT INTO outbox (message_id, account) VALUES (?, ?)`, ids[i], m.Account); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, m := range ms {
+		prepared[i].ID = ids[i]
+		*m = prepared[i]
+	}
+	return nil
+}
+
+// AddIncoming stores a message that came from the network: a live message, a
+// carbon (XEP-0280) or a MAM result (XEP-0313). It is not stored again if a
+// message with the same account, origin id and From, or the same account and
+// archive id, is already stored; then inserted is false, m.ID is the stored
+// message's id, and the stored copy gains the stanza and archive ids it
+// lacked. If that stored copy is our own outgoing message still Queued, the
+// server evidently has it: it becomes Sent and leaves the outbox.
+//
+// Messages without ids are always inserted (they cannot be told apart). A
+// zero m.State becomes Received (Sent when m.Outgoing, e.g. a sent carbon), a
+// zero m.Time becomes now and an empty m.Peer is derived from From (To when
+// m.Outgoing).
+func (s *Store) AddIncoming(ctx context.Context, m *Message) (inserted bool, err error) {
+	ins, err := s.addIncoming(ctx, "add incoming message", []*Message{m})
+	if err != nil {
+		return false, err
+	}
+	return ins[0], nil
+}
+
+// AddIncomingBatch is AddIncoming for several messages (a MAM page) in one
+// transaction: all are stored, in order, or none. inserted[i] tells whether
+// ms[i] was new.
+func (s *Store) AddIncomingBatch(ctx context.Context, ms []*Message) (inserted []bool, err error) {
+	return s.addIncoming(ctx, "add incoming messages", ms)
+}
+
+func (s *Store) addIncoming(ctx context.Context, op string, ms []*Message) ([]bool, error) {
+	prepared := make([]Message, len(ms))
+	for i, m := range ms {
+		if m == nil {
+			return nil, fmt.Errorf("store: %s: message %d is nil: %w", op, i, ErrInvalid)
+		}
+		mm := *m
+		if mm.State == "" {
+			mm.State = Received
+			if mm.Outgoing {
+				mm.State = Sent
+			}
+		}
+		if err := prepareMessage(&mm); err != nil {
+			return nil, fmt.Errorf("store: %s: %w", op, err)
+		}
+		prepared[i] = mm
+	}
+	ids := make([]int64, len(ms))
+	inserted := make([]bool, len(ms))
+	err := s.wr.do(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+		for i := range prepared {
+			m := &prepared[i]
+			res, err := insertMessage(ctx, tx, m, "ON CONFLICT DO NOTHING")
+			if err != nil {
+				if isForeignKey(err) {
+					return noAccount(m.Account)
+				}
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			inserted[i] = n == 1
+			if n == 1 {
+				if ids[i], err = res.LastInsertId(); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := mergeDuplicate(ctx, tx, m, &ids[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, m := range ms {
+		prepared[i].ID = ids[i]
+		*m = prepared[i]
+	}
+	return inserted, nil
+}
+
+// mergeDuplicate handles an AddIncoming whose insert hit a uniqueness
+// constraint: it finds the stored copy, adds the ids it lacks and, for our
+// own queued message, records that the server has it.
+func mergeDuplicate(ctx context.Context, tx *sql.Tx, m *Message, id *int64) error {
+	var (
+		outgoing bool
+		state    State
+	)
+	err := tx.QueryRowContext(ctx, `SELECT id, outgoing, state FROM messages
+		WHERE account = ? AND ((origin_id = ? AND from_jid = ?) OR archive_id = ?) LIMIT 1`,
+		m.Account, null(m.OriginID), m.From, null(m.ArchiveID)).Scan(id, &outgoing, &state)
+	if err != nil {
+		return fmt.Errorf("find duplicate: %w", err)
+	}
+	if m.StanzaID != "" || m.ArchiveID != "" {
+		// Only touch the row when it lacks an id we have: an UPDATE that
+		// changes nothing still rewrites the page (and costs a sync). OR
+		// IGNORE: if the archive id is already on another row, keep ours.
+		if _, err := tx.ExecContext(ctx, `UPDATE OR IGNORE messages
+			SET stanza_id = COALESCE(stanza_id, ?1), archive_id = COALESCE(archive_id, ?2)
+			WHERE id = ?3 AND ((stanza_id IS NULL AND ?1 IS NOT NULL) OR (archive_id IS NULL AND ?2 IS NOT NULL))`,
+			null(m.StanzaID), null(m.ArchiveID), *id); err != nil {
+			return err
+		}
+	}
+	if outgoing && state == Queued {
+		if _, err := tx.ExecContext(ctx, `UPDATE messages SET state = 'sent' WHERE id = ?`, *id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE message_id = ?`, *id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prepareMessage fills derived fields and validates m.
+func prepareMessage(m *Message) error {
+	if m.Account == "" {
+		return fmt.Errorf("empty account: %w", ErrInvalid)
+	}
+	if !m.State.Valid() {
+		return fmt.Errorf("state %q: %w", m.State, ErrInvalid)
+	}
+	if m.Peer == "" {
+		if m.Outgoing {
+			m.Peer = bare(m.To)
+		} else {
+			m.Peer = bare(m.From)
+		}
+	}
+	if m.Peer == "" {
+		return fmt.Errorf("no peer (Peer, and To or From, empty): %w", ErrInvalid)
+	}
+	if m.Time.IsZero() {
+		m.Time = time.Now()
+	}
+	return nil
+}
+
+func insertMessage(ctx context.Context, tx *sql.Tx, m *Message, conflict string) (sql.Result, error) {
+	return tx.ExecContext(ctx, `INSERT INTO messages
+		(account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+conflict,
+		m.Account, m.Peer, m.Outgoing, m.From, m.To, m.Body,
+		null(m.OriginID), null(m.StanzaID), null(m.ArchiveID), unixNano(m.Time), string(m.State))
+}
+
+// Pending returns the account's outbox: outgoing messages written but not
+// yet acknowledged by the server, in the order they were added.
+func (s *Store) Pending(ctx context.Context, account string) ([]Message, error) {
+	const op = "list pending messages"
+	db, err := s.reader(op)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.QueryContext(ctx, `SELECT m.`+strings.ReplaceAll(msgColumns, ", ", ", m.")+`
+		FROM outbox o JOIN messages m ON m.id = o.message_id
+		WHERE o.account = ? ORDER BY o.message_id`, account)
+	return scanMessages(op, rows, err, false)
+}
+
+// MarkSent records the server's acknowledgement of the outgoing message with
+// that origin id: Queued becomes Sent and the outbox row is removed, in one
+// transaction. Repeating it is harmless; it never downgrades a Delivered or
+// Failed message. ErrNotFound if no such outgoing message is stored.
+func (s *Store) MarkSent(ctx context.Context, account, originID string) error {
+	return s.mark(ctx, "mark sent", account, originID, Sent, Queued)
+}
+
+// MarkDelivered records a delivery receipt: the message becomes Delivered
+// from any earlier state (a receipt proves delivery even if the ack was lost
+// or an error was reported) and leaves the outbox.
+func (s *Store) MarkDelivered(ctx context.Context, account, originID string) error {
+	return s.mark(ctx, "mark delivered", account, originID, Delivered, Queued, Sent, Failed)
+}
+
+// MarkFailed records that the server returned an error for the message: a
+// Queued or Sent message becomes Failed and leaves the outbox (it is not
+// resent by itself). A Delivered message stays Delivered.
+func (s *Store) MarkFailed(ctx context.Context, account, originID string) error {
+	return s.mark(ctx, "mark failed", account, originID, Failed, Queued, Sent)
+}
+
+func (s *Store) mark(ctx context.Context, op, account, originID string, to State, from ...State) error {
+	if originID == "" {
+		return fmt.Errorf("store: %s: empty origin id: %w", op, ErrInvalid)
+	}
+	in := make([]string, len(from))
+	args := []any{string(to), account, originID}
+	for i, st := range from {
+		in[i] = "?"
+		args = append(args, string(st))
+	}
+	return s.wr.do(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+		var found bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM messages
+			WHERE account = ? AND origin_id = ? AND outgoing = 1)`, account, originID).Scan(&found); err != nil {
+			return err
+		}
+		if !found {
+			return fmt.Errorf("outgoing message %q of %q: %w", originID, account, ErrNotFound)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE messages SET state = ?
+			WHERE account = ? AND origin_id = ? AND outgoing = 1 AND state IN (`+strings.Join(in, ",")+`)`,
+			args...); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE message_id IN
+			(SELECT id FROM messages WHERE account = ? AND origin_id = ? AND outgoing = 1)`, account, originID)
+		return err
+	})
+}
+
+// History returns up to limit messages of the account with peer `with` (all
+// peers when with is ""), the newest ones older than beforeID (0: the newest
+// of all), oldest first. To page back, pass the ID of the first message
+// returned. limit <= 0 means DefaultLimit.
+func (s *Store) History(ctx context.Context, account, with string, beforeID int64, limit int) ([]Message, error) {
+	const op = "history"
+	db, err := s.reader(op)
+	if err != nil {
+		return nil, err
+	}
+	if beforeID <= 0 {
+		beforeID = math.MaxInt64
+	}
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	var rows *sql.Rows
+	if with == "" {
+		rows, err = db.QueryContext(ctx, `SELECT `+msgColumns+` FROM messages
+			WHERE account = ? AND id < ? ORDER BY id DESC LIMIT ?`, account, beforeID, limit)
+	} else {
+		rows, err = db.QueryContext(ctx, `SELECT `+msgColumns+` FROM messages
+			WHERE account = ? AND peer = ? AND id < ? ORDER BY id DESC LIMIT ?`, account, with, beforeID, limit)
+	}
+	return scanMessages(op, rows, err, true)
+}
+
+// scanMessages reads rows of msgColumns; reverse flips newest-first rows to
+// oldest-first.
+func scanMessages(op string, rows *sql.Rows, err error, reverse bool) ([]Message, error) {
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	var out []Message
+	for rows.Next() {
+		var (
+			m                   Message
+			origin, sid, archID sql.NullString
+			t                   int64
+			state               string
+		)
+		if err := rows.Scan(&m.ID, &m.Account, &m.Peer, &m.Outgoing, &m.From, &m.To, &m.Body,
+			&origin, &sid, &archID, &t, &state); err != nil {
+			return nil, wrap(op, err)
+		}
+		m.OriginID, m.StanzaID, m.ArchiveID = origin.String, sid.String, archID.String
+		m.Time = time.Unix(0, t)
+		m.State = State(state)
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	if reverse {
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	}
+	return out, nil
+}
+
+// unixNano is t in nanoseconds, clamped to what int64 holds (years 1678 to
+// 2262), so that a hostile timestamp (XEP-0203 delay) cannot wrap around.
+func unixNano(t time.Time) int64 {
+	if lo := time.Unix(0, math.MinInt64); t.Before(lo) {
+		return math.MinInt64
+	}
+	if hi := time.Unix(0, math.MaxInt64); t.After(hi) {
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+// null stores "" as NULL, so that absent ids never collide in UNIQUE indexes.
+func null(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// bare strips the resource from a JID. The first '/' ends the bare JID:
+// localpart and domainpart cannot contain one.
+func bare(jid string) string {
+	if i := strings.IndexByte(jid, '/'); i >= 0 {
+		return jid[:i]
+	}
+	return jid
+}

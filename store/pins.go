@@ -1,0 +1,45 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Pin returns the certificate fingerprint pinned for host under account, or
+// ErrNotFound when none is pinned.
+func (s *Store) Pin(ctx context.Context, account, host string) (fingerprint string, err error) {
+	const op = "get pin"
+	db, err := s.reader(op)
+	if err != nil {
+		return "", err
+	}
+	err = db.QueryRowContext(ctx, `SELECT fingerprint FROM pins WHERE account = ? AND host = ?`, account, host).Scan(&fingerprint)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("store: %s: %s for account %q: %w", op, host, account, ErrNotFound)
+	}
+	return fingerprint, wrap(op, err)
+}
+
+// SetPin pins fingerprint for host under account, replacing any previous
+// pin. An empty fingerprint removes the pin. ErrNotFound if the account is
+// not stored.
+func (s *Store) SetPin(ctx context.Context, account, host, fp string) error {
+	const op = "set pin"
+	if host == "" {
+		return fmt.Errorf("store: %s: empty host: %w", op, ErrInvalid)
+	}
+	return s.wr.do(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+		if fp == "" {
+			_, err := tx.ExecContext(ctx, `DELETE FROM pins WHERE account = ? AND host = ?`, account, host)
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO pins (account, host, fingerprint) VALUES (?, ?, ?)
+			ON CONFLICT (account, host) DO UPDATE SET fingerprint = excluded.fingerprint`, account, host, fp)
+		if isForeignKey(err) {
+			return noAccount(account)
+		}
+		return err
+	})
+}

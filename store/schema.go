@@ -1,0 +1,200 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strconv"
+)
+
+// migration is one numbered step of the schema. Steps are applied in order,
+// each in its own transaction together with the bump of PRAGMA user_version,
+// so a crash mid-migration leaves the previous version intact. Never edit a
+// step that has shipped: append a new one.
+type migration struct {
+	version int
+	up      string
+}
+
+// migrations returns the schema history. It is a function, not a variable,
+// so nothing can modify it at run time.
+//
+// SQLite notes for whoever adds a step:
+//   - foreign keys are only enforced because every connection sets
+//     PRAGMA foreign_keys=ON (done in the DSN); they cannot be switched inside
+//     a transaction, so a step that rebuilds a table must do it with the
+//     "create new, copy, drop, rename" dance and keep the constraints valid.
+//   - UNIQUE treats NULLs as distinct: optional XMPP ids are stored as NULL,
+//     never as empty strings, so two messages without an origin id never collide.
+//   - messages_fts is an external-content FTS5 table: it holds no text of its
+//     own and MUST be kept in sync by the triggers below; a step that rewrites
+//     messages.body outside the triggers has to finish with
+//     INSERT INTO messages_fts(messages_fts) VALUES('rebuild').
+//   - tables keyed by text without a rowid use WITHOUT ROWID, which stores the
+//     row in the primary key b-tree (one lookup instead of two).
+func migrations() []migration {
+	return []migration{
+		{version: 1, up: `
+CREATE TABLE accounts (
+	jid             TEXT PRIMARY KEY NOT NULL,
+	server          TEXT NOT NULL DEFAULT '',
+	proxy           TEXT NOT NULL DEFAULT '',
+	sam             TEXT NOT NULL DEFAULT '',
+	i2p_only        INTEGER NOT NULL DEFAULT 0,
+	pin             TEXT NOT NULL DEFAULT '',
+	darknet_map     TEXT NOT NULL DEFAULT '{}', -- JSON object
+	sam_keys        TEXT NOT NULL DEFAULT '',   -- path of the SAM key file
+	created         INTEGER NOT NULL,           -- unix nanoseconds
+	roster_ver      TEXT NOT NULL DEFAULT '',
+	last_archive_id TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+
+CREATE TABLE pins (
+	account     TEXT NOT NULL REFERENCES accounts(jid) ON DELETE CASCADE,
+	host        TEXT NOT NULL,
+	fingerprint TEXT NOT NULL,
+	PRIMARY KEY (account, host)
+) WITHOUT ROWID;
+
+CREATE TABLE contacts (
+	account      TEXT NOT NULL REFERENCES accounts(jid) ON DELETE CASCADE,
+	jid          TEXT NOT NULL,
+	name         TEXT NOT NULL DEFAULT '',
+	subscription TEXT NOT NULL DEFAULT '',
+	ask          INTEGER NOT NULL DEFAULT 0,
+	groups       TEXT NOT NULL DEFAULT '[]', -- JSON array
+	PRIMARY KEY (account, jid)
+) WITHOUT ROWID;
+
+-- id is the rowid: it grows with insertion, History pages on it.
+CREATE TABLE messages (
+	id         INTEGER PRIMARY KEY,
+	account    TEXT NOT NULL REFERENCES accounts(jid) ON DELETE CASCADE,
+	peer       TEXT NOT NULL,           -- bare JID of the other side
+	outgoing   INTEGER NOT NULL,
+	from_jid   TEXT NOT NULL,
+	to_jid     TEXT NOT NULL,
+	body       TEXT NOT NULL,
+	origin_id  TEXT,                    -- XEP-0359, NULL when absent
+	stanza_id  TEXT,                    -- XEP-0359 id stamped by the peer's server
+	archive_id TEXT,                    -- XEP-0313 id in our own archive
+	time       INTEGER NOT NULL,        -- unix nanoseconds
+	state      TEXT NOT NULL CHECK (state IN ('queued','sent','delivered','failed','received'))
+);
+-- Dedupe: a carbon or MAM replay of a stored message is not stored again.
+CREATE UNIQUE INDEX messages_origin ON messages(account, origin_id, from_jid) WHERE origin_id IS NOT NULL;
+CREATE UNIQUE INDEX messages_archive ON messages(account, archive_id) WHERE archive_id IS NOT NULL;
+-- History of one chat, and of all chats of an account.
+CREATE INDEX messages_peer ON messages(account, peer, id);
+CREATE INDEX messages_account ON messages(account, id);
+
+-- Messages written but not yet acknowledged by the server, in send order.
+-- It holds a handful of rows, so no index on account: one less page to
+-- write per message sent.
+CREATE TABLE outbox (
+	message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+	account    TEXT NOT NULL REFERENCES accounts(jid) ON DELETE CASCADE
+);
+
+-- Full-text index over bodies. External content: the text lives only in
+-- messages; the triggers keep the index in step. columnsize=0 because results
+-- are ranked by recency, not bm25.
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+	body,
+	content = 'messages',
+	content_rowid = 'id',
+	columnsize = 0,
+	prefix = '2 3',
+	tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+	INSERT INTO messages_fts(rowid, body) VALUES (new.id, new.body);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+	INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
+	INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
+	INSERT INTO messages_fts(rowid, body) VALUES (new.id, new.body);
+END;
+`},
+	}
+}
+
+// SchemaVersion names the schema this build writes: the newest migration
+// number and a hash of all migration text, e.g. "1-3f2a9c0d1b7e". Caches of
+// generated databases (the benchmarks' fixtures) are keyed by it.
+func SchemaVersion() string {
+	ms := migrations()
+	h := sha256.New()
+	for _, m := range ms {
+		fmt.Fprintf(h, "%d\x00%s\x00", m.version, m.up)
+	}
+	return strconv.Itoa(ms[len(ms)-1].version) + "-" + hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// migrate brings db to the newest version in ms. Each step runs in its own
+// transaction with the user_version bump; a failing step is rolled back and
+// reported, leaving the database at the previous version.
+func migrate(ctx context.Context, db *sql.DB, ms []migration, log *slog.Logger) error {
+	var cur int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&cur); err != nil {
+		return wrap("read schema version", err)
+	}
+	latest := 0
+	for i, m := range ms {
+		if m.version != i+1 {
+			return fmt.Errorf("store: migration %d has version %d: %w", i+1, m.version, ErrInvalid)
+		}
+		latest = m.version
+	}
+	if cur > latest {
+		return fmt.Errorf("store: database has schema version %d, this build knows up to %d: %w", cur, latest, ErrSchemaTooNew)
+	}
+	for _, m := range ms[cur:] {
+		if err := applyMigration(ctx, db, m); err != nil {
+			return err
+		}
+		level := slog.LevelInfo
+		if cur == 0 {
+			level = slog.LevelDebug // a new database, nothing to tell
+		}
+		log.Log(ctx, level, "store: applied migration", "version", m.version)
+	}
+	return nil
+}
+
+func applyMigration(ctx context.Context, db *sql.DB, m migration) (err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap(fmt.Sprintf("migration %d", m.version), err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	// Re-check inside the (immediate) transaction: another process may have
+	// migrated between our read and our lock.
+	var cur int
+	if err = tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&cur); err != nil {
+		return wrap(fmt.Sprintf("migration %d", m.version), err)
+	}
+	if cur >= m.version {
+		return tx.Rollback()
+	}
+	if _, err = tx.ExecContext(ctx, m.up); err != nil {
+		return wrap(fmt.Sprintf("migration %d", m.version), err)
+	}
+	// PRAGMA takes no bound parameters; version is an int from our own table.
+	if _, err = tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(m.version)); err != nil {
+		return wrap(fmt.Sprintf("migration %d", m.version), err)
+	}
+	if err = tx.Commit(); err != nil {
+		return wrap(fmt.Sprintf("migration %d: commit", m.version), err)
+	}
+	return nil
+}

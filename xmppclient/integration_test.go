@@ -1,0 +1,384 @@
+package xmppclient_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clove-xmpp/clove/internal/prosodytest"
+	"github.com/clove-xmpp/clove/xmppclient"
+	"mellium.im/xmpp/jid"
+)
+
+func needProsody(t *testing.T) {
+	t.Helper()
+	if err := prosodytest.Available(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("prosody is required in CI: %v (run make deps)", err)
+		}
+		t.Skipf("prosody not installed: %v", err)
+	}
+}
+
+type memPins struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (p *memPins) Pin(_ context.Context, host string) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.m[host], nil
+}
+
+func (p *memPins) SetPin(_ context.Context, host, fp string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.m == nil {
+		p.m = map[string]string{}
+	}
+	p.m[host] = fp
+	return nil
+}
+
+type memCursor struct {
+	mu   sync.Mutex
+	last string
+}
+
+func (c *memCursor) LastArchiveID(context.Context) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.last, nil
+}
+
+// peer is a running client whose events a test can wait on.
+type peer struct {
+	t      *testing.T
+	c      *xmppclient.Client
+	events chan xmppclient.Event
+	cancel context.CancelFunc
+	done   chan error
+	once   sync.Once
+}
+
+func config(srv *prosodytest.Server, user, password string) xmppclient.Config {
+	addr := srv.C2SAddr
+	return xmppclient.Config{
+		JID:      jid.MustParse(user + "@" + srv.Domain),
+		Password: password,
+		Dial: func(ctx context.Context) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "tcp", addr)
+		},
+		Pins:           &memPins{},
+		BackoffMin:     100 * time.Millisecond,
+		BackoffMax:     time.Second,
+		ConnectTimeout: 10 * time.Second,
+	}
+}
+
+func start(t *testing.T, cfg xmppclient.Config) *peer {
+	t.Helper()
+	c, err := xmppclient.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &peer{t: t, c: c, events: make(chan xmppclient.Event, 10000), cancel: cancel, done: make(chan error, 1)}
+	go func() { p.done <- c.Run(ctx) }()
+	go func() {
+		for ev := range c.Events() {
+			p.events <- ev
+		}
+		close(p.events)
+	}()
+	t.Cleanup(p.stop)
+	return p
+}
+
+func (p *peer) stop() { p.once.Do(p.doStop) }
+
+func (p *peer) doStop() {
+	p.cancel()
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		buf := make([]byte, 1<<20)
+		p.t.Errorf("client did not stop:\n%s", buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// wait returns the first event for which match is true.
+func (p *peer) wait(what string, d time.Duration, match func(xmppclient.Event) bool) xmppclient.Event {
+	p.t.Helper()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		select {
+		case ev, ok := <-p.events:
+			if !ok {
+				p.t.Fatalf("waiting for %s: client stopped", what)
+			}
+			if sc, ok := ev.(xmppclient.StateChanged); ok && sc.State == xmppclient.Failed {
+				if match(ev) {
+					return ev
+				}
+				p.t.Fatalf("waiting for %s: client failed: %v", what, sc.Err)
+			}
+			if ee, ok := ev.(xmppclient.ErrorEvent); ok {
+				p.t.Logf("error event: %v", ee.Err)
+			}
+			if match(ev) {
+				return ev
+			}
+		case <-timer.C:
+			p.t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+	}
+}
+
+func online(ev xmppclient.Event) bool {
+	sc, ok := ev.(xmppclient.StateChanged)
+	return ok && sc.State == xmppclient.Online
+}
+
+func bodyIs(body string) func(xmppclient.Event) bool {
+	return func(ev xmppclient.Event) bool {
+		m, ok := ev.(xmppclient.MessageReceived)
+		return ok && m.Body == body
+	}
+}
+
+func TestChatBothWaysWithAcksAndReceipts(t *testing.T) {
+	needProsody(t)
+	srv := prosodytest.Start(t)
+	srv.CreateUser(t, "alice", "alice-pw")
+	srv.CreateUser(t, "bob", "bob-pw")
+	a := start(t, config(srv, "alice", "alice-pw"))
+	b := start(t, config(srv, "bob", "bob-pw"))
+	a.wait("alice online", 15*time.Second, online)
+	b.wait("bob online", 15*time.Second, online)
+
+	bob := jid.MustParse("bob@" + srv.Domain)
+	id, err := a.c.Send(context.Background(), bob, "hello bob <&> ✓")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.wait("server ack", 10*time.Second, func(ev xmppclient.Event) bool {
+		m, ok := ev.(xmppclient.MessageAcked)
+		return ok && m.ID == id
+	})
+	got := b.wait("message at bob", 10*time.Second, bodyIs("hello bob <&> ✓")).(xmppclient.MessageReceived)
+	if got.OriginID != id || !got.From.Bare().Equal(jid.MustParse("alice@"+srv.Domain)) {
+		t.Fatalf("got %+v, want origin id %s from alice", got.Message, id)
+	}
+	a.wait("delivery receipt", 10*time.Second, func(ev xmppclient.Event) bool {
+		r, ok := ev.(xmppclient.ReceiptReceived)
+		return ok && r.ID == id
+	})
+	if _, err := b.c.Send(context.Background(), jid.MustParse("alice@"+srv.Domain), "hi alice"); err != nil {
+		t.Fatal(err)
+	}
+	a.wait("reply at alice", 10*time.Second, bodyIs("hi alice"))
+}
+
+func TestWrongPasswordIsPermanentAndClear(t *testing.T) {
+	needProsody(t)
+	srv := prosodytest.Start(t)
+	srv.CreateUser(t, "alice", "right")
+	p := start(t, config(srv, "alice", "wrong"))
+	ev := p.wait("failure", 15*time.Second, func(ev xmppclient.Event) bool {
+		sc, ok := ev.(xmppclient.StateChanged)
+		return ok && sc.State == xmppclient.Failed
+	}).(xmppclient.StateChanged)
+	var ae *xmppclient.AuthError
+	if !errors.As(ev.Err, &ae) {
+		t.Fatalf("error %v (%T) is not an AuthError", ev.Err, ev.Err)
+	}
+	t.Logf("user sees: %v", ev.Err)
+}
+
+func TestCertificatePinning(t *testing.T) {
+	needProsody(t)
+	srv := prosodytest.Start(t)
+	srv.CreateUser(t, "alice", "pw")
+
+	// First use: pinned, and the pin is the server's key.
+	cfg := config(srv, "alice", "pw")
+	pins := cfg.Pins.(*memPins)
+	p := start(t, cfg)
+	ev := p.wait("pin", 15*time.Second, func(ev xmppclient.Event) bool { _, ok := ev.(xmppclient.CertPinned); return ok }).(xmppclient.CertPinned)
+	if ev.Known || ev.Fingerprint != srv.CertFingerprint {
+		t.Fatalf("pinned %+v, server key %s", ev, srv.CertFingerprint)
+	}
+	p.wait("online", 15*time.Second, online)
+	if fp, _ := pins.Pin(context.Background(), srv.Domain); fp != srv.CertFingerprint {
+		t.Fatalf("stored pin %q", fp)
+	}
+	p.stop()
+
+	// A different key later is refused for good.
+	bad := config(srv, "alice", "pw")
+	_ = bad.Pins.SetPin(context.Background(), srv.Domain, fmt.Sprintf("%064x", 1))
+	q := start(t, bad)
+	fail := q.wait("mismatch", 15*time.Second, func(ev xmppclient.Event) bool {
+		sc, ok := ev.(xmppclient.StateChanged)
+		return ok && sc.State == xmppclient.Failed
+	}).(xmppclient.StateChanged)
+	var pe *xmppclient.PinMismatchError
+	if !errors.As(fail.Err, &pe) {
+		t.Fatalf("error %v is not a pin mismatch", fail.Err)
+	}
+
+	// A required pin (--pin) that matches works.
+	req := config(srv, "alice", "pw")
+	req.Pin = xmppclient.FormatFingerprint(srv.CertFingerprint)
+	start(t, req).wait("online with --pin", 15*time.Second, online)
+}
+
+func TestOfflineDeliveryAndArchiveCatchUp(t *testing.T) {
+	needProsody(t)
+	srv := prosodytest.Start(t, prosodytest.WithMAM())
+	srv.CreateUser(t, "alice", "pw")
+	srv.CreateUser(t, "bob", "pw")
+	a := start(t, config(srv, "alice", "pw"))
+	a.wait("alice online", 15*time.Second, online)
+	bob := jid.MustParse("bob@" + srv.Domain)
+	for i := 0; i < 3; i++ {
+		id, err := a.c.Send(context.Background(), bob, fmt.Sprintf("offline %d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.wait("ack", 10*time.Second, func(ev xmppclient.Event) bool { m, ok := ev.(xmppclient.MessageAcked); return ok && m.ID == id })
+	}
+
+	// Bob logs in later: offline delivery, then the archive.
+	cur := &memCursor{}
+	cfg := config(srv, "bob", "pw")
+	cfg.Archive = cur
+	b := start(t, cfg)
+	for i := 0; i < 3; i++ {
+		m := b.wait("offline message", 15*time.Second, func(ev xmppclient.Event) bool {
+			m, ok := ev.(xmppclient.MessageReceived)
+			return ok && !m.Archived && m.Body == fmt.Sprintf("offline %d", i)
+		}).(xmppclient.MessageReceived)
+		if !m.Delayed {
+			t.Errorf("offline message %d not marked delayed", i)
+		}
+	}
+	sync := b.wait("archive sync", 15*time.Second, func(ev xmppclient.Event) bool { _, ok := ev.(xmppclient.ArchiveSynced); return ok }).(xmppclient.ArchiveSynced)
+	if sync.LastID == "" {
+		t.Fatal("no archive id after catch-up")
+	}
+	b.stop()
+
+	// More messages while bob is away; catch-up after the cursor brings only those.
+	cur.last = sync.LastID
+	for i := 0; i < 2; i++ {
+		id, _ := a.c.Send(context.Background(), bob, fmt.Sprintf("later %d", i))
+		a.wait("ack", 10*time.Second, func(ev xmppclient.Event) bool { m, ok := ev.(xmppclient.MessageAcked); return ok && m.ID == id })
+	}
+	b2 := start(t, cfg)
+	var archived []string
+	b2.wait("second sync", 15*time.Second, func(ev xmppclient.Event) bool {
+		if m, ok := ev.(xmppclient.MessageReceived); ok && m.Archived {
+			archived = append(archived, m.Body)
+		}
+		_, ok := ev.(xmppclient.ArchiveSynced)
+		return ok
+	})
+	if len(archived) != 2 || archived[0] != "later 0" || archived[1] != "later 1" {
+		t.Fatalf("catch-up after cursor brought %q, want the two later messages", archived)
+	}
+}
+
+func TestCarbonsBetweenTwoResources(t *testing.T) {
+	needProsody(t)
+	srv := prosodytest.Start(t)
+	srv.CreateUser(t, "alice", "pw")
+	srv.CreateUser(t, "bob", "pw")
+	phone := start(t, config(srv, "alice", "pw"))
+	laptop := start(t, config(srv, "alice", "pw"))
+	phone.wait("phone online", 15*time.Second, online)
+	laptop.wait("laptop online", 15*time.Second, online)
+	if _, err := phone.c.Send(context.Background(), jid.MustParse("bob@"+srv.Domain), "sent from phone"); err != nil {
+		t.Fatal(err)
+	}
+	m := laptop.wait("carbon of sent message", 10*time.Second, bodyIs("sent from phone")).(xmppclient.MessageReceived)
+	if !m.Carbon || !m.Outgoing {
+		t.Fatalf("carbon %+v: want Carbon and Outgoing", m.Message)
+	}
+}
+
+func TestRosterSubscriptionApproval(t *testing.T) {
+	needProsody(t)
+	srv := prosodytest.Start(t)
+	srv.CreateUser(t, "alice", "pw")
+	srv.CreateUser(t, "bob", "pw")
+	a := start(t, config(srv, "alice", "pw"))
+	b := start(t, config(srv, "bob", "pw"))
+	a.wait("alice online", 15*time.Second, online)
+	b.wait("bob online", 15*time.Second, online)
+	ctx := context.Background()
+	alice, bob := jid.MustParse("alice@"+srv.Domain), jid.MustParse("bob@"+srv.Domain)
+
+	if err := a.c.AddContact(ctx, bob, "Bob", []string{"Friends"}, true); err != nil {
+		t.Fatal(err)
+	}
+	a.wait("roster push", 10*time.Second, func(ev xmppclient.Event) bool {
+		r, ok := ev.(xmppclient.RosterChanged)
+		return ok && len(r.Items) == 1 && r.Items[0].JID.Equal(bob) && r.Items[0].Name == "Bob"
+	})
+	b.wait("subscription request", 10*time.Second, func(ev xmppclient.Event) bool {
+		r, ok := ev.(xmppclient.SubscriptionRequest)
+		return ok && r.From.Equal(alice)
+	})
+	if err := b.c.Approve(ctx, alice); err != nil {
+		t.Fatal(err)
+	}
+	a.wait("subscription 'to'", 10*time.Second, func(ev xmppclient.Event) bool {
+		r, ok := ev.(xmppclient.RosterChanged)
+		return ok && len(r.Items) == 1 && r.Items[0].Subscription == "to"
+	})
+	a.wait("bob's presence", 10*time.Second, func(ev xmppclient.Event) bool {
+		p, ok := ev.(xmppclient.PresenceChanged)
+		return ok && p.From.Bare().Equal(bob) && p.Type == ""
+	})
+	if err := a.c.RemoveContact(ctx, bob); err != nil {
+		t.Fatal(err)
+	}
+	a.wait("removal push", 10*time.Second, func(ev xmppclient.Event) bool {
+		r, ok := ev.(xmppclient.RosterChanged)
+		return ok && r.Removed
+	})
+}
+
+func TestRegister(t *testing.T) {
+	needProsody(t)
+	srv := prosodytest.Start(t, prosodytest.AllowRegistration())
+	cfg := config(srv, "newbie", "s3cret-pw")
+	if err := xmppclient.Register(context.Background(), cfg); err != nil {
+		t.Fatalf("register: %v", err)
+	}
+	start(t, cfg).wait("new account online", 15*time.Second, online)
+	err := xmppclient.Register(context.Background(), cfg)
+	var re *xmppclient.RegisterError
+	if !errors.As(err, &re) {
+		t.Fatalf("second registration: %v, want a RegisterError", err)
+	}
+	t.Logf("user sees: %v", err)
+
+	closed := prosodytest.Start(t)
+	err = xmppclient.Register(context.Background(), config(closed, "x", "pw"))
+	if !errors.Is(err, xmppclient.ErrNoRegistration) {
+		t.Fatalf("registration on a server without it: %v", err)
+	}
+	t.Logf("user sees: %v", err)
+}
