@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clove-xmpp/clove/internal/prosodytest"
+)
+
+func needProsody(t *testing.T) {
+	t.Helper()
+	if err := prosodytest.Available(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("prosody is required in CI: %v (run make deps)", err)
+		}
+		t.Skipf("prosody not installed: %v", err)
+	}
+}
+
+// cli runs clove in-process with its own profile and password.
+type cli struct {
+	t       *testing.T
+	profile string
+	pw      string
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func (c cli) run(args ...string) result {
+	c.t.Helper()
+	var out, errb bytes.Buffer
+	getenv := func(k string) string {
+		if k == "CLOVE_PASSWORD" {
+			return c.pw
+		}
+		return ""
+	}
+	code := run(context.Background(), append([]string{"--profile", c.profile}, args...), &out, &errb, nil, getenv)
+	return result{code, out.String(), errb.String()}
+}
+
+func (c cli) ok(args ...string) string {
+	c.t.Helper()
+	r := c.run(args...)
+	if r.code != 0 {
+		c.t.Fatalf("clove %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	return r.stdout
+}
+
+func (c cli) fails(code int, want string, args ...string) result {
+	c.t.Helper()
+	r := c.run(args...)
+	if r.code != code || !strings.Contains(r.stderr, want) {
+		c.t.Fatalf("clove %s: exit %d, stderr %q; want exit %d mentioning %q", strings.Join(args, " "), r.code, r.stderr, code, want)
+	}
+	if n := strings.Count(strings.TrimSpace(r.stderr), "\n"); code == 1 && n > 2 {
+		c.t.Errorf("error is not short: %q", r.stderr)
+	}
+	return r
+}
+
+func newCLI(t *testing.T, pw string) cli {
+	return cli{t: t, profile: filepath.Join(t.TempDir(), "profile"), pw: pw}
+}
+
+func TestCLIChatBothWays(t *testing.T) {
+	needProsody(t)
+	srv := prosodytest.Start(t, prosodytest.WithMAM())
+	srv.CreateUser(t, "alice", "alice-pw")
+	srv.CreateUser(t, "bob", "bob-pw")
+	alice, bob := newCLI(t, "alice-pw"), newCLI(t, "bob-pw")
+	aj, bj := "alice@"+srv.Domain, "bob@"+srv.Domain
+
+	r := alice.run("account", "add", aj, "--server", srv.C2SAddr)
+	if r.code != 0 || !strings.Contains(r.stderr, "pinned") {
+		t.Fatalf("account add: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	bob.ok("account", "add", bj, "--server", srv.C2SAddr)
+	if out := alice.ok("account", "list"); !strings.Contains(out, aj) || !strings.Contains(out, "pin ") {
+		t.Fatalf("account list: %q", out)
+	}
+
+	// Bob is offline: the server keeps the message.
+	id := strings.TrimSpace(alice.ok("send", "--account", aj, bj, "hello", "bob"))
+	if id == "" {
+		t.Fatal("send printed no id")
+	}
+	out := bob.ok("listen", "--account", bj, "--count", "1", "--timeout", "20s", "--json")
+	var m jsonMessage
+	if err := json.Unmarshal([]byte(out), &m); err != nil || m.Body != "hello bob" || !strings.HasPrefix(m.From, aj) || m.ID != id {
+		t.Fatalf("listen got %q (%v); want hello bob from %s with id %s", out, err, aj, id)
+	}
+
+	// Alice listens while Bob answers.
+	var wg sync.WaitGroup
+	var got string
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		got = alice.ok("listen", "--account", aj, "--count", "1", "--timeout", "20s")
+	}()
+	time.Sleep(500 * time.Millisecond) // let alice come online (offline storage covers a late start)
+	bob.ok("send", "--account", bj, aj, "hi alice")
+	wg.Wait()
+	if !strings.Contains(got, bj+": hi alice") {
+		t.Fatalf("alice heard %q", got)
+	}
+
+	// History and search, from the profile.
+	h := alice.ok("history", "--account", aj, "--with", bj, "--json")
+	if strings.Count(h, "\n") != 2 || !strings.Contains(h, "hello bob") || !strings.Contains(h, "hi alice") {
+		t.Fatalf("history: %q", h)
+	}
+	if s := alice.ok("history", "--account", aj, "--search", "hel"); !strings.Contains(s, "hello bob") || strings.Contains(s, "hi alice") {
+		t.Fatalf("search: %q", s)
+	}
+	alice.ok("history", "--account", aj, "--search", `"NEAR( *`)
+}
+
+func TestCLIRosterWithApproval(t *testing.T) {
+	needProsody(t)
+	srv := prosodytest.Start(t)
+	srv.CreateUser(t, "alice", "pw")
+	srv.CreateUser(t, "bob", "pw")
+	alice, bob := newCLI(t, "pw"), newCLI(t, "pw")
+	aj, bj := "alice@"+srv.Domain, "bob@"+srv.Domain
+	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
+	bob.ok("account", "add", bj, "--server", srv.C2SAddr)
+
+	alice.ok("roster", "--account", aj, "add", bj, "--name", "Bob")
+	bob.ok("roster", "--account", bj, "approve", aj)
+	alice.ok("roster", "--account", aj, "approve", bj)
+	if out := alice.ok("roster", "--account", aj, "list"); !strings.Contains(out, bj+"\tBob\tboth") {
+		t.Fatalf("alice's roster: %q", out)
+	}
+	if out := bob.ok("roster", "--account", bj); !strings.Contains(out, aj+"\t\tboth") {
+		t.Fatalf("bob's roster: %q", out)
+	}
+	alice.ok("roster", "--account", aj, "remove", bj)
+	if out := alice.ok("roster", "--account", aj); strings.Contains(out, bj) {
+		t.Fatalf("removed contact still listed: %q", out)
+	}
+}
+
+func TestCLIOutboxSurvivesDownServer(t *testing.T) {
+	needProsody(t)
+	srv := prosodytest.Start(t)
+	srv.CreateUser(t, "alice", "pw")
+	srv.CreateUser(t, "bob", "pw")
+	alice, bob := newCLI(t, "pw"), newCLI(t, "pw")
+	aj, bj := "alice@"+srv.Domain, "bob@"+srv.Domain
+	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
+	bob.ok("account", "add", bj, "--server", srv.C2SAddr)
+
+	srv.Stop(t)
+	alice.fails(1, "stays queued in the outbox", "send", "--account", aj, "--timeout", "2s", bj, "written while the server was down")
+	srv.Restart(t)
+	alice.ok("send", "--account", aj, bj, "second")
+	out := bob.ok("listen", "--account", bj, "--count", "2", "--timeout", "20s")
+	if !strings.Contains(out, "written while the server was down") || !strings.Contains(out, "second") {
+		t.Fatalf("bob got %q", out)
+	}
+	h := alice.ok("history", "--account", aj, "--json")
+	if strings.Count(h, `"state":"sent"`) != 2 {
+		t.Fatalf("history after flush: %q", h)
+	}
+}
+
+func TestCLIBadInput(t *testing.T) {
+	needProsody(t)
+	srv := prosodytest.Start(t)
+	srv.CreateUser(t, "alice", "right")
+	c := newCLI(t, "wrong")
+	aj := "alice@" + srv.Domain
+	c.fails(2, "unknown command", "frobnicate")
+	c.fails(2, "not a valid address", "account", "add", "alice@@bad")
+	c.fails(2, "name@server", "account", "add", srv.Domain)
+	c.fails(2, "--account", "send", "bob@x", "hi")
+	c.fails(1, "wrong address or password", "account", "add", aj, "--server", srv.C2SAddr)
+	if out := c.ok("account", "list"); strings.Contains(out, aj) {
+		t.Fatal("an account that failed to log in was kept")
+	}
+	c.fails(1, "no account", "send", "--account", aj, "bob@x", "hi")
+	c.fails(1, "could not reach", "account", "add", aj, "--server", "127.0.0.1:1")
+	c.fails(2, "--pin", "account", "add", aj, "--pin", "xyz", "--offline")
+	nopw := cli{t: t, profile: c.profile}
+	nopw.fails(1, "no password", "account", "add", aj, "--server", srv.C2SAddr)
+}

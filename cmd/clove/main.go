@@ -1,0 +1,149 @@
+// Command clove is Clove's desktop XMPP client with I2P built in, and a
+// headless CLI on the same core. Run without a subcommand it will open the
+// window (coming with the GUI work); the subcommands script everything.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+const usage = `clove — private XMPP chat, over I2P or not
+
+Usage: clove [--profile DIR] [--verbose] COMMAND [ARGS]
+
+Accounts:
+  account add JID [--server HOST:PORT] [--proxy socks5://HOST:PORT] [--sam HOST:PORT]
+                  [--i2p-only] [--map DOMAIN=B32]... [--pin SHA256] [--offline]
+  account list
+  account remove JID
+  register JID [--server …] [--proxy …] [--sam …] [--i2p-only] [--pin SHA256]
+
+Chat:
+  send --account JID [--timeout DURATION] TO TEXT
+  listen --account JID [--count N] [--timeout DURATION] [--json]
+  history --account JID [--with JID] [--search QUERY] [--limit N] [--json]
+  roster --account JID [list | add JID [--name NAME] | remove JID | approve JID | deny JID]
+
+Diagnostics:
+  doctor [--socks HOST:PORT] [--sam HOST:PORT]
+
+Passwords come from $CLOVE_PASSWORD, --password-file FILE, or a prompt on a
+terminal; never from the command line.
+Exit status: 0 success, 1 failure (one line on stderr), 2 usage error.
+`
+
+// usageError makes main exit 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// env is what every command gets: global flags, streams, the logger.
+type env struct {
+	profile      string
+	passwordFile string
+	stdout       io.Writer
+	stderr       io.Writer
+	stdin        *os.File
+	log          *slog.Logger
+	getenv       func(string) string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Stdin, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, stdin *os.File, getenv func(string) string) int {
+	e := &env{stdout: stdout, stderr: stderr, stdin: stdin, getenv: getenv}
+	fs := flag.NewFlagSet("clove", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&e.profile, "profile", "", "profile directory (default: $XDG_DATA_HOME/clove)")
+	fs.StringVar(&e.passwordFile, "password-file", "", "read the account password from this file")
+	verbose := fs.Bool("verbose", false, "log details to stderr")
+	help := fs.Bool("help", false, "show help")
+	if err := fs.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "clove: %v\n\n%s", err, usage)
+		return 2
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	e.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	rest := fs.Args()
+	if *help || len(rest) == 0 || rest[0] == "help" {
+		// The GUI opens here once it lands; until then, help.
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	if e.profile == "" {
+		e.profile = defaultProfile(getenv)
+	}
+	cmds := map[string]func(context.Context, *env, []string) error{
+		"account":  cmdAccount,
+		"register": cmdRegister,
+		"send":     cmdSend,
+		"listen":   cmdListen,
+		"history":  cmdHistory,
+		"roster":   cmdRoster,
+		"doctor":   cmdDoctor,
+	}
+	cmd, ok := cmds[rest[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "clove: unknown command %q\n\n%s", rest[0], usage)
+		return 2
+	}
+	err := cmd(ctx, e, rest[1:])
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "clove %s: %s\n(run 'clove help' for usage)\n", rest[0], ue.msg)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "clove %s: %s\n", rest[0], oneLine(err.Error()))
+		return 1
+	}
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// parseFlags parses flags that may come before, between or after positional
+// arguments (`account add JID --server H:P`).
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, usagef("see 'clove help'")
+			}
+			return nil, usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}

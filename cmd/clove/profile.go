@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/clove-xmpp/clove/store"
+	"mellium.im/xmpp/jid"
+)
+
+func defaultProfile(getenv func(string) string) string {
+	if d := getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "clove")
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".local", "share", "clove")
+	}
+	return ".clove"
+}
+
+func (e *env) openStore(ctx context.Context) (*store.Store, error) {
+	st, err := store.Open(ctx, filepath.Join(e.profile, "clove.db"))
+	if err != nil {
+		return nil, fmt.Errorf("opening the profile %s: %w", e.profile, err)
+	}
+	return st, nil
+}
+
+// parseAccountJID checks a user-typed account address.
+func parseAccountJID(s string) (jid.JID, error) {
+	j, err := jid.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return jid.JID{}, fmt.Errorf("%q is not a valid address: %w", s, err)
+	}
+	if j.Localpart() == "" {
+		return jid.JID{}, fmt.Errorf("%q is not an account address: expected name@server", s)
+	}
+	return j.Bare(), nil
+}
+
+// parsePeerJID checks a contact address.
+func parsePeerJID(s string) (jid.JID, error) {
+	j, err := jid.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return jid.JID{}, fmt.Errorf("%q is not a valid address: %w", s, err)
+	}
+	return j, nil
+}
+
+// password returns the account password from $CLOVE_PASSWORD, the
+// --password-file, or a prompt on the terminal — never from argv.
+func (e *env) password(account string) (string, error) {
+	if p := e.getenv("CLOVE_PASSWORD"); p != "" {
+		return p, nil
+	}
+	if e.passwordFile != "" {
+		b, err := os.ReadFile(e.passwordFile)
+		if err != nil {
+			return "", fmt.Errorf("reading the password file: %w", err)
+		}
+		p := strings.TrimRight(string(b), "\r\n")
+		if p == "" {
+			return "", errors.New("the password file is empty")
+		}
+		return p, nil
+	}
+	if e.stdin != nil && term.IsTerminal(int(e.stdin.Fd())) {
+		fmt.Fprintf(e.stderr, "Password for %s: ", account)
+		b, err := term.ReadPassword(int(e.stdin.Fd()))
+		fmt.Fprintln(e.stderr)
+		if err != nil {
+			return "", fmt.Errorf("reading the password: %w", err)
+		}
+		return string(b), nil
+	}
+	return "", errors.New("no password: set CLOVE_PASSWORD, use --password-file FILE, or run on a terminal")
+}
+
+// confirm asks a yes/no question on a terminal; false when not a terminal.
+func (e *env) confirm(q string) bool {
+	if e.stdin == nil || !term.IsTerminal(int(e.stdin.Fd())) {
+		return false
+	}
+	fmt.Fprintf(e.stderr, "%s [y/N] ", q)
+	line, _ := bufio.NewReader(e.stdin).ReadString('\n')
+	line = strings.ToLower(strings.TrimSpace(line))
+	return line == "y" || line == "yes"
+}

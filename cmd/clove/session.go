@@ -1,0 +1,318 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/clove-xmpp/clove/store"
+	"github.com/clove-xmpp/clove/transport"
+	"github.com/clove-xmpp/clove/xmppclient"
+	"mellium.im/xmpp/jid"
+)
+
+// This file wires the core together the way every front end does: the
+// account's transport settings give the dialer, the store backs the
+// client's outbox, pins and archive cursor, and client events are persisted.
+
+func settingsOf(a store.Account) transport.Settings {
+	return transport.Settings{
+		Server:     a.Server,
+		Proxy:      a.Proxy,
+		SAM:        a.SAM,
+		I2POnly:    a.I2POnly,
+		DarknetMap: a.DarknetMap,
+	}
+}
+
+// clientConfig builds the xmppclient configuration for an account.
+func (e *env) clientConfig(ctx context.Context, st *store.Store, a store.Account, password string) (xmppclient.Config, func(), error) {
+	j, err := parseAccountJID(a.JID)
+	if err != nil {
+		return xmppclient.Config{}, nil, err
+	}
+	s := settingsOf(a)
+	if err := s.Validate(); err != nil {
+		return xmppclient.Config{}, nil, err
+	}
+	domain := j.Domainpart()
+	if _, err := transport.Plan(s, domain); err != nil {
+		return xmppclient.Config{}, nil, err
+	}
+	cleanup := func() {}
+	var dial func(ctx context.Context) (net.Conn, error)
+	if a.SAM != "" {
+		var sam *transport.SAMDialer
+		dial = func(ctx context.Context) (net.Conn, error) {
+			if sam == nil {
+				d, err := transport.NewSAM(ctx, a.SAM, transport.SAMOptions{Keys: a.SAMKeys, Logger: e.log})
+				if err != nil {
+					return nil, err
+				}
+				sam = d
+			}
+			return transport.Connect(ctx, s, domain, transport.WithDialer(sam), transport.WithLogger(e.log))
+		}
+		cleanup = func() {
+			if sam != nil {
+				sam.Close()
+			}
+		}
+	} else {
+		dial = func(ctx context.Context) (net.Conn, error) {
+			return transport.Connect(ctx, s, domain, transport.WithLogger(e.log))
+		}
+	}
+	cfg := xmppclient.Config{
+		JID:      j,
+		Password: password,
+		Dial:     dial,
+		Pins:     pinStore{st: st, account: a.JID},
+		Pin:      a.Pin,
+		Outbox:   outbox{st: st, account: a.JID},
+		Archive:  cursor{st: st, account: a.JID},
+		Logger:   e.log,
+	}
+	if s.Mode() != transport.ModeDirect {
+		// I2P: building a SAM session or reaching a fresh destination takes
+		// minutes on a just-started router, not seconds.
+		cfg.ConnectTimeout = 4 * time.Minute
+	}
+	return cfg, cleanup, nil
+}
+
+type pinStore struct {
+	st      *store.Store
+	account string
+}
+
+func (p pinStore) Pin(ctx context.Context, host string) (string, error) {
+	fp, err := p.st.Pin(ctx, p.account, host)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	return fp, err
+}
+
+func (p pinStore) SetPin(ctx context.Context, host, fp string) error {
+	return p.st.SetPin(ctx, p.account, host, fp)
+}
+
+type outbox struct {
+	st      *store.Store
+	account string
+}
+
+func (o outbox) Enqueue(ctx context.Context, e xmppclient.OutboxEntry) error {
+	peer := e.To
+	if j, err := jid.Parse(e.To); err == nil {
+		peer = j.Bare().String()
+	}
+	return o.st.AddOutgoing(ctx, &store.Message{
+		Account:  o.account,
+		Peer:     peer,
+		Outgoing: true,
+		From:     o.account,
+		To:       e.To,
+		Body:     e.Body,
+		OriginID: e.ID,
+		StanzaID: e.ID,
+		Time:     e.Created,
+	})
+}
+
+func (o outbox) Pending(ctx context.Context) ([]xmppclient.OutboxEntry, error) {
+	ms, err := o.st.Pending(ctx, o.account)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]xmppclient.OutboxEntry, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, xmppclient.OutboxEntry{ID: m.OriginID, To: m.To, Body: m.Body, Created: m.Time})
+	}
+	return out, nil
+}
+
+func (o outbox) Acked(ctx context.Context, id string) error {
+	return o.st.MarkSent(ctx, o.account, id)
+}
+
+type cursor struct {
+	st      *store.Store
+	account string
+}
+
+func (c cursor) LastArchiveID(ctx context.Context) (string, error) {
+	return c.st.LastArchiveID(ctx, c.account)
+}
+
+// persist records what an event means for the profile. It runs on the
+// consumer of Client.Events, in order.
+func persist(ctx context.Context, st *store.Store, account string, ev xmppclient.Event) error {
+	switch e := ev.(type) {
+	case xmppclient.MessageReceived:
+		m := e.Message
+		peer := m.From.Bare()
+		from := m.From.String()
+		state := store.Received
+		if m.Outgoing {
+			// Our own message seen again (carbon, archive): stored with the
+			// bare sender like the outbox copy, so the two deduplicate.
+			peer = m.To.Bare()
+			from = m.From.Bare().String()
+			state = store.Sent
+		}
+		_, err := st.AddIncoming(ctx, &store.Message{
+			Account:   account,
+			Peer:      peer.String(),
+			Outgoing:  m.Outgoing,
+			From:      from,
+			To:        m.To.String(),
+			Body:      m.Body,
+			OriginID:  m.OriginID,
+			StanzaID:  m.ID,
+			ArchiveID: m.ArchiveID,
+			Time:      m.Time,
+			State:     state,
+		})
+		return err
+	case xmppclient.ReceiptReceived:
+		return st.MarkDelivered(ctx, account, e.ID)
+	case xmppclient.ArchiveSynced:
+		if e.LastID != "" {
+			return st.SetLastArchiveID(ctx, account, e.LastID)
+		}
+	case xmppclient.RosterChanged:
+		return persistRoster(ctx, st, account, e)
+	}
+	return nil
+}
+
+func persistRoster(ctx context.Context, st *store.Store, account string, e xmppclient.RosterChanged) error {
+	if e.Full {
+		old, err := st.Contacts(ctx, account)
+		if err != nil {
+			return err
+		}
+		keep := map[string]bool{}
+		for _, it := range e.Items {
+			keep[it.JID.Bare().String()] = true
+		}
+		for _, c := range old {
+			if !keep[c.JID] {
+				if err := st.RemoveContact(ctx, account, c.JID); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, it := range e.Items {
+		var err error
+		if it.Subscription == "remove" {
+			err = st.RemoveContact(ctx, account, it.JID.Bare().String())
+		} else {
+			err = st.PutContact(ctx, store.Contact{Account: account, JID: it.JID.Bare().String(), Name: it.Name, Subscription: it.Subscription, Groups: it.Groups})
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if e.Ver != "" {
+		return st.SetRosterVersion(ctx, account, e.Ver)
+	}
+	return nil
+}
+
+// session is a running client for one account of the profile.
+type session struct {
+	st      *store.Store
+	account store.Account
+	client  *xmppclient.Client
+	cleanup func()
+	runErr  chan error
+}
+
+// startSession loads the account, asks for its password, starts the
+// client. The caller reads s.client.Events() through s.next.
+func (e *env) startSession(ctx context.Context, accountJID string, tweak func(*xmppclient.Config)) (*session, error) {
+	aj, err := parseAccountJID(accountJID)
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	st, err := e.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := st.Account(ctx, aj.String())
+	if errors.Is(err, store.ErrNotFound) {
+		st.Close()
+		return nil, fmt.Errorf("no account %s in this profile: add it with 'clove account add %s'", aj, aj)
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	pw, err := e.password(a.JID)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	cfg, cleanup, err := e.clientConfig(ctx, st, a, pw)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	c, err := xmppclient.New(cfg)
+	if err != nil {
+		cleanup()
+		st.Close()
+		return nil, err
+	}
+	return &session{st: st, account: a, client: c, cleanup: cleanup, runErr: make(chan error, 1)}, nil
+}
+
+func (s *session) start(ctx context.Context) {
+	go func() { s.runErr <- s.client.Run(ctx) }()
+}
+
+// close waits for Run to end (its context must be cancelled first), drains
+// and persists remaining events, then closes the store.
+func (s *session) close(e *env) error {
+	var err error
+	for ev := range s.client.Events() {
+		s.handle(context.Background(), e, ev)
+	}
+	select {
+	case err = <-s.runErr:
+	default:
+	}
+	s.cleanup()
+	if cerr := s.st.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// handle persists an event and reports what a user should see on stderr.
+func (s *session) handle(ctx context.Context, e *env, ev xmppclient.Event) {
+	if err := persist(ctx, s.st, s.account.JID, ev); err != nil {
+		fmt.Fprintf(e.stderr, "clove: could not save to the profile: %v\n", err)
+	}
+	switch ev := ev.(type) {
+	case xmppclient.CertPinned:
+		if !ev.Known {
+			fmt.Fprintf(e.stderr, "clove: trusting %s's certificate on first use; SHA-256 %s (pinned)\n", ev.Host, xmppclient.FormatFingerprint(ev.Fingerprint))
+		}
+	case xmppclient.StateChanged:
+		if ev.State == xmppclient.Offline && ev.Err != nil {
+			fmt.Fprintf(e.stderr, "clove: %s; retrying in %s\n", oneLine(ev.Err.Error()), ev.Retry.Round(100*time.Millisecond))
+		}
+	case xmppclient.ErrorEvent:
+		e.log.Warn("client", "err", ev.Err)
+	}
+}
