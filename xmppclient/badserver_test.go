@@ -58,9 +58,12 @@ func TestBadServers(t *testing.T) {
 				}
 			}()
 			c, err := xmppclient.New(xmppclient.Config{
-				JID:            jid.MustParse("alice@example.test"),
-				Password:       "pw",
-				Dial:           func(ctx context.Context) (net.Conn, error) { var d net.Dialer; return d.DialContext(ctx, "tcp", ln.Addr().String()) },
+				JID:      jid.MustParse("alice@example.test"),
+				Password: "pw",
+				Dial: func(ctx context.Context) (net.Conn, error) {
+					var d net.Dialer
+					return d.DialContext(ctx, "tcp", ln.Addr().String())
+				},
 				NoReconnect:    true,
 				ConnectTimeout: time.Second,
 			})

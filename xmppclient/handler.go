@@ -91,9 +91,9 @@ func (c *Client) handleSM(t xmlstream.TokenReadEncoder, d *xml.Decoder, start *x
 
 func (c *Client) handleIQ(t xmlstream.TokenReadEncoder, d *xml.Decoder, start *xml.StartElement) error {
 	var iq struct {
-		ID    string `xml:"id,attr"`
-		Type  string `xml:"type,attr"`
-		From  string `xml:"from,attr"`
+		ID    string    `xml:"id,attr"`
+		Type  string    `xml:"type,attr"`
+		From  string    `xml:"from,attr"`
 		Ping  *struct{} `xml:"urn:xmpp:ping ping"`
 		Query *struct {
 			Ver   string       `xml:"ver,attr"`
@@ -176,18 +176,18 @@ type idEl struct {
 }
 
 type inMessage struct {
-	ID        string     `xml:"id,attr"`
-	From      string     `xml:"from,attr"`
-	To        string     `xml:"to,attr"`
-	Type      string     `xml:"type,attr"`
-	Body      string     `xml:"body"`
-	OriginID  *idEl      `xml:"urn:xmpp:sid:0 origin-id"`
-	StanzaIDs []idEl     `xml:"urn:xmpp:sid:0 stanza-id"`
-	Request   *struct{}  `xml:"urn:xmpp:receipts request"`
-	Receipt   *idEl      `xml:"urn:xmpp:receipts received"`
-	Delay     *delayEl   `xml:"urn:xmpp:delay delay"`
-	Sent      *carbon    `xml:"urn:xmpp:carbons:2 sent"`
-	Received  *carbon    `xml:"urn:xmpp:carbons:2 received"`
+	ID        string    `xml:"id,attr"`
+	From      string    `xml:"from,attr"`
+	To        string    `xml:"to,attr"`
+	Type      string    `xml:"type,attr"`
+	Body      string    `xml:"body"`
+	OriginID  *idEl     `xml:"urn:xmpp:sid:0 origin-id"`
+	StanzaIDs []idEl    `xml:"urn:xmpp:sid:0 stanza-id"`
+	Request   *struct{} `xml:"urn:xmpp:receipts request"`
+	Receipt   *idEl     `xml:"urn:xmpp:receipts received"`
+	Delay     *delayEl  `xml:"urn:xmpp:delay delay"`
+	Sent      *carbon   `xml:"urn:xmpp:carbons:2 sent"`
+	Received  *carbon   `xml:"urn:xmpp:carbons:2 received"`
 	Result    *struct {
 		QueryID   string    `xml:"queryid,attr"`
 		ID        string    `xml:"id,attr"`
