@@ -1,0 +1,206 @@
+package transport
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// i2pdRouter is a lone i2pd started for a test: private network id 99, no
+// reseed, every service on a free 127.0.0.1 port. Alone it cannot reach any
+// destination, but its SOCKS5 proxy and SAM bridge answer for real.
+type i2pdRouter struct {
+	Dir     string
+	SOCKS   string
+	SAM     string
+	Console string
+}
+
+// requireI2PD returns the i2pd binary, skipping the test when it is missing
+// (failing instead when CI is set: CI must have it).
+func requireI2PD(t testing.TB) string {
+	t.Helper()
+	p, err := exec.LookPath("i2pd")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("i2pd is not installed but CI is set: install it (apt-get install i2pd): %v", err)
+		}
+		t.Skip("i2pd not installed")
+	}
+	return p
+}
+
+// freePorts reserves n distinct loopback ports (released before use; a
+// clash is possible but unlikely).
+func freePorts(t testing.TB, n int) []int {
+	t.Helper()
+	var lns []net.Listener
+	var ports []int
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lns = append(lns, ln)
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	for _, ln := range lns {
+		ln.Close()
+	}
+	return ports
+}
+
+const i2pdConfTemplate = `# written by transport's i2pd test fixture
+log = file
+logfile = %[1]s/i2pd.log
+loglevel = warn
+daemon = false
+netid = 99
+ipv4 = true
+ipv6 = false
+nat = false
+host = 127.0.0.1
+port = %[2]d
+floodfill = false
+bandwidth = L
+
+[ntcp2]
+enabled = true
+published = false
+port = %[2]d
+
+[ssu2]
+enabled = false
+
+[http]
+enabled = true
+address = 127.0.0.1
+port = %[3]d
+strictheaders = false
+
+[httpproxy]
+enabled = false
+
+[socksproxy]
+enabled = true
+address = 127.0.0.1
+port = %[4]d
+inbound.length = 1
+outbound.length = 1
+
+[sam]
+enabled = true
+address = 127.0.0.1
+port = %[5]d
+singlethread = false
+
+[bob]
+enabled = false
+
+[i2cp]
+enabled = false
+
+[i2pcontrol]
+enabled = false
+
+[upnp]
+enabled = false
+
+[reseed]
+verify = false
+urls = https://127.0.0.1:1/
+threshold = 0
+
+[addressbook]
+enabled = true
+defaulturl = http://nonexistent.i2p/hosts.txt
+subscriptions = http://nonexistent.i2p/hosts.txt
+
+[nettime]
+enabled = false
+frompeers = false
+
+[persist]
+profiles = false
+
+[exploratory]
+inbound.length = 1
+outbound.length = 1
+`
+
+// startI2PD starts a lone i2pd and waits until its SOCKS5 proxy and SAM
+// bridge answer. It is killed when the test ends.
+func startI2PD(t testing.TB) *i2pdRouter {
+	t.Helper()
+	bin := requireI2PD(t)
+	dir := t.TempDir()
+	ports := freePorts(t, 4)
+	r := &i2pdRouter{
+		Dir:     dir,
+		Console: fmt.Sprintf("127.0.0.1:%d", ports[1]),
+		SOCKS:   fmt.Sprintf("127.0.0.1:%d", ports[2]),
+		SAM:     fmt.Sprintf("127.0.0.1:%d", ports[3]),
+	}
+	conf := filepath.Join(dir, "i2pd.conf")
+	tunconf := filepath.Join(dir, "tunnels.conf")
+	if err := os.WriteFile(conf, fmt.Appendf(nil, i2pdConfTemplate, dir, ports[0], ports[1], ports[2], ports[3]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tunconf, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.Create(filepath.Join(dir, "stdout.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "--datadir="+dir, "--conf="+conf, "--tunconf="+tunconf,
+		"--pidfile="+filepath.Join(dir, "i2pd.pid"))
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting i2pd: %v", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait(); out.Close() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill() // SIGKILL: nothing to save, and quick
+		<-exited
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, errS := probeSOCKS(ctx, r.SOCKS)
+		_, errM := probeSAM(ctx, r.SAM)
+		cancel()
+		if errS == nil && errM == nil {
+			return r
+		}
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("i2pd exited during start-up (%v):\n%s", err, r.logTail())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("i2pd not ready after 30 s (SOCKS: %v; SAM: %v):\n%s", errS, errM, r.logTail())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (r *i2pdRouter) logTail() string {
+	var b strings.Builder
+	for _, name := range []string{"stdout.txt", "i2pd.log"} {
+		data, _ := os.ReadFile(filepath.Join(r.Dir, name))
+		if len(data) > 4000 {
+			data = data[len(data)-4000:]
+		}
+		fmt.Fprintf(&b, "--- %s ---\n%s\n", name, data)
+	}
+	return b.String()
+}

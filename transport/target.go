@@ -1,0 +1,315 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// DefaultXMPPPort is the client-to-server port (RFC 6120).
+const DefaultXMPPPort = 5222
+
+// Mode is how connections leave this machine.
+type Mode int
+
+const (
+	ModeDirect Mode = iota // plain TCP (clearnet only)
+	ModeSOCKS5             // through a SOCKS5 proxy, names resolved by the proxy
+	ModeSAM                // through an I2P router's SAM bridge (.i2p only)
+)
+
+func (m Mode) String() string {
+	switch m {
+	case ModeDirect:
+		return "direct"
+	case ModeSOCKS5:
+		return "socks5"
+	case ModeSAM:
+		return "sam"
+	}
+	return fmt.Sprintf("Mode(%d)", int(m))
+}
+
+// Settings are the user's connection settings for one account.
+type Settings struct {
+	Server     string            // explicit "host:port" override, may be empty
+	Proxy      string            // "socks5://host:port" or empty
+	SAM        string            // "host:port" or empty
+	I2POnly    bool              // refuse anything that is not .i2p (after the darknet map)
+	DarknetMap map[string]string // clearnet domain -> .b32.i2p
+}
+
+// Target is where to connect. Host is never resolved by this package when
+// Mode is not ModeDirect: it goes to the proxy or SAM bridge as a name.
+type Target struct {
+	Host string
+	Port int
+	Mode Mode
+}
+
+// Addr returns "host:port".
+func (t Target) Addr() string { return net.JoinHostPort(t.Host, strconv.Itoa(t.Port)) }
+
+func (t Target) String() string { return t.Addr() + " (" + t.Mode.String() + ")" }
+
+// Mode returns the connection mode the settings select: SAM if a SAM
+// bridge is set, else SOCKS5 if a proxy is set, else direct.
+func (s Settings) Mode() Mode {
+	switch {
+	case strings.TrimSpace(s.SAM) != "":
+		return ModeSAM
+	case strings.TrimSpace(s.Proxy) != "":
+		return ModeSOCKS5
+	}
+	return ModeDirect
+}
+
+// Validate checks the settings on their own (no network). Every problem
+// found is reported, joined.
+func (s Settings) Validate() error {
+	var errs []error
+	if strings.TrimSpace(s.Proxy) != "" {
+		if _, _, err := parseProxy(s.Proxy); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if strings.TrimSpace(s.SAM) != "" {
+		if _, err := parseLocalEndpoint("SAM bridge", s.SAM); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if strings.TrimSpace(s.Proxy) != "" && strings.TrimSpace(s.SAM) != "" {
+		errs = append(errs, errors.New("both a SOCKS5 proxy and a SAM bridge are set; choose one"))
+	}
+	mode := s.Mode()
+	if s.I2POnly && mode == ModeDirect {
+		errs = append(errs, errors.New("I2P-only mode needs a SOCKS5 proxy (--proxy socks5://127.0.0.1:4447) or a SAM bridge (--sam 127.0.0.1:7656)"))
+	}
+	if strings.TrimSpace(s.Server) != "" {
+		host, _, err := splitServer(s.Server)
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case IsI2P(host):
+			if mode == ModeDirect {
+				errs = append(errs, needProxyError(host))
+			}
+		case s.I2POnly:
+			errs = append(errs, fmt.Errorf("I2P-only mode: the server override %s is not an I2P address; refusing to connect outside I2P", host))
+		case mode == ModeSAM:
+			errs = append(errs, samClearnetError(host))
+		}
+	}
+	errs = append(errs, s.validateDarknetMap()...)
+	return errors.Join(errs...)
+}
+
+func (s Settings) validateDarknetMap() []error {
+	var errs []error
+	keys := make([]string, 0, len(s.DarknetMap))
+	for k := range s.DarknetMap {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	seen := make(map[string]string, len(keys))
+	for _, k := range keys {
+		v := s.DarknetMap[k]
+		nk, nv := NormalizeHost(k), NormalizeHost(v)
+		switch {
+		case IsI2P(nk):
+			errs = append(errs, fmt.Errorf("darknet map: %q is already an I2P name; map clearnet domains only", k))
+			continue
+		case !validHostname(nk):
+			errs = append(errs, fmt.Errorf("darknet map: %q is not a valid domain", k))
+			continue
+		}
+		if err := ValidateI2PName(nv); err != nil {
+			errs = append(errs, fmt.Errorf("darknet map entry for %s: %w", nk, err))
+			continue
+		}
+		if prev, dup := seen[nk]; dup && prev != nv {
+			errs = append(errs, fmt.Errorf("darknet map: %s is mapped twice, to %s and %s", nk, prev, nv))
+		}
+		seen[nk] = nv
+	}
+	return errs
+}
+
+// darknet returns the I2P address the map gives for domain d (normalised).
+func (s Settings) darknet(d string) (string, bool) {
+	if v, ok := s.DarknetMap[d]; ok {
+		return NormalizeHost(v), true
+	}
+	for k, v := range s.DarknetMap {
+		if NormalizeHost(k) == d {
+			return NormalizeHost(v), true
+		}
+	}
+	return "", false
+}
+
+// splitServer parses a server override: "host:port", "host" (port 5222) or
+// an IP literal.
+func splitServer(server string) (string, int, error) {
+	server = strings.TrimSpace(server)
+	if strings.Contains(server, "://") || strings.ContainsAny(server, "/@ \t") {
+		return "", 0, fmt.Errorf("the server override %q should be host:port", server)
+	}
+	host, portStr, err := net.SplitHostPort(server)
+	port := DefaultXMPPPort
+	switch {
+	case err == nil:
+		p, ok := parsePort(portStr)
+		if !ok {
+			return "", 0, fmt.Errorf("the server override %q has an invalid port %q (1–65535)", server, portStr)
+		}
+		port = p
+	case !strings.Contains(server, ":") || strings.HasPrefix(server, "["):
+		host = server
+	default:
+		if _, ok := parseIPLiteral(server); !ok {
+			return "", 0, fmt.Errorf("the server override %q should be host:port", server)
+		}
+		host = server
+	}
+	if ip, ok := parseIPLiteral(host); ok {
+		return ip.String(), port, nil
+	}
+	h := NormalizeHost(host)
+	if IsI2P(h) {
+		if err := ValidateI2PName(h); err != nil {
+			return "", 0, fmt.Errorf("server override: %w", err)
+		}
+		return h, port, nil
+	}
+	if !validHostname(h) {
+		return "", 0, fmt.Errorf("the server override %q is not a valid host name", host)
+	}
+	return h, port, nil
+}
+
+func needProxyError(host string) error {
+	return fmt.Errorf("%s is an I2P address; set a SOCKS5 proxy (--proxy socks5://127.0.0.1:4447) or SAM bridge (--sam 127.0.0.1:7656)", host)
+}
+
+func samClearnetError(host string) error {
+	return fmt.Errorf("%s is not an I2P address, and a SAM bridge can only reach .b32.i2p addresses; map it to one in the darknet map, or use a SOCKS5 proxy", host)
+}
+
+// Plan decides where to connect for the XMPP domain (the JID's domain part)
+// without touching the network:
+//
+//  1. an explicit Server override wins (still subject to the I2P rules);
+//  2. the darknet map may turn a clearnet domain into a .b32.i2p address;
+//  3. a .i2p name goes only through SOCKS5 or SAM, to port 5222;
+//  4. in I2P-only mode anything else is refused, as is a clearnet name in
+//     SAM mode;
+//  5. a clearnet domain goes to port 5222 — through the proxy as a name in
+//     SOCKS5 mode; in direct mode Targets adds the SRV lookup.
+func Plan(s Settings, domain string) (Target, error) {
+	if err := s.Validate(); err != nil {
+		return Target{}, fmt.Errorf("connection settings: %w", err)
+	}
+	mode := s.Mode()
+	if strings.TrimSpace(s.Server) != "" {
+		host, port, err := splitServer(s.Server)
+		if err != nil { // unreachable after Validate; kept for safety
+			return Target{}, err
+		}
+		return Target{Host: host, Port: port, Mode: mode}, nil
+	}
+	d, err := normalizeDomain(domain)
+	if err != nil {
+		return Target{}, err
+	}
+	host := d
+	if m, ok := s.darknet(d); ok {
+		host = m // always a valid .b32.i2p address (Validate)
+	}
+	if IsI2P(host) {
+		if err := ValidateI2PName(host); err != nil {
+			return Target{}, err
+		}
+		if mode == ModeDirect {
+			return Target{}, needProxyError(host)
+		}
+		return Target{Host: host, Port: DefaultXMPPPort, Mode: mode}, nil
+	}
+	switch {
+	case s.I2POnly:
+		return Target{}, fmt.Errorf("I2P-only mode: %s is not an I2P address and the darknet map has no entry for it; refusing to connect outside I2P", host)
+	case mode == ModeSAM:
+		return Target{}, samClearnetError(host)
+	}
+	return Target{Host: host, Port: DefaultXMPPPort, Mode: mode}, nil
+}
+
+// normalizeDomain checks an XMPP domain part and returns it normalised.
+func normalizeDomain(domain string) (string, error) {
+	d := NormalizeHost(domain)
+	if d == "" {
+		return "", errors.New("no server domain given")
+	}
+	if ip, ok := parseIPLiteral(d); ok {
+		return ip.String(), nil
+	}
+	if IsI2P(d) || validHostname(d) {
+		return d, nil
+	}
+	return "", fmt.Errorf("%q is not a valid server domain", domain)
+}
+
+// Targets returns the addresses to try, in order, for domain. It is Plan
+// plus, in direct mode only, the DNS SRV lookup of _xmpp-client._tcp
+// (RFC 6120 §3.2) with r (nil: net.DefaultResolver), followed by the
+// domain itself on port 5222. In SOCKS5 and SAM modes the resolver is never
+// used.
+func Targets(ctx context.Context, s Settings, domain string, r *net.Resolver) ([]Target, error) {
+	t, err := Plan(s, domain)
+	if err != nil {
+		return nil, err
+	}
+	if t.Mode != ModeDirect || strings.TrimSpace(s.Server) != "" {
+		return []Target{t}, nil
+	}
+	if _, isIP := parseIPLiteral(t.Host); isIP {
+		return []Target{t}, nil
+	}
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	_, srvs, err := r.LookupSRV(ctx, "xmpp-client", "tcp", t.Host)
+	if ctx.Err() != nil {
+		return nil, ctxDialError(ctx, t.Host, "", "looking up its XMPP server in DNS took too long")
+	}
+	if err != nil && len(srvs) == 0 { // no SRV records (or DNS trouble): the domain itself
+		return []Target{t}, nil
+	}
+	if len(srvs) == 1 && (srvs[0].Target == "." || srvs[0].Target == "") {
+		return nil, fmt.Errorf("%s says in DNS that it offers no XMPP service for clients (SRV target \".\")", t.Host)
+	}
+	var out []Target
+	seen := make(map[string]bool)
+	for _, srv := range srvs {
+		h := NormalizeHost(srv.Target)
+		if srv.Port == 0 || h == "" {
+			continue
+		}
+		if IsI2P(h) || !validHostname(h) { // never resolve .i2p; skip junk
+			continue
+		}
+		c := Target{Host: h, Port: int(srv.Port), Mode: ModeDirect}
+		if !seen[c.Addr()] {
+			seen[c.Addr()] = true
+			out = append(out, c)
+		}
+	}
+	if !seen[t.Addr()] {
+		out = append(out, t)
+	}
+	return out, nil
+}
