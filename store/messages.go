@@ -312,17 +312,42 @@ func (s *Store) MarkFailed(ctx context.Context, account, originID string) error 
 	return s.mark(ctx, "mark failed", account, originID, Failed, Queued, Sent)
 }
 
+// MarkSentBatch is MarkSent for several messages in one transaction (one
+// disk sync): a stream-management ack usually covers a burst of messages.
+// It stops at the first unknown id, leaving none of them marked.
+func (s *Store) MarkSentBatch(ctx context.Context, account string, originIDs []string) error {
+	for _, id := range originIDs {
+		if id == "" {
+			return fmt.Errorf("store: mark sent: empty origin id: %w", ErrInvalid)
+		}
+	}
+	return s.wr.do(ctx, "mark sent", func(ctx context.Context, tx *sql.Tx) error {
+		for _, id := range originIDs {
+			if err := markTx(ctx, tx, account, id, Sent, Queued); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 func (s *Store) mark(ctx context.Context, op, account, originID string, to State, from ...State) error {
 	if originID == "" {
 		return fmt.Errorf("store: %s: empty origin id: %w", op, ErrInvalid)
 	}
+	return s.wr.do(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+		return markTx(ctx, tx, account, originID, to, from...)
+	})
+}
+
+func markTx(ctx context.Context, tx *sql.Tx, account, originID string, to State, from ...State) error {
 	in := make([]string, len(from))
 	args := []any{string(to), account, originID}
 	for i, st := range from {
 		in[i] = "?"
 		args = append(args, string(st))
 	}
-	return s.wr.do(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+	{
 		var found bool
 		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM messages
 			WHERE account = ? AND origin_id = ? AND outgoing = 1)`, account, originID).Scan(&found); err != nil {
@@ -339,7 +364,7 @@ func (s *Store) mark(ctx context.Context, op, account, originID string, to State
 		_, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE message_id IN
 			(SELECT id FROM messages WHERE account = ? AND origin_id = ? AND outgoing = 1)`, account, originID)
 		return err
-	})
+	}
 }
 
 // History returns up to limit messages of the account with peer `with` (all

@@ -33,6 +33,14 @@ type Outbox interface {
 	Acked(ctx context.Context, id string) error
 }
 
+// BatchOutbox is an Outbox that can also write several entries in one
+// durable step; SendMany and acks covering several messages use it.
+type BatchOutbox interface {
+	Outbox
+	EnqueueBatch(ctx context.Context, es []OutboxEntry) error
+	AckedBatch(ctx context.Context, ids []string) error
+}
+
 // ArchiveCursor returns the last archive id already stored ("" if none).
 type ArchiveCursor interface {
 	LastArchiveID(ctx context.Context) (string, error)
@@ -66,6 +74,55 @@ func (c *Client) Send(ctx context.Context, to jid.JID, body string) (string, err
 		c.log.Info("send failed; message stays queued", "id", e.ID, "err", err)
 	}
 	return e.ID, nil
+}
+
+// Outgoing is one message for SendMany.
+type Outgoing struct {
+	To   jid.JID
+	Body string
+}
+
+// SendMany accepts several messages at once: with a BatchOutbox they are
+// made durable together (one disk sync), then sent in order. The ids are
+// returned in the same order.
+func (c *Client) SendMany(ctx context.Context, msgs []Outgoing) ([]string, error) {
+	es := make([]OutboxEntry, len(msgs))
+	now := time.Now().UTC()
+	for i, m := range msgs {
+		if m.To.Domainpart() == "" {
+			return nil, fmt.Errorf("%q is not a valid address", m.To.String())
+		}
+		if m.Body == "" {
+			return nil, errors.New("empty message")
+		}
+		es[i] = OutboxEntry{ID: randomID(), To: m.To.String(), Body: m.Body, Created: now}
+	}
+	if bo, ok := c.outbox.(BatchOutbox); ok {
+		if err := bo.EnqueueBatch(ctx, es); err != nil {
+			return nil, fmt.Errorf("could not save the messages: %w", err)
+		}
+	} else {
+		for _, e := range es {
+			if err := c.outbox.Enqueue(ctx, e); err != nil {
+				return nil, fmt.Errorf("could not save the message: %w", err)
+			}
+		}
+	}
+	ids := make([]string, len(es))
+	c.mu.Lock()
+	sess := c.sess
+	online := c.state == Online
+	c.mu.Unlock()
+	for i, e := range es {
+		ids[i] = e.ID
+		if sess != nil && online {
+			if err := c.sendEntry(ctx, sess, e); err != nil {
+				c.log.Info("send failed; messages stay queued", "err", err)
+				sess = nil
+			}
+		}
+	}
+	return ids, nil
 }
 
 type outMessage struct {
@@ -132,6 +189,15 @@ func (c *Client) flushOutbox(ctx context.Context, sess *xmpp.Session) error {
 func (c *Client) acked(ids []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if bo, ok := c.outbox.(BatchOutbox); ok && len(ids) > 1 {
+		if err := bo.AckedBatch(ctx, ids); err == nil {
+			for _, id := range ids {
+				c.emit(MessageAcked{ID: id})
+			}
+			return
+		}
+		// Fall back to one by one, so one bad id does not hold the rest.
+	}
 	for _, id := range ids {
 		if err := c.outbox.Acked(ctx, id); err != nil {
 			c.emit(ErrorEvent{Err: fmt.Errorf("could not update the outbox: %w", err)})

@@ -106,11 +106,27 @@ type outbox struct {
 }
 
 func (o outbox) Enqueue(ctx context.Context, e xmppclient.OutboxEntry) error {
+	return o.st.AddOutgoing(ctx, o.message(e))
+}
+
+func (o outbox) EnqueueBatch(ctx context.Context, es []xmppclient.OutboxEntry) error {
+	ms := make([]*store.Message, len(es))
+	for i, e := range es {
+		ms[i] = o.message(e)
+	}
+	return o.st.AddOutgoingBatch(ctx, ms)
+}
+
+func (o outbox) AckedBatch(ctx context.Context, ids []string) error {
+	return o.st.MarkSentBatch(ctx, o.account, ids)
+}
+
+func (o outbox) message(e xmppclient.OutboxEntry) *store.Message {
 	peer := e.To
 	if j, err := jid.Parse(e.To); err == nil {
 		peer = j.Bare().String()
 	}
-	return o.st.AddOutgoing(ctx, &store.Message{
+	return &store.Message{
 		Account:  o.account,
 		Peer:     peer,
 		Outgoing: true,
@@ -120,7 +136,7 @@ func (o outbox) Enqueue(ctx context.Context, e xmppclient.OutboxEntry) error {
 		OriginID: e.ID,
 		StanzaID: e.ID,
 		Time:     e.Created,
-	})
+	}
 }
 
 func (o outbox) Pending(ctx context.Context) ([]xmppclient.OutboxEntry, error) {
@@ -138,6 +154,8 @@ func (o outbox) Pending(ctx context.Context) ([]xmppclient.OutboxEntry, error) {
 func (o outbox) Acked(ctx context.Context, id string) error {
 	return o.st.MarkSent(ctx, o.account, id)
 }
+
+var _ xmppclient.BatchOutbox = outbox{}
 
 type cursor struct {
 	st      *store.Store

@@ -109,6 +109,8 @@ func PluginPath(dir string) Option {
 // Config appends raw Lua to the global section of the config, after
 // everything the other options write and before the VirtualHost line: later
 // assignments win, and it may open further VirtualHost or Component sections.
+// It must not change interfaces or c2s/s2s ports: readiness is detected on
+// the fixture's own.
 func Config(lua string) Option {
 	return func(c *settings) { c.extra = append(c.extra, lua) }
 }

@@ -33,6 +33,8 @@ const (
 	stopGrace = 5 * time.Second
 	// ctlTimeout bounds one prosodyctl run.
 	ctlTimeout = 10 * time.Second
+	// startAttempts is how many sets of ports Start tries.
+	startAttempts = 3
 	// tailLines is how much of prosody's log a failure shows.
 	tailLines = 40
 )
@@ -63,7 +65,6 @@ type Server struct {
 	CertPEM, KeyPEM []byte
 
 	set      *settings
-	tb       testing.TB
 	c2sPort  int
 	s2sPort  int
 	certFile string
@@ -104,15 +105,16 @@ func findBinaries() (b binaries, err error) {
 }
 
 // Require skips the test when prosody is not installed, except on CI (the
-// CI environment variable is set), where a missing prosody fails the test:
-// a skipped integration suite there would hide that nothing was tested.
+// CI environment variable is set, and not to "false" or "0"), where a
+// missing prosody fails the test: a skipped integration suite there would
+// hide that nothing was tested.
 func Require(tb testing.TB) {
 	tb.Helper()
 	err := Available()
 	if err == nil {
 		return
 	}
-	if os.Getenv("CI") != "" {
+	if ci := os.Getenv("CI"); ci != "" && ci != "false" && ci != "0" {
 		tb.Fatalf("prosody is missing: run make deps (CI is set, so this is not skipped): %v", err)
 	}
 	tb.Skipf("skipping: %v", err)
@@ -145,7 +147,6 @@ func Start(tb testing.TB, opts ...Option) *Server {
 		ConfigFile: filepath.Join(dir, "prosody.cfg.lua"),
 		LogFile:    filepath.Join(dir, "prosody.log"),
 		set:        set,
-		tb:         tb,
 	}
 	if err := s.writeCert(); err != nil {
 		tb.Fatal(err)
@@ -173,9 +174,10 @@ func Start(tb testing.TB, opts ...Option) *Server {
 			tb.Logf("prosodytest: %s ready on %s in %v (dir %s)", s.Domain, s.C2SAddr, time.Since(begin).Round(time.Millisecond), s.Dir)
 			return s
 		}
-		// Between closing our probe listener and prosody binding, someone
-		// else may take the port; new ports once is enough.
-		if errors.Is(err, errPortInUse) && attempt < 2 {
+		// Between closing our listener and prosody binding, someone else
+		// may take the port (they come from the ephemeral range, so even
+		// an outgoing connection can); try new ones.
+		if errors.Is(err, errPortInUse) && attempt < startAttempts {
 			tb.Logf("prosodytest: %v; retrying on new ports", err)
 			s.appendLog("---- prosodytest: retrying on new ports ----")
 			continue
@@ -185,7 +187,8 @@ func Start(tb testing.TB, opts ...Option) *Server {
 }
 
 // Stop shuts prosody down: SIGTERM, then SIGKILL to its process group after
-// 5 s. It fails the test if prosody had already died on its own (a crash is
+// 5 s (or once prosody has logged "Shutdown complete", see halt); clients
+// get a system-shutdown stream error, as from a real server. It fails the test if prosody had already died on its own (a crash is
 // a finding, not noise). Stopping a stopped server does nothing. Start
 // registers Stop in tb.Cleanup, so tests call it only to test downtime.
 func (s *Server) Stop(tb testing.TB) {
@@ -340,14 +343,15 @@ func (s *Server) waitReady(p *process, offset int64) error {
 		default:
 		}
 		logged := s.readLogFrom(offset)
-		if i := bytes.Index(logged, []byte("Failed to open server port")); i >= 0 {
-			line, _, _ := bytes.Cut(logged[i:], []byte("\n"))
-			return fmt.Errorf("%w: %s", errPortInUse, line)
+		if err := startupError(logged); err != nil {
+			return err
 		}
 		if bytes.Contains(logged, wantC2S) && bytes.Contains(logged, wantS2S) {
 			left := time.Until(deadline)
 			if lastErr = probe(s.C2SAddr, s.Domain, min(left, time.Second)); lastErr == nil {
-				return nil
+				// Every module has loaded (or failed to) before prosody's
+				// event loop answered the probe.
+				return startupError(s.readLogFrom(offset))
 			}
 		}
 		if time.Now().After(deadline) {
@@ -355,6 +359,26 @@ func (s *Server) waitReady(p *process, offset int64) error {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// startupError finds, in the log of a starting prosody, a port it could not
+// bind (errPortInUse) or a module that did not load, which prosody only
+// logs: a misspelt WithModule or a broken module of ours would otherwise
+// pass unnoticed.
+func startupError(logged []byte) error {
+	line := func(i int) string {
+		l, _, _ := bytes.Cut(logged[i:], []byte("\n"))
+		return string(l)
+	}
+	if i := bytes.Index(logged, []byte("Failed to open server port")); i >= 0 {
+		return fmt.Errorf("%w: %s", errPortInUse, line(i))
+	}
+	for _, bad := range []string{"Unable to load module", "Error initializing module"} {
+		if i := bytes.Index(logged, []byte(bad)); i >= 0 {
+			return errors.New(line(i))
+		}
+	}
+	return nil
 }
 
 // probe opens a client stream and waits for the server's stream features,
@@ -405,7 +429,7 @@ func closeStream(conn net.Conn) error {
 // CreateUser creates user@Domain with the password through
 // `prosodyctl adduser`, which reads the password twice from stdin, so it
 // never appears on a command line. It works whether or not prosody runs,
-// takes ~35 ms, and fails the test if the account exists or the password
+// takes ~30 ms, and fails the test if the account exists or the password
 // contains a line break.
 func (s *Server) CreateUser(tb testing.TB, user, password string) jid.JID {
 	tb.Helper()

@@ -417,6 +417,16 @@ func TestStartFailureShowsLog(t *testing.T) {
 	t.Logf("Start failure reads:\n%s", msg)
 }
 
+func TestStartFailsOnAModuleThatDoesNotLoad(t *testing.T) {
+	t.Parallel()
+	msg := failing(t, func(tb testing.TB) {
+		prosodytest.Start(tb, prosodytest.WithModule("no_such_module"))
+	})
+	if !strings.Contains(msg, "Unable to load module 'no_such_module'") {
+		t.Fatalf("failure does not name the module:\n%s", msg)
+	}
+}
+
 func TestCreateUserErrors(t *testing.T) {
 	t.Parallel()
 	s := prosodytest.Start(t)

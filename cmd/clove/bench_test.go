@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/xml"
+	"fmt"
+	"net"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/clove-xmpp/clove/internal/prosodytest"
+	"github.com/clove-xmpp/clove/store"
+	"github.com/clove-xmpp/clove/xmppclient"
+	"mellium.im/sasl"
+	"mellium.im/xmpp"
+	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/ping"
+)
+
+// BenchmarkSideBySide compares Clove with bare mellium against one prosody
+// (Nagle off, no rate limits), in one run, and prints the ratios:
+//   - login latency: Clove's time to Online (TLS, SASL, bind, SM enable,
+//     roster, carbons, presence) vs mellium's NewClientSession (TLS, SASL,
+//     bind); goal ≤ 1.2×
+//   - send throughput with every message persisted in SQLite before it is
+//     sent and marked when the server acks it, vs a bare mellium send loop;
+//     goal ≥ 0.9×
+//
+// Run it with `make bench` (or go test -run '^$' -bench SideBySide -benchtime 1x).
+func BenchmarkSideBySide(b *testing.B) {
+	if err := prosodytest.Available(); err != nil {
+		b.Skipf("prosody not installed: %v", err)
+	}
+	srv := prosodytest.Start(b, prosodytest.LogLevel("info"))
+	srv.CreateUser(b, "alice", "pw")
+	srv.CreateUser(b, "bob", "pw")
+	ctx := context.Background()
+
+	// bob reads everything so the server never queues offline.
+	bob := bareLogin(b, srv, "bob")
+	go bob.Serve(nil)
+	defer bob.Close()
+
+	const logins = 40
+	var bare, clove []time.Duration
+	for i := 0; i < logins; i++ {
+		t0 := time.Now()
+		s := bareLogin(b, srv, "alice")
+		bare = append(bare, time.Since(t0))
+		s.Close()
+		s.Conn().Close()
+
+		c, stop := cloveClient(b, srv, nil)
+		t0 = time.Now()
+		if err := c.WaitOnline(ctx); err != nil {
+			b.Fatal(err)
+		}
+		clove = append(clove, time.Since(t0))
+		stop()
+	}
+	pb, pc := p50(bare), p50(clove)
+
+	const msgs = 5000
+	rawRate := bareSendRate(b, srv, msgs)
+	cloveRate := cloveSendRate(b, srv, msgs, 500)
+	oneRate := cloveSendRate(b, srv, msgs/5, 1)
+
+	fmt.Printf("\n%-44s %12s %12s %8s %s\n", "side by side (same prosody)", "mellium", "Clove", "ratio", "goal")
+	fmt.Printf("%-44s %10.2fms %10.2fms %7.2fx %s\n", fmt.Sprintf("login p50 (%d each, alternating)", logins), ms(pb), ms(pc), float64(pc)/float64(pb), "≤ 1.2x")
+	fmt.Printf("%-44s %8.0f/s %10.0f/s %7.2fx %s\n", fmt.Sprintf("send (%d msgs, SendMany x500, persisted)", msgs), rawRate, cloveRate, cloveRate/rawRate, "≥ 0.9x")
+	fmt.Printf("%-44s %8.0f/s %10.0f/s %7.2fx %s\n", fmt.Sprintf("send (%d msgs, one Send each, fsync each)", msgs/5), rawRate, oneRate, oneRate/rawRate, "(info)")
+	b.ReportMetric(float64(pc)/float64(pb), "login-ratio")
+	b.ReportMetric(cloveRate/rawRate, "send-ratio")
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func p50(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func bareLogin(tb testing.TB, srv *prosodytest.Server, user string) *xmpp.Session {
+	tb.Helper()
+	conn, err := net.Dial("tcp", srv.C2SAddr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	j := jid.MustParse(user + "@" + srv.Domain + "/bare")
+	s, err := xmpp.NewClientSession(context.Background(), j, conn,
+		xmpp.StartTLS(srv.TLSConfig()),
+		xmpp.SASL("", "pw", sasl.ScramSha256, sasl.ScramSha1, sasl.Plain),
+		xmpp.BindResource(),
+	)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// cloveClient starts a Clove client for alice, optionally on a store.
+func cloveClient(tb testing.TB, srv *prosodytest.Server, st *store.Store) (*xmppclient.Client, func()) {
+	tb.Helper()
+	addr := srv.C2SAddr
+	cfg := xmppclient.Config{
+		JID:      jid.MustParse("alice@" + srv.Domain),
+		Password: "pw",
+		Dial: func(ctx context.Context) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "tcp", addr)
+		},
+		Pin: srv.CertFingerprint,
+	}
+	if st != nil {
+		cfg.Outbox = outbox{st: st, account: cfg.JID.String()}
+	}
+	c, err := xmppclient.New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.Run(ctx); close(done) }()
+	drained := make(chan struct{})
+	go func() {
+		for range c.Events() {
+		}
+		close(drained)
+	}()
+	return c, func() { cancel(); <-done; <-drained }
+}
+
+type benchMsg struct {
+	XMLName xml.Name `xml:"jabber:client message"`
+	To      string   `xml:"to,attr"`
+	Type    string   `xml:"type,attr"`
+	Body    string   `xml:"body"`
+}
+
+func bareSendRate(tb testing.TB, srv *prosodytest.Server, n int) float64 {
+	s := bareLogin(tb, srv, "alice")
+	defer s.Close()
+	go s.Serve(nil)
+	ctx := context.Background()
+	to := "bob@" + srv.Domain
+	t0 := time.Now()
+	for i := 0; i < n; i++ {
+		if err := s.Encode(ctx, benchMsg{To: to, Type: "chat", Body: fmt.Sprintf("message %d", i)}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	// The server has processed everything once it answers a ping.
+	if err := ping.Send(ctx, s, jid.MustParse(srv.Domain)); err != nil {
+		tb.Fatal(err)
+	}
+	return float64(n) / time.Since(t0).Seconds()
+}
+
+// cloveSendRate sends n messages in batches of batch (1: Send per message),
+// each batch written to SQLite before it goes out, and waits for every ack.
+func cloveSendRate(tb testing.TB, srv *prosodytest.Server, n, batch int) float64 {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(tb.TempDir(), "bench.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.AddAccount(ctx, store.Account{JID: "alice@" + srv.Domain}); err != nil {
+		tb.Fatal(err)
+	}
+	c, stop := cloveClientEvents(tb, srv, st)
+	defer stop()
+	if err := c.client.WaitOnline(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	to := jid.MustParse("bob@" + srv.Domain)
+	t0 := time.Now()
+	for i := 0; i < n; i += batch {
+		var msgs []xmppclient.Outgoing
+		for j := i; j < min(i+batch, n); j++ {
+			msgs = append(msgs, xmppclient.Outgoing{To: to, Body: fmt.Sprintf("message %d", j)})
+		}
+		if batch == 1 {
+			if _, err := c.client.Send(ctx, to, msgs[0].Body); err != nil {
+				tb.Fatal(err)
+			}
+			continue
+		}
+		if _, err := c.client.SendMany(ctx, msgs); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	for acked := 0; acked < n; {
+		ev := <-c.events
+		if _, ok := ev.(xmppclient.MessageAcked); ok {
+			acked++
+		}
+	}
+	rate := float64(n) / time.Since(t0).Seconds()
+	if p, err := st.Pending(ctx, "alice@"+srv.Domain); err != nil || len(p) != 0 {
+		tb.Fatalf("outbox after the run: %d entries, %v", len(p), err)
+	}
+	return rate
+}
+
+type eventClient struct {
+	client *xmppclient.Client
+	events chan xmppclient.Event
+}
+
+func cloveClientEvents(tb testing.TB, srv *prosodytest.Server, st *store.Store) (*eventClient, func()) {
+	addr := srv.C2SAddr
+	cfg := xmppclient.Config{
+		JID:      jid.MustParse("alice@" + srv.Domain),
+		Password: "pw",
+		Dial: func(ctx context.Context) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "tcp", addr)
+		},
+		Pin:    srv.CertFingerprint,
+		Outbox: outbox{st: st, account: "alice@" + srv.Domain},
+	}
+	c, err := xmppclient.New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ec := &eventClient{client: c, events: make(chan xmppclient.Event, 1<<16)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.Run(ctx); close(done) }()
+	go func() {
+		for ev := range c.Events() {
+			select {
+			case ec.events <- ev:
+			default:
+			}
+		}
+	}()
+	return ec, func() { cancel(); <-done }
+}
+
+var _ = tls.VersionTLS12
