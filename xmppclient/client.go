@@ -73,6 +73,13 @@ type Client struct {
 	sentNow map[string]bool // outbox ids sent on the current connection
 	online  chan struct{}   // closed while Online
 	bound   jid.JID
+	status  string // our presence "show", resent after reconnects
+}
+
+func (c *Client) show() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.status
 }
 
 // New checks cfg and returns a Client that is not yet connected.
@@ -429,7 +436,20 @@ func (c *Client) afterLogin(ctx context.Context, sess *xmpp.Session, resumed boo
 			c.emit(ErrorEvent{Err: fmt.Errorf("carbons (other devices' messages) not available: %w", err)})
 		}
 		if !c.cfg.Passive {
-			if err := sess.Send(ctx, presenceElement(jid.JID{}, "", "")); err != nil {
+			if err := sess.Send(ctx, presenceElement(jid.JID{}, "", c.show())); err != nil {
+				return err
+			}
+		}
+	}
+	if resumed && !c.cfg.Passive {
+		// Stanzas the server never acknowledged are ours to resend: messages
+		// come from the outbox; a lost presence is sent again.
+		c.sm.mu.Lock()
+		lost := c.sm.presenceLost
+		c.sm.presenceLost = false
+		c.sm.mu.Unlock()
+		if lost {
+			if err := sess.Send(ctx, presenceElement(jid.JID{}, "", c.show())); err != nil {
 				return err
 			}
 		}

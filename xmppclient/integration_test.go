@@ -171,17 +171,20 @@ func TestChatBothWaysWithAcksAndReceipts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.wait("server ack", 10*time.Second, func(ev xmppclient.Event) bool {
-		m, ok := ev.(xmppclient.MessageAcked)
-		return ok && m.ID == id
-	})
 	got := b.wait("message at bob", 10*time.Second, bodyIs("hello bob <&> ✓")).(xmppclient.MessageReceived)
 	if got.OriginID != id || !got.From.Bare().Equal(jid.MustParse("alice@"+srv.Domain)) {
 		t.Fatalf("got %+v, want origin id %s from alice", got.Message, id)
 	}
-	a.wait("delivery receipt", 10*time.Second, func(ev xmppclient.Event) bool {
-		r, ok := ev.(xmppclient.ReceiptReceived)
-		return ok && r.ID == id
+	// The server's ack and bob's receipt can arrive in either order.
+	var acked, receipt bool
+	a.wait("server ack and delivery receipt", 10*time.Second, func(ev xmppclient.Event) bool {
+		switch ev := ev.(type) {
+		case xmppclient.MessageAcked:
+			acked = acked || ev.ID == id
+		case xmppclient.ReceiptReceived:
+			receipt = receipt || ev.ID == id
+		}
+		return acked && receipt
 	})
 	if _, err := b.c.Send(context.Background(), jid.MustParse("alice@"+srv.Domain), "hi alice"); err != nil {
 		t.Fatal(err)
@@ -264,16 +267,29 @@ func TestOfflineDeliveryAndArchiveCatchUp(t *testing.T) {
 	cfg := config(srv, "bob", "pw")
 	cfg.Archive = cur
 	b := start(t, cfg)
+	// Offline delivery and the archive catch-up interleave: take both.
+	offline := map[string]bool{}
+	var sync xmppclient.ArchiveSynced
+	synced := false
+	b.wait("offline messages and archive sync", 15*time.Second, func(ev xmppclient.Event) bool {
+		switch ev := ev.(type) {
+		case xmppclient.MessageReceived:
+			if !ev.Archived {
+				if !ev.Delayed {
+					t.Errorf("offline message %q not marked delayed", ev.Body)
+				}
+				offline[ev.Body] = true
+			}
+		case xmppclient.ArchiveSynced:
+			sync, synced = ev, true
+		}
+		return synced && len(offline) == 3
+	})
 	for i := 0; i < 3; i++ {
-		m := b.wait("offline message", 15*time.Second, func(ev xmppclient.Event) bool {
-			m, ok := ev.(xmppclient.MessageReceived)
-			return ok && !m.Archived && m.Body == fmt.Sprintf("offline %d", i)
-		}).(xmppclient.MessageReceived)
-		if !m.Delayed {
-			t.Errorf("offline message %d not marked delayed", i)
+		if !offline[fmt.Sprintf("offline %d", i)] {
+			t.Errorf("offline message %d missing: got %v", i, offline)
 		}
 	}
-	sync := b.wait("archive sync", 15*time.Second, func(ev xmppclient.Event) bool { _, ok := ev.(xmppclient.ArchiveSynced); return ok }).(xmppclient.ArchiveSynced)
 	if sync.LastID == "" {
 		t.Fatal("no archive id after catch-up")
 	}
@@ -343,13 +359,15 @@ func TestRosterSubscriptionApproval(t *testing.T) {
 	if err := b.c.Approve(ctx, alice); err != nil {
 		t.Fatal(err)
 	}
-	a.wait("subscription 'to'", 10*time.Second, func(ev xmppclient.Event) bool {
-		r, ok := ev.(xmppclient.RosterChanged)
-		return ok && len(r.Items) == 1 && r.Items[0].Subscription == "to"
-	})
-	a.wait("bob's presence", 10*time.Second, func(ev xmppclient.Event) bool {
-		p, ok := ev.(xmppclient.PresenceChanged)
-		return ok && p.From.Bare().Equal(bob) && p.Type == ""
+	var subTo, presence bool
+	a.wait("subscription 'to' and bob's presence", 10*time.Second, func(ev xmppclient.Event) bool {
+		switch ev := ev.(type) {
+		case xmppclient.RosterChanged:
+			subTo = subTo || (len(ev.Items) == 1 && ev.Items[0].Subscription == "to")
+		case xmppclient.PresenceChanged:
+			presence = presence || (ev.From.Bare().Equal(bob) && ev.Type == "")
+		}
+		return subTo && presence
 	})
 	if err := a.c.RemoveContact(ctx, bob); err != nil {
 		t.Fatal(err)

@@ -155,6 +155,11 @@ func TestStreamResumptionAfterDroppedConnection(t *testing.T) {
 	srv := prosodytest.Start(t)
 	srv.CreateUser(t, "alice", "pw")
 	srv.CreateUser(t, "bob", "pw")
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("prosody log:\n%s", srv.LogTail(150))
+		}
+	})
 	r := newRelay(t, srv.C2SAddr)
 	box := &testOutbox{}
 	acfg := config(srv, "alice", "pw")

@@ -81,6 +81,9 @@ func (c *Client) SetPresence(ctx context.Context, show string) error {
 	if err != nil {
 		return err
 	}
+	c.mu.Lock()
+	c.status = show
+	c.mu.Unlock()
 	return sess.Send(ctx, presenceElement(jid.JID{}, "", show))
 }
 

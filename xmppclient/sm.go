@@ -39,6 +39,10 @@ type smState struct {
 	outSeq      uint32
 	unacked     []smAck
 	rPending    bool // an <r/> is outstanding
+	// presenceSeq is the count at our last broadcast presence; a resumed
+	// session whose h is below it never saw it (presenceLost).
+	presenceSeq  uint32
+	presenceLost bool
 
 	// Inbound: stanzas received since <enabled/>; kept across resumption.
 	inCounting bool
@@ -75,6 +79,9 @@ func (sm *smState) onOut(local string, tag []byte) {
 		sm.rPending = true
 	case sm.outCounting && isStanza(local):
 		sm.outSeq++
+		if local == "presence" && tagAttr(tag, "to") == "" {
+			sm.presenceSeq = sm.outSeq
+		}
 		if local == "message" {
 			if id := tagAttr(tag, "id"); id != "" {
 				sm.unacked = append(sm.unacked, smAck{seq: sm.outSeq, id: id})
@@ -234,6 +241,7 @@ func bindOrResume(sm *smState) xmpp.StreamFeature {
 			if err == nil {
 				s.UpdateAddr(bound)
 				sm.mu.Lock()
+				sm.presenceLost = sm.presenceSeq != 0 && int32(sm.presenceSeq-h) > 0
 				sm.outSeq = h
 				sm.enabled = true
 				sm.mu.Unlock()
