@@ -44,12 +44,19 @@ test: deps
 test-short:
 	$(GO) test -tags $(TAGS) -short ./...
 
+# Side by side against one prosody (ratios printed), then the store's
+# history and search benchmarks (100k-message chat, 1M-message FTS).
 bench: deps
-	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 1x -timeout 60m ./cmd/clove/ ./store/
+	$(GO) test -tags $(TAGS) -run '^$$' -bench SideBySide -benchtime 1x -timeout 20m ./cmd/clove/
+	$(GO) test -tags $(TAGS) -run '^$$' -bench 'OpenNewest50Of100k|Search1M' -timeout 40m ./store/
 
+# Each fuzz target for FUZZTIME (go test -fuzz takes one target at a time).
+FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzValidateI2PName -fuzztime 30s ./transport/
-	$(GO) test -run '^$$' -fuzz FuzzScanner -fuzztime 30s ./xmppclient/
+	for t in FuzzValidateI2PName FuzzPlan FuzzParseSAMReply FuzzSOCKSHandshake FuzzSOCKSDial; do \
+		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./transport/ || exit 1; done
+	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime $(FUZZTIME) ./xmppclient/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzJIDRules$$' -fuzztime $(FUZZTIME) ./cmd/clove/
 
 clean:
 	rm -rf bin

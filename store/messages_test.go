@@ -631,3 +631,43 @@ func TestExtremeTimes(t *testing.T) {
 		}
 	}
 }
+
+func TestMarkSentBatch(t *testing.T) {
+	ctx := t.Context()
+	s := newStoreWith(t, me)
+	var ids []string
+	for i := 0; i < 5; i++ {
+		o := out(me, you, fmt.Sprintf("m%d", i))
+		if err := s.AddOutgoing(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, o.OriginID)
+	}
+	if err := s.MarkSentBatch(ctx, me, ids[:3]); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Pending(ctx, me)
+	if err != nil || len(p) != 2 || p[0].OriginID != ids[3] || p[1].OriginID != ids[4] {
+		t.Fatalf("pending after batch: %v %v", bodies(p), err)
+	}
+	// All or nothing: one unknown id leaves the rest queued.
+	if err := s.MarkSentBatch(ctx, me, []string{ids[3], "nope"}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("batch with unknown id: %v", err)
+	}
+	if p, _ := s.Pending(ctx, me); len(p) != 2 {
+		t.Fatalf("a failed batch changed the outbox: %v", bodies(p))
+	}
+	if err := s.MarkSentBatch(ctx, me, []string{""}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("empty id: %v", err)
+	}
+	h, _ := s.History(ctx, me, you, 0, 10)
+	sent := 0
+	for _, m := range h {
+		if m.State == Sent {
+			sent++
+		}
+	}
+	if sent != 3 {
+		t.Fatalf("%d messages marked sent, want 3", sent)
+	}
+}
