@@ -178,12 +178,20 @@ func (f *fakeDNS) answer(req []byte) []byte {
 	if ok && q.Type == dnsmessage.TypeSRV {
 		resp.RCode = dnsmessage.RCodeSuccess
 	}
+	// localhost answers here too: a minimal system may have no /etc/hosts.
+	localhost := q.Name.String() == "localhost." && (q.Type == dnsmessage.TypeA || q.Type == dnsmessage.TypeAAAA)
+	if localhost {
+		resp.RCode = dnsmessage.RCodeSuccess
+	}
 	b := dnsmessage.NewBuilder(nil, resp)
 	b.EnableCompression()
 	_ = b.StartQuestions()
 	_ = b.Question(q)
 	_ = b.StartAnswers()
-	if resp.RCode == dnsmessage.RCodeSuccess {
+	if localhost && q.Type == dnsmessage.TypeA {
+		_ = b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 60}, dnsmessage.AResource{A: [4]byte{127, 0, 0, 1}})
+	}
+	if resp.RCode == dnsmessage.RCodeSuccess && !localhost {
 		for _, r := range recs {
 			_ = b.SRVResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 60}, r)
 		}

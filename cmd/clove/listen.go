@@ -49,11 +49,12 @@ func cmdListen(ctx context.Context, e *env, args []string) error {
 	var failed error
 	enc := json.NewEncoder(e.stdout)
 	for ev := range s.client.Events() {
-		s.handle(ctx, e, ev)
+		fresh := s.handle(ctx, e, ev)
 		switch ev := ev.(type) {
 		case xmppclient.MessageReceived:
 			m := ev.Message
-			if m.Outgoing || m.Archived || (*count > 0 && got >= *count) {
+			// Each message once: resends and archive copies are not news.
+			if !fresh || m.Outgoing || m.Archived || (*count > 0 && got >= *count) {
 				continue
 			}
 			got++

@@ -167,8 +167,9 @@ func (c cursor) LastArchiveID(ctx context.Context) (string, error) {
 }
 
 // persist records what an event means for the profile. It runs on the
-// consumer of Client.Events, in order.
-func persist(ctx context.Context, st *store.Store, account string, ev xmppclient.Event) error {
+// consumer of Client.Events, in order. fresh is false for a message the
+// profile already had (a resend, carbon or archive copy).
+func persist(ctx context.Context, st *store.Store, account string, ev xmppclient.Event) (fresh bool, err error) {
 	switch e := ev.(type) {
 	case xmppclient.MessageReceived:
 		m := e.Message
@@ -182,7 +183,7 @@ func persist(ctx context.Context, st *store.Store, account string, ev xmppclient
 			from = m.From.Bare().String()
 			state = store.Sent
 		}
-		_, err := st.AddIncoming(ctx, &store.Message{
+		return st.AddIncoming(ctx, &store.Message{
 			Account:   account,
 			Peer:      peer.String(),
 			Outgoing:  m.Outgoing,
@@ -195,17 +196,19 @@ func persist(ctx context.Context, st *store.Store, account string, ev xmppclient
 			Time:      m.Time,
 			State:     state,
 		})
-		return err
 	case xmppclient.ReceiptReceived:
-		return st.MarkDelivered(ctx, account, e.ID)
+		err = st.MarkDelivered(ctx, account, e.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			err = nil // a receipt for a message this profile never sent
+		}
 	case xmppclient.ArchiveSynced:
 		if e.LastID != "" {
-			return st.SetLastArchiveID(ctx, account, e.LastID)
+			err = st.SetLastArchiveID(ctx, account, e.LastID)
 		}
 	case xmppclient.RosterChanged:
-		return persistRoster(ctx, st, account, e)
+		err = persistRoster(ctx, st, account, e)
 	}
-	return nil
+	return false, err
 }
 
 func persistRoster(ctx context.Context, st *store.Store, account string, e xmppclient.RosterChanged) error {
@@ -317,9 +320,12 @@ func (s *session) close(e *env) error {
 }
 
 // handle persists an event and reports what a user should see on stderr.
-func (s *session) handle(ctx context.Context, e *env, ev xmppclient.Event) {
-	if err := persist(ctx, s.st, s.account.JID, ev); err != nil {
+// It returns false for a message the profile already had.
+func (s *session) handle(ctx context.Context, e *env, ev xmppclient.Event) (fresh bool) {
+	fresh, err := persist(ctx, s.st, s.account.JID, ev)
+	if err != nil {
 		fmt.Fprintf(e.stderr, "clove: could not save to the profile: %v\n", err)
+		fresh = true // shown rather than lost
 	}
 	switch ev := ev.(type) {
 	case xmppclient.CertPinned:
@@ -333,4 +339,5 @@ func (s *session) handle(ctx context.Context, e *env, ev xmppclient.Event) {
 	case xmppclient.ErrorEvent:
 		e.log.Warn("client", "err", ev.Err)
 	}
+	return fresh
 }
