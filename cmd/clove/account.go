@@ -101,6 +101,7 @@ func accountAdd(ctx context.Context, e *env, args []string) error {
 	var cf connFlags
 	cf.register(fs)
 	offline := fs.Bool("offline", false, "save the account without logging in")
+	remember := fs.Bool("remember", false, "keep the password in the OS keyring")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -135,6 +136,13 @@ func accountAdd(ctx context.Context, e *env, args []string) error {
 	if err := e.checkLogin(ctx, st, a); err != nil {
 		_ = st.RemoveAccount(ctx, a.JID)
 		return fmt.Errorf("%w (the account was not added)", err)
+	}
+	if *remember {
+		if pw, err := e.password(a.JID); err == nil {
+			if err := e.rememberPassword(a.JID, pw); err != nil {
+				fmt.Fprintf(e.stderr, "clove: the password was not saved: %v\n", err)
+			}
+		}
 	}
 	fmt.Fprintf(e.stdout, "added %s\n", j)
 	return nil
@@ -248,6 +256,7 @@ func accountRemove(ctx context.Context, e *env, args []string) error {
 		}
 		return err
 	}
+	e.forgetPassword(j.String())
 	fmt.Fprintf(e.stdout, "removed %s and its local history\n", j)
 	return nil
 }

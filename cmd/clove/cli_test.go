@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/clove-xmpp/clove/internal/prosodytest"
+	"github.com/zalando/go-keyring"
 )
 
 func needProsody(t *testing.T) {
@@ -29,6 +30,7 @@ type cli struct {
 	t       *testing.T
 	profile string
 	pw      string
+	dbus    bool // pretend a D-Bus session (keyring) exists
 }
 
 type result struct {
@@ -40,8 +42,11 @@ func (c cli) run(args ...string) result {
 	c.t.Helper()
 	var out, errb bytes.Buffer
 	getenv := func(k string) string {
-		if k == "CLOVE_PASSWORD" {
+		switch {
+		case k == "CLOVE_PASSWORD":
 			return c.pw
+		case k == "DBUS_SESSION_BUS_ADDRESS" && c.dbus:
+			return "unix:path=/nonexistent/test-bus"
 		}
 		return ""
 	}
@@ -196,4 +201,28 @@ func TestCLIBadInput(t *testing.T) {
 	c.fails(2, "--pin", "account", "add", aj, "--pin", "xyz", "--offline")
 	nopw := cli{t: t, profile: c.profile}
 	nopw.fails(1, "no password", "account", "add", aj, "--server", srv.C2SAddr)
+}
+
+func TestCLIKeyring(t *testing.T) {
+	needProsody(t)
+	keyring.MockInit() // an in-memory Secret Service stand-in
+	srv := prosodytest.Start(t)
+	srv.CreateUser(t, "alice", "pw")
+	srv.CreateUser(t, "bob", "pw")
+	aj, bj := "alice@"+srv.Domain, "bob@"+srv.Domain
+	withPW := newCLI(t, "pw")
+	withPW.dbus = true
+	withPW.ok("account", "add", aj, "--server", srv.C2SAddr, "--remember")
+	noPW := cli{t: t, profile: withPW.profile, dbus: true}
+	noPW.ok("send", "--account", aj, "--timeout", "10s", bj, "password from the keyring")
+	noPW.ok("account", "remove", aj)
+	if _, err := keyring.Get("clove", aj); err == nil {
+		t.Fatal("the password stayed in the keyring after account remove")
+	}
+	// Without a D-Bus session the keyring is not touched and the user is told.
+	plain := newCLI(t, "pw")
+	r := plain.run("account", "add", aj, "--server", srv.C2SAddr, "--remember")
+	if r.code != 0 || !strings.Contains(r.stderr, "not saved") {
+		t.Fatalf("remember without keyring: %d %q", r.code, r.stderr)
+	}
 }

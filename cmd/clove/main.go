@@ -22,7 +22,7 @@ Usage: clove [--profile DIR] [--verbose] COMMAND [ARGS]
 
 Accounts:
   account add JID [--server HOST:PORT] [--proxy socks5://HOST:PORT] [--sam HOST:PORT]
-                  [--i2p-only] [--map DOMAIN=B32]... [--pin SHA256] [--offline]
+                  [--i2p-only] [--map DOMAIN=B32]... [--pin SHA256] [--offline] [--remember]
   account list
   account remove JID
   register JID [--server …] [--proxy …] [--sam …] [--i2p-only] [--pin SHA256]
@@ -36,8 +36,9 @@ Chat:
 Diagnostics:
   doctor [--socks HOST:PORT] [--sam HOST:PORT]
 
-Passwords come from $CLOVE_PASSWORD, --password-file FILE, or a prompt on a
-terminal; never from the command line.
+Passwords come from $CLOVE_PASSWORD, --password-file FILE, the OS keyring
+(saved by 'account add --remember'), or a prompt on a terminal; never from
+the command line.
 Exit status: 0 success, 1 failure (one line on stderr), 2 usage error.
 `
 

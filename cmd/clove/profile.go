@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/zalando/go-keyring"
 	"golang.org/x/term"
 
 	"github.com/clove-xmpp/clove/store"
@@ -54,8 +55,42 @@ func parsePeerJID(s string) (jid.JID, error) {
 	return j, nil
 }
 
+const keyringService = "clove"
+
+// keyringUsable: the OS keyring (Secret Service) is reached over a D-Bus
+// session; without one go-keyring would try to start D-Bus itself.
+func (e *env) keyringUsable() bool {
+	if e.getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
+		return true
+	}
+	if d := e.getenv("XDG_RUNTIME_DIR"); d != "" {
+		if _, err := os.Stat(filepath.Join(d, "bus")); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// rememberPassword stores the password in the OS keyring.
+func (e *env) rememberPassword(account, password string) error {
+	if !e.keyringUsable() {
+		return errors.New("no OS keyring here (no D-Bus session)")
+	}
+	if err := keyring.Set(keyringService, account, password); err != nil {
+		return fmt.Errorf("the OS keyring refused it: %w", err)
+	}
+	return nil
+}
+
+func (e *env) forgetPassword(account string) {
+	if e.keyringUsable() {
+		_ = keyring.Delete(keyringService, account)
+	}
+}
+
 // password returns the account password from $CLOVE_PASSWORD, the
-// --password-file, or a prompt on the terminal — never from argv.
+// --password-file, the OS keyring, or a prompt on the terminal — never
+// from argv.
 func (e *env) password(account string) (string, error) {
 	if p := e.getenv("CLOVE_PASSWORD"); p != "" {
 		return p, nil
@@ -71,6 +106,15 @@ func (e *env) password(account string) (string, error) {
 		}
 		return p, nil
 	}
+	if e.keyringUsable() {
+		p, err := keyring.Get(keyringService, account)
+		if err == nil && p != "" {
+			return p, nil
+		}
+		if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+			e.log.Debug("keyring not available", "err", err)
+		}
+	}
 	if e.stdin != nil && term.IsTerminal(int(e.stdin.Fd())) {
 		fmt.Fprintf(e.stderr, "Password for %s: ", account)
 		b, err := term.ReadPassword(int(e.stdin.Fd()))
@@ -80,7 +124,7 @@ func (e *env) password(account string) (string, error) {
 		}
 		return string(b), nil
 	}
-	return "", errors.New("no password: set CLOVE_PASSWORD, use --password-file FILE, or run on a terminal")
+	return "", errors.New("no password: set CLOVE_PASSWORD, use --password-file FILE, save it with 'account add --remember', or run on a terminal")
 }
 
 // confirm asks a yes/no question on a terminal; false when not a terminal.
