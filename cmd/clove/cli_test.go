@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -225,4 +226,39 @@ func TestCLIKeyring(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stderr, "not saved") {
 		t.Fatalf("remember without keyring: %d %q", r.code, r.stderr)
 	}
+}
+
+func TestCLIRegister(t *testing.T) {
+	needProsody(t)
+	srv := prosodytest.Start(t, prosodytest.AllowRegistration())
+	c := newCLI(t, "fresh-pw")
+	nj := "newcomer@" + srv.Domain
+	r := c.run("register", nj, "--server", srv.C2SAddr)
+	if r.code != 0 || !strings.Contains(r.stderr, "pinned") {
+		t.Fatalf("register: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if out := c.ok("account", "list"); !strings.Contains(out, nj) {
+		t.Fatalf("registered account not in the profile: %q", out)
+	}
+	other := newCLI(t, "fresh-pw")
+	other.fails(1, "already taken", "register", nj, "--server", srv.C2SAddr)
+	if out := other.ok("account", "list"); strings.Contains(out, nj) {
+		t.Fatal("a failed registration left the account in the profile")
+	}
+	closed := prosodytest.Start(t)
+	other.fails(1, "does not offer account registration", "register", "x@"+closed.Domain, "--server", closed.C2SAddr)
+}
+
+func TestCLIDoctor(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := ln.Addr().String()
+	ln.Close()
+	c := newCLI(t, "")
+	out := c.ok("doctor", "--socks", dead, "--sam", dead)
+	for _, want := range []string{"SOCKS", "SAM", "prosody"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("doctor output lacks %q:\n%s", want, out)
+		}
+	}
+	t.Logf("doctor with nothing listening:\n%s", out)
 }

@@ -173,14 +173,15 @@ func persist(ctx context.Context, st *store.Store, account string, ev xmppclient
 	switch e := ev.(type) {
 	case xmppclient.MessageReceived:
 		m := e.Message
+		// The sender is stored bare: an origin-id is unique per sender, and
+		// a resend after a reconnect (or our own message seen again as a
+		// carbon or archive copy) may come from another resource; keyed on
+		// the bare address every copy deduplicates.
 		peer := m.From.Bare()
-		from := m.From.String()
+		from := m.From.Bare().String()
 		state := store.Received
 		if m.Outgoing {
-			// Our own message seen again (carbon, archive): stored with the
-			// bare sender like the outbox copy, so the two deduplicate.
 			peer = m.To.Bare()
-			from = m.From.Bare().String()
 			state = store.Sent
 		}
 		return st.AddIncoming(ctx, &store.Message{
