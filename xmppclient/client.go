@@ -306,7 +306,7 @@ func (c *Client) login(ctx context.Context) (*xmpp.Session, net.Conn, error) {
 		startTLS(v.config(), &c.sm, &failed),
 		saslFeature(c.cfg.Password, &failed),
 		smFeature(),
-		bindOrResume(&c.sm),
+		bindOrResume(&c.sm, c.cfg.JID),
 	)
 	if err == nil && failed != nil {
 		// mellium treats a failed optional feature as absent and carries on:

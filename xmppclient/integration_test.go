@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -165,6 +166,9 @@ func TestChatBothWaysWithAcksAndReceipts(t *testing.T) {
 	b := start(t, config(srv, "bob", "bob-pw"))
 	a.wait("alice online", 15*time.Second, online)
 	b.wait("bob online", 15*time.Second, online)
+	if want := "clove-"; !strings.HasPrefix(a.c.JID().Resourcepart(), want) {
+		t.Errorf("bound %s: the resource Clove asked for was not kept", a.c.JID())
+	}
 
 	bob := jid.MustParse("bob@" + srv.Domain)
 	id, err := a.c.Send(context.Background(), bob, "hello bob <&> ✓")

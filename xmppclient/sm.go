@@ -14,6 +14,7 @@ import (
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stanza"
 )
 
 // Stream management (XEP-0198), which mellium does not implement: the
@@ -227,10 +228,12 @@ func smFeature() xmpp.StreamFeature {
 var errResumeFailed = errors.New("stream resumption failed")
 
 // bindOrResume replaces resource binding: with a resumable previous session
-// it sends <resume/> first and binds only if that fails.
-func bindOrResume(sm *smState) xmpp.StreamFeature {
+// it sends <resume/> first and binds only if that fails. Binding is Clove's
+// own: mellium v0.22.0's bind request sends an empty <resource/> (it writes
+// the JID field where the resource belongs), so the server picks a random
+// resource on every connection.
+func bindOrResume(sm *smState, want jid.JID) xmpp.StreamFeature {
 	f := xmpp.BindResource()
-	bind := f.Negotiate
 	f.Negotiate = func(ctx context.Context, s *xmpp.Session, data interface{}) (xmpp.SessionState, io.ReadWriter, error) {
 		_, offered := s.Feature(nsSM)
 		sm.mu.Lock()
@@ -254,9 +257,64 @@ func bindOrResume(sm *smState) xmpp.StreamFeature {
 			sm.resumable, sm.resumeID = false, ""
 			sm.mu.Unlock()
 		}
-		return bind(ctx, s, data)
+		j, err := bindResource(s, want.Resourcepart())
+		if err != nil {
+			return 0, nil, err
+		}
+		s.UpdateAddr(j)
+		return xmpp.Ready, nil, nil
 	}
 	return f
+}
+
+func bindResource(s *xmpp.Session, resource string) (jid.JID, error) {
+	w := s.TokenWriter()
+	defer w.Close()
+	id := randomID()
+	iq := stanza.IQ{ID: id, Type: stanza.SetIQ}
+	var inner xml.TokenReader
+	if resource != "" {
+		inner = textElement("resource", resource)
+	}
+	payload := xmlstream.Wrap(inner, xml.StartElement{Name: xml.Name{Space: "urn:ietf:params:xml:ns:xmpp-bind", Local: "bind"}})
+	if _, err := xmlstream.Copy(w, iq.Wrap(payload)); err != nil {
+		return jid.JID{}, err
+	}
+	if err := w.Flush(); err != nil {
+		return jid.JID{}, err
+	}
+	r := s.TokenReader()
+	defer r.Close()
+	d := xml.NewTokenDecoder(r)
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return jid.JID{}, err
+		}
+		start, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		var reply struct {
+			ID   string        `xml:"id,attr"`
+			Type string        `xml:"type,attr"`
+			JID  string        `xml:"urn:ietf:params:xml:ns:xmpp-bind bind>jid"`
+			Err  *stanza.Error `xml:"error"`
+		}
+		if err := d.DecodeElement(&reply, &start); err != nil {
+			return jid.JID{}, err
+		}
+		if start.Name.Local != "iq" || reply.ID != id {
+			continue
+		}
+		if reply.Type != "result" {
+			if reply.Err != nil {
+				return jid.JID{}, fmt.Errorf("the server refused to bind a resource: %s", reply.Err.Condition)
+			}
+			return jid.JID{}, errors.New("the server refused to bind a resource")
+		}
+		return jid.Parse(reply.JID)
+	}
 }
 
 func resume(ctx context.Context, s *xmpp.Session, id string, h uint32) (uint32, error) {
