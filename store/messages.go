@@ -322,13 +322,43 @@ func (s *Store) MarkSentBatch(ctx context.Context, account string, originIDs []s
 		}
 	}
 	return s.wr.do(ctx, "mark sent", func(ctx context.Context, tx *sql.Tx) error {
-		for _, id := range originIDs {
-			if err := markTx(ctx, tx, account, id, Sent, Queued); err != nil {
+		// One statement per chunk rather than per message: acks cover bursts.
+		for len(originIDs) > 0 {
+			n := min(len(originIDs), 400)
+			if err := markSentChunk(ctx, tx, account, originIDs[:n]); err != nil {
 				return err
 			}
+			originIDs = originIDs[n:]
 		}
 		return nil
 	})
+}
+
+func markSentChunk(ctx context.Context, tx *sql.Tx, account string, ids []string) error {
+	uniq := map[string]bool{}
+	args := []any{account}
+	for _, id := range ids {
+		if !uniq[id] {
+			uniq[id] = true
+			args = append(args, id)
+		}
+	}
+	in := strings.TrimSuffix(strings.Repeat("?,", len(uniq)), ",")
+	var found int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(DISTINCT origin_id) FROM messages
+		WHERE account = ? AND outgoing = 1 AND origin_id IN (`+in+`)`, args...).Scan(&found); err != nil {
+		return err
+	}
+	if found != len(uniq) {
+		return fmt.Errorf("%d of %d outgoing messages of %q: %w", len(uniq)-found, len(uniq), account, ErrNotFound)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE messages SET state = '`+string(Sent)+`'
+		WHERE account = ? AND outgoing = 1 AND state = '`+string(Queued)+`' AND origin_id IN (`+in+`)`, args...); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE message_id IN
+		(SELECT id FROM messages WHERE account = ? AND outgoing = 1 AND origin_id IN (`+in+`))`, args...)
+	return err
 }
 
 func (s *Store) mark(ctx context.Context, op, account, originID string, to State, from ...State) error {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -46,7 +47,8 @@ func cmdListen(ctx context.Context, e *env, args []string) error {
 	}
 	s.start(rctx)
 	got := 0
-	var failed error
+	var failed, lastErr error
+	connected := false
 	enc := json.NewEncoder(e.stdout)
 	for ev := range s.client.Events() {
 		fresh := s.handle(ctx, e, ev)
@@ -67,8 +69,15 @@ func cmdListen(ctx context.Context, e *env, args []string) error {
 				cancel()
 			}
 		case xmppclient.StateChanged:
-			if ev.State == xmppclient.Failed {
+			switch ev.State {
+			case xmppclient.Failed:
 				failed = ev.Err
+			case xmppclient.Online:
+				connected = true
+			case xmppclient.Offline:
+				if ev.Err != nil {
+					lastErr = ev.Err
+				}
 			}
 		}
 	}
@@ -77,6 +86,12 @@ func cmdListen(ctx context.Context, e *env, args []string) error {
 	}
 	if failed != nil {
 		return failed
+	}
+	if !connected && ctx.Err() == nil {
+		if lastErr != nil {
+			return fmt.Errorf("never connected before the timeout: %w", lastErr)
+		}
+		return errors.New("never connected before the timeout")
 	}
 	if *count > 0 && got < *count && ctx.Err() == nil {
 		return fmt.Errorf("received %d of %d messages before the timeout", got, *count)

@@ -38,7 +38,7 @@ func (e *env) openStore(ctx context.Context) (*store.Store, error) {
 func parseAccountJID(s string) (jid.JID, error) {
 	j, err := jid.Parse(strings.TrimSpace(s))
 	if err != nil {
-		return jid.JID{}, fmt.Errorf("%q is not a valid address: %w", s, err)
+		return jid.JID{}, badAddress(s)
 	}
 	if j.Localpart() == "" {
 		return jid.JID{}, fmt.Errorf("%q is not an account address: expected name@server", s)
@@ -50,9 +50,15 @@ func parseAccountJID(s string) (jid.JID, error) {
 func parsePeerJID(s string) (jid.JID, error) {
 	j, err := jid.Parse(strings.TrimSpace(s))
 	if err != nil {
-		return jid.JID{}, fmt.Errorf("%q is not a valid address: %w", s, err)
+		return jid.JID{}, badAddress(s)
 	}
 	return j, nil
+}
+
+// badAddress words a JID parse failure for people; the parser's own
+// reasons (IDNA rules, PRECIS classes) do not help them.
+func badAddress(s string) error {
+	return fmt.Errorf("%q is not a valid address: expected name@server, e.g. alice@example.org", s)
 }
 
 const keyringService = "clove"
