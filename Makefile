@@ -37,9 +37,13 @@ build: deps
 run: build
 	./$(BIN)
 
+# The core packages run under the race detector; the binary's package (GUI,
+# cgo-heavy) without it.
+CORE := ./transport/... ./xmppclient/... ./store/... ./internal/...
 test: deps
 	$(GO) vet -tags $(TAGS) ./...
-	$(GO) test -tags $(TAGS) -count=1 -timeout 30m $(GOFLAGS_TEST) ./...
+	$(GO) test -tags $(TAGS) -race -count=1 -timeout 30m $(GOFLAGS_TEST) $(CORE)
+	$(GO) test -tags $(TAGS) -count=1 -timeout 30m $(GOFLAGS_TEST) $$($(GO) list ./... | grep -v -e /transport -e /xmppclient -e /store -e /internal/)
 
 test-short:
 	$(GO) test -tags $(TAGS) -short ./...

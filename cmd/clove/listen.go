@@ -46,6 +46,7 @@ func cmdListen(ctx context.Context, e *env, args []string) error {
 		defer cancel()
 	}
 	s.start(rctx)
+	s.progress(rctx, e)
 	got := 0
 	var failed, lastErr error
 	connected := false

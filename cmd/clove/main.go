@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -68,6 +69,8 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, stdin *os.File, getenv func(string) string) int {
+	// stderr is written from the event loop and from progress reports.
+	stderr = &lockedWriter{w: stderr}
 	e := &env{stdout: stdout, stderr: stderr, stdin: stdin, getenv: getenv}
 	fs := flag.NewFlagSet("clove", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -119,6 +122,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, stdin *os
 		fmt.Fprintf(stderr, "clove %s: %s\n", rest[0], oneLine(err.Error()))
 		return 1
 	}
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func oneLine(s string) string {

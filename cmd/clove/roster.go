@@ -55,6 +55,7 @@ func cmdRoster(ctx context.Context, e *env, args []string) error {
 	rctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	s.start(rctx)
+	s.progress(rctx, e)
 	var result error
 	done := false
 	opErr := make(chan error, 1)

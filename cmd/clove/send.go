@@ -47,6 +47,7 @@ func cmdSend(ctx context.Context, e *env, args []string) error {
 	rctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	s.start(rctx)
+	s.progress(rctx, e)
 	var result error = errQueued
 	for ev := range s.client.Events() {
 		s.handle(ctx, e, ev)

@@ -302,6 +302,22 @@ func (s *session) start(ctx context.Context) {
 	go func() { s.runErr <- s.client.Run(ctx) }()
 }
 
+// progress tells the user, on stderr, that connecting takes a while (I2P
+// routers can take minutes), so a wait is never silent.
+func (s *session) progress(ctx context.Context, e *env) {
+	go func() {
+		for wait := 3 * time.Second; ; wait = 30 * time.Second {
+			wctx, cancel := context.WithTimeout(ctx, wait)
+			err := s.client.WaitOnline(wctx)
+			cancel()
+			if err == nil || ctx.Err() != nil {
+				return
+			}
+			fmt.Fprintf(e.stderr, "clove: still connecting %s (%s)…\n", s.account.JID, describeConn(s.account))
+		}
+	}()
+}
+
 // close waits for Run to end (its context must be cancelled first), drains
 // and persists remaining events, then closes the store.
 func (s *session) close(e *env) error {
