@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -16,16 +15,6 @@ import (
 	"github.com/clove-xmpp/clove/xmppclient"
 	"mellium.im/xmpp/jid"
 )
-
-func needProsody(t *testing.T) {
-	t.Helper()
-	if err := prosodytest.Available(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("prosody is required in CI: %v (run make deps)", err)
-		}
-		t.Skipf("prosody not installed: %v", err)
-	}
-}
 
 type memPins struct {
 	mu sync.Mutex
@@ -158,7 +147,7 @@ func bodyIs(body string) func(xmppclient.Event) bool {
 }
 
 func TestChatBothWaysWithAcksAndReceipts(t *testing.T) {
-	needProsody(t)
+	prosodytest.Require(t)
 	srv := prosodytest.Start(t)
 	srv.CreateUser(t, "alice", "alice-pw")
 	srv.CreateUser(t, "bob", "bob-pw")
@@ -197,7 +186,7 @@ func TestChatBothWaysWithAcksAndReceipts(t *testing.T) {
 }
 
 func TestWrongPasswordIsPermanentAndClear(t *testing.T) {
-	needProsody(t)
+	prosodytest.Require(t)
 	srv := prosodytest.Start(t)
 	srv.CreateUser(t, "alice", "right")
 	p := start(t, config(srv, "alice", "wrong"))
@@ -213,7 +202,7 @@ func TestWrongPasswordIsPermanentAndClear(t *testing.T) {
 }
 
 func TestCertificatePinning(t *testing.T) {
-	needProsody(t)
+	prosodytest.Require(t)
 	srv := prosodytest.Start(t)
 	srv.CreateUser(t, "alice", "pw")
 
@@ -251,7 +240,7 @@ func TestCertificatePinning(t *testing.T) {
 }
 
 func TestOfflineDeliveryAndArchiveCatchUp(t *testing.T) {
-	needProsody(t)
+	prosodytest.Require(t)
 	srv := prosodytest.Start(t, prosodytest.WithMAM())
 	srv.CreateUser(t, "alice", "pw")
 	srv.CreateUser(t, "bob", "pw")
@@ -320,7 +309,7 @@ func TestOfflineDeliveryAndArchiveCatchUp(t *testing.T) {
 }
 
 func TestCarbonsBetweenTwoResources(t *testing.T) {
-	needProsody(t)
+	prosodytest.Require(t)
 	srv := prosodytest.Start(t)
 	srv.CreateUser(t, "alice", "pw")
 	srv.CreateUser(t, "bob", "pw")
@@ -338,7 +327,7 @@ func TestCarbonsBetweenTwoResources(t *testing.T) {
 }
 
 func TestRosterSubscriptionApproval(t *testing.T) {
-	needProsody(t)
+	prosodytest.Require(t)
 	srv := prosodytest.Start(t)
 	srv.CreateUser(t, "alice", "pw")
 	srv.CreateUser(t, "bob", "pw")
@@ -383,7 +372,7 @@ func TestRosterSubscriptionApproval(t *testing.T) {
 }
 
 func TestRegister(t *testing.T) {
-	needProsody(t)
+	prosodytest.Require(t)
 	srv := prosodytest.Start(t, prosodytest.AllowRegistration())
 	cfg := config(srv, "newbie", "s3cret-pw")
 	if err := xmppclient.Register(context.Background(), cfg); err != nil {

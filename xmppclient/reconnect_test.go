@@ -114,7 +114,7 @@ func collect(p *peer, ids map[string]bool, want int, d time.Duration) (dups int)
 }
 
 func TestReconnectAfterServerRestartLosesNothing(t *testing.T) {
-	needProsody(t)
+	prosodytest.Require(t)
 	srv := prosodytest.Start(t)
 	srv.CreateUser(t, "alice", "pw")
 	srv.CreateUser(t, "bob", "pw")
@@ -151,7 +151,7 @@ func TestReconnectAfterServerRestartLosesNothing(t *testing.T) {
 }
 
 func TestStreamResumptionAfterDroppedConnection(t *testing.T) {
-	needProsody(t)
+	prosodytest.Require(t)
 	srv := prosodytest.Start(t)
 	srv.CreateUser(t, "alice", "pw")
 	srv.CreateUser(t, "bob", "pw")

@@ -111,6 +111,50 @@ func Register(ctx context.Context, cfg Config) error {
 	return nil
 }
 
+// iqReply is the reply to an IQ sent during stream negotiation, with its
+// payload decoded into P.
+type iqReply[P any] struct {
+	ID      string        `xml:"id,attr"`
+	Type    string        `xml:"type,attr"`
+	Error   *stanza.Error `xml:"error"`
+	Payload P             `xml:",any"`
+}
+
+// negotiationIQ sends an IQ set with payload while a stream feature holds
+// the session (before Serve runs, so mellium's IQ tracking is not there)
+// and reads elements until the matching reply.
+func negotiationIQ[P any](s *xmpp.Session, payload xml.TokenReader) (iqReply[P], error) {
+	w := s.TokenWriter()
+	defer w.Close()
+	id := randomID()
+	if _, err := xmlstream.Copy(w, stanza.IQ{ID: id, Type: stanza.SetIQ}.Wrap(payload)); err != nil {
+		return iqReply[P]{}, err
+	}
+	if err := w.Flush(); err != nil {
+		return iqReply[P]{}, err
+	}
+	r := s.TokenReader()
+	defer r.Close()
+	d := xml.NewTokenDecoder(r)
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return iqReply[P]{}, err
+		}
+		start, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		var reply iqReply[P]
+		if err := d.DecodeElement(&reply, &start); err != nil {
+			return iqReply[P]{}, err
+		}
+		if start.Name.Local == "iq" && reply.ID == id {
+			return reply, nil
+		}
+	}
+}
+
 func textElement(local, text string) xml.TokenReader {
 	return xmlstream.Wrap(xmlstream.Token(xml.CharData(text)), xml.StartElement{Name: xml.Name{Local: local}})
 }
@@ -124,56 +168,26 @@ func registerFeature(user, password string, done *bool) xmpp.StreamFeature {
 			return true, nil, d.Skip()
 		},
 		Negotiate: func(ctx context.Context, s *xmpp.Session, data interface{}) (xmpp.SessionState, io.ReadWriter, error) {
-			w := s.TokenWriter()
-			defer w.Close()
-			id := randomID()
-			iq := stanza.IQ{ID: id, Type: stanza.SetIQ}
 			payload := xmlstream.Wrap(xmlstream.MultiReader(
 				textElement("username", user),
 				textElement("password", password),
 			), xml.StartElement{Name: xml.Name{Space: nsRegister, Local: "query"}})
-			if _, err := xmlstream.Copy(w, iq.Wrap(payload)); err != nil {
+			reply, err := negotiationIQ[struct{}](s, payload)
+			if err != nil {
 				return 0, nil, err
 			}
-			if err := w.Flush(); err != nil {
-				return 0, nil, err
+			if reply.Type == "result" {
+				*done = true
+				return xmpp.Ready | xmpp.Authn, nil, nil
 			}
-			r := s.TokenReader()
-			defer r.Close()
-			d := xml.NewTokenDecoder(r)
-			for {
-				tok, err := d.Token()
-				if err != nil {
-					return 0, nil, err
+			if reply.Error != nil {
+				text := ""
+				for _, t := range reply.Error.Text {
+					text = t
 				}
-				start, ok := tok.(xml.StartElement)
-				if !ok {
-					continue
-				}
-				var reply struct {
-					ID    string        `xml:"id,attr"`
-					Type  string        `xml:"type,attr"`
-					Error *stanza.Error `xml:"error"`
-				}
-				if err := d.DecodeElement(&reply, &start); err != nil {
-					return 0, nil, err
-				}
-				if start.Name.Local != "iq" || reply.ID != id {
-					continue
-				}
-				if reply.Type == "result" {
-					*done = true
-					return xmpp.Ready | xmpp.Authn, nil, nil
-				}
-				if reply.Error != nil {
-					text := ""
-					for _, t := range reply.Error.Text {
-						text = t
-					}
-					return 0, nil, &RegisterError{Condition: reply.Error.Condition, Text: text}
-				}
-				return 0, nil, fmt.Errorf("unexpected registration reply of type %q", reply.Type)
+				return 0, nil, &RegisterError{Condition: reply.Error.Condition, Text: text}
 			}
+			return 0, nil, fmt.Errorf("unexpected registration reply of type %q", reply.Type)
 		},
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
-	"mellium.im/xmpp/stanza"
 )
 
 // Stream management (XEP-0198), which mellium does not implement: the
@@ -268,54 +267,31 @@ func bindOrResume(sm *smState, want jid.JID) xmpp.StreamFeature {
 }
 
 func bindResource(s *xmpp.Session, resource string) (jid.JID, error) {
-	w := s.TokenWriter()
-	defer w.Close()
-	id := randomID()
-	iq := stanza.IQ{ID: id, Type: stanza.SetIQ}
 	var inner xml.TokenReader
 	if resource != "" {
 		inner = textElement("resource", resource)
 	}
-	payload := xmlstream.Wrap(inner, xml.StartElement{Name: xml.Name{Space: "urn:ietf:params:xml:ns:xmpp-bind", Local: "bind"}})
-	if _, err := xmlstream.Copy(w, iq.Wrap(payload)); err != nil {
+	type bound struct {
+		JID string `xml:"jid"`
+	}
+	reply, err := negotiationIQ[bound](s, xmlstream.Wrap(inner, xml.StartElement{Name: xml.Name{Space: nsBind, Local: "bind"}}))
+	if err != nil {
 		return jid.JID{}, err
 	}
-	if err := w.Flush(); err != nil {
-		return jid.JID{}, err
+	if reply.Type != "result" {
+		if reply.Error != nil {
+			return jid.JID{}, fmt.Errorf("the server refused to bind a resource: %s", reply.Error.Condition)
+		}
+		return jid.JID{}, errors.New("the server refused to bind a resource")
 	}
-	r := s.TokenReader()
-	defer r.Close()
-	d := xml.NewTokenDecoder(r)
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return jid.JID{}, err
-		}
-		start, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
-		var reply struct {
-			ID   string        `xml:"id,attr"`
-			Type string        `xml:"type,attr"`
-			JID  string        `xml:"urn:ietf:params:xml:ns:xmpp-bind bind>jid"`
-			Err  *stanza.Error `xml:"error"`
-		}
-		if err := d.DecodeElement(&reply, &start); err != nil {
-			return jid.JID{}, err
-		}
-		if start.Name.Local != "iq" || reply.ID != id {
-			continue
-		}
-		if reply.Type != "result" {
-			if reply.Err != nil {
-				return jid.JID{}, fmt.Errorf("the server refused to bind a resource: %s", reply.Err.Condition)
-			}
-			return jid.JID{}, errors.New("the server refused to bind a resource")
-		}
-		return jid.Parse(reply.JID)
+	j, err := jid.Parse(reply.Payload.JID)
+	if err != nil {
+		return jid.JID{}, fmt.Errorf("the server bound an invalid address %q: %w", reply.Payload.JID, err)
 	}
+	return j, nil
 }
+
+const nsBind = "urn:ietf:params:xml:ns:xmpp-bind"
 
 func resume(ctx context.Context, s *xmpp.Session, id string, h uint32) (uint32, error) {
 	w := s.TokenWriter()

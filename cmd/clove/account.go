@@ -76,6 +76,28 @@ func (e *env) samKeysPath(a store.Account) string {
 	return filepath.Join(e.profile, "i2p", name+".keys")
 }
 
+// parseAccountArgs parses `COMMAND JID [connection flags]` (account add,
+// register) into the account to create.
+func (e *env) parseAccountArgs(fs *flag.FlagSet, cf *connFlags, args []string) (store.Account, error) {
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return store.Account{}, err
+	}
+	if len(pos) != 1 {
+		return store.Account{}, usagef("%s takes one address (name@server)", fs.Name())
+	}
+	j, err := parseAccountJID(pos[0])
+	if err != nil {
+		return store.Account{}, usageError{err.Error()}
+	}
+	a, err := cf.account(j.String())
+	if err != nil {
+		return store.Account{}, err
+	}
+	a.SAMKeys = e.samKeysPath(a)
+	return a, nil
+}
+
 func domainOf(j string) string {
 	_, d, _ := strings.Cut(j, "@")
 	return d
@@ -102,22 +124,11 @@ func accountAdd(ctx context.Context, e *env, args []string) error {
 	cf.register(fs)
 	offline := fs.Bool("offline", false, "save the account without logging in")
 	remember := fs.Bool("remember", false, "keep the password in the OS keyring")
-	pos, err := parseFlags(fs, args)
+	a, err := e.parseAccountArgs(fs, &cf, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("account add takes one address (name@server)")
-	}
-	j, err := parseAccountJID(pos[0])
-	if err != nil {
-		return usageError{err.Error()}
-	}
-	a, err := cf.account(j.String())
-	if err != nil {
-		return err
-	}
-	a.SAMKeys = e.samKeysPath(a)
+	j := a.JID
 	st, err := e.openStore(ctx)
 	if err != nil {
 		return err
@@ -265,22 +276,11 @@ func cmdRegister(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("register", flag.ContinueOnError)
 	var cf connFlags
 	cf.register(fs)
-	pos, err := parseFlags(fs, args)
+	a, err := e.parseAccountArgs(fs, &cf, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("register takes one address (name@server)")
-	}
-	j, err := parseAccountJID(pos[0])
-	if err != nil {
-		return usageError{err.Error()}
-	}
-	a, err := cf.account(j.String())
-	if err != nil {
-		return err
-	}
-	a.SAMKeys = e.samKeysPath(a)
+	j := a.JID
 	st, err := e.openStore(ctx)
 	if err != nil {
 		return err
@@ -307,8 +307,8 @@ func cmdRegister(ctx context.Context, e *env, args []string) error {
 		_ = st.RemoveAccount(ctx, a.JID)
 		return fmt.Errorf("creating %s: %w", j, err)
 	}
-	if p, err := st.Pin(ctx, a.JID, j.Domainpart()); err == nil && p != "" {
-		fmt.Fprintf(e.stderr, "clove: trusting %s's certificate on first use; SHA-256 %s (pinned)\n", j.Domainpart(), xmppclient.FormatFingerprint(p))
+	if p, err := st.Pin(ctx, a.JID, domainOf(j)); err == nil && p != "" {
+		fmt.Fprintf(e.stderr, "clove: trusting %s's certificate on first use; SHA-256 %s (pinned)\n", domainOf(j), xmppclient.FormatFingerprint(p))
 	}
 	fmt.Fprintf(e.stdout, "registered %s and added it to this profile\n", j)
 	return nil

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/xml"
 	"fmt"
 	"net"
@@ -53,9 +52,9 @@ func BenchmarkSideBySide(b *testing.B) {
 		s.Close()
 		s.Conn().Close()
 
-		c, stop := cloveClient(b, srv, nil)
+		c, stop := cloveClientEvents(b, srv, nil)
 		t0 = time.Now()
-		if err := c.WaitOnline(ctx); err != nil {
+		if err := c.client.WaitOnline(ctx); err != nil {
 			b.Fatal(err)
 		}
 		clove = append(clove, time.Since(t0))
@@ -119,38 +118,6 @@ func bareLogin(tb testing.TB, srv *prosodytest.Server, user string) *xmpp.Sessio
 		tb.Fatal(err)
 	}
 	return s
-}
-
-// cloveClient starts a Clove client for alice, optionally on a store.
-func cloveClient(tb testing.TB, srv *prosodytest.Server, st *store.Store) (*xmppclient.Client, func()) {
-	tb.Helper()
-	addr := srv.C2SAddr
-	cfg := xmppclient.Config{
-		JID:      jid.MustParse("alice@" + srv.Domain),
-		Password: "pw",
-		Dial: func(ctx context.Context) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "tcp", addr)
-		},
-		Pin: srv.CertFingerprint,
-	}
-	if st != nil {
-		cfg.Outbox = outbox{st: st, account: cfg.JID.String()}
-	}
-	c, err := xmppclient.New(cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { c.Run(ctx); close(done) }()
-	drained := make(chan struct{})
-	go func() {
-		for range c.Events() {
-		}
-		close(drained)
-	}()
-	return c, func() { cancel(); <-done; <-drained }
 }
 
 type benchMsg struct {
@@ -246,6 +213,8 @@ type eventClient struct {
 	events chan xmppclient.Event
 }
 
+// cloveClientEvents starts a Clove client for alice, on a store if st is
+// not nil, with its events on a buffered channel.
 func cloveClientEvents(tb testing.TB, srv *prosodytest.Server, st *store.Store) (*eventClient, func()) {
 	addr := srv.C2SAddr
 	cfg := xmppclient.Config{
@@ -255,8 +224,10 @@ func cloveClientEvents(tb testing.TB, srv *prosodytest.Server, st *store.Store) 
 			var d net.Dialer
 			return d.DialContext(ctx, "tcp", addr)
 		},
-		Pin:    srv.CertFingerprint,
-		Outbox: outbox{st: st, account: "alice@" + srv.Domain},
+		Pin: srv.CertFingerprint,
+	}
+	if st != nil {
+		cfg.Outbox = outbox{st: st, account: cfg.JID.String()}
 	}
 	c, err := xmppclient.New(cfg)
 	if err != nil {
@@ -276,5 +247,3 @@ func cloveClientEvents(tb testing.TB, srv *prosodytest.Server, st *store.Store) 
 	}()
 	return ec, func() { cancel(); <-done }
 }
-
-var _ = tls.VersionTLS12

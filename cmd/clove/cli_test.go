@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,16 +14,6 @@ import (
 	"github.com/clove-xmpp/clove/internal/prosodytest"
 	"github.com/zalando/go-keyring"
 )
-
-func needProsody(t *testing.T) {
-	t.Helper()
-	if err := prosodytest.Available(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("prosody is required in CI: %v (run make deps)", err)
-		}
-		t.Skipf("prosody not installed: %v", err)
-	}
-}
 
 // cli runs clove in-process with its own profile and password.
 type cli struct {
@@ -81,7 +70,7 @@ func newCLI(t *testing.T, pw string) cli {
 }
 
 func TestCLIChatBothWays(t *testing.T) {
-	needProsody(t)
+	prosodytest.Require(t)
 	srv := prosodytest.Start(t, prosodytest.WithMAM())
 	srv.CreateUser(t, "alice", "alice-pw")
 	srv.CreateUser(t, "bob", "bob-pw")
@@ -135,7 +124,7 @@ func TestCLIChatBothWays(t *testing.T) {
 }
 
 func TestCLIRosterWithApproval(t *testing.T) {
-	needProsody(t)
+	prosodytest.Require(t)
 	srv := prosodytest.Start(t)
 	srv.CreateUser(t, "alice", "pw")
 	srv.CreateUser(t, "bob", "pw")
@@ -160,7 +149,7 @@ func TestCLIRosterWithApproval(t *testing.T) {
 }
 
 func TestCLIOutboxSurvivesDownServer(t *testing.T) {
-	needProsody(t)
+	prosodytest.Require(t)
 	srv := prosodytest.Start(t)
 	srv.CreateUser(t, "alice", "pw")
 	srv.CreateUser(t, "bob", "pw")
@@ -184,7 +173,7 @@ func TestCLIOutboxSurvivesDownServer(t *testing.T) {
 }
 
 func TestCLIBadInput(t *testing.T) {
-	needProsody(t)
+	prosodytest.Require(t)
 	srv := prosodytest.Start(t)
 	srv.CreateUser(t, "alice", "right")
 	c := newCLI(t, "wrong")
@@ -205,7 +194,7 @@ func TestCLIBadInput(t *testing.T) {
 }
 
 func TestCLIKeyring(t *testing.T) {
-	needProsody(t)
+	prosodytest.Require(t)
 	keyring.MockInit() // an in-memory Secret Service stand-in
 	srv := prosodytest.Start(t)
 	srv.CreateUser(t, "alice", "pw")
@@ -229,7 +218,7 @@ func TestCLIKeyring(t *testing.T) {
 }
 
 func TestCLIRegister(t *testing.T) {
-	needProsody(t)
+	prosodytest.Require(t)
 	srv := prosodytest.Start(t, prosodytest.AllowRegistration())
 	c := newCLI(t, "fresh-pw")
 	nj := "newcomer@" + srv.Domain

@@ -18,7 +18,7 @@ import (
 // restart in the middle; afterwards Bob's profile holds each exactly once
 // and Alice's outbox is empty.
 func TestNoLossNoDuplicatesAcrossServerRestart(t *testing.T) {
-	needProsody(t)
+	prosodytest.Require(t)
 	srv := prosodytest.Start(t)
 	srv.CreateUser(t, "alice", "pw")
 	srv.CreateUser(t, "bob", "pw")

@@ -102,7 +102,7 @@ func (p *socksProxy) requests() []socksRequest {
 // (ATYP 3), to port 5222, and nothing is looked up locally (the domain does
 // not resolve anywhere, so a local lookup would fail the login).
 func TestCLIThroughSOCKS5ProxySendsHostname(t *testing.T) {
-	needProsody(t)
+	prosodytest.Require(t)
 	srv := prosodytest.Start(t, prosodytest.Domain("xmpp.clove-test.invalid"))
 	srv.CreateUser(t, "alice", "pw")
 	srv.CreateUser(t, "bob", "pw")
