@@ -74,6 +74,8 @@ type Client struct {
 	online  chan struct{}   // closed while Online
 	bound   jid.JID
 	status  string // our presence "show", resent after reconnects
+	// rPlanned: an ack request is scheduled (see requestAck).
+	rPlanned bool
 }
 
 func (c *Client) show() string {

@@ -67,9 +67,7 @@ func (c *Client) handleSM(t xmlstream.TokenReadEncoder, d *xml.Decoder, start *x
 			c.work.push(func() { c.acked(ids) })
 		}
 		if more {
-			if _, err := xmlstream.Copy(t, smElement("r")); err != nil {
-				return err
-			}
+			c.requestAckNow()
 		}
 	case "enabled":
 		c.sm.mu.Lock()
@@ -78,15 +76,21 @@ func (c *Client) handleSM(t xmlstream.TokenReadEncoder, d *xml.Decoder, start *x
 		c.sm.resumable = v.Resume == "true" || v.Resume == "1"
 		c.sm.location = v.Location
 		c.sm.mu.Unlock()
-		if c.sm.needR() {
-			if _, err := xmlstream.Copy(t, smElement("r")); err != nil {
-				return err
-			}
-		}
+		c.requestAckNow()
 	case "failed":
 		c.log.Warn("stream management refused by the server")
 	}
 	return nil
+}
+
+// requestAckNow plans an ack request on the current session if one is due.
+func (c *Client) requestAckNow() {
+	c.mu.Lock()
+	sess := c.sess
+	c.mu.Unlock()
+	if due, _ := c.sm.needR(); due && sess != nil {
+		c.requestAck(sess)
+	}
 }
 
 func (c *Client) handleIQ(t xmlstream.TokenReadEncoder, d *xml.Decoder, start *xml.StartElement) error {

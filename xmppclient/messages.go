@@ -152,8 +152,10 @@ func (c *Client) sendEntry(ctx context.Context, sess *xmpp.Session, e OutboxEntr
 		c.mu.Unlock()
 		return err
 	}
-	if c.sm.needR() {
+	if due, urgent := c.sm.needR(); urgent {
 		return sess.Send(ctx, smElement("r"))
+	} else if due {
+		c.requestAck(sess)
 	}
 	if !c.sm.isEnabled() {
 		if _, offered := sess.Feature(nsSM); !offered {
@@ -169,6 +171,31 @@ func (c *Client) sendEntry(ctx context.Context, sess *xmpp.Session, e OutboxEntr
 		}
 	}
 	return nil
+}
+
+// requestAck sends an <r/> on sess shortly, unless one is already planned:
+// the messages of a burst share one request.
+func (c *Client) requestAck(sess *xmpp.Session) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rPlanned {
+		return
+	}
+	c.rPlanned = true
+	time.AfterFunc(ackDelay, func() {
+		c.mu.Lock()
+		c.rPlanned = false
+		current := c.sess == sess
+		c.mu.Unlock()
+		if due, _ := c.sm.needR(); !current || !due {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := sess.Send(ctx, smElement("r")); err != nil {
+			c.log.Debug("ack request not sent", "err", err)
+		}
+	})
 }
 
 func (c *Client) flushOutbox(ctx context.Context, sess *xmpp.Session) error {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"time"
 
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
@@ -39,6 +40,7 @@ type smState struct {
 	outSeq      uint32
 	unacked     []smAck
 	rPending    bool // an <r/> is outstanding
+	sinceR      int  // messages sent since the last <r/>
 	// presenceSeq is the count at our last broadcast presence; a resumed
 	// session whose h is below it never saw it (presenceLost).
 	presenceSeq  uint32
@@ -77,6 +79,7 @@ func (sm *smState) onOut(local string, tag []byte) {
 		sm.outCounting = true // outSeq is set from <resumed h/>
 	case local == "r":
 		sm.rPending = true
+		sm.sinceR = 0
 	case sm.outCounting && isStanza(local):
 		sm.outSeq++
 		if local == "presence" && tagAttr(tag, "to") == "" {
@@ -85,6 +88,7 @@ func (sm *smState) onOut(local string, tag []byte) {
 		if local == "message" {
 			if id := tagAttr(tag, "id"); id != "" {
 				sm.unacked = append(sm.unacked, smAck{seq: sm.outSeq, id: id})
+				sm.sinceR++
 			}
 		}
 	}
@@ -134,13 +138,22 @@ func (sm *smState) ack(h uint32) (ids []string, more bool) {
 	return ids, len(sm.unacked) > 0
 }
 
-// needR reports whether an <r/> should be sent now (messages unacked and
-// none outstanding): one request covers a burst of messages.
-func (sm *smState) needR() bool {
+// needR reports whether an <r/> is due (messages unacked and none
+// outstanding); urgent when a long burst has gone unrequested.
+func (sm *smState) needR() (due, urgent bool) {
 	sm.mu.Lock()
 	defer sm.mu.Unlock()
-	return sm.enabled && len(sm.unacked) > 0 && !sm.rPending
+	due = sm.enabled && len(sm.unacked) > 0 && !sm.rPending
+	return due, due && sm.sinceR >= ackBurst
 }
+
+// Ack requests are coalesced: one <r/> a short moment after a burst of
+// messages, or at once after ackBurst of them. Asking after every message
+// (or again on every <a/>) keeps the server busy answering.
+const (
+	ackDelay = 5 * time.Millisecond
+	ackBurst = 256
+)
 
 func (sm *smState) isEnabled() bool {
 	sm.mu.Lock()
