@@ -465,8 +465,6 @@ func (c *Client) afterLogin(ctx context.Context, sess *xmpp.Session, resumed boo
 	return nil
 }
 
-// Close is not needed: cancel Run's context to disconnect.
-
 func randomID() string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])

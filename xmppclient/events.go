@@ -114,7 +114,7 @@ type RosterChanged struct {
 // archive id seen, to be passed back as Config.Archive's cursor.
 type ArchiveSynced struct {
 	LastID string
-	Count  int
+	Pages  int // result pages fetched
 }
 
 // ErrorEvent reports a problem that did not end the connection.

@@ -295,7 +295,7 @@ func (c *Client) catchUp(ctx context.Context, sess *xmpp.Session) {
 	} else {
 		q.AfterID = last
 	}
-	count := 0
+	pages := 0
 	for page := 0; page < 1000; page++ {
 		res, err := history.Fetch(ctx, q, c.JID().Bare(), sess)
 		if err != nil {
@@ -306,14 +306,14 @@ func (c *Client) catchUp(ctx context.Context, sess *xmpp.Session) {
 		}
 		if res.Set.Last != "" {
 			last = res.Set.Last
-			count++
+			pages++
 		}
 		if res.Complete || q.Last || res.Set.Last == "" {
 			break
 		}
 		q = history.Query{Limit: 100, AfterID: res.Set.Last}
 	}
-	c.emit(ArchiveSynced{LastID: last, Count: count})
+	c.emit(ArchiveSynced{LastID: last, Pages: pages})
 }
 
 func presenceElement(to jid.JID, typ stanza.PresenceType, show string) xml.TokenReader {
