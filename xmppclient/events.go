@@ -75,6 +75,21 @@ type MessageReceived struct{ Message }
 // messages; the outbox entry has been removed.
 type MessageAcked struct{ ID string }
 
+// MessageFailed reports that one of our messages came back as an error
+// (for example the recipient's server could not be reached).
+type MessageFailed struct {
+	ID        string
+	Condition string // e.g. remote-server-not-found
+	Text      string // the server's explanation, if any
+}
+
+func (e MessageFailed) Error() string {
+	if e.Text != "" {
+		return e.Text
+	}
+	return e.Condition
+}
+
 // ReceiptReceived reports a delivery receipt (XEP-0184) for message ID.
 type ReceiptReceived struct {
 	From jid.JID
@@ -124,6 +139,7 @@ func (StateChanged) isEvent()        {}
 func (CertPinned) isEvent()          {}
 func (MessageReceived) isEvent()     {}
 func (MessageAcked) isEvent()        {}
+func (MessageFailed) isEvent()       {}
 func (ReceiptReceived) isEvent()     {}
 func (PresenceChanged) isEvent()     {}
 func (SubscriptionRequest) isEvent() {}

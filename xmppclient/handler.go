@@ -180,18 +180,19 @@ type idEl struct {
 }
 
 type inMessage struct {
-	ID        string    `xml:"id,attr"`
-	From      string    `xml:"from,attr"`
-	To        string    `xml:"to,attr"`
-	Type      string    `xml:"type,attr"`
-	Body      string    `xml:"body"`
-	OriginID  *idEl     `xml:"urn:xmpp:sid:0 origin-id"`
-	StanzaIDs []idEl    `xml:"urn:xmpp:sid:0 stanza-id"`
-	Request   *struct{} `xml:"urn:xmpp:receipts request"`
-	Receipt   *idEl     `xml:"urn:xmpp:receipts received"`
-	Delay     *delayEl  `xml:"urn:xmpp:delay delay"`
-	Sent      *carbon   `xml:"urn:xmpp:carbons:2 sent"`
-	Received  *carbon   `xml:"urn:xmpp:carbons:2 received"`
+	ID        string        `xml:"id,attr"`
+	From      string        `xml:"from,attr"`
+	To        string        `xml:"to,attr"`
+	Type      string        `xml:"type,attr"`
+	Body      string        `xml:"body"`
+	OriginID  *idEl         `xml:"urn:xmpp:sid:0 origin-id"`
+	StanzaIDs []idEl        `xml:"urn:xmpp:sid:0 stanza-id"`
+	Request   *struct{}     `xml:"urn:xmpp:receipts request"`
+	Receipt   *idEl         `xml:"urn:xmpp:receipts received"`
+	Delay     *delayEl      `xml:"urn:xmpp:delay delay"`
+	Sent      *carbon       `xml:"urn:xmpp:carbons:2 sent"`
+	Received  *carbon       `xml:"urn:xmpp:carbons:2 received"`
+	Error     *stanza.Error `xml:"error"`
 	Result    *struct {
 		QueryID   string    `xml:"queryid,attr"`
 		ID        string    `xml:"id,attr"`
@@ -242,11 +243,24 @@ func (c *Client) onMessage(m *inMessage) {
 		c.deliver(msg, false)
 		return
 	}
+	if m.Type == "error" {
+		if m.ID != "" {
+			ev := MessageFailed{ID: m.ID}
+			if m.Error != nil {
+				ev.Condition = string(m.Error.Condition)
+				for _, t := range m.Error.Text {
+					ev.Text = t
+				}
+			}
+			c.emit(ev)
+		}
+		return
+	}
 	msg, ok := c.convert(m, m.Delay)
 	if !ok {
 		return
 	}
-	c.deliver(msg, m.Request != nil && m.Type != "groupchat" && m.Type != "error")
+	c.deliver(msg, m.Request != nil && m.Type != "groupchat")
 }
 
 func (c *Client) convert(m *inMessage, delay *delayEl) (Message, bool) {

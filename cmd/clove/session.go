@@ -197,6 +197,11 @@ func persist(ctx context.Context, st *store.Store, account string, ev xmppclient
 			Time:      m.Time,
 			State:     state,
 		})
+	case xmppclient.MessageFailed:
+		err = st.MarkFailed(ctx, account, e.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			err = nil
+		}
 	case xmppclient.ReceiptReceived:
 		err = st.MarkDelivered(ctx, account, e.ID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -353,6 +358,8 @@ func (s *session) handle(ctx context.Context, e *env, ev xmppclient.Event) (fres
 		if ev.State == xmppclient.Offline && ev.Err != nil {
 			fmt.Fprintf(e.stderr, "clove: %s; retrying in %s\n", oneLine(ev.Err.Error()), ev.Retry.Round(100*time.Millisecond))
 		}
+	case xmppclient.MessageFailed:
+		fmt.Fprintf(e.stderr, "clove: message %s was not delivered: %s\n", ev.ID, ev.Error())
 	case xmppclient.ErrorEvent:
 		e.log.Warn("client", "err", ev.Err)
 	}

@@ -1,0 +1,184 @@
+-- mod_clove_darknet: outgoing server-to-server connections to I2P (and
+-- Tor) domains go through a SOCKS5 proxy, with the name resolved by the
+-- proxy (ATYP 3), never by DNS. Plays the role of mod_darknet (majestrate,
+-- 2018) for Clove's bundled node, for prosody 0.12, without its bugs: SOCKS
+-- errors are detected and bounce the queued stanzas with a reason.
+--
+-- Global module (modules_enabled in the global section). Options:
+--   darknet_socks_host = "127.0.0.1"   -- i2pd's SOCKS proxy
+--   darknet_socks_port = 4447
+--   darknet_only = true                -- refuse clearnet s2s
+--   darknet_map = { ["example.org"] = "xxxx.b32.i2p" }  -- clearnet name → darknet host
+--   darknet_socks_timeout = 60         -- seconds to wait for the proxy's answer
+--
+-- How (prosody 0.12.3 has no s2sout-pre-connect event): mod_s2s asks
+-- net.resolvers.service.new(to_host, "xmpp-server", ...) for every new
+-- outgoing session; wrapping that function answers darknet hosts with the
+-- proxy's address. The SOCKS5 handshake then runs in s2sout-connected,
+-- which fires right before the stream header is written: the session's
+-- open_stream, data and sends2s are held until the proxy has connected.
+
+module:set_global();
+
+local service = require "net.resolvers.service";
+local manual = require "net.resolvers.manual";
+local timer = require "util.timer";
+local s2s_destroy_session = require "core.s2smanager".destroy_session;
+local errors = require "util.error";
+
+local socks_host = module:get_option_string("darknet_socks_host", "127.0.0.1");
+local socks_port = module:get_option_number("darknet_socks_port", 4447);
+local darknet_only = module:get_option_boolean("darknet_only", false);
+local darknet_map = module:get_option("darknet_map", {});
+local socks_timeout = module:get_option_number("darknet_socks_timeout", 60);
+local s2s_port = 5269;
+
+local function is_darknet(host)
+	return host:match("%.i2p$") ~= nil or host:match("%.onion$") ~= nil;
+end
+
+-- target returns the darknet host to reach for an XMPP domain, or nil.
+local function target(host)
+	if type(host) ~= "string" then return nil; end
+	host = host:lower();
+	local mapped = darknet_map[host];
+	if mapped then return mapped; end
+	if is_darknet(host) then return host; end
+	return nil;
+end
+
+local original_new = service.new;
+
+service.new = function (hostname, service_name, conn_type, extra)
+	if service_name ~= "xmpp-server" and service_name ~= "xmpps-server" then
+		return original_new(hostname, service_name, conn_type, extra);
+	end
+	local dest = target(hostname);
+	if dest then
+		if service_name == "xmpps-server" then
+			-- Direct TLS is not offered over the proxy: STARTTLS on 5269 only.
+			local r = manual.new({}, conn_type, extra);
+			r.last_error = "direct TLS is not used for darknet hosts";
+			return r;
+		end
+		module:log("debug", "s2s to %s goes through SOCKS5 %s:%d as %s", hostname, socks_host, socks_port, dest);
+		return manual.new({ { "tcp4", socks_host, socks_port, extra } }, conn_type, extra);
+	end
+	if darknet_only then
+		module:log("info", "refusing s2s to clearnet host %s (darknet_only)", hostname);
+		local r = manual.new({}, conn_type, extra);
+		r.last_error = "darknet_only: this server talks to .i2p and .onion servers only, not "..tostring(hostname);
+		return r;
+	end
+	return original_new(hostname, service_name, conn_type, extra);
+end
+
+function module.unload()
+	service.new = original_new;
+end
+
+local socks_errors = {
+	[1] = "general SOCKS server failure";
+	[2] = "connection not allowed by ruleset";
+	[3] = "network unreachable";
+	[4] = "the destination did not answer (not published yet, or offline)";
+	[5] = "connection refused by the destination";
+	[6] = "TTL expired";
+	[7] = "command not supported by the proxy";
+	[8] = "address type not supported by the proxy";
+};
+
+local function fail(session, conn, why)
+	session.log("warn", "s2s to %s through SOCKS5 failed: %s", session.to_host, why);
+	-- Close without writing a stream error into the proxy's socket.
+	session.sends2s = function () return false; end
+	session.open_stream = function () end
+	s2s_destroy_session(session, why, errors.new({
+		type = "cancel"; condition = "remote-server-not-found";
+		text = "Could not reach "..session.to_host.." over I2P: "..why;
+	}));
+	conn:close();
+end
+
+module:hook("s2sout-connected", function (event)
+	local session = event.session;
+	local dest = target(session.to_host);
+	if not dest or not session.conn then return; end
+	local conn = session.conn;
+
+	-- Hold what mod_s2s does next until the proxy has connected.
+	local held_open = session.open_stream;
+	local held_data = session.data;
+	local held_send = session.sends2s;
+	local queued = {};
+	local opened_args;
+	session.open_stream = function (_, from, to) opened_args = { from, to }; end
+	session.sends2s = function (t) queued[#queued + 1] = t; return true; end
+
+	local buffer = "";
+	local stage = "greeting";
+	local done = false;
+	local timeout = timer.add_task(socks_timeout, function ()
+		if not done then
+			done = true;
+			fail(session, conn, "the SOCKS proxy did not answer within "..socks_timeout.." s");
+		end
+	end);
+
+	local function finish()
+		done = true;
+		timer.stop(timeout);
+		session.open_stream, session.data, session.sends2s = held_open, held_data, held_send;
+		session.log("debug", "SOCKS5 connected to %s:%d", dest, s2s_port);
+		local rest = buffer;
+		buffer = "";
+		if opened_args then
+			session:open_stream(opened_args[1], opened_args[2]);
+		else
+			session:open_stream(session.from_host, session.to_host);
+		end
+		for _, t in ipairs(queued) do session.sends2s(t); end
+		if #rest > 0 then session.data(rest); end
+	end
+
+	session.data = function (data)
+		if done then return; end
+		buffer = buffer .. data;
+		if stage == "greeting" then
+			if #buffer < 2 then return; end
+			if buffer:byte(1) ~= 5 or buffer:byte(2) ~= 0 then
+				return fail(session, conn, ("the proxy at %s:%d is not a SOCKS5 proxy without authentication"):format(socks_host, socks_port));
+			end
+			buffer = buffer:sub(3);
+			stage = "reply";
+		end
+		if stage == "reply" then
+			if #buffer < 5 then return; end
+			if buffer:byte(1) ~= 5 then
+				return fail(session, conn, "garbled SOCKS5 reply");
+			end
+			local code = buffer:byte(2);
+			if code ~= 0 then
+				return fail(session, conn, socks_errors[code] or ("SOCKS5 error "..code));
+			end
+			local atyp, need = buffer:byte(4), nil;
+			if atyp == 1 then need = 10;
+			elseif atyp == 4 then need = 22;
+			elseif atyp == 3 then need = 7 + buffer:byte(5);
+			else return fail(session, conn, "garbled SOCKS5 reply address"); end
+			if #buffer < need then return; end
+			buffer = buffer:sub(need + 1);
+			done = true;
+			return finish();
+		end
+	end
+
+	if #dest > 255 then
+		return fail(session, conn, "host name too long for SOCKS5");
+	end
+	-- Greeting (no authentication) and CONNECT in one write; i2pd accepts
+	-- the pipelined request.
+	local request = "\5\1\0" .. "\5\1\0\3" .. string.char(#dest) .. dest
+		.. string.char(math.floor(s2s_port / 256), s2s_port % 256);
+	conn:write(request);
+end, 100);
