@@ -76,6 +76,11 @@ type Client struct {
 	status  string // our presence "show", resent after reconnects
 	// rPlanned: an ack request is scheduled (see requestAck).
 	rPlanned bool
+	// Rooms (muc.go): joined rooms and our nick, pending joins, and rooms
+	// that were created by our join (to be configured).
+	rooms   map[string]string
+	joins   map[string]chan error
+	created map[string]bool
 }
 
 func (c *Client) show() string {
@@ -458,6 +463,9 @@ func (c *Client) afterLogin(ctx context.Context, sess *xmpp.Session, resumed boo
 	}
 	if err := c.flushOutbox(ctx, sess); err != nil {
 		return err
+	}
+	if !resumed {
+		c.rejoinRooms(ctx)
 	}
 	if c.cfg.Archive != nil && !resumed {
 		go c.catchUp(ctx, sess)

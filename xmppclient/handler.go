@@ -185,6 +185,7 @@ type inMessage struct {
 	To        string        `xml:"to,attr"`
 	Type      string        `xml:"type,attr"`
 	Body      string        `xml:"body"`
+	Subject   string        `xml:"subject"`
 	OriginID  *idEl         `xml:"urn:xmpp:sid:0 origin-id"`
 	StanzaIDs []idEl        `xml:"urn:xmpp:sid:0 stanza-id"`
 	Request   *struct{}     `xml:"urn:xmpp:receipts request"`
@@ -241,6 +242,10 @@ func (c *Client) onMessage(m *inMessage) {
 		}
 		msg.Carbon = true
 		c.deliver(msg, false)
+		return
+	}
+	if m.Type == "groupchat" {
+		c.onGroupMessage(m)
 		return
 	}
 	if m.Type == "error" {
@@ -322,11 +327,13 @@ func (c *Client) deliver(msg Message, receipt bool) {
 }
 
 type inPresence struct {
-	From     string `xml:"from,attr"`
-	Type     string `xml:"type,attr"`
-	Show     string `xml:"show"`
-	Status   string `xml:"status"`
-	Priority int    `xml:"priority"`
+	From     string        `xml:"from,attr"`
+	Type     string        `xml:"type,attr"`
+	Show     string        `xml:"show"`
+	Status   string        `xml:"status"`
+	Priority int           `xml:"priority"`
+	MUC      *mucUser      `xml:"http://jabber.org/protocol/muc#user x"`
+	Error    *stanza.Error `xml:"error"`
 }
 
 func (c *Client) onPresence(p *inPresence) {
@@ -335,6 +342,9 @@ func (c *Client) onPresence(p *inPresence) {
 	}
 	from, err := jid.Parse(p.From)
 	if err != nil {
+		return
+	}
+	if c.onRoomPresence(from, p) {
 		return
 	}
 	if p.Type == "subscribe" {

@@ -1,0 +1,360 @@
+package xmppclient
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"mellium.im/xmlstream"
+	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/muc"
+	"mellium.im/xmpp/stanza"
+)
+
+// Multi-user chat (XEP-0045), on Clove's own handler: join (creating an
+// instant room if allowed), leave, group messages, occupants. mellium's muc
+// package expects its mux to own presence handling; only its names are used.
+
+// GroupMessage is a message in a room.
+type GroupMessage struct {
+	Room      jid.JID // bare room address
+	Nick      string
+	Body      string
+	Subject   string // set when the room's subject changes
+	ID        string
+	ArchiveID string // the room's stanza-id
+	Time      time.Time
+	Delayed   bool // room history sent on join
+	Self      bool // sent by us
+}
+
+// Occupant reports someone joining, changing or leaving a room.
+type Occupant struct {
+	Room        jid.JID
+	Nick        string
+	JID         jid.JID // real address, if the room shows it
+	Affiliation string
+	Role        string
+	Left        bool
+	Self        bool
+}
+
+// RoomJoined reports that we are in the room under Nick.
+type RoomJoined struct {
+	Room jid.JID
+	Nick string
+}
+
+func (GroupMessage) isEvent() {}
+func (Occupant) isEvent()     {}
+func (RoomJoined) isEvent()   {}
+
+// RoomError explains a refused join or a room failure.
+type RoomError struct {
+	Room      jid.JID
+	Condition stanza.Condition
+	Text      string
+}
+
+func (e *RoomError) Error() string {
+	switch e.Condition {
+	case stanza.ItemNotFound:
+		return fmt.Sprintf("the room %s does not exist", e.Room)
+	case stanza.Conflict:
+		return fmt.Sprintf("that nickname is already used in %s", e.Room)
+	case stanza.RegistrationRequired:
+		return fmt.Sprintf("%s is members-only", e.Room)
+	case stanza.NotAuthorized:
+		return fmt.Sprintf("%s needs a password", e.Room)
+	case stanza.Forbidden:
+		return fmt.Sprintf("you are banned from %s", e.Room)
+	case stanza.NotAllowed:
+		return fmt.Sprintf("creating the room %s is not allowed", e.Room)
+	case stanza.RemoteServerNotFound, stanza.RemoteServerTimeout:
+		return fmt.Sprintf("the server of %s could not be reached", e.Room)
+	}
+	if e.Text != "" {
+		return fmt.Sprintf("joining %s failed: %s", e.Room, e.Text)
+	}
+	return fmt.Sprintf("joining %s failed: %s", e.Room, e.Condition)
+}
+
+// JoinOptions tunes JoinRoom.
+type JoinOptions struct {
+	// History is how many past messages to ask for (0: the room's default,
+	// negative: none).
+	History int
+	// MustExist refuses to create the room (checked with disco#info first).
+	MustExist bool
+	Password  string
+}
+
+type mucUser struct {
+	Item *struct {
+		JID         string `xml:"jid,attr"`
+		Affiliation string `xml:"affiliation,attr"`
+		Role        string `xml:"role,attr"`
+	} `xml:"item"`
+	Status []struct {
+		Code int `xml:"code,attr"`
+	} `xml:"status"`
+}
+
+func (u *mucUser) has(code int) bool {
+	for _, s := range u.Status {
+		if s.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// JoinRoom enters room as nick and returns once the room confirmed it (or
+// refused, with a *RoomError). A new room is configured as an instant room
+// with the server's defaults unless opts.MustExist.
+func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts JoinOptions) error {
+	sess, err := c.session()
+	if err != nil {
+		return err
+	}
+	room = room.Bare()
+	if room.Localpart() == "" {
+		return fmt.Errorf("%s is not a room address (expected room@service)", room)
+	}
+	occ, err := room.WithResource(nick)
+	if err != nil || nick == "" {
+		return fmt.Errorf("%q is not a usable nickname", nick)
+	}
+	if opts.MustExist {
+		var info struct {
+			Identity []struct {
+				Category string `xml:"category,attr"`
+			} `xml:"identity"`
+		}
+		err := sess.UnmarshalIQElement(ctx, xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: "http://jabber.org/protocol/disco#info", Local: "query"}}),
+			stanza.IQ{To: room, Type: stanza.GetIQ}, &info)
+		var se stanza.Error
+		if errors.As(err, &se) {
+			return &RoomError{Room: room, Condition: se.Condition}
+		}
+		if err != nil {
+			return fmt.Errorf("looking up %s: %w", room, err)
+		}
+	}
+	wait := make(chan error, 1)
+	c.mu.Lock()
+	if c.joins == nil {
+		c.joins = map[string]chan error{}
+	}
+	c.joins[room.String()] = wait
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.joins, room.String())
+		c.mu.Unlock()
+	}()
+
+	var inner []xml.TokenReader
+	if opts.History != 0 {
+		n := opts.History
+		if n < 0 {
+			n = 0
+		}
+		inner = append(inner, xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Local: "history"},
+			Attr: []xml.Attr{{Name: xml.Name{Local: "maxstanzas"}, Value: strconv.Itoa(n)}}}))
+	}
+	if opts.Password != "" {
+		inner = append(inner, textElement("password", opts.Password))
+	}
+	x := xmlstream.Wrap(xmlstream.MultiReader(inner...), xml.StartElement{Name: xml.Name{Space: muc.NS, Local: "x"}})
+	if err := sess.Send(ctx, stanza.Presence{To: occ}.Wrap(x)); err != nil {
+		return err
+	}
+	select {
+	case err := <-wait:
+		if err != nil {
+			return err
+		}
+	case <-ctx.Done():
+		return fmt.Errorf("joining %s: no answer from the room: %w", room, ctx.Err())
+	}
+	c.mu.Lock()
+	if c.rooms == nil {
+		c.rooms = map[string]string{}
+	}
+	c.rooms[room.String()] = nick
+	created := c.created[room.String()]
+	delete(c.created, room.String())
+	c.mu.Unlock()
+	if created {
+		// A new, locked room: accept the defaults (an "instant room").
+		form := xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: "jabber:x:data", Local: "x"},
+			Attr: []xml.Attr{{Name: xml.Name{Local: "type"}, Value: "submit"}}})
+		q := xmlstream.Wrap(form, xml.StartElement{Name: xml.Name{Space: muc.NSOwner, Local: "query"}})
+		resp, err := sess.SendIQElement(ctx, q, stanza.IQ{To: room, Type: stanza.SetIQ})
+		if err != nil {
+			return fmt.Errorf("configuring the new room %s: %w", room, err)
+		}
+		resp.Close()
+	}
+	c.emit(RoomJoined{Room: room, Nick: nick})
+	return nil
+}
+
+// LeaveRoom exits a room.
+func (c *Client) LeaveRoom(ctx context.Context, room jid.JID) error {
+	sess, err := c.session()
+	if err != nil {
+		return err
+	}
+	room = room.Bare()
+	c.mu.Lock()
+	nick, ok := c.rooms[room.String()]
+	delete(c.rooms, room.String())
+	c.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("not in %s", room)
+	}
+	occ, _ := room.WithResource(nick)
+	return sess.Send(ctx, presenceElement(occ, stanza.UnavailablePresence, ""))
+}
+
+type groupOut struct {
+	XMLName xml.Name `xml:"jabber:client message"`
+	ID      string   `xml:"id,attr"`
+	To      string   `xml:"to,attr"`
+	Type    string   `xml:"type,attr"`
+	Body    string   `xml:"body"`
+	Origin  idEl     `xml:"urn:xmpp:sid:0 origin-id"`
+}
+
+// SendGroup sends a message to a room we joined; it comes back from the
+// room as a GroupMessage with Self set. Group messages do not go through
+// the outbox.
+func (c *Client) SendGroup(ctx context.Context, room jid.JID, body string) (string, error) {
+	sess, err := c.session()
+	if err != nil {
+		return "", err
+	}
+	if body == "" {
+		return "", errors.New("empty message")
+	}
+	c.mu.Lock()
+	_, in := c.rooms[room.Bare().String()]
+	c.mu.Unlock()
+	if !in {
+		return "", fmt.Errorf("join %s first", room.Bare())
+	}
+	id := randomID()
+	return id, sess.Encode(ctx, groupOut{ID: id, To: room.Bare().String(), Type: "groupchat", Body: body, Origin: idEl{ID: id}})
+}
+
+// rejoinRooms enters again the rooms we were in before a new (not resumed)
+// session: the server forgot them.
+func (c *Client) rejoinRooms(ctx context.Context) {
+	c.mu.Lock()
+	rooms := make(map[string]string, len(c.rooms))
+	for r, n := range c.rooms {
+		rooms[r] = n
+	}
+	c.mu.Unlock()
+	for r, nick := range rooms {
+		room, err := jid.Parse(r)
+		if err != nil {
+			continue
+		}
+		go func() {
+			jctx, cancel := context.WithTimeout(ctx, c.cfg.ConnectTimeout)
+			defer cancel()
+			if err := c.JoinRoom(jctx, room, nick, JoinOptions{}); err != nil {
+				c.emit(ErrorEvent{Err: fmt.Errorf("rejoining %s: %w", room, err)})
+			}
+		}()
+	}
+}
+
+// onRoomPresence handles presence from room@service/nick; it reports
+// whether the presence belonged to a room.
+func (c *Client) onRoomPresence(from jid.JID, p *inPresence) bool {
+	room := from.Bare().String()
+	c.mu.Lock()
+	wait := c.joins[room]
+	c.mu.Unlock()
+	if p.MUC == nil && wait == nil {
+		return false
+	}
+	if p.Type == "error" {
+		if wait != nil {
+			re := &RoomError{Room: from.Bare(), Condition: stanza.UndefinedCondition}
+			if p.Error != nil {
+				re.Condition = p.Error.Condition
+				for _, t := range p.Error.Text {
+					re.Text = t
+				}
+			}
+			select {
+			case wait <- re:
+			default:
+			}
+		}
+		return true
+	}
+	if p.MUC == nil {
+		return false
+	}
+	o := Occupant{Room: from.Bare(), Nick: from.Resourcepart(), Left: p.Type == "unavailable", Self: p.MUC.has(110)}
+	if it := p.MUC.Item; it != nil {
+		o.Affiliation, o.Role = it.Affiliation, it.Role
+		if it.JID != "" {
+			o.JID, _ = jid.Parse(it.JID)
+		}
+	}
+	c.emit(o)
+	if o.Self && wait != nil && !o.Left {
+		if p.MUC.has(201) {
+			c.mu.Lock()
+			if c.created == nil {
+				c.created = map[string]bool{}
+			}
+			c.created[room] = true
+			c.mu.Unlock()
+		}
+		select {
+		case wait <- nil:
+		default:
+		}
+	}
+	return true
+}
+
+// onGroupMessage turns a groupchat message into a GroupMessage event.
+func (c *Client) onGroupMessage(m *inMessage) {
+	from, err := jid.Parse(m.From)
+	if err != nil {
+		return
+	}
+	room := from.Bare()
+	c.mu.Lock()
+	nick := c.rooms[room.String()]
+	c.mu.Unlock()
+	g := GroupMessage{Room: room, Nick: from.Resourcepart(), Body: m.Body, Subject: m.Subject, ID: m.ID, Time: time.Now().UTC()}
+	if m.OriginID != nil && m.OriginID.ID != "" {
+		g.ID = m.OriginID.ID
+	}
+	for _, s := range m.StanzaIDs {
+		if s.By == room.String() {
+			g.ArchiveID = s.ID
+		}
+	}
+	if t, ok := parseStamp(delayStamp(m.Delay)); ok {
+		g.Time, g.Delayed = t.UTC(), true
+	}
+	g.Self = nick != "" && g.Nick == nick
+	if g.Body == "" && g.Subject == "" {
+		return
+	}
+	c.emit(g)
+}
