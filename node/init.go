@@ -1,0 +1,387 @@
+package node
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base32"
+	"encoding/binary"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/clove-xmpp/clove/assets"
+)
+
+// Info is what node.json records about a node.
+type Info struct {
+	Domain     string            `json:"domain"` // the node's .b32.i2p, its XMPP domain
+	C2SPort    int               `json:"c2s_port"`
+	S2SPort    int               `json:"s2s_port"`
+	SOCKS      string            `json:"socks"` // I2P SOCKS proxy for outgoing s2s
+	DarknetMap map[string]string `json:"darknet_map,omitempty"`
+	Created    time.Time         `json:"created"`
+}
+
+// InitOptions configures Init. Zero values pick the defaults.
+type InitOptions struct {
+	Dir              string
+	C2SPort, S2SPort int    // loopback ports for prosody; default 5222 and 5269
+	SOCKS            string // default 127.0.0.1:4447 (i2pd)
+	I2PD             string // i2pd binary; default from PATH
+	KeygenTimeout    time.Duration
+}
+
+// Paths inside a node directory.
+const (
+	infoFile   = "node.json"
+	keysFile   = "i2pd/xmpp.dat" // the node's I2P identity: never overwritten
+	prosodyCfg = "prosody/prosody.cfg.lua"
+)
+
+// ErrExists: Init found a node in the directory and left it alone.
+var ErrExists = errors.New("a node already exists there")
+
+// Init creates a node in opts.Dir: an I2P identity (whose .b32.i2p is the
+// XMPP domain), a self-signed certificate for that domain, prosody's config
+// and the s2s module, all in directories only the user can read. It never
+// touches an existing node.
+func Init(ctx context.Context, opts InitOptions) (*Info, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("no node directory given")
+	}
+	if opts.C2SPort == 0 {
+		opts.C2SPort = 5222
+	}
+	if opts.S2SPort == 0 {
+		opts.S2SPort = 5269
+	}
+	if opts.SOCKS == "" {
+		opts.SOCKS = "127.0.0.1:4447"
+	}
+	if opts.KeygenTimeout == 0 {
+		opts.KeygenTimeout = 60 * time.Second
+	}
+	socksHost, socksPort, err := splitHostPort(opts.SOCKS)
+	if err != nil {
+		return nil, fmt.Errorf("the I2P SOCKS proxy address %q: %w", opts.SOCKS, err)
+	}
+	if _, err := os.Stat(filepath.Join(opts.Dir, infoFile)); err == nil {
+		return nil, fmt.Errorf("%s: %w (remove it yourself if you really want a new identity)", opts.Dir, ErrExists)
+	}
+	if _, err := os.Stat(filepath.Join(opts.Dir, keysFile)); err == nil {
+		return nil, fmt.Errorf("%s holds an I2P identity but no node.json: %w; Clove will not overwrite it", opts.Dir, ErrExists)
+	}
+	i2pd := opts.I2PD
+	if i2pd == "" {
+		if i2pd, err = exec.LookPath("i2pd"); err != nil {
+			return nil, errors.New("i2pd is not installed: install it (apt-get install i2pd, or make deps)")
+		}
+	} else if _, err := os.Stat(i2pd); err != nil {
+		return nil, fmt.Errorf("i2pd not found at %s", i2pd)
+	}
+	for _, p := range []int{opts.C2SPort, opts.S2SPort} {
+		if err := portFree(p); err != nil {
+			return nil, err
+		}
+	}
+	for _, d := range []string{"", "i2pd", "prosody", "prosody/data", "prosody/certs", "prosody/plugins", "logs"} {
+		if err := os.MkdirAll(filepath.Join(opts.Dir, d), 0o700); err != nil {
+			return nil, fmt.Errorf("creating the node directory: %w", err)
+		}
+		if err := os.Chmod(filepath.Join(opts.Dir, d), 0o700); err != nil {
+			return nil, err
+		}
+	}
+	kctx, cancel := context.WithTimeout(ctx, opts.KeygenTimeout)
+	defer cancel()
+	if err := makeKeys(kctx, i2pd, opts); err != nil {
+		return nil, err
+	}
+	keys, err := os.ReadFile(filepath.Join(opts.Dir, keysFile))
+	if err != nil {
+		return nil, err
+	}
+	domain, err := B32FromKeys(keys)
+	if err != nil {
+		return nil, fmt.Errorf("reading the new I2P identity: %w", err)
+	}
+	info := &Info{Domain: domain, C2SPort: opts.C2SPort, S2SPort: opts.S2SPort, SOCKS: opts.SOCKS, Created: time.Now().UTC().Truncate(time.Second)}
+	certFile := filepath.Join(opts.Dir, "prosody/certs", domain+".crt")
+	keyFile := filepath.Join(opts.Dir, "prosody/certs", domain+".key")
+	if err := writeCert(certFile, keyFile, domain, "muc."+domain); err != nil {
+		return nil, err
+	}
+	module, err := assets.Prosody.ReadFile("prosody/mod_clove_darknet.lua")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(opts.Dir, "prosody/plugins/mod_clove_darknet.lua"), module, 0o600); err != nil {
+		return nil, err
+	}
+	if err := writeProsodyConfig(opts.Dir, info, socksHost, socksPort, certFile, keyFile); err != nil {
+		return nil, err
+	}
+	b, _ := json.MarshalIndent(info, "", "  ")
+	if err := os.WriteFile(filepath.Join(opts.Dir, infoFile), append(b, '\n'), 0o600); err != nil {
+		return nil, err
+	}
+	return info, nil
+}
+
+// Load reads a node's node.json.
+func Load(dir string) (*Info, error) {
+	b, err := os.ReadFile(filepath.Join(dir, infoFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("no node in %s (create one with 'clove node init')", dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var info Info
+	if err := json.Unmarshal(b, &info); err != nil {
+		return nil, fmt.Errorf("%s is damaged: %w", filepath.Join(dir, infoFile), err)
+	}
+	return &info, nil
+}
+
+// ProsodyConfig is the path of the node's prosody config.
+func ProsodyConfig(dir string) string { return filepath.Join(dir, prosodyCfg) }
+
+func splitHostPort(a string) (string, int, error) {
+	h, p, err := net.SplitHostPort(a)
+	if err != nil {
+		return "", 0, err
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n <= 0 || n > 65535 {
+		return "", 0, fmt.Errorf("bad port %q", p)
+	}
+	return h, n, nil
+}
+
+func portFree(p int) error {
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+	if err != nil {
+		return fmt.Errorf("port %d on 127.0.0.1 is already in use (another XMPP server?): choose others with --c2s-port/--s2s-port", p)
+	}
+	return ln.Close()
+}
+
+// keygenConf runs i2pd just long enough to create the tunnel keys: a
+// private network id, no reseed, no proxies, so it talks to nobody.
+const keygenConf = `log = file
+logfile = %[1]s/keygen.log
+loglevel = warn
+daemon = false
+netid = 99
+ipv6 = false
+nat = false
+host = 127.0.0.1
+port = %[2]d
+[ntcp2]
+enabled = true
+published = false
+port = %[2]d
+[ssu2]
+enabled = false
+[http]
+enabled = false
+[httpproxy]
+enabled = false
+[socksproxy]
+enabled = false
+[sam]
+enabled = false
+[bob]
+enabled = false
+[i2cp]
+enabled = false
+[i2pcontrol]
+enabled = false
+[upnp]
+enabled = false
+[reseed]
+verify = false
+urls = https://127.0.0.1:1/
+threshold = 0
+[addressbook]
+enabled = false
+[nettime]
+enabled = false
+`
+
+// tunnelsConf publishes the node's c2s and s2s ports on one destination:
+// the .b32.i2p answers XMPP on 5222 and 5269 like a clearnet server.
+const tunnelsConf = `[xmpp-c2s]
+type = server
+host = 127.0.0.1
+port = %[1]d
+inport = 5222
+keys = xmpp.dat
+inbound.length = 3
+outbound.length = 3
+i2cp.leaseSetEncType = 4
+
+[xmpp-s2s]
+type = server
+host = 127.0.0.1
+port = %[2]d
+inport = 5269
+keys = xmpp.dat
+inbound.length = 3
+outbound.length = 3
+i2cp.leaseSetEncType = 4
+`
+
+func makeKeys(ctx context.Context, i2pd string, opts InitOptions) error {
+	dir := filepath.Join(opts.Dir, "i2pd")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	conf := filepath.Join(dir, "keygen.conf")
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf(keygenConf, dir, port)), 0o600); err != nil {
+		return err
+	}
+	tun := filepath.Join(dir, "tunnels.conf")
+	if err := os.WriteFile(tun, []byte(fmt.Sprintf(tunnelsConf, opts.C2SPort, opts.S2SPort)), 0o600); err != nil {
+		return err
+	}
+	cmd := exec.Command(i2pd, "--datadir="+dir, "--conf="+conf, "--tunconf="+tun, "--tunnelsdir="+filepath.Join(dir, "tunnels.d"), "--pidfile="+filepath.Join(dir, "keygen.pid"))
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting i2pd to create the node's I2P identity: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	// SIGKILL: i2pd has been seen to crash on SIGTERM early in start-up,
+	// and nothing it holds is needed once the keys are written.
+	defer func() {
+		_ = cmd.Process.Kill()
+		<-exited
+		os.Remove(conf)
+		os.Remove(filepath.Join(dir, "keygen.pid"))
+	}()
+	keys := filepath.Join(opts.Dir, keysFile)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if b, err := os.ReadFile(keys); err == nil && len(b) >= 391 {
+			if err := os.Chmod(keys, 0o600); err != nil {
+				return err
+			}
+			return nil
+		}
+		select {
+		case err := <-exited:
+			exited <- err
+			return fmt.Errorf("i2pd stopped before creating the node's I2P identity (%v); see %s", err, filepath.Join(dir, "keygen.log"))
+		case <-ctx.Done():
+			return fmt.Errorf("i2pd did not create the node's I2P identity in time: %w", ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// B32FromKeys computes the .b32.i2p address of an i2pd private keys file:
+// base32 (lowercase, unpadded) of the SHA-256 of the destination, which is
+// the 387-byte standard identity plus its certificate's payload (length in
+// bytes 385–386).
+func B32FromKeys(keys []byte) (string, error) {
+	if len(keys) < 387 {
+		return "", fmt.Errorf("keys file too short (%d bytes)", len(keys))
+	}
+	n := 387 + int(binary.BigEndian.Uint16(keys[385:387]))
+	if len(keys) < n {
+		return "", fmt.Errorf("keys file truncated (%d of %d identity bytes)", len(keys), n)
+	}
+	sum := sha256.Sum256(keys[:n])
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:])) + ".b32.i2p", nil
+}
+
+func writeCert(certFile, keyFile string, names ...string) error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: names[0]},
+		DNSNames:              names,
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().AddDate(10, 0, 0),
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return err
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+}
+
+func luaString(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\x00", `\0`)
+	return `"` + r.Replace(s) + `"`
+}
+
+func writeProsodyConfig(dir string, info *Info, socksHost string, socksPort int, certFile, keyFile string) error {
+	raw, err := assets.Prosody.ReadFile("prosody/node.cfg.lua.tmpl")
+	if err != nil {
+		return err
+	}
+	t, err := template.New("prosody").Funcs(template.FuncMap{"lua": luaString}).Parse(string(raw))
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, prosodyCfg), os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return t.Execute(f, map[string]any{
+		"Domain":     info.Domain,
+		"MUCDomain":  "muc." + info.Domain,
+		"RunAsRoot":  os.Geteuid() == 0,
+		"PIDFile":    filepath.Join(dir, "prosody/prosody.pid"),
+		"DataDir":    filepath.Join(dir, "prosody/data"),
+		"PluginDir":  filepath.Join(dir, "prosody/plugins"),
+		"LogFile":    filepath.Join(dir, "logs/prosody.log"),
+		"C2SPort":    info.C2SPort,
+		"S2SPort":    info.S2SPort,
+		"SOCKSHost":  socksHost,
+		"SOCKSPort":  socksPort,
+		"DarknetMap": info.DarknetMap,
+		"CertFile":   certFile,
+		"KeyFile":    keyFile,
+	})
+}

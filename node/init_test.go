@@ -1,0 +1,202 @@
+package node
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clove-xmpp/clove/internal/prosodytest"
+	"github.com/clove-xmpp/clove/transport"
+	"github.com/clove-xmpp/clove/xmppclient"
+	"mellium.im/xmpp/jid"
+)
+
+func requireBins(t *testing.T) {
+	t.Helper()
+	prosodytest.Require(t)
+	if _, err := exec.LookPath("i2pd"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("i2pd is missing (run make deps): %v", err)
+		}
+		t.Skip("i2pd not installed")
+	}
+}
+
+func freePort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func mode(t *testing.T, p string) os.FileMode {
+	st, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Mode().Perm()
+}
+
+// Init makes a node whose domain is its own .b32.i2p, and the prosody it
+// configures starts and serves that domain with the certificate made for it.
+func TestInitMakesAWorkingNode(t *testing.T) {
+	requireBins(t)
+	dir := filepath.Join(t.TempDir(), "node")
+	c2s, s2s := freePort(t), freePort(t)
+	t0 := time.Now()
+	info, err := Init(context.Background(), InitOptions{Dir: dir, C2SPort: c2s, S2SPort: s2s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("node %s initialised in %v", info.Domain, time.Since(t0))
+	if err := transport.ValidateI2PName(info.Domain); err != nil || !strings.HasSuffix(info.Domain, ".b32.i2p") {
+		t.Fatalf("domain %q: %v", info.Domain, err)
+	}
+	for _, d := range []string{"", "i2pd", "prosody", "prosody/data", "prosody/certs"} {
+		if m := mode(t, filepath.Join(dir, d)); m != 0o700 {
+			t.Errorf("%s has mode %o, want 0700", d, m)
+		}
+	}
+	for _, f := range []string{keysFile, infoFile, prosodyCfg, "prosody/certs/" + info.Domain + ".key"} {
+		if m := mode(t, filepath.Join(dir, f)); m != 0o600 {
+			t.Errorf("%s has mode %o, want 0600", f, m)
+		}
+	}
+	// The b32 is the one i2pd publishes: recomputed from the keys file.
+	keys, _ := os.ReadFile(filepath.Join(dir, keysFile))
+	if b, _ := B32FromKeys(keys); b != info.Domain {
+		t.Fatalf("b32 %s, keys say %s", info.Domain, b)
+	}
+	pemBytes, _ := os.ReadFile(filepath.Join(dir, "prosody/certs", info.Domain+".crt"))
+	blk, _ := pem.Decode(pemBytes)
+	cert, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil || cert.VerifyHostname(info.Domain) != nil || cert.VerifyHostname("muc."+info.Domain) != nil {
+		t.Fatalf("certificate does not cover the node's names: %v", err)
+	}
+	loaded, err := Load(dir)
+	if err != nil || loaded.Domain != info.Domain || loaded.C2SPort != c2s {
+		t.Fatalf("Load: %+v %v", loaded, err)
+	}
+
+	// Run the prosody it configured, add a user, log in with Clove.
+	cfg := ProsodyConfig(dir)
+	p := exec.Command("prosody", "--config", cfg, "-F")
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { p.Process.Kill(); p.Wait() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", itoa(c2s)))
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(dir, "logs/prosody.log"))
+			t.Fatalf("the node's prosody did not start: %s", log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	add := exec.Command("prosodyctl", "--config", cfg, "adduser", "admin@"+info.Domain)
+	add.Stdin = strings.NewReader("admin-pw\nadmin-pw\n")
+	if out, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("adduser: %v %s", err, out)
+	}
+	client, err := xmppclient.New(xmppclient.Config{
+		JID:         jid.MustParse("admin@" + info.Domain),
+		Password:    "admin-pw",
+		NoReconnect: true,
+		Dial: func(ctx context.Context) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "tcp", net.JoinHostPort("127.0.0.1", itoa(c2s)))
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	go client.Run(ctx)
+	pinned := ""
+	for ev := range client.Events() {
+		if p, ok := ev.(xmppclient.CertPinned); ok {
+			pinned = p.Fingerprint
+		}
+		if sc, ok := ev.(xmppclient.StateChanged); ok {
+			if sc.State == xmppclient.Online {
+				cancel()
+			}
+			if sc.State == xmppclient.Failed {
+				t.Fatalf("login to the node: %v", sc.Err)
+			}
+		}
+	}
+	if pinned != xmppclient.Fingerprint(cert) {
+		t.Fatalf("pinned %s, the node's certificate is %s", pinned, xmppclient.Fingerprint(cert))
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestInitRefusesAndExplains(t *testing.T) {
+	requireBins(t)
+	dir := filepath.Join(t.TempDir(), "node")
+	info, err := Init(context.Background(), InitOptions{Dir: dir, C2SPort: freePort(t), S2SPort: freePort(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := os.ReadFile(filepath.Join(dir, keysFile))
+
+	_, err = Init(context.Background(), InitOptions{Dir: dir, C2SPort: freePort(t), S2SPort: freePort(t)})
+	if !errors.Is(err, ErrExists) {
+		t.Fatalf("second init: %v", err)
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, keysFile)); string(after) != string(keys) {
+		t.Fatal("a refused init changed the node's I2P identity")
+	}
+	if again, _ := Load(dir); again.Domain != info.Domain {
+		t.Fatal("a refused init changed node.json")
+	}
+
+	busy, _ := net.Listen("tcp", "127.0.0.1:0")
+	defer busy.Close()
+	cases := []struct {
+		name string
+		opts InitOptions
+		want string
+	}{
+		{"port in use", InitOptions{Dir: filepath.Join(t.TempDir(), "n"), C2SPort: busy.Addr().(*net.TCPAddr).Port, S2SPort: freePort(t)}, "already in use"},
+		{"no i2pd", InitOptions{Dir: filepath.Join(t.TempDir(), "n"), I2PD: "/nonexistent/i2pd", C2SPort: freePort(t), S2SPort: freePort(t)}, "i2pd not found"},
+		{"bad proxy", InitOptions{Dir: filepath.Join(t.TempDir(), "n"), SOCKS: "nonsense", C2SPort: freePort(t), S2SPort: freePort(t)}, "SOCKS proxy address"},
+		{"no dir", InitOptions{}, "no node directory"},
+	}
+	for _, tc := range cases {
+		_, err := Init(context.Background(), tc.opts)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error mentioning %q", tc.name, err, tc.want)
+		}
+	}
+	if _, err := Load(t.TempDir()); err == nil || !strings.Contains(err.Error(), "clove node init") {
+		t.Errorf("Load of an empty dir: %v", err)
+	}
+}
+
+func TestB32FromKeysRejectsJunk(t *testing.T) {
+	for _, k := range [][]byte{nil, make([]byte, 100), append(make([]byte, 385), 0xff, 0xff)} {
+		if _, err := B32FromKeys(k); err == nil {
+			t.Errorf("accepted %d bytes of junk", len(k))
+		}
+	}
+}
