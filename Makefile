@@ -11,7 +11,7 @@ export CGO_ENABLED := 1
 APT_PKGS := gcc libc6-dev pkg-config ca-certificates \
 	prosody lua-bit32 i2pd strace iproute2 \
 	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev \
-	libxi-dev libxxf86vm-dev xvfb xauth
+	libxi-dev libxxf86vm-dev xvfb xauth x11-apps xdotool
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -3,6 +3,7 @@ module github.com/clove-xmpp/clove
 go 1.26.8
 
 require (
+	fyne.io/fyne/v2 v2.7.1
 	github.com/eyedeekay/i2pkeys v0.33.8
 	github.com/eyedeekay/sam3 v0.33.8
 	github.com/mattn/go-sqlite3 v1.14.53
@@ -15,7 +16,6 @@ require (
 )
 
 require (
-	fyne.io/fyne/v2 v2.7.1 // indirect
 	fyne.io/systray v1.11.1-0.20250603113521-ca66a66d8b58 // indirect
 	github.com/BurntSushi/toml v1.5.0 // indirect
 	github.com/danieljoos/wincred v1.2.3 // indirect

@@ -1,6 +1,6 @@
 // Command clove is Clove's desktop XMPP client with I2P built in, and a
-// headless CLI on the same core. Run without a subcommand it will open the
-// window (coming with the GUI work); the subcommands script everything.
+// headless CLI on the same core. Run without a subcommand it opens the
+// window; the subcommands script everything.
 package main
 
 import (
@@ -19,7 +19,8 @@ import (
 
 const usage = `clove — private XMPP chat, over I2P or not
 
-Usage: clove [--profile DIR] [--verbose] COMMAND [ARGS]
+Usage: clove [--profile DIR] [--verbose] [COMMAND [ARGS]]
+       (no command: open the window)
 
 Accounts:
   account add JID [--server HOST:PORT] [--proxy socks5://HOST:PORT] [--sam HOST:PORT]
@@ -88,13 +89,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, stdin *os
 	}
 	e.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	rest := fs.Args()
-	if *help || len(rest) == 0 || rest[0] == "help" {
-		// The GUI opens here once it lands; until then, help.
+	if *help || (len(rest) > 0 && rest[0] == "help") {
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
 	if e.profile == "" {
 		e.profile = defaultProfile(getenv)
+	}
+	if len(rest) == 0 {
+		rest = []string{"gui"} // no command: the window
 	}
 	cmds := map[string]func(context.Context, *env, []string) error{
 		"account":  cmdAccount,
@@ -104,6 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, stdin *os
 		"history":  cmdHistory,
 		"roster":   cmdRoster,
 		"doctor":   cmdDoctor,
+		"gui":      func(ctx context.Context, e *env, _ []string) error { return cmdGUI(ctx, e) },
 	}
 	cmd, ok := cmds[rest[0]]
 	if !ok {

@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"github.com/clove-xmpp/clove/store"
+	"github.com/clove-xmpp/clove/ui"
+	"github.com/clove-xmpp/clove/xmppclient"
+)
+
+// This file wires the window (package ui) to the core: a guiBackend answers
+// what the window asks (contacts, history, send) from the store and the
+// client, and forward maps client events, once persisted, onto the window.
+
+const appID = "im.clove.app"
+
+// cmdGUI opens the window for the profile's first account, or a window
+// saying the profile has none. It returns when the window is closed or ctx
+// is cancelled (SIGINT/SIGTERM).
+func cmdGUI(ctx context.Context, e *env) error {
+	fa := app.NewWithID(appID)
+	fa.SetIcon(ui.Icon())
+	go func() {
+		<-ctx.Done()
+		fyne.Do(fa.Quit)
+	}()
+
+	st, err := e.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	accounts, err := st.Accounts(ctx)
+	if err != nil {
+		st.Close()
+		return err
+	}
+	if len(accounts) == 0 {
+		st.Close()
+		ui.NoAccountWindow(fa, tildePath(e.profile)).ShowAndRun()
+		return nil
+	}
+	a := accounts[0]
+	b := &guiBackend{st: st, account: a.JID}
+	win := ui.New(fa, a.JID, b)
+	win.Window().SetMaster()
+
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	started := false
+	connect := func(password string) {
+		started = true
+		go func() {
+			defer close(done)
+			e.runGUISession(rctx, st, a, password, b, win)
+		}()
+	}
+	// The same password sources as the CLI, except that the terminal
+	// prompt becomes a dialog in the window.
+	noTTY := *e
+	noTTY.stdin = nil
+	win.Window().Show()
+	if pw, err := noTTY.password(a.JID); err == nil {
+		connect(pw)
+	} else {
+		why := "no password yet"
+		if e.passwordFile != "" {
+			why = oneLine(err.Error())
+		}
+		win.OnStateSync(ui.Offline, why)
+		win.AskPassword(func(pw string, ok bool) {
+			if ok {
+				connect(pw)
+				return
+			}
+			win.OnStateSync(ui.Offline, "no password given; close the window and start Clove again to log in")
+		})
+	}
+	fa.Run()
+
+	cancel()
+	win.Close()
+	if started {
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			e.log.Warn("the connection did not close in 10 s")
+		}
+	}
+	return st.Close()
+}
+
+// tildePath writes a path under the home directory as ~/….
+func tildePath(p string) string {
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return p
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
+	if rel, err := filepath.Rel(home, p); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.Join("~", rel)
+	}
+	return p
+}
+
+// runGUISession runs the client of account a until ctx ends, persisting
+// each event and then showing it.
+func (e *env) runGUISession(ctx context.Context, st *store.Store, a store.Account, password string, b *guiBackend, win *ui.App) {
+	cfg, cleanup, err := e.clientConfig(ctx, st, a, password)
+	if err != nil {
+		win.OnState(ui.Error, oneLine(err.Error()))
+		return
+	}
+	c, err := xmppclient.New(cfg)
+	if err != nil {
+		cleanup()
+		win.OnState(ui.Error, oneLine(err.Error()))
+		return
+	}
+	defer cleanup()
+	s := &session{st: st, account: a, client: c, cleanup: cleanup, runErr: make(chan error, 1)}
+	b.client.Store(c)
+	defer b.client.Store(nil)
+	s.start(ctx)
+	for ev := range c.Events() {
+		fresh := s.handle(context.Background(), e, ev)
+		forward(win, a.JID, ev, fresh)
+	}
+	<-s.runErr
+}
+
+// uiSink is what forward drives; *ui.App implements it.
+type uiSink interface {
+	OnState(ui.ConnState, string)
+	OnMessage(ui.Message)
+	OnMessageState(key string, s ui.MsgState)
+	OnPresence(jid string, p ui.Presence)
+	OnRoster()
+}
+
+// forward shows a (persisted) client event. fresh is false for a message
+// the profile already had.
+func forward(w uiSink, account string, ev xmppclient.Event, fresh bool) {
+	switch ev := ev.(type) {
+	case xmppclient.StateChanged:
+		errText := ""
+		if ev.Err != nil {
+			errText = oneLine(ev.Err.Error())
+		}
+		switch ev.State {
+		case xmppclient.Online:
+			w.OnState(ui.Online, "")
+		case xmppclient.Connecting:
+			w.OnState(ui.Connecting, "")
+		case xmppclient.Failed:
+			w.OnState(ui.Error, errText)
+		default:
+			if errText != "" && ev.Retry > 0 {
+				errText += fmt.Sprintf("; retrying in %s", ev.Retry.Round(time.Second))
+			}
+			w.OnState(ui.Offline, errText)
+		}
+	case xmppclient.MessageReceived:
+		if !fresh {
+			return
+		}
+		m := ev.Message
+		peer, state := m.From.Bare().String(), ui.Received
+		if m.Outgoing {
+			peer, state = m.To.Bare().String(), ui.Sent
+		}
+		key := m.OriginID
+		if key == "" {
+			key = m.ID
+		}
+		w.OnMessage(ui.Message{Key: key, Peer: peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: state})
+	case xmppclient.MessageAcked:
+		w.OnMessageState(ev.ID, ui.Sent)
+	case xmppclient.ReceiptReceived:
+		w.OnMessageState(ev.ID, ui.Delivered)
+	case xmppclient.MessageFailed:
+		w.OnMessageState(ev.ID, ui.Failed)
+	case xmppclient.PresenceChanged:
+		from := ev.From.Bare().String()
+		if from == account {
+			return // our other devices
+		}
+		w.OnPresence(from, presenceOf(ev.Type, ev.Show))
+	case xmppclient.RosterChanged:
+		w.OnRoster()
+	}
+}
+
+func presenceOf(typ, show string) ui.Presence {
+	if typ != "" {
+		return ui.Unavailable
+	}
+	switch show {
+	case "away", "xa":
+		return ui.Away
+	case "dnd":
+		return ui.Busy
+	}
+	return ui.Available
+}
+
+// guiBackend answers the window from the store and the running client.
+// Its methods run off the UI goroutine (package ui sees to that).
+type guiBackend struct {
+	st      *store.Store
+	account string
+	client  atomic.Pointer[xmppclient.Client]
+}
+
+var _ ui.Backend = (*guiBackend)(nil)
+
+func (b *guiBackend) Contacts(ctx context.Context) ([]ui.Contact, error) {
+	cs, err := b.st.Contacts(ctx, b.account)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ui.Contact, len(cs))
+	for i, c := range cs {
+		out[i] = ui.Contact{JID: c.JID, Name: c.Name}
+	}
+	return out, nil
+}
+
+func (b *guiBackend) History(ctx context.Context, peer string, beforeID int64, limit int) ([]ui.Message, error) {
+	ms, err := b.st.History(ctx, b.account, peer, beforeID, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ui.Message, len(ms))
+	for i, m := range ms {
+		out[i] = ui.Message{ID: m.ID, Key: m.OriginID, Peer: m.Peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: stateOf(m.State)}
+	}
+	return out, nil
+}
+
+func stateOf(s store.State) ui.MsgState {
+	switch s {
+	case store.Queued:
+		return ui.Queued
+	case store.Sent:
+		return ui.Sent
+	case store.Delivered:
+		return ui.Delivered
+	case store.Failed:
+		return ui.Failed
+	}
+	return ui.Received
+}
+
+var errNotLoggedIn = errors.New("not logged in yet: enter the password first")
+
+func (b *guiBackend) Send(ctx context.Context, peer, text string) (ui.Message, error) {
+	c := b.client.Load()
+	if c == nil {
+		return ui.Message{}, errNotLoggedIn
+	}
+	to, err := parsePeerJID(peer)
+	if err != nil {
+		return ui.Message{}, err
+	}
+	text = strings.TrimRight(text, "\n")
+	id, err := c.Send(ctx, to, text)
+	if err != nil {
+		return ui.Message{}, err
+	}
+	return ui.Message{Key: id, Peer: to.Bare().String(), Outgoing: true, Body: text, Time: time.Now(), State: ui.Queued}, nil
+}

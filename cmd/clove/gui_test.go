@@ -1,0 +1,478 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"math/bits"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/clove-xmpp/clove/internal/prosodytest"
+	"github.com/clove-xmpp/clove/store"
+	"github.com/clove-xmpp/clove/ui"
+	"github.com/clove-xmpp/clove/xmppclient"
+	"mellium.im/xmpp/jid"
+)
+
+// recorder is a uiSink that writes down what it was told.
+type recorder struct{ got []string }
+
+func (r *recorder) OnState(s ui.ConnState, e string) { r.add("state %s %s", s, e) }
+func (r *recorder) OnMessage(m ui.Message) {
+	r.add("msg %s %s out=%v %q %s", m.Key, m.Peer, m.Outgoing, m.Body, m.State)
+}
+func (r *recorder) OnMessageState(k string, s ui.MsgState) { r.add("mstate %s %s", k, s) }
+func (r *recorder) OnPresence(j string, p ui.Presence)     { r.add("presence %s %d", j, p) }
+func (r *recorder) OnRoster()                              { r.add("roster") }
+func (r *recorder) add(f string, a ...any) {
+	r.got = append(r.got, strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+
+func TestForwardMapsClientEventsToTheWindow(t *testing.T) {
+	me, bob := jid.MustParse("me@x.test"), jid.MustParse("bob@x.test/phone")
+	r := &recorder{}
+	for _, c := range []struct {
+		ev    xmppclient.Event
+		fresh bool
+	}{
+		{xmppclient.StateChanged{State: xmppclient.Connecting}, false},
+		{xmppclient.StateChanged{State: xmppclient.Online}, false},
+		{xmppclient.StateChanged{State: xmppclient.Offline, Err: errors.New("connection\nreset"), Retry: 2 * time.Second}, false},
+		{xmppclient.StateChanged{State: xmppclient.Failed, Err: errors.New("not-authorized")}, false},
+		{xmppclient.MessageReceived{Message: xmppclient.Message{ID: "s1", OriginID: "o1", From: bob, To: me, Body: "hi"}}, true},
+		{xmppclient.MessageReceived{Message: xmppclient.Message{ID: "s2", From: bob, To: me, Body: "old copy"}}, false},
+		{xmppclient.MessageReceived{Message: xmppclient.Message{ID: "s3", From: me, To: bob, Body: "from my phone", Outgoing: true, Carbon: true}}, true},
+		{xmppclient.MessageAcked{ID: "o9"}, false},
+		{xmppclient.ReceiptReceived{From: bob, ID: "o9"}, false},
+		{xmppclient.MessageFailed{ID: "o8", Condition: "remote-server-not-found"}, false},
+		{xmppclient.PresenceChanged{From: bob, Show: "dnd"}, false},
+		{xmppclient.PresenceChanged{From: bob, Type: "unavailable"}, false},
+		{xmppclient.PresenceChanged{From: jid.MustParse("me@x.test/laptop")}, false},
+		{xmppclient.RosterChanged{Full: true}, false},
+	} {
+		forward(r, me.String(), c.ev, c.fresh)
+	}
+	want := []string{
+		"state connecting…",
+		"state online",
+		"state offline connection reset; retrying in 2s",
+		"state error not-authorized",
+		`msg o1 bob@x.test out=false "hi"`,
+		`msg s3 bob@x.test out=true "from my phone" sent`,
+		"mstate o9 sent",
+		"mstate o9 delivered",
+		"mstate o8 failed",
+		"presence bob@x.test 3",
+		"presence bob@x.test 0",
+		"roster",
+	}
+	if strings.Join(r.got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(r.got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestGUIBackendReadsTheProfile(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "clove.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	const me, bob = "me@x.test", "bob@x.test"
+	if err := st.AddAccount(ctx, store.Account{JID: me}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutContact(ctx, store.Contact{Account: me, JID: bob, Name: "Bob", Subscription: "both"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddIncoming(ctx, &store.Message{Account: me, From: bob + "/p", To: me, Body: "one", OriginID: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	out := &store.Message{Account: me, From: me, To: bob, Body: "two", OriginID: "b"}
+	if err := st.AddOutgoing(ctx, out); err != nil {
+		t.Fatal(err)
+	}
+	b := &guiBackend{st: st, account: me}
+	cs, err := b.Contacts(ctx)
+	if err != nil || len(cs) != 1 || cs[0] != (ui.Contact{JID: bob, Name: "Bob"}) {
+		t.Fatalf("Contacts: %v %v", cs, err)
+	}
+	ms, err := b.History(ctx, bob, 0, 50)
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("History: %v %v", ms, err)
+	}
+	if ms[0].Body != "one" || ms[0].Outgoing || ms[0].State != ui.Received || ms[0].Key != "a" ||
+		ms[1].Body != "two" || !ms[1].Outgoing || ms[1].State != ui.Queued || ms[1].Key != "b" || ms[1].ID != out.ID {
+		t.Errorf("History: %+v", ms)
+	}
+	if older, err := b.History(ctx, bob, ms[1].ID, 50); err != nil || len(older) != 1 {
+		t.Errorf("History before %d: %v %v", ms[1].ID, older, err)
+	}
+	if _, err := b.Send(ctx, bob, "x"); !errors.Is(err, errNotLoggedIn) {
+		t.Errorf("Send before login: %v", err)
+	}
+}
+
+// The real binary under Xvfb.
+
+func needX(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"Xvfb", "xdotool", "xwd"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("%s is required in CI (make deps installs it)", tool)
+			}
+			t.Skipf("%s not installed (make deps installs it)", tool)
+		}
+	}
+}
+
+// startXvfb starts a private X server and returns its display (":N").
+func startXvfb(t *testing.T) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1024x700x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(r).ReadString('\n')
+		line <- strings.TrimSpace(s)
+	}()
+	select {
+	case n := <-line:
+		if n == "" {
+			t.Fatal("Xvfb did not report a display")
+		}
+		return ":" + n
+	case <-time.After(15 * time.Second):
+		t.Fatal("Xvfb did not start in 15 s")
+	}
+	return ""
+}
+
+// buildClove builds the real binary (a link of ~3 s once the cache is warm).
+func buildClove(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "clove")
+	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if out, err := exec.Command(goBin, "build", "-tags", "sqlite_fts5", "-o", path, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return path
+}
+
+// lockedBuffer is a bytes.Buffer safe for a writer and a reader.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// window is the real clove process showing a window on display.
+type window struct {
+	t       *testing.T
+	display string
+	cmd     *exec.Cmd
+	stderr  *lockedBuffer
+	id      string // X window id
+	mapped  time.Duration
+}
+
+func startWindow(t *testing.T, display, profile, password, title string) *window {
+	t.Helper()
+	w := &window{t: t, display: display, stderr: &lockedBuffer{}}
+	home := t.TempDir()
+	if profile == "" { // the default profile, under $HOME
+		w.cmd = exec.Command(buildClove(t))
+	} else {
+		w.cmd = exec.Command(buildClove(t), "--profile", profile)
+	}
+	w.cmd.Env = []string{"DISPLAY=" + display, "HOME=" + home, "PATH=" + os.Getenv("PATH"), "CLOVE_PASSWORD=" + password, "LANG=C.UTF-8"}
+	w.cmd.Stderr = w.stderr
+	start := time.Now()
+	if err := w.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if w.cmd.ProcessState == nil {
+			w.cmd.Process.Kill()
+			w.cmd.Wait()
+		}
+		if t.Failed() {
+			t.Logf("clove's stderr:\n%s", w.stderr.String())
+		}
+	})
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		out, err := w.x("search", "--onlyvisible", "--name", title)
+		if id := strings.Fields(out); err == nil && len(id) > 0 {
+			w.id, w.mapped = id[0], time.Since(start)
+			return w
+		}
+	}
+	t.Fatalf("no window named %q within 30 s; stderr:\n%s", title, w.stderr.String())
+	return nil
+}
+
+// x runs xdotool on the window's display.
+func (w *window) x(args ...string) (string, error) {
+	cmd := exec.Command("xdotool", args...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+w.display)
+	out, err := cmd.Output()
+	return string(out), err
+}
+
+func (w *window) must(args ...string) {
+	w.t.Helper()
+	if out, err := w.x(args...); err != nil {
+		w.t.Fatalf("xdotool %s: %v %s", strings.Join(args, " "), err, out)
+	}
+}
+
+// screenshot grabs the window with xwd and saves it as PNG at path.
+func (w *window) screenshot(path string) {
+	w.t.Helper()
+	cmd := exec.Command("xwd", "-silent", "-id", w.id, "-display", w.display)
+	raw, err := cmd.Output()
+	if err != nil {
+		w.t.Fatalf("xwd: %v", err)
+	}
+	img, err := decodeXWD(raw)
+	if err != nil {
+		w.t.Fatalf("xwd output: %v", err)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		w.t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Logf("screenshot %s (%dx%d)", path, img.Bounds().Dx(), img.Bounds().Dy())
+}
+
+// stop sends SIGTERM and expects a clean exit.
+func (w *window) stop() {
+	w.t.Helper()
+	start := time.Now()
+	defer func() { w.t.Logf("exited %v after SIGTERM", time.Since(start).Round(time.Millisecond)) }()
+	w.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- w.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			w.t.Errorf("clove exited with %v after SIGTERM; stderr:\n%s", err, w.stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		w.t.Errorf("clove did not exit 15 s after SIGTERM")
+		w.cmd.Process.Kill()
+	}
+}
+
+// rss reads VmRSS and RssAnon (kB) of the process.
+func (w *window) rss() (vm, anon string) {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", w.cmd.Process.Pid))
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		switch {
+		case len(f) >= 2 && f[0] == "VmRSS:":
+			vm = f[1] + " kB"
+		case len(f) >= 2 && f[0] == "RssAnon:":
+			anon = f[1] + " kB"
+		}
+	}
+	return vm, anon
+}
+
+// decodeXWD reads the ZPixmap, 24/32-bit TrueColor dump xwd writes.
+func decodeXWD(b []byte) (image.Image, error) {
+	if len(b) < 100 {
+		return nil, errors.New("short header")
+	}
+	h := make([]uint32, 25)
+	for i := range h {
+		h[i] = binary.BigEndian.Uint32(b[4*i:])
+	}
+	headerSize, version, format, width, height := h[0], h[1], h[2], int(h[4]), int(h[5])
+	byteOrder, bpp, bpl := h[7], h[11], int(h[12])
+	rmask, gmask, bmask, ncolors := h[14], h[15], h[16], h[19]
+	if version != 7 || format != 2 || (bpp != 32 && bpp != 24) {
+		return nil, fmt.Errorf("unsupported xwd: version %d format %d bpp %d", version, format, bpp)
+	}
+	off := int(headerSize) + int(ncolors)*12
+	if off+bpl*height > len(b) {
+		return nil, errors.New("truncated pixels")
+	}
+	img := image.NewRGBA(image.Rect(0, 0, width, height))
+	ch := func(p, mask uint32) uint8 { return uint8((p & mask) >> bits.TrailingZeros32(mask)) }
+	step := int(bpp / 8)
+	for y := 0; y < height; y++ {
+		row := b[off+y*bpl:]
+		for x := 0; x < width; x++ {
+			px := row[x*step : x*step+step]
+			var p uint32
+			if bpp == 32 {
+				if byteOrder == 0 {
+					p = binary.LittleEndian.Uint32(px)
+				} else {
+					p = binary.BigEndian.Uint32(px)
+				}
+			} else if byteOrder == 0 {
+				p = uint32(px[0]) | uint32(px[1])<<8 | uint32(px[2])<<16
+			} else {
+				p = uint32(px[2]) | uint32(px[1])<<8 | uint32(px[0])<<16
+			}
+			img.Set(x, y, color.RGBA{ch(p, rmask), ch(p, gmask), ch(p, bmask), 0xff})
+		}
+	}
+	return img, nil
+}
+
+// screenshotPath is docs/screenshots/NAME with CLOVE_UPDATE_SCREENSHOTS=1,
+// else a temp file: a plain test run leaves the tree alone.
+func screenshotPath(t *testing.T, name string) string {
+	if os.Getenv("CLOVE_UPDATE_SCREENSHOTS") != "" {
+		return filepath.Join("..", "..", "docs", "screenshots", name)
+	}
+	return filepath.Join(t.TempDir(), name)
+}
+
+// runCtx is cli.run with a context, for commands that run until cancelled.
+func (c cli) runCtx(ctx context.Context, stdout *lockedBuffer, args ...string) int {
+	var errb bytes.Buffer
+	getenv := func(k string) string {
+		if k == "CLOVE_PASSWORD" {
+			return c.pw
+		}
+		return ""
+	}
+	return run(ctx, append([]string{"--profile", c.profile}, args...), stdout, &errb, nil, getenv)
+}
+
+func TestGUIChatsWithARealServerUnderXvfb(t *testing.T) {
+	needX(t)
+	prosodytest.Require(t)
+	srv := prosodytest.Start(t)
+	srv.CreateUser(t, "alice", "alice-pw")
+	srv.CreateUser(t, "bob", "bob-pw")
+	alice, bob := newCLI(t, "alice-pw"), newCLI(t, "bob-pw")
+	aj, bj := "alice@"+srv.Domain, "bob@"+srv.Domain
+	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
+	bob.ok("account", "add", bj, "--server", srv.C2SAddr)
+	alice.ok("roster", "--account", aj, "add", bj, "--name", "Bob")
+	bob.ok("roster", "--account", bj, "approve", aj)
+	alice.ok("send", "--account", aj, bj, "hello Bob, this was sent from the command line")
+
+	// Bob stays online (a green dot for him in Alice's window) and collects
+	// what reaches him.
+	bctx, bcancel := context.WithCancel(context.Background())
+	bobOut := &lockedBuffer{}
+	bobDone := make(chan int, 1)
+	go func() { bobDone <- bob.runCtx(bctx, bobOut, "listen", "--account", bj, "--json") }()
+	defer func() { bcancel(); <-bobDone }()
+
+	// No password anywhere (no $CLOVE_PASSWORD, file or keyring): the
+	// window asks for it.
+	display := startXvfb(t)
+	w := startWindow(t, display, alice.profile, "", "Clove — "+aj)
+	t.Logf("window mapped %v after start", w.mapped.Round(time.Millisecond))
+	time.Sleep(400 * time.Millisecond)
+	w.must("mousemove", "--window", w.id, "450", "300")
+	w.screenshot(screenshotPath(t, "password.png"))
+	w.must("type", "--delay", "15", "alice-pw")
+	w.must("key", "Return")
+
+	// Open Bob's chat (the first roster row), type, Enter.
+	time.Sleep(500 * time.Millisecond) // the roster loads in the background
+	w.must("mousemove", "--window", w.id, "100", "58", "click", "1")
+	time.Sleep(300 * time.Millisecond)
+	const typed = "hi Bob, typed in the window"
+	w.must("type", "--delay", "15", typed)
+	w.must("key", "Return")
+	waitUntil(t, 30*time.Second, "Bob receives the message typed in the window", func() bool {
+		return strings.Contains(bobOut.String(), typed)
+	})
+
+	const reply = "hello Alice, this shows up in your window"
+	bob.ok("send", "--account", bj, aj, reply)
+	var hist string
+	waitUntil(t, 30*time.Second, "the window's session stores Bob's reply", func() bool {
+		hist = alice.ok("history", "--account", aj, "--with", bj)
+		return strings.Contains(hist, reply)
+	})
+	if !strings.Contains(hist, typed+" [sent]") && !strings.Contains(hist, typed+" [delivered]") {
+		t.Errorf("the typed message is not acknowledged in Alice's history:\n%s", hist)
+	}
+	time.Sleep(700 * time.Millisecond) // let the window draw the reply and the ack
+	w.screenshot(screenshotPath(t, "main-window.png"))
+
+	if os.Getenv("CLOVE_GUI_RSS") != "" {
+		time.Sleep(10 * time.Second)
+		vm, anon := w.rss()
+		t.Logf("after 10 s idle: VmRSS %s, RssAnon %s", vm, anon)
+	}
+	w.stop()
+}
+
+func TestGUIWithoutAccountSaysSoUnderXvfb(t *testing.T) {
+	needX(t)
+	display := startXvfb(t)
+	w := startWindow(t, display, "", "", "Clove")
+	t.Logf("window mapped %v after start", w.mapped.Round(time.Millisecond))
+	time.Sleep(300 * time.Millisecond)
+	w.screenshot(screenshotPath(t, "no-account.png"))
+	w.stop()
+}
+
+func waitUntil(t *testing.T, d time.Duration, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if ok() {
+			return
+		}
+	}
+	t.Fatalf("timed out after %v waiting until %s", d, what)
+}
+
+func TestHelpStillPrintsUsage(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"--help"}} {
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), args, &out, &errb, nil, func(string) string { return "" }); code != 0 || !strings.Contains(out.String(), "Usage: clove") {
+			t.Errorf("clove %s: exit %d, stdout %q", args[0], code, out.String())
+		}
+	}
+}

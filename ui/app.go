@@ -1,0 +1,305 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// pageSize is how many messages a chat loads at a time.
+const pageSize = 50
+
+// App is the main window of one account.
+type App struct {
+	fa      fyne.App
+	win     fyne.Window
+	account string
+	backend Backend
+	ctx     context.Context
+	cancel  context.CancelFunc
+
+	// async runs backend work off the UI goroutine; do runs f on it. Tests
+	// replace both to run inline.
+	async func(func())
+	do    func(func())
+	// later runs the page fetch a scrolled-to-top list asks for (from inside
+	// the list's update: never inline).
+	later func(func())
+
+	// Everything below is touched on the UI goroutine only.
+	contacts []*contactItem
+	byJID    map[string]*contactItem
+	shown    []*contactItem
+	chat     *chatState
+	early    map[string]MsgState // acks and receipts that came before the message
+	rowH     float32             // height of a one-line message row
+	lineH    float32             // height of each further line
+
+	filter     *widget.Entry
+	roster     *widget.List
+	title      *widget.Label
+	notice     *widget.Label
+	msgList    *widget.List
+	composer   *Composer
+	chatPane   *fyne.Container
+	emptyPane  fyne.CanvasObject
+	right      *fyne.Container
+	statusDot  *canvas.Circle
+	statusText *widget.Label
+}
+
+type contactItem struct {
+	Contact
+	presence Presence
+	unread   int
+}
+
+type chatState struct {
+	peer    string
+	msgs    []Message
+	more    bool  // older messages may exist
+	loading bool  // a history page is on its way
+	oldest  int64 // store id of the oldest loaded message (0: none)
+}
+
+// New builds the window for account. It loads the roster in the
+// background; call Window().Show() (or ShowAndRun) to display it.
+func New(fa fyne.App, account string, b Backend) *App {
+	a := newApp(fa, account, b)
+	a.reloadContacts()
+	return a
+}
+
+func newApp(fa fyne.App, account string, b Backend) *App {
+	ctx, cancel := context.WithCancel(context.Background())
+	a := &App{
+		fa: fa, account: account, backend: b, ctx: ctx, cancel: cancel,
+		async: func(f func()) { go f() },
+		later: func(f func()) { go f() },
+		do:    fyne.Do,
+		byJID: map[string]*contactItem{},
+		early: map[string]MsgState{},
+	}
+	a.win = fa.NewWindow("Clove — " + account)
+	a.win.SetIcon(Icon())
+	a.win.SetContent(a.build())
+	a.win.Resize(fyne.NewSize(900, 600))
+	a.OnStateSync(Offline, "")
+	return a
+}
+
+// Window is the app's window.
+func (a *App) Window() fyne.Window { return a.win }
+
+// Close stops pending background work (the window itself is closed by
+// its owner).
+func (a *App) Close() { a.cancel() }
+
+func (a *App) build() fyne.CanvasObject {
+	a.filter = widget.NewEntry()
+	a.filter.SetPlaceHolder("Filter contacts")
+	a.filter.OnChanged = func(string) { a.applyFilter() }
+	a.roster = widget.NewList(
+		func() int { return len(a.shown) },
+		func() fyne.CanvasObject { return newRosterRow() },
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if id < len(a.shown) {
+				o.(*rosterRow).set(a.shown[id])
+			}
+		})
+	a.roster.OnSelected = func(id widget.ListItemID) {
+		if id < len(a.shown) {
+			a.openChat(a.shown[id].JID)
+		}
+	}
+	left := container.NewBorder(a.filter, nil, nil, nil, a.roster)
+
+	a.title = widget.NewLabel("")
+	a.title.TextStyle = fyne.TextStyle{Bold: true}
+	a.title.Truncation = fyne.TextTruncateEllipsis
+	a.notice = widget.NewLabel("")
+	a.notice.Importance = widget.DangerImportance
+	a.notice.Wrapping = fyne.TextWrapWord
+	a.notice.Hide()
+	a.msgList = widget.NewList(
+		func() int {
+			if a.chat == nil {
+				return 0
+			}
+			return len(a.chat.msgs)
+		},
+		func() fyne.CanvasObject { return newMessageRow() },
+		a.updateMessageRow)
+	a.msgList.OnSelected = func(widget.ListItemID) { a.msgList.UnselectAll() }
+	a.composer = NewComposer(a.send)
+	send := widget.NewButtonWithIcon("", theme.MailSendIcon(), func() { a.composer.submit() })
+	bottom := container.NewBorder(nil, nil, nil, send, a.composer)
+	a.chatPane = container.NewBorder(container.NewVBox(a.title, a.notice), bottom, nil, nil, a.msgList)
+	a.chatPane.Hide()
+	a.emptyPane = container.NewCenter(widget.NewLabel("Pick a contact on the left to chat."))
+	a.right = container.NewStack(a.emptyPane, a.chatPane)
+
+	split := container.NewHSplit(left, a.right)
+	split.Offset = 0.3
+
+	a.statusDot = canvas.NewCircle(theme.Color(theme.ColorNameDisabled))
+	a.statusText = widget.NewLabel("")
+	a.statusText.Truncation = fyne.TextTruncateEllipsis
+	status := container.NewBorder(nil, nil, dotBox(a.statusDot), nil, a.statusText)
+	return container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), status), nil, nil, split)
+}
+
+// dotBox gives a circle a fixed 10×10 size, centred.
+func dotBox(c *canvas.Circle) fyne.CanvasObject {
+	return container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(10), c))
+}
+
+// OnState shows the account's connection state; errText says why it is
+// offline or failed ("" for none). Safe from any goroutine.
+func (a *App) OnState(s ConnState, errText string) {
+	a.do(func() { a.OnStateSync(s, errText) })
+}
+
+// OnStateSync is OnState on the UI goroutine.
+func (a *App) OnStateSync(s ConnState, errText string) {
+	text := a.account + " — " + s.String()
+	if errText != "" {
+		text += ": " + errText
+	}
+	a.statusText.SetText(text)
+	c := theme.ColorNameDisabled
+	switch s {
+	case Online:
+		c = theme.ColorNameSuccess
+	case Connecting:
+		c = theme.ColorNameWarning
+	case Error:
+		c = theme.ColorNameError
+	}
+	a.statusDot.FillColor = theme.Color(c)
+	a.statusDot.Refresh()
+}
+
+// OnRoster reloads the roster from the backend. Safe from any goroutine.
+func (a *App) OnRoster() { a.do(a.reloadContacts) }
+
+func (a *App) reloadContacts() {
+	a.async(func() {
+		cs, err := a.backend.Contacts(a.ctx)
+		a.do(func() {
+			if err != nil {
+				a.showNotice(fmt.Sprintf("could not load contacts: %v", err))
+				return
+			}
+			a.setContacts(cs)
+		})
+	})
+}
+
+func (a *App) setContacts(cs []Contact) {
+	old := a.byJID
+	a.byJID = map[string]*contactItem{}
+	a.contacts = a.contacts[:0]
+	for _, c := range cs {
+		it := &contactItem{Contact: c}
+		if o := old[c.JID]; o != nil {
+			it.presence, it.unread = o.presence, o.unread
+		}
+		a.byJID[c.JID] = it
+		a.contacts = append(a.contacts, it)
+	}
+	// A stranger who wrote to us stays listed.
+	for j, o := range old {
+		if a.byJID[j] == nil && o.unread > 0 {
+			a.byJID[j] = o
+			a.contacts = append(a.contacts, o)
+		}
+	}
+	a.sortContacts()
+	a.applyFilter()
+}
+
+func (a *App) sortContacts() {
+	sort.SliceStable(a.contacts, func(i, j int) bool {
+		return strings.ToLower(a.contacts[i].Label()) < strings.ToLower(a.contacts[j].Label())
+	})
+}
+
+func (a *App) applyFilter() {
+	q := strings.ToLower(strings.TrimSpace(a.filter.Text))
+	a.shown = a.shown[:0]
+	for _, c := range a.contacts {
+		if q == "" || strings.Contains(strings.ToLower(c.Name), q) || strings.Contains(strings.ToLower(c.JID), q) {
+			a.shown = append(a.shown, c)
+		}
+	}
+	a.roster.Refresh()
+	a.syncSelection()
+}
+
+// syncSelection keeps the roster's highlighted row on the open chat.
+func (a *App) syncSelection() {
+	if a.chat == nil {
+		return
+	}
+	for i, c := range a.shown {
+		if c.JID == a.chat.peer {
+			a.roster.Select(i) // openChat ignores the chat already open
+			return
+		}
+	}
+	a.roster.UnselectAll()
+}
+
+func (a *App) refreshContact(jid string) {
+	for i, c := range a.shown {
+		if c.JID == jid {
+			a.roster.RefreshItem(i)
+			return
+		}
+	}
+}
+
+// OnPresence shows a contact's availability. Safe from any goroutine.
+func (a *App) OnPresence(jid string, p Presence) {
+	a.do(func() {
+		if it := a.byJID[jid]; it != nil && it.presence != p {
+			it.presence = p
+			a.refreshContact(jid)
+		}
+	})
+}
+
+func (a *App) showNotice(s string) {
+	a.notice.SetText(s)
+	a.notice.Show()
+	if a.chat == nil {
+		a.OnStateSync(Error, s)
+	}
+}
+
+// AskPassword shows a small password dialog in the window; done gets the
+// password, or ok false when the user cancelled.
+func (a *App) AskPassword(done func(password string, ok bool)) {
+	AskPassword(a.win, a.account, done)
+}
+
+// AskPassword shows a password dialog for account in w.
+func AskPassword(w fyne.Window, account string, done func(password string, ok bool)) {
+	pw := widget.NewPasswordEntry()
+	d := dialog.NewForm("Password", "Log in", "Cancel",
+		[]*widget.FormItem{widget.NewFormItem("Password for "+account, pw)},
+		func(ok bool) { done(pw.Text, ok && pw.Text != "") }, w)
+	pw.OnSubmitted = func(string) { d.Submit() }
+	d.Resize(fyne.NewSize(420, 160))
+	d.Show()
+	w.Canvas().Focus(pw)
+}

@@ -1,0 +1,359 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+)
+
+// fakeBackend is an in-memory Backend.
+type fakeBackend struct {
+	mu       sync.Mutex
+	contacts []Contact
+	history  map[string][]Message // oldest first; IDs ascending
+	sent     []string
+	sendErr  error
+	onSend   func(Message) // called before Send returns
+	nextID   int64
+}
+
+func (b *fakeBackend) Contacts(context.Context) ([]Contact, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.contacts), nil
+}
+
+func (b *fakeBackend) History(_ context.Context, peer string, beforeID int64, limit int) ([]Message, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var older []Message
+	for _, m := range b.history[peer] {
+		if beforeID == 0 || m.ID < beforeID {
+			older = append(older, m)
+		}
+	}
+	if len(older) > limit {
+		older = older[len(older)-limit:]
+	}
+	return older, nil
+}
+
+func (b *fakeBackend) Send(_ context.Context, peer, text string) (Message, error) {
+	b.mu.Lock()
+	if b.sendErr != nil {
+		b.mu.Unlock()
+		return Message{}, b.sendErr
+	}
+	b.sent = append(b.sent, text)
+	b.nextID++
+	m := Message{ID: 1000 + b.nextID, Key: fmt.Sprintf("key%d", b.nextID), Peer: peer, Outgoing: true, Body: text, Time: time.Now(), State: Queued}
+	on := b.onSend
+	b.mu.Unlock()
+	if on != nil {
+		on(m)
+	}
+	return m, nil
+}
+
+func conversation(peer string, n int) []Message {
+	ms := make([]Message, n)
+	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	for i := range ms {
+		ms[i] = Message{ID: int64(i + 1), Key: fmt.Sprintf("h%d", i+1), Peer: peer, Outgoing: i%2 == 1, Body: fmt.Sprintf("message %d", i+1), Time: t0.Add(time.Duration(i) * time.Minute), State: Received}
+		if ms[i].Outgoing {
+			ms[i].State = Delivered
+		}
+	}
+	return ms
+}
+
+// newTestApp builds the window on the test driver with backend work run
+// inline, so every step below is synchronous.
+func newTestApp(t *testing.T, b Backend) (*App, *[]func()) {
+	t.Helper()
+	fa := test.NewTempApp(t)
+	a := newApp(fa, "me@example.org", b)
+	a.async = func(f func()) { f() }
+	var pending []func()
+	a.later = func(f func()) { pending = append(pending, f) }
+	a.reloadContacts()
+	a.win.Resize(fyne.NewSize(900, 600))
+	t.Cleanup(a.win.Close)
+	return a, &pending
+}
+
+// rendered lists the texts drawn in the window, in tree order: what the
+// user sees (hidden objects and list rows out of view are not drawn).
+func rendered(a *App) []string {
+	var out []string
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		switch x := o.(type) {
+		case *canvas.Text:
+			if x.Text != "" {
+				out = append(out, x.Text)
+			}
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(x).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(a.win.Canvas().Content())
+	return out
+}
+
+func shows(a *App, s string) bool {
+	for _, t := range rendered(a) {
+		if strings.Contains(t, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func mustShow(t *testing.T, a *App, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !shows(a, w) {
+			t.Errorf("window does not show %q; it shows %q", w, rendered(a))
+		}
+	}
+}
+
+func mustNotShow(t *testing.T, a *App, nope ...string) {
+	t.Helper()
+	for _, n := range nope {
+		if shows(a, n) {
+			t.Errorf("window shows %q; it should not (it shows %q)", n, rendered(a))
+		}
+	}
+}
+
+func threeContacts() *fakeBackend {
+	return &fakeBackend{
+		contacts: []Contact{{JID: "alice@example.org"}, {JID: "bob@example.org", Name: "Bob"}, {JID: "carol@example.net"}},
+		history:  map[string][]Message{"bob@example.org": conversation("bob@example.org", 3)},
+	}
+}
+
+func selectContact(t *testing.T, a *App, jid string) {
+	t.Helper()
+	for i, c := range a.shown {
+		if c.JID == jid {
+			a.roster.Select(i)
+			return
+		}
+	}
+	t.Fatalf("%s is not in the roster", jid)
+}
+
+func TestRosterRendersContactsAndFilters(t *testing.T) {
+	a, _ := newTestApp(t, threeContacts())
+	mustShow(t, a, "alice@example.org", "Bob", "carol@example.net", "Pick a contact")
+
+	test.Type(a.filter, "CAR")
+	mustShow(t, a, "carol@example.net")
+	mustNotShow(t, a, "alice@example.org", "Bob")
+
+	a.filter.SetText("example.org") // matches the address, not only the name
+	mustShow(t, a, "alice@example.org", "Bob")
+	mustNotShow(t, a, "carol@example.net")
+
+	a.filter.SetText("")
+	mustShow(t, a, "alice@example.org", "Bob", "carol@example.net")
+}
+
+func TestSelectingAContactShowsItsHistory(t *testing.T) {
+	a, _ := newTestApp(t, threeContacts())
+	selectContact(t, a, "bob@example.org")
+	mustShow(t, a, "Bob <bob@example.org>", "message 1", "message 2", "message 3", "delivered", "You")
+	mustNotShow(t, a, "Pick a contact")
+
+	selectContact(t, a, "alice@example.org")
+	mustNotShow(t, a, "message 1")
+}
+
+func TestEnterSendsQueuedThenSentOnAck(t *testing.T) {
+	b := threeContacts()
+	a, _ := newTestApp(t, b)
+	selectContact(t, a, "bob@example.org")
+
+	test.Type(a.composer, "hello there")
+	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if !slices.Equal(b.sent, []string{"hello there"}) {
+		t.Fatalf("Send got %q; want [hello there]", b.sent)
+	}
+	if a.composer.Text != "" {
+		t.Errorf("composer still holds %q after sending", a.composer.Text)
+	}
+	mustShow(t, a, "hello there", "queued")
+
+	// The ack comes from the client's goroutine.
+	done := make(chan struct{})
+	go func() { a.OnMessageState("key1", Sent); close(done) }()
+	<-done
+	mustShow(t, a, "hello there", "sent")
+	mustNotShow(t, a, "queued")
+
+	// A receipt; a repeated ack never moves it back.
+	a.OnMessageState("key1", Delivered)
+	a.OnMessageState("key1", Sent)
+	mustShow(t, a, "hello there", "delivered")
+}
+
+func TestShiftEnterIsANewLine(t *testing.T) {
+	b := threeContacts()
+	a, _ := newTestApp(t, b)
+	selectContact(t, a, "bob@example.org")
+	test.Type(a.composer, "one")
+	a.composer.KeyDown(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
+	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	a.composer.KeyUp(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
+	test.Type(a.composer, "two")
+	if len(b.sent) != 0 || a.composer.Text != "one\ntwo" {
+		t.Fatalf("after Shift+Enter: sent %q, composer %q; want nothing sent and \"one\\ntwo\"", b.sent, a.composer.Text)
+	}
+	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEnter})
+	if !slices.Equal(b.sent, []string{"one\ntwo"}) {
+		t.Fatalf("sent %q", b.sent)
+	}
+	mustShow(t, a, "one", "two")
+}
+
+func TestAckBeforeSendReturns(t *testing.T) {
+	b := threeContacts()
+	a, _ := newTestApp(t, b)
+	b.onSend = func(m Message) { a.OnMessageState(m.Key, Sent) } // the server was fast
+	selectContact(t, a, "bob@example.org")
+	test.Type(a.composer, "quick")
+	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	mustShow(t, a, "quick", "sent")
+	mustNotShow(t, a, "queued")
+}
+
+func TestSendErrorIsShownAndTextKept(t *testing.T) {
+	b := threeContacts()
+	b.sendErr = errors.New("disk full")
+	a, _ := newTestApp(t, b)
+	selectContact(t, a, "bob@example.org")
+	test.Type(a.composer, "important")
+	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	mustShow(t, a, "not sent: disk full")
+	if a.composer.Text != "important" {
+		t.Errorf("composer %q; the unsent text should be given back", a.composer.Text)
+	}
+}
+
+func TestStatusBarShowsStateAndError(t *testing.T) {
+	a, _ := newTestApp(t, threeContacts())
+	mustShow(t, a, "me@example.org — offline")
+	a.OnState(Connecting, "")
+	mustShow(t, a, "me@example.org — connecting…")
+	a.OnState(Online, "")
+	mustShow(t, a, "me@example.org — online")
+	a.OnState(Error, "the server refused the password")
+	mustShow(t, a, "me@example.org — error: the server refused the password")
+}
+
+func TestIncomingMessageCountsUnreadUntilOpened(t *testing.T) {
+	a, _ := newTestApp(t, threeContacts())
+	selectContact(t, a, "alice@example.org")
+	a.OnPresence("bob@example.org", Available)
+	a.OnMessage(Message{Key: "x1", Peer: "bob@example.org", Body: "ping 1", State: Received})
+	a.OnMessage(Message{Key: "x2", Peer: "bob@example.org", Body: "ping 2", State: Received})
+	mustShow(t, a, "2") // the badge
+	mustNotShow(t, a, "ping 1")
+	if a.byJID["bob@example.org"].presence != Available {
+		t.Error("presence not recorded")
+	}
+
+	// A stranger's message lists them.
+	a.OnMessage(Message{Key: "s1", Peer: "dave@elsewhere.example", Body: "hi", State: Received})
+	mustShow(t, a, "dave@elsewhere.example")
+
+	selectContact(t, a, "bob@example.org")
+	if got := a.byJID["bob@example.org"].unread; got != 0 {
+		t.Errorf("unread %d after opening the chat", got)
+	}
+	// Live messages into the open chat, deduplicated by key.
+	a.OnMessage(Message{Key: "x3", Peer: "bob@example.org", Body: "live one", State: Received})
+	a.OnMessage(Message{Key: "x3", Peer: "bob@example.org", Body: "live one", State: Received})
+	mustShow(t, a, "live one")
+	if n := len(a.chat.msgs); n != 4 {
+		t.Errorf("%d messages in the chat; want 3 from history + 1 live", n)
+	}
+}
+
+func TestOlderHistoryLoadsWhenTheTopIsReached(t *testing.T) {
+	b := threeContacts()
+	b.history["bob@example.org"] = conversation("bob@example.org", 120)
+	a, pending := newTestApp(t, b)
+	selectContact(t, a, "bob@example.org")
+	if n := len(a.chat.msgs); n != pageSize {
+		t.Fatalf("%d messages loaded; want the newest %d", n, pageSize)
+	}
+	mustShow(t, a, "message 120")
+	mustNotShow(t, a, "message 70")
+
+	a.msgList.ScrollToTop()
+	for len(*pending) > 0 {
+		f := (*pending)[0]
+		*pending = (*pending)[1:]
+		f()
+		a.msgList.ScrollToTop()
+	}
+	if n := len(a.chat.msgs); n != 120 {
+		t.Fatalf("%d messages after scrolling to the top; want all 120", n)
+	}
+	if a.chat.more {
+		t.Error("more is still set after the first message")
+	}
+	if a.chat.msgs[0].Body != "message 1" || a.chat.msgs[119].Body != "message 120" {
+		t.Errorf("order: %q … %q", a.chat.msgs[0].Body, a.chat.msgs[119].Body)
+	}
+}
+
+func TestMultiLineMessageGetsATallerRow(t *testing.T) {
+	a, _ := newTestApp(t, threeContacts())
+	one := a.rowHeight(Message{Body: "x"})
+	three := a.rowHeight(Message{Body: "x\ny\nz"})
+	if three <= one {
+		t.Errorf("3-line row %v not taller than 1-line row %v", three, one)
+	}
+}
+
+func TestNoAccountWindowSaysWhatToDo(t *testing.T) {
+	fa := test.NewTempApp(t)
+	w := NoAccountWindow(fa, "/tmp/p")
+	defer w.Close()
+	a := &App{win: w}
+	mustShow(t, a, "No account yet", "clove account add", "not written yet")
+}
+
+func TestBouncedMessageShowsFailed(t *testing.T) {
+	a, _ := newTestApp(t, threeContacts())
+	selectContact(t, a, "bob@example.org")
+	test.Type(a.composer, "to nowhere")
+	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	a.OnMessageState("key1", Failed)
+	mustShow(t, a, "to nowhere", "failed")
+	mustNotShow(t, a, "queued")
+}

@@ -1,0 +1,61 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Composer is the message entry: Enter sends, Shift+Enter starts a new
+// line.
+//
+// Fyne's multi-line Entry does the opposite when OnSubmitted is set (Shift+
+// Enter submits), so Composer leaves OnSubmitted unset, tracks Shift itself
+// (desktop key-down/up events) and sends on a plain Enter.
+type Composer struct {
+	widget.Entry
+	onSend func(text string)
+	shift  bool
+}
+
+// NewComposer returns a composer that calls onSend with the typed text.
+func NewComposer(onSend func(text string)) *Composer {
+	c := &Composer{onSend: onSend}
+	c.MultiLine = true
+	c.Wrapping = fyne.TextWrapWord
+	c.SetPlaceHolder("Message (Enter sends, Shift+Enter new line)")
+	c.SetMinRowsVisible(2)
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+// TypedKey sends on Enter without Shift.
+func (c *Composer) TypedKey(k *fyne.KeyEvent) {
+	if (k.Name == fyne.KeyReturn || k.Name == fyne.KeyEnter) && !c.shift {
+		c.submit()
+		return
+	}
+	c.Entry.TypedKey(k)
+}
+
+// KeyDown tracks Shift (desktop only).
+func (c *Composer) KeyDown(k *fyne.KeyEvent) {
+	if k.Name == desktop.KeyShiftLeft || k.Name == desktop.KeyShiftRight {
+		c.shift = true
+	}
+	c.Entry.KeyDown(k)
+}
+
+// KeyUp tracks Shift (desktop only).
+func (c *Composer) KeyUp(k *fyne.KeyEvent) {
+	if k.Name == desktop.KeyShiftLeft || k.Name == desktop.KeyShiftRight {
+		c.shift = false
+	}
+	c.Entry.KeyUp(k)
+}
+
+func (c *Composer) submit() {
+	if c.onSend != nil && c.Text != "" {
+		c.onSend(c.Text)
+	}
+}

@@ -1,0 +1,107 @@
+package ui
+
+import (
+	"context"
+	"time"
+)
+
+// ConnState is the account's connection state as the status bar shows it.
+type ConnState int
+
+// Connection states.
+const (
+	Offline ConnState = iota
+	Connecting
+	Online
+	Error // stopped for good, or a problem worth showing; see the error text
+)
+
+func (s ConnState) String() string {
+	switch s {
+	case Offline:
+		return "offline"
+	case Connecting:
+		return "connecting…"
+	case Online:
+		return "online"
+	case Error:
+		return "error"
+	}
+	return "unknown"
+}
+
+// Presence is a contact's availability, shown as a coloured dot.
+type Presence int
+
+// Presences.
+const (
+	Unavailable Presence = iota
+	Available
+	Away // away or extended away
+	Busy // do not disturb
+)
+
+// MsgState is where a message is in its life.
+type MsgState int
+
+// Message states: outgoing messages go Queued → Sent → Delivered, or to
+// Failed; incoming ones are Received.
+const (
+	Received MsgState = iota
+	Queued
+	Sent
+	Delivered
+	Failed
+)
+
+func (s MsgState) String() string {
+	switch s {
+	case Queued:
+		return "queued"
+	case Sent:
+		return "sent"
+	case Delivered:
+		return "delivered"
+	case Failed:
+		return "failed"
+	}
+	return ""
+}
+
+// Contact is one roster entry.
+type Contact struct {
+	JID  string // bare address
+	Name string // "" when the user gave none
+}
+
+// Label is what the roster shows for c.
+func (c Contact) Label() string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return c.JID
+}
+
+// Message is one chat message.
+type Message struct {
+	ID       int64  // the store's id (orders history; 0 when not known yet)
+	Key      string // our origin id for outgoing messages: acks and receipts name it
+	Peer     string // bare address of the other side
+	Outgoing bool
+	Body     string
+	Time     time.Time
+	State    MsgState
+}
+
+// Backend is what the window asks of the rest of the program. Its methods
+// are called off the UI goroutine and may block.
+type Backend interface {
+	// Contacts returns the roster.
+	Contacts(ctx context.Context) ([]Contact, error)
+	// History returns up to limit messages with peer older than beforeID
+	// (0: the newest), oldest first.
+	History(ctx context.Context, peer string, beforeID int64, limit int) ([]Message, error)
+	// Send queues text for peer (durably) and returns the queued message;
+	// its Key is named again in OnMessageState.
+	Send(ctx context.Context, peer, text string) (Message, error)
+}

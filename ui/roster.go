@@ -1,0 +1,69 @@
+package ui
+
+import (
+	"image/color"
+	"strconv"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// rosterRow is one contact: presence dot, name, unread badge.
+type rosterRow struct {
+	widget.BaseWidget
+	dot     *canvas.Circle
+	name    *widget.Label
+	count   *canvas.Text
+	badge   *fyne.Container
+	content fyne.CanvasObject
+}
+
+func newRosterRow() *rosterRow {
+	r := &rosterRow{
+		dot:   canvas.NewCircle(theme.Color(theme.ColorNameDisabled)),
+		name:  widget.NewLabel(""),
+		count: canvas.NewText("", theme.Color(theme.ColorNameForegroundOnPrimary)),
+	}
+	r.name.Truncation = fyne.TextTruncateEllipsis
+	r.count.TextStyle = fyne.TextStyle{Bold: true}
+	r.count.TextSize = theme.CaptionTextSize()
+	bg := canvas.NewRectangle(theme.Color(theme.ColorNamePrimary))
+	bg.CornerRadius = 8
+	r.badge = container.NewStack(bg, container.NewPadded(container.NewCenter(r.count)))
+	r.badge.Hide()
+	r.content = container.NewBorder(nil, nil, dotBox(r.dot), container.NewCenter(r.badge), r.name)
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *rosterRow) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(r.content)
+}
+
+func (r *rosterRow) set(c *contactItem) {
+	r.name.SetText(c.Label())
+	r.dot.FillColor = presenceColor(c.presence)
+	r.dot.Refresh()
+	if c.unread == 0 {
+		r.badge.Hide()
+		return
+	}
+	r.count.Text = strconv.Itoa(c.unread)
+	r.count.Refresh()
+	r.badge.Show()
+}
+
+func presenceColor(p Presence) color.Color {
+	switch p {
+	case Available:
+		return theme.Color(theme.ColorNameSuccess)
+	case Away:
+		return theme.Color(theme.ColorNameWarning)
+	case Busy:
+		return theme.Color(theme.ColorNameError)
+	}
+	return theme.Color(theme.ColorNameDisabled)
+}
