@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"path/filepath"
 	"strings"
@@ -250,4 +251,25 @@ func TestCLIDoctor(t *testing.T) {
 		}
 	}
 	t.Logf("doctor with nothing listening:\n%s", out)
+}
+
+func TestCLINodeInitAndStatus(t *testing.T) {
+	prosodytest.Require(t)
+	c := newCLI(t, "")
+	dir := filepath.Join(t.TempDir(), "mynode")
+	ports := func() string {
+		ln, _ := net.Listen("tcp", "127.0.0.1:0")
+		defer ln.Close()
+		return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+	}
+	out := c.ok("node", "init", "--dir", dir, "--c2s-port", ports(), "--s2s-port", ports())
+	if !strings.Contains(out, ".b32.i2p") {
+		t.Fatalf("node init: %q", out)
+	}
+	domain := strings.TrimSpace(out[strings.Index(out, "domain: ")+len("domain: "):])
+	if st := c.ok("node", "status", "--dir", dir); !strings.Contains(st, domain) {
+		t.Fatalf("node status: %q", st)
+	}
+	c.fails(1, "already exists", "node", "init", "--dir", dir, "--c2s-port", ports(), "--s2s-port", ports())
+	c.fails(1, "clove node init", "node", "status", "--dir", t.TempDir())
 }

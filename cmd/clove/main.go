@@ -35,6 +35,10 @@ Chat:
   history --account JID [--with JID] [--search QUERY] [--limit N] [--json]
   roster --account JID [list | add JID [--name NAME] | remove JID | approve JID | deny JID]
 
+Your own server (bundled node; first steps):
+  node init [--dir DIR] [--c2s-port N] [--s2s-port N] [--socks HOST:PORT]
+  node status [--dir DIR]
+
 Diagnostics:
   doctor [--socks HOST:PORT] [--sam HOST:PORT]
 
@@ -107,6 +111,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, stdin *os
 		"history":  cmdHistory,
 		"roster":   cmdRoster,
 		"doctor":   cmdDoctor,
+		"node":     cmdNode,
 		"gui":      func(ctx context.Context, e *env, _ []string) error { return cmdGUI(ctx, e) },
 	}
 	cmd, ok := cmds[rest[0]]
