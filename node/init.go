@@ -34,6 +34,7 @@ type Info struct {
 	S2SPort    int               `json:"s2s_port"`
 	SOCKS      string            `json:"socks"` // I2P SOCKS proxy for outgoing s2s
 	DarknetMap map[string]string `json:"darknet_map,omitempty"`
+	Admins     []string          `json:"admins,omitempty"`
 	Created    time.Time         `json:"created"`
 }
 
@@ -76,8 +77,7 @@ func Init(ctx context.Context, opts InitOptions) (*Info, error) {
 	if opts.KeygenTimeout == 0 {
 		opts.KeygenTimeout = 60 * time.Second
 	}
-	socksHost, socksPort, err := splitHostPort(opts.SOCKS)
-	if err != nil {
+	if _, _, err := splitHostPort(opts.SOCKS); err != nil {
 		return nil, fmt.Errorf("the I2P SOCKS proxy address %q: %w", opts.SOCKS, err)
 	}
 	if _, err := os.Stat(filepath.Join(opts.Dir, infoFile)); err == nil {
@@ -87,6 +87,7 @@ func Init(ctx context.Context, opts InitOptions) (*Info, error) {
 		return nil, fmt.Errorf("%s holds an I2P identity but no node.json: %w; Clove will not overwrite it", opts.Dir, ErrExists)
 	}
 	i2pd := opts.I2PD
+	var err error
 	if i2pd == "" {
 		if i2pd, err = exec.LookPath("i2pd"); err != nil {
 			return nil, errors.New("i2pd is not installed: install it (apt-get install i2pd, or make deps)")
@@ -121,8 +122,7 @@ func Init(ctx context.Context, opts InitOptions) (*Info, error) {
 		return nil, fmt.Errorf("reading the new I2P identity: %w", err)
 	}
 	info := &Info{Domain: domain, C2SPort: opts.C2SPort, S2SPort: opts.S2SPort, SOCKS: opts.SOCKS, Created: time.Now().UTC().Truncate(time.Second)}
-	certFile := filepath.Join(opts.Dir, "prosody/certs", domain+".crt")
-	keyFile := filepath.Join(opts.Dir, "prosody/certs", domain+".key")
+	certFile, keyFile := certPaths(opts.Dir, domain)
 	if err := writeCert(certFile, keyFile, domain, "muc."+domain); err != nil {
 		return nil, err
 	}
@@ -133,14 +133,19 @@ func Init(ctx context.Context, opts InitOptions) (*Info, error) {
 	if err := os.WriteFile(filepath.Join(opts.Dir, "prosody/plugins/mod_clove_darknet.lua"), module, 0o600); err != nil {
 		return nil, err
 	}
-	if err := writeProsodyConfig(opts.Dir, info, socksHost, socksPort, certFile, keyFile); err != nil {
-		return nil, err
-	}
-	b, _ := json.MarshalIndent(info, "", "  ")
-	if err := os.WriteFile(filepath.Join(opts.Dir, infoFile), append(b, '\n'), 0o600); err != nil {
+	if err := save(opts.Dir, info); err != nil {
 		return nil, err
 	}
 	return info, nil
+}
+
+// save writes node.json and prosody's config from it.
+func save(dir string, info *Info) error {
+	if err := writeProsodyConfig(dir, info); err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(info, "", "  ")
+	return os.WriteFile(filepath.Join(dir, infoFile), append(b, '\n'), 0o600)
 }
 
 // Load reads a node's node.json.
@@ -354,7 +359,16 @@ func luaString(s string) string {
 	return `"` + r.Replace(s) + `"`
 }
 
-func writeProsodyConfig(dir string, info *Info, socksHost string, socksPort int, certFile, keyFile string) error {
+func certPaths(dir, domain string) (cert, key string) {
+	return filepath.Join(dir, "prosody/certs", domain+".crt"), filepath.Join(dir, "prosody/certs", domain+".key")
+}
+
+func writeProsodyConfig(dir string, info *Info) error {
+	socksHost, socksPort, err := splitHostPort(info.SOCKS)
+	if err != nil {
+		return err
+	}
+	certFile, keyFile := certPaths(dir, info.Domain)
 	raw, err := assets.Prosody.ReadFile("prosody/node.cfg.lua.tmpl")
 	if err != nil {
 		return err
@@ -381,7 +395,51 @@ func writeProsodyConfig(dir string, info *Info, socksHost string, socksPort int,
 		"SOCKSHost":  socksHost,
 		"SOCKSPort":  socksPort,
 		"DarknetMap": info.DarknetMap,
+		"Admins":     info.Admins,
 		"CertFile":   certFile,
 		"KeyFile":    keyFile,
 	})
+}
+
+// AddUser creates an account on the node (prosodyctl, password on stdin,
+// never on argv). The first user becomes the node's admin.
+func AddUser(ctx context.Context, dir, name, password string) (string, error) {
+	info, err := Load(dir)
+	if err != nil {
+		return "", err
+	}
+	name = strings.ToLower(strings.TrimSpace(name))
+	if name == "" || strings.ContainsAny(name, "@/ \"'&<>:") {
+		return "", fmt.Errorf("%q is not a usable user name", name)
+	}
+	if password == "" {
+		return "", errors.New("empty password")
+	}
+	addr := name + "@" + info.Domain
+	if len(info.Admins) == 0 {
+		info.Admins = []string{addr}
+		if err := save(dir, info); err != nil {
+			return "", err
+		}
+	}
+	cmd := exec.CommandContext(ctx, "prosodyctl", "--config", ProsodyConfig(dir), "adduser", addr)
+	cmd.Stdin = strings.NewReader(password + "\n" + password + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("prosodyctl adduser %s: %v: %s", addr, err, strings.TrimSpace(string(out)))
+	}
+	return addr, nil
+}
+
+// MapDomain adds a darknet_map entry: s2s to the clearnet domain goes to
+// the .b32.i2p instead. Prosody reads it at its next start.
+func MapDomain(dir, clearnet, b32 string) error {
+	info, err := Load(dir)
+	if err != nil {
+		return err
+	}
+	if info.DarknetMap == nil {
+		info.DarknetMap = map[string]string{}
+	}
+	info.DarknetMap[strings.ToLower(clearnet)] = strings.ToLower(b32)
+	return save(dir, info)
 }

@@ -35,9 +35,11 @@ Chat:
   history --account JID [--with JID] [--search QUERY] [--limit N] [--json]
   roster --account JID [list | add JID [--name NAME] | remove JID | approve JID | deny JID]
 
-Your own server (bundled node; first steps):
+Your own server (bundled node, its own .b32.i2p domain):
   node init [--dir DIR] [--c2s-port N] [--s2s-port N] [--socks HOST:PORT]
-  node status [--dir DIR]
+  node adduser [--dir DIR] NAME        (the first user is the admin)
+  node start|stop|status [--dir DIR]   (run: the same in the foreground)
+  node map [--dir DIR] CLEARNET_DOMAIN NAME.b32.i2p
 
 Diagnostics:
   doctor [--socks HOST:PORT] [--sam HOST:PORT]

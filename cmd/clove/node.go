@@ -2,53 +2,262 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"net"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/clove-xmpp/clove/node"
+	"github.com/clove-xmpp/clove/transport"
 )
+
+// The node commands: init creates a node, run supervises it in the
+// foreground, start runs that in the background, stop ends it.
+
+const nodePID = "clove-node.pid"
 
 func cmdNode(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("node needs init or status")
+		return usagef("node needs init, start, stop, run, status, adduser or map")
 	}
 	fs := flag.NewFlagSet("node "+args[0], flag.ContinueOnError)
 	dir := fs.String("dir", filepath.Join(e.profile, "node"), "the node's directory")
+	network := fs.String("i2pd-network", "", "file with the network part of the node's i2pd config (a private test network); default: the real I2P network")
+	var pos []string
+	var err error
+	parse := func(n int, what string) error {
+		if pos, err = parseFlags(fs, args[1:]); err != nil {
+			return err
+		}
+		if len(pos) != n {
+			return usagef("node %s %s", args[0], what)
+		}
+		return nil
+	}
 	switch args[0] {
 	case "init":
 		c2s := fs.Int("c2s-port", 5222, "loopback port for clients")
 		s2s := fs.Int("s2s-port", 5269, "loopback port for other servers")
 		socks := fs.String("socks", "127.0.0.1:4447", "I2P SOCKS proxy for outgoing server-to-server traffic")
-		pos, err := parseFlags(fs, args[1:])
-		if err != nil {
+		if err := parse(0, "takes no arguments"); err != nil {
 			return err
-		}
-		if len(pos) != 0 {
-			return usagef("node init takes no arguments")
 		}
 		info, err := node.Init(ctx, node.InitOptions{Dir: *dir, C2SPort: *c2s, S2SPort: *s2s, SOCKS: *socks})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "node created in %s\ndomain: %s\n", *dir, info.Domain)
-		fmt.Fprintf(e.stderr, "clove: starting and supervising the node (prosody + i2pd) is not written yet; run prosody --config %s -F yourself meanwhile\n", node.ProsodyConfig(*dir))
+		fmt.Fprintf(e.stdout, "node created in %s\ndomain: %s\nnext: clove node adduser NAME, then clove node start\n", *dir, info.Domain)
 		return nil
 	case "status":
-		pos, err := parseFlags(fs, args[1:])
-		if err != nil {
+		if err := parse(0, "takes no arguments"); err != nil {
 			return err
 		}
-		if len(pos) != 0 {
-			return usagef("node status takes no arguments")
+		return nodeStatus(e, *dir)
+	case "run":
+		if err := parse(0, "takes no arguments"); err != nil {
+			return err
+		}
+		return nodeRun(ctx, e, *dir, *network)
+	case "start":
+		if err := parse(0, "takes no arguments"); err != nil {
+			return err
+		}
+		return nodeStart(ctx, e, *dir, *network)
+	case "stop":
+		if err := parse(0, "takes no arguments"); err != nil {
+			return err
+		}
+		return nodeStop(e, *dir)
+	case "adduser":
+		if err := parse(1, "takes one user name"); err != nil {
+			return err
 		}
 		info, err := node.Load(*dir)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "domain: %s\nclients: 127.0.0.1:%d\nservers: 127.0.0.1:%d\noutgoing s2s via SOCKS %s\ncreated: %s\n",
-			info.Domain, info.C2SPort, info.S2SPort, info.SOCKS, info.Created.Format("2006-01-02 15:04"))
+		pw, err := e.password(pos[0] + "@" + info.Domain)
+		if err != nil {
+			return err
+		}
+		addr, err := node.AddUser(ctx, *dir, pos[0], pw)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "added %s\n", addr)
+		return nil
+	case "map":
+		if err := parse(2, "takes CLEARNET_DOMAIN NAME.b32.i2p"); err != nil {
+			return err
+		}
+		if err := transport.ValidateI2PName(pos[1]); err != nil {
+			return usageError{err.Error()}
+		}
+		if err := node.MapDomain(*dir, pos[0], pos[1]); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%s now reaches %s over I2P (restart the node to apply)\n", pos[0], pos[1])
 		return nil
 	}
-	return usagef("unknown node command %q (init, status)", args[0])
+	return usagef("unknown node command %q", args[0])
+}
+
+// runningPID returns the supervisor's pid if it is alive.
+func runningPID(dir string) int {
+	b, err := os.ReadFile(filepath.Join(dir, nodePID))
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 || syscall.Kill(pid, 0) != nil {
+		return 0
+	}
+	return pid
+}
+
+func nodeStatus(e *env, dir string) error {
+	info, err := node.Load(dir)
+	if err != nil {
+		return err
+	}
+	state := "stopped"
+	if pid := runningPID(dir); pid != 0 {
+		state = fmt.Sprintf("running (supervisor pid %d)", pid)
+	}
+	answers := func(port int) string {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), time.Second)
+		if err != nil {
+			return "not answering"
+		}
+		c.Close()
+		return "answering"
+	}
+	admins := "none yet (clove node adduser NAME)"
+	if len(info.Admins) > 0 {
+		admins = strings.Join(info.Admins, ", ")
+	}
+	fmt.Fprintf(e.stdout, "domain: %s\nstate: %s\nclients: 127.0.0.1:%d (%s)\nservers: 127.0.0.1:%d (%s)\nI2P SOCKS: %s\nadmin: %s\ncreated: %s\n",
+		info.Domain, state, info.C2SPort, answers(info.C2SPort), info.S2SPort, answers(info.S2SPort), info.SOCKS, admins, info.Created.Format("2006-01-02 15:04"))
+	return nil
+}
+
+func nodeRun(ctx context.Context, e *env, dir, network string) error {
+	if pid := runningPID(dir); pid != 0 {
+		return fmt.Errorf("the node already runs (pid %d)", pid)
+	}
+	opts := node.RunOptions{Logger: e.log}
+	if network != "" {
+		b, err := os.ReadFile(network)
+		if err != nil {
+			return fmt.Errorf("reading --i2pd-network: %w", err)
+		}
+		opts.I2PDConfig = string(b)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s, err := node.Start(ctx, dir, opts)
+	if err != nil {
+		return err
+	}
+	pidFile := filepath.Join(dir, nodePID)
+	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+		cancel()
+		<-s.Done()
+		return err
+	}
+	defer os.Remove(pidFile)
+	rctx, rcancel := context.WithTimeout(ctx, 2*time.Minute)
+	err = s.WaitReady(rctx)
+	rcancel()
+	if err != nil {
+		cancel()
+		<-s.Done()
+		return err
+	}
+	fmt.Fprintf(e.stdout, "node %s running: clients on 127.0.0.1:%d; stop with Ctrl-C or 'clove node stop'\n", s.Info().Domain, s.Info().C2SPort)
+	<-ctx.Done()
+	<-s.Done()
+	return nil
+}
+
+func nodeStart(ctx context.Context, e *env, dir, network string) error {
+	info, err := node.Load(dir)
+	if err != nil {
+		return err
+	}
+	if pid := runningPID(dir); pid != 0 {
+		return fmt.Errorf("the node already runs (pid %d)", pid)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	logPath := filepath.Join(dir, "logs", "clove-node.log")
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	args := []string{"--profile", e.profile, "node", "run", "--dir", dir}
+	if network != "" {
+		abs, err := filepath.Abs(network)
+		if err != nil {
+			return err
+		}
+		args = append(args, "--i2pd-network", abs)
+	}
+	cmd := exec.Command(self, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting the node supervisor: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.After(2 * time.Minute)
+	for {
+		if runningPID(dir) == cmd.Process.Pid {
+			if c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(info.C2SPort)), time.Second); err == nil {
+				c.Close()
+				fmt.Fprintf(e.stdout, "node %s started (pid %d); logs in %s\n", info.Domain, cmd.Process.Pid, filepath.Join(dir, "logs"))
+				return nil
+			}
+		}
+		select {
+		case <-exited:
+			log, _ := os.ReadFile(logPath)
+			lines := strings.Split(strings.TrimSpace(string(log)), "\n")
+			return fmt.Errorf("the node did not start: %s", lines[len(lines)-1])
+		case <-deadline:
+			return errors.New("the node did not answer within 2 minutes; see " + logPath)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func nodeStop(e *env, dir string) error {
+	pid := runningPID(dir)
+	if pid == 0 {
+		return errors.New("the node is not running")
+	}
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		return err
+	}
+	for i := 0; i < 300; i++ {
+		if syscall.Kill(pid, 0) != nil {
+			fmt.Fprintln(e.stdout, "node stopped")
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("the node (pid %d) did not stop within 15 s", pid)
 }

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clove-xmpp/clove/internal/prosodytest"
+)
+
+// The node commands through the real binary: init, adduser, start (in the
+// background), a login as the admin, stop. The node's i2pd is kept off any
+// network with --i2pd-network (private id, no reseed).
+func TestNodeLifecycleWithTheRealBinary(t *testing.T) {
+	prosodytest.Require(t)
+	if _, err := exec.LookPath("i2pd"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("i2pd is missing (make deps)")
+		}
+		t.Skip("i2pd not installed")
+	}
+	bin := buildClove(t)
+	profile := filepath.Join(t.TempDir(), "profile")
+	dir := filepath.Join(t.TempDir(), "node")
+	port := func() string {
+		ln, _ := net.Listen("tcp", "127.0.0.1:0")
+		defer ln.Close()
+		return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+	}
+	c2s := port()
+	network := filepath.Join(t.TempDir(), "net.conf")
+	os.WriteFile(network, []byte(fmt.Sprintf("netid = 99\nhost = 127.0.0.1\nport = %[1]s\nnat = false\n[ntcp2]\nenabled = true\npublished = false\nport = %[1]s\n[ssu2]\nenabled = false\n[reseed]\nverify = false\nurls = https://127.0.0.1:1/\nthreshold = 0\n[nettime]\nenabled = false\n[addressbook]\nenabled = true\nsubscriptions = http://nonexistent.i2p/hosts.txt\n", port())), 0o600)
+	clove := func(pw string, args ...string) (string, error) {
+		cmd := exec.Command(bin, append([]string{"--profile", profile}, args...)...)
+		cmd.Env = append(os.Environ(), "CLOVE_PASSWORD="+pw, "DBUS_SESSION_BUS_ADDRESS=")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	must := func(pw string, args ...string) string {
+		t.Helper()
+		out, err := clove(pw, args...)
+		if err != nil {
+			t.Fatalf("clove %v: %v\n%s", args, err, out)
+		}
+		return out
+	}
+	out := must("", "node", "init", "--dir", dir, "--c2s-port", c2s, "--s2s-port", port(), "--socks", "127.0.0.1:"+port())
+	domain := strings.TrimSpace(strings.SplitN(strings.SplitN(out, "domain: ", 2)[1], "\n", 2)[0])
+	must("admin-pw", "node", "adduser", "--dir", dir, "admin")
+	t.Cleanup(func() { clove("", "node", "stop", "--dir", dir) })
+	t0 := time.Now()
+	must("", "node", "start", "--dir", dir, "--i2pd-network", network)
+	t.Logf("node start returned after %v", time.Since(t0))
+	if st := must("", "node", "status", "--dir", dir); !strings.Contains(st, "running") || !strings.Contains(st, "admin@"+domain) || !strings.Contains(st, "answering") {
+		t.Fatalf("status: %s", st)
+	}
+	if out, err := clove("", "node", "start", "--dir", dir, "--i2pd-network", network); err == nil || !strings.Contains(out, "already runs") {
+		t.Fatalf("second start: %v %s", err, out)
+	}
+	// The admin logs in to the node with Clove (certificate pinned).
+	out = must("admin-pw", "account", "add", "admin@"+domain, "--server", "127.0.0.1:"+c2s)
+	if !strings.Contains(out, "pinned") {
+		t.Fatalf("account add: %s", out)
+	}
+	must("", "node", "stop", "--dir", dir)
+	if st := must("", "node", "status", "--dir", dir); !strings.Contains(st, "stopped") || !strings.Contains(st, "not answering") {
+		t.Fatalf("status after stop: %s", st)
+	}
+}
