@@ -50,8 +50,13 @@ test-short:
 
 # Side by side against one prosody (ratios printed), then the store's
 # history and search benchmarks (100k-message chat, 1M-message FTS).
+# Pidgin is the reference the window is measured against.
+BENCH_PKGS := pidgin
 bench: deps
+	@missing=$$(for p in $(BENCH_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
+	if [ -n "$$missing" ]; then $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
 	$(GO) test -tags $(TAGS) -run '^$$' -bench SideBySide -benchtime 1x -timeout 20m ./cmd/clove/
+	$(GO) test -tags $(TAGS) -run '^$$' -bench GUIStartAndIdleRSS -benchtime 1x -timeout 20m ./cmd/clove/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench 'OpenNewest50Of100k|Search1M' -timeout 40m ./store/
 
 # Each fuzz target for FUZZTIME (go test -fuzz takes one target at a time).
@@ -64,3 +69,11 @@ fuzz:
 
 clean:
 	rm -rf bin
+
+# A private I2P network (4 i2pd routers, netid 99, inside a network namespace
+# of its own) with a prosody behind a server tunnel, until ^C; prints the
+# account add / send / listen commands to paste (they enter the namespace
+# with nsenter). See internal/i2pnet.
+.PHONY: i2p-demo
+i2p-demo: build
+	CLOVE_I2P_DEMO=1 $(GO) test -tags $(TAGS) -count=1 -run '^TestI2PDemo$$' -v -timeout 0 ./internal/i2pnet/

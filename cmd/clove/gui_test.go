@@ -142,7 +142,7 @@ func needX(t *testing.T) {
 }
 
 // startXvfb starts a private X server and returns its display (":N").
-func startXvfb(t *testing.T) string {
+func startXvfb(t testing.TB) string {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -174,7 +174,7 @@ func startXvfb(t *testing.T) string {
 }
 
 // buildClove builds the real binary (a link of ~3 s once the cache is warm).
-func buildClove(t *testing.T) string {
+func buildClove(t testing.TB) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "clove")
 	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
