@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -125,14 +126,38 @@ func (c *Client) SendMany(ctx context.Context, msgs []Outgoing) ([]string, error
 	return ids, nil
 }
 
-type outMessage struct {
-	XMLName  xml.Name  `xml:"jabber:client message"`
-	ID       string    `xml:"id,attr"`
-	To       string    `xml:"to,attr"`
-	Type     string    `xml:"type,attr"`
-	Body     string    `xml:"body"`
-	Request  *struct{} `xml:"urn:xmpp:receipts request"`
-	OriginID idEl      `xml:"urn:xmpp:sid:0 origin-id"`
+// chatTokens is an outgoing chat message as XML tokens: <message id to
+// type='chat'><body/><request xmlns='urn:xmpp:receipts'/><origin-id/>.
+// Written as tokens rather than through Session.Encode, which marshals to
+// bytes and parses them again: this is the hot path of sending.
+func chatTokens(e OutboxEntry) xml.TokenReader {
+	attr := func(k, v string) xml.Attr { return xml.Attr{Name: xml.Name{Local: k}, Value: v} }
+	body := xml.StartElement{Name: xml.Name{Local: "body"}}
+	req := xml.StartElement{Name: xml.Name{Space: "urn:xmpp:receipts", Local: "request"}}
+	oid := xml.StartElement{Name: xml.Name{Space: "urn:xmpp:sid:0", Local: "origin-id"}, Attr: []xml.Attr{attr("id", e.ID)}}
+	msg := xml.StartElement{Name: xml.Name{Space: "jabber:client", Local: "message"},
+		Attr: []xml.Attr{attr("id", e.ID), attr("to", e.To), attr("type", "chat")}}
+	return &tokenList{toks: []xml.Token{
+		msg,
+		body, xml.CharData(e.Body), body.End(),
+		req, req.End(),
+		oid, oid.End(),
+		msg.End(),
+	}}
+}
+
+type tokenList struct {
+	toks []xml.Token
+	i    int
+}
+
+func (l *tokenList) Token() (xml.Token, error) {
+	if l.i >= len(l.toks) {
+		return nil, io.EOF
+	}
+	t := l.toks[l.i]
+	l.i++
+	return t, nil
 }
 
 // sendEntry sends one outbox entry on sess unless it was already sent on
@@ -145,7 +170,7 @@ func (c *Client) sendEntry(ctx context.Context, sess *xmpp.Session, e OutboxEntr
 	}
 	c.sentNow[e.ID] = true
 	c.mu.Unlock()
-	err := sess.Encode(ctx, outMessage{ID: e.ID, To: e.To, Type: "chat", Body: e.Body, Request: &struct{}{}, OriginID: idEl{ID: e.ID}})
+	err := sess.Send(ctx, chatTokens(e))
 	if err != nil {
 		c.mu.Lock()
 		delete(c.sentNow, e.ID)
