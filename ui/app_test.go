@@ -340,14 +340,6 @@ func TestMultiLineMessageGetsATallerRow(t *testing.T) {
 	}
 }
 
-func TestNoAccountWindowSaysWhatToDo(t *testing.T) {
-	fa := test.NewTempApp(t)
-	w := NoAccountWindow(fa, "/tmp/p")
-	defer w.Close()
-	a := &App{win: w}
-	mustShow(t, a, "No account yet", "clove account add", "not written yet")
-}
-
 func TestBouncedMessageShowsFailed(t *testing.T) {
 	a, _ := newTestApp(t, threeContacts())
 	selectContact(t, a, "bob@example.org")

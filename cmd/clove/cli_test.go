@@ -266,7 +266,7 @@ func TestCLINodeInitAndStatus(t *testing.T) {
 	if !strings.Contains(out, ".b32.i2p") {
 		t.Fatalf("node init: %q", out)
 	}
-	domain := strings.TrimSpace(out[strings.Index(out, "domain: ")+len("domain: "):])
+	domain, _, _ := strings.Cut(out[strings.Index(out, "domain: ")+len("domain: "):], "\n")
 	if st := c.ok("node", "status", "--dir", dir); !strings.Contains(st, domain) {
 		t.Fatalf("node status: %q", st)
 	}

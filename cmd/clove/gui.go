@@ -24,9 +24,9 @@ import (
 
 const appID = "im.clove.app"
 
-// cmdGUI opens the window for the profile's first account, or a window
-// saying the profile has none. It returns when the window is closed or ctx
-// is cancelled (SIGINT/SIGTERM).
+// cmdGUI opens the window for the profile's first account, or the
+// first-run wizard when the profile has none. It returns when the window is
+// closed or ctx is cancelled (SIGINT/SIGTERM).
 func cmdGUI(ctx context.Context, e *env) error {
 	fa := app.NewWithID(appID)
 	fa.SetIcon(ui.Icon())
@@ -44,60 +44,124 @@ func cmdGUI(ctx context.Context, e *env) error {
 		st.Close()
 		return err
 	}
+	g := &guiRun{e: e, fa: fa, st: st}
+	g.ctx, g.cancel = context.WithCancel(ctx)
 	if len(accounts) == 0 {
-		st.Close()
-		ui.NoAccountWindow(fa, tildePath(e.profile)).ShowAndRun()
-		return nil
-	}
-	a := accounts[0]
-	b := &guiBackend{st: st, account: a.JID}
-	win := ui.New(fa, a.JID, b)
-	win.Window().SetMaster()
-
-	rctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan struct{})
-	started := false
-	connect := func(password string) {
-		started = true
-		go func() {
-			defer close(done)
-			e.runGUISession(rctx, st, a, password, b, win)
-		}()
-	}
-	// The same password sources as the CLI, except that the terminal
-	// prompt becomes a dialog in the window.
-	noTTY := *e
-	noTTY.stdin = nil
-	win.Window().Show()
-	if pw, err := noTTY.password(a.JID); err == nil {
-		connect(pw)
+		g.wizard()
 	} else {
-		why := "no password yet"
-		if e.passwordFile != "" {
-			why = oneLine(err.Error())
-		}
-		win.OnStateSync(ui.Offline, why)
-		win.AskPassword(func(pw string, ok bool) {
-			if ok {
-				connect(pw)
-				return
-			}
-			win.OnStateSync(ui.Offline, "no password given; close the window and start Clove again to log in")
-		})
+		g.account(accounts[0])
 	}
 	fa.Run()
+	g.stop()
+	return st.Close()
+}
 
-	cancel()
-	win.Close()
-	if started {
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			e.log.Warn("the connection did not close in 10 s")
+// guiRun is one run of the window: the account's window and session.
+type guiRun struct {
+	e      *env
+	fa     fyne.App
+	st     *store.Store
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	win     *ui.App
+	done    chan struct{} // closed when the session ended; nil if none started
+	onEvent func(xmppclient.Event)
+}
+
+// open builds account a's window (not shown yet); on the UI goroutine.
+func (g *guiRun) open(a store.Account) *guiBackend {
+	b := &guiBackend{st: g.st, account: a.JID}
+	g.win = ui.New(g.fa, a.JID, b)
+	return b
+}
+
+// connect starts the session of the open window's account.
+func (g *guiRun) connect(a store.Account, password string, b *guiBackend) {
+	g.done = make(chan struct{})
+	go func() {
+		defer close(g.done)
+		g.e.runGUISession(g.ctx, g.st, a, password, b, g.win, g.onEvent)
+	}()
+}
+
+// account shows the window of account a and logs it in.
+func (g *guiRun) account(a store.Account) {
+	b := g.open(a)
+	win := g.win
+	win.Window().SetMaster()
+	// The same password sources as the CLI, except that the terminal
+	// prompt becomes a dialog in the window.
+	noTTY := *g.e
+	noTTY.stdin = nil
+	win.Window().Show()
+	pw, err := noTTY.password(a.JID)
+	if err == nil {
+		g.connect(a, pw, b)
+		return
+	}
+	why := "no password yet"
+	if g.e.passwordFile != "" {
+		why = oneLine(err.Error())
+	}
+	win.OnStateSync(ui.Offline, why)
+	win.AskPassword(func(pw string, ok bool) {
+		if ok {
+			g.connect(a, pw, b)
+			return
+		}
+		win.OnStateSync(ui.Offline, "no password given; close the window and start Clove again to log in")
+	})
+}
+
+// wizard shows the first-run wizard; the account it sets up gets its
+// window (shown when the wizard is done) and session at once, so the
+// wizard's presets run on it.
+func (g *guiRun) wizard() {
+	wb := newWizardBackend(g.e, g.st)
+	g.onEvent = wb.onEvent
+	wz := ui.NewWizard(g.fa, wb)
+	wb.started = func(a store.Account, password string) *guiBackend {
+		var b *guiBackend
+		fyne.DoAndWait(func() {
+			b = g.open(a)
+			g.connect(a, password, b)
+		})
+		return b
+	}
+	finished := false
+	wz.OnDone = func(string) {
+		if g.win == nil {
+			return
+		}
+		finished = true
+		g.win.Window().SetMaster()
+		g.win.Window().Show()
+		wz.Window().Close()
+	}
+	// Not the master window (Fyne keeps the first master for good): closing
+	// the wizard before it is done quits, even with a hidden chat window.
+	wz.OnClosed = func() {
+		if !finished {
+			g.fa.Quit()
 		}
 	}
-	return st.Close()
+	wz.Window().Show()
+}
+
+// stop ends the session once the windows are gone.
+func (g *guiRun) stop() {
+	g.cancel()
+	if g.win != nil {
+		g.win.Close()
+	}
+	if g.done != nil {
+		select {
+		case <-g.done:
+		case <-time.After(10 * time.Second):
+			g.e.log.Warn("the connection did not close in 10 s")
+		}
+	}
 }
 
 // tildePath writes a path under the home directory as ~/….
@@ -116,8 +180,8 @@ func tildePath(p string) string {
 }
 
 // runGUISession runs the client of account a until ctx ends, persisting
-// each event and then showing it.
-func (e *env) runGUISession(ctx context.Context, st *store.Store, a store.Account, password string, b *guiBackend, win *ui.App) {
+// each event and then showing it (and giving it to onEvent, if set).
+func (e *env) runGUISession(ctx context.Context, st *store.Store, a store.Account, password string, b *guiBackend, win uiSink, onEvent func(xmppclient.Event)) {
 	cfg, cleanup, err := e.clientConfig(ctx, st, a, password)
 	if err != nil {
 		win.OnState(ui.Error, oneLine(err.Error()))
@@ -137,6 +201,9 @@ func (e *env) runGUISession(ctx context.Context, st *store.Store, a store.Accoun
 	for ev := range c.Events() {
 		fresh := s.handle(context.Background(), e, ev)
 		forward(win, a.JID, ev, fresh)
+		if onEvent != nil {
+			onEvent(ev)
+		}
 	}
 	<-s.runErr
 }

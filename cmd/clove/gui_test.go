@@ -448,16 +448,6 @@ func TestGUIChatsWithARealServerUnderXvfb(t *testing.T) {
 	w.stop()
 }
 
-func TestGUIWithoutAccountSaysSoUnderXvfb(t *testing.T) {
-	needX(t)
-	display := startXvfb(t)
-	w := startWindow(t, display, "", "", "Clove")
-	t.Logf("window mapped %v after start", w.mapped.Round(time.Millisecond))
-	time.Sleep(300 * time.Millisecond)
-	w.screenshot(screenshotPath(t, "no-account.png"))
-	w.stop()
-}
-
 func waitUntil(t *testing.T, d time.Duration, what string, ok func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {

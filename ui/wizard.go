@@ -1,0 +1,466 @@
+package ui
+
+import (
+	"context"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// ConnKind is how the wizard reaches the server.
+type ConnKind int
+
+// The connections the wizard offers.
+const (
+	ConnAuto   ConnKind = iota // the domain's own records; .i2p domains through i2pd's SOCKS5
+	ConnLocal                  // a server on this machine, 127.0.0.1:5222
+	ConnSOCKS                  // I2P through i2pd's SOCKS5 proxy, 127.0.0.1:4447
+	ConnSAM                    // I2P through the SAM bridge, 127.0.0.1:7656
+	ConnCustom                 // AccountForm.Custom, host:port
+)
+
+// connChoices label the ConnKinds, in order.
+var connChoices = []string{
+	"Automatic",
+	"Local server (127.0.0.1:5222)",
+	"I2P via SOCKS5 (127.0.0.1:4447)",
+	"I2P via SAM (127.0.0.1:7656)",
+	"Custom host:port",
+}
+
+// AccountForm is what the user typed to add or create an account.
+type AccountForm struct {
+	JID      string
+	Password string
+	Conn     ConnKind
+	Custom   string // host:port, for ConnCustom
+	// Remember keeps the password in the OS keyring (if there is one).
+	Remember bool
+	// Fingerprint is the SHA-256 certificate fingerprint the user agreed
+	// to trust ("" until a CertError was answered).
+	Fingerprint string
+}
+
+// CertError says the server presented a certificate no authority vouches
+// for (self-signed) and nothing is pinned yet: the wizard shows the
+// fingerprint and, if the user trusts it, tries again with it in
+// AccountForm.Fingerprint.
+type CertError struct {
+	Host        string
+	Fingerprint string // for people: colon-separated pairs
+	Raw         string // as AccountForm.Fingerprint wants it
+}
+
+func (e *CertError) Error() string {
+	return "the certificate of " + e.Host + " is not vouched for by any authority (SHA-256 " + e.Fingerprint + ")"
+}
+
+// WizardBackend is what the first-run wizard asks of the rest of the
+// program. Its methods are called off the UI goroutine and may block; the
+// errors they return are shown as they are, so word them for people.
+type WizardBackend interface {
+	// AddAccount logs in once with the form's settings and, on success,
+	// keeps the account (certificate pinned) and logs it in. A *CertError
+	// asks the user to trust the certificate.
+	AddAccount(ctx context.Context, f AccountForm) error
+	// Register creates the account on its server (XEP-0077), then as
+	// AddAccount.
+	Register(ctx context.Context, f AccountForm) error
+	// RunNode creates and starts the bundled node with its first user as
+	// admin, then logs that user in; it returns the node's domain.
+	RunNode(ctx context.Context, admin, password string) (domain string, err error)
+	// Presets: the test contact and the federation room, as shown.
+	TestContact() string
+	FederationRoom() string
+	// AddTestContact adds the test contact and sends it "hello"; the text
+	// says what happened.
+	AddTestContact(ctx context.Context) (string, error)
+	// JoinFederationRoom joins the federation room.
+	JoinFederationRoom(ctx context.Context) (string, error)
+}
+
+// Wizard is the first-run window: add, create or host an account, then
+// two one-click first steps.
+type Wizard struct {
+	fa      fyne.App
+	win     fyne.Window
+	backend WizardBackend
+	ctx     context.Context
+	cancel  context.CancelFunc
+	async   func(func())
+	do      func(func())
+
+	// OnDone is called (on the UI goroutine) when the user leaves the
+	// wizard with an account logged in.
+	OnDone func(account string)
+	// OnClosed is called when the wizard's window is closed, for whatever
+	// reason.
+	OnClosed func()
+
+	// The account form (shared by "I have an account" and "Create").
+	register bool
+	jid      *widget.Entry
+	password *widget.Entry
+	conn     *widget.RadioGroup
+	custom   *widget.Entry
+	remember *widget.Check
+	formErr  *widget.Label
+	status   *widget.Label
+	submit   *widget.Button
+	trusted  map[string]string // host → the certificate fingerprint the user trusted
+
+	// The node form.
+	nodeAdmin    *widget.Entry
+	nodePassword *widget.Entry
+	nodeErr      *widget.Label
+	nodeStatus   *widget.Label
+	nodeSubmit   *widget.Button
+
+	// The presets screen.
+	account       string
+	domain        string // set when the account is on our own node
+	contactBtn    *widget.Button
+	contactResult *widget.Label
+	roomBtn       *widget.Button
+	roomResult    *widget.Label
+
+	screen string // for tests: welcome, account, cert, node, presets
+}
+
+// NewWizard builds the wizard window on its welcome screen.
+func NewWizard(fa fyne.App, b WizardBackend) *Wizard {
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &Wizard{
+		fa: fa, backend: b, ctx: ctx, cancel: cancel,
+		async: func(f func()) { go f() },
+		do:    fyne.Do,
+	}
+	w.win = fa.NewWindow("Clove — set up")
+	w.win.SetIcon(Icon())
+	w.win.Resize(fyne.NewSize(640, 520))
+	w.win.SetOnClosed(func() {
+		cancel()
+		if w.OnClosed != nil {
+			w.OnClosed()
+		}
+	})
+	w.showWelcome()
+	return w
+}
+
+// Window is the wizard's window.
+func (w *Wizard) Window() fyne.Window { return w.win }
+
+// Close stops pending work (the window is closed by its owner).
+func (w *Wizard) Close() { w.cancel() }
+
+func (w *Wizard) set(screen string, title string, body fyne.CanvasObject) {
+	w.screen = screen
+	t := widget.NewLabel(title)
+	t.TextStyle = fyne.TextStyle{Bold: true}
+	w.win.SetContent(container.NewPadded(container.NewBorder(t, nil, nil, nil, body)))
+}
+
+func wrapped(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+func dangerLabel() *widget.Label {
+	l := wrapped("")
+	l.Importance = widget.DangerImportance
+	l.Hide()
+	return l
+}
+
+func showText(l *widget.Label, s string) {
+	l.SetText(s)
+	l.Show()
+}
+
+func (w *Wizard) showWelcome() {
+	have := widget.NewButtonWithIcon("I have an account", theme.LoginIcon(), func() { w.showAccount(false) })
+	create := widget.NewButtonWithIcon("Create an account", theme.ContentAddIcon(), func() { w.showAccount(true) })
+	node := widget.NewButtonWithIcon("Run my own node", theme.ComputerIcon(), w.showNode)
+	for _, b := range []*widget.Button{have, create, node} {
+		b.Alignment = widget.ButtonAlignLeading
+	}
+	have.Importance = widget.HighImportance
+	w.set("welcome", "Welcome to Clove", container.NewVBox(
+		wrapped("Private chat over XMPP, with I2P built in. How do you want to start?"),
+		have, wrapped("Log in to an account you already have, on any XMPP server or a .b32.i2p one."),
+		create, wrapped("Make a new account on a server that allows it (XEP-0077), including one reached over I2P."),
+		node, wrapped("Start your own server on this computer, with its own .b32.i2p address, and be its admin."),
+	))
+}
+
+// showAccount shows the account form; register picks "Create an account".
+// The entries are kept across screens, so what was typed stays.
+func (w *Wizard) showAccount(register bool) {
+	w.register = register
+	if w.jid == nil {
+		w.jid = widget.NewEntry()
+		w.jid.SetPlaceHolder("name@example.org or name@….b32.i2p")
+		w.password = widget.NewPasswordEntry()
+		w.custom = widget.NewEntry()
+		w.custom.SetPlaceHolder("host:port")
+		w.custom.Hide()
+		w.conn = widget.NewRadioGroup(connChoices, func(s string) {
+			if s == connChoices[ConnCustom] {
+				w.custom.Show()
+			} else {
+				w.custom.Hide()
+			}
+		})
+		w.conn.Required = true
+		w.conn.SetSelected(connChoices[ConnAuto])
+		w.remember = widget.NewCheck("Remember the password (system keyring)", nil)
+		w.remember.SetChecked(true)
+		w.formErr = dangerLabel()
+		w.status = wrapped("")
+		w.status.Hide()
+		w.submit = widget.NewButton("", w.submitAccount)
+		w.submit.Importance = widget.HighImportance
+		w.password.OnSubmitted = func(string) { w.submitAccount() }
+	}
+	title, action := "I have an account", "Log in"
+	if register {
+		title, action = "Create an account", "Create account"
+	}
+	w.submit.SetText(action)
+	form := widget.NewForm(
+		widget.NewFormItem("Address", w.jid),
+		widget.NewFormItem("Password", w.password),
+		widget.NewFormItem("Connection", container.NewVBox(w.conn, w.custom)),
+		widget.NewFormItem("", w.remember),
+	)
+	top := container.NewVBox()
+	if register {
+		top.Add(widget.NewLabel("The server must allow creating accounts (XEP-0077); a .b32.i2p one\nis reached over I2P (Automatic uses i2pd's SOCKS5 proxy)."))
+	}
+	back := widget.NewButton("Back", w.showWelcome)
+	w.set("account", title, container.NewBorder(nil, container.NewHBox(back, w.submit), nil, nil,
+		container.NewVScroll(container.NewVBox(top, form, w.status, w.formErr))))
+	w.win.Canvas().Focus(w.jid)
+}
+
+func (w *Wizard) form() AccountForm {
+	f := AccountForm{JID: strings.TrimSpace(w.jid.Text), Password: w.password.Text, Custom: strings.TrimSpace(w.custom.Text), Remember: w.remember.Checked}
+	for i, c := range connChoices {
+		if w.conn.Selected == c {
+			f.Conn = ConnKind(i)
+		}
+	}
+	f.Fingerprint = w.trusted[strings.ToLower(domainPart(f.JID))]
+	return f
+}
+
+func (w *Wizard) submitAccount() { w.tryAccount(w.form()) }
+
+func (w *Wizard) tryAccount(f AccountForm) {
+	w.formErr.Hide()
+	switch {
+	case f.JID == "":
+		showText(w.formErr, "Enter your address, e.g. alice@example.org.")
+		return
+	case f.Password == "":
+		showText(w.formErr, "Enter the password.")
+		return
+	case f.Conn == ConnCustom && f.Custom == "":
+		showText(w.formErr, "Enter the server's host:port, or pick another connection.")
+		return
+	}
+	doing := "Connecting to " + domainPart(f.JID) + "…"
+	if w.register {
+		doing = "Creating " + f.JID + "…"
+	}
+	showText(w.status, doing)
+	w.submit.Disable()
+	register := w.register
+	w.async(func() {
+		var err error
+		if register {
+			err = w.backend.Register(w.ctx, f)
+		} else {
+			err = w.backend.AddAccount(w.ctx, f)
+		}
+		w.do(func() {
+			w.submit.Enable()
+			w.status.Hide()
+			if ce, ok := err.(*CertError); ok {
+				w.showCert(f, ce)
+				return
+			}
+			if err != nil {
+				showText(w.formErr, sentence(err.Error()))
+				return
+			}
+			w.showPresets(f.JID, "")
+		})
+	})
+}
+
+// showCert asks whether to trust a self-signed certificate.
+func (w *Wizard) showCert(f AccountForm, ce *CertError) {
+	fp := widget.NewLabel(ce.Fingerprint)
+	fp.TextStyle = fyne.TextStyle{Monospace: true}
+	fp.Wrapping = fyne.TextWrapWord
+	trust := widget.NewButton("Trust and continue", func() {
+		if w.trusted == nil {
+			w.trusted = map[string]string{}
+		}
+		w.trusted[strings.ToLower(ce.Host)] = ce.Raw
+		f.Fingerprint = ce.Raw
+		w.showAccount(w.register)
+		w.tryAccount(f)
+	})
+	trust.Importance = widget.HighImportance
+	cancel := widget.NewButton("Do not trust", func() {
+		w.showAccount(w.register)
+		showText(w.formErr, "Not connected: the certificate of "+ce.Host+" was not trusted.")
+	})
+	w.set("cert", "Check the server's certificate", container.NewBorder(nil, container.NewHBox(cancel, trust), nil, nil,
+		container.NewVBox(
+			wrapped(ce.Host+" presented a certificate that no certificate authority vouches for (a self-signed one, usual for a private or .i2p server)."),
+			wrapped("Its SHA-256 fingerprint is:"),
+			fp,
+			wrapped("Compare it with the one the server's admin gave you (for your own server: clove node status, or prosodyctl cert). If you trust it, Clove pins it and refuses any other certificate from then on."),
+		)))
+}
+
+// showNode shows the "Run my own node" form.
+func (w *Wizard) showNode() {
+	if w.nodeAdmin == nil {
+		w.nodeAdmin = widget.NewEntry()
+		w.nodeAdmin.SetText("admin")
+		w.nodePassword = widget.NewPasswordEntry()
+		w.nodeErr = dangerLabel()
+		w.nodeStatus = wrapped("")
+		w.nodeStatus.Hide()
+		w.nodeSubmit = widget.NewButton("Create and start my node", w.submitNode)
+		w.nodeSubmit.Importance = widget.HighImportance
+	}
+	form := widget.NewForm(
+		widget.NewFormItem("Admin name", w.nodeAdmin),
+		widget.NewFormItem("Password", w.nodePassword),
+	)
+	back := widget.NewButton("Back", w.showWelcome)
+	w.set("node", "Run my own node", container.NewBorder(nil, container.NewHBox(back, w.nodeSubmit), nil, nil,
+		container.NewVBox(
+			widget.NewLabel("Clove creates a server on this computer (prosody with i2pd).\n"+
+				"Its domain is a new .b32.i2p address, reachable only over I2P.\n"+
+				"You become its admin and are logged in. The node keeps running\n"+
+				"after you close Clove; 'clove node stop' stops it."),
+			form, w.nodeStatus, w.nodeErr)))
+}
+
+func (w *Wizard) submitNode() {
+	admin, pw := strings.TrimSpace(w.nodeAdmin.Text), w.nodePassword.Text
+	w.nodeErr.Hide()
+	if admin == "" || pw == "" {
+		showText(w.nodeErr, "Enter an admin name and a password.")
+		return
+	}
+	showText(w.nodeStatus, "Creating the node and starting it (the first start on the I2P network can take a few minutes)…")
+	w.nodeSubmit.Disable()
+	w.async(func() {
+		domain, err := w.backend.RunNode(w.ctx, admin, pw)
+		w.do(func() {
+			w.nodeSubmit.Enable()
+			w.nodeStatus.Hide()
+			if err != nil {
+				showText(w.nodeErr, sentence(err.Error()))
+				return
+			}
+			w.showPresets(strings.ToLower(admin)+"@"+domain, domain)
+		})
+	})
+}
+
+// showPresets is the last screen: logged in, two one-click first steps.
+func (w *Wizard) showPresets(account, domain string) {
+	w.account, w.domain = account, domain
+	head := container.NewVBox(wrapped("You are logged in as " + account + "."))
+	if domain != "" {
+		d := widget.NewEntry()
+		d.SetText(domain)
+		d.OnChanged = func(string) { d.SetText(domain) } // read-only but selectable
+		cp := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
+			w.fa.Clipboard().SetContent(domain)
+		})
+		head.Add(wrapped("Your node's domain (give it to the people who should reach you):"))
+		head.Add(container.NewBorder(nil, nil, nil, cp, d))
+	}
+	w.contactResult = wrapped("")
+	w.contactResult.Hide()
+	w.roomResult = wrapped("")
+	w.roomResult.Hide()
+	w.contactBtn = widget.NewButton("Add the test contact and say hello", func() {
+		w.runPreset(w.contactBtn, w.contactResult, "Adding "+w.backend.TestContact()+"…", w.backend.AddTestContact)
+	})
+	w.roomBtn = widget.NewButton("Join the federation room", func() {
+		w.runPreset(w.roomBtn, w.roomResult, "Joining "+w.backend.FederationRoom()+"…", w.backend.JoinFederationRoom)
+	})
+	done := widget.NewButton("Open my chats", func() {
+		if w.OnDone != nil {
+			w.OnDone(w.account)
+		}
+	})
+	done.Importance = widget.HighImportance
+	w.set("presets", "You are set up", container.NewBorder(nil, container.NewHBox(done), nil, nil,
+		container.NewVScroll(container.NewVBox(
+			head,
+			widget.NewSeparator(),
+			wrapped("Two first steps, one click each (both go over I2P and can take a minute):"),
+			w.contactBtn, wrapped("Adds "+w.backend.TestContact()+" to your contacts and sends it \"hello\"."), w.contactResult,
+			w.roomBtn, wrapped("Joins "+w.backend.FederationRoom()+", a room shared by servers across I2P."), w.roomResult,
+		))))
+}
+
+func (w *Wizard) runPreset(b *widget.Button, result *widget.Label, doing string, f func(context.Context) (string, error)) {
+	b.Disable()
+	result.Importance = widget.MediumImportance
+	showText(result, doing)
+	w.async(func() {
+		text, err := f(w.ctx)
+		w.do(func() {
+			b.Enable()
+			if err != nil {
+				result.Importance = widget.DangerImportance
+				showText(result, "Failed: "+sentence(err.Error()))
+				return
+			}
+			result.Importance = widget.SuccessImportance
+			showText(result, sentence(text))
+		})
+	})
+}
+
+func domainPart(j string) string {
+	if _, d, ok := strings.Cut(j, "@"); ok {
+		if d, _, ok := strings.Cut(d, "/"); ok {
+			return d
+		}
+		return d
+	}
+	return j
+}
+
+// sentence capitalises the first letter and ends s with a full stop.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	if c := s[0]; c >= 'a' && c <= 'z' {
+		s = string(c-'a'+'A') + s[1:]
+	}
+	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") && !strings.HasSuffix(s, "!") {
+		s += "."
+	}
+	return s
+}

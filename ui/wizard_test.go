@@ -1,0 +1,273 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// fakeWizard is a WizardBackend with one account, bob@example.org /
+// secret, on a server with a self-signed certificate.
+type fakeWizard struct {
+	mu    sync.Mutex
+	forms []AccountForm
+	node  []string
+}
+
+const fakeFP = "ab:cd:ef"
+
+func (b *fakeWizard) login(f AccountForm) error {
+	b.mu.Lock()
+	b.forms = append(b.forms, f)
+	b.mu.Unlock()
+	switch {
+	case !strings.Contains(f.JID, "@"):
+		return errors.New(`"` + f.JID + `" is not a valid address: expected name@server, e.g. alice@example.org`)
+	case strings.HasSuffix(f.JID, "@down.example"):
+		return errors.New("could not connect to down.example:5222: connection refused (nothing listens there)")
+	case f.Fingerprint == "":
+		return &CertError{Host: domainPart(f.JID), Fingerprint: fakeFP, Raw: "abcdef"}
+	case f.Fingerprint != "abcdef":
+		return errors.New("wrong pin")
+	case f.Password != "secret":
+		return errors.New("the server refused the login: wrong address or password (not-authorized)")
+	}
+	return nil
+}
+
+func (b *fakeWizard) AddAccount(_ context.Context, f AccountForm) error { return b.login(f) }
+func (b *fakeWizard) Register(_ context.Context, f AccountForm) error {
+	if strings.HasPrefix(f.JID, "taken@") {
+		return errors.New("that name is already taken on this server")
+	}
+	return b.login(f)
+}
+func (b *fakeWizard) RunNode(_ context.Context, admin, pw string) (string, error) {
+	b.node = append(b.node, admin)
+	if pw == "nonode" {
+		return "", errors.New("i2pd is not installed: install it (apt install i2pd) and try again")
+	}
+	return "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst.b32.i2p", nil
+}
+func (b *fakeWizard) TestContact() string    { return "hello@test.example" }
+func (b *fakeWizard) FederationRoom() string { return "federation@muc.example" }
+func (b *fakeWizard) AddTestContact(context.Context) (string, error) {
+	return `added hello@test.example and sent "hello"`, nil
+}
+func (b *fakeWizard) JoinFederationRoom(context.Context) (string, error) {
+	return "", errors.New("remote-server-not-found: muc.example could not be reached")
+}
+
+func newTestWizard(t *testing.T) (*Wizard, *fakeWizard) {
+	t.Helper()
+	fa := test.NewTempApp(t)
+	b := &fakeWizard{}
+	w := NewWizard(fa, b)
+	w.async = func(f func()) { f() }
+	w.do = func(f func()) { f() }
+	w.win.Resize(fyne.NewSize(640, 520))
+	t.Cleanup(w.win.Close)
+	return w, b
+}
+
+func wshows(t *testing.T, w *Wizard, want ...string) {
+	t.Helper()
+	mustShow(t, &App{win: w.win}, want...)
+}
+
+func wnotShows(t *testing.T, w *Wizard, nope ...string) {
+	t.Helper()
+	mustNotShow(t, &App{win: w.win}, nope...)
+}
+
+func fillAccount(w *Wizard, j, pw string) {
+	w.jid.SetText("")
+	w.password.SetText("")
+	test.Type(w.jid, j)
+	test.Type(w.password, pw)
+}
+
+func TestWizardHaveAccountTrustsTheCertificateThenLogsIn(t *testing.T) {
+	w, b := newTestWizard(t)
+	wshows(t, w, "Welcome to Clove", "I have an account", "Create an account", "Run my own node")
+	var done string
+	w.OnDone = func(a string) { done = a }
+
+	test.Tap(findButton(t, w, "I have an account"))
+	fillAccount(w, "bob@example.org", "secret")
+	w.conn.SetSelected(connChoices[ConnCustom])
+	test.Type(w.custom, "127.0.0.1:5299")
+	test.Tap(w.submit)
+	if w.screen != "cert" {
+		t.Fatalf("screen %q after the first try; want the certificate question", w.screen)
+	}
+	wshows(t, w, "example.org presented a certificate", fakeFP, "Trust and continue")
+	test.Tap(findButton(t, w, "Trust and continue"))
+	if w.screen != "presets" {
+		t.Fatalf("screen %q after trusting; want presets (it shows %q)", w.screen, rendered(&App{win: w.win}))
+	}
+	last := b.forms[len(b.forms)-1]
+	if last != (AccountForm{JID: "bob@example.org", Password: "secret", Conn: ConnCustom, Custom: "127.0.0.1:5299", Fingerprint: "abcdef", Remember: true}) {
+		t.Errorf("the second try sent %+v", last)
+	}
+	wshows(t, w, "You are logged in as bob@example.org.", "hello@test.example", "federation@muc.example")
+
+	test.Tap(w.contactBtn)
+	wshows(t, w, `Added hello@test.example and sent "hello".`)
+	test.Tap(w.roomBtn)
+	wshows(t, w, "Failed: Remote-server-not-found: muc.example could not be reached.")
+
+	test.Tap(findButton(t, w, "Open my chats"))
+	if done != "bob@example.org" {
+		t.Errorf("OnDone got %q", done)
+	}
+}
+
+func TestWizardErrorsKeepTheForm(t *testing.T) {
+	w, _ := newTestWizard(t)
+	test.Tap(findButton(t, w, "I have an account"))
+
+	// Declining the certificate.
+	fillAccount(w, "bob@example.org", "wrong")
+	test.Tap(w.submit)
+	test.Tap(findButton(t, w, "Do not trust"))
+	wshows(t, w, "Not connected: the certificate of example.org was not trusted.")
+
+	// Wrong password, after trusting.
+	test.Tap(w.submit)
+	test.Tap(findButton(t, w, "Trust and continue"))
+	if w.screen != "account" {
+		t.Fatalf("screen %q; want the form back", w.screen)
+	}
+	wshows(t, w, "The server refused the login: wrong address or password")
+	if w.jid.Text != "bob@example.org" || w.password.Text != "wrong" {
+		t.Errorf("the form lost what was typed: %q %q", w.jid.Text, w.password.Text)
+	}
+	// Trusted once is trusted for the next try: no second question.
+	test.Tap(w.submit)
+	if w.screen != "account" {
+		t.Errorf("screen %q on the second try; the certificate was already trusted", w.screen)
+	}
+
+	// Unreachable server.
+	fillAccount(w, "bob@down.example", "secret")
+	test.Tap(w.submit)
+	wshows(t, w, "Could not connect to down.example:5222: connection refused")
+	wnotShows(t, w, "wrong address or password")
+
+	// Malformed address.
+	fillAccount(w, "not an address", "secret")
+	test.Tap(w.submit)
+	wshows(t, w, `"not an address" is not a valid address: expected name@server`)
+	if w.jid.Text != "not an address" {
+		t.Errorf("address entry %q", w.jid.Text)
+	}
+
+	// Empty fields never reach the backend.
+	fillAccount(w, "", "")
+	test.Tap(w.submit)
+	wshows(t, w, "Enter your address")
+}
+
+func TestWizardRegisterSaysWhenTheNameIsTaken(t *testing.T) {
+	w, _ := newTestWizard(t)
+	test.Tap(findButton(t, w, "Create an account"))
+	wshows(t, w, "Create account")
+	fillAccount(w, "taken@example.org", "secret")
+	test.Tap(w.submit)
+	wshows(t, w, "That name is already taken on this server.")
+	fillAccount(w, "new@example.org", "secret")
+	test.Tap(w.submit)
+	test.Tap(findButton(t, w, "Trust and continue"))
+	wshows(t, w, "You are logged in as new@example.org.")
+}
+
+func TestWizardNodeShowsTheDomainOrSaysWhatIsMissing(t *testing.T) {
+	w, _ := newTestWizard(t)
+	test.Tap(findButton(t, w, "Run my own node"))
+	test.Type(w.nodePassword, "nonode")
+	test.Tap(w.nodeSubmit)
+	wshows(t, w, "I2pd is not installed")
+	if w.screen != "node" {
+		t.Fatalf("screen %q", w.screen)
+	}
+	w.nodePassword.SetText("pw")
+	test.Tap(w.nodeSubmit)
+	const d = "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst.b32.i2p"
+	wshows(t, w, "You are logged in as", "admin@"+d, "Your node's domain", d)
+	test.Tap(findButton(t, w, "Copy"))
+	if got := w.fa.Clipboard().Content(); got != d {
+		t.Errorf("clipboard %q", got)
+	}
+}
+
+// findButton finds a visible button by its text.
+func findButton(t *testing.T, w *Wizard, text string) *widget.Button {
+	t.Helper()
+	var found *widget.Button
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() || found != nil {
+			return
+		}
+		switch x := o.(type) {
+		case *widget.Button:
+			if x.Text == text {
+				found = x
+			}
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(x).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(w.win.Canvas().Content())
+	if found == nil {
+		t.Fatalf("no button %q; the window shows %q", text, rendered(&App{win: w.win}))
+	}
+	return found
+}
+
+// capture writes the window as drawn by the test driver to
+// docs/screenshots/NAME when CLOVE_UPDATE_SCREENSHOTS is set.
+func capture(t *testing.T, w *Wizard, name string) {
+	t.Helper()
+	if os.Getenv("CLOVE_UPDATE_SCREENSHOTS") == "" {
+		return
+	}
+	f, err := os.Create(filepath.Join("..", "docs", "screenshots", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, w.win.Canvas().Capture()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWizardScreenshotsOfTheOtherPaths(t *testing.T) {
+	w, _ := newTestWizard(t)
+	test.ApplyTheme(t, theme.DarkTheme()) //nolint:staticcheck // the look of the real window
+	test.Tap(findButton(t, w, "Create an account"))
+	capture(t, w, "wizard-register.png")
+	test.Tap(findButton(t, w, "Back"))
+	test.Tap(findButton(t, w, "Run my own node"))
+	test.Type(w.nodePassword, "pw")
+	capture(t, w, "wizard-node.png")
+	test.Tap(w.nodeSubmit)
+	capture(t, w, "wizard-node-done.png")
+}
