@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/transport"
@@ -166,36 +165,7 @@ func (e *env) checkLogin(ctx context.Context, st *store.Store, a store.Account) 
 	if err != nil {
 		return err
 	}
-	cfg, cleanup, err := e.clientConfig(ctx, st, a, pw)
-	if err != nil {
-		return err
-	}
-	defer cleanup()
-	cfg.NoReconnect = true
-	cfg.Passive = true
-	c, err := xmppclient.New(cfg)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	errc := make(chan error, 1)
-	go func() { errc <- c.Run(ctx) }()
-	s := &session{st: st, account: a, client: c}
-	var loginErr error
-	for ev := range c.Events() {
-		s.handle(ctx, e, ev)
-		if sc, ok := ev.(xmppclient.StateChanged); ok {
-			switch sc.State {
-			case xmppclient.Online:
-				cancel()
-			case xmppclient.Failed:
-				loginErr = sc.Err
-			}
-		}
-	}
-	<-errc
-	return loginErr
+	return e.loginOnce(ctx, st, a, pw, nil)
 }
 
 func accountList(ctx context.Context, e *env, args []string) error {
