@@ -70,7 +70,7 @@ fuzz:
 clean:
 	rm -rf bin
 
-# A private I2P network (4 i2pd routers, netid 99, inside a network namespace
+# A private I2P network (5 i2pd routers, netid 99, inside a network namespace
 # of its own) with a prosody behind a server tunnel, until ^C; prints the
 # account add / send / listen commands to paste (they enter the namespace
 # with nsenter). See internal/i2pnet.
