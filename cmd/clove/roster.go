@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clove-xmpp/clove/transport"
 	"github.com/clove-xmpp/clove/xmppclient"
 	"mellium.im/xmpp/jid"
 )
@@ -51,6 +52,9 @@ func cmdRoster(ctx context.Context, e *env, args []string) error {
 	s, err := e.startSession(ctx, *account, func(c *xmppclient.Config) { c.Passive = true })
 	if err != nil {
 		return err
+	}
+	if !flagSet(fs, "timeout") && settingsOf(s.account).Mode() != transport.ModeDirect {
+		*timeout = 5 * time.Minute // I2P: tunnels and lookups take minutes on a cold router
 	}
 	rctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()

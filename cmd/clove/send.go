@@ -8,13 +8,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clove-xmpp/clove/transport"
 	"github.com/clove-xmpp/clove/xmppclient"
 )
 
 func cmdSend(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("send", flag.ContinueOnError)
 	account := fs.String("account", "", "account to send from")
-	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the server's acknowledgement")
+	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the server's acknowledgement (default 30s, 5m for I2P accounts)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -43,6 +44,10 @@ func cmdSend(ctx context.Context, e *env, args []string) error {
 		s.cleanup()
 		s.st.Close()
 		return err
+	}
+	if !flagSet(fs, "timeout") && settingsOf(s.account).Mode() != transport.ModeDirect {
+		// A cold I2P router needs minutes to build tunnels and find the server.
+		*timeout = 5 * time.Minute
 	}
 	rctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
