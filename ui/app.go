@@ -54,6 +54,7 @@ type App struct {
 	right      *fyne.Container
 	statusDot  *canvas.Circle
 	statusText *widget.Label
+	routerText *widget.Label // I2P accounts: the router's state and next step
 }
 
 type contactItem struct {
@@ -153,7 +154,9 @@ func (a *App) build() fyne.CanvasObject {
 	a.statusDot = canvas.NewCircle(theme.Color(theme.ColorNameDisabled))
 	a.statusText = widget.NewLabel("")
 	a.statusText.Truncation = fyne.TextTruncateEllipsis
-	status := container.NewBorder(nil, nil, dotBox(a.statusDot), nil, a.statusText)
+	a.routerText = widget.NewLabel("")
+	a.routerText.Hide()
+	status := container.NewBorder(nil, nil, dotBox(a.statusDot), a.routerText, a.statusText)
 	return container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), status), nil, nil, split)
 }
 
@@ -186,6 +189,19 @@ func (a *App) OnStateSync(s ConnState, errText string) {
 	}
 	a.statusDot.FillColor = theme.Color(c)
 	a.statusDot.Refresh()
+}
+
+// OnRouter shows the I2P router's state for I2P accounts ("" hides it).
+// Safe from any goroutine.
+func (a *App) OnRouter(text string) {
+	a.do(func() {
+		a.routerText.SetText(text)
+		if text == "" {
+			a.routerText.Hide()
+		} else {
+			a.routerText.Show()
+		}
+	})
 }
 
 // OnRoster reloads the roster from the backend. Safe from any goroutine.

@@ -273,6 +273,17 @@ func TestStatusBarShowsStateAndError(t *testing.T) {
 	mustShow(t, a, "me@example.org — error: the server refused the password")
 }
 
+func TestStatusBarShowsTheI2PRouter(t *testing.T) {
+	a, _ := newTestApp(t, threeContacts())
+	mustNotShow(t, a, "I2P router")
+	a.OnRouter("I2P router not found at 127.0.0.1:4447: start i2pd, or let Clove run its own node")
+	mustShow(t, a, "I2P router not found at 127.0.0.1:4447: start i2pd, or let Clove run its own node")
+	a.OnRouter("I2P router: ready")
+	mustShow(t, a, "I2P router: ready")
+	a.OnRouter("")
+	mustNotShow(t, a, "I2P router: ready")
+}
+
 func TestIncomingMessageCountsUnreadUntilOpened(t *testing.T) {
 	a, _ := newTestApp(t, threeContacts())
 	selectContact(t, a, "alice@example.org")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -198,6 +200,9 @@ func (e *env) runGUISession(ctx context.Context, st *store.Store, a store.Accoun
 	b.client.Store(c)
 	defer b.client.Store(nil)
 	s.start(ctx)
+	if r, ok := win.(interface{ OnRouter(string) }); ok {
+		go watchRouter(ctx, a, c, r.OnRouter)
+	}
 	for ev := range c.Events() {
 		fresh := s.handle(context.Background(), e, ev)
 		forward(win, a.JID, ev, fresh)
@@ -348,4 +353,49 @@ func (b *guiBackend) Send(ctx context.Context, peer, text string) (ui.Message, e
 		return ui.Message{}, err
 	}
 	return ui.Message{Key: id, Peer: to.Bare().String(), Outgoing: true, Body: text, Time: time.Now(), State: ui.Queued}, nil
+}
+
+// watchRouter shows, for an I2P account, whether its router answers and
+// what to do next. It only ever connects to the account's own proxy or SAM
+// port (never probes others: I2P mode dials nothing else).
+func watchRouter(ctx context.Context, a store.Account, c *xmppclient.Client, show func(string)) {
+	addr, what := routerAddr(a)
+	if addr == "" {
+		return
+	}
+	for {
+		text := "I2P router: ready"
+		if conn, err := net.DialTimeout("tcp", addr, 2*time.Second); err != nil {
+			text = fmt.Sprintf("I2P router not found at %s: start i2pd, or let Clove run its own node", addr)
+		} else {
+			conn.Close()
+			if c.State() != xmppclient.Online {
+				text = "I2P router up (" + what + "); building tunnels and finding the server can take minutes"
+			}
+		}
+		show(text)
+		wait := 5 * time.Second
+		if c.State() == xmppclient.Online {
+			wait = 30 * time.Second
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+// routerAddr is the loopback address an I2P account reaches its router at.
+func routerAddr(a store.Account) (addr, what string) {
+	switch {
+	case a.SAM != "":
+		return a.SAM, "SAM " + a.SAM
+	case a.Proxy != "":
+		if u, err := url.Parse(a.Proxy); err == nil && u.Host != "" {
+			return u.Host, "SOCKS5 " + u.Host
+		}
+		return a.Proxy, "SOCKS5 " + a.Proxy
+	}
+	return "", ""
 }

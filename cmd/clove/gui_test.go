@@ -11,6 +11,7 @@ import (
 	"image/color"
 	"image/png"
 	"math/bits"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -464,5 +465,47 @@ func TestHelpStillPrintsUsage(t *testing.T) {
 		if code := run(context.Background(), args, &out, &errb, nil, func(string) string { return "" }); code != 0 || !strings.Contains(out.String(), "Usage: clove") {
 			t.Errorf("clove %s: exit %d, stdout %q", args[0], code, out.String())
 		}
+	}
+}
+
+// The router line of an I2P account: not found, then up but not online;
+// only the account's own proxy port is dialled.
+func TestWatchRouterSaysWhatToDo(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	a := store.Account{JID: "alice@" + strings.Repeat("a", 52) + ".b32.i2p", Proxy: "socks5://" + addr, I2POnly: true}
+	if got, _ := routerAddr(a); got != addr {
+		t.Fatalf("routerAddr %q, want %q", got, addr)
+	}
+	if got, _ := routerAddr(store.Account{JID: "a@example.org"}); got != "" {
+		t.Fatalf("a direct account has a router address: %q", got)
+	}
+	c, err := xmppclient.New(xmppclient.Config{JID: jid.MustParse("alice@example.org"), Dial: func(context.Context) (net.Conn, error) { return nil, errors.New("unused") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go watchRouter(ctx, a, c, func(s string) { lines <- s })
+	if got := <-lines; !strings.Contains(got, "not found at "+addr) || !strings.Contains(got, "start i2pd") {
+		t.Fatalf("no router: %q", got)
+	}
+	ln2, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("port taken meanwhile: %v", err)
+	}
+	defer ln2.Close()
+	select {
+	case got := <-lines:
+		if !strings.Contains(got, "router up") {
+			t.Fatalf("router up, client offline: %q", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no second report")
 	}
 }
