@@ -318,7 +318,16 @@ func (s *session) progress(ctx context.Context, e *env) {
 			if err == nil || ctx.Err() != nil {
 				return
 			}
-			fmt.Fprintf(e.stderr, "clove: still connecting %s (%s)…\n", s.account.JID, describeConn(s.account))
+			why := ""
+			if addr, _ := routerAddr(s.account); addr != "" {
+				if c, err := net.DialTimeout("tcp", addr, 2*time.Second); err != nil {
+					why = "; the I2P router is not answering at " + addr + ": start i2pd, or run 'clove node start'"
+				} else {
+					c.Close()
+					why = "; the I2P router answers, tunnels and the server lookup can take minutes"
+				}
+			}
+			fmt.Fprintf(e.stderr, "clove: still connecting %s (%s)%s…\n", s.account.JID, describeConn(s.account), why)
 		}
 	}()
 }
