@@ -4,8 +4,6 @@ go 1.26.8
 
 require (
 	fyne.io/fyne/v2 v2.7.1
-	github.com/eyedeekay/i2pkeys v0.33.8
-	github.com/eyedeekay/sam3 v0.33.8
 	github.com/mattn/go-sqlite3 v1.14.53
 	github.com/zalando/go-keyring v0.2.8
 	golang.org/x/net v0.62.0

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"sort"
@@ -15,8 +16,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/eyedeekay/sam3"
 )
 
 // Defaults of the I2P router's local services (i2pd and Java I2P agree).
@@ -128,8 +127,8 @@ func validSAMOptionValue(v string) bool {
 type SAMDialer struct {
 	bridge string
 	id     string
-	sess   *sam3.StreamSession
-	dest   string // own .b32.i2p
+	ctl    *samConn // the session's control connection, open for its life
+	dest   string   // own .b32.i2p
 	log    *slog.Logger
 
 	mu     sync.Mutex
@@ -139,6 +138,10 @@ type SAMDialer struct {
 // NewSAM opens a SAM v3 stream session on the bridge at samAddr ("host:port";
 // the host must be an IP address or "localhost"). It blocks until the router
 // has built the session's tunnels, ctx ends or opts.SessionTimeout passes.
+//
+// Every SAM connection goes to samAddr (HELLO, DEST GENERATE and SESSION
+// CREATE on the control connection, which stays open as long as the
+// session; NAMING LOOKUP and STREAM CONNECT on fresh ones).
 func NewSAM(ctx context.Context, samAddr string, opts SAMOptions) (*SAMDialer, error) {
 	addr, err := parseLocalEndpoint("SAM bridge", samAddr)
 	if err != nil {
@@ -157,64 +160,55 @@ func NewSAM(ctx context.Context, samAddr string, opts SAMOptions) (*SAMDialer, e
 	defer cancel()
 	start := time.Now()
 
-	// Our own HELLO first: it has deadlines and clear errors, which sam3's
-	// has not (a silent bridge would block sam3 forever).
+	// A first HELLO tells an old or foreign bridge apart with clear errors
+	// (Detect does the same).
 	version, err := samHello(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
-
-	sam, err := runBlocking(ctx, func() (*sam3.SAM, error) { return sam3.NewSAM(addr) }, nil,
-		func(s *sam3.SAM) { _ = s.Close() })
-	if err != nil {
-		return nil, samSetupError(ctx, addr, "connecting", timeout, err)
-	}
-	if err := fixSAMAddress(&sam.Config.I2PConfig, addr); err != nil {
-		_ = sam.Close()
-		return nil, err
+	if path := opts.Keys; path != "" {
+		// A damaged identity file stops here, before the control connection.
+		if _, err := readKeysFile(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
 	}
 
-	keys, created, err := loadOrCreateKeys(ctx, sam, opts.Keys)
+	ctl, _, err := samOpen(ctx, addr, "3.1", "3.3")
 	if err != nil {
-		_ = sam.Close()
+		if ctx.Err() != nil {
+			return nil, samSetupError(ctx, addr, "connecting", timeout, err)
+		}
 		return nil, err
 	}
-	dest := keys.Addr().Base32()
+	ok := false
+	defer func() {
+		if !ok {
+			_ = ctl.Close()
+		}
+	}()
+
+	keys, created, err := loadOrCreateKeys(ctx, ctl, opts.Keys)
+	if err != nil {
+		return nil, err
+	}
+	dest, err := keys.b32()
+	if err != nil {
+		return nil, fmt.Errorf("internal error: the I2P identity does not decode: %w", err)
+	}
 	if created && opts.Keys != "" {
 		log.Info("created a new I2P identity", "file", opts.Keys, "address", dest)
 	}
 
 	id := "clove-" + randomHex(6)
-	sess, err := runBlocking(ctx,
-		func() (*sam3.StreamSession, error) { return sam.NewStreamSession(id, keys, sessOpts) },
-		func() { _ = sam.Close() },
-		func(s *sam3.StreamSession) { _ = s.Close() })
-	if err != nil {
-		_ = sam.Close()
+	cmd := "SESSION CREATE STYLE=STREAM ID=" + id + " DESTINATION=" + keys.Both +
+		" SIGNATURE_TYPE=" + sigTypeEdDSA + " " + strings.Join(sessOpts, " ")
+	if _, err := ctl.command(ctx, cmd, "SESSION", "STATUS"); err != nil {
 		return nil, samSetupError(ctx, addr, "creating the I2P session", timeout, err)
 	}
+	ok = true
 	log.Info("SAM session ready", "bridge", addr, "version", version, "address", dest,
 		"options", strings.Join(sessOpts, " "), "took", time.Since(start).Round(time.Millisecond))
-	return &SAMDialer{bridge: addr, id: id, sess: sess, dest: dest, log: log}, nil
-}
-
-// fixSAMAddress works around sam3 v0.33.8: NewSAM resets the bridge address
-// to 127.0.0.1:7656 (I2PConfig.SetSAMAddress), and every StreamSession
-// copies it (I2PConfig.Sam()) for its NAMING LOOKUP and STREAM CONNECT
-// connections. Put the real address back before creating the session.
-func fixSAMAddress(cfg *sam3.I2PConfig, addr string) error {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("internal error: SAM address %q: %w", addr, err)
-	}
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	cfg.SamHost, cfg.SamPort = host, port
-	if got := cfg.Sam(); got != addr {
-		return fmt.Errorf("internal error: the SAM library would talk to %s instead of %s", got, addr)
-	}
-	return nil
+	return &SAMDialer{bridge: addr, id: id, ctl: ctl, dest: dest, log: log}, nil
 }
 
 // samSetupError words a failure of NewSAM after HELLO.
@@ -228,17 +222,28 @@ func samSetupError(ctx context.Context, addr, doing string, timeout time.Duratio
 		return &DialError{Addr: addr, Via: via, Reason: ReasonTimeout, Err: ctx.Err(),
 			Msg: fmt.Sprintf("timed out %s on the SAM bridge at %s%s — the router may still be warming up: building tunnels takes minutes after it starts; try again later", doing, addr, limitText(timeout))}
 	}
-	msg := err.Error()
+	var re *samReplyError
+	if errors.As(err, &re) {
+		switch re.Result {
+		case "DUPLICATED_DEST":
+			return &DialError{Addr: addr, Via: via, Reason: ReasonProxyRefused, Err: err,
+				Msg: fmt.Sprintf("this I2P identity is already in use by another session on %s — is Clove already running with the same identity file?", addr)}
+		case "INVALID_KEY":
+			return &DialError{Addr: addr, Via: via, Reason: ReasonProxyRefused, Err: err,
+				Msg: fmt.Sprintf("the SAM bridge at %s rejected the I2P identity (damaged identity file?)", addr)}
+		case "I2P_ERROR":
+			m := re.Message
+			if m == "" {
+				m = "no reason given"
+			}
+			return &DialError{Addr: addr, Via: via, Reason: ReasonProxyRefused, Err: err,
+				Msg: fmt.Sprintf("the I2P router at %s could not create the session: %s", addr, truncate(m, 200))}
+		}
+	}
+	var de *DialError
 	switch {
-	case msg == "Duplicate destination":
-		return &DialError{Addr: addr, Via: via, Reason: ReasonProxyRefused, Err: err,
-			Msg: fmt.Sprintf("this I2P identity is already in use by another session on %s — is Clove already running with the same identity file?", addr)}
-	case strings.HasPrefix(msg, "Invalid key"):
-		return &DialError{Addr: addr, Via: via, Reason: ReasonProxyRefused, Err: err,
-			Msg: fmt.Sprintf("the SAM bridge at %s rejected the I2P identity (damaged identity file?)", addr)}
-	case strings.HasPrefix(msg, "I2P error "):
-		return &DialError{Addr: addr, Via: via, Reason: ReasonProxyRefused, Err: err,
-			Msg: fmt.Sprintf("the I2P router at %s could not create the session: %s", addr, strings.TrimSpace(strings.TrimPrefix(msg, "I2P error ")))}
+	case errors.As(err, &de):
+		return de
 	case errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET):
 		return &DialError{Addr: addr, Via: via, Reason: ReasonProxyProtocol, Err: err,
 			Msg: fmt.Sprintf("the SAM bridge at %s closed the connection while %s", addr, doing)}
@@ -247,7 +252,7 @@ func samSetupError(ctx context.Context, addr, doing string, timeout time.Duratio
 			Msg: fmt.Sprintf("could not reach the SAM bridge at %s: connection refused — is the I2P router running?", addr)}
 	}
 	return &DialError{Addr: addr, Via: via, Reason: ReasonProxyProtocol, Err: err,
-		Msg: fmt.Sprintf("%s on the SAM bridge at %s failed: %s", doing, addr, truncate(msg, 200))}
+		Msg: fmt.Sprintf("%s on the SAM bridge at %s failed: %s", doing, addr, truncate(err.Error(), 200))}
 }
 
 func limitText(d time.Duration) string {
@@ -266,7 +271,7 @@ func (d *SAMDialer) Bridge() string { return d.bridge }
 
 // Close ends the SAM session. It is safe to call more than once.
 func (d *SAMDialer) Close() error {
-	if d == nil || d.sess == nil {
+	if d == nil || d.ctl == nil {
 		return nil
 	}
 	d.mu.Lock()
@@ -275,7 +280,10 @@ func (d *SAMDialer) Close() error {
 		return nil
 	}
 	d.closed = true
-	return d.sess.Close()
+	if err := d.ctl.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
 }
 
 func (d *SAMDialer) isClosed() bool {
@@ -285,14 +293,14 @@ func (d *SAMDialer) isClosed() bool {
 }
 
 // DialContext implements Dialer for "x.b32.i2p:port". The router first looks
-// the destination up (NAMING LOOKUP), then opens the stream: the lookup
-// avoids an i2pd 2.45.1 stall of up to minutes when the router already
-// holds the destination's lease set. The I2P port is not sent (sam3 uses
-// port 0, which a server tunnel accepts on any port).
+// the destination up (NAMING LOOKUP on a fresh SAM connection), then opens
+// the stream (STREAM CONNECT with the base64 destination on another): the
+// lookup avoids an i2pd 2.45.1 stall of up to minutes when the router
+// already holds the destination's lease set. The I2P port is not sent
+// (port 0, which a server tunnel accepts on any port). The connection
+// returned is the SAM socket itself, with TCP_NODELAY on.
 //
-// Cancelling ctx returns at once. The SAM library cannot be interrupted, so
-// its attempt finishes in the background (the router answers or times out
-// by itself, or Close ends the session) and a late connection is closed.
+// Cancelling ctx returns at once: the SAM connection in use is closed.
 func (d *SAMDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	via := "SAM bridge " + d.bridge
 	if err := checkNetwork(network, addr, via); err != nil {
@@ -316,7 +324,7 @@ func (d *SAMDialer) DialContext(ctx context.Context, network, addr string) (net.
 		return nil, &DialError{Addr: addr, Via: via, Reason: ReasonBadAddress, Err: err, Msg: msg}
 	}
 	target := net.JoinHostPort(host, port)
-	if d.sess == nil {
+	if d.ctl == nil {
 		return nil, &DialError{Addr: target, Via: via, Reason: ReasonBadAddress,
 			Msg: "internal error: SAMDialer not created with NewSAM"}
 	}
@@ -325,10 +333,7 @@ func (d *SAMDialer) DialContext(ctx context.Context, network, addr string) (net.
 			Msg: fmt.Sprintf("cannot connect to %s: the I2P session is closed", host)}
 	}
 	start := time.Now()
-	c, err := runBlocking(ctx,
-		func() (net.Conn, error) { return d.sess.Dial("tcp", target) },
-		nil,
-		func(c net.Conn) { _ = c.Close() })
+	c, err := d.dial(ctx, host)
 	if err != nil {
 		de := samDialError(ctx, d.bridge, host, target, err)
 		d.log.Debug("sam dial failed", "target", target, "reason", de.Reason, "err", err, "took", time.Since(start))
@@ -338,82 +343,94 @@ func (d *SAMDialer) DialContext(ctx context.Context, network, addr string) (net.
 	return c, nil
 }
 
-// samDialError words a failed SAM dial. sam3 reports results only as text,
-// so this matches its (stable, v0.33.8) messages.
+// dial does NAMING LOOKUP, then STREAM CONNECT, each on its own connection.
+func (d *SAMDialer) dial(ctx context.Context, host string) (net.Conn, error) {
+	lc, _, err := samOpen(ctx, d.bridge, "3.1", "3.3")
+	if err != nil {
+		return nil, err
+	}
+	kv, err := lc.command(ctx, "NAMING LOOKUP NAME="+host, "NAMING", "REPLY")
+	_ = lc.Close()
+	if err != nil {
+		return nil, &samLookupError{err}
+	}
+	dest := kv["VALUE"]
+	if len(dest) < minDestB64 || !isI2PBase64(dest) {
+		return nil, &samLookupError{&samReplyError{Line: "NAMING REPLY without a valid VALUE"}}
+	}
+	sc, _, err := samOpen(ctx, d.bridge, "3.1", "3.3")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sc.command(ctx, "STREAM CONNECT ID="+d.id+" DESTINATION="+dest+" SILENT=false", "STREAM", "STATUS"); err != nil {
+		_ = sc.Close()
+		return nil, err
+	}
+	if d.isClosed() { // Close ran meanwhile: the stream belongs to a dead session
+		_ = sc.Close()
+		return nil, net.ErrClosed
+	}
+	return sc.c, nil
+}
+
+// samLookupError marks a failed NAMING LOOKUP.
+type samLookupError struct{ err error }
+
+func (e *samLookupError) Error() string { return "NAMING LOOKUP: " + e.err.Error() }
+func (e *samLookupError) Unwrap() error { return e.err }
+
+// samDialError words a failed SAM dial.
 func samDialError(ctx context.Context, bridge, host, target string, err error) *DialError {
 	via := "SAM bridge " + bridge
 	if ctx.Err() != nil {
 		return ctxDialError(ctx, target, via, fmt.Sprintf("the I2P destination %s may not be published yet or be offline, or the router is still warming up", host))
 	}
-	msg := err.Error()
 	de := &DialError{Addr: target, Via: via, Err: err}
+	var le *samLookupError
+	var re *samReplyError
+	var bridgeErr *DialError
 	switch {
-	case msg == "Can not reach peer":
-		de.Reason = ReasonDestinationUnreachable
-		de.Msg = fmt.Sprintf("the I2P destination %s did not answer (not published yet or offline)", host)
-	case strings.HasPrefix(msg, "Unable to resolve"), strings.HasPrefix(msg, "Invalid key - resolver"),
-		msg == "", msg == "Failed to parse.", strings.HasPrefix(msg, " "):
-		// i2pd answers NAMING LOOKUP of an unknown b32 with RESULT=INVALID_KEY.
+	case errors.As(err, &bridgeErr):
+		// Reaching the bridge or its HELLO failed; already worded.
+		return bridgeErr
+	case errors.As(err, &le) && (errors.As(err, &re) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)):
+		// KEY_NOT_FOUND, or INVALID_KEY (i2pd's answer for an unknown
+		// b32), or no usable answer.
 		de.Reason = ReasonDestinationNotFound
 		de.Msg = fmt.Sprintf("the I2P router could not find the destination %s (no lease set: not published yet or offline, or the router is still warming up)", host)
-	case msg == "Timeout":
+	case errors.As(err, &re) && re.Result == "CANT_REACH_PEER":
+		de.Reason = ReasonDestinationUnreachable
+		de.Msg = fmt.Sprintf("the I2P destination %s did not answer (not published yet or offline)", host)
+	case errors.As(err, &re) && (re.Result == "INVALID_KEY" || re.Result == "KEY_NOT_FOUND"):
+		de.Reason = ReasonDestinationNotFound
+		de.Msg = fmt.Sprintf("the I2P router could not find the destination %s (no lease set: not published yet or offline, or the router is still warming up)", host)
+	case errors.As(err, &re) && re.Result == "TIMEOUT":
 		de.Reason = ReasonTimeout
 		de.Msg = fmt.Sprintf("the I2P router timed out connecting to %s", host)
-	case msg == "I2P internal error":
+	case errors.As(err, &re) && re.Result == "I2P_ERROR":
 		de.Reason = ReasonDestinationUnreachable
 		de.Msg = fmt.Sprintf("the I2P router reported an internal error connecting to %s", host)
-	case strings.HasPrefix(msg, "Invalid tunnel ID"):
+		if re.Message != "" {
+			de.Msg += ": " + truncate(re.Message, 200)
+		}
+	case errors.As(err, &re) && re.Result == "INVALID_ID":
 		de.Reason = ReasonProxyProtocol
 		de.Msg = fmt.Sprintf("the SAM bridge at %s no longer knows this session (router restarted?) — reconnect", bridge)
-	case errors.Is(err, syscall.ECONNREFUSED):
-		de.Reason = ReasonProxyUnreachable
-		de.Msg = fmt.Sprintf("could not reach the SAM bridge at %s: connection refused — is the I2P router still running?", bridge)
-	case errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET):
+	case errors.Is(err, net.ErrClosed):
+		de.Reason = ReasonCanceled
+		de.Msg = fmt.Sprintf("cannot connect to %s: the I2P session is closed", host)
+	case errors.Is(err, syscall.ECONNRESET):
 		de.Reason = ReasonProxyProtocol
 		de.Msg = fmt.Sprintf("the SAM bridge at %s closed the connection while connecting to %s", bridge, host)
+	case errors.Is(err, io.EOF):
+		// The bridge hung up on STREAM CONNECT without a reply.
+		de.Reason = ReasonUnknown
+		de.Msg = fmt.Sprintf("could not connect to %s over I2P: the SAM bridge at %s closed the connection without answering", host, bridge)
 	default:
 		de.Reason = ReasonUnknown
-		de.Msg = fmt.Sprintf("could not connect to %s over I2P: %s", host, truncate(msg, 200))
+		de.Msg = fmt.Sprintf("could not connect to %s over I2P: %s", host, truncate(err.Error(), 200))
 	}
 	return de
-}
-
-// runBlocking runs f, which cannot be interrupted itself, in a goroutine and
-// waits for it or for ctx. When ctx ends first, abort (if any) is called to
-// make f return (typically by closing its connection), and whatever f
-// produces later is released with discard. A panic in f (sam3 panics on an
-// empty STREAM CONNECT reply) becomes an error.
-func runBlocking[T any](ctx context.Context, f func() (T, error), abort func(), discard func(T)) (T, error) {
-	type result struct {
-		v   T
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		var r result
-		defer func() {
-			if p := recover(); p != nil {
-				r = result{err: fmt.Errorf("the SAM library failed: %v", p)}
-			}
-			ch <- r
-		}()
-		r.v, r.err = f()
-	}()
-	select {
-	case r := <-ch:
-		return r.v, r.err
-	case <-ctx.Done():
-		if abort != nil {
-			abort()
-		}
-		go func() {
-			if r := <-ch; r.err == nil && discard != nil {
-				discard(r.v)
-			}
-		}()
-		var zero T
-		return zero, ctx.Err()
-	}
 }
 
 func randomHex(n int) string {

@@ -19,8 +19,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/eyedeekay/sam3"
 )
 
 func i2pB64() *base64.Encoding {
@@ -193,12 +191,23 @@ func TestNewSAMAndDialFakeBridge(t *testing.T) {
 	if n := strings.Count(session, "i2cp.leaseSetEncType"); n != 1 {
 		t.Errorf("i2cp.leaseSetEncType sent %d times", n)
 	}
+	if !strings.Contains(session, " SIGNATURE_TYPE=7") {
+		t.Errorf("SESSION CREATE %q does not ask for EdDSA (SIGNATURE_TYPE=7)", session)
+	}
+	if !slices.Contains(f.commands(), "DEST GENERATE SIGNATURE_TYPE=7") {
+		t.Errorf("no DEST GENERATE SIGNATURE_TYPE=7 in %q", f.commands())
+	}
+	// The identity file keeps sam3's two-line format.
+	if b, err := os.ReadFile(keys); err != nil || string(b) != f.pub+"\n"+f.priv {
+		t.Errorf("identity file content %q, %v; want public line, private line", b, err)
+	}
 
 	peer := testB32("peer")
 	c, err := d.DialContext(ctx, "tcp", strings.ToUpper(peer)+":5222")
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkNoDelay(t, c) // the SAM socket itself is the stream
 	echoRoundTrip(t, c, "<stream:stream to='x'>")
 	c.Close()
 
@@ -211,6 +220,8 @@ func TestNewSAMAndDialFakeBridge(t *testing.T) {
 	})
 	if li < 0 || ci < 0 || li > ci {
 		t.Errorf("want NAMING LOOKUP of %s before STREAM CONNECT; got %q", peer, cmds)
+	} else if want := "STREAM CONNECT ID=" + d.id + " DESTINATION=" + f.peer + " SILENT=false"; cmds[ci] != want {
+		t.Errorf("got %q, want %q", cmds[ci], want)
 	}
 
 	if err := d.Close(); err != nil {
@@ -450,7 +461,7 @@ func TestSAMDialFailures(t *testing.T) {
 		{"invalid id", nil, func(string) string { return "STREAM STATUS RESULT=INVALID_ID" }, peer + ":5222", 0, "no longer knows this session", ReasonProxyProtocol},
 		{"i2p error", nil, func(string) string { return "STREAM STATUS RESULT=I2P_ERROR" }, peer + ":5222", 0, "internal error", ReasonDestinationUnreachable},
 		{"garbage reply", nil, func(string) string { return "FOO BAR" }, peer + ":5222", 0, "could not connect to " + peer + " over I2P", ReasonUnknown},
-		// sam3 panics on an empty STREAM CONNECT reply; it must come back as an error.
+		// A bridge hanging up on STREAM CONNECT without a reply (sam3 used to panic).
 		{"closes without reply", nil, func(string) string { return samClose }, peer + ":5222", 0, "could not connect to " + peer + " over I2P", ReasonUnknown},
 		{"silent connect", nil, func(string) string { return samSilent }, peer + ":5222", 300 * time.Millisecond, "timed out connecting to " + peer, ReasonTimeout},
 		{"silent lookup", func(string) string { return samSilent }, nil, peer + ":5222", 300 * time.Millisecond, "timed out connecting to " + peer, ReasonTimeout},
@@ -577,25 +588,6 @@ func TestParseSAMReply(t *testing.T) {
 		}
 		if topic != tc.topic || verb != tc.vrb || fmt.Sprint(kv) != fmt.Sprint(tc.kv) {
 			t.Errorf("parseSAMReply(%q) = %q %q %v; want %q %q %v", tc.line, topic, verb, kv, tc.topic, tc.vrb, tc.kv)
-		}
-	}
-}
-
-// TestFixSAMAddress documents the sam3 v0.33.8 trap: its NewSAM resets the
-// bridge address to 127.0.0.1:7656, which every StreamSession copies. If a
-// newer sam3 fixes SetSAMAddress, the first check fails as a reminder.
-func TestFixSAMAddress(t *testing.T) {
-	for _, addr := range []string{"127.0.0.1:17656", "[::1]:7656", "192.0.2.9:7656"} {
-		var cfg sam3.I2PConfig
-		cfg.SetSAMAddress(addr)
-		if got := cfg.Sam(); got != "127.0.0.1:7656" {
-			t.Logf("sam3 now keeps the address (%s): the workaround may be dropped", got)
-		}
-		if err := fixSAMAddress(&cfg, addr); err != nil {
-			t.Fatal(err)
-		}
-		if got := cfg.Sam(); got != addr {
-			t.Errorf("after fixSAMAddress: %s, want %s", got, addr)
 		}
 	}
 }

@@ -9,9 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/eyedeekay/i2pkeys"
-	"github.com/eyedeekay/sam3"
 )
 
 const (
@@ -22,10 +19,25 @@ const (
 	maxKeysFile = 64 << 10
 )
 
+// samKeys is an I2P identity as SAM hands it out: Address is the public
+// destination and Both the full private key (destination followed by the
+// secret keys), both in I2P base64.
+type samKeys struct {
+	Address string
+	Both    string
+}
+
+// b32 returns the identity's .b32.i2p address.
+func (k samKeys) b32() (string, error) { return destB32(k.Address) }
+
+// sigTypeEdDSA is SIGNATURE_TYPE 7, EdDSA_SHA512_Ed25519.
+const sigTypeEdDSA = "7"
+
 // loadOrCreateKeys returns the identity to open the session with: the one
-// in path if that file exists, else a new one (saved to path unless path is
+// in path if that file exists, else a new one made by the bridge with DEST
+// GENERATE on the control connection sc (saved to path unless path is
 // empty). created reports that a new identity was made.
-func loadOrCreateKeys(ctx context.Context, sam *sam3.SAM, path string) (keys i2pkeys.I2PKeys, created bool, err error) {
+func loadOrCreateKeys(ctx context.Context, sc *samConn, path string) (keys samKeys, created bool, err error) {
 	if path != "" {
 		keys, err = readKeysFile(path)
 		if err == nil {
@@ -35,12 +47,11 @@ func loadOrCreateKeys(ctx context.Context, sam *sam3.SAM, path string) (keys i2p
 			return keys, false, err
 		}
 	}
-	keys, err = runBlocking(ctx,
-		func() (i2pkeys.I2PKeys, error) { return sam.NewKeys(sam3.Sig_EdDSA_SHA512_Ed25519) },
-		func() { _ = sam.Close() }, nil)
+	keys, err = sc.generateKeys(ctx)
 	if err != nil {
-		if ctx.Err() != nil {
-			return keys, false, samSetupError(ctx, sam.Config.I2PConfig.Sam(), "creating an I2P identity", 0, err)
+		var re *samReplyError
+		if ctx.Err() != nil || !errors.As(err, &re) {
+			return keys, false, samSetupError(ctx, sc.addr, "creating an I2P identity", 0, err)
 		}
 		return keys, false, fmt.Errorf("the SAM bridge could not create an I2P identity: %w", err)
 	}
@@ -55,45 +66,68 @@ func loadOrCreateKeys(ctx context.Context, sam *sam3.SAM, path string) (keys i2p
 	return keys, true, nil
 }
 
-// readKeysFile loads an identity saved by writeKeysFile (sam3's format:
-// public destination, newline, full private key, both I2P base64).
-// sam3.LoadKeysIncompat panics on a file without a newline, so this parses
-// it itself.
-func readKeysFile(path string) (i2pkeys.I2PKeys, error) {
+// generateKeys asks the bridge for a new EdDSA identity:
+// DEST GENERATE SIGNATURE_TYPE=7 → DEST REPLY PUB=… PRIV=…
+func (sc *samConn) generateKeys(ctx context.Context) (samKeys, error) {
+	line, err := sc.exchange(ctx, "DEST GENERATE SIGNATURE_TYPE="+sigTypeEdDSA, maxSAMLine)
+	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, new(samLineTooLong)) {
+			return samKeys{}, &samReplyError{Line: line}
+		}
+		return samKeys{}, err
+	}
+	topic, verb, kv, perr := parseSAMReply(line)
+	if perr != nil || topic != "DEST" || verb != "REPLY" {
+		return samKeys{}, &samReplyError{Line: line}
+	}
+	if r, ok := kv["RESULT"]; ok && r != "OK" {
+		return samKeys{}, &samReplyError{Result: r, Message: kv["MESSAGE"], Line: line}
+	}
+	if kv["PUB"] == "" || kv["PRIV"] == "" {
+		return samKeys{}, &samReplyError{Line: line}
+	}
+	return samKeys{Address: kv["PUB"], Both: kv["PRIV"]}, nil
+}
+
+// readKeysFile loads an identity saved by writeKeysFile (two lines:
+// public destination, newline, full private key, both I2P base64 — the
+// format of sam3's StoreKeysIncompat, which older Clove versions used, so
+// their identity files keep working).
+func readKeysFile(path string) (samKeys, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return i2pkeys.I2PKeys{}, err
+			return samKeys{}, err
 		}
-		return i2pkeys.I2PKeys{}, fmt.Errorf("cannot read the I2P identity file %s: %w", path, err)
+		return samKeys{}, fmt.Errorf("cannot read the I2P identity file %s: %w", path, err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxKeysFile+1))
 	if err != nil {
-		return i2pkeys.I2PKeys{}, fmt.Errorf("cannot read the I2P identity file %s: %w", path, err)
+		return samKeys{}, fmt.Errorf("cannot read the I2P identity file %s: %w", path, err)
 	}
 	keys, err := parseKeys(data)
 	if err != nil {
-		return i2pkeys.I2PKeys{}, fmt.Errorf("the I2P identity file %s is damaged (%w); move it away to create a new identity — this changes your I2P address", path, err)
+		return samKeys{}, fmt.Errorf("the I2P identity file %s is damaged (%w); move it away to create a new identity — this changes your I2P address", path, err)
 	}
 	return keys, nil
 }
 
-func parseKeys(data []byte) (i2pkeys.I2PKeys, error) {
+func parseKeys(data []byte) (samKeys, error) {
 	if len(data) > maxKeysFile {
-		return i2pkeys.I2PKeys{}, errors.New("file too large")
+		return samKeys{}, errors.New("file too large")
 	}
 	pub, priv, ok := strings.Cut(strings.TrimSpace(string(data)), "\n")
 	if !ok {
-		return i2pkeys.I2PKeys{}, errors.New("expected two lines")
+		return samKeys{}, errors.New("expected two lines")
 	}
-	k := i2pkeys.I2PKeys{Address: i2pkeys.I2PAddr(strings.TrimSpace(pub)), Both: strings.TrimSpace(priv)}
+	k := samKeys{Address: strings.TrimSpace(pub), Both: strings.TrimSpace(priv)}
 	return k, checkKeys(k)
 }
 
 // checkKeys makes sure a key pair is well formed.
-func checkKeys(k i2pkeys.I2PKeys) error {
-	pub, both := string(k.Address), k.Both
+func checkKeys(k samKeys) error {
+	pub, both := k.Address, k.Both
 	switch {
 	case len(pub) < minDestB64 || !isI2PBase64(pub):
 		return errors.New("the public destination is not valid I2P base64")
@@ -102,7 +136,7 @@ func checkKeys(k i2pkeys.I2PKeys) error {
 	case !strings.HasPrefix(both, pub[:minDestB64-4]):
 		return errors.New("the private key does not belong to the destination")
 	}
-	if _, err := k.Address.ToBytes(); err != nil {
+	if _, err := i2pBase64.DecodeString(pub); err != nil {
 		return errors.New("the public destination does not decode")
 	}
 	return nil
@@ -120,7 +154,7 @@ func isI2PBase64(s string) bool {
 
 // writeKeysFile saves keys with mode 0600, via a temporary file in the same
 // directory so a crash never leaves half an identity behind.
-func writeKeysFile(path string, keys i2pkeys.I2PKeys) error {
+func writeKeysFile(path string, keys samKeys) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("cannot create the directory for the I2P identity file %s: %w", path, err)
@@ -140,7 +174,7 @@ func writeKeysFile(path string, keys i2pkeys.I2PKeys) error {
 	if err := tmp.Chmod(0o600); err != nil {
 		return fmt.Errorf("cannot save the I2P identity to %s: %w", path, err)
 	}
-	if err := i2pkeys.StoreKeysIncompat(keys, tmp); err != nil {
+	if _, err := io.WriteString(tmp, keys.Address+"\n"+keys.Both); err != nil {
 		return fmt.Errorf("cannot save the I2P identity to %s: %w", path, err)
 	}
 	if err := tmp.Sync(); err != nil {

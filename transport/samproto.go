@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -18,7 +17,7 @@ const (
 	// helloTimeout caps a HELLO exchange: a local bridge answers at once.
 	helloTimeout = 10 * time.Second
 	// samNeed* is the oldest SAM version Clove works with (3.1 brought
-	// SIGNATURE_TYPE and ports; sam3 asks for it).
+	// SIGNATURE_TYPE and ports).
 	samNeedMajor, samNeedMinor = 3, 1
 )
 
@@ -168,7 +167,7 @@ func (e samLineTooLong) Error() string { return fmt.Sprintf("line longer than %d
 
 // readSAMLine reads up to and without "\n". A connection that ends part-way
 // gives io.ErrUnexpectedEOF and the partial line.
-func readSAMLine(br *bufio.Reader, limit int) (string, error) {
+func readSAMLine(br io.ByteReader, limit int) (string, error) {
 	var b []byte
 	for {
 		c, err := br.ReadByte()
@@ -222,52 +221,12 @@ func samHello(ctx context.Context, addr string) (string, error) {
 
 // samHelloOnce does one HELLO exchange on a fresh connection.
 func samHelloOnce(ctx context.Context, addr, minV, maxV string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, helloTimeout)
-	defer cancel()
-	via := "SAM bridge " + addr
-	var nd net.Dialer
-	c, err := nd.DialContext(ctx, "tcp", addr)
+	sc, v, err := samOpen(ctx, addr, minV, maxV)
 	if err != nil {
-		de := describeDialError(addr, via, "is the I2P router running with its SAM bridge enabled? (i2pd: [sam] enabled = true, port 7656)", err)
-		if de.Reason != ReasonCanceled {
-			de.Msg = strings.Replace(de.Msg, "could not reach "+addr, "could not reach the SAM bridge at "+addr, 1)
-			if de.Reason != ReasonTimeout {
-				de.Reason = ReasonProxyUnreachable
-			}
-		}
-		return "", de
+		return "", err
 	}
-	defer c.Close()
-	stop := closeOnDone(ctx, c)
-	defer stop()
-	if _, err := fmt.Fprintf(c, "HELLO VERSION MIN=%s MAX=%s\n", minV, maxV); err != nil {
-		return "", samIOError(ctx, addr, "HELLO", "", err)
-	}
-	line, err := readSAMLine(bufio.NewReaderSize(c, 512), 1024)
-	if err != nil {
-		return "", samIOError(ctx, addr, "HELLO", line, err)
-	}
-	topic, verb, kv, perr := parseSAMReply(line)
-	if perr != nil || topic != "HELLO" || verb != "REPLY" {
-		return "", &DialError{Addr: addr, Via: via, Reason: ReasonProxyProtocol, Err: perr,
-			Msg: fmt.Sprintf("not a SAM bridge: %s answered HELLO with %s", addr, quoteBytes([]byte(line)))}
-	}
-	switch kv["RESULT"] {
-	case "OK":
-		v := kv["VERSION"]
-		if _, _, ok := parseSAMVersion(v); !ok {
-			return "", &DialError{Addr: addr, Via: via, Reason: ReasonProxyProtocol,
-				Msg: fmt.Sprintf("the SAM bridge at %s answered HELLO without a valid version (%s)", addr, quoteBytes([]byte(line)))}
-		}
-		return v, nil
-	case "NOVERSION":
-		return "", errNoVersion{}
-	case "I2P_ERROR":
-		return "", &DialError{Addr: addr, Via: via, Reason: ReasonProxyProtocol,
-			Msg: fmt.Sprintf("the SAM bridge at %s reported an error: %s", addr, kv["MESSAGE"])}
-	}
-	return "", &DialError{Addr: addr, Via: via, Reason: ReasonProxyProtocol,
-		Msg: fmt.Sprintf("the SAM bridge at %s gave an unexpected HELLO reply: %s", addr, quoteBytes([]byte(line)))}
+	_ = sc.Close()
+	return v, nil
 }
 
 // samIOError words a read or write failure on a SAM control connection.
