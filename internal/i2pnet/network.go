@@ -147,7 +147,10 @@ func requireI2PD(tb testing.TB) string {
 
 // Bounds of each phase.
 const (
-	phaseTimeout = 30 * time.Second
+	// phaseTimeout bounds each router's start; usually ~60 ms, but under a
+	// loaded CI (race builds in parallel) a client router's SOCKS proxy was
+	// seen not listening after 30 s while it still had no usable peers.
+	phaseTimeout = 90 * time.Second
 	stopGrace    = 3 * time.Second
 	// tunnelsTimeout bounds the wait for exploratory tunnels (~10 s).
 	tunnelsTimeout = 90 * time.Second
