@@ -122,8 +122,11 @@ func (n *Network) serverTunnel(name, target string, opts ...TunnelOption) (strin
 	if n.stopped {
 		return "", errStopped
 	}
-	if n.tunnels[name] {
-		return "", fmt.Errorf("i2pnet: a tunnel %q exists already", name)
+	// i2pd's SIGHUP never changes an existing tunnel: a name used before on
+	// this (shared) network, e.g. by the same test under -count=2, gets a
+	// fresh tunnel under a numbered name.
+	for base, i := name, 2; n.tunnels[name]; i++ {
+		name = fmt.Sprintf("%s-%d", base, i)
 	}
 	r := n.Server()
 	if s.keys == nil {
