@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -365,10 +363,9 @@ func watchRouter(ctx context.Context, a store.Account, c *xmppclient.Client, sho
 	}
 	for {
 		text := "I2P router: ready"
-		if conn, err := net.DialTimeout("tcp", addr, 2*time.Second); err != nil {
+		if !routerAnswers(addr) {
 			text = fmt.Sprintf("I2P router not found at %s: start i2pd, or let Clove run its own node", addr)
 		} else {
-			conn.Close()
 			if c.State() != xmppclient.Online {
 				text = "I2P router up (" + what + "); building tunnels and finding the server can take minutes"
 			}
@@ -384,18 +381,4 @@ func watchRouter(ctx context.Context, a store.Account, c *xmppclient.Client, sho
 		case <-time.After(wait):
 		}
 	}
-}
-
-// routerAddr is the loopback address an I2P account reaches its router at.
-func routerAddr(a store.Account) (addr, what string) {
-	switch {
-	case a.SAM != "":
-		return a.SAM, "SAM " + a.SAM
-	case a.Proxy != "":
-		if u, err := url.Parse(a.Proxy); err == nil && u.Host != "" {
-			return u.Host, "SOCKS5 " + u.Host
-		}
-		return a.Proxy, "SOCKS5 " + a.Proxy
-	}
-	return "", ""
 }

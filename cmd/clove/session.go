@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"time"
 
 	"github.com/clove-xmpp/clove/store"
@@ -320,10 +321,9 @@ func (s *session) progress(ctx context.Context, e *env) {
 			}
 			why := ""
 			if addr, _ := routerAddr(s.account); addr != "" {
-				if c, err := net.DialTimeout("tcp", addr, 2*time.Second); err != nil {
+				if !routerAnswers(addr) {
 					why = "; the I2P router is not answering at " + addr + ": start i2pd, or run 'clove node start'"
 				} else {
-					c.Close()
 					why = "; the I2P router answers, tunnels and the server lookup can take minutes"
 				}
 			}
@@ -373,4 +373,29 @@ func (s *session) handle(ctx context.Context, e *env, ev xmppclient.Event) (fres
 		e.log.Warn("client", "err", ev.Err)
 	}
 	return fresh
+}
+
+// routerAddr is the loopback address an I2P account reaches its router at.
+func routerAddr(a store.Account) (addr, what string) {
+	switch {
+	case a.SAM != "":
+		return a.SAM, "SAM " + a.SAM
+	case a.Proxy != "":
+		if u, err := url.Parse(a.Proxy); err == nil && u.Host != "" {
+			return u.Host, "SOCKS5 " + u.Host
+		}
+		return a.Proxy, "SOCKS5 " + a.Proxy
+	}
+	return "", ""
+}
+
+// routerAnswers reports whether something listens at the account's own
+// router address; it never dials any other port (I2P mode dials nothing else).
+func routerAnswers(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
 }
