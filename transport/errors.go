@@ -27,6 +27,7 @@ const (
 	ReasonProxyRefused                  // the proxy refuses this request (ruleset, command, address type)
 	ReasonDestinationUnreachable        // the proxy or router could not reach the destination
 	ReasonDestinationNotFound           // the I2P router could not find the destination's lease set
+	ReasonSessionEnded                  // the router ended the SAM session (stopped or restarted): make a new one
 )
 
 func (r Reason) String() string {
@@ -57,6 +58,8 @@ func (r Reason) String() string {
 		return "destination-unreachable"
 	case ReasonDestinationNotFound:
 		return "destination-not-found"
+	case ReasonSessionEnded:
+		return "session-ended"
 	}
 	return fmt.Sprintf("Reason(%d)", int(r))
 }

@@ -133,6 +133,8 @@ type SAMDialer struct {
 
 	mu     sync.Mutex
 	closed bool
+	ended  chan struct{} // closed when the control connection is gone
+	endErr error         // why, once ended is closed
 }
 
 // NewSAM opens a SAM v3 stream session on the bridge at samAddr ("host:port";
@@ -208,7 +210,63 @@ func NewSAM(ctx context.Context, samAddr string, opts SAMOptions) (*SAMDialer, e
 	ok = true
 	log.Info("SAM session ready", "bridge", addr, "version", version, "address", dest,
 		"options", strings.Join(sessOpts, " "), "took", time.Since(start).Round(time.Millisecond))
-	return &SAMDialer{bridge: addr, id: id, ctl: ctl, dest: dest, log: log}, nil
+	d := &SAMDialer{bridge: addr, id: id, ctl: ctl, dest: dest, log: log, ended: make(chan struct{})}
+	go d.watch()
+	return d, nil
+}
+
+// watch reads the session's control connection for as long as it lives:
+// the bridge may PING (SAM 3.2), answered with PONG; anything else is
+// ignored. When the connection ends — Close, or the router stopped or
+// restarted, which ends the session and its tunnels — Ended is closed.
+func (d *SAMDialer) watch() {
+	r := &connByteReader{c: d.ctl.c}
+	var err error
+	for {
+		var line string
+		line, err = readSAMLine(r, maxSAMLine)
+		if err != nil {
+			break
+		}
+		if rest, ok := strings.CutPrefix(line, "PING"); ok {
+			if _, err = io.WriteString(d.ctl.c, "PONG"+rest+"\n"); err != nil {
+				break
+			}
+		}
+	}
+	d.mu.Lock()
+	if d.closed {
+		err = net.ErrClosed
+	}
+	d.endErr = err
+	d.mu.Unlock()
+	if !errors.Is(err, net.ErrClosed) {
+		d.log.Warn("the I2P router ended the SAM session", "bridge", d.bridge, "err", err)
+	}
+	close(d.ended)
+}
+
+// Ended is closed when the SAM session is over: after Close, or when the
+// router closed the session's control connection (router stopped or
+// restarted). A dialer whose session ended cannot connect again; make a
+// new one with NewSAM.
+func (d *SAMDialer) Ended() <-chan struct{} {
+	if d == nil || d.ended == nil {
+		c := make(chan struct{})
+		close(c)
+		return c
+	}
+	return d.ended
+}
+
+// Alive reports whether the SAM session still stands.
+func (d *SAMDialer) Alive() bool {
+	select {
+	case <-d.Ended():
+		return false
+	default:
+		return true
+	}
 }
 
 // samSetupError words a failure of NewSAM after HELLO.
@@ -332,6 +390,10 @@ func (d *SAMDialer) DialContext(ctx context.Context, network, addr string) (net.
 		return nil, &DialError{Addr: target, Via: via, Reason: ReasonCanceled, Err: net.ErrClosed,
 			Msg: fmt.Sprintf("cannot connect to %s: the I2P session is closed", host)}
 	}
+	if !d.Alive() {
+		return nil, &DialError{Addr: target, Via: via, Reason: ReasonSessionEnded, Err: d.endErr,
+			Msg: fmt.Sprintf("cannot connect to %s: the I2P router at %s ended the SAM session (stopped or restarted?)", host, d.bridge)}
+	}
 	start := time.Now()
 	c, err := d.dial(ctx, host)
 	if err != nil {
@@ -414,7 +476,7 @@ func samDialError(ctx context.Context, bridge, host, target string, err error) *
 			de.Msg += ": " + truncate(re.Message, 200)
 		}
 	case errors.As(err, &re) && re.Result == "INVALID_ID":
-		de.Reason = ReasonProxyProtocol
+		de.Reason = ReasonSessionEnded
 		de.Msg = fmt.Sprintf("the SAM bridge at %s no longer knows this session (router restarted?) — reconnect", bridge)
 	case errors.Is(err, net.ErrClosed):
 		de.Reason = ReasonCanceled

@@ -58,6 +58,10 @@ type fakeSAM struct {
 	lookup  func(name string) string
 	connect func(line string) string
 
+	// controls, if set, gets each control connection whose SESSION
+	// CREATE succeeded.
+	controls chan net.Conn
+
 	mu   sync.Mutex
 	cmds []string
 }
@@ -113,6 +117,8 @@ func (f *fakeSAM) handle(c net.Conn) {
 			if f.lookup != nil {
 				reply = f.lookup(name)
 			}
+		case strings.HasPrefix(line, "PONG"):
+			continue // recorded; a PONG gets no reply
 		case strings.HasPrefix(line, "STREAM CONNECT"):
 			reply = "STREAM STATUS RESULT=OK"
 			if f.connect != nil {
@@ -137,6 +143,9 @@ func (f *fakeSAM) handle(c net.Conn) {
 		}
 		if _, err := io.WriteString(c, reply+"\n"); err != nil {
 			return
+		}
+		if f.controls != nil && strings.HasPrefix(reply, "SESSION STATUS RESULT=OK") {
+			f.controls <- c
 		}
 	}
 }
@@ -458,7 +467,7 @@ func TestSAMDialFailures(t *testing.T) {
 			"could not find the destination", ReasonDestinationNotFound},
 		{"lookup garbage", func(string) string { return "xyz" }, nil, peer + ":5222", 0, "could not find the destination", ReasonDestinationNotFound},
 		{"connect timeout", nil, func(string) string { return "STREAM STATUS RESULT=TIMEOUT" }, peer + ":5222", 0, "timed out connecting to", ReasonTimeout},
-		{"invalid id", nil, func(string) string { return "STREAM STATUS RESULT=INVALID_ID" }, peer + ":5222", 0, "no longer knows this session", ReasonProxyProtocol},
+		{"invalid id", nil, func(string) string { return "STREAM STATUS RESULT=INVALID_ID" }, peer + ":5222", 0, "no longer knows this session", ReasonSessionEnded},
 		{"i2p error", nil, func(string) string { return "STREAM STATUS RESULT=I2P_ERROR" }, peer + ":5222", 0, "internal error", ReasonDestinationUnreachable},
 		{"garbage reply", nil, func(string) string { return "FOO BAR" }, peer + ":5222", 0, "could not connect to " + peer + " over I2P", ReasonUnknown},
 		// A bridge hanging up on STREAM CONNECT without a reply (sam3 used to panic).
@@ -599,4 +608,52 @@ func TestZeroSAMDialer(t *testing.T) {
 	}
 	_, err := d.DialContext(context.Background(), "tcp", testB32("z")+":5222")
 	wantErr(t, err, "not created with NewSAM")
+}
+
+// The router ending the session (its control connection closed: i2pd
+// stopped or restarted) is noticed at once: Ended closes, Alive turns
+// false and a dial says why instead of trying a dead session. Before
+// that, the bridge's PINGs are answered.
+func TestSAMSessionEndedByRouter(t *testing.T) {
+	f := startFakeSAM(t, func(f *fakeSAM) { f.controls = make(chan net.Conn, 1) })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d, err := NewSAM(ctx, f.addr(), SAMOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctl := <-f.controls
+	if !d.Alive() {
+		t.Fatal("a fresh session is not alive")
+	}
+	if _, err := io.WriteString(ctl, "PING 1234\n"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !slices.Contains(f.commands(), "PONG 1234") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no PONG; bridge saw %q", f.commands())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	ctl.Close() // the router goes away
+	select {
+	case <-d.Ended():
+	case <-time.After(5 * time.Second):
+		t.Fatal("Ended not closed after the bridge closed the session")
+	}
+	if d.Alive() {
+		t.Fatal("Alive after the session ended")
+	}
+	_, err = d.DialContext(ctx, "tcp", f.b32+":5222")
+	var de *DialError
+	if !errors.As(err, &de) || de.Reason != ReasonSessionEnded || !strings.Contains(de.Msg, "ended the SAM session") {
+		t.Fatalf("dial on an ended session: %v", err)
+	}
+	// Close after the end is fine, and Ended stays closed.
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	<-d.Ended()
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/clove-xmpp/clove/store"
@@ -45,18 +46,43 @@ func (e *env) clientConfig(ctx context.Context, st *store.Store, a store.Account
 	cleanup := func() {}
 	var dial func(ctx context.Context) (net.Conn, error)
 	if a.SAM != "" {
+		// One SAM session serves every connect; when the router ends it
+		// (stopped, restarted) the next connect makes a new one with the
+		// same identity file, so the account's I2P address stays.
+		var mu sync.Mutex
 		var sam *transport.SAMDialer
-		dial = func(ctx context.Context) (net.Conn, error) {
+		session := func(ctx context.Context) (*transport.SAMDialer, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if sam != nil && !sam.Alive() {
+				sam.Close()
+				sam = nil
+			}
 			if sam == nil {
 				d, err := transport.NewSAM(ctx, a.SAM, transport.SAMOptions{Keys: a.SAMKeys, Logger: e.log})
 				if err != nil {
 					return nil, err
 				}
+				e.log.Info("I2P session ready", "account", a.JID, "address", d.Destination())
 				sam = d
 			}
-			return transport.Connect(ctx, s, domain, transport.WithDialer(sam), transport.WithLogger(e.log))
+			return sam, nil
+		}
+		dial = func(ctx context.Context) (net.Conn, error) {
+			d, err := session(ctx)
+			if err != nil {
+				return nil, err
+			}
+			c, err := transport.Connect(ctx, s, domain, transport.WithDialer(d), transport.WithLogger(e.log))
+			var de *transport.DialError
+			if errors.As(err, &de) && de.Reason == transport.ReasonSessionEnded {
+				d.Close() // the next attempt makes a new session
+			}
+			return c, err
 		}
 		cleanup = func() {
+			mu.Lock()
+			defer mu.Unlock()
 			if sam != nil {
 				sam.Close()
 			}
