@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"time"
 )
 
 // ConnectOption configures Connect.
@@ -17,6 +18,16 @@ type connectConfig struct {
 	dialer   Dialer
 	samOpts  SAMOptions
 	log      *slog.Logger
+	hedge    time.Duration
+	hedgeSet bool
+}
+
+// WithHedge sets how long an I2P connection (SOCKS5 or SAM) waits for the
+// server's first byte before opening another stream beside the first and
+// keeping whichever answers (see hedge.go). Default DefaultHedgeAfter; 0
+// turns it off. Direct connections are never hedged.
+func WithHedge(after time.Duration) ConnectOption {
+	return func(c *connectConfig) { c.hedge, c.hedgeSet = after, true }
 }
 
 // WithResolver sets the resolver for the SRV lookup in direct mode (the
@@ -92,11 +103,22 @@ func Connect(ctx context.Context, s Settings, domain string, opts ...ConnectOpti
 		dialer = ownedSAM
 	}
 
+	after := DefaultHedgeAfter
+	if cfg.hedgeSet {
+		after = cfg.hedge
+	}
 	var errs []error
 	for _, t := range targets {
 		log.Debug("connecting", "domain", domain, "target", t.Addr(), "mode", t.Mode)
 		c, err := dialer.DialContext(ctx, "tcp", t.Addr())
 		if err == nil {
+			if mode != ModeDirect && after > 0 {
+				addr := t.Addr()
+				c = hedge(ctx, c, after, func(ctx context.Context) (net.Conn, error) {
+					log.Debug("no answer yet: another stream beside the first", "target", addr, "after", after)
+					return dialer.DialContext(ctx, "tcp", addr)
+				})
+			}
 			if ownedSAM != nil {
 				return &sessionConn{Conn: c, sam: ownedSAM}, nil
 			}

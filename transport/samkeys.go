@@ -193,3 +193,15 @@ func writeKeysFile(path string, keys samKeys) error {
 	ok = true
 	return nil
 }
+
+// IdentityAddress returns the .b32.i2p address of the I2P identity saved in
+// the keys file at path (by NewSAM with SAMOptions.Keys): the address other
+// I2P peers see for this account. A missing file gives an error wrapping
+// fs.ErrNotExist.
+func IdentityAddress(path string) (string, error) {
+	k, err := readKeysFile(path)
+	if err != nil {
+		return "", err
+	}
+	return k.b32()
+}

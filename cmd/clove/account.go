@@ -201,6 +201,9 @@ func describeConn(a store.Account) string {
 	switch {
 	case a.SAM != "":
 		parts = append(parts, "I2P via SAM "+a.SAM)
+		if addr, err := transport.IdentityAddress(a.SAMKeys); err == nil {
+			parts = append(parts, "own I2P address "+addr)
+		}
 	case a.Proxy != "":
 		parts = append(parts, "via "+a.Proxy)
 	default:

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clove-xmpp/clove/xmppclient"
+	"mellium.im/xmpp/jid"
+)
+
+var ownI2PAddress = regexp.MustCompile(`own I2P address ([a-z2-7]{52}\.b32\.i2p)`)
+
+// Alice logs in over SAM (her account's own, saved I2P identity), bob over
+// another router's SOCKS proxy. 200 messages, and halfway alice's router
+// stops, stays down while she writes on, and starts again: Clove notices
+// the ended SAM session, makes a new one with the same identity once the
+// router is back, and delivers the outbox. Bob's SQLite then holds every
+// message exactly once and alice's outbox is empty. The router's own
+// console confirms alice's I2P address before and after, and it is the one
+// `account list` shows.
+func TestI2PRouterRestartLosesNothing(t *testing.T) {
+	s := startI2PServer(t, "xmpp-restart")
+	router := s.net.Client(0)
+	alice, bob := newCLI(t, "pw"), newCLI(t, "pw")
+	aj, bj := "alice@"+s.b32, "bob@"+s.b32
+	r, took := runI2P(t, alice, "account", "add", aj, "--sam", router.SAMAddr, "--i2p-only")
+	if !strings.Contains(r.stderr, "pinned") {
+		t.Fatalf("account add over SAM: want the pin reported, stderr %q", r.stderr)
+	}
+	t.Logf("i2p: account add over SAM (new identity, session, login, pin): %v", took.Round(time.Millisecond))
+	runI2P(t, bob, "account", "add", bj, "--proxy", "socks5://"+s.net.Client(1).SOCKSAddr, "--i2p-only")
+	m := ownI2PAddress.FindStringSubmatch(alice.ok("account", "list"))
+	if m == nil {
+		t.Fatalf("account list shows no own I2P address: %q", alice.ok("account", "list"))
+	}
+	own := m[1]
+
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	fast := func(c *xmppclient.Config) {
+		c.BackoffMin, c.BackoffMax = 250*time.Millisecond, 2*time.Second
+		c.ConnectTimeout = 90 * time.Second
+	}
+	ae := alice.env()
+	ae.log = slog.New(slog.NewTextHandler(tWriter{t, "alice: "}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	as, err := ae.startSession(ctx, aj, fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	as.start(ctx)
+	bs := bob.session(t, ctx, bj, fast)
+	fresh := make(chan string, 1000)
+	bobDone := make(chan struct{})
+	go func() {
+		defer close(bobDone)
+		e := bob.env()
+		for ev := range bs.client.Events() {
+			if bs.handle(ctx, e, ev) {
+				if m, ok := ev.(xmppclient.MessageReceived); ok {
+					fresh <- m.OriginID
+				}
+			}
+		}
+	}()
+	online := make(chan time.Time, 10)
+	aliceDone := make(chan struct{})
+	go func() {
+		defer close(aliceDone)
+		e := ae
+		for ev := range as.client.Events() {
+			if sc, ok := ev.(xmppclient.StateChanged); ok && sc.State == xmppclient.Online {
+				online <- time.Now()
+			}
+			as.handle(ctx, e, ev)
+		}
+	}()
+	for _, c := range []*xmppclient.Client{as.client, bs.client} {
+		if err := c.WaitOnline(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-online
+	checkSAMAddress(t, ctx, router, own)
+
+	const n = 200
+	to := jid.MustParse(bj)
+	seen := map[string]bool{}
+	receive := func(want int, within time.Duration) {
+		t.Helper()
+		timeout := time.After(within)
+		for len(seen) < want {
+			select {
+			case id := <-fresh:
+				if seen[id] {
+					t.Fatalf("message %s stored twice", id)
+				}
+				seen[id] = true
+			case <-timeout:
+				t.Fatalf("only %d of %d messages arrived", len(seen), want)
+			}
+		}
+	}
+	for i := 0; i < n/2; i++ {
+		if _, err := as.client.Send(ctx, to, fmt.Sprintf("numbered %03d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	receive(n/2, 2*time.Minute)
+
+	// Router down: the rest is written while it is gone, without waiting.
+	var upTook time.Duration
+	router.Down(false)
+	down := time.Now()
+	for i := n / 2; i < n; i++ {
+		if _, err := as.client.Send(ctx, to, fmt.Sprintf("numbered %03d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(3 * time.Second) // a few failed reconnects
+	if p, err := as.st.Pending(ctx, aj); err != nil || len(p) < n/2 {
+		t.Fatalf("while the router is down alice's outbox holds %d (err %v), want ≥ %d", len(p), err, n/2)
+	}
+	upTook, err = router.Up(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := time.Now()
+	t.Logf("i2p: router %d was down %v; back with SOCKS, SAM and tunnels in %v", router.K, up.Sub(down).Round(time.Millisecond), upTook.Round(time.Millisecond))
+	var back time.Time
+	select {
+	case back = <-online:
+	case <-ctx.Done():
+		t.Fatal("alice did not get back online after the router restart")
+	}
+	receive(n, 3*time.Minute)
+	t.Logf("i2p: after the router was ready again: alice online in %v, all %d messages at bob in %v",
+		back.Sub(up).Round(time.Millisecond), n, time.Since(up).Round(time.Millisecond))
+	for deadline := time.Now().Add(time.Minute); ; {
+		p, err := as.st.Pending(ctx, aj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d messages still in alice's outbox", len(p))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	checkSAMAddress(t, ctx, router, own)
+
+	cancel()
+	<-bobDone
+	<-aliceDone
+	as.close(alice.env())
+	bs.close(bob.env())
+	h := bob.ok("history", "--account", bj, "--with", aj, "--limit", "1000")
+	for i := 0; i < n; i++ {
+		if c := strings.Count(h, fmt.Sprintf(": numbered %03d [", i)); c != 1 {
+			t.Fatalf("bob's history has message %d %d times", i, c)
+		}
+	}
+
+	// A new Clove process (the CLI) comes back with the same identity.
+	r, _ = runI2P(t, alice, "--verbose", "send", "--account", aj, bj, "after the restart")
+	if !strings.Contains(r.stderr, "address="+own) {
+		t.Fatalf("the CLI's SAM session is not %s: %q", own, r.stderr)
+	}
+}
+
+// checkSAMAddress asks the router which SAM sessions it has: one must be
+// own.
+func checkSAMAddress(t *testing.T, ctx context.Context, r interface {
+	SAMAddresses(context.Context) ([]string, error)
+}, own string) {
+	t.Helper()
+	addrs, err := r.SAMAddresses(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(addrs, own) {
+		t.Fatalf("the router's SAM sessions are %q; alice's identity %s is not among them", addrs, own)
+	}
+}
+
+// tWriter writes log lines to the test log.
+type tWriter struct {
+	t      *testing.T
+	prefix string
+}
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(w.prefix + strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
