@@ -20,10 +20,14 @@ type Account struct {
 	// DarknetMap maps XMPP domains to I2P destinations (b32 addresses).
 	DarknetMap map[string]string
 	SAMKeys    string    // path of the file holding this account's I2P keys
+	// I2PHops is the tunnel length of the account's own SAM session, each
+	// way; 0 means the default (3). Fewer hops are faster and less
+	// anonymous; private test networks need 1.
+	I2PHops int
 	Created    time.Time // set by AddAccount when zero
 }
 
-const accountColumns = `jid, server, proxy, sam, i2p_only, pin, darknet_map, sam_keys, created`
+const accountColumns = `jid, server, proxy, sam, i2p_only, pin, darknet_map, sam_keys, created, i2p_hops`
 
 // AddAccount stores a new account. It fails with ErrExists if the JID is
 // already stored. A zero a.Created is set to the current time in the store
@@ -42,8 +46,8 @@ func (s *Store) AddAccount(ctx context.Context, a Account) error {
 	}
 	return s.wr.do(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO accounts (`+accountColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (jid) DO NOTHING`,
-			a.JID, a.Server, a.Proxy, a.SAM, a.I2POnly, a.Pin, dm, a.SAMKeys, unixNano(a.Created))
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (jid) DO NOTHING`,
+			a.JID, a.Server, a.Proxy, a.SAM, a.I2POnly, a.Pin, dm, a.SAMKeys, unixNano(a.Created), a.I2PHops)
 		if err != nil {
 			return err
 		}
@@ -67,8 +71,8 @@ func (s *Store) UpdateAccount(ctx context.Context, a Account) error {
 	}
 	return s.wr.do(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE accounts SET server = ?, proxy = ?, sam = ?,
-			i2p_only = ?, pin = ?, darknet_map = ?, sam_keys = ? WHERE jid = ?`,
-			a.Server, a.Proxy, a.SAM, a.I2POnly, a.Pin, dm, a.SAMKeys, a.JID)
+			i2p_only = ?, pin = ?, darknet_map = ?, sam_keys = ?, i2p_hops = ? WHERE jid = ?`,
+			a.Server, a.Proxy, a.SAM, a.I2POnly, a.Pin, dm, a.SAMKeys, a.I2PHops, a.JID)
 		return mustAffect(res, err, a.JID)
 	})
 }
@@ -200,7 +204,7 @@ func scanAccount(sc scanner) (Account, error) {
 		dm      string
 		created int64
 	)
-	if err := sc.Scan(&a.JID, &a.Server, &a.Proxy, &a.SAM, &a.I2POnly, &a.Pin, &dm, &a.SAMKeys, &created); err != nil {
+	if err := sc.Scan(&a.JID, &a.Server, &a.Proxy, &a.SAM, &a.I2POnly, &a.Pin, &dm, &a.SAMKeys, &created, &a.I2PHops); err != nil {
 		return Account{}, err
 	}
 	if err := json.Unmarshal([]byte(dm), &a.DarknetMap); err != nil {

@@ -14,7 +14,7 @@ func TestAccounts(t *testing.T) {
 		JID: "me@example.org", Server: "xmpp.example.org:5222", Proxy: "socks5://127.0.0.1:9050",
 		SAM: "127.0.0.1:7656", I2POnly: true, Pin: "sha256:ab:cd",
 		DarknetMap: map[string]string{"example.org": "abcd.b32.i2p"},
-		SAMKeys:    "/home/me/.local/share/clove/me.keys", Created: at(0),
+		SAMKeys:    "/home/me/.local/share/clove/me.keys", Created: at(0), I2PHops: 1,
 	}
 	if err := s.AddAccount(ctx, full); err != nil {
 		t.Fatal(err)

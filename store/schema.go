@@ -121,6 +121,10 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
 	INSERT INTO messages_fts(rowid, body) VALUES (new.id, new.body);
 END;
 `},
+		{version: 2, up: `
+-- Tunnel hops of an account's own SAM session (0: the default, 3).
+ALTER TABLE accounts ADD COLUMN i2p_hops INTEGER NOT NULL DEFAULT 0;
+`},
 	}
 }
 

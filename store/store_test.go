@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -230,7 +231,8 @@ func TestMigrate(t *testing.T) {
 
 func TestSchemaVersion(t *testing.T) {
 	v := SchemaVersion()
-	if !strings.HasPrefix(v, "1-") || len(v) != len("1-")+12 || v != SchemaVersion() {
+	prefix := strconv.Itoa(len(migrations())) + "-"
+	if !strings.HasPrefix(v, prefix) || len(v) != len(prefix)+12 || v != SchemaVersion() {
 		t.Errorf("SchemaVersion() = %q", v)
 	}
 }

@@ -34,6 +34,7 @@ type connFlags struct {
 	server, proxy, sam, pin string
 	i2pOnly                 bool
 	dmap                    mapFlag
+	hops                    int
 }
 
 func (c *connFlags) register(fs *flag.FlagSet) {
@@ -44,10 +45,17 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.i2pOnly, "i2p-only", false, "refuse any destination outside I2P")
 	fs.Var(c.dmap, "map", "darknet map entry DOMAIN=NAME.b32.i2p (repeatable)")
 	fs.StringVar(&c.pin, "pin", "", "require this SHA-256 certificate fingerprint")
+	fs.IntVar(&c.hops, "i2p-hops", 0, "tunnel hops of the SAM session each way, 1–7 (default 3: fewer is faster and less anonymous)")
 }
 
 func (c *connFlags) account(j string) (store.Account, error) {
-	a := store.Account{JID: j, Server: c.server, Proxy: c.proxy, SAM: c.sam, I2POnly: c.i2pOnly, DarknetMap: c.dmap}
+	a := store.Account{JID: j, Server: c.server, Proxy: c.proxy, SAM: c.sam, I2POnly: c.i2pOnly, DarknetMap: c.dmap, I2PHops: c.hops}
+	if c.hops != 0 && (c.hops < 1 || c.hops > 7) {
+		return a, usagef("--i2p-hops must be 1–7")
+	}
+	if c.hops != 0 && c.sam == "" {
+		return a, usagef("--i2p-hops applies to a SAM session: use it with --sam (a SOCKS proxy's tunnels are set in the router)")
+	}
 	if c.pin != "" {
 		p, err := xmppclient.NormalizeFingerprint(c.pin)
 		if err != nil {
@@ -201,6 +209,9 @@ func describeConn(a store.Account) string {
 	switch {
 	case a.SAM != "":
 		parts = append(parts, "I2P via SAM "+a.SAM)
+		if a.I2PHops != 0 {
+			parts = append(parts, fmt.Sprintf("%d-hop tunnels", a.I2PHops))
+		}
 		if addr, err := transport.IdentityAddress(a.SAMKeys); err == nil {
 			parts = append(parts, "own I2P address "+addr)
 		}

@@ -24,7 +24,7 @@ Usage: clove [--profile DIR] [--verbose] [COMMAND [ARGS]]
 
 Accounts:
   account add JID [--server HOST:PORT] [--proxy socks5://HOST:PORT] [--sam HOST:PORT]
-                  [--i2p-only] [--map DOMAIN=B32]... [--pin SHA256] [--offline] [--remember]
+                  [--i2p-only] [--i2p-hops N] [--map DOMAIN=B32]... [--pin SHA256] [--offline] [--remember]
   account list
   account remove JID
   register JID [--server …] [--proxy …] [--sam …] [--i2p-only] [--pin SHA256]
@@ -34,6 +34,8 @@ Chat:
   listen --account JID [--count N] [--timeout DURATION] [--json]
   history --account JID [--with JID] [--search QUERY] [--limit N] [--json]
   roster --account JID [list | add JID [--name NAME] | remove JID | approve JID | deny JID]
+  room --account JID join ROOM [--nick NICK] [--history N] [--listen DURATION]
+  room --account JID send ROOM TEXT [--nick NICK]
 
 Your own server (bundled node, its own .b32.i2p domain):
   node init [--dir DIR] [--c2s-port N] [--s2s-port N] [--socks HOST:PORT]
@@ -112,6 +114,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, stdin *os
 		"listen":   cmdListen,
 		"history":  cmdHistory,
 		"roster":   cmdRoster,
+		"room":     cmdRoom,
 		"doctor":   cmdDoctor,
 		"node":     cmdNode,
 		"gui":      func(ctx context.Context, e *env, _ []string) error { return cmdGUI(ctx, e) },

@@ -59,7 +59,7 @@ func (e *env) clientConfig(ctx context.Context, st *store.Store, a store.Account
 				sam = nil
 			}
 			if sam == nil {
-				d, err := transport.NewSAM(ctx, a.SAM, transport.SAMOptions{Keys: a.SAMKeys, Logger: e.log})
+				d, err := transport.NewSAM(ctx, a.SAM, transport.SAMOptions{Keys: a.SAMKeys, InboundLength: a.I2PHops, OutboundLength: a.I2PHops, Logger: e.log})
 				if err != nil {
 					return nil, err
 				}
