@@ -217,15 +217,16 @@ type eventClient struct {
 // not nil, with its events on a buffered channel.
 func cloveClientEvents(tb testing.TB, srv *prosodytest.Server, st *store.Store) (*eventClient, func()) {
 	addr := srv.C2SAddr
-	cfg := xmppclient.Config{
-		JID:      jid.MustParse("alice@" + srv.Domain),
-		Password: "pw",
-		Dial: func(ctx context.Context) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "tcp", addr)
-		},
-		Pin: srv.CertFingerprint,
-	}
+	return cloveClient(tb, jid.MustParse("alice@"+srv.Domain), srv.CertFingerprint, st, func(ctx context.Context) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", addr)
+	})
+}
+
+// cloveClient starts a Clove client for j (password "pw") that dials with
+// dial and requires the certificate pin.
+func cloveClient(tb testing.TB, j jid.JID, pin string, st *store.Store, dial func(context.Context) (net.Conn, error)) (*eventClient, func()) {
+	cfg := xmppclient.Config{JID: j, Password: "pw", Dial: dial, Pin: pin, ConnectTimeout: 3 * time.Minute}
 	if st != nil {
 		cfg.Outbox = outbox{st: st, account: cfg.JID.String()}
 	}

@@ -21,14 +21,15 @@ type i2pServer struct {
 	b32 string
 }
 
-func startI2PServer(t *testing.T, name string) i2pServer {
+func startI2PServer(t testing.TB, name string) i2pServer {
 	t.Helper()
 	prosodytest.Require(t)
 	n := i2pnet.Shared(t)
 	t0 := time.Now()
 	// The name first: prosody's domain and certificate need it.
 	dest := n.NewDestination(t)
-	srv := prosodytest.Start(t, prosodytest.Domain(dest.B32), prosodytest.LogLevel("info"))
+	srv := prosodytest.Start(t, prosodytest.Domain(dest.B32), prosodytest.LogLevel("info"),
+		prosodytest.Config(`Component "muc.`+dest.B32+`" "muc"`))
 	srv.CreateUser(t, "alice", "pw")
 	srv.CreateUser(t, "bob", "pw")
 	if got := n.ServerTunnel(t, name, srv.C2SAddr, i2pnet.Keys(dest)); got != dest.B32 {

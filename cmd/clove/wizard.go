@@ -112,7 +112,6 @@ func (w *wizardBackend) account(f ui.AccountForm) (store.Account, error) {
 	if err != nil {
 		return store.Account{}, err
 	}
-	a.SAMKeys = w.e.samKeysPath(a)
 	if _, err := w.st.Account(context.Background(), a.JID); err == nil {
 		return store.Account{}, fmt.Errorf("%s is already in this profile", a.JID)
 	}
