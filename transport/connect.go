@@ -112,11 +112,18 @@ func Connect(ctx context.Context, s Settings, domain string, opts ...ConnectOpti
 		log.Debug("connecting", "domain", domain, "target", t.Addr(), "mode", t.Mode)
 		c, err := dialer.DialContext(ctx, "tcp", t.Addr())
 		if err == nil {
+			if mode != ModeDirect {
+				c = quickAck(c)
+			}
 			if mode != ModeDirect && after > 0 {
 				addr := t.Addr()
 				c = hedge(ctx, c, after, func(ctx context.Context) (net.Conn, error) {
 					log.Debug("no answer yet: another stream beside the first", "target", addr, "after", after)
-					return dialer.DialContext(ctx, "tcp", addr)
+					c, err := dialer.DialContext(ctx, "tcp", addr)
+					if err != nil {
+						return nil, err
+					}
+					return quickAck(c), nil
 				})
 			}
 			if ownedSAM != nil {

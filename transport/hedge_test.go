@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -237,4 +238,42 @@ func TestHedgedConnFailures(t *testing.T) {
 			t.Fatalf("%q %v", line, err)
 		}
 	})
+}
+
+// Connections to the router get quick ACKs (Linux), through the SOCKS
+// wrapper too; anything else is left as it is.
+func TestQuickAckWraps(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			io.WriteString(c, "hi")
+			c.Close()
+		}
+	}()
+	raw, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := quickAck(&socksConn{Conn: raw})
+	defer c.Close()
+	b, err := io.ReadAll(c)
+	if err != nil || string(b) != "hi" {
+		t.Fatalf("read %q, %v", b, err)
+	}
+	if runtime.GOOS == "linux" {
+		if _, ok := c.(*socksConn).Conn.(*quickAckConn); !ok {
+			t.Fatalf("inner conn is %T", c.(*socksConn).Conn)
+		}
+	}
+	p1, p2 := net.Pipe()
+	defer p1.Close()
+	defer p2.Close()
+	if quickAck(p1) != p1 {
+		t.Fatal("a non-TCP conn was wrapped")
+	}
 }

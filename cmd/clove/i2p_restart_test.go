@@ -17,10 +17,11 @@ import (
 var ownI2PAddress = regexp.MustCompile(`own I2P address ([a-z2-7]{52}\.b32\.i2p)`)
 
 // Alice logs in over SAM, bob over another router's SOCKS proxy. 200
-// messages, and halfway alice's router stops, stays down while she writes
-// on, and starts again: Clove notices the ended SAM session, makes a new
+// messages, and halfway alice's router is killed (SIGKILL), stays down
+// while she writes on, and starts again: Clove notices the ended SAM session, makes a new
 // one once the router is back, and delivers the outbox. Bob's SQLite then
-// holds every message exactly once and alice's outbox is empty.
+// holds every message exactly once and alice's outbox is empty; bob's
+// reply reaches alice over SAM.
 func TestI2PRouterRestartLosesNothing(t *testing.T) {
 	s := startI2PServer(t, "xmpp-restart")
 	router := s.net.Client(0)
@@ -61,6 +62,7 @@ func TestI2PRouterRestartLosesNothing(t *testing.T) {
 		}
 	}()
 	online := make(chan time.Time, 10)
+	aliceGot := make(chan string, 10)
 	aliceDone := make(chan struct{})
 	go func() {
 		defer close(aliceDone)
@@ -69,7 +71,11 @@ func TestI2PRouterRestartLosesNothing(t *testing.T) {
 			if sc, ok := ev.(xmppclient.StateChanged); ok && sc.State == xmppclient.Online {
 				online <- time.Now()
 			}
-			as.handle(ctx, e, ev)
+			if as.handle(ctx, e, ev) {
+				if m, ok := ev.(xmppclient.MessageReceived); ok && !m.Outgoing {
+					aliceGot <- m.Body
+				}
+			}
 		}
 	}()
 	for _, c := range []*xmppclient.Client{as.client, bs.client} {
@@ -106,7 +112,7 @@ func TestI2PRouterRestartLosesNothing(t *testing.T) {
 
 	// Router down: the rest is written while it is gone, without waiting.
 	var upTook time.Duration
-	router.Down(false)
+	router.Down(true) // SIGKILL, as a crash
 	down := time.Now()
 	for i := n / 2; i < n; i++ {
 		if _, err := as.client.Send(ctx, to, fmt.Sprintf("numbered %03d", i)); err != nil {
@@ -144,6 +150,18 @@ func TestI2PRouterRestartLosesNothing(t *testing.T) {
 			t.Fatalf("%d messages still in alice's outbox", len(p))
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	// And the other way: bob (SOCKS) to alice (SAM).
+	if _, err := bs.client.Send(ctx, jid.MustParse(aj), "got them all"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case b := <-aliceGot:
+		if b != "got them all" {
+			t.Fatalf("alice got %q", b)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("bob's reply did not reach alice over SAM")
 	}
 
 	cancel()
