@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
-	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/clove-xmpp/clove/internal/i2pnet"
 	"github.com/clove-xmpp/clove/xmppclient"
 	"mellium.im/xmpp/jid"
 )
@@ -23,7 +24,12 @@ var ownI2PAddress = regexp.MustCompile(`own I2P address ([a-z2-7]{52}\.b32\.i2p)
 // holds every message exactly once and alice's outbox is empty; bob's
 // reply reaches alice over SAM.
 func TestI2PRouterRestartLosesNothing(t *testing.T) {
-	s := startI2PServer(t, "xmpp-restart")
+	// The server is its own inbound gateway (0 hops): on a network of five
+	// routers the restarted one is otherwise likely a hop of the server's
+	// tunnels, and the server stays unreachable through the dead lease
+	// until its tunnels are replaced (> 8 min once) — a fault of the tiny
+	// network, not of Clove. Alice's side is what this test is about.
+	s := startI2PServer(t, "xmpp-restart", i2pnet.InboundHops(0))
 	router := s.net.Client(0)
 	alice, bob := newCLI(t, "pw"), newCLI(t, "pw")
 	aj, bj := "alice@"+s.b32, "bob@"+s.b32
@@ -41,7 +47,7 @@ func TestI2PRouterRestartLosesNothing(t *testing.T) {
 		c.ConnectTimeout = 90 * time.Second
 	}
 	ae := alice.env()
-	ae.log = slog.New(slog.NewTextHandler(tWriter{t, "alice: "}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ae.log = slog.New(slog.NewTextHandler(newTWriter(t, "alice: "), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	as, err := ae.startSession(ctx, aj, fast)
 	if err != nil {
 		t.Fatal(err)
@@ -178,14 +184,25 @@ func TestI2PRouterRestartLosesNothing(t *testing.T) {
 
 }
 
-// tWriter writes log lines to the test log.
+// tWriter writes log lines to the test log, and drops them once the test
+// is over (goroutines of a failed test may still log).
 type tWriter struct {
 	t      *testing.T
 	prefix string
+	over   *atomic.Bool
+}
+
+func newTWriter(t *testing.T, prefix string) tWriter {
+	w := tWriter{t: t, prefix: prefix, over: new(atomic.Bool)}
+	t.Cleanup(func() { w.over.Store(true) })
+	return w
 }
 
 func (w tWriter) Write(p []byte) (int, error) {
-	w.t.Log(w.prefix + strings.TrimRight(string(p), "\n"))
+	defer func() { _ = recover() }() // a log racing with the end of the test
+	if !w.over.Load() {
+		w.t.Log(w.prefix + strings.TrimRight(string(p), "\n"))
+	}
 	return len(p), nil
 }
 
@@ -204,40 +221,38 @@ func TestI2PKeptAddress(t *testing.T) {
 		t.Fatalf("account list before the first connect: %q", out)
 	}
 	var own string
+	seen := map[string]bool{} // SAM session IDs of earlier runs
 	for run := 1; run <= 2; run++ {
 		done := make(chan result, 1)
 		t0 := time.Now()
-		go func() { done <- alice.run("listen", "--account", aj, "--timeout", "20s") }()
-		ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
-		var addrs []string
-		for {
+		go func() { done <- alice.run("listen", "--account", aj, "--timeout", "30s") }()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		var sessions map[string]string
+		found := ""
+		for found == "" {
 			if own == "" {
 				if m := ownI2PAddress.FindStringSubmatch(alice.ok("account", "list")); m != nil {
 					own = m[1]
 				}
 			}
-			var err error
-			if addrs, err = router.SAMAddresses(ctx); err == nil && own != "" && slices.Contains(addrs, own) {
+			sessions, _ = router.SAMSessions(ctx)
+			for id, a := range sessions {
+				if a == own && own != "" && !seen[id] {
+					found = id
+				}
+			}
+			if found != "" {
 				break
 			}
 			if ctx.Err() != nil {
 				cancel()
-				t.Fatalf("run %d: the router's SAM sessions are %q, the account's kept address %q is not among them", run, addrs, own)
+				t.Fatalf("run %d: the router's SAM sessions are %q; none new with the account's kept address %q", run, sessions, own)
 			}
 			time.Sleep(250 * time.Millisecond)
 		}
 		cancel()
-		t.Logf("i2p: run %d: the router lists the session as %s after %v", run, own, time.Since(t0).Round(time.Millisecond))
+		seen[found] = true
+		t.Logf("i2p: run %d: the router lists a new SAM session (%s) with the address %s after %v", run, found, own, time.Since(t0).Round(time.Millisecond))
 		<-done // its outcome does not matter here: a re-used identity can stall on i2pd 2.45.1
-		// The session ended with the process: the router drops it.
-		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(250 * time.Millisecond) {
-			addrs, err := router.SAMAddresses(context.Background())
-			if err == nil && !slices.Contains(addrs, own) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("run %d ended, but the router still lists %s: %q (%v)", run, own, addrs, err)
-			}
-		}
 	}
 }

@@ -21,7 +21,7 @@ type i2pServer struct {
 	b32 string
 }
 
-func startI2PServer(t testing.TB, name string) i2pServer {
+func startI2PServer(t testing.TB, name string, opts ...i2pnet.TunnelOption) i2pServer {
 	t.Helper()
 	prosodytest.Require(t)
 	n := i2pnet.Shared(t)
@@ -32,7 +32,7 @@ func startI2PServer(t testing.TB, name string) i2pServer {
 		prosodytest.Config(`Component "muc.`+dest.B32+`" "muc"`))
 	srv.CreateUser(t, "alice", "pw")
 	srv.CreateUser(t, "bob", "pw")
-	if got := n.ServerTunnel(t, name, srv.C2SAddr, i2pnet.Keys(dest)); got != dest.B32 {
+	if got := n.ServerTunnel(t, name, srv.C2SAddr, append([]i2pnet.TunnelOption{i2pnet.Keys(dest)}, opts...)...); got != dest.B32 {
 		t.Fatalf("server tunnel %s, want %s", got, dest.B32)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

@@ -375,7 +375,7 @@ func TestWizardConnectionChoicesMapToAccountSettings(t *testing.T) {
 		{ui.AccountForm{JID: b32}, "via socks5://127.0.0.1:4447, I2P only"},
 		{ui.AccountForm{JID: "bob@localhost", Conn: ui.ConnLocal}, "direct, server 127.0.0.1:5222"},
 		{ui.AccountForm{JID: b32, Conn: ui.ConnSOCKS}, "via socks5://127.0.0.1:4447, I2P only"},
-		{ui.AccountForm{JID: b32, Conn: ui.ConnSAM}, "I2P via SAM 127.0.0.1:7656, I2P only"},
+		{ui.AccountForm{JID: b32, Conn: ui.ConnSAM}, "I2P via SAM 127.0.0.1:7656, a new I2P address each session, I2P only"},
 		{ui.AccountForm{JID: "bob@example.org", Conn: ui.ConnCustom, Custom: "10.0.0.1:5223"}, "direct, server 10.0.0.1:5223"},
 		{ui.AccountForm{JID: "bob@example.org", Conn: ui.ConnCustom, Custom: "no port"}, "error: "},
 		{ui.AccountForm{JID: "bob@"}, "error: \"bob@\" is not a valid address"},

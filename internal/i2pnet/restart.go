@@ -46,15 +46,15 @@ var (
 	b32Name        = regexp.MustCompile(`[a-z2-7]{52}\.b32\.i2p`)
 )
 
-// SAMAddresses returns the .b32.i2p addresses of the SAM sessions open on
-// the router, from its web console: what the router itself says an
+// SAMSessions returns the SAM sessions open on the router, session ID →
+// .b32.i2p address, from its web console: what the router itself says an
 // application's I2P identity is.
-func (r *Router) SAMAddresses(ctx context.Context) ([]string, error) {
+func (r *Router) SAMSessions(ctx context.Context) (map[string]string, error) {
 	page, err := r.console(ctx, "/?page=sam_sessions")
 	if err != nil {
 		return nil, err
 	}
-	var addrs []string
+	sessions := map[string]string{}
 	for _, m := range samSessionLink.FindAllStringSubmatch(page, -1) {
 		id, err := url.QueryUnescape(m[1])
 		if err != nil {
@@ -64,11 +64,25 @@ func (r *Router) SAMAddresses(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, a := range b32Name.FindAllString(p, -1) {
-			if !slices.Contains(addrs, a) {
-				addrs = append(addrs, a)
-			}
+		if a := b32Name.FindString(p); a != "" {
+			sessions[id] = a
 		}
 	}
+	return sessions, nil
+}
+
+// SAMAddresses returns the .b32.i2p addresses of the router's SAM sessions.
+func (r *Router) SAMAddresses(ctx context.Context) ([]string, error) {
+	sessions, err := r.SAMSessions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var addrs []string
+	for _, a := range sessions {
+		if !slices.Contains(addrs, a) {
+			addrs = append(addrs, a)
+		}
+	}
+	slices.Sort(addrs)
 	return addrs, nil
 }

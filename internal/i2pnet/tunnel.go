@@ -81,7 +81,16 @@ func B32(identity []byte) (string, error) {
 type TunnelOption func(*tunnelSettings)
 
 type tunnelSettings struct {
-	keys *Destination
+	keys      *Destination
+	inbound   int
+	inboundOK bool
+}
+
+// InboundHops sets the server tunnel's inbound length (default 1). With 0
+// the server router is its own gateway: a test that restarts another
+// router then cannot have hit the server's tunnels.
+func InboundHops(n int) TunnelOption {
+	return func(s *tunnelSettings) { s.inbound, s.inboundOK = n, true }
 }
 
 // Keys makes the tunnel use d (from NewDestination) instead of new keys.
@@ -142,17 +151,21 @@ func (n *Network) serverTunnel(name, target string, opts ...TunnelOption) (strin
 	if err := os.WriteFile(filepath.Join(r.Dir, keysFile), s.keys.Keys, 0o600); err != nil {
 		return "", err
 	}
+	inbound := 1
+	if s.inboundOK {
+		inbound = s.inbound
+	}
 	conf := fmt.Sprintf(`[%s]
 type = server
 host = %s
 port = %s
 keys = %s
-inbound.length = 1
+inbound.length = %d
 outbound.length = 0
 inbound.quantity = 2
 outbound.quantity = 2
 i2cp.leaseSetEncType = 4
-`, name, host, port, keysFile)
+`, name, host, port, keysFile, inbound)
 	if err := os.WriteFile(filepath.Join(r.Dir, "tunnels.d", name+".conf"), []byte(conf), 0o600); err != nil {
 		return "", err
 	}
