@@ -34,6 +34,8 @@ Chat:
   listen --account JID [--count N] [--timeout DURATION] [--json]
   history --account JID [--with JID] [--search QUERY] [--limit N] [--json]
   roster --account JID [list | add JID [--name NAME] | remove JID | approve JID | deny JID]
+  bot echo --account JID [--prefix TEXT] [--count N] [--timeout DURATION]
+                       (answers every chat message with the same text; one line per reply)
 
 Your own server (bundled node, its own .b32.i2p domain):
   node init [--dir DIR] [--c2s-port N] [--s2s-port N] [--socks HOST:PORT]
@@ -112,6 +114,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, stdin *os
 		"listen":   cmdListen,
 		"history":  cmdHistory,
 		"roster":   cmdRoster,
+		"bot":      cmdBot,
 		"doctor":   cmdDoctor,
 		"node":     cmdNode,
 		"gui":      func(ctx context.Context, e *env, _ []string) error { return cmdGUI(ctx, e) },
