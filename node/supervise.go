@@ -79,6 +79,8 @@ enabled = false
 enabled = true
 address = %[2]s
 port = %[3]d
+inbound.length = %[7]d
+outbound.length = %[7]d
 [sam]
 enabled = true
 address = 127.0.0.1
@@ -198,7 +200,7 @@ func newSupervisor(dir string, opts RunOptions) (*Supervisor, error) {
 		network = "# the real I2P network, reseeded by i2pd\n[addressbook]\nenabled = true\n"
 	}
 	conf := filepath.Join(i2pdDir, "i2pd.conf")
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf(routerConf, filepath.Join(logs, "i2pd.log"), socksHost, socksPort, network, console, sam)), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf(routerConf, filepath.Join(logs, "i2pd.log"), socksHost, socksPort, network, console, sam, info.hops().Length)), 0o600); err != nil {
 		return nil, err
 	}
 	s.children = []*child{

@@ -43,6 +43,10 @@ local function target(host)
 	host = host:lower();
 	local mapped = darknet_map[host];
 	if mapped then return mapped; end
+	-- A subdomain of a .b32.i2p name (muc.<b32>.b32.i2p, a node's rooms) is
+	-- served by the same destination: i2pd resolves only the bare name.
+	local b32 = host:match("%.([a-z2-7]+%.b32%.i2p)$");
+	if b32 then return b32; end
 	if is_darknet(host) then return host; end
 	return nil;
 end

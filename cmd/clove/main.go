@@ -38,10 +38,11 @@ Chat:
                        (answers every chat message with the same text; one line per reply)
 
 Your own server (bundled node, its own .b32.i2p domain):
-  node init [--dir DIR] [--c2s-port N] [--s2s-port N] [--socks HOST:PORT]
-  node adduser [--dir DIR] NAME        (the first user is the admin)
+  node init [--dir DIR] [--c2s-port N] [--s2s-port N] [--socks HOST:PORT] [--hops N[/M]]
+  node adduser [--dir DIR] NAME[@DOMAIN] (the first user is the admin)
   node start|stop|status [--dir DIR]   (run: the same in the foreground)
   node map [--dir DIR] CLEARNET_DOMAIN NAME.b32.i2p
+  node serve [--dir DIR] DOMAIN        (also serve a clearnet name mapped here)
 
 Diagnostics:
   doctor [--socks HOST:PORT] [--sam HOST:PORT]
