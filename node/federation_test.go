@@ -34,7 +34,7 @@ type fedNode struct {
 
 // privateHops: 1-hop tunnels, no outbound hop on the server side (see
 // shared/notes/private-i2p-net.md).
-var privateHops = &Hops{Length: 1, ServerOutbound: 0}
+func privateHops() *Hops { return &Hops{Length: 1, ServerOutbound: 0} }
 
 func initFedNode(t *testing.T, name string) *fedNode {
 	t.Helper()
@@ -42,7 +42,7 @@ func initFedNode(t *testing.T, name string) *fedNode {
 	t0 := time.Now()
 	info, err := Init(context.Background(), InitOptions{
 		Dir: dir, C2SPort: freePort(t), S2SPort: freePort(t),
-		SOCKS: "127.0.0.1:" + strconv.Itoa(freePort(t)), Hops: privateHops,
+		SOCKS: "127.0.0.1:" + strconv.Itoa(freePort(t)), Hops: privateHops(),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -39,7 +39,7 @@ type Info struct {
 	// clearnet name that other servers' darknet_map points at this node).
 	Hosts   []string  `json:"hosts,omitempty"`
 	Admins  []string  `json:"admins,omitempty"`
-	Hops    *Hops     `json:"hops,omitempty"` // nil: DefaultHops
+	Hops    *Hops     `json:"hops,omitempty"` // nil: DefaultHops()
 	Created time.Time `json:"created"`
 }
 
@@ -56,12 +56,12 @@ type Hops struct {
 }
 
 // DefaultHops are I2P's usual 3-hop tunnels.
-var DefaultHops = Hops{Length: 3, ServerOutbound: 3}
+func DefaultHops() Hops { return Hops{Length: 3, ServerOutbound: 3} }
 
 // hops returns the node's tunnel lengths.
 func (i *Info) hops() Hops {
 	if i.Hops == nil {
-		return DefaultHops
+		return DefaultHops()
 	}
 	return *i.Hops
 }
@@ -73,7 +73,7 @@ type InitOptions struct {
 	SOCKS            string // default 127.0.0.1:4447 (i2pd)
 	I2PD             string // i2pd binary; default from PATH
 	KeygenTimeout    time.Duration
-	// Hops sets the tunnel lengths; nil means DefaultHops. A private test
+	// Hops sets the tunnel lengths; nil means DefaultHops(). A private test
 	// network wants {Length: 1, ServerOutbound: 0} (see
 	// shared/notes/private-i2p-net.md: 1-hop server tunnels publish their
 	// lease set reliably only with no outbound hop on i2pd 2.45.1).
@@ -302,7 +302,7 @@ func makeKeys(ctx context.Context, i2pd string, opts InitOptions) error {
 		return err
 	}
 	tun := filepath.Join(dir, "tunnels.conf")
-	hops := DefaultHops
+	hops := DefaultHops()
 	if opts.Hops != nil {
 		hops = *opts.Hops
 	}
