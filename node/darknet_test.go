@@ -393,7 +393,7 @@ func TestDarknetS2SRetriesUntilReachable(t *testing.T) {
 func TestDarknetS2SResendsOverDeadLink(t *testing.T) {
 	proxy := startNameProxy(t)
 	a := startNode(t, "alpha.clove.i2p", proxy, "darknet_ack_timeout = 3\ndarknet_retry_for = 30", prosodytest.WithModule("ping"))
-	b := startNode(t, "beta.clove.i2p", proxy, "", prosodytest.WithModule("ping"))
+	b := startNode(t, "beta.clove.i2p", proxy, "darknet_retry_for = 30", prosodytest.WithModule("ping"))
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("alpha's log:\n%s", a.LogTail(80))
@@ -416,6 +416,11 @@ func TestDarknetS2SResendsOverDeadLink(t *testing.T) {
 	}
 	bob.wait(t, "the message sent into the dead link", 30*time.Second, body("into a dead link"))
 	t.Logf("resent over a new link %v after sending", time.Since(t0).Round(time.Millisecond))
+	// Beta's own links broke: it opens a new one to alpha by itself (which
+	// over I2P hands alpha beta's fresh lease set).
+	waitFor(t, "beta reopening its link to alpha", 20*time.Second, func() bool {
+		return strings.Contains(b.LogTail(400), "reopening the link to "+a.Domain)
+	})
 	if log := a.LogTail(400); !strings.Contains(log, "no answer from "+b.Domain) || strings.Contains(log, "Traceback") {
 		t.Errorf("alpha's log: the dead link was not closed for a missing ack, or a Lua error:\n%s", log)
 	}

@@ -316,7 +316,23 @@ local function confirm_deliveries(host_module)
 	end);
 
 	host_module:hook("s2sout-destroyed", function (event)
-		reroute(event.session, "link closed: "..tostring(event.reason or "unknown reason"));
+		local session = event.session;
+		reroute(session, "link closed: "..tostring(event.reason or "unknown reason"));
+		-- An established link that ended (our router restarted, say): open a
+		-- new one with a ping, retried like any stanza. Besides being ready
+		-- for the next message, the new stream carries our router's fresh
+		-- lease set to the peer (our SOCKS proxy and our server tunnels share
+		-- one destination), so the peer reaches us at once instead of trying
+		-- our old tunnels until its copy expires (up to 10 minutes).
+		local from, to = session.from_host, session.to_host;
+		if session.type == "s2sout" and not prosody.shutdown_reason and from and to and target(to) then
+			timer.add_task(5, function ()
+				if prosody.shutdown_reason or host_module:get_host() ~= from then return; end
+				host_module:log("info", "reopening the link to %s", to);
+				host_module:send(st.iq({ type = "get", from = from, to = to, id = "clove-darknet-hello-"..new_id() })
+					:tag("ping", { xmlns = "urn:xmpp:ping" }));
+			end);
+		end
 	end);
 end
 
