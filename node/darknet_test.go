@@ -21,10 +21,59 @@ import (
 // resolves the names it is given from a table (the way i2pd looks up a
 // .b32.i2p), answers 0x04 for unknown ones, and records every request.
 type nameProxy struct {
-	ln    net.Listener
-	mu    sync.Mutex
-	hosts map[string]string // name -> 127.0.0.1:port
-	reqs  []string          // "atyp host:port"
+	ln     net.Listener
+	mu     sync.Mutex
+	hosts  map[string]string // name -> 127.0.0.1:port
+	reqs   []string          // "atyp host:port"
+	relays []*relay          // connections relayed so far
+}
+
+// relay is one proxied connection; frozen, it drops what it carries and
+// keeps both sockets open: a link that died silently, as an I2P stream to
+// a router that restarted.
+type relay struct {
+	host   string // the name it was opened to
+	conns  []net.Conn
+	mu     sync.Mutex
+	frozen bool
+}
+
+func (r *relay) copy(dst io.Writer, src io.Reader) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		r.mu.Lock()
+		frozen := r.frozen
+		r.mu.Unlock()
+		if n > 0 && !frozen {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// restartRouter plays the restart of name's I2P router: the streams other
+// servers opened to it go silent (their routers keep resending into its old
+// tunnels), the streams it opened are closed (its SOCKS connections die with
+// it).
+func (p *nameProxy) restartRouter(name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, r := range p.relays {
+		r.mu.Lock()
+		if r.host == name {
+			r.frozen = true
+		} else {
+			for _, c := range r.conns {
+				c.Close()
+			}
+		}
+		r.mu.Unlock()
+	}
 }
 
 func startNameProxy(t *testing.T) *nameProxy {
@@ -106,8 +155,12 @@ func (p *nameProxy) serve(c net.Conn) {
 	defer s.Close()
 	c.SetDeadline(time.Time{})
 	c.Write([]byte{5, 0, 0, 1, 127, 0, 0, 1, 0, 0})
-	go io.Copy(s, c)
-	io.Copy(c, s)
+	r := &relay{host: host, conns: []net.Conn{c, s}}
+	p.mu.Lock()
+	p.relays = append(p.relays, r)
+	p.mu.Unlock()
+	go r.copy(s, c)
+	r.copy(c, s)
 }
 
 func moduleDir(t *testing.T) string {
@@ -120,8 +173,8 @@ func moduleDir(t *testing.T) string {
 
 // startNode starts a prosody serving domain whose outgoing s2s goes through
 // the proxy via mod_clove_darknet.
-func startNode(t *testing.T, domain string, proxy *nameProxy, extra string) *prosodytest.Server {
-	return prosodytest.Start(t,
+func startNode(t *testing.T, domain string, proxy *nameProxy, extra string, opts ...prosodytest.Option) *prosodytest.Server {
+	return prosodytest.Start(t, append([]prosodytest.Option{
 		prosodytest.Domain(domain),
 		prosodytest.PluginPath(moduleDir(t)),
 		prosodytest.WithModule("dialback", "clove_darknet"),
@@ -131,7 +184,7 @@ darknet_socks_port = %d
 darknet_only = true
 darknet_socks_timeout = 10
 %s`, proxy.port(), extra)),
-	)
+	}, opts...)...)
 }
 
 type peer struct {
@@ -279,5 +332,96 @@ func TestDarknetS2SFailuresBounce(t *testing.T) {
 	}
 	if log := a.LogTail(400); strings.Contains(log, "Traceback") {
 		t.Errorf("prosody logged a Lua error:\n%s", log)
+	}
+}
+
+// With darknet_retry_for, a destination that does not answer yet (the proxy
+// says 0x04, as i2pd does while a lease set is still unknown) is tried
+// again instead of bounced at once: the message arrives once the name
+// resolves. One that never answers bounces after darknet_retry_for.
+func TestDarknetS2SRetriesUntilReachable(t *testing.T) {
+	proxy := startNameProxy(t)
+	a := startNode(t, "alpha.clove.i2p", proxy, "darknet_retry_for = 8")
+	b := startNode(t, "beta.clove.i2p", proxy, "")
+	proxy.add(a.Domain, a.S2SAddr) // beta is not reachable yet
+	alice := login(t, a, "alice")
+	bob := login(t, b, "bob")
+
+	t0 := time.Now()
+	id, err := alice.c.Send(context.Background(), jid.MustParse("bob@"+b.Domain), "patience")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the first, refused attempt", 10*time.Second, func() bool {
+		for _, r := range proxy.requests() {
+			if r == "3 "+b.Domain+":5269" {
+				return true
+			}
+		}
+		return false
+	})
+	time.Sleep(time.Second)
+	proxy.add(b.Domain, b.S2SAddr)
+	bob.wait(t, "the retried message at bob", 30*time.Second, body("patience"))
+	t.Logf("delivered on a retry %v after sending", time.Since(t0).Round(time.Millisecond))
+
+	t0 = time.Now()
+	lost, err := alice.c.Send(context.Background(), jid.MustParse("nobody@gamma.clove.i2p"), "never")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := alice.wait(t, "the bounce after darknet_retry_for", 40*time.Second, func(ev xmppclient.Event) bool {
+		f, ok := ev.(xmppclient.MessageFailed)
+		if ok && f.ID == id {
+			t.Fatalf("the retried message bounced too: %v", f)
+		}
+		return ok && f.ID == lost
+	}).(xmppclient.MessageFailed)
+	if took := time.Since(t0); took < 8*time.Second || !strings.Contains(ev.Text, "did not answer") {
+		t.Errorf("bounce after %v: %q; want it after darknet_retry_for (8 s), with the reason", took, ev.Text)
+	}
+	t.Logf("unreachable: bounced after %v: %s", time.Since(t0).Round(time.Millisecond), ev.Text)
+	if log := a.LogTail(400); !strings.Contains(log, "trying again") || strings.Contains(log, "Traceback") {
+		t.Errorf("alpha's log: no retry logged, or a Lua error:\n%s", log)
+	}
+}
+
+// A link that dies silently (the peer's router restarted: our I2P stream
+// keeps resending into its old tunnels) is noticed by the unanswered ping
+// that follows every stanza, closed, and what it swallowed is sent again
+// over a new link.
+func TestDarknetS2SResendsOverDeadLink(t *testing.T) {
+	proxy := startNameProxy(t)
+	a := startNode(t, "alpha.clove.i2p", proxy, "darknet_ack_timeout = 3\ndarknet_retry_for = 30", prosodytest.WithModule("ping"))
+	b := startNode(t, "beta.clove.i2p", proxy, "darknet_retry_for = 30", prosodytest.WithModule("ping"))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("alpha's log:\n%s", a.LogTail(80))
+		}
+	})
+	proxy.add(a.Domain, a.S2SAddr)
+	proxy.add(b.Domain, b.S2SAddr)
+	alice := login(t, a, "alice")
+	bob := login(t, b, "bob")
+	bobJ := jid.MustParse("bob@" + b.Domain)
+	if _, err := alice.c.Send(context.Background(), bobJ, "while the link lives"); err != nil {
+		t.Fatal(err)
+	}
+	bob.wait(t, "the first message", 30*time.Second, body("while the link lives"))
+
+	proxy.restartRouter(b.Domain)
+	t0 := time.Now()
+	if _, err := alice.c.Send(context.Background(), bobJ, "into a dead link"); err != nil {
+		t.Fatal(err)
+	}
+	bob.wait(t, "the message sent into the dead link", 30*time.Second, body("into a dead link"))
+	t.Logf("resent over a new link %v after sending", time.Since(t0).Round(time.Millisecond))
+	// Beta's own links broke: it opens a new one to alpha by itself (which
+	// over I2P hands alpha beta's fresh lease set).
+	waitFor(t, "beta reopening its link to alpha", 20*time.Second, func() bool {
+		return strings.Contains(b.LogTail(400), "reopening the link to "+a.Domain)
+	})
+	if log := a.LogTail(400); !strings.Contains(log, "no answer from "+b.Domain) || strings.Contains(log, "Traceback") {
+		t.Errorf("alpha's log: the dead link was not closed for a missing ack, or a Lua error:\n%s", log)
 	}
 }

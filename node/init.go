@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -34,8 +35,35 @@ type Info struct {
 	S2SPort    int               `json:"s2s_port"`
 	SOCKS      string            `json:"socks"` // I2P SOCKS proxy for outgoing s2s
 	DarknetMap map[string]string `json:"darknet_map,omitempty"`
-	Admins     []string          `json:"admins,omitempty"`
-	Created    time.Time         `json:"created"`
+	// Hosts are extra XMPP domains the node serves besides Domain (a
+	// clearnet name that other servers' darknet_map points at this node).
+	Hosts   []string  `json:"hosts,omitempty"`
+	Admins  []string  `json:"admins,omitempty"`
+	Hops    *Hops     `json:"hops,omitempty"` // nil: DefaultHops()
+	Created time.Time `json:"created"`
+}
+
+// Hops are the lengths of the node's I2P tunnels: more hops hide the node
+// better and cost latency.
+type Hops struct {
+	// Length is the length of the node's client tunnels (the SOCKS proxy
+	// outgoing server-to-server traffic takes) and of its server tunnels'
+	// inbound side.
+	Length int `json:"length"`
+	// ServerOutbound is the length of the server tunnels' outbound side,
+	// the way their answers leave.
+	ServerOutbound int `json:"server_outbound"`
+}
+
+// DefaultHops are I2P's usual 3-hop tunnels.
+func DefaultHops() Hops { return Hops{Length: 3, ServerOutbound: 3} }
+
+// hops returns the node's tunnel lengths.
+func (i *Info) hops() Hops {
+	if i.Hops == nil {
+		return DefaultHops()
+	}
+	return *i.Hops
 }
 
 // InitOptions configures Init. Zero values pick the defaults.
@@ -45,6 +73,11 @@ type InitOptions struct {
 	SOCKS            string // default 127.0.0.1:4447 (i2pd)
 	I2PD             string // i2pd binary; default from PATH
 	KeygenTimeout    time.Duration
+	// Hops sets the tunnel lengths; nil means DefaultHops(). A private test
+	// network wants {Length: 1, ServerOutbound: 0} (see
+	// shared/notes/private-i2p-net.md: 1-hop server tunnels publish their
+	// lease set reliably only with no outbound hop on i2pd 2.45.1).
+	Hops *Hops
 }
 
 // Paths inside a node directory.
@@ -76,6 +109,9 @@ func Init(ctx context.Context, opts InitOptions) (*Info, error) {
 	}
 	if opts.KeygenTimeout == 0 {
 		opts.KeygenTimeout = 60 * time.Second
+	}
+	if h := opts.Hops; h != nil && (h.Length < 0 || h.Length > 7 || h.ServerOutbound < 0 || h.ServerOutbound > 7) {
+		return nil, fmt.Errorf("tunnel lengths %d/%d: I2P tunnels have 0 to 7 hops", h.Length, h.ServerOutbound)
 	}
 	if _, _, err := splitHostPort(opts.SOCKS); err != nil {
 		return nil, fmt.Errorf("the I2P SOCKS proxy address %q: %w", opts.SOCKS, err)
@@ -121,7 +157,7 @@ func Init(ctx context.Context, opts InitOptions) (*Info, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the new I2P identity: %w", err)
 	}
-	info := &Info{Domain: domain, C2SPort: opts.C2SPort, S2SPort: opts.S2SPort, SOCKS: opts.SOCKS, Created: time.Now().UTC().Truncate(time.Second)}
+	info := &Info{Domain: domain, C2SPort: opts.C2SPort, S2SPort: opts.S2SPort, SOCKS: opts.SOCKS, Hops: opts.Hops, Created: time.Now().UTC().Truncate(time.Second)}
 	certFile, keyFile := certPaths(opts.Dir, domain)
 	if err := writeCert(certFile, keyFile, domain, "muc."+domain); err != nil {
 		return nil, err
@@ -238,8 +274,8 @@ host = 127.0.0.1
 port = %[1]d
 inport = 5222
 keys = xmpp.dat
-inbound.length = 3
-outbound.length = 3
+inbound.length = %[3]d
+outbound.length = %[4]d
 i2cp.leaseSetEncType = 4
 
 [xmpp-s2s]
@@ -248,8 +284,8 @@ host = 127.0.0.1
 port = %[2]d
 inport = 5269
 keys = xmpp.dat
-inbound.length = 3
-outbound.length = 3
+inbound.length = %[3]d
+outbound.length = %[4]d
 i2cp.leaseSetEncType = 4
 `
 
@@ -266,7 +302,11 @@ func makeKeys(ctx context.Context, i2pd string, opts InitOptions) error {
 		return err
 	}
 	tun := filepath.Join(dir, "tunnels.conf")
-	if err := os.WriteFile(tun, []byte(fmt.Sprintf(tunnelsConf, opts.C2SPort, opts.S2SPort)), 0o600); err != nil {
+	hops := DefaultHops()
+	if opts.Hops != nil {
+		hops = *opts.Hops
+	}
+	if err := os.WriteFile(tun, []byte(fmt.Sprintf(tunnelsConf, opts.C2SPort, opts.S2SPort, hops.Length, hops.ServerOutbound)), 0o600); err != nil {
 		return err
 	}
 	cmd := exec.Command(i2pd, "--datadir="+dir, "--conf="+conf, "--tunconf="+tun, "--tunnelsdir="+filepath.Join(dir, "tunnels.d"), "--pidfile="+filepath.Join(dir, "keygen.pid"))
@@ -369,6 +409,12 @@ func writeProsodyConfig(dir string, info *Info) error {
 		return err
 	}
 	certFile, keyFile := certPaths(dir, info.Domain)
+	type host struct{ Name, CertFile, KeyFile string }
+	var hosts []host
+	for _, h := range info.Hosts {
+		c, k := certPaths(dir, h)
+		hosts = append(hosts, host{h, c, k})
+	}
 	raw, err := assets.Prosody.ReadFile("prosody/node.cfg.lua.tmpl")
 	if err != nil {
 		return err
@@ -398,24 +444,34 @@ func writeProsodyConfig(dir string, info *Info) error {
 		"Admins":     info.Admins,
 		"CertFile":   certFile,
 		"KeyFile":    keyFile,
+		"Hosts":      hosts,
 	})
 }
 
 // AddUser creates an account on the node (prosodyctl, password on stdin,
-// never on argv). The first user becomes the node's admin.
+// never on argv). The first user becomes the node's admin. name is a user
+// name on the node's .b32.i2p domain, or user@host for one of the extra
+// hosts added with ServeDomain.
 func AddUser(ctx context.Context, dir, name, password string) (string, error) {
 	info, err := Load(dir)
 	if err != nil {
 		return "", err
 	}
 	name = strings.ToLower(strings.TrimSpace(name))
+	domain := info.Domain
+	if user, host, ok := strings.Cut(name, "@"); ok {
+		if host != info.Domain && !slices.Contains(info.Hosts, host) {
+			return "", fmt.Errorf("this node does not serve %s (it serves %s)", host, strings.Join(append([]string{info.Domain}, info.Hosts...), ", "))
+		}
+		name, domain = user, host
+	}
 	if name == "" || strings.ContainsAny(name, "@/ \"'&<>:") {
 		return "", fmt.Errorf("%q is not a usable user name", name)
 	}
 	if password == "" {
 		return "", errors.New("empty password")
 	}
-	addr := name + "@" + info.Domain
+	addr := name + "@" + domain
 	if len(info.Admins) == 0 {
 		info.Admins = []string{addr}
 		if err := save(dir, info); err != nil {
@@ -428,6 +484,30 @@ func AddUser(ctx context.Context, dir, name, password string) (string, error) {
 		return "", fmt.Errorf("prosodyctl adduser %s: %v: %s", addr, err, strings.TrimSpace(string(out)))
 	}
 	return addr, nil
+}
+
+// ServeDomain makes the node also serve the XMPP domain name (with a
+// self-signed certificate of its own), so that servers whose darknet_map
+// points name at this node's .b32.i2p are accepted: their streams say
+// to='name'. Prosody reads it at its next start.
+func ServeDomain(dir, name string) error {
+	info, err := Load(dir)
+	if err != nil {
+		return err
+	}
+	name = strings.ToLower(strings.TrimSpace(name))
+	if name == "" || name == info.Domain || strings.ContainsAny(name, "@/ \"'&<>:\\") || !strings.Contains(name, ".") {
+		return fmt.Errorf("%q is not a domain this node can serve", name)
+	}
+	if slices.Contains(info.Hosts, name) {
+		return nil
+	}
+	certFile, keyFile := certPaths(dir, name)
+	if err := writeCert(certFile, keyFile, name); err != nil {
+		return fmt.Errorf("making a certificate for %s: %w", name, err)
+	}
+	info.Hosts = append(info.Hosts, name)
+	return save(dir, info)
 }
 
 // MapDomain adds a darknet_map entry: s2s to the clearnet domain goes to

@@ -63,6 +63,12 @@ type child struct {
 
 // routerConf is the node's own i2pd: SOCKS and SAM on loopback for Clove
 // and prosody, the web console on loopback, the tunnels from node init.
+// The SOCKS proxy (prosody's outgoing s2s) uses the node's own keys, so
+// outgoing streams come from the node's .b32.i2p and carry its current
+// lease set: after this router restarts, a peer learns the new tunnels from
+// the first stream the node opens to it, instead of trying the old ones until
+// its cached lease set expires (up to 10 min). Peers learn nothing new from
+// this: the node names itself in every s2s stream anyway.
 const routerConf = `log = file
 logfile = %[1]s
 loglevel = warn
@@ -79,6 +85,10 @@ enabled = false
 enabled = true
 address = %[2]s
 port = %[3]d
+keys = xmpp.dat
+inbound.length = %[7]d
+outbound.length = %[8]d
+i2cp.leaseSetEncType = 4
 [sam]
 enabled = true
 address = 127.0.0.1
@@ -198,7 +208,7 @@ func newSupervisor(dir string, opts RunOptions) (*Supervisor, error) {
 		network = "# the real I2P network, reseeded by i2pd\n[addressbook]\nenabled = true\n"
 	}
 	conf := filepath.Join(i2pdDir, "i2pd.conf")
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf(routerConf, filepath.Join(logs, "i2pd.log"), socksHost, socksPort, network, console, sam)), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf(routerConf, filepath.Join(logs, "i2pd.log"), socksHost, socksPort, network, console, sam, info.hops().Length, info.hops().ServerOutbound)), 0o600); err != nil {
 		return nil, err
 	}
 	s.children = []*child{

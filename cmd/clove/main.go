@@ -36,12 +36,15 @@ Chat:
   roster --account JID [list | add JID [--name NAME] | remove JID | approve JID | deny JID]
   room --account JID join ROOM [--nick NICK] [--history N] [--listen DURATION]
   room --account JID send ROOM TEXT [--nick NICK]
+  bot echo --account JID [--prefix TEXT] [--count N] [--timeout DURATION]
+                       (answers every chat message with the same text; one line per reply)
 
 Your own server (bundled node, its own .b32.i2p domain):
-  node init [--dir DIR] [--c2s-port N] [--s2s-port N] [--socks HOST:PORT]
-  node adduser [--dir DIR] NAME        (the first user is the admin)
+  node init [--dir DIR] [--c2s-port N] [--s2s-port N] [--socks HOST:PORT] [--hops N[/M]]
+  node adduser [--dir DIR] NAME[@DOMAIN] (the first user is the admin)
   node start|stop|status [--dir DIR]   (run: the same in the foreground)
   node map [--dir DIR] CLEARNET_DOMAIN NAME.b32.i2p
+  node serve [--dir DIR] DOMAIN        (also serve a clearnet name mapped here)
 
 Diagnostics:
   doctor [--socks HOST:PORT] [--sam HOST:PORT]
@@ -115,6 +118,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, stdin *os
 		"history":  cmdHistory,
 		"roster":   cmdRoster,
 		"room":     cmdRoom,
+		"bot":      cmdBot,
 		"doctor":   cmdDoctor,
 		"node":     cmdNode,
 		"gui":      func(ctx context.Context, e *env, _ []string) error { return cmdGUI(ctx, e) },

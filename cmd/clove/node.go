@@ -25,7 +25,7 @@ const nodePID = "clove-node.pid"
 
 func cmdNode(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("node needs init, start, stop, run, status, adduser or map")
+		return usagef("node needs init, start, stop, run, status, adduser, map or serve")
 	}
 	fs := flag.NewFlagSet("node "+args[0], flag.ContinueOnError)
 	dir := fs.String("dir", filepath.Join(e.profile, "node"), "the node's directory")
@@ -46,10 +46,15 @@ func cmdNode(ctx context.Context, e *env, args []string) error {
 		c2s := fs.Int("c2s-port", 5222, "loopback port for clients")
 		s2s := fs.Int("s2s-port", 5269, "loopback port for other servers")
 		socks := fs.String("socks", "127.0.0.1:4447", "I2P SOCKS proxy for outgoing server-to-server traffic")
+		hopsFlag := fs.String("hops", "", "tunnel length N, or N/M for N hops and M on the server tunnels' outbound side (default 3; a private test network wants 1/0)")
 		if err := parse(0, "takes no arguments"); err != nil {
 			return err
 		}
-		info, err := node.Init(ctx, node.InitOptions{Dir: *dir, C2SPort: *c2s, S2SPort: *s2s, SOCKS: *socks})
+		hops, err := parseHops(*hopsFlag)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		info, err := node.Init(ctx, node.InitOptions{Dir: *dir, C2SPort: *c2s, S2SPort: *s2s, SOCKS: *socks, Hops: hops})
 		if err != nil {
 			return err
 		}
@@ -83,11 +88,15 @@ func cmdNode(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		pw, err := e.password(pos[0] + "@" + info.Domain)
+		addr := pos[0]
+		if !strings.Contains(addr, "@") {
+			addr += "@" + info.Domain
+		}
+		pw, err := e.password(addr)
 		if err != nil {
 			return err
 		}
-		addr, err := node.AddUser(ctx, *dir, pos[0], pw)
+		addr, err = node.AddUser(ctx, *dir, pos[0], pw)
 		if err != nil {
 			return err
 		}
@@ -104,6 +113,15 @@ func cmdNode(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "%s now reaches %s over I2P (restart the node to apply)\n", pos[0], pos[1])
+		return nil
+	case "serve":
+		if err := parse(1, "takes one DOMAIN"); err != nil {
+			return err
+		}
+		if err := node.ServeDomain(*dir, pos[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "the node now also serves %s (for servers whose darknet_map points it here; restart the node to apply)\nadd users there with: clove node adduser NAME@%s\n", pos[0], pos[0])
 		return nil
 	}
 	return usagef("unknown node command %q", args[0])
@@ -260,4 +278,23 @@ func nodeStop(e *env, dir string) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("the node (pid %d) did not stop within 15 s", pid)
+}
+
+// parseHops reads --hops: "N" (every tunnel N hops) or "N/M" (M hops on
+// the server tunnels' outbound side); "" is the default.
+func parseHops(v string) (*node.Hops, error) {
+	if v == "" {
+		return nil, nil
+	}
+	in, out, two := strings.Cut(v, "/")
+	n, err1 := strconv.Atoi(in)
+	m := n
+	var err2 error
+	if two {
+		m, err2 = strconv.Atoi(out)
+	}
+	if err1 != nil || err2 != nil || n < 0 || n > 7 || m < 0 || m > 7 {
+		return nil, fmt.Errorf("--hops %q: want N or N/M, 0 to 7 hops", v)
+	}
+	return &node.Hops{Length: n, ServerOutbound: m}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/clove-xmpp/clove/internal/prosodytest"
+	"github.com/clove-xmpp/clove/node"
 )
 
 // The node commands through the real binary: init, adduser, start (in the
@@ -70,5 +71,66 @@ func TestNodeLifecycleWithTheRealBinary(t *testing.T) {
 	must("", "node", "stop", "--dir", dir)
 	if st := must("", "node", "status", "--dir", dir); !strings.Contains(st, "stopped") || !strings.Contains(st, "not answering") {
 		t.Fatalf("status after stop: %s", st)
+	}
+}
+
+// node init --hops sets the tunnel lengths; node serve adds a clearnet
+// name the node also serves (for darknet_map), with users of its own.
+func TestNodeHopsAndServe(t *testing.T) {
+	prosodytest.Require(t)
+	if _, err := exec.LookPath("i2pd"); err != nil {
+		t.Skip("i2pd not installed")
+	}
+	c := newCLI(t, "carol-pw")
+	dir := filepath.Join(t.TempDir(), "node")
+	port := func() string {
+		ln, _ := net.Listen("tcp", "127.0.0.1:0")
+		defer ln.Close()
+		return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+	}
+	c.fails(2, "--hops", "node", "init", "--dir", dir, "--hops", "9")
+	c.ok("node", "init", "--dir", dir, "--c2s-port", port(), "--s2s-port", port(), "--socks", "127.0.0.1:"+port(), "--hops", "1/0")
+	tun, err := os.ReadFile(filepath.Join(dir, "i2pd", "tunnels.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(string(tun), "inbound.length = 1") != 2 || strings.Count(string(tun), "outbound.length = 0") != 2 {
+		t.Fatalf("tunnels.conf for --hops 1/0:\n%s", tun)
+	}
+	c.fails(1, "does not serve", "node", "adduser", "--dir", dir, "carol@bobs.example")
+	if out := c.ok("node", "serve", "--dir", dir, "bobs.example"); !strings.Contains(out, "bobs.example") {
+		t.Fatalf("node serve: %q", out)
+	}
+	if out := c.ok("node", "adduser", "--dir", dir, "carol@bobs.example"); !strings.Contains(out, "added carol@bobs.example") {
+		t.Fatalf("adduser: %q", out)
+	}
+	cfg, err := os.ReadFile(filepath.Join(dir, "prosody", "prosody.cfg.lua"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(cfg), `VirtualHost "bobs.example"`) || !strings.Contains(string(cfg), "bobs.example.crt") {
+		t.Fatalf("prosody config lacks the served name:\n%s", cfg)
+	}
+}
+
+func TestParseHops(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		want    *node.Hops
+		wantErr bool
+	}{
+		{"", nil, false},
+		{"3", &node.Hops{Length: 3, ServerOutbound: 3}, false},
+		{"1/0", &node.Hops{Length: 1, ServerOutbound: 0}, false},
+		{"0", &node.Hops{}, false},
+		{"8", nil, true},
+		{"1/-1", nil, true},
+		{"x", nil, true},
+		{"1/", nil, true},
+	} {
+		got, err := parseHops(tc.in)
+		if (err != nil) != tc.wantErr || (got == nil) != (tc.want == nil) || got != nil && *got != *tc.want {
+			t.Errorf("parseHops(%q) = %+v, %v; want %+v (error %v)", tc.in, got, err, tc.want, tc.wantErr)
+		}
 	}
 }

@@ -36,6 +36,11 @@
 // set (fixed upstream in 2.48.0; with a floodfill client, lookups also stayed
 // "pending" for minutes here).
 //
+// A router run by someone else (a Clove node's own i2pd, under the node's
+// supervisor) joins the network with Join: it gets the next free 198.18.0.K,
+// its netDb is seeded with the network's router infos, and Join returns the
+// network part of its i2pd config.
+//
 // When unshare is impossible, tests that need the network skip, or fail when
 // the CI environment variable is set.
 package i2pnet

@@ -28,6 +28,7 @@ type Network struct {
 	mu      sync.Mutex
 	stopped bool
 	tunnels map[string]bool
+	joined  int // routers added with Join
 }
 
 // Timings are measured phases of Start.
