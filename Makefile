@@ -57,6 +57,7 @@ bench: deps
 	if [ -n "$$missing" ]; then $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkSideBySide$$' -benchtime 1x -timeout 20m ./cmd/clove/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkI2PSideBySide$$' -benchtime 1x -timeout 20m ./cmd/clove/
+	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkNodeSideBySide$$' -benchtime 1x -timeout 20m ./cmd/clove/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench GUIStartAndIdleRSS -benchtime 1x -timeout 20m ./cmd/clove/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench 'OpenNewest50Of100k|Search1M' -timeout 40m ./store/
 
