@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -46,8 +45,7 @@ func cmdBot(ctx context.Context, e *env, args []string) error {
 	s.start(rctx)
 	s.progress(rctx, e)
 	replies := 0
-	var failed, lastErr error
-	connected := false
+	var out outcome
 	for ev := range s.client.Events() {
 		fresh := s.handle(ctx, e, ev)
 		switch ev := ev.(type) {
@@ -84,32 +82,10 @@ func cmdBot(ctx context.Context, e *env, args []string) error {
 				fmt.Fprintf(e.stderr, "clove: %s may now see the bot's presence\n", ev.From)
 			}
 		case xmppclient.StateChanged:
-			switch ev.State {
-			case xmppclient.Failed:
-				failed = ev.Err
-			case xmppclient.Online:
-				if !connected {
-					fmt.Fprintf(e.stderr, "clove: echo bot online as %s\n", me)
-				}
-				connected = true
-			case xmppclient.Offline:
-				if ev.Err != nil {
-					lastErr = ev.Err
-				}
+			if out.note(ev) {
+				fmt.Fprintf(e.stderr, "clove: echo bot online as %s\n", me)
 			}
 		}
 	}
-	if err := s.close(e); err != nil && failed == nil {
-		failed = err
-	}
-	if failed != nil {
-		return failed
-	}
-	if !connected && ctx.Err() == nil {
-		if lastErr != nil {
-			return fmt.Errorf("never connected before the timeout: %w", lastErr)
-		}
-		return errors.New("never connected before the timeout")
-	}
-	return nil
+	return out.finish(ctx, e, s)
 }

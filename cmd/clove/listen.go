@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -48,8 +47,7 @@ func cmdListen(ctx context.Context, e *env, args []string) error {
 	s.start(rctx)
 	s.progress(rctx, e)
 	got := 0
-	var failed, lastErr error
-	connected := false
+	var out outcome
 	enc := json.NewEncoder(e.stdout)
 	for ev := range s.client.Events() {
 		fresh := s.handle(ctx, e, ev)
@@ -70,29 +68,11 @@ func cmdListen(ctx context.Context, e *env, args []string) error {
 				cancel()
 			}
 		case xmppclient.StateChanged:
-			switch ev.State {
-			case xmppclient.Failed:
-				failed = ev.Err
-			case xmppclient.Online:
-				connected = true
-			case xmppclient.Offline:
-				if ev.Err != nil {
-					lastErr = ev.Err
-				}
-			}
+			out.note(ev)
 		}
 	}
-	if err := s.close(e); err != nil && failed == nil {
-		failed = err
-	}
-	if failed != nil {
-		return failed
-	}
-	if !connected && ctx.Err() == nil {
-		if lastErr != nil {
-			return fmt.Errorf("never connected before the timeout: %w", lastErr)
-		}
-		return errors.New("never connected before the timeout")
+	if err := out.finish(ctx, e, s); err != nil {
+		return err
 	}
 	if *count > 0 && got < *count && ctx.Err() == nil {
 		return fmt.Errorf("received %d of %d messages before the timeout", got, *count)

@@ -425,3 +425,44 @@ func routerAnswers(addr string) bool {
 	c.Close()
 	return true
 }
+
+// outcome follows a session's connection state for the exit of a command
+// that runs until a timeout or an interrupt (listen, bot).
+type outcome struct {
+	failed, lastErr error
+	connected       bool
+}
+
+// note records a state change; it reports whether this is the first time
+// the session is online.
+func (o *outcome) note(ev xmppclient.StateChanged) (first bool) {
+	switch ev.State {
+	case xmppclient.Failed:
+		o.failed = ev.Err
+	case xmppclient.Online:
+		first = !o.connected
+		o.connected = true
+	case xmppclient.Offline:
+		if ev.Err != nil {
+			o.lastErr = ev.Err
+		}
+	}
+	return first
+}
+
+// finish closes the session and words the command's result: the failure
+// that ended it, or never having connected (unless ctx was interrupted).
+func (o *outcome) finish(ctx context.Context, e *env, s *session) error {
+	if err := s.close(e); err != nil && o.failed == nil {
+		o.failed = err
+	}
+	switch {
+	case o.failed != nil:
+		return o.failed
+	case !o.connected && ctx.Err() == nil && o.lastErr != nil:
+		return fmt.Errorf("never connected before the timeout: %w", o.lastErr)
+	case !o.connected && ctx.Err() == nil:
+		return errors.New("never connected before the timeout")
+	}
+	return nil
+}
