@@ -180,3 +180,23 @@ func runCmd(name string, args ...string) (string, error) {
 	out, err := osexec.Command(name, args...).CombinedOutput()
 	return string(out), err
 }
+
+// A router of the shared network that died between tests (here: SIGKILL
+// behind the fixture's back) is started again by the next Shared call.
+func TestSharedHealsADeadRouter(t *testing.T) {
+	n := Shared(t)
+	r := n.Client(1)
+	if err := r.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-r.done
+	n2 := Shared(t)
+	if n2 != n || r.exited() {
+		t.Fatalf("router %d still dead after Shared", r.K)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := probeServices(ctx, r.SOCKSAddr, r.SAMAddr); err != nil {
+		t.Fatalf("router %d back but not serving: %v", r.K, err)
+	}
+}

@@ -120,7 +120,40 @@ func Shared(tb testing.TB, opts ...Option) *Network {
 	if shared.err != nil {
 		tb.Fatalf("the shared I2P network did not start: %v", shared.err)
 	}
+	shared.net.heal(tb)
 	return shared.net
+}
+
+// heal starts again, loudly, any router of a shared network that died
+// since the last test (i2pd 2.45.1 was seen gone once mid-suite, and every
+// later test through it failed), so one dead router fails at most the test
+// it died in.
+func (n *Network) heal(tb testing.TB) {
+	tb.Helper()
+	n.mu.Lock()
+	stopped := n.stopped
+	n.mu.Unlock()
+	if stopped {
+		return
+	}
+	for _, r := range n.Routers {
+		if r.cmd == nil || !r.exited() {
+			continue
+		}
+		state := "unknown"
+		if ps := r.cmd.ProcessState; ps != nil {
+			state = ps.String()
+		}
+		tb.Logf("i2pnet: router %d had died (%s); its log:\n%s", r.K, state, r.LogTail(20))
+		r.cmd = nil
+		ctx, cancel := context.WithTimeout(context.Background(), phaseTimeout)
+		took, err := r.Up(ctx)
+		cancel()
+		if err != nil {
+			tb.Fatalf("i2pnet: router %d could not be started again: %v", r.K, err)
+		}
+		tb.Logf("i2pnet: router %d is back after %v", r.K, took.Round(time.Millisecond))
+	}
 }
 
 func stopShared() {
