@@ -19,12 +19,12 @@ type Account struct {
 	Pin     string // pinned certificate fingerprint of the server, "" for none
 	// DarknetMap maps XMPP domains to I2P destinations (b32 addresses).
 	DarknetMap map[string]string
-	SAMKeys    string    // path of the file holding this account's I2P keys
+	SAMKeys    string // path of the file holding this account's I2P keys
 	// I2PHops is the tunnel length of the account's own SAM session, each
 	// way; 0 means the default (3). Fewer hops are faster and less
 	// anonymous; private test networks need 1.
 	I2PHops int
-	Created    time.Time // set by AddAccount when zero
+	Created time.Time // set by AddAccount when zero
 }
 
 const accountColumns = `jid, server, proxy, sam, i2p_only, pin, darknet_map, sam_keys, created, i2p_hops`
