@@ -113,18 +113,20 @@ func Connect(ctx context.Context, s Settings, domain string, opts ...ConnectOpti
 		c, err := dialer.DialContext(ctx, "tcp", t.Addr())
 		if err == nil {
 			if mode != ModeDirect {
+				// The local router: quick ACKs, and a hedge against a
+				// silent first stream, for the redials too.
 				c = quickAck(c)
-			}
-			if mode != ModeDirect && after > 0 {
-				addr := t.Addr()
-				c = hedge(ctx, c, after, func(ctx context.Context) (net.Conn, error) {
-					log.Debug("no answer yet: another stream beside the first", "target", addr, "after", after)
-					c, err := dialer.DialContext(ctx, "tcp", addr)
-					if err != nil {
-						return nil, err
-					}
-					return quickAck(c), nil
-				})
+				if after > 0 {
+					addr := t.Addr()
+					c = hedge(ctx, c, after, func(ctx context.Context) (net.Conn, error) {
+						log.Debug("no answer yet: another stream beside the first", "target", addr, "after", after)
+						c, err := dialer.DialContext(ctx, "tcp", addr)
+						if err != nil {
+							return nil, err
+						}
+						return quickAck(c), nil
+					})
+				}
 			}
 			if ownedSAM != nil {
 				return &sessionConn{Conn: c, sam: ownedSAM}, nil

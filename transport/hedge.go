@@ -37,7 +37,6 @@ const DefaultHedgeAfter = 5 * time.Second
 
 type attemptResult struct {
 	a   *attempt
-	n   int
 	err error
 }
 
@@ -96,7 +95,7 @@ func (h *hedgedConn) firstRead(a *attempt) {
 	buf := make([]byte, 4096)
 	n, err := a.c.Read(buf)
 	a.buf = buf[:n]
-	h.results <- attemptResult{a: a, n: n, err: err}
+	h.results <- attemptResult{a: a, err: err}
 }
 
 func (h *hedgedConn) Write(p []byte) (int, error) {
@@ -139,6 +138,9 @@ func (h *hedgedConn) Write(p []byte) (int, error) {
 func (h *hedgedConn) armTimer() {
 	if h.started >= hedgeMax || h.after <= 0 {
 		return
+	}
+	if h.timer != nil {
+		h.timer.Stop() // one hedge timer at a time
 	}
 	h.timer = time.AfterFunc(h.after, func() {
 		select {
@@ -225,7 +227,7 @@ func (h *hedgedConn) Read(p []byte) (int, error) {
 		select {
 		case r := <-h.results:
 			h.mu.Lock()
-			if r.n > 0 {
+			if len(r.a.buf) > 0 {
 				h.win(r.a)
 				h.mu.Unlock()
 				continue

@@ -259,8 +259,12 @@ func (d *SAMDialer) Ended() <-chan struct{} {
 	return d.ended
 }
 
-// Alive reports whether the SAM session still stands.
+// Alive reports whether the SAM session still stands: not closed, and not
+// ended by the router.
 func (d *SAMDialer) Alive() bool {
+	if d != nil && d.ctl != nil && d.isClosed() {
+		return false
+	}
 	select {
 	case <-d.Ended():
 		return false

@@ -47,8 +47,9 @@ func (e *env) clientConfig(ctx context.Context, st *store.Store, a store.Account
 	var dial func(ctx context.Context) (net.Conn, error)
 	if a.SAM != "" {
 		// One SAM session serves every connect; when the router ends it
-		// (stopped, restarted) the next connect makes a new one with the
-		// same identity file, so the account's I2P address stays.
+		// (stopped, restarted) the next connect makes a new one — with the
+		// saved identity if the account keeps its address (SAMKeys),
+		// otherwise with a new address.
 		var mu sync.Mutex
 		var sam *transport.SAMDialer
 		session := func(ctx context.Context) (*transport.SAMDialer, error) {
@@ -63,7 +64,6 @@ func (e *env) clientConfig(ctx context.Context, st *store.Store, a store.Account
 				if err != nil {
 					return nil, err
 				}
-				e.log.Info("I2P session ready", "account", a.JID, "address", d.Destination())
 				sam = d
 			}
 			return sam, nil
