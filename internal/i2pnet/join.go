@@ -7,47 +7,6 @@ import (
 	"testing"
 )
 
-// joinConf is the network part of an i2pd config for a router that joins
-// the network from outside i2pnet (a Clove node's own i2pd): the same
-// network id, transport and no-reseed settings as the network's routers,
-// never a floodfill, 1-hop exploratory tunnels. Everything else (SOCKS,
-// SAM, console, logs) is the caller's.
-const joinConf = `# network part written by clove's internal/i2pnet (Join)
-netid = 99
-ipv4 = true
-nat = false
-host = %[1]s
-address4 = %[1]s
-port = %[2]d
-floodfill = false
-bandwidth = X
-reservedrange = false
-[ntcp2]
-enabled = true
-published = true
-port = %[2]d
-[ssu2]
-enabled = false
-[reseed]
-verify = false
-urls = https://127.0.0.1:1/
-threshold = 0
-[addressbook]
-enabled = true
-defaulturl = http://nonexistent.i2p/hosts.txt
-subscriptions = http://nonexistent.i2p/hosts.txt
-[exploratory]
-inbound.length = 1
-outbound.length = 1
-inbound.quantity = 2
-outbound.quantity = 2
-[nettime]
-enabled = false
-frompeers = false
-[persist]
-profiles = false
-`
-
 // Join prepares an extra router, run by the caller, to join the network:
 // it takes the next free router address (198.18.0.K, after the network's
 // routers and earlier joiners), seeds the netDb in the router's data
@@ -75,7 +34,11 @@ func (n *Network) join(dataDir string) (string, error) {
 	if k > MaxRouters {
 		return "", fmt.Errorf("i2pnet: no router address left for another router (%d in use, at most %d)", k-1, MaxRouters)
 	}
-	if err := n.seed(dataDir); err != nil {
+	infos, err := n.routerInfos()
+	if err != nil {
+		return "", err
+	}
+	if err := writeRouterInfos(dataDir, infos, nil); err != nil {
 		return "", err
 	}
 	ip := routerIP(k)
@@ -84,21 +47,41 @@ func (n *Network) join(dataDir string) (string, error) {
 		return "", fmt.Errorf("i2pnet: a port on %s: %w", ip, err)
 	}
 	n.joined++
-	return fmt.Sprintf(joinConf, ip, port), nil
+	return "# network part written by clove's internal/i2pnet (Join)\n" + fmt.Sprintf(networkConf, ip, port, false), nil
 }
 
-// seed copies every network router's router.info into dataDir's netDb.
-func (n *Network) seed(dataDir string) error {
+// routerInfo is a router's router.info and its path in a netDb.
+type routerInfo struct {
+	from *Router
+	data []byte
+	rel  string
+}
+
+// routerInfos reads every network router's router.info.
+func (n *Network) routerInfos() ([]routerInfo, error) {
+	infos := make([]routerInfo, 0, len(n.Routers))
 	for _, r := range n.Routers {
 		data, rel, err := r.routerInfoFile()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		p := filepath.Join(dataDir, rel)
+		infos = append(infos, routerInfo{from: r, data: data, rel: rel})
+	}
+	return infos, nil
+}
+
+// writeRouterInfos puts the router infos, but that of except (nil: none),
+// into the netDb under dataDir.
+func writeRouterInfos(dataDir string, infos []routerInfo, except *Router) error {
+	for _, ri := range infos {
+		if ri.from == except {
+			continue
+		}
+		p := filepath.Join(dataDir, ri.rel)
 		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 			return err
 		}
-		if err := os.WriteFile(p, data, 0o600); err != nil {
+		if err := os.WriteFile(p, ri.data, 0o600); err != nil {
 			return err
 		}
 	}

@@ -254,22 +254,13 @@ func start(logf func(string, ...any), opts ...Option) (*Network, error) {
 
 	// Phase 2: every router.info into every other router's netDb.
 	t0 = time.Now()
-	for _, from := range n.Routers {
-		data, rel, err := from.routerInfoFile()
-		if err != nil {
+	infos, err := n.routerInfos()
+	if err != nil {
+		return nil, err
+	}
+	for _, to := range n.Routers {
+		if err := writeRouterInfos(to.Dir, infos, to); err != nil {
 			return nil, err
-		}
-		for _, to := range n.Routers {
-			if to == from {
-				continue
-			}
-			p := filepath.Join(to.Dir, rel)
-			if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-				return nil, err
-			}
-			if err := os.WriteFile(p, data, 0o600); err != nil {
-				return nil, err
-			}
 		}
 	}
 	n.Timings.Exchange = time.Since(t0)

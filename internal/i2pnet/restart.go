@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"slices"
 	"time"
 )
 
@@ -69,20 +68,4 @@ func (r *Router) SAMSessions(ctx context.Context) (map[string]string, error) {
 		}
 	}
 	return sessions, nil
-}
-
-// SAMAddresses returns the .b32.i2p addresses of the router's SAM sessions.
-func (r *Router) SAMAddresses(ctx context.Context) ([]string, error) {
-	sessions, err := r.SAMSessions(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var addrs []string
-	for _, a := range sessions {
-		if !slices.Contains(addrs, a) {
-			addrs = append(addrs, a)
-		}
-	}
-	slices.Sort(addrs)
-	return addrs, nil
 }

@@ -41,30 +41,16 @@ type Router struct {
 	done chan struct{}
 }
 
+// routerConf is a network router's i2pd.conf: its log, then the network
+// part every router of the network shares (networkConf), then its local
+// services on loopback.
 const routerConf = `# written by clove's internal/i2pnet
 log = file
 logfile = %[1]s/i2pd.log
-loglevel = %[8]s
+loglevel = %[2]s
 daemon = false
-netid = 99
-ipv4 = true
 ipv6 = false
-nat = false
-host = %[2]s
-address4 = %[2]s
-port = %[3]d
-floodfill = %[7]t
-bandwidth = X
-reservedrange = false
-
-[ntcp2]
-enabled = true
-published = true
-port = %[3]d
-
-[ssu2]
-enabled = false
-
+%[3]s
 [http]
 enabled = true
 address = 127.0.0.1
@@ -99,6 +85,29 @@ enabled = false
 enabled = false
 
 [upnp]
+enabled = false
+`
+
+// networkConf is the network part of an i2pd config, shared by the
+// network's routers and by routers that Join it: network id, address,
+// NTCP2 only, no reseed, an address book that never fetches, 1-hop
+// exploratory tunnels, no clock sync, no peer profiles.
+const networkConf = `netid = 99
+ipv4 = true
+nat = false
+host = %[1]s
+address4 = %[1]s
+port = %[2]d
+floodfill = %[3]t
+bandwidth = X
+reservedrange = false
+
+[ntcp2]
+enabled = true
+published = true
+port = %[2]d
+
+[ssu2]
 enabled = false
 
 [reseed]
@@ -146,7 +155,7 @@ func (r *Router) writeConfig(logLevel string) error {
 	if err := os.WriteFile(filepath.Join(r.Dir, "tunnels.conf"), nil, 0o600); err != nil {
 		return err
 	}
-	conf := fmt.Sprintf(routerConf, r.Dir, ip, tp, lp[0], lp[1], lp[2], r.Floodfill, logLevel)
+	conf := fmt.Sprintf(routerConf, r.Dir, logLevel, fmt.Sprintf(networkConf, ip, tp, r.Floodfill), lp[0], lp[1], lp[2])
 	return os.WriteFile(filepath.Join(r.Dir, "i2pd.conf"), []byte(conf), 0o600)
 }
 
