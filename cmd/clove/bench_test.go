@@ -108,6 +108,13 @@ func bareLogin(tb testing.TB, srv *prosodytest.Server, user string) *xmpp.Sessio
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return bareLoginOn(tb, srv, conn, user)
+}
+
+// bareLoginOn logs user (password "pw") in to srv with bare mellium
+// (STARTTLS, SASL, bind) over conn, however it was dialed.
+func bareLoginOn(tb testing.TB, srv *prosodytest.Server, conn net.Conn, user string) *xmpp.Session {
+	tb.Helper()
 	j := jid.MustParse(user + "@" + srv.Domain + "/bare")
 	s, err := xmpp.NewClientSession(context.Background(), j, conn,
 		xmpp.StartTLS(srv.TLSConfig()),

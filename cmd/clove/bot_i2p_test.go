@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,14 +18,7 @@ import (
 // its own i2pd joined to the package's private I2P network.
 func startI2PNode(t *testing.T, n *i2pnet.Network, name string, users ...string) *node.Info {
 	t.Helper()
-	port := func() int {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		return ln.Addr().(*net.TCPAddr).Port
-	}
+	port := func() int { return freePort(t) }
 	dir := filepath.Join(t.TempDir(), name)
 	ctx := context.Background()
 	info, err := node.Init(ctx, node.InitOptions{Dir: dir, C2SPort: port(), S2SPort: port(),

@@ -66,6 +66,17 @@ func (c cli) fails(code int, want string, args ...string) result {
 	return r
 }
 
+// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func freePort(tb testing.TB) int {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
 func newCLI(t *testing.T, pw string) cli {
 	return cli{t: t, profile: filepath.Join(t.TempDir(), "profile"), pw: pw}
 }
@@ -257,11 +268,7 @@ func TestCLINodeInitAndStatus(t *testing.T) {
 	prosodytest.Require(t)
 	c := newCLI(t, "")
 	dir := filepath.Join(t.TempDir(), "mynode")
-	ports := func() string {
-		ln, _ := net.Listen("tcp", "127.0.0.1:0")
-		defer ln.Close()
-		return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
-	}
+	ports := func() string { return fmt.Sprint(freePort(t)) }
 	out := c.ok("node", "init", "--dir", dir, "--c2s-port", ports(), "--s2s-port", ports())
 	if !strings.Contains(out, ".b32.i2p") {
 		t.Fatalf("node init: %q", out)

@@ -11,7 +11,6 @@ import (
 	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/transport"
 	"github.com/clove-xmpp/clove/xmppclient"
-	"mellium.im/sasl"
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/ping"
@@ -38,16 +37,6 @@ func BenchmarkI2PSideBySide(b *testing.B) {
 	samOpts := transport.SAMOptions{InboundLength: 1, OutboundLength: 1}
 	target := s.b32 + ":5222"
 	aj := jid.MustParse("alice@" + s.b32)
-	tlsConf := s.srv.TLSConfig()
-	bareLoginOver := func(conn net.Conn, user string) *xmpp.Session {
-		b.Helper()
-		sess, err := xmpp.NewClientSession(ctx, jid.MustParse(user+"@"+s.b32+"/bare"), conn,
-			xmpp.StartTLS(tlsConf), xmpp.SASL("", "pw", sasl.ScramSha256, sasl.ScramSha1, sasl.Plain), xmpp.BindResource())
-		if err != nil {
-			b.Fatal(err)
-		}
-		return sess
-	}
 	// bob reads everything, so the server never stores offline.
 	socks, err := transport.NewSOCKS5("socks5://" + s.net.Client(1).SOCKSAddr)
 	if err != nil {
@@ -57,7 +46,7 @@ func BenchmarkI2PSideBySide(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	bob := bareLoginOver(bc, "bob")
+	bob := bareLoginOn(b, s.srv, bc, "bob")
 	go bob.Serve(nil)
 	defer bob.Close()
 
@@ -74,7 +63,7 @@ func BenchmarkI2PSideBySide(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		sess := bareLoginOver(c, "alice")
+		sess := bareLoginOn(b, s.srv, c, "alice")
 		bareNew = append(bareNew, time.Since(t0))
 		sess.Close()
 		c.Close()
@@ -114,7 +103,7 @@ func BenchmarkI2PSideBySide(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		sess := bareLoginOver(c, "alice")
+		sess := bareLoginOn(b, s.srv, c, "alice")
 		bareRe = append(bareRe, time.Since(t0))
 		if i == again-1 {
 			bareSess = sess // kept for the round trips

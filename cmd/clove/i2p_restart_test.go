@@ -94,27 +94,12 @@ func TestI2PRouterRestartLosesNothing(t *testing.T) {
 	const n = 200
 	to := jid.MustParse(bj)
 	seen := map[string]bool{}
-	receive := func(want int, within time.Duration) {
-		t.Helper()
-		timeout := time.After(within)
-		for len(seen) < want {
-			select {
-			case id := <-fresh:
-				if seen[id] {
-					t.Fatalf("message %s stored twice", id)
-				}
-				seen[id] = true
-			case <-timeout:
-				t.Fatalf("only %d of %d messages arrived", len(seen), want)
-			}
-		}
-	}
 	for i := 0; i < n/2; i++ {
 		if _, err := as.client.Send(ctx, to, fmt.Sprintf("numbered %03d", i)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	receive(n/2, 2*time.Minute)
+	receiveOnce(t, fresh, seen, n/2, 2*time.Minute)
 
 	// Router down: the rest is written while it is gone, without waiting.
 	var upTook time.Duration
@@ -141,22 +126,10 @@ func TestI2PRouterRestartLosesNothing(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("alice did not get back online after the router restart")
 	}
-	receive(n, 3*time.Minute)
+	receiveOnce(t, fresh, seen, n, 3*time.Minute)
 	t.Logf("i2p: after the router was ready again: alice online in %v, all %d messages at bob in %v",
 		back.Sub(up).Round(time.Millisecond), n, time.Since(up).Round(time.Millisecond))
-	for deadline := time.Now().Add(time.Minute); ; {
-		p, err := as.st.Pending(ctx, aj)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(p) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d messages still in alice's outbox", len(p))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitOutboxEmpty(t, ctx, as, aj, time.Minute)
 	// And the other way: bob (SOCKS) to alice (SAM).
 	if _, err := bs.client.Send(ctx, jid.MustParse(aj), "got them all"); err != nil {
 		t.Fatal(err)
@@ -175,13 +148,7 @@ func TestI2PRouterRestartLosesNothing(t *testing.T) {
 	<-aliceDone
 	as.close(alice.env())
 	bs.close(bob.env())
-	h := bob.ok("history", "--account", bj, "--with", aj, "--limit", "1000")
-	for i := 0; i < n; i++ {
-		if c := strings.Count(h, fmt.Sprintf(": numbered %03d [", i)); c != 1 {
-			t.Fatalf("bob's history has message %d %d times", i, c)
-		}
-	}
-
+	historyHasEachOnce(t, bob, bj, aj, n)
 }
 
 // tWriter writes log lines to the test log, and drops them once the test

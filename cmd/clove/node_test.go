@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,14 +27,10 @@ func TestNodeLifecycleWithTheRealBinary(t *testing.T) {
 	bin := buildClove(t)
 	profile := filepath.Join(t.TempDir(), "profile")
 	dir := filepath.Join(t.TempDir(), "node")
-	port := func() string {
-		ln, _ := net.Listen("tcp", "127.0.0.1:0")
-		defer ln.Close()
-		return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
-	}
+	port := func() string { return fmt.Sprint(freePort(t)) }
 	c2s := port()
 	network := filepath.Join(t.TempDir(), "net.conf")
-	os.WriteFile(network, []byte(fmt.Sprintf("netid = 99\nhost = 127.0.0.1\nport = %[1]s\nnat = false\n[ntcp2]\nenabled = true\npublished = false\nport = %[1]s\n[ssu2]\nenabled = false\n[reseed]\nverify = false\nurls = https://127.0.0.1:1/\nthreshold = 0\n[nettime]\nenabled = false\n[addressbook]\nenabled = true\nsubscriptions = http://nonexistent.i2p/hosts.txt\n", port())), 0o600)
+	os.WriteFile(network, []byte(offNetworkI2PD(freePort(t))), 0o600)
 	clove := func(pw string, args ...string) (string, error) {
 		cmd := exec.Command(bin, append([]string{"--profile", profile}, args...)...)
 		cmd.Env = append(os.Environ(), "CLOVE_PASSWORD="+pw, "DBUS_SESSION_BUS_ADDRESS=")
@@ -83,11 +78,7 @@ func TestNodeHopsAndServe(t *testing.T) {
 	}
 	c := newCLI(t, "carol-pw")
 	dir := filepath.Join(t.TempDir(), "node")
-	port := func() string {
-		ln, _ := net.Listen("tcp", "127.0.0.1:0")
-		defer ln.Close()
-		return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
-	}
+	port := func() string { return fmt.Sprint(freePort(t)) }
 	c.fails(2, "--hops", "node", "init", "--dir", dir, "--hops", "9")
 	c.ok("node", "init", "--dir", dir, "--c2s-port", port(), "--s2s-port", port(), "--socks", "127.0.0.1:"+port(), "--hops", "1/0")
 	tun, err := os.ReadFile(filepath.Join(dir, "i2pd", "tunnels.conf"))
@@ -133,4 +124,11 @@ func TestParseHops(t *testing.T) {
 			t.Errorf("parseHops(%q) = %+v, %v; want %+v (error %v)", tc.in, got, err, tc.want, tc.wantErr)
 		}
 	}
+}
+
+// offNetworkI2PD is the network part of an i2pd config that keeps a node's
+// router off every network: a private network id, loopback, nothing
+// published, no reseed, no clock sync, an address book that never fetches.
+func offNetworkI2PD(port int) string {
+	return fmt.Sprintf("netid = 99\nhost = 127.0.0.1\nport = %[1]d\nnat = false\n[ntcp2]\nenabled = true\npublished = false\nport = %[1]d\n[ssu2]\nenabled = false\n[reseed]\nverify = false\nurls = https://127.0.0.1:1/\nthreshold = 0\n[nettime]\nenabled = false\n[addressbook]\nenabled = true\nsubscriptions = http://nonexistent.i2p/hosts.txt\n", port)
 }

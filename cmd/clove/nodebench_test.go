@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,14 +33,7 @@ func BenchmarkNodeSideBySide(b *testing.B) {
 	bin := buildClove(b)
 	profile := filepath.Join(b.TempDir(), "profile")
 	dir := filepath.Join(b.TempDir(), "node")
-	port := func() string {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer ln.Close()
-		return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	}
+	port := func() string { return strconv.Itoa(freePort(b)) }
 	clove := func(args ...string) string {
 		b.Helper()
 		cmd := exec.Command(bin, append([]string{"--profile", profile}, args...)...)

@@ -73,32 +73,8 @@ func TestNoLossNoDuplicatesAcrossServerRestart(t *testing.T) {
 		}
 	}
 	seen := map[string]bool{}
-	timeout := time.After(60 * time.Second)
-	for len(seen) < n {
-		select {
-		case id := <-fresh:
-			if seen[id] {
-				t.Fatalf("message %s stored twice", id)
-			}
-			seen[id] = true
-		case <-timeout:
-			t.Fatalf("only %d of %d messages arrived", len(seen), n)
-		}
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		p, err := as.st.Pending(ctx, aj)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(p) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d messages still in alice's outbox", len(p))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	receiveOnce(t, fresh, seen, n, 60*time.Second)
+	waitOutboxEmpty(t, ctx, as, aj, 30*time.Second)
 	cancel()
 	<-bobDone
 	<-aliceDone
@@ -106,10 +82,52 @@ func TestNoLossNoDuplicatesAcrossServerRestart(t *testing.T) {
 	bs.close(bob.env())
 
 	// The profiles agree: bob's history has each message once.
-	h := bob.ok("history", "--account", bj, "--with", aj, "--limit", "1000")
+	historyHasEachOnce(t, bob, bj, aj, n)
+}
+
+// receiveOnce takes message ids from fresh into seen until it holds want,
+// failing on an id seen before or when within passes.
+func receiveOnce(t *testing.T, fresh <-chan string, seen map[string]bool, want int, within time.Duration) {
+	t.Helper()
+	timeout := time.After(within)
+	for len(seen) < want {
+		select {
+		case id := <-fresh:
+			if seen[id] {
+				t.Fatalf("message %s stored twice", id)
+			}
+			seen[id] = true
+		case <-timeout:
+			t.Fatalf("only %d of %d messages arrived", len(seen), want)
+		}
+	}
+}
+
+// waitOutboxEmpty waits until the account's outbox in s's store is empty.
+func waitOutboxEmpty(t *testing.T, ctx context.Context, s *session, account string, within time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(within); ; time.Sleep(50 * time.Millisecond) {
+		p, err := s.st.Pending(ctx, account)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d messages still in %s's outbox", len(p), account)
+		}
+	}
+}
+
+// historyHasEachOnce checks c's stored history of account with peer holds
+// "numbered 000" … "numbered n-1" exactly once each.
+func historyHasEachOnce(t *testing.T, c cli, account, peer string, n int) {
+	t.Helper()
+	h := c.ok("history", "--account", account, "--with", peer, "--limit", "1000")
 	for i := 0; i < n; i++ {
-		if c := strings.Count(h, fmt.Sprintf(": numbered %03d [", i)); c != 1 {
-			t.Fatalf("bob's history has message %d %d times", i, c)
+		if got := strings.Count(h, fmt.Sprintf(": numbered %03d [", i)); got != 1 {
+			t.Fatalf("%s's history has message %d %d times", account, i, got)
 		}
 	}
 }

@@ -308,15 +308,11 @@ func TestWizardRunNodeEndsLoggedInAsAdmin(t *testing.T) {
 	}
 	srv := startWizardProsody(t) // only for the presets' stand-ins' names
 	wb, st := newTestWizardBackend(t, srv)
-	port := func() int {
-		ln, _ := net.Listen("tcp", "127.0.0.1:0")
-		defer ln.Close()
-		return ln.Addr().(*net.TCPAddr).Port
-	}
+	port := func() int { return freePort(t) }
 	wb.nodeDir = filepath.Join(t.TempDir(), "node")
 	wb.nodePort, wb.nodeS2SPort, wb.nodeSOCKS = port(), port(), fmt.Sprintf("127.0.0.1:%d", port())
 	i2pPort := port()
-	netConf := fmt.Sprintf("netid = 99\nhost = 127.0.0.1\nport = %[1]d\nnat = false\n[ntcp2]\nenabled = true\npublished = false\nport = %[1]d\n[ssu2]\nenabled = false\n[reseed]\nverify = false\nurls = https://127.0.0.1:1/\nthreshold = 0\n[nettime]\nenabled = false\n[addressbook]\nenabled = true\nsubscriptions = http://nonexistent.i2p/hosts.txt\n", i2pPort)
+	netConf := offNetworkI2PD(i2pPort)
 	nctx, ncancel := context.WithCancel(context.Background())
 	var sup *node.Supervisor
 	t.Cleanup(func() {
