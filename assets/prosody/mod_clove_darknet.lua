@@ -281,6 +281,14 @@ local function confirm_deliveries(host_module)
 		end);
 	end
 
+	-- A probe half a second after the first unconfirmed stanza covers the
+	-- burst it belongs to; none while one is due or in flight.
+	local function schedule_probe(session)
+		if session.darknet_probe_due or session.darknet_probing then return; end
+		session.darknet_probe_due = true;
+		timer.add_task(0.5, function () probe(session); end);
+	end
+
 	host_module:hook("s2sout-created", function (event)
 		local session = event.session;
 		if not target(session.to_host) then return; end
@@ -290,10 +298,7 @@ local function confirm_deliveries(host_module)
 				and not is_probe(stanza) and sess.darknet_unconfirmed then
 				local q = sess.darknet_unconfirmed;
 				q[#q + 1] = st.clone(stanza);
-				if not sess.darknet_probe_due and not sess.darknet_probing then
-					sess.darknet_probe_due = true;
-					timer.add_task(0.5, function () probe(sess); end);
-				end
+				schedule_probe(sess);
 			end
 			return stanza;
 		end, 1000);
@@ -309,10 +314,7 @@ local function confirm_deliveries(host_module)
 			local stanza = data[2] and xml_parse(data[1]);
 			if stanza and bouncy[stanza.name] and not is_probe(stanza) then q[#q + 1] = stanza; end
 		end
-		if #q > 0 and not session.darknet_probe_due and not session.darknet_probing then
-			session.darknet_probe_due = true;
-			timer.add_task(0.5, function () probe(session); end);
-		end
+		if #q > 0 then schedule_probe(session); end
 	end);
 
 	host_module:hook("s2sout-destroyed", function (event)

@@ -106,8 +106,8 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 					return fmt.Errorf("the room %s did not pass the message on within %s", room, *timeout)
 				}
 			}
-			// History and the subject follow the join; the subject comes
-			// last (XEP-0045 §7.2.15), or nothing within a moment.
+			// What the room sends after the join (history, subject) is
+			// printed as it arrives until the leave; --listen stays longer.
 			if *stay > 0 {
 				select {
 				case <-time.After(*stay):
