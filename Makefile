@@ -25,14 +25,16 @@ deps:
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $$missing >/dev/null || \
 		{ echo "make deps: apt-get failed (run as root or with sudo)"; exit 1; }; \
 	fi
 	@command -v $(GO) >/dev/null || { echo "make deps: Go 1.24+ is needed (https://go.dev/dl/); Debian 12's golang-go is too old"; exit 1; }
 	@$(GO) mod download
 
+# clove-node, the bundled node's small resident supervisor, goes next to clove.
 build: deps
 	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/clove
+	$(GO) build -o bin/clove-node ./cmd/clove-node
 
 run: build
 	./$(BIN)

@@ -162,11 +162,7 @@ func Init(ctx context.Context, opts InitOptions) (*Info, error) {
 	if err := writeCert(certFile, keyFile, domain, "muc."+domain); err != nil {
 		return nil, err
 	}
-	module, err := assets.Prosody.ReadFile("prosody/mod_clove_darknet.lua")
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(opts.Dir, "prosody/plugins/mod_clove_darknet.lua"), module, 0o600); err != nil {
+	if err := writeModule(opts.Dir); err != nil {
 		return nil, err
 	}
 	if err := save(opts.Dir, info); err != nil {
@@ -397,6 +393,15 @@ func writeCert(certFile, keyFile string, names ...string) error {
 func luaString(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\x00", `\0`)
 	return `"` + r.Replace(s) + `"`
+}
+
+// writeModule puts this Clove's darknet module in the node's plugin dir.
+func writeModule(dir string) error {
+	module, err := assets.Prosody.ReadFile("prosody/mod_clove_darknet.lua")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "prosody/plugins/mod_clove_darknet.lua"), module, 0o600)
 }
 
 func certPaths(dir, domain string) (cert, key string) {

@@ -3,14 +3,13 @@ package node
 import (
 	"context"
 	"fmt"
+	"github.com/clove-xmpp/clove/internal/supervise"
 	"log/slog"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
-	"syscall"
 	"time"
 )
 
@@ -27,38 +26,16 @@ type RunOptions struct {
 }
 
 // Status of the node's children, for `clove node status`.
-type Status struct {
-	Children []ChildStatus
-}
+type Status = supervise.Status
 
 // ChildStatus is one supervised process.
-type ChildStatus struct {
-	Name     string
-	PID      int
-	Running  bool
-	Restarts int
-	LastExit string
-}
+type ChildStatus = supervise.ChildStatus
 
 // Supervisor runs a node's i2pd and prosody and restarts them if they die.
 type Supervisor struct {
 	dir  string
 	info *Info
-	log  *slog.Logger
-	opts RunOptions
-
-	children []*child
-	done     chan struct{}
-}
-
-type child struct {
-	name     string
-	cmd      func() *exec.Cmd
-	logFile  string
-	mu       sync.Mutex
-	proc     *os.Process
-	restarts int
-	lastExit string
+	sv   *supervise.Supervisor
 }
 
 // routerConf is the node's own i2pd: SOCKS and SAM on loopback for Clove
@@ -109,35 +86,37 @@ enabled = false
 // fails at once, starting nothing, if the node cannot run: a missing binary,
 // a port in use, a broken node directory.
 func Start(ctx context.Context, dir string, opts RunOptions) (*Supervisor, error) {
-	s, err := newSupervisor(dir, opts)
+	info, plan, err := Prepare(dir, opts)
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range s.children {
-		if err := s.start(c); err != nil {
-			s.stopAll()
-			return nil, err
-		}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
-	var wg sync.WaitGroup
-	for _, c := range s.children {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s.watch(ctx, c)
-		}()
+	sv, err := supervise.Start(ctx, plan.Children, supervise.Options{BackoffMin: plan.BackoffMin, BackoffMax: plan.BackoffMax,
+		Log: func(msg string) { log.Info(msg) }})
+	if err != nil {
+		return nil, err
 	}
-	go func() {
-		<-ctx.Done()
-		wg.Wait()
-		s.stopAll()
-		close(s.done)
-	}()
-	return s, nil
+	return &Supervisor{dir: dir, info: info, sv: sv}, nil
+}
+
+// WritePlan prepares the node in dir as Start does and saves what to run
+// in it, for clove-node or supervise.RunDir to run.
+func WritePlan(dir string, opts RunOptions) (*Info, error) {
+	info, plan, err := Prepare(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := supervise.WritePlan(dir, plan); err != nil {
+		return nil, fmt.Errorf("the node's plan: %w", err)
+	}
+	return info, nil
 }
 
 // Done is closed once the node has stopped after Start's context ended.
-func (s *Supervisor) Done() <-chan struct{} { return s.done }
+func (s *Supervisor) Done() <-chan struct{} { return s.sv.Done() }
 
 // Info is the node's node.json.
 func (s *Supervisor) Info() *Info { return s.info }
@@ -158,10 +137,14 @@ func (s *Supervisor) WaitReady(ctx context.Context) error {
 	}
 }
 
-func newSupervisor(dir string, opts RunOptions) (*Supervisor, error) {
+// Prepare checks that the node in dir can run (binaries there, ports
+// free, node directory whole), writes its i2pd config and returns what to
+// run: i2pd, then prosody.
+func Prepare(dir string, opts RunOptions) (*Info, supervise.Plan, error) {
+	var plan supervise.Plan
 	info, err := Load(dir)
 	if err != nil {
-		return nil, err
+		return nil, plan, err
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -177,29 +160,36 @@ func newSupervisor(dir string, opts RunOptions) (*Supervisor, error) {
 		if *b == "" {
 			p, err := exec.LookPath(name)
 			if err != nil {
-				return nil, fmt.Errorf("%s is not installed: install it (apt-get install %s, or make deps)", name, name)
+				return nil, plan, fmt.Errorf("%s is not installed: install it (apt-get install %s, or make deps)", name, name)
 			}
 			*b = p
 		} else if _, err := os.Stat(*b); err != nil {
-			return nil, fmt.Errorf("%s not found at %s", name, *b)
+			return nil, plan, fmt.Errorf("%s not found at %s", name, *b)
 		}
 	}
 	if _, err := os.Stat(ProsodyConfig(dir)); err != nil {
-		return nil, fmt.Errorf("the node in %s is incomplete (%v): create a new one with 'clove node init'", dir, err)
+		return nil, plan, fmt.Errorf("the node in %s is incomplete (%v): create a new one with 'clove node init'", dir, err)
+	}
+	// The module and prosody's config as this Clove makes them: a node
+	// made by an older Clove runs with the current ones.
+	if err := writeModule(dir); err != nil {
+		return nil, plan, fmt.Errorf("the node's prosody module: %w", err)
+	}
+	if err := writeProsodyConfig(dir, info); err != nil {
+		return nil, plan, fmt.Errorf("the node's prosody config: %w", err)
 	}
 	for _, p := range []int{info.C2SPort, info.S2SPort} {
 		if err := portFree(p); err != nil {
-			return nil, err
+			return nil, plan, err
 		}
 	}
 	socksHost, socksPort, err := splitHostPort(info.SOCKS)
 	if err != nil {
-		return nil, err
+		return nil, plan, err
 	}
 	if err := portFree(socksPort); err != nil {
-		return nil, fmt.Errorf("the node's I2P SOCKS port: %w (is another i2pd running? then Clove needs no router of its own)", err)
+		return nil, plan, fmt.Errorf("the node's I2P SOCKS port: %w (is another i2pd running? then Clove needs no router of its own)", err)
 	}
-	s := &Supervisor{dir: dir, info: info, log: opts.Logger, opts: opts, done: make(chan struct{})}
 	logs := filepath.Join(dir, "logs")
 	i2pdDir := filepath.Join(dir, "i2pd")
 	console, sam := freeLoopbackPort(), freeLoopbackPort()
@@ -209,19 +199,16 @@ func newSupervisor(dir string, opts RunOptions) (*Supervisor, error) {
 	}
 	conf := filepath.Join(i2pdDir, "i2pd.conf")
 	if err := os.WriteFile(conf, []byte(fmt.Sprintf(routerConf, filepath.Join(logs, "i2pd.log"), socksHost, socksPort, network, console, sam, info.hops().Length, info.hops().ServerOutbound)), 0o600); err != nil {
-		return nil, err
+		return nil, plan, err
 	}
-	s.children = []*child{
-		{name: "i2pd", logFile: filepath.Join(logs, "i2pd.out"), cmd: func() *exec.Cmd {
-			return exec.Command(opts.I2PD, "--datadir="+i2pdDir, "--conf="+conf,
-				"--tunconf="+filepath.Join(i2pdDir, "tunnels.conf"), "--tunnelsdir="+filepath.Join(i2pdDir, "tunnels.d"),
-				"--pidfile="+filepath.Join(i2pdDir, "i2pd.pid"))
-		}},
-		{name: "prosody", logFile: filepath.Join(logs, "prosody.out"), cmd: func() *exec.Cmd {
-			return exec.Command(opts.Prosody, "--config", ProsodyConfig(dir), "-F")
-		}},
+	plan.BackoffMin, plan.BackoffMax = opts.BackoffMin, opts.BackoffMax
+	plan.Children = []supervise.Child{
+		{Name: "i2pd", LogFile: filepath.Join(logs, "i2pd.out"), Argv: []string{opts.I2PD, "--datadir=" + i2pdDir, "--conf=" + conf,
+			"--tunconf=" + filepath.Join(i2pdDir, "tunnels.conf"), "--tunnelsdir=" + filepath.Join(i2pdDir, "tunnels.d"),
+			"--pidfile=" + filepath.Join(i2pdDir, "i2pd.pid")}},
+		{Name: "prosody", LogFile: filepath.Join(logs, "prosody.out"), Argv: []string{opts.Prosody, "--config", ProsodyConfig(dir), "-F"}},
 	}
-	return s, nil
+	return info, plan, nil
 }
 
 func freeLoopbackPort() int {
@@ -233,112 +220,5 @@ func freeLoopbackPort() int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-func (s *Supervisor) start(c *child) error {
-	cmd := c.cmd()
-	out, err := os.OpenFile(c.logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	cmd.Stdout, cmd.Stderr = out, out
-	// Own process group: a signal to Clove's terminal does not reach the
-	// children; Clove stops them itself. Pdeathsig: they never outlive it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-	if err := cmd.Start(); err != nil {
-		out.Close()
-		return fmt.Errorf("starting %s: %w", c.name, err)
-	}
-	out.Close()
-	c.mu.Lock()
-	c.proc = cmd.Process
-	c.mu.Unlock()
-	s.log.Info("started", "child", c.name, "pid", cmd.Process.Pid)
-	go func() {
-		err := cmd.Wait()
-		c.mu.Lock()
-		if c.proc == cmd.Process {
-			c.proc = nil
-		}
-		c.lastExit = fmt.Sprint(err)
-		if err == nil {
-			c.lastExit = "exited"
-		}
-		c.mu.Unlock()
-	}()
-	return nil
-}
-
-// watch restarts c whenever it dies, with backoff, until ctx ends.
-func (s *Supervisor) watch(ctx context.Context, c *child) {
-	backoff := s.opts.BackoffMin
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(100 * time.Millisecond):
-		}
-		c.mu.Lock()
-		alive := c.proc != nil
-		c.mu.Unlock()
-		if alive {
-			continue
-		}
-		s.log.Warn("child died; restarting", "child", c.name, "in", backoff)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, s.opts.BackoffMax)
-		if err := s.start(c); err != nil {
-			s.log.Error("restart failed", "child", c.name, "err", err)
-			continue
-		}
-		c.mu.Lock()
-		c.restarts++
-		c.mu.Unlock()
-	}
-}
-
-// stopAll stops prosody first (it flushes its data), then i2pd.
-func (s *Supervisor) stopAll() {
-	for i := len(s.children) - 1; i >= 0; i-- {
-		c := s.children[i]
-		c.mu.Lock()
-		p := c.proc
-		c.mu.Unlock()
-		if p == nil {
-			continue
-		}
-		_ = p.Signal(syscall.SIGTERM)
-		deadline := time.Now().Add(5 * time.Second)
-		for time.Now().Before(deadline) {
-			c.mu.Lock()
-			gone := c.proc == nil
-			c.mu.Unlock()
-			if gone {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		c.mu.Lock()
-		if c.proc != nil {
-			_ = c.proc.Kill()
-		}
-		c.mu.Unlock()
-	}
-}
-
 // Status reports the children.
-func (s *Supervisor) Status() Status {
-	var st Status
-	for _, c := range s.children {
-		c.mu.Lock()
-		cs := ChildStatus{Name: c.name, Running: c.proc != nil, Restarts: c.restarts, LastExit: c.lastExit}
-		if c.proc != nil {
-			cs.PID = c.proc.Pid
-		}
-		c.mu.Unlock()
-		st.Children = append(st.Children, cs)
-	}
-	return st
-}
+func (s *Supervisor) Status() Status { return s.sv.Status() }

@@ -86,3 +86,91 @@ func TestCLIBotEchoOverI2PFederation(t *testing.T) {
 		t.Fatalf("bot echo: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// The wizard's whole path over I2P: "Run my own node" makes node A (its own
+// i2pd on the private network, supervised in this process), ends logged in
+// as its admin, then "Add the test contact", pointed at an echo bot on node
+// B in the role of the seed's hello@, adds it and says hello — and the
+// bot's reply comes back to the admin over I2P, into the profile's history.
+func TestWizardTestContactPresetGetsTheEchoOverI2P(t *testing.T) {
+	prosodytest.Require(t)
+	if testing.Short() {
+		t.Skip("-short: needs the private I2P network")
+	}
+	n := i2pnet.Shared(t)
+	b := startI2PNode(t, n, "B", "hello")
+	hj := "hello@" + b.Domain
+	wb, st := newTestWizardBackend(t, hj, "federation@muc."+b.Domain)
+	port := func() int { return freePort(t) }
+	wb.nodeDir = filepath.Join(t.TempDir(), "A")
+	wb.nodePort, wb.nodeS2SPort, wb.nodeSOCKS = port(), port(), fmt.Sprintf("127.0.0.1:%d", port())
+	wb.nodeHops = &node.Hops{Length: 1, ServerOutbound: 0}
+	nctx, ncancel := context.WithCancel(context.Background())
+	var sup *node.Supervisor
+	t.Cleanup(func() {
+		ncancel()
+		if sup != nil {
+			<-sup.Done()
+		}
+	})
+	wb.startNode = func(ctx context.Context, dir, _ string) error {
+		s, err := node.Start(nctx, dir, node.RunOptions{I2PDConfig: n.Join(t, filepath.Join(dir, "i2pd"))})
+		if err != nil {
+			return err
+		}
+		sup = s
+		rctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		return s.WaitReady(rctx)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	t0 := time.Now()
+	domain, err := wb.RunNode(ctx, "admin", "admin-pw")
+	if err != nil {
+		t.Fatalf("RunNode: %v", err)
+	}
+	t.Logf("node A %s… up, admin logged in after %v", domain[:8], time.Since(t0).Round(time.Millisecond))
+	// The bot answers once; both nodes' domains reachable before the hello
+	// (a first s2s connect inside prosody's timeout needs the lease sets).
+	bot := newCLI(t, "hello-pw")
+	bot.ok("account", "add", hj, "--server", fmt.Sprintf("127.0.0.1:%d", b.C2SPort))
+	done := make(chan result, 1)
+	go func() { done <- bot.run("bot", "echo", "--account", hj, "--count", "1", "--timeout", "4m") }()
+	for _, p := range [][2]string{{sup.Info().SOCKS, b.Domain}, {b.SOCKS, domain}} {
+		if _, err := i2pnet.WaitReachable(ctx, p[0], p[1], 5222); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t1 := time.Now()
+	text, err := wb.AddTestContact(ctx)
+	if err != nil || !strings.Contains(text, `sent "hello"`) {
+		t.Fatalf("AddTestContact: %q %v", text, err)
+	}
+	aj := "admin@" + domain
+	for {
+		hist, err := st.History(ctx, aj, hj, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bool
+		for _, m := range hist {
+			got = got || (!m.Outgoing && m.Body == "hello")
+		}
+		if got {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no reply from %s in the history: %+v", hj, hist)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	t.Logf("preset: hello sent and the echo back over I2P in %v (%q)", time.Since(t1).Round(time.Millisecond), text)
+	if cs, _ := st.Contacts(ctx, aj); len(cs) != 1 || cs[0].JID != hj {
+		t.Errorf("contacts: %+v", cs)
+	}
+	if r := <-done; r.code != 0 || !strings.Contains(r.stdout, "echoed to "+aj) {
+		t.Fatalf("bot echo: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -174,15 +174,18 @@ func startXvfb(t testing.TB) string {
 	return ""
 }
 
-// buildClove builds the real binary (a link of ~3 s once the cache is warm).
+// buildClove builds the real binary (a link of ~3 s once the cache is
+// warm), with clove-node next to it as `make build` puts it.
 func buildClove(t testing.TB) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "clove")
+	dir := t.TempDir()
 	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if out, err := exec.Command(goBin, "build", "-tags", "sqlite_fts5", "-o", path, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	for _, b := range [][]string{{"-tags", "sqlite_fts5", "-o", filepath.Join(dir, "clove"), "."}, {"-o", filepath.Join(dir, "clove-node"), "../clove-node"}} {
+		if out, err := exec.Command(goBin, append([]string{"build"}, b...)...).CombinedOutput(); err != nil {
+			t.Fatalf("go build: %v\n%s", err, out)
+		}
 	}
-	return path
+	return filepath.Join(dir, "clove")
 }
 
 // lockedBuffer is a bytes.Buffer safe for a writer and a reader.

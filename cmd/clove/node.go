@@ -14,14 +14,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/clove-xmpp/clove/internal/supervise"
 	"github.com/clove-xmpp/clove/node"
 	"github.com/clove-xmpp/clove/transport"
 )
 
 // The node commands: init creates a node, run supervises it in the
-// foreground, start runs that in the background, stop ends it.
-
-const nodePID = "clove-node.pid"
+// foreground, start runs clove-node (the same supervisor, as a small
+// process of its own) in the background, stop ends it.
 
 func cmdNode(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
@@ -127,26 +127,14 @@ func cmdNode(ctx context.Context, e *env, args []string) error {
 	return usagef("unknown node command %q", args[0])
 }
 
-// runningPID returns the supervisor's pid if it is alive.
-func runningPID(dir string) int {
-	b, err := os.ReadFile(filepath.Join(dir, nodePID))
-	if err != nil {
-		return 0
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 || syscall.Kill(pid, 0) != nil {
-		return 0
-	}
-	return pid
-}
-
 func nodeStatus(e *env, dir string) error {
 	info, err := node.Load(dir)
 	if err != nil {
 		return err
 	}
+	st, pid, _ := supervise.ReadStatus(dir)
 	state := "stopped"
-	if pid := runningPID(dir); pid != 0 {
+	if pid != 0 {
 		state = fmt.Sprintf("running (supervisor pid %d)", pid)
 	}
 	answers := func(port int) string {
@@ -161,59 +149,132 @@ func nodeStatus(e *env, dir string) error {
 	if len(info.Admins) > 0 {
 		admins = strings.Join(info.Admins, ", ")
 	}
-	fmt.Fprintf(e.stdout, "domain: %s\nstate: %s\nclients: 127.0.0.1:%d (%s)\nservers: 127.0.0.1:%d (%s)\nI2P SOCKS: %s\nadmin: %s\ncreated: %s\n",
-		info.Domain, state, info.C2SPort, answers(info.C2SPort), info.S2SPort, answers(info.S2SPort), info.SOCKS, admins, info.Created.Format("2006-01-02 15:04"))
+	fmt.Fprintf(e.stdout, "domain: %s\nstate: %s\n", info.Domain, state)
+	for _, c := range st.Children {
+		line := "not running"
+		if c.Running {
+			line = fmt.Sprintf("running (pid %d)", c.PID)
+		}
+		if c.Restarts > 0 {
+			line += fmt.Sprintf(", restarted %d times", c.Restarts)
+		}
+		if c.LastExit != "" {
+			line += ", last exit: " + c.LastExit
+		}
+		fmt.Fprintf(e.stdout, "%s: %s\n", c.Name, line)
+	}
+	fmt.Fprintf(e.stdout, "clients: 127.0.0.1:%d (%s)\nservers: 127.0.0.1:%d (%s)\nI2P SOCKS: %s\nadmin: %s\ncreated: %s\n",
+		info.C2SPort, answers(info.C2SPort), info.S2SPort, answers(info.S2SPort), info.SOCKS, admins, info.Created.Format("2006-01-02 15:04"))
 	return nil
 }
 
-func nodeRun(ctx context.Context, e *env, dir, network string) error {
-	if pid := runningPID(dir); pid != 0 {
-		return fmt.Errorf("the node already runs (pid %d)", pid)
-	}
+// nodeOptions reads --i2pd-network.
+func nodeOptions(e *env, network string) (node.RunOptions, error) {
 	opts := node.RunOptions{Logger: e.log}
 	if network != "" {
 		b, err := os.ReadFile(network)
 		if err != nil {
-			return fmt.Errorf("reading --i2pd-network: %w", err)
+			return opts, fmt.Errorf("reading --i2pd-network: %w", err)
 		}
 		opts.I2PDConfig = string(b)
 	}
+	return opts, nil
+}
+
+// waitNode waits until the node's prosody answers, or exited says the
+// supervisor is gone.
+func waitNode(ctx context.Context, info *node.Info, exited <-chan error, why func(error) error) error {
+	deadline := time.After(2 * time.Minute)
+	for {
+		if c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(info.C2SPort)), time.Second); err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case err := <-exited:
+			return why(err)
+		case <-deadline:
+			return why(errors.New("its prosody did not answer within 2 minutes"))
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func nodeRun(ctx context.Context, e *env, dir, network string) error {
+	if pid := supervise.RunningPID(dir); pid != 0 {
+		return fmt.Errorf("the node already runs (pid %d)", pid)
+	}
+	opts, err := nodeOptions(e, network)
+	if err != nil {
+		return err
+	}
+	info, err := node.WritePlan(dir, opts)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	s, err := node.Start(ctx, dir, opts)
-	if err != nil {
-		return err
-	}
-	pidFile := filepath.Join(dir, nodePID)
-	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
-		cancel()
-		<-s.Done()
-		return err
-	}
-	defer os.Remove(pidFile)
-	rctx, rcancel := context.WithTimeout(ctx, 2*time.Minute)
-	err = s.WaitReady(rctx)
-	rcancel()
+	exited := make(chan error, 1)
+	go func() {
+		exited <- supervise.RunDir(ctx, dir, func(msg string) { e.log.Info(msg) })
+	}()
+	err = waitNode(ctx, info, exited, func(err error) error {
+		if err == nil {
+			err = errors.New("it stopped")
+		}
+		return fmt.Errorf("the node did not start: %w (see %s)", err, filepath.Join(dir, "logs"))
+	})
 	if err != nil {
 		cancel()
-		<-s.Done()
 		return err
 	}
-	fmt.Fprintf(e.stdout, "node %s running: clients on 127.0.0.1:%d; stop with Ctrl-C or 'clove node stop'\n", s.Info().Domain, s.Info().C2SPort)
-	<-ctx.Done()
-	<-s.Done()
-	return nil
+	fmt.Fprintf(e.stdout, "node %s running: clients on 127.0.0.1:%d; stop with Ctrl-C or 'clove node stop'\n", info.Domain, info.C2SPort)
+	return <-exited
+}
+
+// supervisorCommand is clove-node from clove's own directory or PATH, or,
+// where it is missing, clove itself running the node in the foreground
+// (the same supervisor, with all of clove resident: more memory).
+func supervisorCommand(e *env, dir, network string) (*exec.Cmd, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	bin := filepath.Join(filepath.Dir(self), "clove-node")
+	if _, err := os.Stat(bin); err != nil {
+		bin, err = exec.LookPath("clove-node")
+	}
+	if err == nil {
+		return exec.Command(bin, dir), nil
+	}
+	e.log.Warn("clove-node not found next to clove or on PATH: clove supervises the node itself (more memory)")
+	args := []string{"--profile", e.profile, "node", "run", "--dir", dir}
+	if network != "" {
+		args = append(args, "--i2pd-network", network)
+	}
+	return exec.Command(self, args...), nil
 }
 
 func nodeStart(ctx context.Context, e *env, dir, network string) error {
-	info, err := node.Load(dir)
+	if pid := supervise.RunningPID(dir); pid != 0 {
+		return fmt.Errorf("the node already runs (pid %d)", pid)
+	}
+	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return err
 	}
-	if pid := runningPID(dir); pid != 0 {
-		return fmt.Errorf("the node already runs (pid %d)", pid)
+	if network != "" {
+		if network, err = filepath.Abs(network); err != nil {
+			return err
+		}
 	}
-	self, err := os.Executable()
+	opts, err := nodeOptions(e, network)
+	if err != nil {
+		return err
+	}
+	info, err := node.WritePlan(dir, opts)
 	if err != nil {
 		return err
 	}
@@ -223,47 +284,32 @@ func nodeStart(ctx context.Context, e *env, dir, network string) error {
 		return err
 	}
 	defer logf.Close()
-	args := []string{"--profile", e.profile, "node", "run", "--dir", dir}
-	if network != "" {
-		abs, err := filepath.Abs(network)
-		if err != nil {
-			return err
-		}
-		args = append(args, "--i2pd-network", abs)
+	cmd, err := supervisorCommand(e, dir, network)
+	if err != nil {
+		return err
 	}
-	cmd := exec.Command(self, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // outlives this command and its terminal
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting the node supervisor: %w", err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	deadline := time.After(2 * time.Minute)
-	for {
-		if runningPID(dir) == cmd.Process.Pid {
-			if c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(info.C2SPort)), time.Second); err == nil {
-				c.Close()
-				fmt.Fprintf(e.stdout, "node %s started (pid %d); logs in %s\n", info.Domain, cmd.Process.Pid, filepath.Join(dir, "logs"))
-				return nil
-			}
-		}
-		select {
-		case <-exited:
-			log, _ := os.ReadFile(logPath)
-			lines := strings.Split(strings.TrimSpace(string(log)), "\n")
-			return fmt.Errorf("the node did not start: %s", lines[len(lines)-1])
-		case <-deadline:
-			return errors.New("the node did not answer within 2 minutes; see " + logPath)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+	err = waitNode(ctx, info, exited, func(error) error {
+		log, _ := os.ReadFile(logPath)
+		lines := strings.Split(strings.TrimSpace(string(log)), "\n")
+		return fmt.Errorf("the node did not start: %s (see %s)", lines[len(lines)-1], logPath)
+	})
+	if err != nil {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		return err
 	}
+	fmt.Fprintf(e.stdout, "node %s started (pid %d); logs in %s\n", info.Domain, cmd.Process.Pid, filepath.Join(dir, "logs"))
+	return nil
 }
 
 func nodeStop(e *env, dir string) error {
-	pid := runningPID(dir)
+	pid := supervise.RunningPID(dir)
 	if pid == 0 {
 		return errors.New("the node is not running")
 	}

@@ -6,10 +6,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/clove-xmpp/clove/internal/prosodytest"
+	"github.com/clove-xmpp/clove/internal/supervise"
 	"github.com/clove-xmpp/clove/node"
 )
 
@@ -58,14 +60,42 @@ func TestNodeLifecycleWithTheRealBinary(t *testing.T) {
 	if out, err := clove("", "node", "start", "--dir", dir, "--i2pd-network", network); err == nil || !strings.Contains(out, "already runs") {
 		t.Fatalf("second start: %v %s", err, out)
 	}
+	// The resident supervisor is the small clove-node, not clove.
+	sup := supervise.RunningPID(dir)
+	if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", sup)); strings.TrimSpace(string(comm)) != "clove-node" {
+		t.Errorf("the supervisor (pid %d) is %q, want clove-node", sup, comm)
+	}
+	// kill -9 prosody: the supervisor restarts it; status says so.
+	st, _, err := supervise.ReadStatus(dir)
+	if err != nil || len(st.Children) != 2 || !st.Children[1].Running {
+		t.Fatalf("status file: %+v %v", st, err)
+	}
+	syscall.Kill(st.Children[1].PID, syscall.SIGKILL)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		out := must("", "node", "status", "--dir", dir)
+		if strings.Contains(out, "prosody: running") && strings.Contains(out, "restarted 1 times, last exit: signal: killed") && strings.Contains(out, "i2pd: running") && strings.Contains(out, "clients: 127.0.0.1:"+c2s+" (answering)") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prosody not restarted: %s", out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	st, _, _ = supervise.ReadStatus(dir)
 	// The admin logs in to the node with Clove (certificate pinned).
 	out = must("admin-pw", "account", "add", "admin@"+domain, "--server", "127.0.0.1:"+c2s)
 	if !strings.Contains(out, "pinned") {
 		t.Fatalf("account add: %s", out)
 	}
 	must("", "node", "stop", "--dir", dir)
-	if st := must("", "node", "status", "--dir", dir); !strings.Contains(st, "stopped") || !strings.Contains(st, "not answering") {
+	if st := must("", "node", "status", "--dir", dir); !strings.Contains(st, "stopped") || !strings.Contains(st, "not answering") || !strings.Contains(st, "prosody: not running") {
 		t.Fatalf("status after stop: %s", st)
+	}
+	for _, c := range st.Children {
+		if syscall.Kill(c.PID, 0) == nil {
+			t.Errorf("%s (pid %d) still runs after node stop", c.Name, c.PID)
+		}
 	}
 }
 

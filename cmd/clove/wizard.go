@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/clove-xmpp/clove/internal/supervise"
 	"github.com/clove-xmpp/clove/node"
 	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/transport"
@@ -44,11 +45,12 @@ type wizardBackend struct {
 
 	contact, room string // the presets
 
-	nodeDir     string // the bundled node's directory
-	nodeNetwork string // --i2pd-network file for the node ("" real I2P)
-	nodePort    int    // its client port (0: 5222)
-	nodeS2SPort int    // its server port (0: 5269)
-	nodeSOCKS   string // I2P SOCKS for its s2s ("": 127.0.0.1:4447)
+	nodeDir     string     // the bundled node's directory
+	nodeNetwork string     // --i2pd-network file for the node ("" real I2P)
+	nodePort    int        // its client port (0: 5222)
+	nodeS2SPort int        // its server port (0: 5269)
+	nodeSOCKS   string     // I2P SOCKS for its s2s ("": 127.0.0.1:4447)
+	nodeHops    *node.Hops // its tunnel lengths (nil: I2P's usual 3)
 	// startNode starts the node and returns once it answers (default: the
 	// background supervisor of 'clove node start').
 	startNode func(ctx context.Context, dir, network string) error
@@ -368,7 +370,7 @@ func (w *wizardBackend) JoinFederationRoom(ctx context.Context) (string, error) 
 func (w *wizardBackend) RunNode(ctx context.Context, admin, password string) (string, error) {
 	info, err := node.Load(w.nodeDir)
 	if err != nil {
-		info, err = node.Init(ctx, node.InitOptions{Dir: w.nodeDir, C2SPort: w.nodePort, S2SPort: w.nodeS2SPort, SOCKS: w.nodeSOCKS})
+		info, err = node.Init(ctx, node.InitOptions{Dir: w.nodeDir, C2SPort: w.nodePort, S2SPort: w.nodeS2SPort, SOCKS: w.nodeSOCKS, Hops: w.nodeHops})
 		if err != nil {
 			return "", fmt.Errorf("creating the node: %w", err)
 		}
@@ -377,7 +379,7 @@ func (w *wizardBackend) RunNode(ctx context.Context, admin, password string) (st
 	if err != nil {
 		return "", err
 	}
-	if runningPID(w.nodeDir) == 0 {
+	if supervise.RunningPID(w.nodeDir) == 0 {
 		start := w.startNode
 		if start == nil {
 			start = func(ctx context.Context, dir, network string) error {

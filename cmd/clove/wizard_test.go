@@ -30,8 +30,8 @@ func (nopSink) OnPresence(string, ui.Presence)     {}
 func (nopSink) OnRoster()                          {}
 
 // newTestWizardBackend is the wizard's backend on a fresh profile, its
-// presets pointed at srv, and sessions run without a window.
-func newTestWizardBackend(t *testing.T, srv *prosodytest.Server) (*wizardBackend, *store.Store) {
+// presets pointed at stand-ins, and sessions run without a window.
+func newTestWizardBackend(t *testing.T, contact, room string) (*wizardBackend, *store.Store) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	profile := filepath.Join(t.TempDir(), "profile")
@@ -43,8 +43,7 @@ func newTestWizardBackend(t *testing.T, srv *prosodytest.Server) (*wizardBackend
 	done := make(chan struct{})
 	close(done)
 	wb := newWizardBackend(e, st)
-	wb.contact = "hello@" + srv.Domain
-	wb.room = "federation@muc." + srv.Domain
+	wb.contact, wb.room = contact, room
 	wb.started = func(a store.Account, pw string) *guiBackend {
 		b := &guiBackend{st: st, account: a.JID}
 		done = make(chan struct{})
@@ -69,7 +68,7 @@ func startWizardProsody(t *testing.T) *prosodytest.Server {
 
 func TestWizardAddAccountAsksToTrustThenLogsInAndRunsThePresets(t *testing.T) {
 	srv := startWizardProsody(t)
-	wb, st := newTestWizardBackend(t, srv)
+	wb, st := newTestWizardBackend(t, "hello@"+srv.Domain, "federation@muc."+srv.Domain)
 	ctx := context.Background()
 	aj := "alice@" + srv.Domain
 	form := ui.AccountForm{JID: aj, Password: "alice-pw", Conn: ui.ConnCustom, Custom: srv.C2SAddr}
@@ -153,7 +152,7 @@ func TestWizardAddAccountAsksToTrustThenLogsInAndRunsThePresets(t *testing.T) {
 
 func TestWizardRegisterCreatesTheAccount(t *testing.T) {
 	srv := startWizardProsody(t)
-	wb, st := newTestWizardBackend(t, srv)
+	wb, st := newTestWizardBackend(t, "hello@"+srv.Domain, "federation@muc."+srv.Domain)
 	ctx := context.Background()
 	form := ui.AccountForm{JID: "alice@" + srv.Domain, Password: "x", Conn: ui.ConnCustom, Custom: srv.C2SAddr, Fingerprint: srv.CertFingerprint}
 	if err := wb.Register(ctx, form); err == nil || !strings.Contains(err.Error(), "already taken") {
@@ -306,8 +305,7 @@ func TestWizardRunNodeEndsLoggedInAsAdmin(t *testing.T) {
 		}
 		t.Skip("i2pd not installed")
 	}
-	srv := startWizardProsody(t) // only for the presets' stand-ins' names
-	wb, st := newTestWizardBackend(t, srv)
+	wb, st := newTestWizardBackend(t, "hello@example.invalid", "federation@muc.example.invalid")
 	port := func() int { return freePort(t) }
 	wb.nodeDir = filepath.Join(t.TempDir(), "node")
 	wb.nodePort, wb.nodeS2SPort, wb.nodeSOCKS = port(), port(), fmt.Sprintf("127.0.0.1:%d", port())
