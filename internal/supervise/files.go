@@ -164,7 +164,9 @@ func RunDir(ctx context.Context, dir string, log func(string)) error {
 // RunningError says a supervisor already runs in the directory.
 type RunningError struct{ PID int }
 
-func (e *RunningError) Error() string { return "the node already runs (pid " + strconv.Itoa(e.PID) + ")" }
+func (e *RunningError) Error() string {
+	return "the node already runs (pid " + strconv.Itoa(e.PID) + ")"
+}
 func (e *RunningError) Is(target error) bool { return target == ErrRunning }
 
 func writeAtomic(path, content string) error {
