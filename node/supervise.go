@@ -2,8 +2,10 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"github.com/clove-xmpp/clove/internal/supervise"
+	"github.com/clove-xmpp/clove/transport"
 	"log/slog"
 	"net"
 	"os"
@@ -20,7 +22,15 @@ type RunOptions struct {
 	// I2PDConfig replaces the router's network section (tests point it at a
 	// private network); empty means the real I2P network with reseeding.
 	I2PDConfig string
-	Logger     *slog.Logger
+	// SAM, if set, is the SAM bridge of a router the node uses instead of
+	// running its own (a system i2pd): the node's server tunnels are a SAM
+	// session with its keys (RunSAMTunnels, run by Tunnels), its outgoing
+	// s2s goes through the SOCKS proxy in node.json.
+	SAM string
+	// Tunnels is the command that runs RunSAMTunnels, given
+	// "--dir DIR --sam ADDR" after it (clove node tunnels).
+	Tunnels []string
+	Logger  *slog.Logger
 	// Backoff bounds the wait before restarting a crashed child.
 	BackoffMin, BackoffMax time.Duration
 }
@@ -155,7 +165,11 @@ func Prepare(dir string, opts RunOptions) (*Info, supervise.Plan, error) {
 	if opts.BackoffMax == 0 {
 		opts.BackoffMax = 30 * time.Second
 	}
-	for _, b := range []*string{&opts.Prosody, &opts.I2PD} {
+	bins := []*string{&opts.Prosody, &opts.I2PD}
+	if opts.SAM != "" {
+		bins = bins[:1] // the router is not ours to run
+	}
+	for _, b := range bins {
 		name := map[*string]string{&opts.Prosody: "prosody", &opts.I2PD: "i2pd"}[b]
 		if *b == "" {
 			p, err := exec.LookPath(name)
@@ -187,10 +201,31 @@ func Prepare(dir string, opts RunOptions) (*Info, supervise.Plan, error) {
 	if err != nil {
 		return nil, plan, err
 	}
+	logs := filepath.Join(dir, "logs")
+	plan.BackoffMin, plan.BackoffMax = opts.BackoffMin, opts.BackoffMax
+	prosody := supervise.Child{Name: "prosody", LogFile: filepath.Join(logs, "prosody.out"), Argv: []string{opts.Prosody, "--config", ProsodyConfig(dir), "-F"}}
+	if opts.SAM != "" {
+		if len(opts.Tunnels) == 0 {
+			return nil, plan, errors.New("internal error: no command for the node's SAM tunnels")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		st := transport.Detect(ctx, info.SOCKS, opts.SAM, transport.WithConsole(""), transport.WithTools())
+		cancel()
+		if !st.SAMOK {
+			return nil, plan, fmt.Errorf("the I2P router's SAM bridge at %s does not answer (%v): enable it ([sam] enabled = true in i2pd.conf), or let the node run its own router", opts.SAM, st.SAMErr)
+		}
+		if !st.SOCKSOK {
+			return nil, plan, fmt.Errorf("the I2P router's SOCKS proxy at %s does not answer (%v): the node's outgoing server-to-server traffic needs it", info.SOCKS, st.SOCKSErr)
+		}
+		plan.Children = []supervise.Child{
+			{Name: "tunnels", LogFile: filepath.Join(logs, "tunnels.log"), Argv: append(append([]string(nil), opts.Tunnels...), "--dir", dir, "--sam", opts.SAM)},
+			prosody,
+		}
+		return info, plan, nil
+	}
 	if err := portFree(socksPort); err != nil {
 		return nil, plan, fmt.Errorf("the node's I2P SOCKS port: %w (is another i2pd running? then Clove needs no router of its own)", err)
 	}
-	logs := filepath.Join(dir, "logs")
 	i2pdDir := filepath.Join(dir, "i2pd")
 	console, sam := freeLoopbackPort(), freeLoopbackPort()
 	network := opts.I2PDConfig
@@ -201,12 +236,11 @@ func Prepare(dir string, opts RunOptions) (*Info, supervise.Plan, error) {
 	if err := os.WriteFile(conf, []byte(fmt.Sprintf(routerConf, filepath.Join(logs, "i2pd.log"), socksHost, socksPort, network, console, sam, info.hops().Length, info.hops().ServerOutbound)), 0o600); err != nil {
 		return nil, plan, err
 	}
-	plan.BackoffMin, plan.BackoffMax = opts.BackoffMin, opts.BackoffMax
 	plan.Children = []supervise.Child{
 		{Name: "i2pd", LogFile: filepath.Join(logs, "i2pd.out"), Argv: []string{opts.I2PD, "--datadir=" + i2pdDir, "--conf=" + conf,
 			"--tunconf=" + filepath.Join(i2pdDir, "tunnels.conf"), "--tunnelsdir=" + filepath.Join(i2pdDir, "tunnels.d"),
 			"--pidfile=" + filepath.Join(i2pdDir, "i2pd.pid")}},
-		{Name: "prosody", LogFile: filepath.Join(logs, "prosody.out"), Argv: []string{opts.Prosody, "--config", ProsodyConfig(dir), "-F"}},
+		prosody,
 	}
 	return info, plan, nil
 }

@@ -205,3 +205,7 @@ func IdentityAddress(path string) (string, error) {
 	}
 	return k.b32()
 }
+
+// I2PBase64 encodes b in I2P's base64 alphabet (e.g. an i2pd keys file, to
+// give it to ListenSAM).
+func I2PBase64(b []byte) string { return i2pBase64.EncodeToString(b) }

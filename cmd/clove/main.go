@@ -42,7 +42,10 @@ Chat:
 Your own server (bundled node, its own .b32.i2p domain):
   node init [--dir DIR] [--c2s-port N] [--s2s-port N] [--socks HOST:PORT] [--hops N[/M]]
   node adduser [--dir DIR] NAME[@DOMAIN] (the first user is the admin)
-  node start|stop|status [--dir DIR]   (run: the same in the foreground)
+  node start [--dir DIR] [--sam HOST:PORT | --own-router]
+                       (a router already running with SAM on 127.0.0.1:7656, or the
+                       one at --sam, carries the node; else it runs its own i2pd)
+  node stop|status [--dir DIR]         (run: start, in the foreground)
   node map [--dir DIR] CLEARNET_DOMAIN NAME.b32.i2p
   node serve [--dir DIR] DOMAIN        (also serve a clearnet name mapped here)
 

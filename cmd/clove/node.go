@@ -30,6 +30,11 @@ func cmdNode(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("node "+args[0], flag.ContinueOnError)
 	dir := fs.String("dir", filepath.Join(e.profile, "node"), "the node's directory")
 	network := fs.String("i2pd-network", "", "file with the network part of the node's i2pd config (a private test network); default: the real I2P network")
+	var router routerChoice
+	if args[0] == "start" || args[0] == "run" {
+		fs.StringVar(&router.sam, "sam", "", "use the I2P router with this SAM bridge (e.g. a system i2pd) instead of running one; default: "+transport.DefaultSAMAddr+" if it answers")
+		fs.BoolVar(&router.own, "own-router", false, "always run the node's own i2pd")
+	}
 	var pos []string
 	var err error
 	parse := func(n int, what string) error {
@@ -69,12 +74,20 @@ func cmdNode(ctx context.Context, e *env, args []string) error {
 		if err := parse(0, "takes no arguments"); err != nil {
 			return err
 		}
-		return nodeRun(ctx, e, *dir, *network)
+		return nodeRun(ctx, e, *dir, *network, router)
 	case "start":
 		if err := parse(0, "takes no arguments"); err != nil {
 			return err
 		}
-		return nodeStart(ctx, e, *dir, *network)
+		return nodeStart(ctx, e, *dir, *network, router)
+	case "tunnels":
+		// The node's server tunnels through another router's SAM bridge:
+		// a child of the node's supervisor (see node.RunOptions.SAM).
+		sam := fs.String("sam", transport.DefaultSAMAddr, "the SAM bridge")
+		if err := parse(0, "takes no arguments"); err != nil {
+			return err
+		}
+		return node.RunSAMTunnels(ctx, *dir, *sam, e.log)
 	case "stop":
 		if err := parse(0, "takes no arguments"); err != nil {
 			return err
@@ -168,8 +181,27 @@ func nodeStatus(e *env, dir string) error {
 	return nil
 }
 
-// nodeOptions reads --i2pd-network.
-func nodeOptions(e *env, network string) (node.RunOptions, error) {
+// routerChoice is --sam and --own-router.
+type routerChoice struct {
+	sam string
+	own bool
+}
+
+// args gives the choice on to `clove node run`.
+func (r routerChoice) args() []string {
+	switch {
+	case r.sam != "":
+		return []string{"--sam", r.sam}
+	case r.own:
+		return []string{"--own-router"}
+	}
+	return nil
+}
+
+// nodeOptions reads --i2pd-network and picks the router: the one at --sam;
+// the node's own with --own-router or a private network; else a router
+// whose SAM bridge answers at the default address, or the node's own.
+func nodeOptions(ctx context.Context, e *env, network string, router routerChoice) (node.RunOptions, error) {
 	opts := node.RunOptions{Logger: e.log}
 	if network != "" {
 		b, err := os.ReadFile(network)
@@ -177,6 +209,27 @@ func nodeOptions(e *env, network string) (node.RunOptions, error) {
 			return opts, fmt.Errorf("reading --i2pd-network: %w", err)
 		}
 		opts.I2PDConfig = string(b)
+	}
+	switch {
+	case router.sam != "" && (router.own || network != ""):
+		return opts, usageError{"--sam uses another router: it goes with neither --own-router nor --i2pd-network"}
+	case router.sam != "":
+		opts.SAM = router.sam
+	case !router.own && network == "":
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		st := transport.Detect(pctx, transport.DefaultSOCKSAddr, transport.DefaultSAMAddr, transport.WithConsole(""), transport.WithTools())
+		cancel()
+		if st.SAMOK {
+			e.log.Info("an I2P router answers: the node's tunnels go through its SAM bridge", "sam", st.SAMAddr)
+			opts.SAM = st.SAMAddr
+		}
+	}
+	if opts.SAM != "" {
+		self, err := os.Executable()
+		if err != nil {
+			return opts, err
+		}
+		opts.Tunnels = []string{self, "--profile", e.profile, "--verbose", "node", "tunnels"}
 	}
 	return opts, nil
 }
@@ -202,11 +255,11 @@ func waitNode(ctx context.Context, info *node.Info, exited <-chan error, why fun
 	}
 }
 
-func nodeRun(ctx context.Context, e *env, dir, network string) error {
+func nodeRun(ctx context.Context, e *env, dir, network string, router routerChoice) error {
 	if pid := supervise.RunningPID(dir); pid != 0 {
 		return fmt.Errorf("the node already runs (pid %d)", pid)
 	}
-	opts, err := nodeOptions(e, network)
+	opts, err := nodeOptions(ctx, e, network, router)
 	if err != nil {
 		return err
 	}
@@ -237,7 +290,7 @@ func nodeRun(ctx context.Context, e *env, dir, network string) error {
 // supervisorCommand is clove-node from clove's own directory or PATH, or,
 // where it is missing, clove itself running the node in the foreground
 // (the same supervisor, with all of clove resident: more memory).
-func supervisorCommand(e *env, dir, network string) (*exec.Cmd, error) {
+func supervisorCommand(e *env, dir, network string, router routerChoice) (*exec.Cmd, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -254,10 +307,10 @@ func supervisorCommand(e *env, dir, network string) (*exec.Cmd, error) {
 	if network != "" {
 		args = append(args, "--i2pd-network", network)
 	}
-	return exec.Command(self, args...), nil
+	return exec.Command(self, append(args, router.args()...)...), nil
 }
 
-func nodeStart(ctx context.Context, e *env, dir, network string) error {
+func nodeStart(ctx context.Context, e *env, dir, network string, router routerChoice) error {
 	if pid := supervise.RunningPID(dir); pid != 0 {
 		return fmt.Errorf("the node already runs (pid %d)", pid)
 	}
@@ -270,7 +323,7 @@ func nodeStart(ctx context.Context, e *env, dir, network string) error {
 			return err
 		}
 	}
-	opts, err := nodeOptions(e, network)
+	opts, err := nodeOptions(ctx, e, network, router)
 	if err != nil {
 		return err
 	}
@@ -284,7 +337,7 @@ func nodeStart(ctx context.Context, e *env, dir, network string) error {
 		return err
 	}
 	defer logf.Close()
-	cmd, err := supervisorCommand(e, dir, network)
+	cmd, err := supervisorCommand(e, dir, network, router)
 	if err != nil {
 		return err
 	}

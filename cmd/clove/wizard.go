@@ -385,7 +385,7 @@ func (w *wizardBackend) RunNode(ctx context.Context, admin, password string) (st
 			start = func(ctx context.Context, dir, network string) error {
 				quiet := *w.e
 				quiet.stdout = discard{}
-				return nodeStart(ctx, &quiet, dir, network)
+				return nodeStart(ctx, &quiet, dir, network, routerChoice{})
 			}
 		}
 		if err := start(ctx, w.nodeDir, w.nodeNetwork); err != nil {

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/clove-xmpp/clove/internal/i2pnet"
+	"github.com/clove-xmpp/clove/internal/prosodytest"
+	"github.com/clove-xmpp/clove/internal/supervise"
+)
+
+// A node on a machine that already runs an I2P router (here a router of
+// the private network stands in for the system i2pd): `clove node start
+// --sam` runs no i2pd of its own; the node's server tunnels are a SAM
+// session with its keys (same .b32.i2p), its outgoing s2s goes through
+// that router's SOCKS proxy. Proven by chat both ways with a node that runs
+// its own i2pd, and by the tunnels coming back after kill -9.
+func TestNodeOverAnotherRoutersSAM(t *testing.T) {
+	prosodytest.Require(t)
+	if testing.Short() {
+		t.Skip("-short: needs the private I2P network")
+	}
+	n := i2pnet.Shared(t)
+	sys := n.Client(1)
+	bin := buildClove(t)
+	profile := filepath.Join(t.TempDir(), "profile")
+	dir := filepath.Join(t.TempDir(), "A")
+	port := func() string { return fmt.Sprint(freePort(t)) }
+	c2s := port()
+	clove := func(pw string, args ...string) (string, error) {
+		cmd := exec.Command(bin, append([]string{"--profile", profile}, args...)...)
+		cmd.Env = append(os.Environ(), "CLOVE_PASSWORD="+pw, "DBUS_SESSION_BUS_ADDRESS=")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	must := func(pw string, args ...string) string {
+		t.Helper()
+		out, err := clove(pw, args...)
+		if err != nil {
+			t.Fatalf("clove %v: %v\n%s", args, err, out)
+		}
+		return out
+	}
+	out := must("", "node", "init", "--dir", dir, "--c2s-port", c2s, "--s2s-port", port(), "--socks", sys.SOCKSAddr, "--hops", "1/0")
+	domain := strings.TrimSpace(strings.SplitN(strings.SplitN(out, "domain: ", 2)[1], "\n", 2)[0])
+	must("alice-pw", "node", "adduser", "--dir", dir, "alice")
+	t.Cleanup(func() { clove("", "node", "stop", "--dir", dir) })
+	if out, err := clove("", "node", "start", "--dir", dir, "--sam", "127.0.0.1:1"); err == nil || !strings.Contains(out, "SAM bridge at 127.0.0.1:1 does not answer") {
+		t.Fatalf("start with a dead SAM bridge: %v\n%s", err, out)
+	}
+	t0 := time.Now()
+	must("", "node", "start", "--dir", dir, "--sam", sys.SAMAddr)
+	st := must("", "node", "status", "--dir", dir)
+	if !strings.Contains(st, "tunnels: running") || !strings.Contains(st, "prosody: running") || strings.Contains(st, "i2pd") {
+		t.Fatalf("status: %s", st)
+	}
+
+	b := startI2PNode(t, n, "B", "bob")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	r, err := i2pnet.WaitReachable(ctx, b.SOCKS, domain, 5222)
+	if err != nil {
+		t.Fatalf("the node behind SAM is not reachable: %v\n%s", err, tail(filepath.Join(dir, "logs", "tunnels.log")))
+	}
+	t.Logf("node over SAM: start → reachable from another router in %v", time.Since(t0).Round(time.Millisecond))
+	if _, err := i2pnet.WaitReachable(ctx, sys.SOCKSAddr, b.Domain, 5222); err != nil {
+		t.Fatal(err)
+	}
+	_ = r
+
+	alice, bob := newCLI(t, "alice-pw"), newCLI(t, "bob-pw")
+	aj, bj := "alice@"+domain, "bob@"+b.Domain
+	alice.ok("account", "add", aj, "--server", "127.0.0.1:"+c2s)
+	bob.ok("account", "add", bj, "--server", fmt.Sprintf("127.0.0.1:%d", b.C2SPort))
+	chat := func(from, to cli, fj, tj, body string) {
+		t.Helper()
+		t1 := time.Now()
+		done := make(chan string, 1)
+		go func() { done <- to.ok("listen", "--account", tj, "--count", "1", "--timeout", "3m", "--json") }()
+		time.Sleep(2 * time.Second) // the listener is online: no offline storage in the way
+		from.ok("send", "--account", fj, "--timeout", "3m", tj, body)
+		var m jsonMessage
+		if out := <-done; json.Unmarshal([]byte(out), &m) != nil || m.Body != body || !strings.HasPrefix(m.From, fj) {
+			t.Fatalf("%s got %q, want %q from %s", tj, out, body, fj)
+		}
+		t.Logf("%s → %s over I2P: %v", fj[:8], tj[:6], time.Since(t1).Round(time.Millisecond))
+	}
+	chat(alice, bob, aj, bj, "out through the system router's SOCKS")
+	chat(bob, alice, bj, aj, "in through the SAM tunnels")
+
+	// kill -9 the tunnels: the supervisor starts them again, same address.
+	sts, _, _ := supervise.ReadStatus(dir)
+	syscall.Kill(sts.Children[0].PID, syscall.SIGKILL)
+	t2 := time.Now()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(must("", "node", "status", "--dir", dir), "tunnels: running (pid") || !strings.Contains(must("", "node", "status", "--dir", dir), "restarted 1 times") {
+		if time.Now().After(deadline) {
+			t.Fatalf("tunnels not restarted: %s", must("", "node", "status", "--dir", dir))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if _, err := i2pnet.WaitReachable(ctx, b.SOCKS, domain, 5222); err != nil {
+		t.Fatalf("not reachable after the tunnels' restart: %v", err)
+	}
+	t.Logf("tunnels killed → reachable again in %v", time.Since(t2).Round(time.Millisecond))
+	chat(bob, alice, bj, aj, "after the tunnels came back")
+}
+
+// tail returns the last lines of a log file, for failure messages.
+func tail(path string) string {
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.Join(lines[max(0, len(lines)-20):], "\n")
+}

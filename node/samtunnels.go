@@ -1,0 +1,141 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/clove-xmpp/clove/transport"
+)
+
+// RunSAMTunnels is the node's server tunnels when a router it does not run
+// (a system i2pd) carries them: a SAM session with the node's own keys
+// (so the same .b32.i2p), whose incoming streams go to the node's prosody.
+// It returns when ctx ends or the router ends the session (the supervisor
+// then starts it again).
+//
+// i2pd 2.45.1's SAM hands a session's streams over without the port the
+// peer asked for, so clients (5222) and servers (5269) cannot be told
+// apart by port as the router's own server tunnels do: each stream goes
+// to prosody's client or server port by its XMPP stream header's
+// namespace (jabber:client or jabber:server).
+func RunSAMTunnels(ctx context.Context, dir, samAddr string, log *slog.Logger) error {
+	info, err := Load(dir)
+	if err != nil {
+		return err
+	}
+	keys, err := os.ReadFile(filepath.Join(dir, keysFile))
+	if err != nil {
+		return fmt.Errorf("the node's I2P identity: %w", err)
+	}
+	h := info.hops()
+	ln, err := transport.ListenSAM(ctx, samAddr, transport.I2PBase64(keys), transport.SAMOptions{
+		InboundLength: max(h.Length, 1), OutboundLength: max(h.ServerOutbound, 1), Logger: log,
+		// 0 hops is spelled out: the options' lengths mean "default" at 0.
+		Options: map[string]string{"inbound.length": strconv.Itoa(h.Length), "outbound.length": strconv.Itoa(h.ServerOutbound)},
+	})
+	if err != nil {
+		return err
+	}
+	if ln.Addr().String() != info.Domain {
+		ln.Close()
+		return fmt.Errorf("the node's keys are for %s, not its domain %s", ln.Addr(), info.Domain)
+	}
+	go func() {
+		select {
+		case <-ctx.Done():
+			ln.Close()
+		case <-ln.Ended():
+		}
+	}()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("the I2P router ended the node's tunnels: %w", err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := routeXMPP(ctx, c, info.C2SPort, info.S2SPort); err != nil {
+				log.Info("incoming I2P stream dropped", "from", c.RemoteAddr(), "err", err)
+			}
+		}()
+	}
+}
+
+// routeXMPP reads the XMPP stream header from c and splices c to prosody's
+// client or server port by its namespace.
+func routeXMPP(ctx context.Context, c net.Conn, c2s, s2s int) error {
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(time.Minute))
+	head, port, err := sniffXMPP(c, c2s, s2s)
+	_ = c.SetReadDeadline(time.Time{})
+	if err != nil {
+		return err
+	}
+	var d net.Dialer
+	p, err := d.DialContext(ctx, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return fmt.Errorf("prosody: %w", err)
+	}
+	defer p.Close()
+	if _, err := p.Write(head); err != nil {
+		return err
+	}
+	done := make(chan struct{}, 2)
+	cp := func(dst, src net.Conn) {
+		_, _ = io.Copy(dst, src)
+		if tc, ok := dst.(interface{ CloseWrite() error }); ok {
+			_ = tc.CloseWrite()
+		}
+		done <- struct{}{}
+	}
+	go cp(p, c)
+	go cp(c, p)
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// sniffXMPP reads until the stream header's namespace shows (at most 4 KiB)
+// and returns what it read and the port it belongs to.
+func sniffXMPP(r io.Reader, c2s, s2s int) ([]byte, int, error) {
+	buf := make([]byte, 0, 512)
+	tmp := make([]byte, 512)
+	for len(buf) < 4096 {
+		n, err := r.Read(tmp)
+		buf = append(buf, tmp[:n]...)
+		if i := bytes.Index(buf, []byte("<stream:stream")); i >= 0 {
+			if j := bytes.IndexByte(buf[i:], '>'); j >= 0 {
+				header := buf[i : i+j]
+				switch {
+				case bytes.Contains(header, []byte("'jabber:server'")) || bytes.Contains(header, []byte(`"jabber:server"`)):
+					return buf, s2s, nil
+				case bytes.Contains(header, []byte("'jabber:client'")) || bytes.Contains(header, []byte(`"jabber:client"`)):
+					return buf, c2s, nil
+				}
+				return buf, 0, errors.New("an XMPP stream of neither clients nor servers")
+			}
+		}
+		if err != nil {
+			return buf, 0, fmt.Errorf("no XMPP stream header: %w", err)
+		}
+	}
+	return buf, 0, errors.New("no XMPP stream header in the first 4 KiB")
+}
