@@ -2,7 +2,7 @@ package transport
 
 import (
 	"context"
-		"strings"
+	"strings"
 	"testing"
 	"time"
 )
