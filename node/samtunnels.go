@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +23,14 @@ import (
 // (so the same .b32.i2p), whose incoming streams go to the node's prosody.
 // It returns when ctx ends or the router ends the session (the supervisor
 // then starts it again).
+//
+// A new session has new tunnels, and peers keep trying the old ones until
+// their cached lease set expires (up to 10 minutes). Outgoing s2s cannot
+// carry the new ones: it leaves through the router's SOCKS proxy (its own
+// destination), as i2pd 2.45.1's SAM opens streams to port 0, which other
+// nodes' tunnels hand to their client port. So once the session stands it
+// opens a stream (and closes it) to each peer that recently reached the
+// node: the stream carries the new lease set into the peer's cache.
 //
 // i2pd 2.45.1's SAM hands a session's streams over without the port the
 // peer asked for, so clients (5222) and servers (5269) cannot be told
@@ -59,6 +68,12 @@ func RunSAMTunnels(ctx context.Context, dir, samAddr string, log *slog.Logger) e
 	}()
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	peers := newPeerList(filepath.Join(dir, peersFile))
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		announce(ctx, ln.Dialer(), peers.list(), log)
+	}()
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -67,6 +82,7 @@ func RunSAMTunnels(ctx context.Context, dir, samAddr string, log *slog.Logger) e
 			}
 			return fmt.Errorf("the I2P router ended the node's tunnels: %w", err)
 		}
+		peers.add(c.RemoteAddr().String())
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -74,6 +90,71 @@ func RunSAMTunnels(ctx context.Context, dir, samAddr string, log *slog.Logger) e
 				log.Info("incoming I2P stream dropped", "from", c.RemoteAddr(), "err", err)
 			}
 		}()
+	}
+}
+
+// peersFile lists the I2P destinations that recently reached the node.
+const peersFile = "i2p-peers"
+
+// maxPeers bounds the list (and the streams opened at each start).
+const maxPeers = 64
+
+// peerList is peersFile: most recent first.
+type peerList struct {
+	path string
+	mu   sync.Mutex
+}
+
+func newPeerList(path string) *peerList { return &peerList{path: path} }
+
+func (p *peerList) list() []string {
+	b, _ := os.ReadFile(p.path)
+	return strings.Fields(string(b))
+}
+
+// add moves peer to the front (saved at once: the process may be killed).
+func (p *peerList) add(peer string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	old := p.list()
+	if len(old) > 0 && old[0] == peer {
+		return
+	}
+	out := []string{peer}
+	for _, o := range old {
+		if o != peer && len(out) < maxPeers {
+			out = append(out, o)
+		}
+	}
+	_ = os.WriteFile(p.path, []byte(strings.Join(out, "\n")+"\n"), 0o600)
+}
+
+// announce opens a stream to each peer and closes it: the stream's first
+// packet carries the session's lease set.
+func announce(ctx context.Context, d *transport.SAMDialer, peers []string, log *slog.Logger) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok := 0
+	for _, p := range peers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+			defer cancel()
+			c, err := d.DialContext(dctx, "tcp", net.JoinHostPort(p, "5269"))
+			if err != nil {
+				log.Info("could not tell a peer the node's new tunnels", "peer", p, "err", err)
+				return
+			}
+			c.Close()
+			mu.Lock()
+			ok++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if len(peers) > 0 {
+		log.Info("told peers the node's new tunnels", "peers", len(peers), "reached", ok)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"strconv"
 	"strings"
@@ -25,7 +26,9 @@ type SAMListener struct {
 	ctl    *samConn // the session; open for its life
 	fwd    *samConn // the STREAM FORWARD registration; open for its life
 	ln     net.Listener
+	id     string // the session's ID
 	dest   string
+	logger *slog.Logger
 	log    func(msg string, args ...any)
 
 	once  sync.Once
@@ -63,7 +66,7 @@ func ListenSAM(ctx context.Context, samAddr, privateKey string, opts SAMOptions)
 	if err != nil {
 		return nil, err
 	}
-	l := &SAMListener{bridge: addr, ctl: ctl, dest: dest, log: log.Info, ended: make(chan struct{})}
+	l := &SAMListener{bridge: addr, ctl: ctl, dest: dest, logger: log, log: log.Info, ended: make(chan struct{})}
 	ok := false
 	defer func() {
 		if !ok {
@@ -71,6 +74,7 @@ func ListenSAM(ctx context.Context, samAddr, privateKey string, opts SAMOptions)
 		}
 	}()
 	id := "clove-srv-" + randomHex(6)
+	l.id = id
 	cmd := "SESSION CREATE STYLE=STREAM ID=" + id + " DESTINATION=" + privateKey + " " + strings.Join(sessOpts, " ")
 	if _, err := ctl.command(ctx, cmd, "SESSION", "STATUS"); err != nil {
 		var re *samReplyError
@@ -186,6 +190,14 @@ func (l *SAMListener) Close() error {
 
 // Ended is closed when the session is over (Close, or the router ended it).
 func (l *SAMListener) Ended() <-chan struct{} { return l.ended }
+
+// Dialer opens streams from the listener's session: peers see the
+// listener's identity, and learn its current tunnels (lease set) from the
+// first stream, as they do from a server tunnel's own replies. Closing
+// the dialer ends the listener too.
+func (l *SAMListener) Dialer() *SAMDialer {
+	return &SAMDialer{bridge: l.bridge, id: l.id, ctl: l.ctl, dest: l.dest, log: l.logger, ended: l.ended}
+}
 
 // Addr is the identity's .b32.i2p.
 func (l *SAMListener) Addr() net.Addr { return i2pAddr(l.dest) }

@@ -96,22 +96,32 @@ func TestNodeOverAnotherRoutersSAM(t *testing.T) {
 	chat(alice, bob, aj, bj, "out through the system router's SOCKS")
 	chat(bob, alice, bj, aj, "in through the SAM tunnels")
 
-	// kill -9 the tunnels: the supervisor starts them again, same address.
+	// kill -9 the tunnels: the supervisor starts them again, same address,
+	// and they tell B (which reached the node before) the new tunnels.
 	sts, _, _ := supervise.ReadStatus(dir)
 	syscall.Kill(sts.Children[0].PID, syscall.SIGKILL)
 	t2 := time.Now()
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(must("", "node", "status", "--dir", dir), "tunnels: running (pid") || !strings.Contains(must("", "node", "status", "--dir", dir), "restarted 1 times") {
+	logFile := filepath.Join(dir, "logs", "tunnels.log")
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		b, _ := os.ReadFile(logFile)
+		st := must("", "node", "status", "--dir", dir)
+		if strings.Contains(string(b), "told peers the node's new tunnels") && strings.Contains(st, "tunnels: running (pid") && strings.Contains(st, "restarted 1 times") {
+			break
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("tunnels not restarted: %s", must("", "node", "status", "--dir", dir))
+			t.Fatalf("tunnels not back: %s\n%s", st, tail(logFile))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	t.Logf("tunnels killed → session again, peers told, in %v", time.Since(t2).Round(time.Millisecond))
 	if _, err := i2pnet.WaitReachable(ctx, b.SOCKS, domain, 5222); err != nil {
-		t.Fatalf("not reachable after the tunnels' restart: %v", err)
+		t.Fatalf("not reachable after the tunnels' restart: %v\n%s", err, tail(logFile))
 	}
 	t.Logf("tunnels killed → reachable again in %v", time.Since(t2).Round(time.Millisecond))
-	chat(bob, alice, bj, aj, "after the tunnels came back")
+	chat(bob, alice, bj, aj, "after the tunnels came back, in")
+	chat(alice, bob, aj, bj, "after the tunnels came back, out")
+	t.Logf("tunnels killed → chat both ways again in %v", time.Since(t2).Round(time.Millisecond))
 }
 
 // tail returns the last lines of a log file, for failure messages.
