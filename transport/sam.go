@@ -59,6 +59,22 @@ type SAMOptions struct {
 	Logger  *slog.Logger
 }
 
+// setup checks what a new session needs: the bridge's address, the
+// session's option words, the logger and the time limit.
+func (o SAMOptions) setup(samAddr string) (addr string, sessOpts []string, log *slog.Logger, timeout time.Duration, err error) {
+	if addr, err = parseLocalEndpoint("SAM bridge", samAddr); err != nil {
+		return
+	}
+	if sessOpts, err = o.sessionOptions(); err != nil {
+		return
+	}
+	timeout = o.SessionTimeout
+	if timeout <= 0 {
+		timeout = DefaultSessionTimeout
+	}
+	return addr, sessOpts, orDiscard(o.Logger), timeout, nil
+}
+
 // sessionOptions returns the option words for SESSION CREATE, sorted.
 func (o SAMOptions) sessionOptions() ([]string, error) {
 	in, out := o.InboundLength, o.OutboundLength
@@ -145,18 +161,9 @@ type SAMDialer struct {
 // CREATE on the control connection, which stays open as long as the
 // session; NAMING LOOKUP and STREAM CONNECT on fresh ones).
 func NewSAM(ctx context.Context, samAddr string, opts SAMOptions) (*SAMDialer, error) {
-	addr, err := parseLocalEndpoint("SAM bridge", samAddr)
+	addr, sessOpts, log, timeout, err := opts.setup(samAddr)
 	if err != nil {
 		return nil, err
-	}
-	sessOpts, err := opts.sessionOptions()
-	if err != nil {
-		return nil, err
-	}
-	log := orDiscard(opts.Logger)
-	timeout := opts.SessionTimeout
-	if timeout <= 0 {
-		timeout = DefaultSessionTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

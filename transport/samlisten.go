@@ -42,22 +42,13 @@ type SAMListener struct {
 // has built the session's tunnels (opts.SessionTimeout, ctx). opts.Keys is
 // ignored.
 func ListenSAM(ctx context.Context, samAddr, privateKey string, opts SAMOptions) (*SAMListener, error) {
-	addr, err := parseLocalEndpoint("SAM bridge", samAddr)
+	addr, sessOpts, log, timeout, err := opts.setup(samAddr)
 	if err != nil {
 		return nil, err
 	}
 	dest, err := privateKeyB32(privateKey)
 	if err != nil {
 		return nil, err
-	}
-	sessOpts, err := opts.sessionOptions()
-	if err != nil {
-		return nil, err
-	}
-	log := orDiscard(opts.Logger)
-	timeout := opts.SessionTimeout
-	if timeout <= 0 {
-		timeout = DefaultSessionTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

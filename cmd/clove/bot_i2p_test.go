@@ -101,28 +101,8 @@ func TestWizardTestContactPresetGetsTheEchoOverI2P(t *testing.T) {
 	b := startI2PNode(t, n, "B", "hello")
 	hj := "hello@" + b.Domain
 	wb, st := newTestWizardBackend(t, hj, "federation@muc."+b.Domain)
-	port := func() int { return freePort(t) }
-	wb.nodeDir = filepath.Join(t.TempDir(), "A")
-	wb.nodePort, wb.nodeS2SPort, wb.nodeSOCKS = port(), port(), fmt.Sprintf("127.0.0.1:%d", port())
 	wb.nodeHops = &node.Hops{Length: 1, ServerOutbound: 0}
-	nctx, ncancel := context.WithCancel(context.Background())
-	var sup *node.Supervisor
-	t.Cleanup(func() {
-		ncancel()
-		if sup != nil {
-			<-sup.Done()
-		}
-	})
-	wb.startNode = func(ctx context.Context, dir, _ string) error {
-		s, err := node.Start(nctx, dir, node.RunOptions{I2PDConfig: n.Join(t, filepath.Join(dir, "i2pd"))})
-		if err != nil {
-			return err
-		}
-		sup = s
-		rctx, cancel := context.WithTimeout(ctx, time.Minute)
-		defer cancel()
-		return s.WaitReady(rctx)
-	}
+	sup := wizardNodeInProcess(t, wb, "A", func(dir string) string { return n.Join(t, dir) })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	t0 := time.Now()

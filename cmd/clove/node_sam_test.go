@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -35,20 +34,7 @@ func TestNodeOverAnotherRoutersSAM(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "A")
 	port := func() string { return fmt.Sprint(freePort(t)) }
 	c2s := port()
-	clove := func(pw string, args ...string) (string, error) {
-		cmd := exec.Command(bin, append([]string{"--profile", profile}, args...)...)
-		cmd.Env = append(os.Environ(), "CLOVE_PASSWORD="+pw, "DBUS_SESSION_BUS_ADDRESS=")
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
-	must := func(pw string, args ...string) string {
-		t.Helper()
-		out, err := clove(pw, args...)
-		if err != nil {
-			t.Fatalf("clove %v: %v\n%s", args, err, out)
-		}
-		return out
-	}
+	clove, must := binCLI{t, bin, profile}.run, binCLI{t, bin, profile}.ok
 	out := must("", "node", "init", "--dir", dir, "--c2s-port", c2s, "--s2s-port", port(), "--socks", sys.SOCKSAddr, "--hops", "1/0")
 	domain := strings.TrimSpace(strings.SplitN(strings.SplitN(out, "domain: ", 2)[1], "\n", 2)[0])
 	must("alice-pw", "node", "adduser", "--dir", dir, "alice")

@@ -15,6 +15,29 @@ import (
 	"github.com/clove-xmpp/clove/node"
 )
 
+// binCLI runs the built clove binary on one profile, the password in
+// CLOVE_PASSWORD.
+type binCLI struct {
+	t            *testing.T
+	bin, profile string
+}
+
+func (c binCLI) run(pw string, args ...string) (string, error) {
+	cmd := exec.Command(c.bin, append([]string{"--profile", c.profile}, args...)...)
+	cmd.Env = append(os.Environ(), "CLOVE_PASSWORD="+pw, "DBUS_SESSION_BUS_ADDRESS=")
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func (c binCLI) ok(pw string, args ...string) string {
+	c.t.Helper()
+	out, err := c.run(pw, args...)
+	if err != nil {
+		c.t.Fatalf("clove %v: %v\n%s", args, err, out)
+	}
+	return out
+}
+
 // The node commands through the real binary: init, adduser, start (in the
 // background), a login as the admin, stop. The node's i2pd is kept off any
 // network with --i2pd-network (private id, no reseed).
@@ -33,20 +56,7 @@ func TestNodeLifecycleWithTheRealBinary(t *testing.T) {
 	c2s := port()
 	network := filepath.Join(t.TempDir(), "net.conf")
 	os.WriteFile(network, []byte(offNetworkI2PD(freePort(t))), 0o600)
-	clove := func(pw string, args ...string) (string, error) {
-		cmd := exec.Command(bin, append([]string{"--profile", profile}, args...)...)
-		cmd.Env = append(os.Environ(), "CLOVE_PASSWORD="+pw, "DBUS_SESSION_BUS_ADDRESS=")
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
-	must := func(pw string, args ...string) string {
-		t.Helper()
-		out, err := clove(pw, args...)
-		if err != nil {
-			t.Fatalf("clove %v: %v\n%s", args, err, out)
-		}
-		return out
-	}
+	clove, must := binCLI{t, bin, profile}.run, binCLI{t, bin, profile}.ok
 	out := must("", "node", "init", "--dir", dir, "--c2s-port", c2s, "--s2s-port", port(), "--socks", "127.0.0.1:"+port())
 	domain := strings.TrimSpace(strings.SplitN(strings.SplitN(out, "domain: ", 2)[1], "\n", 2)[0])
 	must("admin-pw", "node", "adduser", "--dir", dir, "admin")

@@ -294,6 +294,34 @@ func TestWizardUnderXvfb(t *testing.T) {
 	w.stop()
 }
 
+// wizardNodeInProcess points the wizard's "Run my own node" at a node in
+// a temp dir with free ports, started in this process (stopped when the
+// test ends) with the i2pd network part conf gives for its i2pd dir.
+func wizardNodeInProcess(t *testing.T, wb *wizardBackend, name string, conf func(i2pdDir string) string) *node.Supervisor {
+	port := func() int { return freePort(t) }
+	wb.nodeDir = filepath.Join(t.TempDir(), name)
+	wb.nodePort, wb.nodeS2SPort, wb.nodeSOCKS = port(), port(), fmt.Sprintf("127.0.0.1:%d", port())
+	nctx, ncancel := context.WithCancel(context.Background())
+	sup := new(node.Supervisor)
+	t.Cleanup(func() {
+		ncancel()
+		if sup.Info() != nil {
+			<-sup.Done()
+		}
+	})
+	wb.startNode = func(ctx context.Context, dir, _ string) error {
+		s, err := node.Start(nctx, dir, node.RunOptions{I2PDConfig: conf(filepath.Join(dir, "i2pd"))})
+		if err != nil {
+			return err
+		}
+		*sup = *s
+		rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		defer cancel()
+		return s.WaitReady(rctx)
+	}
+	return sup
+}
+
 // "Run my own node": init, admin, start (in this process, on a private
 // I2P test network), logged in as the admin with the node's certificate
 // pinned.
@@ -306,29 +334,8 @@ func TestWizardRunNodeEndsLoggedInAsAdmin(t *testing.T) {
 		t.Skip("i2pd not installed")
 	}
 	wb, st := newTestWizardBackend(t, "hello@example.invalid", "federation@muc.example.invalid")
-	port := func() int { return freePort(t) }
-	wb.nodeDir = filepath.Join(t.TempDir(), "node")
-	wb.nodePort, wb.nodeS2SPort, wb.nodeSOCKS = port(), port(), fmt.Sprintf("127.0.0.1:%d", port())
-	i2pPort := port()
-	netConf := offNetworkI2PD(i2pPort)
-	nctx, ncancel := context.WithCancel(context.Background())
-	var sup *node.Supervisor
-	t.Cleanup(func() {
-		ncancel()
-		if sup != nil {
-			<-sup.Done()
-		}
-	})
-	wb.startNode = func(ctx context.Context, dir, _ string) error {
-		s, err := node.Start(nctx, dir, node.RunOptions{I2PDConfig: netConf})
-		if err != nil {
-			return err
-		}
-		sup = s
-		rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		defer cancel()
-		return s.WaitReady(rctx)
-	}
+	netConf := offNetworkI2PD(freePort(t))
+	wizardNodeInProcess(t, wb, "node", func(string) string { return netConf })
 	ctx := context.Background()
 	t0 := time.Now()
 	domain, err := wb.RunNode(ctx, "Admin", "admin-pw")
