@@ -147,6 +147,10 @@ func (s *Supervisor) WaitReady(ctx context.Context) error {
 	}
 }
 
+// RouterSAMFile holds the SAM bridge of the router that carries the node
+// (its own i2pd's or another's), written by Prepare, for status.
+const RouterSAMFile = "i2p-router-sam"
+
 // Prepare checks that the node in dir can run (binaries there, ports
 // free, node directory whole), writes its i2pd config and returns what to
 // run: i2pd, then prosody.
@@ -217,6 +221,9 @@ func Prepare(dir string, opts RunOptions) (*Info, supervise.Plan, error) {
 		if !st.SOCKSOK {
 			return nil, plan, fmt.Errorf("the I2P router's SOCKS proxy at %s does not answer (%v): the node's outgoing server-to-server traffic needs it", info.SOCKS, st.SOCKSErr)
 		}
+		if err := os.WriteFile(filepath.Join(dir, RouterSAMFile), []byte(opts.SAM+"\n"), 0o600); err != nil {
+			return nil, plan, err
+		}
 		plan.Children = []supervise.Child{
 			{Name: "tunnels", LogFile: filepath.Join(logs, "tunnels.log"), Argv: append(append([]string(nil), opts.Tunnels...), "--dir", dir, "--sam", opts.SAM)},
 			prosody,
@@ -231,6 +238,9 @@ func Prepare(dir string, opts RunOptions) (*Info, supervise.Plan, error) {
 	network := opts.I2PDConfig
 	if network == "" {
 		network = "# the real I2P network, reseeded by i2pd\n[addressbook]\nenabled = true\n"
+	}
+	if err := os.WriteFile(filepath.Join(dir, RouterSAMFile), []byte(fmt.Sprintf("127.0.0.1:%d\n", sam)), 0o600); err != nil {
+		return nil, plan, err
 	}
 	conf := filepath.Join(i2pdDir, "i2pd.conf")
 	if err := os.WriteFile(conf, []byte(fmt.Sprintf(routerConf, filepath.Join(logs, "i2pd.log"), socksHost, socksPort, network, console, sam, info.hops().Length, info.hops().ServerOutbound)), 0o600); err != nil {

@@ -205,3 +205,26 @@ type samStream struct {
 }
 
 func (s *samStream) RemoteAddr() net.Addr { return s.remote }
+
+// LookupSAM asks the router behind the SAM bridge at samAddr to find name
+// (x.b32.i2p) in the network: it succeeds once the destination's lease set
+// is published, i.e. its tunnels are up and others can reach it.
+func LookupSAM(ctx context.Context, samAddr, name string) error {
+	addr, err := parseLocalEndpoint("SAM bridge", samAddr)
+	if err != nil {
+		return err
+	}
+	sc, _, err := samOpen(ctx, addr, "3.1", "3.3")
+	if err != nil {
+		return err
+	}
+	defer sc.Close()
+	kv, err := sc.command(ctx, "NAMING LOOKUP NAME="+name, "NAMING", "REPLY")
+	if err != nil {
+		return &samLookupError{err}
+	}
+	if len(kv["VALUE"]) < minDestB64 {
+		return &samLookupError{&samReplyError{Line: "NAMING REPLY without a valid VALUE"}}
+	}
+	return nil
+}

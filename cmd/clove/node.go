@@ -178,7 +178,52 @@ func nodeStatus(e *env, dir string) error {
 	}
 	fmt.Fprintf(e.stdout, "clients: 127.0.0.1:%d (%s)\nservers: 127.0.0.1:%d (%s)\nI2P SOCKS: %s\nadmin: %s\ncreated: %s\n",
 		info.C2SPort, answers(info.C2SPort), info.S2SPort, answers(info.S2SPort), info.SOCKS, admins, info.Created.Format("2006-01-02 15:04"))
+	if pid == 0 {
+		return nil
+	}
+	_, socksPort, _ := net.SplitHostPort(info.SOCKS)
+	sp, _ := strconv.Atoi(socksPort)
+	in, out := establishedTCP(info.S2SPort, true), establishedTCP(sp, false)
+	fmt.Fprintf(e.stdout, "server-to-server: %d incoming, %d outgoing connection(s)\n", in, out)
+	tunnels := "unknown (no router address recorded)"
+	if b, err := os.ReadFile(filepath.Join(dir, node.RouterSAMFile)); err == nil {
+		sam := strings.TrimSpace(string(b))
+		lctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := transport.LookupSAM(lctx, sam, info.Domain)
+		cancel()
+		tunnels = "ready: the router finds the node's lease set in the network"
+		if err != nil {
+			tunnels = fmt.Sprintf("not ready (the router at %s does not find the node yet: %v); new tunnels take about a minute", sam, err)
+		}
+	}
+	fmt.Fprintf(e.stdout, "tunnels: %s\n", tunnels)
 	return nil
+}
+
+// establishedTCP counts established loopback TCP connections whose local
+// (local) or remote (!local) port is port, from /proc/net/tcp.
+func establishedTCP(port int, local bool) int {
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil || port == 0 {
+		return 0
+	}
+	n := 0
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 4 || f[3] != "01" {
+			continue
+		}
+		end := f[2]
+		if local {
+			end = f[1]
+		}
+		if _, p, ok := strings.Cut(end, ":"); ok {
+			if v, err := strconv.ParseUint(p, 16, 16); err == nil && int(v) == port {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // routerChoice is --sam and --own-router.

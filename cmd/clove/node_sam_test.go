@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -81,6 +82,10 @@ func TestNodeOverAnotherRoutersSAM(t *testing.T) {
 	}
 	chat(alice, bob, aj, bj, "out through the system router's SOCKS")
 	chat(bob, alice, bj, aj, "in through the SAM tunnels")
+	st = must("", "node", "status", "--dir", dir)
+	if !strings.Contains(st, "tunnels: ready") || !regexp.MustCompile(`server-to-server: [1-9]\d* incoming, [1-9]\d* outgoing`).MatchString(st) {
+		t.Errorf("status after chatting both ways: %s", st)
+	}
 
 	// kill -9 the tunnels: the supervisor starts them again, same address,
 	// and they tell B (which reached the node before) the new tunnels.
