@@ -436,10 +436,14 @@ func (c *Client) afterLogin(ctx context.Context, sess *xmpp.Session, resumed boo
 				return err
 			}
 		}
+		// Carbons and the roster are asked for together: one round trip
+		// to the server instead of two before the account is online.
+		carbons := make(chan error, 1)
+		go func() { carbons <- enableCarbons(ctx, sess) }()
 		if err := c.fetchRoster(ctx, sess); err != nil {
 			return err
 		}
-		if err := enableCarbons(ctx, sess); err != nil {
+		if err := <-carbons; err != nil {
 			c.emit(ErrorEvent{Err: fmt.Errorf("carbons (other devices' messages) not available: %w", err)})
 		}
 		if !c.cfg.Passive {
