@@ -43,18 +43,21 @@ type App struct {
 	rowH     float32             // height of a one-line message row
 	lineH    float32             // height of each further line
 
-	filter     *widget.Entry
-	roster     *widget.List
-	title      *widget.Label
-	notice     *widget.Label
-	msgList    *widget.List
-	composer   *Composer
-	chatPane   *fyne.Container
-	emptyPane  fyne.CanvasObject
-	right      *fyne.Container
-	statusDot  *canvas.Circle
-	statusText *widget.Label
-	routerText *widget.Label // I2P accounts: the router's state and next step
+	filter      *widget.Entry
+	requests    *fyne.Container // subscription requests, above the roster
+	requestRows map[string]fyne.CanvasObject
+	left        *fyne.Container // the roster side
+	roster      *widget.List
+	title       *widget.Label
+	notice      *widget.Label
+	msgList     *widget.List
+	composer    *Composer
+	chatPane    *fyne.Container
+	emptyPane   fyne.CanvasObject
+	right       *fyne.Container
+	statusDot   *canvas.Circle
+	statusText  *widget.Label
+	routerText  *widget.Label // I2P accounts: the router's state and next step
 }
 
 type contactItem struct {
@@ -88,6 +91,8 @@ func newApp(fa fyne.App, account string, b Backend) *App {
 		do:    fyne.Do,
 		byJID: map[string]*contactItem{},
 		early: map[string]MsgState{},
+
+		requestRows: map[string]fyne.CanvasObject{},
 	}
 	a.win = fa.NewWindow("Clove — " + account)
 	a.win.SetIcon(Icon())
@@ -121,7 +126,10 @@ func (a *App) build() fyne.CanvasObject {
 			a.openChat(a.shown[id].JID)
 		}
 	}
-	left := container.NewBorder(a.filter, nil, nil, nil, a.roster)
+	a.requests = container.NewVBox()
+	a.requests.Hide()
+	left := container.NewBorder(container.NewVBox(a.rosterTools(), a.requests), nil, nil, nil, a.roster)
+	a.left = left
 
 	a.title = widget.NewLabel("")
 	a.title.TextStyle = fyne.TextStyle{Bold: true}
@@ -143,7 +151,8 @@ func (a *App) build() fyne.CanvasObject {
 	a.composer = NewComposer(a.send)
 	send := widget.NewButtonWithIcon("", theme.MailSendIcon(), func() { a.composer.submit() })
 	bottom := container.NewBorder(nil, nil, nil, send, a.composer)
-	a.chatPane = container.NewBorder(container.NewVBox(a.title, a.notice), bottom, nil, nil, a.msgList)
+	header := container.NewBorder(nil, nil, nil, a.chatTools(), a.title)
+	a.chatPane = container.NewBorder(container.NewVBox(header, a.notice), bottom, nil, nil, a.msgList)
 	a.chatPane.Hide()
 	a.emptyPane = container.NewCenter(widget.NewLabel("Pick a contact on the left to chat."))
 	a.right = container.NewStack(a.emptyPane, a.chatPane)

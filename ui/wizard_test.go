@@ -214,6 +214,13 @@ func TestWizardNodeShowsTheDomainOrSaysWhatIsMissing(t *testing.T) {
 // findButton finds a visible button by its text.
 func findButton(t *testing.T, w *Wizard, text string) *widget.Button {
 	t.Helper()
+	return findButtonIn(t, w.win, text)
+}
+
+// findButtonIn finds a shown button by its text in win's content and, on
+// top, its overlays (dialogs).
+func findButtonIn(t *testing.T, win fyne.Window, text string) *widget.Button {
+	t.Helper()
 	var found *widget.Button
 	var walk func(o fyne.CanvasObject)
 	walk = func(o fyne.CanvasObject) {
@@ -235,9 +242,12 @@ func findButton(t *testing.T, w *Wizard, text string) *widget.Button {
 			}
 		}
 	}
-	walk(w.win.Canvas().Content())
+	walk(win.Canvas().Content())
+	for _, o := range win.Canvas().Overlays().List() {
+		walk(o)
+	}
 	if found == nil {
-		t.Fatalf("no button %q; the window shows %q", text, rendered(&App{win: w.win}))
+		t.Fatalf("no button %q; the window shows %q", text, rendered(&App{win: win}))
 	}
 	return found
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/ui"
 	"github.com/clove-xmpp/clove/xmppclient"
+	"mellium.im/xmpp/jid"
 )
 
 // This file wires the window (package ui) to the core: a guiBackend answers
@@ -218,6 +219,7 @@ type uiSink interface {
 	OnMessageState(key string, s ui.MsgState)
 	OnPresence(jid string, p ui.Presence)
 	OnRoster()
+	OnSubscriptionRequest(jid string)
 }
 
 // forward shows a (persisted) client event. fresh is false for a message
@@ -270,6 +272,8 @@ func forward(w uiSink, account string, ev xmppclient.Event, fresh bool) {
 		w.OnPresence(from, presenceOf(ev.Type, ev.Show))
 	case xmppclient.RosterChanged:
 		w.OnRoster()
+	case xmppclient.SubscriptionRequest:
+		w.OnSubscriptionRequest(ev.From.Bare().String())
 	}
 }
 
@@ -294,7 +298,74 @@ type guiBackend struct {
 	client  atomic.Pointer[xmppclient.Client]
 }
 
-var _ ui.Backend = (*guiBackend)(nil)
+var (
+	_ ui.Backend      = (*guiBackend)(nil)
+	_ ui.RosterEditor = (*guiBackend)(nil)
+)
+
+// online returns the running client, or an error for the user.
+func (b *guiBackend) online() (*xmppclient.Client, error) {
+	if c := b.client.Load(); c != nil {
+		return c, nil
+	}
+	return nil, errNotLoggedIn
+}
+
+// contactJID reads an address typed for a contact: name@server.
+func contactJID(s string) (jid.JID, error) {
+	j, err := parsePeerJID(s)
+	if err != nil || j.Localpart() == "" {
+		return jid.JID{}, badAddress(s)
+	}
+	return j.Bare(), nil
+}
+
+func (b *guiBackend) AddContact(ctx context.Context, addr, name string) error {
+	j, err := contactJID(addr)
+	if err != nil {
+		return err
+	}
+	c, err := b.online()
+	if err != nil {
+		return err
+	}
+	if err := c.AddContact(ctx, j, strings.TrimSpace(name), nil, true); err != nil {
+		return fmt.Errorf("could not add %s: %w", j, err)
+	}
+	return nil
+}
+
+func (b *guiBackend) RemoveContact(ctx context.Context, addr string) error {
+	j, err := contactJID(addr)
+	if err != nil {
+		return err
+	}
+	c, err := b.online()
+	if err != nil {
+		return err
+	}
+	if err := c.RemoveContact(ctx, j); err != nil {
+		return fmt.Errorf("could not remove %s: %w", j, err)
+	}
+	return nil
+}
+
+func (b *guiBackend) AnswerSubscription(ctx context.Context, addr string, approve bool) error {
+	j, err := contactJID(addr)
+	if err != nil {
+		return err
+	}
+	c, err := b.online()
+	if err != nil {
+		return err
+	}
+	if approve {
+		err = c.Approve(ctx, j)
+	} else {
+		err = c.Deny(ctx, j)
+	}
+	return err
+}
 
 func (b *guiBackend) Contacts(ctx context.Context) ([]ui.Contact, error) {
 	cs, err := b.st.Contacts(ctx, b.account)

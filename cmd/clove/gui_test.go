@@ -39,6 +39,7 @@ func (r *recorder) OnMessage(m ui.Message) {
 func (r *recorder) OnMessageState(k string, s ui.MsgState) { r.add("mstate %s %s", k, s) }
 func (r *recorder) OnPresence(j string, p ui.Presence)     { r.add("presence %s %d", j, p) }
 func (r *recorder) OnRoster()                              { r.add("roster") }
+func (r *recorder) OnSubscriptionRequest(j string)         { r.add("subscription request %s", j) }
 func (r *recorder) add(f string, a ...any) {
 	r.got = append(r.got, strings.TrimSpace(fmt.Sprintf(f, a...)))
 }
@@ -64,6 +65,7 @@ func TestForwardMapsClientEventsToTheWindow(t *testing.T) {
 		{xmppclient.PresenceChanged{From: bob, Type: "unavailable"}, false},
 		{xmppclient.PresenceChanged{From: jid.MustParse("me@x.test/laptop")}, false},
 		{xmppclient.RosterChanged{Full: true}, false},
+		{xmppclient.SubscriptionRequest{From: jid.MustParse("dave@x.test")}, false},
 	} {
 		forward(r, me.String(), c.ev, c.fresh)
 	}
@@ -80,6 +82,7 @@ func TestForwardMapsClientEventsToTheWindow(t *testing.T) {
 		"presence bob@x.test 3",
 		"presence bob@x.test 0",
 		"roster",
+		"subscription request dave@x.test",
 	}
 	if strings.Join(r.got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(r.got, "\n"), strings.Join(want, "\n"))
@@ -420,8 +423,17 @@ func TestGUIChatsWithARealServerUnderXvfb(t *testing.T) {
 	w.must("type", "--delay", "15", "alice-pw")
 	w.must("key", "Return")
 
-	// Open Bob's chat (the first roster row), type, Enter.
+	// Bob's approval came with a request of his own, pending on the server:
+	// it shows above the roster. Accept it; the roster moves back up.
 	time.Sleep(500 * time.Millisecond) // the roster loads in the background
+	w.screenshot(screenshotPath(t, "subscription-request.png"))
+	w.must("mousemove", "--window", w.id, "35", "140", "click", "1")
+	waitUntil(t, 30*time.Second, "Bob's subscription to alice is approved", func() bool {
+		return strings.Contains(alice.ok("roster", "--account", aj, "list"), "both")
+	})
+
+	// Open Bob's chat (the first roster row), type, Enter.
+	time.Sleep(300 * time.Millisecond)
 	w.must("mousemove", "--window", w.id, "100", "58", "click", "1")
 	time.Sleep(300 * time.Millisecond)
 	const typed = "hi Bob, typed in the window"

@@ -28,6 +28,7 @@ func (nopSink) OnMessage(ui.Message)               {}
 func (nopSink) OnMessageState(string, ui.MsgState) {}
 func (nopSink) OnPresence(string, ui.Presence)     {}
 func (nopSink) OnRoster()                          {}
+func (nopSink) OnSubscriptionRequest(string)       {}
 
 // newTestWizardBackend is the wizard's backend on a fresh profile, its
 // presets pointed at stand-ins, and sessions run without a window.

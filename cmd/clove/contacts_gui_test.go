@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clove-xmpp/clove/internal/prosodytest"
+	"github.com/clove-xmpp/clove/store"
+	"github.com/clove-xmpp/clove/ui"
+)
+
+// lockedRecorder is a recorder safe for the session's goroutine and the test.
+type lockedRecorder struct {
+	mu sync.Mutex
+	r  recorder
+}
+
+func (l *lockedRecorder) OnState(s ui.ConnState, e string) { l.do(func() { l.r.OnState(s, e) }) }
+func (l *lockedRecorder) OnMessage(m ui.Message)           { l.do(func() { l.r.OnMessage(m) }) }
+func (l *lockedRecorder) OnMessageState(k string, s ui.MsgState) {
+	l.do(func() { l.r.OnMessageState(k, s) })
+}
+func (l *lockedRecorder) OnPresence(j string, p ui.Presence) { l.do(func() { l.r.OnPresence(j, p) }) }
+func (l *lockedRecorder) OnRoster()                          { l.do(l.r.OnRoster) }
+func (l *lockedRecorder) OnSubscriptionRequest(j string) {
+	l.do(func() { l.r.OnSubscriptionRequest(j) })
+}
+func (l *lockedRecorder) do(f func()) { l.mu.Lock(); defer l.mu.Unlock(); f() }
+
+func (l *lockedRecorder) saw(s string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, g := range l.r.got {
+		if strings.HasPrefix(g, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func waitSaw(t *testing.T, r *lockedRecorder, what string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !r.saw(what) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the window never got %q; it got %q", what, r.r.got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// The window's roster editing against a real prosody: alice adds bob, bob
+// sees the request and accepts it, alice removes him; bad addresses and a
+// session not logged in are plain errors.
+func TestGUIBackendEditsTheRoster(t *testing.T) {
+	prosodytest.Require(t)
+	srv := prosodytest.Start(t)
+	srv.CreateUser(t, "alice", "alice-pw")
+	srv.CreateUser(t, "bob", "bob-pw")
+	ctx := context.Background()
+	start := func(user string) (*guiBackend, *store.Store, *lockedRecorder) {
+		e := &env{profile: t.TempDir(), stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.DiscardHandler), getenv: func(string) string { return "" }}
+		st, err := e.openStore(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := store.Account{JID: user + "@" + srv.Domain, Server: srv.C2SAddr, Pin: srv.CertFingerprint}
+		if err := st.AddAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		b := &guiBackend{st: st, account: a.JID}
+		if err := b.AddContact(ctx, "carol@"+srv.Domain, ""); err == nil || !strings.Contains(err.Error(), "not logged in") {
+			t.Errorf("before login: %v", err)
+		}
+		r := &lockedRecorder{}
+		sctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); e.runGUISession(sctx, st, a, user+"-pw", b, r, nil) }()
+		t.Cleanup(func() { cancel(); <-done; st.Close() })
+		waitSaw(t, r, "state online")
+		return b, st, r
+	}
+	alice, ast, _ := start("alice")
+	bob, _, bobWin := start("bob")
+	aj, bj := "alice@"+srv.Domain, "bob@"+srv.Domain
+
+	for _, bad := range []string{"", "not an address", srv.Domain, "@" + srv.Domain} {
+		if err := alice.AddContact(ctx, bad, ""); err == nil || !strings.Contains(err.Error(), "is not a valid address") {
+			t.Errorf("AddContact(%q): %v", bad, err)
+		}
+	}
+	if err := alice.AddContact(ctx, " "+bj+" ", "Bob"); err != nil {
+		t.Fatal(err)
+	}
+	waitSaw(t, bobWin, "subscription request "+aj)
+	if err := bob.AnswerSubscription(ctx, aj, true); err != nil {
+		t.Fatal(err)
+	}
+	sub := func() string {
+		cs, _ := ast.Contacts(ctx, aj)
+		for _, c := range cs {
+			if c.JID == bj {
+				return c.Name + " " + c.Subscription
+			}
+		}
+		return "none"
+	}
+	for deadline := time.Now().Add(20 * time.Second); sub() != "Bob to"; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("alice's roster: bob is %q, want \"Bob to\" after bob accepted", sub())
+		}
+	}
+	if cs, _ := alice.Contacts(ctx); len(cs) != 1 || cs[0] != (ui.Contact{JID: bj, Name: "Bob"}) {
+		t.Errorf("the window's contacts: %v", cs)
+	}
+	if err := alice.RemoveContact(ctx, bj); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); sub() != "none"; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("bob is still in alice's roster: %q", sub())
+		}
+	}
+}

@@ -1,0 +1,171 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// RosterEditor is what a Backend that can change the roster offers the
+// window: adding and removing contacts, answering subscription requests.
+// Its methods are called off the UI goroutine and may block.
+type RosterEditor interface {
+	// AddContact adds jid (name may be "") and asks to see its presence.
+	AddContact(ctx context.Context, jid, name string) error
+	// RemoveContact takes jid off the roster (and ends both subscriptions).
+	RemoveContact(ctx context.Context, jid string) error
+	// AnswerSubscription approves or denies jid's request to see when we
+	// are online.
+	AnswerSubscription(ctx context.Context, jid string, approve bool) error
+}
+
+// editor is the backend's RosterEditor, or nil.
+func (a *App) editor() RosterEditor {
+	e, _ := a.backend.(RosterEditor)
+	return e
+}
+
+// OnSubscriptionRequest shows jid's request to see when we are online,
+// with Accept and Deny, above the roster. Safe from any goroutine.
+func (a *App) OnSubscriptionRequest(jid string) {
+	a.do(func() { a.addRequest(jid) })
+}
+
+func (a *App) addRequest(jid string) {
+	if a.requestRows[jid] != nil || a.editor() == nil {
+		return
+	}
+	who := widget.NewLabel(jid)
+	who.TextStyle = fyne.TextStyle{Bold: true}
+	who.Truncation = fyne.TextTruncateEllipsis
+	what := widget.NewLabel("asks to see when you are online")
+	what.Truncation = fyne.TextTruncateEllipsis
+	accept := widget.NewButton("Accept", func() { a.answerRequest(jid, true) })
+	accept.Importance = widget.HighImportance
+	deny := widget.NewButton("Deny", func() { a.answerRequest(jid, false) })
+	row := container.NewVBox(who, what, container.NewHBox(accept, deny), widget.NewSeparator())
+	a.requestRows[jid] = row
+	a.requests.Add(row)
+	a.requests.Show()
+	a.left.Refresh() // the roster moves down to make room
+}
+
+// answerRequest sends the answer; the request stays shown until the
+// server took it (an error is shown and the user may try again).
+func (a *App) answerRequest(jid string, approve bool) {
+	ed := a.editor()
+	a.async(func() {
+		err := ed.AnswerSubscription(a.ctx, jid, approve)
+		a.do(func() {
+			if err != nil {
+				dialog.ShowError(fmt.Errorf("answering %s: %w", jid, err), a.win)
+				return
+			}
+			if row := a.requestRows[jid]; row != nil {
+				a.requests.Remove(row)
+				delete(a.requestRows, jid)
+			}
+			if len(a.requestRows) == 0 {
+				a.requests.Hide()
+			}
+			a.left.Refresh()
+			a.reloadContacts()
+		})
+	})
+}
+
+// showAddContact asks for an address and a name (filled with what the
+// user typed before, after an error) and adds the contact.
+func (a *App) showAddContact(jid, name string) {
+	addr := widget.NewEntry()
+	addr.SetPlaceHolder("name@server")
+	addr.SetText(jid)
+	nick := widget.NewEntry()
+	nick.SetPlaceHolder("optional")
+	nick.SetText(name)
+	d := dialog.NewForm("Add a contact", "Add", "Cancel",
+		[]*widget.FormItem{widget.NewFormItem("Address", addr), widget.NewFormItem("Name", nick)},
+		func(ok bool) {
+			if ok {
+				a.addContact(addr.Text, nick.Text)
+			}
+		}, a.win)
+	d.Resize(fyne.NewSize(420, d.MinSize().Height))
+	d.Show()
+	a.win.Canvas().Focus(addr)
+}
+
+// addContact adds jid; on an error the dialog comes back with what was
+// typed, after the error is shown.
+func (a *App) addContact(jid, name string) {
+	ed := a.editor()
+	a.async(func() {
+		err := ed.AddContact(a.ctx, jid, name)
+		a.do(func() {
+			if err != nil {
+				e := dialog.NewError(err, a.win)
+				e.SetOnClosed(func() { a.showAddContact(jid, name) })
+				e.Show()
+				return
+			}
+			a.reloadContacts()
+		})
+	})
+}
+
+// confirmRemove asks before taking the open chat's contact off the roster.
+func (a *App) confirmRemove() {
+	if a.chat == nil {
+		return
+	}
+	peer := a.chat.peer
+	dialog.ShowConfirm("Remove contact", fmt.Sprintf("Remove %s from your contacts? You will no longer see when they are online. The chat history is kept.", peer),
+		func(ok bool) {
+			if ok {
+				a.removeContact(peer)
+			}
+		}, a.win)
+}
+
+func (a *App) removeContact(peer string) {
+	ed := a.editor()
+	a.async(func() {
+		err := ed.RemoveContact(a.ctx, peer)
+		a.do(func() {
+			if err != nil {
+				dialog.ShowError(fmt.Errorf("removing %s: %w", peer, err), a.win)
+				return
+			}
+			if a.chat != nil && a.chat.peer == peer {
+				a.chat = nil
+				a.roster.UnselectAll()
+				a.chatPane.Hide()
+				a.emptyPane.Show()
+			}
+			a.reloadContacts()
+		})
+	})
+}
+
+// rosterTools is the row above the roster: the filter and, when the
+// backend can change the roster, an add button.
+func (a *App) rosterTools() fyne.CanvasObject {
+	if a.editor() == nil {
+		return a.filter
+	}
+	add := widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { a.showAddContact("", "") })
+	return container.NewBorder(nil, nil, nil, add, a.filter)
+}
+
+// chatTools is the button in the chat's header that removes the contact.
+func (a *App) chatTools() fyne.CanvasObject {
+	if a.editor() == nil {
+		return nil
+	}
+	return widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), a.confirmRemove)
+}
