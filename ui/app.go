@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -47,17 +48,22 @@ type App struct {
 	requests    *fyne.Container // subscription requests, above the roster
 	requestRows map[string]fyne.CanvasObject
 	left        *fyne.Container // the roster side
-	roster      *widget.List
-	title       *widget.Label
-	notice      *widget.Label
-	msgList     *widget.List
-	composer    *Composer
-	chatPane    *fyne.Container
-	emptyPane   fyne.CanvasObject
-	right       *fyne.Container
-	statusDot   *canvas.Circle
-	statusText  *widget.Label
-	routerText  *widget.Label // I2P accounts: the router's state and next step
+
+	foreground bool                 // the window has the focus
+	notified   map[string]time.Time // last notification per chat
+	trayMenu   *fyne.Menu           // nil without a system tray
+	trayUnread *fyne.MenuItem
+	roster     *widget.List
+	title      *widget.Label
+	notice     *widget.Label
+	msgList    *widget.List
+	composer   *Composer
+	chatPane   *fyne.Container
+	emptyPane  fyne.CanvasObject
+	right      *fyne.Container
+	statusDot  *canvas.Circle
+	statusText *widget.Label
+	routerText *widget.Label // I2P accounts: the router's state and next step
 }
 
 type contactItem struct {
@@ -93,12 +99,15 @@ func newApp(fa fyne.App, account string, b Backend) *App {
 		early: map[string]MsgState{},
 
 		requestRows: map[string]fyne.CanvasObject{},
+		notified:    map[string]time.Time{},
 	}
 	a.win = fa.NewWindow("Clove — " + account)
 	a.win.SetIcon(Icon())
 	a.win.SetContent(a.build())
 	a.win.Resize(fyne.NewSize(900, 600))
 	a.OnStateSync(Offline, "")
+	a.watchForeground()
+	a.setupTray(hasDBus())
 	return a
 }
 
@@ -285,6 +294,7 @@ func (a *App) syncSelection() {
 }
 
 func (a *App) refreshContact(jid string) {
+	a.updateUnread()
 	for i, c := range a.shown {
 		if c.JID == jid {
 			a.roster.RefreshItem(i)

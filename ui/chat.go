@@ -115,11 +115,13 @@ func (a *App) addMessage(m Message) {
 		a.setHeights(len(ch.msgs) - 1)
 		a.msgList.Refresh()
 		a.msgList.ScrollToBottom()
+		a.notify(m)
 		return
 	}
 	if m.Outgoing {
 		return
 	}
+	a.notify(m)
 	it := a.byJID[m.Peer]
 	if it == nil { // a stranger: list them so the message can be read
 		it = &contactItem{Contact: Contact{JID: m.Peer}}
@@ -128,6 +130,7 @@ func (a *App) addMessage(m Message) {
 		a.sortContacts()
 		it.unread++
 		a.applyFilter()
+		a.updateUnread()
 		return
 	}
 	it.unread++

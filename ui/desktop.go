@@ -1,0 +1,101 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+)
+
+// notifyEvery is the least time between two notifications for one chat:
+// a burst (or the messages kept for us while offline) makes one.
+const notifyEvery = 5 * time.Second
+
+// watchForeground keeps a.foreground current: notifications are for
+// messages that arrive while the window is in the background.
+func (a *App) watchForeground() {
+	a.foreground = true
+	lc := a.fa.Lifecycle()
+	lc.SetOnEnteredForeground(func() { a.foreground = true })
+	lc.SetOnExitedForeground(func() { a.foreground = false })
+}
+
+// notify tells the desktop about an incoming message while the window is
+// in the background (without a notification service it does nothing).
+func (a *App) notify(m Message) {
+	if m.Outgoing || a.foreground {
+		return
+	}
+	now := time.Now()
+	if last, ok := a.notified[m.Peer]; ok && now.Sub(last) < notifyEvery {
+		return
+	}
+	a.notified[m.Peer] = now
+	who := m.Peer
+	if it := a.byJID[m.Peer]; it != nil {
+		who = it.Label()
+	}
+	body := strings.Join(strings.Fields(m.Body), " ")
+	if r := []rune(body); len(r) > 140 {
+		body = string(r[:139]) + "…"
+	}
+	a.fa.SendNotification(fyne.NewNotification("Message from "+who, body))
+}
+
+// hasDBus reports whether a D-Bus session bus is there: the system tray
+// needs one (without it Fyne's tray crashes on quit).
+func hasDBus() bool {
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
+		return true
+	}
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		if _, err := os.Stat(filepath.Join(d, "bus")); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// setupTray puts Clove in the system tray: show the window, the unread
+// count, quit (added by Fyne).
+func (a *App) setupTray(dbus bool) {
+	desk, ok := a.fa.(desktop.App)
+	if !ok || !dbus {
+		return
+	}
+	a.trayUnread = fyne.NewMenuItem("No unread messages", nil)
+	a.trayUnread.Disabled = true
+	show := fyne.NewMenuItem("Show Clove", func() {
+		a.win.Show()
+		a.win.RequestFocus()
+	})
+	a.trayMenu = fyne.NewMenu("Clove", show, a.trayUnread)
+	desk.SetSystemTrayMenu(a.trayMenu)
+	desk.SetSystemTrayIcon(Icon())
+}
+
+// updateUnread shows the number of unread messages in the window's title
+// and the tray menu.
+func (a *App) updateUnread() {
+	n := 0
+	for _, c := range a.contacts {
+		n += c.unread
+	}
+	title := "Clove — " + a.account
+	label := "No unread messages"
+	if n > 0 {
+		title = fmt.Sprintf("(%d) %s", n, title)
+		label = fmt.Sprintf("%d unread message%s", n, map[bool]string{true: "", false: "s"}[n == 1])
+	}
+	if a.win.Title() != title {
+		a.win.SetTitle(title)
+	}
+	if a.trayMenu != nil && a.trayUnread.Label != label {
+		a.trayUnread.Label = label
+		a.trayMenu.Refresh()
+	}
+}
