@@ -53,17 +53,20 @@ type App struct {
 	notified   map[string]time.Time // last notification per chat
 	trayMenu   *fyne.Menu           // nil without a system tray
 	trayUnread *fyne.MenuItem
-	roster     *widget.List
-	title      *widget.Label
-	notice     *widget.Label
-	msgList    *widget.List
-	composer   *Composer
-	chatPane   *fyne.Container
-	emptyPane  fyne.CanvasObject
-	right      *fyne.Container
-	statusDot  *canvas.Circle
-	statusText *widget.Label
-	routerText *widget.Label // I2P accounts: the router's state and next step
+
+	prefKey     string // where the window's size and chat are kept ("": nowhere)
+	restoreChat string // the chat to reopen once the roster is there
+	roster      *widget.List
+	title       *widget.Label
+	notice      *widget.Label
+	msgList     *widget.List
+	composer    *Composer
+	chatPane    *fyne.Container
+	emptyPane   fyne.CanvasObject
+	right       *fyne.Container
+	statusDot   *canvas.Circle
+	statusText  *widget.Label
+	routerText  *widget.Label // I2P accounts: the router's state and next step
 }
 
 type contactItem struct {
@@ -234,6 +237,7 @@ func (a *App) reloadContacts() {
 				return
 			}
 			a.setContacts(cs)
+			a.reopenChat()
 		})
 	})
 }

@@ -18,6 +18,7 @@ func (a *App) openChat(peer string) {
 		return
 	}
 	a.chat = &chatState{peer: peer, more: true}
+	a.rememberChat(peer)
 	label := peer
 	if it := a.byJID[peer]; it != nil {
 		if it.Name != "" {

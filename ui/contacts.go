@@ -143,6 +143,7 @@ func (a *App) removeContact(peer string) {
 			}
 			if a.chat != nil && a.chat.peer == peer {
 				a.chat = nil
+				a.rememberChat("")
 				a.roster.UnselectAll()
 				a.chatPane.Hide()
 				a.emptyPane.Show()

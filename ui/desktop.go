@@ -99,3 +99,51 @@ func (a *App) updateUnread() {
 		a.trayMenu.Refresh()
 	}
 }
+
+// Remember keeps the window's size and open chat in the app's preferences
+// under key (one per profile and account) and restores them: the size
+// now, the chat once the roster has loaded.
+func (a *App) Remember(key string) {
+	a.prefKey = key
+	p := a.fa.Preferences()
+	w, h := p.FloatWithFallback(key+".width", 0), p.FloatWithFallback(key+".height", 0)
+	if w >= 400 && h >= 300 {
+		a.win.Resize(fyne.NewSize(float32(w), float32(h)))
+	}
+	a.restoreChat = p.String(key + ".chat")
+	a.win.SetOnClosed(a.saveWindow)
+}
+
+// saveWindow records the window's size.
+func (a *App) saveWindow() {
+	if a.prefKey == "" {
+		return
+	}
+	s := a.win.Canvas().Size()
+	p := a.fa.Preferences()
+	p.SetFloat(a.prefKey+".width", float64(s.Width))
+	p.SetFloat(a.prefKey+".height", float64(s.Height))
+}
+
+// rememberChat records the open chat ("" for none).
+func (a *App) rememberChat(peer string) {
+	if a.prefKey != "" {
+		a.fa.Preferences().SetString(a.prefKey+".chat", peer)
+	}
+}
+
+// reopenChat opens the chat that was open last time, once, if that
+// contact is still there.
+func (a *App) reopenChat() {
+	peer := a.restoreChat
+	a.restoreChat = ""
+	if peer == "" || a.chat != nil || a.byJID[peer] == nil {
+		return
+	}
+	for i, c := range a.shown {
+		if c.JID == peer {
+			a.roster.Select(i)
+			return
+		}
+	}
+}

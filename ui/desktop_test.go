@@ -43,3 +43,39 @@ func TestUnreadCountInTheTitle(t *testing.T) {
 		t.Fatalf("title %q after reading bob's", got)
 	}
 }
+
+func TestWindowSizeAndChatAreRemembered(t *testing.T) {
+	fa := test.NewTempApp(t)
+	open := func() *App {
+		a := newApp(fa, "me@example.org", threeContacts())
+		a.async = func(f func()) { f() }
+		a.later = func(func()) {}
+		a.Remember("test.me")
+		a.reloadContacts()
+		t.Cleanup(a.win.Close)
+		return a
+	}
+	a := open()
+	if a.chat != nil {
+		t.Fatal("a chat is open the first time")
+	}
+	a.win.Resize(fyne.NewSize(700, 480))
+	selectContact(t, a, "bob@example.org")
+	a.saveWindow() // the window closes
+
+	b := open()
+	if s := b.win.Canvas().Size(); s.Width != 700 || s.Height != 480 {
+		t.Errorf("size %v, want 700×480", s)
+	}
+	if b.chat == nil || b.chat.peer != "bob@example.org" {
+		t.Fatalf("chat %+v, want bob's reopened", b.chat)
+	}
+	mustShow(t, b, "message 3")
+
+	// A contact that went away is not reopened.
+	fa.Preferences().SetString("test.me.chat", "gone@example.org")
+	c := open()
+	if c.chat != nil {
+		t.Errorf("opened %q", c.chat.peer)
+	}
+}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -74,7 +76,18 @@ type guiRun struct {
 func (g *guiRun) open(a store.Account) *guiBackend {
 	b := &guiBackend{st: g.st, account: a.JID}
 	g.win = ui.New(g.fa, a.JID, b)
+	g.win.Remember(windowKey(g.e.profile, a.JID))
 	return b
+}
+
+// windowKey names one profile's account in the app's preferences (shared
+// by all profiles of the user), where the window keeps its size and chat.
+func windowKey(profile, account string) string {
+	if abs, err := filepath.Abs(profile); err == nil {
+		profile = abs
+	}
+	sum := sha256.Sum256([]byte(profile + "\x00" + account))
+	return "window." + hex.EncodeToString(sum[:8])
 }
 
 // connect starts the session of the open window's account.
