@@ -72,7 +72,22 @@ fuzz:
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzJIDRules$$' -fuzztime $(FUZZTIME) ./cmd/clove/
 
 clean:
-	rm -rf bin
+	rm -rf bin build
+
+# The Linux desktop package (fyne's packaging tool): build/Clove.tar.xz with
+# clove, clove-node, the .desktop entry and the icon under usr/local, and a
+# Makefile whose `make install` (as root) puts them in place.
+FYNE := $(GO) run fyne.io/tools/cmd/fyne@v1.7.4
+.PHONY: package
+package: deps
+	rm -rf build/pkg && mkdir -p build/pkg
+	cp FyneApp.toml cmd/clove/FyneApp.toml
+	cd cmd/clove && $(FYNE) package -os linux -tags $(TAGS) -icon $(CURDIR)/assets/clove.png; \
+		rc=$$?; rm -f FyneApp.toml; exit $$rc
+	tar -C build/pkg -xJf cmd/clove/Clove.tar.xz && rm cmd/clove/Clove.tar.xz
+	$(GO) build -o build/pkg/usr/local/bin/clove-node ./cmd/clove-node
+	tar -C build/pkg -cJf build/Clove.tar.xz .
+	@echo "package: build/Clove.tar.xz"; tar -tJf build/Clove.tar.xz | grep -v '/$$'
 
 # A private I2P network (5 i2pd routers, netid 99, inside a network namespace
 # of its own) with a prosody behind a server tunnel, until ^C; prints the

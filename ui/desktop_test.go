@@ -79,3 +79,20 @@ func TestWindowSizeAndChatAreRemembered(t *testing.T) {
 		t.Errorf("opened %q", c.chat.peer)
 	}
 }
+
+func TestMenuAddsAnAccount(t *testing.T) {
+	a, _ := newTestApp(t, threeContacts())
+	if a.win.MainMenu() != nil {
+		t.Fatal("a menu before OnAddAccount")
+	}
+	called := 0
+	a.OnAddAccount(func() { called++ })
+	m := a.win.MainMenu()
+	if m == nil || len(m.Items) != 1 || m.Items[0].Items[0].Label != "Add an account…" {
+		t.Fatalf("menu %+v", m)
+	}
+	m.Items[0].Items[0].Action()
+	if called != 1 {
+		t.Errorf("called %d times", called)
+	}
+}

@@ -27,8 +27,8 @@ import (
 
 const appID = "im.clove.app"
 
-// cmdGUI opens the window for the profile's first account, or the
-// first-run wizard when the profile has none. It returns when the window is
+// cmdGUI opens a window for each account of the profile, or the first-run
+// wizard when the profile has none. It returns when the window is
 // closed or ctx is cancelled (SIGINT/SIGTERM).
 func cmdGUI(ctx context.Context, e *env) error {
 	fa := app.NewWithID(appID)
@@ -50,16 +50,18 @@ func cmdGUI(ctx context.Context, e *env) error {
 	g := &guiRun{e: e, fa: fa, st: st}
 	g.ctx, g.cancel = context.WithCancel(ctx)
 	if len(accounts) == 0 {
-		g.wizard()
-	} else {
-		g.account(accounts[0])
+		g.openWizard(true)
+	}
+	for _, a := range accounts {
+		g.account(a) // a window each; the first is the master
 	}
 	fa.Run()
 	g.stop()
 	return st.Close()
 }
 
-// guiRun is one run of the window: the account's window and session.
+// guiRun is one run of the app: a window and a session per account of
+// the profile, and the wizard when it is open.
 type guiRun struct {
 	e      *env
 	fa     fyne.App
@@ -67,17 +69,20 @@ type guiRun struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	win     *ui.App
-	done    chan struct{} // closed when the session ended; nil if none started
-	onEvent func(xmppclient.Event)
+	wins   []*ui.App
+	dones  []chan struct{} // closed when each session ended
+	master bool            // a window is the master (closing it quits)
+	wizard *ui.Wizard      // the open wizard, or nil
 }
 
 // open builds account a's window (not shown yet); on the UI goroutine.
-func (g *guiRun) open(a store.Account) *guiBackend {
+func (g *guiRun) open(a store.Account) (*ui.App, *guiBackend) {
 	b := &guiBackend{st: g.st, account: a.JID}
-	g.win = ui.New(g.fa, a.JID, b)
-	g.win.Remember(windowKey(g.e.profile, a.JID))
-	return b
+	w := ui.New(g.fa, a.JID, b)
+	w.Remember(windowKey(g.e.profile, a.JID))
+	w.OnAddAccount(g.addAccount)
+	g.wins = append(g.wins, w)
+	return w, b
 }
 
 // windowKey names one profile's account in the app's preferences (shared
@@ -90,28 +95,36 @@ func windowKey(profile, account string) string {
 	return "window." + hex.EncodeToString(sum[:8])
 }
 
-// connect starts the session of the open window's account.
-func (g *guiRun) connect(a store.Account, password string, b *guiBackend) {
-	g.done = make(chan struct{})
+// connect starts the session of window w's account.
+func (g *guiRun) connect(w *ui.App, a store.Account, password string, b *guiBackend, onEvent func(xmppclient.Event)) {
+	done := make(chan struct{})
+	g.dones = append(g.dones, done)
 	go func() {
-		defer close(g.done)
-		g.e.runGUISession(g.ctx, g.st, a, password, b, g.win, g.onEvent)
+		defer close(done)
+		g.e.runGUISession(g.ctx, g.st, a, password, b, w, onEvent)
 	}()
+}
+
+// show shows w; the first window shown is the master: closing it quits.
+func (g *guiRun) show(w *ui.App) {
+	if !g.master {
+		w.Window().SetMaster()
+		g.master = true
+	}
+	w.Window().Show()
 }
 
 // account shows the window of account a and logs it in.
 func (g *guiRun) account(a store.Account) {
-	b := g.open(a)
-	win := g.win
-	win.Window().SetMaster()
+	win, b := g.open(a)
 	// The same password sources as the CLI, except that the terminal
 	// prompt becomes a dialog in the window.
 	noTTY := *g.e
 	noTTY.stdin = nil
-	win.Window().Show()
+	g.show(win)
 	pw, err := noTTY.password(a.JID)
 	if err == nil {
-		g.connect(a, pw, b)
+		g.connect(win, a, pw, b, nil)
 		return
 	}
 	why := "no password yet"
@@ -121,59 +134,74 @@ func (g *guiRun) account(a store.Account) {
 	win.OnStateSync(ui.Offline, why)
 	win.AskPassword(func(pw string, ok bool) {
 		if ok {
-			g.connect(a, pw, b)
+			g.connect(win, a, pw, b, nil)
 			return
 		}
 		win.OnStateSync(ui.Offline, "no password given; close the window and start Clove again to log in")
 	})
 }
 
-// wizard shows the first-run wizard; the account it sets up gets its
-// window (shown when the wizard is done) and session at once, so the
-// wizard's presets run on it.
-func (g *guiRun) wizard() {
+// addAccount opens the wizard from an account window's menu (or brings it
+// forward); the account it sets up gets a window of its own.
+func (g *guiRun) addAccount() {
+	if g.wizard != nil {
+		g.wizard.Window().RequestFocus()
+		return
+	}
+	g.openWizard(false)
+}
+
+// openWizard shows the wizard; the account it sets up gets its window
+// (shown when the wizard is done) and session at once, so the wizard's
+// presets run on it. firstRun: the profile has no account, and closing the
+// wizard before it is done quits.
+func (g *guiRun) openWizard(firstRun bool) {
 	wb := newWizardBackend(g.e, g.st)
-	g.onEvent = wb.onEvent
 	wz := ui.NewWizard(g.fa, wb)
+	g.wizard = wz
+	var win *ui.App
 	wb.started = func(a store.Account, password string) *guiBackend {
 		var b *guiBackend
 		fyne.DoAndWait(func() {
-			b = g.open(a)
-			g.connect(a, password, b)
+			win, b = g.open(a)
+			g.connect(win, a, password, b, wb.onEvent)
 		})
 		return b
 	}
 	finished := false
 	wz.OnDone = func(string) {
-		if g.win == nil {
+		if win == nil {
 			return
 		}
 		finished = true
-		g.win.Window().SetMaster()
-		g.win.Window().Show()
+		g.show(win)
 		wz.Window().Close()
 	}
 	// Not the master window (Fyne keeps the first master for good): closing
-	// the wizard before it is done quits, even with a hidden chat window.
+	// the first-run wizard before it is done quits, even with a hidden chat
+	// window.
 	wz.OnClosed = func() {
-		if !finished {
+		g.wizard = nil
+		if !finished && firstRun {
 			g.fa.Quit()
 		}
 	}
 	wz.Window().Show()
 }
 
-// stop ends the session once the windows are gone.
+// stop ends the sessions once the windows are gone.
 func (g *guiRun) stop() {
 	g.cancel()
-	if g.win != nil {
-		g.win.Close()
+	for _, w := range g.wins {
+		w.Close()
 	}
-	if g.done != nil {
+	deadline := time.After(10 * time.Second)
+	for _, d := range g.dones {
 		select {
-		case <-g.done:
-		case <-time.After(10 * time.Second):
-			g.e.log.Warn("the connection did not close in 10 s")
+		case <-d:
+		case <-deadline:
+			g.e.log.Warn("a connection did not close in 10 s")
+			return
 		}
 	}
 }

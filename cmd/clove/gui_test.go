@@ -427,14 +427,14 @@ func TestGUIChatsWithARealServerUnderXvfb(t *testing.T) {
 	// it shows above the roster. Accept it; the roster moves back up.
 	time.Sleep(500 * time.Millisecond) // the roster loads in the background
 	w.screenshot(screenshotPath(t, "subscription-request.png"))
-	w.must("mousemove", "--window", w.id, "35", "140", "click", "1")
+	w.must("mousemove", "--window", w.id, "35", "167", "click", "1") // below the menu bar
 	waitUntil(t, 30*time.Second, "Bob's subscription to alice is approved", func() bool {
 		return strings.Contains(alice.ok("roster", "--account", aj, "list"), "both")
 	})
 
 	// Open Bob's chat (the first roster row), type, Enter.
 	time.Sleep(300 * time.Millisecond)
-	w.must("mousemove", "--window", w.id, "100", "58", "click", "1")
+	w.must("mousemove", "--window", w.id, "100", "85", "click", "1")
 	time.Sleep(300 * time.Millisecond)
 	const typed = "hi Bob, typed in the window"
 	w.must("type", "--delay", "15", typed)
@@ -523,4 +523,40 @@ func TestWatchRouterSaysWhatToDo(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no second report")
 	}
+}
+
+// A profile with two accounts opens a window for each, both logged in at
+// once (messages to each land in the profile's history), and the menu's
+// "Add an account…" opens the wizard.
+func TestGUIOneWindowPerAccountAndTheMenuOpensTheWizard(t *testing.T) {
+	needX(t)
+	prosodytest.Require(t)
+	srv := prosodytest.Start(t)
+	for _, u := range []string{"alice", "bob", "carol"} {
+		srv.CreateUser(t, u, "pw")
+	}
+	me, carol := newCLI(t, "pw"), newCLI(t, "pw")
+	aj, bj, cj := "alice@"+srv.Domain, "bob@"+srv.Domain, "carol@"+srv.Domain
+	me.ok("account", "add", aj, "--server", srv.C2SAddr)
+	me.ok("account", "add", bj, "--server", srv.C2SAddr)
+	carol.ok("account", "add", cj, "--server", srv.C2SAddr)
+
+	display := startXvfb(t)
+	w := startWindow(t, display, me.profile, "pw", "Clove — "+aj)
+	w.id = waitWindow(t, w, "Clove — "+bj) // mapped last: on top
+	time.Sleep(time.Second) // both log in
+	carol.ok("send", "--account", cj, aj, "to alice's window")
+	carol.ok("send", "--account", cj, bj, "to bob's window")
+	waitUntil(t, 30*time.Second, "both windows' sessions store carol's messages", func() bool {
+		return strings.Contains(me.ok("history", "--account", aj), "to alice's window") &&
+			strings.Contains(me.ok("history", "--account", bj), "to bob's window")
+	})
+
+	// The menu bar's first menu, then its first item, in bob's window (no
+	// window manager here: it lies on top of alice's).
+	w.click(33, 13)
+	time.Sleep(300 * time.Millisecond)
+	w.screenshot(screenshotPath(t, "menu.png"))
+	w.click(80, 45)
+	waitWindow(t, w, "Clove — set up")
 }
