@@ -544,7 +544,7 @@ func TestGUIOneWindowPerAccountAndTheMenuOpensTheWizard(t *testing.T) {
 	display := startXvfb(t)
 	w := startWindow(t, display, me.profile, "pw", "Clove — "+aj)
 	w.id = waitWindow(t, w, "Clove — "+bj) // mapped last: on top
-	time.Sleep(time.Second) // both log in
+	time.Sleep(time.Second)                // both log in
 	carol.ok("send", "--account", cj, aj, "to alice's window")
 	carol.ok("send", "--account", cj, bj, "to bob's window")
 	waitUntil(t, 30*time.Second, "both windows' sessions store carol's messages", func() bool {
