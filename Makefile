@@ -85,7 +85,9 @@ package: deps
 	cd cmd/clove && $(FYNE) package -os linux -tags $(TAGS) -icon $(CURDIR)/assets/clove.png; \
 		rc=$$?; rm -f FyneApp.toml; exit $$rc
 	tar -C build/pkg -xJf cmd/clove/Clove.tar.xz && rm cmd/clove/Clove.tar.xz
-	$(GO) build -o build/pkg/usr/local/bin/clove-node ./cmd/clove-node
+	$(GO) build -o build/pkg/clove/usr/local/bin/clove-node ./cmd/clove-node
+	awk '{print} /bin\/\$$\(Exec\)/ && !/sed / {l=$$0; gsub(/\$$\(Exec\)/, "clove-node", l); print l}' \
+		build/pkg/clove/Makefile > build/pkg/Makefile.new && mv build/pkg/Makefile.new build/pkg/clove/Makefile
 	tar -C build/pkg -cJf build/Clove.tar.xz .
 	@echo "package: build/Clove.tar.xz"; tar -tJf build/Clove.tar.xz | grep -v '/$$'
 
