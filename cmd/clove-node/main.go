@@ -26,7 +26,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	log := func(msg string) {
-		os.Stderr.WriteString(time.Now().Format(time.RFC3339) + " clove-node: " + msg + "\n")
+		os.Stderr.WriteString(time.Now().UTC().Format(time.RFC3339) + " clove-node: " + msg + "\n")
 	}
 	if err := supervise.RunDir(ctx, os.Args[1], log); err != nil {
 		log(err.Error())
