@@ -92,31 +92,34 @@ func newTestApp(t *testing.T, b Backend) (*App, *[]func()) {
 	return a, &pending
 }
 
-// rendered lists the texts drawn in the window, in tree order: what the
-// user sees (hidden objects and list rows out of view are not drawn).
-func rendered(a *App) []string {
-	var out []string
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() {
-			return
+// walkShown calls visit for o and everything shown inside it, in tree
+// order (hidden objects and list rows out of view are skipped).
+func walkShown(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
+	if o == nil || !o.Visible() {
+		return
+	}
+	visit(o)
+	switch x := o.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			walkShown(c, visit)
 		}
-		switch x := o.(type) {
-		case *canvas.Text:
-			if x.Text != "" {
-				out = append(out, x.Text)
-			}
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(x).Objects() {
-				walk(c)
-			}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(x).Objects() {
+			walkShown(c, visit)
 		}
 	}
-	walk(a.win.Canvas().Content())
+}
+
+// rendered lists the texts drawn in the window, in tree order: what the
+// user sees.
+func rendered(a *App) []string {
+	var out []string
+	walkShown(a.win.Canvas().Content(), func(o fyne.CanvasObject) {
+		if x, ok := o.(*canvas.Text); ok && x.Text != "" {
+			out = append(out, x.Text)
+		}
+	})
 	return out
 }
 

@@ -51,23 +51,12 @@ func (e *fakeEditor) AnswerSubscription(_ context.Context, jid string, approve b
 // overlayEntries lists the texts of the entries in the window's dialogs.
 func overlayEntries(a *App) []string {
 	var out []string
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		switch x := o.(type) {
-		case *widget.Entry:
-			out = append(out, x.Text)
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(x).Objects() {
-				walk(c)
-			}
-		}
-	}
 	for _, o := range a.win.Canvas().Overlays().List() {
-		walk(o)
+		walkShown(o, func(o fyne.CanvasObject) {
+			if x, ok := o.(*widget.Entry); ok {
+				out = append(out, x.Text)
+			}
+		})
 	}
 	return out
 }

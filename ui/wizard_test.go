@@ -222,29 +222,14 @@ func findButton(t *testing.T, w *Wizard, text string) *widget.Button {
 func findButtonIn(t *testing.T, win fyne.Window, text string) *widget.Button {
 	t.Helper()
 	var found *widget.Button
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() || found != nil {
-			return
-		}
-		switch x := o.(type) {
-		case *widget.Button:
-			if x.Text == text {
-				found = x
-			}
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(x).Objects() {
-				walk(c)
-			}
+	visit := func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && found == nil && b.Text == text {
+			found = b
 		}
 	}
-	walk(win.Canvas().Content())
+	walkShown(win.Canvas().Content(), visit)
 	for _, o := range win.Canvas().Overlays().List() {
-		walk(o)
+		walkShown(o, visit)
 	}
 	if found == nil {
 		t.Fatalf("no button %q; the window shows %q", text, rendered(&App{win: win}))

@@ -361,12 +361,19 @@ func contactJID(s string) (jid.JID, error) {
 	return j.Bare(), nil
 }
 
-func (b *guiBackend) AddContact(ctx context.Context, addr, name string) error {
+// contact reads an address typed for a contact and returns the running
+// client to act on it with.
+func (b *guiBackend) contact(addr string) (*xmppclient.Client, jid.JID, error) {
 	j, err := contactJID(addr)
 	if err != nil {
-		return err
+		return nil, j, err
 	}
 	c, err := b.online()
+	return c, j, err
+}
+
+func (b *guiBackend) AddContact(ctx context.Context, addr, name string) error {
+	c, j, err := b.contact(addr)
 	if err != nil {
 		return err
 	}
@@ -377,11 +384,7 @@ func (b *guiBackend) AddContact(ctx context.Context, addr, name string) error {
 }
 
 func (b *guiBackend) RemoveContact(ctx context.Context, addr string) error {
-	j, err := contactJID(addr)
-	if err != nil {
-		return err
-	}
-	c, err := b.online()
+	c, j, err := b.contact(addr)
 	if err != nil {
 		return err
 	}
@@ -392,20 +395,14 @@ func (b *guiBackend) RemoveContact(ctx context.Context, addr string) error {
 }
 
 func (b *guiBackend) AnswerSubscription(ctx context.Context, addr string, approve bool) error {
-	j, err := contactJID(addr)
-	if err != nil {
-		return err
-	}
-	c, err := b.online()
+	c, j, err := b.contact(addr)
 	if err != nil {
 		return err
 	}
 	if approve {
-		err = c.Approve(ctx, j)
-	} else {
-		err = c.Deny(ctx, j)
+		return c.Approve(ctx, j)
 	}
-	return err
+	return c.Deny(ctx, j)
 }
 
 func (b *guiBackend) Contacts(ctx context.Context) ([]ui.Contact, error) {
