@@ -173,3 +173,24 @@ func TestParseHops(t *testing.T) {
 func offNetworkI2PD(port int) string {
 	return fmt.Sprintf("netid = 99\nhost = 127.0.0.1\nport = %[1]d\nnat = false\n[ntcp2]\nenabled = true\npublished = false\nport = %[1]d\n[ssu2]\nenabled = false\n[reseed]\nverify = false\nurls = https://127.0.0.1:1/\nthreshold = 0\n[nettime]\nenabled = false\n[addressbook]\nenabled = true\nsubscriptions = http://nonexistent.i2p/hosts.txt\n", port)
 }
+
+// The router choice for node start/run: --sam names another router's SAM
+// bridge and excludes --own-router and a private network; a SAM bridge
+// that does not answer is a plain error, nothing started.
+func TestNodeRouterChoiceErrors(t *testing.T) {
+	c := newCLI(t, "")
+	dir := filepath.Join(t.TempDir(), "node")
+	net := filepath.Join(t.TempDir(), "net.conf")
+	os.WriteFile(net, []byte("netid = 99\n"), 0o600)
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"node", "start", "--dir", dir, "--sam", "127.0.0.1:7656", "--own-router"}, 2, "--sam uses another router"},
+		{[]string{"node", "run", "--dir", dir, "--sam", "127.0.0.1:7656", "--i2pd-network", net}, 2, "--sam uses another router"},
+		{[]string{"node", "start", "--dir", dir, "--sam", "127.0.0.1:1"}, 1, "clove node init"}, // no node yet
+	} {
+		c.fails(tc.code, tc.want, tc.args...)
+	}
+}
