@@ -61,6 +61,7 @@ bench: deps
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkI2PSideBySide$$' -benchtime 1x -timeout 20m ./cmd/clove/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkNodeSideBySide$$' -benchtime 1x -timeout 20m ./cmd/clove/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench GUIStartAndIdleRSS -benchtime 1x -timeout 20m ./cmd/clove/
+	$(GO) test -tags $(TAGS) -run '^$$' -bench Open100kChat -benchtime 20x -timeout 20m ./ui/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench 'OpenNewest50Of100k|Search1M' -timeout 40m ./store/
 
 # Each fuzz target for FUZZTIME (go test -fuzz takes one target at a time).
