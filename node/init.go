@@ -5,11 +5,8 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base32"
-	"encoding/binary"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -26,6 +23,7 @@ import (
 	"time"
 
 	"github.com/clove-xmpp/clove/assets"
+	"github.com/clove-xmpp/clove/transport"
 )
 
 // Info is what node.json records about a node.
@@ -341,21 +339,9 @@ func makeKeys(ctx context.Context, i2pd string, opts InitOptions) error {
 	}
 }
 
-// B32FromKeys computes the .b32.i2p address of an i2pd private keys file:
-// base32 (lowercase, unpadded) of the SHA-256 of the destination, which is
-// the 387-byte standard identity plus its certificate's payload (length in
-// bytes 385–386).
-func B32FromKeys(keys []byte) (string, error) {
-	if len(keys) < 387 {
-		return "", fmt.Errorf("keys file too short (%d bytes)", len(keys))
-	}
-	n := 387 + int(binary.BigEndian.Uint16(keys[385:387]))
-	if len(keys) < n {
-		return "", fmt.Errorf("keys file truncated (%d of %d identity bytes)", len(keys), n)
-	}
-	sum := sha256.Sum256(keys[:n])
-	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:])) + ".b32.i2p", nil
-}
+// B32FromKeys computes the .b32.i2p address of an i2pd private keys file
+// (transport.KeysB32).
+func B32FromKeys(keys []byte) (string, error) { return transport.KeysB32(keys) }
 
 func writeCert(certFile, keyFile string, names ...string) error {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,9 +48,8 @@ func RunSAMTunnels(ctx context.Context, dir, samAddr string, log *slog.Logger) e
 		return fmt.Errorf("the node's I2P identity: %w", err)
 	}
 	h := info.hops()
-	ln, err := transport.ListenSAM(ctx, samAddr, transport.I2PBase64(keys), transport.SAMOptions{
-		InboundLength: max(h.Length, 1), OutboundLength: max(h.ServerOutbound, 1), Logger: log,
-		// 0 hops is spelled out: the options' lengths mean "default" at 0.
+	ln, err := transport.ListenSAM(ctx, samAddr, transport.I2PBase64(keys), transport.SAMOptions{Logger: log,
+		// As options: the lengths of SAMOptions mean "default" at 0 hops.
 		Options: map[string]string{"inbound.length": strconv.Itoa(h.Length), "outbound.length": strconv.Itoa(h.ServerOutbound)},
 	})
 	if err != nil {
@@ -99,33 +99,39 @@ const peersFile = "i2p-peers"
 // maxPeers bounds the list (and the streams opened at each start).
 const maxPeers = 64
 
-// peerList is peersFile: most recent first.
+// peerList is peersFile, most recent first, kept in memory and saved when
+// it changes (at once: the process may be killed).
 type peerList struct {
-	path string
-	mu   sync.Mutex
+	path  string
+	mu    sync.Mutex
+	peers []string
 }
 
-func newPeerList(path string) *peerList { return &peerList{path: path} }
+func newPeerList(path string) *peerList {
+	b, _ := os.ReadFile(path)
+	return &peerList{path: path, peers: strings.Fields(string(b))}
+}
 
 func (p *peerList) list() []string {
-	b, _ := os.ReadFile(p.path)
-	return strings.Fields(string(b))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.peers)
 }
 
-// add moves peer to the front (saved at once: the process may be killed).
+// add moves peer to the front.
 func (p *peerList) add(peer string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	old := p.list()
-	if len(old) > 0 && old[0] == peer {
+	if len(p.peers) > 0 && p.peers[0] == peer {
 		return
 	}
 	out := []string{peer}
-	for _, o := range old {
+	for _, o := range p.peers {
 		if o != peer && len(out) < maxPeers {
 			out = append(out, o)
 		}
 	}
+	p.peers = out
 	_ = os.WriteFile(p.path, []byte(strings.Join(out, "\n")+"\n"), 0o600)
 }
 

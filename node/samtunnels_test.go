@@ -1,6 +1,7 @@
 package node
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -57,5 +58,9 @@ func TestPeerListKeepsTheMostRecentFirst(t *testing.T) {
 			t.Fatalf("%s twice in %v", g, got)
 		}
 		seen[g] = true
+	}
+	// Saved: the next run of the tunnels reads the same list.
+	if again := newPeerList(p.path).list(); !slices.Equal(again, got) {
+		t.Errorf("read back %v, want %v", again, got)
 	}
 }

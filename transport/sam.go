@@ -227,20 +227,7 @@ func NewSAM(ctx context.Context, samAddr string, opts SAMOptions) (*SAMDialer, e
 // ignored. When the connection ends — Close, or the router stopped or
 // restarted, which ends the session and its tunnels — Ended is closed.
 func (d *SAMDialer) watch() {
-	r := &connByteReader{c: d.ctl.c}
-	var err error
-	for {
-		var line string
-		line, err = readSAMLine(r, maxSAMLine)
-		if err != nil {
-			break
-		}
-		if rest, ok := strings.CutPrefix(line, "PING"); ok {
-			if _, err = io.WriteString(d.ctl.c, "PONG"+rest+"\n"); err != nil {
-				break
-			}
-		}
-	}
+	err := d.ctl.answerPings()
 	d.mu.Lock()
 	if d.closed {
 		err = net.ErrClosed
@@ -418,18 +405,9 @@ func (d *SAMDialer) DialContext(ctx context.Context, network, addr string) (net.
 
 // dial does NAMING LOOKUP, then STREAM CONNECT, each on its own connection.
 func (d *SAMDialer) dial(ctx context.Context, host string) (net.Conn, error) {
-	lc, _, err := samOpen(ctx, d.bridge, "3.1", "3.3")
+	dest, err := lookup(ctx, d.bridge, host)
 	if err != nil {
 		return nil, err
-	}
-	kv, err := lc.command(ctx, "NAMING LOOKUP NAME="+host, "NAMING", "REPLY")
-	_ = lc.Close()
-	if err != nil {
-		return nil, &samLookupError{err}
-	}
-	dest := kv["VALUE"]
-	if len(dest) < minDestB64 || !isI2PBase64(dest) {
-		return nil, &samLookupError{&samReplyError{Line: "NAMING REPLY without a valid VALUE"}}
 	}
 	sc, _, err := samOpen(ctx, d.bridge, "3.1", "3.3")
 	if err != nil {

@@ -28,8 +28,50 @@ func destB32(dest string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	h := sha256.Sum256(b)
-	return base32.NewEncoding(base32Digits).WithPadding(base32.NoPadding).EncodeToString(h[:]) + B32Suffix, nil
+	return hashB32(b), nil
+}
+
+// hashB32 is the .b32.i2p address of a destination's bytes.
+func hashB32(dest []byte) string {
+	h := sha256.Sum256(dest)
+	return base32.NewEncoding(base32Digits).WithPadding(base32.NoPadding).EncodeToString(h[:]) + B32Suffix
+}
+
+// answerPings reads a SAM control connection until it ends, answering the
+// bridge's PINGs (SAM 3.2) with PONG and ignoring anything else; it
+// returns why the connection ended.
+func (sc *samConn) answerPings() error {
+	r := &connByteReader{c: sc.c}
+	for {
+		line, err := readSAMLine(r, maxSAMLine)
+		if err != nil {
+			return err
+		}
+		if rest, ok := strings.CutPrefix(line, "PING"); ok {
+			if _, err := io.WriteString(sc.c, "PONG"+rest+"\n"); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// lookup asks the bridge at addr for name's destination (NAMING LOOKUP on
+// a connection of its own) and returns it in I2P base64.
+func lookup(ctx context.Context, addr, name string) (string, error) {
+	lc, _, err := samOpen(ctx, addr, "3.1", "3.3")
+	if err != nil {
+		return "", err
+	}
+	kv, err := lc.command(ctx, "NAMING LOOKUP NAME="+name, "NAMING", "REPLY")
+	_ = lc.Close()
+	if err != nil {
+		return "", &samLookupError{err}
+	}
+	dest := kv["VALUE"]
+	if len(dest) < minDestB64 || !isI2PBase64(dest) {
+		return "", &samLookupError{&samReplyError{Line: "NAMING REPLY without a valid VALUE"}}
+	}
+	return dest, nil
 }
 
 // connByteReader reads single bytes from a connection without buffering.

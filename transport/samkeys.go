@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -209,3 +210,27 @@ func IdentityAddress(path string) (string, error) {
 // I2PBase64 encodes b in I2P's base64 alphabet (e.g. an i2pd keys file, to
 // give it to ListenSAM).
 func I2PBase64(b []byte) string { return i2pBase64.EncodeToString(b) }
+
+// destLen is the length of the destination at the start of I2P private
+// keys (as i2pd's keys files and SAM hold them): the 387-byte standard
+// identity plus its certificate's payload (length in bytes 385–386).
+func destLen(keys []byte) (int, error) {
+	if len(keys) < 387 {
+		return 0, fmt.Errorf("I2P private keys too short (%d bytes)", len(keys))
+	}
+	n := 387 + int(binary.BigEndian.Uint16(keys[385:387]))
+	if len(keys) < n {
+		return 0, fmt.Errorf("I2P private keys truncated (%d of %d identity bytes)", len(keys), n)
+	}
+	return n, nil
+}
+
+// KeysB32 returns the .b32.i2p address of I2P private keys in binary (an
+// i2pd keys file): base32 of the SHA-256 of their destination.
+func KeysB32(keys []byte) (string, error) {
+	n, err := destLen(keys)
+	if err != nil {
+		return "", err
+	}
+	return hashB32(keys[:n]), nil
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"strconv"
@@ -28,8 +27,7 @@ type SAMListener struct {
 	ln     net.Listener
 	id     string // the session's ID
 	dest   string
-	logger *slog.Logger
-	log    func(msg string, args ...any)
+	log    *slog.Logger
 
 	once  sync.Once
 	ended chan struct{}
@@ -57,7 +55,7 @@ func ListenSAM(ctx context.Context, samAddr, privateKey string, opts SAMOptions)
 	if err != nil {
 		return nil, err
 	}
-	l := &SAMListener{bridge: addr, ctl: ctl, dest: dest, logger: log, log: log.Info, ended: make(chan struct{})}
+	l := &SAMListener{bridge: addr, ctl: ctl, dest: dest, log: log, ended: make(chan struct{})}
 	ok := false
 	defer func() {
 		if !ok {
@@ -99,40 +97,31 @@ func ListenSAM(ctx context.Context, samAddr, privateKey string, opts SAMOptions)
 }
 
 // privateKeyB32 returns the .b32.i2p address of a private key in I2P
-// base64: the destination is its first 387 bytes plus the certificate.
+// base64.
 func privateKeyB32(privateKey string) (string, error) {
 	b, err := i2pBase64.DecodeString(privateKey)
-	if err != nil || len(b) < 387 {
-		return "", errors.New("the I2P private key is not valid I2P base64 of a destination and its keys")
+	if err != nil {
+		return "", errors.New("the I2P private key is not valid I2P base64")
 	}
-	n := 387 + (int(b[385])<<8 | int(b[386]))
+	n, err := destLen(b)
+	if err != nil {
+		return "", fmt.Errorf("the I2P private key: %w", err)
+	}
 	if len(b) <= n {
 		return "", errors.New("the I2P private key holds a destination but no keys")
 	}
-	return destB32(i2pBase64.EncodeToString(b[:n]))
+	return hashB32(b[:n]), nil
 }
 
 // watch answers the bridge's PINGs on a control connection; when it ends
 // (router stopped or restarted: the session and its tunnels are gone), the
 // listener ends.
 func (l *SAMListener) watch(sc *samConn) {
-	r := &connByteReader{c: sc.c}
-	var err error
-	for {
-		var line string
-		if line, err = readSAMLine(r, maxSAMLine); err != nil {
-			break
-		}
-		if rest, ok := strings.CutPrefix(line, "PING"); ok {
-			if _, err = io.WriteString(sc.c, "PONG"+rest+"\n"); err != nil {
-				break
-			}
-		}
-	}
+	err := sc.answerPings()
 	select {
 	case <-l.ended:
 	default:
-		l.log("the I2P router ended the SAM server session", "bridge", l.bridge, "err", err)
+		l.log.Info("the I2P router ended the SAM server session", "bridge", l.bridge, "err", err)
 	}
 	l.Close()
 }
@@ -187,7 +176,7 @@ func (l *SAMListener) Ended() <-chan struct{} { return l.ended }
 // first stream, as they do from a server tunnel's own replies. Closing
 // the dialer ends the listener too.
 func (l *SAMListener) Dialer() *SAMDialer {
-	return &SAMDialer{bridge: l.bridge, id: l.id, ctl: l.ctl, dest: l.dest, log: l.logger, ended: l.ended}
+	return &SAMDialer{bridge: l.bridge, id: l.id, ctl: l.ctl, dest: l.dest, log: l.log, ended: l.ended}
 }
 
 // Addr is the identity's .b32.i2p.
@@ -214,17 +203,6 @@ func LookupSAM(ctx context.Context, samAddr, name string) error {
 	if err != nil {
 		return err
 	}
-	sc, _, err := samOpen(ctx, addr, "3.1", "3.3")
-	if err != nil {
-		return err
-	}
-	defer sc.Close()
-	kv, err := sc.command(ctx, "NAMING LOOKUP NAME="+name, "NAMING", "REPLY")
-	if err != nil {
-		return &samLookupError{err}
-	}
-	if len(kv["VALUE"]) < minDestB64 {
-		return &samLookupError{&samReplyError{Line: "NAMING REPLY without a valid VALUE"}}
-	}
-	return nil
+	_, err = lookup(ctx, addr, name)
+	return err
 }
