@@ -80,6 +80,13 @@ func cmdNode(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		return nodeStart(ctx, e, *dir, *network, router)
+	case "supervise":
+		// What clove-node does, for when it is missing: run the plan that
+		// node start wrote.
+		if err := parse(0, "takes no arguments"); err != nil {
+			return err
+		}
+		return supervise.RunDir(ctx, *dir, func(msg string) { e.log.Info(msg) })
 	case "tunnels":
 		// The node's server tunnels through another router's SAM bridge:
 		// a child of the node's supervisor (see node.RunOptions.SAM).
@@ -232,17 +239,6 @@ type routerChoice struct {
 	own bool
 }
 
-// args gives the choice on to `clove node run`.
-func (r routerChoice) args() []string {
-	switch {
-	case r.sam != "":
-		return []string{"--sam", r.sam}
-	case r.own:
-		return []string{"--own-router"}
-	}
-	return nil
-}
-
 // nodeOptions reads --i2pd-network and picks the router: the one at --sam;
 // the node's own with --own-router or a private network; else a router
 // whose SAM bridge answers at the default address, or the node's own.
@@ -332,27 +328,23 @@ func nodeRun(ctx context.Context, e *env, dir, network string, router routerChoi
 	return <-exited
 }
 
-// supervisorCommand is clove-node from clove's own directory or PATH, or,
-// where it is missing, clove itself running the node in the foreground
-// (the same supervisor, with all of clove resident: more memory).
-func supervisorCommand(e *env, dir, network string, router routerChoice) (*exec.Cmd, error) {
+// supervisorCommand runs the plan written in dir: clove-node from clove's
+// own directory or PATH, or, where it is missing, the same supervisor in
+// clove (`clove node supervise`: all of clove resident, more memory).
+func supervisorCommand(e *env, dir string) (*exec.Cmd, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	bin := filepath.Join(filepath.Dir(self), "clove-node")
-	if _, err := os.Stat(bin); err != nil {
-		bin, err = exec.LookPath("clove-node")
+	if _, err := os.Stat(bin); err == nil {
+		return exec.Command(bin, dir), nil
 	}
-	if err == nil {
+	if bin, err := exec.LookPath("clove-node"); err == nil {
 		return exec.Command(bin, dir), nil
 	}
 	e.log.Warn("clove-node not found next to clove or on PATH: clove supervises the node itself (more memory)")
-	args := []string{"--profile", e.profile, "node", "run", "--dir", dir}
-	if network != "" {
-		args = append(args, "--i2pd-network", network)
-	}
-	return exec.Command(self, append(args, router.args()...)...), nil
+	return exec.Command(self, "--profile", e.profile, "--verbose", "node", "supervise", "--dir", dir), nil
 }
 
 func nodeStart(ctx context.Context, e *env, dir, network string, router routerChoice) error {
@@ -362,11 +354,6 @@ func nodeStart(ctx context.Context, e *env, dir, network string, router routerCh
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return err
-	}
-	if network != "" {
-		if network, err = filepath.Abs(network); err != nil {
-			return err
-		}
 	}
 	opts, err := nodeOptions(ctx, e, network, router)
 	if err != nil {
@@ -382,7 +369,7 @@ func nodeStart(ctx context.Context, e *env, dir, network string, router routerCh
 		return err
 	}
 	defer logf.Close()
-	cmd, err := supervisorCommand(e, dir, network, router)
+	cmd, err := supervisorCommand(e, dir)
 	if err != nil {
 		return err
 	}

@@ -194,3 +194,38 @@ func TestNodeRouterChoiceErrors(t *testing.T) {
 		c.fails(tc.code, tc.want, tc.args...)
 	}
 }
+
+// Without clove-node beside clove (or on PATH), node start runs the same
+// supervisor in clove: the plan it wrote, the children up, stop works.
+func TestNodeStartWithoutCloveNode(t *testing.T) {
+	prosodytest.Require(t)
+	if _, err := exec.LookPath("i2pd"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("i2pd is missing (make deps)")
+		}
+		t.Skip("i2pd not installed")
+	}
+	if _, err := exec.LookPath("clove-node"); err == nil {
+		t.Skip("clove-node is on PATH")
+	}
+	bin := buildClove(t)
+	if err := os.Remove(filepath.Join(filepath.Dir(bin), "clove-node")); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "node")
+	network := filepath.Join(t.TempDir(), "net.conf")
+	os.WriteFile(network, []byte(offNetworkI2PD(freePort(t))), 0o600)
+	c := binCLI{t, bin, filepath.Join(t.TempDir(), "profile")}
+	port := func() string { return fmt.Sprint(freePort(t)) }
+	c.ok("", "node", "init", "--dir", dir, "--c2s-port", port(), "--s2s-port", port(), "--socks", "127.0.0.1:"+port())
+	t.Cleanup(func() { c.run("", "node", "stop", "--dir", dir) })
+	c.ok("", "node", "start", "--dir", dir, "--i2pd-network", network)
+	sup := supervise.RunningPID(dir)
+	if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", sup)); strings.TrimSpace(string(comm)) != "clove" {
+		t.Errorf("the supervisor (pid %d) is %q, want clove", sup, comm)
+	}
+	if st := c.ok("", "node", "status", "--dir", dir); !strings.Contains(st, "i2pd: running") || !strings.Contains(st, "prosody: running") {
+		t.Fatalf("status: %s", st)
+	}
+	c.ok("", "node", "stop", "--dir", dir)
+}
