@@ -57,18 +57,17 @@ type App struct {
 	prefKey     string // where the window's size and chat are kept ("": nowhere)
 	restoreChat string // the chat to reopen once the roster is there
 
-	addAccountItem *fyne.MenuItem // the menu's "Add an account…", or nil
-	roster         *widget.List
-	title          *widget.Label
-	notice         *widget.Label
-	msgList        *widget.List
-	composer       *Composer
-	chatPane       *fyne.Container
-	emptyPane      fyne.CanvasObject
-	right          *fyne.Container
-	statusDot      *canvas.Circle
-	statusText     *widget.Label
-	routerText     *widget.Label // I2P accounts: the router's state and next step
+	roster     *widget.List
+	title      *widget.Label
+	notice     *widget.Label
+	msgList    *widget.List
+	composer   *Composer
+	chatPane   *fyne.Container
+	emptyPane  fyne.CanvasObject
+	right      *fyne.Container
+	statusDot  *canvas.Circle
+	statusText *widget.Label
+	routerText *widget.Label // I2P accounts: the router's state and next step
 }
 
 type contactItem struct {
@@ -300,7 +299,6 @@ func (a *App) syncSelection() {
 }
 
 func (a *App) refreshContact(jid string) {
-	a.updateUnread()
 	for i, c := range a.shown {
 		if c.JID == jid {
 			a.roster.RefreshItem(i)

@@ -27,6 +27,7 @@ func (a *App) openChat(peer string) {
 		if it.unread > 0 {
 			it.unread = 0
 			a.refreshContact(peer)
+			a.updateUnread()
 		}
 	}
 	a.title.SetText(label)
@@ -136,6 +137,7 @@ func (a *App) addMessage(m Message) {
 	}
 	it.unread++
 	a.refreshContact(m.Peer)
+	a.updateUnread()
 }
 
 // OnMessageState moves one of our messages (named by its Key) on to s:

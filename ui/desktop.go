@@ -151,6 +151,5 @@ func (a *App) reopenChat() {
 // OnAddAccount gives the window a menu whose "Add an account…" calls f
 // (the wizard); Fyne adds Quit to it.
 func (a *App) OnAddAccount(f func()) {
-	a.addAccountItem = fyne.NewMenuItem("Add an account…", f)
-	a.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("Clove", a.addAccountItem)))
+	a.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("Clove", fyne.NewMenuItem("Add an account…", f))))
 }
