@@ -125,6 +125,19 @@ END;
 -- Tunnel hops of an account's own SAM session (0: the default, 3).
 ALTER TABLE accounts ADD COLUMN i2p_hops INTEGER NOT NULL DEFAULT 0;
 `},
+		{version: 3, up: `
+-- Rooms (XEP-0045) the account keeps: its bookmarks (XEP-0048), cached
+-- from the server. A room's messages live in messages with peer = the
+-- room's address and from_jid = room/nick.
+CREATE TABLE rooms (
+	account  TEXT NOT NULL REFERENCES accounts(jid) ON DELETE CASCADE,
+	jid      TEXT NOT NULL,
+	name     TEXT NOT NULL DEFAULT '',
+	nick     TEXT NOT NULL DEFAULT '',
+	autojoin INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (account, jid)
+) WITHOUT ROWID;
+`},
 	}
 }
 

@@ -90,6 +90,9 @@ type JoinOptions struct {
 	// MustExist refuses to create the room (checked with disco#info first).
 	MustExist bool
 	Password  string
+	// Since asks only for the messages after this time (the last one we
+	// have), so a rejoin does not replay what is stored already.
+	Since time.Time
 }
 
 type mucUser struct {
@@ -158,13 +161,16 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 	}()
 
 	var inner []xml.TokenReader
+	var hist []xml.Attr
 	if opts.History != 0 {
-		n := opts.History
-		if n < 0 {
-			n = 0
-		}
-		inner = append(inner, xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Local: "history"},
-			Attr: []xml.Attr{{Name: xml.Name{Local: "maxstanzas"}, Value: strconv.Itoa(n)}}}))
+		n := max(opts.History, 0)
+		hist = append(hist, xml.Attr{Name: xml.Name{Local: "maxstanzas"}, Value: strconv.Itoa(n)})
+	}
+	if !opts.Since.IsZero() && opts.History >= 0 {
+		hist = append(hist, xml.Attr{Name: xml.Name{Local: "since"}, Value: opts.Since.UTC().Format(time.RFC3339Nano)})
+	}
+	if len(hist) > 0 {
+		inner = append(inner, xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Local: "history"}, Attr: hist}))
 	}
 	if opts.Password != "" {
 		inner = append(inner, textElement("password", opts.Password))
