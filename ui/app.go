@@ -41,8 +41,9 @@ type App struct {
 	shown    []*contactItem
 	chat     *chatState
 	early    map[string]MsgState // acks and receipts that came before the message
-	rowH     float32             // height of a one-line message row
-	lineH    float32             // height of each further line
+	rooms    map[string]*roomState
+	rowH     float32 // height of a one-line message row
+	lineH    float32 // height of each further line
 
 	filter      *widget.Entry
 	requests    *fyne.Container // subscription requests, above the roster
@@ -53,21 +54,29 @@ type App struct {
 	notified   map[string]time.Time // last notification per chat
 	trayMenu   *fyne.Menu           // nil without a system tray
 	trayUnread *fyne.MenuItem
+	addAccount func() // the menu's "Add an account…", if any
 
 	prefKey     string // where the window's size and chat are kept ("": nowhere)
 	restoreChat string // the chat to reopen once the roster is there
 
-	roster     *widget.List
-	title      *widget.Label
-	notice     *widget.Label
-	msgList    *widget.List
-	composer   *Composer
-	chatPane   *fyne.Container
-	emptyPane  fyne.CanvasObject
-	right      *fyne.Container
-	statusDot  *canvas.Circle
-	statusText *widget.Label
-	routerText *widget.Label // I2P accounts: the router's state and next step
+	roster                  *widget.List
+	title                   *widget.Label
+	subject                 *widget.Label // a room's subject
+	notice                  *widget.Label
+	msgList                 *widget.List
+	chatBody                *fyne.Container // the message list, or it and the people list (rooms)
+	people                  *widget.List    // a room's occupants
+	peoplePane              *fyne.Container
+	roomSplit               *container.Split
+	tools                   *fyne.Container // the chat header's buttons
+	contactTools, roomTools []fyne.CanvasObject
+	composer                *Composer
+	chatPane                *fyne.Container
+	emptyPane               fyne.CanvasObject
+	right                   *fyne.Container
+	statusDot               *canvas.Circle
+	statusText              *widget.Label
+	routerText              *widget.Label // I2P accounts: the router's state and next step
 }
 
 type contactItem struct {
@@ -101,6 +110,7 @@ func newApp(fa fyne.App, account string, b Backend) *App {
 		do:    fyne.Do,
 		byJID: map[string]*contactItem{},
 		early: map[string]MsgState{},
+		rooms: map[string]*roomState{},
 
 		requestRows: map[string]fyne.CanvasObject{},
 		notified:    map[string]time.Time{},
@@ -112,6 +122,7 @@ func newApp(fa fyne.App, account string, b Backend) *App {
 	a.OnStateSync(Offline, "")
 	a.watchForeground()
 	a.setupTray(hasDBus())
+	a.setMenu()
 	return a
 }
 
@@ -164,8 +175,14 @@ func (a *App) build() fyne.CanvasObject {
 	a.composer = NewComposer(a.send)
 	send := widget.NewButtonWithIcon("", theme.MailSendIcon(), func() { a.composer.submit() })
 	bottom := container.NewBorder(nil, nil, nil, send, a.composer)
-	header := container.NewBorder(nil, nil, nil, a.chatTools(), a.title)
-	a.chatPane = container.NewBorder(container.NewVBox(header, a.notice), bottom, nil, nil, a.msgList)
+	a.buildRoomParts()
+	a.tools = a.chatTools()
+	header := container.NewBorder(nil, nil, nil, a.tools, a.title)
+	a.chatBody = container.NewStack(a.msgList)
+	a.subject = widget.NewLabel("")
+	a.subject.Wrapping = fyne.TextWrapWord
+	a.subject.Hide()
+	a.chatPane = container.NewBorder(container.NewVBox(header, a.subject, a.notice), bottom, nil, nil, a.chatBody)
 	a.chatPane.Hide()
 	a.emptyPane = container.NewCenter(widget.NewLabel("Pick a contact on the left to chat."))
 	a.right = container.NewStack(a.emptyPane, a.chatPane)
@@ -211,6 +228,9 @@ func (a *App) OnStateSync(s ConnState, errText string) {
 	}
 	a.statusDot.FillColor = theme.Color(c)
 	a.statusDot.Refresh()
+	if s != Online {
+		a.roomsOffline()
+	}
 }
 
 // OnRouter shows the I2P router's state for I2P accounts ("" hides it).

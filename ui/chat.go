@@ -19,18 +19,15 @@ func (a *App) openChat(peer string) {
 	}
 	a.chat = &chatState{peer: peer, more: true}
 	a.rememberChat(peer)
-	label := peer
-	if it := a.byJID[peer]; it != nil {
-		if it.Name != "" {
-			label = it.Name + " <" + peer + ">"
-		}
-		if it.unread > 0 {
-			it.unread = 0
-			a.refreshContact(peer)
-			a.updateUnread()
-		}
+	if it := a.byJID[peer]; it != nil && it.unread > 0 {
+		it.unread = 0
+		a.refreshContact(peer)
+		a.updateUnread()
 	}
-	a.title.SetText(label)
+	a.title.SetText(a.chatTitle(peer))
+	a.showSubject(peer)
+	a.showChatBody(a.isRoom(peer))
+	a.people.Refresh()
 	a.notice.Hide()
 	a.emptyPane.Hide()
 	a.chatPane.Show()
@@ -110,7 +107,12 @@ func (a *App) addMessage(m Message) {
 	if ch := a.chat; ch != nil && ch.peer == m.Peer {
 		for i := range ch.msgs {
 			if m.Key != "" && ch.msgs[i].Key == m.Key {
-				return // already shown
+				// Already shown: a room's copy of ours says it is sent.
+				if s := advance(ch.msgs[i].State, m.State); s != ch.msgs[i].State {
+					ch.msgs[i].State = s
+					a.msgList.RefreshItem(i)
+				}
+				return
 			}
 		}
 		ch.msgs = append(ch.msgs, m)
@@ -120,7 +122,7 @@ func (a *App) addMessage(m Message) {
 		a.notify(m)
 		return
 	}
-	if m.Outgoing {
+	if m.Outgoing || m.History {
 		return
 	}
 	a.notify(m)
@@ -200,8 +202,12 @@ func (a *App) send(text string) {
 		return
 	}
 	a.composer.SetText("")
+	send := a.backend.Send
+	if a.isRoom(ch.peer) {
+		send = a.roomBackend().SendGroup
+	}
 	a.async(func() {
-		m, err := a.backend.Send(a.ctx, ch.peer, text)
+		m, err := send(a.ctx, ch.peer, text)
 		a.do(func() {
 			if err != nil {
 				a.showNotice(fmt.Sprintf("not sent: %v", err))
@@ -239,11 +245,15 @@ func (a *App) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
 	if ch == nil || id >= len(ch.msgs) {
 		return
 	}
-	who := ch.peer
-	if it := a.byJID[ch.peer]; it != nil {
-		who = it.Label()
+	m := ch.msgs[id]
+	who := m.Nick
+	if who == "" {
+		who = ch.peer
+		if it := a.byJID[ch.peer]; it != nil {
+			who = it.Label()
+		}
 	}
-	o.(*messageRow).set(ch.msgs[id], who)
+	o.(*messageRow).set(m, who)
 	if id == 0 && ch.more && !ch.loading {
 		// The top is in view: fetch the page before it.
 		a.loadOlder(a.later)

@@ -141,32 +141,65 @@ func (a *App) removeContact(peer string) {
 				dialog.ShowError(fmt.Errorf("removing %s: %w", peer, err), a.win)
 				return
 			}
-			if a.chat != nil && a.chat.peer == peer {
-				a.chat = nil
-				a.rememberChat("")
-				a.roster.UnselectAll()
-				a.chatPane.Hide()
-				a.emptyPane.Show()
-			}
+			a.closeChat(peer)
 			a.reloadContacts()
 		})
 	})
 }
 
-// rosterTools is the row above the roster: the filter and, when the
-// backend can change the roster, an add button.
-func (a *App) rosterTools() fyne.CanvasObject {
-	if a.editor() == nil {
-		return a.filter
+// closeChat closes the chat with peer if it is open.
+func (a *App) closeChat(peer string) {
+	if a.chat == nil || a.chat.peer != peer {
+		return
 	}
-	add := widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { a.showAddContact("", "") })
-	return container.NewBorder(nil, nil, nil, add, a.filter)
+	a.chat = nil
+	a.rememberChat("")
+	a.roster.UnselectAll()
+	a.chatPane.Hide()
+	a.emptyPane.Show()
 }
 
-// chatTools is the button in the chat's header that removes the contact.
-func (a *App) chatTools() fyne.CanvasObject {
-	if a.editor() == nil {
-		return nil
+// rosterTools is the row above the roster: the filter and, when the
+// backend can, buttons that add a contact (+) and join a room (#).
+func (a *App) rosterTools() fyne.CanvasObject {
+	buttons := container.NewHBox()
+	if a.editor() != nil {
+		buttons.Add(widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { a.showAddContact("", "") }))
 	}
-	return widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), a.confirmRemove)
+	if a.roomBackend() != nil {
+		buttons.Add(widget.NewButton("#", func() { a.showJoinRoom("", "", false) }))
+	}
+	if len(buttons.Objects) == 0 {
+		return a.filter
+	}
+	return container.NewBorder(nil, nil, nil, buttons, a.filter)
+}
+
+// chatTools are the chat header's buttons: Remove for a contact; People
+// (shows or hides the occupants) and Leave for a room. showChatBody shows
+// the right ones.
+func (a *App) chatTools() *fyne.Container {
+	box := container.NewHBox()
+	if a.editor() != nil {
+		rm := widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), a.confirmRemove)
+		a.contactTools = append(a.contactTools, rm)
+		box.Add(rm)
+	}
+	if a.roomBackend() != nil {
+		people := widget.NewButtonWithIcon("People", theme.AccountIcon(), func() {
+			if a.peoplePane.Visible() {
+				a.peoplePane.Hide()
+				a.roomSplit.Offset = 1
+			} else {
+				a.peoplePane.Show()
+				a.roomSplit.Offset = 0.78
+			}
+			a.roomSplit.Refresh()
+		})
+		leave := widget.NewButtonWithIcon("Leave", theme.LogoutIcon(), a.confirmLeave)
+		a.roomTools = append(a.roomTools, people, leave)
+		box.Add(people)
+		box.Add(leave)
+	}
+	return box
 }

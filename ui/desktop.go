@@ -27,8 +27,11 @@ func (a *App) watchForeground() {
 // notify tells the desktop about an incoming message while the window is
 // in the background (without a notification service it does nothing).
 func (a *App) notify(m Message) {
-	if m.Outgoing || a.foreground {
+	if m.Outgoing || m.History || a.foreground {
 		return
+	}
+	if r := a.rooms[m.Peer]; a.isRoom(m.Peer) && (r == nil || r.nick == "" || !strings.Contains(strings.ToLower(m.Body), strings.ToLower(r.nick))) {
+		return // in rooms, only messages that name us
 	}
 	now := time.Now()
 	if last, ok := a.notified[m.Peer]; ok && now.Sub(last) < notifyEvery {
@@ -38,6 +41,9 @@ func (a *App) notify(m Message) {
 	who := m.Peer
 	if it := a.byJID[m.Peer]; it != nil {
 		who = it.Label()
+	}
+	if m.Nick != "" {
+		who = m.Nick + " in " + who
 	}
 	body := strings.Join(strings.Fields(m.Body), " ")
 	if r := []rune(body); len(r) > 140 {
@@ -151,5 +157,21 @@ func (a *App) reopenChat() {
 // OnAddAccount gives the window a menu whose "Add an account…" calls f
 // (the wizard); Fyne adds Quit to it.
 func (a *App) OnAddAccount(f func()) {
-	a.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("Clove", fyne.NewMenuItem("Add an account…", f))))
+	a.addAccount = f
+	a.setMenu()
+}
+
+// setMenu gives the window its menu: add an account, join a room (each
+// when there is someone to do it); Fyne adds Quit.
+func (a *App) setMenu() {
+	var items []*fyne.MenuItem
+	if a.addAccount != nil {
+		items = append(items, fyne.NewMenuItem("Add an account…", a.addAccount))
+	}
+	if a.roomBackend() != nil {
+		items = append(items, fyne.NewMenuItem("Join a room…", func() { a.showJoinRoom("", "", false) }))
+	}
+	if len(items) > 0 {
+		a.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("Clove", items...)))
+	}
 }

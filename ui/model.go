@@ -72,6 +72,7 @@ func (s MsgState) String() string {
 type Contact struct {
 	JID  string // bare address
 	Name string // "" when the user gave none
+	Room bool   // a chat room (XEP-0045), not a person
 }
 
 // Label is what the roster shows for c.
@@ -91,6 +92,10 @@ type Message struct {
 	Body     string
 	Time     time.Time
 	State    MsgState
+	// In rooms: the sender's nickname, and whether the message is the
+	// room's history replayed on joining (shown, not counted as unread).
+	Nick    string
+	History bool
 }
 
 // Backend is what the window asks of the rest of the program. Its methods

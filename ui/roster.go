@@ -44,7 +44,11 @@ func (r *rosterRow) CreateRenderer() fyne.WidgetRenderer {
 }
 
 func (r *rosterRow) set(c *contactItem) {
-	r.name.SetText(c.Label())
+	if c.Room {
+		r.name.SetText("# " + c.Label())
+	} else {
+		r.name.SetText(c.Label())
+	}
 	r.dot.FillColor = presenceColor(c.presence)
 	r.dot.Refresh()
 	if c.unread == 0 {

@@ -76,11 +76,12 @@ type Client struct {
 	status  string // our presence "show", resent after reconnects
 	// rPlanned: an ack request is scheduled (see requestAck).
 	rPlanned bool
-	// Rooms (muc.go): joined rooms and our nick, pending joins, and rooms
-	// that were created by our join (to be configured).
-	rooms   map[string]string
-	joins   map[string]chan error
-	created map[string]bool
+	// Rooms (muc.go): joined rooms and our nick, pending joins and their
+	// nick, and rooms that were created by our join (to be configured).
+	rooms     map[string]string
+	joins     map[string]chan error
+	joinNicks map[string]string
+	created   map[string]bool
 }
 
 func (c *Client) show() string {

@@ -153,10 +153,15 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 		c.joins = map[string]chan error{}
 	}
 	c.joins[room.String()] = wait
+	if c.joinNicks == nil {
+		c.joinNicks = map[string]string{}
+	}
+	c.joinNicks[room.String()] = nick
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
 		delete(c.joins, room.String())
+		delete(c.joinNicks, room.String())
 		c.mu.Unlock()
 	}()
 
@@ -208,6 +213,14 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 	}
 	c.emit(RoomJoined{Room: room, Nick: nick})
 	return nil
+}
+
+// RoomNick returns our nickname in room, and whether we are in it.
+func (c *Client) RoomNick(room jid.JID) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	nick, ok := c.rooms[room.Bare().String()]
+	return nick, ok
 }
 
 // LeaveRoom exits a room.
@@ -344,7 +357,10 @@ func (c *Client) onGroupMessage(m *inMessage) {
 	}
 	room := from.Bare()
 	c.mu.Lock()
-	nick := c.rooms[room.String()]
+	nick, in := c.rooms[room.String()]
+	if !in {
+		nick = c.joinNicks[room.String()] // the history sent on joining
+	}
 	c.mu.Unlock()
 	g := GroupMessage{Room: room, Nick: from.Resourcepart(), Body: m.Body, Subject: m.Subject, ID: m.ID, Time: time.Now().UTC()}
 	if m.OriginID != nil && m.OriginID.ID != "" {

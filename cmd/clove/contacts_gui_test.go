@@ -30,6 +30,15 @@ func (l *lockedRecorder) OnRoster()                          { l.do(l.r.OnRoster
 func (l *lockedRecorder) OnSubscriptionRequest(j string) {
 	l.do(func() { l.r.OnSubscriptionRequest(j) })
 }
+func (l *lockedRecorder) OnRoomJoined(room, nick string) {
+	l.do(func() { l.r.OnRoomJoined(room, nick) })
+}
+func (l *lockedRecorder) OnOccupant(room, nick string, left bool) {
+	l.do(func() { l.r.OnOccupant(room, nick, left) })
+}
+func (l *lockedRecorder) OnRoomSubject(room, subject string) {
+	l.do(func() { l.r.OnRoomSubject(room, subject) })
+}
 func (l *lockedRecorder) do(f func()) { l.mu.Lock(); defer l.mu.Unlock(); f() }
 
 func (l *lockedRecorder) saw(s string) bool {

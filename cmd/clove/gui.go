@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/clove-xmpp/clove/store"
+	"github.com/clove-xmpp/clove/transport"
 	"github.com/clove-xmpp/clove/ui"
 	"github.com/clove-xmpp/clove/xmppclient"
 	"mellium.im/xmpp/jid"
@@ -77,7 +79,7 @@ type guiRun struct {
 
 // open builds account a's window (not shown yet); on the UI goroutine.
 func (g *guiRun) open(a store.Account) (*ui.App, *guiBackend) {
-	b := &guiBackend{st: g.st, account: a.JID}
+	b := newGUIBackend(g.st, a, g.e.log)
 	w := ui.New(g.fa, a.JID, b)
 	w.Remember(windowKey(g.e.profile, a.JID))
 	w.OnAddAccount(g.addAccount)
@@ -243,11 +245,18 @@ func (e *env) runGUISession(ctx context.Context, st *store.Store, a store.Accoun
 	if r, ok := win.(interface{ OnRouter(string) }); ok {
 		go watchRouter(ctx, a, c, r.OnRouter)
 	}
+	joined := false
 	for ev := range c.Events() {
 		fresh := s.handle(context.Background(), e, ev)
 		forward(win, a.JID, ev, fresh)
 		if onEvent != nil {
 			onEvent(ev)
+		}
+		if sc, ok := ev.(xmppclient.StateChanged); ok && sc.State == xmppclient.Online && !joined {
+			// The client enters its rooms again after a reconnect; the
+			// bookmarks are read once per run.
+			joined = true
+			go b.autojoin(ctx, c, win.OnRoster)
 		}
 	}
 	<-s.runErr
@@ -261,6 +270,9 @@ type uiSink interface {
 	OnPresence(jid string, p ui.Presence)
 	OnRoster()
 	OnSubscriptionRequest(jid string)
+	OnRoomJoined(room, nick string)
+	OnOccupant(room, nick string, left bool)
+	OnRoomSubject(room, subject string)
 }
 
 // forward shows a (persisted) client event. fresh is false for a message
@@ -315,6 +327,22 @@ func forward(w uiSink, account string, ev xmppclient.Event, fresh bool) {
 		w.OnRoster()
 	case xmppclient.SubscriptionRequest:
 		w.OnSubscriptionRequest(ev.From.Bare().String())
+	case xmppclient.RoomJoined:
+		w.OnRoomJoined(ev.Room.String(), ev.Nick)
+	case xmppclient.Occupant:
+		w.OnOccupant(ev.Room.String(), ev.Nick, ev.Left)
+	case xmppclient.GroupMessage:
+		if ev.Subject != "" {
+			w.OnRoomSubject(ev.Room.String(), ev.Subject)
+		}
+		if ev.Body == "" || !fresh {
+			return
+		}
+		state := ui.Received
+		if ev.Self {
+			state = ui.Sent
+		}
+		w.OnMessage(ui.Message{Key: ev.ID, Peer: ev.Room.String(), Outgoing: ev.Self, Nick: ev.Nick, Body: ev.Body, Time: ev.Time, State: state, History: ev.Delayed})
 	}
 }
 
@@ -336,13 +364,20 @@ func presenceOf(typ, show string) ui.Presence {
 type guiBackend struct {
 	st      *store.Store
 	account string
+	i2p     bool // the account connects over I2P (slow answers)
+	lg      *slog.Logger
 	client  atomic.Pointer[xmppclient.Client]
 }
 
 var (
 	_ ui.Backend      = (*guiBackend)(nil)
 	_ ui.RosterEditor = (*guiBackend)(nil)
+	_ ui.RoomBackend  = (*guiBackend)(nil)
 )
+
+func newGUIBackend(st *store.Store, a store.Account, lg *slog.Logger) *guiBackend {
+	return &guiBackend{st: st, account: a.JID, i2p: settingsOf(a).Mode() != transport.ModeDirect, lg: lg}
+}
 
 // online returns the running client, or an error for the user.
 func (b *guiBackend) online() (*xmppclient.Client, error) {
@@ -410,9 +445,16 @@ func (b *guiBackend) Contacts(ctx context.Context) ([]ui.Contact, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ui.Contact, len(cs))
-	for i, c := range cs {
-		out[i] = ui.Contact{JID: c.JID, Name: c.Name}
+	rs, err := b.st.Rooms(ctx, b.account)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ui.Contact, 0, len(cs)+len(rs))
+	for _, c := range cs {
+		out = append(out, ui.Contact{JID: c.JID, Name: c.Name})
+	}
+	for _, r := range rs {
+		out = append(out, ui.Contact{JID: r.JID, Name: r.Name, Room: true})
 	}
 	return out, nil
 }
@@ -425,6 +467,9 @@ func (b *guiBackend) History(ctx context.Context, peer string, beforeID int64, l
 	out := make([]ui.Message, len(ms))
 	for i, m := range ms {
 		out[i] = ui.Message{ID: m.ID, Key: m.OriginID, Peer: m.Peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: stateOf(m.State)}
+		if bare, nick, ok := strings.Cut(m.From, "/"); ok && bare == m.Peer {
+			out[i].Nick = nick // a room's message: from room/nick
+		}
 	}
 	return out, nil
 }

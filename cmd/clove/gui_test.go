@@ -34,12 +34,17 @@ type recorder struct{ got []string }
 
 func (r *recorder) OnState(s ui.ConnState, e string) { r.add("state %s %s", s, e) }
 func (r *recorder) OnMessage(m ui.Message) {
-	r.add("msg %s %s out=%v %q %s", m.Key, m.Peer, m.Outgoing, m.Body, m.State)
+	r.add("msg %s %s out=%v %q %s nick=%s history=%v", m.Key, m.Peer, m.Outgoing, m.Body, m.State, m.Nick, m.History)
 }
 func (r *recorder) OnMessageState(k string, s ui.MsgState) { r.add("mstate %s %s", k, s) }
 func (r *recorder) OnPresence(j string, p ui.Presence)     { r.add("presence %s %d", j, p) }
 func (r *recorder) OnRoster()                              { r.add("roster") }
 func (r *recorder) OnSubscriptionRequest(j string)         { r.add("subscription request %s", j) }
+func (r *recorder) OnRoomJoined(room, nick string)         { r.add("joined %s as %s", room, nick) }
+func (r *recorder) OnOccupant(room, nick string, left bool) {
+	r.add("occupant %s %s left=%v", room, nick, left)
+}
+func (r *recorder) OnRoomSubject(room, subject string) { r.add("subject %s %q", room, subject) }
 func (r *recorder) add(f string, a ...any) {
 	r.got = append(r.got, strings.TrimSpace(fmt.Sprintf(f, a...)))
 }

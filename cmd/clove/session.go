@@ -224,6 +224,11 @@ func persist(ctx context.Context, st *store.Store, account string, ev xmppclient
 			Time:      m.Time,
 			State:     state,
 		})
+	case xmppclient.GroupMessage:
+		if e.Body == "" {
+			return false, nil // a subject change
+		}
+		return st.AddIncoming(ctx, groupMessage(account, e))
 	case xmppclient.MessageFailed:
 		err = st.MarkFailed(ctx, account, e.ID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -242,6 +247,35 @@ func persist(ctx context.Context, st *store.Store, account string, ev xmppclient
 		err = persistRoster(ctx, st, account, e)
 	}
 	return false, err
+}
+
+// groupMessage is how a room's message is stored: peer is the room, the
+// sender room/nick; its id dedupes the room's replays and our own copy.
+func groupMessage(account string, g xmppclient.GroupMessage) *store.Message {
+	from := g.Room.String()
+	if occ, err := g.Room.WithResource(g.Nick); err == nil && g.Nick != "" {
+		from = occ.String()
+	}
+	state := store.Received
+	if g.Self {
+		state = store.Sent
+	}
+	id := g.ID
+	if id == "" {
+		id = g.ArchiveID // the room's own id: the same in its replays
+	}
+	return &store.Message{
+		Account:  account,
+		Peer:     g.Room.String(),
+		Outgoing: g.Self,
+		From:     from,
+		To:       account,
+		Body:     g.Body,
+		OriginID: id,
+		StanzaID: g.ArchiveID,
+		Time:     g.Time,
+		State:    state,
+	}
 }
 
 func persistRoster(ctx context.Context, st *store.Store, account string, e xmppclient.RosterChanged) error {

@@ -348,21 +348,19 @@ func (w *wizardBackend) AddTestContact(ctx context.Context) (string, error) {
 }
 
 func (w *wizardBackend) JoinFederationRoom(ctx context.Context) (string, error) {
-	c, _, err := w.client(ctx)
+	c, gb, err := w.client(ctx)
 	if err != nil {
 		return "", err
 	}
-	room, err := parsePeerJID(w.room)
+	room, err := roomJID(w.room)
 	if err != nil {
 		return "", err
 	}
-	nick := c.JID().Localpart()
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-	defer cancel()
-	if err := c.JoinRoom(ctx, room, nick, xmppclient.JoinOptions{}); err != nil {
-		return "", fmt.Errorf("could not join %s: %w", room.Bare(), err)
+	if err := gb.JoinRoom(ctx, room.String(), "", false); err != nil {
+		return "", fmt.Errorf("could not join %s: %w", room, err)
 	}
-	return fmt.Sprintf("joined %s as %s (rooms are not shown in the chat window yet)", room.Bare(), nick), nil
+	nick, _ := c.RoomNick(room)
+	return fmt.Sprintf("joined %s as %s; it is in your contact list, and joined again at each login", room, nick), nil
 }
 
 // RunNode creates the bundled node, its admin, starts it in the

@@ -29,6 +29,9 @@ func (nopSink) OnMessageState(string, ui.MsgState) {}
 func (nopSink) OnPresence(string, ui.Presence)     {}
 func (nopSink) OnRoster()                          {}
 func (nopSink) OnSubscriptionRequest(string)       {}
+func (nopSink) OnRoomJoined(string, string)        {}
+func (nopSink) OnOccupant(string, string, bool)    {}
+func (nopSink) OnRoomSubject(string, string)       {}
 
 // newTestWizardBackend is the wizard's backend on a fresh profile, its
 // presets pointed at stand-ins, and sessions run without a window.
@@ -60,10 +63,17 @@ func newTestWizardBackend(t *testing.T, contact, room string) (*wizardBackend, *
 
 func startWizardProsody(t *testing.T) *prosodytest.Server {
 	prosodytest.Require(t)
-	srv := prosodytest.Start(t, prosodytest.AllowRegistration(),
-		prosodytest.Config(`Component "muc.`+prosodytest.DefaultDomain+`" "muc"`))
+	srv := prosodytest.Start(t, prosodytest.AllowRegistration(), prosodytest.WithModule("private"),
+		prosodytest.Config(`Component "muc.`+prosodytest.DefaultDomain+`" "muc"
+	muc_room_default_persistent = true`))
 	srv.CreateUser(t, "alice", "alice-pw")
 	srv.CreateUser(t, "hello", "hello-pw")
+	// The federation room's stand-in exists (the preset never creates it).
+	hello, _, _, stop := guiSession(t, srv, t.TempDir(), "hello")
+	if err := hello.JoinRoom(context.Background(), "federation@muc."+srv.Domain, "", true); err != nil {
+		t.Fatal(err)
+	}
+	stop()
 	return srv
 }
 
@@ -139,6 +149,9 @@ func TestWizardAddAccountAsksToTrustThenLogsInAndRunsThePresets(t *testing.T) {
 	text, err = wb.JoinFederationRoom(ctx)
 	if err != nil || !strings.Contains(text, "joined federation@muc."+srv.Domain+" as alice") {
 		t.Fatalf("JoinFederationRoom: %q %v", text, err)
+	}
+	if rs, _ := st.Rooms(ctx, aj); len(rs) != 1 || rs[0].JID != "federation@muc."+srv.Domain || !rs[0].Autojoin {
+		t.Errorf("rooms after the preset: %+v", rs)
 	}
 
 	// A room that cannot be reached is a failure, said plainly.

@@ -1,0 +1,289 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+)
+
+// RoomBackend is what a Backend that can use chat rooms (XEP-0045) offers
+// the window. Rooms come with the roster (Contact.Room). Its methods are
+// called off the UI goroutine and may block.
+type RoomBackend interface {
+	// JoinRoom enters room as nick ("": the account's name) and keeps it
+	// (bookmarked, entered again at each login). create: make the room if
+	// it does not exist; otherwise a missing room is an error.
+	JoinRoom(ctx context.Context, room, nick string, create bool) error
+	// LeaveRoom exits room and forgets it; its history is kept.
+	LeaveRoom(ctx context.Context, room string) error
+	// SendGroup says text in room and returns the message as shown; the
+	// room's copy comes back through OnMessage with the same Key.
+	SendGroup(ctx context.Context, room, text string) (Message, error)
+}
+
+// roomState is what the window knows of a room it is in.
+type roomState struct {
+	joined    bool
+	nick      string
+	occupants []string // sorted
+	subject   string
+}
+
+func (a *App) roomBackend() RoomBackend {
+	r, _ := a.backend.(RoomBackend)
+	return r
+}
+
+func (a *App) room(jid string) *roomState {
+	r := a.rooms[jid]
+	if r == nil {
+		r = &roomState{}
+		a.rooms[jid] = r
+	}
+	return r
+}
+
+// isRoom reports whether peer is one of the account's rooms.
+func (a *App) isRoom(peer string) bool {
+	it := a.byJID[peer]
+	return it != nil && it.Room
+}
+
+// OnRoomJoined shows that we are in room as nick. Safe from any goroutine.
+func (a *App) OnRoomJoined(room, nick string) {
+	a.do(func() {
+		r := a.room(room)
+		r.joined, r.nick = true, nick
+		a.setRoomPresence(room, Available)
+		a.refreshRoomHeader(room)
+	})
+}
+
+// OnOccupant adds nick to room's occupants, or removes them (left). Safe
+// from any goroutine.
+func (a *App) OnOccupant(room, nick string, left bool) {
+	a.do(func() {
+		r := a.room(room)
+		i, found := slices.BinarySearch(r.occupants, nick)
+		switch {
+		case left && found:
+			r.occupants = slices.Delete(r.occupants, i, i+1)
+		case !left && !found:
+			r.occupants = slices.Insert(r.occupants, i, nick)
+		default:
+			return
+		}
+		a.refreshRoomHeader(room)
+	})
+}
+
+// OnRoomSubject shows room's subject. Safe from any goroutine.
+func (a *App) OnRoomSubject(room, subject string) {
+	a.do(func() {
+		a.room(room).subject = subject
+		a.refreshRoomHeader(room)
+	})
+}
+
+// roomsOffline marks every room as left: the connection is gone (the core
+// enters them again when it is back).
+func (a *App) roomsOffline() {
+	for jid, r := range a.rooms {
+		if r.joined || len(r.occupants) > 0 {
+			r.joined, r.occupants = false, nil
+			a.setRoomPresence(jid, Unavailable)
+			a.refreshRoomHeader(jid)
+		}
+	}
+}
+
+func (a *App) setRoomPresence(room string, p Presence) {
+	if it := a.byJID[room]; it != nil && it.presence != p {
+		it.presence = p
+		a.refreshContact(room)
+	}
+}
+
+// refreshRoomHeader redraws the open chat's header and people list if room
+// is open.
+func (a *App) refreshRoomHeader(room string) {
+	if a.chat == nil || a.chat.peer != room {
+		return
+	}
+	a.title.SetText(a.chatTitle(room))
+	a.showSubject(room)
+	a.people.Refresh()
+}
+
+// showSubject shows the open room's subject under the title (nothing for
+// a contact or a room without one).
+func (a *App) showSubject(peer string) {
+	text := ""
+	if a.isRoom(peer) {
+		text = strings.Join(strings.Fields(a.room(peer).subject), " ")
+	}
+	a.subject.SetText(text)
+	setShown(a.subject, text != "")
+}
+
+// chatTitle is the open chat's header text.
+func (a *App) chatTitle(peer string) string {
+	label := peer
+	it := a.byJID[peer]
+	if it != nil && it.Name != "" {
+		label = it.Name + " <" + peer + ">"
+	}
+	if it == nil || !it.Room {
+		return label
+	}
+	r := a.room(peer)
+	switch {
+	case !r.joined:
+		label += " — not joined"
+	case len(r.occupants) == 1:
+		label += " — 1 person here"
+	default:
+		label += fmt.Sprintf(" — %d people here", len(r.occupants))
+	}
+	return label
+}
+
+// buildRoomParts makes the people list shown beside a room's messages.
+func (a *App) buildRoomParts() {
+	a.people = widget.NewList(
+		func() int {
+			if a.chat == nil {
+				return 0
+			}
+			return len(a.room(a.chat.peer).occupants)
+		},
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if a.chat == nil {
+				return
+			}
+			occ := a.room(a.chat.peer).occupants
+			if id < len(occ) {
+				o.(*widget.Label).SetText(occ[id])
+			}
+		})
+	a.people.OnSelected = func(widget.ListItemID) { a.people.UnselectAll() }
+	heading := widget.NewLabel("People")
+	heading.TextStyle = fyne.TextStyle{Bold: true}
+	a.peoplePane = container.NewBorder(heading, nil, nil, nil, a.people)
+	a.roomSplit = container.NewHSplit(widget.NewLabel(""), a.peoplePane)
+	a.roomSplit.Offset = 0.78
+}
+
+// showChatBody puts the message list alone (a contact) or beside the
+// people list (a room) in the chat pane.
+func (a *App) showChatBody(room bool) {
+	if room {
+		a.roomSplit.Leading = a.msgList
+		a.chatBody.Objects = []fyne.CanvasObject{a.roomSplit}
+		a.roomSplit.Refresh()
+	} else {
+		a.chatBody.Objects = []fyne.CanvasObject{a.msgList}
+	}
+	a.chatBody.Refresh()
+	for _, o := range a.contactTools {
+		setShown(o, !room)
+	}
+	for _, o := range a.roomTools {
+		setShown(o, room)
+	}
+	a.tools.Refresh()
+}
+
+// showJoinRoom asks for a room address and a nickname (filled with what
+// the user typed before, after an error) and joins.
+func (a *App) showJoinRoom(room, nick string, create bool) {
+	addr := widget.NewEntry()
+	addr.SetPlaceHolder("room@conference.server")
+	addr.SetText(room)
+	name := widget.NewEntry()
+	name.SetPlaceHolder("default: your account's name")
+	name.SetText(nick)
+	mk := widget.NewCheck("Create it if it does not exist", nil)
+	mk.SetChecked(create)
+	d := dialog.NewForm("Join a room", "Join", "Cancel",
+		[]*widget.FormItem{widget.NewFormItem("Room", addr), widget.NewFormItem("Nickname", name), widget.NewFormItem("", mk)},
+		func(ok bool) {
+			if ok {
+				a.joinRoom(strings.TrimSpace(addr.Text), strings.TrimSpace(name.Text), mk.Checked)
+			}
+		}, a.win)
+	d.Resize(fyne.NewSize(460, d.MinSize().Height))
+	d.Show()
+	a.win.Canvas().Focus(addr)
+}
+
+// joinRoom joins and opens the room; on an error the dialog comes back
+// with what was typed, after the error is shown.
+func (a *App) joinRoom(room, nick string, create bool) {
+	rb := a.roomBackend()
+	wait := dialog.NewCustomWithoutButtons("Joining "+room+"…", widget.NewProgressBarInfinite(), a.win)
+	wait.Show()
+	a.async(func() {
+		err := rb.JoinRoom(a.ctx, room, nick, create)
+		a.do(func() {
+			wait.Hide()
+			if err != nil {
+				e := dialog.NewError(err, a.win)
+				e.SetOnClosed(func() { a.showJoinRoom(room, nick, create) })
+				e.Show()
+				return
+			}
+			a.restoreChat = room // opened once the roster has it
+			a.reloadContacts()
+		})
+	})
+}
+
+// confirmLeave asks before leaving the open room.
+func (a *App) confirmLeave() {
+	if a.chat == nil {
+		return
+	}
+	room := a.chat.peer
+	dialog.ShowConfirm("Leave room", fmt.Sprintf("Leave %s? It is taken off your rooms and not joined again at login. The history is kept.", room),
+		func(ok bool) {
+			if ok {
+				a.leaveRoom(room)
+			}
+		}, a.win)
+}
+
+func (a *App) leaveRoom(room string) {
+	rb := a.roomBackend()
+	a.async(func() {
+		err := rb.LeaveRoom(a.ctx, room)
+		a.do(func() {
+			if err != nil {
+				dialog.ShowError(fmt.Errorf("leaving %s: %w", room, err), a.win)
+				return
+			}
+			delete(a.rooms, room)
+			a.closeChat(room)
+			a.reloadContacts()
+		})
+	})
+}
+
+func setShown(o fyne.CanvasObject, shown bool) {
+	if shown {
+		o.Show()
+	} else {
+		o.Hide()
+	}
+}
