@@ -44,6 +44,7 @@ type App struct {
 	rooms    map[string]*roomState
 	rowH     float32 // height of a one-line message row
 	lineH    float32 // height of each further line
+	dayH     float32 // height of a day separator
 
 	filter      *widget.Entry
 	requests    *fyne.Container // subscription requests, above the roster
@@ -69,6 +70,7 @@ type App struct {
 	peoplePane              *fyne.Container
 	roomSplit               *container.Split
 	tools                   *fyne.Container // the chat header's buttons
+	header                  *fyne.Container // the chat's title and tools
 	contactTools, roomTools []fyne.CanvasObject
 	composer                *Composer
 	chatPane                *fyne.Container
@@ -171,13 +173,14 @@ func (a *App) build() fyne.CanvasObject {
 		},
 		func() fyne.CanvasObject { return newMessageRow() },
 		a.updateMessageRow)
-	a.msgList.OnSelected = func(widget.ListItemID) { a.msgList.UnselectAll() }
+	a.msgList.OnSelected = a.messageTapped
 	a.composer = NewComposer(a.send)
 	send := widget.NewButtonWithIcon("", theme.MailSendIcon(), func() { a.composer.submit() })
 	bottom := container.NewBorder(nil, nil, nil, send, a.composer)
 	a.buildRoomParts()
 	a.tools = a.chatTools()
-	header := container.NewBorder(nil, nil, nil, a.tools, a.title)
+	a.header = container.NewBorder(nil, nil, nil, a.tools, a.title)
+	header := a.header
 	a.chatBody = container.NewStack(a.msgList)
 	a.subject = widget.NewLabel("")
 	a.subject.Wrapping = fyne.TextWrapWord

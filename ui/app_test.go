@@ -360,6 +360,64 @@ func TestBouncedMessageShowsFailed(t *testing.T) {
 	test.Type(a.composer, "to nowhere")
 	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	a.OnMessageState("key1", Failed)
-	mustShow(t, a, "to nowhere", "failed")
+	mustShow(t, a, "to nowhere", "failed — tap to retry")
 	mustNotShow(t, a, "queued")
+
+	// Tapping it offers to send it again, as a new message.
+	b := a.backend.(*fakeBackend)
+	a.msgList.Select(len(a.chat.msgs) - 1)
+	test.Tap(findButtonIn(t, a.win, "Yes"))
+	if !slices.Equal(b.sent, []string{"to nowhere", "to nowhere"}) {
+		t.Fatalf("sent %q; want the failed text sent again", b.sent)
+	}
+	mustShow(t, a, "queued", "failed")
+	// Tapping a message that did not fail does nothing.
+	a.msgList.Select(0)
+	if a.win.Canvas().Overlays().Top() != nil {
+		t.Error("tapping a delivered message opened a dialog")
+	}
+}
+
+func TestDayLabel(t *testing.T) {
+	now := time.Date(2026, 12, 2, 0, 30, 0, 0, time.Local)
+	for _, tc := range []struct {
+		t    time.Time
+		want string
+	}{
+		{now.Add(-20 * time.Minute), "Today"},
+		{time.Date(2026, 12, 1, 23, 59, 0, 0, time.Local), "Yesterday"},
+		{time.Date(2026, 12, 1, 0, 0, 0, 0, time.Local), "Yesterday"},
+		{time.Date(2026, 11, 30, 12, 0, 0, 0, time.Local), "Monday, 30 November"},
+		{time.Date(2025, 12, 31, 12, 0, 0, 0, time.Local), "Wednesday, 31 December 2025"},
+	} {
+		if got := dayLabel(tc.t, now); got != tc.want {
+			t.Errorf("dayLabel(%v) = %q, want %q", tc.t, got, tc.want)
+		}
+	}
+}
+
+func TestDaySeparatorsAboveEachDaysFirstMessage(t *testing.T) {
+	b := threeContacts()
+	ms := conversation("bob@example.org", 4)
+	ms[2].Time = ms[2].Time.Add(24 * time.Hour) // 3 and 4 a day later
+	ms[3].Time = ms[3].Time.Add(24 * time.Hour)
+	b.history["bob@example.org"] = ms
+	a, _ := newTestApp(t, b)
+	selectContact(t, a, "bob@example.org")
+	d1, d2 := dayLabel(ms[0].Time, time.Now()), dayLabel(ms[2].Time, time.Now())
+	count := func(s string) int {
+		n := 0
+		for _, x := range rendered(a) {
+			if x == s {
+				n++
+			}
+		}
+		return n
+	}
+	if count(d1) != 1 || count(d2) != 1 {
+		t.Fatalf("day separators: %q ×%d, %q ×%d; want one each (window shows %q)", d1, count(d1), d2, count(d2), rendered(a))
+	}
+	if h0, h1, h2 := a.rowHeightAt(0), a.rowHeightAt(1), a.rowHeightAt(2); h0 <= h1 || h2 != h0 {
+		t.Errorf("row heights %v %v %v: a day's first row should be taller", h0, h1, h2)
+	}
 }

@@ -3,10 +3,12 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -93,7 +95,7 @@ func (a *App) prepend(ms []Message, toBottom bool) {
 	var y float32
 	pad := a.msgList.Theme().Size(theme.SizeNamePadding)
 	for i := range older {
-		y += a.rowHeight(ch.msgs[i]) + pad
+		y += a.rowHeightAt(i) + pad
 	}
 	a.msgList.ScrollToOffset(y)
 }
@@ -202,16 +204,22 @@ func (a *App) send(text string) {
 		return
 	}
 	a.composer.SetText("")
+	a.sendTo(ch.peer, text)
+}
+
+// sendTo queues text for peer (a contact or a room) off the UI goroutine;
+// on an error it is shown and the text given back to the composer.
+func (a *App) sendTo(peer, text string) {
 	send := a.backend.Send
-	if a.isRoom(ch.peer) {
+	if a.isRoom(peer) {
 		send = a.roomBackend().SendGroup
 	}
 	a.async(func() {
-		m, err := send(a.ctx, ch.peer, text)
+		m, err := send(a.ctx, peer, text)
 		a.do(func() {
 			if err != nil {
 				a.showNotice(fmt.Sprintf("not sent: %v", err))
-				if a.composer.Text == "" {
+				if a.composer.Text == "" && a.chat != nil && a.chat.peer == peer {
 					a.composer.SetText(text) // give it back to edit or retry
 				}
 				return
@@ -222,21 +230,85 @@ func (a *App) send(text string) {
 	})
 }
 
+// messageTapped offers to send a failed message again (as a new message;
+// the failed one stays in the history, marked failed).
+func (a *App) messageTapped(id widget.ListItemID) {
+	a.msgList.UnselectAll()
+	ch := a.chat
+	if ch == nil || id >= len(ch.msgs) || !ch.msgs[id].Outgoing || ch.msgs[id].State != Failed {
+		return
+	}
+	peer, body := ch.peer, ch.msgs[id].Body
+	dialog.ShowConfirm("Not delivered", "This message could not be delivered. Send it again?",
+		func(ok bool) {
+			if ok {
+				a.sendTo(peer, body)
+			}
+		}, a.win)
+}
+
 // Message rows. Fyne lists have one row height; a row gets a taller height
 // for each extra line of its body.
 
 func (a *App) rowHeight(m Message) float32 {
 	if a.rowH == 0 {
-		a.rowH = newMessageRow().MinSize().Height
+		r := newMessageRow()
+		a.rowH = r.MinSize().Height
+		r.showDay("x")
+		a.dayH = r.MinSize().Height - a.rowH
 		a.lineH = widget.NewLabel("x\nx").MinSize().Height - widget.NewLabel("x").MinSize().Height
 	}
 	return a.rowH + float32(strings.Count(m.Body, "\n"))*a.lineH
 }
 
+// rowHeightAt is the height of row i of the open chat: its message, and
+// the day above it when a new day starts there.
+func (a *App) rowHeightAt(i int) float32 {
+	h := a.rowHeight(a.chat.msgs[i])
+	if a.dayStarts(i) {
+		h += a.dayH
+	}
+	return h
+}
+
+// dayStarts reports whether message i of the open chat is the first of its
+// day (among the loaded ones): a day separator goes above it.
+func (a *App) dayStarts(i int) bool {
+	ms := a.chat.msgs
+	if ms[i].Time.IsZero() {
+		return false
+	}
+	if i == 0 {
+		return true
+	}
+	y1, m1, d1 := ms[i-1].Time.Local().Date()
+	y2, m2, d2 := ms[i].Time.Local().Date()
+	return y1 != y2 || m1 != m2 || d1 != d2
+}
+
+// dayLabel names t's day the way a chat shows it.
+func dayLabel(t, now time.Time) string {
+	t, now = t.Local(), now.Local()
+	day := func(x time.Time) time.Time { y, m, d := x.Date(); return time.Date(y, m, d, 0, 0, 0, 0, time.Local) }
+	switch day(now).Sub(day(t)).Round(time.Hour) / (24 * time.Hour) {
+	case 0:
+		return "Today"
+	case 1:
+		return "Yesterday"
+	}
+	if t.Year() == now.Year() {
+		return t.Format("Monday, 2 January")
+	}
+	return t.Format("Monday, 2 January 2006")
+}
+
 // setHeights sets the heights of the rows from index from on.
 func (a *App) setHeights(from int) {
+	if from > 0 {
+		from-- // a new row can change whether the one before starts a day
+	}
 	for i := from; i < len(a.chat.msgs); i++ {
-		a.msgList.SetItemHeight(i, a.rowHeight(a.chat.msgs[i]))
+		a.msgList.SetItemHeight(i, a.rowHeightAt(i))
 	}
 }
 
@@ -253,7 +325,13 @@ func (a *App) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
 			who = it.Label()
 		}
 	}
-	o.(*messageRow).set(m, who)
+	row := o.(*messageRow)
+	row.set(m, who)
+	if a.dayStarts(id) {
+		row.showDay(dayLabel(m.Time, time.Now()))
+	} else {
+		row.showDay("")
+	}
 	if id == 0 && ch.more && !ch.loading {
 		// The top is in view: fetch the page before it.
 		a.loadOlder(a.later)
@@ -262,6 +340,8 @@ func (a *App) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
 
 type messageRow struct {
 	widget.BaseWidget
+	day       *canvas.Text // the day separator, shown on a day's first message
+	dayBox    fyne.CanvasObject
 	who, when *canvas.Text
 	state     *canvas.Text
 	icon      *widget.Icon
@@ -285,9 +365,29 @@ func newMessageRow() *messageRow {
 	pad := theme.Padding()
 	head := container.New(layout.NewCustomPaddedLayout(pad, 0, 2*pad, 2*pad),
 		container.NewHBox(r.who, r.when, layout.NewSpacer(), icon, r.state))
-	r.content = container.NewBorder(head, nil, nil, nil, r.body)
+	r.day = canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder))
+	r.day.TextStyle = fyne.TextStyle{Bold: true}
+	r.day.TextSize = small
+	r.day.Alignment = fyne.TextAlignCenter
+	r.dayBox = container.New(layout.NewCustomPaddedLayout(2*pad, 0, 0, 0),
+		container.NewBorder(nil, nil, nil, nil, widget.NewSeparator(), r.day))
+	r.dayBox.Hide()
+	r.content = container.NewBorder(container.NewVBox(r.dayBox, head), nil, nil, nil, r.body)
 	r.ExtendBaseWidget(r)
 	return r
+}
+
+// showDay shows the day separator with text ("" hides it).
+func (r *messageRow) showDay(text string) {
+	if text == "" {
+		if r.dayBox.Visible() {
+			r.dayBox.Hide()
+		}
+		return
+	}
+	r.day.Text = text
+	r.day.Refresh()
+	r.dayBox.Show()
 }
 
 func (r *messageRow) CreateRenderer() fyne.WidgetRenderer {
@@ -326,6 +426,7 @@ func (r *messageRow) set(m Message, peerLabel string) {
 		res = theme.NewSuccessThemedResource(theme.ConfirmIcon())
 	case Failed:
 		res = theme.NewErrorThemedResource(theme.ErrorIcon())
+		r.state.Text = "failed — tap to retry"
 		r.state.Color = theme.Color(theme.ColorNameError)
 	}
 	r.icon.SetResource(res)

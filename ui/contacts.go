@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -17,6 +18,8 @@ import (
 type RosterEditor interface {
 	// AddContact adds jid (name may be "") and asks to see its presence.
 	AddContact(ctx context.Context, jid, name string) error
+	// RenameContact sets the name the roster shows for jid ("": none).
+	RenameContact(ctx context.Context, jid, name string) error
 	// RemoveContact takes jid off the roster (and ends both subscriptions).
 	RemoveContact(ctx context.Context, jid string) error
 	// AnswerSubscription approves or denies jid's request to see when we
@@ -118,6 +121,48 @@ func (a *App) addContact(jid, name string) {
 	})
 }
 
+// showRename asks for a new name for the open chat's contact (filled with
+// name: the current one, or what was typed before an error).
+func (a *App) showRename(peer, name string) {
+	entry := widget.NewEntry()
+	entry.SetPlaceHolder("empty: show the address")
+	entry.SetText(name)
+	d := dialog.NewForm("Rename "+peer, "Rename", "Cancel",
+		[]*widget.FormItem{widget.NewFormItem("Name", entry)},
+		func(ok bool) {
+			if ok {
+				a.rename(peer, strings.TrimSpace(entry.Text))
+			}
+		}, a.win)
+	d.Resize(fyne.NewSize(420, d.MinSize().Height))
+	d.Show()
+	a.win.Canvas().Focus(entry)
+}
+
+func (a *App) rename(peer, name string) {
+	ed := a.editor()
+	a.async(func() {
+		err := ed.RenameContact(a.ctx, peer, name)
+		a.do(func() {
+			if err != nil {
+				e := dialog.NewError(fmt.Errorf("renaming %s: %w", peer, err), a.win)
+				e.SetOnClosed(func() { a.showRename(peer, name) })
+				e.Show()
+				return
+			}
+			if it := a.byJID[peer]; it != nil {
+				it.Name = name // shown now; the roster push confirms it
+				a.sortContacts()
+				a.applyFilter()
+				if a.chat != nil && a.chat.peer == peer {
+					a.title.SetText(a.chatTitle(peer))
+					a.msgList.Refresh()
+				}
+			}
+		})
+	})
+}
+
 // confirmRemove asks before taking the open chat's contact off the roster.
 func (a *App) confirmRemove() {
 	if a.chat == nil {
@@ -175,14 +220,28 @@ func (a *App) rosterTools() fyne.CanvasObject {
 	return container.NewBorder(nil, nil, nil, buttons, a.filter)
 }
 
-// chatTools are the chat header's buttons: Remove for a contact; People
+// chatTools are the chat header's buttons: search (any chat); Rename and
+// Remove for a contact; People
 // (shows or hides the occupants) and Leave for a room. showChatBody shows
 // the right ones.
 func (a *App) chatTools() *fyne.Container {
 	box := container.NewHBox()
+	if a.searcher() != nil {
+		box.Add(widget.NewButtonWithIcon("", theme.SearchIcon(), a.showSearch))
+	}
 	if a.editor() != nil {
+		rn := widget.NewButtonWithIcon("Rename", theme.DocumentCreateIcon(), func() {
+			if a.chat != nil {
+				name := ""
+				if it := a.byJID[a.chat.peer]; it != nil {
+					name = it.Name
+				}
+				a.showRename(a.chat.peer, name)
+			}
+		})
 		rm := widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), a.confirmRemove)
-		a.contactTools = append(a.contactTools, rm)
+		a.contactTools = append(a.contactTools, rn, rm)
+		box.Add(rn)
 		box.Add(rm)
 	}
 	if a.roomBackend() != nil {

@@ -29,6 +29,21 @@ func (e *fakeEditor) AddContact(_ context.Context, jid, name string) error {
 	return nil
 }
 
+func (e *fakeEditor) RenameContact(_ context.Context, jid, name string) error {
+	if e.err != nil {
+		return e.err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i := range e.contacts {
+		if e.contacts[i].JID == jid {
+			e.contacts[i].Name = name
+			return nil
+		}
+	}
+	return errors.New("no such contact")
+}
+
 func (e *fakeEditor) RemoveContact(_ context.Context, jid string) error {
 	if e.err != nil {
 		return e.err
@@ -132,4 +147,26 @@ func TestNoRosterEditingWithoutAnEditor(t *testing.T) {
 	mustNotShow(t, a, "asks to see")
 	selectContact(t, a, "bob@example.org")
 	mustNotShow(t, a, "Remove")
+}
+
+func TestRenameContact(t *testing.T) {
+	ed := &fakeEditor{fakeBackend: threeContacts()}
+	a, _ := newTestApp(t, ed)
+	selectContact(t, a, "bob@example.org")
+	test.Tap(findButtonIn(t, a.win, "Rename"))
+	if got := overlayEntries(a); !slices.Equal(got, []string{"Bob"}) {
+		t.Fatalf("the rename form holds %q, want the current name", got)
+	}
+	for a.win.Canvas().Overlays().Top() != nil {
+		a.win.Canvas().Overlays().Remove(a.win.Canvas().Overlays().Top())
+	}
+	a.rename("bob@example.org", "Robert")
+	mustShow(t, a, "Robert <bob@example.org>", "Robert")
+
+	ed.err = errors.New("the server refused it")
+	a.rename("bob@example.org", "Bobby")
+	test.Tap(findButtonIn(t, a.win, "OK")) // the error, read
+	if got := overlayEntries(a); !slices.Equal(got, []string{"Bobby"}) {
+		t.Fatalf("the form came back with %q, want what was typed", got)
+	}
 }

@@ -202,7 +202,7 @@ func (a *App) showChatBody(room bool) {
 	for _, o := range a.roomTools {
 		setShown(o, room)
 	}
-	a.tools.Refresh()
+	a.header.Refresh() // lays the tools out again
 }
 
 // showJoinRoom asks for a room address and a nickname (filled with what

@@ -127,6 +127,18 @@ func TestGUIBackendEditsTheRoster(t *testing.T) {
 	if cs, _ := alice.Contacts(ctx); len(cs) != 1 || cs[0] != (ui.Contact{JID: bj, Name: "Bob"}) {
 		t.Errorf("the window's contacts: %v", cs)
 	}
+	// Renaming keeps the subscription (no new request goes out).
+	if err := alice.RenameContact(ctx, bj, "  Robert "); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); sub() != "Robert to"; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("alice's roster after renaming: bob is %q, want \"Robert to\"", sub())
+		}
+	}
+	if err := alice.RenameContact(ctx, "not an address", "x"); err == nil || !strings.Contains(err.Error(), "is not a valid address") {
+		t.Errorf("renaming a bad address: %v", err)
+	}
 	if err := alice.RemoveContact(ctx, bj); err != nil {
 		t.Fatal(err)
 	}

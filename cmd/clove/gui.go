@@ -385,6 +385,7 @@ var (
 	_ ui.Backend      = (*guiBackend)(nil)
 	_ ui.RosterEditor = (*guiBackend)(nil)
 	_ ui.RoomBackend  = (*guiBackend)(nil)
+	_ ui.Searcher     = (*guiBackend)(nil)
 )
 
 func newGUIBackend(st *store.Store, a store.Account, lg *slog.Logger) *guiBackend {
@@ -426,6 +427,27 @@ func (b *guiBackend) AddContact(ctx context.Context, addr, name string) error {
 	}
 	if err := c.AddContact(ctx, j, strings.TrimSpace(name), nil, true); err != nil {
 		return fmt.Errorf("could not add %s: %w", j, err)
+	}
+	return nil
+}
+
+func (b *guiBackend) RenameContact(ctx context.Context, addr, name string) error {
+	c, j, err := b.contact(addr)
+	if err != nil {
+		return err
+	}
+	var groups []string // kept as they are
+	cs, err := b.st.Contacts(ctx, b.account)
+	if err != nil {
+		return err
+	}
+	for _, sc := range cs {
+		if sc.JID == j.String() {
+			groups = sc.Groups
+		}
+	}
+	if err := c.AddContact(ctx, j, strings.TrimSpace(name), groups, false); err != nil {
+		return fmt.Errorf("could not rename %s: %w", j, err)
 	}
 	return nil
 }
@@ -476,6 +498,19 @@ func (b *guiBackend) History(ctx context.Context, peer string, beforeID int64, l
 	if err != nil {
 		return nil, err
 	}
+	return uiMessages(ms), nil
+}
+
+// Search finds messages with peer by their words (the store's FTS5 index).
+func (b *guiBackend) Search(ctx context.Context, peer, query string, limit int) ([]ui.Message, error) {
+	ms, err := b.st.Search(ctx, b.account, peer, query, limit)
+	if err != nil {
+		return nil, err
+	}
+	return uiMessages(ms), nil
+}
+
+func uiMessages(ms []store.Message) []ui.Message {
 	out := make([]ui.Message, len(ms))
 	for i, m := range ms {
 		out[i] = ui.Message{ID: m.ID, Key: m.OriginID, Peer: m.Peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: stateOf(m.State)}
@@ -483,7 +518,7 @@ func (b *guiBackend) History(ctx context.Context, peer string, beforeID int64, l
 			out[i].Nick = nick // a room's message: from room/nick
 		}
 	}
-	return out, nil
+	return out
 }
 
 func stateOf(s store.State) ui.MsgState {

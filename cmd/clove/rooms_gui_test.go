@@ -178,5 +178,9 @@ func TestGUIBackendRooms(t *testing.T) {
 	if got := roomBodies(t, ast, aj, lounge); len(got) != 3 {
 		t.Errorf("history after leaving: %q", got)
 	}
+	// The window's search finds room messages by their words, with nicks.
+	if found, err := alice.Search(ctx, lounge, "wer", 10); err != nil || len(found) != 1 || found[0].Nick != "Bobby" || found[0].Body != "while you were away" {
+		t.Errorf("searching the room: %+v %v", found, err)
+	}
 	_ = xmppclient.Bookmark{}
 }
