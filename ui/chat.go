@@ -370,7 +370,7 @@ func newMessageRow() *messageRow {
 	r.day.TextSize = small
 	r.day.Alignment = fyne.TextAlignCenter
 	r.dayBox = container.New(layout.NewCustomPaddedLayout(2*pad, 0, 0, 0),
-		container.NewBorder(nil, nil, nil, nil, widget.NewSeparator(), r.day))
+		container.NewVBox(widget.NewSeparator(), r.day))
 	r.dayBox.Hide()
 	r.content = container.NewBorder(container.NewVBox(r.dayBox, head), nil, nil, nil, r.body)
 	r.ExtendBaseWidget(r)

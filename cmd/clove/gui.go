@@ -347,6 +347,11 @@ func forward(w uiSink, account string, ev xmppclient.Event, fresh bool) {
 		if ev.Subject != "" {
 			w.OnRoomSubject(ev.Room.String(), ev.Subject)
 		}
+		if ev.Self && ev.ID != "" {
+			// The room's copy of ours: it is sent (stored already when we
+			// sent it, so not fresh).
+			w.OnMessageState(ev.ID, ui.Sent)
+		}
 		if ev.Body == "" || !fresh {
 			return
 		}

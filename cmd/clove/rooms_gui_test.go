@@ -133,6 +133,7 @@ func TestGUIBackendRooms(t *testing.T) {
 		t.Fatalf("SendGroup: %+v %v", m, err)
 	}
 	waitSaw(t, bwin, "msg "+m.Key+" "+lounge+` out=false "hello room"  nick=alice history=false`)
+	waitSaw(t, awin, "mstate "+m.Key+" sent") // the room's copy came back
 	if _, err := bob.SendGroup(ctx, lounge, "hi alice"); err != nil {
 		t.Fatal(err)
 	}
@@ -183,4 +184,58 @@ func TestGUIBackendRooms(t *testing.T) {
 		t.Errorf("searching the room: %+v %v", found, err)
 	}
 	_ = xmppclient.Bookmark{}
+}
+
+// The real window in a room under Xvfb: the room bookmarked earlier is
+// joined at login with its history, listed with the contacts; a message
+// from another occupant shows up, one typed in the window reaches them.
+func TestGUIRoomUnderXvfb(t *testing.T) {
+	needX(t)
+	prosodytest.Require(t)
+	srv := prosodytest.Start(t, prosodytest.WithModule("private"),
+		prosodytest.Config(`Component "muc.`+prosodytest.DefaultDomain+`" "muc"
+	muc_room_default_persistent = true`))
+	srv.CreateUser(t, "alice", "alice-pw")
+	srv.CreateUser(t, "bob", "bob-pw")
+	ctx := context.Background()
+	aj, lounge := "alice@"+srv.Domain, "lounge@muc."+srv.Domain
+	alice := newCLI(t, "alice-pw")
+	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
+	a, _, _, stopA := guiSession(t, srv, alice.profile, "alice")
+	if err := a.JoinRoom(ctx, lounge, "", true); err != nil { // bookmarked, autojoin
+		t.Fatal(err)
+	}
+	stopA()
+	bob, _, bwin, _ := guiSession(t, srv, t.TempDir(), "bob")
+	if err := bob.JoinRoom(ctx, lounge, "bob", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.SendGroup(ctx, lounge, "welcome to the lounge (said before you came)"); err != nil {
+		t.Fatal(err)
+	}
+
+	display := startXvfb(t)
+	w := startWindow(t, display, alice.profile, "alice-pw", "Clove — "+aj)
+	waitSaw(t, bwin, "occupant "+lounge+" alice left=false") // joined at login
+	time.Sleep(300 * time.Millisecond)
+	w.must("mousemove", "--window", w.id, "100", "85", "click", "1") // the room: the only row
+	time.Sleep(300 * time.Millisecond)
+	if _, err := bob.SendGroup(ctx, lounge, "hi alice, good to see you here"); err != nil {
+		t.Fatal(err)
+	}
+	const typed = "hello room, typed in the window"
+	w.must("type", "--delay", "15", typed)
+	w.must("key", "Return")
+	waitSaw(t, bwin, "msg ")
+	waitUntil(t, 30*time.Second, "bob gets the message typed in the window", func() bool {
+		return bwin.saw("msg ") && strings.Contains(strings.Join(bwin.r.got, "\n"), `"`+typed+`"`)
+	})
+	var hist string
+	waitUntil(t, 30*time.Second, "the window's session stores the room's talk", func() bool {
+		hist = alice.ok("history", "--account", aj, "--with", lounge)
+		return strings.Contains(hist, "good to see you here") && strings.Contains(hist, typed+" [sent]") && strings.Contains(hist, "welcome to the lounge")
+	})
+	time.Sleep(700 * time.Millisecond)
+	w.screenshot(screenshotPath(t, "room.png"))
+	w.stop()
 }
