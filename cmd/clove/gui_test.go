@@ -51,6 +51,7 @@ func (r *recorder) add(f string, a ...any) {
 
 func TestForwardMapsClientEventsToTheWindow(t *testing.T) {
 	me, bob := jid.MustParse("me@x.test"), jid.MustParse("bob@x.test/phone")
+	lounge := jid.MustParse("lounge@muc.x.test")
 	r := &recorder{}
 	for _, c := range []struct {
 		ev    xmppclient.Event
@@ -71,6 +72,13 @@ func TestForwardMapsClientEventsToTheWindow(t *testing.T) {
 		{xmppclient.PresenceChanged{From: jid.MustParse("me@x.test/laptop")}, false},
 		{xmppclient.RosterChanged{Full: true}, false},
 		{xmppclient.SubscriptionRequest{From: jid.MustParse("dave@x.test")}, false},
+		{xmppclient.RoomJoined{Room: lounge, Nick: "me"}, false},
+		{xmppclient.Occupant{Room: lounge, Nick: "ann"}, false},
+		{xmppclient.Occupant{Room: lounge, Nick: "ann", Left: true}, false},
+		{xmppclient.GroupMessage{Room: lounge, Subject: "I2P"}, false},
+		{xmppclient.GroupMessage{Room: lounge, Nick: "ann", ID: "g1", Body: "before", Delayed: true}, true},
+		{xmppclient.GroupMessage{Room: lounge, Nick: "ann", ID: "g1", Body: "before", Delayed: true}, false},
+		{xmppclient.GroupMessage{Room: lounge, Nick: "me", ID: "g2", Body: "mine", Self: true}, false},
 	} {
 		forward(r, me.String(), c.ev, c.fresh)
 	}
@@ -79,8 +87,8 @@ func TestForwardMapsClientEventsToTheWindow(t *testing.T) {
 		"state online",
 		"state offline connection reset; retrying in 2s",
 		"state error not-authorized",
-		`msg o1 bob@x.test out=false "hi"`,
-		`msg s3 bob@x.test out=true "from my phone" sent`,
+		`msg o1 bob@x.test out=false "hi"  nick= history=false`,
+		`msg s3 bob@x.test out=true "from my phone" sent nick= history=false`,
 		"mstate o9 sent",
 		"mstate o9 delivered",
 		"mstate o8 failed",
@@ -88,6 +96,12 @@ func TestForwardMapsClientEventsToTheWindow(t *testing.T) {
 		"presence bob@x.test 0",
 		"roster",
 		"subscription request dave@x.test",
+		"joined lounge@muc.x.test as me",
+		"occupant lounge@muc.x.test ann left=false",
+		"occupant lounge@muc.x.test ann left=true",
+		`subject lounge@muc.x.test "I2P"`,
+		`msg g1 lounge@muc.x.test out=false "before"  nick=ann history=true`,
+		"mstate g2 sent",
 	}
 	if strings.Join(r.got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(r.got, "\n"), strings.Join(want, "\n"))
