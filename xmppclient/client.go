@@ -437,15 +437,31 @@ func (c *Client) afterLogin(ctx context.Context, sess *xmpp.Session, resumed boo
 				return err
 			}
 		}
-		// Carbons and the roster are asked for together: one round trip
-		// to the server instead of two before the account is online.
-		carbons := make(chan error, 1)
-		go func() { carbons <- enableCarbons(ctx, sess) }()
-		if err := c.fetchRoster(ctx, sess); err != nil {
-			return err
+		// The roster request, then presence, without waiting for answers:
+		// the account is online once they are on their way. The roster
+		// and carbons answers are handled as they come (RosterChanged, or
+		// an ErrorEvent wrapping ErrRoster).
+		written, roster := c.requestRoster(ctx, sess)
+		go func() {
+			if err := enableCarbons(ctx, sess); err != nil && ctx.Err() == nil {
+				c.emit(ErrorEvent{Err: fmt.Errorf("carbons (other devices' messages) not available: %w", err)})
+			}
+		}()
+		rosterFailed := func(err error) {
+			if err != nil && ctx.Err() == nil {
+				c.emit(ErrorEvent{Err: fmt.Errorf("%w: %w", ErrRoster, err)})
+			}
 		}
-		if err := <-carbons; err != nil {
-			c.emit(ErrorEvent{Err: fmt.Errorf("carbons (other devices' messages) not available: %w", err)})
+		select {
+		case <-written:
+			go func() { rosterFailed(<-roster) }()
+		case err := <-roster:
+			select {
+			case <-written:
+				rosterFailed(err)
+			default:
+				return err // the request never went out: the stream is broken
+			}
 		}
 		if !c.cfg.Passive {
 			if err := sess.Send(ctx, presenceElement(jid.JID{}, "", c.show())); err != nil {

@@ -2,7 +2,13 @@ package xmppclient
 
 import (
 	"context"
+	"encoding/xml"
+	"errors"
 	"fmt"
+	"io"
+	"sync"
+
+	"mellium.im/xmlstream"
 
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
@@ -10,25 +16,70 @@ import (
 	"mellium.im/xmpp/stanza"
 )
 
-func (c *Client) fetchRoster(ctx context.Context, sess *xmpp.Session) error {
-	iter := roster.Fetch(ctx, sess)
-	var items []RosterItem
-	for iter.Next() {
-		it := iter.Item()
-		sub := it.Subscription
-		if sub == "" {
-			sub = "none"
+// ErrRoster marks the ErrorEvent of a roster that could not be loaded
+// after login.
+var ErrRoster = errors.New("the contact list could not be loaded")
+
+// rosterQuery is a roster result (RFC 6121 §2.1.4).
+type rosterQuery struct {
+	XMLName xml.Name `xml:"jabber:iq:roster query"`
+	Ver     string   `xml:"ver,attr"`
+	Items   []struct {
+		JID          string   `xml:"jid,attr"`
+		Name         string   `xml:"name,attr"`
+		Subscription string   `xml:"subscription,attr"`
+		Groups       []string `xml:"group"`
+	} `xml:"item"`
+}
+
+// requestRoster asks for the roster and emits it (RosterChanged, Full).
+// written is closed once the request has been handed to the stream, so
+// initial presence can follow it without waiting for the answer (RFC
+// 6121 §2.2: the roster is requested before presence); done gets the
+// outcome. mellium's roster.Fetch cannot say when its request is written,
+// so the request is made here; adding and removing use mellium's.
+func (c *Client) requestRoster(ctx context.Context, sess *xmpp.Session) (written <-chan struct{}, done <-chan error) {
+	w := make(chan struct{})
+	d := make(chan error, 1)
+	payload := &onEOF{r: xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: roster.NS, Local: "query"}}), f: func() { close(w) }}
+	go func() {
+		var q rosterQuery
+		err := sess.UnmarshalIQElement(ctx, payload, stanza.IQ{Type: stanza.GetIQ}, &q)
+		if err != nil {
+			d <- fmt.Errorf("loading the contact list: %w", err)
+			return
 		}
-		items = append(items, RosterItem{JID: it.JID, Name: it.Name, Subscription: sub, Groups: it.Group})
+		items := make([]RosterItem, 0, len(q.Items))
+		for _, it := range q.Items {
+			j, err := jid.Parse(it.JID)
+			if err != nil {
+				continue
+			}
+			sub := it.Subscription
+			if sub == "" {
+				sub = "none"
+			}
+			items = append(items, RosterItem{JID: j, Name: it.Name, Subscription: sub, Groups: it.Groups})
+		}
+		c.emit(RosterChanged{Items: items, Ver: q.Ver, Full: true})
+		d <- nil
+	}()
+	return w, d
+}
+
+// onEOF calls f once, when r is read to its end.
+type onEOF struct {
+	r    xml.TokenReader
+	f    func()
+	once sync.Once
+}
+
+func (o *onEOF) Token() (xml.Token, error) {
+	t, err := o.r.Token()
+	if err == io.EOF {
+		o.once.Do(o.f)
 	}
-	ver := iter.Version()
-	if err := iter.Err(); err != nil {
-		iter.Close()
-		return fmt.Errorf("loading the contact list: %w", err)
-	}
-	iter.Close()
-	c.emit(RosterChanged{Items: items, Ver: ver, Full: true})
-	return nil
+	return t, err
 }
 
 // AddContact adds or renames a roster entry and, with subscribe, asks to see

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -68,15 +69,24 @@ func cmdRoster(ctx context.Context, e *env, args []string) error {
 		s.handle(ctx, e, ev)
 		switch ev := ev.(type) {
 		case xmppclient.RosterChanged:
-			if ev.Full {
-				items = ev.Items
+			// list: the roster arrives after Online (which does not wait
+			// for it).
+			if ev.Full && op == "list" && !done {
+				items, done = ev.Items, true
+				opErr <- nil
+				cancel()
+			}
+		case xmppclient.ErrorEvent:
+			if op == "list" && !done && errors.Is(ev.Err, xmppclient.ErrRoster) {
+				result = ev.Err
+				cancel()
 			}
 		case xmppclient.StateChanged:
 			switch ev.State {
 			case xmppclient.Failed:
 				result = ev.Err
 			case xmppclient.Online:
-				if done {
+				if done || op == "list" {
 					continue
 				}
 				done = true
