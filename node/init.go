@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/clove-xmpp/clove/internal/i2pdconf"
 	"math/big"
 	"net"
 	"os"
@@ -217,38 +218,18 @@ func portFree(p int) error {
 	return ln.Close()
 }
 
-// keygenConf runs i2pd just long enough to create the tunnel keys: a
-// private network id, no reseed, no proxies, so it talks to nobody.
-const keygenConf = `log = file
-logfile = %[1]s/keygen.log
-loglevel = warn
-daemon = false
-netid = 99
-ipv6 = false
+// keygenNetwork keeps the i2pd that only creates the tunnel keys to
+// itself: a private network id, no reseed, no proxies, so it talks to
+// nobody.
+const keygenNetwork = `netid = 99
 nat = false
 host = 127.0.0.1
-port = %[2]d
+port = %[1]d
 [ntcp2]
 enabled = true
 published = false
-port = %[2]d
+port = %[1]d
 [ssu2]
-enabled = false
-[http]
-enabled = false
-[httpproxy]
-enabled = false
-[socksproxy]
-enabled = false
-[sam]
-enabled = false
-[bob]
-enabled = false
-[i2cp]
-enabled = false
-[i2pcontrol]
-enabled = false
-[upnp]
 enabled = false
 [reseed]
 verify = false
@@ -292,7 +273,8 @@ func makeKeys(ctx context.Context, i2pd string, opts InitOptions) error {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	conf := filepath.Join(dir, "keygen.conf")
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf(keygenConf, dir, port)), 0o600); err != nil {
+	text := i2pdconf.Conf{LogFile: filepath.Join(dir, "keygen.log"), Network: fmt.Sprintf(keygenNetwork, port)}.Text()
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 		return err
 	}
 	tun := filepath.Join(dir, "tunnels.conf")

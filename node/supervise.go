@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/clove-xmpp/clove/internal/i2pdconf"
 	"github.com/clove-xmpp/clove/internal/supervise"
 	"github.com/clove-xmpp/clove/transport"
 	"log/slog"
@@ -56,40 +57,16 @@ type Supervisor struct {
 // the first stream the node opens to it, instead of trying the old ones until
 // its cached lease set expires (up to 10 min). Peers learn nothing new from
 // this: the node names itself in every s2s stream anyway.
-const routerConf = `log = file
-logfile = %[1]s
-loglevel = warn
-daemon = false
-ipv6 = false
-%[4]s
-[http]
-enabled = true
-address = 127.0.0.1
-port = %[5]d
-[httpproxy]
-enabled = false
-[socksproxy]
-enabled = true
-address = %[2]s
-port = %[3]d
-keys = xmpp.dat
-inbound.length = %[7]d
-outbound.length = %[8]d
-i2cp.leaseSetEncType = 4
-[sam]
-enabled = true
-address = 127.0.0.1
-port = %[6]d
-singlethread = false
-[bob]
-enabled = false
-[i2cp]
-enabled = false
-[i2pcontrol]
-enabled = false
-[upnp]
-enabled = false
-`
+func routerConf(logFile, socksHost string, socksPort int, network string, console, sam int, hops Hops) string {
+	return i2pdconf.Conf{
+		LogFile: logFile,
+		Network: network,
+		Console: console,
+		SOCKS: &i2pdconf.Proxy{Address: socksHost, Port: socksPort, Keys: "xmpp.dat",
+			Lengths: &i2pdconf.Lengths{Inbound: hops.Length, Outbound: hops.ServerOutbound}, LeaseSetEncType: 4},
+		SAM: sam,
+	}.Text()
+}
 
 // Start starts the node in dir (i2pd, then prosody) and supervises both
 // until ctx ends, then stops them (Done is closed when they are gone). It
@@ -243,7 +220,7 @@ func Prepare(dir string, opts RunOptions) (*Info, supervise.Plan, error) {
 		return nil, plan, err
 	}
 	conf := filepath.Join(i2pdDir, "i2pd.conf")
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf(routerConf, filepath.Join(logs, "i2pd.log"), socksHost, socksPort, network, console, sam, info.hops().Length, info.hops().ServerOutbound)), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(routerConf(filepath.Join(logs, "i2pd.log"), socksHost, socksPort, network, console, sam, info.hops())), 0o600); err != nil {
 		return nil, plan, err
 	}
 	plan.Children = []supervise.Child{

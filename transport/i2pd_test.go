@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"fmt"
+	"github.com/clove-xmpp/clove/internal/i2pdconf"
 	"net"
 	"os"
 	"os/exec"
@@ -56,82 +57,21 @@ func freePorts(t testing.TB, n int) []int {
 	return ports
 }
 
-const i2pdConfTemplate = `# written by transport's i2pd test fixture
-log = file
-logfile = %[1]s/i2pd.log
-loglevel = warn
-daemon = false
-netid = 99
+// i2pdNetwork keeps the fixture's router to itself: a private network
+// id, NTCP2 on loopback, unpublished.
+const i2pdNetwork = `netid = 99
 ipv4 = true
-ipv6 = false
 nat = false
 host = 127.0.0.1
-port = %[2]d
+port = %[1]d
 floodfill = false
 bandwidth = L
-
 [ntcp2]
 enabled = true
 published = false
-port = %[2]d
-
+port = %[1]d
 [ssu2]
 enabled = false
-
-[http]
-enabled = true
-address = 127.0.0.1
-port = %[3]d
-strictheaders = false
-
-[httpproxy]
-enabled = false
-
-[socksproxy]
-enabled = true
-address = 127.0.0.1
-port = %[4]d
-inbound.length = 1
-outbound.length = 1
-
-[sam]
-enabled = true
-address = 127.0.0.1
-port = %[5]d
-singlethread = false
-
-[bob]
-enabled = false
-
-[i2cp]
-enabled = false
-
-[i2pcontrol]
-enabled = false
-
-[upnp]
-enabled = false
-
-[reseed]
-verify = false
-urls = https://127.0.0.1:1/
-threshold = 0
-
-[addressbook]
-enabled = true
-defaulturl = http://nonexistent.i2p/hosts.txt
-subscriptions = http://nonexistent.i2p/hosts.txt
-
-[nettime]
-enabled = false
-frompeers = false
-
-[persist]
-profiles = false
-
-[exploratory]
-inbound.length = 1
-outbound.length = 1
 `
 
 // startI2PD starts a lone i2pd and waits until its SOCKS5 proxy and SAM
@@ -149,7 +89,15 @@ func startI2PD(t testing.TB) *i2pdRouter {
 	}
 	conf := filepath.Join(dir, "i2pd.conf")
 	tunconf := filepath.Join(dir, "tunnels.conf")
-	if err := os.WriteFile(conf, fmt.Appendf(nil, i2pdConfTemplate, dir, ports[0], ports[1], ports[2], ports[3]), 0o600); err != nil {
+	text := i2pdconf.Conf{
+		Header:  "written by transport's i2pd test fixture",
+		LogFile: filepath.Join(dir, "i2pd.log"),
+		Network: fmt.Sprintf(i2pdNetwork, ports[0]),
+		Console: ports[1], ConsoleAnyHost: true,
+		SOCKS: &i2pdconf.Proxy{Port: ports[2], Lengths: &i2pdconf.Lengths{Inbound: 1, Outbound: 1}},
+		SAM:   ports[3],
+	}.Text()
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(tunconf, nil, 0o600); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/clove-xmpp/clove/ui"
 	"github.com/clove-xmpp/clove/xmppclient"
 	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stanza"
 )
 
 // The window's rooms: joined from the window (kept as bookmarks on the
@@ -32,6 +33,17 @@ func roomJID(s string) (jid.JID, error) {
 		return jid.JID{}, fmt.Errorf("%q is not a room address: expected room@conference.server", s)
 	}
 	return j, nil
+}
+
+// room reads an address typed for a room and returns the running client
+// to act on it with.
+func (b *guiBackend) room(addr string) (*xmppclient.Client, jid.JID, error) {
+	room, err := roomJID(addr)
+	if err != nil {
+		return nil, room, err
+	}
+	c, err := b.online()
+	return c, room, err
 }
 
 // enterRoom joins room as nick (the account's name when ""), asking for
@@ -55,11 +67,7 @@ func (b *guiBackend) enterRoom(ctx context.Context, c *xmppclient.Client, room j
 }
 
 func (b *guiBackend) JoinRoom(ctx context.Context, addr, nick string, create bool) error {
-	room, err := roomJID(addr)
-	if err != nil {
-		return err
-	}
-	c, err := b.online()
+	c, room, err := b.room(addr)
 	if err != nil {
 		return err
 	}
@@ -72,7 +80,7 @@ func (b *guiBackend) JoinRoom(ctx context.Context, addr, nick string, create boo
 	used, err := b.enterRoom(jctx, c, room, nick, create)
 	if err != nil {
 		var re *xmppclient.RoomError
-		if errors.As(err, &re) && re.Condition == "item-not-found" && !create {
+		if errors.As(err, &re) && re.Condition == stanza.ItemNotFound && !create {
 			return fmt.Errorf("%w; tick \"Create it\" to make a new room", err)
 		}
 		return err
@@ -89,11 +97,7 @@ func (b *guiBackend) JoinRoom(ctx context.Context, addr, nick string, create boo
 }
 
 func (b *guiBackend) LeaveRoom(ctx context.Context, addr string) error {
-	room, err := roomJID(addr)
-	if err != nil {
-		return err
-	}
-	c, err := b.online()
+	c, room, err := b.room(addr)
 	if err != nil {
 		return err
 	}
@@ -109,11 +113,7 @@ func (b *guiBackend) LeaveRoom(ctx context.Context, addr string) error {
 }
 
 func (b *guiBackend) SendGroup(ctx context.Context, addr, text string) (ui.Message, error) {
-	room, err := roomJID(addr)
-	if err != nil {
-		return ui.Message{}, err
-	}
-	c, err := b.online()
+	c, room, err := b.room(addr)
 	if err != nil {
 		return ui.Message{}, err
 	}

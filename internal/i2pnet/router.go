@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/clove-xmpp/clove/internal/i2pdconf"
 	"io"
 	"net"
 	"os"
@@ -40,53 +41,6 @@ type Router struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 }
-
-// routerConf is a network router's i2pd.conf: its log, then the network
-// part every router of the network shares (networkConf), then its local
-// services on loopback.
-const routerConf = `# written by clove's internal/i2pnet
-log = file
-logfile = %[1]s/i2pd.log
-loglevel = %[2]s
-daemon = false
-ipv6 = false
-%[3]s
-[http]
-enabled = true
-address = 127.0.0.1
-port = %[4]d
-strictheaders = false
-
-[httpproxy]
-enabled = false
-
-[socksproxy]
-enabled = true
-address = 127.0.0.1
-port = %[5]d
-inbound.length = 1
-outbound.length = 1
-inbound.quantity = 2
-outbound.quantity = 2
-
-[sam]
-enabled = true
-address = 127.0.0.1
-port = %[6]d
-singlethread = false
-
-[bob]
-enabled = false
-
-[i2cp]
-enabled = false
-
-[i2pcontrol]
-enabled = false
-
-[upnp]
-enabled = false
-`
 
 // networkConf is the network part of an i2pd config, shared by the
 // network's routers and by routers that Join it: network id, address,
@@ -155,7 +109,17 @@ func (r *Router) writeConfig(logLevel string) error {
 	if err := os.WriteFile(filepath.Join(r.Dir, "tunnels.conf"), nil, 0o600); err != nil {
 		return err
 	}
-	conf := fmt.Sprintf(routerConf, r.Dir, logLevel, fmt.Sprintf(networkConf, ip, tp, r.Floodfill), lp[0], lp[1], lp[2])
+	// The network part every router shares (networkConf), then its local
+	// services on loopback.
+	conf := i2pdconf.Conf{
+		Header:   "written by clove's internal/i2pnet",
+		LogFile:  filepath.Join(r.Dir, "i2pd.log"),
+		LogLevel: logLevel,
+		Network:  fmt.Sprintf(networkConf, ip, tp, r.Floodfill),
+		Console:  lp[0], ConsoleAnyHost: true,
+		SOCKS: &i2pdconf.Proxy{Port: lp[1], Lengths: &i2pdconf.Lengths{Inbound: 1, Outbound: 1}, Quantity: 2},
+		SAM:   lp[2],
+	}.Text()
 	return os.WriteFile(filepath.Join(r.Dir, "i2pd.conf"), []byte(conf), 0o600)
 }
 
