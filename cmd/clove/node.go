@@ -190,7 +190,7 @@ func nodeStatus(e *env, dir string) error {
 	}
 	_, socksPort, _ := net.SplitHostPort(info.SOCKS)
 	sp, _ := strconv.Atoi(socksPort)
-	in, out := establishedTCP(info.S2SPort, true), establishedTCP(sp, false)
+	in, out := establishedTCP(info.S2SPort, sp)
 	fmt.Fprintf(e.stdout, "server-to-server: %d incoming, %d outgoing connection(s)\n", in, out)
 	tunnels := "unknown (no router address recorded)"
 	if b, err := os.ReadFile(filepath.Join(dir, node.RouterSAMFile)); err == nil {
@@ -207,30 +207,35 @@ func nodeStatus(e *env, dir string) error {
 	return nil
 }
 
-// establishedTCP counts established loopback TCP connections whose local
-// (local) or remote (!local) port is port, from /proc/net/tcp.
-func establishedTCP(port int, local bool) int {
+// establishedTCP counts the established TCP connections to local port
+// in (servers reaching the node) and to remote port out (prosody's
+// streams into the SOCKS proxy), from one read of /proc/net/tcp.
+func establishedTCP(in, out int) (nIn, nOut int) {
 	b, err := os.ReadFile("/proc/net/tcp")
-	if err != nil || port == 0 {
-		return 0
+	if err != nil {
+		return 0, 0
 	}
-	n := 0
+	port := func(end string) int {
+		if _, p, ok := strings.Cut(end, ":"); ok {
+			if v, err := strconv.ParseUint(p, 16, 16); err == nil {
+				return int(v)
+			}
+		}
+		return -1
+	}
 	for _, line := range strings.Split(string(b), "\n")[1:] {
 		f := strings.Fields(line)
 		if len(f) < 4 || f[3] != "01" {
 			continue
 		}
-		end := f[2]
-		if local {
-			end = f[1]
+		if in != 0 && port(f[1]) == in {
+			nIn++
 		}
-		if _, p, ok := strings.Cut(end, ":"); ok {
-			if v, err := strconv.ParseUint(p, 16, 16); err == nil && int(v) == port {
-				n++
-			}
+		if out != 0 && port(f[2]) == out {
+			nOut++
 		}
 	}
-	return n
+	return nIn, nOut
 }
 
 // routerChoice is --sam and --own-router.
