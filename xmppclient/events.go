@@ -16,6 +16,11 @@ type ConnState int
 const (
 	Offline ConnState = iota
 	Connecting
+	// Online: logged in and bound, the roster request and presence sent;
+	// messages can go. The server's answers (stream management enabled,
+	// the roster as a RosterChanged) follow; a drop before they came ends
+	// in a new session rather than a resumed one (the outbox resends what
+	// was not acked).
 	Online
 	Failed // stopped for good: wrong password, certificate mismatch, …
 )

@@ -170,7 +170,17 @@ func TestStreamResumptionAfterDroppedConnection(t *testing.T) {
 	}
 	a := start(t, acfg)
 	b := start(t, config(srv, "bob", "pw"))
-	a.wait("alice online", 15*time.Second, online)
+	// Online comes once the roster request and presence are on their
+	// way; the server's answers (stream management enabled, then the
+	// roster) follow. Resumption needs the first: cut after the roster.
+	var on, roster bool
+	a.wait("alice online with her roster", 15*time.Second, func(ev xmppclient.Event) bool {
+		on = on || online(ev)
+		if rc, ok := ev.(xmppclient.RosterChanged); ok && rc.Full {
+			roster = true
+		}
+		return on && roster
+	})
 	b.wait("bob online", 15*time.Second, online)
 	alice, bob := jid.MustParse("alice@"+srv.Domain), jid.MustParse("bob@"+srv.Domain)
 
