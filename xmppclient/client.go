@@ -44,6 +44,11 @@ type Config struct {
 
 	// Passive skips initial presence (scripts that only send).
 	Passive bool
+	// HoldAcks sends each answer to the server's ack requests together
+	// with the next write (or alone after 100 ms): for connections through
+	// an I2P router, where a lone small write delays the next one (see
+	// ackConn).
+	HoldAcks bool
 	// NoReconnect makes Run return after the first connection ends.
 	NoReconnect bool
 	// Timeouts; zero values pick defaults fit for a local server.
@@ -298,6 +303,9 @@ func (c *Client) login(ctx context.Context) (*xmpp.Session, net.Conn, error) {
 	conn, err := c.cfg.Dial(lctx)
 	if err != nil {
 		return nil, nil, err
+	}
+	if c.cfg.HoldAcks {
+		conn = &ackConn{Conn: conn}
 	}
 	// mellium's own context handling resets the deadline it sets, which can
 	// miss a blocked read: bound the login with a real deadline, and close

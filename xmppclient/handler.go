@@ -53,6 +53,12 @@ func (c *Client) handleSM(t xmlstream.TokenReadEncoder, d *xml.Decoder, start *x
 	}
 	switch start.Name.Local {
 	case "r":
+		c.mu.Lock()
+		ac, _ := c.conn.(*ackConn)
+		c.mu.Unlock()
+		if ac != nil {
+			ac.holdNext() // the <a/> goes with whatever is written next
+		}
 		if _, err := xmlstream.Copy(t, smElement("a", hAttr(c.sm.answer()))); err != nil {
 			return err
 		}

@@ -240,8 +240,11 @@ func cloveClientEvents(tb testing.TB, srv *prosodytest.Server, st *store.Store) 
 
 // cloveClient starts a Clove client for j (password "pw") that dials with
 // dial and requires the certificate pin.
-func cloveClient(tb testing.TB, j jid.JID, pin string, st *store.Store, dial func(context.Context) (net.Conn, error)) (*eventClient, func()) {
+func cloveClient(tb testing.TB, j jid.JID, pin string, st *store.Store, dial func(context.Context) (net.Conn, error), tweak ...func(*xmppclient.Config)) (*eventClient, func()) {
 	cfg := xmppclient.Config{JID: j, Password: "pw", Dial: dial, Pin: pin, ConnectTimeout: 3 * time.Minute}
+	for _, f := range tweak {
+		f(&cfg)
+	}
 	if st != nil {
 		cfg.Outbox = outbox{st: st, account: cfg.JID.String()}
 	}
