@@ -135,8 +135,14 @@ func (p *peerList) add(peer string) {
 	_ = os.WriteFile(p.path, []byte(strings.Join(out, "\n")+"\n"), 0o600)
 }
 
+// announceRetry is the pause between attempts to reach a peer: a new
+// session's first streams can fail at once (CANT_REACH_PEER in 12 ms, seen
+// in a fresh-Debian run) while the router still looks the peer up.
+const announceRetry = 10 * time.Second
+
 // announce opens a stream to each peer and closes it: the stream's first
-// packet carries the session's lease set.
+// packet carries the session's lease set. Each peer is tried for up to 2
+// minutes.
 func announce(ctx context.Context, d *transport.SAMDialer, peers []string, log *slog.Logger) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -147,7 +153,19 @@ func announce(ctx context.Context, d *transport.SAMDialer, peers []string, log *
 			defer wg.Done()
 			dctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 			defer cancel()
-			c, err := d.DialContext(dctx, "tcp", net.JoinHostPort(p, "5269"))
+			var c net.Conn
+			var err error
+			for {
+				c, err = d.DialContext(dctx, "tcp", net.JoinHostPort(p, "5269"))
+				if err == nil || dctx.Err() != nil {
+					break
+				}
+				log.Debug("a peer not reached yet; trying again", "peer", p, "err", err)
+				select {
+				case <-dctx.Done():
+				case <-time.After(announceRetry):
+				}
+			}
 			if err != nil {
 				log.Info("could not tell a peer the node's new tunnels", "peer", p, "err", err)
 				return

@@ -93,7 +93,7 @@ func TestNodeOverAnotherRoutersSAM(t *testing.T) {
 	syscall.Kill(sts.Children[0].PID, syscall.SIGKILL)
 	t2 := time.Now()
 	logFile := filepath.Join(dir, "logs", "tunnels.log")
-	deadline := time.Now().Add(2 * time.Minute)
+	deadline := time.Now().Add(3 * time.Minute) // a new session, then up to 2 min telling peers
 	for {
 		b, _ := os.ReadFile(logFile)
 		st := must("", "node", "status", "--dir", dir)
