@@ -180,12 +180,11 @@ func (a *App) build() fyne.CanvasObject {
 	a.buildRoomParts()
 	a.tools = a.chatTools()
 	a.header = container.NewBorder(nil, nil, nil, a.tools, a.title)
-	header := a.header
 	a.chatBody = container.NewStack(a.msgList)
 	a.subject = widget.NewLabel("")
 	a.subject.Wrapping = fyne.TextWrapWord
 	a.subject.Hide()
-	a.chatPane = container.NewBorder(container.NewVBox(header, a.subject, a.notice), bottom, nil, nil, a.chatBody)
+	a.chatPane = container.NewBorder(container.NewVBox(a.header, a.subject, a.notice), bottom, nil, nil, a.chatBody)
 	a.chatPane.Hide()
 	a.emptyPane = container.NewCenter(widget.NewLabel("Pick a contact on the left to chat."))
 	a.right = container.NewStack(a.emptyPane, a.chatPane)

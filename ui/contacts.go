@@ -111,9 +111,7 @@ func (a *App) addContact(jid, name string) {
 		err := ed.AddContact(a.ctx, jid, name)
 		a.do(func() {
 			if err != nil {
-				e := dialog.NewError(err, a.win)
-				e.SetOnClosed(func() { a.showAddContact(jid, name) })
-				e.Show()
+				a.showErrorThen(err, func() { a.showAddContact(jid, name) })
 				return
 			}
 			a.reloadContacts()
@@ -145,9 +143,7 @@ func (a *App) rename(peer, name string) {
 		err := ed.RenameContact(a.ctx, peer, name)
 		a.do(func() {
 			if err != nil {
-				e := dialog.NewError(fmt.Errorf("renaming %s: %w", peer, err), a.win)
-				e.SetOnClosed(func() { a.showRename(peer, name) })
-				e.Show()
+				a.showErrorThen(fmt.Errorf("renaming %s: %w", peer, err), func() { a.showRename(peer, name) })
 				return
 			}
 			if it := a.byJID[peer]; it != nil {
@@ -192,6 +188,14 @@ func (a *App) removeContact(peer string) {
 	})
 }
 
+// showErrorThen shows err and, once it is read, runs then (which brings
+// back the form with what the user typed).
+func (a *App) showErrorThen(err error, then func()) {
+	e := dialog.NewError(err, a.win)
+	e.SetOnClosed(then)
+	e.Show()
+}
+
 // closeChat closes the chat with peer if it is open.
 func (a *App) closeChat(peer string) {
 	if a.chat == nil || a.chat.peer != peer {
@@ -221,9 +225,8 @@ func (a *App) rosterTools() fyne.CanvasObject {
 }
 
 // chatTools are the chat header's buttons: search (any chat); Rename and
-// Remove for a contact; People
-// (shows or hides the occupants) and Leave for a room. showChatBody shows
-// the right ones.
+// Remove for a contact; People (shows or hides the occupants) and Leave
+// for a room. showChatBody shows the right ones.
 func (a *App) chatTools() *fyne.Container {
 	box := container.NewHBox()
 	if a.searcher() != nil {

@@ -239,9 +239,7 @@ func (a *App) joinRoom(room, nick string, create bool) {
 		a.do(func() {
 			wait.Hide()
 			if err != nil {
-				e := dialog.NewError(err, a.win)
-				e.SetOnClosed(func() { a.showJoinRoom(room, nick, create) })
-				e.Show()
+				a.showErrorThen(err, func() { a.showJoinRoom(room, nick, create) })
 				return
 			}
 			a.restoreChat = room // opened once the roster has it

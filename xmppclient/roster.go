@@ -22,14 +22,9 @@ var ErrRoster = errors.New("the contact list could not be loaded")
 
 // rosterQuery is a roster result (RFC 6121 §2.1.4).
 type rosterQuery struct {
-	XMLName xml.Name `xml:"jabber:iq:roster query"`
-	Ver     string   `xml:"ver,attr"`
-	Items   []struct {
-		JID          string   `xml:"jid,attr"`
-		Name         string   `xml:"name,attr"`
-		Subscription string   `xml:"subscription,attr"`
-		Groups       []string `xml:"group"`
-	} `xml:"item"`
+	XMLName xml.Name     `xml:"jabber:iq:roster query"`
+	Ver     string       `xml:"ver,attr"`
+	Items   []rosterItem `xml:"item"`
 }
 
 // requestRoster asks for the roster and emits it (RosterChanged, Full).
@@ -51,15 +46,9 @@ func (c *Client) requestRoster(ctx context.Context, sess *xmpp.Session) (written
 		}
 		items := make([]RosterItem, 0, len(q.Items))
 		for _, it := range q.Items {
-			j, err := jid.Parse(it.JID)
-			if err != nil {
-				continue
+			if ri, ok := it.item(); ok {
+				items = append(items, ri)
 			}
-			sub := it.Subscription
-			if sub == "" {
-				sub = "none"
-			}
-			items = append(items, RosterItem{JID: j, Name: it.Name, Subscription: sub, Groups: it.Groups})
 		}
 		c.emit(RosterChanged{Items: items, Ver: q.Ver, Full: true})
 		d <- nil

@@ -28,7 +28,7 @@ const (
 
 // roomJID reads an address typed for a room: room@service.
 func roomJID(s string) (jid.JID, error) {
-	j, err := parsePeerJID(strings.TrimSpace(s))
+	j, err := parsePeerJID(s)
 	if err != nil || j.Localpart() == "" || j.Resourcepart() != "" {
 		return jid.JID{}, fmt.Errorf("%q is not a room address: expected room@conference.server", s)
 	}
@@ -38,7 +38,7 @@ func roomJID(s string) (jid.JID, error) {
 // room reads an address typed for a room and returns the running client
 // to act on it with.
 func (b *guiBackend) room(addr string) (*xmppclient.Client, jid.JID, error) {
-	room, err := roomJID(addr)
+	room, err := roomJID(strings.TrimSpace(addr))
 	if err != nil {
 		return nil, room, err
 	}

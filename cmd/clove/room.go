@@ -32,9 +32,9 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		return usagef("room takes --account JID and join ROOM or send ROOM TEXT")
 	}
 	verb := pos[0]
-	room, err := parsePeerJID(pos[1])
-	if err != nil || room.Localpart() == "" || room.Resourcepart() != "" {
-		return usagef("%q is not a room address: expected room@conference.server", pos[1])
+	room, err := roomJID(pos[1])
+	if err != nil {
+		return usageError{err.Error()}
 	}
 	var text string
 	switch verb {
