@@ -11,7 +11,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"github.com/clove-xmpp/clove/internal/i2pdconf"
 	"math/big"
 	"net"
 	"os"
@@ -24,6 +23,7 @@ import (
 	"time"
 
 	"github.com/clove-xmpp/clove/assets"
+	"github.com/clove-xmpp/clove/internal/i2pdconf"
 	"github.com/clove-xmpp/clove/transport"
 )
 

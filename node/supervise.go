@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/clove-xmpp/clove/internal/i2pdconf"
-	"github.com/clove-xmpp/clove/internal/supervise"
-	"github.com/clove-xmpp/clove/transport"
 	"log/slog"
 	"net"
 	"os"
@@ -14,6 +11,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/clove-xmpp/clove/internal/i2pdconf"
+	"github.com/clove-xmpp/clove/internal/supervise"
+	"github.com/clove-xmpp/clove/transport"
 )
 
 // RunOptions configures Run.

@@ -3,7 +3,6 @@ package transport
 import (
 	"context"
 	"fmt"
-	"github.com/clove-xmpp/clove/internal/i2pdconf"
 	"net"
 	"os"
 	"os/exec"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/clove-xmpp/clove/internal/i2pdconf"
 )
 
 // i2pdRouter is a lone i2pd started for a test: private network id 99, no

@@ -211,16 +211,18 @@ func IdentityAddress(path string) (string, error) {
 // give it to ListenSAM).
 func I2PBase64(b []byte) string { return i2pBase64.EncodeToString(b) }
 
-// destLen is the length of the destination at the start of I2P private
-// keys (as i2pd's keys files and SAM hold them): the 387-byte standard
-// identity plus its certificate's payload (length in bytes 385–386).
-func destLen(keys []byte) (int, error) {
-	if len(keys) < 387 {
-		return 0, fmt.Errorf("I2P private keys too short (%d bytes)", len(keys))
+// IdentityLen is the length of the I2P identity at the start of b: a
+// destination at the start of private keys (as i2pd's keys files and SAM
+// hold them), or a router's identity at the start of its router info. It
+// is the 387-byte standard identity plus its certificate's payload (length
+// in bytes 385–386).
+func IdentityLen(b []byte) (int, error) {
+	if len(b) < 387 {
+		return 0, fmt.Errorf("identity too short (%d bytes)", len(b))
 	}
-	n := 387 + int(binary.BigEndian.Uint16(keys[385:387]))
-	if len(keys) < n {
-		return 0, fmt.Errorf("I2P private keys truncated (%d of %d identity bytes)", len(keys), n)
+	n := 387 + int(binary.BigEndian.Uint16(b[385:387]))
+	if len(b) < n {
+		return 0, fmt.Errorf("identity truncated (%d of %d bytes)", len(b), n)
 	}
 	return n, nil
 }
@@ -228,9 +230,9 @@ func destLen(keys []byte) (int, error) {
 // KeysB32 returns the .b32.i2p address of I2P private keys in binary (an
 // i2pd keys file): base32 of the SHA-256 of their destination.
 func KeysB32(keys []byte) (string, error) {
-	n, err := destLen(keys)
+	n, err := IdentityLen(keys)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("I2P private keys: %w", err)
 	}
 	return hashB32(keys[:n]), nil
 }

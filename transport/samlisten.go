@@ -103,7 +103,7 @@ func privateKeyB32(privateKey string) (string, error) {
 	if err != nil {
 		return "", errors.New("the I2P private key is not valid I2P base64")
 	}
-	n, err := destLen(b)
+	n, err := IdentityLen(b)
 	if err != nil {
 		return "", fmt.Errorf("the I2P private key: %w", err)
 	}

@@ -5,10 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/clove-xmpp/clove/internal/i2pdconf"
 	"io"
 	"net"
 	"os"
@@ -17,6 +15,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/clove-xmpp/clove/internal/i2pdconf"
+	"github.com/clove-xmpp/clove/transport"
 )
 
 // i2pBase64 is I2P's base64: the standard alphabet with "-" and "~" for
@@ -250,22 +251,11 @@ func (r *Router) routerInfoFile() (data []byte, rel string, err error) {
 // identHash is the SHA-256 of the identity at the start of b (a router
 // info, a destination or a keys file).
 func identHash(b []byte) ([32]byte, error) {
-	n, err := identityLen(b)
+	n, err := transport.IdentityLen(b)
 	if err != nil {
 		return [32]byte{}, err
 	}
 	return sha256.Sum256(b[:n]), nil
-}
-
-func identityLen(b []byte) (int, error) {
-	if len(b) < 387 {
-		return 0, fmt.Errorf("identity too short (%d bytes)", len(b))
-	}
-	n := 387 + int(binary.BigEndian.Uint16(b[385:387]))
-	if len(b) < n {
-		return 0, fmt.Errorf("identity truncated (%d of %d bytes)", len(b), n)
-	}
-	return n, nil
 }
 
 // LogTail returns the last n lines of the router's log and stdout.
