@@ -30,9 +30,14 @@ type migration struct {
 //   - UNIQUE treats NULLs as distinct: optional XMPP ids are stored as NULL,
 //     never as empty strings, so two messages without an origin id never collide.
 //   - messages_fts is an external-content FTS5 table: it holds no text of its
-//     own and MUST be kept in sync by the triggers below; a step that rewrites
-//     messages.body outside the triggers has to finish with
-//     INSERT INTO messages_fts(messages_fts) VALUES('rebuild').
+//     own and MUST be kept in sync by the triggers below. Since version 4 a
+//     new or edited message is not indexed at once: its id goes into
+//     fts_pending, and the writer indexes pending rows when it is idle (and
+//     Search first catches up; see index.go). An FTS 'delete' must only ever
+//     name an indexed row (one not in fts_pending), or the index is corrupt.
+//     A step that rewrites messages.body outside the triggers has to finish
+//     with INSERT INTO messages_fts(messages_fts) VALUES('rebuild') and
+//     DELETE FROM fts_pending.
 //   - tables keyed by text without a rowid use WITHOUT ROWID, which stores the
 //     row in the primary key b-tree (one lookup instead of two).
 func migrations() []migration {
@@ -137,6 +142,32 @@ CREATE TABLE rooms (
 	autojoin INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (account, jid)
 ) WITHOUT ROWID;
+`},
+		{version: 4, up: `
+-- Messages not yet in the full-text index. Indexing a body costs about
+-- twice as much as storing the message, so it is done off the send path:
+-- the writer indexes pending rows once it is idle, and Search catches up
+-- before it queries. Ids may be reused after the newest messages are
+-- deleted, so what is indexed is tracked per row, not by a high-water mark.
+CREATE TABLE fts_pending (id INTEGER PRIMARY KEY);
+DROP TRIGGER messages_fts_insert;
+DROP TRIGGER messages_fts_delete;
+DROP TRIGGER messages_fts_update;
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+	INSERT INTO fts_pending(id) VALUES (new.id);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+	INSERT INTO messages_fts(messages_fts, rowid, body)
+		SELECT 'delete', old.id, old.body
+		WHERE NOT EXISTS (SELECT 1 FROM fts_pending WHERE id = old.id);
+	DELETE FROM fts_pending WHERE id = old.id;
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
+	INSERT INTO messages_fts(messages_fts, rowid, body)
+		SELECT 'delete', old.id, old.body
+		WHERE NOT EXISTS (SELECT 1 FROM fts_pending WHERE id = old.id);
+	INSERT OR IGNORE INTO fts_pending(id) VALUES (new.id);
+END;
 `},
 	}
 }

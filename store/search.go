@@ -12,7 +12,9 @@ import (
 // FTS5 syntax in it (quotes, *, AND/OR/NOT, NEAR(, column filters, ^) has no
 // meaning and cannot cause an error. Words are matched case-insensitively and
 // without diacritics; punctuation separates words. A query with no words
-// returns no messages. limit <= 0 means DefaultLimit.
+// returns no messages. limit <= 0 means DefaultLimit. Messages stored but
+// not indexed yet (see migration 4) are indexed first; where that fails (a
+// full disk), the search covers the messages indexed before.
 func (s *Store) Search(ctx context.Context, account, with, query string, limit int) ([]Message, error) {
 	const op = "search"
 	db, err := s.reader(op)
@@ -25,6 +27,13 @@ func (s *Store) Search(ctx context.Context, account, with, query string, limit i
 	}
 	if limit <= 0 {
 		limit = DefaultLimit
+	}
+	if err := s.catchUpIndex(ctx, op, db); err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		// A full disk or a read-only file: search what is indexed.
+		s.log.Warn("store: search without the newest messages: they could not be indexed", "err", err)
 	}
 	// CROSS JOIN makes the FTS table the outer loop: FTS5 walks the matching
 	// rowids newest first and the join stops after limit hits, instead of

@@ -98,7 +98,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return fail(wrap("open "+abs+" for reading", err))
 	}
 
-	s := &Store{path: abs, log: log, w: w, r: r, wr: newWriter(w, log)}
+	s := &Store{path: abs, log: log, w: w, r: r, wr: newWriter(w, log, indexPending)}
 	log.DebugContext(ctx, "store: opened", "path", abs, "schema", SchemaVersion())
 	return s, nil
 }

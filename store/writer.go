@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"log/slog"
 	"sync"
+	"time"
 )
 
 // maxBatch bounds how many queued writes share one transaction.
@@ -31,6 +32,9 @@ type writeReq struct {
 // A single writer connection also means no two transactions of this process
 // ever contend for SQLite's write lock, so "database is locked" cannot reach
 // a caller from inside the process; busy_timeout covers other processes.
+//
+// Between writes it does deferred work (see idleWork): once no write has
+// come for idleDelay, or at the latest after maxLag of continuous writing.
 type writer struct {
 	db      *sql.DB
 	log     *slog.Logger
@@ -38,15 +42,33 @@ type writer struct {
 	closing chan struct{}
 	stopped chan struct{}
 	once    sync.Once
+
+	idle      idleWork // nil: none
+	idleDelay time.Duration
+	maxLag    time.Duration
 }
 
-func newWriter(db *sql.DB, log *slog.Logger) *writer {
+// idleWork does one bounded piece of deferred work inside tx and reports
+// whether more is left. Like a writeFunc it must be safe to run twice.
+type idleWork func(ctx context.Context, tx *sql.Tx) (more bool, err error)
+
+// Deferred work runs once the writer has had no write for idleDelay, or
+// after maxLag of writes that never pause that long.
+const (
+	idleDelay = 250 * time.Millisecond
+	maxLag    = 5 * time.Second
+)
+
+func newWriter(db *sql.DB, log *slog.Logger, idle idleWork) *writer {
 	w := &writer{
-		db:      db,
-		log:     log,
-		reqs:    make(chan *writeReq),
-		closing: make(chan struct{}),
-		stopped: make(chan struct{}),
+		db:        db,
+		log:       log,
+		reqs:      make(chan *writeReq),
+		closing:   make(chan struct{}),
+		stopped:   make(chan struct{}),
+		idle:      idle,
+		idleDelay: idleDelay,
+		maxLag:    maxLag,
 	}
 	go w.loop()
 	return w
@@ -78,11 +100,25 @@ func (w *writer) close() {
 func (w *writer) loop() {
 	defer close(w.stopped)
 	batch := make([]*writeReq, 0, maxBatch)
+	// The first idle check also picks up work left by an earlier run.
+	idle := time.NewTimer(w.idleDelay)
+	defer idle.Stop()
+	if w.idle == nil {
+		idle.Stop()
+	}
+	var behind time.Time // since when writes have outrun the idle work
 	for {
 		batch = batch[:0]
 		select {
 		case r := <-w.reqs:
 			batch = append(batch, r)
+		case <-idle.C:
+			if w.runIdle() {
+				idle.Reset(0) // more: next turn, after any waiting write
+			} else {
+				behind = time.Time{}
+			}
+			continue
 		case <-w.closing:
 			return
 		}
@@ -96,7 +132,35 @@ func (w *writer) loop() {
 			}
 		}
 		w.run(batch)
+		if w.idle == nil {
+			continue
+		}
+		if behind.IsZero() {
+			behind = time.Now()
+		} else if time.Since(behind) >= w.maxLag {
+			behind = time.Now()
+			if !w.runIdle() {
+				behind = time.Time{}
+			}
+		}
+		idle.Reset(w.idleDelay)
 	}
+}
+
+// runIdle does one piece of the idle work in its own transaction and
+// reports whether more is left. A failure is logged and the work waits
+// for the next write.
+func (w *writer) runIdle() (more bool) {
+	err := w.tx([]*writeReq{{ctx: context.Background(), fn: func(ctx context.Context, tx *sql.Tx) error {
+		m, err := w.idle(ctx, tx)
+		more = m
+		return err
+	}}})
+	if err != nil {
+		w.log.Warn("store: deferred work failed; retrying after the next write", "err", err)
+		return false
+	}
+	return more
 }
 
 // run commits batch in one transaction; if that fails, it runs each write in

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/xml"
 	"fmt"
 	"net"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -72,15 +74,16 @@ func BenchmarkSideBySide(b *testing.B) {
 
 	const msgs = 5000
 	// Alternating rounds, medians: one round alone swings ±50% here.
-	const rounds = 3
-	var raws, fulls, cloves, ones []float64
+	const rounds = 5
+	var raws, fulls, cloves, ones []sendRun
 	for r := 0; r < rounds; r++ {
-		raws = append(raws, bareSendRate(b, srv, msgs, false))
-		fulls = append(fulls, bareSendRate(b, srv, msgs, true))
-		cloves = append(cloves, cloveSendRate(b, srv, msgs, 500))
-		ones = append(ones, cloveSendRate(b, srv, msgs/5, 1))
+		raws = append(raws, measureSend(srv, msgs, func() float64 { return bareSendRate(b, srv, msgs, false) }))
+		fulls = append(fulls, measureSend(srv, msgs, func() float64 { return bareSendRate(b, srv, msgs, true) }))
+		cloves = append(cloves, measureSend(srv, msgs, func() float64 { return cloveSendRate(b, srv, msgs, 500) }))
+		ones = append(ones, measureSend(srv, msgs/5, func() float64 { return cloveSendRate(b, srv, msgs/5, 1) }))
 	}
-	rawRate, fullRate, cloveRate, oneRate := median(raws), median(fulls), median(cloves), median(ones)
+	raw, full, clv, one := medianRun(raws), medianRun(fulls), medianRun(cloves), medianRun(ones)
+	rawRate, fullRate, cloveRate, oneRate := raw.rate, full.rate, clv.rate, one.rate
 
 	fmt.Printf("\n%-52s %10s %12s %8s %s\n", "side by side (same prosody, one run)", "mellium", "Clove", "ratio", "goal")
 	fmt.Printf("%-52s %8.2fms %10.2fms %7.2fx %s\n", fmt.Sprintf("login p50 (%d each, alternating)", logins), ms(pb), ms(pc), float64(pc)/float64(pb), "≤ 1.2x")
@@ -92,6 +95,13 @@ func BenchmarkSideBySide(b *testing.B) {
 	row("  SendMany x500 vs bare loop, same stanzas", fullRate, cloveRate, "≥ 0.9x")
 	row("  SendMany x500 vs bare loop, minimal stanzas", rawRate, cloveRate, "(info: receipts+origin-id cost prosody)")
 	row(fmt.Sprintf("  one Send per message (%d), vs same stanzas", msgs/5), fullRate, oneRate, "(info: one fsync each)")
+	fmt.Printf("CPU per message (µs), median round: prosody / this process (both clients, bob's reader)\n")
+	for _, r := range []struct {
+		name string
+		run  sendRun
+	}{{"bare, minimal stanzas", raw}, {"bare, same stanzas", full}, {"Clove SendMany x500", clv}, {"Clove one Send each", one}} {
+		fmt.Printf("  %-50s %8.1f %10.1f\n", r.name, r.run.server, r.run.client)
+	}
 	b.ReportMetric(float64(pc)/float64(pb), "login-ratio")
 	b.ReportMetric(cloveRate/fullRate, "send-ratio")
 }
@@ -174,6 +184,37 @@ func bareSendRate(tb testing.TB, srv *prosodytest.Server, n int, full bool) floa
 		tb.Fatal(err)
 	}
 	return float64(n) / time.Since(t0).Seconds()
+}
+
+// sendRun is one send loop's figures: messages per second, and CPU
+// microseconds per message spent by prosody and by this process.
+type sendRun struct{ rate, server, client float64 }
+
+// measureSend runs loop, which sends n messages, waits until the server
+// has handled them and returns the rate, and reads the CPU both sides spent
+// on it (login included: a few ms, next to a second or more of sending).
+func measureSend(srv *prosodytest.Server, n int, loop func() float64) sendRun {
+	s0, c0 := srv.CPUTime(), selfCPUTime()
+	rate := loop()
+	s1, c1 := srv.CPUTime(), selfCPUTime()
+	perMsg := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(n) }
+	return sendRun{rate: rate, server: perMsg(s1 - s0), client: perMsg(c1 - c0)}
+}
+
+// medianRun is the run with the median rate.
+func medianRun(rs []sendRun) sendRun {
+	s := slices.Clone(rs)
+	slices.SortFunc(s, func(a, b sendRun) int { return cmp.Compare(a.rate, b.rate) })
+	return s[len(s)/2]
+}
+
+// selfCPUTime is this process's user+system CPU time so far.
+func selfCPUTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // cloveSendRate sends n messages in batches of batch (1: Send per message),

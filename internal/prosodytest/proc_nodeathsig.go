@@ -2,8 +2,13 @@
 
 package prosodytest
 
-import "syscall"
+import (
+	"syscall"
+	"time"
+)
 
 // setDeathSignal: only Linux has a parent-death signal; elsewhere a test
 // binary killed before its cleanups leaves prosody running.
 func setDeathSignal(*syscall.SysProcAttr) {}
+
+func procCPUTime(int) time.Duration { return 0 }

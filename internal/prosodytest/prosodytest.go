@@ -703,3 +703,16 @@ func luaList(items []string) string {
 	}
 	return strings.Join(q, ", ")
 }
+
+// CPUTime returns the user+system CPU time prosody has used so far (Linux:
+// from /proc; 0 when it is not running or elsewhere). Benchmarks read it
+// before and after a loop to tell the server's cost per stanza from the
+// client's.
+func (s *Server) CPUTime() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil || s.proc.cmd.Process == nil {
+		return 0
+	}
+	return procCPUTime(s.proc.cmd.Process.Pid)
+}
