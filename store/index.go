@@ -9,6 +9,9 @@ import (
 // 50 ms of the writer's time, so writes that come meanwhile wait no longer.
 const indexChunk = 1000
 
+// anyPending asks whether any message waits to be indexed.
+const anyPending = `SELECT EXISTS (SELECT 1 FROM fts_pending)`
+
 // indexPending adds up to indexChunk pending messages (see migration 4) to
 // the full-text index in tx and reports whether more are pending. Both
 // statements take the same ids, the lowest pending ones.
@@ -22,7 +25,7 @@ func indexPending(ctx context.Context, tx *sql.Tx) (more bool, err error) {
 		WHERE id IN (SELECT id FROM fts_pending ORDER BY id LIMIT ?)`, indexChunk); err != nil {
 		return false, err
 	}
-	err = tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM fts_pending)`).Scan(&more)
+	err = tx.QueryRowContext(ctx, anyPending).Scan(&more)
 	return more, err
 }
 
@@ -31,7 +34,7 @@ func indexPending(ctx context.Context, tx *sql.Tx) (more bool, err error) {
 // one read.
 func (s *Store) catchUpIndex(ctx context.Context, op string, db *sql.DB) error {
 	var pending bool
-	if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM fts_pending)`).Scan(&pending); err != nil {
+	if err := db.QueryRowContext(ctx, anyPending).Scan(&pending); err != nil {
 		return wrap(op, err)
 	}
 	for pending {

@@ -43,9 +43,7 @@ type writer struct {
 	stopped chan struct{}
 	once    sync.Once
 
-	idle      idleWork // nil: none
-	idleDelay time.Duration
-	maxLag    time.Duration
+	idle idleWork // nil: none
 }
 
 // idleWork does one bounded piece of deferred work inside tx and reports
@@ -61,14 +59,12 @@ const (
 
 func newWriter(db *sql.DB, log *slog.Logger, idle idleWork) *writer {
 	w := &writer{
-		db:        db,
-		log:       log,
-		reqs:      make(chan *writeReq),
-		closing:   make(chan struct{}),
-		stopped:   make(chan struct{}),
-		idle:      idle,
-		idleDelay: idleDelay,
-		maxLag:    maxLag,
+		db:      db,
+		log:     log,
+		reqs:    make(chan *writeReq),
+		closing: make(chan struct{}),
+		stopped: make(chan struct{}),
+		idle:    idle,
 	}
 	go w.loop()
 	return w
@@ -101,7 +97,7 @@ func (w *writer) loop() {
 	defer close(w.stopped)
 	batch := make([]*writeReq, 0, maxBatch)
 	// The first idle check also picks up work left by an earlier run.
-	idle := time.NewTimer(w.idleDelay)
+	idle := time.NewTimer(idleDelay)
 	defer idle.Stop()
 	if w.idle == nil {
 		idle.Stop()
@@ -137,13 +133,13 @@ func (w *writer) loop() {
 		}
 		if behind.IsZero() {
 			behind = time.Now()
-		} else if time.Since(behind) >= w.maxLag {
+		} else if time.Since(behind) >= maxLag {
 			behind = time.Now()
 			if !w.runIdle() {
 				behind = time.Time{}
 			}
 		}
-		idle.Reset(w.idleDelay)
+		idle.Reset(idleDelay)
 	}
 }
 
