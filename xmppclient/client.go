@@ -450,26 +450,22 @@ func (c *Client) afterLogin(ctx context.Context, sess *xmpp.Session, resumed boo
 		// and carbons answers are handled as they come (RosterChanged, or
 		// an ErrorEvent wrapping ErrRoster).
 		written, roster := c.requestRoster(ctx, sess)
-		go func() {
-			if err := enableCarbons(ctx, sess); err != nil && ctx.Err() == nil {
-				c.emit(ErrorEvent{Err: fmt.Errorf("carbons (other devices' messages) not available: %w", err)})
-			}
-		}()
-		rosterFailed := func(err error) {
+		if err := whenWritten(written, roster, func(err error) {
 			if err != nil && ctx.Err() == nil {
 				c.emit(ErrorEvent{Err: fmt.Errorf("%w: %w", ErrRoster, err)})
 			}
+		}); err != nil {
+			return err
 		}
-		select {
-		case <-written:
-			go func() { rosterFailed(<-roster) }()
-		case err := <-roster:
-			select {
-			case <-written:
-				rosterFailed(err)
-			default:
-				return err // the request never went out: the stream is broken
+		// Carbons are asked for before going online too: once a later
+		// stanza on this stream is answered (a ping), they are on.
+		written, carbons := enableCarbons(ctx, sess)
+		if err := whenWritten(written, carbons, func(err error) {
+			if err != nil && ctx.Err() == nil {
+				c.emit(ErrorEvent{Err: fmt.Errorf("carbons (other devices' messages) not available: %w", err)})
 			}
+		}); err != nil {
+			return err
 		}
 		if !c.cfg.Passive {
 			if err := sess.Send(ctx, presenceElement(jid.JID{}, "", c.show())); err != nil {
@@ -500,6 +496,25 @@ func (c *Client) afterLogin(ctx context.Context, sess *xmpp.Session, resumed boo
 		go c.catchUp(ctx, sess)
 	}
 	return nil
+}
+
+// whenWritten waits until a request is written (see iqWritten), then hands
+// its answer to answer when it comes, off this goroutine. An error before
+// the request was written means the stream is broken: it is returned.
+func whenWritten(written <-chan struct{}, answered <-chan error, answer func(error)) error {
+	select {
+	case <-written:
+		go func() { answer(<-answered) }()
+		return nil
+	case err := <-answered:
+		select {
+		case <-written:
+			answer(err)
+			return nil
+		default:
+			return err
+		}
+	}
 }
 
 func randomID() string {

@@ -317,6 +317,12 @@ func TestCarbonsBetweenTwoResources(t *testing.T) {
 	laptop := start(t, config(srv, "alice", "pw"))
 	phone.wait("phone online", 15*time.Second, online)
 	laptop.wait("laptop online", 15*time.Second, online)
+	// Online means the carbons request is on the stream, not yet that the
+	// server handled it (the phone's message goes on another stream): a
+	// ping answered after it proves that.
+	if err := laptop.c.Ping(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := phone.c.Send(context.Background(), jid.MustParse("bob@"+srv.Domain), "sent from phone"); err != nil {
 		t.Fatal(err)
 	}

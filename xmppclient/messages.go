@@ -302,8 +302,11 @@ func (c *Client) session() (*xmpp.Session, error) {
 	return c.sess, nil
 }
 
-func enableCarbons(ctx context.Context, sess *xmpp.Session) error {
-	return carbons.Enable(ctx, sess)
+// enableCarbons is carbons.Enable (XEP-0280), except that it tells when the
+// request is written (see iqWritten).
+func enableCarbons(ctx context.Context, sess *xmpp.Session) (written <-chan struct{}, answered <-chan error) {
+	var v struct{ XMLName xml.Name }
+	return iqWritten(ctx, sess, stanza.SetIQ, xml.Name{Space: carbons.NS, Local: "enable"}, &v)
 }
 
 // catchUp pages through the archive after the stored cursor; the messages

@@ -34,13 +34,11 @@ type rosterQuery struct {
 // outcome. mellium's roster.Fetch cannot say when its request is written,
 // so the request is made here; adding and removing use mellium's.
 func (c *Client) requestRoster(ctx context.Context, sess *xmpp.Session) (written <-chan struct{}, done <-chan error) {
-	w := make(chan struct{})
+	var q rosterQuery
+	written, answered := iqWritten(ctx, sess, stanza.GetIQ, xml.Name{Space: roster.NS, Local: "query"}, &q)
 	d := make(chan error, 1)
-	payload := &onEOF{r: xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: roster.NS, Local: "query"}}), f: func() { close(w) }}
 	go func() {
-		var q rosterQuery
-		err := sess.UnmarshalIQElement(ctx, payload, stanza.IQ{Type: stanza.GetIQ}, &q)
-		if err != nil {
+		if err := <-answered; err != nil {
 			d <- fmt.Errorf("loading the contact list: %w", err)
 			return
 		}
@@ -53,7 +51,19 @@ func (c *Client) requestRoster(ctx context.Context, sess *xmpp.Session) (written
 		c.emit(RosterChanged{Items: items, Ver: q.Ver, Full: true})
 		d <- nil
 	}()
-	return w, d
+	return written, d
+}
+
+// iqWritten sends an IQ of type typ with an empty payload element and
+// decodes the answer's payload into v. written is closed once the request
+// has been handed to the stream (what follows it on the stream, the server
+// handles after it); answered gets the outcome.
+func iqWritten(ctx context.Context, sess *xmpp.Session, typ stanza.IQType, payload xml.Name, v any) (written <-chan struct{}, answered <-chan error) {
+	w := make(chan struct{})
+	a := make(chan error, 1)
+	r := &onEOF{r: xmlstream.Wrap(nil, xml.StartElement{Name: payload}), f: func() { close(w) }}
+	go func() { a <- sess.UnmarshalIQElement(ctx, r, stanza.IQ{Type: typ}, v) }()
+	return w, a
 }
 
 // onEOF calls f once, when r is read to its end.
