@@ -132,7 +132,11 @@ func TestGroupCommitIsolation(t *testing.T) {
 	s := newStoreWith(t, me)
 	insert := func(body string) writeFunc {
 		return func(ctx context.Context, tx *sql.Tx) error {
-			_, err := insertMessage(ctx, tx, &Message{Account: me, Peer: you, From: me, To: you, Body: body, State: Received, Time: at(0)}, "")
+			ins, err := prepareInsert(ctx, tx, "")
+			if err != nil {
+				return err
+			}
+			_, err = insertMessage(ctx, ins, &Message{Account: me, Peer: you, From: me, To: you, Body: body, State: Received, Time: at(0)})
 			return err
 		}
 	}
