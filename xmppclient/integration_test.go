@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -183,6 +184,153 @@ func TestChatBothWaysWithAcksAndReceipts(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.wait("reply at alice", 10*time.Second, bodyIs("hi alice"))
+}
+
+// batchOutbox is an in-memory BatchOutbox that records the size of each
+// durable write.
+type batchOutbox struct {
+	mu      sync.Mutex
+	pending []xmppclient.OutboxEntry
+	chunks  []int
+}
+
+func (o *batchOutbox) Enqueue(ctx context.Context, e xmppclient.OutboxEntry) error {
+	return o.EnqueueBatch(ctx, []xmppclient.OutboxEntry{e})
+}
+
+func (o *batchOutbox) EnqueueBatch(_ context.Context, es []xmppclient.OutboxEntry) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.pending = append(o.pending, es...)
+	o.chunks = append(o.chunks, len(es))
+	return nil
+}
+
+func (o *batchOutbox) Pending(context.Context) ([]xmppclient.OutboxEntry, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]xmppclient.OutboxEntry(nil), o.pending...), nil
+}
+
+func (o *batchOutbox) Acked(ctx context.Context, id string) error {
+	return o.AckedBatch(ctx, []string{id})
+}
+
+func (o *batchOutbox) AckedBatch(_ context.Context, ids []string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	gone := map[string]bool{}
+	for _, id := range ids {
+		gone[id] = true
+	}
+	o.pending = slices.DeleteFunc(o.pending, func(e xmppclient.OutboxEntry) bool { return gone[e.ID] })
+	return nil
+}
+
+// TestSendManyInChunks: a burst is written in growing chunks, each sent
+// once durable; all arrive in order, all are acked, the outbox empties.
+func TestSendManyInChunks(t *testing.T) {
+	prosodytest.Require(t)
+	srv := prosodytest.Start(t)
+	srv.CreateUser(t, "alice", "pw")
+	srv.CreateUser(t, "bob", "pw")
+	ob := &batchOutbox{}
+	cfg := config(srv, "alice", "pw")
+	cfg.Outbox = ob
+	a := start(t, cfg)
+	b := start(t, config(srv, "bob", "pw"))
+	a.wait("alice online", 15*time.Second, online)
+	b.wait("bob online", 15*time.Second, online)
+
+	const n = 1000
+	bob := jid.MustParse("bob@" + srv.Domain)
+	msgs := make([]xmppclient.Outgoing, n)
+	for i := range msgs {
+		msgs[i] = xmppclient.Outgoing{To: bob, Body: fmt.Sprintf("burst %d", i)}
+	}
+	ids, err := a.c.SendMany(context.Background(), msgs)
+	if err != nil || len(ids) != n {
+		t.Fatalf("SendMany: %d ids, %v", len(ids), err)
+	}
+	ob.mu.Lock()
+	chunks := slices.Clone(ob.chunks)
+	ob.mu.Unlock()
+	if len(chunks) < 3 || chunks[0] >= chunks[1] || sum(chunks) != n {
+		t.Errorf("durable writes of %v: want growing chunks adding up to %d", chunks, n)
+	}
+	next := 0
+	b.wait("the burst at bob", 20*time.Second, func(ev xmppclient.Event) bool {
+		if m, ok := ev.(xmppclient.MessageReceived); ok {
+			if want := fmt.Sprintf("burst %d", next); m.Body != want || m.OriginID != ids[next] {
+				t.Fatalf("message %d at bob: %q (origin id %s), want %q (%s)", next, m.Body, m.OriginID, want, ids[next])
+			}
+			next++
+		}
+		return next == n
+	})
+	acked := map[string]bool{}
+	a.wait("acks for the burst", 20*time.Second, func(ev xmppclient.Event) bool {
+		if m, ok := ev.(xmppclient.MessageAcked); ok {
+			acked[m.ID] = true
+		}
+		return len(acked) == n
+	})
+	if p, _ := ob.Pending(context.Background()); len(p) != 0 {
+		t.Errorf("%d messages left in the outbox after every ack", len(p))
+	}
+}
+
+// fullOutbox fails every durable write after the first room entries.
+type fullOutbox struct {
+	batchOutbox
+	room int
+}
+
+func (o *fullOutbox) EnqueueBatch(ctx context.Context, es []xmppclient.OutboxEntry) error {
+	o.mu.Lock()
+	full := len(o.pending)+len(es) > o.room
+	o.mu.Unlock()
+	if full {
+		return errors.New("disk full")
+	}
+	return o.batchOutbox.EnqueueBatch(ctx, es)
+}
+
+// TestSendManyPartlyDurable: when a chunk cannot be written, the chunks
+// before it are accepted (their ids returned, queued in order) and the
+// error says the rest were not saved.
+func TestSendManyPartlyDurable(t *testing.T) {
+	ob := &fullOutbox{room: 100}
+	cfg := xmppclient.Config{JID: jid.MustParse("alice@example.test"), Outbox: ob,
+		Dial: func(context.Context) (net.Conn, error) { return nil, errors.New("offline") }}
+	c, err := xmppclient.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := make([]xmppclient.Outgoing, 300)
+	for i := range msgs {
+		msgs[i] = xmppclient.Outgoing{To: jid.MustParse("bob@example.test"), Body: fmt.Sprintf("m %d", i)}
+	}
+	ids, err := c.SendMany(context.Background(), msgs)
+	if err == nil || !strings.Contains(err.Error(), "could not save the messages: disk full") {
+		t.Fatalf("error %v: want could not save … disk full", err)
+	}
+	p, _ := ob.Pending(context.Background())
+	if len(ids) == 0 || len(ids) != len(p) || len(ids) > ob.room {
+		t.Fatalf("%d ids returned, %d queued: want the same non-zero count, at most %d", len(ids), len(p), ob.room)
+	}
+	for i, e := range p {
+		if e.ID != ids[i] || e.Body != fmt.Sprintf("m %d", i) {
+			t.Fatalf("queued #%d is %s %q, want %s %q", i, e.ID, e.Body, ids[i], fmt.Sprintf("m %d", i))
+		}
+	}
+}
+
+func sum(xs []int) (s int) {
+	for _, x := range xs {
+		s += x
+	}
+	return s
 }
 
 func TestWrongPasswordIsPermanentAndClear(t *testing.T) {

@@ -83,9 +83,14 @@ type Outgoing struct {
 	Body string
 }
 
-// SendMany accepts several messages at once: with a BatchOutbox they are
-// made durable together (one disk sync), then sent in order. The ids are
-// returned in the same order.
+// SendMany accepts several messages at once, in order. With a BatchOutbox
+// they are made durable in chunks, one disk sync each, and each chunk goes
+// out as soon as it is durable while the next one is written: the first
+// message leaves after a small first chunk, not after the whole lot, and the
+// disk and the network work at the same time. It returns once every message
+// is durable and handed to the stream (or queued, when offline), with the
+// ids in the same order. On an error, the messages before the failing chunk
+// are accepted (their ids are returned with the error); none after it are.
 func (c *Client) SendMany(ctx context.Context, msgs []Outgoing) ([]string, error) {
 	es := make([]OutboxEntry, len(msgs))
 	now := time.Now().UTC()
@@ -98,32 +103,109 @@ func (c *Client) SendMany(ctx context.Context, msgs []Outgoing) ([]string, error
 		}
 		es[i] = OutboxEntry{ID: randomID(), To: m.To.String(), Body: m.Body, Created: now}
 	}
-	if bo, ok := c.outbox.(BatchOutbox); ok {
-		if err := bo.EnqueueBatch(ctx, es); err != nil {
-			return nil, fmt.Errorf("could not save the messages: %w", err)
+	durable := func(ch []OutboxEntry) error {
+		if bo, ok := c.outbox.(BatchOutbox); ok {
+			return bo.EnqueueBatch(ctx, ch)
 		}
-	} else {
-		for _, e := range es {
+		for _, e := range ch {
 			if err := c.outbox.Enqueue(ctx, e); err != nil {
-				return nil, fmt.Errorf("could not save the message: %w", err)
+				return err
 			}
 		}
+		return nil
 	}
-	ids := make([]string, len(es))
+
+	chunks := make(chan []OutboxEntry, 1)
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		c.sendChunks(ctx, chunks)
+	}()
+	ids := make([]string, 0, len(es))
+	var err error
+	for size := firstChunk; len(es) > 0; size = min(2*size, maxChunk) {
+		ch := es[:min(size, len(es))]
+		if err = durable(ch); err != nil {
+			err = fmt.Errorf("could not save the messages: %w", err)
+			break
+		}
+		for _, e := range ch {
+			ids = append(ids, e.ID)
+		}
+		chunks <- ch
+		es = es[len(ch):]
+	}
+	close(chunks)
+	<-sent
+	return ids, err
+}
+
+// SendMany's chunks grow from firstChunk (the first message waits for
+// that many to be written) to maxChunk messages per disk sync.
+const (
+	firstChunk = 32
+	maxChunk   = 512
+)
+
+// sendChunks puts the durable chunks on the stream as they come, then asks
+// the server at once to acknowledge them (not ackDelay later: nothing
+// else is coming). Offline, or once a write failed, the rest stay queued.
+func (c *Client) sendChunks(ctx context.Context, chunks <-chan []OutboxEntry) {
 	c.mu.Lock()
 	sess := c.sess
-	online := c.state == Online
+	if c.state != Online {
+		sess = nil
+	}
 	c.mu.Unlock()
-	for i, e := range es {
-		ids[i] = e.ID
-		if sess != nil && online {
+	for ch := range chunks {
+		for _, e := range ch {
+			if sess == nil {
+				break
+			}
+			if err := c.awaitWindow(ctx, sess); err != nil {
+				c.log.Info("not sent now; messages stay queued", "err", err)
+				sess = nil
+				break
+			}
 			if err := c.sendEntry(ctx, sess, e); err != nil {
 				c.log.Info("send failed; messages stay queued", "err", err)
 				sess = nil
 			}
 		}
 	}
-	return ids, nil
+	if sess == nil {
+		return
+	}
+	if due, _ := c.sm.needR(); due {
+		if err := sess.Send(ctx, smElement("r")); err != nil {
+			c.log.Debug("ack request not sent", "err", err)
+		}
+	}
+}
+
+// awaitWindow waits until the stream-management window (sendWindow) has
+// room for one more message on sess; an error when ctx ends or sess is no
+// longer the client's online session.
+func (c *Client) awaitWindow(ctx context.Context, sess *xmpp.Session) error {
+	for {
+		full, acked := c.sm.window()
+		if !full {
+			return nil
+		}
+		c.requestAckNow()
+		select {
+		case <-acked:
+		case <-time.After(time.Second): // a last resort: acks wake it
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		c.mu.Lock()
+		gone := c.sess != sess || c.state != Online
+		c.mu.Unlock()
+		if gone {
+			return errors.New("the connection was lost")
+		}
+	}
 }
 
 // chatTokens is an outgoing chat message as XML tokens: <message id to

@@ -1,6 +1,7 @@
 package xmppclient
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -96,4 +97,54 @@ func FuzzScanner(f *testing.F) {
 			t.Fatal("negative depth")
 		}
 	})
+}
+
+// TestSMSendWindow: the window fills at sendWindow unacked messages; an
+// ack that frees room wakes the waiter, and so does a new connection.
+func TestSMSendWindow(t *testing.T) {
+	var sm smState
+	sc := streamScanner{onTop: sm.onOut}
+	sm.enabled = true
+	sc.feed([]byte(`<stream:stream><enable xmlns='urn:xmpp:sm:3'/>`))
+	for i := 0; i < sendWindow-1; i++ {
+		sc.feed(fmt.Appendf(nil, "<message id='m%d'/>", i))
+	}
+	if full, _ := sm.window(); full {
+		t.Fatalf("window full at %d unacked", sendWindow-1)
+	}
+	sc.feed([]byte("<message id='last'/>"))
+	full, acked := sm.window()
+	if !full {
+		t.Fatalf("window not full at %d unacked", sendWindow)
+	}
+	if _, more := sm.ack(0); !more {
+		t.Fatal("ack 0: want more unacked")
+	}
+	select {
+	case <-acked:
+		t.Fatal("an ack that acknowledged nothing woke the sender")
+	default:
+	}
+	sm.ack(10)
+	select {
+	case <-acked:
+	default:
+		t.Fatal("an ack of 10 messages did not wake the sender")
+	}
+	if full, _ := sm.window(); full {
+		t.Fatal("window still full after an ack")
+	}
+	for i := 0; i < 10; i++ {
+		sc.feed(fmt.Appendf(nil, "<message id='n%d'/>", i))
+	}
+	_, acked = sm.window()
+	sm.newConnection()
+	select {
+	case <-acked:
+	default:
+		t.Fatal("a new connection did not wake the sender")
+	}
+	if full, _ := sm.window(); full {
+		t.Fatal("window full with stream management not (yet) enabled on the new connection")
+	}
 }

@@ -51,6 +51,11 @@ type smState struct {
 	inSeq      uint32
 	rMarks     []uint32 // inSeq at each <r/> the server sent, in order
 
+	// ackedC is closed (and cleared) at the next <a/> that acknowledges
+	// something, and when the connection changes: a sender waiting for
+	// room in the window (see window) wakes on it.
+	ackedC chan struct{}
+
 	// Session from <enabled/>.
 	enabled   bool
 	resumeID  string
@@ -67,6 +72,37 @@ func (sm *smState) newConnection() {
 	sm.rMarks = nil
 	sm.rPending = false
 	sm.enabled = false
+	sm.wakeLocked()
+}
+
+func (sm *smState) wakeLocked() {
+	if sm.ackedC != nil {
+		close(sm.ackedC)
+		sm.ackedC = nil
+	}
+}
+
+// sendWindow bounds the messages sent and not yet acknowledged: a burst
+// goes out as fast as the server takes it and no faster. Racing ahead
+// gained nothing — the server works through its backlog at its own pace —
+// but it spent the client's CPU (SQLite writes, encoding) all at once,
+// which on a small machine is taken from the server doing the work (on 2
+// cores the server's share of a 5,000-message burst fell by a tenth). It
+// also bounds what must be sent again after a lost connection.
+const sendWindow = 1024
+
+// window reports whether the window is full and, if so, a channel closed
+// at the next ack (or when the connection changes).
+func (sm *smState) window() (full bool, acked <-chan struct{}) {
+	sm.mu.Lock()
+	defer sm.mu.Unlock()
+	if !sm.enabled || len(sm.unacked) < sendWindow {
+		return false, nil
+	}
+	if sm.ackedC == nil {
+		sm.ackedC = make(chan struct{})
+	}
+	return true, sm.ackedC
 }
 
 func (sm *smState) onOut(local string, tag []byte) {
@@ -135,6 +171,9 @@ func (sm *smState) ack(h uint32) (ids []string, more bool) {
 		ids = append(ids, sm.unacked[i].id)
 	}
 	sm.unacked = sm.unacked[i:]
+	if i > 0 {
+		sm.wakeLocked()
+	}
 	return ids, len(sm.unacked) > 0
 }
 
