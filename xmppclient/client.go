@@ -76,9 +76,13 @@ type Client struct {
 	conn    net.Conn
 	state   ConnState
 	sentNow map[string]bool // outbox ids sent on the current connection
-	online  chan struct{}   // closed while Online
-	bound   jid.JID
-	status  string // our presence "show", resent after reconnects
+	// flushAgain: a message was accepted while not online; login's outbox
+	// flush may have read the outbox before it was written, so the outbox
+	// is sent again once online (sentNow skips what already went out).
+	flushAgain bool
+	online     chan struct{} // closed while Online
+	bound      jid.JID
+	status     string // our presence "show", resent after reconnects
 	// rPlanned: an ack request is scheduled (see requestAck).
 	rPlanned bool
 	// Rooms (muc.go): joined rooms and our nick, pending joins and their
@@ -318,7 +322,8 @@ func (c *Client) login(ctx context.Context) (*xmpp.Session, net.Conn, error) {
 	// mellium may report a failed write of its stream error instead of the
 	// reason negotiation failed: the features record the real one.
 	var failed error
-	sess, err := xmpp.NewClientSession(lctx, c.cfg.JID, conn,
+	sc := &sessionConn{Conn: conn}
+	sess, err := xmpp.NewClientSession(lctx, c.cfg.JID, sc,
 		startTLS(v.config(), &c.sm, &failed),
 		saslFeature(c.cfg.Password, &failed),
 		smFeature(),
@@ -340,6 +345,7 @@ func (c *Client) login(ctx context.Context) (*xmpp.Session, net.Conn, error) {
 		return nil, nil, explainLogin(c.cfg.JID.Domainpart(), err)
 	}
 	_ = conn.SetDeadline(time.Time{})
+	sc.disarm()
 	return sess, conn, nil
 }
 
@@ -400,6 +406,17 @@ loop:
 			}
 			c.setState(Online, nil, resumed, 0)
 			setup = nil
+			c.mu.Lock()
+			again := c.flushAgain
+			c.flushAgain = false
+			c.mu.Unlock()
+			if again {
+				go func() {
+					if err := c.flushOutbox(sctx, sess); err != nil && sctx.Err() == nil {
+						c.log.Info("outbox not sent; it stays queued", "err", err)
+					}
+				}()
+			}
 		case err := <-serveErr:
 			serveErr = nil
 			if err == nil {

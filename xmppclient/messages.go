@@ -67,6 +67,7 @@ func (c *Client) Send(ctx context.Context, to jid.JID, body string) (string, err
 	c.mu.Lock()
 	sess := c.sess
 	online := c.state == Online
+	c.flushAgain = c.flushAgain || !online
 	c.mu.Unlock()
 	if sess == nil || !online {
 		return e.ID, nil
@@ -147,37 +148,41 @@ const (
 	maxChunk   = 512
 )
 
-// sendChunks puts the durable chunks on the stream as they come, then asks
-// the server at once to acknowledge them (not ackDelay later: nothing
-// else is coming). Offline, or once a write failed, the rest stay queued.
+// sendChunks puts the durable chunks on the stream as they come, each on
+// the session online at that moment (after a reconnect, the new one; a
+// message the login's outbox flush already sent there is not sent again),
+// then asks the server at once to acknowledge them (not ackDelay later:
+// nothing else is coming). What cannot be sent now stays queued.
 func (c *Client) sendChunks(ctx context.Context, chunks <-chan []OutboxEntry) {
-	c.mu.Lock()
-	sess := c.sess
-	if c.state != Online {
-		sess = nil
-	}
-	c.mu.Unlock()
+	var last *xmpp.Session
 	for ch := range chunks {
+		c.mu.Lock()
+		sess := c.sess
+		if c.state != Online {
+			sess = nil
+			c.flushAgain = true
+		}
+		c.mu.Unlock()
 		for _, e := range ch {
 			if sess == nil {
 				break
 			}
 			if err := c.awaitWindow(ctx, sess); err != nil {
 				c.log.Info("not sent now; messages stay queued", "err", err)
-				sess = nil
 				break
 			}
 			if err := c.sendEntry(ctx, sess, e); err != nil {
 				c.log.Info("send failed; messages stay queued", "err", err)
-				sess = nil
+				break
 			}
+			last = sess
 		}
 	}
-	if sess == nil {
+	if last == nil {
 		return
 	}
 	if due, _ := c.sm.needR(); due {
-		if err := sess.Send(ctx, smElement("r")); err != nil {
+		if err := last.Send(ctx, smElement("r")); err != nil {
 			c.log.Debug("ack request not sent", "err", err)
 		}
 	}

@@ -220,3 +220,87 @@ func TestStreamResumptionAfterDroppedConnection(t *testing.T) {
 		t.Fatalf("outbox not empty: %d", box.len())
 	}
 }
+
+// TestSendManyAcrossDroppedConnection cuts alice's connection in the middle
+// of a burst: every message still reaches bob, none is lost, and the outbox
+// empties once the server has acked them all.
+func TestSendManyAcrossDroppedConnection(t *testing.T) {
+	prosodytest.Require(t)
+	srv := prosodytest.Start(t)
+	srv.CreateUser(t, "alice", "pw")
+	srv.CreateUser(t, "bob", "pw")
+	r := newRelay(t, srv.C2SAddr)
+	box := &batchOutbox{}
+	acfg := config(srv, "alice", "pw")
+	acfg.Outbox = box
+	acfg.Dial = func(ctx context.Context) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", r.ln.Addr().String())
+	}
+	a := start(t, acfg)
+	b := start(t, config(srv, "bob", "pw"))
+	a.wait("alice online", 15*time.Second, online)
+	b.wait("bob online", 15*time.Second, online)
+
+	const n = 3000
+	bob := jid.MustParse("bob@" + srv.Domain)
+	msgs := make([]xmppclient.Outgoing, n)
+	for i := range msgs {
+		msgs[i] = xmppclient.Outgoing{To: bob, Body: fmt.Sprintf("burst %d", i)}
+	}
+	type result struct {
+		ids []string
+		err error
+	}
+	sent := make(chan result, 1)
+	go func() {
+		ids, err := a.c.SendMany(context.Background(), msgs)
+		sent <- result{ids, err}
+	}()
+	seen := map[string]bool{}
+	b.wait("the first 300 at bob", 20*time.Second, func(ev xmppclient.Event) bool {
+		if m, ok := ev.(xmppclient.MessageReceived); ok {
+			seen[m.Body] = true
+		}
+		return len(seen) >= 300
+	})
+	r.cut()
+	res := <-sent
+	if res.err != nil || len(res.ids) != n {
+		t.Fatalf("SendMany: %d ids, %v", len(res.ids), res.err)
+	}
+	timeout := time.After(30 * time.Second)
+	for len(seen) < n {
+		select {
+		case ev := <-b.events:
+			if m, ok := ev.(xmppclient.MessageReceived); ok {
+				seen[m.Body] = true
+			}
+			if sc, ok := ev.(xmppclient.StateChanged); ok && sc.State != xmppclient.Online {
+				// Only alice's connection was cut.
+				t.Errorf("bob's session: %v (%v)", sc.State, sc.Err)
+			}
+		case <-timeout:
+			t.Logf("prosody log:\n%s", srv.LogTail(60))
+			var missing []string
+			for i := 0; i < n && len(missing) < 10; i++ {
+				if !seen[fmt.Sprintf("burst %d", i)] {
+					missing = append(missing, fmt.Sprint(i))
+				}
+			}
+			p, _ := box.Pending(context.Background())
+			t.Fatalf("%d of %d at bob (missing e.g. %v); %d in alice's outbox; chunks %v", len(seen), n, missing, len(p), box.chunks)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		p, _ := box.Pending(context.Background())
+		if len(p) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d messages still in the outbox after delivery", len(p))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

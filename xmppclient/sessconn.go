@@ -1,0 +1,58 @@
+package xmppclient
+
+import (
+	"net"
+	"sync"
+	"time"
+)
+
+// writeStall is how long a write may make no progress before the
+// connection is given up (see sessionConn).
+const writeStall = 2 * time.Minute
+
+// sessionConn is the connection as mellium sees it: it hides the
+// deadlines, and bounds stalled writes itself.
+//
+// mellium v0.22.0 turns every context passed to Send or Encode into a
+// goroutine that, once the context ends, sets the connection's deadline to
+// a time in the past and then clears it. The goroutine also races the
+// write's own end: when the caller cancels its context right after the
+// write (defer cancel()), it often still fires, and whatever write is on
+// the connection at that moment — anyone's — fails with "i/o timeout";
+// a TLS connection whose write failed is broken for good. Under load this
+// dropped sessions that were fine (TestSendManyAcrossDroppedConnection:
+// bob, whose connection the test leaves alone, sending a receipt per
+// message, lost his session in at least 3 of 10 runs, and with it
+// messages the server had archived and would not offer again except
+// through MAM). So mellium's deadlines are ignored; login sets its own
+// deadline on the connection underneath, and a write that makes no
+// progress for writeStall (the peer stopped reading) fails, which ends
+// the session and starts a reconnect.
+type sessionConn struct {
+	net.Conn
+	mu    sync.Mutex
+	armed time.Time // when the write deadline was last pushed back
+}
+
+func (c *sessionConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	if now := time.Now(); now.Sub(c.armed) > writeStall/2 {
+		// A write starts with at least writeStall/2 before its deadline.
+		_ = c.Conn.SetWriteDeadline(now.Add(writeStall))
+		c.armed = now
+	}
+	c.mu.Unlock()
+	return c.Conn.Write(p)
+}
+
+// disarm forgets the write deadline (the caller just cleared the
+// connection's deadlines): the next write sets it again.
+func (c *sessionConn) disarm() {
+	c.mu.Lock()
+	c.armed = time.Time{}
+	c.mu.Unlock()
+}
+
+func (*sessionConn) SetDeadline(time.Time) error      { return nil }
+func (*sessionConn) SetReadDeadline(time.Time) error  { return nil }
+func (*sessionConn) SetWriteDeadline(time.Time) error { return nil }
