@@ -51,14 +51,14 @@ type App struct {
 	requestRows map[string]fyne.CanvasObject
 	left        *fyne.Container // the roster side
 
-	foreground bool                 // the window has the focus
-	notified   map[string]time.Time // last notification per chat
-	trayMenu   *fyne.Menu           // nil without a system tray
-	trayUnread *fyne.MenuItem
-	addAccount func() // the menu's "Add an account…", if any
+	notified map[string]time.Time // last notification per chat
 
-	prefKey     string // where the window's size and chat are kept ("": nowhere)
+	prefKey     string // where the open chat is kept ("": nowhere)
 	restoreChat string // the chat to reopen once the roster is there
+
+	shell   *Shell             // the window this account's pane is in
+	content fyne.CanvasObject  // the pane
+	tab     *container.TabItem // the pane as a tab (shown once there are several accounts)
 
 	roster                  *widget.List
 	title                   *widget.Label
@@ -95,18 +95,17 @@ type chatState struct {
 	oldest  int64 // store id of the oldest loaded message (0: none)
 }
 
-// New builds the window for account. It loads the roster in the
-// background; call Window().Show() (or ShowAndRun) to display it.
-func New(fa fyne.App, account string, b Backend) *App {
-	a := newApp(fa, account, b)
-	a.reloadContacts()
-	return a
+// newApp is an account pane alone in a window of its own (a Shell), its
+// roster not loaded yet.
+func newApp(fa fyne.App, account string, b Backend) *App {
+	return NewShell(fa).add(account, b)
 }
 
-func newApp(fa fyne.App, account string, b Backend) *App {
+// newPane builds account's pane for shell s.
+func newPane(s *Shell, account string, b Backend) *App {
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &App{
-		fa: fa, account: account, backend: b, ctx: ctx, cancel: cancel,
+		fa: s.fa, win: s.win, shell: s, account: account, backend: b, ctx: ctx, cancel: cancel,
 		async: func(f func()) { go f() },
 		later: func(f func()) { go f() },
 		do:    fyne.Do,
@@ -117,19 +116,17 @@ func newApp(fa fyne.App, account string, b Backend) *App {
 		requestRows: map[string]fyne.CanvasObject{},
 		notified:    map[string]time.Time{},
 	}
-	a.win = fa.NewWindow("Clove — " + account)
-	a.win.SetIcon(Icon())
-	a.win.SetContent(a.build())
-	a.win.Resize(fyne.NewSize(900, 600))
+	a.content = a.build()
+	a.tab = container.NewTabItem(account, a.content)
 	a.OnStateSync(Offline, "")
-	a.watchForeground()
-	a.setupTray(hasDBus())
-	a.setMenu()
 	return a
 }
 
-// Window is the app's window.
+// Window is the window the account's pane is in.
 func (a *App) Window() fyne.Window { return a.win }
+
+// Shell is the window the account's pane is in.
+func (a *App) Shell() *Shell { return a.shell }
 
 // Close stops pending background work (the window itself is closed by
 // its owner).

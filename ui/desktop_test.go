@@ -15,7 +15,7 @@ func TestNotificationsOnlyInTheBackgroundOncePerBurst(t *testing.T) {
 	}
 	test.AssertNotificationSent(t, nil, in("while you look")) // in the foreground: none
 
-	a.foreground = false
+	a.shell.foreground = false
 	test.AssertNotificationSent(t, &fyne.Notification{Title: "Message from Bob", Content: "are you there?"}, in("are you\nthere?"))
 	test.AssertNotificationSent(t, nil, in("hello?")) // same chat, a moment later
 	test.AssertNotificationSent(t, nil, func() {
@@ -50,6 +50,7 @@ func TestWindowSizeAndChatAreRemembered(t *testing.T) {
 		a := newApp(fa, "me@example.org", threeContacts())
 		a.async = func(f func()) { f() }
 		a.later = func(func()) {}
+		a.shell.Remember("test.window")
 		a.Remember("test.me")
 		a.reloadContacts()
 		t.Cleanup(a.win.Close)
@@ -61,7 +62,7 @@ func TestWindowSizeAndChatAreRemembered(t *testing.T) {
 	}
 	a.win.Resize(fyne.NewSize(700, 480))
 	selectContact(t, a, "bob@example.org")
-	a.saveWindow() // the window closes
+	a.shell.saveWindow() // the window closes
 
 	b := open()
 	if s := b.win.Canvas().Size(); s.Width != 700 || s.Height != 480 {
@@ -86,7 +87,7 @@ func TestMenuAddsAnAccount(t *testing.T) {
 		t.Fatal("a menu before OnAddAccount")
 	}
 	called := 0
-	a.OnAddAccount(func() { called++ })
+	a.shell.OnAddAccount(func() { called++ })
 	m := a.win.MainMenu()
 	if m == nil || len(m.Items) != 1 || m.Items[0].Items[0].Label != "Add an account…" {
 		t.Fatalf("menu %+v", m)
@@ -94,5 +95,78 @@ func TestMenuAddsAnAccount(t *testing.T) {
 	m.Items[0].Items[0].Action()
 	if called != 1 {
 		t.Errorf("called %d times", called)
+	}
+}
+
+// TestAccountsShareOneWindow: a second account gets a tab next to the
+// first in the same window; unread counts add up in the title and show
+// per tab; notifications follow the tab in view; the menu's room joining
+// is for the account in view.
+func TestAccountsShareOneWindow(t *testing.T) {
+	fa := test.NewTempApp(t)
+	s := NewShell(fa)
+	t.Cleanup(s.win.Close)
+	pane := func(account string, b Backend) *App {
+		a := s.add(account, b)
+		a.async = func(f func()) { f() }
+		a.later = func(func()) {}
+		a.reloadContacts()
+		return a
+	}
+	work := pane("me@example.org", threeContacts())
+	if s.tabs != nil || s.win.Content() != work.content {
+		t.Fatal("one account: its pane should fill the window, without tabs")
+	}
+	if got := s.win.Title(); got != "Clove — me@example.org" {
+		t.Fatalf("title %q", got)
+	}
+	i2p := pane("me@abc.b32.i2p", &fakeRooms{fakeEditor: &fakeEditor{fakeBackend: threeContacts()}})
+	if s.tabs == nil || len(s.tabs.Items) != 2 || s.win.Content() != s.tabs {
+		t.Fatal("two accounts: want two tabs in the window")
+	}
+	if got := s.win.Title(); got != "Clove" {
+		t.Fatalf("title %q with two accounts", got)
+	}
+	if s.Current() != work {
+		t.Fatal("the first account should be in view")
+	}
+
+	i2p.OnMessage(Message{Key: "1", Peer: "bob@example.org", Body: "over i2p"})
+	i2p.OnMessage(Message{Key: "2", Peer: "carol@example.net", Body: "also"})
+	work.OnMessage(Message{Key: "3", Peer: "bob@example.org", Body: "at work"})
+	if got := s.win.Title(); got != "(3) Clove" {
+		t.Errorf("title %q, want 3 unread in all", got)
+	}
+	if a, b := work.tab.Text, i2p.tab.Text; a != "(1) me@example.org" || b != "(2) me@abc.b32.i2p" {
+		t.Errorf("tabs %q, %q", a, b)
+	}
+
+	// In the foreground, a message for the account out of view notifies;
+	// one for the account in view does not.
+	test.AssertNotificationSent(t, &fyne.Notification{Title: "Message from alice@example.org", Content: "psst"}, func() {
+		i2p.OnMessage(Message{Key: "4", Peer: "alice@example.org", Body: "psst"})
+	})
+	test.AssertNotificationSent(t, nil, func() {
+		work.OnMessage(Message{Key: "5", Peer: "alice@example.org", Body: "seen"})
+	})
+
+	s.Show(i2p)
+	if s.Current() != i2p {
+		t.Fatal("Show did not bring the second account into view")
+	}
+	s.OnAddAccount(func() {})
+	m := s.win.MainMenu()
+	if m == nil || len(m.Items[0].Items) != 2 || m.Items[0].Items[1].Label != "Join a room as me@abc.b32.i2p…" {
+		t.Fatalf("menu %+v", m)
+	}
+	s.Show(work) // the work account has no rooms: no room item
+	m = s.win.MainMenu()
+	if m == nil || len(m.Items[0].Items) != 1 {
+		t.Fatalf("menu %+v with the work account in view", m)
+	}
+	s.Show(i2p)
+	m = s.win.MainMenu()
+	if m == nil || len(m.Items[0].Items) != 2 || m.Items[0].Items[1].Label != "Join a room as me@abc.b32.i2p…" {
+		t.Fatalf("menu %+v", m)
 	}
 }

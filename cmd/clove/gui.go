@@ -56,7 +56,7 @@ func cmdGUI(ctx context.Context, e *env) error {
 		g.openWizard(true)
 	}
 	for _, a := range accounts {
-		g.account(a) // a window each; the first is the master
+		g.account(a) // a pane each in the main window
 	}
 	settle := time.AfterFunc(settleAfter, debug.FreeOSMemory)
 	fa.Run()
@@ -83,24 +83,31 @@ type guiRun struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	wins   []*ui.App
+	shell  *ui.Shell       // the main window, once there is an account
+	wins   []*ui.App       // the accounts' panes in it
 	dones  []chan struct{} // closed when each session ended
 	master bool            // a window is the master (closing it quits)
 	wizard *ui.Wizard      // the open wizard, or nil
 }
 
-// open builds account a's window (not shown yet); on the UI goroutine.
+// open builds account a's pane in the main window (made, not shown, for the
+// first account); on the UI goroutine.
 func (g *guiRun) open(a store.Account) (*ui.App, *guiBackend) {
 	b := newGUIBackend(g.st, a, g.e.log)
-	w := ui.New(g.fa, a.JID, b)
+	if g.shell == nil {
+		g.shell = ui.NewShell(g.fa)
+		g.shell.Remember(windowKey(g.e.profile, ""))
+		g.shell.OnAddAccount(g.addAccount)
+	}
+	w := g.shell.Add(a.JID, b)
 	w.Remember(windowKey(g.e.profile, a.JID))
-	w.OnAddAccount(g.addAccount)
 	g.wins = append(g.wins, w)
 	return w, b
 }
 
 // windowKey names one profile's account in the app's preferences (shared
-// by all profiles of the user), where the window keeps its size and chat.
+// by all profiles of the user), where its open chat is kept; with account
+// "", the profile's main window, where its size is kept.
 func windowKey(profile, account string) string {
 	if abs, err := filepath.Abs(profile); err == nil {
 		profile = abs
@@ -109,7 +116,7 @@ func windowKey(profile, account string) string {
 	return "window." + hex.EncodeToString(sum[:8])
 }
 
-// connect starts the session of window w's account.
+// connect starts the session of pane w's account.
 func (g *guiRun) connect(w *ui.App, a store.Account, password string, b *guiBackend, onEvent func(xmppclient.Event)) {
 	done := make(chan struct{})
 	g.dones = append(g.dones, done)
@@ -119,8 +126,13 @@ func (g *guiRun) connect(w *ui.App, a store.Account, password string, b *guiBack
 	}()
 }
 
-// show shows w; the first window shown is the master: closing it quits.
-func (g *guiRun) show(w *ui.App) {
+// show shows the main window, with w's account in view when inView (an
+// account just set up); the first window shown is the master: closing it
+// quits.
+func (g *guiRun) show(w *ui.App, inView bool) {
+	if inView {
+		w.Shell().Show(w)
+	}
 	if !g.master {
 		w.Window().SetMaster()
 		g.master = true
@@ -128,14 +140,14 @@ func (g *guiRun) show(w *ui.App) {
 	w.Window().Show()
 }
 
-// account shows the window of account a and logs it in.
+// account shows account a's pane and logs it in.
 func (g *guiRun) account(a store.Account) {
 	win, b := g.open(a)
 	// The same password sources as the CLI, except that the terminal
 	// prompt becomes a dialog in the window.
 	noTTY := *g.e
 	noTTY.stdin = nil
-	g.show(win)
+	g.show(win, false)
 	pw, err := noTTY.password(a.JID)
 	if err == nil {
 		g.connect(win, a, pw, b, nil)
@@ -156,7 +168,7 @@ func (g *guiRun) account(a store.Account) {
 }
 
 // addAccount opens the wizard from an account window's menu (or brings it
-// forward); the account it sets up gets a window of its own.
+// forward); the account it sets up gets a pane in the main window.
 func (g *guiRun) addAccount() {
 	if g.wizard != nil {
 		g.wizard.Window().RequestFocus()
@@ -188,7 +200,7 @@ func (g *guiRun) openWizard(firstRun bool) {
 			return
 		}
 		finished = true
-		g.show(win)
+		g.show(win, true)
 		wz.Window().Close()
 	}
 	// Not the master window (Fyne keeps the first master for good): closing

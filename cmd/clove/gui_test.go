@@ -547,7 +547,7 @@ func TestWatchRouterSaysWhatToDo(t *testing.T) {
 // A profile with two accounts opens a window for each, both logged in at
 // once (messages to each land in the profile's history), and the menu's
 // "Add an account…" opens the wizard.
-func TestGUIOneWindowPerAccountAndTheMenuOpensTheWizard(t *testing.T) {
+func TestGUIAccountsShareOneWindowAndTheMenuOpensTheWizard(t *testing.T) {
 	needX(t)
 	prosodytest.Require(t)
 	srv := prosodytest.Start(t)
@@ -561,18 +561,26 @@ func TestGUIOneWindowPerAccountAndTheMenuOpensTheWizard(t *testing.T) {
 	carol.ok("account", "add", cj, "--server", srv.C2SAddr)
 
 	display := startXvfb(t)
-	w := startWindow(t, display, me.profile, "pw", "Clove — "+aj)
-	w.id = waitWindow(t, w, "Clove — "+bj) // mapped last: on top
-	time.Sleep(time.Second)                // both log in
-	carol.ok("send", "--account", cj, aj, "to alice's window")
-	carol.ok("send", "--account", cj, bj, "to bob's window")
-	waitUntil(t, 30*time.Second, "both windows' sessions store carol's messages", func() bool {
-		return strings.Contains(me.ok("history", "--account", aj), "to alice's window") &&
-			strings.Contains(me.ok("history", "--account", bj), "to bob's window")
+	// Both accounts in one window, a tab each: its title names neither.
+	w := startWindow(t, display, me.profile, "pw", "Clove")
+	time.Sleep(time.Second) // both log in
+	carol.ok("send", "--account", cj, aj, "to alice's tab")
+	carol.ok("send", "--account", cj, bj, "to bob's tab")
+	waitUntil(t, 30*time.Second, "both accounts' sessions store carol's messages", func() bool {
+		return strings.Contains(me.ok("history", "--account", aj), "to alice's tab") &&
+			strings.Contains(me.ok("history", "--account", bj), "to bob's tab")
 	})
+	// One unread message in each account: two in the title.
+	waitWindow(t, w, `^\(2\) Clove$`)
+	if out, err := w.x("search", "--onlyvisible", "--name", "Clove"); err == nil {
+		if n := len(strings.Fields(string(out))); n != 1 {
+			t.Errorf("%d windows named Clove, want the one", n)
+		}
+	}
+	time.Sleep(500 * time.Millisecond) // the title changes before the next frame
+	w.screenshot(screenshotPath(t, "accounts.png"))
 
-	// The menu bar's first menu, then its first item, in bob's window (no
-	// window manager here: it lies on top of alice's).
+	// The menu bar's first menu, then its first item.
 	w.click(33, 13)
 	time.Sleep(300 * time.Millisecond)
 	w.screenshot(screenshotPath(t, "menu.png"))

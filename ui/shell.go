@@ -1,0 +1,205 @@
+package ui
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Shell is Clove's main window: every account of the profile in it, each
+// account a pane (an App) with its roster, chats and status bar. With one
+// account the pane fills the window; with several, each has a tab (its
+// unread count in the tab's title), as Pidgin, Gajim and Dino keep all
+// accounts in one window.
+//
+// The window-wide things live here, once: the title and tray with the
+// unread count of all accounts, the menu, whether the window has the
+// focus (for notifications), and the remembered size.
+type Shell struct {
+	fa   fyne.App
+	win  fyne.Window
+	apps []*App
+	tabs *container.AppTabs // nil while there is one account
+	// Everything below is touched on the UI goroutine only.
+	foreground bool // the window has the focus
+	trayMenu   *fyne.Menu
+	trayUnread *fyne.MenuItem
+	addAccount func() // the menu's "Add an account…", if any
+	prefKey    string // where the window's size is kept ("": nowhere)
+}
+
+// NewShell makes the (empty) main window; Add puts accounts in it.
+func NewShell(fa fyne.App) *Shell {
+	s := &Shell{fa: fa, foreground: true}
+	s.win = fa.NewWindow("Clove")
+	s.win.SetIcon(Icon())
+	s.win.SetContent(widget.NewLabel(""))
+	s.win.Resize(fyne.NewSize(900, 600))
+	lc := fa.Lifecycle()
+	lc.SetOnEnteredForeground(func() { s.foreground = true })
+	lc.SetOnExitedForeground(func() { s.foreground = false })
+	s.setupTray(hasDBus())
+	return s
+}
+
+// Window is the main window.
+func (s *Shell) Window() fyne.Window { return s.win }
+
+// Add puts account's pane in the window (a tab, once there are several)
+// and loads its roster in the background. On the UI goroutine.
+func (s *Shell) Add(account string, b Backend) *App {
+	a := s.add(account, b)
+	a.reloadContacts()
+	return a
+}
+
+func (s *Shell) add(account string, b Backend) *App {
+	a := newPane(s, account, b)
+	s.apps = append(s.apps, a)
+	switch len(s.apps) {
+	case 1:
+		s.win.SetContent(a.content)
+	case 2:
+		s.tabs = container.NewAppTabs(s.apps[0].tab, a.tab)
+		s.tabs.OnSelected = func(*container.TabItem) {
+			s.updateUnread()
+			s.setMenu()
+		}
+		s.win.SetContent(s.tabs)
+	default:
+		s.tabs.Append(a.tab)
+	}
+	s.updateUnread()
+	s.setMenu()
+	return a
+}
+
+// Current is the account pane in view.
+func (s *Shell) Current() *App {
+	if s.tabs != nil {
+		if sel := s.tabs.Selected(); sel != nil {
+			for _, a := range s.apps {
+				if a.tab == sel {
+					return a
+				}
+			}
+		}
+	}
+	if len(s.apps) > 0 {
+		return s.apps[0]
+	}
+	return nil
+}
+
+// Show brings account's pane into view.
+func (s *Shell) Show(a *App) {
+	if s.tabs != nil {
+		s.tabs.Select(a.tab)
+	}
+}
+
+// setupTray puts Clove in the system tray: show the window, the unread
+// count, quit (added by Fyne).
+func (s *Shell) setupTray(dbus bool) {
+	desk, ok := s.fa.(desktop.App)
+	if !ok || !dbus {
+		return
+	}
+	s.trayUnread = fyne.NewMenuItem("No unread messages", nil)
+	s.trayUnread.Disabled = true
+	show := fyne.NewMenuItem("Show Clove", func() {
+		s.win.Show()
+		s.win.RequestFocus()
+	})
+	s.trayMenu = fyne.NewMenu("Clove", show, s.trayUnread)
+	desk.SetSystemTrayMenu(s.trayMenu)
+	desk.SetSystemTrayIcon(Icon())
+}
+
+// updateUnread shows the unread messages: all accounts' in the window's
+// title and the tray menu, each account's in its tab.
+func (s *Shell) updateUnread() {
+	total := 0
+	for _, a := range s.apps {
+		n := a.unreadCount()
+		total += n
+		text := a.account
+		if n > 0 {
+			text = fmt.Sprintf("(%d) %s", n, text)
+		}
+		if a.tab.Text != text {
+			a.tab.Text = text
+			if s.tabs != nil {
+				s.tabs.Refresh()
+			}
+		}
+	}
+	title := "Clove"
+	if len(s.apps) == 1 {
+		title += " — " + s.apps[0].account
+	}
+	label := "No unread messages"
+	if total > 0 {
+		title = fmt.Sprintf("(%d) %s", total, title)
+		label = fmt.Sprintf("%d unread message%s", total, map[bool]string{true: "", false: "s"}[total == 1])
+	}
+	if s.win.Title() != title {
+		s.win.SetTitle(title)
+	}
+	if s.trayMenu != nil && s.trayUnread.Label != label {
+		s.trayUnread.Label = label
+		s.trayMenu.Refresh()
+	}
+}
+
+// Remember keeps the window's size in the app's preferences under key
+// (one per profile) and restores it now.
+func (s *Shell) Remember(key string) {
+	s.prefKey = key
+	p := s.fa.Preferences()
+	w, h := p.FloatWithFallback(key+".width", 0), p.FloatWithFallback(key+".height", 0)
+	if w >= 400 && h >= 300 {
+		s.win.Resize(fyne.NewSize(float32(w), float32(h)))
+	}
+	s.win.SetOnClosed(s.saveWindow)
+}
+
+// saveWindow records the window's size.
+func (s *Shell) saveWindow() {
+	if s.prefKey == "" {
+		return
+	}
+	size := s.win.Canvas().Size()
+	p := s.fa.Preferences()
+	p.SetFloat(s.prefKey+".width", float64(size.Width))
+	p.SetFloat(s.prefKey+".height", float64(size.Height))
+}
+
+// OnAddAccount gives the window a menu whose "Add an account…" calls f
+// (the wizard); Fyne adds Quit to it.
+func (s *Shell) OnAddAccount(f func()) {
+	s.addAccount = f
+	s.setMenu()
+}
+
+// setMenu gives the window its menu: add an account, join a room (for
+// the account in view, when it can); Fyne adds Quit.
+func (s *Shell) setMenu() {
+	var items []*fyne.MenuItem
+	if s.addAccount != nil {
+		items = append(items, fyne.NewMenuItem("Add an account…", s.addAccount))
+	}
+	if a := s.Current(); a != nil && a.roomBackend() != nil {
+		label := "Join a room…"
+		if len(s.apps) > 1 {
+			label = "Join a room as " + a.account + "…"
+		}
+		items = append(items, fyne.NewMenuItem(label, func() { a.showJoinRoom("", "", false) }))
+	}
+	if len(items) > 0 {
+		s.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("Clove", items...)))
+	}
+}
