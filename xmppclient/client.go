@@ -345,7 +345,7 @@ func (c *Client) login(ctx context.Context) (*xmpp.Session, net.Conn, error) {
 		return nil, nil, explainLogin(c.cfg.JID.Domainpart(), err)
 	}
 	_ = conn.SetDeadline(time.Time{})
-	sc.disarm()
+	sc.guard()
 	return sess, conn, nil
 }
 

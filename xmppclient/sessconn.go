@@ -25,18 +25,19 @@ const writeStall = 2 * time.Minute
 // message, lost his session in at least 3 of 10 runs, and with it
 // messages the server had archived and would not offer again except
 // through MAM). So mellium's deadlines are ignored; login sets its own
-// deadline on the connection underneath, and a write that makes no
-// progress for writeStall (the peer stopped reading) fails, which ends
-// the session and starts a reconnect.
+// deadline on the connection underneath, and after login a write that
+// makes no progress for writeStall (the peer stopped reading) fails,
+// which ends the session and starts a reconnect.
 type sessionConn struct {
 	net.Conn
-	mu    sync.Mutex
-	armed time.Time // when the write deadline was last pushed back
+	mu      sync.Mutex
+	guarded bool      // logged in: stalled writes are bounded here (during login, by login's deadline)
+	armed   time.Time // when the write deadline was last pushed back
 }
 
 func (c *sessionConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
-	if now := time.Now(); now.Sub(c.armed) > writeStall/2 {
+	if now := time.Now(); c.guarded && now.Sub(c.armed) > writeStall/2 {
 		// A write starts with at least writeStall/2 before its deadline.
 		_ = c.Conn.SetWriteDeadline(now.Add(writeStall))
 		c.armed = now
@@ -45,11 +46,11 @@ func (c *sessionConn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
-// disarm forgets the write deadline (the caller just cleared the
-// connection's deadlines): the next write sets it again.
-func (c *sessionConn) disarm() {
+// guard starts bounding stalled writes, once login (whose deadline the
+// caller just cleared) is over.
+func (c *sessionConn) guard() {
 	c.mu.Lock()
-	c.armed = time.Time{}
+	c.guarded, c.armed = true, time.Time{}
 	c.mu.Unlock()
 }
 
