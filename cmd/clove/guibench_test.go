@@ -18,8 +18,9 @@ import (
 // BenchmarkGUIStartAndIdleRSS starts the real window and Pidgin the same
 // way under one Xvfb, side by side, and prints time to first window mapped
 // and RSS after 10 s idle, with ratios. Clove's profile holds 1,000 contacts
-// and 10,000 messages; its server is unreachable (the window shows it), so
-// nothing but the app itself is measured. Goal: ≤ 1.0× Pidgin on both.
+// and 10,000 messages, Pidgin's the same account and 1,000 buddies (see
+// fillPidgin); the server is unreachable (both windows show it), so
+// nothing but the apps themselves is measured. Goal: ≤ 1.0× Pidgin on both.
 // A one-label Fyne window (testdata/onelabel) is measured the same way:
 // the floor any Fyne app starts from here.
 func BenchmarkGUIStartAndIdleRSS(b *testing.B) {
@@ -47,7 +48,9 @@ func BenchmarkGUIStartAndIdleRSS(b *testing.B) {
 		clove = append(clove, measureApp(b, display, "Clove", exec.Command(bin, "--profile", profile)))
 		one = append(one, measureApp(b, display, "one label", exec.Command(floor)))
 		if pidgin != "" {
-			pidg = append(pidg, measureApp(b, display, "Pidgin", exec.Command(pidgin, "--config="+b.TempDir())))
+			cfg := b.TempDir()
+			fillPidgin(b, cfg, 1000)
+			pidg = append(pidg, measureApp(b, display, "Pidgin", exec.Command(pidgin, "--config="+cfg)))
 		}
 	}
 	starts := func(rs []appRun) time.Duration {
@@ -169,6 +172,44 @@ func kbField(status []byte, name string) float64 {
 		}
 	}
 	return 0
+}
+
+// fillPidgin gives a Pidgin configuration directory what fillProfile gives
+// Clove's profile: an XMPP account whose server is unreachable (the same
+// address), with contacts buddies in its list (loaded at start: 10 MiB
+// more RSS than an empty list), offline ones shown — though Pidgin lists no
+// buddy of an account that is not connected, where Clove lists every
+// contact. Pidgin keeps its logs on disk and reads none at start, so
+// messages are left out.
+func fillPidgin(tb testing.TB, dir string, contacts int) {
+	tb.Helper()
+	const acct = "alice@bench.invalid/clove"
+	files := map[string]string{
+		"accounts.xml": `<?xml version='1.0' encoding='UTF-8' ?>
+<account version='1.0'><account>
+ <protocol>prpl-jabber</protocol><name>` + acct + `</name><password>bench-pw</password>
+ <settings><setting name='connect_server' type='string'>127.0.0.1</setting><setting name='port' type='int'>1</setting></settings>
+ <settings ui='gtk-gaim'><setting name='auto-login' type='bool'>1</setting></settings>
+</account></account>
+`,
+		"prefs.xml": `<?xml version='1.0' encoding='UTF-8' ?>
+<pref version='1' name='/'><pref name='pidgin'><pref name='blist'>
+ <pref name='show_offline_buddies' type='bool' value='1'/>
+</pref></pref></pref>
+`,
+	}
+	var bl strings.Builder
+	bl.WriteString("<?xml version='1.0' encoding='UTF-8' ?>\n<purple version='1.0'><blist><group name='Buddies'>\n")
+	for i := 0; i < contacts; i++ {
+		fmt.Fprintf(&bl, "<contact><buddy account='%s' proto='prpl-jabber'><name>friend%04d@bench.invalid</name><alias>Friend %d</alias></buddy></contact>\n", acct, i, i)
+	}
+	bl.WriteString("</group></blist><privacy/></purple>\n")
+	files["blist.xml"] = bl.String()
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			tb.Fatal(err)
+		}
+	}
 }
 
 // fillProfile writes an account (server unreachable) with contacts
