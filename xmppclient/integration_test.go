@@ -230,25 +230,11 @@ func (o *batchOutbox) AckedBatch(_ context.Context, ids []string) error {
 // TestSendManyInChunks: a burst is written in growing chunks, each sent
 // once durable; all arrive in order, all are acked, the outbox empties.
 func TestSendManyInChunks(t *testing.T) {
-	prosodytest.Require(t)
-	srv := prosodytest.Start(t)
-	srv.CreateUser(t, "alice", "pw")
-	srv.CreateUser(t, "bob", "pw")
 	ob := &batchOutbox{}
-	cfg := config(srv, "alice", "pw")
-	cfg.Outbox = ob
-	a := start(t, cfg)
-	b := start(t, config(srv, "bob", "pw"))
-	a.wait("alice online", 15*time.Second, online)
-	b.wait("bob online", 15*time.Second, online)
+	srv, a, b, _ := alicebob(t, ob, false)
 
 	const n = 1000
-	bob := jid.MustParse("bob@" + srv.Domain)
-	msgs := make([]xmppclient.Outgoing, n)
-	for i := range msgs {
-		msgs[i] = xmppclient.Outgoing{To: bob, Body: fmt.Sprintf("burst %d", i)}
-	}
-	ids, err := a.c.SendMany(context.Background(), msgs)
+	ids, err := a.c.SendMany(context.Background(), burst(srv, n))
 	if err != nil || len(ids) != n {
 		t.Fatalf("SendMany: %d ids, %v", len(ids), err)
 	}
@@ -324,6 +310,16 @@ func TestSendManyPartlyDurable(t *testing.T) {
 			t.Fatalf("queued #%d is %s %q, want %s %q", i, e.ID, e.Body, ids[i], fmt.Sprintf("m %d", i))
 		}
 	}
+}
+
+// burst is n messages for bob: "burst 0", "burst 1", …
+func burst(srv *prosodytest.Server, n int) []xmppclient.Outgoing {
+	bob := jid.MustParse("bob@" + srv.Domain)
+	msgs := make([]xmppclient.Outgoing, n)
+	for i := range msgs {
+		msgs[i] = xmppclient.Outgoing{To: bob, Body: fmt.Sprintf("burst %d", i)}
+	}
+	return msgs
 }
 
 func sum(xs []int) (s int) {

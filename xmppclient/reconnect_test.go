@@ -60,41 +60,23 @@ func (r *relay) cut() {
 	r.conns = nil
 }
 
-// testOutbox is an in-memory Outbox whose state the test can read.
-type testOutbox struct {
-	mu      sync.Mutex
-	pending []xmppclient.OutboxEntry
+// testOutbox is an in-memory Outbox, one entry at a time (no batches:
+// the client's one-by-one path), whose state the test can read.
+type testOutbox struct{ b batchOutbox }
+
+func (o *testOutbox) Enqueue(ctx context.Context, e xmppclient.OutboxEntry) error {
+	return o.b.Enqueue(ctx, e)
 }
 
-func (o *testOutbox) Enqueue(_ context.Context, e xmppclient.OutboxEntry) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.pending = append(o.pending, e)
-	return nil
+func (o *testOutbox) Pending(ctx context.Context) ([]xmppclient.OutboxEntry, error) {
+	return o.b.Pending(ctx)
 }
 
-func (o *testOutbox) Pending(context.Context) ([]xmppclient.OutboxEntry, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return append([]xmppclient.OutboxEntry(nil), o.pending...), nil
-}
-
-func (o *testOutbox) Acked(_ context.Context, id string) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	for i, e := range o.pending {
-		if e.ID == id {
-			o.pending = append(o.pending[:i], o.pending[i+1:]...)
-			return nil
-		}
-	}
-	return nil
-}
+func (o *testOutbox) Acked(ctx context.Context, id string) error { return o.b.Acked(ctx, id) }
 
 func (o *testOutbox) len() int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return len(o.pending)
+	p, _ := o.b.Pending(context.Background())
+	return len(p)
 }
 
 // collect counts messages at the receiver by origin id.
@@ -113,18 +95,34 @@ func collect(p *peer, ids map[string]bool, want int, d time.Duration) (dups int)
 	return dups
 }
 
-func TestReconnectAfterServerRestartLosesNothing(t *testing.T) {
+// alicebob starts a prosody with users alice and bob, and a client for
+// each: alice's keeps its outbox in box and, when relayed, dials through
+// a relay the test can cut. It returns once both are online.
+func alicebob(t *testing.T, box xmppclient.Outbox, relayed bool) (srv *prosodytest.Server, a, b *peer, r *relay) {
+	t.Helper()
 	prosodytest.Require(t)
-	srv := prosodytest.Start(t)
+	srv = prosodytest.Start(t)
 	srv.CreateUser(t, "alice", "pw")
 	srv.CreateUser(t, "bob", "pw")
-	box := &testOutbox{}
 	acfg := config(srv, "alice", "pw")
 	acfg.Outbox = box
-	a := start(t, acfg)
-	b := start(t, config(srv, "bob", "pw"))
+	if relayed {
+		r = newRelay(t, srv.C2SAddr)
+		acfg.Dial = func(ctx context.Context) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "tcp", r.ln.Addr().String())
+		}
+	}
+	a = start(t, acfg)
+	b = start(t, config(srv, "bob", "pw"))
 	a.wait("alice online", 15*time.Second, online)
 	b.wait("bob online", 15*time.Second, online)
+	return srv, a, b, r
+}
+
+func TestReconnectAfterServerRestartLosesNothing(t *testing.T) {
+	box := &testOutbox{}
+	srv, a, b, _ := alicebob(t, box, false)
 
 	const n = 200
 	bob := jid.MustParse("bob@" + srv.Domain)
@@ -225,29 +223,11 @@ func TestStreamResumptionAfterDroppedConnection(t *testing.T) {
 // of a burst: every message still reaches bob, none is lost, and the outbox
 // empties once the server has acked them all.
 func TestSendManyAcrossDroppedConnection(t *testing.T) {
-	prosodytest.Require(t)
-	srv := prosodytest.Start(t)
-	srv.CreateUser(t, "alice", "pw")
-	srv.CreateUser(t, "bob", "pw")
-	r := newRelay(t, srv.C2SAddr)
 	box := &batchOutbox{}
-	acfg := config(srv, "alice", "pw")
-	acfg.Outbox = box
-	acfg.Dial = func(ctx context.Context) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, "tcp", r.ln.Addr().String())
-	}
-	a := start(t, acfg)
-	b := start(t, config(srv, "bob", "pw"))
-	a.wait("alice online", 15*time.Second, online)
-	b.wait("bob online", 15*time.Second, online)
+	srv, a, b, r := alicebob(t, box, true)
 
 	const n = 3000
-	bob := jid.MustParse("bob@" + srv.Domain)
-	msgs := make([]xmppclient.Outgoing, n)
-	for i := range msgs {
-		msgs[i] = xmppclient.Outgoing{To: bob, Body: fmt.Sprintf("burst %d", i)}
-	}
+	msgs := burst(srv, n)
 	type result struct {
 		ids []string
 		err error
