@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,7 +22,8 @@ type cli struct {
 	t       *testing.T
 	profile string
 	pw      string
-	dbus    bool // pretend a D-Bus session (keyring) exists
+	dbus    bool     // pretend a D-Bus session (keyring) exists
+	stdin   *os.File // standard input (nil: none)
 }
 
 type result struct {
@@ -41,7 +43,7 @@ func (c cli) run(args ...string) result {
 		}
 		return ""
 	}
-	code := run(context.Background(), append([]string{"--profile", c.profile}, args...), &out, &errb, nil, getenv)
+	code := run(context.Background(), append([]string{"--profile", c.profile}, args...), &out, &errb, c.stdin, getenv)
 	return result{code, out.String(), errb.String()}
 }
 
@@ -182,6 +184,73 @@ func TestCLIOutboxSurvivesDownServer(t *testing.T) {
 	if strings.Count(h, `"state":"sent"`) != 2 {
 		t.Fatalf("history after flush: %q", h)
 	}
+}
+
+// TestCLISendFromStdin: `send TO -` sends one message per line of standard
+// input (empty lines skipped), in order, exits 0 once the server acked all
+// and prints their ids; with the server down it says how many were acked.
+func TestCLISendFromStdin(t *testing.T) {
+	prosodytest.Require(t)
+	srv := prosodytest.Start(t)
+	srv.CreateUser(t, "alice", "pw")
+	srv.CreateUser(t, "bob", "pw")
+	alice, bob := newCLI(t, "pw"), newCLI(t, "pw")
+	aj, bj := "alice@"+srv.Domain, "bob@"+srv.Domain
+	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
+	bob.ok("account", "add", bj, "--server", srv.C2SAddr)
+
+	const n = 300
+	var in strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&in, "line %d <&>\n", i)
+		if i == 10 {
+			in.WriteString("\n  \n") // skipped
+		}
+	}
+	alice.stdin = stdinFile(t, in.String())
+	ids := strings.Fields(alice.ok("send", "--account", aj, bj, "-"))
+	if len(ids) != n {
+		t.Fatalf("%d ids printed, want %d", len(ids), n)
+	}
+	out := bob.ok("listen", "--account", bj, "--count", fmt.Sprint(n), "--timeout", "30s", "--json")
+	var got []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var m struct{ Body, ID string }
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("%q: %v", l, err)
+		}
+		got = append(got, m.Body)
+	}
+	for i := 0; i < n; i++ {
+		if i >= len(got) || got[i] != fmt.Sprintf("line %d <&>", i) {
+			t.Fatalf("message %d at bob: %q (of %d)", i, got[min(i, len(got)-1)], len(got))
+		}
+	}
+	h := alice.ok("history", "--account", aj, "--with", bj, "--limit", "1000", "--json")
+	if c := strings.Count(h, `"state":"sent"`); c != n {
+		t.Fatalf("%d of %d sent messages in alice's history", c, n)
+	}
+
+	srv.Stop(t)
+	alice.stdin = stdinFile(t, "one\ntwo\n")
+	alice.fails(1, "acknowledged 0 of the 2 messages within 2s: the rest stay queued", "send", "--account", aj, "--timeout", "2s", bj, "-")
+	alice.stdin = stdinFile(t, "\n\n")
+	alice.fails(2, "no message on standard input", "send", "--account", aj, bj, "-")
+}
+
+// stdinFile is a file holding text, open for reading, as standard input.
+func stdinFile(t *testing.T, text string) *os.File {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "stdin")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
 }
 
 func TestCLIBadInput(t *testing.T) {
