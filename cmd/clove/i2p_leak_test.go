@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/clove-xmpp/clove/internal/i2pnet"
 )
 
 // The real clove binary in I2P mode under strace, inside the test's network
@@ -86,6 +88,9 @@ func traceClove(t *testing.T, straceBin, bin, profile, router string, args ...st
 	var err error
 	var took time.Duration
 	for try := 1; try <= cliTries; try++ {
+		if try > 1 {
+			i2pnet.Shared(t) // restarts dead routers (see runI2P)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		cmd := exec.CommandContext(ctx, straceBin, append([]string{"-f", "-qq", "-e", "trace=connect,sendto", "-o", trace,
 			bin, "--profile", profile}, args...)...)

@@ -56,12 +56,19 @@ func startI2PServer(t testing.TB, name string, opts ...i2pnet.TunnelOption) i2pS
 const cliTries = 3
 
 // runI2P runs a clove command, again after a failure (exit 1), at most
-// cliTries times, and returns the last result and the time it took.
+// cliTries times, and returns the last result and the time it took. Before
+// trying again it starts any router of the shared network that died, loudly
+// (i2pd 2.45.1 was seen gone mid-test: a client router right after a SAM
+// session of the test before, its SOCKS port refused for the 4.5 minutes of
+// the tries that followed).
 func runI2P(t *testing.T, c cli, args ...string) (result, time.Duration) {
 	t.Helper()
 	var r result
 	var took time.Duration
 	for try := 1; try <= cliTries; try++ {
+		if try > 1 {
+			i2pnet.Shared(t) // restarts dead routers, with their logs
+		}
 		t0 := time.Now()
 		r = c.run(args...)
 		took = time.Since(t0)
