@@ -281,9 +281,10 @@ func prepareMessage(m *Message) error {
 }
 
 // prepareInsert compiles the message INSERT (with its triggers) once for a
-// transaction: compiling it cost about as much as running it, per message,
-// when every message of a batch was compiled anew. The statement is closed
-// with the transaction.
+// transaction rather than once per message of a batch: a small saving
+// (CPU per message of a 500-message burst written and marked sent,
+// BenchmarkAddOutgoing: 18.0 → 17.4 µs). The statement is closed with the
+// transaction.
 func prepareInsert(ctx context.Context, tx *sql.Tx, conflict string) (*sql.Stmt, error) {
 	return tx.PrepareContext(ctx, `INSERT INTO messages
 		(account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state)

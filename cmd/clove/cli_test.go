@@ -83,6 +83,21 @@ func newCLI(t *testing.T, pw string) cli {
 	return cli{t: t, profile: filepath.Join(t.TempDir(), "profile"), pw: pw}
 }
 
+// cliPair starts a prosody (with opts) with users alice and bob, password
+// "pw", and gives each a CLI profile with the account added.
+func cliPair(t *testing.T, opts ...prosodytest.Option) (srv *prosodytest.Server, alice, bob cli, aj, bj string) {
+	t.Helper()
+	prosodytest.Require(t)
+	srv = prosodytest.Start(t, opts...)
+	srv.CreateUser(t, "alice", "pw")
+	srv.CreateUser(t, "bob", "pw")
+	alice, bob = newCLI(t, "pw"), newCLI(t, "pw")
+	aj, bj = "alice@"+srv.Domain, "bob@"+srv.Domain
+	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
+	bob.ok("account", "add", bj, "--server", srv.C2SAddr)
+	return srv, alice, bob, aj, bj
+}
+
 func TestCLIChatBothWays(t *testing.T) {
 	prosodytest.Require(t)
 	srv := prosodytest.Start(t, prosodytest.WithMAM())
@@ -138,14 +153,7 @@ func TestCLIChatBothWays(t *testing.T) {
 }
 
 func TestCLIRosterWithApproval(t *testing.T) {
-	prosodytest.Require(t)
-	srv := prosodytest.Start(t)
-	srv.CreateUser(t, "alice", "pw")
-	srv.CreateUser(t, "bob", "pw")
-	alice, bob := newCLI(t, "pw"), newCLI(t, "pw")
-	aj, bj := "alice@"+srv.Domain, "bob@"+srv.Domain
-	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
-	bob.ok("account", "add", bj, "--server", srv.C2SAddr)
+	_, alice, bob, aj, bj := cliPair(t)
 
 	alice.ok("roster", "--account", aj, "add", bj, "--name", "Bob")
 	bob.ok("roster", "--account", bj, "approve", aj)
@@ -163,14 +171,7 @@ func TestCLIRosterWithApproval(t *testing.T) {
 }
 
 func TestCLIOutboxSurvivesDownServer(t *testing.T) {
-	prosodytest.Require(t)
-	srv := prosodytest.Start(t)
-	srv.CreateUser(t, "alice", "pw")
-	srv.CreateUser(t, "bob", "pw")
-	alice, bob := newCLI(t, "pw"), newCLI(t, "pw")
-	aj, bj := "alice@"+srv.Domain, "bob@"+srv.Domain
-	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
-	bob.ok("account", "add", bj, "--server", srv.C2SAddr)
+	srv, alice, bob, aj, bj := cliPair(t)
 
 	srv.Stop(t)
 	alice.fails(1, "stays queued in the outbox", "send", "--account", aj, "--timeout", "2s", bj, "written while the server was down")
@@ -190,14 +191,7 @@ func TestCLIOutboxSurvivesDownServer(t *testing.T) {
 // input (empty lines skipped), in order, exits 0 once the server acked all
 // and prints their ids; with the server down it says how many were acked.
 func TestCLISendFromStdin(t *testing.T) {
-	prosodytest.Require(t)
-	srv := prosodytest.Start(t)
-	srv.CreateUser(t, "alice", "pw")
-	srv.CreateUser(t, "bob", "pw")
-	alice, bob := newCLI(t, "pw"), newCLI(t, "pw")
-	aj, bj := "alice@"+srv.Domain, "bob@"+srv.Domain
-	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
-	bob.ok("account", "add", bj, "--server", srv.C2SAddr)
+	srv, alice, bob, aj, bj := cliPair(t)
 
 	const n = 300
 	var in strings.Builder

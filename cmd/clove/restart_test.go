@@ -18,18 +18,11 @@ import (
 // restart in the middle; afterwards Bob's profile holds each exactly once
 // and Alice's outbox is empty.
 func TestNoLossNoDuplicatesAcrossServerRestart(t *testing.T) {
-	prosodytest.Require(t)
 	// Offline storage, as on any real server (the node has it): a message
 	// that reaches the server while bob is reconnecting waits for him.
 	// Without it the server bounces such a message (alice's copy is marked
 	// failed; under load that happened once in a fresh-Debian run).
-	srv := prosodytest.Start(t, prosodytest.WithModule("offline"))
-	srv.CreateUser(t, "alice", "pw")
-	srv.CreateUser(t, "bob", "pw")
-	alice, bob := newCLI(t, "pw"), newCLI(t, "pw")
-	aj, bj := "alice@"+srv.Domain, "bob@"+srv.Domain
-	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
-	bob.ok("account", "add", bj, "--server", srv.C2SAddr)
+	srv, alice, bob, aj, bj := cliPair(t, prosodytest.WithModule("offline"))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
