@@ -122,7 +122,7 @@ func (s *Shell) setupTray(dbus bool) {
 // updateUnread shows the unread messages: all accounts' in the window's
 // title and the tray menu, each account's in its tab.
 func (s *Shell) updateUnread() {
-	total := 0
+	total, retitled := 0, false
 	for _, a := range s.apps {
 		n := a.unreadCount()
 		total += n
@@ -132,10 +132,11 @@ func (s *Shell) updateUnread() {
 		}
 		if a.tab.Text != text {
 			a.tab.Text = text
-			if s.tabs != nil {
-				s.tabs.Refresh()
-			}
+			retitled = true
 		}
+	}
+	if retitled && s.tabs != nil {
+		s.tabs.Refresh()
 	}
 	title := "Clove"
 	if len(s.apps) == 1 {
