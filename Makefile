@@ -70,7 +70,7 @@ fuzz:
 	for t in FuzzValidateI2PName FuzzPlan FuzzParseSAMReply FuzzSOCKSHandshake FuzzSOCKSDial; do \
 		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./transport/ || exit 1; done
 	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime $(FUZZTIME) ./xmppclient/
-	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzJIDRules$$' -fuzztime $(FUZZTIME) ./cmd/clove/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzJIDRules$$' -fuzztime $(FUZZTIME) ./chat/
 
 clean:
 	rm -rf bin build

@@ -8,29 +8,23 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/clove-xmpp/clove/msgstate"
 )
 
-// State is where a message is in its life.
-type State string
+// State is where a message is in its life; the rule for how it moves is
+// package msgstate's, shared with the window.
+type State = msgstate.State
 
 // Message states. Outgoing messages go Queued → Sent → Delivered, or to
 // Failed; incoming ones are Received.
 const (
-	Queued    State = "queued"    // written, not yet acknowledged by the server
-	Sent      State = "sent"      // acknowledged by the server (XEP-0198 ack or echo)
-	Delivered State = "delivered" // receipt from the recipient (XEP-0184)
-	Failed    State = "failed"    // the server returned an error
-	Received  State = "received"  // incoming
+	Queued    = msgstate.Queued
+	Sent      = msgstate.Sent
+	Delivered = msgstate.Delivered
+	Failed    = msgstate.Failed
+	Received  = msgstate.Received
 )
-
-// Valid reports whether st is one of the defined states.
-func (st State) Valid() bool {
-	switch st {
-	case Queued, Sent, Delivered, Failed, Received:
-		return true
-	}
-	return false
-}
 
 // DefaultLimit is the page size History and Search use when limit <= 0.
 const DefaultLimit = 50
@@ -316,21 +310,21 @@ func (s *Store) Pending(ctx context.Context, account string) ([]Message, error) 
 // transaction. Repeating it is harmless; it never downgrades a Delivered or
 // Failed message. ErrNotFound if no such outgoing message is stored.
 func (s *Store) MarkSent(ctx context.Context, account, originID string) error {
-	return s.mark(ctx, "mark sent", account, originID, Sent, Queued)
+	return s.mark(ctx, "mark sent", account, originID, Sent)
 }
 
 // MarkDelivered records a delivery receipt: the message becomes Delivered
 // from any earlier state (a receipt proves delivery even if the ack was lost
 // or an error was reported) and leaves the outbox.
 func (s *Store) MarkDelivered(ctx context.Context, account, originID string) error {
-	return s.mark(ctx, "mark delivered", account, originID, Delivered, Queued, Sent, Failed)
+	return s.mark(ctx, "mark delivered", account, originID, Delivered)
 }
 
 // MarkFailed records that the server returned an error for the message: a
 // Queued or Sent message becomes Failed and leaves the outbox (it is not
 // resent by itself). A Delivered message stays Delivered.
 func (s *Store) MarkFailed(ctx context.Context, account, originID string) error {
-	return s.mark(ctx, "mark failed", account, originID, Failed, Queued, Sent)
+	return s.mark(ctx, "mark failed", account, originID, Failed)
 }
 
 // MarkSentBatch is MarkSent for several messages in one transaction (one
@@ -382,12 +376,14 @@ func markSentChunk(ctx context.Context, tx *sql.Tx, account string, ids []string
 	return err
 }
 
-func (s *Store) mark(ctx context.Context, op, account, originID string, to State, from ...State) error {
+// mark moves an outgoing message to state to, from the states the rule
+// (msgstate.From) allows.
+func (s *Store) mark(ctx context.Context, op, account, originID string, to State) error {
 	if originID == "" {
 		return fmt.Errorf("store: %s: empty origin id: %w", op, ErrInvalid)
 	}
 	return s.wr.do(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
-		return markTx(ctx, tx, account, originID, to, from...)
+		return markTx(ctx, tx, account, originID, to, msgstate.From(to)...)
 	})
 }
 

@@ -12,10 +12,12 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/clove-xmpp/clove/msgstate"
 )
 
 // openChat shows the chat with peer and loads its newest messages.
-func (a *App) openChat(peer string) {
+func (a *Pane) openChat(peer string) {
 	if a.chat != nil && a.chat.peer == peer {
 		return
 	}
@@ -39,7 +41,7 @@ func (a *App) openChat(peer string) {
 }
 
 // loadOlder fetches the page of history before the oldest loaded message.
-func (a *App) loadOlder(run func(func())) {
+func (a *Pane) loadOlder(run func(func())) {
 	ch := a.chat
 	if ch == nil || ch.loading || !ch.more {
 		return
@@ -67,7 +69,7 @@ func (a *App) loadOlder(run func(func())) {
 
 // prepend puts older messages above the loaded ones (skipping any already
 // shown live) and keeps the view where it was.
-func (a *App) prepend(ms []Message, toBottom bool) {
+func (a *Pane) prepend(ms []Message, toBottom bool) {
 	ch := a.chat
 	have := map[string]bool{}
 	for _, m := range ch.msgs {
@@ -102,15 +104,15 @@ func (a *App) prepend(ms []Message, toBottom bool) {
 
 // OnMessage shows a new message (incoming, or ours from another device).
 // Safe from any goroutine.
-func (a *App) OnMessage(m Message) { a.do(func() { a.addMessage(m) }) }
+func (a *Pane) OnMessage(m Message) { a.do(func() { a.addMessage(m) }) }
 
-func (a *App) addMessage(m Message) {
+func (a *Pane) addMessage(m Message) {
 	m = a.withEarlyState(m)
 	if ch := a.chat; ch != nil && ch.peer == m.Peer {
 		for i := range ch.msgs {
 			if m.Key != "" && ch.msgs[i].Key == m.Key {
 				// Already shown: a room's copy of ours says it is sent.
-				if s := advance(ch.msgs[i].State, m.State); s != ch.msgs[i].State {
+				if s := msgstate.Next(ch.msgs[i].State, m.State); s != ch.msgs[i].State {
 					ch.msgs[i].State = s
 					a.msgList.RefreshItem(i)
 				}
@@ -147,12 +149,12 @@ func (a *App) addMessage(m Message) {
 // OnMessageState moves one of our messages (named by its Key) on to s:
 // Sent when the server acked it, Delivered on a receipt, Failed on an
 // error. Safe from any goroutine.
-func (a *App) OnMessageState(key string, s MsgState) {
+func (a *Pane) OnMessageState(key string, s MsgState) {
 	a.do(func() {
 		if ch := a.chat; ch != nil {
 			for i := range ch.msgs {
 				if ch.msgs[i].Key == key {
-					ch.msgs[i].State = advance(ch.msgs[i].State, s)
+					ch.msgs[i].State = msgstate.Next(ch.msgs[i].State, s)
 					a.msgList.RefreshItem(i)
 					return
 				}
@@ -162,43 +164,21 @@ func (a *App) OnMessageState(key string, s MsgState) {
 		if len(a.early) > 1000 {
 			clear(a.early)
 		}
-		a.early[key] = advance(a.early[key], s)
+		a.early[key] = msgstate.Next(a.early[key], s)
 	})
 }
 
-func (a *App) withEarlyState(m Message) Message {
+func (a *Pane) withEarlyState(m Message) Message {
 	if s, ok := a.early[m.Key]; ok && m.Key != "" {
-		m.State = advance(m.State, s)
+		m.State = msgstate.Next(m.State, s)
 		delete(a.early, m.Key)
 	}
 	return m
 }
 
-// advance applies the store's rules: Sent only after Queued, Delivered
-// after anything outgoing, Failed unless Delivered.
-func advance(cur, next MsgState) MsgState {
-	switch next {
-	case Sent:
-		if cur == Queued || cur == Received {
-			return Sent
-		}
-	case Delivered:
-		return Delivered
-	case Failed:
-		if cur != Delivered {
-			return Failed
-		}
-	case Queued:
-		if cur == Received {
-			return Queued
-		}
-	}
-	return cur
-}
-
 // send is the composer's action: the message is queued by the backend (off
 // the UI goroutine) and shown as soon as it is durable.
-func (a *App) send(text string) {
+func (a *Pane) send(text string) {
 	ch := a.chat
 	if ch == nil || strings.TrimSpace(text) == "" {
 		return
@@ -209,7 +189,7 @@ func (a *App) send(text string) {
 
 // sendTo queues text for peer (a contact or a room) off the UI goroutine;
 // on an error it is shown and the text given back to the composer.
-func (a *App) sendTo(peer, text string) {
+func (a *Pane) sendTo(peer, text string) {
 	send := a.backend.Send
 	if a.isRoom(peer) {
 		send = a.roomBackend().SendGroup
@@ -232,7 +212,7 @@ func (a *App) sendTo(peer, text string) {
 
 // messageTapped offers to send a failed message again (as a new message;
 // the failed one stays in the history, marked failed).
-func (a *App) messageTapped(id widget.ListItemID) {
+func (a *Pane) messageTapped(id widget.ListItemID) {
 	a.msgList.UnselectAll()
 	ch := a.chat
 	if ch == nil || id >= len(ch.msgs) || !ch.msgs[id].Outgoing || ch.msgs[id].State != Failed {
@@ -250,7 +230,7 @@ func (a *App) messageTapped(id widget.ListItemID) {
 // Message rows. Fyne lists have one row height; a row gets a taller height
 // for each extra line of its body.
 
-func (a *App) rowHeight(m Message) float32 {
+func (a *Pane) rowHeight(m Message) float32 {
 	if a.rowH == 0 {
 		r := newMessageRow()
 		a.rowH = r.MinSize().Height
@@ -263,7 +243,7 @@ func (a *App) rowHeight(m Message) float32 {
 
 // rowHeightAt is the height of row i of the open chat: its message, and
 // the day above it when a new day starts there.
-func (a *App) rowHeightAt(i int) float32 {
+func (a *Pane) rowHeightAt(i int) float32 {
 	h := a.rowHeight(a.chat.msgs[i])
 	if a.dayStarts(i) {
 		h += a.dayH
@@ -273,7 +253,7 @@ func (a *App) rowHeightAt(i int) float32 {
 
 // dayStarts reports whether message i of the open chat is the first of its
 // day (among the loaded ones): a day separator goes above it.
-func (a *App) dayStarts(i int) bool {
+func (a *Pane) dayStarts(i int) bool {
 	ms := a.chat.msgs
 	if ms[i].Time.IsZero() {
 		return false
@@ -303,7 +283,7 @@ func dayLabel(t, now time.Time) string {
 }
 
 // setHeights sets the heights of the rows from index from on.
-func (a *App) setHeights(from int) {
+func (a *Pane) setHeights(from int) {
 	if from > 0 {
 		from-- // a new row can change whether the one before starts a day
 	}
@@ -312,7 +292,7 @@ func (a *App) setHeights(from int) {
 	}
 }
 
-func (a *App) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
+func (a *Pane) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
 	ch := a.chat
 	if ch == nil || id >= len(ch.msgs) {
 		return
@@ -414,7 +394,7 @@ func (r *messageRow) set(m Message, peerLabel string) {
 		r.state.Hide()
 		return
 	}
-	r.state.Text = m.State.String()
+	r.state.Text = stateText(m.State)
 	r.state.Color = theme.Color(theme.ColorNamePlaceHolder)
 	var res fyne.Resource
 	switch m.State {

@@ -28,18 +28,18 @@ type RosterEditor interface {
 }
 
 // editor is the backend's RosterEditor, or nil.
-func (a *App) editor() RosterEditor {
+func (a *Pane) editor() RosterEditor {
 	e, _ := a.backend.(RosterEditor)
 	return e
 }
 
 // OnSubscriptionRequest shows jid's request to see when we are online,
 // with Accept and Deny, above the roster. Safe from any goroutine.
-func (a *App) OnSubscriptionRequest(jid string) {
+func (a *Pane) OnSubscriptionRequest(jid string) {
 	a.do(func() { a.addRequest(jid) })
 }
 
-func (a *App) addRequest(jid string) {
+func (a *Pane) addRequest(jid string) {
 	if a.requestRows[jid] != nil || a.editor() == nil {
 		return
 	}
@@ -60,7 +60,7 @@ func (a *App) addRequest(jid string) {
 
 // answerRequest sends the answer; the request stays shown until the
 // server took it (an error is shown and the user may try again).
-func (a *App) answerRequest(jid string, approve bool) {
+func (a *Pane) answerRequest(jid string, approve bool) {
 	ed := a.editor()
 	a.async(func() {
 		err := ed.AnswerSubscription(a.ctx, jid, approve)
@@ -84,7 +84,7 @@ func (a *App) answerRequest(jid string, approve bool) {
 
 // showAddContact asks for an address and a name (filled with what the
 // user typed before, after an error) and adds the contact.
-func (a *App) showAddContact(jid, name string) {
+func (a *Pane) showAddContact(jid, name string) {
 	addr := widget.NewEntry()
 	addr.SetPlaceHolder("name@server")
 	addr.SetText(jid)
@@ -105,7 +105,7 @@ func (a *App) showAddContact(jid, name string) {
 
 // addContact adds jid; on an error the dialog comes back with what was
 // typed, after the error is shown.
-func (a *App) addContact(jid, name string) {
+func (a *Pane) addContact(jid, name string) {
 	ed := a.editor()
 	a.async(func() {
 		err := ed.AddContact(a.ctx, jid, name)
@@ -121,7 +121,7 @@ func (a *App) addContact(jid, name string) {
 
 // showRename asks for a new name for the open chat's contact (filled with
 // name: the current one, or what was typed before an error).
-func (a *App) showRename(peer, name string) {
+func (a *Pane) showRename(peer, name string) {
 	entry := widget.NewEntry()
 	entry.SetPlaceHolder("empty: show the address")
 	entry.SetText(name)
@@ -137,7 +137,7 @@ func (a *App) showRename(peer, name string) {
 	a.win.Canvas().Focus(entry)
 }
 
-func (a *App) rename(peer, name string) {
+func (a *Pane) rename(peer, name string) {
 	ed := a.editor()
 	a.async(func() {
 		err := ed.RenameContact(a.ctx, peer, name)
@@ -160,7 +160,7 @@ func (a *App) rename(peer, name string) {
 }
 
 // confirmRemove asks before taking the open chat's contact off the roster.
-func (a *App) confirmRemove() {
+func (a *Pane) confirmRemove() {
 	if a.chat == nil {
 		return
 	}
@@ -173,7 +173,7 @@ func (a *App) confirmRemove() {
 		}, a.win)
 }
 
-func (a *App) removeContact(peer string) {
+func (a *Pane) removeContact(peer string) {
 	ed := a.editor()
 	a.async(func() {
 		err := ed.RemoveContact(a.ctx, peer)
@@ -190,14 +190,14 @@ func (a *App) removeContact(peer string) {
 
 // showErrorThen shows err and, once it is read, runs then (which brings
 // back the form with what the user typed).
-func (a *App) showErrorThen(err error, then func()) {
+func (a *Pane) showErrorThen(err error, then func()) {
 	e := dialog.NewError(err, a.win)
 	e.SetOnClosed(then)
 	e.Show()
 }
 
 // closeChat closes the chat with peer if it is open.
-func (a *App) closeChat(peer string) {
+func (a *Pane) closeChat(peer string) {
 	if a.chat == nil || a.chat.peer != peer {
 		return
 	}
@@ -210,7 +210,7 @@ func (a *App) closeChat(peer string) {
 
 // rosterTools is the row above the roster: the filter and, when the
 // backend can, buttons that add a contact (+) and join a room (#).
-func (a *App) rosterTools() fyne.CanvasObject {
+func (a *Pane) rosterTools() fyne.CanvasObject {
 	buttons := container.NewHBox()
 	if a.editor() != nil {
 		buttons.Add(widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { a.showAddContact("", "") }))
@@ -227,7 +227,7 @@ func (a *App) rosterTools() fyne.CanvasObject {
 // chatTools are the chat header's buttons: search (any chat); Rename and
 // Remove for a contact; People (shows or hides the occupants) and Leave
 // for a room. showChatBody shows the right ones.
-func (a *App) chatTools() *fyne.Container {
+func (a *Pane) chatTools() *fyne.Container {
 	box := container.NewHBox()
 	if a.searcher() != nil {
 		box.Add(widget.NewButtonWithIcon("", theme.SearchIcon(), a.showSearch))

@@ -64,7 +64,7 @@ func (e *fakeEditor) AnswerSubscription(_ context.Context, jid string, approve b
 }
 
 // overlayEntries lists the texts of the entries in the window's dialogs.
-func overlayEntries(a *App) []string {
+func overlayEntries(a *Pane) []string {
 	var out []string
 	for _, o := range a.win.Canvas().Overlays().List() {
 		walkShown(o, func(o fyne.CanvasObject) {

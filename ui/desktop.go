@@ -15,13 +15,13 @@ const notifyEvery = 5 * time.Second
 
 // inForeground reports whether the user is looking at this account: the
 // window has the focus and shows its pane.
-func (a *App) inForeground() bool {
+func (a *Pane) inForeground() bool {
 	return a.shell.foreground && a.shell.Current() == a
 }
 
 // notify tells the desktop about an incoming message while the window is
 // in the background (without a notification service it does nothing).
-func (a *App) notify(m Message) {
+func (a *Pane) notify(m Message) {
 	if m.Outgoing || m.History || a.inForeground() {
 		return
 	}
@@ -63,10 +63,10 @@ func hasDBus() bool {
 
 // updateUnread shows the unread messages in the window's title, the
 // account's tab and the tray menu.
-func (a *App) updateUnread() { a.shell.updateUnread() }
+func (a *Pane) updateUnread() { a.shell.updateUnread() }
 
 // unreadCount is the account's number of unread messages.
-func (a *App) unreadCount() int {
+func (a *Pane) unreadCount() int {
 	n := 0
 	for _, c := range a.contacts {
 		n += c.unread
@@ -77,13 +77,13 @@ func (a *App) unreadCount() int {
 // Remember keeps the account's open chat in the app's preferences under
 // key (one per profile and account) and reopens it once the roster has
 // loaded. (The window's size: Shell.Remember.)
-func (a *App) Remember(key string) {
+func (a *Pane) Remember(key string) {
 	a.prefKey = key
 	a.restoreChat = a.fa.Preferences().String(key + ".chat")
 }
 
 // rememberChat records the open chat ("" for none).
-func (a *App) rememberChat(peer string) {
+func (a *Pane) rememberChat(peer string) {
 	if a.prefKey != "" {
 		a.fa.Preferences().SetString(a.prefKey+".chat", peer)
 	}
@@ -91,7 +91,7 @@ func (a *App) rememberChat(peer string) {
 
 // reopenChat opens the chat that was open last time, once, if that
 // contact is still there.
-func (a *App) reopenChat() {
+func (a *Pane) reopenChat() {
 	peer := a.restoreChat
 	a.restoreChat = ""
 	if peer == "" || a.chat != nil || a.byJID[peer] == nil {

@@ -46,7 +46,7 @@ func TestUnreadCountInTheTitle(t *testing.T) {
 
 func TestWindowSizeAndChatAreRemembered(t *testing.T) {
 	fa := test.NewTempApp(t)
-	open := func() *App {
+	open := func() *Pane {
 		a := newApp(fa, "me@example.org", threeContacts())
 		a.async = func(f func()) { f() }
 		a.later = func(func()) {}
@@ -106,7 +106,7 @@ func TestAccountsShareOneWindow(t *testing.T) {
 	fa := test.NewTempApp(t)
 	s := NewShell(fa)
 	t.Cleanup(s.win.Close)
-	pane := func(account string, b Backend) *App {
+	pane := func(account string, b Backend) *Pane {
 		a := s.add(account, b)
 		a.async = func(f func()) { f() }
 		a.later = func(func()) {}

@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"time"
+
+	"github.com/clove-xmpp/clove/msgstate"
 )
 
 // ConnState is the account's connection state as the status bar shows it.
@@ -41,31 +43,28 @@ const (
 	Busy // do not disturb
 )
 
-// MsgState is where a message is in its life.
-type MsgState int
+// MsgState is where a message is in its life; package msgstate has the
+// rule for how it moves, the same the store records by. The zero value is
+// "not known yet".
+type MsgState = msgstate.State
 
 // Message states: outgoing messages go Queued → Sent → Delivered, or to
 // Failed; incoming ones are Received.
 const (
-	Received MsgState = iota
-	Queued
-	Sent
-	Delivered
-	Failed
+	Received  = msgstate.Received
+	Queued    = msgstate.Queued
+	Sent      = msgstate.Sent
+	Delivered = msgstate.Delivered
+	Failed    = msgstate.Failed
 )
 
-func (s MsgState) String() string {
-	switch s {
-	case Queued:
-		return "queued"
-	case Sent:
-		return "sent"
-	case Delivered:
-		return "delivered"
-	case Failed:
-		return "failed"
+// stateText is what a message row says of its state: nothing for an
+// incoming one.
+func stateText(s MsgState) string {
+	if s == Received {
+		return ""
 	}
-	return ""
+	return string(s)
 }
 
 // Contact is one roster entry.

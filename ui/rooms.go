@@ -35,12 +35,12 @@ type roomState struct {
 	subject   string
 }
 
-func (a *App) roomBackend() RoomBackend {
+func (a *Pane) roomBackend() RoomBackend {
 	r, _ := a.backend.(RoomBackend)
 	return r
 }
 
-func (a *App) room(jid string) *roomState {
+func (a *Pane) room(jid string) *roomState {
 	r := a.rooms[jid]
 	if r == nil {
 		r = &roomState{}
@@ -50,13 +50,13 @@ func (a *App) room(jid string) *roomState {
 }
 
 // isRoom reports whether peer is one of the account's rooms.
-func (a *App) isRoom(peer string) bool {
+func (a *Pane) isRoom(peer string) bool {
 	it := a.byJID[peer]
 	return it != nil && it.Room
 }
 
 // OnRoomJoined shows that we are in room as nick. Safe from any goroutine.
-func (a *App) OnRoomJoined(room, nick string) {
+func (a *Pane) OnRoomJoined(room, nick string) {
 	a.do(func() {
 		r := a.room(room)
 		r.joined, r.nick = true, nick
@@ -67,7 +67,7 @@ func (a *App) OnRoomJoined(room, nick string) {
 
 // OnOccupant adds nick to room's occupants, or removes them (left). Safe
 // from any goroutine.
-func (a *App) OnOccupant(room, nick string, left bool) {
+func (a *Pane) OnOccupant(room, nick string, left bool) {
 	a.do(func() {
 		r := a.room(room)
 		i, found := slices.BinarySearch(r.occupants, nick)
@@ -84,7 +84,7 @@ func (a *App) OnOccupant(room, nick string, left bool) {
 }
 
 // OnRoomSubject shows room's subject. Safe from any goroutine.
-func (a *App) OnRoomSubject(room, subject string) {
+func (a *Pane) OnRoomSubject(room, subject string) {
 	a.do(func() {
 		a.room(room).subject = subject
 		a.refreshRoomHeader(room)
@@ -93,7 +93,7 @@ func (a *App) OnRoomSubject(room, subject string) {
 
 // roomsOffline marks every room as left: the connection is gone (the core
 // enters them again when it is back).
-func (a *App) roomsOffline() {
+func (a *Pane) roomsOffline() {
 	for jid, r := range a.rooms {
 		if r.joined || len(r.occupants) > 0 {
 			r.joined, r.occupants = false, nil
@@ -103,7 +103,7 @@ func (a *App) roomsOffline() {
 	}
 }
 
-func (a *App) setRoomPresence(room string, p Presence) {
+func (a *Pane) setRoomPresence(room string, p Presence) {
 	if it := a.byJID[room]; it != nil && it.presence != p {
 		it.presence = p
 		a.refreshContact(room)
@@ -112,7 +112,7 @@ func (a *App) setRoomPresence(room string, p Presence) {
 
 // refreshRoomHeader redraws the open chat's header and people list if room
 // is open.
-func (a *App) refreshRoomHeader(room string) {
+func (a *Pane) refreshRoomHeader(room string) {
 	if a.chat == nil || a.chat.peer != room {
 		return
 	}
@@ -123,7 +123,7 @@ func (a *App) refreshRoomHeader(room string) {
 
 // showSubject shows the open room's subject under the title (nothing for
 // a contact or a room without one).
-func (a *App) showSubject(peer string) {
+func (a *Pane) showSubject(peer string) {
 	text := ""
 	if a.isRoom(peer) {
 		text = strings.Join(strings.Fields(a.room(peer).subject), " ")
@@ -133,7 +133,7 @@ func (a *App) showSubject(peer string) {
 }
 
 // chatTitle is the open chat's header text.
-func (a *App) chatTitle(peer string) string {
+func (a *Pane) chatTitle(peer string) string {
 	label := peer
 	it := a.byJID[peer]
 	if it != nil && it.Name != "" {
@@ -155,7 +155,7 @@ func (a *App) chatTitle(peer string) string {
 }
 
 // buildRoomParts makes the people list shown beside a room's messages.
-func (a *App) buildRoomParts() {
+func (a *Pane) buildRoomParts() {
 	a.people = widget.NewList(
 		func() int {
 			if a.chat == nil {
@@ -187,7 +187,7 @@ func (a *App) buildRoomParts() {
 
 // showChatBody puts the message list alone (a contact) or beside the
 // people list (a room) in the chat pane.
-func (a *App) showChatBody(room bool) {
+func (a *Pane) showChatBody(room bool) {
 	if room {
 		a.roomSplit.Leading = a.msgList
 		a.chatBody.Objects = []fyne.CanvasObject{a.roomSplit}
@@ -207,7 +207,7 @@ func (a *App) showChatBody(room bool) {
 
 // showJoinRoom asks for a room address and a nickname (filled with what
 // the user typed before, after an error) and joins.
-func (a *App) showJoinRoom(room, nick string, create bool) {
+func (a *Pane) showJoinRoom(room, nick string, create bool) {
 	addr := widget.NewEntry()
 	addr.SetPlaceHolder("room@conference.server")
 	addr.SetText(room)
@@ -230,7 +230,7 @@ func (a *App) showJoinRoom(room, nick string, create bool) {
 
 // joinRoom joins and opens the room; on an error the dialog comes back
 // with what was typed, after the error is shown.
-func (a *App) joinRoom(room, nick string, create bool) {
+func (a *Pane) joinRoom(room, nick string, create bool) {
 	rb := a.roomBackend()
 	wait := dialog.NewCustomWithoutButtons("Joining "+room+"…", widget.NewProgressBarInfinite(), a.win)
 	wait.Show()
@@ -249,7 +249,7 @@ func (a *App) joinRoom(room, nick string, create bool) {
 }
 
 // confirmLeave asks before leaving the open room.
-func (a *App) confirmLeave() {
+func (a *Pane) confirmLeave() {
 	if a.chat == nil {
 		return
 	}
@@ -262,7 +262,7 @@ func (a *App) confirmLeave() {
 		}, a.win)
 }
 
-func (a *App) leaveRoom(room string) {
+func (a *Pane) leaveRoom(room string) {
 	rb := a.roomBackend()
 	a.async(func() {
 		err := rb.LeaveRoom(a.ctx, room)

@@ -23,14 +23,14 @@ type Searcher interface {
 // searchLimit is how many results a search shows.
 const searchLimit = 200
 
-func (a *App) searcher() Searcher {
+func (a *Pane) searcher() Searcher {
 	s, _ := a.backend.(Searcher)
 	return s
 }
 
 // showSearch opens the search of the open chat: a box, the results
 // (newest first) as they are found.
-func (a *App) showSearch() {
+func (a *Pane) showSearch() {
 	s := a.searcher()
 	if a.chat == nil || s == nil {
 		return
@@ -97,7 +97,7 @@ func (a *App) showSearch() {
 }
 
 // resultLine is one search result: when, who, what.
-func (a *App) resultLine(peer string, m Message) string {
+func (a *Pane) resultLine(peer string, m Message) string {
 	who := m.Nick
 	switch {
 	case m.Outgoing:

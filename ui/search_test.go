@@ -34,7 +34,7 @@ func (s *fakeSearcher) Search(_ context.Context, peer, query string, limit int) 
 }
 
 // overlayTexts lists the texts drawn in the window's dialogs.
-func overlayTexts(a *App) []string {
+func overlayTexts(a *Pane) []string {
 	var out []string
 	for _, o := range a.win.Canvas().Overlays().List() {
 		walkShown(o, func(o fyne.CanvasObject) {
@@ -46,7 +46,7 @@ func overlayTexts(a *App) []string {
 	return out
 }
 
-func searchEntry(t *testing.T, a *App) *widget.Entry {
+func searchEntry(t *testing.T, a *Pane) *widget.Entry {
 	t.Helper()
 	var e *widget.Entry
 	for _, o := range a.win.Canvas().Overlays().List() {

@@ -10,7 +10,7 @@ import (
 )
 
 // Shell is Clove's main window: every account of the profile in it, each
-// account a pane (an App) with its roster, chats and status bar. With one
+// account a pane (a Pane) with its roster, chats and status bar. With one
 // account the pane fills the window; with several, each has a tab (its
 // unread count in the tab's title), as Pidgin, Gajim and Dino keep all
 // accounts in one window.
@@ -21,7 +21,7 @@ import (
 type Shell struct {
 	fa   fyne.App
 	win  fyne.Window
-	apps []*App
+	apps []*Pane
 	tabs *container.AppTabs // nil while there is one account
 	// Everything below is touched on the UI goroutine only.
 	foreground bool // the window has the focus
@@ -50,13 +50,13 @@ func (s *Shell) Window() fyne.Window { return s.win }
 
 // Add puts account's pane in the window (a tab, once there are several)
 // and loads its roster in the background. On the UI goroutine.
-func (s *Shell) Add(account string, b Backend) *App {
+func (s *Shell) Add(account string, b Backend) *Pane {
 	a := s.add(account, b)
 	a.reloadContacts()
 	return a
 }
 
-func (s *Shell) add(account string, b Backend) *App {
+func (s *Shell) add(account string, b Backend) *Pane {
 	a := newPane(s, account, b)
 	s.apps = append(s.apps, a)
 	switch len(s.apps) {
@@ -78,7 +78,7 @@ func (s *Shell) add(account string, b Backend) *App {
 }
 
 // Current is the account pane in view.
-func (s *Shell) Current() *App {
+func (s *Shell) Current() *Pane {
 	if s.tabs != nil {
 		if sel := s.tabs.Selected(); sel != nil {
 			for _, a := range s.apps {
@@ -95,7 +95,7 @@ func (s *Shell) Current() *App {
 }
 
 // Show brings account's pane into view.
-func (s *Shell) Show(a *App) {
+func (s *Shell) Show(a *Pane) {
 	if s.tabs != nil {
 		s.tabs.Select(a.tab)
 	}

@@ -82,12 +82,12 @@ func newTestWizard(t *testing.T) (*Wizard, *fakeWizard) {
 
 func wshows(t *testing.T, w *Wizard, want ...string) {
 	t.Helper()
-	mustShow(t, &App{win: w.win}, want...)
+	mustShow(t, &Pane{win: w.win}, want...)
 }
 
 func wnotShows(t *testing.T, w *Wizard, nope ...string) {
 	t.Helper()
-	mustNotShow(t, &App{win: w.win}, nope...)
+	mustNotShow(t, &Pane{win: w.win}, nope...)
 }
 
 func fillAccount(w *Wizard, j, pw string) {
@@ -114,7 +114,7 @@ func TestWizardHaveAccountTrustsTheCertificateThenLogsIn(t *testing.T) {
 	wshows(t, w, "example.org presented a certificate", fakeFP, "Trust and continue")
 	test.Tap(findButton(t, w, "Trust and continue"))
 	if w.screen != "presets" {
-		t.Fatalf("screen %q after trusting; want presets (it shows %q)", w.screen, rendered(&App{win: w.win}))
+		t.Fatalf("screen %q after trusting; want presets (it shows %q)", w.screen, rendered(&Pane{win: w.win}))
 	}
 	last := b.forms[len(b.forms)-1]
 	if last != (AccountForm{JID: "bob@example.org", Password: "secret", Conn: ConnCustom, Custom: "127.0.0.1:5299", Fingerprint: "abcdef", Remember: true}) {
@@ -232,7 +232,7 @@ func findButtonIn(t *testing.T, win fyne.Window, text string) *widget.Button {
 		walkShown(o, visit)
 	}
 	if found == nil {
-		t.Fatalf("no button %q; the window shows %q", text, rendered(&App{win: win}))
+		t.Fatalf("no button %q; the window shows %q", text, rendered(&Pane{win: win}))
 	}
 	return found
 }

@@ -14,13 +14,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clove-xmpp/clove/internal/prosodytest"
-	"github.com/clove-xmpp/clove/store"
-	"github.com/clove-xmpp/clove/xmppclient"
 	"mellium.im/sasl"
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/ping"
+
+	"github.com/clove-xmpp/clove/chat"
+	"github.com/clove-xmpp/clove/internal/prosodytest"
+	"github.com/clove-xmpp/clove/store"
+	"github.com/clove-xmpp/clove/xmppclient"
 )
 
 // BenchmarkSideBySide compares Clove with bare mellium against one prosody
@@ -293,7 +295,7 @@ func cloveClient(tb testing.TB, j jid.JID, pin string, st *store.Store, dial fun
 		f(&cfg)
 	}
 	if st != nil {
-		cfg.Outbox = outbox{st: st, account: cfg.JID.String()}
+		cfg.Outbox = chat.StoreOutbox(st, cfg.JID.String())
 	}
 	c, err := xmppclient.New(cfg)
 	if err != nil {

@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/clove-xmpp/clove/xmppclient"
+	"github.com/clove-xmpp/clove/chat"
+	"mellium.im/xmpp/jid"
 )
 
 // cmdBot runs a bot on an account of the profile. The only one is echo:
@@ -31,61 +32,14 @@ func cmdBot(ctx context.Context, e *env, args []string) error {
 	if *count < 0 {
 		return usagef("--count must be positive")
 	}
-	s, err := e.startSession(ctx, *account, nil)
+	s, done, err := e.session(ctx, *account, chat.Options{})
 	if err != nil {
 		return err
 	}
-	me := s.client.JID().Bare()
-	rctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	if *timeout > 0 {
-		rctx, cancel = context.WithTimeout(rctx, *timeout)
-		defer cancel()
+	defer done()
+	replied := func(to jid.JID, body string) {
+		fmt.Fprintf(e.stdout, "%s echoed to %s: %s\n", time.Now().Format("2006-01-02 15:04:05"), to, chat.OneLine(body))
 	}
-	s.start(rctx)
-	s.progress(rctx, e)
-	replies := 0
-	var out outcome
-	for ev := range s.client.Events() {
-		fresh := s.handle(ctx, e, ev)
-		switch ev := ev.(type) {
-		case xmppclient.MessageReceived:
-			m := ev.Message
-			// Only what others wrote to us, once: not our own messages seen
-			// again (carbons, archive copies, resends). Messages kept for us
-			// while offline (Delayed) are answered too: their senders wait.
-			if !fresh || m.Outgoing || m.Carbon || m.Archived || m.From.Bare().Equal(me) ||
-				(m.Type != "chat" && m.Type != "normal" && m.Type != "") || (*count > 0 && replies >= *count) {
-				continue
-			}
-			if _, err := s.client.Send(rctx, m.From.Bare(), *prefix+m.Body); err != nil {
-				fmt.Fprintf(e.stderr, "clove: could not answer %s: %v\n", m.From.Bare(), err)
-				continue
-			}
-			replies++
-			fmt.Fprintf(e.stdout, "%s echoed to %s: %s\n", time.Now().Format("2006-01-02 15:04:05"), m.From.Bare(), oneLine(m.Body))
-			if *count > 0 && replies >= *count {
-				// Let the reply leave before stopping: wait for the
-				// server's ack (bounded).
-				go func() {
-					wctx, wcancel := context.WithTimeout(rctx, 10*time.Second)
-					defer wcancel()
-					_ = s.client.Ping(wctx)
-					cancel()
-				}()
-			}
-		case xmppclient.SubscriptionRequest:
-			// A test contact lets everyone see that it is online.
-			if err := s.client.Approve(rctx, ev.From); err != nil {
-				fmt.Fprintf(e.stderr, "clove: could not approve %s's subscription: %v\n", ev.From, err)
-			} else {
-				fmt.Fprintf(e.stderr, "clove: %s may now see the bot's presence\n", ev.From)
-			}
-		case xmppclient.StateChanged:
-			if out.note(ev) {
-				fmt.Fprintf(e.stderr, "clove: echo bot online as %s\n", me)
-			}
-		}
-	}
-	return out.finish(ctx, e, s)
+	online := func() { e.notice(fmt.Sprintf("echo bot online as %s", s.JID().Bare())) }
+	return s.Echo(ctx, *timeout, *prefix, *count, replied, online)
 }

@@ -101,7 +101,7 @@ func TestWizardTestContactPresetGetsTheEchoOverI2P(t *testing.T) {
 	b := startI2PNode(t, n, "B", "hello")
 	hj := "hello@" + b.Domain
 	wb, st := newTestWizardBackend(t, hj, "federation@muc."+b.Domain)
-	wb.nodeHops = &node.Hops{Length: 1, ServerOutbound: 0}
+	wb.NodeHops = &node.Hops{Length: 1, ServerOutbound: 0}
 	sup := wizardNodeInProcess(t, wb, "A", func(dir string) string { return n.Join(t, dir) })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

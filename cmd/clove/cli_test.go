@@ -13,8 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clove-xmpp/clove/internal/prosodytest"
 	"github.com/zalando/go-keyring"
+
+	"github.com/clove-xmpp/clove/chat"
+	"github.com/clove-xmpp/clove/internal/prosodytest"
+	"github.com/clove-xmpp/clove/store"
 )
 
 // cli runs clove in-process with its own profile and password.
@@ -342,4 +345,13 @@ func TestCLINodeInitAndStatus(t *testing.T) {
 	}
 	c.fails(1, "already exists", "node", "init", "--dir", dir, "--c2s-port", ports(), "--s2s-port", ports())
 	c.fails(1, "clove node init", "node", "status", "--dir", t.TempDir())
+}
+
+// openTestProfile opens e's profile for a test that reads its store.
+func (e *env) openTestProfile(ctx context.Context) (*chat.Profile, *store.Store, error) {
+	p, err := e.openProfile(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, p.Store(), nil
 }

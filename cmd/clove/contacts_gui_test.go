@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -9,10 +10,31 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clove-xmpp/clove/gui"
 	"github.com/clove-xmpp/clove/internal/prosodytest"
 	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/ui"
 )
+
+// recorder is a Sink that writes down what it was told.
+type recorder struct{ got []string }
+
+func (r *recorder) OnState(s ui.ConnState, e string) { r.add("state %s %s", s, e) }
+func (r *recorder) OnMessage(m ui.Message) {
+	r.add("msg %s %s out=%v %q %s nick=%s history=%v", m.Key, m.Peer, m.Outgoing, m.Body, m.State, m.Nick, m.History)
+}
+func (r *recorder) OnMessageState(k string, s ui.MsgState) { r.add("mstate %s %s", k, s) }
+func (r *recorder) OnPresence(j string, p ui.Presence)     { r.add("presence %s %d", j, p) }
+func (r *recorder) OnRoster()                              { r.add("roster") }
+func (r *recorder) OnSubscriptionRequest(j string)         { r.add("subscription request %s", j) }
+func (r *recorder) OnRoomJoined(room, nick string)         { r.add("joined %s as %s", room, nick) }
+func (r *recorder) OnOccupant(room, nick string, left bool) {
+	r.add("occupant %s %s left=%v", room, nick, left)
+}
+func (r *recorder) OnRoomSubject(room, subject string) { r.add("subject %s %q", room, subject) }
+func (r *recorder) add(f string, a ...any) {
+	r.got = append(r.got, strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
 
 // lockedRecorder is a recorder safe for the session's goroutine and the test.
 type lockedRecorder struct {
@@ -72,9 +94,9 @@ func TestGUIBackendEditsTheRoster(t *testing.T) {
 	srv.CreateUser(t, "alice", "alice-pw")
 	srv.CreateUser(t, "bob", "bob-pw")
 	ctx := context.Background()
-	start := func(user string) (*guiBackend, *store.Store, *lockedRecorder) {
+	start := func(user string) (*gui.Backend, *store.Store, *lockedRecorder) {
 		e := &env{profile: t.TempDir(), stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.DiscardHandler), getenv: func(string) string { return "" }}
-		st, err := e.openStore(ctx)
+		p, st, err := e.openTestProfile(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,14 +104,14 @@ func TestGUIBackendEditsTheRoster(t *testing.T) {
 		if err := st.AddAccount(ctx, a); err != nil {
 			t.Fatal(err)
 		}
-		b := &guiBackend{st: st, account: a.JID}
+		b := gui.NewBackend(p, a.JID)
 		if err := b.AddContact(ctx, "carol@"+srv.Domain, ""); err == nil || !strings.Contains(err.Error(), "not logged in") {
 			t.Errorf("before login: %v", err)
 		}
 		r := &lockedRecorder{}
 		sctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
-		go func() { defer close(done); e.runGUISession(sctx, st, a, user+"-pw", b, r, nil) }()
+		go func() { defer close(done); gui.RunSession(sctx, p, a, user+"-pw", b, r, nil) }()
 		t.Cleanup(func() { cancel(); <-done; st.Close() })
 		waitSaw(t, r, "state online")
 		return b, st, r

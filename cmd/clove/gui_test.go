@@ -11,7 +11,6 @@ import (
 	"image/color"
 	"image/png"
 	"math/bits"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,132 +22,7 @@ import (
 	"time"
 
 	"github.com/clove-xmpp/clove/internal/prosodytest"
-	"github.com/clove-xmpp/clove/store"
-	"github.com/clove-xmpp/clove/ui"
-	"github.com/clove-xmpp/clove/xmppclient"
-	"mellium.im/xmpp/jid"
 )
-
-// recorder is a uiSink that writes down what it was told.
-type recorder struct{ got []string }
-
-func (r *recorder) OnState(s ui.ConnState, e string) { r.add("state %s %s", s, e) }
-func (r *recorder) OnMessage(m ui.Message) {
-	r.add("msg %s %s out=%v %q %s nick=%s history=%v", m.Key, m.Peer, m.Outgoing, m.Body, m.State, m.Nick, m.History)
-}
-func (r *recorder) OnMessageState(k string, s ui.MsgState) { r.add("mstate %s %s", k, s) }
-func (r *recorder) OnPresence(j string, p ui.Presence)     { r.add("presence %s %d", j, p) }
-func (r *recorder) OnRoster()                              { r.add("roster") }
-func (r *recorder) OnSubscriptionRequest(j string)         { r.add("subscription request %s", j) }
-func (r *recorder) OnRoomJoined(room, nick string)         { r.add("joined %s as %s", room, nick) }
-func (r *recorder) OnOccupant(room, nick string, left bool) {
-	r.add("occupant %s %s left=%v", room, nick, left)
-}
-func (r *recorder) OnRoomSubject(room, subject string) { r.add("subject %s %q", room, subject) }
-func (r *recorder) add(f string, a ...any) {
-	r.got = append(r.got, strings.TrimSpace(fmt.Sprintf(f, a...)))
-}
-
-func TestForwardMapsClientEventsToTheWindow(t *testing.T) {
-	me, bob := jid.MustParse("me@x.test"), jid.MustParse("bob@x.test/phone")
-	lounge := jid.MustParse("lounge@muc.x.test")
-	r := &recorder{}
-	for _, c := range []struct {
-		ev    xmppclient.Event
-		fresh bool
-	}{
-		{xmppclient.StateChanged{State: xmppclient.Connecting}, false},
-		{xmppclient.StateChanged{State: xmppclient.Online}, false},
-		{xmppclient.StateChanged{State: xmppclient.Offline, Err: errors.New("connection\nreset"), Retry: 2 * time.Second}, false},
-		{xmppclient.StateChanged{State: xmppclient.Failed, Err: errors.New("not-authorized")}, false},
-		{xmppclient.MessageReceived{Message: xmppclient.Message{ID: "s1", OriginID: "o1", From: bob, To: me, Body: "hi"}}, true},
-		{xmppclient.MessageReceived{Message: xmppclient.Message{ID: "s2", From: bob, To: me, Body: "old copy"}}, false},
-		{xmppclient.MessageReceived{Message: xmppclient.Message{ID: "s3", From: me, To: bob, Body: "from my phone", Outgoing: true, Carbon: true}}, true},
-		{xmppclient.MessageAcked{ID: "o9"}, false},
-		{xmppclient.ReceiptReceived{From: bob, ID: "o9"}, false},
-		{xmppclient.MessageFailed{ID: "o8", Condition: "remote-server-not-found"}, false},
-		{xmppclient.PresenceChanged{From: bob, Show: "dnd"}, false},
-		{xmppclient.PresenceChanged{From: bob, Type: "unavailable"}, false},
-		{xmppclient.PresenceChanged{From: jid.MustParse("me@x.test/laptop")}, false},
-		{xmppclient.RosterChanged{Full: true}, false},
-		{xmppclient.SubscriptionRequest{From: jid.MustParse("dave@x.test")}, false},
-		{xmppclient.RoomJoined{Room: lounge, Nick: "me"}, false},
-		{xmppclient.Occupant{Room: lounge, Nick: "ann"}, false},
-		{xmppclient.Occupant{Room: lounge, Nick: "ann", Left: true}, false},
-		{xmppclient.GroupMessage{Room: lounge, Subject: "I2P"}, false},
-		{xmppclient.GroupMessage{Room: lounge, Nick: "ann", ID: "g1", Body: "before", Delayed: true}, true},
-		{xmppclient.GroupMessage{Room: lounge, Nick: "ann", ID: "g1", Body: "before", Delayed: true}, false},
-		{xmppclient.GroupMessage{Room: lounge, Nick: "me", ID: "g2", Body: "mine", Self: true}, false},
-	} {
-		forward(r, me.String(), c.ev, c.fresh)
-	}
-	want := []string{
-		"state connecting…",
-		"state online",
-		"state offline connection reset; retrying in 2s",
-		"state error not-authorized",
-		`msg o1 bob@x.test out=false "hi"  nick= history=false`,
-		`msg s3 bob@x.test out=true "from my phone" sent nick= history=false`,
-		"mstate o9 sent",
-		"mstate o9 delivered",
-		"mstate o8 failed",
-		"presence bob@x.test 3",
-		"presence bob@x.test 0",
-		"roster",
-		"subscription request dave@x.test",
-		"joined lounge@muc.x.test as me",
-		"occupant lounge@muc.x.test ann left=false",
-		"occupant lounge@muc.x.test ann left=true",
-		`subject lounge@muc.x.test "I2P"`,
-		`msg g1 lounge@muc.x.test out=false "before"  nick=ann history=true`,
-		"mstate g2 sent",
-	}
-	if strings.Join(r.got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("got\n%s\nwant\n%s", strings.Join(r.got, "\n"), strings.Join(want, "\n"))
-	}
-}
-
-func TestGUIBackendReadsTheProfile(t *testing.T) {
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "clove.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	const me, bob = "me@x.test", "bob@x.test"
-	if err := st.AddAccount(ctx, store.Account{JID: me}); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.PutContact(ctx, store.Contact{Account: me, JID: bob, Name: "Bob", Subscription: "both"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.AddIncoming(ctx, &store.Message{Account: me, From: bob + "/p", To: me, Body: "one", OriginID: "a"}); err != nil {
-		t.Fatal(err)
-	}
-	out := &store.Message{Account: me, From: me, To: bob, Body: "two", OriginID: "b"}
-	if err := st.AddOutgoing(ctx, out); err != nil {
-		t.Fatal(err)
-	}
-	b := &guiBackend{st: st, account: me}
-	cs, err := b.Contacts(ctx)
-	if err != nil || len(cs) != 1 || cs[0] != (ui.Contact{JID: bob, Name: "Bob"}) {
-		t.Fatalf("Contacts: %v %v", cs, err)
-	}
-	ms, err := b.History(ctx, bob, 0, 50)
-	if err != nil || len(ms) != 2 {
-		t.Fatalf("History: %v %v", ms, err)
-	}
-	if ms[0].Body != "one" || ms[0].Outgoing || ms[0].State != ui.Received || ms[0].Key != "a" ||
-		ms[1].Body != "two" || !ms[1].Outgoing || ms[1].State != ui.Queued || ms[1].Key != "b" || ms[1].ID != out.ID {
-		t.Errorf("History: %+v", ms)
-	}
-	if older, err := b.History(ctx, bob, ms[1].ID, 50); err != nil || len(older) != 1 {
-		t.Errorf("History before %d: %v %v", ms[1].ID, older, err)
-	}
-	if _, err := b.Send(ctx, bob, "x"); !errors.Is(err, errNotLoggedIn) {
-		t.Errorf("Send before login: %v", err)
-	}
-}
 
 // The real binary under Xvfb.
 
@@ -499,48 +373,6 @@ func TestHelpStillPrintsUsage(t *testing.T) {
 		if code := run(context.Background(), args, &out, &errb, nil, func(string) string { return "" }); code != 0 || !strings.Contains(out.String(), "Usage: clove") {
 			t.Errorf("clove %s: exit %d, stdout %q", args[0], code, out.String())
 		}
-	}
-}
-
-// The router line of an I2P account: not found, then up but not online;
-// only the account's own proxy port is dialled.
-func TestWatchRouterSaysWhatToDo(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	a := store.Account{JID: "alice@" + strings.Repeat("a", 52) + ".b32.i2p", Proxy: "socks5://" + addr, I2POnly: true}
-	if got, _ := routerAddr(a); got != addr {
-		t.Fatalf("routerAddr %q, want %q", got, addr)
-	}
-	if got, _ := routerAddr(store.Account{JID: "a@example.org"}); got != "" {
-		t.Fatalf("a direct account has a router address: %q", got)
-	}
-	c, err := xmppclient.New(xmppclient.Config{JID: jid.MustParse("alice@example.org"), Dial: func(context.Context) (net.Conn, error) { return nil, errors.New("unused") }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 10)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go watchRouter(ctx, a, c, func(s string) { lines <- s })
-	if got := <-lines; !strings.Contains(got, "not found at "+addr) || !strings.Contains(got, "start i2pd") {
-		t.Fatalf("no router: %q", got)
-	}
-	ln2, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Skipf("port taken meanwhile: %v", err)
-	}
-	defer ln2.Close()
-	select {
-	case got := <-lines:
-		if !strings.Contains(got, "router up") {
-			t.Fatalf("router up, client offline: %q", got)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("no second report")
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/clove-xmpp/clove/chat"
 	"github.com/clove-xmpp/clove/store"
 )
 
@@ -27,31 +28,31 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 	if *limit <= 0 {
 		return usagef("--limit must be positive")
 	}
-	aj, err := parseAccountJID(*account)
+	aj, err := chat.ParseAccountJID(*account)
 	if err != nil {
 		return usageError{err.Error()}
 	}
 	peer := ""
 	if *with != "" {
-		j, err := parsePeerJID(*with)
+		j, err := chat.ParsePeerJID(*with)
 		if err != nil {
 			return usageError{err.Error()}
 		}
 		peer = j.Bare().String()
 	}
-	st, err := e.openStore(ctx)
+	p, err := e.openProfile(ctx)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	if _, err := st.Account(ctx, aj.String()); err != nil {
+	defer p.Close()
+	if _, err := p.Account(ctx, aj.String()); err != nil {
 		return fmt.Errorf("no account %s in this profile", aj)
 	}
 	var ms []store.Message
 	if *search != "" {
-		ms, err = st.Search(ctx, aj.String(), peer, *search, *limit)
+		ms, err = p.Search(ctx, aj.String(), peer, *search, *limit)
 	} else {
-		ms, err = st.History(ctx, aj.String(), peer, 0, *limit)
+		ms, err = p.History(ctx, aj.String(), peer, 0, *limit)
 	}
 	if err != nil {
 		return err

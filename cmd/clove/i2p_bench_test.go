@@ -8,12 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clove-xmpp/clove/store"
-	"github.com/clove-xmpp/clove/transport"
-	"github.com/clove-xmpp/clove/xmppclient"
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/ping"
+
+	"github.com/clove-xmpp/clove/store"
+	"github.com/clove-xmpp/clove/transport"
+	"github.com/clove-xmpp/clove/xmppclient"
 )
 
 // BenchmarkI2PSideBySide compares Clove with a bare SAM stream plus a bare

@@ -10,9 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"mellium.im/xmpp/jid"
+
+	"github.com/clove-xmpp/clove/chat"
 	"github.com/clove-xmpp/clove/internal/i2pnet"
 	"github.com/clove-xmpp/clove/xmppclient"
-	"mellium.im/xmpp/jid"
 )
 
 var ownI2PAddress = regexp.MustCompile(`own I2P address ([a-z2-7]{52}\.b32\.i2p)`)
@@ -48,20 +50,20 @@ func TestI2PRouterRestartLosesNothing(t *testing.T) {
 	}
 	ae := alice.env()
 	ae.log = slog.New(slog.NewTextHandler(newTWriter(t, "alice: "), &slog.HandlerOptions{Level: slog.LevelDebug}))
-	as, err := ae.startSession(ctx, aj, fast)
+	asess, adone, err := ae.session(ctx, aj, chat.Options{Tweak: fast})
 	if err != nil {
 		t.Fatal(err)
 	}
-	as.start(ctx)
+	as := testSession{asess, adone}
+	as.Start(ctx)
 	bs := bob.session(t, ctx, bj, fast)
 	fresh := make(chan string, 1000)
 	bobDone := make(chan struct{})
 	go func() {
 		defer close(bobDone)
-		e := bob.env()
-		for ev := range bs.client.Events() {
-			if bs.handle(ctx, e, ev) {
-				if m, ok := ev.(xmppclient.MessageReceived); ok {
+		for ev := range bs.Events() {
+			if sv, ok := ev.(chat.Saved); ok && sv.Fresh {
+				if m, ok := sv.Event.(xmppclient.MessageReceived); ok {
 					fresh <- m.OriginID
 				}
 			}
@@ -72,19 +74,22 @@ func TestI2PRouterRestartLosesNothing(t *testing.T) {
 	aliceDone := make(chan struct{})
 	go func() {
 		defer close(aliceDone)
-		e := ae
-		for ev := range as.client.Events() {
-			if sc, ok := ev.(xmppclient.StateChanged); ok && sc.State == xmppclient.Online {
+		for ev := range as.Events() {
+			sv, ok := ev.(chat.Saved)
+			if !ok {
+				continue
+			}
+			if sc, ok := sv.Event.(xmppclient.StateChanged); ok && sc.State == xmppclient.Online {
 				online <- time.Now()
 			}
-			if as.handle(ctx, e, ev) {
-				if m, ok := ev.(xmppclient.MessageReceived); ok && !m.Outgoing {
+			if sv.Fresh {
+				if m, ok := sv.Event.(xmppclient.MessageReceived); ok && !m.Outgoing {
 					aliceGot <- m.Body
 				}
 			}
 		}
 	}()
-	for _, c := range []*xmppclient.Client{as.client, bs.client} {
+	for _, c := range []testSession{as, bs} {
 		if err := c.WaitOnline(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -95,7 +100,7 @@ func TestI2PRouterRestartLosesNothing(t *testing.T) {
 	to := jid.MustParse(bj)
 	seen := map[string]bool{}
 	for i := 0; i < n/2; i++ {
-		if _, err := as.client.Send(ctx, to, fmt.Sprintf("numbered %03d", i)); err != nil {
+		if _, err := as.Send(ctx, to, fmt.Sprintf("numbered %03d", i)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -106,12 +111,12 @@ func TestI2PRouterRestartLosesNothing(t *testing.T) {
 	router.Down(true) // SIGKILL, as a crash
 	down := time.Now()
 	for i := n / 2; i < n; i++ {
-		if _, err := as.client.Send(ctx, to, fmt.Sprintf("numbered %03d", i)); err != nil {
+		if _, err := as.Send(ctx, to, fmt.Sprintf("numbered %03d", i)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	time.Sleep(3 * time.Second) // a few failed reconnects
-	if p, err := as.st.Pending(ctx, aj); err != nil || len(p) < n/2 {
+	if p, err := as.Profile().Store().Pending(ctx, aj); err != nil || len(p) < n/2 {
 		t.Fatalf("while the router is down alice's outbox holds %d (err %v), want ≥ %d", len(p), err, n/2)
 	}
 	upTook, err = router.Up(ctx)
@@ -131,7 +136,7 @@ func TestI2PRouterRestartLosesNothing(t *testing.T) {
 		back.Sub(up).Round(time.Millisecond), n, time.Since(up).Round(time.Millisecond))
 	waitOutboxEmpty(t, ctx, as, aj, time.Minute)
 	// And the other way: bob (SOCKS) to alice (SAM).
-	if _, err := bs.client.Send(ctx, jid.MustParse(aj), "got them all"); err != nil {
+	if _, err := bs.Send(ctx, jid.MustParse(aj), "got them all"); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -146,8 +151,8 @@ func TestI2PRouterRestartLosesNothing(t *testing.T) {
 	cancel()
 	<-bobDone
 	<-aliceDone
-	as.close(alice.env())
-	bs.close(bob.env())
+	as.done()
+	bs.done()
 	historyHasEachOnce(t, bob, bj, aj, n)
 }
 

@@ -12,9 +12,10 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/clove-xmpp/clove/chat"
 )
 
 const usage = `clove — private XMPP chat, over I2P or not
@@ -133,11 +134,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, stdin *os
 	}
 	err := cmd(ctx, e, rest[1:])
 	var ue usageError
+	var ie *chat.InputError
 	switch {
 	case err == nil:
 		return 0
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "clove %s: %s\n(run 'clove help' for usage)\n", rest[0], ue.msg)
+		return 2
+	case errors.As(err, &ie):
+		fmt.Fprintf(stderr, "clove %s: %s\n(run 'clove help' for usage)\n", rest[0], oneLine(ie.Error()))
 		return 2
 	default:
 		fmt.Fprintf(stderr, "clove %s: %s\n", rest[0], oneLine(err.Error()))
@@ -163,9 +168,7 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
+func oneLine(s string) string { return chat.OneLine(s) }
 
 // parseFlags parses flags that may come before, between or after positional
 // arguments (`account add JID --server H:P`).

@@ -12,8 +12,7 @@ import (
 	"github.com/zalando/go-keyring"
 	"golang.org/x/term"
 
-	"github.com/clove-xmpp/clove/store"
-	"mellium.im/xmpp/jid"
+	"github.com/clove-xmpp/clove/chat"
 )
 
 func defaultProfile(getenv func(string) string) string {
@@ -26,39 +25,41 @@ func defaultProfile(getenv func(string) string) string {
 	return ".clove"
 }
 
-func (e *env) openStore(ctx context.Context) (*store.Store, error) {
-	st, err := store.Open(ctx, filepath.Join(e.profile, "clove.db"))
-	if err != nil {
-		return nil, fmt.Errorf("opening the profile %s: %w", e.profile, err)
-	}
-	return st, nil
+func (e *env) openProfile(ctx context.Context) (*chat.Profile, error) {
+	return chat.OpenProfile(ctx, e.profile, e.log)
 }
 
-// parseAccountJID checks a user-typed account address.
-func parseAccountJID(s string) (jid.JID, error) {
-	j, err := jid.Parse(strings.TrimSpace(s))
+// session opens the profile, loads the account, asks for its password and
+// makes its session; done closes the profile once the session ended.
+func (e *env) session(ctx context.Context, account string, opts chat.Options) (s *chat.Session, done func(), err error) {
+	p, err := e.openProfile(ctx)
 	if err != nil {
-		return jid.JID{}, badAddress(s)
+		return nil, nil, err
 	}
-	if j.Localpart() == "" {
-		return jid.JID{}, fmt.Errorf("%q is not an account address: expected name@server", s)
+	defer func() {
+		if err != nil {
+			p.Close()
+		}
+	}()
+	a, err := p.Account(ctx, account)
+	if err != nil {
+		return nil, nil, err
 	}
-	return j.Bare(), nil
+	pw, err := e.password(a.JID)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts.Notice = e.notice
+	s, err = p.Session(a, pw, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, func() { _ = s.Wait(); p.Close() }, nil
 }
 
-// parsePeerJID checks a contact address.
-func parsePeerJID(s string) (jid.JID, error) {
-	j, err := jid.Parse(strings.TrimSpace(s))
-	if err != nil {
-		return jid.JID{}, badAddress(s)
-	}
-	return j, nil
-}
-
-// badAddress words a JID parse failure for people; the parser's own
-// reasons (IDNA rules, PRECIS classes) do not help them.
-func badAddress(s string) error {
-	return fmt.Errorf("%q is not a valid address: expected name@server, e.g. alice@example.org", s)
+// notice prints what a session says a person should read.
+func (e *env) notice(text string) {
+	fmt.Fprintf(e.stderr, "clove: %s\n", text)
 }
 
 const keyringService = "clove"

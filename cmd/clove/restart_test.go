@@ -9,9 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"mellium.im/xmpp/jid"
+
+	"github.com/clove-xmpp/clove/chat"
 	"github.com/clove-xmpp/clove/internal/prosodytest"
 	"github.com/clove-xmpp/clove/xmppclient"
-	"mellium.im/xmpp/jid"
 )
 
 // The whole chain, real SQLite on both ends: 200 messages with a prosody
@@ -35,10 +37,9 @@ func TestNoLossNoDuplicatesAcrossServerRestart(t *testing.T) {
 	bobDone := make(chan struct{})
 	go func() {
 		defer close(bobDone)
-		e := bob.env()
-		for ev := range bs.client.Events() {
-			if bs.handle(ctx, e, ev) {
-				if m, ok := ev.(xmppclient.MessageReceived); ok {
+		for ev := range bs.Events() {
+			if sv, ok := ev.(chat.Saved); ok && sv.Fresh {
+				if m, ok := sv.Event.(xmppclient.MessageReceived); ok {
 					fresh <- m.OriginID
 				}
 			}
@@ -47,18 +48,18 @@ func TestNoLossNoDuplicatesAcrossServerRestart(t *testing.T) {
 	aliceDone := make(chan struct{})
 	go func() {
 		defer close(aliceDone)
-		e := alice.env()
-		for ev := range as.client.Events() {
-			as.handle(ctx, e, ev)
-			if f, ok := ev.(xmppclient.MessageFailed); ok {
+		for ev := range as.Events() {
+			if sv, ok := ev.(chat.Saved); !ok {
+				continue
+			} else if f, ok := sv.Event.(xmppclient.MessageFailed); ok {
 				t.Errorf("message %s bounced: %v", f.ID, f.Error())
 			}
 		}
 	}()
-	if err := as.client.WaitOnline(ctx); err != nil {
+	if err := as.WaitOnline(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := bs.client.WaitOnline(ctx); err != nil {
+	if err := bs.WaitOnline(ctx); err != nil {
 		t.Fatal(err)
 	}
 
@@ -68,7 +69,7 @@ func TestNoLossNoDuplicatesAcrossServerRestart(t *testing.T) {
 		if i == n/2 {
 			srv.Restart(t)
 		}
-		if _, err := as.client.Send(ctx, to, fmt.Sprintf("numbered %03d", i)); err != nil {
+		if _, err := as.Send(ctx, to, fmt.Sprintf("numbered %03d", i)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -78,8 +79,8 @@ func TestNoLossNoDuplicatesAcrossServerRestart(t *testing.T) {
 	cancel()
 	<-bobDone
 	<-aliceDone
-	as.close(alice.env())
-	bs.close(bob.env())
+	as.done()
+	bs.done()
 
 	// The profiles agree: bob's history has each message once.
 	historyHasEachOnce(t, bob, bj, aj, n)
@@ -104,10 +105,10 @@ func receiveOnce(t *testing.T, fresh <-chan string, seen map[string]bool, want i
 }
 
 // waitOutboxEmpty waits until the account's outbox in s's store is empty.
-func waitOutboxEmpty(t *testing.T, ctx context.Context, s *session, account string, within time.Duration) {
+func waitOutboxEmpty(t *testing.T, ctx context.Context, s testSession, account string, within time.Duration) {
 	t.Helper()
 	for deadline := time.Now().Add(within); ; time.Sleep(50 * time.Millisecond) {
-		p, err := s.st.Pending(ctx, account)
+		p, err := s.Profile().Store().Pending(ctx, account)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,12 +142,19 @@ func (c cli) env() *env {
 	}}
 }
 
-func (c cli) session(t *testing.T, ctx context.Context, account string, tweak func(*xmppclient.Config)) *session {
+// testSession is a running session of a test's CLI profile; done waits
+// for its end (cancel its context first) and closes the profile.
+type testSession struct {
+	*chat.Session
+	done func()
+}
+
+func (c cli) session(t *testing.T, ctx context.Context, account string, tweak func(*xmppclient.Config)) testSession {
 	t.Helper()
-	s, err := c.env().startSession(ctx, account, tweak)
+	s, done, err := c.env().session(ctx, account, chat.Options{Tweak: tweak})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.start(ctx)
-	return s
+	s.Start(ctx)
+	return testSession{s, done}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clove-xmpp/clove/gui"
 	"github.com/clove-xmpp/clove/internal/prosodytest"
 	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/xmppclient"
@@ -16,11 +17,11 @@ import (
 
 // guiSession runs the window's session of user@srv (password user-pw) on
 // profile, with a recorder for a window; stop ends it (also at cleanup).
-func guiSession(t *testing.T, srv *prosodytest.Server, profile, user string) (*guiBackend, *store.Store, *lockedRecorder, func()) {
+func guiSession(t *testing.T, srv *prosodytest.Server, profile, user string) (*gui.Backend, *store.Store, *lockedRecorder, func()) {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{profile: profile, stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.DiscardHandler), getenv: func(string) string { return "" }}
-	st, err := e.openStore(ctx)
+	p, st, err := e.openTestProfile(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,11 +31,11 @@ func guiSession(t *testing.T, srv *prosodytest.Server, profile, user string) (*g
 			t.Fatal(err)
 		}
 	}
-	b := newGUIBackend(st, a, nil)
+	b := gui.NewBackend(p, a.JID)
 	r := &lockedRecorder{}
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
-	go func() { defer close(done); e.runGUISession(sctx, st, a, user+"-pw", b, r, nil) }()
+	go func() { defer close(done); gui.RunSession(sctx, p, a, user+"-pw", b, r, nil) }()
 	stopped := false
 	stop := func() {
 		if !stopped {
@@ -169,8 +170,7 @@ func TestGUIBackendRooms(t *testing.T) {
 	if rs, _ := ast.Rooms(ctx, aj); len(rs) != 0 {
 		t.Errorf("rooms after leaving: %+v", rs)
 	}
-	c, _ := alice.online()
-	if bms, err := c.Bookmarks(ctx); err != nil || len(bms) != 0 {
+	if bms, err := bookmarks(ctx, alice); err != nil || len(bms) != 0 {
 		t.Errorf("bookmarks after leaving: %+v %v", bms, err)
 	}
 	if _, err := alice.SendGroup(ctx, lounge, "still here?"); err == nil || !strings.Contains(err.Error(), "not in "+lounge) {
@@ -238,4 +238,13 @@ func TestGUIRoomUnderXvfb(t *testing.T) {
 	time.Sleep(700 * time.Millisecond)
 	w.screenshot(screenshotPath(t, "room.png"))
 	w.stop()
+}
+
+// bookmarks reads the server's room bookmarks of b's account.
+func bookmarks(ctx context.Context, b *gui.Backend) ([]xmppclient.Bookmark, error) {
+	s, err := b.Session()
+	if err != nil {
+		return nil, err
+	}
+	return s.Bookmarks(ctx)
 }

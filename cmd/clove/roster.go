@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/clove-xmpp/clove/transport"
-	"github.com/clove-xmpp/clove/xmppclient"
+	"github.com/clove-xmpp/clove/chat"
 	"mellium.im/xmpp/jid"
 )
 
@@ -32,14 +30,14 @@ func cmdRoster(ctx context.Context, e *env, args []string) error {
 	var target jid.JID
 	switch op {
 	case "list":
-		if len(pos) != 1 && len(pos) != 0 {
+		if len(pos) > 1 {
 			return usagef("roster list takes no arguments")
 		}
 	case "add", "remove", "approve", "deny":
 		if len(pos) != 2 {
 			return usagef("roster %s takes one address", op)
 		}
-		j, err := parsePeerJID(pos[1])
+		j, err := chat.ParsePeerJID(pos[1])
 		if err != nil {
 			return usageError{err.Error()}
 		}
@@ -50,94 +48,27 @@ func cmdRoster(ctx context.Context, e *env, args []string) error {
 	default:
 		return usagef("unknown roster command %q (list, add, remove, approve, deny)", op)
 	}
-	s, err := e.startSession(ctx, *account, func(c *xmppclient.Config) { c.Passive = true })
+	s, done, err := e.session(ctx, *account, chat.Options{Passive: true})
 	if err != nil {
 		return err
 	}
-	if !flagSet(fs, "timeout") && settingsOf(s.account).Mode() != transport.ModeDirect {
+	defer done()
+	if !flagSet(fs, "timeout") && chat.OverI2P(s.Account()) {
 		*timeout = 5 * time.Minute // I2P: tunnels and lookups take minutes on a cold router
 	}
-	rctx, cancel := context.WithTimeout(ctx, *timeout)
-	defer cancel()
-	s.start(rctx)
-	s.progress(rctx, e)
-	var result error
-	done := false
-	opErr := make(chan error, 1)
-	var items []xmppclient.RosterItem
-	for ev := range s.client.Events() {
-		s.handle(ctx, e, ev)
-		switch ev := ev.(type) {
-		case xmppclient.RosterChanged:
-			// list: the roster arrives after Online (which does not wait
-			// for it).
-			if ev.Full && op == "list" && !done {
-				items, done = ev.Items, true
-				opErr <- nil
-				cancel()
-			}
-		case xmppclient.ErrorEvent:
-			if op == "list" && !done && errors.Is(ev.Err, xmppclient.ErrRoster) {
-				result = ev.Err
-				cancel()
-			}
-		case xmppclient.StateChanged:
-			switch ev.State {
-			case xmppclient.Failed:
-				result = ev.Err
-			case xmppclient.Online:
-				if done || op == "list" {
-					continue
-				}
-				done = true
-				go func() {
-					opErr <- rosterOp(rctx, s.client, op, target, *name)
-					cancel()
-				}()
-			}
-		}
-	}
-	if err := s.close(e); err != nil && result == nil {
-		result = err
-	}
-	if done && result == nil {
-		select {
-		case result = <-opErr:
-		case <-time.After(time.Second):
-			result = fmt.Errorf("the server did not answer within %s", *timeout)
-		}
-	}
-	if !done && result == nil {
-		return fmt.Errorf("could not connect within %s", *timeout)
-	}
-	if result != nil {
-		return result
-	}
-	switch op {
-	case "list":
-		for _, it := range items {
-			fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\n", it.JID.Bare(), it.Name, it.Subscription, strings.Join(it.Groups, ","))
-		}
-	default:
-		fmt.Fprintf(e.stdout, "%s %s: done\n", op, target)
-	}
-	return nil
-}
-
-func rosterOp(ctx context.Context, c *xmppclient.Client, op string, j jid.JID, name string) error {
-	switch op {
-	case "add":
-		return c.AddContact(ctx, j, name, nil, true)
-	case "remove":
-		return c.RemoveContact(ctx, j)
-	case "approve":
-		if err := c.Approve(ctx, j); err != nil {
+	if op != "list" {
+		if err := s.RosterDo(ctx, chat.RosterOp(op), target, *name, *timeout); err != nil {
 			return err
 		}
-		// Mutual: ask to see theirs too, as desktop clients do.
-		return c.Subscribe(ctx, j)
-	case "deny":
-		return c.Deny(ctx, j)
+		fmt.Fprintf(e.stdout, "%s %s: done\n", op, target)
+		return nil
+	}
+	items, err := s.RosterList(ctx, *timeout)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\n", it.JID.Bare(), it.Name, it.Subscription, strings.Join(it.Groups, ","))
 	}
 	return nil
 }

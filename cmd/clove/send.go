@@ -9,8 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/clove-xmpp/clove/transport"
-	"github.com/clove-xmpp/clove/xmppclient"
+	"github.com/clove-xmpp/clove/chat"
 )
 
 func cmdSend(ctx context.Context, e *env, args []string) error {
@@ -27,7 +26,7 @@ func cmdSend(ctx context.Context, e *env, args []string) error {
 	if len(pos) < 2 {
 		return usagef("send takes TO and TEXT")
 	}
-	to, err := parsePeerJID(pos[0])
+	to, err := chat.ParsePeerJID(pos[0])
 	if err != nil {
 		return usageError{err.Error()}
 	}
@@ -43,80 +42,21 @@ func cmdSend(ctx context.Context, e *env, args []string) error {
 		}
 		texts = []string{text}
 	}
-	s, err := e.startSession(ctx, *account, func(c *xmppclient.Config) { c.Passive = true })
+	s, done, err := e.session(ctx, *account, chat.Options{Passive: true})
 	if err != nil {
 		return err
 	}
-	// Written to the outbox before anything touches the network: one
-	// message alone, or many in a few disk syncs (SendMany).
-	var ids []string
-	if len(texts) == 1 {
-		var id string
-		id, err = s.client.Send(ctx, to, texts[0])
-		ids = []string{id}
-	} else {
-		msgs := make([]xmppclient.Outgoing, len(texts))
-		for i, t := range texts {
-			msgs[i] = xmppclient.Outgoing{To: to, Body: t}
-		}
-		ids, err = s.client.SendMany(ctx, msgs)
-		if err != nil && len(ids) > 0 {
-			err = fmt.Errorf("%w (the first %d of %d messages were saved and will be sent)", err, len(ids), len(texts))
-		}
-	}
-	if err != nil {
-		s.cleanup()
-		s.st.Close()
-		return err
-	}
-	waiting := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		waiting[id] = true
-	}
-	if !flagSet(fs, "timeout") && settingsOf(s.account).Mode() != transport.ModeDirect {
+	defer done()
+	if !flagSet(fs, "timeout") && chat.OverI2P(s.Account()) {
 		// A cold I2P router needs minutes to build tunnels and find the server.
 		*timeout = 5 * time.Minute
 	}
-	rctx, cancel := context.WithTimeout(ctx, *timeout)
-	defer cancel()
-	s.start(rctx)
-	s.progress(rctx, e)
-	var result error = errQueued
-	for ev := range s.client.Events() {
-		s.handle(ctx, e, ev)
-		switch ev := ev.(type) {
-		case xmppclient.MessageAcked:
-			if waiting[ev.ID] {
-				delete(waiting, ev.ID)
-				if len(waiting) == 0 {
-					result = nil
-					cancel()
-				}
-			}
-		case xmppclient.StateChanged:
-			if ev.State == xmppclient.Failed {
-				result = fmt.Errorf("%w; the message stays queued in the outbox", ev.Err)
-			}
-		}
+	ids, err := s.Deliver(ctx, to, texts, *timeout)
+	if err != nil {
+		return err
 	}
-	if err := s.close(e); err != nil && result == nil {
-		result = err
-	}
-	if errors.Is(result, errQueued) {
-		switch {
-		case len(ids) > 1 && ctx.Err() != nil:
-			return fmt.Errorf("interrupted: the server acknowledged %d of the %d messages; the rest stay queued in the outbox and are sent on the next connection", len(ids)-len(waiting), len(ids))
-		case len(ids) > 1:
-			return fmt.Errorf("the server acknowledged %d of the %d messages within %s: the rest stay queued in the outbox and are sent on the next connection", len(ids)-len(waiting), len(ids), *timeout)
-		case ctx.Err() != nil:
-			return errors.New("interrupted: the message stays queued in the outbox and is sent on the next connection")
-		}
-		return fmt.Errorf("the server did not acknowledge the message within %s: it stays queued in the outbox and is sent on the next connection", *timeout)
-	}
-	if result == nil {
-		fmt.Fprintln(e.stdout, strings.Join(ids, "\n"))
-	}
-	return result
+	fmt.Fprintln(e.stdout, strings.Join(ids, "\n"))
+	return nil
 }
 
 // maxLine bounds one message read from standard input.
@@ -147,5 +87,3 @@ func readLines(e *env) ([]string, error) {
 	}
 	return texts, nil
 }
-
-var errQueued = errors.New("queued")

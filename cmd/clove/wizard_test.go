@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clove-xmpp/clove/chat"
+	"github.com/clove-xmpp/clove/gui"
 	"github.com/clove-xmpp/clove/internal/prosodytest"
 	"github.com/clove-xmpp/clove/node"
 	"github.com/clove-xmpp/clove/store"
@@ -35,25 +37,25 @@ func (nopSink) OnRoomSubject(string, string)       {}
 
 // newTestWizardBackend is the wizard's backend on a fresh profile, its
 // presets pointed at stand-ins, and sessions run without a window.
-func newTestWizardBackend(t *testing.T, contact, room string) (*wizardBackend, *store.Store) {
+func newTestWizardBackend(t *testing.T, contact, room string) (*gui.WizardBackend, *store.Store) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	profile := filepath.Join(t.TempDir(), "profile")
 	e := &env{profile: profile, stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.NewTextHandler(io.Discard, nil)), getenv: func(string) string { return "" }}
-	st, err := e.openStore(ctx)
+	p, st, err := e.openTestProfile(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
 	close(done)
-	wb := newWizardBackend(e, st)
-	wb.contact, wb.room = contact, room
-	wb.started = func(a store.Account, pw string) *guiBackend {
-		b := &guiBackend{st: st, account: a.JID}
+	wb := gui.NewWizardBackend(gui.Options{Profile: p, Log: e.log})
+	wb.Contact, wb.Room = contact, room
+	wb.Started = func(a store.Account, pw string) *gui.Backend {
+		b := gui.NewBackend(p, a.JID)
 		done = make(chan struct{})
 		go func() {
 			defer close(done)
-			e.runGUISession(ctx, st, a, pw, b, nopSink{}, wb.onEvent)
+			gui.RunSession(ctx, p, a, pw, b, nopSink{}, wb.OnEvent)
 		}()
 		return b
 	}
@@ -155,7 +157,7 @@ func TestWizardAddAccountAsksToTrustThenLogsInAndRunsThePresets(t *testing.T) {
 	}
 
 	// A room that cannot be reached is a failure, said plainly.
-	wb.room = "federation@muc.nowhere.invalid"
+	wb.Room = "federation@muc.nowhere.invalid"
 	t0 := time.Now()
 	text, err = wb.JoinFederationRoom(ctx)
 	t.Logf("unreachable room after %v: %q %v", time.Since(t0).Round(time.Millisecond), text, err)
@@ -311,10 +313,10 @@ func TestWizardUnderXvfb(t *testing.T) {
 // wizardNodeInProcess points the wizard's "Run my own node" at a node in
 // a temp dir with free ports, started in this process (stopped when the
 // test ends) with the i2pd network part conf gives for its i2pd dir.
-func wizardNodeInProcess(t *testing.T, wb *wizardBackend, name string, conf func(i2pdDir string) string) *node.Supervisor {
+func wizardNodeInProcess(t *testing.T, wb *gui.WizardBackend, name string, conf func(i2pdDir string) string) *node.Supervisor {
 	port := func() int { return freePort(t) }
-	wb.nodeDir = filepath.Join(t.TempDir(), name)
-	wb.nodePort, wb.nodeS2SPort, wb.nodeSOCKS = port(), port(), fmt.Sprintf("127.0.0.1:%d", port())
+	wb.NodeDir = filepath.Join(t.TempDir(), name)
+	wb.NodePort, wb.NodeS2SPort, wb.NodeSOCKS = port(), port(), fmt.Sprintf("127.0.0.1:%d", port())
 	nctx, ncancel := context.WithCancel(context.Background())
 	sup := new(node.Supervisor)
 	t.Cleanup(func() {
@@ -323,7 +325,7 @@ func wizardNodeInProcess(t *testing.T, wb *wizardBackend, name string, conf func
 			<-sup.Done()
 		}
 	})
-	wb.startNode = func(ctx context.Context, dir, _ string) error {
+	wb.StartNode = func(ctx context.Context, dir, _ string) error {
 		s, err := node.Start(nctx, dir, node.RunOptions{I2PDConfig: conf(filepath.Join(dir, "i2pd"))})
 		if err != nil {
 			return err
@@ -364,10 +366,10 @@ func TestWizardRunNodeEndsLoggedInAsAdmin(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the admin's account is not in the profile: %v", err)
 	}
-	if a.Pin == "" || a.Server != fmt.Sprintf("127.0.0.1:%d", wb.nodePort) {
+	if a.Pin == "" || a.Server != fmt.Sprintf("127.0.0.1:%d", wb.NodePort) {
 		t.Errorf("account %+v; want the node's certificate pinned and its client port", a)
 	}
-	if _, _, err := wb.client(ctx); err != nil {
+	if _, _, err := wb.Session(ctx); err != nil {
 		t.Errorf("the admin's session: %v", err)
 	}
 }
@@ -375,12 +377,12 @@ func TestWizardRunNodeEndsLoggedInAsAdmin(t *testing.T) {
 func TestWizardConnectionChoicesMapToAccountSettings(t *testing.T) {
 	ctx := context.Background()
 	e := &env{profile: t.TempDir(), log: slog.New(slog.NewTextHandler(io.Discard, nil)), getenv: func(string) string { return "" }}
-	st, err := e.openStore(ctx)
+	p, st, err := e.openTestProfile(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	wb := newWizardBackend(e, st)
+	wb := gui.NewWizardBackend(gui.Options{Profile: p, Log: e.log})
 	const b32 = "bob@xmppoeiqpbeelicgkoim3ibegjonbqwh7vv7d6nsju73tjjmujpq.b32.i2p"
 	for _, c := range []struct {
 		f    ui.AccountForm
@@ -396,8 +398,8 @@ func TestWizardConnectionChoicesMapToAccountSettings(t *testing.T) {
 		{ui.AccountForm{JID: "bob@"}, "error: \"bob@\" is not a valid address"},
 		{ui.AccountForm{JID: "example.org"}, "error: \"example.org\" is not an account address"},
 	} {
-		a, err := wb.account(c.f)
-		got := describeConn(a)
+		a, err := wb.Account(c.f)
+		got := chat.Describe(a)
 		if err != nil {
 			got = "error: " + err.Error()
 		}

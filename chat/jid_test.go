@@ -1,4 +1,4 @@
-package main
+package chat
 
 import (
 	"strings"
@@ -13,7 +13,7 @@ func FuzzJIDRules(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		j, err := parseAccountJID(s)
+		j, err := ParseAccountJID(s)
 		if err == nil {
 			if j.Localpart() == "" || j.Domainpart() == "" || j.Resourcepart() != "" {
 				t.Fatalf("accepted %q as %q", s, j)
@@ -21,7 +21,7 @@ func FuzzJIDRules(f *testing.F) {
 		} else if err.Error() == "" {
 			t.Fatal("empty error")
 		}
-		if p, err := parsePeerJID(s); err == nil && p.Domainpart() == "" {
+		if p, err := ParsePeerJID(s); err == nil && p.Domainpart() == "" {
 			t.Fatalf("peer %q has no domain", s)
 		}
 		_ = domainOf(s)

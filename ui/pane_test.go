@@ -79,7 +79,7 @@ func conversation(peer string, n int) []Message {
 
 // newTestApp builds the window on the test driver with backend work run
 // inline, so every step below is synchronous.
-func newTestApp(t *testing.T, b Backend) (*App, *[]func()) {
+func newTestApp(t *testing.T, b Backend) (*Pane, *[]func()) {
 	t.Helper()
 	fa := test.NewTempApp(t)
 	a := newApp(fa, "me@example.org", b)
@@ -113,7 +113,7 @@ func walkShown(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
 
 // rendered lists the texts drawn in the window, in tree order: what the
 // user sees.
-func rendered(a *App) []string {
+func rendered(a *Pane) []string {
 	var out []string
 	walkShown(a.win.Canvas().Content(), func(o fyne.CanvasObject) {
 		if x, ok := o.(*canvas.Text); ok && x.Text != "" {
@@ -123,7 +123,7 @@ func rendered(a *App) []string {
 	return out
 }
 
-func shows(a *App, s string) bool {
+func shows(a *Pane, s string) bool {
 	for _, t := range rendered(a) {
 		if strings.Contains(t, s) {
 			return true
@@ -132,7 +132,7 @@ func shows(a *App, s string) bool {
 	return false
 }
 
-func mustShow(t *testing.T, a *App, want ...string) {
+func mustShow(t *testing.T, a *Pane, want ...string) {
 	t.Helper()
 	for _, w := range want {
 		if !shows(a, w) {
@@ -141,7 +141,7 @@ func mustShow(t *testing.T, a *App, want ...string) {
 	}
 }
 
-func mustNotShow(t *testing.T, a *App, nope ...string) {
+func mustNotShow(t *testing.T, a *Pane, nope ...string) {
 	t.Helper()
 	for _, n := range nope {
 		if shows(a, n) {
@@ -157,7 +157,7 @@ func threeContacts() *fakeBackend {
 	}
 }
 
-func selectContact(t *testing.T, a *App, jid string) {
+func selectContact(t *testing.T, a *Pane, jid string) {
 	t.Helper()
 	for i, c := range a.shown {
 		if c.JID == jid {

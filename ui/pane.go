@@ -18,8 +18,10 @@ import (
 // pageSize is how many messages a chat loads at a time.
 const pageSize = 50
 
-// App is the main window of one account.
-type App struct {
+// Pane is one account's pane of the main window (Shell): its roster,
+// chats and status bar; the only content of the window when the profile
+// has one account, a tab among others otherwise.
+type Pane struct {
 	fa      fyne.App
 	win     fyne.Window
 	account string
@@ -97,14 +99,14 @@ type chatState struct {
 
 // newApp is an account pane alone in a window of its own (a Shell), its
 // roster not loaded yet.
-func newApp(fa fyne.App, account string, b Backend) *App {
+func newApp(fa fyne.App, account string, b Backend) *Pane {
 	return NewShell(fa).add(account, b)
 }
 
 // newPane builds account's pane for shell s.
-func newPane(s *Shell, account string, b Backend) *App {
+func newPane(s *Shell, account string, b Backend) *Pane {
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &App{
+	a := &Pane{
 		fa: s.fa, win: s.win, shell: s, account: account, backend: b, ctx: ctx, cancel: cancel,
 		async: func(f func()) { go f() },
 		later: func(f func()) { go f() },
@@ -123,16 +125,16 @@ func newPane(s *Shell, account string, b Backend) *App {
 }
 
 // Window is the window the account's pane is in.
-func (a *App) Window() fyne.Window { return a.win }
+func (a *Pane) Window() fyne.Window { return a.win }
 
 // Shell is the window the account's pane is in.
-func (a *App) Shell() *Shell { return a.shell }
+func (a *Pane) Shell() *Shell { return a.shell }
 
 // Close stops pending background work (the window itself is closed by
 // its owner).
-func (a *App) Close() { a.cancel() }
+func (a *Pane) Close() { a.cancel() }
 
-func (a *App) build() fyne.CanvasObject {
+func (a *Pane) build() fyne.CanvasObject {
 	a.filter = widget.NewEntry()
 	a.filter.SetPlaceHolder("Filter contacts")
 	a.filter.OnChanged = func(string) { a.applyFilter() }
@@ -205,12 +207,12 @@ func dotBox(c *canvas.Circle) fyne.CanvasObject {
 
 // OnState shows the account's connection state; errText says why it is
 // offline or failed ("" for none). Safe from any goroutine.
-func (a *App) OnState(s ConnState, errText string) {
+func (a *Pane) OnState(s ConnState, errText string) {
 	a.do(func() { a.OnStateSync(s, errText) })
 }
 
 // OnStateSync is OnState on the UI goroutine.
-func (a *App) OnStateSync(s ConnState, errText string) {
+func (a *Pane) OnStateSync(s ConnState, errText string) {
 	text := a.account + " — " + s.String()
 	if errText != "" {
 		text += ": " + errText
@@ -234,7 +236,7 @@ func (a *App) OnStateSync(s ConnState, errText string) {
 
 // OnRouter shows the I2P router's state for I2P accounts ("" hides it).
 // Safe from any goroutine.
-func (a *App) OnRouter(text string) {
+func (a *Pane) OnRouter(text string) {
 	a.do(func() {
 		a.routerText.SetText(text)
 		if text == "" {
@@ -246,9 +248,9 @@ func (a *App) OnRouter(text string) {
 }
 
 // OnRoster reloads the roster from the backend. Safe from any goroutine.
-func (a *App) OnRoster() { a.do(a.reloadContacts) }
+func (a *Pane) OnRoster() { a.do(a.reloadContacts) }
 
-func (a *App) reloadContacts() {
+func (a *Pane) reloadContacts() {
 	a.async(func() {
 		cs, err := a.backend.Contacts(a.ctx)
 		a.do(func() {
@@ -262,7 +264,7 @@ func (a *App) reloadContacts() {
 	})
 }
 
-func (a *App) setContacts(cs []Contact) {
+func (a *Pane) setContacts(cs []Contact) {
 	old := a.byJID
 	a.byJID = map[string]*contactItem{}
 	a.contacts = a.contacts[:0]
@@ -285,13 +287,13 @@ func (a *App) setContacts(cs []Contact) {
 	a.applyFilter()
 }
 
-func (a *App) sortContacts() {
+func (a *Pane) sortContacts() {
 	sort.SliceStable(a.contacts, func(i, j int) bool {
 		return strings.ToLower(a.contacts[i].Label()) < strings.ToLower(a.contacts[j].Label())
 	})
 }
 
-func (a *App) applyFilter() {
+func (a *Pane) applyFilter() {
 	q := strings.ToLower(strings.TrimSpace(a.filter.Text))
 	a.shown = a.shown[:0]
 	for _, c := range a.contacts {
@@ -304,7 +306,7 @@ func (a *App) applyFilter() {
 }
 
 // syncSelection keeps the roster's highlighted row on the open chat.
-func (a *App) syncSelection() {
+func (a *Pane) syncSelection() {
 	if a.chat == nil {
 		return
 	}
@@ -317,7 +319,7 @@ func (a *App) syncSelection() {
 	a.roster.UnselectAll()
 }
 
-func (a *App) refreshContact(jid string) {
+func (a *Pane) refreshContact(jid string) {
 	for i, c := range a.shown {
 		if c.JID == jid {
 			a.roster.RefreshItem(i)
@@ -327,7 +329,7 @@ func (a *App) refreshContact(jid string) {
 }
 
 // OnPresence shows a contact's availability. Safe from any goroutine.
-func (a *App) OnPresence(jid string, p Presence) {
+func (a *Pane) OnPresence(jid string, p Presence) {
 	a.do(func() {
 		if it := a.byJID[jid]; it != nil && it.presence != p {
 			it.presence = p
@@ -336,7 +338,7 @@ func (a *App) OnPresence(jid string, p Presence) {
 	})
 }
 
-func (a *App) showNotice(s string) {
+func (a *Pane) showNotice(s string) {
 	a.notice.SetText(s)
 	a.notice.Show()
 	if a.chat == nil {
@@ -346,7 +348,7 @@ func (a *App) showNotice(s string) {
 
 // AskPassword shows a small password dialog in the window; done gets the
 // password, or ok false when the user cancelled.
-func (a *App) AskPassword(done func(password string, ok bool)) {
+func (a *Pane) AskPassword(done func(password string, ok bool)) {
 	AskPassword(a.win, a.account, done)
 }
 

@@ -1,0 +1,144 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/clove-xmpp/clove/store"
+	"github.com/clove-xmpp/clove/xmppclient"
+	"mellium.im/xmpp/jid"
+)
+
+// This file is what a user does with an account: read its history, send,
+// edit the roster. Reads work without a session; actions need one.
+
+// Contacts lists account's roster and rooms.
+func (p *Profile) Contacts(ctx context.Context, account string) ([]store.Contact, []store.Room, error) {
+	cs, err := p.st.Contacts(ctx, account)
+	if err != nil {
+		return nil, nil, err
+	}
+	rs, err := p.st.Rooms(ctx, account)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cs, rs, nil
+}
+
+// History returns up to limit messages of account with peer ("": all
+// chats) older than beforeID (0: the newest), oldest first.
+func (p *Profile) History(ctx context.Context, account, peer string, beforeID int64, limit int) ([]store.Message, error) {
+	return p.st.History(ctx, account, peer, beforeID, limit)
+}
+
+// Search finds account's messages with peer ("": all chats) by their
+// words (the store's full-text index).
+func (p *Profile) Search(ctx context.Context, account, peer, query string, limit int) ([]store.Message, error) {
+	return p.st.Search(ctx, account, peer, query, limit)
+}
+
+// Send accepts a chat message: it is in the outbox (durable) when Send
+// returns, and goes out now or once online. The id is named again by the
+// MessageAcked, ReceiptReceived or MessageFailed event about it.
+func (s *Session) Send(ctx context.Context, to jid.JID, text string) (string, error) {
+	return s.client.Send(ctx, to, text)
+}
+
+// SendMany accepts several messages in a few disk syncs (see
+// xmppclient.Client.SendMany); on an error the ids returned are those
+// accepted before it.
+func (s *Session) SendMany(ctx context.Context, to jid.JID, texts []string) ([]string, error) {
+	msgs := make([]xmppclient.Outgoing, len(texts))
+	for i, t := range texts {
+		msgs[i] = xmppclient.Outgoing{To: to, Body: t}
+	}
+	return s.client.SendMany(ctx, msgs)
+}
+
+// AddContact adds addr to the roster with a display name and asks to see
+// its presence.
+func (s *Session) AddContact(ctx context.Context, addr, name string) error {
+	j, err := ContactJID(addr)
+	if err != nil {
+		return err
+	}
+	if err := s.client.AddContact(ctx, j, strings.TrimSpace(name), nil, true); err != nil {
+		return fmt.Errorf("could not add %s: %w", j, err)
+	}
+	return nil
+}
+
+// RenameContact gives a contact another display name; its groups stay.
+func (s *Session) RenameContact(ctx context.Context, addr, name string) error {
+	j, err := ContactJID(addr)
+	if err != nil {
+		return err
+	}
+	var groups []string // kept as they are
+	cs, err := s.p.st.Contacts(ctx, s.account.JID)
+	if err != nil {
+		return err
+	}
+	for _, sc := range cs {
+		if sc.JID == j.String() {
+			groups = sc.Groups
+		}
+	}
+	if err := s.client.AddContact(ctx, j, strings.TrimSpace(name), groups, false); err != nil {
+		return fmt.Errorf("could not rename %s: %w", j, err)
+	}
+	return nil
+}
+
+// RemoveContact removes a contact from the roster.
+func (s *Session) RemoveContact(ctx context.Context, addr string) error {
+	j, err := ContactJID(addr)
+	if err != nil {
+		return err
+	}
+	if err := s.client.RemoveContact(ctx, j); err != nil {
+		return fmt.Errorf("could not remove %s: %w", j, err)
+	}
+	return nil
+}
+
+// AnswerSubscription lets addr see the account's presence, or denies it.
+func (s *Session) AnswerSubscription(ctx context.Context, addr string, approve bool) error {
+	j, err := ParsePeerJID(addr)
+	if err != nil {
+		return err
+	}
+	j = j.Bare()
+	if !approve {
+		return s.client.Deny(ctx, j)
+	}
+	return s.client.Approve(ctx, j)
+}
+
+// Subscribe asks to see j's presence.
+func (s *Session) Subscribe(ctx context.Context, j jid.JID) error {
+	return s.client.Subscribe(ctx, j)
+}
+
+// RoomTimeout is how long a room or the bookmarks may take to answer:
+// minutes over I2P.
+func (s *Session) RoomTimeout() time.Duration {
+	if OverI2P(s.account) {
+		return 5 * time.Minute
+	}
+	return 30 * time.Second
+}
+
+// errNotIn words a room action before the room was entered.
+func errNotIn(room jid.JID) error {
+	return fmt.Errorf("not in %s yet (joining happens once online)", room)
+}
+
+var errNoSession = errors.New("not logged in yet: enter the password first")
+
+// ErrNoSession is returned by a front end's action when its account has
+// no session yet.
+var ErrNoSession = errNoSession

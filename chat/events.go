@@ -1,0 +1,36 @@
+package chat
+
+import "github.com/clove-xmpp/clove/xmppclient"
+
+// Event is what a Session tells its front end, in order, each once what
+// it means is saved: one of Saved, RoomsLoaded, RouterStatus.
+type Event interface{ chatEvent() }
+
+// Saved is a client event (one of package xmppclient's event types) once
+// the profile recorded it. Fresh is false for a message the profile
+// already had: a resend after a reconnect, a carbon or archive copy of
+// one it holds (and for an event that is not a message).
+type Saved struct {
+	xmppclient.Event
+	Fresh bool
+}
+
+// RoomsLoaded says the account's room bookmarks were read from the server
+// into the profile: the contact list has new rooms to show.
+type RoomsLoaded struct{}
+
+// RouterStatus is, for an I2P account, whether its router answers and
+// what to do next, worded for the user.
+type RouterStatus struct{ Text string }
+
+func (Saved) chatEvent()        {}
+func (RoomsLoaded) chatEvent()  {}
+func (RouterStatus) chatEvent() {}
+
+// clientEvent is the client event inside ev, or nil.
+func clientEvent(ev Event) xmppclient.Event {
+	if s, ok := ev.(Saved); ok {
+		return s.Event
+	}
+	return nil
+}

@@ -1,0 +1,348 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/clove-xmpp/clove/xmppclient"
+	"mellium.im/xmpp/jid"
+)
+
+// This file is what the command line does with a session: connect, do one
+// thing, and end. Each runs the session, reads its events until done and
+// says how it went; the caller prints.
+
+// outcome follows a session's connection state for the end of a run that
+// lasts until a timeout or an interrupt (listen, bot).
+type outcome struct {
+	failed, lastErr error
+	connected       bool
+}
+
+// note records a state change; it reports whether this is the first time
+// the session is online.
+func (o *outcome) note(ev xmppclient.StateChanged) (first bool) {
+	switch ev.State {
+	case xmppclient.Failed:
+		o.failed = ev.Err
+	case xmppclient.Online:
+		first = !o.connected
+		o.connected = true
+	case xmppclient.Offline:
+		if ev.Err != nil {
+			o.lastErr = ev.Err
+		}
+	}
+	return first
+}
+
+// finish waits for the session's end and words the run's result: the
+// failure that ended it, or never having connected (unless ctx was
+// interrupted).
+func (o *outcome) finish(ctx context.Context, s *Session) error {
+	if err := s.Wait(); err != nil && o.failed == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		o.failed = err
+	}
+	switch {
+	case o.failed != nil:
+		return o.failed
+	case !o.connected && ctx.Err() == nil && o.lastErr != nil:
+		return fmt.Errorf("never connected before the timeout: %w", o.lastErr)
+	case !o.connected && ctx.Err() == nil:
+		return errors.New("never connected before the timeout")
+	}
+	return nil
+}
+
+// withTimeout bounds ctx by d (0: no bound).
+func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d > 0 {
+		return context.WithTimeout(ctx, d)
+	}
+	return context.WithCancel(ctx)
+}
+
+// NotAcked says how many of the messages sent the server acknowledged
+// before the run ended; the rest stay queued in the outbox and go out on
+// the next connection.
+type NotAcked struct {
+	Acked, Total int
+	Timeout      time.Duration
+	Interrupted  bool
+}
+
+func (e *NotAcked) Error() string {
+	switch {
+	case e.Total > 1 && e.Interrupted:
+		return fmt.Sprintf("interrupted: the server acknowledged %d of the %d messages; the rest stay queued in the outbox and are sent on the next connection", e.Acked, e.Total)
+	case e.Total > 1:
+		return fmt.Sprintf("the server acknowledged %d of the %d messages within %s: the rest stay queued in the outbox and are sent on the next connection", e.Acked, e.Total, e.Timeout)
+	case e.Interrupted:
+		return "interrupted: the message stays queued in the outbox and is sent on the next connection"
+	}
+	return fmt.Sprintf("the server did not acknowledge the message within %s: it stays queued in the outbox and is sent on the next connection", e.Timeout)
+}
+
+// Deliver writes texts to the outbox for to (one message alone, or many
+// in a few disk syncs) before anything touches the network, then runs the
+// session until the server acknowledged all of them (their ids returned),
+// for at most timeout. An unacknowledged message is a *NotAcked error;
+// it stays queued.
+func (s *Session) Deliver(ctx context.Context, to jid.JID, texts []string, timeout time.Duration) ([]string, error) {
+	var ids []string
+	var err error
+	if len(texts) == 1 {
+		var id string
+		id, err = s.Send(ctx, to, texts[0])
+		ids = []string{id}
+	} else {
+		ids, err = s.SendMany(ctx, to, texts)
+		if err != nil && len(ids) > 0 {
+			err = fmt.Errorf("%w (the first %d of %d messages were saved and will be sent)", err, len(ids), len(texts))
+		}
+	}
+	if err != nil {
+		_ = s.Wait()
+		return nil, err
+	}
+	waiting := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		waiting[id] = true
+	}
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	s.Start(rctx)
+	result := error(&NotAcked{Total: len(ids), Timeout: timeout})
+	for ev := range s.Events() {
+		switch ev := clientEvent(ev).(type) {
+		case xmppclient.MessageAcked:
+			if waiting[ev.ID] {
+				delete(waiting, ev.ID)
+				if len(waiting) == 0 {
+					result = nil
+					cancel()
+				}
+			}
+		case xmppclient.StateChanged:
+			if ev.State == xmppclient.Failed {
+				result = fmt.Errorf("%w; the message stays queued in the outbox", ev.Err)
+			}
+		}
+	}
+	if err := s.Wait(); err != nil && result == nil && !errors.Is(err, context.Canceled) {
+		result = err
+	}
+	var na *NotAcked
+	if errors.As(result, &na) {
+		na.Acked = len(ids) - len(waiting)
+		na.Interrupted = ctx.Err() != nil
+		return nil, na
+	}
+	return ids, result
+}
+
+// Listen runs the session until ctx ends, timeout passed (0: no bound) or
+// count messages (0: no limit) came, giving each new message written to
+// the account to got: each once (not resends, carbons of our own, or
+// archive copies).
+func (s *Session) Listen(ctx context.Context, timeout time.Duration, count int, got func(xmppclient.Message)) error {
+	rctx, cancel := withTimeout(ctx, timeout)
+	defer cancel()
+	s.Start(rctx)
+	n := 0
+	var out outcome
+	for ev := range s.Events() {
+		sv, _ := ev.(Saved)
+		switch e := sv.Event.(type) {
+		case xmppclient.MessageReceived:
+			m := e.Message
+			if !sv.Fresh || m.Outgoing || m.Archived || (count > 0 && n >= count) {
+				continue
+			}
+			n++
+			got(m)
+			if count > 0 && n >= count {
+				cancel()
+			}
+		case xmppclient.StateChanged:
+			out.note(e)
+		}
+	}
+	if err := out.finish(ctx, s); err != nil {
+		return err
+	}
+	if count > 0 && n < count && ctx.Err() == nil {
+		return fmt.Errorf("received %d of %d messages before the timeout", n, count)
+	}
+	return nil
+}
+
+// Echo runs an echo bot on the session until ctx ends, timeout passed (0:
+// no bound) or it answered count messages (0: no limit): every chat message others write to the
+// account comes back to them with prefix before it, once (messages kept
+// for us while offline too: their senders wait), and every subscription
+// request is approved. replied is told each answer; online, the first
+// login.
+func (s *Session) Echo(ctx context.Context, timeout time.Duration, prefix string, count int, replied func(to jid.JID, body string), online func()) error {
+	me := s.client.JID().Bare()
+	rctx, cancel := withTimeout(ctx, timeout)
+	defer cancel()
+	s.Start(rctx)
+	replies := 0
+	var out outcome
+	for ev := range s.Events() {
+		sv, _ := ev.(Saved)
+		switch e := sv.Event.(type) {
+		case xmppclient.MessageReceived:
+			m := e.Message
+			// Only what others wrote to us, once: not our own messages seen
+			// again (carbons, archive copies, resends).
+			if !sv.Fresh || m.Outgoing || m.Carbon || m.Archived || m.From.Bare().Equal(me) ||
+				(m.Type != "chat" && m.Type != "normal" && m.Type != "") || (count > 0 && replies >= count) {
+				continue
+			}
+			if _, err := s.Send(rctx, m.From.Bare(), prefix+m.Body); err != nil {
+				s.notice("could not answer %s: %v", m.From.Bare(), err)
+				continue
+			}
+			replies++
+			replied(m.From.Bare(), m.Body)
+			if count > 0 && replies >= count {
+				// Let the reply leave before stopping: wait for the
+				// server's ack (bounded).
+				go func() {
+					wctx, wcancel := context.WithTimeout(rctx, 10*time.Second)
+					defer wcancel()
+					_ = s.client.Ping(wctx)
+					cancel()
+				}()
+			}
+		case xmppclient.SubscriptionRequest:
+			// A test contact lets everyone see that it is online.
+			if err := s.client.Approve(rctx, e.From); err != nil {
+				s.notice("could not approve %s's subscription: %v", e.From, err)
+			} else {
+				s.notice("%s may now see the bot's presence", e.From)
+			}
+		case xmppclient.StateChanged:
+			if out.note(e) && online != nil {
+				online()
+			}
+		}
+	}
+	return out.finish(ctx, s)
+}
+
+// RosterOp is a roster change made by RosterDo.
+type RosterOp string
+
+// Roster changes.
+const (
+	RosterAdd     RosterOp = "add"
+	RosterRemove  RosterOp = "remove"
+	RosterApprove RosterOp = "approve" // and ask to see theirs too, as desktop clients do
+	RosterDeny    RosterOp = "deny"
+)
+
+// RosterList runs the session until the server sent the roster, for at
+// most timeout, and returns it.
+func (s *Session) RosterList(ctx context.Context, timeout time.Duration) ([]xmppclient.RosterItem, error) {
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	s.Start(rctx)
+	var items []xmppclient.RosterItem
+	var failed error
+	done := false
+	for ev := range s.Events() {
+		switch ev := clientEvent(ev).(type) {
+		case xmppclient.RosterChanged:
+			// The roster arrives after Online (which does not wait for it).
+			if ev.Full && !done {
+				items, done = ev.Items, true
+				cancel()
+			}
+		case xmppclient.ErrorEvent:
+			if !done && errors.Is(ev.Err, xmppclient.ErrRoster) {
+				failed = ev.Err
+				cancel()
+			}
+		case xmppclient.StateChanged:
+			if ev.State == xmppclient.Failed {
+				failed = ev.Err
+			}
+		}
+	}
+	if err := s.ended(failed, done, timeout); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+// RosterDo runs the session until op on j is done (for at most timeout).
+func (s *Session) RosterDo(ctx context.Context, op RosterOp, j jid.JID, name string, timeout time.Duration) error {
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	s.Start(rctx)
+	var failed error
+	done := false
+	result := make(chan error, 1)
+	for ev := range s.Events() {
+		sc, ok := clientEvent(ev).(xmppclient.StateChanged)
+		switch {
+		case !ok:
+		case sc.State == xmppclient.Failed:
+			failed = sc.Err
+		case sc.State == xmppclient.Online && !done:
+			done = true
+			// Beside the event loop, which must keep draining while the
+			// change waits for the server's answer.
+			go func() {
+				result <- s.rosterOp(rctx, op, j, name)
+				cancel()
+			}()
+		}
+	}
+	if err := s.ended(failed, done, timeout); err != nil {
+		return err
+	}
+	select {
+	case err := <-result:
+		return err
+	case <-time.After(time.Second):
+		return fmt.Errorf("the server did not answer within %s", timeout)
+	}
+}
+
+func (s *Session) rosterOp(ctx context.Context, op RosterOp, j jid.JID, name string) error {
+	switch op {
+	case RosterAdd:
+		return s.client.AddContact(ctx, j, name, nil, true)
+	case RosterRemove:
+		return s.client.RemoveContact(ctx, j)
+	case RosterApprove:
+		if err := s.client.Approve(ctx, j); err != nil {
+			return err
+		}
+		return s.client.Subscribe(ctx, j)
+	case RosterDeny:
+		return s.client.Deny(ctx, j)
+	}
+	return fmt.Errorf("unknown roster change %q", op)
+}
+
+// ended waits for the end of a run that had something to do, and words
+// why it failed: the failure that ended it, or never getting to it.
+func (s *Session) ended(failed error, done bool, timeout time.Duration) error {
+	if err := s.Wait(); err != nil && failed == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		failed = err
+	}
+	if failed != nil {
+		return failed
+	}
+	if !done {
+		return fmt.Errorf("could not connect within %s", timeout)
+	}
+	return nil
+}

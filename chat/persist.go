@@ -1,0 +1,130 @@
+package chat
+
+import (
+	"context"
+	"errors"
+
+	"github.com/clove-xmpp/clove/store"
+	"github.com/clove-xmpp/clove/xmppclient"
+)
+
+// persist records what an event means for the profile. It runs on the
+// consumer of Client.Events, in order. fresh is false for a message the
+// profile already had (a resend, carbon or archive copy).
+func persist(ctx context.Context, st *store.Store, account string, ev xmppclient.Event) (fresh bool, err error) {
+	switch e := ev.(type) {
+	case xmppclient.MessageReceived:
+		m := e.Message
+		// The sender is stored bare: an origin-id is unique per sender, and
+		// a resend after a reconnect (or our own message seen again as a
+		// carbon or archive copy) may come from another resource; keyed on
+		// the bare address every copy deduplicates.
+		peer := m.From.Bare()
+		from := m.From.Bare().String()
+		state := store.Received
+		if m.Outgoing {
+			peer = m.To.Bare()
+			state = store.Sent
+		}
+		return st.AddIncoming(ctx, &store.Message{
+			Account:   account,
+			Peer:      peer.String(),
+			Outgoing:  m.Outgoing,
+			From:      from,
+			To:        m.To.String(),
+			Body:      m.Body,
+			OriginID:  m.OriginID,
+			StanzaID:  m.ID,
+			ArchiveID: m.ArchiveID,
+			Time:      m.Time,
+			State:     state,
+		})
+	case xmppclient.GroupMessage:
+		if e.Body == "" {
+			return false, nil // a subject change
+		}
+		return st.AddIncoming(ctx, groupMessage(account, e))
+	case xmppclient.MessageFailed:
+		err = st.MarkFailed(ctx, account, e.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			err = nil
+		}
+	case xmppclient.ReceiptReceived:
+		err = st.MarkDelivered(ctx, account, e.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			err = nil // a receipt for a message this profile never sent
+		}
+	case xmppclient.ArchiveSynced:
+		if e.LastID != "" {
+			err = st.SetLastArchiveID(ctx, account, e.LastID)
+		}
+	case xmppclient.RosterChanged:
+		err = persistRoster(ctx, st, account, e)
+	}
+	return false, err
+}
+
+// groupMessage is how a room's message is stored: peer is the room, the
+// sender room/nick; its id dedupes the room's replays and our own copy.
+func groupMessage(account string, g xmppclient.GroupMessage) *store.Message {
+	from := g.Room.String()
+	if occ, err := g.Room.WithResource(g.Nick); err == nil && g.Nick != "" {
+		from = occ.String()
+	}
+	state := store.Received
+	if g.Self {
+		state = store.Sent
+	}
+	id := g.ID
+	if id == "" {
+		id = g.ArchiveID // the room's own id: the same in its replays
+	}
+	return &store.Message{
+		Account:  account,
+		Peer:     g.Room.String(),
+		Outgoing: g.Self,
+		From:     from,
+		To:       account,
+		Body:     g.Body,
+		OriginID: id,
+		StanzaID: g.ArchiveID,
+		Time:     g.Time,
+		State:    state,
+	}
+}
+
+func persistRoster(ctx context.Context, st *store.Store, account string, e xmppclient.RosterChanged) error {
+	if e.Full {
+		old, err := st.Contacts(ctx, account)
+		if err != nil {
+			return err
+		}
+		keep := map[string]bool{}
+		for _, it := range e.Items {
+			keep[it.JID.Bare().String()] = true
+		}
+		for _, c := range old {
+			if !keep[c.JID] {
+				if err := st.RemoveContact(ctx, account, c.JID); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, it := range e.Items {
+		var err error
+		if it.Subscription == "remove" {
+			err = st.RemoveContact(ctx, account, it.JID.Bare().String())
+		} else {
+			err = st.PutContact(ctx, store.Contact{Account: account, JID: it.JID.Bare().String(), Name: it.Name, Subscription: it.Subscription, Groups: it.Groups})
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if e.Ver != "" {
+		return st.SetRosterVersion(ctx, account, e.Ver)
+	}
+	return nil
+}
+

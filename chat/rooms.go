@@ -1,0 +1,167 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/clove-xmpp/clove/store"
+	"github.com/clove-xmpp/clove/xmppclient"
+	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stanza"
+)
+
+// Rooms: joined by the user (kept as bookmarks on the server and in the
+// profile), entered again at every login (autojoin), their messages stored
+// like chats (peer = the room).
+
+// roomHistory is how many past messages a room is asked for at most;
+// clockMargin is how far the server's clock may be behind ours.
+const (
+	roomHistory = 50
+	clockMargin = 2 * time.Minute
+)
+
+// RoomNick is the account's nickname in room, if it is there.
+func (s *Session) RoomNick(room jid.JID) (string, bool) { return s.client.RoomNick(room) }
+
+// enterRoom joins room as nick (the account's name when ""), asking for
+// the history since the last message the profile has of it.
+func (s *Session) enterRoom(ctx context.Context, room jid.JID, nick string, create bool) (string, error) {
+	if nick == "" {
+		nick = s.client.JID().Localpart()
+	}
+	opts := xmppclient.JoinOptions{MustExist: !create, History: roomHistory}
+	last, err := s.p.st.LastTime(ctx, s.account.JID, room.String())
+	if err != nil {
+		return "", err
+	}
+	if !last.IsZero() {
+		// Since the last message we have, less a margin for the clocks of
+		// this machine and the server differing: what comes twice is
+		// stored once (by its ids).
+		opts.Since = last.Add(-clockMargin)
+	}
+	return nick, s.client.JoinRoom(ctx, room, nick, opts)
+}
+
+// JoinRoom enters the room at addr as nick ("": the account's name),
+// creating it if asked, and keeps it (profile and server bookmarks, with
+// autojoin) so it is entered again at each login.
+func (s *Session) JoinRoom(ctx context.Context, addr, nick string, create bool) error {
+	room, err := RoomJID(strings.TrimSpace(addr))
+	if err != nil {
+		return err
+	}
+	if _, in := s.client.RoomNick(room); in {
+		return nil // already there
+	}
+	nick = strings.TrimSpace(nick)
+	jctx, cancel := context.WithTimeout(ctx, s.RoomTimeout())
+	defer cancel()
+	used, err := s.enterRoom(jctx, room, nick, create)
+	if err != nil {
+		var re *xmppclient.RoomError
+		if errors.As(err, &re) && re.Condition == stanza.ItemNotFound && !create {
+			return fmt.Errorf("%w; tick \"Create it\" to make a new room", err)
+		}
+		return err
+	}
+	r := store.Room{Account: s.account.JID, JID: room.String(), Nick: nick, Autojoin: true}
+	if err := s.p.st.PutRoom(ctx, r); err != nil {
+		return fmt.Errorf("joined %s, but could not keep it in the profile: %w", room, err)
+	}
+	if err := s.client.SetBookmark(ctx, xmppclient.Bookmark{Room: room, Nick: nick, Autojoin: true}); err != nil {
+		// Kept in the profile; the server's copy is what other devices see.
+		s.p.log.Warn("room joined but not bookmarked on the server", "room", room, "nick", used, "err", err)
+	}
+	return nil
+}
+
+// LeaveRoom leaves the room and forgets it (profile and bookmarks).
+func (s *Session) LeaveRoom(ctx context.Context, addr string) error {
+	room, err := RoomJID(strings.TrimSpace(addr))
+	if err != nil {
+		return err
+	}
+	if _, in := s.client.RoomNick(room); in {
+		if err := s.client.LeaveRoom(ctx, room); err != nil {
+			return err
+		}
+	}
+	if err := s.client.RemoveBookmark(ctx, room); err != nil {
+		return fmt.Errorf("left %s, but the server still lists it for autojoin: %w", room, err)
+	}
+	return s.p.st.RemoveRoom(ctx, s.account.JID, room.String())
+}
+
+// SendGroup says text in the room at addr; it is kept in the history as
+// ours and queued, until the room's copy of it comes back (which marks it
+// sent; if that copy came first, this changes nothing).
+func (s *Session) SendGroup(ctx context.Context, addr, text string) (store.Message, error) {
+	room, err := RoomJID(strings.TrimSpace(addr))
+	if err != nil {
+		return store.Message{}, err
+	}
+	nick, in := s.client.RoomNick(room)
+	if !in {
+		return store.Message{}, errNotIn(room)
+	}
+	id, err := s.client.SendGroup(ctx, room, text)
+	if err != nil {
+		return store.Message{}, err
+	}
+	m := groupMessage(s.account.JID, xmppclient.GroupMessage{Room: room, Nick: nick, Body: text, ID: id, Time: time.Now(), Self: true})
+	m.State = store.Queued
+	if _, err := s.p.st.AddIncoming(ctx, m); err != nil {
+		return store.Message{}, fmt.Errorf("said in %s, but not kept in the history: %w", room, err)
+	}
+	return *m, nil
+}
+
+// autojoin reads the bookmarks from the server into the profile (the
+// server's list wins; without one the profile's is used), tells
+// RoomsLoaded, and enters the rooms marked autojoin.
+func (s *Session) autojoin(ctx context.Context) {
+	account := s.account.JID
+	rooms, err := s.p.st.Rooms(ctx, account)
+	if err != nil {
+		s.p.log.Warn("rooms", "err", err)
+		return
+	}
+	fctx, cancel := context.WithTimeout(ctx, s.RoomTimeout())
+	bms, err := s.client.Bookmarks(fctx)
+	cancel()
+	if err == nil {
+		rooms = rooms[:0]
+		for _, bm := range bms {
+			rooms = append(rooms, store.Room{Account: account, JID: bm.Room.String(), Name: bm.Name, Nick: bm.Nick, Autojoin: bm.Autojoin})
+		}
+		if err := s.p.st.SetRooms(ctx, account, rooms); err != nil {
+			s.p.log.Warn("rooms", "err", err)
+		}
+		s.tell(RoomsLoaded{})
+	} else if ctx.Err() == nil {
+		s.p.log.Warn("could not read the room bookmarks; using the profile's", "err", err)
+	}
+	for _, r := range rooms {
+		room, err := jid.Parse(r.JID)
+		if err != nil || !r.Autojoin {
+			continue
+		}
+		go func() {
+			jctx, cancel := context.WithTimeout(ctx, s.RoomTimeout())
+			defer cancel()
+			if _, err := s.enterRoom(jctx, room, r.Nick, false); err != nil && ctx.Err() == nil {
+				s.p.log.Warn("autojoin", "room", room, "err", err)
+			}
+		}()
+	}
+}
+
+// Bookmarks reads the account's room bookmarks from the server.
+func (s *Session) Bookmarks(ctx context.Context) ([]xmppclient.Bookmark, error) {
+	return s.client.Bookmarks(ctx)
+}

@@ -1,0 +1,291 @@
+package chat
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/clove-xmpp/clove/store"
+	"github.com/clove-xmpp/clove/xmppclient"
+	"mellium.im/xmpp/jid"
+)
+
+// Options say how a Session runs.
+type Options struct {
+	// Passive: no initial presence (one-shot commands that only act).
+	Passive bool
+	// NoReconnect: Run ends after the first connection ends.
+	NoReconnect bool
+	// Trust is asked about an unknown self-signed certificate (nil: trust
+	// it on first use).
+	Trust func(host, fingerprint string) bool
+	// Rooms: on the first login, read the room bookmarks into the profile
+	// and enter the rooms marked autojoin (the window does; a one-shot
+	// command does not).
+	Rooms bool
+	// WatchRouter: for an I2P account, tell the router's state in
+	// RouterStatus events while the session runs.
+	WatchRouter bool
+	// Notice, if set, is told what a person at a terminal should read:
+	// a certificate trusted on first use, a retry, a message not delivered,
+	// a profile that could not be saved to, a wait that takes long. It is
+	// called from the session's goroutines.
+	Notice func(string)
+	// Tweak adjusts the client's configuration (tests: fast reconnects).
+	Tweak func(*xmppclient.Config)
+}
+
+// Session is one account's running session: its client, whose events it
+// saves before telling them (Events), and the account's actions.
+type Session struct {
+	p       *Profile
+	account store.Account
+	opts    Options
+	client  *xmppclient.Client
+	dialer  dialer
+
+	events chan Event
+	side   chan Event    // news from the session's own goroutines
+	quit   chan struct{} // closed when the event loop ended
+	runErr chan error
+	once   sync.Once
+	// started is set by Start, before anything reads it (Start and Wait
+	// are called from the session's owner, in that order).
+	started bool
+}
+
+// Session makes account a's session with password; Start runs it. The
+// client exists from here on: Send and SendMany write to the outbox before
+// the session ever connects.
+func (p *Profile) Session(a store.Account, password string, opts Options) (*Session, error) {
+	cfg, d, err := p.clientConfig(a, password)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Passive = opts.Passive
+	cfg.NoReconnect = opts.NoReconnect
+	cfg.Trust = opts.Trust
+	if opts.Tweak != nil {
+		opts.Tweak(&cfg)
+	}
+	c, err := xmppclient.New(cfg)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	return &Session{
+		p: p, account: a, opts: opts, client: c, dialer: d,
+		events: make(chan Event),
+		side:   make(chan Event),
+		quit:   make(chan struct{}),
+		runErr: make(chan error, 1),
+	}, nil
+}
+
+// Account is the session's account.
+func (s *Session) Account() store.Account { return s.account }
+
+// JID is the account's address with the session's resource.
+func (s *Session) JID() jid.JID { return s.client.JID() }
+
+// State is the connection's state now.
+func (s *Session) State() xmppclient.ConnState { return s.client.State() }
+
+// WaitOnline returns once the session is online.
+func (s *Session) WaitOnline(ctx context.Context) error { return s.client.WaitOnline(ctx) }
+
+// Ping asks the server for an answer (a round trip: what was written
+// before it has been read by the server once it returns).
+func (s *Session) Ping(ctx context.Context) error { return s.client.Ping(ctx) }
+
+// Events tells what happened, each event once saved, in order. It must be
+// read until it is closed, which it is once the session ended (its
+// context was cancelled, or it failed for good).
+func (s *Session) Events() <-chan Event { return s.events }
+
+// Start runs the session until ctx ends: it connects (and reconnects), and
+// saves and then tells each event.
+func (s *Session) Start(ctx context.Context) {
+	s.started = true
+	go func() { s.runErr <- s.client.Run(ctx) }()
+	if s.opts.Notice != nil {
+		go s.progress(ctx)
+	}
+	if s.opts.WatchRouter {
+		go s.watchRouter(ctx)
+	}
+	go s.loop(ctx)
+}
+
+// Wait waits for the session to end (its context must be cancelled, or
+// Events read to its end) and releases what it held; it returns why the
+// client stopped.
+func (s *Session) Wait() error {
+	if !s.started {
+		s.once.Do(s.dialer.Close)
+		return nil
+	}
+	for range s.events {
+		// Told to no one: the caller stopped reading. Still saved.
+	}
+	err := <-s.runErr
+	s.runErr <- err // Wait may be called again
+	s.once.Do(s.dialer.Close)
+	return err
+}
+
+// loop is "save before show", the one place where it happens: each client
+// event is recorded in the profile, then told.
+func (s *Session) loop(ctx context.Context) {
+	defer close(s.events)
+	defer close(s.quit)
+	in := s.client.Events()
+	joined := false
+	for {
+		select {
+		case ev, ok := <-in:
+			if !ok {
+				return
+			}
+			fresh := s.save(ev)
+			s.events <- Saved{Event: ev, Fresh: fresh}
+			if sc, ok := ev.(xmppclient.StateChanged); ok && sc.State == xmppclient.Online && s.opts.Rooms && !joined {
+				// The client enters its rooms again after a reconnect; the
+				// bookmarks are read once per run.
+				joined = true
+				go s.autojoin(ctx)
+			}
+		case ev := <-s.side:
+			s.events <- ev
+		}
+	}
+}
+
+// tell hands news from the session's own goroutines to the event loop; it
+// gives up once the loop ended.
+func (s *Session) tell(ev Event) {
+	select {
+	case s.side <- ev:
+	case <-s.quit:
+	}
+}
+
+// save records an event in the profile and gives the notices a person at a
+// terminal should read; it reports whether a message is new.
+func (s *Session) save(ev xmppclient.Event) (fresh bool) {
+	fresh, err := persist(context.Background(), s.p.st, s.account.JID, ev)
+	if err != nil {
+		s.notice("could not save to the profile: %v", err)
+		fresh = true // shown rather than lost
+	}
+	switch ev := ev.(type) {
+	case xmppclient.CertPinned:
+		if !ev.Known {
+			s.notice("trusting %s's certificate on first use; SHA-256 %s (pinned)", ev.Host, xmppclient.FormatFingerprint(ev.Fingerprint))
+		}
+	case xmppclient.StateChanged:
+		if ev.State == xmppclient.Offline && ev.Err != nil {
+			s.notice("%s; retrying in %s", OneLine(ev.Err.Error()), ev.Retry.Round(100*time.Millisecond))
+		}
+	case xmppclient.MessageFailed:
+		s.notice("message %s was not delivered: %s", ev.ID, ev.Error())
+	case xmppclient.ErrorEvent:
+		s.p.log.Warn("client", "err", ev.Err)
+	}
+	return fresh
+}
+
+func (s *Session) notice(format string, a ...any) {
+	if s.opts.Notice != nil {
+		s.opts.Notice(fmt.Sprintf(format, a...))
+	} else {
+		s.p.log.Info(fmt.Sprintf(format, a...))
+	}
+}
+
+// OneLine folds an error's text to one line.
+func OneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// progress says, as a notice, that connecting takes a while (I2P routers
+// can take minutes), so a wait is never silent.
+func (s *Session) progress(ctx context.Context) {
+	for wait := 3 * time.Second; ; wait = 30 * time.Second {
+		wctx, cancel := context.WithTimeout(ctx, wait)
+		err := s.client.WaitOnline(wctx)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		why := ""
+		if addr, _ := routerAddr(s.account); addr != "" {
+			if !routerAnswers(addr) {
+				why = "; the I2P router is not answering at " + addr + ": start i2pd, or run 'clove node start'"
+			} else {
+				why = "; the I2P router answers, tunnels and the server lookup can take minutes"
+			}
+		}
+		s.notice("still connecting %s (%s)%s…", s.account.JID, Describe(s.account), why)
+	}
+}
+
+// watchRouter tells, for an I2P account, whether its router answers and
+// what to do next. It only ever connects to the account's own proxy or SAM
+// port (never probes others: I2P mode dials nothing else).
+func (s *Session) watchRouter(ctx context.Context) {
+	addr, what := routerAddr(s.account)
+	if addr == "" {
+		return
+	}
+	for {
+		text := "I2P router: ready"
+		if !routerAnswers(addr) {
+			text = fmt.Sprintf("I2P router not found at %s: start i2pd, or let Clove run its own node", addr)
+		} else if s.client.State() != xmppclient.Online {
+			text = "I2P router up (" + what + "); building tunnels and finding the server can take minutes"
+		}
+		s.tell(RouterStatus{Text: text})
+		wait := 5 * time.Second
+		if s.client.State() == xmppclient.Online {
+			wait = 30 * time.Second
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+// routerAddr is the loopback address an I2P account reaches its router at.
+func routerAddr(a store.Account) (addr, what string) {
+	switch {
+	case a.SAM != "":
+		return a.SAM, "SAM " + a.SAM
+	case a.Proxy != "":
+		if u, err := url.Parse(a.Proxy); err == nil && u.Host != "" {
+			return u.Host, "SOCKS5 " + u.Host
+		}
+		return a.Proxy, "SOCKS5 " + a.Proxy
+	}
+	return "", ""
+}
+
+// routerAnswers reports whether something listens at the account's own
+// router address; it never dials any other port (I2P mode dials nothing else).
+func routerAnswers(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+// Profile is the profile the session's account is in.
+func (s *Session) Profile() *Profile { return s.p }

@@ -1,0 +1,154 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/clove-xmpp/clove/xmppclient"
+	"mellium.im/xmpp/jid"
+)
+
+// RoomVisit is what VisitRoom does in a room, and whom it tells.
+type RoomVisit struct {
+	Nick    string        // "": the account's name
+	History int           // past messages to ask for (0: none)
+	Stay    time.Duration // stay this long after joining, telling what is said
+	Say     string        // "": only look; else say this and wait for the room to repeat it
+	Timeout time.Duration // for the server and the room to answer
+
+	Joined   func(nick string, occupants []string) // sorted
+	Presence func(nick string, left bool)          // while staying
+	Subject  func(string)
+	Said     func(xmppclient.GroupMessage)
+}
+
+// VisitRoom enters room, tells who is there and what the room sends after
+// the join (history, subject; while staying, what is said), or says
+// v.Say and waits until the room passes it on; then leaves. It returns
+// the id of the message said.
+func (s *Session) VisitRoom(ctx context.Context, room jid.JID, v RoomVisit) (string, error) {
+	if v.Nick == "" {
+		v.Nick = s.client.JID().Localpart()
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.Start(rctx)
+
+	// The room work runs beside the event loop, which must keep draining.
+	echoed := make(chan struct{}, 1)
+	var sentID string // set by the room goroutine before result
+	result := make(chan error, 1)
+	go func() {
+		defer cancel()
+		result <- s.visit(rctx, room, v, echoed, &sentID)
+	}()
+
+	var occupants []string
+	var failed error
+	joined := false
+	for ev := range s.Events() {
+		switch ev := clientEvent(ev).(type) {
+		case xmppclient.StateChanged:
+			if ev.State == xmppclient.Failed {
+				failed = ev.Err
+				cancel()
+			}
+		case xmppclient.Occupant:
+			if !ev.Room.Equal(room) {
+				continue
+			}
+			if ev.Left {
+				occupants = slices.DeleteFunc(occupants, func(n string) bool { return n == ev.Nick })
+			} else if !slices.Contains(occupants, ev.Nick) {
+				occupants = append(occupants, ev.Nick)
+			}
+			if joined && v.Stay > 0 && v.Presence != nil {
+				v.Presence(ev.Nick, ev.Left)
+			}
+		case xmppclient.RoomJoined:
+			if ev.Room.Equal(room) {
+				joined = true
+				slices.Sort(occupants)
+				if v.Joined != nil {
+					v.Joined(ev.Nick, occupants)
+				}
+			}
+		case xmppclient.GroupMessage:
+			if !ev.Room.Equal(room) {
+				continue
+			}
+			if v.Say != "" {
+				if ev.Self && !ev.Delayed && ev.Body == v.Say {
+					select {
+					case echoed <- struct{}{}:
+					default:
+					}
+				}
+				continue
+			}
+			if ev.Subject != "" && v.Subject != nil {
+				v.Subject(ev.Subject)
+			}
+			if ev.Body != "" && v.Said != nil {
+				v.Said(ev)
+			}
+		}
+	}
+	err := <-result
+	if failed != nil {
+		err = failed
+	}
+	if cerr := s.Wait(); err == nil && cerr != nil && !errors.Is(cerr, context.Canceled) {
+		err = cerr
+	}
+	if err != nil {
+		return "", err
+	}
+	return sentID, nil
+}
+
+// visit is VisitRoom's room work: join, say or stay, leave.
+func (s *Session) visit(ctx context.Context, room jid.JID, v RoomVisit, echoed <-chan struct{}, sentID *string) error {
+	wctx, wcancel := context.WithTimeout(ctx, v.Timeout)
+	defer wcancel()
+	if err := s.client.WaitOnline(wctx); err != nil {
+		return fmt.Errorf("not connected: %w", err)
+	}
+	h := v.History
+	if h == 0 || v.Say != "" {
+		h = -1
+	}
+	if err := s.client.JoinRoom(wctx, room, v.Nick, xmppclient.JoinOptions{History: h}); err != nil {
+		return err
+	}
+	defer func() {
+		lctx, lcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer lcancel()
+		_ = s.client.LeaveRoom(lctx, room)
+	}()
+	if v.Say != "" {
+		id, err := s.client.SendGroup(wctx, room, v.Say)
+		if err != nil {
+			return err
+		}
+		select {
+		case <-echoed:
+			*sentID = id
+			return nil
+		case <-wctx.Done():
+			return fmt.Errorf("the room %s did not pass the message on within %s", room, v.Timeout)
+		}
+	}
+	// What the room sends after the join (history, subject) is told as it
+	// arrives until the leave; Stay stays longer.
+	if v.Stay > 0 {
+		select {
+		case <-time.After(v.Stay):
+		case <-ctx.Done():
+		}
+	}
+	return nil
+}

@@ -1,0 +1,172 @@
+package gui
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/clove-xmpp/clove/chat"
+	"github.com/clove-xmpp/clove/msgstate"
+	"github.com/clove-xmpp/clove/store"
+	"github.com/clove-xmpp/clove/ui"
+)
+
+// Backend answers an account's pane from the profile and the account's
+// running session. Its methods run off the UI goroutine (package ui sees
+// to that).
+type Backend struct {
+	p       *chat.Profile
+	account string
+	sess    atomic.Pointer[chat.Session] // nil until logged in
+}
+
+var (
+	_ ui.Backend      = (*Backend)(nil)
+	_ ui.RosterEditor = (*Backend)(nil)
+	_ ui.RoomBackend  = (*Backend)(nil)
+	_ ui.Searcher     = (*Backend)(nil)
+)
+
+// NewBackend is account's pane backend; it acts once a session is set.
+func NewBackend(p *chat.Profile, account string) *Backend {
+	return &Backend{p: p, account: account}
+}
+
+// session is the running session, or an error for the user.
+func (b *Backend) session() (*chat.Session, error) {
+	if s := b.sess.Load(); s != nil {
+		return s, nil
+	}
+	return nil, chat.ErrNoSession
+}
+
+func (b *Backend) AddContact(ctx context.Context, addr, name string) error {
+	s, err := b.session()
+	if err != nil {
+		return err
+	}
+	return s.AddContact(ctx, addr, name)
+}
+
+func (b *Backend) RenameContact(ctx context.Context, addr, name string) error {
+	s, err := b.session()
+	if err != nil {
+		return err
+	}
+	return s.RenameContact(ctx, addr, name)
+}
+
+func (b *Backend) RemoveContact(ctx context.Context, addr string) error {
+	s, err := b.session()
+	if err != nil {
+		return err
+	}
+	return s.RemoveContact(ctx, addr)
+}
+
+func (b *Backend) AnswerSubscription(ctx context.Context, addr string, approve bool) error {
+	s, err := b.session()
+	if err != nil {
+		return err
+	}
+	return s.AnswerSubscription(ctx, addr, approve)
+}
+
+func (b *Backend) Contacts(ctx context.Context) ([]ui.Contact, error) {
+	cs, rs, err := b.p.Contacts(ctx, b.account)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ui.Contact, 0, len(cs)+len(rs))
+	for _, c := range cs {
+		out = append(out, ui.Contact{JID: c.JID, Name: c.Name})
+	}
+	for _, r := range rs {
+		out = append(out, ui.Contact{JID: r.JID, Name: r.Name, Room: true})
+	}
+	return out, nil
+}
+
+func (b *Backend) History(ctx context.Context, peer string, beforeID int64, limit int) ([]ui.Message, error) {
+	ms, err := b.p.History(ctx, b.account, peer, beforeID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return uiMessages(ms), nil
+}
+
+// Search finds messages with peer by their words (the store's FTS5 index).
+func (b *Backend) Search(ctx context.Context, peer, query string, limit int) ([]ui.Message, error) {
+	ms, err := b.p.Search(ctx, b.account, peer, query, limit)
+	if err != nil {
+		return nil, err
+	}
+	return uiMessages(ms), nil
+}
+
+func uiMessages(ms []store.Message) []ui.Message {
+	out := make([]ui.Message, len(ms))
+	for i, m := range ms {
+		out[i] = uiMessage(m)
+	}
+	return out
+}
+
+func uiMessage(m store.Message) ui.Message {
+	out := ui.Message{ID: m.ID, Key: m.OriginID, Peer: m.Peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: msgstate.State(m.State)}
+	if bare, nick, ok := strings.Cut(m.From, "/"); ok && bare == m.Peer {
+		out.Nick = nick // a room's message: from room/nick
+	}
+	return out
+}
+
+func (b *Backend) Send(ctx context.Context, peer, text string) (ui.Message, error) {
+	s, err := b.session()
+	if err != nil {
+		return ui.Message{}, err
+	}
+	to, err := chat.ParsePeerJID(peer)
+	if err != nil {
+		return ui.Message{}, err
+	}
+	text = strings.TrimRight(text, "\n")
+	id, err := s.Send(ctx, to, text)
+	if err != nil {
+		return ui.Message{}, err
+	}
+	return ui.Message{Key: id, Peer: to.Bare().String(), Outgoing: true, Body: text, Time: time.Now(), State: ui.Queued}, nil
+}
+
+func (b *Backend) JoinRoom(ctx context.Context, addr, nick string, create bool) error {
+	s, err := b.session()
+	if err != nil {
+		return err
+	}
+	return s.JoinRoom(ctx, addr, nick, create)
+}
+
+func (b *Backend) LeaveRoom(ctx context.Context, addr string) error {
+	s, err := b.session()
+	if err != nil {
+		return err
+	}
+	return s.LeaveRoom(ctx, addr)
+}
+
+func (b *Backend) SendGroup(ctx context.Context, addr, text string) (ui.Message, error) {
+	s, err := b.session()
+	if err != nil {
+		return ui.Message{}, err
+	}
+	m, err := s.SendGroup(ctx, addr, strings.TrimRight(text, "\n"))
+	if err != nil {
+		return ui.Message{}, err
+	}
+	out := uiMessage(m)
+	out.ID = 0
+	return out, nil
+}
+
+// Session is the account's running session, or chat.ErrNoSession.
+func (b *Backend) Session() (*chat.Session, error) { return b.session() }

@@ -1,0 +1,129 @@
+package gui
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/clove-xmpp/clove/chat"
+	"github.com/clove-xmpp/clove/ui"
+	"github.com/clove-xmpp/clove/xmppclient"
+)
+
+// Sink is what forward drives; an account's pane (*ui.Pane) is one.
+type Sink interface {
+	OnState(ui.ConnState, string)
+	OnMessage(ui.Message)
+	OnMessageState(key string, s ui.MsgState)
+	OnPresence(jid string, p ui.Presence)
+	OnRoster()
+	OnSubscriptionRequest(jid string)
+	OnRoomJoined(room, nick string)
+	OnOccupant(room, nick string, left bool)
+	OnRoomSubject(room, subject string)
+}
+
+// routerSink is a Sink that also shows an I2P account's router state.
+type routerSink interface{ OnRouter(string) }
+
+// Forward shows an event a session told (saved already).
+func Forward(w Sink, account string, ev chat.Event) {
+	switch ev := ev.(type) {
+	case chat.RoomsLoaded:
+		w.OnRoster()
+	case chat.RouterStatus:
+		if r, ok := w.(routerSink); ok {
+			r.OnRouter(ev.Text)
+		}
+	case chat.Saved:
+		forwardClient(w, account, ev.Event, ev.Fresh)
+	}
+}
+
+// forwardClient shows a client event. fresh is false for a message the
+// profile already had.
+func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
+	switch ev := ev.(type) {
+	case xmppclient.StateChanged:
+		errText := ""
+		if ev.Err != nil {
+			errText = chat.OneLine(ev.Err.Error())
+		}
+		switch ev.State {
+		case xmppclient.Online:
+			w.OnState(ui.Online, "")
+		case xmppclient.Connecting:
+			w.OnState(ui.Connecting, "")
+		case xmppclient.Failed:
+			w.OnState(ui.Error, errText)
+		default:
+			if errText != "" && ev.Retry > 0 {
+				errText += fmt.Sprintf("; retrying in %s", ev.Retry.Round(time.Second))
+			}
+			w.OnState(ui.Offline, errText)
+		}
+	case xmppclient.MessageReceived:
+		if !fresh {
+			return
+		}
+		m := ev.Message
+		peer, state := m.From.Bare().String(), ui.Received
+		if m.Outgoing {
+			peer, state = m.To.Bare().String(), ui.Sent
+		}
+		key := m.OriginID
+		if key == "" {
+			key = m.ID
+		}
+		w.OnMessage(ui.Message{Key: key, Peer: peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: state})
+	case xmppclient.MessageAcked:
+		w.OnMessageState(ev.ID, ui.Sent)
+	case xmppclient.ReceiptReceived:
+		w.OnMessageState(ev.ID, ui.Delivered)
+	case xmppclient.MessageFailed:
+		w.OnMessageState(ev.ID, ui.Failed)
+	case xmppclient.PresenceChanged:
+		from := ev.From.Bare().String()
+		if from == account {
+			return // our other devices
+		}
+		w.OnPresence(from, presenceOf(ev.Type, ev.Show))
+	case xmppclient.RosterChanged:
+		w.OnRoster()
+	case xmppclient.SubscriptionRequest:
+		w.OnSubscriptionRequest(ev.From.Bare().String())
+	case xmppclient.RoomJoined:
+		w.OnRoomJoined(ev.Room.String(), ev.Nick)
+	case xmppclient.Occupant:
+		w.OnOccupant(ev.Room.String(), ev.Nick, ev.Left)
+	case xmppclient.GroupMessage:
+		if ev.Subject != "" {
+			w.OnRoomSubject(ev.Room.String(), ev.Subject)
+		}
+		if ev.Self && ev.ID != "" {
+			// The room's copy of ours: it is sent (stored already when we
+			// sent it, so not fresh).
+			w.OnMessageState(ev.ID, ui.Sent)
+		}
+		if ev.Body == "" || !fresh {
+			return
+		}
+		state := ui.Received
+		if ev.Self {
+			state = ui.Sent
+		}
+		w.OnMessage(ui.Message{Key: ev.ID, Peer: ev.Room.String(), Outgoing: ev.Self, Nick: ev.Nick, Body: ev.Body, Time: ev.Time, State: state, History: ev.Delayed})
+	}
+}
+
+func presenceOf(typ, show string) ui.Presence {
+	if typ != "" {
+		return ui.Unavailable
+	}
+	switch show {
+	case "away", "xa":
+		return ui.Away
+	case "dnd":
+		return ui.Busy
+	}
+	return ui.Available
+}

@@ -1,0 +1,94 @@
+package gui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"github.com/clove-xmpp/clove/chat"
+	"github.com/clove-xmpp/clove/ui"
+	"github.com/clove-xmpp/clove/xmppclient"
+)
+
+// recorder is a Sink that writes down what it was told.
+type recorder struct{ got []string }
+
+func (r *recorder) OnState(s ui.ConnState, e string) { r.add("state %s %s", s, e) }
+func (r *recorder) OnMessage(m ui.Message) {
+	r.add("msg %s %s out=%v %q %s nick=%s history=%v", m.Key, m.Peer, m.Outgoing, m.Body, m.State, m.Nick, m.History)
+}
+func (r *recorder) OnMessageState(k string, s ui.MsgState) { r.add("mstate %s %s", k, s) }
+func (r *recorder) OnPresence(j string, p ui.Presence)     { r.add("presence %s %d", j, p) }
+func (r *recorder) OnRoster()                              { r.add("roster") }
+func (r *recorder) OnSubscriptionRequest(j string)         { r.add("subscription request %s", j) }
+func (r *recorder) OnRoomJoined(room, nick string)         { r.add("joined %s as %s", room, nick) }
+func (r *recorder) OnOccupant(room, nick string, left bool) {
+	r.add("occupant %s %s left=%v", room, nick, left)
+}
+func (r *recorder) OnRoomSubject(room, subject string) { r.add("subject %s %q", room, subject) }
+func (r *recorder) add(f string, a ...any) {
+	r.got = append(r.got, strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+
+func TestForwardMapsClientEventsToTheWindow(t *testing.T) {
+	me, bob := jid.MustParse("me@x.test"), jid.MustParse("bob@x.test/phone")
+	lounge := jid.MustParse("lounge@muc.x.test")
+	r := &recorder{}
+	for _, c := range []struct {
+		ev    xmppclient.Event
+		fresh bool
+	}{
+		{xmppclient.StateChanged{State: xmppclient.Connecting}, false},
+		{xmppclient.StateChanged{State: xmppclient.Online}, false},
+		{xmppclient.StateChanged{State: xmppclient.Offline, Err: errors.New("connection\nreset"), Retry: 2 * time.Second}, false},
+		{xmppclient.StateChanged{State: xmppclient.Failed, Err: errors.New("not-authorized")}, false},
+		{xmppclient.MessageReceived{Message: xmppclient.Message{ID: "s1", OriginID: "o1", From: bob, To: me, Body: "hi"}}, true},
+		{xmppclient.MessageReceived{Message: xmppclient.Message{ID: "s2", From: bob, To: me, Body: "old copy"}}, false},
+		{xmppclient.MessageReceived{Message: xmppclient.Message{ID: "s3", From: me, To: bob, Body: "from my phone", Outgoing: true, Carbon: true}}, true},
+		{xmppclient.MessageAcked{ID: "o9"}, false},
+		{xmppclient.ReceiptReceived{From: bob, ID: "o9"}, false},
+		{xmppclient.MessageFailed{ID: "o8", Condition: "remote-server-not-found"}, false},
+		{xmppclient.PresenceChanged{From: bob, Show: "dnd"}, false},
+		{xmppclient.PresenceChanged{From: bob, Type: "unavailable"}, false},
+		{xmppclient.PresenceChanged{From: jid.MustParse("me@x.test/laptop")}, false},
+		{xmppclient.RosterChanged{Full: true}, false},
+		{xmppclient.SubscriptionRequest{From: jid.MustParse("dave@x.test")}, false},
+		{xmppclient.RoomJoined{Room: lounge, Nick: "me"}, false},
+		{xmppclient.Occupant{Room: lounge, Nick: "ann"}, false},
+		{xmppclient.Occupant{Room: lounge, Nick: "ann", Left: true}, false},
+		{xmppclient.GroupMessage{Room: lounge, Subject: "I2P"}, false},
+		{xmppclient.GroupMessage{Room: lounge, Nick: "ann", ID: "g1", Body: "before", Delayed: true}, true},
+		{xmppclient.GroupMessage{Room: lounge, Nick: "ann", ID: "g1", Body: "before", Delayed: true}, false},
+		{xmppclient.GroupMessage{Room: lounge, Nick: "me", ID: "g2", Body: "mine", Self: true}, false},
+	} {
+		Forward(r, me.String(), chat.Saved{Event: c.ev, Fresh: c.fresh})
+	}
+	want := []string{
+		"state connecting…",
+		"state online",
+		"state offline connection reset; retrying in 2s",
+		"state error not-authorized",
+		`msg o1 bob@x.test out=false "hi" received nick= history=false`,
+		`msg s3 bob@x.test out=true "from my phone" sent nick= history=false`,
+		"mstate o9 sent",
+		"mstate o9 delivered",
+		"mstate o8 failed",
+		"presence bob@x.test 3",
+		"presence bob@x.test 0",
+		"roster",
+		"subscription request dave@x.test",
+		"joined lounge@muc.x.test as me",
+		"occupant lounge@muc.x.test ann left=false",
+		"occupant lounge@muc.x.test ann left=true",
+		`subject lounge@muc.x.test "I2P"`,
+		`msg g1 lounge@muc.x.test out=false "before" received nick=ann history=true`,
+		"mstate g2 sent",
+	}
+	if strings.Join(r.got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(r.got, "\n"), strings.Join(want, "\n"))
+	}
+}

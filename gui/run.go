@@ -1,0 +1,272 @@
+package gui
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"runtime/debug"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"github.com/clove-xmpp/clove/chat"
+	"github.com/clove-xmpp/clove/store"
+	"github.com/clove-xmpp/clove/ui"
+)
+
+const appID = "im.clove.app"
+
+// Options are what the window needs from the program that opens it.
+type Options struct {
+	Profile *chat.Profile
+	Log     *slog.Logger
+	// Password gives an account's password from the sources that need no
+	// terminal (environment, file, OS keyring); on an error the window
+	// asks. ShowPasswordError shows that error in the status bar (the user
+	// named a password file) rather than "no password yet".
+	Password          func(account string) (string, error)
+	ShowPasswordError bool
+	// Remember keeps a password in the OS keyring (nil: there is none).
+	Remember func(account, password string) error
+	// StartNode starts the bundled node in dir in the background and
+	// returns once it answers (the wizard's "run my own node").
+	StartNode func(ctx context.Context, dir, network string) error
+	// Getenv reads the environment (the wizard's presets can be pointed
+	// at local stand-ins by tests of the real binary).
+	Getenv func(string) string
+}
+
+// HasDisplay reports whether a window can be opened: an X or Wayland
+// display is named in the environment.
+func HasDisplay(getenv func(string) string) bool {
+	return getenv("DISPLAY") != "" || getenv("WAYLAND_DISPLAY") != ""
+}
+
+// ErrNoDisplay is Run's error without a display to open the window on.
+var ErrNoDisplay = errors.New("no display to open the window on (DISPLAY is not set); the commands work without one: see 'clove help'")
+
+// Run opens the main window with a pane for each account of the profile,
+// or the first-run wizard when the profile has none. It returns when the
+// window is closed or ctx is cancelled (SIGINT/SIGTERM).
+func Run(ctx context.Context, o Options) error {
+	if o.Getenv == nil {
+		o.Getenv = func(string) string { return "" }
+	}
+	if !HasDisplay(o.Getenv) {
+		// GLFW would panic with a stack trace.
+		return ErrNoDisplay
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	fa := app.NewWithID(appID)
+	fa.SetIcon(ui.Icon())
+	go func() {
+		<-ctx.Done()
+		fyne.Do(fa.Quit)
+	}()
+	accounts, err := o.Profile.Accounts(ctx)
+	if err != nil {
+		return err
+	}
+	g := &run{o: o, fa: fa}
+	g.ctx, g.cancel = context.WithCancel(ctx)
+	if len(accounts) == 0 {
+		g.openWizard(true)
+	}
+	for _, a := range accounts {
+		g.account(a) // a pane each in the main window
+	}
+	settle := time.AfterFunc(settleAfter, debug.FreeOSMemory)
+	fa.Run()
+	settle.Stop()
+	g.stop()
+	return nil
+}
+
+// settleAfter is when, after start, the heap that building the window left
+// behind (font parsing, first layout: about a third of the Go heap) is
+// collected and handed back to the OS. An idle window allocates too little
+// for the GC to run on its own, and the runtime keeps freed pages up to the
+// heap goal, so without this they stay resident: 7–8 MiB of the idle RSS
+// (BenchmarkGUIStartAndIdleRSS: RssAnon 63–65 → 56 MiB). It runs once, off
+// the UI goroutine; the collection of a ~20 MiB heap costs a few ms of CPU.
+const settleAfter = 5 * time.Second
+
+// run is one run of the app: a window with a pane and a session per
+// account of the profile, and the wizard when it is open.
+type run struct {
+	o      Options
+	fa     fyne.App
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	shell  *ui.Shell       // the main window, once there is an account
+	panes  []*ui.Pane      // the accounts' panes in it
+	dones  []chan struct{} // closed when each session ended
+	master bool            // a window is the master (closing it quits)
+	wizard *ui.Wizard      // the open wizard, or nil
+}
+
+// open builds account a's pane in the main window (made, not shown, for the
+// first account); on the UI goroutine.
+func (g *run) open(a store.Account) (*ui.Pane, *Backend) {
+	b := NewBackend(g.o.Profile, a.JID)
+	if g.shell == nil {
+		g.shell = ui.NewShell(g.fa)
+		g.shell.Remember(windowKey(g.o.Profile.Dir(), ""))
+		g.shell.OnAddAccount(g.addAccount)
+	}
+	w := g.shell.Add(a.JID, b)
+	w.Remember(windowKey(g.o.Profile.Dir(), a.JID))
+	g.panes = append(g.panes, w)
+	return w, b
+}
+
+// windowKey names one profile's account in the app's preferences (shared
+// by all profiles of the user), where its open chat is kept; with account
+// "", the profile's main window, where its size is kept.
+func windowKey(profile, account string) string {
+	if abs, err := filepath.Abs(profile); err == nil {
+		profile = abs
+	}
+	sum := sha256.Sum256([]byte(profile + "\x00" + account))
+	return "window." + hex.EncodeToString(sum[:8])
+}
+
+// connect starts the session of pane w's account.
+func (g *run) connect(w *ui.Pane, a store.Account, password string, b *Backend, onEvent func(chat.Event)) {
+	done := make(chan struct{})
+	g.dones = append(g.dones, done)
+	go func() {
+		defer close(done)
+		RunSession(g.ctx, g.o.Profile, a, password, b, w, onEvent)
+	}()
+}
+
+// show shows the main window, with w's account in view when inView (an
+// account just set up); the first window shown is the master: closing it
+// quits.
+func (g *run) show(w *ui.Pane, inView bool) {
+	if inView {
+		w.Shell().Show(w)
+	}
+	if !g.master {
+		w.Window().SetMaster()
+		g.master = true
+	}
+	w.Window().Show()
+}
+
+// account shows account a's pane and logs it in.
+func (g *run) account(a store.Account) {
+	win, b := g.open(a)
+	g.show(win, false)
+	pw, err := g.o.Password(a.JID)
+	if err == nil {
+		g.connect(win, a, pw, b, nil)
+		return
+	}
+	why := "no password yet"
+	if g.o.ShowPasswordError {
+		why = chat.OneLine(err.Error())
+	}
+	win.OnStateSync(ui.Offline, why)
+	win.AskPassword(func(pw string, ok bool) {
+		if ok {
+			g.connect(win, a, pw, b, nil)
+			return
+		}
+		win.OnStateSync(ui.Offline, "no password given; close the window and start Clove again to log in")
+	})
+}
+
+// addAccount opens the wizard from the main window's menu (or brings it
+// forward); the account it sets up gets a pane in the main window.
+func (g *run) addAccount() {
+	if g.wizard != nil {
+		g.wizard.Window().RequestFocus()
+		return
+	}
+	g.openWizard(false)
+}
+
+// openWizard shows the wizard; the account it sets up gets its pane
+// (shown when the wizard is done) and session at once, so the wizard's
+// presets run on it. firstRun: the profile has no account, and closing the
+// wizard before it is done quits.
+func (g *run) openWizard(firstRun bool) {
+	wb := NewWizardBackend(g.o)
+	wz := ui.NewWizard(g.fa, wb)
+	g.wizard = wz
+	var win *ui.Pane
+	wb.Started = func(a store.Account, password string) *Backend {
+		var b *Backend
+		fyne.DoAndWait(func() {
+			win, b = g.open(a)
+			g.connect(win, a, password, b, wb.OnEvent)
+		})
+		return b
+	}
+	finished := false
+	wz.OnDone = func(string) {
+		if win == nil {
+			return
+		}
+		finished = true
+		g.show(win, true)
+		wz.Window().Close()
+	}
+	// Not the master window (Fyne keeps the first master for good): closing
+	// the first-run wizard before it is done quits, even with a hidden chat
+	// window.
+	wz.OnClosed = func() {
+		g.wizard = nil
+		if !finished && firstRun {
+			g.fa.Quit()
+		}
+	}
+	wz.Window().Show()
+}
+
+// stop ends the sessions once the windows are gone.
+func (g *run) stop() {
+	g.cancel()
+	for _, w := range g.panes {
+		w.Close()
+	}
+	deadline := time.After(10 * time.Second)
+	for _, d := range g.dones {
+		select {
+		case <-d:
+		case <-deadline:
+			g.o.Log.Warn("a connection did not close in 10 s")
+			return
+		}
+	}
+}
+
+// RunSession runs account a's session until ctx ends, showing each event
+// on w once saved (and giving it to onEvent, if set); b acts on the
+// session while it runs.
+func RunSession(ctx context.Context, p *chat.Profile, a store.Account, password string, b *Backend, w Sink, onEvent func(chat.Event)) {
+	s, err := p.Session(a, password, chat.Options{Rooms: true, WatchRouter: true})
+	if err != nil {
+		w.OnState(ui.Error, chat.OneLine(err.Error()))
+		return
+	}
+	b.sess.Store(s)
+	defer b.sess.Store(nil)
+	s.Start(ctx)
+	for ev := range s.Events() {
+		Forward(w, a.JID, ev)
+		if onEvent != nil {
+			onEvent(ev)
+		}
+	}
+	_ = s.Wait()
+}

@@ -1,0 +1,371 @@
+package gui
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/clove-xmpp/clove/chat"
+	"github.com/clove-xmpp/clove/internal/supervise"
+	"github.com/clove-xmpp/clove/node"
+	"github.com/clove-xmpp/clove/store"
+	"github.com/clove-xmpp/clove/transport"
+	"github.com/clove-xmpp/clove/ui"
+	"github.com/clove-xmpp/clove/xmppclient"
+)
+
+// The first-run wizard's backend: it turns the wizard's forms into the
+// same account settings as `clove account add` / `clove register` /
+// `clove node …` (through the same core calls), logs in once to prove them
+// (asking before trusting a self-signed certificate), then hands the
+// account to the wiring, which starts its session; the presets run on that
+// session.
+
+// The presets' addresses (tests point the backend's fields elsewhere).
+const (
+	presetTestContact    = "hello@xmppoeiqpbeelicgkoim3ibegjonbqwh7vv7d6nsju73tjjmujpq.b32.i2p"
+	presetFederationRoom = "federation@muc.i2p.rocks"
+)
+
+// The fixed endpoints the wizard's connection choices stand for.
+const (
+	wizardLocalServer = "127.0.0.1:5222"
+	wizardSOCKS       = "socks5://127.0.0.1:4447"
+	wizardSAM         = "127.0.0.1:7656"
+)
+
+// WizardBackend is the wizard's backend (ui.WizardBackend). Its exported
+// fields say where the presets and the bundled node are; tests point them
+// at local stand-ins.
+type WizardBackend struct {
+	o Options
+	p *chat.Profile
+
+	Contact, Room string // the presets
+
+	NodeDir     string     // the bundled node's directory
+	NodeNetwork string     // --i2pd-network file for the node ("" real I2P)
+	NodePort    int        // its client port (0: 5222)
+	NodeS2SPort int        // its server port (0: 5269)
+	NodeSOCKS   string     // I2P SOCKS for its s2s ("": 127.0.0.1:4447)
+	NodeHops    *node.Hops // its tunnel lengths (nil: I2P's usual 3)
+	// StartNode starts the node and returns once it answers (Options.StartNode:
+	// the background supervisor of 'clove node start').
+	StartNode func(ctx context.Context, dir, network string) error
+
+	// Started is given the logged-in account and its password; the wiring
+	// starts its session and returns the backend whose client the presets
+	// use.
+	Started func(a store.Account, password string) *Backend
+
+	mu    sync.Mutex
+	gb    *Backend
+	acks  map[string]chan struct{} // message id → closed when the server acked it
+	early map[string]bool          // acks no one waited for yet
+}
+
+var _ ui.WizardBackend = (*WizardBackend)(nil)
+
+// NewWizardBackend is the wizard's backend on o's profile; Started must be
+// set before an account is set up.
+func NewWizardBackend(o Options) *WizardBackend {
+	w := &WizardBackend{
+		o: o, p: o.Profile,
+		Contact: presetTestContact, Room: presetFederationRoom,
+		NodeDir:   filepath.Join(o.Profile.Dir(), "node"),
+		StartNode: o.StartNode,
+		acks:      map[string]chan struct{}{},
+		early:     map[string]bool{},
+	}
+	if o.Getenv == nil {
+		return w
+	}
+	// Tests of the real binary point the presets at local stand-ins.
+	if v := o.Getenv("CLOVE_PRESET_CONTACT"); v != "" {
+		w.Contact = v
+	}
+	if v := o.Getenv("CLOVE_PRESET_ROOM"); v != "" {
+		w.Room = v
+	}
+	return w
+}
+
+// Account turns the form into the account to create, through the same
+// checks as the command line's flags.
+func (w *WizardBackend) Account(f ui.AccountForm) (store.Account, error) {
+	j, err := chat.ParseAccountJID(f.JID)
+	if err != nil {
+		return store.Account{}, err
+	}
+	var cs chat.Settings
+	switch f.Conn {
+	case ui.ConnAuto:
+		if transport.IsI2P(j.Domainpart()) {
+			cs.Proxy, cs.I2POnly = wizardSOCKS, true
+		}
+	case ui.ConnLocal:
+		cs.Server = wizardLocalServer
+	case ui.ConnSOCKS:
+		cs.Proxy = wizardSOCKS
+		cs.I2POnly = transport.IsI2P(j.Domainpart())
+	case ui.ConnSAM:
+		cs.SAM = wizardSAM
+		cs.I2POnly = transport.IsI2P(j.Domainpart())
+	case ui.ConnCustom:
+		cs.Server = strings.TrimSpace(f.Custom)
+	}
+	a, err := w.p.NewAccount(j.String(), cs)
+	if err != nil {
+		return store.Account{}, err
+	}
+	if _, err := w.p.Store().Account(context.Background(), a.JID); err == nil {
+		return store.Account{}, fmt.Errorf("%s is already in this profile", a.JID)
+	}
+	return a, nil
+}
+
+// trustOnly accepts an unknown certificate only if it is the one the user
+// agreed to; it records the one it saw.
+type trustOnly struct {
+	agreed string
+	mu     sync.Mutex
+	seen   string
+}
+
+func (t *trustOnly) trust(host, fp string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.seen = fp
+	return t.agreed != "" && fp == t.agreed
+}
+
+// certQuestion turns a refused unknown certificate into the wizard's
+// question.
+func (t *trustOnly) certQuestion(host string, err error) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if errors.Is(err, xmppclient.ErrCertRejected) && t.seen != "" {
+		return &ui.CertError{Host: host, Fingerprint: xmppclient.FormatFingerprint(t.seen), Raw: t.seen}
+	}
+	return err
+}
+
+func newTrust(f ui.AccountForm) *trustOnly {
+	t := &trustOnly{}
+	if f.Fingerprint != "" {
+		if p, err := xmppclient.NormalizeFingerprint(f.Fingerprint); err == nil {
+			t.agreed = p
+		}
+	}
+	return t
+}
+
+func (w *WizardBackend) AddAccount(ctx context.Context, f ui.AccountForm) error {
+	a, err := w.Account(f)
+	if err != nil {
+		return err
+	}
+	t := newTrust(f)
+	if err := w.p.AddAccount(ctx, a, &chat.Login{Password: f.Password, Trust: t.trust}); err != nil {
+		return t.certQuestion(domainOf(a.JID), err)
+	}
+	w.loggedIn(a, f.Password, f.Remember)
+	return nil
+}
+
+func (w *WizardBackend) Register(ctx context.Context, f ui.AccountForm) error {
+	a, err := w.Account(f)
+	if err != nil {
+		return err
+	}
+	t := newTrust(f)
+	login := chat.Login{Password: f.Password, Trust: t.trust}
+	if err := w.p.Register(ctx, a, login); err != nil {
+		return t.certQuestion(domainOf(a.JID), err)
+	}
+	// The certificate is pinned now: log in with it.
+	if err := w.p.CheckLogin(ctx, a, login); err != nil {
+		_ = w.p.Store().RemoveAccount(context.Background(), a.JID)
+		return fmt.Errorf("%s was created, but logging in failed: %w", a.JID, err)
+	}
+	w.loggedIn(a, f.Password, f.Remember)
+	return nil
+}
+
+// loggedIn keeps the password if asked and the OS keyring is there, and
+// starts the account's session.
+func (w *WizardBackend) loggedIn(a store.Account, password string, remember bool) {
+	if remember && w.o.Remember != nil {
+		if err := w.o.Remember(a.JID, password); err != nil {
+			w.o.Log.Warn("the password was not saved", "err", err)
+		}
+	}
+	if w.Started == nil {
+		return
+	}
+	gb := w.Started(a, password)
+	w.mu.Lock()
+	w.gb = gb
+	w.mu.Unlock()
+}
+
+// OnEvent sees the session's events (the wiring calls it).
+func (w *WizardBackend) OnEvent(ev chat.Event) {
+	if sv, ok := ev.(chat.Saved); !ok {
+		return
+	} else if ack, ok := sv.Event.(xmppclient.MessageAcked); ok {
+		w.mu.Lock()
+		if c := w.acks[ack.ID]; c != nil {
+			close(c)
+			delete(w.acks, ack.ID)
+		} else if len(w.early) < 1000 {
+			w.early[ack.ID] = true
+		}
+		w.mu.Unlock()
+	}
+}
+
+// Session waits for the wizard's account to be online.
+func (w *WizardBackend) Session(ctx context.Context) (*chat.Session, *Backend, error) {
+	w.mu.Lock()
+	gb := w.gb
+	w.mu.Unlock()
+	if gb == nil {
+		return nil, nil, errors.New("no account is logged in")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	for {
+		if s := gb.sess.Load(); s != nil {
+			if err := s.WaitOnline(ctx); err != nil {
+				return nil, nil, errors.New("the account is not online (see the status bar of the chat window)")
+			}
+			return s, gb, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil, errors.New("the account is not connected yet")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (w *WizardBackend) TestContact() string    { return w.Contact }
+func (w *WizardBackend) FederationRoom() string { return w.Room }
+
+func (w *WizardBackend) AddTestContact(ctx context.Context) (string, error) {
+	s, gb, err := w.Session(ctx)
+	if err != nil {
+		return "", err
+	}
+	to, err := chat.ParsePeerJID(w.Contact)
+	if err != nil {
+		return "", err
+	}
+	if err := s.AddContact(ctx, to.String(), ""); err != nil {
+		return "", err
+	}
+	m, err := gb.Send(ctx, to.String(), "hello")
+	if err != nil {
+		return "", fmt.Errorf("%s was added, but \"hello\" was not sent: %w", to, err)
+	}
+	// The ack can come before Send returns: onEvent keeps early ones.
+	w.mu.Lock()
+	acked := make(chan struct{})
+	if w.early[m.Key] {
+		close(acked)
+	} else {
+		w.acks[m.Key] = acked
+	}
+	w.mu.Unlock()
+	select {
+	case <-acked:
+		return fmt.Sprintf("added %s to your contacts and sent \"hello\" (your server accepted it)", to), nil
+	case <-time.After(time.Minute):
+		return fmt.Sprintf("added %s; \"hello\" is queued: your server has not confirmed it yet, it is sent when it does", to), nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func (w *WizardBackend) JoinFederationRoom(ctx context.Context) (string, error) {
+	s, gb, err := w.Session(ctx)
+	if err != nil {
+		return "", err
+	}
+	room, err := chat.RoomJID(w.Room)
+	if err != nil {
+		return "", err
+	}
+	if err := gb.JoinRoom(ctx, room.String(), "", false); err != nil {
+		return "", fmt.Errorf("could not join %s: %w", room, err)
+	}
+	nick, _ := s.RoomNick(room)
+	return fmt.Sprintf("joined %s as %s; it is in your contact list, and joined again at each login", room, nick), nil
+}
+
+// RunNode creates the bundled node, its admin, starts it in the
+// background and logs the admin in.
+func (w *WizardBackend) RunNode(ctx context.Context, admin, password string) (string, error) {
+	info, err := node.Load(w.NodeDir)
+	if err != nil {
+		info, err = node.Init(ctx, node.InitOptions{Dir: w.NodeDir, C2SPort: w.NodePort, S2SPort: w.NodeS2SPort, SOCKS: w.NodeSOCKS, Hops: w.NodeHops})
+		if err != nil {
+			return "", fmt.Errorf("creating the node: %w", err)
+		}
+	}
+	addr, err := node.AddUser(ctx, w.NodeDir, admin, password)
+	if err != nil {
+		return "", err
+	}
+	if supervise.RunningPID(w.NodeDir) == 0 {
+		if w.StartNode == nil {
+			return "", errors.New("starting the node: not possible from here")
+		}
+		if err := w.StartNode(ctx, w.NodeDir, w.NodeNetwork); err != nil {
+			return "", fmt.Errorf("starting the node: %w", err)
+		}
+	}
+	// The node's certificate is ours: pin it up front.
+	pin, err := nodeCertPin(w.NodeDir, info.Domain)
+	if err != nil {
+		return "", err
+	}
+	a := store.Account{JID: addr, Server: fmt.Sprintf("127.0.0.1:%d", info.C2SPort), Pin: pin}
+	if _, err := w.p.Store().Account(ctx, a.JID); err == nil {
+		return "", fmt.Errorf("%s is already in this profile", a.JID)
+	}
+	if err := w.p.AddAccount(ctx, a, &chat.Login{Password: password}); err != nil {
+		return "", fmt.Errorf("the node runs, but logging in as %s failed: %w", addr, err)
+	}
+	w.loggedIn(a, password, true)
+	return info.Domain, nil
+}
+
+func nodeCertPin(dir, domain string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "prosody", "certs", domain+".crt"))
+	if err != nil {
+		return "", fmt.Errorf("reading the node's certificate: %w", err)
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		return "", errors.New("the node's certificate is not PEM")
+	}
+	cert, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		return "", fmt.Errorf("the node's certificate: %w", err)
+	}
+	return xmppclient.Fingerprint(cert), nil
+}
+
+func domainOf(j string) string {
+	_, d, _ := strings.Cut(j, "@")
+	return d
+}
