@@ -7,9 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"mellium.im/xmpp/jid"
+
 	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/xmppclient"
-	"mellium.im/xmpp/jid"
 )
 
 // This file is what a user does with an account: read its history, send,

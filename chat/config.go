@@ -7,10 +7,11 @@ import (
 	"sync"
 	"time"
 
+	"mellium.im/xmpp/jid"
+
 	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/transport"
 	"github.com/clove-xmpp/clove/xmppclient"
-	"mellium.im/xmpp/jid"
 )
 
 // This file wires the client to the account: its transport settings give

@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/clove-xmpp/clove/xmppclient"
 	"mellium.im/xmpp/jid"
+
+	"github.com/clove-xmpp/clove/xmppclient"
 )
 
 // This file is what the command line does with a session: connect, do one

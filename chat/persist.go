@@ -127,4 +127,3 @@ func persistRoster(ctx context.Context, st *store.Store, account string, e xmppc
 	}
 	return nil
 }
-

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"time"
 	"strings"
+	"time"
 
 	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/transport"

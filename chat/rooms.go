@@ -7,10 +7,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/clove-xmpp/clove/store"
-	"github.com/clove-xmpp/clove/xmppclient"
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/stanza"
+
+	"github.com/clove-xmpp/clove/store"
+	"github.com/clove-xmpp/clove/xmppclient"
 )
 
 // Rooms: joined by the user (kept as bookmarks on the server and in the

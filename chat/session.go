@@ -9,9 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"mellium.im/xmpp/jid"
+
 	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/xmppclient"
-	"mellium.im/xmpp/jid"
 )
 
 // Options say how a Session runs.

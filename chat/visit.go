@@ -7,8 +7,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/clove-xmpp/clove/xmppclient"
 	"mellium.im/xmpp/jid"
+
+	"github.com/clove-xmpp/clove/xmppclient"
 )
 
 // RoomVisit is what VisitRoom does in a room, and whom it tells.

@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/clove-xmpp/clove/chat"
 	"mellium.im/xmpp/jid"
+
+	"github.com/clove-xmpp/clove/chat"
 )
 
 // cmdBot runs a bot on an account of the profile. The only one is echo:

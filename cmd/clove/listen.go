@@ -49,4 +49,3 @@ func cmdListen(ctx context.Context, e *env, args []string) error {
 		}
 	})
 }
-

@@ -7,8 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/clove-xmpp/clove/chat"
 	"mellium.im/xmpp/jid"
+
+	"github.com/clove-xmpp/clove/chat"
 )
 
 func cmdRoster(ctx context.Context, e *env, args []string) error {
