@@ -14,13 +14,14 @@ import (
 // i2pd 2.45.1 (Debian 12's) can keep a first stream to a destination dead
 // for minutes: the router answers the SOCKS or SAM connect with success, but
 // the stream carries nothing until a 3-minute timer drops a broken session
-// (../shared/notes/private-i2p-net.md; seen by Clove's own router-restart
-// test: login stalled 70 s, twice). A second stream opened beside the first
-// gets through. So, happy-eyeballs style: when nothing has come back a while
-// after the client's first write, open another stream, replay what the
-// client wrote so far, and keep whichever answers first; the others are
-// closed. The client speaks first in XMPP and the server answers only its
-// stream header, so replaying the writes made before any answer is safe.
+// (docs/i2pd.md, i2pd 2.45.1 traps: "A first stream stays silent for
+// minutes"; seen by Clove's own router-restart test: login stalled 70 s,
+// twice). A second stream opened beside the first gets through. So,
+// happy-eyeballs style: when nothing has come back a while after the
+// client's first write, open another stream, replay what the client wrote
+// so far, and keep whichever answers first; the others are closed. The
+// client speaks first in XMPP and the server answers only its stream
+// header, so replaying the writes made before any answer is safe.
 //
 // No library does this for an arbitrary net.Conn (x/net/proxy and SAM
 // clients dial once); it is small and tested on its own.

@@ -188,6 +188,15 @@ func (c *Client) WaitOnline(ctx context.Context) error {
 	}
 }
 
+func (c *Client) session() (*xmpp.Session, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sess == nil || c.state != Online {
+		return nil, errors.New("not connected")
+	}
+	return c.sess, nil
+}
+
 func (c *Client) emit(ev Event) { c.queue.push(ev) }
 
 func (c *Client) setState(s ConnState, err error, resumed bool, retry time.Duration) {
