@@ -3,14 +3,12 @@ package transport
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 	"time"
 )
 
-// ConnectOption configures Connect.
+// ConnectOption configures Connect and NewConnector.
 type ConnectOption func(*connectConfig)
 
 type connectConfig struct {
@@ -36,17 +34,19 @@ func WithResolver(r *net.Resolver) ConnectOption {
 	return func(c *connectConfig) { c.resolver = r }
 }
 
-// WithDialer makes Connect use d instead of building a dialer from the
-// settings: pass a long-lived *SAMDialer here so every connection shares
-// one SAM session (and identity). A Direct dialer is refused when the
-// settings select a proxy or SAM, so a mistake cannot leak a connection.
+// WithDialer makes Connect or a Connector use d instead of building a
+// dialer from the settings; d is never closed by them (a *SAMDialer given
+// here is not replaced when its session ends: a Connector without this
+// option does that). A Direct dialer is refused when the settings select a
+// proxy or SAM, so a mistake cannot leak a connection.
 func WithDialer(d Dialer) ConnectOption {
 	return func(c *connectConfig) { c.dialer = d }
 }
 
-// WithSAMOptions sets the options of the SAM session Connect opens when the
-// settings select SAM and no dialer was given. That session lives as long
-// as the returned connection.
+// WithSAMOptions sets the options of the SAM sessions opened when the
+// settings select SAM and no dialer was given: Connect's, which lives as
+// long as the returned connection, and a Connector's shared one (every
+// replacement uses them too, so SAMOptions.Keys keeps the address).
 func WithSAMOptions(o SAMOptions) ConnectOption {
 	return func(c *connectConfig) { c.samOpts = o }
 }
@@ -60,115 +60,35 @@ func WithLogger(l *slog.Logger) ConnectOption {
 // and dials it with the dialer the settings call for, trying each target
 // in order. Errors are worded for the user, e.g. "could not reach
 // 127.0.0.1:5222: connection refused — is the server running?".
+//
+// It is a one-shot Connector: in SAM mode (without WithDialer) the session
+// it opens lives as long as the returned connection, and closing the
+// connection ends it. To dial the same account again and again, keep a
+// Connector instead: it checks the settings once and shares one session.
 func Connect(ctx context.Context, s Settings, domain string, opts ...ConnectOption) (net.Conn, error) {
-	var cfg connectConfig
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
-		}
-	}
-	log := orDiscard(cfg.log)
-	targets, err := Targets(ctx, s, domain, cfg.resolver)
+	c, err := NewConnector(s, domain, opts...)
 	if err != nil {
 		return nil, err
 	}
-	mode := s.Mode()
-	dialer := cfg.dialer
-	var ownedSAM *SAMDialer
-	switch {
-	case dialer != nil:
-		if mode != ModeDirect {
-			switch dialer.(type) {
-			case Direct, *Direct:
-				return nil, fmt.Errorf("internal error: refusing to dial %s directly while a %s connection is configured", domain, mode)
-			}
-		}
-	case mode == ModeDirect:
-		// The same resolver as the SRV lookup resolves the targets.
-		dialer = Direct{Net: net.Dialer{Resolver: cfg.resolver}, Logger: cfg.log}
-	case mode == ModeSOCKS5:
-		dialer, err = NewSOCKS5(s.Proxy, WithSOCKSLogger(cfg.log))
-		if err != nil {
-			return nil, err
-		}
-	case mode == ModeSAM:
-		so := cfg.samOpts
-		if so.Logger == nil {
-			so.Logger = cfg.log
-		}
-		ownedSAM, err = NewSAM(ctx, s.SAM, so)
-		if err != nil {
-			return nil, err
-		}
-		dialer = ownedSAM
+	conn, err := c.Dial(ctx)
+	if err != nil {
+		_ = c.Close()
+		return nil, err
 	}
-
-	after := DefaultHedgeAfter
-	if cfg.hedgeSet {
-		after = cfg.hedge
+	if c.ownsSessions() {
+		return &sessionConn{Conn: conn, owner: c}, nil
 	}
-	var errs []error
-	for _, t := range targets {
-		log.Debug("connecting", "domain", domain, "target", t.Addr(), "mode", t.Mode)
-		c, err := dialer.DialContext(ctx, "tcp", t.Addr())
-		if err == nil {
-			if mode != ModeDirect {
-				// The local router: quick ACKs, and a hedge against a
-				// silent first stream, for the redials too.
-				c = quickAck(c)
-				if after > 0 {
-					addr := t.Addr()
-					c = hedge(ctx, c, after, func(ctx context.Context) (net.Conn, error) {
-						log.Debug("no answer yet: another stream beside the first", "target", addr, "after", after)
-						c, err := dialer.DialContext(ctx, "tcp", addr)
-						if err != nil {
-							return nil, err
-						}
-						return quickAck(c), nil
-					})
-				}
-			}
-			if ownedSAM != nil {
-				return &sessionConn{Conn: c, sam: ownedSAM}, nil
-			}
-			return c, nil
-		}
-		errs = append(errs, err)
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	if ownedSAM != nil {
-		_ = ownedSAM.Close()
-	}
-	if len(errs) == 1 {
-		return nil, errs[0]
-	}
-	msgs := make([]string, len(errs))
-	for i, e := range errs {
-		msgs[i] = e.Error()
-	}
-	return nil, &connectError{
-		msg:  fmt.Sprintf("could not connect to %s at any of its %d addresses: %s", domain, len(errs), strings.Join(msgs, "; ")),
-		errs: errs,
-	}
+	_ = c.Close() // nothing of the connection's: it owns no session
+	return conn, nil
 }
 
-// connectError joins the attempts' errors under one message.
-type connectError struct {
-	msg  string
-	errs []error
-}
-
-func (e *connectError) Error() string   { return e.msg }
-func (e *connectError) Unwrap() []error { return e.errs }
-
-// sessionConn closes the SAM session Connect opened with the connection.
+// sessionConn closes the Connector (and so the SAM session) Connect opened
+// with the connection.
 type sessionConn struct {
 	net.Conn
-	sam *SAMDialer
+	owner *Connector
 }
 
 func (c *sessionConn) Close() error {
-	return errors.Join(c.Conn.Close(), c.sam.Close())
+	return errors.Join(c.Conn.Close(), c.owner.Close())
 }

@@ -55,9 +55,19 @@ func FuzzPlan(f *testing.F) {
 			s.DarknetMap = map[string]string{mapKey: mapVal}
 		}
 		tg, err := Plan(s, domain)
+		c, cerr := NewConnector(s, domain, WithResolver(failingResolver(t)))
+		if cerr == nil {
+			if c.Mode() != tg.Mode {
+				t.Fatalf("Connector mode %v, plan %v", c.Mode(), tg.Mode)
+			}
+			c.Close()
+		}
 		if err != nil {
 			if err.Error() == "" {
 				t.Fatal("empty error message")
+			}
+			if cerr == nil || cerr.Error() != err.Error() {
+				t.Fatalf("Plan: %v; NewConnector: %v", err, cerr)
 			}
 			return
 		}

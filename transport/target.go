@@ -273,7 +273,15 @@ func Targets(ctx context.Context, s Settings, domain string, r *net.Resolver) ([
 	if err != nil {
 		return nil, err
 	}
-	if t.Mode != ModeDirect || strings.TrimSpace(s.Server) != "" {
+	return expandTargets(ctx, t, strings.TrimSpace(s.Server) != "", r)
+}
+
+// expandTargets turns a plan into the addresses to try, validating
+// nothing (Plan did): the plan itself, except in direct mode without a
+// server override, where the SRV lookup comes first. override says the
+// plan is the settings' Server override.
+func expandTargets(ctx context.Context, t Target, override bool, r *net.Resolver) ([]Target, error) {
+	if t.Mode != ModeDirect || override {
 		return []Target{t}, nil
 	}
 	if _, isIP := parseIPLiteral(t.Host); isIP {
