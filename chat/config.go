@@ -3,8 +3,6 @@ package chat
 import (
 	"context"
 	"errors"
-	"net"
-	"sync"
 	"time"
 
 	"mellium.im/xmpp/jid"
@@ -27,76 +25,26 @@ func transportSettings(a store.Account) transport.Settings {
 	}
 }
 
-// dialer dials an account's server; Close ends what it keeps open (the
-// SAM session).
-type dialer struct {
-	dial  func(ctx context.Context) (net.Conn, error)
-	close func()
-}
+// dialer dials the account's server: a transport.Connector, which checks
+// the settings once and owns the SAM session (one for every connect, made
+// anew when the router ends it — with the saved identity if the account
+// keeps its address); Close ends it.
+type dialer struct{ c *transport.Connector }
 
 func (d dialer) Close() {
-	if d.close != nil {
-		d.close()
+	if d.c != nil {
+		_ = d.c.Close()
 	}
 }
 
 // newDialer checks the account's settings and returns its dialer.
 func (p *Profile) newDialer(a store.Account, domain string) (dialer, error) {
-	s := transportSettings(a)
-	if err := s.Validate(); err != nil {
+	c, err := transport.NewConnector(transportSettings(a), domain, transport.WithLogger(p.log),
+		transport.WithSAMOptions(transport.SAMOptions{Keys: a.SAMKeys, InboundLength: a.I2PHops, OutboundLength: a.I2PHops, Logger: p.log}))
+	if err != nil {
 		return dialer{}, err
 	}
-	if _, err := transport.Plan(s, domain); err != nil {
-		return dialer{}, err
-	}
-	if a.SAM == "" {
-		return dialer{dial: func(ctx context.Context) (net.Conn, error) {
-			return transport.Connect(ctx, s, domain, transport.WithLogger(p.log))
-		}}, nil
-	}
-	// One SAM session serves every connect; when the router ends it
-	// (stopped, restarted) the next connect makes a new one — with the
-	// saved identity if the account keeps its address (SAMKeys),
-	// otherwise with a new address.
-	var mu sync.Mutex
-	var sam *transport.SAMDialer
-	session := func(ctx context.Context) (*transport.SAMDialer, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if sam != nil && !sam.Alive() {
-			sam.Close()
-			sam = nil
-		}
-		if sam == nil {
-			d, err := transport.NewSAM(ctx, a.SAM, transport.SAMOptions{Keys: a.SAMKeys, InboundLength: a.I2PHops, OutboundLength: a.I2PHops, Logger: p.log})
-			if err != nil {
-				return nil, err
-			}
-			sam = d
-		}
-		return sam, nil
-	}
-	return dialer{
-		dial: func(ctx context.Context) (net.Conn, error) {
-			d, err := session(ctx)
-			if err != nil {
-				return nil, err
-			}
-			c, err := transport.Connect(ctx, s, domain, transport.WithDialer(d), transport.WithLogger(p.log))
-			var de *transport.DialError
-			if errors.As(err, &de) && de.Reason == transport.ReasonSessionEnded {
-				d.Close() // the next attempt makes a new session
-			}
-			return c, err
-		},
-		close: func() {
-			mu.Lock()
-			defer mu.Unlock()
-			if sam != nil {
-				sam.Close()
-			}
-		},
-	}, nil
+	return dialer{c}, nil
 }
 
 // clientConfig builds the xmppclient configuration for an account; the
@@ -113,7 +61,7 @@ func (p *Profile) clientConfig(a store.Account, password string) (xmppclient.Con
 	cfg := xmppclient.Config{
 		JID:      j,
 		Password: password,
-		Dial:     d.dial,
+		Dial:     d.c.Dial,
 		Pins:     pinStore{st: p.st, account: a.JID},
 		Pin:      a.Pin,
 		Outbox:   outbox{st: p.st, account: a.JID},

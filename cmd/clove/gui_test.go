@@ -419,3 +419,38 @@ func TestGUIAccountsShareOneWindowAndTheMenuOpensTheWizard(t *testing.T) {
 	w.click(80, 45)
 	waitWindow(t, w, "Clove — set up")
 }
+
+// Headless commands never start the toolkit: under the C locale nothing
+// but the command's own output is printed, and without a display the
+// window is one line and exit 1, not a GLFW stack trace. The real binary:
+// the toolkit speaks while packages are initialised, before run.
+func TestHeadlessCommandsStayQuiet(t *testing.T) {
+	bin := buildClove(t)
+	profile := t.TempDir()
+	for _, c := range []struct {
+		env        []string
+		args       []string
+		code       int
+		wantStderr string // "": nothing at all
+	}{
+		{[]string{"LANG=C.UTF-8"}, []string{"help"}, 0, ""},
+		{[]string{"LC_ALL=C.UTF-8"}, []string{"help"}, 0, ""},
+		{[]string{"LANG=C"}, []string{"account", "list"}, 0, "no accounts yet: add one with 'clove account add name@server'\n"},
+		{[]string{"LANG=C.UTF-8"}, nil, 1, "clove gui: no display to open the window on (DISPLAY is not set); the commands work without one: see 'clove help'\n"},
+	} {
+		cmd := exec.Command(bin, append([]string{"--profile", profile}, c.args...)...)
+		cmd.Env = append([]string{"HOME=" + profile, "PATH=/usr/bin:/bin"}, c.env...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != c.code || stderr.String() != c.wantStderr {
+			t.Errorf("%v clove %v: exit %d, stderr %q; want exit %d, stderr %q", c.env, c.args, code, stderr.String(), c.code, c.wantStderr)
+		}
+	}
+}

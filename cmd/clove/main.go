@@ -16,6 +16,8 @@ import (
 	"syscall"
 
 	"github.com/clove-xmpp/clove/chat"
+	// First: its init quiets the toolkit under the C locale (see there).
+	"github.com/clove-xmpp/clove/internal/plainlocale"
 )
 
 const usage = `clove — private XMPP chat, over I2P or not
@@ -78,6 +80,7 @@ type env struct {
 }
 
 func main() {
+	plainlocale.Restore()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Stdin, os.Getenv)
 	stop()
