@@ -39,16 +39,17 @@ build: deps
 run: build
 	./$(BIN)
 
-# The core packages run under the race detector; the binary's package (GUI,
-# cgo-heavy) without it.
-CORE := ./transport/... ./xmppclient/... ./store/... ./internal/...
+# The core packages (the app core chat among them) run under the race
+# detector; the window's packages and the binary's (GUI, cgo-heavy) without.
+CORE := ./transport/... ./xmppclient/... ./store/... ./internal/... ./chat/... ./msgstate/...
 test: deps
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) test -tags $(TAGS) -race -count=1 -timeout 30m $(GOFLAGS_TEST) $(CORE)
-	$(GO) test -tags $(TAGS) -count=1 -timeout 30m $(GOFLAGS_TEST) $$($(GO) list ./... | grep -v -e /transport -e /xmppclient -e /store -e /internal/)
+	$(GO) test -tags $(TAGS) -count=1 -timeout 30m $(GOFLAGS_TEST) $$($(GO) list ./... | grep -v -e /transport -e /xmppclient -e /store -e /internal/ -e /chat -e /msgstate)
 
+# No real server (prosody, i2pd) and no X server: -short skips those tests.
 test-short:
-	$(GO) test -tags $(TAGS) -short ./...
+	$(GO) test -tags $(TAGS) -short -count=1 ./...
 
 # Side by side against one prosody (ratios printed), then the store's
 # history and search benchmarks (100k-message chat, 1M-message FTS).

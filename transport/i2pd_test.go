@@ -28,6 +28,9 @@ type i2pdRouter struct {
 // (failing instead when CI is set: CI must have it).
 func requireI2PD(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: no real i2pd")
+	}
 	p, err := exec.LookPath("i2pd")
 	if err != nil {
 		if os.Getenv("CI") != "" {

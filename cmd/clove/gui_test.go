@@ -28,6 +28,9 @@ import (
 
 func needX(t *testing.T) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: no X server")
+	}
 	for _, tool := range []string{"Xvfb", "xdotool", "xwd"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			if os.Getenv("CI") != "" {

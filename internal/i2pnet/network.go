@@ -169,6 +169,9 @@ func stopShared() {
 
 func requireI2PD(tb testing.TB) string {
 	tb.Helper()
+	if testing.Short() {
+		tb.Skip("-short: no real i2pd")
+	}
 	p, err := exec.LookPath("i2pd")
 	if err != nil {
 		if ciSet() {

@@ -108,8 +108,13 @@ func findBinaries() (b binaries, err error) {
 // CI environment variable is set, and not to "false" or "0"), where a
 // missing prosody fails the test: a skipped integration suite there would
 // hide that nothing was tested.
+//
+// With -short it always skips: `make test-short` starts no server.
 func Require(tb testing.TB) {
 	tb.Helper()
+	if testing.Short() {
+		tb.Skip("-short: no real prosody")
+	}
 	err := Available()
 	if err == nil {
 		return
