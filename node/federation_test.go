@@ -33,7 +33,7 @@ type fedNode struct {
 }
 
 // privateHops: 1-hop tunnels, no outbound hop on the server side (see
-// shared/notes/private-i2p-net.md).
+// docs/i2pd.md, "The private test network").
 func privateHops() *Hops { return &Hops{Length: 1, ServerOutbound: 0} }
 
 func initFedNode(t *testing.T, name string) *fedNode {

@@ -73,9 +73,9 @@ type InitOptions struct {
 	I2PD             string // i2pd binary; default from PATH
 	KeygenTimeout    time.Duration
 	// Hops sets the tunnel lengths; nil means DefaultHops(). A private test
-	// network wants {Length: 1, ServerOutbound: 0} (see
-	// shared/notes/private-i2p-net.md: 1-hop server tunnels publish their
-	// lease set reliably only with no outbound hop on i2pd 2.45.1).
+	// network wants {Length: 1, ServerOutbound: 0} (see docs/i2pd.md, "The
+	// private test network": 1-hop server tunnels publish their lease set
+	// reliably only with no outbound hop on i2pd 2.45.1).
 	Hops *Hops
 }
 
@@ -218,29 +218,6 @@ func portFree(p int) error {
 	return ln.Close()
 }
 
-// keygenNetwork keeps the i2pd that only creates the tunnel keys to
-// itself: a private network id, no reseed, no proxies, so it talks to
-// nobody.
-const keygenNetwork = `netid = 99
-nat = false
-host = 127.0.0.1
-port = %[1]d
-[ntcp2]
-enabled = true
-published = false
-port = %[1]d
-[ssu2]
-enabled = false
-[reseed]
-verify = false
-urls = https://127.0.0.1:1/
-threshold = 0
-[addressbook]
-enabled = false
-[nettime]
-enabled = false
-`
-
 // tunnelsConf publishes the node's c2s and s2s ports on one destination:
 // the .b32.i2p answers XMPP on 5222 and 5269 like a clearnet server.
 const tunnelsConf = `[xmpp-c2s]
@@ -273,7 +250,10 @@ func makeKeys(ctx context.Context, i2pd string, opts InitOptions) error {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	conf := filepath.Join(dir, "keygen.conf")
-	text := i2pdconf.Conf{LogFile: filepath.Join(dir, "keygen.log"), Network: fmt.Sprintf(keygenNetwork, port)}.Text()
+	// The i2pd that only creates the tunnel keys keeps to itself: a private
+	// network id, no reseed, no proxies, so it talks to nobody.
+	isolated := i2pdconf.Isolated("127.0.0.1", port)
+	text := i2pdconf.Conf{LogFile: filepath.Join(dir, "keygen.log"), Net: &isolated}.Text()
 	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 		return err
 	}

@@ -10,33 +10,16 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/clove-xmpp/clove/internal/i2pdconf"
 )
 
 // isolatedRouter keeps the node's i2pd off any network: a private network
 // id, no reseed, nothing published. Enough to supervise it.
 func isolatedRouter(t *testing.T) string {
-	p := freePort(t)
-	return fmt.Sprintf(`netid = 99
-host = 127.0.0.1
-port = %[1]d
-nat = false
-[ntcp2]
-enabled = true
-published = false
-port = %[1]d
-[ssu2]
-enabled = false
-[reseed]
-verify = false
-urls = https://127.0.0.1:1/
-threshold = 0
-[nettime]
-enabled = false
-[addressbook]
-enabled = true
-defaulturl = http://nonexistent.i2p/hosts.txt
-subscriptions = http://nonexistent.i2p/hosts.txt
-`, p)
+	n := i2pdconf.Isolated("127.0.0.1", freePort(t))
+	n.Addressbook = true
+	return n.Text()
 }
 
 func newNode(t *testing.T) string {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/clove-xmpp/clove/internal/prosodytest"
 	"github.com/clove-xmpp/clove/internal/supervise"
-	"github.com/clove-xmpp/clove/node"
 )
 
 // binCLI runs the built clove binary on one profile, the password in
@@ -142,28 +141,6 @@ func TestNodeHopsAndServe(t *testing.T) {
 	}
 	if !strings.Contains(string(cfg), `VirtualHost "bobs.example"`) || !strings.Contains(string(cfg), "bobs.example.crt") {
 		t.Fatalf("prosody config lacks the served name:\n%s", cfg)
-	}
-}
-
-func TestParseHops(t *testing.T) {
-	for _, tc := range []struct {
-		in      string
-		want    *node.Hops
-		wantErr bool
-	}{
-		{"", nil, false},
-		{"3", &node.Hops{Length: 3, ServerOutbound: 3}, false},
-		{"1/0", &node.Hops{Length: 1, ServerOutbound: 0}, false},
-		{"0", &node.Hops{}, false},
-		{"8", nil, true},
-		{"1/-1", nil, true},
-		{"x", nil, true},
-		{"1/", nil, true},
-	} {
-		got, err := parseHops(tc.in)
-		if (err != nil) != tc.wantErr || (got == nil) != (tc.want == nil) || got != nil && *got != *tc.want {
-			t.Errorf("parseHops(%q) = %+v, %v; want %+v (error %v)", tc.in, got, err, tc.want, tc.wantErr)
-		}
 	}
 }
 

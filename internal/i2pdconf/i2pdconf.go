@@ -10,9 +10,12 @@ type Conf struct {
 	Header   string // a comment saying who wrote the file ("": none)
 	LogFile  string
 	LogLevel string // "": warn
-	// Network is the network part, verbatim: network id, addresses,
-	// transports, reseed, address book… ("": i2pd's defaults, the real
-	// I2P network).
+	// Net is the network part of a network of Clove's making: network id,
+	// address, transports, reseed, address book…
+	Net *Network
+	// Network is a network part verbatim, after Net: text from elsewhere
+	// (the node's --i2pd-network file). With neither, i2pd's defaults: the
+	// real I2P network.
 	Network string
 	// Console is the web console's port on 127.0.0.1 (0: off);
 	// ConsoleAnyHost accepts any Host header (test consoles reached by
@@ -55,6 +58,9 @@ func (c Conf) Text() string {
 	line("loglevel = %s", level)
 	line("daemon = false")
 	line("ipv6 = false")
+	if c.Net != nil {
+		line("%s", strings.TrimSpace(c.Net.Text()))
+	}
 	if n := strings.TrimSpace(c.Network); n != "" {
 		line("%s", n)
 	}

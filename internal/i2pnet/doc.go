@@ -25,9 +25,10 @@
 //		…
 //	}
 //
-// Bootstrapping follows shared/notes/private-i2p-net.md: start each router
-// until it has written router.info, SIGKILL it, copy every router.info into
-// every other router's netDb, then start them all (5 routers by default).
+// Bootstrapping follows docs/i2pd.md ("The private test network"): start
+// each router until it has written router.info, SIGKILL it, copy every
+// router.info into every other router's netDb, then start them all (5
+// routers by default).
 // Routers 1 and 2 are the floodfills (with only one, a single missed publish
 // confirmation stops i2pd 2.45.1 publishing a lease set for minutes),
 // server tunnels live on the last router, and clients (Client(i)) use the

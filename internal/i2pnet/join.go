@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/clove-xmpp/clove/internal/i2pdconf"
 )
 
 // Join prepares an extra router, run by the caller, to join the network:
@@ -47,7 +49,9 @@ func (n *Network) join(dataDir string) (string, error) {
 		return "", fmt.Errorf("i2pnet: a port on %s: %w", ip, err)
 	}
 	n.joined++
-	return "# network part written by clove's internal/i2pnet (Join)\n" + fmt.Sprintf(networkConf, ip, port, false), nil
+	network := i2pdconf.PrivateRouter(ip, port, false)
+	network.Comment = "network part written by clove's internal/i2pnet (Join)"
+	return network.Text(), nil
 }
 
 // routerInfo is a router's router.info and its path in a netDb.

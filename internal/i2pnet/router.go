@@ -43,52 +43,6 @@ type Router struct {
 	done chan struct{}
 }
 
-// networkConf is the network part of an i2pd config, shared by the
-// network's routers and by routers that Join it: network id, address,
-// NTCP2 only, no reseed, an address book that never fetches, 1-hop
-// exploratory tunnels, no clock sync, no peer profiles.
-const networkConf = `netid = 99
-ipv4 = true
-nat = false
-host = %[1]s
-address4 = %[1]s
-port = %[2]d
-floodfill = %[3]t
-bandwidth = X
-reservedrange = false
-
-[ntcp2]
-enabled = true
-published = true
-port = %[2]d
-
-[ssu2]
-enabled = false
-
-[reseed]
-verify = false
-urls = https://127.0.0.1:1/
-threshold = 0
-
-[addressbook]
-enabled = true
-defaulturl = http://nonexistent.i2p/hosts.txt
-subscriptions = http://nonexistent.i2p/hosts.txt
-
-[exploratory]
-inbound.length = 1
-outbound.length = 1
-inbound.quantity = 2
-outbound.quantity = 2
-
-[nettime]
-enabled = false
-frompeers = false
-
-[persist]
-profiles = false
-`
-
 // writeConfig writes the router's i2pd.conf on free ports.
 func (r *Router) writeConfig(logLevel string) error {
 	ip := routerIP(r.K)
@@ -110,13 +64,16 @@ func (r *Router) writeConfig(logLevel string) error {
 	if err := os.WriteFile(filepath.Join(r.Dir, "tunnels.conf"), nil, 0o600); err != nil {
 		return err
 	}
-	// The network part every router shares (networkConf), then its local
-	// services on loopback.
+	// The network part every router shares (i2pdconf.PrivateRouter: network
+	// id, address, NTCP2 only, no reseed, an address book that never
+	// fetches, 1-hop exploratory tunnels, no clock sync, no peer profiles),
+	// then its local services on loopback.
+	network := i2pdconf.PrivateRouter(ip, tp, r.Floodfill)
 	conf := i2pdconf.Conf{
 		Header:   "written by clove's internal/i2pnet",
 		LogFile:  filepath.Join(r.Dir, "i2pd.log"),
 		LogLevel: logLevel,
-		Network:  fmt.Sprintf(networkConf, ip, tp, r.Floodfill),
+		Net:      &network,
 		Console:  lp[0], ConsoleAnyHost: true,
 		SOCKS: &i2pdconf.Proxy{Port: lp[1], Lengths: &i2pdconf.Lengths{Inbound: 1, Outbound: 1}, Quantity: 2},
 		SAM:   lp[2],
