@@ -317,6 +317,9 @@ func TestCLIRegister(t *testing.T) {
 }
 
 func TestCLIDoctor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: doctor runs i2pd --version and prosodyctl about")
+	}
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	dead := ln.Addr().String()
 	ln.Close()

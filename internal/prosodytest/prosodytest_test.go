@@ -407,6 +407,9 @@ func failing(t *testing.T, f func(testing.TB)) string {
 }
 
 func TestStartFailureShowsLog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: Require and Start skip every test")
+	}
 	t.Parallel()
 	msg := failing(t, func(tb testing.TB) {
 		prosodytest.Start(tb, prosodytest.Config("this is not lua ("))
@@ -418,6 +421,9 @@ func TestStartFailureShowsLog(t *testing.T) {
 }
 
 func TestStartFailsOnAModuleThatDoesNotLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: Require and Start skip every test")
+	}
 	t.Parallel()
 	msg := failing(t, func(tb testing.TB) {
 		prosodytest.Start(tb, prosodytest.WithModule("no_such_module"))
@@ -445,6 +451,9 @@ func TestCreateUserErrors(t *testing.T) {
 }
 
 func TestRequireWithoutProsody(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: Require and Start skip every test")
+	}
 	t.Setenv("PATH", t.TempDir())
 	if err := prosodytest.Available(); err == nil {
 		t.Fatal("Available with an empty PATH")
