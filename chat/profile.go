@@ -162,7 +162,7 @@ func (p *Profile) AddAccount(ctx context.Context, a store.Account, login *Login)
 // Register creates account a on its server (XEP-0077) and adds it to the
 // profile; on failure the profile is left as it was.
 func (p *Profile) Register(ctx context.Context, a store.Account, login Login) error {
-	if _, err := p.st.Account(ctx, a.JID); err == nil {
+	if p.Has(ctx, a.JID) {
 		return fmt.Errorf("%s is already in this profile", a.JID)
 	}
 	// The account row must exist for the pin to be stored.
@@ -292,4 +292,10 @@ func Describe(a store.Account) string {
 // minutes on a cold router, not seconds).
 func OverI2P(a store.Account) bool {
 	return transportSettings(a).Mode() != transport.ModeDirect
+}
+
+// Has reports whether the profile holds account addr (bare, as stored).
+func (p *Profile) Has(ctx context.Context, addr string) bool {
+	_, err := p.st.Account(ctx, addr)
+	return err == nil
 }

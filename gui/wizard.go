@@ -125,7 +125,7 @@ func (w *WizardBackend) Account(f ui.AccountForm) (store.Account, error) {
 	if err != nil {
 		return store.Account{}, err
 	}
-	if _, err := w.p.Store().Account(context.Background(), a.JID); err == nil {
+	if w.p.Has(context.Background(), a.JID) {
 		return store.Account{}, fmt.Errorf("%s is already in this profile", a.JID)
 	}
 	return a, nil
@@ -192,7 +192,7 @@ func (w *WizardBackend) Register(ctx context.Context, f ui.AccountForm) error {
 	}
 	// The certificate is pinned now: log in with it.
 	if err := w.p.CheckLogin(ctx, a, login); err != nil {
-		_ = w.p.Store().RemoveAccount(context.Background(), a.JID)
+		_, _ = w.p.RemoveAccount(context.Background(), a.JID)
 		return fmt.Errorf("%s was created, but logging in failed: %w", a.JID, err)
 	}
 	w.loggedIn(a, f.Password, f.Remember)
@@ -339,7 +339,7 @@ func (w *WizardBackend) RunNode(ctx context.Context, admin, password string) (st
 		return "", err
 	}
 	a := store.Account{JID: addr, Server: fmt.Sprintf("127.0.0.1:%d", info.C2SPort), Pin: pin}
-	if _, err := w.p.Store().Account(ctx, a.JID); err == nil {
+	if w.p.Has(ctx, a.JID) {
 		return "", fmt.Errorf("%s is already in this profile", a.JID)
 	}
 	if err := w.p.AddAccount(ctx, a, &chat.Login{Password: password}); err != nil {

@@ -165,7 +165,7 @@ func cmdRegister(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer p.Close()
-	if _, err := p.Store().Account(ctx, a.JID); err == nil {
+	if p.Has(ctx, a.JID) { // before asking for the password
 		return fmt.Errorf("%s is already in this profile", a.JID)
 	}
 	pw, err := e.password(a.JID)

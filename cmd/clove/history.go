@@ -57,9 +57,16 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	printHistory(e, ms, *asJSON)
+	return nil
+}
+
+// printHistory prints stored messages: one JSON object each, or a line
+// each for people.
+func printHistory(e *env, ms []store.Message, asJSON bool) {
 	enc := json.NewEncoder(e.stdout)
 	for _, m := range ms {
-		if *asJSON {
+		if asJSON {
 			_ = enc.Encode(struct {
 				jsonMessage
 				Outgoing bool   `json:"outgoing"`
@@ -73,5 +80,4 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "%s %s %s: %s [%s]\n", m.Time.Local().Format("2006-01-02 15:04:05"), dir, m.Peer, m.Body, m.State)
 	}
-	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/clove-xmpp/clove/chat"
 	"github.com/clove-xmpp/clove/xmppclient"
+	"mellium.im/xmpp/jid"
 )
 
 // cmdRoom is `clove room --account JID join ROOM` (enter, print who is there
@@ -59,6 +60,17 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 	if !flagSet(fs, "timeout") && chat.OverI2P(s.Account()) {
 		v.Timeout = 5 * time.Minute
 	}
+	printRoom(e, room, &v)
+	id, err := s.VisitRoom(ctx, room, v)
+	if err == nil && id != "" {
+		fmt.Fprintln(e.stdout, id)
+	}
+	return err
+}
+
+// printRoom prints what a room visit tells: who is there, who comes and
+// goes, the subject, what is said.
+func printRoom(e *env, room jid.JID, v *chat.RoomVisit) {
 	v.Joined = func(nick string, occupants []string) {
 		fmt.Fprintf(e.stdout, "joined %s as %s; %d here: %s\n", room, nick, len(occupants), strings.Join(occupants, ", "))
 	}
@@ -73,9 +85,4 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 	v.Said = func(m xmppclient.GroupMessage) {
 		fmt.Fprintf(e.stdout, "%s %s: %s\n", m.Time.Local().Format("2006-01-02 15:04:05"), m.Nick, m.Body)
 	}
-	id, err := s.VisitRoom(ctx, room, v)
-	if err == nil && id != "" {
-		fmt.Fprintln(e.stdout, id)
-	}
-	return err
 }

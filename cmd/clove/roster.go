@@ -24,30 +24,9 @@ func cmdRoster(ctx context.Context, e *env, args []string) error {
 	if *account == "" {
 		return usagef("roster needs --account JID")
 	}
-	op := "list"
-	if len(pos) > 0 {
-		op = pos[0]
-	}
-	var target jid.JID
-	switch op {
-	case "list":
-		if len(pos) > 1 {
-			return usagef("roster list takes no arguments")
-		}
-	case "add", "remove", "approve", "deny":
-		if len(pos) != 2 {
-			return usagef("roster %s takes one address", op)
-		}
-		j, err := chat.ParsePeerJID(pos[1])
-		if err != nil {
-			return usageError{err.Error()}
-		}
-		if j.Localpart() == "" && op == "add" {
-			return usagef("%q is a server, not a contact address", pos[1])
-		}
-		target = j.Bare()
-	default:
-		return usagef("unknown roster command %q (list, add, remove, approve, deny)", op)
+	op, target, err := rosterArgs(pos)
+	if err != nil {
+		return err
 	}
 	s, done, err := e.session(ctx, *account, chat.Options{Passive: true})
 	if err != nil {
@@ -72,4 +51,34 @@ func cmdRoster(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\n", it.JID.Bare(), it.Name, it.Subscription, strings.Join(it.Groups, ","))
 	}
 	return nil
+}
+
+// rosterArgs reads `roster [list | add JID | remove JID | approve JID |
+// deny JID]`.
+func rosterArgs(pos []string) (op string, target jid.JID, err error) {
+	op = "list"
+	if len(pos) > 0 {
+		op = pos[0]
+	}
+	switch op {
+	case "list":
+		if len(pos) > 1 {
+			return "", jid.JID{}, usagef("roster list takes no arguments")
+		}
+	case "add", "remove", "approve", "deny":
+		if len(pos) != 2 {
+			return "", jid.JID{}, usagef("roster %s takes one address", op)
+		}
+		j, err := chat.ParsePeerJID(pos[1])
+		if err != nil {
+			return "", jid.JID{}, usageError{err.Error()}
+		}
+		if j.Localpart() == "" && op == "add" {
+			return "", jid.JID{}, usagef("%q is a server, not a contact address", pos[1])
+		}
+		target = j.Bare()
+	default:
+		return "", jid.JID{}, usagef("unknown roster command %q (list, add, remove, approve, deny)", op)
+	}
+	return op, target, nil
 }
