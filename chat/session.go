@@ -220,7 +220,7 @@ func (s *Session) progress(ctx context.Context) {
 		wctx, cancel := context.WithTimeout(ctx, wait)
 		err := s.client.WaitOnline(wctx)
 		cancel()
-		if err == nil || ctx.Err() != nil {
+		if err == nil || ctx.Err() != nil || s.over() {
 			return
 		}
 		why := ""
@@ -258,8 +258,20 @@ func (s *Session) watchRouter(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-s.quit:
+			return
 		case <-time.After(wait):
 		}
+	}
+}
+
+// over reports whether the session's event loop ended.
+func (s *Session) over() bool {
+	select {
+	case <-s.quit:
+		return true
+	default:
+		return false
 	}
 }
 
