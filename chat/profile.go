@@ -137,6 +137,7 @@ func (p *Profile) samKeysPath(a store.Account) string {
 type Login struct {
 	Password string
 	Trust    func(host, fingerprint string) bool
+	Notice   func(string) // as Options.Notice: the certificate pinned, …
 }
 
 // AddAccount adds a to the profile; with login it first logs in once to
@@ -190,7 +191,7 @@ func (p *Profile) Register(ctx context.Context, a store.Account, login Login) er
 // CheckLogin logs in once and out again: it proves the settings and
 // password and pins the certificate on first use.
 func (p *Profile) CheckLogin(ctx context.Context, a store.Account, login Login) error {
-	s, err := p.Session(a, login.Password, Options{Passive: true, NoReconnect: true, Trust: login.Trust})
+	s, err := p.Session(a, login.Password, Options{Passive: true, NoReconnect: true, Trust: login.Trust, Notice: login.Notice})
 	if err != nil {
 		return err
 	}

@@ -33,9 +33,13 @@ type Options struct {
 	WatchRouter bool
 	// Notice, if set, is told what a person at a terminal should read:
 	// a certificate trusted on first use, a retry, a message not delivered,
-	// a profile that could not be saved to, a wait that takes long. It is
-	// called from the session's goroutines.
+	// a profile that could not be saved to. It is called from the
+	// session's goroutines.
 	Notice func(string)
+	// Progress: also tell Notice, 3 s into connecting and every 30 s
+	// after, that the session is still connecting and why that may take
+	// long (I2P), so a wait is never silent.
+	Progress bool
 	// Tweak adjusts the client's configuration (tests: fast reconnects).
 	Tweak func(*xmppclient.Config)
 }
@@ -113,7 +117,7 @@ func (s *Session) Events() <-chan Event { return s.events }
 func (s *Session) Start(ctx context.Context) {
 	s.started = true
 	go func() { s.runErr <- s.client.Run(ctx) }()
-	if s.opts.Notice != nil {
+	if s.opts.Progress && s.opts.Notice != nil {
 		go s.progress(ctx)
 	}
 	if s.opts.WatchRouter {

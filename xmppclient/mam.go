@@ -18,7 +18,9 @@ type ArchiveCursor interface {
 func (c *Client) catchUp(ctx context.Context, sess *xmpp.Session) {
 	last, err := c.cfg.Archive.LastArchiveID(ctx)
 	if err != nil {
-		c.emit(ErrorEvent{Err: fmt.Errorf("reading the archive cursor: %w", err)})
+		if ctx.Err() == nil { // ending the session is no problem to report
+			c.emit(ErrorEvent{Err: fmt.Errorf("reading the archive cursor: %w", err)})
+		}
 		return
 	}
 	q := history.Query{Limit: 100}

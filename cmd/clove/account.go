@@ -104,7 +104,7 @@ func accountAdd(ctx context.Context, e *env, args []string) error {
 	}
 	// Logged in once: it proves the settings and password and pins the
 	// certificate on first use.
-	if err := p.AddAccount(ctx, a, &chat.Login{Password: pw}); err != nil {
+	if err := p.AddAccount(ctx, a, &chat.Login{Password: pw, Notice: e.notice}); err != nil {
 		return fmt.Errorf("%w (the account was not added)", err)
 	}
 	if *remember {

@@ -49,7 +49,7 @@ func (e *env) session(ctx context.Context, account string, opts chat.Options) (s
 	if err != nil {
 		return nil, nil, err
 	}
-	opts.Notice = e.notice
+	opts.Notice, opts.Progress = e.notice, true
 	s, err = p.Session(a, pw, opts)
 	if err != nil {
 		return nil, nil, err

@@ -133,7 +133,7 @@ func TestGUIBackendRooms(t *testing.T) {
 	if err != nil || m.Body != "hello room" || m.Nick != "alice" || m.Key == "" {
 		t.Fatalf("SendGroup: %+v %v", m, err)
 	}
-	waitSaw(t, bwin, "msg "+m.Key+" "+lounge+` out=false "hello room"  nick=alice history=false`)
+	waitSaw(t, bwin, "msg "+m.Key+" "+lounge+` out=false "hello room" received nick=alice history=false`)
 	waitSaw(t, awin, "mstate "+m.Key+" sent") // the room's copy came back
 	if _, err := bob.SendGroup(ctx, lounge, "hi alice"); err != nil {
 		t.Fatal(err)
