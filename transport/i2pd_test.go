@@ -61,23 +61,6 @@ func freePorts(t testing.TB, n int) []int {
 	return ports
 }
 
-// i2pdNetwork keeps the fixture's router to itself: a private network
-// id, NTCP2 on loopback, unpublished.
-const i2pdNetwork = `netid = 99
-ipv4 = true
-nat = false
-host = 127.0.0.1
-port = %[1]d
-floodfill = false
-bandwidth = L
-[ntcp2]
-enabled = true
-published = false
-port = %[1]d
-[ssu2]
-enabled = false
-`
-
 // startI2PD starts a lone i2pd and waits until its SOCKS5 proxy and SAM
 // bridge answer. It is killed when the test ends.
 func startI2PD(t testing.TB) *i2pdRouter {
@@ -93,10 +76,17 @@ func startI2PD(t testing.TB) *i2pdRouter {
 	}
 	conf := filepath.Join(dir, "i2pd.conf")
 	tunconf := filepath.Join(dir, "tunnels.conf")
+	// The fixture's router keeps to itself: a private network id, NTCP2
+	// on loopback, unpublished, no reseed, no clock sync (its old
+	// hand-written text left both on: HTTPS reseed and NTP lookups aimed
+	// at the real network). The address book stays on: i2pd 2.45.1's SAM
+	// bridge needs it (docs/i2pd.md, i2pd 2.45.1 traps).
+	net := i2pdconf.Isolated("127.0.0.1", ports[0])
+	net.Bandwidth, net.Addressbook = "L", true
 	text := i2pdconf.Conf{
 		Header:  "written by transport's i2pd test fixture",
 		LogFile: filepath.Join(dir, "i2pd.log"),
-		Network: fmt.Sprintf(i2pdNetwork, ports[0]),
+		Net:     &net,
 		Console: ports[1], ConsoleAnyHost: true,
 		SOCKS: &i2pdconf.Proxy{Port: ports[2], Lengths: &i2pdconf.Lengths{Inbound: 1, Outbound: 1}},
 		SAM:   ports[3],
