@@ -138,8 +138,6 @@ func errNotIn(room jid.JID) error {
 	return fmt.Errorf("not in %s yet (joining happens once online)", room)
 }
 
-var errNoSession = errors.New("not logged in yet: enter the password first")
-
-// ErrNoSession is returned by a front end's action when its account has
-// no session yet.
-var ErrNoSession = errNoSession
+// ErrNoSession is a front end's answer to an action on an account that
+// has no session yet (the window before the password was given).
+var ErrNoSession = errors.New("not logged in yet: enter the password first")
