@@ -141,3 +141,14 @@ func errNotIn(room jid.JID) error {
 // ErrNoSession is a front end's answer to an action on an account that
 // has no session yet (the window before the password was given).
 var ErrNoSession = errors.New("not logged in yet: enter the password first")
+
+// Drafts returns account's unsent drafts by chat.
+func (p *Profile) Drafts(ctx context.Context, account string) (map[string]string, error) {
+	return p.st.Drafts(ctx, account)
+}
+
+// SetDraft keeps what was typed for peer and not sent ("" forgets it), so
+// it is there again after a restart.
+func (p *Profile) SetDraft(ctx context.Context, account, peer, text string) error {
+	return p.st.SetDraft(ctx, account, peer, text)
+}

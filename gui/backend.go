@@ -170,3 +170,13 @@ func (b *Backend) SendGroup(ctx context.Context, addr, text string) (ui.Message,
 
 // Session is the account's running session, or chat.ErrNoSession.
 func (b *Backend) Session() (*chat.Session, error) { return b.session() }
+
+var _ ui.DraftKeeper = (*Backend)(nil)
+
+func (b *Backend) Drafts(ctx context.Context) (map[string]string, error) {
+	return b.p.Drafts(ctx, b.account)
+}
+
+func (b *Backend) SetDraft(ctx context.Context, peer, text string) error {
+	return b.p.SetDraft(ctx, b.account, peer, text)
+}

@@ -169,6 +169,16 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
 	INSERT OR IGNORE INTO fts_pending(id) VALUES (new.id);
 END;
 `},
+		{version: 5, up: `
+-- What was typed in a chat and not sent yet: one draft per chat, kept
+-- across restarts (in the profile, 0600, like the history).
+CREATE TABLE drafts (
+	account TEXT NOT NULL REFERENCES accounts(jid) ON DELETE CASCADE,
+	peer    TEXT NOT NULL,
+	text    TEXT NOT NULL,
+	PRIMARY KEY (account, peer)
+) WITHOUT ROWID;
+`},
 	}
 }
 

@@ -21,7 +21,9 @@ func (a *Pane) openChat(peer string) {
 	if a.chat != nil && a.chat.peer == peer {
 		return
 	}
+	a.keepDraft()
 	a.chat = &chatState{peer: peer, more: true}
+	a.showDraft()
 	a.rememberChat(peer)
 	if it := a.byJID[peer]; it != nil && it.unread > 0 {
 		it.unread = 0
@@ -184,6 +186,7 @@ func (a *Pane) send(text string) {
 		return
 	}
 	a.composer.SetText("")
+	a.setDraft(ch.peer, "")
 	a.sendTo(ch.peer, text)
 }
 
@@ -199,8 +202,13 @@ func (a *Pane) sendTo(peer, text string) {
 		a.do(func() {
 			if err != nil {
 				a.showNotice(fmt.Sprintf("not sent: %v", err))
-				if a.composer.Text == "" && a.chat != nil && a.chat.peer == peer {
-					a.composer.SetText(text) // give it back to edit or retry
+				// Given back to edit or retry, in its own chat.
+				if a.chat != nil && a.chat.peer == peer {
+					if a.composer.Text == "" {
+						a.composer.SetText(text)
+					}
+				} else if a.drafts[peer] == "" {
+					a.setDraft(peer, text)
 				}
 				return
 			}

@@ -201,7 +201,9 @@ func (a *Pane) closeChat(peer string) {
 	if a.chat == nil || a.chat.peer != peer {
 		return
 	}
+	a.keepDraft()
 	a.chat = nil
+	a.showDraft() // empty: no chat is open
 	a.rememberChat("")
 	a.roster.UnselectAll()
 	a.chatPane.Hide()

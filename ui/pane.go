@@ -58,6 +58,10 @@ type Pane struct {
 	prefKey     string // where the open chat is kept ("": nowhere)
 	restoreChat string // the chat to reopen once the roster is there
 
+	drafts       map[string]string // each chat's unsent text (the open one's is in the composer)
+	draftsLoaded bool
+	draftSaver   draftSaver
+
 	shell   *Shell             // the window this account's pane is in
 	content fyne.CanvasObject  // the pane
 	tab     *container.TabItem // the pane as a tab (shown once there are several accounts)
@@ -115,6 +119,9 @@ func newPane(s *Shell, account string, b Backend) *Pane {
 		early: map[string]MsgState{},
 		rooms: map[string]*roomState{},
 
+		drafts:     map[string]string{},
+		draftSaver: draftSaver{latest: map[string]uint64{}},
+
 		requestRows: map[string]fyne.CanvasObject{},
 		notified:    map[string]time.Time{},
 	}
@@ -130,9 +137,13 @@ func (a *Pane) Window() fyne.Window { return a.win }
 // Shell is the window the account's pane is in.
 func (a *Pane) Shell() *Shell { return a.shell }
 
-// Close stops pending background work (the window itself is closed by
-// its owner).
-func (a *Pane) Close() { a.cancel() }
+// Close keeps the open chat's draft and stops pending background work
+// (the window itself is closed by its owner). Called once the window's
+// event loop is over.
+func (a *Pane) Close() {
+	a.saveDraftNow()
+	a.cancel()
+}
 
 func (a *Pane) build() fyne.CanvasObject {
 	a.filter = widget.NewEntry()
@@ -259,6 +270,7 @@ func (a *Pane) reloadContacts() {
 				return
 			}
 			a.setContacts(cs)
+			a.loadDrafts()
 			a.reopenChat()
 		})
 	})

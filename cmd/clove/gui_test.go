@@ -457,3 +457,57 @@ func TestHeadlessCommandsStayQuiet(t *testing.T) {
 		}
 	}
 }
+
+// One draft per chat, in the real window: text typed for Bob stays his
+// when Carol's chat is opened (Enter there sends only Carol's text, to
+// Carol); it is kept when the window closes, and after a restart Enter in
+// Bob's chat sends it to Bob.
+func TestGUIDraftPerChatUnderXvfb(t *testing.T) {
+	needX(t)
+	prosodytest.Require(t)
+	srv := prosodytest.Start(t)
+	for _, u := range []string{"alice", "bob", "carol"} {
+		srv.CreateUser(t, u, u+"-pw")
+	}
+	alice := newCLI(t, "alice-pw")
+	aj, bj, cj := "alice@"+srv.Domain, "bob@"+srv.Domain, "carol@"+srv.Domain
+	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
+	alice.ok("roster", "--account", aj, "add", bj, "--name", "Bob")
+	alice.ok("roster", "--account", aj, "add", cj, "--name", "Carol")
+
+	display := startXvfb(t)
+	w := startWindow(t, display, alice.profile, "alice-pw", "Clove — "+aj)
+	time.Sleep(700 * time.Millisecond)                               // the roster loads in the background
+	w.must("mousemove", "--window", w.id, "100", "85", "click", "1") // Bob, the first row
+	time.Sleep(300 * time.Millisecond)
+	const forBob = "Bob, this waits for you"
+	w.must("type", "--delay", "15", forBob)
+	w.must("mousemove", "--window", w.id, "100", "122", "click", "1") // Carol
+	time.Sleep(300 * time.Millisecond)
+	w.screenshot(screenshotPath(t, "draft-carol.png"))
+	const forCarol = "hi Carol"
+	w.must("type", "--delay", "15", forCarol)
+	w.must("key", "Return")
+	waitUntil(t, 30*time.Second, "Carol's message is acknowledged", func() bool {
+		h := alice.ok("history", "--account", aj, "--with", cj)
+		return strings.Contains(h, forCarol+" [sent]")
+	})
+	if h := alice.ok("history", "--account", aj); strings.Contains(h, forBob) || strings.Contains(h, ": "+forBob+forCarol) {
+		t.Fatalf("Bob's draft was sent:\n%s", h)
+	}
+	w.must("mousemove", "--window", w.id, "100", "85", "click", "1") // back to Bob
+	time.Sleep(500 * time.Millisecond)
+	w.screenshot(screenshotPath(t, "draft-bob.png"))
+	w.stop() // with Bob's draft in the composer
+
+	w = startWindow(t, display, alice.profile, "alice-pw", "Clove — "+aj)
+	time.Sleep(700 * time.Millisecond)
+	w.must("mousemove", "--window", w.id, "100", "85", "click", "1")
+	time.Sleep(300 * time.Millisecond)
+	w.must("key", "Return")
+	waitUntil(t, 30*time.Second, "the draft kept across the restart is sent to Bob", func() bool {
+		h := alice.ok("history", "--account", aj, "--with", bj)
+		return strings.Contains(h, forBob+" [sent]")
+	})
+	w.stop()
+}
