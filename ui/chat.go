@@ -235,8 +235,9 @@ func (a *Pane) messageTapped(id widget.ListItemID) {
 		}, a.win)
 }
 
-// Message rows. Fyne lists have one row height; a row gets a taller height
-// for each extra line of its body.
+// Message rows. A body wraps to the list's width; Fyne lists take each
+// row's height from the app (SetItemHeight), so a row's height is that of
+// its body laid out at the list's width, plus the one-line row's header.
 
 func (a *Pane) rowHeight(m Message) float32 {
 	if a.rowH == 0 {
@@ -245,8 +246,73 @@ func (a *Pane) rowHeight(m Message) float32 {
 		r.showDay("x")
 		a.dayH = r.MinSize().Height - a.rowH
 		a.lineH = widget.NewLabel("x\nx").MinSize().Height - widget.NewLabel("x").MinSize().Height
+		a.measure = widget.NewLabel("")
+		a.measure.Wrapping = fyne.TextWrapWord
 	}
-	return a.rowH + float32(strings.Count(m.Body, "\n"))*a.lineH
+	if a.listW <= 0 {
+		// Not laid out yet: sized again once it is (onListWidth).
+		return a.rowH + float32(strings.Count(m.Body, "\n"))*a.lineH
+	}
+	if !strings.Contains(m.Body, "\n") && a.fitsOneLine(m.Body) {
+		return a.rowH // the common case: measuring the text is cheaper than laying it out
+	}
+	if a.measure.Size().Width != a.listW {
+		a.measure.Resize(fyne.NewSize(a.listW, a.rowH))
+	}
+	a.measure.SetText(m.Body)
+	return a.rowH + a.measure.MinSize().Height - a.oneLineH()
+}
+
+// fitsOneLine reports whether body fits on one line of the list's width.
+func (a *Pane) fitsOneLine(body string) bool {
+	th := a.msgList.Theme()
+	w := fyne.MeasureText(body, th.Size(theme.SizeNameText), fyne.TextStyle{}).Width
+	return w+2*th.Size(theme.SizeNameInnerPadding) <= a.listW
+}
+
+// oneLineH is the height of a one-line body.
+func (a *Pane) oneLineH() float32 {
+	if a.bodyH == 0 {
+		a.bodyH = widget.NewLabel("x").MinSize().Height
+	}
+	return a.bodyH
+}
+
+// onListWidth sizes the rows again when the message list's width changed
+// (a window resize, the people list of a room shown or moved).
+func (a *Pane) onListWidth(w float32) {
+	if w == a.listW {
+		return
+	}
+	a.listW = w
+	if a.chat != nil && len(a.chat.msgs) > 0 {
+		a.setHeights(0)
+	}
+}
+
+// widthWatch lays out its one object over all of its space and says when
+// the width changed.
+type widthWatch struct {
+	onWidth func(float32)
+	last    float32
+}
+
+func (l *widthWatch) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+	if size.Width != l.last {
+		l.last = size.Width
+		l.onWidth(size.Width)
+	}
+}
+
+func (l *widthWatch) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	if len(objs) == 0 {
+		return fyne.Size{}
+	}
+	return objs[0].MinSize()
 }
 
 // rowHeightAt is the height of row i of the open chat: its message, and
@@ -348,7 +414,7 @@ func newMessageRow() *messageRow {
 	}
 	r.who.TextStyle = fyne.TextStyle{Bold: true}
 	r.who.TextSize, r.when.TextSize, r.state.TextSize = small, small, small
-	r.body.Truncation = fyne.TextTruncateEllipsis
+	r.body.Wrapping = fyne.TextWrapWord
 	icon := container.NewGridWrap(fyne.NewSquareSize(small+2), r.icon)
 	pad := theme.Padding()
 	head := container.New(layout.NewCustomPaddedLayout(pad, 0, 2*pad, 2*pad),

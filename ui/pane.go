@@ -47,6 +47,7 @@ type Pane struct {
 	rowH     float32 // height of a one-line message row
 	lineH    float32 // height of each further line
 	dayH     float32 // height of a day separator
+	bodyH    float32 // height of a one-line body
 
 	filter      *widget.Entry
 	requests    *fyne.Container // subscription requests, above the roster
@@ -71,6 +72,9 @@ type Pane struct {
 	subject                 *widget.Label // a room's subject
 	notice                  *widget.Label
 	msgList                 *widget.List
+	msgView                 *fyne.Container // msgList, watched for its width (bodies wrap to it)
+	measure                 *widget.Label   // lays out a body at the list's width to size its row
+	listW                   float32         // the message list's width (0: not laid out yet)
 	chatBody                *fyne.Container // the message list, or it and the people list (rooms)
 	people                  *widget.List    // a room's occupants
 	peoplePane              *fyne.Container
@@ -184,13 +188,14 @@ func (a *Pane) build() fyne.CanvasObject {
 		func() fyne.CanvasObject { return newMessageRow() },
 		a.updateMessageRow)
 	a.msgList.OnSelected = a.messageTapped
+	a.msgView = container.New(&widthWatch{onWidth: a.onListWidth}, a.msgList)
 	a.composer = NewComposer(a.send)
 	send := widget.NewButtonWithIcon("", theme.MailSendIcon(), func() { a.composer.submit() })
 	bottom := container.NewBorder(nil, nil, nil, send, a.composer)
 	a.buildRoomParts()
 	a.tools = a.chatTools()
 	a.header = container.NewBorder(nil, nil, nil, a.tools, a.title)
-	a.chatBody = container.NewStack(a.msgList)
+	a.chatBody = container.NewStack(a.msgView)
 	a.subject = widget.NewLabel("")
 	a.subject.Wrapping = fyne.TextWrapWord
 	a.subject.Hide()

@@ -189,11 +189,11 @@ func (a *Pane) buildRoomParts() {
 // people list (a room) in the chat pane.
 func (a *Pane) showChatBody(room bool) {
 	if room {
-		a.roomSplit.Leading = a.msgList
+		a.roomSplit.Leading = a.msgView
 		a.chatBody.Objects = []fyne.CanvasObject{a.roomSplit}
 		a.roomSplit.Refresh()
 	} else {
-		a.chatBody.Objects = []fyne.CanvasObject{a.msgList}
+		a.chatBody.Objects = []fyne.CanvasObject{a.msgView}
 	}
 	a.chatBody.Refresh()
 	for _, o := range a.contactTools {

@@ -1,0 +1,66 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+)
+
+// A long message wraps to the pane's width and its row is as tall as its
+// lines: every word of a 300-character sentence is drawn (no "…"), a
+// pasted 5,000-character text gets a row taller than the window (read by
+// scrolling), and narrowing the window makes the rows taller.
+func TestLongMessagesWrap(t *testing.T) {
+	const peer = "bob@example.org"
+	sentence := strings.Repeat("a sentence that goes on and on ", 9) + "until its very LASTWORD"
+	pasted := strings.Repeat("pasted text, ", 385)
+	b := threeContacts()
+	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	b.history[peer] = []Message{
+		{ID: 1, Key: "short", Peer: peer, Body: "short one", Time: t0, State: Received},
+		{ID: 2, Key: "long", Peer: peer, Body: sentence, Time: t0, State: Received},
+		{ID: 3, Key: "pasted", Peer: peer, Body: pasted, Time: t0, State: Received},
+	}
+	a, _ := newTestApp(t, b)
+	selectContact(t, a, peer)
+	if len(sentence) < 300 || len(pasted) < 5000 {
+		t.Fatalf("test texts too short: %d, %d", len(sentence), len(pasted))
+	}
+
+	one, long, huge := a.rowHeightAt(0)-a.dayH, a.rowHeightAt(1), a.rowHeightAt(2)
+	if long < one+2*a.lineH {
+		t.Errorf("the 300-character row is %.0f high, a one-line row %.0f: want at least 3 lines", long, one)
+	}
+	if huge <= a.win.Canvas().Size().Height {
+		t.Errorf("the 5,000-character row is %.0f high in a %.0f window: want it taller (read by scrolling)", huge, a.win.Canvas().Size().Height)
+	}
+	a.msgList.ScrollTo(1)
+	mustShow(t, a, "LASTWORD")
+	mustNotShow(t, a, "…")
+
+	// The row fits its body: the body label laid out at the row's width
+	// needs no more height than the row gives it.
+	row := newMessageRow()
+	row.set(b.history[peer][1], "Bob")
+	row.Resize(fyne.NewSize(a.listW, long))
+	if need := row.MinSize().Height; need > long+0.5 {
+		t.Errorf("the row needs %.0f, it is given %.0f", need, long)
+	}
+	if row.body.Wrapping != fyne.TextWrapWord || row.body.Truncation != fyne.TextTruncateOff {
+		t.Errorf("body wrapping %v, truncation %v", row.body.Wrapping, row.body.Truncation)
+	}
+
+	wide := a.listW
+	a.win.Resize(fyne.NewSize(520, 600))
+	if a.listW >= wide {
+		t.Fatalf("the list is %.0f wide after narrowing the window, was %.0f", a.listW, wide)
+	}
+	if narrow := a.rowHeightAt(1); narrow <= long {
+		t.Errorf("narrowing the window from %.0f to %.0f left the long row %.0f high (was %.0f)", wide, a.listW, narrow, long)
+	}
+	if got := a.rowHeightAt(0) - a.dayH; got != one {
+		t.Errorf("a one-line row is %.0f high after narrowing, was %.0f", got, one)
+	}
+}
