@@ -20,6 +20,8 @@ type Sink interface {
 	OnRoomJoined(room, nick string)
 	OnOccupant(room, nick string, left bool)
 	OnRoomSubject(room, subject string)
+	// OnSessionStarted: online in a new session, not a resumed one.
+	OnSessionStarted()
 }
 
 // routerSink is a Sink that also shows an I2P account's router state.
@@ -50,6 +52,11 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		}
 		switch ev.State {
 		case xmppclient.Online:
+			if !ev.Resumed {
+				// Before the state: the presences the server sends now are
+				// the only ones that hold.
+				w.OnSessionStarted()
+			}
 			w.OnState(ui.Online, "")
 		case xmppclient.Connecting:
 			w.OnState(ui.Connecting, "")

@@ -30,6 +30,7 @@ func (r *recorder) OnOccupant(room, nick string, left bool) {
 	r.add("occupant %s %s left=%v", room, nick, left)
 }
 func (r *recorder) OnRoomSubject(room, subject string) { r.add("subject %s %q", room, subject) }
+func (r *recorder) OnSessionStarted()                  { r.add("session started") }
 func (r *recorder) add(f string, a ...any) {
 	r.got = append(r.got, strings.TrimSpace(fmt.Sprintf(f, a...)))
 }
@@ -44,6 +45,7 @@ func TestForwardMapsClientEventsToTheWindow(t *testing.T) {
 	}{
 		{xmppclient.StateChanged{State: xmppclient.Connecting}, false},
 		{xmppclient.StateChanged{State: xmppclient.Online}, false},
+		{xmppclient.StateChanged{State: xmppclient.Online, Resumed: true}, false},
 		{xmppclient.StateChanged{State: xmppclient.Offline, Err: errors.New("connection\nreset"), Retry: 2 * time.Second}, false},
 		{xmppclient.StateChanged{State: xmppclient.Failed, Err: errors.New("not-authorized")}, false},
 		{xmppclient.MessageReceived{Message: xmppclient.Message{ID: "s1", OriginID: "o1", From: bob, To: me, Body: "hi"}}, true},
@@ -69,6 +71,8 @@ func TestForwardMapsClientEventsToTheWindow(t *testing.T) {
 	}
 	want := []string{
 		"state connecting…",
+		"session started",
+		"state online",
 		"state online",
 		"state offline connection reset; retrying in 2s",
 		"state error not-authorized",

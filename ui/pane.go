@@ -56,6 +56,11 @@ type Pane struct {
 
 	notified map[string]time.Time // last notification per chat
 
+	// online: the account is online; while it is not, every contact is
+	// shown unavailable (their last known presence is kept for a session
+	// that resumes).
+	online bool
+
 	prefKey     string // where the open chat is kept ("": nowhere)
 	restoreChat string // the chat to reopen once the roster is there
 
@@ -158,7 +163,8 @@ func (a *Pane) build() fyne.CanvasObject {
 		func() fyne.CanvasObject { return newRosterRow() },
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			if id < len(a.shown) {
-				o.(*rosterRow).set(a.shown[id])
+				it := a.shown[id]
+				o.(*rosterRow).set(it, a.shownPresence(it))
 			}
 		})
 	a.roster.OnSelected = func(id widget.ListItemID) {
@@ -248,6 +254,34 @@ func (a *Pane) OnStateSync(s ConnState, errText string) {
 	if s != Online {
 		a.roomsOffline()
 	}
+	if was := a.online; was != (s == Online) {
+		a.online = s == Online
+		a.roster.Refresh()
+	}
+}
+
+// OnSessionStarted says the account is online in a new session (not a
+// resumed one): the server tells the presence of every contact who is
+// available, so the last known ones are forgotten. Safe from any
+// goroutine.
+func (a *Pane) OnSessionStarted() {
+	a.do(func() {
+		for _, it := range a.contacts {
+			if !it.Room {
+				it.presence = Unavailable
+			}
+		}
+		a.roster.Refresh()
+	})
+}
+
+// shownPresence is the presence the roster shows for it: unavailable while
+// the account is not online.
+func (a *Pane) shownPresence(it *contactItem) Presence {
+	if !a.online {
+		return Unavailable
+	}
+	return it.presence
 }
 
 // OnRouter shows the I2P router's state for I2P accounts ("" hides it).

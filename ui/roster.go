@@ -43,13 +43,15 @@ func (r *rosterRow) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(r.content)
 }
 
-func (r *rosterRow) set(c *contactItem) {
+// set shows contact c with presence p (grey while the account is offline,
+// whatever c's last known presence).
+func (r *rosterRow) set(c *contactItem, p Presence) {
 	if c.Room {
 		r.name.SetText("# " + c.Label())
 	} else {
 		r.name.SetText(c.Label())
 	}
-	r.dot.FillColor = presenceColor(c.presence)
+	r.dot.FillColor = presenceColor(p)
 	r.dot.Refresh()
 	if c.unread == 0 {
 		r.badge.Hide()

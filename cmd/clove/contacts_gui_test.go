@@ -32,6 +32,7 @@ func (r *recorder) OnOccupant(room, nick string, left bool) {
 	r.add("occupant %s %s left=%v", room, nick, left)
 }
 func (r *recorder) OnRoomSubject(room, subject string) { r.add("subject %s %q", room, subject) }
+func (r *recorder) OnSessionStarted()                  { r.add("session started") }
 func (r *recorder) add(f string, a ...any) {
 	r.got = append(r.got, strings.TrimSpace(fmt.Sprintf(f, a...)))
 }
@@ -58,6 +59,7 @@ func (l *lockedRecorder) OnRoomJoined(room, nick string) {
 func (l *lockedRecorder) OnOccupant(room, nick string, left bool) {
 	l.do(func() { l.r.OnOccupant(room, nick, left) })
 }
+func (l *lockedRecorder) OnSessionStarted() { l.do(l.r.OnSessionStarted) }
 func (l *lockedRecorder) OnRoomSubject(room, subject string) {
 	l.do(func() { l.r.OnRoomSubject(room, subject) })
 }

@@ -34,6 +34,7 @@ func (nopSink) OnSubscriptionRequest(string)       {}
 func (nopSink) OnRoomJoined(string, string)        {}
 func (nopSink) OnOccupant(string, string, bool)    {}
 func (nopSink) OnRoomSubject(string, string)       {}
+func (nopSink) OnSessionStarted()                  {}
 
 // newTestWizardBackend is the wizard's backend on a fresh profile, its
 // presets pointed at stand-ins, and sessions run without a window.
