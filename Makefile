@@ -8,10 +8,14 @@ GOFLAGS_TEST ?=
 export CGO_ENABLED := 1
 
 # Everything Clove builds, tests and runs with, from Debian 12's archive.
+# The fonts: Fyne's own covers Latin, Greek and Cyrillic and falls back to
+# the system's for the rest; these are the wide-coverage ones desktops
+# install (every script, CJK); emoji come from Fyne's own colour font.
 APT_PKGS := gcc libc6-dev pkg-config ca-certificates \
 	prosody lua-bit32 i2pd strace iproute2 \
 	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev \
-	libxi-dev libxxf86vm-dev xvfb xauth x11-apps xdotool
+	libxi-dev libxxf86vm-dev xvfb xauth x11-apps xdotool \
+	fonts-noto-core fonts-noto-cjk
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
