@@ -29,6 +29,12 @@ func (p *Profile) Contacts(ctx context.Context, account string) ([]store.Contact
 	return cs, rs, nil
 }
 
+// Strangers lists the peers account has a chat with who are neither
+// contacts nor rooms: people who wrote without being in the roster.
+func (p *Profile) Strangers(ctx context.Context, account string) ([]string, error) {
+	return p.st.Strangers(ctx, account)
+}
+
 // History returns up to limit messages of account with peer ("": all
 // chats) older than beforeID (0: the newest), oldest first.
 func (p *Profile) History(ctx context.Context, account, peer string, beforeID int64, limit int) ([]store.Message, error) {

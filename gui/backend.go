@@ -85,6 +85,13 @@ func (b *Backend) Contacts(ctx context.Context) ([]ui.Contact, error) {
 	for _, r := range rs {
 		out = append(out, ui.Contact{JID: r.JID, Name: r.Name, Room: true})
 	}
+	strangers, err := b.p.Strangers(ctx, b.account)
+	if err != nil {
+		return nil, err
+	}
+	for _, j := range strangers {
+		out = append(out, ui.Contact{JID: j, Stranger: true})
+	}
 	return out, nil
 }
 

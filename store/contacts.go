@@ -86,3 +86,38 @@ func (s *Store) Contacts(ctx context.Context, account string) ([]Contact, error)
 	}
 	return out, wrap(op, rows.Err())
 }
+
+// Strangers returns the peers the account has a chat history with that are
+// neither contacts nor rooms (people who wrote without being in the
+// roster), ordered by address. It skips from peer to peer through the
+// messages_peer index, so it costs a lookup per peer, not a scan of the
+// history.
+func (s *Store) Strangers(ctx context.Context, account string) ([]string, error) {
+	const op = "list strangers"
+	db, err := s.reader(op)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.QueryContext(ctx, `WITH RECURSIVE p(peer) AS (
+			SELECT (SELECT MIN(peer) FROM messages WHERE account = ?1)
+			UNION ALL
+			SELECT (SELECT MIN(peer) FROM messages WHERE account = ?1 AND peer > p.peer)
+			FROM p WHERE p.peer IS NOT NULL
+		)
+		SELECT peer FROM p WHERE peer IS NOT NULL
+			AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.account = ?1 AND c.jid = p.peer)
+			AND NOT EXISTS (SELECT 1 FROM rooms r WHERE r.account = ?1 AND r.jid = p.peer)`, account)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var peer string
+		if err := rows.Scan(&peer); err != nil {
+			return nil, wrap(op, err)
+		}
+		out = append(out, peer)
+	}
+	return out, wrap(op, rows.Err())
+}

@@ -134,7 +134,7 @@ func (a *Pane) addMessage(m Message) {
 	a.notify(m)
 	it := a.byJID[m.Peer]
 	if it == nil { // a stranger: list them so the message can be read
-		it = &contactItem{Contact: Contact{JID: m.Peer}}
+		it = &contactItem{Contact: Contact{JID: m.Peer, Stranger: true}}
 		a.byJID[m.Peer] = it
 		a.contacts = append(a.contacts, it)
 		a.sortContacts()

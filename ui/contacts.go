@@ -245,7 +245,14 @@ func (a *Pane) chatTools() *fyne.Container {
 			}
 		})
 		rm := widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), a.confirmRemove)
+		add := widget.NewButtonWithIcon("Add to contacts", theme.ContentAddIcon(), func() {
+			if a.chat != nil {
+				a.showAddContact(a.chat.peer, "")
+			}
+		})
 		a.contactTools = append(a.contactTools, rn, rm)
+		a.strangerTools = append(a.strangerTools, add)
+		box.Add(add)
 		box.Add(rn)
 		box.Add(rm)
 	}

@@ -72,6 +72,9 @@ type Contact struct {
 	JID  string // bare address
 	Name string // "" when the user gave none
 	Room bool   // a chat room (XEP-0045), not a person
+	// Stranger: someone who wrote to the account without being in its
+	// roster; listed so the chat can be read again, with "Add to contacts".
+	Stranger bool
 }
 
 // Label is what the roster shows for c.

@@ -87,6 +87,7 @@ type Pane struct {
 	tools                   *fyne.Container // the chat header's buttons
 	header                  *fyne.Container // the chat's title and tools
 	contactTools, roomTools []fyne.CanvasObject
+	strangerTools           []fyne.CanvasObject // "Add to contacts", for a stranger's chat
 	composer                *Composer
 	chatPane                *fyne.Container
 	emptyPane               fyne.CanvasObject
@@ -309,6 +310,9 @@ func (a *Pane) reloadContacts() {
 				return
 			}
 			a.setContacts(cs)
+			if a.chat != nil { // a stranger may have become a contact
+				a.showChatBody(a.isRoom(a.chat.peer))
+			}
 			a.loadDrafts()
 			a.reopenChat()
 		})
@@ -327,9 +331,10 @@ func (a *Pane) setContacts(cs []Contact) {
 		a.byJID[c.JID] = it
 		a.contacts = append(a.contacts, it)
 	}
-	// A stranger who wrote to us stays listed.
+	// A stranger who wrote to us stays listed, read or not (and one who
+	// was just removed from the roster while a message is unread).
 	for j, o := range old {
-		if a.byJID[j] == nil && o.unread > 0 {
+		if a.byJID[j] == nil && (o.Stranger || o.unread > 0) {
 			a.byJID[j] = o
 			a.contacts = append(a.contacts, o)
 		}

@@ -196,8 +196,17 @@ func (a *Pane) showChatBody(room bool) {
 		a.chatBody.Objects = []fyne.CanvasObject{a.msgView}
 	}
 	a.chatBody.Refresh()
+	stranger := false
+	if a.chat != nil {
+		if it := a.byJID[a.chat.peer]; it != nil {
+			stranger = it.Stranger
+		}
+	}
 	for _, o := range a.contactTools {
-		setShown(o, !room)
+		setShown(o, !room && !stranger)
+	}
+	for _, o := range a.strangerTools {
+		setShown(o, !room && stranger)
 	}
 	for _, o := range a.roomTools {
 		setShown(o, room)
