@@ -306,3 +306,7 @@ func routerAnswers(addr string) bool {
 
 // Profile is the profile the session's account is in.
 func (s *Session) Profile() *Profile { return s.p }
+
+// RetryNow ends the wait before the next connection attempt (the user's
+// "Reconnect now").
+func (s *Session) RetryNow() { s.client.RetryNow() }

@@ -22,6 +22,9 @@ type Sink interface {
 	OnRoomSubject(room, subject string)
 	// OnSessionStarted: online in a new session, not a resumed one.
 	OnSessionStarted()
+	// OfferAction offers the user something to do about the state
+	// ("Reconnect now", "Log in…").
+	OfferAction(label string, act func())
 }
 
 // routerSink is a Sink that also shows an I2P account's router state.

@@ -31,6 +31,7 @@ func (r *recorder) OnOccupant(room, nick string, left bool) {
 }
 func (r *recorder) OnRoomSubject(room, subject string) { r.add("subject %s %q", room, subject) }
 func (r *recorder) OnSessionStarted()                  { r.add("session started") }
+func (r *recorder) OfferAction(label string, _ func()) { r.add("offer %s", label) }
 func (r *recorder) add(f string, a ...any) {
 	r.got = append(r.got, strings.TrimSpace(fmt.Sprintf(f, a...)))
 }

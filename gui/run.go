@@ -16,6 +16,7 @@ import (
 	"github.com/clove-xmpp/clove/chat"
 	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/ui"
+	"github.com/clove-xmpp/clove/xmppclient"
 )
 
 const appID = "im.clove.app"
@@ -145,7 +146,25 @@ func (g *run) connect(w *ui.Pane, a store.Account, password string, b *Backend, 
 	go func() {
 		defer close(done)
 		RunSession(g.ctx, g.o.Profile, a, password, b, w, onEvent)
+		if g.ctx.Err() == nil {
+			// Stopped for good (a wrong password, a certificate that
+			// changed): logging in again is the user's to ask for.
+			w.OfferAction("Log in…", func() { g.askPassword(w, a, b) })
+		}
 	}()
+}
+
+// askPassword asks for the account's password in its pane and logs in
+// with it; cancelled, it offers to ask again.
+func (g *run) askPassword(w *ui.Pane, a store.Account, b *Backend) {
+	w.AskPassword(func(pw string, ok bool) {
+		if ok {
+			g.connect(w, a, pw, b, nil)
+			return
+		}
+		w.OnStateSync(ui.Offline, "no password given")
+		w.OfferAction("Log in…", func() { g.askPassword(w, a, b) })
+	})
 }
 
 // show shows the main window, with w's account in view when inView (an
@@ -176,13 +195,7 @@ func (g *run) account(a store.Account) {
 		why = chat.OneLine(err.Error())
 	}
 	win.OnStateSync(ui.Offline, why)
-	win.AskPassword(func(pw string, ok bool) {
-		if ok {
-			g.connect(win, a, pw, b, nil)
-			return
-		}
-		win.OnStateSync(ui.Offline, "no password given; close the window and start Clove again to log in")
-	})
+	g.askPassword(win, a, b)
 }
 
 // addAccount opens the wizard from the main window's menu (or brings it
@@ -250,9 +263,10 @@ func (g *run) stop() {
 	}
 }
 
-// RunSession runs account a's session until ctx ends, showing each event
-// on w once saved (and giving it to onEvent, if set); b acts on the
-// session while it runs.
+// RunSession runs account a's session until ctx ends or it stops for
+// good, showing each event on w once saved (and giving it to onEvent, if
+// set), with "Reconnect now" offered while it waits to retry; b acts on
+// the session while it runs.
 func RunSession(ctx context.Context, p *chat.Profile, a store.Account, password string, b *Backend, w Sink, onEvent func(chat.Event)) {
 	s, err := p.Session(a, password, chat.Options{Rooms: true, WatchRouter: true})
 	if err != nil {
@@ -264,6 +278,11 @@ func RunSession(ctx context.Context, p *chat.Profile, a store.Account, password 
 	s.Start(ctx)
 	for ev := range s.Events() {
 		Forward(w, a.JID, ev)
+		if sv, ok := ev.(chat.Saved); ok {
+			if sc, ok := sv.Event.(xmppclient.StateChanged); ok && sc.State == xmppclient.Offline && sc.Retry > 0 {
+				w.OfferAction("Reconnect now", s.RetryNow)
+			}
+		}
 		if onEvent != nil {
 			onEvent(ev)
 		}

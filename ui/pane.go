@@ -95,6 +95,7 @@ type Pane struct {
 	statusDot               *canvas.Circle
 	statusText              *widget.Label
 	routerText              *widget.Label // I2P accounts: the router's state and next step
+	statusAction            *widget.Button // "Reconnect now", "Log in…": what can be done about the state
 }
 
 type contactItem struct {
@@ -219,7 +220,9 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.statusText.Truncation = fyne.TextTruncateEllipsis
 	a.routerText = widget.NewLabel("")
 	a.routerText.Hide()
-	status := container.NewBorder(nil, nil, dotBox(a.statusDot), a.routerText, a.statusText)
+	a.statusAction = widget.NewButton("", nil)
+	a.statusAction.Hide()
+	status := container.NewBorder(nil, nil, dotBox(a.statusDot), container.NewHBox(a.routerText, a.statusAction), a.statusText)
 	return container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), status), nil, nil, split)
 }
 
@@ -252,6 +255,9 @@ func (a *Pane) OnStateSync(s ConnState, errText string) {
 	}
 	a.statusDot.FillColor = theme.Color(c)
 	a.statusDot.Refresh()
+	if s == Connecting || s == Online {
+		a.statusAction.Hide() // what it offered is under way
+	}
 	if s != Online {
 		a.roomsOffline()
 	}
@@ -259,6 +265,21 @@ func (a *Pane) OnStateSync(s ConnState, errText string) {
 		a.online = s == Online
 		a.roster.Refresh()
 	}
+}
+
+// OfferAction shows a button in the status bar that does act (one at a
+// time: "Reconnect now" while waiting to retry, "Log in…" when there is no
+// session); it hides once the account is connecting or online, or when
+// tapped. Safe from any goroutine.
+func (a *Pane) OfferAction(label string, act func()) {
+	a.do(func() {
+		a.statusAction.SetText(label)
+		a.statusAction.OnTapped = func() {
+			a.statusAction.Hide()
+			act()
+		}
+		a.statusAction.Show()
+	})
 }
 
 // OnSessionStarted says the account is online in a new session (not a

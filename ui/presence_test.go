@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 )
 
 // dotOf is the presence colour the roster draws on the row labelled label.
@@ -51,4 +52,29 @@ func TestOfflineGreysEveryContact(t *testing.T) {
 	step("a new session: nobody until the server says", Unavailable, func() { a.OnSessionStarted() }, func() { a.OnState(Online, "") })
 	step("the server says Bob is away", Away, func() { a.OnPresence("bob@example.org", Away) })
 	step("failed for good", Unavailable, func() { a.OnState(Error, "the server refused the password") })
+}
+
+// The status bar offers what can be done about the state: the button does
+// it once and goes; connecting or online hides it.
+func TestStatusBarOffersAnAction(t *testing.T) {
+	a, _ := newTestApp(t, threeContacts())
+	taps := 0
+	a.OnState(Offline, "connection refused; retrying in 8s")
+	a.OfferAction("Reconnect now", func() { taps++ })
+	mustShow(t, a, "Reconnect now")
+	test.Tap(a.statusAction)
+	if taps != 1 {
+		t.Fatalf("%d taps done", taps)
+	}
+	mustNotShow(t, a, "Reconnect now")
+
+	a.OfferAction("Reconnect now", func() { taps++ })
+	a.OnState(Connecting, "")
+	mustNotShow(t, a, "Reconnect now")
+
+	a.OnState(Error, "wrong address or password")
+	a.OfferAction("Log in…", func() { taps++ })
+	mustShow(t, a, "Log in…")
+	a.OnState(Online, "")
+	mustNotShow(t, a, "Log in…")
 }

@@ -81,6 +81,7 @@ type Client struct {
 	// is sent again once online (sentNow skips what already went out).
 	flushAgain bool
 	online     chan struct{} // closed while Online
+	retryNow   chan struct{} // RetryNow's signal (buffered 1)
 	bound      jid.JID
 	status     string // our presence "show", resent after reconnects
 	// rPlanned: an ack request is scheduled (see requestAck).
@@ -137,13 +138,14 @@ func New(cfg Config) (*Client, error) {
 		cfg.JID = j
 	}
 	c := &Client{
-		cfg:    cfg,
-		log:    cfg.Logger.With("account", cfg.JID.Bare().String()),
-		events: make(chan Event, 64),
-		queue:  newFIFO[Event](),
-		work:   newFIFO[func()](),
-		outbox: cfg.Outbox,
-		online: make(chan struct{}),
+		cfg:      cfg,
+		log:      cfg.Logger.With("account", cfg.JID.Bare().String()),
+		events:   make(chan Event, 64),
+		queue:    newFIFO[Event](),
+		work:     newFIFO[func()](),
+		outbox:   cfg.Outbox,
+		online:   make(chan struct{}),
+		retryNow: make(chan struct{}, 1),
 	}
 	if c.outbox == nil {
 		c.outbox = newMemOutbox()
@@ -231,6 +233,10 @@ func (c *Client) Run(ctx context.Context) error {
 
 	backoff := c.cfg.BackoffMin
 	for {
+		select {
+		case <-c.retryNow: // asked for while this attempt was coming anyway
+		default:
+		}
 		c.setState(Connecting, nil, false, 0)
 		start := time.Now()
 		err := c.connectOnce(ctx)
@@ -258,8 +264,21 @@ func (c *Client) Run(ctx context.Context) error {
 			t.Stop()
 			return nil
 		case <-t.C:
+			backoff = min(backoff*2, c.cfg.BackoffMax)
+		case <-c.retryNow:
+			t.Stop()
+			backoff = c.cfg.BackoffMin // the user asked: start over
 		}
-		backoff = min(backoff*2, c.cfg.BackoffMax)
+	}
+}
+
+// RetryNow ends the wait before the next connection attempt (the user's
+// "Reconnect now"). Asked for while an attempt is starting anyway, it
+// changes nothing.
+func (c *Client) RetryNow() {
+	select {
+	case c.retryNow <- struct{}{}:
+	default:
 	}
 }
 

@@ -33,14 +33,16 @@ func (r *recorder) OnOccupant(room, nick string, left bool) {
 }
 func (r *recorder) OnRoomSubject(room, subject string) { r.add("subject %s %q", room, subject) }
 func (r *recorder) OnSessionStarted()                  { r.add("session started") }
+func (r *recorder) OfferAction(label string, _ func()) { r.add("offer %s", label) }
 func (r *recorder) add(f string, a ...any) {
 	r.got = append(r.got, strings.TrimSpace(fmt.Sprintf(f, a...)))
 }
 
 // lockedRecorder is a recorder safe for the session's goroutine and the test.
 type lockedRecorder struct {
-	mu sync.Mutex
-	r  recorder
+	mu   sync.Mutex
+	r    recorder
+	acts map[string]func() // the actions offered, by label
 }
 
 func (l *lockedRecorder) OnState(s ui.ConnState, e string) { l.do(func() { l.r.OnState(s, e) }) }
@@ -60,6 +62,39 @@ func (l *lockedRecorder) OnOccupant(room, nick string, left bool) {
 	l.do(func() { l.r.OnOccupant(room, nick, left) })
 }
 func (l *lockedRecorder) OnSessionStarted() { l.do(l.r.OnSessionStarted) }
+func (l *lockedRecorder) OfferAction(label string, act func()) {
+	l.do(func() {
+		l.r.OfferAction(label, act)
+		if l.acts == nil {
+			l.acts = map[string]func(){}
+		}
+		l.acts[label] = act
+	})
+}
+
+// tap does the action offered as label.
+func (l *lockedRecorder) tap(t *testing.T, label string) {
+	t.Helper()
+	l.mu.Lock()
+	act := l.acts[label]
+	l.mu.Unlock()
+	if act == nil {
+		t.Fatalf("%q was never offered", label)
+	}
+	act()
+}
+
+// lastState is the last connection state the window was told.
+func (l *lockedRecorder) lastState() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := len(l.r.got) - 1; i >= 0; i-- {
+		if strings.HasPrefix(l.r.got[i], "state ") {
+			return l.r.got[i]
+		}
+	}
+	return ""
+}
 func (l *lockedRecorder) OnRoomSubject(room, subject string) {
 	l.do(func() { l.r.OnRoomSubject(room, subject) })
 }

@@ -511,3 +511,35 @@ func TestGUIDraftPerChatUnderXvfb(t *testing.T) {
 	})
 	w.stop()
 }
+
+// A cancelled password prompt is not the end: the status bar offers
+// "Log in…", which asks again; logged in, the window's session stores
+// what comes (before, only a restart of Clove could log in).
+func TestGUILogInAfterACancelledPrompt(t *testing.T) {
+	needX(t)
+	prosodytest.Require(t)
+	srv := prosodytest.Start(t, prosodytest.WithModule("offline"))
+	srv.CreateUser(t, "alice", "alice-pw")
+	srv.CreateUser(t, "bob", "bob-pw")
+	alice, bob := newCLI(t, "alice-pw"), newCLI(t, "bob-pw")
+	aj, bj := "alice@"+srv.Domain, "bob@"+srv.Domain
+	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
+	bob.ok("account", "add", bj, "--server", srv.C2SAddr)
+
+	display := startXvfb(t)
+	w := startWindow(t, display, alice.profile, "", "Clove — "+aj) // no password: it asks
+	time.Sleep(600 * time.Millisecond)
+	w.must("mousemove", "--window", w.id, "405", "342", "click", "1") // Cancel
+	time.Sleep(500 * time.Millisecond)
+	w.screenshot(screenshotPath(t, "log-in-offered.png"))
+	w.must("mousemove", "--window", w.id, "860", "578", "click", "1") // "Log in…", bottom right
+	time.Sleep(500 * time.Millisecond)
+	w.must("type", "--delay", "15", "alice-pw")
+	w.must("key", "Return")
+	const hello = "hello Alice, logged in after all"
+	bob.ok("send", "--account", bj, aj, hello)
+	waitUntil(t, 30*time.Second, "the window's session stores Bob's message", func() bool {
+		return strings.Contains(alice.ok("history", "--account", aj, "--with", bj), hello)
+	})
+	w.stop()
+}

@@ -35,6 +35,7 @@ func (nopSink) OnRoomJoined(string, string)        {}
 func (nopSink) OnOccupant(string, string, bool)    {}
 func (nopSink) OnRoomSubject(string, string)       {}
 func (nopSink) OnSessionStarted()                  {}
+func (nopSink) OfferAction(string, func())         {}
 
 // newTestWizardBackend is the wizard's backend on a fresh profile, its
 // presets pointed at stand-ins, and sessions run without a window.
