@@ -16,6 +16,17 @@ type Composer struct {
 	widget.Entry
 	onSend func(text string)
 	shift  bool
+	// OnShortcut, if set, is offered each shortcut first (the window's:
+	// Ctrl+F, Ctrl+W …); it reports whether it took it.
+	OnShortcut func(fyne.Shortcut) bool
+}
+
+// TypedShortcut offers sc to OnShortcut, then to the entry (copy, paste…).
+func (c *Composer) TypedShortcut(sc fyne.Shortcut) {
+	if c.OnShortcut != nil && c.OnShortcut(sc) {
+		return
+	}
+	c.Entry.TypedShortcut(sc)
 }
 
 // NewComposer returns a composer that calls onSend with the typed text.
@@ -37,6 +48,10 @@ func (c *Composer) TypedKey(k *fyne.KeyEvent) {
 	}
 	c.Entry.TypedKey(k)
 }
+
+// AcceptsTab is false: Tab leaves the composer (to the send button) as in
+// other messengers, instead of typing a tab into the message.
+func (c *Composer) AcceptsTab() bool { return false }
 
 // KeyDown tracks Shift (desktop only).
 func (c *Composer) KeyDown(k *fyne.KeyEvent) {

@@ -49,7 +49,7 @@ type Pane struct {
 	dayH     float32 // height of a day separator
 	bodyH    float32 // height of a one-line body
 
-	filter      *widget.Entry
+	filter      *keyEntry
 	requests    *fyne.Container // subscription requests, above the roster
 	requestRows map[string]fyne.CanvasObject
 	left        *fyne.Container // the roster side
@@ -157,7 +157,8 @@ func (a *Pane) Close() {
 }
 
 func (a *Pane) build() fyne.CanvasObject {
-	a.filter = widget.NewEntry()
+	a.filter = newKeyEntry(a)
+	a.filter.OnSubmitted = a.filterSubmitted
 	a.filter.SetPlaceHolder("Filter contacts")
 	a.filter.OnChanged = func(string) { a.applyFilter() }
 	a.roster = widget.NewList(
@@ -198,6 +199,7 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.msgList.OnSelected = a.messageTapped
 	a.msgView = container.New(&widthWatch{onWidth: a.onListWidth}, a.msgList)
 	a.composer = NewComposer(a.send)
+	a.composer.OnShortcut = a.shortcut
 	send := widget.NewButtonWithIcon("", theme.MailSendIcon(), func() { a.composer.submit() })
 	bottom := container.NewBorder(nil, nil, nil, send, a.composer)
 	a.buildRoomParts()

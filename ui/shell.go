@@ -42,6 +42,7 @@ func NewShell(fa fyne.App) *Shell {
 	lc.SetOnEnteredForeground(func() { s.foreground = true })
 	lc.SetOnExitedForeground(func() { s.foreground = false })
 	s.setupTray(hasDBus())
+	s.addShortcuts()
 	return s
 }
 

@@ -543,3 +543,54 @@ func TestGUILogInAfterACancelledPrompt(t *testing.T) {
 	})
 	w.stop()
 }
+
+// The keyboard alone, in the real window: Ctrl+K, a few letters, Enter
+// open that chat with the cursor in the composer; Alt+Down and Ctrl+Tab
+// step through the chats (wrapping); each Enter sends to the chat in view.
+func TestGUIKeyboardUnderXvfb(t *testing.T) {
+	needX(t)
+	prosodytest.Require(t)
+	srv := prosodytest.Start(t)
+	for _, u := range []string{"alice", "bob", "carol"} {
+		srv.CreateUser(t, u, u+"-pw")
+	}
+	alice := newCLI(t, "alice-pw")
+	aj, bj, cj := "alice@"+srv.Domain, "bob@"+srv.Domain, "carol@"+srv.Domain
+	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
+	alice.ok("roster", "--account", aj, "add", bj, "--name", "Bob")
+	alice.ok("roster", "--account", aj, "add", cj, "--name", "Carol")
+	display := startXvfb(t)
+	w := startWindow(t, display, alice.profile, "alice-pw", "Clove — "+aj)
+	time.Sleep(700 * time.Millisecond) // the roster loads in the background
+	keys := func(k ...string) {
+		w.must(append([]string{"key", "--window", w.id}, k...)...)
+		time.Sleep(300 * time.Millisecond)
+	}
+	say := func(text string) {
+		w.must("type", "--delay", "15", text)
+		keys("Return")
+	}
+	keys("ctrl+k")
+	w.must("type", "--delay", "15", "car")
+	keys("Return")
+	say("to Carol, found with Ctrl+K")
+	keys("alt+Down") // past the last: the first, Bob
+	say("to Bob, after Alt+Down")
+	keys("ctrl+Tab")
+	say("to Carol, after Ctrl+Tab")
+	for peer, want := range map[string][]string{
+		cj: {"to Carol, found with Ctrl+K", "to Carol, after Ctrl+Tab"},
+		bj: {"to Bob, after Alt+Down"},
+	} {
+		waitUntil(t, 30*time.Second, "the keyboard's messages are sent to "+peer, func() bool {
+			h := alice.ok("history", "--account", aj, "--with", peer)
+			for _, m := range want {
+				if !strings.Contains(h, m+" [sent]") {
+					return false
+				}
+			}
+			return strings.Count(h, "\n") == len(want)
+		})
+	}
+	w.stop()
+}
