@@ -94,7 +94,7 @@ type Pane struct {
 	right                   *fyne.Container
 	statusDot               *canvas.Circle
 	statusText              *widget.Label
-	routerText              *widget.Label // I2P accounts: the router's state and next step
+	routerText              *widget.Label  // I2P accounts: the router's state and next step
 	statusAction            *widget.Button // "Reconnect now", "Log in…": what can be done about the state
 }
 
