@@ -147,7 +147,13 @@ func (o outbox) Pending(ctx context.Context) ([]xmppclient.OutboxEntry, error) {
 }
 
 func (o outbox) Acked(ctx context.Context, id string) error {
-	return o.st.MarkSent(ctx, o.account, id)
+	err := o.st.MarkSent(ctx, o.account, id)
+	if errors.Is(err, store.ErrNotFound) {
+		// The server acknowledges every stanza with an id: a receipt or a
+		// room message is not in the outbox, and nothing is wrong.
+		return nil
+	}
+	return err
 }
 
 type cursor struct {

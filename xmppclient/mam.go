@@ -2,10 +2,12 @@ package xmppclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/history"
+	"mellium.im/xmpp/stanza"
 )
 
 // ArchiveCursor returns the last archive id already stored ("" if none).
@@ -33,7 +35,14 @@ func (c *Client) catchUp(ctx context.Context, sess *xmpp.Session) {
 	for page := 0; page < 1000; page++ {
 		res, err := history.Fetch(ctx, q, c.JID().Bare(), sess)
 		if err != nil {
-			if ctx.Err() == nil {
+			var se stanza.Error
+			switch {
+			case ctx.Err() != nil:
+			case errors.As(err, &se) && (se.Condition == stanza.ServiceUnavailable || se.Condition == stanza.FeatureNotImplemented):
+				// A server without an archive: nothing to catch up on,
+				// and nothing wrong.
+				c.log.Debug("the server keeps no message archive (MAM)", "condition", se.Condition)
+			default:
 				c.emit(ErrorEvent{Err: fmt.Errorf("archive catch-up (MAM) failed: %w", err)})
 			}
 			return

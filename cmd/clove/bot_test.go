@@ -38,6 +38,9 @@ func TestCLIBotEcho(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("bot echo: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
+	if strings.Contains(r.stderr, "outbox") || strings.Contains(r.stderr, "WARN") {
+		t.Errorf("bot echo warned about a reply that went well:\n%s", r.stderr)
+	}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	if len(lines) != 2 || !strings.Contains(lines[0], "echoed to "+aj+": hello while you were away") || !strings.Contains(lines[1], "and now, live") {
 		t.Fatalf("bot echo printed %q, want one line per reply", r.stdout)
