@@ -91,6 +91,7 @@ type Pane struct {
 	composer                *Composer
 	chatPane                *fyne.Container
 	emptyPane               fyne.CanvasObject
+	emptyText               *widget.Label // what the empty chat side says: pick a chat, or add a first contact
 	right                   *fyne.Container
 	statusDot               *canvas.Circle
 	statusText              *widget.Label
@@ -211,7 +212,10 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.subject.Hide()
 	a.chatPane = container.NewBorder(container.NewVBox(a.header, a.subject, a.notice), bottom, nil, nil, a.chatBody)
 	a.chatPane.Hide()
-	a.emptyPane = container.NewCenter(widget.NewLabel("Pick a contact on the left to chat."))
+	a.emptyText = widget.NewLabel("Pick a contact on the left to chat.")
+	a.emptyText.Alignment = fyne.TextAlignCenter
+	a.emptyText.Wrapping = fyne.TextWrapWord
+	a.emptyPane = container.NewCenter(container.NewGridWrap(fyne.NewSize(420, 120), a.emptyText))
 	a.right = container.NewStack(a.emptyPane, a.chatPane)
 
 	split := container.NewHSplit(left, a.right)
@@ -364,6 +368,26 @@ func (a *Pane) setContacts(cs []Contact) {
 	}
 	a.sortContacts()
 	a.applyFilter()
+	a.sayWhatToDo()
+}
+
+// sayWhatToDo words the empty chat side: pick a chat, or, with an empty
+// roster, how to add the first contact or join a room.
+func (a *Pane) sayWhatToDo() {
+	text := "Pick a contact on the left to chat."
+	if len(a.contacts) == 0 {
+		text = "No contacts yet."
+		if a.editor() != nil {
+			text += " Add your first one with + above the list (their address, like name@server)"
+			if a.roomBackend() != nil {
+				text += ", or join a room with #"
+			}
+			text += "."
+		}
+	}
+	if a.emptyText.Text != text {
+		a.emptyText.SetText(text)
+	}
 }
 
 func (a *Pane) sortContacts() {

@@ -42,3 +42,22 @@ func TestStrangersFromTheHistoryAreListed(t *testing.T) {
 	selectContact(t, a, "erin@elsewhere.example")
 	mustShow(t, a, "Add to contacts")
 }
+
+// An empty roster says how to add the first contact; with contacts the
+// empty side asks to pick one.
+func TestAnEmptyRosterInvitesTheFirstContact(t *testing.T) {
+	b := &fakeBackend{history: map[string][]Message{}}
+	a, _ := newTestApp(t, &fakeEditor{fakeBackend: b})
+	mustShow(t, a, "No contacts yet. Add your first one with +")
+	mustNotShow(t, a, "Pick a contact")
+	b.mu.Lock()
+	b.contacts = []Contact{{JID: "bob@example.org", Name: "Bob"}}
+	b.mu.Unlock()
+	a.reloadContacts()
+	mustShow(t, a, "Pick a contact on the left to chat.")
+	mustNotShow(t, a, "No contacts yet")
+
+	plain, _ := newTestApp(t, &fakeBackend{history: map[string][]Message{}}) // cannot add contacts
+	mustShow(t, plain, "No contacts yet.")
+	mustNotShow(t, plain, "Add your first one")
+}
