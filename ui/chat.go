@@ -290,6 +290,40 @@ func (a *Pane) onListWidth(w float32) {
 	}
 }
 
+// compactBelow is the chat header's width under which its buttons show
+// their icons only, so the name keeps room (a small window).
+const compactBelow = 520
+
+// labelled records header buttons whose labels go in a narrow chat.
+func (a *Pane) labelled(bs ...*widget.Button) {
+	for _, b := range bs {
+		a.toolLabels[b] = b.Text
+	}
+}
+
+// compactTools shows the header buttons with their icons only and the
+// contact's name without the address, or both in full again.
+func (a *Pane) compactTools(compact bool) {
+	if a.compact == compact {
+		return
+	}
+	a.compact = compact
+	if a.chat != nil {
+		a.title.SetText(a.chatTitle(a.chat.peer))
+	}
+	for b, label := range a.toolLabels {
+		text := label
+		if compact {
+			text = ""
+		}
+		if b.Text != text {
+			b.SetText(text)
+		}
+	}
+	a.tools.Refresh()
+	a.header.Refresh() // the buttons' new widths
+}
+
 // widthWatch lays out its one object over all of its space and says when
 // the width changed.
 type widthWatch struct {

@@ -252,6 +252,7 @@ func (a *Pane) chatTools() *fyne.Container {
 		})
 		a.contactTools = append(a.contactTools, rn, rm)
 		a.strangerTools = append(a.strangerTools, add)
+		a.labelled(rn, rm, add)
 		box.Add(add)
 		box.Add(rn)
 		box.Add(rm)
@@ -269,6 +270,7 @@ func (a *Pane) chatTools() *fyne.Container {
 		})
 		leave := widget.NewButtonWithIcon("Leave", theme.LogoutIcon(), a.confirmLeave)
 		a.roomTools = append(a.roomTools, people, leave)
+		a.labelled(people, leave)
 		box.Add(people)
 		box.Add(leave)
 	}

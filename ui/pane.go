@@ -87,7 +87,9 @@ type Pane struct {
 	tools                   *fyne.Container // the chat header's buttons
 	header                  *fyne.Container // the chat's title and tools
 	contactTools, roomTools []fyne.CanvasObject
-	strangerTools           []fyne.CanvasObject // "Add to contacts", for a stranger's chat
+	strangerTools           []fyne.CanvasObject       // "Add to contacts", for a stranger's chat
+	toolLabels              map[*widget.Button]string // the header buttons' labels (icons alone in a narrow chat)
+	compact                 bool                      // the chat is narrow: icons alone, the name without the address
 	composer                *Composer
 	chatPane                *fyne.Container
 	emptyPane               fyne.CanvasObject
@@ -132,6 +134,7 @@ func newPane(s *Shell, account string, b Backend) *Pane {
 		rooms: map[string]*roomState{},
 
 		drafts:     map[string]string{},
+		toolLabels: map[*widget.Button]string{},
 		draftSaver: draftSaver{latest: map[string]uint64{}},
 
 		requestRows: map[string]fyne.CanvasObject{},
@@ -210,7 +213,8 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.subject = widget.NewLabel("")
 	a.subject.Wrapping = fyne.TextWrapWord
 	a.subject.Hide()
-	a.chatPane = container.NewBorder(container.NewVBox(a.header, a.subject, a.notice), bottom, nil, nil, a.chatBody)
+	headerView := container.New(&widthWatch{onWidth: func(w float32) { a.compactTools(w < compactBelow) }}, a.header)
+	a.chatPane = container.NewBorder(container.NewVBox(headerView, a.subject, a.notice), bottom, nil, nil, a.chatBody)
 	a.chatPane.Hide()
 	a.emptyText = widget.NewLabel("Pick a contact on the left to chat.")
 	a.emptyText.Alignment = fyne.TextAlignCenter

@@ -136,7 +136,10 @@ func (a *Pane) showSubject(peer string) {
 func (a *Pane) chatTitle(peer string) string {
 	label := peer
 	it := a.byJID[peer]
-	if it != nil && it.Name != "" {
+	switch {
+	case it != nil && it.Name != "" && a.compact:
+		label = it.Name // a narrow chat: the name alone
+	case it != nil && it.Name != "":
 		label = it.Name + " <" + peer + ">"
 	}
 	if it == nil || !it.Room {

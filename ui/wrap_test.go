@@ -64,3 +64,22 @@ func TestLongMessagesWrap(t *testing.T) {
 		t.Errorf("a one-line row is %.0f high after narrowing, was %.0f", got, one)
 	}
 }
+
+// At 420×320 the window stays usable: the header's buttons show their
+// icons alone, so the name keeps room; widened, the labels are back.
+func TestASmallWindowKeepsTheHeaderUsable(t *testing.T) {
+	a, _ := newTestApp(t, &fakeRooms{fakeEditor: &fakeEditor{fakeBackend: threeContacts()}})
+	selectContact(t, a, "bob@example.org")
+	mustShow(t, a, "Rename", "Remove")
+	a.win.Resize(fyne.NewSize(420, 320))
+	mustNotShow(t, a, "Rename", "Remove")
+	mustShow(t, a, "message 3")
+	if a.title.Text != "Bob" {
+		t.Errorf("the narrow chat's title is %q, want the name alone", a.title.Text)
+	}
+	if a.title.Size().Width < a.title.MinSize().Width {
+		t.Errorf("the title gets %.0f of the %.0f it needs", a.title.Size().Width, a.title.MinSize().Width)
+	}
+	a.win.Resize(fyne.NewSize(900, 600))
+	mustShow(t, a, "Rename", "Remove", "Bob <bob@example.org>")
+}
