@@ -52,9 +52,3 @@ func RoomJID(s string) (jid.JID, error) {
 func badAddress(s string) error {
 	return fmt.Errorf("%q is not a valid address: expected name@server, e.g. alice@example.org", s)
 }
-
-// domainOf is the server part of an account address.
-func domainOf(j string) string {
-	_, d, _ := strings.Cut(j, "@")
-	return d
-}

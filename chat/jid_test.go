@@ -3,6 +3,8 @@ package chat
 import (
 	"strings"
 	"testing"
+
+	"github.com/clove-xmpp/clove/store"
 )
 
 // FuzzJIDRules: any text a user types as an account or contact address
@@ -24,6 +26,6 @@ func FuzzJIDRules(f *testing.F) {
 		if p, err := ParsePeerJID(s); err == nil && p.Domainpart() == "" {
 			t.Fatalf("peer %q has no domain", s)
 		}
-		_ = domainOf(s)
+		_ = store.Account{JID: s}.Domain()
 	})
 }

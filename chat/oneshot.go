@@ -43,7 +43,7 @@ func (o *outcome) note(ev xmppclient.StateChanged) (first bool) {
 // failure that ended it, or never having connected (unless ctx was
 // interrupted).
 func (o *outcome) finish(ctx context.Context, s *Session) error {
-	if err := s.Wait(); err != nil && o.failed == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+	if err := s.end(); err != nil && o.failed == nil {
 		o.failed = err
 	}
 	switch {
@@ -132,7 +132,7 @@ func (s *Session) Deliver(ctx context.Context, to jid.JID, texts []string, timeo
 			}
 		}
 	}
-	if err := s.Wait(); err != nil && result == nil && !errors.Is(err, context.Canceled) {
+	if err := s.end(); err != nil && result == nil {
 		result = err
 	}
 	var na *NotAcked
@@ -336,7 +336,7 @@ func (s *Session) rosterOp(ctx context.Context, op RosterOp, j jid.JID, name str
 // ended waits for the end of a run that had something to do, and words
 // why it failed: the failure that ended it, or never getting to it.
 func (s *Session) ended(failed error, done bool, timeout time.Duration) error {
-	if err := s.Wait(); err != nil && failed == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+	if err := s.end(); err != nil && failed == nil {
 		failed = err
 	}
 	if failed != nil {

@@ -248,7 +248,7 @@ func (p *Profile) PinOf(ctx context.Context, a store.Account) string {
 	if a.Pin != "" {
 		return a.Pin
 	}
-	pin, err := p.st.Pin(ctx, a.JID, domainOf(a.JID))
+	pin, err := p.st.Pin(ctx, a.JID, a.Domain())
 	if err != nil {
 		return ""
 	}

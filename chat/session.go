@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -140,6 +141,17 @@ func (s *Session) Wait() error {
 	err := <-s.runErr
 	s.runErr <- err // Wait may be called again
 	s.once.Do(s.dialer.Close)
+	return err
+}
+
+// end is Wait for a run that had its own reason to stop: a context that
+// ended (the run's deadline, an interrupt, the run cancelling itself when
+// done) is how such a run stops, not a failure.
+func (s *Session) end() error {
+	err := s.Wait()
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return nil
+	}
 	return err
 }
 

@@ -2,7 +2,6 @@ package chat
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -102,7 +101,7 @@ func (s *Session) VisitRoom(ctx context.Context, room jid.JID, v RoomVisit) (str
 	if failed != nil {
 		err = failed
 	}
-	if cerr := s.Wait(); err == nil && cerr != nil && !errors.Is(cerr, context.Canceled) {
+	if cerr := s.end(); err == nil && cerr != nil {
 		err = cerr
 	}
 	if err != nil {

@@ -2,7 +2,6 @@ package gui
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,36 +9,14 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"github.com/clove-xmpp/clove/chat"
-	"github.com/clove-xmpp/clove/ui"
+	"github.com/clove-xmpp/clove/gui/guitest"
 	"github.com/clove-xmpp/clove/xmppclient"
 )
-
-// recorder is a Sink that writes down what it was told.
-type recorder struct{ got []string }
-
-func (r *recorder) OnState(s ui.ConnState, e string) { r.add("state %s %s", s, e) }
-func (r *recorder) OnMessage(m ui.Message) {
-	r.add("msg %s %s out=%v %q %s nick=%s history=%v", m.Key, m.Peer, m.Outgoing, m.Body, m.State, m.Nick, m.History)
-}
-func (r *recorder) OnMessageState(k string, s ui.MsgState) { r.add("mstate %s %s", k, s) }
-func (r *recorder) OnPresence(j string, p ui.Presence)     { r.add("presence %s %d", j, p) }
-func (r *recorder) OnRoster()                              { r.add("roster") }
-func (r *recorder) OnSubscriptionRequest(j string)         { r.add("subscription request %s", j) }
-func (r *recorder) OnRoomJoined(room, nick string)         { r.add("joined %s as %s", room, nick) }
-func (r *recorder) OnOccupant(room, nick string, left bool) {
-	r.add("occupant %s %s left=%v", room, nick, left)
-}
-func (r *recorder) OnRoomSubject(room, subject string) { r.add("subject %s %q", room, subject) }
-func (r *recorder) OnSessionStarted()                  { r.add("session started") }
-func (r *recorder) OfferAction(label string, _ func()) { r.add("offer %s", label) }
-func (r *recorder) add(f string, a ...any) {
-	r.got = append(r.got, strings.TrimSpace(fmt.Sprintf(f, a...)))
-}
 
 func TestForwardMapsClientEventsToTheWindow(t *testing.T) {
 	me, bob := jid.MustParse("me@x.test"), jid.MustParse("bob@x.test/phone")
 	lounge := jid.MustParse("lounge@muc.x.test")
-	r := &recorder{}
+	r := &guitest.Recorder{}
 	for _, c := range []struct {
 		ev    xmppclient.Event
 		fresh bool
@@ -93,7 +70,7 @@ func TestForwardMapsClientEventsToTheWindow(t *testing.T) {
 		`msg g1 lounge@muc.x.test out=false "before" received nick=ann history=true`,
 		"mstate g2 sent",
 	}
-	if strings.Join(r.got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("got\n%s\nwant\n%s", strings.Join(r.got, "\n"), strings.Join(want, "\n"))
+	if strings.Join(r.Got(), "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(r.Got(), "\n"), strings.Join(want, "\n"))
 	}
 }

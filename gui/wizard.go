@@ -174,7 +174,7 @@ func (w *WizardBackend) AddAccount(ctx context.Context, f ui.AccountForm) error 
 	}
 	t := newTrust(f)
 	if err := w.p.AddAccount(ctx, a, &chat.Login{Password: f.Password, Trust: t.trust}); err != nil {
-		return t.certQuestion(domainOf(a.JID), err)
+		return t.certQuestion(a.Domain(), err)
 	}
 	w.loggedIn(a, f.Password, f.Remember)
 	return nil
@@ -188,7 +188,7 @@ func (w *WizardBackend) Register(ctx context.Context, f ui.AccountForm) error {
 	t := newTrust(f)
 	login := chat.Login{Password: f.Password, Trust: t.trust}
 	if err := w.p.Register(ctx, a, login); err != nil {
-		return t.certQuestion(domainOf(a.JID), err)
+		return t.certQuestion(a.Domain(), err)
 	}
 	// The certificate is pinned now: log in with it.
 	if err := w.p.CheckLogin(ctx, a, login); err != nil {
@@ -363,9 +363,4 @@ func nodeCertPin(dir, domain string) (string, error) {
 		return "", fmt.Errorf("the node's certificate: %w", err)
 	}
 	return xmppclient.Fingerprint(cert), nil
-}
-
-func domainOf(j string) string {
-	_, d, _ := strings.Cut(j, "@")
-	return d
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -25,6 +26,12 @@ type Account struct {
 	// anonymous; private test networks need 1.
 	I2PHops int
 	Created time.Time // set by AddAccount when zero
+}
+
+// Domain is the account's server domain: the part of its JID after "@".
+func (a Account) Domain() string {
+	_, d, _ := strings.Cut(a.JID, "@")
+	return d
 }
 
 const accountColumns = `jid, server, proxy, sam, i2p_only, pin, darknet_map, sam_keys, created, i2p_hops`

@@ -245,7 +245,8 @@ func (a *Pane) rowHeight(m Message) float32 {
 		a.rowH = r.MinSize().Height
 		r.showDay("x")
 		a.dayH = r.MinSize().Height - a.rowH
-		a.lineH = widget.NewLabel("x\nx").MinSize().Height - widget.NewLabel("x").MinSize().Height
+		a.bodyH = widget.NewLabel("x").MinSize().Height
+		a.lineH = widget.NewLabel("x\nx").MinSize().Height - a.bodyH
 		a.measure = widget.NewLabel("")
 		a.measure.Wrapping = fyne.TextWrapWord
 	}
@@ -260,7 +261,7 @@ func (a *Pane) rowHeight(m Message) float32 {
 		a.measure.Resize(fyne.NewSize(a.listW, a.rowH))
 	}
 	a.measure.SetText(m.Body)
-	return a.rowH + a.measure.MinSize().Height - a.oneLineH()
+	return a.rowH + a.measure.MinSize().Height - a.bodyH
 }
 
 // fitsOneLine reports whether body fits on one line of the list's width.
@@ -268,14 +269,6 @@ func (a *Pane) fitsOneLine(body string) bool {
 	th := a.msgList.Theme()
 	w := fyne.MeasureText(body, th.Size(theme.SizeNameText), fyne.TextStyle{}).Width
 	return w+2*th.Size(theme.SizeNameInnerPadding) <= a.listW
-}
-
-// oneLineH is the height of a one-line body.
-func (a *Pane) oneLineH() float32 {
-	if a.bodyH == 0 {
-		a.bodyH = widget.NewLabel("x").MinSize().Height
-	}
-	return a.bodyH
 }
 
 // onListWidth sizes the rows again when the message list's width changed

@@ -57,11 +57,26 @@ func (a *Pane) keepDraft() {
 // setDraft records peer's draft and, with a DraftKeeper, saves it off the
 // UI goroutine.
 func (a *Pane) setDraft(peer, text string) {
+	save := a.recordDraft(a.ctx, peer, text)
+	if save == nil {
+		return
+	}
+	a.async(func() {
+		if err := save(); err != nil && a.ctx.Err() == nil {
+			a.do(func() { a.showNotice("could not keep the draft: " + err.Error()) })
+		}
+	})
+}
+
+// recordDraft makes text (blank: none) peer's draft; it returns what
+// saves it with ctx, or nil when there is nothing to save (no change, or
+// no DraftKeeper).
+func (a *Pane) recordDraft(ctx context.Context, peer, text string) (save func() error) {
 	if strings.TrimSpace(text) == "" {
 		text = ""
 	}
 	if a.drafts[peer] == text {
-		return
+		return nil
 	}
 	if text == "" {
 		delete(a.drafts, peer)
@@ -70,14 +85,12 @@ func (a *Pane) setDraft(peer, text string) {
 	}
 	dk, ok := a.backend.(DraftKeeper)
 	if !ok {
-		return
+		return nil
 	}
 	n := a.draftSaver.stamp(peer)
-	a.async(func() {
-		if err := a.draftSaver.save(peer, n, func() error { return dk.SetDraft(a.ctx, peer, text) }); err != nil && a.ctx.Err() == nil {
-			a.do(func() { a.showNotice("could not keep the draft: " + err.Error()) })
-		}
-	})
+	return func() error {
+		return a.draftSaver.save(peer, n, func() error { return dk.SetDraft(ctx, peer, text) })
+	}
 }
 
 // showDraft puts the open chat's draft in the composer, the cursor at its
@@ -122,20 +135,13 @@ func (a *Pane) loadDrafts() {
 }
 
 // saveDraftNow keeps the open chat's draft before the pane goes away: the
-// UI goroutine is over, so it is written here and now.
+// UI goroutine is over, so it is written here and now, and the pane's
+// context (about to end) does not cut the write short.
 func (a *Pane) saveDraftNow() {
-	dk, ok := a.backend.(DraftKeeper)
-	if !ok || a.chat == nil {
+	if a.chat == nil {
 		return
 	}
-	peer, text := a.chat.peer, strings.TrimSpace(a.composer.Text)
-	if text != "" {
-		text = a.composer.Text
+	if save := a.recordDraft(context.WithoutCancel(a.ctx), a.chat.peer, a.composer.Text); save != nil {
+		_ = save()
 	}
-	if a.drafts[peer] == text {
-		return
-	}
-	a.drafts[peer] = text
-	n := a.draftSaver.stamp(peer)
-	_ = a.draftSaver.save(peer, n, func() error { return dk.SetDraft(context.WithoutCancel(a.ctx), peer, text) })
 }

@@ -176,8 +176,7 @@ func cmdRegister(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if pin := p.PinOf(ctx, a); pin != "" && a.Pin == "" {
-		_, domain, _ := strings.Cut(a.JID, "@")
-		e.notice(fmt.Sprintf("trusting %s's certificate on first use; SHA-256 %s (pinned)", domain, xmppclient.FormatFingerprint(pin)))
+		e.notice(fmt.Sprintf("trusting %s's certificate on first use; SHA-256 %s (pinned)", a.Domain(), xmppclient.FormatFingerprint(pin)))
 	}
 	fmt.Fprintf(e.stdout, "registered %s and added it to this profile\n", a.JID)
 	return nil

@@ -2,121 +2,25 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/clove-xmpp/clove/gui"
+	"github.com/clove-xmpp/clove/gui/guitest"
 	"github.com/clove-xmpp/clove/internal/prosodytest"
 	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/ui"
 )
 
-// recorder is a Sink that writes down what it was told.
-type recorder struct{ got []string }
-
-func (r *recorder) OnState(s ui.ConnState, e string) { r.add("state %s %s", s, e) }
-func (r *recorder) OnMessage(m ui.Message) {
-	r.add("msg %s %s out=%v %q %s nick=%s history=%v", m.Key, m.Peer, m.Outgoing, m.Body, m.State, m.Nick, m.History)
-}
-func (r *recorder) OnMessageState(k string, s ui.MsgState) { r.add("mstate %s %s", k, s) }
-func (r *recorder) OnPresence(j string, p ui.Presence)     { r.add("presence %s %d", j, p) }
-func (r *recorder) OnRoster()                              { r.add("roster") }
-func (r *recorder) OnSubscriptionRequest(j string)         { r.add("subscription request %s", j) }
-func (r *recorder) OnRoomJoined(room, nick string)         { r.add("joined %s as %s", room, nick) }
-func (r *recorder) OnOccupant(room, nick string, left bool) {
-	r.add("occupant %s %s left=%v", room, nick, left)
-}
-func (r *recorder) OnRoomSubject(room, subject string) { r.add("subject %s %q", room, subject) }
-func (r *recorder) OnSessionStarted()                  { r.add("session started") }
-func (r *recorder) OfferAction(label string, _ func()) { r.add("offer %s", label) }
-func (r *recorder) add(f string, a ...any) {
-	r.got = append(r.got, strings.TrimSpace(fmt.Sprintf(f, a...)))
-}
-
-// lockedRecorder is a recorder safe for the session's goroutine and the test.
-type lockedRecorder struct {
-	mu   sync.Mutex
-	r    recorder
-	acts map[string]func() // the actions offered, by label
-}
-
-func (l *lockedRecorder) OnState(s ui.ConnState, e string) { l.do(func() { l.r.OnState(s, e) }) }
-func (l *lockedRecorder) OnMessage(m ui.Message)           { l.do(func() { l.r.OnMessage(m) }) }
-func (l *lockedRecorder) OnMessageState(k string, s ui.MsgState) {
-	l.do(func() { l.r.OnMessageState(k, s) })
-}
-func (l *lockedRecorder) OnPresence(j string, p ui.Presence) { l.do(func() { l.r.OnPresence(j, p) }) }
-func (l *lockedRecorder) OnRoster()                          { l.do(l.r.OnRoster) }
-func (l *lockedRecorder) OnSubscriptionRequest(j string) {
-	l.do(func() { l.r.OnSubscriptionRequest(j) })
-}
-func (l *lockedRecorder) OnRoomJoined(room, nick string) {
-	l.do(func() { l.r.OnRoomJoined(room, nick) })
-}
-func (l *lockedRecorder) OnOccupant(room, nick string, left bool) {
-	l.do(func() { l.r.OnOccupant(room, nick, left) })
-}
-func (l *lockedRecorder) OnSessionStarted() { l.do(l.r.OnSessionStarted) }
-func (l *lockedRecorder) OfferAction(label string, act func()) {
-	l.do(func() {
-		l.r.OfferAction(label, act)
-		if l.acts == nil {
-			l.acts = map[string]func(){}
-		}
-		l.acts[label] = act
-	})
-}
-
-// tap does the action offered as label.
-func (l *lockedRecorder) tap(t *testing.T, label string) {
-	t.Helper()
-	l.mu.Lock()
-	act := l.acts[label]
-	l.mu.Unlock()
-	if act == nil {
-		t.Fatalf("%q was never offered", label)
-	}
-	act()
-}
-
-// lastState is the last connection state the window was told.
-func (l *lockedRecorder) lastState() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for i := len(l.r.got) - 1; i >= 0; i-- {
-		if strings.HasPrefix(l.r.got[i], "state ") {
-			return l.r.got[i]
-		}
-	}
-	return ""
-}
-func (l *lockedRecorder) OnRoomSubject(room, subject string) {
-	l.do(func() { l.r.OnRoomSubject(room, subject) })
-}
-func (l *lockedRecorder) do(f func()) { l.mu.Lock(); defer l.mu.Unlock(); f() }
-
-func (l *lockedRecorder) saw(s string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, g := range l.r.got {
-		if strings.HasPrefix(g, s) {
-			return true
-		}
-	}
-	return false
-}
-
-func waitSaw(t *testing.T, r *lockedRecorder, what string) {
+func waitSaw(t *testing.T, r *guitest.Recorder, what string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
-	for !r.saw(what) {
+	for !r.Saw(what) {
 		if time.Now().After(deadline) {
-			t.Fatalf("the window never got %q; it got %q", what, r.r.got)
+			t.Fatalf("the window never got %q; it got %q", what, r.Got())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -131,7 +35,7 @@ func TestGUIBackendEditsTheRoster(t *testing.T) {
 	srv.CreateUser(t, "alice", "alice-pw")
 	srv.CreateUser(t, "bob", "bob-pw")
 	ctx := context.Background()
-	start := func(user string) (*gui.Backend, *store.Store, *lockedRecorder) {
+	start := func(user string) (*gui.Backend, *store.Store, *guitest.Recorder) {
 		e := &env{profile: t.TempDir(), stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.DiscardHandler), getenv: func(string) string { return "" }}
 		p, st, err := e.openTestProfile(ctx)
 		if err != nil {
@@ -145,7 +49,7 @@ func TestGUIBackendEditsTheRoster(t *testing.T) {
 		if err := b.AddContact(ctx, "carol@"+srv.Domain, ""); err == nil || !strings.Contains(err.Error(), "not logged in") {
 			t.Errorf("before login: %v", err)
 		}
-		r := &lockedRecorder{}
+		r := &guitest.Recorder{}
 		sctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() { defer close(done); gui.RunSession(sctx, p, a, user+"-pw", b, r, nil) }()

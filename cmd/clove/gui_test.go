@@ -464,16 +464,7 @@ func TestHeadlessCommandsStayQuiet(t *testing.T) {
 // Bob's chat sends it to Bob.
 func TestGUIDraftPerChatUnderXvfb(t *testing.T) {
 	needX(t)
-	prosodytest.Require(t)
-	srv := prosodytest.Start(t)
-	for _, u := range []string{"alice", "bob", "carol"} {
-		srv.CreateUser(t, u, u+"-pw")
-	}
-	alice := newCLI(t, "alice-pw")
-	aj, bj, cj := "alice@"+srv.Domain, "bob@"+srv.Domain, "carol@"+srv.Domain
-	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
-	alice.ok("roster", "--account", aj, "add", bj, "--name", "Bob")
-	alice.ok("roster", "--account", aj, "add", cj, "--name", "Carol")
+	alice, aj, bj, cj := aliceWithBobAndCarol(t)
 
 	display := startXvfb(t)
 	w := startWindow(t, display, alice.profile, "alice-pw", "Clove — "+aj)
@@ -549,16 +540,7 @@ func TestGUILogInAfterACancelledPrompt(t *testing.T) {
 // step through the chats (wrapping); each Enter sends to the chat in view.
 func TestGUIKeyboardUnderXvfb(t *testing.T) {
 	needX(t)
-	prosodytest.Require(t)
-	srv := prosodytest.Start(t)
-	for _, u := range []string{"alice", "bob", "carol"} {
-		srv.CreateUser(t, u, u+"-pw")
-	}
-	alice := newCLI(t, "alice-pw")
-	aj, bj, cj := "alice@"+srv.Domain, "bob@"+srv.Domain, "carol@"+srv.Domain
-	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
-	alice.ok("roster", "--account", aj, "add", bj, "--name", "Bob")
-	alice.ok("roster", "--account", aj, "add", cj, "--name", "Carol")
+	alice, aj, bj, cj := aliceWithBobAndCarol(t)
 	display := startXvfb(t)
 	w := startWindow(t, display, alice.profile, "alice-pw", "Clove — "+aj)
 	time.Sleep(700 * time.Millisecond) // the roster loads in the background
@@ -593,4 +575,22 @@ func TestGUIKeyboardUnderXvfb(t *testing.T) {
 		})
 	}
 	w.stop()
+}
+
+// aliceWithBobAndCarol starts a prosody with alice, bob and carol
+// (passwords NAME-pw) and a CLI profile with alice's account, Bob and
+// Carol in her roster.
+func aliceWithBobAndCarol(t *testing.T) (alice cli, aj, bj, cj string) {
+	t.Helper()
+	prosodytest.Require(t)
+	srv := prosodytest.Start(t)
+	for _, u := range []string{"alice", "bob", "carol"} {
+		srv.CreateUser(t, u, u+"-pw")
+	}
+	alice = newCLI(t, "alice-pw")
+	aj, bj, cj = "alice@"+srv.Domain, "bob@"+srv.Domain, "carol@"+srv.Domain
+	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
+	alice.ok("roster", "--account", aj, "add", bj, "--name", "Bob")
+	alice.ok("roster", "--account", aj, "add", cj, "--name", "Carol")
+	return alice, aj, bj, cj
 }

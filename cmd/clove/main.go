@@ -145,10 +145,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, stdin *os
 		fmt.Fprintf(stderr, "clove %s: %s\n(run 'clove help' for usage)\n", rest[0], ue.msg)
 		return 2
 	case errors.As(err, &ie):
-		fmt.Fprintf(stderr, "clove %s: %s\n(run 'clove help' for usage)\n", rest[0], oneLine(ie.Error()))
+		fmt.Fprintf(stderr, "clove %s: %s\n(run 'clove help' for usage)\n", rest[0], chat.OneLine(ie.Error()))
 		return 2
 	default:
-		fmt.Fprintf(stderr, "clove %s: %s\n", rest[0], oneLine(err.Error()))
+		fmt.Fprintf(stderr, "clove %s: %s\n", rest[0], chat.OneLine(err.Error()))
 		return 1
 	}
 }
@@ -170,8 +170,6 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
 }
-
-func oneLine(s string) string { return chat.OneLine(s) }
 
 // parseFlags parses flags that may come before, between or after positional
 // arguments (`account add JID --server H:P`).

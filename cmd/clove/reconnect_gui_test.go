@@ -21,7 +21,7 @@ func TestGUIReconnectNow(t *testing.T) {
 	retry := regexp.MustCompile(`retrying in (\d+)s$`)
 	var wait time.Duration
 	waitUntil(t, 60*time.Second, "a wait of 5 s or more before the next attempt", func() bool {
-		m := retry.FindStringSubmatch(win.lastState())
+		m := retry.FindStringSubmatch(win.LastState())
 		if m == nil {
 			return false
 		}
@@ -29,14 +29,14 @@ func TestGUIReconnectNow(t *testing.T) {
 		wait = time.Duration(n) * time.Second
 		return wait >= 5*time.Second
 	})
-	if !win.saw("offer Reconnect now") {
+	if !win.Saw("offer Reconnect now") {
 		t.Fatal("waiting to retry, the window offers no \"Reconnect now\"")
 	}
 	srv.Restart(t)
 	start := time.Now()
-	win.tap(t, "Reconnect now")
+	win.Tap(t, "Reconnect now")
 	waitUntil(t, wait, "online again before the wait is over", func() bool {
-		return win.lastState() == "state online"
+		return win.LastState() == "state online"
 	})
 	t.Logf("online %v after \"Reconnect now\" (the wait was %v)", time.Since(start).Round(time.Millisecond), wait)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/clove-xmpp/clove/gui"
+	"github.com/clove-xmpp/clove/gui/guitest"
 	"github.com/clove-xmpp/clove/internal/prosodytest"
 	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/xmppclient"
@@ -17,7 +18,7 @@ import (
 
 // guiSession runs the window's session of user@srv (password user-pw) on
 // profile, with a recorder for a window; stop ends it (also at cleanup).
-func guiSession(t *testing.T, srv *prosodytest.Server, profile, user string) (*gui.Backend, *store.Store, *lockedRecorder, func()) {
+func guiSession(t *testing.T, srv *prosodytest.Server, profile, user string) (*gui.Backend, *store.Store, *guitest.Recorder, func()) {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{profile: profile, stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.DiscardHandler), getenv: func(string) string { return "" }}
@@ -32,7 +33,7 @@ func guiSession(t *testing.T, srv *prosodytest.Server, profile, user string) (*g
 		}
 	}
 	b := gui.NewBackend(p, a.JID)
-	r := &lockedRecorder{}
+	r := &guitest.Recorder{}
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); gui.RunSession(sctx, p, a, user+"-pw", b, r, nil) }()
@@ -146,8 +147,8 @@ func TestGUIBackendRooms(t *testing.T) {
 	_, st2, win2, stop2 := guiSession(t, srv, t.TempDir(), "alice")
 	waitSaw(t, win2, "joined "+lounge+" as alice")
 	waitBodies(t, st2, aj, lounge, "alice: hello room [sent]", "Bobby: hi alice [received]")
-	if !win2.saw("msg ") || !strings.Contains(strings.Join(win2.r.got, "\n"), "history=true") {
-		t.Errorf("the replayed history was not shown as history: %q", win2.r.got)
+	if !win2.Saw("msg ") || !strings.Contains(strings.Join(win2.Got(), "\n"), "history=true") {
+		t.Errorf("the replayed history was not shown as history: %q", win2.Got())
 	}
 	stop2()
 
@@ -228,7 +229,7 @@ func TestGUIRoomUnderXvfb(t *testing.T) {
 	w.must("key", "Return")
 	waitSaw(t, bwin, "msg ")
 	waitUntil(t, 30*time.Second, "bob gets the message typed in the window", func() bool {
-		return bwin.saw("msg ") && strings.Contains(strings.Join(bwin.r.got, "\n"), `"`+typed+`"`)
+		return bwin.Saw("msg ") && strings.Contains(strings.Join(bwin.Got(), "\n"), `"`+typed+`"`)
 	})
 	var hist string
 	waitUntil(t, 30*time.Second, "the window's session stores the room's talk", func() bool {

@@ -16,26 +16,13 @@ import (
 
 	"github.com/clove-xmpp/clove/chat"
 	"github.com/clove-xmpp/clove/gui"
+	"github.com/clove-xmpp/clove/gui/guitest"
 	"github.com/clove-xmpp/clove/internal/prosodytest"
 	"github.com/clove-xmpp/clove/node"
 	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/ui"
 	"github.com/clove-xmpp/clove/xmppclient"
 )
-
-type nopSink struct{}
-
-func (nopSink) OnState(ui.ConnState, string)       {}
-func (nopSink) OnMessage(ui.Message)               {}
-func (nopSink) OnMessageState(string, ui.MsgState) {}
-func (nopSink) OnPresence(string, ui.Presence)     {}
-func (nopSink) OnRoster()                          {}
-func (nopSink) OnSubscriptionRequest(string)       {}
-func (nopSink) OnRoomJoined(string, string)        {}
-func (nopSink) OnOccupant(string, string, bool)    {}
-func (nopSink) OnRoomSubject(string, string)       {}
-func (nopSink) OnSessionStarted()                  {}
-func (nopSink) OfferAction(string, func())         {}
 
 // newTestWizardBackend is the wizard's backend on a fresh profile, its
 // presets pointed at stand-ins, and sessions run without a window.
@@ -57,7 +44,7 @@ func newTestWizardBackend(t *testing.T, contact, room string) (*gui.WizardBacken
 		done = make(chan struct{})
 		go func() {
 			defer close(done)
-			gui.RunSession(ctx, p, a, pw, b, nopSink{}, wb.OnEvent)
+			gui.RunSession(ctx, p, a, pw, b, &guitest.Recorder{}, wb.OnEvent)
 		}()
 		return b
 	}
