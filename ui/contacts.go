@@ -66,7 +66,7 @@ func (a *Pane) answerRequest(jid string, approve bool) {
 		err := ed.AnswerSubscription(a.ctx, jid, approve)
 		a.do(func() {
 			if err != nil {
-				dialog.ShowError(fmt.Errorf("answering %s: %w", jid, err), a.win)
+				showError(fmt.Errorf("answering %s: %w", jid, err), a.win)
 				return
 			}
 			if row := a.requestRows[jid]; row != nil {
@@ -179,7 +179,7 @@ func (a *Pane) removeContact(peer string) {
 		err := ed.RemoveContact(a.ctx, peer)
 		a.do(func() {
 			if err != nil {
-				dialog.ShowError(fmt.Errorf("removing %s: %w", peer, err), a.win)
+				showError(fmt.Errorf("removing %s: %w", peer, err), a.win)
 				return
 			}
 			a.closeChat(peer)
@@ -191,7 +191,7 @@ func (a *Pane) removeContact(peer string) {
 // showErrorThen shows err and, once it is read, runs then (which brings
 // back the form with what the user typed).
 func (a *Pane) showErrorThen(err error, then func()) {
-	e := dialog.NewError(err, a.win)
+	e := newError(err, a.win)
 	e.SetOnClosed(then)
 	e.Show()
 }

@@ -280,7 +280,7 @@ func (a *Pane) leaveRoom(room string) {
 		err := rb.LeaveRoom(a.ctx, room)
 		a.do(func() {
 			if err != nil {
-				dialog.ShowError(fmt.Errorf("leaving %s: %w", room, err), a.win)
+				showError(fmt.Errorf("leaving %s: %w", room, err), a.win)
 				return
 			}
 			delete(a.rooms, room)
