@@ -48,6 +48,7 @@ type Pane struct {
 	lineH    float32 // height of each further line
 	dayH     float32 // height of a day separator
 	bodyH    float32 // height of a one-line body
+	setH     []float32 // the message rows' heights as the list knows them (setHeights)
 
 	filter      *keyEntry
 	requests    *fyne.Container // subscription requests, above the roster
@@ -113,6 +114,10 @@ type chatState struct {
 	more    bool  // older messages may exist
 	loading bool  // a history page is on its way
 	oldest  int64 // store id of the oldest loaded message (0: none)
+	// afterLoad runs once the page on its way is in (a jump to a search
+	// result waits for it); marked is the message a jump showed.
+	afterLoad []func()
+	marked    int64
 }
 
 // newApp is an account pane alone in a window of its own (a Shell), its

@@ -33,13 +33,19 @@ func (s *fakeSearcher) Search(_ context.Context, peer, query string, limit int) 
 	return out, nil
 }
 
-// overlayTexts lists the texts drawn in the window's dialogs.
+// overlayTexts lists the texts drawn in the window's dialogs (a rich
+// text, such as a search result, as one).
 func overlayTexts(a *Pane) []string {
 	var out []string
 	for _, o := range a.win.Canvas().Overlays().List() {
 		walkShown(o, func(o fyne.CanvasObject) {
-			if x, ok := o.(*canvas.Text); ok && x.Text != "" {
-				out = append(out, x.Text)
+			switch x := o.(type) {
+			case *canvas.Text:
+				if x.Text != "" {
+					out = append(out, x.Text)
+				}
+			case *widget.RichText:
+				out = append(out, x.String())
 			}
 		})
 	}
@@ -73,7 +79,7 @@ func TestSearchInTheConversation(t *testing.T) {
 	q.OnSubmitted(q.Text)
 	got := strings.Join(overlayTexts(a), "\n")
 	// message 12, 11, 10 and 1 match; newest first; ours are "You".
-	for _, want := range []string{`4 found for "message 1"`, "You: message 12", "Bob: message 11", "You: message 10", "Bob: message 1"} {
+	for _, want := range []string{`4 found for "message 1"`, "You: message 12", "Bob: message 11", "You: message 10", "Bob: message 1 "} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the search shows no %q; it shows %q", want, got)
 		}
@@ -103,5 +109,83 @@ func TestNoSearchWithoutASearcher(t *testing.T) {
 	a.showSearch()
 	if a.win.Canvas().Overlays().Top() != nil {
 		t.Error("a search dialog without a searcher")
+	}
+}
+
+// A result shows the words around the match, the matching ones in bold,
+// and picking it opens the chat at that message, however far back.
+func TestSearchResultShowsTheMatchAndJumpsToIt(t *testing.T) {
+	s := &fakeSearcher{fakeBackend: threeContacts()}
+	ms := conversation("bob@example.org", 5000)
+	ms[10].Body = strings.Repeat("filler words that say nothing ", 20) + "the needle is here and more words follow"
+	s.history["bob@example.org"] = ms
+	a, pending := newTestApp(t, s)
+	selectContact(t, a, "bob@example.org")
+	if n := len(a.chat.msgs); n != pageSize {
+		t.Fatalf("%d messages loaded at first; want one page (%d)", n, pageSize)
+	}
+	a.showSearch()
+	q := searchEntry(t, a)
+	q.SetText("needle")
+	q.OnSubmitted(q.Text)
+	var result *widget.RichText
+	var list *widget.List
+	for _, o := range a.win.Canvas().Overlays().List() {
+		walkShown(o, func(o fyne.CanvasObject) {
+			switch x := o.(type) {
+			case *widget.RichText:
+				if strings.Contains(x.String(), "needle is here") {
+					result = x
+				}
+			case *widget.List:
+				list = x
+			}
+		})
+	}
+	if result == nil || list == nil {
+		t.Fatalf("no result shows the needle: %q", overlayTexts(a))
+	}
+	text := result.String()
+	if !strings.Contains(text, "…that say nothing the needle is here") || strings.HasPrefix(strings.SplitN(text, ": ", 2)[1], "filler") {
+		t.Errorf("the result does not show the words around the match: %q", text)
+	}
+	bold := ""
+	for _, seg := range result.Segments {
+		if ts, ok := seg.(*widget.TextSegment); ok && ts.Style.TextStyle.Bold {
+			bold += ts.Text
+		}
+	}
+	if strings.TrimSpace(bold) != "needle" {
+		t.Errorf("bold in the result: %q; want the matching word", bold)
+	}
+
+	list.Select(0)
+	// The list's own fetch of the page above the top (when the top row
+	// was drawn) is on its way: the jump waits for it.
+	for len(*pending) > 0 {
+		f := (*pending)[0]
+		*pending = (*pending)[1:]
+		f()
+	}
+	if a.win.Canvas().Overlays().Top() != nil {
+		t.Error("the search stays open after a result was picked")
+	}
+	i := -1
+	for j, m := range a.chat.msgs {
+		if m.ID == ms[10].ID {
+			i = j
+		}
+	}
+	if i < 0 {
+		t.Fatalf("the chat did not load back to the result (%d messages loaded)", len(a.chat.msgs))
+	}
+	if a.chat.marked != ms[10].ID {
+		t.Errorf("marked message %d; want %d", a.chat.marked, ms[10].ID)
+	}
+	if n := len(a.chat.msgs); n > 5000 {
+		t.Errorf("%d messages loaded", n)
+	}
+	if off := a.msgList.GetScrollOffset(); off > a.rowHeightAt(0)*float32(i+1)*2 {
+		t.Errorf("the chat is scrolled to %v, far below the result (row %d)", off, i)
 	}
 }
