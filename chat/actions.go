@@ -158,3 +158,42 @@ func (p *Profile) Drafts(ctx context.Context, account string) (map[string]string
 func (p *Profile) SetDraft(ctx context.Context, account, peer, text string) error {
 	return p.st.SetDraft(ctx, account, peer, text)
 }
+
+// Block puts addr on the account's blocklist (XEP-0191): the server drops
+// what it sends and shows it the account as offline. A contact stays in
+// the roster.
+func (s *Session) Block(ctx context.Context, addr string) error {
+	j, err := ContactJID(addr)
+	if err != nil {
+		return err
+	}
+	if err := s.client.Block(ctx, j); err != nil {
+		return fmt.Errorf("could not block %s: %w", j, err)
+	}
+	return nil
+}
+
+// Unblock takes addr off the account's blocklist.
+func (s *Session) Unblock(ctx context.Context, addr string) error {
+	j, err := ContactJID(addr)
+	if err != nil {
+		return err
+	}
+	if err := s.client.Unblock(ctx, j); err != nil {
+		return fmt.Errorf("could not unblock %s: %w", j, err)
+	}
+	return nil
+}
+
+// Blocked lists the account's blocked addresses.
+func (s *Session) Blocked(ctx context.Context) ([]string, error) {
+	js, err := s.client.Blocked(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(js))
+	for i, j := range js {
+		out[i] = j.String()
+	}
+	return out, nil
+}

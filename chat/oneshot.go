@@ -245,6 +245,8 @@ const (
 	RosterRemove  RosterOp = "remove"
 	RosterApprove RosterOp = "approve" // and ask to see theirs too, as desktop clients do
 	RosterDeny    RosterOp = "deny"
+	RosterBlock   RosterOp = "block"   // XEP-0191: the server drops what it sends
+	RosterUnblock RosterOp = "unblock" // takes it off the blocklist
 )
 
 // RosterList runs the session until the server sent the roster, for at
@@ -283,6 +285,24 @@ func (s *Session) RosterList(ctx context.Context, timeout time.Duration) ([]xmpp
 
 // RosterDo runs the session until op on j is done (for at most timeout).
 func (s *Session) RosterDo(ctx context.Context, op RosterOp, j jid.JID, name string, timeout time.Duration) error {
+	return s.onceOnline(ctx, timeout, func(ctx context.Context) error { return s.rosterOp(ctx, op, j, name) })
+}
+
+// BlockList runs the session until the server told the account's
+// blocklist, for at most timeout, and returns it.
+func (s *Session) BlockList(ctx context.Context, timeout time.Duration) ([]string, error) {
+	var list []string
+	err := s.onceOnline(ctx, timeout, func(ctx context.Context) error {
+		var err error
+		list, err = s.Blocked(ctx)
+		return err
+	})
+	return list, err
+}
+
+// onceOnline runs the session until it is online, then f (for at most
+// timeout in all), and ends it.
+func (s *Session) onceOnline(ctx context.Context, timeout time.Duration, f func(context.Context) error) error {
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	s.Start(rctx)
@@ -300,7 +320,7 @@ func (s *Session) RosterDo(ctx context.Context, op RosterOp, j jid.JID, name str
 			// Beside the event loop, which must keep draining while the
 			// change waits for the server's answer.
 			go func() {
-				result <- s.rosterOp(rctx, op, j, name)
+				result <- f(rctx)
 				cancel()
 			}()
 		}
@@ -329,6 +349,10 @@ func (s *Session) rosterOp(ctx context.Context, op RosterOp, j jid.JID, name str
 		return s.client.Subscribe(ctx, j)
 	case RosterDeny:
 		return s.client.Deny(ctx, j)
+	case RosterBlock:
+		return s.client.Block(ctx, j)
+	case RosterUnblock:
+		return s.client.Unblock(ctx, j)
 	}
 	return fmt.Errorf("unknown roster change %q", op)
 }

@@ -65,6 +65,30 @@ func (b *Backend) RemoveContact(ctx context.Context, addr string) error {
 	return s.RemoveContact(ctx, addr)
 }
 
+func (b *Backend) Block(ctx context.Context, addr string) error {
+	s, err := b.session()
+	if err != nil {
+		return err
+	}
+	return s.Block(ctx, addr)
+}
+
+func (b *Backend) Unblock(ctx context.Context, addr string) error {
+	s, err := b.session()
+	if err != nil {
+		return err
+	}
+	return s.Unblock(ctx, addr)
+}
+
+func (b *Backend) Blocked(ctx context.Context) ([]string, error) {
+	s, err := b.session()
+	if err != nil {
+		return nil, err
+	}
+	return s.Blocked(ctx)
+}
+
 func (b *Backend) AnswerSubscription(ctx context.Context, addr string, approve bool) error {
 	s, err := b.session()
 	if err != nil {

@@ -30,6 +30,9 @@ type Sink interface {
 // routerSink is a Sink that also shows an I2P account's router state.
 type routerSink interface{ OnRouter(string) }
 
+// blockSink is a Sink that also shows who is blocked.
+type blockSink interface{ OnBlocklist() }
+
 // Forward shows an event a session told (saved already).
 func Forward(w Sink, account string, ev chat.Event) {
 	switch ev := ev.(type) {
@@ -99,6 +102,10 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		w.OnPresence(from, presenceOf(ev.Type, ev.Show))
 	case xmppclient.RosterChanged:
 		w.OnRoster()
+	case xmppclient.BlocklistChanged:
+		if b, ok := w.(blockSink); ok {
+			b.OnBlocklist()
+		}
 	case xmppclient.SubscriptionRequest:
 		w.OnSubscriptionRequest(ev.From.Bare().String())
 	case xmppclient.RoomJoined:

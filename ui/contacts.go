@@ -161,10 +161,13 @@ func (a *Pane) rename(peer, name string) {
 
 // confirmRemove asks before taking the open chat's contact off the roster.
 func (a *Pane) confirmRemove() {
-	if a.chat == nil {
-		return
+	if a.chat != nil {
+		a.confirmRemovePeer(a.chat.peer)
 	}
-	peer := a.chat.peer
+}
+
+// confirmRemovePeer asks before taking peer off the roster.
+func (a *Pane) confirmRemovePeer(peer string) {
 	dialog.ShowConfirm("Remove contact", fmt.Sprintf("Remove %s from your contacts? You will no longer see when they are online. The chat history is kept.", peer),
 		func(ok bool) {
 			if ok {
@@ -254,6 +257,21 @@ func (a *Pane) chatTools() *fyne.Container {
 		a.strangerTools = append(a.strangerTools, add)
 		a.labelled(rn, rm, add)
 		box.Add(add)
+		if a.blocker() != nil {
+			a.blockButton = widget.NewButtonWithIcon("Block", theme.CancelIcon(), func() {
+				if a.chat == nil {
+					return
+				}
+				if a.blocked[a.chat.peer] {
+					a.setBlocked(a.chat.peer, false)
+				} else {
+					a.confirmBlock(a.chat.peer)
+				}
+			})
+			a.strangerTools = append(a.strangerTools, a.blockButton)
+			a.labelled(a.blockButton)
+			box.Add(a.blockButton)
+		}
 		box.Add(rn)
 		box.Add(rm)
 	}

@@ -88,7 +88,9 @@ type Pane struct {
 	tools                   *fyne.Container // the chat header's buttons
 	header                  *fyne.Container // the chat's title and tools
 	contactTools, roomTools []fyne.CanvasObject
-	strangerTools           []fyne.CanvasObject       // "Add to contacts", for a stranger's chat
+	strangerTools           []fyne.CanvasObject       // "Add to contacts", "Block", for a stranger's chat
+	blockButton             *widget.Button            // "Block" / "Unblock" in a stranger's chat (nil: no blocking)
+	blocked                 map[string]bool           // the account's blocklist, as last loaded
 	toolLabels              map[*widget.Button]string // the header buttons' labels (icons alone in a narrow chat)
 	compact                 bool                      // the chat is narrow: icons alone, the name without the address
 	composer                *Composer
@@ -176,7 +178,10 @@ func (a *Pane) build() fyne.CanvasObject {
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			if id < len(a.shown) {
 				it := a.shown[id]
-				o.(*rosterRow).set(it, a.shownPresence(it))
+				r := o.(*rosterRow)
+				r.set(it, a.shownPresence(it), a.blocked[it.JID])
+				jid := it.JID
+				r.menu = func(at fyne.Position) { a.showContactMenu(jid, at) }
 			}
 		})
 	a.roster.OnSelected = func(id widget.ListItemID) {
@@ -309,6 +314,7 @@ func (a *Pane) OnSessionStarted() {
 			}
 		}
 		a.roster.Refresh()
+		a.loadBlocked()
 	})
 }
 

@@ -214,6 +214,7 @@ func (a *Pane) showChatBody(room bool) {
 	for _, o := range a.roomTools {
 		setShown(o, room)
 	}
+	a.updateBlockTools()
 	a.header.Refresh() // lays the tools out again
 }
 

@@ -19,6 +19,15 @@ type rosterRow struct {
 	count   *canvas.Text
 	badge   *fyne.Container
 	content fyne.CanvasObject
+	menu    func(at fyne.Position) // the row's right-click menu
+}
+
+// TappedSecondary opens the row's menu (a right click) where it was
+// clicked.
+func (r *rosterRow) TappedSecondary(e *fyne.PointEvent) {
+	if r.menu != nil {
+		r.menu(e.AbsolutePosition)
+	}
 }
 
 func newRosterRow() *rosterRow {
@@ -44,11 +53,15 @@ func (r *rosterRow) CreateRenderer() fyne.WidgetRenderer {
 }
 
 // set shows contact c with presence p (grey while the account is offline,
-// whatever c's last known presence).
-func (r *rosterRow) set(c *contactItem, p Presence) {
-	if c.Room {
+// whatever c's last known presence); a blocked contact says so.
+func (r *rosterRow) set(c *contactItem, p Presence, blocked bool) {
+	switch {
+	case c.Room:
 		r.name.SetText("# " + c.Label())
-	} else {
+	case blocked:
+		r.name.SetText(c.Label() + " (blocked)")
+		p = Unavailable
+	default:
 		r.name.SetText(c.Label())
 	}
 	r.dot.FillColor = presenceColor(p)

@@ -1,7 +1,13 @@
 package ui
 
 import (
+	"context"
+	"strings"
 	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
 )
 
 // A conversation with someone not in the roster stays listed once read,
@@ -60,4 +66,61 @@ func TestAnEmptyRosterInvitesTheFirstContact(t *testing.T) {
 	plain, _ := newTestApp(t, &fakeBackend{history: map[string][]Message{}}) // cannot add contacts
 	mustShow(t, plain, "No contacts yet.")
 	mustNotShow(t, plain, "Add your first one")
+}
+
+// fakeBlocker keeps a blocklist.
+type fakeBlocker struct {
+	*fakeEditor
+	list map[string]bool
+}
+
+func (b *fakeBlocker) Block(_ context.Context, jid string) error   { b.list[jid] = true; return nil }
+func (b *fakeBlocker) Unblock(_ context.Context, jid string) error { delete(b.list, jid); return nil }
+func (b *fakeBlocker) Blocked(context.Context) ([]string, error) {
+	var out []string
+	for j := range b.list {
+		out = append(out, j)
+	}
+	return out, nil
+}
+
+// A stranger's chat offers Block beside Add to contacts; blocking (after
+// the question) shows Unblock and "(blocked)" in the roster; a contact's
+// right-click menu offers the same.
+func TestAStrangerCanBeBlocked(t *testing.T) {
+	b := threeContacts()
+	const dave = "dave@elsewhere.example"
+	b.contacts = append(b.contacts, Contact{JID: dave, Stranger: true})
+	fb := &fakeBlocker{fakeEditor: &fakeEditor{fakeBackend: b}, list: map[string]bool{}}
+	a, _ := newTestApp(t, fb)
+	selectContact(t, a, dave)
+	mustShow(t, a, "Add to contacts", "Block")
+	a.blockButton.OnTapped()
+	if got := strings.Join(overlayTexts(a), "\n"); !strings.Contains(got, "Block "+dave+"? Your server drops their messages") {
+		t.Fatalf("blocking asks nothing: %q", got)
+	}
+	test.Tap(findButtonIn(t, a.win, "Yes"))
+	if !fb.list[dave] {
+		t.Fatal("dave is not blocked after the question was answered Yes")
+	}
+	mustShow(t, a, "Unblock", dave+" (block…") // truncated in a narrow roster
+	a.blockButton.OnTapped() // unblocking asks nothing
+	if fb.list[dave] {
+		t.Fatal("dave is still blocked")
+	}
+	mustShow(t, a, "Block")
+	mustNotShow(t, a, "(blocked)")
+
+	a.showContactMenu("bob@example.org", fyne.NewPos(10, 10))
+	var labels []string
+	for _, o := range a.win.Canvas().Overlays().List() {
+		walkShown(o, func(o fyne.CanvasObject) {
+			if x, ok := o.(*canvas.Text); ok && x.Text != "" {
+				labels = append(labels, x.Text)
+			}
+		})
+	}
+	if got := strings.Join(labels, "|"); !strings.Contains(got, "Open chat|Rename…|Remove…|Block…|Copy address") {
+		t.Errorf("a contact's menu: %q", got)
+	}
 }

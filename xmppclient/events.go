@@ -121,6 +121,13 @@ type RosterItem struct {
 	Groups       []string
 }
 
+// BlocklistChanged: the account's blocklist changed (XEP-0191 push):
+// JIDs were blocked, or unblocked (no JIDs: all were unblocked).
+type BlocklistChanged struct {
+	JIDs    []string
+	Blocked bool
+}
+
 // RosterChanged reports a roster push or, with Full, the whole roster after
 // login.
 type RosterChanged struct {
@@ -151,3 +158,4 @@ func (SubscriptionRequest) isEvent() {}
 func (RosterChanged) isEvent()       {}
 func (ArchiveSynced) isEvent()       {}
 func (ErrorEvent) isEvent()          {}
+func (BlocklistChanged) isEvent()    {}

@@ -109,6 +109,8 @@ func (c *Client) handleIQ(t xmlstream.TokenReadEncoder, d *xml.Decoder, start *x
 			Ver   string       `xml:"ver,attr"`
 			Items []rosterItem `xml:"item"`
 		} `xml:"jabber:iq:roster query"`
+		Block   *blockingItems `xml:"urn:xmpp:blocking block"`
+		Unblock *blockingItems `xml:"urn:xmpp:blocking unblock"`
 	}
 	if err := d.Decode(&iq); err != nil {
 		return err
@@ -139,6 +141,13 @@ func (c *Client) handleIQ(t xmlstream.TokenReadEncoder, d *xml.Decoder, start *x
 			items = append(items, ri)
 		}
 		c.emit(RosterChanged{Items: items, Ver: iq.Query.Ver, Removed: removed})
+	case iq.Type == "set" && (iq.Block != nil || iq.Unblock != nil) && (from == "" || from == c.JID().Bare().String()):
+		// A blocklist push: this or another device of the account changed it.
+		if iq.Block != nil {
+			c.emit(BlocklistChanged{JIDs: iq.Block.jids(), Blocked: true})
+		} else {
+			c.emit(BlocklistChanged{JIDs: iq.Unblock.jids()})
+		}
 	default:
 		reply.Type = stanza.ErrorIQ
 		_, err := xmlstream.Copy(t, reply.Wrap(stanza.Error{Type: stanza.Cancel, Condition: stanza.ServiceUnavailable}.TokenReader()))
@@ -146,6 +155,23 @@ func (c *Client) handleIQ(t xmlstream.TokenReadEncoder, d *xml.Decoder, start *x
 	}
 	_, err := xmlstream.Copy(t, reply.Wrap(nil))
 	return err
+}
+
+// blockingItems is a blocklist push's items.
+type blockingItems struct {
+	Items []struct {
+		JID string `xml:"jid,attr"`
+	} `xml:"item"`
+}
+
+func (b *blockingItems) jids() []string {
+	out := make([]string, 0, len(b.Items))
+	for _, it := range b.Items {
+		if j, err := jid.Parse(it.JID); err == nil {
+			out = append(out, j.String())
+		}
+	}
+	return out
 }
 
 type rosterItem struct {

@@ -358,3 +358,35 @@ func (e *env) openTestProfile(ctx context.Context) (*chat.Profile, *store.Store,
 	}
 	return p, p.Store(), nil
 }
+
+// Blocking (XEP-0191) from the command line against a real prosody: what
+// bob sends while alice blocks him never reaches her; after unblocking it
+// does. The blocklist is listed.
+func TestCLIBlockAndUnblock(t *testing.T) {
+	_, alice, bob, aj, bj := cliPair(t)
+	var wg sync.WaitGroup
+	var got string
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		got = alice.ok("listen", "--account", aj, "--count", "1", "--timeout", "30s")
+	}()
+	time.Sleep(500 * time.Millisecond) // alice comes online
+	if out := alice.ok("roster", "--account", aj, "block", bj); !strings.Contains(out, "block "+bj+": done") {
+		t.Fatalf("block: %q", out)
+	}
+	if out := alice.ok("roster", "--account", aj, "blocked"); strings.TrimSpace(out) != bj {
+		t.Fatalf("the blocklist: %q; want %s", out, bj)
+	}
+	bob.run("send", "--account", bj, "--timeout", "5s", aj, "sent while blocked")
+	alice.ok("roster", "--account", aj, "unblock", bj)
+	if out := alice.ok("roster", "--account", aj, "blocked"); strings.TrimSpace(out) != "" {
+		t.Fatalf("the blocklist after unblocking: %q", out)
+	}
+	bob.ok("send", "--account", bj, aj, "sent after unblocking")
+	wg.Wait()
+	if !strings.Contains(got, "sent after unblocking") || strings.Contains(got, "while blocked") {
+		t.Fatalf("alice heard %q; want only the message sent after unblocking", got)
+	}
+	alice.fails(2, "takes one address", "roster", "--account", aj, "block")
+}

@@ -37,6 +37,7 @@ Chat:
   listen --account JID [--count N] [--timeout DURATION] [--json]
   history --account JID [--with JID] [--search QUERY] [--limit N] [--json]
   roster --account JID [list | add JID [--name NAME] | remove JID | approve JID | deny JID]
+  roster --account JID [blocked | block JID | unblock JID]   (the server drops what a blocked JID sends)
   room --account JID join ROOM [--nick NICK] [--history N] [--listen DURATION]
   room --account JID send ROOM TEXT [--nick NICK]
   bot echo --account JID [--prefix TEXT] [--count N] [--timeout DURATION]

@@ -36,6 +36,16 @@ func cmdRoster(ctx context.Context, e *env, args []string) error {
 	if !flagSet(fs, "timeout") && chat.OverI2P(s.Account()) {
 		*timeout = 5 * time.Minute // I2P: tunnels and lookups take minutes on a cold router
 	}
+	if op == "blocked" {
+		list, err := s.BlockList(ctx, *timeout)
+		if err != nil {
+			return err
+		}
+		for _, j := range list {
+			fmt.Fprintln(e.stdout, j)
+		}
+		return nil
+	}
 	if op != "list" {
 		if err := s.RosterDo(ctx, chat.RosterOp(op), target, *name, *timeout); err != nil {
 			return err
@@ -53,19 +63,19 @@ func cmdRoster(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// rosterArgs reads `roster [list | add JID | remove JID | approve JID |
-// deny JID]`.
+// rosterArgs reads `roster [list | blocked | add JID | remove JID |
+// approve JID | deny JID | block JID | unblock JID]`.
 func rosterArgs(pos []string) (op string, target jid.JID, err error) {
 	op = "list"
 	if len(pos) > 0 {
 		op = pos[0]
 	}
 	switch op {
-	case "list":
+	case "list", "blocked":
 		if len(pos) > 1 {
-			return "", jid.JID{}, usagef("roster list takes no arguments")
+			return "", jid.JID{}, usagef("roster %s takes no arguments", op)
 		}
-	case "add", "remove", "approve", "deny":
+	case "add", "remove", "approve", "deny", "block", "unblock":
 		if len(pos) != 2 {
 			return "", jid.JID{}, usagef("roster %s takes one address", op)
 		}
@@ -78,7 +88,7 @@ func rosterArgs(pos []string) (op string, target jid.JID, err error) {
 		}
 		target = j.Bare()
 	default:
-		return "", jid.JID{}, usagef("unknown roster command %q (list, add, remove, approve, deny)", op)
+		return "", jid.JID{}, usagef("unknown roster command %q (list, blocked, add, remove, approve, deny, block, unblock)", op)
 	}
 	return op, target, nil
 }

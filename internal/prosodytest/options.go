@@ -9,7 +9,7 @@ const DefaultDomain = "clove.test"
 // defaultModules are enabled on every Server unless removed with
 // WithoutModule. presence, message, iq, offline, c2s, s2s and posix are
 // auto-loaded by prosody and need not be listed.
-var defaultModules = []string{"roster", "saslauth", "tls", "disco", "carbons", "ping", "smacks"}
+var defaultModules = []string{"roster", "saslauth", "tls", "disco", "carbons", "ping", "smacks", "blocklist"}
 
 // settings is what the options build; Start turns it into prosody.cfg.lua.
 type settings struct {
