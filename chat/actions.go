@@ -197,3 +197,27 @@ func (s *Session) Blocked(ctx context.Context) ([]string, error) {
 	}
 	return out, nil
 }
+
+// Shows a presence may have (RFC 6121 4.7.2.1; "" is available).
+var shows = map[string]bool{"": true, "away": true, "xa": true, "dnd": true, "chat": true}
+
+// CheckShow says whether show is a presence SetStatus takes.
+func CheckShow(show string) error {
+	if !shows[show] {
+		return inputErrorf("%q is not a presence (away, xa, dnd, chat or empty)", show)
+	}
+	return nil
+}
+
+// SetStatus sets the account's presence: show is "" (available), "away",
+// "xa" (not available), "dnd" (do not disturb) or "chat", text a message
+// contacts see beside it. It is sent now when online and at every login.
+func (s *Session) SetStatus(ctx context.Context, show, text string) error {
+	if err := CheckShow(show); err != nil {
+		return err
+	}
+	if err := s.client.SetPresence(ctx, show, strings.TrimSpace(text)); err != nil {
+		return fmt.Errorf("could not set your status: %w", err)
+	}
+	return nil
+}

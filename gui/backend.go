@@ -3,6 +3,7 @@ package gui
 import (
 	"context"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -19,6 +20,33 @@ type Backend struct {
 	p       *chat.Profile
 	account string
 	sess    atomic.Pointer[chat.Session] // nil until logged in
+
+	mu         sync.Mutex
+	show, text string // the presence the user chose, given to each session
+}
+
+// SetStatus sets the presence the account shows (see chat.Session.SetStatus):
+// now, when a session runs, and to every session that starts later.
+// Under b.mu, so that a session starting meanwhile gets the last choice.
+func (b *Backend) SetStatus(ctx context.Context, show, text string) error {
+	if err := chat.CheckShow(show); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.show, b.text = show, text
+	if s := b.sess.Load(); s != nil {
+		return s.SetStatus(ctx, show, text)
+	}
+	return nil
+}
+
+// useSession makes s the session b acts on, with the presence chosen.
+func (b *Backend) useSession(ctx context.Context, s *chat.Session) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.sess.Store(s)
+	_ = s.SetStatus(ctx, b.show, b.text) // not connected yet: kept for the login
 }
 
 var (
@@ -26,6 +54,8 @@ var (
 	_ ui.RosterEditor = (*Backend)(nil)
 	_ ui.RoomBackend  = (*Backend)(nil)
 	_ ui.Searcher     = (*Backend)(nil)
+	_ ui.Blocker      = (*Backend)(nil)
+	_ ui.StatusSetter = (*Backend)(nil)
 )
 
 // NewBackend is account's pane backend; it acts once a session is set.

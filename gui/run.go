@@ -273,7 +273,7 @@ func RunSession(ctx context.Context, p *chat.Profile, a store.Account, password 
 		w.OnState(ui.Error, chat.OneLine(err.Error()))
 		return
 	}
-	b.sess.Store(s)
+	b.useSession(ctx, s)
 	defer b.sess.Store(nil)
 	s.Start(ctx)
 	for ev := range s.Events() {

@@ -102,6 +102,9 @@ type Pane struct {
 	statusText              *widget.Label
 	routerText              *widget.Label  // I2P accounts: the router's state and next step
 	statusAction            *widget.Button // "Reconnect now", "Log in…": what can be done about the state
+	statusButton            *widget.Button // the presence selector (nil: the backend cannot set one)
+	statusShow              string         // the presence chosen ("" available, away, xa, dnd)
+	statusMessage           string         // and its message
 }
 
 type contactItem struct {
@@ -242,7 +245,11 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.routerText.Hide()
 	a.statusAction = widget.NewButton("", nil)
 	a.statusAction.Hide()
-	status := container.NewBorder(nil, nil, dotBox(a.statusDot), container.NewHBox(a.routerText, a.statusAction), a.statusText)
+	right := container.NewHBox(a.routerText, a.statusAction)
+	if sel := a.buildStatus(); sel != nil {
+		right.Add(sel)
+	}
+	status := container.NewBorder(nil, nil, dotBox(a.statusDot), right, a.statusText)
 	return container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), status), nil, nil, split)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -84,6 +85,7 @@ type Client struct {
 	retryNow   chan struct{} // RetryNow's signal (buffered 1)
 	bound      jid.JID
 	status     string // our presence "show", resent after reconnects
+	statusText string // and its free text
 	// rPlanned: an ack request is scheduled (see requestAck).
 	rPlanned bool
 	// Rooms (muc.go): joined rooms and our nick, pending joins and their
@@ -94,10 +96,11 @@ type Client struct {
 	created   map[string]bool
 }
 
-func (c *Client) show() string {
+// ownPresence is our broadcast presence as it is now.
+func (c *Client) ownPresence() xml.TokenReader {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.status
+	return presenceElement(jid.JID{}, "", c.status, c.statusText)
 }
 
 // New checks cfg and returns a Client that is not yet connected.
@@ -513,7 +516,7 @@ func (c *Client) afterLogin(ctx context.Context, sess *xmpp.Session, resumed boo
 			return err
 		}
 		if !c.cfg.Passive {
-			if err := sess.Send(ctx, presenceElement(jid.JID{}, "", c.show())); err != nil {
+			if err := sess.Send(ctx, c.ownPresence()); err != nil {
 				return err
 			}
 		}
@@ -526,7 +529,7 @@ func (c *Client) afterLogin(ctx context.Context, sess *xmpp.Session, resumed boo
 		c.sm.presenceLost = false
 		c.sm.mu.Unlock()
 		if lost {
-			if err := sess.Send(ctx, presenceElement(jid.JID{}, "", c.show())); err != nil {
+			if err := sess.Send(ctx, c.ownPresence()); err != nil {
 				return err
 			}
 		}

@@ -238,7 +238,7 @@ func (c *Client) LeaveRoom(ctx context.Context, room jid.JID) error {
 		return fmt.Errorf("not in %s", room)
 	}
 	occ, _ := room.WithResource(nick)
-	return sess.Send(ctx, presenceElement(occ, stanza.UnavailablePresence, ""))
+	return sess.Send(ctx, presenceElement(occ, stanza.UnavailablePresence, "", ""))
 }
 
 type groupOut struct {

@@ -8,10 +8,15 @@ import (
 	"mellium.im/xmpp/stanza"
 )
 
-func presenceElement(to jid.JID, typ stanza.PresenceType, show string) xml.TokenReader {
-	var inner xml.TokenReader
+// presenceElement is a presence stanza; show ("", "away", "xa", "dnd",
+// "chat") and status (a free text) are left out when empty.
+func presenceElement(to jid.JID, typ stanza.PresenceType, show, status string) xml.TokenReader {
+	var inner []xml.TokenReader
 	if show != "" {
-		inner = xmlstream.Wrap(xmlstream.Token(xml.CharData(show)), xml.StartElement{Name: xml.Name{Local: "show"}})
+		inner = append(inner, xmlstream.Wrap(xmlstream.Token(xml.CharData(show)), xml.StartElement{Name: xml.Name{Local: "show"}}))
 	}
-	return stanza.Presence{To: to, Type: typ}.Wrap(inner)
+	if status != "" {
+		inner = append(inner, xmlstream.Wrap(xmlstream.Token(xml.CharData(status)), xml.StartElement{Name: xml.Name{Local: "status"}}))
+	}
+	return stanza.Presence{To: to, Type: typ}.Wrap(xmlstream.MultiReader(inner...))
 }

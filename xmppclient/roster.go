@@ -125,16 +125,17 @@ func (c *Client) Subscribe(ctx context.Context, j jid.JID) error {
 }
 
 // SetPresence broadcasts our availability: show is "", "away", "chat",
-// "dnd" or "xa".
-func (c *Client) SetPresence(ctx context.Context, show string) error {
+// "dnd" or "xa", status a free text ("" for none). It is kept and sent
+// again at every login; while not connected it is only kept.
+func (c *Client) SetPresence(ctx context.Context, show, status string) error {
+	c.mu.Lock()
+	c.status, c.statusText = show, status
+	c.mu.Unlock()
 	sess, err := c.session()
 	if err != nil {
-		return err
+		return nil // sent at the next login
 	}
-	c.mu.Lock()
-	c.status = show
-	c.mu.Unlock()
-	return sess.Send(ctx, presenceElement(jid.JID{}, "", show))
+	return sess.Send(ctx, c.ownPresence())
 }
 
 func (c *Client) sendPresence(ctx context.Context, to jid.JID, typ stanza.PresenceType) error {
@@ -146,5 +147,5 @@ func (c *Client) sendPresence(ctx context.Context, to jid.JID, typ stanza.Presen
 }
 
 func (c *Client) presenceTo(ctx context.Context, sess *xmpp.Session, to jid.JID, typ stanza.PresenceType) error {
-	return sess.Send(ctx, presenceElement(to, typ, ""))
+	return sess.Send(ctx, presenceElement(to, typ, "", ""))
 }

@@ -42,5 +42,13 @@ func TestGUIContactMenuBlocksUnderXvfb(t *testing.T) {
 	waitUntil(t, 20*time.Second, "bob is off alice's blocklist", func() bool {
 		return strings.TrimSpace(alice.ok("roster", "--account", aj, "blocked")) == ""
 	})
+
+	// The presence selector, bottom right: Away.
+	w.click(850, 578)
+	time.Sleep(500 * time.Millisecond)
+	w.screenshot(screenshotPath(t, "status-menu.png"))
+	keys("Down", "Down", "Return")
+	time.Sleep(500 * time.Millisecond)
+	w.screenshot(filepath.Join(t.TempDir(), "status-away.png"))
 	w.stop()
 }

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/clove-xmpp/clove/chat"
 	"github.com/clove-xmpp/clove/gui"
 	"github.com/clove-xmpp/clove/gui/guitest"
 	"github.com/clove-xmpp/clove/internal/prosodytest"
@@ -108,6 +110,97 @@ func TestGUIBackendEditsTheRoster(t *testing.T) {
 	for deadline := time.Now().Add(20 * time.Second); sub() != "none"; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("bob is still in alice's roster: %q", sub())
+		}
+	}
+}
+
+// The presence chosen in the window reaches contacts, with its message,
+// and is sent again at the next login: alice goes away against a real
+// prosody and bob's window shows her away; her next session starts away.
+func TestGUIStatusReachesContacts(t *testing.T) {
+	prosodytest.Require(t)
+	srv := prosodytest.Start(t)
+	srv.CreateUser(t, "alice", "alice-pw")
+	srv.CreateUser(t, "bob", "bob-pw")
+	ctx := context.Background()
+	aj, bj := "alice@"+srv.Domain, "bob@"+srv.Domain
+	type running struct {
+		b    *gui.Backend
+		r    *guitest.Recorder
+		stop func()
+	}
+	profiles := map[string]*chat.Profile{}
+	start := func(user string) running {
+		p := profiles[user]
+		if p == nil {
+			e := &env{profile: t.TempDir(), stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.DiscardHandler), getenv: func(string) string { return "" }}
+			var st *store.Store
+			var err error
+			p, st, err = e.openTestProfile(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			if err := st.AddAccount(ctx, store.Account{JID: user + "@" + srv.Domain, Server: srv.C2SAddr, Pin: srv.CertFingerprint}); err != nil {
+				t.Fatal(err)
+			}
+			profiles[user] = p
+		}
+		a, err := p.Account(ctx, user+"@"+srv.Domain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := gui.NewBackend(p, a.JID)
+		r := &guitest.Recorder{}
+		sctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); gui.RunSession(sctx, p, a, user+"-pw", b, r, nil) }()
+		stop := func() { cancel(); <-done }
+		t.Cleanup(stop)
+		return running{b, r, stop}
+	}
+	alice, bob := start("alice"), start("bob")
+	waitSaw(t, alice.r, "state online")
+	waitSaw(t, bob.r, "state online")
+	// Mutual subscription, so each sees the other's presence.
+	if err := alice.b.AddContact(ctx, bj, "Bob"); err != nil {
+		t.Fatal(err)
+	}
+	waitSaw(t, bob.r, "subscription request "+aj)
+	if err := bob.b.AnswerSubscription(ctx, aj, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.b.AddContact(ctx, aj, "Alice"); err != nil {
+		t.Fatal(err)
+	}
+	waitSaw(t, alice.r, "subscription request "+bj)
+	if err := alice.b.AnswerSubscription(ctx, bj, true); err != nil {
+		t.Fatal(err)
+	}
+	waitSaw(t, bob.r, fmt.Sprintf("presence %s %d", aj, ui.Available))
+
+	if err := alice.b.SetStatus(ctx, "away", "back at 3"); err != nil {
+		t.Fatal(err)
+	}
+	waitSaw(t, bob.r, fmt.Sprintf("presence %s %d", aj, ui.Away))
+	if err := alice.b.SetStatus(ctx, "bogus", ""); err == nil {
+		t.Error("a presence that does not exist was accepted")
+	}
+
+	// The next session of the same backend starts away: bob never sees
+	// alice available in between.
+	alice.stop()
+	waitSaw(t, bob.r, fmt.Sprintf("presence %s %d", aj, ui.Unavailable))
+	n := len(bob.r.Got())
+	again := start("alice")
+	if err := again.b.SetStatus(ctx, "dnd", ""); err != nil { // chosen before the login
+		t.Fatal(err)
+	}
+	waitSaw(t, again.r, "state online")
+	waitSaw(t, bob.r, fmt.Sprintf("presence %s %d", aj, ui.Busy))
+	for _, line := range bob.r.Got()[n:] {
+		if line == fmt.Sprintf("presence %s %d", aj, ui.Available) {
+			t.Errorf("bob saw alice available at her login: %q", bob.r.Got()[n:])
 		}
 	}
 }

@@ -1,0 +1,113 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// StatusSetter is what a Backend that can set the account's presence
+// offers the window. SetStatus is called off the UI goroutine; it keeps
+// the choice for later logins and sends it now when online.
+type StatusSetter interface {
+	// SetStatus: show is "" (available), "away", "xa" (not available) or
+	// "dnd" (do not disturb); text is a message shown beside it.
+	SetStatus(ctx context.Context, show, text string) error
+}
+
+func (a *Pane) statusSetter() StatusSetter {
+	s, _ := a.backend.(StatusSetter)
+	return s
+}
+
+// The presences the selector offers, as desktop clients name them.
+var statusChoices = []struct{ show, label string }{
+	{"", "Available"},
+	{"away", "Away"},
+	{"xa", "Not available"},
+	{"dnd", "Do not disturb"},
+}
+
+func statusLabel(show string) string {
+	for _, c := range statusChoices {
+		if c.show == show {
+			return c.label
+		}
+	}
+	return show
+}
+
+// buildStatus makes the status bar's presence selector (nil when the
+// backend cannot set one) and applies the presence chosen last time.
+func (a *Pane) buildStatus() fyne.CanvasObject {
+	if a.statusSetter() == nil {
+		return nil
+	}
+	a.statusButton = widget.NewButtonWithIcon("", theme.MenuDropDownIcon(), nil)
+	a.statusButton.IconPlacement = widget.ButtonIconTrailingText
+	a.statusButton.Importance = widget.LowImportance
+	a.statusButton.OnTapped = a.showStatusMenu
+	p := a.fa.Preferences()
+	a.setStatus(p.String(a.statusKey("show")), p.String(a.statusKey("text")))
+	return a.statusButton
+}
+
+func (a *Pane) statusKey(what string) string { return "status." + what + "." + a.account }
+
+// showStatusMenu opens the presence choices above the selector.
+func (a *Pane) showStatusMenu() {
+	var items []*fyne.MenuItem
+	for _, c := range statusChoices {
+		item := fyne.NewMenuItem(c.label, func() { a.setStatus(c.show, a.statusMessage) })
+		item.Checked = c.show == a.statusShow
+		items = append(items, item)
+	}
+	items = append(items, fyne.NewMenuItemSeparator(), fyne.NewMenuItem("Status message…", a.showStatusMessage))
+	m := widget.NewPopUpMenu(fyne.NewMenu("", items...), a.win.Canvas())
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(a.statusButton)
+	m.ShowAtPosition(pos.SubtractXY(0, m.MinSize().Height))
+}
+
+// showStatusMessage asks for the message contacts see beside the presence.
+func (a *Pane) showStatusMessage() {
+	entry := widget.NewEntry()
+	entry.SetPlaceHolder("e.g. back at 3")
+	entry.SetText(a.statusMessage)
+	var d *dialog.FormDialog
+	d = dialog.NewForm("Status message", "Set", "Cancel",
+		[]*widget.FormItem{widget.NewFormItem("Message", entry)},
+		func(ok bool) {
+			if ok {
+				a.setStatus(a.statusShow, entry.Text)
+			}
+		}, a.win)
+	entry.OnSubmitted = func(string) { d.Submit() }
+	d.Resize(fyne.NewSize(420, d.MinSize().Height))
+	d.Show()
+	a.win.Canvas().Focus(entry)
+}
+
+// setStatus shows and sends the presence, and keeps it for the next start.
+func (a *Pane) setStatus(show, text string) {
+	text = strings.TrimSpace(text)
+	a.statusShow, a.statusMessage = show, text
+	label := statusLabel(show)
+	if text != "" {
+		label = fmt.Sprintf("%s: %s", label, text)
+	}
+	a.statusButton.SetText(label)
+	p := a.fa.Preferences()
+	p.SetString(a.statusKey("show"), show)
+	p.SetString(a.statusKey("text"), text)
+	ss := a.statusSetter()
+	a.async(func() {
+		if err := ss.SetStatus(a.ctx, show, text); err != nil {
+			a.do(func() { a.showNotice(err.Error()) })
+		}
+	})
+}
