@@ -128,7 +128,7 @@ func printNodeStatus(w io.Writer, r *node.StatusReport) {
 	fmt.Fprintf(w, "clients: 127.0.0.1:%d (%s)\nservers: 127.0.0.1:%d (%s)\nI2P SOCKS: %s\nadmin: %s\ncreated: %s\n",
 		info.C2SPort, answering[r.C2SAnswers], info.S2SPort, answering[r.S2SAnswers], info.SOCKS, admins, info.Created.Format("2006-01-02 15:04"))
 	if r.PID != 0 {
-		fmt.Fprintf(w, "server-to-server: %d incoming, %d outgoing connection(s)\ntunnels: %s\n", r.S2SIn, r.S2SOut, r.Tunnels)
+		fmt.Fprintf(w, "server-to-server: %d incoming, %d outgoing connection(s)\nI2P: %s\n", r.S2SIn, r.S2SOut, r.Readiness)
 	}
 }
 
