@@ -60,6 +60,11 @@ type Pane struct {
 	// shown unavailable (their last known presence is kept for a session
 	// that resumes).
 	online bool
+	// The connection state last shown, and the account's node (nil: the
+	// account is not on the profile's own node, or it was not read yet).
+	connState ConnState
+	connErr   string
+	node      *NodeState
 
 	prefKey     string // where the open chat is kept ("": nowhere)
 	restoreChat string // the chat to reopen once the roster is there
@@ -249,20 +254,30 @@ func (a *Pane) OnState(s ConnState, errText string) {
 
 // OnStateSync is OnState on the UI goroutine.
 func (a *Pane) OnStateSync(s ConnState, errText string) {
+	a.connState, a.connErr = s, errText
 	text := a.account + " — " + s.String()
 	if errText != "" {
 		text += ": " + errText
 	}
-	a.statusText.SetText(text)
 	c := theme.ColorNameDisabled
 	switch s {
 	case Online:
 		c = theme.ColorNameSuccess
+		// Online on one's own node is a loopback login: no one else can
+		// reach the account before the node is reachable over I2P.
+		if n := a.node; n != nil && !n.Reachable {
+			c = theme.ColorNameWarning
+			text = a.account + " — online on your node; not reachable over I2P: " + n.Stage
+			if !n.Running {
+				text = a.account + " — your node is stopped"
+			}
+		}
 	case Connecting:
 		c = theme.ColorNameWarning
 	case Error:
 		c = theme.ColorNameError
 	}
+	a.statusText.SetText(text)
 	a.statusDot.FillColor = theme.Color(c)
 	a.statusDot.Refresh()
 	if s == Connecting || s == Online {
@@ -314,6 +329,25 @@ func (a *Pane) shownPresence(it *contactItem) Presence {
 		return Unavailable
 	}
 	return it.presence
+}
+
+// NodeState is the state of the node the account is on (the profile's
+// own): whether it runs, and its I2P stage ("no peers yet", "tunnels
+// building", "reachable").
+type NodeState struct {
+	Running   bool
+	Stage     string
+	Reachable bool
+}
+
+// OnNode shows the state of the account's node: while it is not
+// reachable over I2P, the status bar says so instead of a green online.
+// Safe from any goroutine.
+func (a *Pane) OnNode(n NodeState) {
+	a.do(func() {
+		a.node = &n
+		a.OnStateSync(a.connState, a.connErr)
+	})
 }
 
 // OnRouter shows the I2P router's state for I2P accounts ("" hides it).
