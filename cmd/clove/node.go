@@ -91,6 +91,10 @@ func nodeInit(ctx context.Context, c *nodeCmd) error {
 		return usageError{err.Error()}
 	}
 	info, err := node.Init(ctx, node.InitOptions{Dir: *c.dir, C2SPort: *c2s, S2SPort: *s2s, SOCKS: *socks, Hops: hops})
+	var inUse *node.PortInUseError
+	if errors.As(err, &inUse) {
+		return fmt.Errorf("%w: choose others with --c2s-port/--s2s-port", err)
+	}
 	if err != nil {
 		return err
 	}
