@@ -2,12 +2,14 @@ package gui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/clove-xmpp/clove/chat"
 	"github.com/clove-xmpp/clove/msgstate"
+	"github.com/clove-xmpp/clove/node"
 	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/ui"
 )
@@ -19,6 +21,27 @@ type Backend struct {
 	p       *chat.Profile
 	account string
 	sess    atomic.Pointer[chat.Session] // nil until logged in
+	// restartNode starts the profile's node again (Options.RestartNode).
+	restartNode func(ctx context.Context, dir string) error
+}
+
+// SetNodeRunning stops the profile's own node, or starts it again as it
+// last ran, then has the session read its state at once (ui.NodeControl).
+func (b *Backend) SetNodeRunning(ctx context.Context, run bool) error {
+	dir := b.p.NodeDir()
+	var err error
+	switch {
+	case !run:
+		err = node.Stop(dir)
+	case b.restartNode == nil:
+		err = errors.New("not possible from here: run 'clove node start'")
+	default:
+		err = b.restartNode(ctx, dir)
+	}
+	if s := b.sess.Load(); s != nil {
+		s.CheckNode()
+	}
+	return err
 }
 
 var (
@@ -26,6 +49,7 @@ var (
 	_ ui.RosterEditor = (*Backend)(nil)
 	_ ui.RoomBackend  = (*Backend)(nil)
 	_ ui.Searcher     = (*Backend)(nil)
+	_ ui.NodeControl  = (*Backend)(nil)
 )
 
 // NewBackend is account's pane backend; it acts once a session is set.

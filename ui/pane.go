@@ -104,6 +104,7 @@ type Pane struct {
 	statusText              *widget.Label
 	routerText              *widget.Label  // I2P accounts: the router's state and next step
 	statusAction            *widget.Button // "Reconnect now", "Log in…": what can be done about the state
+	nodeAction              *widget.Button // "Stop node" / "Start node": an account on the profile's own node
 }
 
 type contactItem struct {
@@ -237,7 +238,8 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.routerText.Hide()
 	a.statusAction = widget.NewButton("", nil)
 	a.statusAction.Hide()
-	status := container.NewBorder(nil, nil, dotBox(a.statusDot), container.NewHBox(a.routerText, a.statusAction), a.statusText)
+	a.nodeAction = a.newNodeButton()
+	status := container.NewBorder(nil, nil, dotBox(a.statusDot), container.NewHBox(a.routerText, a.statusAction, a.nodeAction), a.statusText)
 	return container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), status), nil, nil, split)
 }
 
@@ -347,6 +349,7 @@ func (a *Pane) OnNode(n NodeState) {
 	a.do(func() {
 		a.node = &n
 		a.OnStateSync(a.connState, a.connErr)
+		a.showNodeAction()
 	})
 }
 
