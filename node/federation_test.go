@@ -34,9 +34,8 @@ type fedNode struct {
 
 // watchStages polls the node's readiness (as node status reads it) from
 // its prosody's start until it says reachable, or ctx ends, and sends when
-// each stage was first seen, after the node's prosody answered. Measured
-// with two own-router nodes on the private network (prosody ready →
-// readiness reachable / reached from the other node's router): MEASURE.
+// each stage was first seen, after the node's prosody answered; the test
+// logs it beside when the other node first reached it.
 func watchStages(ctx context.Context, f *fedNode) <-chan map[Stage]time.Duration {
 	out := make(chan map[Stage]time.Duration, 1)
 	go func() {
