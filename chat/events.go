@@ -1,6 +1,9 @@
 package chat
 
-import "github.com/clove-xmpp/clove/xmppclient"
+import (
+	"github.com/clove-xmpp/clove/node"
+	"github.com/clove-xmpp/clove/xmppclient"
+)
 
 // Event is what a Session tells its front end, in order, each once what
 // it means is saved: one of Saved, RoomsLoaded, RouterStatus.
@@ -20,8 +23,23 @@ type Saved struct {
 type RoomsLoaded struct{}
 
 // RouterStatus is, for an I2P account, whether its router answers and
-// what to do next, worded for the user.
-type RouterStatus struct{ Text string }
+// what to do next, worded for the user; for an account on the profile's
+// own node, the node's state.
+type RouterStatus struct {
+	Text string
+	// Node is set for an account on the profile's own node.
+	Node *NodeState
+}
+
+// NodeState is the profile's own node as its account sees it: whether it
+// runs and how far it is from being reachable over I2P.
+type NodeState struct {
+	Running bool
+	Stage   node.Stage
+}
+
+// Reachable: other routers can reach the node.
+func (n NodeState) Reachable() bool { return n.Running && n.Stage == node.StageReachable }
 
 func (Saved) chatEvent()        {}
 func (RoomsLoaded) chatEvent()  {}

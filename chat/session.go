@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"mellium.im/xmpp/jid"
@@ -58,7 +59,12 @@ type Session struct {
 	side   chan Event    // news from the session's own goroutines
 	quit   chan struct{} // closed when the event loop ended
 	runErr chan error
-	once   sync.Once
+
+	// For an account on the profile's own node: its last known state
+	// (nil: not read yet), and a nudge to read it again.
+	nodeState atomic.Pointer[NodeState]
+	nodeCheck chan struct{}
+	once      sync.Once
 	// started is set by Start, before anything reads it (Start and Wait
 	// are called from the session's owner, in that order).
 	started bool
@@ -89,6 +95,8 @@ func (p *Profile) Session(a store.Account, password string, opts Options) (*Sess
 		side:   make(chan Event),
 		quit:   make(chan struct{}),
 		runErr: make(chan error, 1),
+
+		nodeCheck: make(chan struct{}, 1),
 	}, nil
 }
 
@@ -122,7 +130,11 @@ func (s *Session) Start(ctx context.Context) {
 		go s.progress(ctx)
 	}
 	if s.opts.WatchRouter {
-		go s.watchRouter(ctx)
+		if s.p.NodeAccount(s.account.Domain()) {
+			go s.watchNode(ctx)
+		} else {
+			go s.watchRouter(ctx)
+		}
 	}
 	go s.loop(ctx)
 }
@@ -167,6 +179,9 @@ func (s *Session) loop(ctx context.Context) {
 		case ev, ok := <-in:
 			if !ok {
 				return
+			}
+			if f, ok := ev.(xmppclient.MessageFailed); ok {
+				ev = s.blame(f)
 			}
 			fresh := s.save(ev)
 			s.events <- Saved{Event: ev, Fresh: fresh}

@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/clove-xmpp/clove/chat"
 	"github.com/clove-xmpp/clove/msgstate"
+	"github.com/clove-xmpp/clove/node"
 	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/ui"
 )
@@ -23,6 +25,9 @@ type Backend struct {
 
 	mu         sync.Mutex
 	show, text string // the presence the user chose, given to each session
+
+	// restartNode starts the profile's node again (Options.RestartNode).
+	restartNode func(ctx context.Context, dir string) error
 }
 
 // SetStatus sets the presence the account shows (see chat.Session.SetStatus):
@@ -49,6 +54,25 @@ func (b *Backend) useSession(ctx context.Context, s *chat.Session) {
 	_ = s.SetStatus(ctx, b.show, b.text) // not connected yet: kept for the login
 }
 
+// SetNodeRunning stops the profile's own node, or starts it again as it
+// last ran, then has the session read its state at once (ui.NodeControl).
+func (b *Backend) SetNodeRunning(ctx context.Context, run bool) error {
+	dir := b.p.NodeDir()
+	var err error
+	switch {
+	case !run:
+		err = node.Stop(dir)
+	case b.restartNode == nil:
+		err = errors.New("not possible from here: run 'clove node start'")
+	default:
+		err = b.restartNode(ctx, dir)
+	}
+	if s := b.sess.Load(); s != nil {
+		s.CheckNode()
+	}
+	return err
+}
+
 var (
 	_ ui.Backend      = (*Backend)(nil)
 	_ ui.RosterEditor = (*Backend)(nil)
@@ -56,6 +80,7 @@ var (
 	_ ui.Searcher     = (*Backend)(nil)
 	_ ui.Blocker      = (*Backend)(nil)
 	_ ui.StatusSetter = (*Backend)(nil)
+	_ ui.NodeControl  = (*Backend)(nil)
 )
 
 // NewBackend is account's pane backend; it acts once a session is set.

@@ -33,6 +33,10 @@ type routerSink interface{ OnRouter(string) }
 // blockSink is a Sink that also shows who is blocked.
 type blockSink interface{ OnBlocklist() }
 
+// nodeSink is a Sink that also shows the state of the node an account is
+// on (the profile's own).
+type nodeSink interface{ OnNode(ui.NodeState) }
+
 // Forward shows an event a session told (saved already).
 func Forward(w Sink, account string, ev chat.Event) {
 	switch ev := ev.(type) {
@@ -41,6 +45,9 @@ func Forward(w Sink, account string, ev chat.Event) {
 	case chat.RouterStatus:
 		if r, ok := w.(routerSink); ok {
 			r.OnRouter(ev.Text)
+		}
+		if n, ok := w.(nodeSink); ok && ev.Node != nil {
+			n.OnNode(ui.NodeState{Running: ev.Node.Running, Stage: ev.Node.Stage.String(), Reachable: ev.Node.Reachable()})
 		}
 	case chat.Saved:
 		forwardClient(w, account, ev.Event, ev.Fresh)

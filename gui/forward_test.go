@@ -10,6 +10,7 @@ import (
 
 	"github.com/clove-xmpp/clove/chat"
 	"github.com/clove-xmpp/clove/gui/guitest"
+	"github.com/clove-xmpp/clove/node"
 	"github.com/clove-xmpp/clove/xmppclient"
 )
 
@@ -72,5 +73,29 @@ func TestForwardMapsClientEventsToTheWindow(t *testing.T) {
 	}
 	if strings.Join(r.Got(), "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(r.Got(), "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// The router line goes to the status bar; for an account on the
+// profile's own node, so does the node's state (which turns the green
+// online into the node's I2P stage).
+func TestForwardShowsTheNodesState(t *testing.T) {
+	for _, tc := range []struct {
+		ev   chat.RouterStatus
+		want []string
+	}{
+		{chat.RouterStatus{Text: "I2P router: ready"}, []string{"router I2P router: ready"}},
+		{chat.RouterStatus{Text: "your node: tunnels building; other servers cannot reach it yet", Node: &chat.NodeState{Running: true, Stage: node.StageBuilding}},
+			[]string{"router your node: tunnels building; other servers cannot reach it yet", "node running=true stage=tunnels building reachable=false"}},
+		{chat.RouterStatus{Text: "your node: reachable over I2P", Node: &chat.NodeState{Running: true, Stage: node.StageReachable}},
+			[]string{"router your node: reachable over I2P", "node running=true stage=reachable reachable=true"}},
+		{chat.RouterStatus{Text: "your node is stopped: no one can reach you over I2P", Node: &chat.NodeState{}},
+			[]string{"router your node is stopped: no one can reach you over I2P", "node running=false stage=unknown reachable=false"}},
+	} {
+		r := &guitest.Recorder{}
+		Forward(r, "me@x.test", tc.ev)
+		if got := r.Got(); strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+			t.Errorf("%+v: got %q, want %q", tc.ev, got, tc.want)
+		}
 	}
 }

@@ -36,6 +36,9 @@ type Options struct {
 	// StartNode starts the bundled node in dir in the background and
 	// returns once it answers (the wizard's "run my own node").
 	StartNode func(ctx context.Context, dir, network string) error
+	// RestartNode starts the node in dir again as it last ran (the
+	// status bar's "Start node").
+	RestartNode func(ctx context.Context, dir string) error
 	// Getenv reads the environment (the wizard's presets can be pointed
 	// at local stand-ins by tests of the real binary).
 	Getenv func(string) string
@@ -117,6 +120,7 @@ type run struct {
 // first account); on the UI goroutine.
 func (g *run) open(a store.Account) (*ui.Pane, *Backend) {
 	b := NewBackend(g.o.Profile, a.JID)
+	b.restartNode = g.o.RestartNode
 	if g.shell == nil {
 		g.shell = ui.NewShell(g.fa)
 		g.shell.Remember(windowKey(g.o.Profile.Dir(), ""))

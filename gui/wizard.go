@@ -56,6 +56,9 @@ type WizardBackend struct {
 	NodeS2SPort int        // its server port (0: 5269)
 	NodeSOCKS   string     // I2P SOCKS for its s2s ("": 127.0.0.1:4447)
 	NodeHops    *node.Hops // its tunnel lengths (nil: I2P's usual 3)
+	// NodePortInUse tells which ports are taken (nil: try them); the
+	// node takes free ones instead (node.ChoosePorts).
+	NodePortInUse func(port int) bool
 	// StartNode starts the node and returns once it answers (Options.StartNode:
 	// the background supervisor of 'clove node start').
 	StartNode func(ctx context.Context, dir, network string) error
@@ -316,7 +319,10 @@ func (w *WizardBackend) JoinFederationRoom(ctx context.Context) (string, error) 
 func (w *WizardBackend) RunNode(ctx context.Context, admin, password string) (string, error) {
 	info, err := node.Load(w.NodeDir)
 	if err != nil {
-		info, err = node.Init(ctx, node.InitOptions{Dir: w.NodeDir, C2SPort: w.NodePort, S2SPort: w.NodeS2SPort, SOCKS: w.NodeSOCKS, Hops: w.NodeHops})
+		// PickPorts: on a machine that already runs an XMPP server (the
+		// guide's own set-up) the node takes free ports instead of failing.
+		info, err = node.Init(ctx, node.InitOptions{Dir: w.NodeDir, C2SPort: w.NodePort, S2SPort: w.NodeS2SPort, SOCKS: w.NodeSOCKS, Hops: w.NodeHops,
+			PickPorts: true, InUse: w.NodePortInUse})
 		if err != nil {
 			return "", fmt.Errorf("creating the node: %w", err)
 		}

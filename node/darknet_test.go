@@ -309,7 +309,7 @@ func TestDarknetS2SFailuresBounce(t *testing.T) {
 	cases := []struct {
 		to, want string
 	}{
-		{"nobody@unknown.clove.i2p", "did not answer"},
+		{"nobody@unknown.clove.i2p", "no way to the destination found"},
 		{"carol@example.org", "darknet_only"},
 	}
 	for _, tc := range cases {
@@ -377,7 +377,7 @@ func TestDarknetS2SRetriesUntilReachable(t *testing.T) {
 		}
 		return ok && f.ID == lost
 	}).(xmppclient.MessageFailed)
-	if took := time.Since(t0); took < 8*time.Second || !strings.Contains(ev.Text, "did not answer") {
+	if took := time.Since(t0); took < 8*time.Second || !strings.Contains(ev.Text, "no way to the destination found") {
 		t.Errorf("bounce after %v: %q; want it after darknet_retry_for (8 s), with the reason", took, ev.Text)
 	}
 	t.Logf("unreachable: bounced after %v: %s", time.Since(t0).Round(time.Millisecond), ev.Text)

@@ -32,6 +32,29 @@ type fedNode struct {
 	readyAt time.Time // prosody answered on its client port
 }
 
+// watchStages polls the node's readiness (as node status reads it) from
+// its prosody's start until it says reachable, or ctx ends, and sends when
+// each stage was first seen, after the node's prosody answered; the test
+// logs it beside when the other node first reached it.
+func watchStages(ctx context.Context, f *fedNode) <-chan map[Stage]time.Duration {
+	out := make(chan map[Stage]time.Duration, 1)
+	go func() {
+		seen := map[Stage]time.Duration{}
+		for ctx.Err() == nil {
+			r := ReadReadiness(ctx, f.dir, f.info)
+			if _, ok := seen[r.Stage]; !ok {
+				seen[r.Stage] = time.Since(f.readyAt).Round(100 * time.Millisecond)
+			}
+			if r.Stage == StageReachable {
+				break
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+		out <- seen
+	}()
+	return out
+}
+
 // privateHops: 1-hop tunnels, no outbound hop on the server side (see
 // docs/i2pd.md, "The private test network").
 func privateHops() *Hops { return &Hops{Length: 1, ServerOutbound: 0} }
@@ -371,6 +394,7 @@ func TestTwoNodesFederateOverI2P(t *testing.T) {
 		wg.Go(func() {
 			rctx, cancel := context.WithTimeout(ctx, 4*time.Minute)
 			defer cancel()
+			stages := watchStages(rctx, to)
 			r, err := i2pnet.WaitReachable(rctx, from.info.SOCKS, to.info.Domain, 5222)
 			if err != nil {
 				t.Errorf("node %s from node %s's SOCKS: %v", to.name, from.name, err)
@@ -378,6 +402,13 @@ func TestTwoNodesFederateOverI2P(t *testing.T) {
 			}
 			t.Logf("node %s reachable from node %s's SOCKS: %v after its init, %v after its prosody was ready (%d SOCKS attempts)",
 				to.name, from.name, time.Since(to.initAt).Round(time.Millisecond), time.Since(to.readyAt).Round(time.Millisecond), r.Attempts)
+			// What node status said meanwhile, to compare: see
+			// watchStages.
+			seen := <-stages
+			t.Logf("node %s's readiness after its prosody was ready: %v", to.name, seen)
+			if seen[StageReachable] == 0 {
+				t.Errorf("node %s: reached from node %s, but its readiness never said reachable", to.name, from.name)
+			}
 		})
 	}
 	wg.Wait()

@@ -77,6 +77,12 @@ type InitOptions struct {
 	// private test network": 1-hop server tunnels publish their lease set
 	// reliably only with no outbound hop on i2pd 2.45.1).
 	Hops *Hops
+	// PickPorts: where the client or server port is taken (a machine that
+	// already runs an XMPP server), use free ones (ChoosePorts) instead of
+	// failing: the window has no flags to choose others.
+	PickPorts bool
+	// InUse tells PickPorts a port is taken (nil: try to listen on it).
+	InUse func(port int) bool
 }
 
 // Paths inside a node directory.
@@ -129,6 +135,17 @@ func Init(ctx context.Context, opts InitOptions) (*Info, error) {
 		}
 	} else if _, err := os.Stat(i2pd); err != nil {
 		return nil, fmt.Errorf("i2pd not found at %s", i2pd)
+	}
+	if opts.PickPorts {
+		inUse := opts.InUse
+		if inUse == nil {
+			inUse = func(p int) bool { return portFree(p) != nil }
+		}
+		ports, err := ChoosePorts([]int{opts.C2SPort, opts.S2SPort}, inUse)
+		if err != nil {
+			return nil, err
+		}
+		opts.C2SPort, opts.S2SPort = ports[0], ports[1]
 	}
 	for _, p := range []int{opts.C2SPort, opts.S2SPort} {
 		if err := portFree(p); err != nil {
@@ -213,9 +230,60 @@ func splitHostPort(a string) (string, int, error) {
 func portFree(p int) error {
 	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
 	if err != nil {
-		return fmt.Errorf("port %d on 127.0.0.1 is already in use (another XMPP server?): choose others with --c2s-port/--s2s-port", p)
+		return &PortInUseError{Port: p, Err: err}
 	}
 	return ln.Close()
+}
+
+// PortInUseError: a port the node needs on 127.0.0.1 is taken. The
+// command line adds which flags choose others; the window picks free ones
+// (InitOptions.PickPorts).
+type PortInUseError struct {
+	Port int
+	Err  error
+}
+
+func (e *PortInUseError) Error() string {
+	return fmt.Sprintf("port %d on 127.0.0.1 is already in use (another XMPP server?)", e.Port)
+}
+
+func (e *PortInUseError) Unwrap() error { return e.Err }
+
+// pickRange is how far past a taken port plus 10000 ChoosePorts looks
+// (5222 taken: 15222, 15223, …).
+const pickRange = 100
+
+// ChoosePorts returns the ports to use for want: each one itself if
+// inUse says it is free, else the first free one from it + 10000 on
+// (15222 for 5222: easy to tell apart, and not a port other servers use
+// by default), none chosen twice. inUse is the check (tests give the
+// ports they pretend are taken).
+func ChoosePorts(want []int, inUse func(port int) bool) ([]int, error) {
+	out := make([]int, 0, len(want))
+	for _, w := range want {
+		cands := []int{w}
+		base := w + 10000
+		if base+pickRange > 65535 {
+			base = w + 1 // a high port: the ones just above it
+		}
+		for i := range pickRange {
+			if p := base + i; p <= 65535 {
+				cands = append(cands, p)
+			}
+		}
+		picked := 0
+		for _, p := range cands {
+			if !slices.Contains(out, p) && !inUse(p) {
+				picked = p
+				break
+			}
+		}
+		if picked == 0 {
+			return nil, fmt.Errorf("no free port for the node near %d or %d–%d on 127.0.0.1", w, w+10000, w+10000+pickRange-1)
+		}
+		out = append(out, picked)
+	}
+	return out, nil
 }
 
 // tunnelsConf publishes the node's c2s and s2s ports on one destination:

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -198,5 +199,61 @@ func TestB32FromKeysRejectsJunk(t *testing.T) {
 		if _, err := B32FromKeys(k); err == nil {
 			t.Errorf("accepted %d bytes of junk", len(k))
 		}
+	}
+}
+
+// The window's node takes free ports where the usual ones are taken (a
+// machine that already runs prosody); the ports "taken" here are
+// pretended, so the test never binds 5222 or 5269.
+func TestChoosePorts(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		taken []int
+		want  []int
+		err   string
+	}{
+		{"both free", nil, []int{5222, 5269}, ""},
+		{"prosody runs", []int{5222, 5269}, []int{15222, 15269}, ""},
+		{"only c2s taken", []int{5222}, []int{15222, 5269}, ""},
+		{"the next ones taken too", []int{5222, 15222, 15223, 5269}, []int{15224, 15269}, ""},
+		{"all taken", nil, nil, "no free port for the node near 5222"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			inUse := func(p int) bool { return slices.Contains(tc.taken, p) }
+			if tc.err != "" {
+				inUse = func(int) bool { return true }
+			}
+			got, err := ChoosePorts([]int{5222, 5269}, inUse)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("got %v, %v; want error %q", got, err, tc.err)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(got, tc.want) {
+				t.Errorf("got %v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+	// Two wanted ports never get the same one.
+	if got, _ := ChoosePorts([]int{5222, 5222}, func(int) bool { return false }); got[0] == got[1] {
+		t.Errorf("the same port twice: %v", got)
+	}
+}
+
+// A taken port is an error that names it and no command-line flag (the
+// command line adds those; the window picks free ports).
+func TestInitPortTakenWithoutPicking(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	taken := ln.Addr().(*net.TCPAddr).Port
+	_, err = Init(context.Background(), InitOptions{Dir: t.TempDir(), C2SPort: taken, S2SPort: freePort(t),
+		I2PD: "/bin/true"}) // never run: the ports are checked first
+	var inUse *PortInUseError
+	if !errors.As(err, &inUse) || inUse.Port != taken || strings.Contains(err.Error(), "--") {
+		t.Fatalf("got %v; want the port in use, no flags", err)
 	}
 }

@@ -54,6 +54,10 @@ type StartOptions struct {
 	// clove-node is looked for next to Command[0], then on PATH.
 	Command []string
 	Logger  *slog.Logger // nil: none
+	// KeepPlan starts the node as it last ran (the plan its last start
+	// wrote: the same router and network) where there is one: the
+	// window's "Start node" has no flags to say them again.
+	KeepPlan bool
 }
 
 // Started is a node that StartBackground left running.
@@ -80,7 +84,12 @@ func StartBackground(ctx context.Context, opts StartOptions) (*Started, error) {
 		return nil, err
 	}
 	opts.Dir, opts.Logger = dir, logger(opts.Logger)
-	info, err := writePlan(ctx, opts)
+	var info *Info
+	if _, perr := supervise.ReadPlan(dir); opts.KeepPlan && perr == nil {
+		info, err = Load(dir)
+	} else {
+		info, err = writePlan(ctx, opts)
+	}
 	if err != nil {
 		return nil, err
 	}

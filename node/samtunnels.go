@@ -48,6 +48,11 @@ func RunSAMTunnels(ctx context.Context, dir, samAddr string, log *slog.Logger) e
 		return fmt.Errorf("the node's I2P identity: %w", err)
 	}
 	h := info.hops()
+	// Status reads the session's state from here (ReadReadiness): the
+	// router answers SESSION CREATE only on its 20 s readiness timer, and
+	// no stream reaches the node before that.
+	writeSession(dir, "building")
+	defer os.Remove(filepath.Join(dir, SessionFile))
 	ln, err := transport.ListenSAM(ctx, samAddr, transport.I2PBase64(keys), transport.SAMOptions{Logger: log,
 		// As options: the lengths of SAMOptions mean "default" at 0 hops.
 		Options: map[string]string{"inbound.length": strconv.Itoa(h.Length), "outbound.length": strconv.Itoa(h.ServerOutbound)},
@@ -66,6 +71,7 @@ func RunSAMTunnels(ctx context.Context, dir, samAddr string, log *slog.Logger) e
 		case <-ln.Ended():
 		}
 	}()
+	writeSession(dir, "established")
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	peers := newPeerList(filepath.Join(dir, peersFile))

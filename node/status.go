@@ -2,16 +2,13 @@ package node
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/clove-xmpp/clove/internal/supervise"
-	"github.com/clove-xmpp/clove/transport"
 )
 
 // StatusReport is what `clove node status` tells about a node.
@@ -28,14 +25,15 @@ type StatusReport struct {
 	// connections, incoming (to the s2s port) and outgoing (into the
 	// SOCKS proxy), and whether the node's tunnels are ready.
 	S2SIn, S2SOut int
-	Tunnels       string // "ready: …", "not ready (…)" or "unknown (…)"
+	// Readiness: how far the node is from being reachable over I2P.
+	Readiness Readiness
 }
 
 // tunnelsLookupTimeout bounds ReadStatus's lease set lookup.
 const tunnelsLookupTimeout = 10 * time.Second
 
-// ReadStatus reports on the node in dir. While it runs, it asks the router
-// that carries the node for the node's lease set (up to 10 s).
+// ReadStatus reports on the node in dir. While it runs, it reads how far
+// it is from being reachable (ReadReadiness: up to 10 s).
 func ReadStatus(ctx context.Context, dir string) (*StatusReport, error) {
 	info, err := Load(dir)
 	if err != nil {
@@ -50,24 +48,8 @@ func ReadStatus(ctx context.Context, dir string) (*StatusReport, error) {
 	_, socksPort, _ := net.SplitHostPort(info.SOCKS)
 	sp, _ := strconv.Atoi(socksPort)
 	r.S2SIn, r.S2SOut = establishedTCP(info.S2SPort, sp)
-	r.Tunnels = tunnelsState(ctx, dir, info.Domain)
+	r.Readiness = ReadReadiness(ctx, dir, info)
 	return r, nil
-}
-
-// tunnelsState asks the router that carries the node (RouterSAMFile) for
-// the node's lease set.
-func tunnelsState(ctx context.Context, dir, domain string) string {
-	b, err := os.ReadFile(filepath.Join(dir, RouterSAMFile))
-	if err != nil {
-		return "unknown (no router address recorded)"
-	}
-	sam := strings.TrimSpace(string(b))
-	lctx, cancel := context.WithTimeout(ctx, tunnelsLookupTimeout)
-	defer cancel()
-	if err := transport.LookupSAM(lctx, sam, domain); err != nil {
-		return fmt.Sprintf("not ready (the router at %s does not find the node yet: %v); new tunnels take about a minute", sam, err)
-	}
-	return "ready: the router finds the node's lease set in the network"
 }
 
 // establishedTCP counts the established TCP connections to local port

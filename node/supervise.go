@@ -202,6 +202,10 @@ func Prepare(dir string, opts RunOptions) (*Info, supervise.Plan, error) {
 		if err := os.WriteFile(filepath.Join(dir, RouterSAMFile), []byte(opts.SAM+"\n"), 0o600); err != nil {
 			return nil, plan, err
 		}
+		// Another router's console is not ours to read.
+		if err := os.Remove(filepath.Join(dir, RouterConsoleFile)); err != nil && !os.IsNotExist(err) {
+			return nil, plan, err
+		}
 		plan.Children = []supervise.Child{
 			{Name: "tunnels", LogFile: filepath.Join(logs, "tunnels.log"), Argv: append(append([]string(nil), opts.Tunnels...), "--dir", dir, "--sam", opts.SAM)},
 			prosody,
@@ -218,6 +222,9 @@ func Prepare(dir string, opts RunOptions) (*Info, supervise.Plan, error) {
 		network = "# the real I2P network, reseeded by i2pd\n[addressbook]\nenabled = true\n"
 	}
 	if err := os.WriteFile(filepath.Join(dir, RouterSAMFile), []byte(fmt.Sprintf("127.0.0.1:%d\n", sam)), 0o600); err != nil {
+		return nil, plan, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, RouterConsoleFile), []byte(fmt.Sprintf("127.0.0.1:%d\n", console)), 0o600); err != nil {
 		return nil, plan, err
 	}
 	conf := filepath.Join(i2pdDir, "i2pd.conf")

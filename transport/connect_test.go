@@ -91,7 +91,7 @@ func TestConnectErrors(t *testing.T) {
 		{"refused", Settings{Server: closed}, "example.org", nil,
 			[]string{"could not reach " + closed + ": connection refused — is the server running?"}, syscall.ECONNREFUSED, nil},
 		{"i2p destination offline", Settings{Proxy: refuse4.addr()}, b32, nil,
-			[]string{"the I2P destination " + b32 + " did not answer (not published yet or offline)"}, nil, nil},
+			[]string{"the I2P router found no way to " + b32 + ": it is offline or not published yet, or the router has no tunnels yet (started just now?)"}, nil, nil},
 		{"proxy down", Settings{Proxy: "socks5://" + closed}, b32, nil,
 			[]string{"could not reach the SOCKS5 proxy at " + closed + ": connection refused"}, syscall.ECONNREFUSED, nil},
 		{"sam down", Settings{SAM: closed}, b32, nil,

@@ -167,7 +167,7 @@ func TestSOCKSRealI2PD(t *testing.T) {
 	start := time.Now()
 	_, err = d.DialContext(ctx, "tcp", unknown+":5222")
 	t.Logf("unknown destination: %v after %v", err, time.Since(start))
-	wantErr(t, err, "the I2P destination "+unknown+" did not answer (not published yet or offline)")
+	wantErr(t, err, "the I2P router found no way to "+unknown+": it is offline or not published yet, or the router has no tunnels yet (started just now?)")
 	if de := dialErr(t, err); de.SOCKSReply != 4 || de.Reason != ReasonDestinationUnreachable {
 		t.Errorf("reply %#x reason %v", de.SOCKSReply, de.Reason)
 	}

@@ -480,7 +480,11 @@ func socksReplyMessage(code byte, p, host, target string) (Reason, string) {
 		return ReasonNoRoute, fmt.Sprintf("%s cannot reach %s: network unreachable", p, target)
 	case 0x04:
 		if i2p {
-			return ReasonDestinationUnreachable, fmt.Sprintf("the I2P destination %s did not answer (not published yet or offline)", host)
+			// i2pd answers 0x04 at once both when the lease set is not
+			// found and when its own client tunnels are not built yet
+			// (RequestDestination fails while the destination is not
+			// ready): which of the two is not known here.
+			return ReasonDestinationUnreachable, fmt.Sprintf("the I2P router found no way to %s: it is offline or not published yet, or the router has no tunnels yet (started just now?)", host)
 		}
 		return ReasonDestinationUnreachable, fmt.Sprintf("%s could not reach %s: host unreachable", p, target)
 	case 0x05:

@@ -372,7 +372,7 @@ func TestSOCKS5Failures(t *testing.T) {
 		{"0x01 general failure", replyCode(1), b32 + ":5222", 0, "general failure", ReasonDestinationUnreachable, 1},
 		{"0x02 not allowed", replyCode(2), b32 + ":5222", 0, "does not allow connections to " + b32 + ":5222", ReasonProxyRefused, 2},
 		{"0x03 network unreachable", replyCode(3), "example.org:5222", 0, "network unreachable", ReasonNoRoute, 3},
-		{"0x04 i2p host unreachable", replyCode(4), b32 + ":5222", 0, "the I2P destination " + b32 + " did not answer (not published yet or offline)", ReasonDestinationUnreachable, 4},
+		{"0x04 i2p host unreachable", replyCode(4), b32 + ":5222", 0, "the I2P router found no way to " + b32 + ": it is offline or not published yet, or the router has no tunnels yet (started just now?)", ReasonDestinationUnreachable, 4},
 		{"0x04 clearnet host unreachable", replyCode(4), "example.org:5222", 0, "could not reach example.org:5222: host unreachable", ReasonDestinationUnreachable, 4},
 		{"0x05 refused", replyCode(5), b32 + ":5222", 0, b32 + ":5222 refused the connection", ReasonRefused, 5},
 		{"0x06 ttl", replyCode(6), b32 + ":5222", 0, "timed out reaching", ReasonTimeout, 6},

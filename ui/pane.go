@@ -44,10 +44,10 @@ type Pane struct {
 	chat     *chatState
 	early    map[string]MsgState // acks and receipts that came before the message
 	rooms    map[string]*roomState
-	rowH     float32 // height of a one-line message row
-	lineH    float32 // height of each further line
-	dayH     float32 // height of a day separator
-	bodyH    float32 // height of a one-line body
+	rowH     float32   // height of a one-line message row
+	lineH    float32   // height of each further line
+	dayH     float32   // height of a day separator
+	bodyH    float32   // height of a one-line body
 	setH     []float32 // the message rows' heights as the list knows them (setHeights)
 
 	filter      *keyEntry
@@ -61,6 +61,11 @@ type Pane struct {
 	// shown unavailable (their last known presence is kept for a session
 	// that resumes).
 	online bool
+	// The connection state last shown, and the account's node (nil: the
+	// account is not on the profile's own node, or it was not read yet).
+	connState ConnState
+	connErr   string
+	node      *NodeState
 
 	prefKey     string // where the open chat is kept ("": nowhere)
 	restoreChat string // the chat to reopen once the roster is there
@@ -105,6 +110,7 @@ type Pane struct {
 	statusButton            *widget.Button // the presence selector (nil: the backend cannot set one)
 	statusShow              string         // the presence chosen ("" available, away, xa, dnd)
 	statusMessage           string         // and its message
+	nodeAction              *widget.Button // "Stop node" / "Start node": an account on the profile's own node
 }
 
 type contactItem struct {
@@ -245,7 +251,8 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.routerText.Hide()
 	a.statusAction = widget.NewButton("", nil)
 	a.statusAction.Hide()
-	right := container.NewHBox(a.routerText, a.statusAction)
+	a.nodeAction = a.newNodeButton()
+	right := container.NewHBox(a.routerText, a.statusAction, a.nodeAction)
 	if sel := a.buildStatus(); sel != nil {
 		right.Add(sel)
 	}
@@ -266,20 +273,30 @@ func (a *Pane) OnState(s ConnState, errText string) {
 
 // OnStateSync is OnState on the UI goroutine.
 func (a *Pane) OnStateSync(s ConnState, errText string) {
+	a.connState, a.connErr = s, errText
 	text := a.account + " — " + s.String()
 	if errText != "" {
 		text += ": " + errText
 	}
-	a.statusText.SetText(text)
 	c := theme.ColorNameDisabled
 	switch s {
 	case Online:
 		c = theme.ColorNameSuccess
+		// Online on one's own node is a loopback login: no one else can
+		// reach the account before the node is reachable over I2P.
+		if n := a.node; n != nil && !n.Reachable {
+			c = theme.ColorNameWarning
+			text = a.account + " — online on your node; not reachable over I2P: " + n.Stage
+			if !n.Running {
+				text = a.account + " — your node is stopped"
+			}
+		}
 	case Connecting:
 		c = theme.ColorNameWarning
 	case Error:
 		c = theme.ColorNameError
 	}
+	a.statusText.SetText(text)
 	a.statusDot.FillColor = theme.Color(c)
 	a.statusDot.Refresh()
 	if s == Connecting || s == Online {
@@ -332,6 +349,26 @@ func (a *Pane) shownPresence(it *contactItem) Presence {
 		return Unavailable
 	}
 	return it.presence
+}
+
+// NodeState is the state of the node the account is on (the profile's
+// own): whether it runs, and its I2P stage ("no peers yet", "tunnels
+// building", "reachable").
+type NodeState struct {
+	Running   bool
+	Stage     string
+	Reachable bool
+}
+
+// OnNode shows the state of the account's node: while it is not
+// reachable over I2P, the status bar says so instead of a green online.
+// Safe from any goroutine.
+func (a *Pane) OnNode(n NodeState) {
+	a.do(func() {
+		a.node = &n
+		a.OnStateSync(a.connState, a.connErr)
+		a.showNodeAction()
+	})
 }
 
 // OnRouter shows the I2P router's state for I2P accounts ("" hides it).

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 )
 
 // fakeBackend is an in-memory Backend.
@@ -420,4 +421,33 @@ func TestDaySeparatorsAboveEachDaysFirstMessage(t *testing.T) {
 	if h0, h1, h2 := a.rowHeightAt(0), a.rowHeightAt(1), a.rowHeightAt(2); h0 <= h1 || h2 != h0 {
 		t.Errorf("row heights %v %v %v: a day's first row should be taller", h0, h1, h2)
 	}
+}
+
+// An account on the profile's own node is online as soon as the node's
+// prosody answers on loopback: until the node is reachable over I2P the
+// status bar says how far it is, in the warning colour, not a green
+// online.
+func TestStatusBarShowsTheNodesI2PState(t *testing.T) {
+	a, _ := newTestApp(t, threeContacts())
+	a.OnState(Online, "")
+	for _, tc := range []struct {
+		node NodeState
+		want string
+		dot  fyne.ThemeColorName
+	}{
+		{NodeState{Running: true, Stage: "no peers yet"}, "me@example.org — online on your node; not reachable over I2P: no peers yet", theme.ColorNameWarning},
+		{NodeState{Running: true, Stage: "tunnels building"}, "me@example.org — online on your node; not reachable over I2P: tunnels building", theme.ColorNameWarning},
+		{NodeState{Running: false, Stage: "unknown"}, "me@example.org — your node is stopped", theme.ColorNameWarning},
+		{NodeState{Running: true, Stage: "reachable", Reachable: true}, "me@example.org — online", theme.ColorNameSuccess},
+	} {
+		a.OnNode(tc.node)
+		mustShow(t, a, tc.want)
+		if a.statusDot.FillColor != theme.Color(tc.dot) {
+			t.Errorf("%+v: the dot is %v, want %s", tc.node, a.statusDot.FillColor, tc.dot)
+		}
+	}
+	// Offline says offline, whatever the node.
+	a.OnNode(NodeState{Running: true, Stage: "tunnels building"})
+	a.OnState(Offline, "connection lost")
+	mustShow(t, a, "me@example.org — offline: connection lost")
 }

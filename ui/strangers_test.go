@@ -104,7 +104,7 @@ func TestAStrangerCanBeBlocked(t *testing.T) {
 		t.Fatal("dave is not blocked after the question was answered Yes")
 	}
 	mustShow(t, a, "Unblock", dave+" (block…") // truncated in a narrow roster
-	a.blockButton.OnTapped() // unblocking asks nothing
+	a.blockButton.OnTapped()                   // unblocking asks nothing
 	if fb.list[dave] {
 		t.Fatal("dave is still blocked")
 	}

@@ -96,7 +96,10 @@ local socks_errors = {
 	[1] = "general SOCKS server failure";
 	[2] = "connection not allowed by ruleset";
 	[3] = "network unreachable";
-	[4] = "the destination did not answer (not published yet, or offline)";
+	-- i2pd answers 4 at once both for a lease set not found and while its
+	-- own tunnels are not built: Clove's window tells which, knowing the
+	-- node's state.
+	[4] = "no way to the destination found (it is offline or not published yet, or this node's router has no tunnels yet)";
 	[5] = "connection refused by the destination";
 	[6] = "TTL expired";
 	[7] = "command not supported by the proxy";

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/clove-xmpp/clove/gui"
+	"github.com/clove-xmpp/clove/node"
 )
 
 // cmdGUI opens the window (package gui) on the profile.
@@ -30,6 +31,15 @@ func cmdGUI(ctx context.Context, e *env) error {
 			quiet := *e
 			quiet.stdout = io.Discard
 			return nodeStart(ctx, &quiet, dir, network, routerChoice{})
+		},
+		RestartNode: func(ctx context.Context, dir string) error {
+			opts, err := nodeStartOptions(e, dir, "", routerChoice{})
+			if err != nil {
+				return err
+			}
+			opts.KeepPlan = true
+			_, err = node.StartBackground(ctx, opts)
+			return err
 		},
 		Getenv: e.getenv,
 	}

@@ -91,6 +91,10 @@ func nodeInit(ctx context.Context, c *nodeCmd) error {
 		return usageError{err.Error()}
 	}
 	info, err := node.Init(ctx, node.InitOptions{Dir: *c.dir, C2SPort: *c2s, S2SPort: *s2s, SOCKS: *socks, Hops: hops})
+	var inUse *node.PortInUseError
+	if errors.As(err, &inUse) {
+		return fmt.Errorf("%w: choose others with --c2s-port/--s2s-port", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -128,7 +132,7 @@ func printNodeStatus(w io.Writer, r *node.StatusReport) {
 	fmt.Fprintf(w, "clients: 127.0.0.1:%d (%s)\nservers: 127.0.0.1:%d (%s)\nI2P SOCKS: %s\nadmin: %s\ncreated: %s\n",
 		info.C2SPort, answering[r.C2SAnswers], info.S2SPort, answering[r.S2SAnswers], info.SOCKS, admins, info.Created.Format("2006-01-02 15:04"))
 	if r.PID != 0 {
-		fmt.Fprintf(w, "server-to-server: %d incoming, %d outgoing connection(s)\ntunnels: %s\n", r.S2SIn, r.S2SOut, r.Tunnels)
+		fmt.Fprintf(w, "server-to-server: %d incoming, %d outgoing connection(s)\nI2P: %s\n", r.S2SIn, r.S2SOut, r.Readiness)
 	}
 }
 

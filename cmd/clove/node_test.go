@@ -64,7 +64,7 @@ func TestNodeLifecycleWithTheRealBinary(t *testing.T) {
 	must("", "node", "start", "--dir", dir, "--i2pd-network", network)
 	t.Logf("node start returned after %v", time.Since(t0))
 	if st := must("", "node", "status", "--dir", dir); !strings.Contains(st, "running") || !strings.Contains(st, "admin@"+domain) || !strings.Contains(st, "answering") ||
-		!strings.Contains(st, "tunnels: not ready") || !strings.Contains(st, "server-to-server: 0 incoming, 0 outgoing") {
+		!strings.Contains(st, "I2P: no peers yet") || !strings.Contains(st, "server-to-server: 0 incoming, 0 outgoing") {
 		t.Fatalf("status: %s", st)
 	}
 	if out, err := clove("", "node", "start", "--dir", dir, "--i2pd-network", network); err == nil || !strings.Contains(out, "already runs") {

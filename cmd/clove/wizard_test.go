@@ -397,3 +397,43 @@ func TestWizardConnectionChoicesMapToAccountSettings(t *testing.T) {
 		}
 	}
 }
+
+// "Run my own node" on a machine whose XMPP ports are taken (here by
+// listeners of the test on the ports the wizard would use; 5222 itself is
+// never bound): the node takes free ones, the admin logs in there, and no
+// error points to command-line flags.
+func TestWizardRunNodePicksFreePortsWhenTaken(t *testing.T) {
+	prosodytest.Require(t)
+	if _, err := exec.LookPath("i2pd"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("i2pd is missing (make deps)")
+		}
+		t.Skip("i2pd not installed")
+	}
+	wb, st := newTestWizardBackend(t, "hello@example.invalid", "federation@muc.example.invalid")
+	netConf := offNetworkI2PD(freePort(t))
+	wizardNodeInProcess(t, wb, "node", func(string) string { return netConf })
+	for _, p := range []int{wb.NodePort, wb.NodeS2SPort} {
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+	}
+	domain, err := wb.RunNode(context.Background(), "admin", "admin-pw")
+	if err != nil {
+		t.Fatalf("RunNode with its ports taken: %v", err)
+	}
+	info, err := node.Load(wb.NodeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.C2SPort == wb.NodePort || info.S2SPort == wb.NodeS2SPort || info.C2SPort == info.S2SPort {
+		t.Errorf("the node's ports %d/%d; the taken ones were %d/%d", info.C2SPort, info.S2SPort, wb.NodePort, wb.NodeS2SPort)
+	}
+	a, err := st.Account(context.Background(), "admin@"+domain)
+	if err != nil || a.Server != fmt.Sprintf("127.0.0.1:%d", info.C2SPort) {
+		t.Errorf("account %+v, %v; want it on the node's client port %d", a, err, info.C2SPort)
+	}
+	t.Logf("ports taken %d/%d: the node took %d/%d", wb.NodePort, wb.NodeS2SPort, info.C2SPort, info.S2SPort)
+}

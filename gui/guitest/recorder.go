@@ -34,6 +34,10 @@ func (r *Recorder) OnOccupant(room, nick string, left bool) {
 }
 func (r *Recorder) OnRoomSubject(room, subject string) { r.add("subject %s %q", room, subject) }
 func (r *Recorder) OnSessionStarted()                  { r.add("session started") }
+func (r *Recorder) OnRouter(text string)               { r.add("router %s", text) }
+func (r *Recorder) OnNode(n ui.NodeState) {
+	r.add("node running=%t stage=%s reachable=%t", n.Running, n.Stage, n.Reachable)
+}
 
 func (r *Recorder) OfferAction(label string, act func()) {
 	r.add("offer %s", label)
