@@ -39,6 +39,9 @@ type Options struct {
 	// RestartNode starts the node in dir again as it last ran (the
 	// status bar's "Start node").
 	RestartNode func(ctx context.Context, dir string) error
+	// Forget deletes an account's saved password (the window removed the
+	// account); nil: nothing is saved anywhere.
+	Forget func(account string)
 	// Getenv reads the environment (the wizard's presets can be pointed
 	// at local stand-ins by tests of the real binary).
 	Getenv func(string) string
@@ -112,6 +115,9 @@ type run struct {
 	shell  *ui.Shell       // the main window, once there is an account
 	panes  []*ui.Pane      // the accounts' panes in it
 	dones  []chan struct{} // closed when each session ended
+	// sessions: each account's latest session, to end it when the
+	// account is removed. Touched on the UI goroutine only.
+	sessions map[string]accountRun
 	master bool            // a window is the master (closing it quits)
 	wizard *ui.Wizard      // the open wizard, or nil
 }
@@ -125,6 +131,7 @@ func (g *run) open(a store.Account) (*ui.Pane, *Backend) {
 		g.shell = ui.NewShell(g.fa)
 		g.shell.Remember(windowKey(g.o.Profile.Dir(), ""))
 		g.shell.OnAddAccount(g.addAccount)
+		g.shell.OnRemoveAccount(g.removeAccount)
 	}
 	w := g.shell.Add(a.JID, b)
 	w.Remember(windowKey(g.o.Profile.Dir(), a.JID))
@@ -143,14 +150,27 @@ func windowKey(profile, account string) string {
 	return "window." + hex.EncodeToString(sum[:8])
 }
 
+// accountRun is an account's running session: cancel ends it, done is
+// closed once it has.
+type accountRun struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
 // connect starts the session of pane w's account.
 func (g *run) connect(w *ui.Pane, a store.Account, password string, b *Backend, onEvent func(chat.Event)) {
 	done := make(chan struct{})
 	g.dones = append(g.dones, done)
+	ctx, cancel := context.WithCancel(g.ctx)
+	if g.sessions == nil {
+		g.sessions = map[string]accountRun{}
+	}
+	g.sessions[a.JID] = accountRun{cancel, done}
 	go func() {
 		defer close(done)
-		RunSession(g.ctx, g.o.Profile, a, password, b, w, onEvent)
-		if g.ctx.Err() == nil {
+		defer cancel()
+		RunSession(ctx, g.o.Profile, a, password, b, w, onEvent)
+		if ctx.Err() == nil {
 			// Stopped for good (a wrong password, a certificate that
 			// changed): logging in again is the user's to ask for.
 			w.OfferAction("Log in…", func() { g.askPassword(w, a, b) })
@@ -200,6 +220,30 @@ func (g *run) account(a store.Account) {
 	}
 	win.OnStateSync(ui.Offline, why)
 	g.askPassword(win, a, b)
+}
+
+// removeAccount ends account's session and deletes it from the profile
+// (its history, drafts, pins) and its saved password. Off the UI
+// goroutine; the window takes the pane out once it returns nil.
+func (g *run) removeAccount(account string) error {
+	var r accountRun
+	var ok bool
+	fyne.DoAndWait(func() { r, ok = g.sessions[account]; delete(g.sessions, account) })
+	if ok {
+		r.cancel()
+		select {
+		case <-r.done:
+		case <-time.After(10 * time.Second):
+			return errors.New("its connection did not close in 10 s; try again")
+		}
+	}
+	if _, err := g.o.Profile.RemoveAccount(context.Background(), account); err != nil {
+		return err
+	}
+	if g.o.Forget != nil {
+		g.o.Forget(account)
+	}
+	return nil
 }
 
 // addAccount opens the wizard from the main window's menu (or brings it

@@ -122,7 +122,7 @@ func (s *Store) Accounts(ctx context.Context) ([]Account, error) {
 }
 
 // RemoveAccount deletes the account and everything stored for it (contacts,
-// pins, messages, outbox) in one transaction. ErrNotFound if it is not stored.
+// pins, messages, outbox, rooms, drafts) in one transaction. ErrNotFound if it is not stored.
 func (s *Store) RemoveAccount(ctx context.Context, jid string) error {
 	const op = "remove account"
 	return s.wr.do(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
@@ -134,6 +134,8 @@ func (s *Store) RemoveAccount(ctx context.Context, jid string) error {
 			`DELETE FROM messages WHERE account = ?`,
 			`DELETE FROM contacts WHERE account = ?`,
 			`DELETE FROM pins WHERE account = ?`,
+			`DELETE FROM rooms WHERE account = ?`,
+			`DELETE FROM drafts WHERE account = ?`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, jid); err != nil {
 				return err

@@ -145,11 +145,17 @@ func TestRemoveAccountRemovesItsData(t *testing.T) {
 		if _, err := s.AddIncoming(ctx, in(acct, "you@example.org", "findable incoming")); err != nil {
 			t.Fatal(err)
 		}
+		if err := s.SetDraft(ctx, acct, "you@example.org", "half a thought"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PutRoom(ctx, Room{Account: acct, JID: "room@muc.example.org", Nick: "me"}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := s.RemoveAccount(ctx, "me@example.org"); err != nil {
 		t.Fatal(err)
 	}
-	for _, table := range []string{"contacts", "pins", "messages", "outbox"} {
+	for _, table := range []string{"contacts", "pins", "messages", "outbox", "drafts", "rooms"} {
 		if n := count(t, s, table, "account = 'me@example.org'"); n != 0 {
 			t.Errorf("%d rows left in %s", n, table)
 		}

@@ -155,6 +155,7 @@ func (a *Pane) addMessage(m Message) {
 		it.unread++
 		a.applyFilter()
 		a.updateUnread()
+		a.sayWhatToDo() // no longer "no contacts yet": there is a chat to pick
 		return
 	}
 	it.unread++

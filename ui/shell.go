@@ -28,6 +28,9 @@ type Shell struct {
 	trayMenu   *fyne.Menu
 	trayUnread *fyne.MenuItem
 	addAccount func() // the menu's "Add an account…", if any
+	// removeAccount, if set, removes an account from the profile (the
+	// menu's "Remove account…").
+	removeAccount func(account string) error
 	prefKey    string // where the window's size is kept ("": nowhere)
 }
 
@@ -200,6 +203,10 @@ func (s *Shell) setMenu() {
 			label = "Join a room as " + a.account + "…"
 		}
 		items = append(items, fyne.NewMenuItem(label, func() { a.showJoinRoom("", "", false) }))
+	}
+	if a := s.Current(); a != nil && s.removeAccount != nil {
+		items = append(items, fyne.NewMenuItemSeparator(),
+			fyne.NewMenuItem("Remove account "+a.account+"…", func() { s.confirmRemoveAccount(a) }))
 	}
 	if len(items) > 0 {
 		s.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("Clove", items...)))

@@ -41,6 +41,7 @@ func cmdGUI(ctx context.Context, e *env) error {
 			_, err = node.StartBackground(ctx, opts)
 			return err
 		},
+		Forget: e.forgetPassword,
 		Getenv: e.getenv,
 	}
 	if e.keyringUsable() {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -415,13 +416,41 @@ func TestGUIAccountsShareOneWindowAndTheMenuOpensTheWizard(t *testing.T) {
 	time.Sleep(500 * time.Millisecond) // the title changes before the next frame
 	w.screenshot(screenshotPath(t, "accounts.png"))
 
-	// The menu bar's first menu, then its first item.
+	// The menu bar's first menu: "Remove account alice…" (the account in
+	// view), then Remove: her tab goes, bob's fills the window, her history
+	// is gone from the profile.
 	w.click(33, 13)
 	time.Sleep(300 * time.Millisecond)
 	w.screenshot(screenshotPath(t, "menu.png"))
+	w.click(80, removeAccountY)
+	time.Sleep(500 * time.Millisecond)
+	w.screenshot(screenshotPath(t, "remove-account.png"))
+	w.click(removeButtonX, removeButtonY)
+	waitUntil(t, 20*time.Second, "alice is gone from the profile", func() bool {
+		out := me.ok("account", "list")
+		return !strings.Contains(out, aj) && strings.Contains(out, bj)
+	})
+	waitWindow(t, w, `^\(1\) Clove — `+regexp.QuoteMeta(bj)+`$`)
+	if h := me.run("history", "--account", aj); h.code == 0 && strings.Contains(h.stdout, "to alice's tab") {
+		t.Errorf("alice's history is still in the profile: %q", h.stdout)
+	}
+	time.Sleep(300 * time.Millisecond)
+	w.screenshot(filepath.Join(t.TempDir(), "after-remove.png"))
+
+	// The menu's first item opens the wizard.
+	w.click(33, 13)
+	time.Sleep(300 * time.Millisecond)
 	w.click(80, 45)
 	waitWindow(t, w, "Clove — set up")
 }
+
+// Where the menu's "Remove account …" item and the confirmation's
+// Remove button are in the 900×600 window.
+const (
+	removeAccountY = 130
+	removeButtonX  = 500
+	removeButtonY  = 382
+)
 
 // Headless commands never start the toolkit: under the C locale nothing
 // but the command's own output is printed, and without a display the
