@@ -210,6 +210,9 @@ func (w *Wizard) showAccount(register bool) {
 		w.custom.SetPlaceHolder("host:port")
 		w.custom.Hide()
 		w.conn = widget.NewRadioGroup(connChoices, func(s string) {
+			if w.formErr != nil {
+				w.formErr.Hide()
+			}
 			if s == connChoices[ConnCustom] {
 				w.custom.Show()
 			} else {
@@ -226,6 +229,11 @@ func (w *Wizard) showAccount(register bool) {
 		w.submit = widget.NewButton("", w.submitAccount)
 		w.submit.Importance = widget.HighImportance
 		w.password.OnSubmitted = func(string) { w.submitAccount() }
+		// An error about what was typed goes once the user changes it:
+		// left on screen, it reads as the verdict on the fixed text.
+		for _, e := range []*widget.Entry{w.jid, w.password, w.custom} {
+			e.OnChanged = func(string) { w.formErr.Hide() }
+		}
 	}
 	title, action := "I have an account", "Log in"
 	if register {

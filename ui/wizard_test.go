@@ -266,3 +266,35 @@ func TestWizardScreenshotsOfTheOtherPaths(t *testing.T) {
 	test.Tap(w.nodeSubmit)
 	capture(t, w, "wizard-node-done.png")
 }
+
+// An error about the form goes as soon as the field it is about is
+// edited (it stayed on screen after the fix and read as the verdict on
+// the corrected text).
+func TestWizardErrorClearsWhenTheFormIsEdited(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		jid, pw  string
+		wantErr  string
+		edit     func(w *Wizard)
+		fixedErr bool // the error goes
+	}{
+		{"address fixed", "not an address", "secret", "is not a valid address", func(w *Wizard) { test.Type(w.jid, "@example.org") }, true},
+		{"empty password typed", "bob@example.org", "", "Enter the password.", func(w *Wizard) { test.Type(w.password, "s") }, true},
+		{"empty address typed", "", "", "Enter your address", func(w *Wizard) { test.Type(w.jid, "b") }, true},
+		{"wrong password retyped", "bob@down.example", "secret", "connection refused", func(w *Wizard) { w.password.SetText("other") }, true},
+		{"connection changed", "bob@down.example", "secret", "connection refused", func(w *Wizard) { w.conn.SetSelected(connChoices[ConnLocal]) }, true},
+		{"nothing edited", "bob@down.example", "secret", "connection refused", func(*Wizard) {}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, _ := newTestWizard(t)
+			test.Tap(findButton(t, w, "I have an account"))
+			fillAccount(w, tc.jid, tc.pw)
+			test.Tap(w.submit)
+			wshows(t, w, tc.wantErr)
+			tc.edit(w)
+			if got := shows(&Pane{win: w.win}, tc.wantErr); got == tc.fixedErr {
+				t.Errorf("after the edit the error is shown: %v; want %v (it shows %q)", got, !tc.fixedErr, rendered(&Pane{win: w.win}))
+			}
+		})
+	}
+}
