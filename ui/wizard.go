@@ -228,7 +228,10 @@ func (w *Wizard) showAccount(register bool) {
 		w.status.Hide()
 		w.submit = widget.NewButton("", w.submitAccount)
 		w.submit.Importance = widget.HighImportance
-		w.password.OnSubmitted = func(string) { w.submitAccount() }
+		// Enter in any field logs in, as the button does.
+		for _, e := range []*widget.Entry{w.jid, w.password, w.custom} {
+			e.OnSubmitted = func(string) { w.submitAccount() }
+		}
 		// An error about what was typed goes once the user changes it:
 		// left on screen, it reads as the verdict on the fixed text.
 		for _, e := range []*widget.Entry{w.jid, w.password, w.custom} {
@@ -267,7 +270,12 @@ func (w *Wizard) form() AccountForm {
 	return f
 }
 
-func (w *Wizard) submitAccount() { w.tryAccount(w.form()) }
+func (w *Wizard) submitAccount() {
+	if w.submit.Disabled() {
+		return // Enter while the last try is under way
+	}
+	w.tryAccount(w.form())
+}
 
 func (w *Wizard) tryAccount(f AccountForm) {
 	w.formErr.Hide()

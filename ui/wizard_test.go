@@ -298,3 +298,29 @@ func TestWizardErrorClearsWhenTheFormIsEdited(t *testing.T) {
 		})
 	}
 }
+
+// Enter in any field of the account form logs in, as the button does —
+// once, even if pressed again while the try is under way.
+func TestWizardEnterSubmitsTheAccountForm(t *testing.T) {
+	for _, field := range []string{"address", "password", "host:port"} {
+		t.Run(field, func(t *testing.T) {
+			w, b := newTestWizard(t)
+			test.Tap(findButton(t, w, "I have an account"))
+			fillAccount(w, "bob@example.org", "secret")
+			w.conn.SetSelected(connChoices[ConnCustom])
+			test.Type(w.custom, "127.0.0.1:5299")
+			e := map[string]*widget.Entry{"address": w.jid, "password": w.password, "host:port": w.custom}[field]
+			var pending []func()
+			w.async = func(f func()) { pending = append(pending, f) }
+			e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+			e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // again, while it runs
+			if len(pending) != 1 {
+				t.Fatalf("Enter in the %s field started %d tries; want 1", field, len(pending))
+			}
+			pending[0]()
+			if w.screen != "cert" || len(b.forms) != 1 || b.forms[0].Custom != "127.0.0.1:5299" {
+				t.Errorf("after Enter: screen %q, forms %+v", w.screen, b.forms)
+			}
+		})
+	}
+}
