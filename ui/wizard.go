@@ -75,9 +75,12 @@ type WizardBackend interface {
 	// Presets: the test contact and the federation room, as shown.
 	TestContact() string
 	FederationRoom() string
-	// AddTestContact adds the test contact and sends it "hello"; the text
-	// says what happened.
-	AddTestContact(ctx context.Context) (string, error)
+	// AddTestContact adds the test contact and sends it "hello". It calls
+	// progress with each step as it happens (the server accepted it), and
+	// returns what happened in the end: delivered (the contact's client
+	// confirmed it), or a text saying why not yet; an error if it failed
+	// (with the server's reason).
+	AddTestContact(ctx context.Context, progress func(string)) (text string, delivered bool, err error)
 	// JoinFederationRoom joins the federation room.
 	JoinFederationRoom(ctx context.Context) (string, error)
 }
@@ -126,6 +129,8 @@ type Wizard struct {
 	contactResult *widget.Label
 	roomBtn       *widget.Button
 	roomResult    *widget.Label
+	presetsBox    *fyne.Container   // laid out again when a result changes
+	presetsScroll *container.Scroll // and its scroll, which sizes it
 
 	screen string // for tests: welcome, account, cert, node, presets
 }
@@ -419,7 +424,11 @@ func (w *Wizard) showPresets(account, domain string) {
 		w.runPreset(w.contactBtn, w.contactResult, "Adding "+w.backend.TestContact()+"…", w.backend.AddTestContact)
 	})
 	w.roomBtn = widget.NewButton("Join the federation room", func() {
-		w.runPreset(w.roomBtn, w.roomResult, "Joining "+w.backend.FederationRoom()+"…", w.backend.JoinFederationRoom)
+		w.runPreset(w.roomBtn, w.roomResult, "Joining "+w.backend.FederationRoom()+"…",
+			func(ctx context.Context, _ func(string)) (string, bool, error) {
+				text, err := w.backend.JoinFederationRoom(ctx)
+				return text, true, err
+			})
 	})
 	done := widget.NewButton("Open my chats", func() {
 		if w.OnDone != nil {
@@ -427,33 +436,53 @@ func (w *Wizard) showPresets(account, domain string) {
 		}
 	})
 	done.Importance = widget.HighImportance
-	w.set("presets", "You are set up", container.NewBorder(nil, container.NewHBox(done), nil, nil,
-		container.NewVScroll(container.NewVBox(
-			head,
-			widget.NewSeparator(),
-			wrapped("Two first steps, one click each (both go over I2P and can take a minute):"),
-			w.contactBtn, wrapped("Adds "+w.backend.TestContact()+" to your contacts and sends it \"hello\"."), w.contactResult,
-			w.roomBtn, wrapped("Joins "+w.backend.FederationRoom()+", a room shared by servers across I2P."), w.roomResult,
-		))))
+	w.presetsBox = container.NewVBox(
+		head,
+		widget.NewSeparator(),
+		wrapped("Two first steps, one click each (both go over I2P and can take a minute):"),
+		w.contactBtn, wrapped("Adds "+w.backend.TestContact()+" to your contacts and sends it \"hello\"."), w.contactResult,
+		w.roomBtn, wrapped("Joins "+w.backend.FederationRoom()+", a room shared by servers across I2P."), w.roomResult,
+	)
+	w.presetsScroll = container.NewVScroll(w.presetsBox)
+	w.set("presets", "You are set up", container.NewBorder(nil, container.NewHBox(done), nil, nil, w.presetsScroll))
 }
 
-func (w *Wizard) runPreset(b *widget.Button, result *widget.Label, doing string, f func(context.Context) (string, error)) {
+// runPreset runs preset f with button b disabled, its steps and result in
+// result. Once it has done its work (sent, joined) the button stays
+// disabled: a second click sent "hello" twice; after a failure it can be
+// tried again.
+func (w *Wizard) runPreset(b *widget.Button, result *widget.Label, doing string, f func(context.Context, func(string)) (string, bool, error)) {
 	b.Disable()
-	result.Importance = widget.MediumImportance
-	showText(result, doing)
+	w.showResult(result, widget.MediumImportance, doing)
+	progress := func(text string) {
+		w.do(func() { w.showResult(result, widget.MediumImportance, sentence(text)) })
+	}
 	w.async(func() {
-		text, err := f(w.ctx)
+		text, final, err := f(w.ctx, progress)
 		w.do(func() {
-			b.Enable()
-			if err != nil {
-				result.Importance = widget.DangerImportance
-				showText(result, "Failed: "+sentence(err.Error()))
-				return
+			switch {
+			case err != nil:
+				b.Enable()
+				w.showResult(result, widget.DangerImportance, "Failed: "+sentence(err.Error()))
+			case final:
+				w.showResult(result, widget.SuccessImportance, sentence(text))
+			default: // done, but not confirmed: not a success yet
+				w.showResult(result, widget.WarningImportance, sentence(text))
 			}
-			result.Importance = widget.SuccessImportance
-			showText(result, sentence(text))
 		})
 	})
+}
+
+// showResult shows a preset's text in l and lays the screen out again: a
+// label shown (or grown) inside a box keeps its old size until its box is
+// laid out, so the result appeared only after the window was resized.
+func (w *Wizard) showResult(l *widget.Label, imp widget.Importance, text string) {
+	l.Importance = imp
+	showText(l, text)
+	if w.presetsScroll != nil {
+		w.presetsScroll.Refresh()
+		w.presetsBox.Refresh()
+	}
 }
 
 func domainPart(j string) string {

@@ -22,6 +22,7 @@ type fakeWizard struct {
 	mu    sync.Mutex
 	forms []AccountForm
 	node  []string
+	hello func(progress func(string)) (string, bool, error) // the preset, if set
 }
 
 const fakeFP = "ab:cd:ef"
@@ -61,8 +62,11 @@ func (b *fakeWizard) RunNode(_ context.Context, admin, pw string) (string, error
 }
 func (b *fakeWizard) TestContact() string    { return "hello@test.example" }
 func (b *fakeWizard) FederationRoom() string { return "federation@muc.example" }
-func (b *fakeWizard) AddTestContact(context.Context) (string, error) {
-	return `added hello@test.example and sent "hello"`, nil
+func (b *fakeWizard) AddTestContact(_ context.Context, progress func(string)) (string, bool, error) {
+	if b.hello != nil {
+		return b.hello(progress)
+	}
+	return `added hello@test.example and sent "hello"`, true, nil
 }
 func (b *fakeWizard) JoinFederationRoom(context.Context) (string, error) {
 	return "", errors.New("remote-server-not-found: muc.example could not be reached")
@@ -320,6 +324,77 @@ func TestWizardEnterSubmitsTheAccountForm(t *testing.T) {
 			pending[0]()
 			if w.screen != "cert" || len(b.forms) != 1 || b.forms[0].Custom != "127.0.0.1:5299" {
 				t.Errorf("after Enter: screen %q, forms %+v", w.screen, b.forms)
+			}
+		})
+	}
+}
+
+// The hello preset says each step and how it ended — delivered in green,
+// accepted but not confirmed not in green, a failure with the server's
+// reason — drawn at once (it appeared only after a resize), and a preset
+// that did its work cannot be clicked again (hello was sent twice).
+func TestWizardHelloPresetReportsWhatHappened(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		hello       func(progress func(string)) (string, bool, error)
+		want        string
+		importance  widget.Importance
+		clickable   bool
+		wantProgess string
+	}{
+		{"delivered", func(p func(string)) (string, bool, error) {
+			p(`"hello" was accepted by your server; waiting for hello@test.example to confirm it`)
+			return `"hello" was delivered to hello@test.example`, true, nil
+		}, `"hello" was delivered to hello@test.example.`, widget.SuccessImportance, false, `"hello" was accepted by your server; waiting`},
+		{"not confirmed", func(p func(string)) (string, bool, error) {
+			p(`"hello" was accepted by your server`)
+			return `"hello" was accepted by your server; hello@test.example has not confirmed it`, false, nil
+		}, "has not confirmed it.", widget.WarningImportance, false, `"hello" was accepted by your server.`},
+		{"failed", func(p func(string)) (string, bool, error) {
+			p(`"hello" was accepted by your server`)
+			return "", false, errors.New(`"hello" was not delivered: remote-server-not-found (test.example could not be reached)`)
+		}, `Failed: "hello" was not delivered: remote-server-not-found`, widget.DangerImportance, true, `"hello" was accepted`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, b := newTestWizard(t)
+			w.showPresets("bob@example.org", "")
+			w.win.Canvas().Refresh(w.win.Content()) // laid out with the result hidden
+			var steps []string
+			b.hello = func(p func(string)) (string, bool, error) {
+				return tc.hello(func(s string) {
+					p(s)
+					steps = append(steps, w.contactResult.Text)
+					if !w.contactBtn.Disabled() {
+						t.Error("the button is enabled while the preset runs")
+					}
+				})
+			}
+			var pending []func()
+			w.async = func(f func()) { pending = append(pending, f) }
+			test.Tap(w.contactBtn)
+			test.Tap(w.contactBtn) // a second click while it runs
+			if len(pending) != 1 {
+				t.Fatalf("two clicks started %d presets", len(pending))
+			}
+			wshows(t, w, "Adding hello@test.example…")
+			pending[0]()
+			if len(steps) != 1 || !strings.Contains(steps[0], tc.wantProgess) {
+				t.Errorf("the steps shown: %q; want one with %q", steps, tc.wantProgess)
+			}
+			wshows(t, w, tc.want)
+			if w.contactResult.Importance != tc.importance {
+				t.Errorf("drawn with importance %v; want %v", w.contactResult.Importance, tc.importance)
+			}
+			if w.contactBtn.Disabled() == tc.clickable {
+				t.Errorf("the button is clickable: %v; want %v", !w.contactBtn.Disabled(), tc.clickable)
+			}
+			// Drawn at once: the result has its place and size without a
+			// resize of the window.
+			if sz, min := w.contactResult.Size(), w.contactResult.MinSize(); sz.Height < min.Height || sz.Width < min.Width {
+				t.Errorf("the result is %v, smaller than its text (%v): not drawn until a resize", sz, min)
+			}
+			if btn, res := w.contactBtn.Position(), w.contactResult.Position(); res.Y <= btn.Y {
+				t.Errorf("the result at %v is not below its button at %v", res, btn)
 			}
 		})
 	}
