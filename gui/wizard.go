@@ -203,8 +203,22 @@ func (w *WizardBackend) Register(ctx context.Context, f ui.AccountForm) error {
 	return nil
 }
 
-// loggedIn keeps the password if asked and the OS keyring is there, and
-// starts the account's session.
+// RememberChoice offers the OS keyring or, without one, the profile, with
+// the plain truth about it.
+func (w *WizardBackend) RememberChoice() (label, warning string, byDefault bool) {
+	switch {
+	case w.o.Remember == nil:
+		return "", "", false
+	case w.o.NoKeyring != nil:
+		return "No system keyring here: save the password in the profile",
+			fmt.Sprintf("Clove cannot use a system keyring (%s). Saved in the profile, the password is stored unencrypted in %s; anyone with your user account can read it.",
+				w.o.NoKeyring, chat.PasswordsDir(w.p.Dir())), false
+	}
+	return "Remember the password (system keyring)", "", true
+}
+
+// loggedIn keeps the password if asked (Options.Remember), and starts the
+// account's session.
 func (w *WizardBackend) loggedIn(a store.Account, password string, remember bool) {
 	if remember && w.o.Remember != nil {
 		if err := w.o.Remember(a.JID, password); err != nil {
@@ -420,7 +434,9 @@ func (w *WizardBackend) RunNode(ctx context.Context, admin, password string) (st
 	if err := w.p.AddAccount(ctx, a, &chat.Login{Password: password}); err != nil {
 		return "", fmt.Errorf("the node runs, but logging in as %s failed: %w", addr, err)
 	}
-	w.loggedIn(a, password, true)
+	// The node's admin password goes to the keyring unasked, never
+	// unasked into the profile in plain text.
+	w.loggedIn(a, password, w.o.NoKeyring == nil)
 	return info.Domain, nil
 }
 

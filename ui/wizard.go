@@ -37,7 +37,7 @@ type AccountForm struct {
 	Password string
 	Conn     ConnKind
 	Custom   string // host:port, for ConnCustom
-	// Remember keeps the password in the OS keyring (if there is one).
+	// Remember keeps the password where RememberChoice said.
 	Remember bool
 	// Fingerprint is the SHA-256 certificate fingerprint the user agreed
 	// to trust ("" until a CertError was answered).
@@ -72,6 +72,9 @@ type WizardBackend interface {
 	// RunNode creates and starts the bundled node with its first user as
 	// admin, then logs that user in; it returns the node's domain.
 	RunNode(ctx context.Context, admin, password string) (domain string, err error)
+	// RememberChoice is the "remember the password" box: its label ("":
+	// none offered), a warning shown with it, and whether it starts ticked.
+	RememberChoice() (label, warning string, byDefault bool)
 	// Presets: the test contact and the federation room, as shown.
 	TestContact() string
 	FederationRoom() string
@@ -104,16 +107,17 @@ type Wizard struct {
 	OnClosed func()
 
 	// The account form (shared by "I have an account" and "Create").
-	register bool
-	jid      *widget.Entry
-	password *widget.Entry
-	conn     *widget.RadioGroup
-	custom   *widget.Entry
-	remember *widget.Check
-	formErr  *widget.Label
-	status   *widget.Label
-	submit   *widget.Button
-	trusted  map[string]string // host → the certificate fingerprint the user trusted
+	register        bool
+	jid             *widget.Entry
+	password        *widget.Entry
+	conn            *widget.RadioGroup
+	custom          *widget.Entry
+	remember        *widget.Check
+	rememberWarning *widget.Label // what saving the password means, if not plain
+	formErr         *widget.Label
+	status          *widget.Label
+	submit          *widget.Button
+	trusted         map[string]string // host → the certificate fingerprint the user trusted
 
 	// The node form.
 	nodeAdmin    *widget.Entry
@@ -226,8 +230,17 @@ func (w *Wizard) showAccount(register bool) {
 		})
 		w.conn.Required = true
 		w.conn.SetSelected(connChoices[ConnAuto])
-		w.remember = widget.NewCheck("Remember the password (system keyring)", nil)
-		w.remember.SetChecked(true)
+		label, warning, byDefault := w.backend.RememberChoice()
+		w.remember = widget.NewCheck(label, nil)
+		w.remember.SetChecked(byDefault)
+		if label == "" {
+			w.remember.Hide()
+		}
+		w.rememberWarning = wrapped(warning)
+		w.rememberWarning.Importance = widget.WarningImportance
+		if warning == "" {
+			w.rememberWarning.Hide()
+		}
 		w.formErr = dangerLabel()
 		w.status = wrapped("")
 		w.status.Hide()
@@ -252,7 +265,7 @@ func (w *Wizard) showAccount(register bool) {
 		widget.NewFormItem("Address", w.jid),
 		widget.NewFormItem("Password", w.password),
 		widget.NewFormItem("Connection", container.NewVBox(w.conn, w.custom)),
-		widget.NewFormItem("", w.remember),
+		widget.NewFormItem("", container.NewVBox(w.remember, w.rememberWarning)),
 	)
 	top := container.NewVBox()
 	if register {

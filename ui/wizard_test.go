@@ -23,6 +23,7 @@ type fakeWizard struct {
 	forms []AccountForm
 	node  []string
 	hello func(progress func(string)) (string, bool, error) // the preset, if set
+	noKeyring bool
 }
 
 const fakeFP = "ab:cd:ef"
@@ -59,6 +60,12 @@ func (b *fakeWizard) RunNode(_ context.Context, admin, pw string) (string, error
 		return "", errors.New("i2pd is not installed: install it (apt install i2pd) and try again")
 	}
 	return "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst.b32.i2p", nil
+}
+func (b *fakeWizard) RememberChoice() (string, string, bool) {
+	if b.noKeyring {
+		return "No system keyring here: save the password in the profile", "Stored unencrypted in /p/passwords; anyone with your user account can read it.", false
+	}
+	return "Remember the password (system keyring)", "", true
 }
 func (b *fakeWizard) TestContact() string    { return "hello@test.example" }
 func (b *fakeWizard) FederationRoom() string { return "federation@muc.example" }
@@ -397,5 +404,30 @@ func TestWizardHelloPresetReportsWhatHappened(t *testing.T) {
 				t.Errorf("the result at %v is not below its button at %v", res, btn)
 			}
 		})
+	}
+}
+
+// Without a keyring the box says so, offers the profile with a plain
+// warning, and starts unticked; with one it offers the keyring, ticked.
+func TestWizardRememberSaysWhereThePasswordGoes(t *testing.T) {
+	for _, noKeyring := range []bool{false, true} {
+		w, b := newTestWizard(t)
+		b.noKeyring = noKeyring
+		test.Tap(findButton(t, w, "I have an account"))
+		if noKeyring {
+			wshows(t, w, "No system keyring here: save the password in the profile", "Stored unencrypted in /p/passwords; anyone with your user account can")
+		} else {
+			wshows(t, w, "Remember the password (system keyring)")
+			wnotShows(t, w, "unencrypted")
+		}
+		if w.remember.Checked == noKeyring {
+			t.Errorf("no keyring %v: ticked %v", noKeyring, w.remember.Checked)
+		}
+		w.remember.SetChecked(true)
+		fillAccount(w, "bob@example.org", "secret")
+		test.Tap(w.submit)
+		if f := b.forms[len(b.forms)-1]; !f.Remember {
+			t.Errorf("no keyring %v: the form says Remember=false", noKeyring)
+		}
 	}
 }
