@@ -19,10 +19,10 @@ import (
 // fakeWizard is a WizardBackend with one account, bob@example.org /
 // secret, on a server with a self-signed certificate.
 type fakeWizard struct {
-	mu    sync.Mutex
-	forms []AccountForm
-	node  []string
-	hello func(progress func(string)) (string, bool, error) // the preset, if set
+	mu        sync.Mutex
+	forms     []AccountForm
+	node      []string
+	hello     func(progress func(string)) (string, bool, error) // the preset, if set
 	noKeyring bool
 }
 
