@@ -76,6 +76,32 @@ func (p *Profile) clientConfig(a store.Account, password string) (xmppclient.Con
 	return cfg, d, nil
 }
 
+// trustPinned is trust (the question about an unknown certificate) that
+// first accepts, without asking, a certificate another account of the
+// profile pinned for the same host: the user already said yes to it (the
+// second account on a server asked again). A different certificate is
+// still a question. nil stays nil: trust on first use.
+func (p *Profile) trustPinned(account string, trust func(host, fp string) bool) func(host, fp string) bool {
+	if trust == nil {
+		return nil
+	}
+	return func(host, fp string) bool {
+		// Asked inside the TLS handshake, which gives no context; a read
+		// of a small table.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		ok, err := p.st.Pinned(ctx, account, host, fp)
+		if err != nil {
+			p.log.Warn("could not read the profile's certificate pins", "err", err)
+		}
+		if ok {
+			p.log.Info("certificate already trusted for another account", "host", host)
+			return true
+		}
+		return trust(host, fp)
+	}
+}
+
 type pinStore struct {
 	st      *store.Store
 	account string

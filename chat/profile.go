@@ -176,7 +176,7 @@ func (p *Profile) Register(ctx context.Context, a store.Account, login Login) er
 			return err
 		}
 		defer d.Close()
-		cfg.Trust = login.Trust
+		cfg.Trust = p.trustPinned(a.JID, login.Trust)
 		if err := xmppclient.Register(ctx, cfg); err != nil {
 			return fmt.Errorf("creating %s: %w", a.JID, err)
 		}

@@ -80,7 +80,7 @@ func (p *Profile) Session(a store.Account, password string, opts Options) (*Sess
 	}
 	cfg.Passive = opts.Passive
 	cfg.NoReconnect = opts.NoReconnect
-	cfg.Trust = opts.Trust
+	cfg.Trust = p.trustPinned(a.JID, opts.Trust)
 	if opts.Tweak != nil {
 		opts.Tweak(&cfg)
 	}

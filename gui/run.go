@@ -31,8 +31,10 @@ type Options struct {
 	// named a password file) rather than "no password yet".
 	Password          func(account string) (string, error)
 	ShowPasswordError bool
-	// Remember keeps a password in the OS keyring (nil: there is none).
-	Remember func(account, password string) error
+	// Remember keeps a password: in the OS keyring, or with NoKeyring set
+	// (why there is none) in the profile, unencrypted; nil: nowhere.
+	Remember  func(account, password string) error
+	NoKeyring error
 	// StartNode starts the bundled node in dir in the background and
 	// returns once it answers (the wizard's "run my own node").
 	StartNode func(ctx context.Context, dir, network string) error

@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"encoding/pem"
@@ -49,6 +50,9 @@ type WizardBackend struct {
 	p *chat.Profile
 
 	Contact, Room string // the presets
+	// ReceiptWait is how long the hello preset waits for the contact's
+	// client to confirm "hello" (0: helloReceiptWait).
+	ReceiptWait time.Duration
 
 	NodeDir     string     // the bundled node's directory
 	NodeNetwork string     // --i2pd-network file for the node ("" real I2P)
@@ -70,8 +74,8 @@ type WizardBackend struct {
 
 	mu    sync.Mutex
 	gb    *Backend
-	acks  map[string]chan struct{} // message id → closed when the server acked it
-	early map[string]bool          // acks no one waited for yet
+	news  map[string]chan xmppclient.Event // message id → what happens to it (acked, delivered, failed)
+	early map[string][]xmppclient.Event    // news no one waited for yet
 }
 
 var _ ui.WizardBackend = (*WizardBackend)(nil)
@@ -84,8 +88,8 @@ func NewWizardBackend(o Options) *WizardBackend {
 		Contact: presetTestContact, Room: presetFederationRoom,
 		NodeDir:   filepath.Join(o.Profile.Dir(), "node"),
 		StartNode: o.StartNode,
-		acks:      map[string]chan struct{}{},
-		early:     map[string]bool{},
+		news:      map[string]chan xmppclient.Event{},
+		early:     map[string][]xmppclient.Event{},
 	}
 	if o.Getenv == nil {
 		return w
@@ -202,8 +206,22 @@ func (w *WizardBackend) Register(ctx context.Context, f ui.AccountForm) error {
 	return nil
 }
 
-// loggedIn keeps the password if asked and the OS keyring is there, and
-// starts the account's session.
+// RememberChoice offers the OS keyring or, without one, the profile, with
+// the plain truth about it.
+func (w *WizardBackend) RememberChoice() (label, warning string, byDefault bool) {
+	switch {
+	case w.o.Remember == nil:
+		return "", "", false
+	case w.o.NoKeyring != nil:
+		return "No system keyring here: save the password in the profile",
+			fmt.Sprintf("Clove cannot use a system keyring (%s). Saved in the profile, the password is stored unencrypted in %s; anyone with your user account can read it.",
+				w.o.NoKeyring, chat.PasswordsDir(w.p.Dir())), false
+	}
+	return "Remember the password (system keyring)", "", true
+}
+
+// loggedIn keeps the password if asked (Options.Remember), and starts the
+// account's session.
 func (w *WizardBackend) loggedIn(a store.Account, password string, remember bool) {
 	if remember && w.o.Remember != nil {
 		if err := w.o.Remember(a.JID, password); err != nil {
@@ -219,18 +237,50 @@ func (w *WizardBackend) loggedIn(a store.Account, password string, remember bool
 	w.mu.Unlock()
 }
 
-// OnEvent sees the session's events (the wiring calls it).
+// OnEvent sees the session's events (the wiring calls it): the news about
+// the messages the presets send.
 func (w *WizardBackend) OnEvent(ev chat.Event) {
-	if sv, ok := ev.(chat.Saved); !ok {
+	sv, ok := ev.(chat.Saved)
+	if !ok {
 		return
-	} else if ack, ok := sv.Event.(xmppclient.MessageAcked); ok {
-		w.mu.Lock()
-		if c := w.acks[ack.ID]; c != nil {
-			close(c)
-			delete(w.acks, ack.ID)
-		} else if len(w.early) < 1000 {
-			w.early[ack.ID] = true
+	}
+	var id string
+	switch e := sv.Event.(type) {
+	case xmppclient.MessageAcked:
+		id = e.ID
+	case xmppclient.ReceiptReceived:
+		id = e.ID
+	case xmppclient.MessageFailed:
+		id = e.ID
+	default:
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if c := w.news[id]; c != nil {
+		select {
+		case c <- sv.Event:
+		default: // more news than anyone reads: the first decide
 		}
+	} else if len(w.early) < 1000 {
+		w.early[id] = append(w.early[id], sv.Event)
+	}
+}
+
+// watch returns the news about message id (the ack can come before Send
+// returns: OnEvent keeps early news); done stops watching.
+func (w *WizardBackend) watch(id string) (news <-chan xmppclient.Event, done func()) {
+	c := make(chan xmppclient.Event, 8)
+	w.mu.Lock()
+	for _, ev := range w.early[id] {
+		c <- ev
+	}
+	delete(w.early, id)
+	w.news[id] = c
+	w.mu.Unlock()
+	return c, func() {
+		w.mu.Lock()
+		delete(w.news, id)
 		w.mu.Unlock()
 	}
 }
@@ -263,39 +313,78 @@ func (w *WizardBackend) Session(ctx context.Context) (*chat.Session, *Backend, e
 func (w *WizardBackend) TestContact() string    { return w.Contact }
 func (w *WizardBackend) FederationRoom() string { return w.Room }
 
-func (w *WizardBackend) AddTestContact(ctx context.Context) (string, error) {
+// How long the hello preset waits for its server to accept "hello", then
+// (by default) for the contact's client to confirm it; a failure from a
+// remote server comes in that time too: an I2P server is minutes away on a
+// cold router.
+const (
+	helloAckWait     = time.Minute
+	helloReceiptWait = 2 * time.Minute
+)
+
+// AddTestContact adds the test contact and says hello, telling each step:
+// accepted by our server, delivered (a receipt), or failed with the error
+// the server sent back — not a success for a message that then bounces.
+func (w *WizardBackend) AddTestContact(ctx context.Context, progress func(string)) (string, bool, error) {
 	s, gb, err := w.Session(ctx)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	to, err := chat.ParsePeerJID(w.Contact)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if err := s.AddContact(ctx, to.String(), ""); err != nil {
-		return "", err
+		return "", false, err
 	}
 	m, err := gb.Send(ctx, to.String(), "hello")
 	if err != nil {
-		return "", fmt.Errorf("%s was added, but \"hello\" was not sent: %w", to, err)
+		return "", false, fmt.Errorf("%s was added, but \"hello\" was not sent: %w", to, err)
 	}
-	// The ack can come before Send returns: onEvent keeps early ones.
-	w.mu.Lock()
-	acked := make(chan struct{})
-	if w.early[m.Key] {
-		close(acked)
-	} else {
-		w.acks[m.Key] = acked
+	news, done := w.watch(m.Key)
+	defer done()
+	wait := time.NewTimer(helloAckWait)
+	defer wait.Stop()
+	acked := false
+	for {
+		select {
+		case ev := <-news:
+			switch e := ev.(type) {
+			case xmppclient.MessageAcked:
+				if !acked {
+					acked = true
+					progress(fmt.Sprintf("added %s; \"hello\" was accepted by your server, waiting for %s to confirm it…", to, to))
+					wait.Reset(cmp.Or(w.ReceiptWait, helloReceiptWait))
+				}
+			case xmppclient.ReceiptReceived:
+				return fmt.Sprintf("added %s; \"hello\" was delivered (%s confirmed it)", to, to), true, nil
+			case xmppclient.MessageFailed:
+				return "", false, fmt.Errorf("%s was added, but \"hello\" was not delivered: %s", to, failureReason(e))
+			}
+		case <-wait.C:
+			if !acked {
+				return fmt.Sprintf("added %s; \"hello\" is queued: your server has not accepted it yet, it is sent when it does", to), false, nil
+			}
+			return fmt.Sprintf("added %s; \"hello\" was accepted by your server, but %s has not confirmed it (it may be offline, or its client sends no receipts); the chat shows if it fails", to, to), false, nil
+		case <-ctx.Done():
+			return "", false, ctx.Err()
+		}
 	}
-	w.mu.Unlock()
-	select {
-	case <-acked:
-		return fmt.Sprintf("added %s to your contacts and sent \"hello\" (your server accepted it)", to), nil
-	case <-time.After(time.Minute):
-		return fmt.Sprintf("added %s; \"hello\" is queued: your server has not confirmed it yet, it is sent when it does", to), nil
-	case <-ctx.Done():
-		return "", ctx.Err()
+}
+
+// failureReason words a bounced message's error for people: the server's
+// text and its condition ("Communication with remote domains is not
+// enabled (not-allowed)"), or the condition alone.
+func failureReason(e xmppclient.MessageFailed) string {
+	switch {
+	case e.Text != "" && e.Condition != "":
+		return e.Text + " (" + e.Condition + ")"
+	case e.Text != "":
+		return e.Text
+	case e.Condition != "":
+		return e.Condition
 	}
+	return "the server sent an error without a reason"
 }
 
 func (w *WizardBackend) JoinFederationRoom(ctx context.Context) (string, error) {
@@ -351,7 +440,9 @@ func (w *WizardBackend) RunNode(ctx context.Context, admin, password string) (st
 	if err := w.p.AddAccount(ctx, a, &chat.Login{Password: password}); err != nil {
 		return "", fmt.Errorf("the node runs, but logging in as %s failed: %w", addr, err)
 	}
-	w.loggedIn(a, password, true)
+	// The node's admin password goes to the keyring unasked, never
+	// unasked into the profile in plain text.
+	w.loggedIn(a, password, w.o.NoKeyring == nil)
 	return info.Domain, nil
 }
 

@@ -43,3 +43,20 @@ func (s *Store) SetPin(ctx context.Context, account, host, fp string) error {
 		return err
 	})
 }
+
+// Pinned reports whether an account of the profile other than account
+// pinned (or requires) fingerprint fp for host: a second account on a
+// server already trusted need not ask again.
+func (s *Store) Pinned(ctx context.Context, account, host, fp string) (bool, error) {
+	const op = "find pin"
+	db, err := s.reader(op)
+	if err != nil {
+		return false, err
+	}
+	var ok bool
+	// An account's required pin (--pin, a node's own certificate) is for
+	// its own domain: the host of its address.
+	err = db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pins WHERE host = ?1 AND fingerprint = ?2 AND account <> ?3)
+		OR EXISTS (SELECT 1 FROM accounts WHERE pin = ?2 AND substr(jid, instr(jid, '@') + 1) = ?1 AND jid <> ?3)`, host, fp, account).Scan(&ok)
+	return ok, wrap(op, err)
+}

@@ -46,3 +46,34 @@ func TestPins(t *testing.T) {
 		}
 	}
 }
+
+// A pin is found for the host whichever other account of the profile
+// pinned it; the fingerprint must be the same.
+func TestPinnedByAnotherAccount(t *testing.T) {
+	ctx := t.Context()
+	s := newStoreWith(t, "me@example.org", "other@example.org")
+	if err := s.SetPin(ctx, "me@example.org", "example.org", "aa"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddAccount(ctx, Account{JID: "node@abc.b32.i2p", Pin: "cc"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		account, host, fp string
+		want              bool
+	}{
+		{"other@example.org", "example.org", "aa", true},
+		{"new@example.org", "example.org", "aa", true}, // not stored yet (the wizard's check)
+		{"other@example.org", "example.org", "bb", false},
+		{"other@example.org", "example.net", "aa", false},
+		{"me@example.org", "example.org", "aa", false}, // its own pin is not another's
+		{"new@abc.b32.i2p", "abc.b32.i2p", "cc", true}, // a required pin
+		{"new@xabc.b32.i2p", "xabc.b32.i2p", "cc", false},
+		{"new@abc.b32.i2p", "abc.b32.i2p", "aa", false},
+	} {
+		got, err := s.Pinned(ctx, tc.account, tc.host, tc.fp)
+		if err != nil || got != tc.want {
+			t.Errorf("Pinned(%s, %s, %s) = %v, %v; want %v", tc.account, tc.host, tc.fp, got, err, tc.want)
+		}
+	}
+}

@@ -34,7 +34,7 @@ func (s *Shell) confirmRemoveAccount(a *Pane) {
 			err := remove(a.account)
 			fyne.Do(func() {
 				if err != nil {
-					showError(fmt.Errorf("removing %s: %w", a.account, err), s.win)
+					showError(s.win, fmt.Errorf("removing %s: %w", a.account, err), nil)
 					return
 				}
 				s.Remove(a)
@@ -42,7 +42,7 @@ func (s *Shell) confirmRemoveAccount(a *Pane) {
 		}()
 	}, s.win)
 	d.Resize(fyne.NewSize(460, 240))
-	d.Show()
+	showDialog(s.win, d)
 }
 
 // Remove takes a's pane out of the window (its session has ended): with

@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -242,12 +241,12 @@ func (a *Pane) messageTapped(id widget.ListItemID) {
 		return
 	}
 	peer, body := ch.peer, ch.msgs[id].Body
-	dialog.ShowConfirm("Not delivered", "This message could not be delivered. Send it again?",
+	showConfirm(a.win, "Not delivered", "This message could not be delivered. Send it again?",
 		func(ok bool) {
 			if ok {
 				a.sendTo(peer, body)
 			}
-		}, a.win)
+		})
 }
 
 // Message rows. A body wraps to the list's width; Fyne lists take each

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -105,12 +104,12 @@ func (a *Pane) selectChat(jid string) {
 
 // confirmBlock asks before blocking jid: what it means, in a sentence.
 func (a *Pane) confirmBlock(jid string) {
-	dialog.ShowConfirm("Block "+jid, fmt.Sprintf("Block %s? Your server drops their messages and presence, and they see you offline. The chat history is kept; you can unblock them later.", jid),
+	showConfirm(a.win, "Block "+jid, fmt.Sprintf("Block %s? Your server drops their messages and presence, and they see you offline. The chat history is kept; you can unblock them later.", jid),
 		func(ok bool) {
 			if ok {
 				a.setBlocked(jid, true)
 			}
-		}, a.win)
+		})
 }
 
 // setBlocked blocks or unblocks jid; the roster shows it once the server
@@ -126,7 +125,7 @@ func (a *Pane) setBlocked(jid string, block bool) {
 		}
 		a.do(func() {
 			if err != nil {
-				showError(err, a.win)
+				showError(a.win, err, nil)
 				return
 			}
 			if a.blocked == nil {

@@ -66,7 +66,7 @@ func (a *Pane) answerRequest(jid string, approve bool) {
 		err := ed.AnswerSubscription(a.ctx, jid, approve)
 		a.do(func() {
 			if err != nil {
-				showError(fmt.Errorf("answering %s: %w", jid, err), a.win)
+				showError(a.win, fmt.Errorf("answering %s: %w", jid, err), nil)
 				return
 			}
 			if row := a.requestRows[jid]; row != nil {
@@ -85,10 +85,10 @@ func (a *Pane) answerRequest(jid string, approve bool) {
 // showAddContact asks for an address and a name (filled with what the
 // user typed before, after an error) and adds the contact.
 func (a *Pane) showAddContact(jid, name string) {
-	addr := widget.NewEntry()
+	addr := newDialogEntry()
 	addr.SetPlaceHolder("name@server")
 	addr.SetText(jid)
-	nick := widget.NewEntry()
+	nick := newDialogEntry()
 	nick.SetPlaceHolder("optional")
 	nick.SetText(name)
 	d := dialog.NewForm("Add a contact", "Add", "Cancel",
@@ -99,8 +99,7 @@ func (a *Pane) showAddContact(jid, name string) {
 			}
 		}, a.win)
 	d.Resize(fyne.NewSize(420, d.MinSize().Height))
-	d.Show()
-	a.win.Canvas().Focus(addr)
+	showForm(a.win, d, addr, nick)
 }
 
 // addContact adds jid; on an error the dialog comes back with what was
@@ -122,7 +121,7 @@ func (a *Pane) addContact(jid, name string) {
 // showRename asks for a new name for the open chat's contact (filled with
 // name: the current one, or what was typed before an error).
 func (a *Pane) showRename(peer, name string) {
-	entry := widget.NewEntry()
+	entry := newDialogEntry()
 	entry.SetPlaceHolder("empty: show the address")
 	entry.SetText(name)
 	d := dialog.NewForm("Rename "+peer, "Rename", "Cancel",
@@ -133,8 +132,7 @@ func (a *Pane) showRename(peer, name string) {
 			}
 		}, a.win)
 	d.Resize(fyne.NewSize(420, d.MinSize().Height))
-	d.Show()
-	a.win.Canvas().Focus(entry)
+	showForm(a.win, d, entry)
 }
 
 func (a *Pane) rename(peer, name string) {
@@ -168,12 +166,12 @@ func (a *Pane) confirmRemove() {
 
 // confirmRemovePeer asks before taking peer off the roster.
 func (a *Pane) confirmRemovePeer(peer string) {
-	dialog.ShowConfirm("Remove contact", fmt.Sprintf("Remove %s from your contacts? You will no longer see when they are online. The chat history is kept.", peer),
+	showConfirm(a.win, "Remove contact", fmt.Sprintf("Remove %s from your contacts? You will no longer see when they are online. The chat history is kept.", peer),
 		func(ok bool) {
 			if ok {
 				a.removeContact(peer)
 			}
-		}, a.win)
+		})
 }
 
 func (a *Pane) removeContact(peer string) {
@@ -182,7 +180,7 @@ func (a *Pane) removeContact(peer string) {
 		err := ed.RemoveContact(a.ctx, peer)
 		a.do(func() {
 			if err != nil {
-				showError(fmt.Errorf("removing %s: %w", peer, err), a.win)
+				showError(a.win, fmt.Errorf("removing %s: %w", peer, err), nil)
 				return
 			}
 			a.closeChat(peer)
@@ -194,9 +192,7 @@ func (a *Pane) removeContact(peer string) {
 // showErrorThen shows err and, once it is read, runs then (which brings
 // back the form with what the user typed).
 func (a *Pane) showErrorThen(err error, then func()) {
-	e := newError(err, a.win)
-	e.SetOnClosed(then)
-	e.Show()
+	showError(a.win, err, then)
 }
 
 // closeChat closes the chat with peer if it is open.

@@ -68,7 +68,10 @@ func overlayEntries(a *Pane) []string {
 	var out []string
 	for _, o := range a.win.Canvas().Overlays().List() {
 		walkShown(o, func(o fyne.CanvasObject) {
-			if x, ok := o.(*widget.Entry); ok {
+			switch x := o.(type) {
+			case *widget.Entry:
+				out = append(out, x.Text)
+			case *dialogEntry:
 				out = append(out, x.Text)
 			}
 		})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -56,7 +55,7 @@ func (a *Pane) showNodeAction() {
 				if run {
 					what = "starting"
 				}
-				dialog.ShowError(fmt.Errorf("%s the node: %w", what, err), a.win)
+				showError(a.win, fmt.Errorf("%s the node: %w", what, err), nil)
 				a.showNodeAction()
 			})
 		})

@@ -516,12 +516,10 @@ func (a *Pane) AskPassword(done func(password string, ok bool)) {
 
 // AskPassword shows a password dialog for account in w.
 func AskPassword(w fyne.Window, account string, done func(password string, ok bool)) {
-	pw := widget.NewPasswordEntry()
+	pw := newDialogPasswordEntry()
 	d := dialog.NewForm("Password", "Log in", "Cancel",
 		[]*widget.FormItem{widget.NewFormItem("Password for "+account, pw)},
 		func(ok bool) { done(pw.Text, ok && pw.Text != "") }, w)
-	pw.OnSubmitted = func(string) { d.Submit() }
 	d.Resize(fyne.NewSize(420, 160))
-	d.Show()
-	w.Canvas().Focus(pw)
+	showForm(w, d, pw)
 }

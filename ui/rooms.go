@@ -221,10 +221,10 @@ func (a *Pane) showChatBody(room bool) {
 // showJoinRoom asks for a room address and a nickname (filled with what
 // the user typed before, after an error) and joins.
 func (a *Pane) showJoinRoom(room, nick string, create bool) {
-	addr := widget.NewEntry()
+	addr := newDialogEntry()
 	addr.SetPlaceHolder("room@conference.server")
 	addr.SetText(room)
-	name := widget.NewEntry()
+	name := newDialogEntry()
 	name.SetPlaceHolder("default: your account's name")
 	name.SetText(nick)
 	mk := widget.NewCheck("Create it if it does not exist", nil)
@@ -237,8 +237,7 @@ func (a *Pane) showJoinRoom(room, nick string, create bool) {
 			}
 		}, a.win)
 	d.Resize(fyne.NewSize(460, d.MinSize().Height))
-	d.Show()
-	a.win.Canvas().Focus(addr)
+	showForm(a.win, d, addr, name)
 }
 
 // joinRoom joins and opens the room; on an error the dialog comes back
@@ -267,12 +266,12 @@ func (a *Pane) confirmLeave() {
 		return
 	}
 	room := a.chat.peer
-	dialog.ShowConfirm("Leave room", fmt.Sprintf("Leave %s? It is taken off your rooms and not joined again at login. The history is kept.", room),
+	showConfirm(a.win, "Leave room", fmt.Sprintf("Leave %s? It is taken off your rooms and not joined again at login. The history is kept.", room),
 		func(ok bool) {
 			if ok {
 				a.leaveRoom(room)
 			}
-		}, a.win)
+		})
 }
 
 func (a *Pane) leaveRoom(room string) {
@@ -281,7 +280,7 @@ func (a *Pane) leaveRoom(room string) {
 		err := rb.LeaveRoom(a.ctx, room)
 		a.do(func() {
 			if err != nil {
-				showError(fmt.Errorf("leaving %s: %w", room, err), a.win)
+				showError(a.win, fmt.Errorf("leaving %s: %w", room, err), nil)
 				return
 			}
 			delete(a.rooms, room)

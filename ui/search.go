@@ -64,7 +64,7 @@ func (a *Pane) showSearch() {
 			a.jumpTo(peer, results[id].ID)
 		}
 	}
-	query := widget.NewEntry()
+	query := newDialogEntry()
 	query.SetPlaceHolder("Search")
 	seq := 0
 	query.OnSubmitted = func(q string) {
@@ -106,7 +106,7 @@ func (a *Pane) showSearch() {
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, find, query), status)
 	d = dialog.NewCustom("Search "+a.chatTitle(peer), "Close", container.NewBorder(top, nil, nil, nil, list), a.win)
 	d.Resize(fyne.NewSize(620, 440))
-	d.Show()
+	showDialog(a.win, d, query)
 	a.win.Canvas().Focus(query)
 }
 

@@ -57,8 +57,8 @@ func searchEntry(t *testing.T, a *Pane) *widget.Entry {
 	var e *widget.Entry
 	for _, o := range a.win.Canvas().Overlays().List() {
 		walkShown(o, func(o fyne.CanvasObject) {
-			if x, ok := o.(*widget.Entry); ok && e == nil {
-				e = x
+			if x, ok := o.(*dialogEntry); ok && e == nil {
+				e = &x.Entry
 			}
 		})
 	}

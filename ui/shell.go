@@ -31,7 +31,7 @@ type Shell struct {
 	// removeAccount, if set, removes an account from the profile (the
 	// menu's "Remove account…").
 	removeAccount func(account string) error
-	prefKey    string // where the window's size is kept ("": nowhere)
+	prefKey       string // where the window's size is kept ("": nowhere)
 }
 
 // NewShell makes the (empty) main window; Add puts accounts in it.

@@ -75,21 +75,18 @@ func (a *Pane) showStatusMenu() {
 
 // showStatusMessage asks for the message contacts see beside the presence.
 func (a *Pane) showStatusMessage() {
-	entry := widget.NewEntry()
+	entry := newDialogEntry()
 	entry.SetPlaceHolder("e.g. back at 3")
 	entry.SetText(a.statusMessage)
-	var d *dialog.FormDialog
-	d = dialog.NewForm("Status message", "Set", "Cancel",
+	d := dialog.NewForm("Status message", "Set", "Cancel",
 		[]*widget.FormItem{widget.NewFormItem("Message", entry)},
 		func(ok bool) {
 			if ok {
 				a.setStatus(a.statusShow, entry.Text)
 			}
 		}, a.win)
-	entry.OnSubmitted = func(string) { d.Submit() }
 	d.Resize(fyne.NewSize(420, d.MinSize().Height))
-	d.Show()
-	a.win.Canvas().Focus(entry)
+	showForm(a.win, d, entry)
 }
 
 // setStatus shows and sends the presence, and keeps it for the next start.

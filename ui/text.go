@@ -64,6 +64,3 @@ func newError(err error, w fyne.Window) dialog.Dialog {
 	d.Resize(fyne.NewSize(width, lines*(one.Height+2)+140))
 	return d
 }
-
-// showError shows err in a dialog (see newError).
-func showError(err error, w fyne.Window) { newError(err, w).Show() }

@@ -34,7 +34,7 @@ func TestErrorDialogKeepsTheAddress(t *testing.T) {
 	a := test.NewTempApp(t)
 	w := a.NewWindow("t")
 	w.Resize(fyne.NewSize(800, 600))
-	showError(errors.New("alice@example.org: the server says item-not-found"), w)
+	showError(w, errors.New("alice@example.org: the server says item-not-found"), nil)
 	found := false
 	for _, o := range test.LaidOutObjects(w.Canvas().Overlays().Top()) {
 		if l, ok := o.(*widget.Label); ok && strings.HasPrefix(l.Text, "alice@example.org") {

@@ -37,7 +37,7 @@ type AccountForm struct {
 	Password string
 	Conn     ConnKind
 	Custom   string // host:port, for ConnCustom
-	// Remember keeps the password in the OS keyring (if there is one).
+	// Remember keeps the password where RememberChoice said.
 	Remember bool
 	// Fingerprint is the SHA-256 certificate fingerprint the user agreed
 	// to trust ("" until a CertError was answered).
@@ -72,12 +72,18 @@ type WizardBackend interface {
 	// RunNode creates and starts the bundled node with its first user as
 	// admin, then logs that user in; it returns the node's domain.
 	RunNode(ctx context.Context, admin, password string) (domain string, err error)
+	// RememberChoice is the "remember the password" box: its label ("":
+	// none offered), a warning shown with it, and whether it starts ticked.
+	RememberChoice() (label, warning string, byDefault bool)
 	// Presets: the test contact and the federation room, as shown.
 	TestContact() string
 	FederationRoom() string
-	// AddTestContact adds the test contact and sends it "hello"; the text
-	// says what happened.
-	AddTestContact(ctx context.Context) (string, error)
+	// AddTestContact adds the test contact and sends it "hello". It calls
+	// progress with each step as it happens (the server accepted it), and
+	// returns what happened in the end: delivered (the contact's client
+	// confirmed it), or a text saying why not yet; an error if it failed
+	// (with the server's reason).
+	AddTestContact(ctx context.Context, progress func(string)) (text string, delivered bool, err error)
 	// JoinFederationRoom joins the federation room.
 	JoinFederationRoom(ctx context.Context) (string, error)
 }
@@ -101,16 +107,17 @@ type Wizard struct {
 	OnClosed func()
 
 	// The account form (shared by "I have an account" and "Create").
-	register bool
-	jid      *widget.Entry
-	password *widget.Entry
-	conn     *widget.RadioGroup
-	custom   *widget.Entry
-	remember *widget.Check
-	formErr  *widget.Label
-	status   *widget.Label
-	submit   *widget.Button
-	trusted  map[string]string // host → the certificate fingerprint the user trusted
+	register        bool
+	jid             *widget.Entry
+	password        *widget.Entry
+	conn            *widget.RadioGroup
+	custom          *widget.Entry
+	remember        *widget.Check
+	rememberWarning *widget.Label // what saving the password means, if not plain
+	formErr         *widget.Label
+	status          *widget.Label
+	submit          *widget.Button
+	trusted         map[string]string // host → the certificate fingerprint the user trusted
 
 	// The node form.
 	nodeAdmin    *widget.Entry
@@ -126,6 +133,8 @@ type Wizard struct {
 	contactResult *widget.Label
 	roomBtn       *widget.Button
 	roomResult    *widget.Label
+	presetsBox    *fyne.Container   // laid out again when a result changes
+	presetsScroll *container.Scroll // and its scroll, which sizes it
 
 	screen string // for tests: welcome, account, cert, node, presets
 }
@@ -210,6 +219,9 @@ func (w *Wizard) showAccount(register bool) {
 		w.custom.SetPlaceHolder("host:port")
 		w.custom.Hide()
 		w.conn = widget.NewRadioGroup(connChoices, func(s string) {
+			if w.formErr != nil {
+				w.formErr.Hide()
+			}
 			if s == connChoices[ConnCustom] {
 				w.custom.Show()
 			} else {
@@ -218,14 +230,31 @@ func (w *Wizard) showAccount(register bool) {
 		})
 		w.conn.Required = true
 		w.conn.SetSelected(connChoices[ConnAuto])
-		w.remember = widget.NewCheck("Remember the password (system keyring)", nil)
-		w.remember.SetChecked(true)
+		label, warning, byDefault := w.backend.RememberChoice()
+		w.remember = widget.NewCheck(label, nil)
+		w.remember.SetChecked(byDefault)
+		if label == "" {
+			w.remember.Hide()
+		}
+		w.rememberWarning = wrapped(warning)
+		w.rememberWarning.Importance = widget.WarningImportance
+		if warning == "" {
+			w.rememberWarning.Hide()
+		}
 		w.formErr = dangerLabel()
 		w.status = wrapped("")
 		w.status.Hide()
 		w.submit = widget.NewButton("", w.submitAccount)
 		w.submit.Importance = widget.HighImportance
-		w.password.OnSubmitted = func(string) { w.submitAccount() }
+		// Enter in any field logs in, as the button does.
+		for _, e := range []*widget.Entry{w.jid, w.password, w.custom} {
+			e.OnSubmitted = func(string) { w.submitAccount() }
+		}
+		// An error about what was typed goes once the user changes it:
+		// left on screen, it reads as the verdict on the fixed text.
+		for _, e := range []*widget.Entry{w.jid, w.password, w.custom} {
+			e.OnChanged = func(string) { w.formErr.Hide() }
+		}
 	}
 	title, action := "I have an account", "Log in"
 	if register {
@@ -236,7 +265,7 @@ func (w *Wizard) showAccount(register bool) {
 		widget.NewFormItem("Address", w.jid),
 		widget.NewFormItem("Password", w.password),
 		widget.NewFormItem("Connection", container.NewVBox(w.conn, w.custom)),
-		widget.NewFormItem("", w.remember),
+		widget.NewFormItem("", container.NewVBox(w.remember, w.rememberWarning)),
 	)
 	top := container.NewVBox()
 	if register {
@@ -259,7 +288,12 @@ func (w *Wizard) form() AccountForm {
 	return f
 }
 
-func (w *Wizard) submitAccount() { w.tryAccount(w.form()) }
+func (w *Wizard) submitAccount() {
+	if w.submit.Disabled() {
+		return // Enter while the last try is under way
+	}
+	w.tryAccount(w.form())
+}
 
 func (w *Wizard) tryAccount(f AccountForm) {
 	w.formErr.Hide()
@@ -403,7 +437,11 @@ func (w *Wizard) showPresets(account, domain string) {
 		w.runPreset(w.contactBtn, w.contactResult, "Adding "+w.backend.TestContact()+"…", w.backend.AddTestContact)
 	})
 	w.roomBtn = widget.NewButton("Join the federation room", func() {
-		w.runPreset(w.roomBtn, w.roomResult, "Joining "+w.backend.FederationRoom()+"…", w.backend.JoinFederationRoom)
+		w.runPreset(w.roomBtn, w.roomResult, "Joining "+w.backend.FederationRoom()+"…",
+			func(ctx context.Context, _ func(string)) (string, bool, error) {
+				text, err := w.backend.JoinFederationRoom(ctx)
+				return text, true, err
+			})
 	})
 	done := widget.NewButton("Open my chats", func() {
 		if w.OnDone != nil {
@@ -411,33 +449,53 @@ func (w *Wizard) showPresets(account, domain string) {
 		}
 	})
 	done.Importance = widget.HighImportance
-	w.set("presets", "You are set up", container.NewBorder(nil, container.NewHBox(done), nil, nil,
-		container.NewVScroll(container.NewVBox(
-			head,
-			widget.NewSeparator(),
-			wrapped("Two first steps, one click each (both go over I2P and can take a minute):"),
-			w.contactBtn, wrapped("Adds "+w.backend.TestContact()+" to your contacts and sends it \"hello\"."), w.contactResult,
-			w.roomBtn, wrapped("Joins "+w.backend.FederationRoom()+", a room shared by servers across I2P."), w.roomResult,
-		))))
+	w.presetsBox = container.NewVBox(
+		head,
+		widget.NewSeparator(),
+		wrapped("Two first steps, one click each (both go over I2P and can take a minute):"),
+		w.contactBtn, wrapped("Adds "+w.backend.TestContact()+" to your contacts and sends it \"hello\"."), w.contactResult,
+		w.roomBtn, wrapped("Joins "+w.backend.FederationRoom()+", a room shared by servers across I2P."), w.roomResult,
+	)
+	w.presetsScroll = container.NewVScroll(w.presetsBox)
+	w.set("presets", "You are set up", container.NewBorder(nil, container.NewHBox(done), nil, nil, w.presetsScroll))
 }
 
-func (w *Wizard) runPreset(b *widget.Button, result *widget.Label, doing string, f func(context.Context) (string, error)) {
+// runPreset runs preset f with button b disabled, its steps and result in
+// result. Once it has done its work (sent, joined) the button stays
+// disabled: a second click sent "hello" twice; after a failure it can be
+// tried again.
+func (w *Wizard) runPreset(b *widget.Button, result *widget.Label, doing string, f func(context.Context, func(string)) (string, bool, error)) {
 	b.Disable()
-	result.Importance = widget.MediumImportance
-	showText(result, doing)
+	w.showResult(result, widget.MediumImportance, doing)
+	progress := func(text string) {
+		w.do(func() { w.showResult(result, widget.MediumImportance, sentence(text)) })
+	}
 	w.async(func() {
-		text, err := f(w.ctx)
+		text, final, err := f(w.ctx, progress)
 		w.do(func() {
-			b.Enable()
-			if err != nil {
-				result.Importance = widget.DangerImportance
-				showText(result, "Failed: "+sentence(err.Error()))
-				return
+			switch {
+			case err != nil:
+				b.Enable()
+				w.showResult(result, widget.DangerImportance, "Failed: "+sentence(err.Error()))
+			case final:
+				w.showResult(result, widget.SuccessImportance, sentence(text))
+			default: // done, but not confirmed: not a success yet
+				w.showResult(result, widget.WarningImportance, sentence(text))
 			}
-			result.Importance = widget.SuccessImportance
-			showText(result, sentence(text))
 		})
 	})
+}
+
+// showResult shows a preset's text in l and lays the screen out again: a
+// label shown (or grown) inside a box keeps its old size until its box is
+// laid out, so the result appeared only after the window was resized.
+func (w *Wizard) showResult(l *widget.Label, imp widget.Importance, text string) {
+	l.Importance = imp
+	showText(l, text)
+	if w.presetsScroll != nil {
+		w.presetsScroll.Refresh()
+		w.presetsBox.Refresh()
+	}
 }
 
 func domainPart(j string) string {

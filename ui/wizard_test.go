@@ -19,9 +19,11 @@ import (
 // fakeWizard is a WizardBackend with one account, bob@example.org /
 // secret, on a server with a self-signed certificate.
 type fakeWizard struct {
-	mu    sync.Mutex
-	forms []AccountForm
-	node  []string
+	mu        sync.Mutex
+	forms     []AccountForm
+	node      []string
+	hello     func(progress func(string)) (string, bool, error) // the preset, if set
+	noKeyring bool
 }
 
 const fakeFP = "ab:cd:ef"
@@ -59,10 +61,19 @@ func (b *fakeWizard) RunNode(_ context.Context, admin, pw string) (string, error
 	}
 	return "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst.b32.i2p", nil
 }
+func (b *fakeWizard) RememberChoice() (string, string, bool) {
+	if b.noKeyring {
+		return "No system keyring here: save the password in the profile", "Stored unencrypted in /p/passwords; anyone with your user account can read it.", false
+	}
+	return "Remember the password (system keyring)", "", true
+}
 func (b *fakeWizard) TestContact() string    { return "hello@test.example" }
 func (b *fakeWizard) FederationRoom() string { return "federation@muc.example" }
-func (b *fakeWizard) AddTestContact(context.Context) (string, error) {
-	return `added hello@test.example and sent "hello"`, nil
+func (b *fakeWizard) AddTestContact(_ context.Context, progress func(string)) (string, bool, error) {
+	if b.hello != nil {
+		return b.hello(progress)
+	}
+	return `added hello@test.example and sent "hello"`, true, nil
 }
 func (b *fakeWizard) JoinFederationRoom(context.Context) (string, error) {
 	return "", errors.New("remote-server-not-found: muc.example could not be reached")
@@ -265,4 +276,158 @@ func TestWizardScreenshotsOfTheOtherPaths(t *testing.T) {
 	capture(t, w, "wizard-node.png")
 	test.Tap(w.nodeSubmit)
 	capture(t, w, "wizard-node-done.png")
+}
+
+// An error about the form goes as soon as the field it is about is
+// edited (it stayed on screen after the fix and read as the verdict on
+// the corrected text).
+func TestWizardErrorClearsWhenTheFormIsEdited(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		jid, pw  string
+		wantErr  string
+		edit     func(w *Wizard)
+		fixedErr bool // the error goes
+	}{
+		{"address fixed", "not an address", "secret", "is not a valid address", func(w *Wizard) { test.Type(w.jid, "@example.org") }, true},
+		{"empty password typed", "bob@example.org", "", "Enter the password.", func(w *Wizard) { test.Type(w.password, "s") }, true},
+		{"empty address typed", "", "", "Enter your address", func(w *Wizard) { test.Type(w.jid, "b") }, true},
+		{"wrong password retyped", "bob@down.example", "secret", "connection refused", func(w *Wizard) { w.password.SetText("other") }, true},
+		{"connection changed", "bob@down.example", "secret", "connection refused", func(w *Wizard) { w.conn.SetSelected(connChoices[ConnLocal]) }, true},
+		{"nothing edited", "bob@down.example", "secret", "connection refused", func(*Wizard) {}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, _ := newTestWizard(t)
+			test.Tap(findButton(t, w, "I have an account"))
+			fillAccount(w, tc.jid, tc.pw)
+			test.Tap(w.submit)
+			wshows(t, w, tc.wantErr)
+			tc.edit(w)
+			if got := shows(&Pane{win: w.win}, tc.wantErr); got == tc.fixedErr {
+				t.Errorf("after the edit the error is shown: %v; want %v (it shows %q)", got, !tc.fixedErr, rendered(&Pane{win: w.win}))
+			}
+		})
+	}
+}
+
+// Enter in any field of the account form logs in, as the button does —
+// once, even if pressed again while the try is under way.
+func TestWizardEnterSubmitsTheAccountForm(t *testing.T) {
+	for _, field := range []string{"address", "password", "host:port"} {
+		t.Run(field, func(t *testing.T) {
+			w, b := newTestWizard(t)
+			test.Tap(findButton(t, w, "I have an account"))
+			fillAccount(w, "bob@example.org", "secret")
+			w.conn.SetSelected(connChoices[ConnCustom])
+			test.Type(w.custom, "127.0.0.1:5299")
+			e := map[string]*widget.Entry{"address": w.jid, "password": w.password, "host:port": w.custom}[field]
+			var pending []func()
+			w.async = func(f func()) { pending = append(pending, f) }
+			e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+			e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // again, while it runs
+			if len(pending) != 1 {
+				t.Fatalf("Enter in the %s field started %d tries; want 1", field, len(pending))
+			}
+			pending[0]()
+			if w.screen != "cert" || len(b.forms) != 1 || b.forms[0].Custom != "127.0.0.1:5299" {
+				t.Errorf("after Enter: screen %q, forms %+v", w.screen, b.forms)
+			}
+		})
+	}
+}
+
+// The hello preset says each step and how it ended — delivered in green,
+// accepted but not confirmed not in green, a failure with the server's
+// reason — drawn at once (it appeared only after a resize), and a preset
+// that did its work cannot be clicked again (hello was sent twice).
+func TestWizardHelloPresetReportsWhatHappened(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		hello       func(progress func(string)) (string, bool, error)
+		want        string
+		importance  widget.Importance
+		clickable   bool
+		wantProgess string
+	}{
+		{"delivered", func(p func(string)) (string, bool, error) {
+			p(`"hello" was accepted by your server; waiting for hello@test.example to confirm it`)
+			return `"hello" was delivered to hello@test.example`, true, nil
+		}, `"hello" was delivered to hello@test.example.`, widget.SuccessImportance, false, `"hello" was accepted by your server; waiting`},
+		{"not confirmed", func(p func(string)) (string, bool, error) {
+			p(`"hello" was accepted by your server`)
+			return `"hello" was accepted by your server; hello@test.example has not confirmed it`, false, nil
+		}, "has not confirmed it.", widget.WarningImportance, false, `"hello" was accepted by your server.`},
+		{"failed", func(p func(string)) (string, bool, error) {
+			p(`"hello" was accepted by your server`)
+			return "", false, errors.New(`"hello" was not delivered: remote-server-not-found (test.example could not be reached)`)
+		}, `Failed: "hello" was not delivered: remote-server-not-found`, widget.DangerImportance, true, `"hello" was accepted`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, b := newTestWizard(t)
+			w.showPresets("bob@example.org", "")
+			w.win.Canvas().Refresh(w.win.Content()) // laid out with the result hidden
+			var steps []string
+			b.hello = func(p func(string)) (string, bool, error) {
+				return tc.hello(func(s string) {
+					p(s)
+					steps = append(steps, w.contactResult.Text)
+					if !w.contactBtn.Disabled() {
+						t.Error("the button is enabled while the preset runs")
+					}
+				})
+			}
+			var pending []func()
+			w.async = func(f func()) { pending = append(pending, f) }
+			test.Tap(w.contactBtn)
+			test.Tap(w.contactBtn) // a second click while it runs
+			if len(pending) != 1 {
+				t.Fatalf("two clicks started %d presets", len(pending))
+			}
+			wshows(t, w, "Adding hello@test.example…")
+			pending[0]()
+			if len(steps) != 1 || !strings.Contains(steps[0], tc.wantProgess) {
+				t.Errorf("the steps shown: %q; want one with %q", steps, tc.wantProgess)
+			}
+			wshows(t, w, tc.want)
+			if w.contactResult.Importance != tc.importance {
+				t.Errorf("drawn with importance %v; want %v", w.contactResult.Importance, tc.importance)
+			}
+			if w.contactBtn.Disabled() == tc.clickable {
+				t.Errorf("the button is clickable: %v; want %v", !w.contactBtn.Disabled(), tc.clickable)
+			}
+			// Drawn at once: the result has its place and size without a
+			// resize of the window.
+			if sz, min := w.contactResult.Size(), w.contactResult.MinSize(); sz.Height < min.Height || sz.Width < min.Width {
+				t.Errorf("the result is %v, smaller than its text (%v): not drawn until a resize", sz, min)
+			}
+			if btn, res := w.contactBtn.Position(), w.contactResult.Position(); res.Y <= btn.Y {
+				t.Errorf("the result at %v is not below its button at %v", res, btn)
+			}
+		})
+	}
+}
+
+// Without a keyring the box says so, offers the profile with a plain
+// warning, and starts unticked; with one it offers the keyring, ticked.
+func TestWizardRememberSaysWhereThePasswordGoes(t *testing.T) {
+	for _, noKeyring := range []bool{false, true} {
+		w, b := newTestWizard(t)
+		b.noKeyring = noKeyring
+		test.Tap(findButton(t, w, "I have an account"))
+		if noKeyring {
+			wshows(t, w, "No system keyring here: save the password in the profile", "Stored unencrypted in /p/passwords; anyone with your user account can")
+		} else {
+			wshows(t, w, "Remember the password (system keyring)")
+			wnotShows(t, w, "unencrypted")
+		}
+		if w.remember.Checked == noKeyring {
+			t.Errorf("no keyring %v: ticked %v", noKeyring, w.remember.Checked)
+		}
+		w.remember.SetChecked(true)
+		fillAccount(w, "bob@example.org", "secret")
+		test.Tap(w.submit)
+		if f := b.forms[len(b.forms)-1]; !f.Remember {
+			t.Errorf("no keyring %v: the form says Remember=false", noKeyring)
+		}
+	}
 }

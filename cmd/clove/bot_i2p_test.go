@@ -123,8 +123,8 @@ func TestWizardTestContactPresetGetsTheEchoOverI2P(t *testing.T) {
 		}
 	}
 	t1 := time.Now()
-	text, err := wb.AddTestContact(ctx)
-	if err != nil || !strings.Contains(text, `sent "hello"`) {
+	text, _, err := wb.AddTestContact(ctx, func(string) {})
+	if err != nil || !strings.Contains(text, `"hello" was`) {
 		t.Fatalf("AddTestContact: %q %v", text, err)
 	}
 	aj := "admin@" + domain

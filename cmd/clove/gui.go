@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 
+	"github.com/clove-xmpp/clove/chat"
 	"github.com/clove-xmpp/clove/gui"
 	"github.com/clove-xmpp/clove/node"
 )
@@ -44,8 +45,19 @@ func cmdGUI(ctx context.Context, e *env) error {
 		Forget: e.forgetPassword,
 		Getenv: e.getenv,
 	}
-	if e.keyringUsable() {
-		o.Remember = e.rememberPassword
-	}
+	o.Remember, o.NoKeyring = e.rememberer()
 	return gui.Run(ctx, o)
+}
+
+// rememberer is where the window keeps a password it is asked to: the OS
+// keyring, or without one (noKeyring says why) the profile, which the
+// wizard says is unencrypted before the user picks it.
+func (e *env) rememberer() (remember func(account, password string) error, noKeyring error) {
+	if err := e.keyringError(); err != nil {
+		return func(account, password string) error {
+			_, err := chat.SavePassword(e.profile, account, password)
+			return err
+		}, err
+	}
+	return e.rememberPassword, nil
 }

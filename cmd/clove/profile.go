@@ -89,9 +89,25 @@ func (e *env) rememberPassword(account, password string) error {
 	return nil
 }
 
+// keyringError says why the OS keyring cannot keep passwords here (nil: it
+// can). With D-Bus but no Secret Service on it, go-keyring fails at once;
+// a look-up of a name never stored tells that apart from "not found".
+func (e *env) keyringError() error {
+	if !e.keyringUsable() {
+		return errors.New("no D-Bus session")
+	}
+	if _, err := keyring.Get(keyringService, "clove keyring probe"); err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		return fmt.Errorf("no Secret Service on D-Bus: %w", err)
+	}
+	return nil
+}
+
 func (e *env) forgetPassword(account string) {
 	if e.keyringUsable() {
 		_ = keyring.Delete(keyringService, account)
+	}
+	if err := chat.ForgetPassword(e.profile, account); err != nil {
+		e.log.Warn("the saved password was not removed", "err", err)
 	}
 }
 
@@ -121,6 +137,12 @@ func (e *env) password(account string) (string, error) {
 		if err != nil && !errors.Is(err, keyring.ErrNotFound) {
 			e.log.Debug("keyring not available", "err", err)
 		}
+	}
+	// Saved in the profile where there was no keyring (the user chose it).
+	if p, err := chat.SavedPassword(e.profile, account); err != nil {
+		e.log.Warn("could not read the password saved in the profile", "err", err)
+	} else if p != "" {
+		return p, nil
 	}
 	if e.stdin != nil && term.IsTerminal(int(e.stdin.Fd())) {
 		fmt.Fprintf(e.stderr, "Password for %s: ", account)

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Escape and Return in the real window's dialogs, typed with xdotool:
+// Escape closes the search (it did not before), Return in the add-contact
+// dialog adds the contact; the composer gets the keys again after each.
+func TestGUIDialogKeysUnderXvfb(t *testing.T) {
+	needX(t)
+	alice, aj, bj, _ := aliceWithBobAndCarol(t)
+	dave := "dave@" + strings.SplitN(aj, "@", 2)[1]
+	display := startXvfb(t)
+	w := startWindow(t, display, alice.profile, "alice-pw", "Clove — "+aj)
+	time.Sleep(700 * time.Millisecond) // the roster loads in the background
+	keys := func(k ...string) {
+		w.must(append([]string{"key", "--window", w.id}, k...)...)
+		time.Sleep(300 * time.Millisecond)
+	}
+	shot := func(name string) {
+		p := screenshotPath(t, name)
+		if dir := os.Getenv("CLOVE_KEEP_SHOTS"); dir != "" {
+			p = filepath.Join(dir, name)
+		}
+		w.screenshot(p)
+	}
+	keys("ctrl+k")
+	w.must("type", "--delay", "15", "bob")
+	keys("Return") // Bob's chat, the cursor in the composer
+	keys("ctrl+f")
+	time.Sleep(300 * time.Millisecond)
+	w.must("type", "--delay", "15", "zzz")
+	time.Sleep(200 * time.Millisecond)
+	shot("dialog-search-open.png")
+	keys("Escape")
+	shot("dialog-search-closed.png")
+	// The search is gone: what is typed now goes to Bob.
+	w.must("type", "--delay", "15", "after Escape")
+	keys("Return")
+	waitUntil(t, 30*time.Second, "the text typed after Escape is sent to Bob", func() bool {
+		return strings.Contains(alice.ok("history", "--account", aj, "--with", bj), "after Escape [sent]")
+	})
+
+	w.click(addContactX, addContactY) // + beside the filter
+	w.must("type", "--delay", "15", dave)
+	shot("dialog-add-contact.png")
+	keys("Return")
+	waitUntil(t, 30*time.Second, "Return in the add-contact dialog adds Dave", func() bool {
+		return strings.Contains(alice.ok("roster", "--account", aj, "list"), dave)
+	})
+	shot("dialog-add-contact-done.png")
+	w.stop()
+}
+
+// Where the + beside the contact filter is (the window's default size).
+const (
+	addContactX = 222
+	addContactY = 48
+)

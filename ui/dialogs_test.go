@@ -1,0 +1,112 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+)
+
+// press types key as the window's driver does: to the focused widget, or
+// to the canvas with nothing focused.
+func press(win fyne.Window, key fyne.KeyName) {
+	ev := &fyne.KeyEvent{Name: key}
+	if f := win.Canvas().Focused(); f != nil {
+		f.TypedKey(ev)
+	} else if h := win.Canvas().OnTypedKey(); h != nil {
+		h(ev)
+	}
+}
+
+// typeFocused types s into the focused widget.
+func typeFocused(t *testing.T, win fyne.Window, s string) {
+	t.Helper()
+	f := win.Canvas().Focused()
+	if f == nil {
+		t.Fatal("nothing has the focus")
+	}
+	test.Type(f, s)
+}
+
+// Enter submits every form dialog and Escape closes every dialog, with the
+// text typed in it or nothing focused (a confirmation, an error).
+func TestDialogsEnterSubmitsEscapeCloses(t *testing.T) {
+	type result struct{ added, renamed, joined, removed, password string }
+	for _, tc := range []struct {
+		name  string
+		open  func(a *Pane, r *fakeRooms, got *result)
+		typed string
+		key   fyne.KeyName
+		want  result
+	}{
+		{"add contact, Enter", func(a *Pane, _ *fakeRooms, _ *result) { a.showAddContact("", "") }, "dave@example.org", fyne.KeyReturn, result{added: "dave@example.org"}},
+		{"add contact, Escape", func(a *Pane, _ *fakeRooms, _ *result) { a.showAddContact("", "") }, "dave@example.org", fyne.KeyEscape, result{}},
+		{"rename, Enter", func(a *Pane, _ *fakeRooms, _ *result) { a.showRename("bob@example.org", "") }, "Bobby", fyne.KeyReturn, result{renamed: "Bobby"}},
+		{"rename, Escape", func(a *Pane, _ *fakeRooms, _ *result) { a.showRename("bob@example.org", "") }, "Bobby", fyne.KeyEscape, result{}},
+		{"join room, Enter", func(a *Pane, _ *fakeRooms, _ *result) { a.showJoinRoom("", "", false) }, lounge, fyne.KeyReturn, result{joined: lounge + ` as "" create=false`}},
+		{"join room, Escape", func(a *Pane, _ *fakeRooms, _ *result) { a.showJoinRoom("", "", false) }, lounge, fyne.KeyEscape, result{}},
+		{"password, Enter", func(a *Pane, _ *fakeRooms, got *result) {
+			a.AskPassword(func(pw string, ok bool) { got.password = map[bool]string{true: pw, false: "cancelled"}[ok] })
+		}, "s3cret", fyne.KeyReturn, result{password: "s3cret"}},
+		{"password, Escape", func(a *Pane, _ *fakeRooms, got *result) {
+			a.AskPassword(func(pw string, ok bool) { got.password = map[bool]string{true: pw, false: "cancelled"}[ok] })
+		}, "s3cret", fyne.KeyEscape, result{password: "cancelled"}},
+		{"search, Escape", func(a *Pane, _ *fakeRooms, _ *result) { a.showSearch() }, "message", fyne.KeyEscape, result{}},
+		{"remove contact, Escape", func(a *Pane, _ *fakeRooms, _ *result) { a.confirmRemove() }, "", fyne.KeyEscape, result{}},
+		{"error, Escape", func(a *Pane, _ *fakeRooms, got *result) {
+			showError(a.win, errors.New("you are offline"), func() { got.password = "error read" })
+		}, "", fyne.KeyEscape, result{password: "error read"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRooms()
+			a, _ := newTestApp(t, &roomsSearcher{r, &fakeSearcher{fakeBackend: r.fakeBackend}})
+			selectContact(t, a, "bob@example.org")
+			var got result
+			tc.open(a, r, &got)
+			if a.win.Canvas().Overlays().Top() == nil {
+				t.Fatal("no dialog shown")
+			}
+			if tc.typed != "" {
+				typeFocused(t, a.win, tc.typed)
+			}
+			press(a.win, tc.key)
+			if top := a.win.Canvas().Overlays().Top(); top != nil {
+				t.Errorf("a dialog is still shown after %s: %q", tc.key, overlayTexts(a))
+			}
+			for _, c := range r.contacts {
+				switch {
+				case c.JID == "dave@example.org":
+					got.added = c.JID
+				case c.JID == "bob@example.org" && c.Name == "Bobby":
+					got.renamed = c.Name
+				}
+			}
+			if len(r.joined) > 0 {
+				got.joined = r.joined[0]
+			}
+			if len(r.removed) > 0 {
+				got.removed = r.removed[0]
+			}
+			if got != tc.want {
+				t.Errorf("after %s: %+v; want %+v", tc.key, got, tc.want)
+			}
+			// The dialog's Escape handler went with it.
+			if h := a.win.Canvas().OnTypedKey(); h != nil {
+				t.Error("a key handler was left on the canvas")
+			}
+		})
+	}
+}
+
+// roomsSearcher is a backend that edits the roster, joins rooms and
+// searches.
+type roomsSearcher struct {
+	*fakeRooms
+	s *fakeSearcher
+}
+
+func (r *roomsSearcher) Search(ctx context.Context, peer, query string, limit int) ([]Message, error) {
+	return r.s.Search(ctx, peer, query, limit)
+}
