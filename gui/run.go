@@ -181,16 +181,40 @@ func (g *run) connect(w *ui.Pane, a store.Account, password string, b *Backend, 
 }
 
 // askPassword asks for the account's password in its pane and logs in
-// with it; cancelled, it offers to ask again.
+// with it (kept, if the user ticked the box, once the login worked);
+// cancelled, it offers to ask again.
 func (g *run) askPassword(w *ui.Pane, a store.Account, b *Backend) {
-	w.AskPassword(func(pw string, ok bool) {
+	label, warning, ticked := rememberChoice(g.o)
+	w.AskPassword(ui.RememberOffer{Label: label, Warning: warning, Ticked: ticked}, func(pw string, remember, ok bool) {
 		if ok {
-			g.connect(w, a, pw, b, nil)
+			var onEvent func(chat.Event)
+			if remember {
+				onEvent = g.keepOnLogin(a.JID, pw)
+			}
+			g.connect(w, a, pw, b, onEvent)
 			return
 		}
 		w.OnStateSync(ui.Offline, "no password given")
 		w.OfferAction("Log in…", func() { g.askPassword(w, a, b) })
 	})
+}
+
+// keepOnLogin keeps account's password (Options.Remember) once a login
+// with it worked: a mistyped one is not kept.
+func (g *run) keepOnLogin(account, password string) func(chat.Event) {
+	kept := false
+	return func(ev chat.Event) {
+		sv, ok := ev.(chat.Saved)
+		if !ok || kept {
+			return
+		}
+		if sc, ok := sv.Event.(xmppclient.StateChanged); ok && sc.State == xmppclient.Online {
+			kept = true
+			if err := g.o.Remember(account, password); err != nil {
+				g.o.Log.Warn("the password was not saved", "err", err)
+			}
+		}
+	}
 }
 
 // show shows the main window, with w's account in view when inView (an

@@ -209,13 +209,20 @@ func (w *WizardBackend) Register(ctx context.Context, f ui.AccountForm) error {
 // RememberChoice offers the OS keyring or, without one, the profile, with
 // the plain truth about it.
 func (w *WizardBackend) RememberChoice() (label, warning string, byDefault bool) {
+	return rememberChoice(w.o)
+}
+
+// rememberChoice is the wizard's and the login prompt's offer to keep a
+// password: in the OS keyring (ticked), or without one in the profile
+// (unticked, with a warning); none without Options.Remember.
+func rememberChoice(o Options) (label, warning string, byDefault bool) {
 	switch {
-	case w.o.Remember == nil:
+	case o.Remember == nil:
 		return "", "", false
-	case w.o.NoKeyring != nil:
+	case o.NoKeyring != nil:
 		return "No system keyring here: save the password in the profile",
 			fmt.Sprintf("Clove cannot use a system keyring (%s). Saved in the profile, the password is stored unencrypted in %s; anyone with your user account can read it.",
-				w.o.NoKeyring, chat.PasswordsDir(w.p.Dir())), false
+				o.NoKeyring, chat.PasswordsDir(o.Profile.Dir())), false
 	}
 	return "Remember the password (system keyring)", "", true
 }

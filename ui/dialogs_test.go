@@ -3,10 +3,12 @@ package ui
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 )
 
 // press types key as the window's driver does: to the focused widget, or
@@ -48,10 +50,10 @@ func TestDialogsEnterSubmitsEscapeCloses(t *testing.T) {
 		{"join room, Enter", func(a *Pane, _ *fakeRooms, _ *result) { a.showJoinRoom("", "", false) }, lounge, fyne.KeyReturn, result{joined: lounge + ` as "" create=false`}},
 		{"join room, Escape", func(a *Pane, _ *fakeRooms, _ *result) { a.showJoinRoom("", "", false) }, lounge, fyne.KeyEscape, result{}},
 		{"password, Enter", func(a *Pane, _ *fakeRooms, got *result) {
-			a.AskPassword(func(pw string, ok bool) { got.password = map[bool]string{true: pw, false: "cancelled"}[ok] })
+			a.AskPassword(RememberOffer{}, func(pw string, _, ok bool) { got.password = map[bool]string{true: pw, false: "cancelled"}[ok] })
 		}, "s3cret", fyne.KeyReturn, result{password: "s3cret"}},
 		{"password, Escape", func(a *Pane, _ *fakeRooms, got *result) {
-			a.AskPassword(func(pw string, ok bool) { got.password = map[bool]string{true: pw, false: "cancelled"}[ok] })
+			a.AskPassword(RememberOffer{}, func(pw string, _, ok bool) { got.password = map[bool]string{true: pw, false: "cancelled"}[ok] })
 		}, "s3cret", fyne.KeyEscape, result{password: "cancelled"}},
 		{"search, Escape", func(a *Pane, _ *fakeRooms, _ *result) { a.showSearch() }, "message", fyne.KeyEscape, result{}},
 		{"remove contact, Escape", func(a *Pane, _ *fakeRooms, _ *result) { a.confirmRemove() }, "", fyne.KeyEscape, result{}},
@@ -109,4 +111,42 @@ type roomsSearcher struct {
 
 func (r *roomsSearcher) Search(ctx context.Context, peer, query string, limit int) ([]Message, error) {
 	return r.s.Search(ctx, peer, query, limit)
+}
+
+// The login prompt offers to keep the password as the backend can (the
+// keyring ticked; the profile unticked, with its warning) and tells the
+// choice.
+func TestPasswordPromptOffersToRemember(t *testing.T) {
+	a, _ := newTestApp(t, threeContacts())
+	var pw string
+	var remember, ok bool
+	a.AskPassword(RememberOffer{Label: "No system keyring here: save the password in the profile", Warning: "stored unencrypted in /p/passwords"},
+		func(p string, r, o bool) { pw, remember, ok = p, r, o })
+	got := strings.Join(overlayTexts(a), "\n")
+	for _, want := range []string{"No system keyring here", "stored unencrypted in /p/passwords"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the prompt does not say %q: %q", want, got)
+		}
+	}
+	var check *widget.Check
+	var entry *dialogEntry
+	for _, o := range a.win.Canvas().Overlays().List() {
+		walkShown(o, func(o fyne.CanvasObject) {
+			switch x := o.(type) {
+			case *widget.Check:
+				check = x
+			case *dialogEntry:
+				entry = x
+			}
+		})
+	}
+	if check == nil || entry == nil || check.Checked {
+		t.Fatalf("the box: %v (ticked: %v), the entry: %v", check != nil, check != nil && check.Checked, entry != nil)
+	}
+	check.SetChecked(true)
+	test.Type(entry, "s3cret")
+	entry.OnSubmitted(entry.Text)
+	if pw != "s3cret" || !remember || !ok {
+		t.Errorf("done got %q remember=%v ok=%v", pw, remember, ok)
+	}
 }

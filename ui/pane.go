@@ -508,18 +508,42 @@ func (a *Pane) showNotice(s string) {
 	}
 }
 
+// RememberOffer is the login prompt's offer to keep the password: the
+// box's label (empty: no box), a warning shown under it, and whether it
+// is ticked at first.
+type RememberOffer struct {
+	Label, Warning string
+	Ticked         bool
+}
+
 // AskPassword shows a small password dialog in the window; done gets the
-// password, or ok false when the user cancelled.
-func (a *Pane) AskPassword(done func(password string, ok bool)) {
-	AskPassword(a.win, a.account, done)
+// password and whether to keep it (offer's box), or ok false when the
+// user cancelled.
+func (a *Pane) AskPassword(offer RememberOffer, done func(password string, remember, ok bool)) {
+	AskPassword(a.win, a.account, offer, done)
 }
 
 // AskPassword shows a password dialog for account in w.
-func AskPassword(w fyne.Window, account string, done func(password string, ok bool)) {
+func AskPassword(w fyne.Window, account string, offer RememberOffer, done func(password string, remember, ok bool)) {
 	pw := newDialogPasswordEntry()
-	d := dialog.NewForm("Password", "Log in", "Cancel",
-		[]*widget.FormItem{widget.NewFormItem("Password for "+account, pw)},
-		func(ok bool) { done(pw.Text, ok && pw.Text != "") }, w)
-	d.Resize(fyne.NewSize(420, 160))
+	items := []*widget.FormItem{widget.NewFormItem("Password for "+account, pw)}
+	keep := widget.NewCheck(offer.Label, nil)
+	keep.SetChecked(offer.Ticked)
+	if offer.Label != "" {
+		items = append(items, widget.NewFormItem("", keep))
+		if offer.Warning != "" {
+			warn := widget.NewLabel(offer.Warning)
+			warn.Wrapping = fyne.TextWrapWord
+			warn.Importance = widget.WarningImportance
+			items = append(items, widget.NewFormItem("", warn))
+		}
+	}
+	d := dialog.NewForm("Password", "Log in", "Cancel", items,
+		func(ok bool) { done(pw.Text, keep.Checked && offer.Label != "", ok && pw.Text != "") }, w)
+	h := float32(160)
+	if offer.Label != "" {
+		h = d.MinSize().Height + 40
+	}
+	d.Resize(fyne.NewSize(460, h))
 	showForm(w, d, pw)
 }
