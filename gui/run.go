@@ -134,6 +134,9 @@ func (g *run) open(a store.Account) (*ui.Pane, *Backend) {
 		g.shell.Remember(windowKey(g.o.Profile.Dir(), ""))
 		g.shell.OnAddAccount(g.addAccount)
 		g.shell.OnRemoveAccount(g.removeAccount)
+		if g.o.Forget != nil {
+			g.shell.OnForgetPasswords(g.passwordsWhere(), g.forgetPasswords)
+		}
 	}
 	w := g.shell.Add(a.JID, b)
 	w.Remember(windowKey(g.o.Profile.Dir(), a.JID))
@@ -185,6 +188,9 @@ func (g *run) connect(w *ui.Pane, a store.Account, password string, b *Backend, 
 // cancelled, it offers to ask again.
 func (g *run) askPassword(w *ui.Pane, a store.Account, b *Backend) {
 	label, warning, ticked := rememberChoice(g.o)
+	if !ui.RememberPasswords(g.fa) {
+		label = "" // turned off in the Preferences
+	}
 	w.AskPassword(ui.RememberOffer{Label: label, Warning: warning, Ticked: ticked}, func(pw string, remember, ok bool) {
 		if ok {
 			var onEvent func(chat.Event)
@@ -197,6 +203,29 @@ func (g *run) askPassword(w *ui.Pane, a store.Account, b *Backend) {
 		w.OnStateSync(ui.Offline, "no password given")
 		w.OfferAction("Log in…", func() { g.askPassword(w, a, b) })
 	})
+}
+
+// passwordsWhere says, for the Preferences, where saved passwords are.
+func (g *run) passwordsWhere() string {
+	switch {
+	case g.o.Remember == nil:
+		return "Passwords are not saved here."
+	case g.o.NoKeyring != nil:
+		return "There is no system keyring here: saved passwords are stored unencrypted in " + chat.PasswordsDir(g.o.Profile.Dir()) + "."
+	}
+	return "Saved passwords are kept in the system keyring."
+}
+
+// forgetPasswords deletes every account's saved password.
+func (g *run) forgetPasswords() {
+	accounts, err := g.o.Profile.Accounts(g.ctx)
+	if err != nil {
+		g.o.Log.Warn("could not list the accounts", "err", err)
+		return
+	}
+	for _, a := range accounts {
+		g.o.Forget(a.JID)
+	}
 }
 
 // keepOnLogin keeps account's password (Options.Remember) once a login

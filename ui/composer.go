@@ -16,6 +16,9 @@ type Composer struct {
 	widget.Entry
 	onSend func(text string)
 	shift  bool
+	// ctrlSends: Enter starts a new line and Ctrl+Enter sends (the
+	// Preferences' "Enter sends" off).
+	ctrlSends bool
 	// OnShortcut, if set, is offered each shortcut first (the window's:
 	// Ctrl+F, Ctrl+W …); it reports whether it took it.
 	OnShortcut func(fyne.Shortcut) bool
@@ -23,6 +26,11 @@ type Composer struct {
 
 // TypedShortcut offers sc to OnShortcut, then to the entry (copy, paste…).
 func (c *Composer) TypedShortcut(sc fyne.Shortcut) {
+	if cs, ok := sc.(*desktop.CustomShortcut); ok && c.ctrlSends && cs.Modifier == fyne.KeyModifierControl &&
+		(cs.KeyName == fyne.KeyReturn || cs.KeyName == fyne.KeyEnter) {
+		c.submit()
+		return
+	}
 	if c.OnShortcut != nil && c.OnShortcut(sc) {
 		return
 	}
@@ -40,9 +48,20 @@ func NewComposer(onSend func(text string)) *Composer {
 	return c
 }
 
-// TypedKey sends on Enter without Shift.
+// setEnterSends makes Enter send (Shift+Enter: a new line) or, off, start
+// a new line (Ctrl+Enter sends).
+func (c *Composer) setEnterSends(on bool) {
+	c.ctrlSends = !on
+	if on {
+		c.SetPlaceHolder("Message (Enter sends, Shift+Enter new line)")
+	} else {
+		c.SetPlaceHolder("Message (Ctrl+Enter sends)")
+	}
+}
+
+// TypedKey sends on Enter without Shift (unless Ctrl+Enter sends).
 func (c *Composer) TypedKey(k *fyne.KeyEvent) {
-	if (k.Name == fyne.KeyReturn || k.Name == fyne.KeyEnter) && !c.shift {
+	if (k.Name == fyne.KeyReturn || k.Name == fyne.KeyEnter) && !c.shift && !c.ctrlSends {
 		c.submit()
 		return
 	}

@@ -22,7 +22,7 @@ func (a *Pane) inForeground() bool {
 // notify tells the desktop about an incoming message while the window is
 // in the background (without a notification service it does nothing).
 func (a *Pane) notify(m Message) {
-	if m.Outgoing || m.History || a.inForeground() {
+	if m.Outgoing || m.History || a.inForeground() || !a.fa.Preferences().BoolWithFallback(prefNotify, defaultNotify) {
 		return
 	}
 	if r := a.rooms[m.Peer]; a.isRoom(m.Peer) && (r == nil || r.nick == "" || !strings.Contains(strings.ToLower(m.Body), strings.ToLower(r.nick))) {

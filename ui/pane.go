@@ -223,6 +223,7 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.msgView = container.New(&widthWatch{onWidth: a.onListWidth}, a.msgList)
 	a.composer = NewComposer(a.send)
 	a.composer.OnShortcut = a.shortcut
+	a.composer.setEnterSends(a.fa.Preferences().BoolWithFallback(prefEnter, true))
 	send := widget.NewButtonWithIcon("", theme.MailSendIcon(), func() { a.composer.submit() })
 	bottom := container.NewBorder(nil, nil, nil, send, a.composer)
 	a.buildRoomParts()

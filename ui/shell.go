@@ -31,7 +31,10 @@ type Shell struct {
 	// removeAccount, if set, removes an account from the profile (the
 	// menu's "Remove account…").
 	removeAccount func(account string) error
-	prefKey       string // where the window's size is kept ("": nowhere)
+	// The Preferences' passwords: where they are kept, and forgetting them.
+	passwordsWhere  string
+	forgetPasswords func()
+	prefKey         string // where the window's size is kept ("": nowhere)
 }
 
 // NewShell makes the (empty) main window; Add puts accounts in it.
@@ -44,6 +47,7 @@ func NewShell(fa fyne.App) *Shell {
 	lc := fa.Lifecycle()
 	lc.SetOnEnteredForeground(func() { s.foreground = true })
 	lc.SetOnExitedForeground(func() { s.foreground = false })
+	s.applyTheme()
 	s.setupTray(hasDBus())
 	s.addShortcuts()
 	return s
@@ -204,6 +208,7 @@ func (s *Shell) setMenu() {
 		}
 		items = append(items, fyne.NewMenuItem(label, func() { a.showJoinRoom("", "", false) }))
 	}
+	items = append(items, fyne.NewMenuItem("Preferences…", s.ShowPreferences))
 	if a := s.Current(); a != nil && s.removeAccount != nil {
 		items = append(items, fyne.NewMenuItemSeparator(),
 			fyne.NewMenuItem("Remove account "+a.account+"…", func() { s.confirmRemoveAccount(a) }))

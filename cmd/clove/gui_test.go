@@ -416,6 +416,15 @@ func TestGUIAccountsShareOneWindowAndTheMenuOpensTheWizard(t *testing.T) {
 	time.Sleep(500 * time.Millisecond) // the title changes before the next frame
 	w.screenshot(screenshotPath(t, "accounts.png"))
 
+	// The menu's Preferences…, closed with Escape.
+	w.click(33, 13)
+	time.Sleep(300 * time.Millisecond)
+	w.click(80, preferencesY)
+	time.Sleep(500 * time.Millisecond)
+	w.screenshot(screenshotPath(t, "preferences.png"))
+	w.must("key", "--window", w.id, "Escape")
+	time.Sleep(300 * time.Millisecond)
+
 	// The menu bar's first menu: "Remove account alice…" (the account in
 	// view), then Remove: her tab goes, bob's fills the window, her history
 	// is gone from the profile.
@@ -447,7 +456,8 @@ func TestGUIAccountsShareOneWindowAndTheMenuOpensTheWizard(t *testing.T) {
 // Where the menu's "Remove account …" item and the confirmation's
 // Remove button are in the 900×600 window.
 const (
-	removeAccountY = 130
+	preferencesY   = 123
+	removeAccountY = 170
 	removeButtonX  = 500
 	removeButtonY  = 382
 )

@@ -1,0 +1,122 @@
+package ui
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// The window's preferences, kept in the app's preferences (shared by the
+// user's profiles, as a desktop app's settings are).
+const (
+	prefTheme     = "pref.theme"      // "" (follow the system), "light", "dark"
+	prefNotify    = "pref.notify"     // a notification for a message while the window is not in front
+	prefEnter     = "pref.enterSends" // Enter sends (else Ctrl+Enter does)
+	prefRemember  = "pref.remember"   // the login prompt offers to keep the password
+	themeSystem   = ""
+	themeLight    = "light"
+	themeDark     = "dark"
+	labelSystem   = "Follow the system"
+	labelLight    = "Light"
+	labelDark     = "Dark"
+	defaultNotify = true
+)
+
+// RememberPasswords reports whether the user wants passwords kept (the
+// Preferences' "Remember passwords"; on unless turned off).
+func RememberPasswords(fa fyne.App) bool {
+	return fa.Preferences().BoolWithFallback(prefRemember, true)
+}
+
+// variantTheme is Fyne's theme held to one variant (light or dark)
+// whatever the system's.
+type variantTheme struct {
+	fyne.Theme
+	v fyne.ThemeVariant
+}
+
+func (t variantTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	return t.Theme.Color(n, t.v)
+}
+
+// applyTheme sets the app's theme from the preference.
+func (s *Shell) applyTheme() {
+	var th fyne.Theme = theme.DefaultTheme()
+	switch s.fa.Preferences().String(prefTheme) {
+	case themeLight:
+		th = variantTheme{theme.DefaultTheme(), theme.VariantLight}
+	case themeDark:
+		th = variantTheme{theme.DefaultTheme(), theme.VariantDark}
+	}
+	s.fa.Settings().SetTheme(th)
+}
+
+// OnForgetPasswords gives the Preferences a "Forget saved passwords"
+// button: forget deletes every account's saved password (the OS keyring,
+// the profile), and where says where they are kept now.
+func (s *Shell) OnForgetPasswords(where string, forget func()) {
+	s.passwordsWhere, s.forgetPasswords = where, forget
+}
+
+// ShowPreferences opens the Preferences: theme, notifications, what Enter
+// does, passwords.
+func (s *Shell) ShowPreferences() {
+	p := s.fa.Preferences()
+	themes := widget.NewRadioGroup([]string{labelSystem, labelLight, labelDark}, nil)
+	themes.Horizontal = true
+	themes.Required = true
+	themes.SetSelected(map[string]string{themeSystem: labelSystem, themeLight: labelLight, themeDark: labelDark}[p.String(prefTheme)])
+	themes.OnChanged = func(l string) {
+		p.SetString(prefTheme, map[string]string{labelSystem: themeSystem, labelLight: themeLight, labelDark: themeDark}[l])
+		s.applyTheme()
+	}
+	notify := widget.NewCheck("Show a notification for a new message while Clove is not in front", func(on bool) { p.SetBool(prefNotify, on) })
+	notify.SetChecked(p.BoolWithFallback(prefNotify, defaultNotify))
+	enter := widget.NewCheck("Enter sends a message (Shift+Enter starts a new line); off: Ctrl+Enter sends", func(on bool) {
+		p.SetBool(prefEnter, on)
+		for _, a := range s.apps {
+			a.composer.setEnterSends(on)
+		}
+	})
+	enter.SetChecked(p.BoolWithFallback(prefEnter, true))
+
+	var d dialog.Dialog
+	remember := widget.NewCheck("Remember passwords (the login prompt offers to keep them)", nil)
+	remember.SetChecked(RememberPasswords(s.fa))
+	remember.OnChanged = func(on bool) {
+		p.SetBool(prefRemember, on)
+		if !on && s.forgetPasswords != nil {
+			showConfirm(s.win, "Forget saved passwords", "Also forget the passwords saved until now? You will be asked for them at the next start.", func(yes bool) {
+				if yes {
+					s.forgetPasswords()
+				}
+			})
+		}
+	}
+	rows := []fyne.CanvasObject{
+		widget.NewLabelWithStyle("Theme", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), themes,
+		widget.NewLabelWithStyle("Messages", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), notify, enter,
+		widget.NewLabelWithStyle("Passwords", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), remember,
+	}
+	if s.passwordsWhere != "" {
+		where := widget.NewLabel(s.passwordsWhere)
+		where.Wrapping = fyne.TextWrapWord
+		rows = append(rows, where)
+	}
+	if s.forgetPasswords != nil {
+		rows = append(rows, container.NewHBox(widget.NewButton("Forget saved passwords", func() {
+			showConfirm(s.win, "Forget saved passwords", "Forget every account's saved password? You will be asked for them at the next start.", func(yes bool) {
+				if yes {
+					s.forgetPasswords()
+				}
+			})
+		})))
+	}
+	d = dialog.NewCustom("Preferences", "Close", container.NewVBox(rows...), s.win)
+	d.Resize(fyne.NewSize(620, d.MinSize().Height))
+	showDialog(s.win, d)
+}

@@ -1,0 +1,91 @@
+package ui
+
+import (
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// findCheck is the shown check box whose text starts with prefix.
+func findCheck(t *testing.T, win fyne.Window, prefix string) *widget.Check {
+	t.Helper()
+	var found *widget.Check
+	for _, o := range win.Canvas().Overlays().List() {
+		walkShown(o, func(o fyne.CanvasObject) {
+			if c, ok := o.(*widget.Check); ok && found == nil && len(c.Text) >= len(prefix) && c.Text[:len(prefix)] == prefix {
+				found = c
+			}
+		})
+	}
+	if found == nil {
+		t.Fatalf("no check %q shown", prefix)
+	}
+	return found
+}
+
+// The Preferences: the theme (held dark, then back to the system's),
+// Enter or Ctrl+Enter to send, notifications, and remembering passwords
+// (turned off, the saved ones are forgotten after a question).
+func TestPreferences(t *testing.T) {
+	b := threeContacts()
+	a, _ := newTestApp(t, b)
+	forgot := 0
+	a.shell.OnForgetPasswords("Saved passwords are kept in the system keyring.", func() { forgot++ })
+	a.shell.ShowPreferences()
+	mustShowOverlay := func(want string) {
+		t.Helper()
+		for _, s := range overlayTexts(a) {
+			if s == want {
+				return
+			}
+		}
+		t.Errorf("the Preferences do not show %q: %q", want, overlayTexts(a))
+	}
+	mustShowOverlay("Saved passwords are kept in the system keyring.")
+
+	var radio *widget.RadioGroup
+	for _, o := range a.win.Canvas().Overlays().List() {
+		walkShown(o, func(o fyne.CanvasObject) {
+			if r, ok := o.(*widget.RadioGroup); ok {
+				radio = r
+			}
+		})
+	}
+	radio.SetSelected("Dark")
+	if v, ok := a.fa.Settings().Theme().(variantTheme); !ok || v.v != theme.VariantDark {
+		t.Errorf("the theme after Dark: %T %v", a.fa.Settings().Theme(), v.v)
+	}
+	radio.SetSelected("Follow the system")
+	if _, ok := a.fa.Settings().Theme().(variantTheme); ok {
+		t.Error("the theme still held after 'Follow the system'")
+	}
+
+	findCheck(t, a.win, "Enter sends").SetChecked(false)
+	selectContact(t, a, "bob@example.org")
+	before := len(a.chat.msgs)
+	test.Type(a.composer, "two")
+	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	test.Type(a.composer, "lines")
+	if len(a.chat.msgs) != before || a.composer.Text != "two\nlines" {
+		t.Fatalf("Enter sent with 'Enter sends' off: %q, %d messages", a.composer.Text, len(a.chat.msgs)-before)
+	}
+	a.composer.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierControl})
+	if len(a.chat.msgs) != before+1 || a.chat.msgs[len(a.chat.msgs)-1].Body != "two\nlines" {
+		t.Fatalf("Ctrl+Enter did not send: %d messages", len(a.chat.msgs)-before)
+	}
+
+	findCheck(t, a.win, "Show a notification").SetChecked(false)
+	if a.fa.Preferences().BoolWithFallback(prefNotify, true) {
+		t.Error("notifications still on")
+	}
+
+	findCheck(t, a.win, "Remember passwords").SetChecked(false)
+	test.Tap(findButtonIn(t, a.win, "Yes"))
+	if forgot != 1 || RememberPasswords(a.fa) {
+		t.Errorf("after turning remembering off: forgot %d times, remember %v", forgot, RememberPasswords(a.fa))
+	}
+}
