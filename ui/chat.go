@@ -442,6 +442,10 @@ func newMessageRow() *messageRow {
 	r.who.TextStyle = fyne.TextStyle{Bold: true}
 	r.who.TextSize, r.when.TextSize, r.state.TextSize = small, small, small
 	r.body.Wrapping = fyne.TextWrapWord
+	// Selectable: a drag selects words of the body and Ctrl+C copies them,
+	// as in any desktop messenger. The label then takes the taps on the
+	// body itself (a failed message is retried from its header or its menu).
+	r.body.Selectable = true
 	icon := container.NewGridWrap(fyne.NewSquareSize(small+2), r.icon)
 	pad := theme.Padding()
 	head := container.New(layout.NewCustomPaddedLayout(pad, 0, 2*pad, 2*pad),
