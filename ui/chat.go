@@ -407,6 +407,7 @@ func (a *Pane) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
 		}
 	}
 	row := o.(*messageRow)
+	row.id = id
 	row.set(m, who)
 	if a.dayStarts(id) {
 		row.showDay(dayLabel(m.Time, time.Now()))
@@ -421,12 +422,17 @@ func (a *Pane) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
 
 type messageRow struct {
 	widget.BaseWidget
+	id widget.ListItemID // the message the row shows now (rows are reused)
+	// onMenu: a right-click on the row, at pos on the window, with the
+	// text selected in its body.
+	onMenu    func(id widget.ListItemID, pos fyne.Position, selected string)
 	day       *canvas.Text // the day separator, shown on a day's first message
 	dayBox    fyne.CanvasObject
 	who, when *canvas.Text
 	state     *canvas.Text
 	icon      *widget.Icon
 	body      *widget.Label
+	column    *fyne.Container // the day, the header and the body, top to bottom
 	content   fyne.CanvasObject
 }
 
@@ -457,22 +463,56 @@ func newMessageRow() *messageRow {
 	r.dayBox = container.New(layout.NewCustomPaddedLayout(2*pad, 0, 0, 0),
 		container.NewVBox(widget.NewSeparator(), r.day))
 	r.dayBox.Hide()
-	r.content = container.NewBorder(container.NewVBox(r.dayBox, head), nil, nil, nil, r.body)
+	r.column = container.NewBorder(container.NewVBox(r.dayBox, head), nil, nil, nil, r.body)
+	r.content = container.NewStack(
+		r.column,
+		newSecondaryTaps(func(ev *fyne.PointEvent) {
+			if r.onMenu != nil {
+				r.onMenu(r.id, ev.AbsolutePosition, r.body.SelectedText())
+			}
+		}))
 	r.ExtendBaseWidget(r)
 	return r
 }
+
+// secondaryTaps lies over a message row and takes its right-clicks only:
+// the selectable body below would otherwise answer them with a menu of its
+// own (Copy alone), while taps, drags and links still reach what is below.
+type secondaryTaps struct {
+	widget.BaseWidget
+	on func(*fyne.PointEvent)
+}
+
+func newSecondaryTaps(on func(*fyne.PointEvent)) *secondaryTaps {
+	s := &secondaryTaps{on: on}
+	s.ExtendBaseWidget(s)
+	return s
+}
+
+func (s *secondaryTaps) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(layout.NewSpacer())
+}
+
+func (s *secondaryTaps) TappedSecondary(ev *fyne.PointEvent) { s.on(ev) }
 
 // showDay shows the day separator with text ("" hides it).
 func (r *messageRow) showDay(text string) {
 	if text == "" {
 		if r.dayBox.Visible() {
 			r.dayBox.Hide()
+			r.column.Refresh()
 		}
 		return
 	}
 	r.day.Text = text
 	r.day.Refresh()
-	r.dayBox.Show()
+	if !r.dayBox.Visible() {
+		r.dayBox.Show()
+		// Laid out again: a row reused at the same height keeps its layout,
+		// and the day would be squeezed to nothing above a body grown into
+		// its room.
+		r.column.Refresh()
+	}
 }
 
 func (r *messageRow) CreateRenderer() fyne.WidgetRenderer {

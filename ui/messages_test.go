@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"slices"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 )
 
@@ -48,5 +50,147 @@ func TestDraggingOverABodySelectsItAndCtrlCCopies(t *testing.T) {
 	sc.TypedShortcut(&fyne.ShortcutCopy{Clipboard: fyne.CurrentApp().Clipboard()})
 	if got := fyne.CurrentApp().Clipboard().Content(); got != "message" {
 		t.Errorf("the clipboard holds %q after Ctrl+C, want %q", got, "message")
+	}
+}
+
+// rightClick opens the context menu of the row showing body, as a
+// right-click on its middle does.
+func rightClick(t *testing.T, a *Pane, body string) {
+	t.Helper()
+	row := shownRow(t, a, body)
+	var catcher *secondaryTaps
+	walkShown(row, func(o fyne.CanvasObject) {
+		if s, ok := o.(*secondaryTaps); ok {
+			catcher = s
+		}
+	})
+	mid := fyne.NewPos(row.Size().Width/2, row.Size().Height/2)
+	// What a real right-click there reaches: the row's catcher, not the
+	// selectable body under it (whose own menu has Copy alone).
+	at := fyne.CurrentApp().Driver().AbsolutePositionForObject(row).Add(mid)
+	if o := secondaryTappableAt(a, at); o != catcher {
+		t.Fatalf("a right-click on the row reaches %T, not the row's menu", o)
+	}
+	test.TapSecondaryAt(catcher, mid)
+}
+
+// menuItems are the labels of the open pop-up menu, top to bottom.
+func menuItems(a *Pane) []string {
+	var out []string
+	top := a.win.Canvas().Overlays().Top()
+	if top == nil {
+		return nil
+	}
+	walkShown(top, func(o fyne.CanvasObject) {
+		if x, ok := o.(*canvas.Text); ok && x.Text != "" {
+			out = append(out, x.Text)
+		}
+	})
+	return out
+}
+
+// tapMenuItem taps the open pop-up menu's entry labelled label.
+func tapMenuItem(t *testing.T, a *Pane, label string) {
+	t.Helper()
+	top := a.win.Canvas().Overlays().Top()
+	var at *fyne.Position
+	walkShown(top, func(o fyne.CanvasObject) {
+		if x, ok := o.(*canvas.Text); ok && x.Text == label && at == nil {
+			p := fyne.CurrentApp().Driver().AbsolutePositionForObject(x).Add(fyne.NewPos(1, 1))
+			at = &p
+		}
+	})
+	if at == nil {
+		t.Fatalf("the menu has no %q; it has %q", label, menuItems(a))
+	}
+	test.TapCanvas(a.win.Canvas(), *at)
+}
+
+// A right-click on a message offers Copy (its text) and Copy address (who
+// sent it); a failed message of ours also Retry, which sends it again as a
+// new message; with words selected, Copy selection comes first.
+func TestAMessagesContextMenu(t *testing.T) {
+	b := threeContacts()
+	a, _ := newTestApp(t, b)
+	selectContact(t, a, "bob@example.org")
+	clip := fyne.CurrentApp().Clipboard()
+
+	for _, tc := range []struct {
+		body, item, want string
+	}{
+		{"message 3", "Copy", "message 3"},
+		{"message 3", "Copy address", "bob@example.org"},
+		{"message 2", "Copy address", "me@example.org"}, // ours
+	} {
+		rightClick(t, a, tc.body)
+		if got := menuItems(a); slices.Contains(got, "Retry") {
+			t.Errorf("%q's menu offers Retry: %q", tc.body, got)
+		}
+		tapMenuItem(t, a, tc.item)
+		if got := clip.Content(); got != tc.want {
+			t.Errorf("%s on %q: clipboard %q, want %q", tc.item, tc.body, got, tc.want)
+		}
+		if a.win.Canvas().Overlays().Top() != nil {
+			t.Errorf("the menu is still open after %s", tc.item)
+		}
+	}
+
+	test.Type(a.composer, "to nowhere")
+	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	a.OnMessageState("key1", Failed)
+	rightClick(t, a, "to nowhere")
+	if got, want := menuItems(a), []string{"Copy", "Retry", "Copy address"}; !slices.Equal(got, want) {
+		t.Errorf("the failed message's menu is %q, want %q", got, want)
+	}
+	tapMenuItem(t, a, "Retry")
+	if !slices.Equal(b.sent, []string{"to nowhere", "to nowhere"}) {
+		t.Fatalf("sent %q; want the failed text sent again", b.sent)
+	}
+
+	row := shownRow(t, a, "message 1")
+	word := fyne.MeasureText("message", a.msgList.Theme().Size("text"), fyne.TextStyle{}).Width
+	pad := a.msgList.Theme().Size("innerPadding")
+	end := fyne.CurrentApp().Driver().AbsolutePositionForObject(row.body).Add(fyne.NewPos(pad+word+1, row.body.Size().Height/2))
+	test.Drag(a.win.Canvas(), end, word+2, 0)
+	rightClick(t, a, "message 1")
+	if got := menuItems(a); len(got) == 0 || got[0] != "Copy selection" {
+		t.Fatalf("with a word selected the menu is %q, want Copy selection first", got)
+	}
+	tapMenuItem(t, a, "Copy selection")
+	if got := clip.Content(); got != "message" {
+		t.Errorf("Copy selection put %q on the clipboard, want %q", got, "message")
+	}
+}
+
+// secondaryTappableAt is what a right-click at pos reaches: as Fyne's
+// driver finds it, the last object in tree order that is under pos and
+// takes right-clicks.
+func secondaryTappableAt(a *Pane, pos fyne.Position) fyne.CanvasObject {
+	var found fyne.CanvasObject
+	d := fyne.CurrentApp().Driver()
+	walkShown(a.win.Canvas().Content(), func(o fyne.CanvasObject) {
+		if _, ok := o.(fyne.SecondaryTappable); !ok {
+			return
+		}
+		p, sz := d.AbsolutePositionForObject(o), o.Size()
+		if pos.X >= p.X && pos.Y >= p.Y && pos.X < p.X+sz.Width && pos.Y < p.Y+sz.Height {
+			found = o
+		}
+	})
+	return found
+}
+
+// A day's first row shows the day above its header, laid out with its
+// height: it was squeezed to nothing when the row was reused at the same
+// height, and the body took its room (a drag there selected nothing).
+func TestTheDaySeparatorGetsItsHeight(t *testing.T) {
+	a, _ := newTestApp(t, threeContacts())
+	selectContact(t, a, "bob@example.org")
+	row := shownRow(t, a, "message 1")
+	if want := row.dayBox.MinSize().Height; !row.dayBox.Visible() || row.dayBox.Size().Height < want {
+		t.Errorf("the day separator is %.0f high (shown %v), want %.0f", row.dayBox.Size().Height, row.dayBox.Visible(), want)
+	}
+	if got, want := row.body.Size().Height, a.bodyH; got > want+1 {
+		t.Errorf("the one-line body is %.0f high, want %.0f", got, want)
 	}
 }

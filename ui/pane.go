@@ -198,7 +198,11 @@ func (a *Pane) build() fyne.CanvasObject {
 			}
 			return len(a.chat.msgs)
 		},
-		func() fyne.CanvasObject { return newMessageRow() },
+		func() fyne.CanvasObject {
+			r := newMessageRow()
+			r.onMenu = a.messageMenu
+			return r
+		},
 		a.updateMessageRow)
 	a.msgList.OnSelected = a.messageTapped
 	a.msgView = container.New(&widthWatch{onWidth: a.onListWidth}, a.msgList)
