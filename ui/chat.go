@@ -134,18 +134,26 @@ func (a *Pane) addMessage(m Message) {
 	a.notify(m)
 	it := a.byJID[m.Peer]
 	if it == nil { // a stranger: list them so the message can be read
-		it = &contactItem{Contact: Contact{JID: m.Peer, Stranger: true}}
-		a.byJID[m.Peer] = it
-		a.contacts = append(a.contacts, it)
-		a.sortContacts()
+		it = a.listStranger(m.Peer)
 		it.unread++
-		a.applyFilter()
+		a.refreshContact(m.Peer)
 		a.updateUnread()
 		return
 	}
 	it.unread++
 	a.refreshContact(m.Peer)
 	a.updateUnread()
+}
+
+// listStranger lists someone not in the roster (who wrote, or whose
+// xmpp: link was opened), with "Add to contacts" in their chat.
+func (a *Pane) listStranger(jid string) *contactItem {
+	it := &contactItem{Contact: Contact{JID: jid, Stranger: true}}
+	a.byJID[jid] = it
+	a.contacts = append(a.contacts, it)
+	a.sortContacts()
+	a.applyFilter()
+	return it
 }
 
 // OnMessageState moves one of our messages (named by its Key) on to s:
@@ -254,6 +262,9 @@ func (a *Pane) rowHeight(m Message) float32 {
 		// Not laid out yet: sized again once it is (onListWidth).
 		return a.rowH + float32(strings.Count(m.Body, "\n"))*a.lineH
 	}
+	if links := a.findLinks(m.Body); len(links) > 0 {
+		return a.richHeight(m.Body, links)
+	}
 	if !strings.Contains(m.Body, "\n") && a.fitsOneLine(m.Body) {
 		return a.rowH // the common case: measuring the text is cheaper than laying it out
 	}
@@ -262,6 +273,19 @@ func (a *Pane) rowHeight(m Message) float32 {
 	}
 	a.measure.SetText(m.Body)
 	return a.rowH + a.measure.MinSize().Height - a.bodyH
+}
+
+// richHeight is the height of a row whose body has links: laid out as the
+// row draws it (a link does not break across lines).
+func (a *Pane) richHeight(body string, links []linkSpan) float32 {
+	if a.measureRich == nil {
+		a.measureRich = widget.NewRichText()
+		a.measureRich.Wrapping = fyne.TextWrapWord
+	}
+	a.measureRich.Segments = bodySegments(body, links, func(string) {})
+	a.measureRich.Resize(fyne.NewSize(a.listW, a.rowH))
+	a.measureRich.Refresh()
+	return a.rowH + a.measureRich.MinSize().Height - a.bodyH
 }
 
 // fitsOneLine reports whether body fits on one line of the list's width.
@@ -425,14 +449,19 @@ type messageRow struct {
 	id widget.ListItemID // the message the row shows now (rows are reused)
 	// onMenu: a right-click on the row, at pos on the window, with the
 	// text selected in its body.
-	onMenu    func(id widget.ListItemID, pos fyne.Position, selected string)
+	onMenu func(id widget.ListItemID, pos fyne.Position, selected string)
+	// findLinks finds the links in a body; onLink is a tap on one.
+	findLinks func(string) []linkSpan
+	onLink    func(text string)
+
 	day       *canvas.Text // the day separator, shown on a day's first message
 	dayBox    fyne.CanvasObject
 	who, when *canvas.Text
 	state     *canvas.Text
 	icon      *widget.Icon
-	body      *widget.Label
-	column    *fyne.Container // the day, the header and the body, top to bottom
+	body      *widget.Label    // a body without links: selectable
+	rich      *widget.RichText // a body with links, drawn as links (not selectable: Fyne's rich text is not)
+	column    *fyne.Container  // the day, the header and the body, top to bottom
 	content   fyne.CanvasObject
 }
 
@@ -444,7 +473,10 @@ func newMessageRow() *messageRow {
 		state: canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder)),
 		icon:  widget.NewIcon(nil),
 		body:  widget.NewLabel(""),
+		rich:  widget.NewRichText(),
 	}
+	r.rich.Wrapping = fyne.TextWrapWord
+	r.rich.Hide()
 	r.who.TextStyle = fyne.TextStyle{Bold: true}
 	r.who.TextSize, r.when.TextSize, r.state.TextSize = small, small, small
 	r.body.Wrapping = fyne.TextWrapWord
@@ -463,7 +495,7 @@ func newMessageRow() *messageRow {
 	r.dayBox = container.New(layout.NewCustomPaddedLayout(2*pad, 0, 0, 0),
 		container.NewVBox(widget.NewSeparator(), r.day))
 	r.dayBox.Hide()
-	r.column = container.NewBorder(container.NewVBox(r.dayBox, head), nil, nil, nil, r.body)
+	r.column = container.NewBorder(container.NewVBox(r.dayBox, head), nil, nil, nil, container.NewStack(r.body, r.rich))
 	r.content = container.NewStack(
 		r.column,
 		newSecondaryTaps(func(ev *fyne.PointEvent) {
@@ -515,6 +547,36 @@ func (r *messageRow) showDay(text string) {
 	}
 }
 
+// setBody shows body: in the selectable label, or as rich text with its
+// links.
+func (r *messageRow) setBody(body string) {
+	var links []linkSpan
+	if r.findLinks != nil {
+		links = r.findLinks(body)
+	}
+	if len(links) == 0 {
+		if r.rich.Visible() {
+			r.rich.Hide()
+			r.rich.Segments = nil
+			r.body.Show()
+		}
+		r.body.SetText(body)
+		return
+	}
+	open := func(text string) {
+		if r.onLink != nil {
+			r.onLink(text)
+		}
+	}
+	r.rich.Segments = bodySegments(body, links, open)
+	r.rich.Refresh()
+	if !r.rich.Visible() {
+		r.body.Hide()
+		r.body.SetText("")
+		r.rich.Show()
+	}
+}
+
 func (r *messageRow) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(r.content)
 }
@@ -533,7 +595,7 @@ func (r *messageRow) set(m Message, peerLabel string) {
 		r.when.Text = m.Time.Local().Format("2006-01-02 15:04")
 	}
 	r.when.Refresh()
-	r.body.SetText(m.Body)
+	r.setBody(m.Body)
 	if !m.Outgoing {
 		r.icon.Hide()
 		r.state.Hide()

@@ -26,6 +26,17 @@ func (a *Pane) messageMenuItems(peer string, m Message, selected string) []*fyne
 		items = append(items, fyne.NewMenuItem("Copy selection", func() { clip.SetContent(selected) }))
 	}
 	items = append(items, fyne.NewMenuItem("Copy", func() { clip.SetContent(m.Body) }))
+	links := a.findLinks(m.Body)
+	for i, l := range links {
+		if i == 3 {
+			break // a menu, not a list of links
+		}
+		text, label := m.Body[l.start:l.end], "Copy link"
+		if len(links) > 1 {
+			label += ": " + shorten(text, 40)
+		}
+		items = append(items, fyne.NewMenuItem(label, func() { clip.SetContent(linkURL(text)) }))
+	}
 	if m.Outgoing && m.State == Failed {
 		items = append(items, fyne.NewMenuItem("Retry", func() { a.sendTo(peer, m.Body) }))
 	}
@@ -44,4 +55,13 @@ func (a *Pane) senderOf(peer string, m Message) string {
 		return peer + "/" + m.Nick
 	}
 	return peer
+}
+
+// shorten cuts s to n runes, with an ellipsis.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }

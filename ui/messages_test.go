@@ -15,7 +15,7 @@ func shownRow(t *testing.T, a *Pane, body string) *messageRow {
 	t.Helper()
 	var row *messageRow
 	walkShown(a.msgList, func(o fyne.CanvasObject) {
-		if r, ok := o.(*messageRow); ok && r.body.Text == body {
+		if r, ok := o.(*messageRow); ok && (r.body.Text == body || r.rich.Visible() && r.rich.String() == body) {
 			row = r
 		}
 	})
