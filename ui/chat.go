@@ -160,28 +160,52 @@ func (a *Pane) listStranger(jid string) *contactItem {
 // Sent when the server acked it, Delivered on a receipt, Failed on an
 // error. Safe from any goroutine.
 func (a *Pane) OnMessageState(key string, s MsgState) {
-	a.do(func() {
-		if ch := a.chat; ch != nil {
-			for i := range ch.msgs {
-				if ch.msgs[i].Key == key {
-					ch.msgs[i].State = msgstate.Next(ch.msgs[i].State, s)
-					a.msgList.RefreshItem(i)
-					return
+	a.do(func() { a.setState(key, s, "") })
+}
+
+// OnMessageFailed marks one of our messages (named by its Key) Failed,
+// with the reason shown under it. Safe from any goroutine.
+func (a *Pane) OnMessageFailed(key, reason string) {
+	a.do(func() { a.setState(key, Failed, reason) })
+}
+
+func (a *Pane) setState(key string, s MsgState, reason string) {
+	if ch := a.chat; ch != nil {
+		for i := range ch.msgs {
+			if ch.msgs[i].Key == key {
+				m := &ch.msgs[i]
+				was := m.State
+				m.State = msgstate.Next(m.State, s)
+				if m.State == Failed && reason != "" {
+					m.Reason = reason
 				}
+				if (was == Failed) != (m.State == Failed) || reason != "" {
+					a.msgList.SetItemHeight(i, a.rowHeightAt(i)) // the reason's line
+				}
+				a.msgList.RefreshItem(i)
+				return
 			}
 		}
-		// Not shown (yet): the ack may beat Send's return to the window.
-		if len(a.early) > 1000 {
-			clear(a.early)
-		}
-		a.early[key] = msgstate.Next(a.early[key], s)
-	})
+	}
+	// Not shown (yet): the ack may beat Send's return to the window.
+	if len(a.early) > 1000 {
+		clear(a.early)
+		clear(a.earlyWhy)
+	}
+	a.early[key] = msgstate.Next(a.early[key], s)
+	if reason != "" {
+		a.earlyWhy[key] = reason
+	}
 }
 
 func (a *Pane) withEarlyState(m Message) Message {
 	if s, ok := a.early[m.Key]; ok && m.Key != "" {
 		m.State = msgstate.Next(m.State, s)
+		if why := a.earlyWhy[m.Key]; why != "" && m.State == Failed {
+			m.Reason = why
+		}
 		delete(a.early, m.Key)
+		delete(a.earlyWhy, m.Key)
 	}
 	return m
 }
@@ -248,11 +272,22 @@ func (a *Pane) messageTapped(id widget.ListItemID) {
 // its body laid out at the list's width, plus the one-line row's header.
 
 func (a *Pane) rowHeight(m Message) float32 {
+	h := a.bodyRowHeight(m)
+	if m.Outgoing && m.State == Failed {
+		h += a.whyH // "Not delivered: …" under the body
+	}
+	return h
+}
+
+func (a *Pane) bodyRowHeight(m Message) float32 {
 	if a.rowH == 0 {
 		r := newMessageRow()
 		a.rowH = r.MinSize().Height
 		r.showDay("x")
 		a.dayH = r.MinSize().Height - a.rowH
+		r.showDay("")
+		r.set(Message{Outgoing: true, State: Failed, Reason: "x"}, "")
+		a.whyH = r.MinSize().Height - a.rowH
 		a.bodyH = widget.NewLabel("x").MinSize().Height
 		a.lineH = widget.NewLabel("x\nx").MinSize().Height - a.bodyH
 		a.measure = widget.NewLabel("")
@@ -458,10 +493,12 @@ type messageRow struct {
 	dayBox    fyne.CanvasObject
 	who, when *canvas.Text
 	state     *canvas.Text
+	why       *canvas.Text // under a failed message: "Not delivered: <the server's reason>"
 	icon      *widget.Icon
 	body      *widget.Label    // a body without links: selectable
 	rich      *widget.RichText // a body with links, drawn as links (not selectable: Fyne's rich text is not)
-	column    *fyne.Container  // the day, the header and the body, top to bottom
+	whyBox    *fyne.Container
+	column    *fyne.Container // the day, the header and the body, top to bottom
 	content   fyne.CanvasObject
 }
 
@@ -471,6 +508,7 @@ func newMessageRow() *messageRow {
 		who:   canvas.NewText("", theme.Color(theme.ColorNameForeground)),
 		when:  canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder)),
 		state: canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder)),
+		why:   canvas.NewText("", theme.Color(theme.ColorNameError)),
 		icon:  widget.NewIcon(nil),
 		body:  widget.NewLabel(""),
 		rich:  widget.NewRichText(),
@@ -478,7 +516,7 @@ func newMessageRow() *messageRow {
 	r.rich.Wrapping = fyne.TextWrapWord
 	r.rich.Hide()
 	r.who.TextStyle = fyne.TextStyle{Bold: true}
-	r.who.TextSize, r.when.TextSize, r.state.TextSize = small, small, small
+	r.who.TextSize, r.when.TextSize, r.state.TextSize, r.why.TextSize = small, small, small, small
 	r.body.Wrapping = fyne.TextWrapWord
 	// Selectable: a drag selects words of the body and Ctrl+C copies them,
 	// as in any desktop messenger. The label then takes the taps on the
@@ -495,7 +533,9 @@ func newMessageRow() *messageRow {
 	r.dayBox = container.New(layout.NewCustomPaddedLayout(2*pad, 0, 0, 0),
 		container.NewVBox(widget.NewSeparator(), r.day))
 	r.dayBox.Hide()
-	r.column = container.NewBorder(container.NewVBox(r.dayBox, head), nil, nil, nil, container.NewStack(r.body, r.rich))
+	r.whyBox = container.New(layout.NewCustomPaddedLayout(0, pad, 2*pad, 2*pad), r.why)
+	r.whyBox.Hide()
+	r.column = container.NewBorder(container.NewVBox(r.dayBox, head), r.whyBox, nil, nil, container.NewStack(r.body, r.rich))
 	r.content = container.NewStack(
 		r.column,
 		newSecondaryTaps(func(ev *fyne.PointEvent) {
@@ -543,6 +583,28 @@ func (r *messageRow) showDay(text string) {
 		// Laid out again: a row reused at the same height keeps its layout,
 		// and the day would be squeezed to nothing above a body grown into
 		// its room.
+		r.column.Refresh()
+	}
+}
+
+// showWhy shows, under a failed message of ours, that it was not
+// delivered and why (the server's words), and how to send it again.
+func (r *messageRow) showWhy(m Message) {
+	if !m.Outgoing || m.State != Failed {
+		if r.whyBox.Visible() {
+			r.whyBox.Hide()
+			r.column.Refresh()
+		}
+		return
+	}
+	text := "Not delivered"
+	if m.Reason != "" {
+		text += ": " + m.Reason
+	}
+	r.why.Text = text + " — right-click to retry"
+	r.why.Refresh()
+	if !r.whyBox.Visible() {
+		r.whyBox.Show()
 		r.column.Refresh()
 	}
 }
@@ -596,6 +658,7 @@ func (r *messageRow) set(m Message, peerLabel string) {
 	}
 	r.when.Refresh()
 	r.setBody(m.Body)
+	r.showWhy(m)
 	if !m.Outgoing {
 		r.icon.Hide()
 		r.state.Hide()
@@ -613,7 +676,7 @@ func (r *messageRow) set(m Message, peerLabel string) {
 		res = theme.NewSuccessThemedResource(theme.ConfirmIcon())
 	case Failed:
 		res = theme.NewErrorThemedResource(theme.ErrorIcon())
-		r.state.Text = "failed — tap to retry"
+		r.state.Text = "failed"
 		r.state.Color = theme.Color(theme.ColorNameError)
 	}
 	r.icon.SetResource(res)

@@ -39,6 +39,9 @@ func (a *Pane) messageMenuItems(peer string, m Message, selected string) []*fyne
 	}
 	if m.Outgoing && m.State == Failed {
 		items = append(items, fyne.NewMenuItem("Retry", func() { a.sendTo(peer, m.Body) }))
+		if m.Reason != "" { // to report it, or read it whole in a narrow window
+			items = append(items, fyne.NewMenuItem("Copy the reason", func() { clip.SetContent(m.Reason) }))
+		}
 	}
 	items = append(items, fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Copy address", func() { clip.SetContent(a.senderOf(peer, m)) }))

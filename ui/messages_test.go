@@ -2,7 +2,9 @@ package ui
 
 import (
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -192,5 +194,47 @@ func TestTheDaySeparatorGetsItsHeight(t *testing.T) {
 	}
 	if got, want := row.body.Size().Height, a.bodyH; got > want+1 {
 		t.Errorf("the one-line body is %.0f high, want %.0f", got, want)
+	}
+}
+
+// A failed message says why under it, in the server's words: when the
+// error comes while it is shown, when it came before the window showed
+// it, and from the history; its row grows by that line, and its menu
+// copies the reason.
+func TestAFailedMessageShowsTheServersReason(t *testing.T) {
+	const peer, why = "bob@example.org", "Server-to-server connection failed: NXDomain"
+	b := threeContacts()
+	b.history[peer] = append(b.history[peer], Message{ID: 50, Key: "old", Peer: peer, Outgoing: true, Body: "failed yesterday", Time: time.Now(), State: Failed, Reason: "Remote server timeout"})
+	a, _ := newTestApp(t, b)
+	selectContact(t, a, peer)
+	mustShow(t, a, "Not delivered: Remote server timeout — right-click to retry")
+
+	test.Type(a.composer, "to nowhere")
+	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	last := len(a.chat.msgs) - 1
+	before := a.rowHeightAt(last)
+	a.OnMessageFailed("key1", why)
+	mustShow(t, a, "Not delivered: "+why)
+	if after := a.rowHeightAt(last); after < before+a.whyH-0.5 || a.whyH <= 0 {
+		t.Errorf("the failed row is %.0f high, was %.0f; the reason's line is %.0f", after, before, a.whyH)
+	}
+	row := shownRow(t, a, "to nowhere")
+	if need := row.MinSize().Height; need > a.rowHeightAt(last)+0.5 {
+		t.Errorf("the failed row needs %.0f, it is given %.0f", need, a.rowHeightAt(last))
+	}
+	rightClick(t, a, "to nowhere")
+	tapMenuItem(t, a, "Copy the reason")
+	if got := fyne.CurrentApp().Clipboard().Content(); got != why {
+		t.Errorf("Copy the reason: %q", got)
+	}
+
+	// The error before the message reached the window (Send's return).
+	b.onSend = func(m Message) { a.OnMessageFailed(m.Key, "their server could not be found") }
+	test.Type(a.composer, "fast failure")
+	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	mustShow(t, a, "Not delivered: their server could not be found")
+	// Sent and delivered messages say nothing of the kind.
+	if n := strings.Count(strings.Join(rendered(a), "\n"), "Not delivered"); n != 3 {
+		t.Errorf("%d rows say Not delivered, want 3: %q", n, rendered(a))
 	}
 }

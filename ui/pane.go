@@ -48,10 +48,12 @@ type Pane struct {
 	shown    []*contactItem
 	chat     *chatState
 	early    map[string]MsgState // acks and receipts that came before the message
+	earlyWhy map[string]string   // and why those that failed did
 	rooms    map[string]*roomState
 	rowH     float32        // height of a one-line message row
 	lineH    float32        // height of each further line
 	dayH     float32        // height of a day separator
+	whyH     float32        // height of the line under a failed message
 	bodyH    float32        // height of a one-line body
 	links    *regexp.Regexp // finds links in bodies (compiled on first use)
 
@@ -133,13 +135,14 @@ func newPane(s *Shell, account string, b Backend) *Pane {
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &Pane{
 		fa: s.fa, win: s.win, shell: s, account: account, backend: b, ctx: ctx, cancel: cancel,
-		async:   func(f func()) { go f() },
-		later:   func(f func()) { go f() },
-		do:      fyne.Do,
-		openURL: s.fa.OpenURL,
-		byJID:   map[string]*contactItem{},
-		early:   map[string]MsgState{},
-		rooms:   map[string]*roomState{},
+		async:    func(f func()) { go f() },
+		later:    func(f func()) { go f() },
+		do:       fyne.Do,
+		openURL:  s.fa.OpenURL,
+		byJID:    map[string]*contactItem{},
+		early:    map[string]MsgState{},
+		earlyWhy: map[string]string{},
+		rooms:    map[string]*roomState{},
 
 		drafts:     map[string]string{},
 		toolLabels: map[*widget.Button]string{},

@@ -360,7 +360,7 @@ func TestBouncedMessageShowsFailed(t *testing.T) {
 	test.Type(a.composer, "to nowhere")
 	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	a.OnMessageState("key1", Failed)
-	mustShow(t, a, "to nowhere", "failed — tap to retry")
+	mustShow(t, a, "to nowhere", "failed", "Not delivered — right-click to retry")
 	mustNotShow(t, a, "queued")
 
 	// Tapping it offers to send it again, as a new message.
