@@ -258,13 +258,20 @@ func (a *Pane) messageTapped(id widget.ListItemID) {
 	if ch == nil || id >= len(ch.msgs) || !ch.msgs[id].Outgoing || ch.msgs[id].State != Failed {
 		return
 	}
-	peer, body := ch.peer, ch.msgs[id].Body
-	dialog.ShowConfirm("Not delivered", "This message could not be delivered. Send it again?",
-		func(ok bool) {
-			if ok {
-				a.sendTo(peer, body)
-			}
-		}, a.win)
+	peer, m := ch.peer, ch.msgs[id]
+	text := "This message could not be delivered."
+	if m.Reason != "" {
+		text = "This message could not be delivered: " + m.Reason + "."
+	}
+	msg := widget.NewLabel(text + "\n\nSend it again?")
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm("Not delivered", "Yes", "No", msg, func(ok bool) {
+		if ok {
+			a.sendTo(peer, m.Body)
+		}
+	}, a.win)
+	d.Resize(fyne.NewSize(440, 230))
+	d.Show()
 }
 
 // Message rows. A body wraps to the list's width; Fyne lists take each
@@ -274,9 +281,44 @@ func (a *Pane) messageTapped(id widget.ListItemID) {
 func (a *Pane) rowHeight(m Message) float32 {
 	h := a.bodyRowHeight(m)
 	if m.Outgoing && m.State == Failed {
-		h += a.whyH // "Not delivered: …" under the body
+		h += a.whyHeight(m) // "Not delivered: …" under the body
 	}
 	return h
+}
+
+// whyHeight is the height of the reason under failed message m, wrapped
+// to the list's width (a server's reason can be a long sentence).
+func (a *Pane) whyHeight(m Message) float32 {
+	if a.listW <= 0 {
+		return a.whyH
+	}
+	if a.measureWhy == nil {
+		a.measureWhy = newWhyLabel()
+	}
+	if a.measureWhy.Size().Width != a.listW {
+		a.measureWhy.Resize(fyne.NewSize(a.listW, a.whyH))
+	}
+	a.measureWhy.SetText(whyText(m))
+	return a.measureWhy.MinSize().Height
+}
+
+// whyText is what a failed message of ours says under it.
+func whyText(m Message) string {
+	text := "Not delivered"
+	if m.Reason != "" {
+		text += ": " + m.Reason
+	}
+	return text + " — click to retry"
+}
+
+// newWhyLabel is the label of a failed message's reason: small, in the
+// error colour, wrapped.
+func newWhyLabel() *widget.Label {
+	l := widget.NewLabel("")
+	l.Wrapping = fyne.TextWrapWord
+	l.Importance = widget.DangerImportance
+	l.SizeName = theme.SizeNameCaptionText
+	return l
 }
 
 func (a *Pane) bodyRowHeight(m Message) float32 {
@@ -488,17 +530,19 @@ type messageRow struct {
 	// findLinks finds the links in a body; onLink is a tap on one.
 	findLinks func(string) []linkSpan
 	onLink    func(text string)
+	onTap     func(id widget.ListItemID) // a click on the row (not on a link)
 
 	day       *canvas.Text // the day separator, shown on a day's first message
 	dayBox    fyne.CanvasObject
 	who, when *canvas.Text
 	state     *canvas.Text
-	why       *canvas.Text // under a failed message: "Not delivered: <the server's reason>"
+	why       *widget.Label // under a failed message: "Not delivered: <the server's reason>"
 	icon      *widget.Icon
 	body      *widget.Label    // a body without links: selectable
 	rich      *widget.RichText // a body with links, drawn as links (not selectable: Fyne's rich text is not)
 	whyBox    *fyne.Container
 	column    *fyne.Container // the day, the header and the body, top to bottom
+	linkLayer *fyne.Container // rich, over the body's place in column
 	content   fyne.CanvasObject
 }
 
@@ -508,7 +552,7 @@ func newMessageRow() *messageRow {
 		who:   canvas.NewText("", theme.Color(theme.ColorNameForeground)),
 		when:  canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder)),
 		state: canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder)),
-		why:   canvas.NewText("", theme.Color(theme.ColorNameError)),
+		why:   newWhyLabel(),
 		icon:  widget.NewIcon(nil),
 		body:  widget.NewLabel(""),
 		rich:  widget.NewRichText(),
@@ -516,7 +560,7 @@ func newMessageRow() *messageRow {
 	r.rich.Wrapping = fyne.TextWrapWord
 	r.rich.Hide()
 	r.who.TextStyle = fyne.TextStyle{Bold: true}
-	r.who.TextSize, r.when.TextSize, r.state.TextSize, r.why.TextSize = small, small, small, small
+	r.who.TextSize, r.when.TextSize, r.state.TextSize = small, small, small
 	r.body.Wrapping = fyne.TextWrapWord
 	// Selectable: a drag selects words of the body and Ctrl+C copies them,
 	// as in any desktop messenger. The label then takes the taps on the
@@ -533,46 +577,81 @@ func newMessageRow() *messageRow {
 	r.dayBox = container.New(layout.NewCustomPaddedLayout(2*pad, 0, 0, 0),
 		container.NewVBox(widget.NewSeparator(), r.day))
 	r.dayBox.Hide()
-	r.whyBox = container.New(layout.NewCustomPaddedLayout(0, pad, 2*pad, 2*pad), r.why)
+	r.whyBox = container.New(layout.NewCustomPaddedLayout(-pad, 0, 0, 0), r.why)
 	r.whyBox.Hide()
-	r.column = container.NewBorder(container.NewVBox(r.dayBox, head), r.whyBox, nil, nil, container.NewStack(r.body, r.rich))
+	slot := container.NewStack(r.body)
+	r.column = container.NewBorder(container.NewVBox(r.dayBox, head), r.whyBox, nil, nil, slot)
+	// Three layers: the row; the clicks layer over it; a body with links
+	// over that, where the body's slot is, so a click on a link reaches
+	// the link.
+	r.linkLayer = container.New(&over{slot: slot}, r.rich)
 	r.content = container.NewStack(
 		r.column,
-		newSecondaryTaps(func(ev *fyne.PointEvent) {
+		newRowClicks(func(ev *fyne.PointEvent) {
 			if r.onMenu != nil {
 				r.onMenu(r.id, ev.AbsolutePosition, r.body.SelectedText())
 			}
-		}))
+		}, func() {
+			if r.onTap != nil {
+				r.onTap(r.id)
+			}
+		}),
+		r.linkLayer)
 	r.ExtendBaseWidget(r)
 	return r
 }
 
-// secondaryTaps lies over a message row and takes its right-clicks only:
-// the selectable body below would otherwise answer them with a menu of its
-// own (Copy alone), while taps, drags and links still reach what is below.
-type secondaryTaps struct {
+// rowClicks lies over a message row and takes its clicks: a right-click
+// opens the message's menu (the selectable body below would answer it
+// with a menu of its own, Copy alone), a click is the row's tap. Fyne's
+// window gives a click to the topmost object that takes any kind of click,
+// so this layer takes the tap too (the list row below never sees it);
+// drags still reach the body below (selection), and links lie above.
+type rowClicks struct {
 	widget.BaseWidget
-	on func(*fyne.PointEvent)
+	secondary func(*fyne.PointEvent)
+	tap       func()
 }
 
-func newSecondaryTaps(on func(*fyne.PointEvent)) *secondaryTaps {
-	s := &secondaryTaps{on: on}
+func newRowClicks(secondary func(*fyne.PointEvent), tap func()) *rowClicks {
+	s := &rowClicks{secondary: secondary, tap: tap}
 	s.ExtendBaseWidget(s)
 	return s
 }
 
-func (s *secondaryTaps) CreateRenderer() fyne.WidgetRenderer {
+func (s *rowClicks) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(layout.NewSpacer())
 }
 
-func (s *secondaryTaps) TappedSecondary(ev *fyne.PointEvent) { s.on(ev) }
+func (s *rowClicks) TappedSecondary(ev *fyne.PointEvent) { s.secondary(ev) }
+func (s *rowClicks) Tapped(*fyne.PointEvent)             { s.tap() }
+
+// over lays its objects over slot (a sibling's part laid out in the same
+// space), at its place and size.
+type over struct{ slot fyne.CanvasObject }
+
+func (l *over) Layout(objs []fyne.CanvasObject, _ fyne.Size) {
+	for _, o := range objs {
+		o.Move(l.slot.Position())
+		o.Resize(l.slot.Size())
+	}
+}
+
+func (l *over) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.Size{} }
+
+// relayout lays the row out again at its size: a row reused at the same
+// height keeps its layout otherwise (a day or a reason shown or hidden).
+func (r *messageRow) relayout() {
+	r.column.Refresh()
+	r.linkLayer.Refresh()
+}
 
 // showDay shows the day separator with text ("" hides it).
 func (r *messageRow) showDay(text string) {
 	if text == "" {
 		if r.dayBox.Visible() {
 			r.dayBox.Hide()
-			r.column.Refresh()
+			r.relayout()
 		}
 		return
 	}
@@ -583,7 +662,7 @@ func (r *messageRow) showDay(text string) {
 		// Laid out again: a row reused at the same height keeps its layout,
 		// and the day would be squeezed to nothing above a body grown into
 		// its room.
-		r.column.Refresh()
+		r.relayout()
 	}
 }
 
@@ -593,19 +672,14 @@ func (r *messageRow) showWhy(m Message) {
 	if !m.Outgoing || m.State != Failed {
 		if r.whyBox.Visible() {
 			r.whyBox.Hide()
-			r.column.Refresh()
+			r.relayout()
 		}
 		return
 	}
-	text := "Not delivered"
-	if m.Reason != "" {
-		text += ": " + m.Reason
-	}
-	r.why.Text = text + " — right-click to retry"
-	r.why.Refresh()
+	r.why.SetText(whyText(m))
 	if !r.whyBox.Visible() {
 		r.whyBox.Show()
-		r.column.Refresh()
+		r.relayout()
 	}
 }
 
@@ -621,6 +695,7 @@ func (r *messageRow) setBody(body string) {
 			r.rich.Hide()
 			r.rich.Segments = nil
 			r.body.Show()
+			r.relayout()
 		}
 		r.body.SetText(body)
 		return
@@ -636,6 +711,7 @@ func (r *messageRow) setBody(body string) {
 		r.body.Hide()
 		r.body.SetText("")
 		r.rich.Show()
+		r.relayout()
 	}
 }
 

@@ -203,5 +203,8 @@ func tapLink(t *testing.T, a *Pane, link *widget.Hyperlink) {
 	t.Helper()
 	w := fyne.MeasureText(link.Text, link.Theme().Size("text"), link.TextStyle).Width
 	at := fyne.CurrentApp().Driver().AbsolutePositionForObject(link).Add(fyne.NewPos(w/2, link.Size().Height/2))
+	if o := clickTarget(a, at); o != link {
+		t.Fatalf("a click on the link %q reaches %T, not the link", link.Text, o)
+	}
 	test.TapCanvas(a.win.Canvas(), at)
 }

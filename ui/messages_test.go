@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 )
 
@@ -60,20 +61,16 @@ func TestDraggingOverABodySelectsItAndCtrlCCopies(t *testing.T) {
 func rightClick(t *testing.T, a *Pane, body string) {
 	t.Helper()
 	row := shownRow(t, a, body)
-	var catcher *secondaryTaps
-	walkShown(row, func(o fyne.CanvasObject) {
-		if s, ok := o.(*secondaryTaps); ok {
-			catcher = s
-		}
-	})
 	mid := fyne.NewPos(row.Size().Width/2, row.Size().Height/2)
-	// What a real right-click there reaches: the row's catcher, not the
-	// selectable body under it (whose own menu has Copy alone).
+	// What a real right-click there reaches: the row's clicks layer, not
+	// the selectable body under it (whose own menu has Copy alone).
 	at := fyne.CurrentApp().Driver().AbsolutePositionForObject(row).Add(mid)
-	if o := secondaryTappableAt(a, at); o != catcher {
+	o := clickTarget(a, at)
+	clicks, ok := o.(*rowClicks)
+	if !ok {
 		t.Fatalf("a right-click on the row reaches %T, not the row's menu", o)
 	}
-	test.TapSecondaryAt(catcher, mid)
+	test.TapSecondaryAt(clicks, mid)
 }
 
 // menuItems are the labels of the open pop-up menu, top to bottom.
@@ -164,14 +161,19 @@ func TestAMessagesContextMenu(t *testing.T) {
 	}
 }
 
-// secondaryTappableAt is what a right-click at pos reaches: as Fyne's
-// driver finds it, the last object in tree order that is under pos and
-// takes right-clicks.
-func secondaryTappableAt(a *Pane, pos fyne.Position) fyne.CanvasObject {
+// clickTarget is what a click at pos reaches in the real window: Fyne's
+// GLFW driver takes the last object in tree order under pos that takes any
+// kind of click (a tap, a right-click, a double tap, focus or mouse
+// buttons), and gives it the click or nothing. (The test driver looks for
+// each kind alone, which hides an object that takes right-clicks only but
+// lies over a link.)
+func clickTarget(a *Pane, pos fyne.Position) fyne.CanvasObject {
 	var found fyne.CanvasObject
 	d := fyne.CurrentApp().Driver()
 	walkShown(a.win.Canvas().Content(), func(o fyne.CanvasObject) {
-		if _, ok := o.(fyne.SecondaryTappable); !ok {
+		switch o.(type) {
+		case fyne.Tappable, fyne.SecondaryTappable, fyne.DoubleTappable, fyne.Focusable, desktop.Mouseable:
+		default:
 			return
 		}
 		p, sz := d.AbsolutePositionForObject(o), o.Size()
@@ -207,7 +209,7 @@ func TestAFailedMessageShowsTheServersReason(t *testing.T) {
 	b.history[peer] = append(b.history[peer], Message{ID: 50, Key: "old", Peer: peer, Outgoing: true, Body: "failed yesterday", Time: time.Now(), State: Failed, Reason: "Remote server timeout"})
 	a, _ := newTestApp(t, b)
 	selectContact(t, a, peer)
-	mustShow(t, a, "Not delivered: Remote server timeout — right-click to retry")
+	mustShow(t, a, "Not delivered: Remote server timeout — click to retry")
 
 	test.Type(a.composer, "to nowhere")
 	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
@@ -222,6 +224,17 @@ func TestAFailedMessageShowsTheServersReason(t *testing.T) {
 	if need := row.MinSize().Height; need > a.rowHeightAt(last)+0.5 {
 		t.Errorf("the failed row needs %.0f, it is given %.0f", need, a.rowHeightAt(last))
 	}
+	// A long reason wraps: the row grows by its lines, and fits them.
+	long := strings.Repeat("the server explains at length ", 12)
+	a.OnMessageFailed("key1", long)
+	if h := a.rowHeightAt(last); h < before+2*a.whyH {
+		t.Errorf("with a %d-character reason the row is %.0f high, %.0f with none", len(long), h, before)
+	}
+	row = shownRow(t, a, "to nowhere")
+	if need := row.MinSize().Height; need > a.rowHeightAt(last)+0.5 {
+		t.Errorf("the row with a long reason needs %.0f, it is given %.0f", need, a.rowHeightAt(last))
+	}
+	a.OnMessageFailed("key1", why)
 	rightClick(t, a, "to nowhere")
 	tapMenuItem(t, a, "Copy the reason")
 	if got := fyne.CurrentApp().Clipboard().Content(); got != why {

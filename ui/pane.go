@@ -88,6 +88,7 @@ type Pane struct {
 	msgView                 *fyne.Container  // msgList, watched for its width (bodies wrap to it)
 	measure                 *widget.Label    // lays out a body at the list's width to size its row
 	measureRich             *widget.RichText // the same for a body with links
+	measureWhy              *widget.Label    // and for the reason under a failed message
 	listW                   float32          // the message list's width (0: not laid out yet)
 	chatBody                *fyne.Container  // the message list, or it and the people list (rooms)
 	people                  *widget.List     // a room's occupants
@@ -213,6 +214,7 @@ func (a *Pane) build() fyne.CanvasObject {
 			r := newMessageRow()
 			r.onMenu = a.messageMenu
 			r.onLink = a.openLink
+			r.onTap = a.messageTapped
 			r.findLinks = a.findLinks
 			return r
 		},
