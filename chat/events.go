@@ -1,6 +1,8 @@
 package chat
 
 import (
+	"strings"
+
 	"github.com/clove-xmpp/clove/node"
 	"github.com/clove-xmpp/clove/xmppclient"
 )
@@ -51,4 +53,28 @@ func clientEvent(ev Event) xmppclient.Event {
 		return s.Event
 	}
 	return nil
+}
+
+// FailReason is why a message was not delivered, as the window shows it:
+// the server's own words when it gave some ("Server-to-server connection
+// failed: NXDomain"), else its error condition in plain words.
+func FailReason(e xmppclient.MessageFailed) string {
+	if t := strings.TrimSpace(e.Text); t != "" {
+		return OneLine(t)
+	}
+	switch e.Condition {
+	case "":
+		return "the server gave no reason"
+	case "remote-server-not-found":
+		return "their server could not be found"
+	case "remote-server-timeout":
+		return "their server did not answer in time"
+	case "service-unavailable", "recipient-unavailable":
+		return "the recipient cannot receive messages now"
+	case "item-not-found":
+		return "no such address"
+	case "not-acceptable", "not-allowed", "forbidden":
+		return "the server refused it (" + e.Condition + ")"
+	}
+	return strings.ReplaceAll(e.Condition, "-", " ")
 }

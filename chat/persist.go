@@ -45,7 +45,7 @@ func persist(ctx context.Context, st *store.Store, account string, ev xmppclient
 		}
 		return st.AddIncoming(ctx, groupMessage(account, e))
 	case xmppclient.MessageFailed:
-		err = st.MarkFailed(ctx, account, e.ID)
+		err = st.MarkFailed(ctx, account, e.ID, FailReason(e))
 		if errors.Is(err, store.ErrNotFound) {
 			err = nil
 		}

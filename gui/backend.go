@@ -201,6 +201,9 @@ func uiMessages(ms []store.Message) []ui.Message {
 
 func uiMessage(m store.Message) ui.Message {
 	out := ui.Message{ID: m.ID, Key: m.OriginID, Peer: m.Peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: msgstate.State(m.State)}
+	if out.State == ui.Failed {
+		out.Reason = m.Error
+	}
 	if bare, nick, ok := strings.Cut(m.From, "/"); ok && bare == m.Peer {
 		out.Nick = nick // a room's message: from room/nick
 	}

@@ -14,6 +14,8 @@ type Sink interface {
 	OnState(ui.ConnState, string)
 	OnMessage(ui.Message)
 	OnMessageState(key string, s ui.MsgState)
+	// OnMessageFailed: one of ours was not delivered, and why.
+	OnMessageFailed(key, reason string)
 	OnPresence(jid string, p ui.Presence)
 	OnRoster()
 	OnSubscriptionRequest(jid string)
@@ -100,7 +102,7 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 	case xmppclient.ReceiptReceived:
 		w.OnMessageState(ev.ID, ui.Delivered)
 	case xmppclient.MessageFailed:
-		w.OnMessageState(ev.ID, ui.Failed)
+		w.OnMessageFailed(ev.ID, chat.FailReason(ev))
 	case xmppclient.PresenceChanged:
 		from := ev.From.Bare().String()
 		if from == account {

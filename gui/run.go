@@ -114,14 +114,14 @@ type run struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	shell  *ui.Shell       // the main window, once there is an account
-	panes  []*ui.Pane      // the accounts' panes in it
-	dones  []chan struct{} // closed when each session ended
+	shell *ui.Shell       // the main window, once there is an account
+	panes []*ui.Pane      // the accounts' panes in it
+	dones []chan struct{} // closed when each session ended
 	// sessions: each account's latest session, to end it when the
 	// account is removed. Touched on the UI goroutine only.
 	sessions map[string]accountRun
-	master bool            // a window is the master (closing it quits)
-	wizard *ui.Wizard      // the open wizard, or nil
+	master   bool       // a window is the master (closing it quits)
+	wizard   *ui.Wizard // the open wizard, or nil
 }
 
 // open builds account a's pane in the main window (made, not shown, for the

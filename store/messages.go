@@ -44,9 +44,13 @@ type Message struct {
 	OriginID, StanzaID, ArchiveID string
 	Time                          time.Time // send time; set to now when zero
 	State                         State
+	// Error is why a Failed message failed, in the server's words (or its
+	// error condition); set by MarkFailed. It stays when a receipt says
+	// the message arrived after all (Delivered): read it only while Failed.
+	Error string
 }
 
-const msgColumns = `id, account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state`
+const msgColumns = `id, account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, error`
 
 // AddOutgoing writes m as a Queued outgoing message together with its outbox
 // row, in one transaction, and returns once that is on disk. Call it BEFORE
@@ -321,10 +325,21 @@ func (s *Store) MarkDelivered(ctx context.Context, account, originID string) err
 }
 
 // MarkFailed records that the server returned an error for the message: a
-// Queued or Sent message becomes Failed and leaves the outbox (it is not
-// resent by itself). A Delivered message stays Delivered.
-func (s *Store) MarkFailed(ctx context.Context, account, originID string) error {
-	return s.mark(ctx, "mark failed", account, originID, Failed)
+// Queued or Sent message becomes Failed, with why (the server's words),
+// and leaves the outbox (it is not resent by itself). A Delivered message
+// stays Delivered.
+func (s *Store) MarkFailed(ctx context.Context, account, originID, why string) error {
+	if originID == "" {
+		return fmt.Errorf("store: mark failed: empty origin id: %w", ErrInvalid)
+	}
+	return s.wr.do(ctx, "mark failed", func(ctx context.Context, tx *sql.Tx) error {
+		if err := markTx(ctx, tx, account, originID, Failed, msgstate.From(Failed)...); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET error = ?
+			WHERE account = ? AND origin_id = ? AND outgoing = 1 AND state = ?`, why, account, originID, string(Failed))
+		return err
+	})
 }
 
 // MarkSentBatch is MarkSent for several messages in one transaction (one
@@ -457,7 +472,7 @@ func scanMessages(op string, rows *sql.Rows, err error, reverse bool) ([]Message
 			state               string
 		)
 		if err := rows.Scan(&m.ID, &m.Account, &m.Peer, &m.Outgoing, &m.From, &m.To, &m.Body,
-			&origin, &sid, &archID, &t, &state); err != nil {
+			&origin, &sid, &archID, &t, &state, &m.Error); err != nil {
 			return nil, wrap(op, err)
 		}
 		m.OriginID, m.StanzaID, m.ArchiveID = origin.String, sid.String, archID.String

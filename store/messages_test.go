@@ -296,7 +296,7 @@ func TestStateTransitions(t *testing.T) {
 				case delivered:
 					err = s.MarkDelivered(ctx, me, m.OriginID)
 				case failed:
-					err = s.MarkFailed(ctx, me, m.OriginID)
+					err = s.MarkFailed(ctx, me, m.OriginID, "Server-to-server connection failed: NXDomain")
 				}
 				if err != nil {
 					t.Fatalf("mark %s: %v", mk, err)
@@ -308,6 +308,13 @@ func TestStateTransitions(t *testing.T) {
 			}
 			if h[0].State != tc.want {
 				t.Errorf("state = %s, want %s", h[0].State, tc.want)
+			}
+			// Why it failed is kept with it (not when it was delivered
+			// before the error came).
+			if failedFirst := slices.Index(tc.marks, failed) >= 0 && !slices.Contains(tc.marks[:slices.Index(tc.marks, failed)], delivered); failedFirst != (h[0].Error != "") {
+				t.Errorf("error = %q after %v", h[0].Error, tc.marks)
+			} else if h[0].Error != "" && h[0].Error != "Server-to-server connection failed: NXDomain" {
+				t.Errorf("error = %q", h[0].Error)
 			}
 			p, _ := s.Pending(ctx, me)
 			if (len(p) == 1) != tc.wantPending {
@@ -342,7 +349,7 @@ func TestMarkErrors(t *testing.T) {
 		for name, f := range map[string]func() error{
 			"MarkSent":      func() error { return s.MarkSent(ctx, tc.account, tc.origin) },
 			"MarkDelivered": func() error { return s.MarkDelivered(ctx, tc.account, tc.origin) },
-			"MarkFailed":    func() error { return s.MarkFailed(ctx, tc.account, tc.origin) },
+			"MarkFailed":    func() error { return s.MarkFailed(ctx, tc.account, tc.origin, "why") },
 		} {
 			if err := f(); !errors.Is(err, tc.want) {
 				t.Errorf("%s: %s = %v, want %v", tc.name, name, err, tc.want)

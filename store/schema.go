@@ -179,6 +179,12 @@ CREATE TABLE drafts (
 	PRIMARY KEY (account, peer)
 ) WITHOUT ROWID;
 `},
+		{version: 6, up: `
+-- Why a message failed, as the server said it ("Server-to-server
+-- connection failed: NXDomain"): shown under it in the chat, also after a
+-- restart. '' for every message that did not fail.
+ALTER TABLE messages ADD COLUMN error TEXT NOT NULL DEFAULT '';
+`},
 	}
 }
 

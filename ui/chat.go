@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -147,12 +148,9 @@ func (a *Pane) addMessage(m Message) {
 	a.notify(m)
 	it := a.byJID[m.Peer]
 	if it == nil { // a stranger: list them so the message can be read
-		it = &contactItem{Contact: Contact{JID: m.Peer, Stranger: true}}
-		a.byJID[m.Peer] = it
-		a.contacts = append(a.contacts, it)
-		a.sortContacts()
+		it = a.listStranger(m.Peer)
 		it.unread++
-		a.applyFilter()
+		a.refreshContact(m.Peer)
 		a.updateUnread()
 		a.sayWhatToDo() // no longer "no contacts yet": there is a chat to pick
 		return
@@ -162,32 +160,67 @@ func (a *Pane) addMessage(m Message) {
 	a.updateUnread()
 }
 
+// listStranger lists someone not in the roster (who wrote, or whose
+// xmpp: link was opened), with "Add to contacts" in their chat.
+func (a *Pane) listStranger(jid string) *contactItem {
+	it := &contactItem{Contact: Contact{JID: jid, Stranger: true}}
+	a.byJID[jid] = it
+	a.contacts = append(a.contacts, it)
+	a.sortContacts()
+	a.applyFilter()
+	return it
+}
+
 // OnMessageState moves one of our messages (named by its Key) on to s:
 // Sent when the server acked it, Delivered on a receipt, Failed on an
 // error. Safe from any goroutine.
 func (a *Pane) OnMessageState(key string, s MsgState) {
-	a.do(func() {
-		if ch := a.chat; ch != nil {
-			for i := range ch.msgs {
-				if ch.msgs[i].Key == key {
-					ch.msgs[i].State = msgstate.Next(ch.msgs[i].State, s)
-					a.msgList.RefreshItem(i)
-					return
+	a.do(func() { a.setState(key, s, "") })
+}
+
+// OnMessageFailed marks one of our messages (named by its Key) Failed,
+// with the reason shown under it. Safe from any goroutine.
+func (a *Pane) OnMessageFailed(key, reason string) {
+	a.do(func() { a.setState(key, Failed, reason) })
+}
+
+func (a *Pane) setState(key string, s MsgState, reason string) {
+	if ch := a.chat; ch != nil {
+		for i := range ch.msgs {
+			if ch.msgs[i].Key == key {
+				m := &ch.msgs[i]
+				was := m.State
+				m.State = msgstate.Next(m.State, s)
+				if m.State == Failed && reason != "" {
+					m.Reason = reason
 				}
+				if (was == Failed) != (m.State == Failed) || reason != "" {
+					a.msgList.SetItemHeight(i, a.rowHeightAt(i)) // the reason's line
+				}
+				a.msgList.RefreshItem(i)
+				return
 			}
 		}
-		// Not shown (yet): the ack may beat Send's return to the window.
-		if len(a.early) > 1000 {
-			clear(a.early)
-		}
-		a.early[key] = msgstate.Next(a.early[key], s)
-	})
+	}
+	// Not shown (yet): the ack may beat Send's return to the window.
+	if len(a.early) > 1000 {
+		clear(a.early)
+		clear(a.earlyWhy)
+	}
+	a.early[key] = msgstate.Next(a.early[key], s)
+	if reason != "" {
+		a.earlyWhy[key] = reason
+	}
 }
 
 func (a *Pane) withEarlyState(m Message) Message {
 	if s, ok := a.early[m.Key]; ok && m.Key != "" {
 		m.State = msgstate.Next(m.State, s)
+		if why := a.earlyWhy[m.Key]; why != "" && m.State == Failed {
+			m.Reason = why
+		}
 		delete(a.early, m.Key)
+		delete(a.earlyWhy, m.Key)
 	}
 	return m
 }
@@ -240,13 +273,20 @@ func (a *Pane) messageTapped(id widget.ListItemID) {
 	if ch == nil || id >= len(ch.msgs) || !ch.msgs[id].Outgoing || ch.msgs[id].State != Failed {
 		return
 	}
-	peer, body := ch.peer, ch.msgs[id].Body
-	showConfirm(a.win, "Not delivered", "This message could not be delivered. Send it again?",
-		func(ok bool) {
-			if ok {
-				a.sendTo(peer, body)
-			}
-		})
+	peer, m := ch.peer, ch.msgs[id]
+	text := "This message could not be delivered."
+	if m.Reason != "" {
+		text = "This message could not be delivered: " + m.Reason + "."
+	}
+	msg := widget.NewLabel(text + "\n\nSend it again?")
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm("Not delivered", "Yes", "No", msg, func(ok bool) {
+		if ok {
+			a.sendTo(peer, m.Body)
+		}
+	}, a.win)
+	d.Resize(fyne.NewSize(440, 230))
+	showDialog(a.win, d)
 }
 
 // Message rows. A body wraps to the list's width; Fyne lists take each
@@ -254,11 +294,57 @@ func (a *Pane) messageTapped(id widget.ListItemID) {
 // its body laid out at the list's width, plus the one-line row's header.
 
 func (a *Pane) rowHeight(m Message) float32 {
+	h := a.bodyRowHeight(m)
+	if m.Outgoing && m.State == Failed {
+		h += a.whyHeight(m) // "Not delivered: …" under the body
+	}
+	return h
+}
+
+// whyHeight is the height of the reason under failed message m, wrapped
+// to the list's width (a server's reason can be a long sentence).
+func (a *Pane) whyHeight(m Message) float32 {
+	if a.listW <= 0 {
+		return a.whyH
+	}
+	if a.measureWhy == nil {
+		a.measureWhy = newWhyLabel()
+	}
+	if a.measureWhy.Size().Width != a.listW {
+		a.measureWhy.Resize(fyne.NewSize(a.listW, a.whyH))
+	}
+	a.measureWhy.SetText(whyText(m))
+	return a.measureWhy.MinSize().Height
+}
+
+// whyText is what a failed message of ours says under it.
+func whyText(m Message) string {
+	text := "Not delivered"
+	if m.Reason != "" {
+		text += ": " + m.Reason
+	}
+	return text + " — click to retry"
+}
+
+// newWhyLabel is the label of a failed message's reason: small, in the
+// error colour, wrapped.
+func newWhyLabel() *widget.Label {
+	l := widget.NewLabel("")
+	l.Wrapping = fyne.TextWrapWord
+	l.Importance = widget.DangerImportance
+	l.SizeName = theme.SizeNameCaptionText
+	return l
+}
+
+func (a *Pane) bodyRowHeight(m Message) float32 {
 	if a.rowH == 0 {
 		r := newMessageRow()
 		a.rowH = r.MinSize().Height
 		r.showDay("x")
 		a.dayH = r.MinSize().Height - a.rowH
+		r.showDay("")
+		r.set(Message{Outgoing: true, State: Failed, Reason: "x"}, "")
+		a.whyH = r.MinSize().Height - a.rowH
 		a.bodyH = widget.NewLabel("x").MinSize().Height
 		a.lineH = widget.NewLabel("x\nx").MinSize().Height - a.bodyH
 		a.measure = widget.NewLabel("")
@@ -268,6 +354,9 @@ func (a *Pane) rowHeight(m Message) float32 {
 		// Not laid out yet: sized again once it is (onListWidth).
 		return a.rowH + float32(strings.Count(m.Body, "\n"))*a.lineH
 	}
+	if links := a.findLinks(m.Body); len(links) > 0 {
+		return a.richHeight(m.Body, links)
+	}
 	if !strings.Contains(m.Body, "\n") && a.fitsOneLine(m.Body) {
 		return a.rowH // the common case: measuring the text is cheaper than laying it out
 	}
@@ -276,6 +365,19 @@ func (a *Pane) rowHeight(m Message) float32 {
 	}
 	a.measure.SetText(m.Body)
 	return a.rowH + a.measure.MinSize().Height - a.bodyH
+}
+
+// richHeight is the height of a row whose body has links: laid out as the
+// row draws it (a link does not break across lines).
+func (a *Pane) richHeight(body string, links []linkSpan) float32 {
+	if a.measureRich == nil {
+		a.measureRich = widget.NewRichText()
+		a.measureRich.Wrapping = fyne.TextWrapWord
+	}
+	a.measureRich.Segments = bodySegments(body, links, func(string) {})
+	a.measureRich.Resize(fyne.NewSize(a.listW, a.rowH))
+	a.measureRich.Refresh()
+	return a.rowH + a.measureRich.MinSize().Height - a.bodyH
 }
 
 // fitsOneLine reports whether body fits on one line of the list's width.
@@ -438,6 +540,7 @@ func (a *Pane) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
 		}
 	}
 	row := o.(*messageRow)
+	row.id = id
 	row.set(m, who)
 	if marked := m.ID != 0 && m.ID == ch.marked; marked != row.mark.Visible() {
 		row.mark.Hidden = !marked
@@ -456,12 +559,26 @@ func (a *Pane) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
 
 type messageRow struct {
 	widget.BaseWidget
+	id widget.ListItemID // the message the row shows now (rows are reused)
+	// onMenu: a right-click on the row, at pos on the window, with the
+	// text selected in its body.
+	onMenu func(id widget.ListItemID, pos fyne.Position, selected string)
+	// findLinks finds the links in a body; onLink is a tap on one.
+	findLinks func(string) []linkSpan
+	onLink    func(text string)
+	onTap     func(id widget.ListItemID) // a click on the row (not on a link)
+
 	day       *canvas.Text // the day separator, shown on a day's first message
 	dayBox    fyne.CanvasObject
 	who, when *canvas.Text
 	state     *canvas.Text
+	why       *widget.Label // under a failed message: "Not delivered: <the server's reason>"
 	icon      *widget.Icon
-	body      *widget.Label
+	body      *widget.Label    // a body without links: selectable
+	rich      *widget.RichText // a body with links, drawn as links (not selectable: Fyne's rich text is not)
+	whyBox    *fyne.Container
+	column    *fyne.Container   // the day, the header and the body, top to bottom
+	linkLayer *fyne.Container   // rich, over the body's place in column
 	mark      *canvas.Rectangle // behind the message a search result opened
 	content   fyne.CanvasObject
 }
@@ -472,12 +589,20 @@ func newMessageRow() *messageRow {
 		who:   canvas.NewText("", theme.Color(theme.ColorNameForeground)),
 		when:  canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder)),
 		state: canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder)),
+		why:   newWhyLabel(),
 		icon:  widget.NewIcon(nil),
 		body:  widget.NewLabel(""),
+		rich:  widget.NewRichText(),
 	}
+	r.rich.Wrapping = fyne.TextWrapWord
+	r.rich.Hide()
 	r.who.TextStyle = fyne.TextStyle{Bold: true}
 	r.who.TextSize, r.when.TextSize, r.state.TextSize = small, small, small
 	r.body.Wrapping = fyne.TextWrapWord
+	// Selectable: a drag selects words of the body and Ctrl+C copies them,
+	// as in any desktop messenger. The label then takes the taps on the
+	// body itself (a failed message is retried from its header or its menu).
+	r.body.Selectable = true
 	icon := container.NewGridWrap(fyne.NewSquareSize(small+2), r.icon)
 	pad := theme.Padding()
 	head := container.New(layout.NewCustomPaddedLayout(pad, 0, 2*pad, 2*pad),
@@ -492,9 +617,74 @@ func newMessageRow() *messageRow {
 	r.mark = canvas.NewRectangle(theme.Color(theme.ColorNameSelection))
 	r.mark.CornerRadius = theme.InputRadiusSize()
 	r.mark.Hide()
-	r.content = container.NewStack(r.mark, container.NewBorder(container.NewVBox(r.dayBox, head), nil, nil, nil, r.body))
+	r.whyBox = container.New(layout.NewCustomPaddedLayout(-pad, 0, 0, 0), r.why)
+	r.whyBox.Hide()
+	slot := container.NewStack(r.body)
+	r.column = container.NewBorder(container.NewVBox(r.dayBox, head), r.whyBox, nil, nil, slot)
+	// Three layers: the row; the clicks layer over it; a body with links
+	// over that, where the body's slot is, so a click on a link reaches
+	// the link.
+	r.linkLayer = container.New(&over{slot: slot}, r.rich)
+	r.content = container.NewStack(
+		r.mark,
+		r.column,
+		newRowClicks(func(ev *fyne.PointEvent) {
+			if r.onMenu != nil {
+				r.onMenu(r.id, ev.AbsolutePosition, r.body.SelectedText())
+			}
+		}, func() {
+			if r.onTap != nil {
+				r.onTap(r.id)
+			}
+		}),
+		r.linkLayer)
 	r.ExtendBaseWidget(r)
 	return r
+}
+
+// rowClicks lies over a message row and takes its clicks: a right-click
+// opens the message's menu (the selectable body below would answer it
+// with a menu of its own, Copy alone), a click is the row's tap. Fyne's
+// window gives a click to the topmost object that takes any kind of click,
+// so this layer takes the tap too (the list row below never sees it);
+// drags still reach the body below (selection), and links lie above.
+type rowClicks struct {
+	widget.BaseWidget
+	secondary func(*fyne.PointEvent)
+	tap       func()
+}
+
+func newRowClicks(secondary func(*fyne.PointEvent), tap func()) *rowClicks {
+	s := &rowClicks{secondary: secondary, tap: tap}
+	s.ExtendBaseWidget(s)
+	return s
+}
+
+func (s *rowClicks) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(layout.NewSpacer())
+}
+
+func (s *rowClicks) TappedSecondary(ev *fyne.PointEvent) { s.secondary(ev) }
+func (s *rowClicks) Tapped(*fyne.PointEvent)             { s.tap() }
+
+// over lays its objects over slot (a sibling's part laid out in the same
+// space), at its place and size.
+type over struct{ slot fyne.CanvasObject }
+
+func (l *over) Layout(objs []fyne.CanvasObject, _ fyne.Size) {
+	for _, o := range objs {
+		o.Move(l.slot.Position())
+		o.Resize(l.slot.Size())
+	}
+}
+
+func (l *over) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.Size{} }
+
+// relayout lays the row out again at its size: a row reused at the same
+// height keeps its layout otherwise (a day or a reason shown or hidden).
+func (r *messageRow) relayout() {
+	r.column.Refresh()
+	r.linkLayer.Refresh()
 }
 
 // showDay shows the day separator with text ("" hides it).
@@ -502,12 +692,68 @@ func (r *messageRow) showDay(text string) {
 	if text == "" {
 		if r.dayBox.Visible() {
 			r.dayBox.Hide()
+			r.relayout()
 		}
 		return
 	}
 	r.day.Text = text
 	r.day.Refresh()
-	r.dayBox.Show()
+	if !r.dayBox.Visible() {
+		r.dayBox.Show()
+		// Laid out again: a row reused at the same height keeps its layout,
+		// and the day would be squeezed to nothing above a body grown into
+		// its room.
+		r.relayout()
+	}
+}
+
+// showWhy shows, under a failed message of ours, that it was not
+// delivered and why (the server's words), and how to send it again.
+func (r *messageRow) showWhy(m Message) {
+	if !m.Outgoing || m.State != Failed {
+		if r.whyBox.Visible() {
+			r.whyBox.Hide()
+			r.relayout()
+		}
+		return
+	}
+	r.why.SetText(whyText(m))
+	if !r.whyBox.Visible() {
+		r.whyBox.Show()
+		r.relayout()
+	}
+}
+
+// setBody shows body: in the selectable label, or as rich text with its
+// links.
+func (r *messageRow) setBody(body string) {
+	var links []linkSpan
+	if r.findLinks != nil {
+		links = r.findLinks(body)
+	}
+	if len(links) == 0 {
+		if r.rich.Visible() {
+			r.rich.Hide()
+			r.rich.Segments = nil
+			r.body.Show()
+			r.relayout()
+		}
+		r.body.SetText(body)
+		return
+	}
+	open := func(text string) {
+		if r.onLink != nil {
+			r.onLink(text)
+		}
+	}
+	r.rich.Segments = bodySegments(body, links, open)
+	r.rich.Refresh()
+	if !r.rich.Visible() {
+		r.body.Hide()
+		r.body.SetText("")
+		r.rich.Show()
+		r.relayout()
+	}
 }
 
 func (r *messageRow) CreateRenderer() fyne.WidgetRenderer {
@@ -528,7 +774,8 @@ func (r *messageRow) set(m Message, peerLabel string) {
 		r.when.Text = m.Time.Local().Format("2006-01-02 15:04")
 	}
 	r.when.Refresh()
-	r.body.SetText(m.Body)
+	r.setBody(m.Body)
+	r.showWhy(m)
 	if !m.Outgoing {
 		r.icon.Hide()
 		r.state.Hide()
@@ -546,7 +793,7 @@ func (r *messageRow) set(m Message, peerLabel string) {
 		res = theme.NewSuccessThemedResource(theme.ConfirmIcon())
 	case Failed:
 		res = theme.NewErrorThemedResource(theme.ErrorIcon())
-		r.state.Text = "failed — tap to retry"
+		r.state.Text = "failed"
 		r.state.Color = theme.Color(theme.ColorNameError)
 	}
 	r.icon.SetResource(res)

@@ -83,8 +83,8 @@ func TestWindowSizeAndChatAreRemembered(t *testing.T) {
 
 func TestMenuAddsAnAccount(t *testing.T) {
 	a, _ := newTestApp(t, threeContacts())
-	if a.win.MainMenu() != nil {
-		t.Fatal("a menu before OnAddAccount")
+	if m := a.win.MainMenu(); m == nil || len(m.Items[0].Items) != 1 || m.Items[0].Items[0].Label != "Preferences…" {
+		t.Fatalf("before OnAddAccount the menu is %+v; want Preferences alone", m)
 	}
 	called := 0
 	a.shell.OnAddAccount(func() { called++ })
@@ -156,17 +156,17 @@ func TestAccountsShareOneWindow(t *testing.T) {
 	}
 	s.OnAddAccount(func() {})
 	m := s.win.MainMenu()
-	if m == nil || len(m.Items[0].Items) != 2 || m.Items[0].Items[1].Label != "Join a room as me@abc.b32.i2p…" {
+	if m == nil || len(m.Items[0].Items) != 3 || m.Items[0].Items[1].Label != "Join a room as me@abc.b32.i2p…" || m.Items[0].Items[2].Label != "Preferences…" {
 		t.Fatalf("menu %+v", m)
 	}
 	s.Show(work) // the work account has no rooms: no room item
 	m = s.win.MainMenu()
-	if m == nil || len(m.Items[0].Items) != 1 {
+	if m == nil || len(m.Items[0].Items) != 2 {
 		t.Fatalf("menu %+v with the work account in view", m)
 	}
 	s.Show(i2p)
 	m = s.win.MainMenu()
-	if m == nil || len(m.Items[0].Items) != 2 || m.Items[0].Items[1].Label != "Join a room as me@abc.b32.i2p…" {
+	if m == nil || len(m.Items[0].Items) != 3 || m.Items[0].Items[1].Label != "Join a room as me@abc.b32.i2p…" {
 		t.Fatalf("menu %+v", m)
 	}
 }

@@ -94,6 +94,7 @@ type Message struct {
 	Body     string
 	Time     time.Time
 	State    MsgState
+	Reason   string // why it failed (Failed only): the server's words
 	// In rooms: the sender's nickname, and whether the message is the
 	// room's history replayed on joining (shown, not counted as unread).
 	Nick    string

@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -33,6 +35,9 @@ type Pane struct {
 	// replace both to run inline.
 	async func(func())
 	do    func(func())
+	// openURL hands a web link to the desktop's browser (the app's
+	// OpenURL: xdg-open); tests record instead.
+	openURL func(*url.URL) error
 	// later runs the page fetch a scrolled-to-top list asks for (from inside
 	// the list's update: never inline).
 	later func(func())
@@ -43,12 +48,15 @@ type Pane struct {
 	shown    []*contactItem
 	chat     *chatState
 	early    map[string]MsgState // acks and receipts that came before the message
+	earlyWhy map[string]string   // and why those that failed did
 	rooms    map[string]*roomState
-	rowH     float32   // height of a one-line message row
-	lineH    float32   // height of each further line
-	dayH     float32   // height of a day separator
-	bodyH    float32   // height of a one-line body
-	setH     []float32 // the message rows' heights as the list knows them (setHeights)
+	rowH     float32        // height of a one-line message row
+	lineH    float32        // height of each further line
+	dayH     float32        // height of a day separator
+	whyH     float32        // height of the line under a failed message
+	bodyH    float32        // height of a one-line body
+	links    *regexp.Regexp // finds links in bodies (compiled on first use)
+	setH     []float32      // the message rows' heights as the list knows them (setHeights)
 
 	filter      *keyEntry
 	requests    *fyne.Container // subscription requests, above the roster
@@ -83,11 +91,13 @@ type Pane struct {
 	subject                 *widget.Label // a room's subject
 	notice                  *widget.Label
 	msgList                 *widget.List
-	msgView                 *fyne.Container // msgList, watched for its width (bodies wrap to it)
-	measure                 *widget.Label   // lays out a body at the list's width to size its row
-	listW                   float32         // the message list's width (0: not laid out yet)
-	chatBody                *fyne.Container // the message list, or it and the people list (rooms)
-	people                  *widget.List    // a room's occupants
+	msgView                 *fyne.Container  // msgList, watched for its width (bodies wrap to it)
+	measure                 *widget.Label    // lays out a body at the list's width to size its row
+	measureRich             *widget.RichText // the same for a body with links
+	measureWhy              *widget.Label    // and for the reason under a failed message
+	listW                   float32          // the message list's width (0: not laid out yet)
+	chatBody                *fyne.Container  // the message list, or it and the people list (rooms)
+	people                  *widget.List     // a room's occupants
 	peoplePane              *fyne.Container
 	roomSplit               *container.Split
 	tools                   *fyne.Container // the chat header's buttons
@@ -142,12 +152,14 @@ func newPane(s *Shell, account string, b Backend) *Pane {
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &Pane{
 		fa: s.fa, win: s.win, shell: s, account: account, backend: b, ctx: ctx, cancel: cancel,
-		async: func(f func()) { go f() },
-		later: func(f func()) { go f() },
-		do:    fyne.Do,
-		byJID: map[string]*contactItem{},
-		early: map[string]MsgState{},
-		rooms: map[string]*roomState{},
+		async:    func(f func()) { go f() },
+		later:    func(f func()) { go f() },
+		do:       fyne.Do,
+		openURL:  s.fa.OpenURL,
+		byJID:    map[string]*contactItem{},
+		early:    map[string]MsgState{},
+		earlyWhy: map[string]string{},
+		rooms:    map[string]*roomState{},
 
 		drafts:     map[string]string{},
 		toolLabels: map[*widget.Button]string{},
@@ -217,7 +229,14 @@ func (a *Pane) build() fyne.CanvasObject {
 			}
 			return len(a.chat.msgs)
 		},
-		func() fyne.CanvasObject { return newMessageRow() },
+		func() fyne.CanvasObject {
+			r := newMessageRow()
+			r.onMenu = a.messageMenu
+			r.onLink = a.openLink
+			r.onTap = a.messageTapped
+			r.findLinks = a.findLinks
+			return r
+		},
 		a.updateMessageRow)
 	a.msgList.OnSelected = a.messageTapped
 	a.msgView = container.New(&widthWatch{onWidth: a.onListWidth}, a.msgList)

@@ -361,12 +361,18 @@ func TestBouncedMessageShowsFailed(t *testing.T) {
 	test.Type(a.composer, "to nowhere")
 	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	a.OnMessageState("key1", Failed)
-	mustShow(t, a, "to nowhere", "failed — tap to retry")
+	mustShow(t, a, "to nowhere", "failed", "Not delivered — click to retry")
 	mustNotShow(t, a, "queued")
 
-	// Tapping it offers to send it again, as a new message.
+	// Clicking it offers to send it again, as a new message.
 	b := a.backend.(*fakeBackend)
-	a.msgList.Select(len(a.chat.msgs) - 1)
+	row := shownRow(t, a, "to nowhere")
+	at := fyne.CurrentApp().Driver().AbsolutePositionForObject(row.body).Add(fyne.NewPos(5, 5))
+	clicks, ok := clickTarget(a, at).(*rowClicks)
+	if !ok {
+		t.Fatalf("a click on the failed message reaches %T", clickTarget(a, at))
+	}
+	test.Tap(clicks)
 	test.Tap(findButtonIn(t, a.win, "Yes"))
 	if !slices.Equal(b.sent, []string{"to nowhere", "to nowhere"}) {
 		t.Fatalf("sent %q; want the failed text sent again", b.sent)

@@ -25,6 +25,7 @@ func (r *Recorder) OnMessage(m ui.Message) {
 	r.add("msg %s %s out=%v %q %s nick=%s history=%v", m.Key, m.Peer, m.Outgoing, m.Body, m.State, m.Nick, m.History)
 }
 func (r *Recorder) OnMessageState(k string, s ui.MsgState) { r.add("mstate %s %s", k, s) }
+func (r *Recorder) OnMessageFailed(k, why string)          { r.add("failed %s %s", k, why) }
 func (r *Recorder) OnPresence(j string, p ui.Presence)     { r.add("presence %s %d", j, p) }
 func (r *Recorder) OnRoster()                              { r.add("roster") }
 func (r *Recorder) OnSubscriptionRequest(j string)         { r.add("subscription request %s", j) }

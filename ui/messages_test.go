@@ -1,0 +1,253 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+)
+
+// shownRow is the row of the open chat that shows body (it must be in
+// view).
+func shownRow(t *testing.T, a *Pane, body string) *messageRow {
+	t.Helper()
+	var row *messageRow
+	walkShown(a.msgList, func(o fyne.CanvasObject) {
+		if r, ok := o.(*messageRow); ok && (r.body.Text == body || r.rich.Visible() && r.rich.String() == body) {
+			row = r
+		}
+	})
+	if row == nil {
+		t.Fatalf("no row shows %q", body)
+	}
+	return row
+}
+
+// A message's text is selected by dragging over it, and Ctrl+C copies what
+// is selected (words of the body, not the whole row).
+func TestDraggingOverABodySelectsItAndCtrlCCopies(t *testing.T) {
+	a, _ := newTestApp(t, threeContacts())
+	selectContact(t, a, "bob@example.org")
+	row := shownRow(t, a, "message 2")
+	c := a.win.Canvas()
+	at := fyne.CurrentApp().Driver().AbsolutePositionForObject(row.body)
+	mid := row.body.Size().Height / 2
+	word := fyne.MeasureText("message", a.msgList.Theme().Size("text"), fyne.TextStyle{}).Width
+	pad := a.msgList.Theme().Size("innerPadding")
+	// From before the first letter to just past "message" (test.Drag
+	// takes where the drag ends and how far it went).
+	end := at.Add(fyne.NewPos(pad+word+1, mid))
+	test.Drag(c, end, word+2, 0)
+	if got := row.body.SelectedText(); got != "message" {
+		t.Fatalf("selected %q, want %q", got, "message")
+	}
+	sc, ok := c.Focused().(fyne.Shortcutable)
+	if !ok {
+		t.Fatalf("the focused object after the drag is %T, not one that takes Ctrl+C", c.Focused())
+	}
+	sc.TypedShortcut(&fyne.ShortcutCopy{Clipboard: fyne.CurrentApp().Clipboard()})
+	if got := fyne.CurrentApp().Clipboard().Content(); got != "message" {
+		t.Errorf("the clipboard holds %q after Ctrl+C, want %q", got, "message")
+	}
+}
+
+// rightClick opens the context menu of the row showing body, as a
+// right-click on its middle does.
+func rightClick(t *testing.T, a *Pane, body string) {
+	t.Helper()
+	row := shownRow(t, a, body)
+	mid := fyne.NewPos(row.Size().Width/2, row.Size().Height/2)
+	// What a real right-click there reaches: the row's clicks layer, not
+	// the selectable body under it (whose own menu has Copy alone).
+	at := fyne.CurrentApp().Driver().AbsolutePositionForObject(row).Add(mid)
+	o := clickTarget(a, at)
+	clicks, ok := o.(*rowClicks)
+	if !ok {
+		t.Fatalf("a right-click on the row reaches %T, not the row's menu", o)
+	}
+	test.TapSecondaryAt(clicks, mid)
+}
+
+// menuItems are the labels of the open pop-up menu, top to bottom.
+func menuItems(a *Pane) []string {
+	var out []string
+	top := a.win.Canvas().Overlays().Top()
+	if top == nil {
+		return nil
+	}
+	walkShown(top, func(o fyne.CanvasObject) {
+		if x, ok := o.(*canvas.Text); ok && x.Text != "" {
+			out = append(out, x.Text)
+		}
+	})
+	return out
+}
+
+// tapMenuItem taps the open pop-up menu's entry labelled label.
+func tapMenuItem(t *testing.T, a *Pane, label string) {
+	t.Helper()
+	top := a.win.Canvas().Overlays().Top()
+	var at *fyne.Position
+	walkShown(top, func(o fyne.CanvasObject) {
+		if x, ok := o.(*canvas.Text); ok && x.Text == label && at == nil {
+			p := fyne.CurrentApp().Driver().AbsolutePositionForObject(x).Add(fyne.NewPos(1, 1))
+			at = &p
+		}
+	})
+	if at == nil {
+		t.Fatalf("the menu has no %q; it has %q", label, menuItems(a))
+	}
+	test.TapCanvas(a.win.Canvas(), *at)
+}
+
+// A right-click on a message offers Copy (its text) and Copy address (who
+// sent it); a failed message of ours also Retry, which sends it again as a
+// new message; with words selected, Copy selection comes first.
+func TestAMessagesContextMenu(t *testing.T) {
+	b := threeContacts()
+	a, _ := newTestApp(t, b)
+	selectContact(t, a, "bob@example.org")
+	clip := fyne.CurrentApp().Clipboard()
+
+	for _, tc := range []struct {
+		body, item, want string
+	}{
+		{"message 3", "Copy", "message 3"},
+		{"message 3", "Copy address", "bob@example.org"},
+		{"message 2", "Copy address", "me@example.org"}, // ours
+	} {
+		rightClick(t, a, tc.body)
+		if got := menuItems(a); slices.Contains(got, "Retry") {
+			t.Errorf("%q's menu offers Retry: %q", tc.body, got)
+		}
+		tapMenuItem(t, a, tc.item)
+		if got := clip.Content(); got != tc.want {
+			t.Errorf("%s on %q: clipboard %q, want %q", tc.item, tc.body, got, tc.want)
+		}
+		if a.win.Canvas().Overlays().Top() != nil {
+			t.Errorf("the menu is still open after %s", tc.item)
+		}
+	}
+
+	test.Type(a.composer, "to nowhere")
+	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	a.OnMessageState("key1", Failed)
+	rightClick(t, a, "to nowhere")
+	if got, want := menuItems(a), []string{"Copy", "Retry", "Copy address"}; !slices.Equal(got, want) {
+		t.Errorf("the failed message's menu is %q, want %q", got, want)
+	}
+	tapMenuItem(t, a, "Retry")
+	if !slices.Equal(b.sent, []string{"to nowhere", "to nowhere"}) {
+		t.Fatalf("sent %q; want the failed text sent again", b.sent)
+	}
+
+	row := shownRow(t, a, "message 1")
+	word := fyne.MeasureText("message", a.msgList.Theme().Size("text"), fyne.TextStyle{}).Width
+	pad := a.msgList.Theme().Size("innerPadding")
+	end := fyne.CurrentApp().Driver().AbsolutePositionForObject(row.body).Add(fyne.NewPos(pad+word+1, row.body.Size().Height/2))
+	test.Drag(a.win.Canvas(), end, word+2, 0)
+	rightClick(t, a, "message 1")
+	if got := menuItems(a); len(got) == 0 || got[0] != "Copy selection" {
+		t.Fatalf("with a word selected the menu is %q, want Copy selection first", got)
+	}
+	tapMenuItem(t, a, "Copy selection")
+	if got := clip.Content(); got != "message" {
+		t.Errorf("Copy selection put %q on the clipboard, want %q", got, "message")
+	}
+}
+
+// clickTarget is what a click at pos reaches in the real window: Fyne's
+// GLFW driver takes the last object in tree order under pos that takes any
+// kind of click (a tap, a right-click, a double tap, focus or mouse
+// buttons), and gives it the click or nothing. (The test driver looks for
+// each kind alone, which hides an object that takes right-clicks only but
+// lies over a link.)
+func clickTarget(a *Pane, pos fyne.Position) fyne.CanvasObject {
+	var found fyne.CanvasObject
+	d := fyne.CurrentApp().Driver()
+	walkShown(a.win.Canvas().Content(), func(o fyne.CanvasObject) {
+		switch o.(type) {
+		case fyne.Tappable, fyne.SecondaryTappable, fyne.DoubleTappable, fyne.Focusable, desktop.Mouseable:
+		default:
+			return
+		}
+		p, sz := d.AbsolutePositionForObject(o), o.Size()
+		if pos.X >= p.X && pos.Y >= p.Y && pos.X < p.X+sz.Width && pos.Y < p.Y+sz.Height {
+			found = o
+		}
+	})
+	return found
+}
+
+// A day's first row shows the day above its header, laid out with its
+// height: it was squeezed to nothing when the row was reused at the same
+// height, and the body took its room (a drag there selected nothing).
+func TestTheDaySeparatorGetsItsHeight(t *testing.T) {
+	a, _ := newTestApp(t, threeContacts())
+	selectContact(t, a, "bob@example.org")
+	row := shownRow(t, a, "message 1")
+	if want := row.dayBox.MinSize().Height; !row.dayBox.Visible() || row.dayBox.Size().Height < want {
+		t.Errorf("the day separator is %.0f high (shown %v), want %.0f", row.dayBox.Size().Height, row.dayBox.Visible(), want)
+	}
+	if got, want := row.body.Size().Height, a.bodyH; got > want+1 {
+		t.Errorf("the one-line body is %.0f high, want %.0f", got, want)
+	}
+}
+
+// A failed message says why under it, in the server's words: when the
+// error comes while it is shown, when it came before the window showed
+// it, and from the history; its row grows by that line, and its menu
+// copies the reason.
+func TestAFailedMessageShowsTheServersReason(t *testing.T) {
+	const peer, why = "bob@example.org", "Server-to-server connection failed: NXDomain"
+	b := threeContacts()
+	b.history[peer] = append(b.history[peer], Message{ID: 50, Key: "old", Peer: peer, Outgoing: true, Body: "failed yesterday", Time: time.Now(), State: Failed, Reason: "Remote server timeout"})
+	a, _ := newTestApp(t, b)
+	selectContact(t, a, peer)
+	mustShow(t, a, "Not delivered: Remote server timeout — click to retry")
+
+	test.Type(a.composer, "to nowhere")
+	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	last := len(a.chat.msgs) - 1
+	before := a.rowHeightAt(last)
+	a.OnMessageFailed("key1", why)
+	mustShow(t, a, "Not delivered: "+why)
+	if after := a.rowHeightAt(last); after < before+a.whyH-0.5 || a.whyH <= 0 {
+		t.Errorf("the failed row is %.0f high, was %.0f; the reason's line is %.0f", after, before, a.whyH)
+	}
+	row := shownRow(t, a, "to nowhere")
+	if need := row.MinSize().Height; need > a.rowHeightAt(last)+0.5 {
+		t.Errorf("the failed row needs %.0f, it is given %.0f", need, a.rowHeightAt(last))
+	}
+	// A long reason wraps: the row grows by its lines, and fits them.
+	long := strings.Repeat("the server explains at length ", 12)
+	a.OnMessageFailed("key1", long)
+	if h := a.rowHeightAt(last); h < before+2*a.whyH {
+		t.Errorf("with a %d-character reason the row is %.0f high, %.0f with none", len(long), h, before)
+	}
+	row = shownRow(t, a, "to nowhere")
+	if need := row.MinSize().Height; need > a.rowHeightAt(last)+0.5 {
+		t.Errorf("the row with a long reason needs %.0f, it is given %.0f", need, a.rowHeightAt(last))
+	}
+	a.OnMessageFailed("key1", why)
+	rightClick(t, a, "to nowhere")
+	tapMenuItem(t, a, "Copy the reason")
+	if got := fyne.CurrentApp().Clipboard().Content(); got != why {
+		t.Errorf("Copy the reason: %q", got)
+	}
+
+	// The error before the message reached the window (Send's return).
+	b.onSend = func(m Message) { a.OnMessageFailed(m.Key, "their server could not be found") }
+	test.Type(a.composer, "fast failure")
+	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	mustShow(t, a, "Not delivered: their server could not be found")
+	// Sent and delivered messages say nothing of the kind.
+	if n := strings.Count(strings.Join(rendered(a), "\n"), "Not delivered"); n != 3 {
+		t.Errorf("%d rows say Not delivered, want 3: %q", n, rendered(a))
+	}
+}
