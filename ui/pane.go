@@ -258,7 +258,7 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.emptyText = widget.NewLabel("Pick a contact on the left to chat.")
 	a.emptyText.Alignment = fyne.TextAlignCenter
 	a.emptyText.Wrapping = fyne.TextWrapWord
-	a.emptyPane = container.NewCenter(container.NewGridWrap(fyne.NewSize(420, 120), a.emptyText))
+	a.emptyPane = container.New(&centredText{max: 420, min: 160}, a.emptyText)
 	a.right = container.NewStack(a.emptyPane, a.chatPane)
 
 	split := container.NewHSplit(left, a.right)
@@ -278,6 +278,25 @@ func (a *Pane) build() fyne.CanvasObject {
 	}
 	status := container.NewBorder(nil, nil, dotBox(a.statusDot), right, a.statusText)
 	return container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), status), nil, nil, split)
+}
+
+// centredText lays a wrapped text out in the middle, at most max wide
+// (a line a reader can follow) and needing only min: the empty chat side
+// must not keep a small window wide (a fixed 420 px box made the pane
+// need 470 px, wider than a 420 px window).
+type centredText struct{ max, min float32 }
+
+func (c *centredText) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	w := min(size.Width, c.max)
+	o := objs[0]
+	o.Resize(fyne.NewSize(w, o.MinSize().Height))
+	h := o.MinSize().Height // at width w
+	o.Resize(fyne.NewSize(w, h))
+	o.Move(fyne.NewPos((size.Width-w)/2, max(0, (size.Height-h)/2)))
+}
+
+func (c *centredText) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	return fyne.NewSize(c.min, objs[0].MinSize().Height)
 }
 
 // dotBox gives a circle a fixed 10×10 size, centred.

@@ -33,6 +33,9 @@ var statusChoices = []struct{ show, label string }{
 	{"dnd", "Do not disturb"},
 }
 
+// statusShown is how much of the status message the selector shows.
+const statusShown = 10
+
 func statusLabel(show string) string {
 	for _, c := range statusChoices {
 		if c.show == show {
@@ -95,6 +98,11 @@ func (a *Pane) setStatus(show, text string) {
 	a.statusShow, a.statusMessage = show, text
 	label := statusLabel(show)
 	if text != "" {
+		// Shortened: the status bar must fit a 420 px window (the whole
+		// message is in the dialog that sets it).
+		if r := []rune(text); len(r) > statusShown {
+			text = string(r[:statusShown-1]) + "…"
+		}
 		label = fmt.Sprintf("%s: %s", label, text)
 	}
 	a.statusButton.SetText(label)

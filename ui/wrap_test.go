@@ -83,3 +83,17 @@ func TestASmallWindowKeepsTheHeaderUsable(t *testing.T) {
 	a.win.Resize(fyne.NewSize(900, 600))
 	mustShow(t, a, "Rename", "Remove", "Bob <bob@example.org>")
 }
+
+// The status bar fits a 420 px window with everything it may show at
+// once: the state, "Reconnect now" and the presence selector with a
+// message.
+func TestTheStatusBarFitsASmallWindow(t *testing.T) {
+	fs := &fakeStatus{fakeBackend: threeContacts()}
+	a, _ := newTestApp(t, fs)
+	a.OnStateSync(Offline, "connection refused")
+	a.OfferAction("Reconnect now", func() {})
+	a.setStatus("dnd", "in a meeting until three")
+	if w := a.content.MinSize().Width; w > 420 {
+		t.Errorf("the pane needs %.0f px; want ≤ 420", w)
+	}
+}
