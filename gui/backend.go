@@ -55,7 +55,8 @@ func (b *Backend) useSession(ctx context.Context, s *chat.Session) {
 }
 
 // SetNodeRunning stops the profile's own node, or starts it again as it
-// last ran, then has the session read its state at once (ui.NodeControl).
+// last ran, then has the session read its state at once, and log in again
+// at once after a start (ui.NodeControl).
 func (b *Backend) SetNodeRunning(ctx context.Context, run bool) error {
 	dir := b.p.NodeDir()
 	var err error
@@ -69,6 +70,9 @@ func (b *Backend) SetNodeRunning(ctx context.Context, run bool) error {
 	}
 	if s := b.sess.Load(); s != nil {
 		s.CheckNode()
+		if run && err == nil {
+			s.RetryNow() // the account was waiting to retry a node that was down
+		}
 	}
 	return err
 }

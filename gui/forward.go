@@ -45,11 +45,14 @@ func Forward(w Sink, account string, ev chat.Event) {
 	case chat.RoomsLoaded:
 		w.OnRoster()
 	case chat.RouterStatus:
+		if n, ok := w.(nodeSink); ok && ev.Node != nil {
+			// The status bar words the node's state itself: no router line
+			// saying it twice.
+			n.OnNode(ui.NodeState{Running: ev.Node.Running, Stage: ev.Node.Stage.String(), Reachable: ev.Node.Reachable()})
+			return
+		}
 		if r, ok := w.(routerSink); ok {
 			r.OnRouter(ev.Text)
-		}
-		if n, ok := w.(nodeSink); ok && ev.Node != nil {
-			n.OnNode(ui.NodeState{Running: ev.Node.Running, Stage: ev.Node.Stage.String(), Reachable: ev.Node.Reachable()})
 		}
 	case chat.Saved:
 		forwardClient(w, account, ev.Event, ev.Fresh)

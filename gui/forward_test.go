@@ -79,8 +79,8 @@ func TestForwardMapsClientEventsToTheWindow(t *testing.T) {
 }
 
 // The router line goes to the status bar; for an account on the
-// profile's own node, so does the node's state (which turns the green
-// online into the node's I2P stage).
+// profile's own node, the node's state instead (which turns the green
+// online into the node's I2P stage; the router line would say it twice).
 func TestForwardShowsTheNodesState(t *testing.T) {
 	for _, tc := range []struct {
 		ev   chat.RouterStatus
@@ -88,11 +88,11 @@ func TestForwardShowsTheNodesState(t *testing.T) {
 	}{
 		{chat.RouterStatus{Text: "I2P router: ready"}, []string{"router I2P router: ready"}},
 		{chat.RouterStatus{Text: "your node: tunnels building; other servers cannot reach it yet", Node: &chat.NodeState{Running: true, Stage: node.StageBuilding}},
-			[]string{"router your node: tunnels building; other servers cannot reach it yet", "node running=true stage=tunnels building reachable=false"}},
+			[]string{"node running=true stage=tunnels building reachable=false"}},
 		{chat.RouterStatus{Text: "your node: reachable over I2P", Node: &chat.NodeState{Running: true, Stage: node.StageReachable}},
-			[]string{"router your node: reachable over I2P", "node running=true stage=reachable reachable=true"}},
+			[]string{"node running=true stage=reachable reachable=true"}},
 		{chat.RouterStatus{Text: "your node is stopped: no one can reach you over I2P", Node: &chat.NodeState{}},
-			[]string{"router your node is stopped: no one can reach you over I2P", "node running=false stage=unknown reachable=false"}},
+			[]string{"node running=false stage=unknown reachable=false"}},
 	} {
 		r := &guitest.Recorder{}
 		Forward(r, "me@x.test", tc.ev)

@@ -378,6 +378,11 @@ func RunSession(ctx context.Context, p *chat.Profile, a store.Account, password 
 	}
 	b.useSession(ctx, s)
 	defer b.sess.Store(nil)
+	if n, ok := w.(nodeSink); ok && p.NodeAccount(a.Domain()) {
+		// Known before the login, which is quicker than reading the node:
+		// no green online flashes before the node's I2P state is read.
+		n.OnNode(ui.NodeState{})
+	}
 	s.Start(ctx)
 	for ev := range s.Events() {
 		Forward(w, a.JID, ev)

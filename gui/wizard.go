@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -60,8 +61,9 @@ type WizardBackend struct {
 	NodeS2SPort int        // its server port (0: 5269)
 	NodeSOCKS   string     // I2P SOCKS for its s2s ("": 127.0.0.1:4447)
 	NodeHops    *node.Hops // its tunnel lengths (nil: I2P's usual 3)
-	// NodePortInUse tells which ports are taken (nil: try them); the
-	// node takes free ones instead (node.ChoosePorts).
+	// NodePortInUse tells which ports are taken (nil: try to listen on
+	// them); the node takes free ones instead where the user did not
+	// choose its ports (node.ChoosePorts).
 	NodePortInUse func(port int) bool
 	// StartNode starts the node and returns once it answers (Options.StartNode:
 	// the background supervisor of 'clove node start').
@@ -101,6 +103,8 @@ func NewWizardBackend(o Options) *WizardBackend {
 	if v := o.Getenv("CLOVE_PRESET_ROOM"); v != "" {
 		w.Room = v
 	}
+	// …and the node at a private I2P network (node start --i2pd-network).
+	w.NodeNetwork = o.Getenv("CLOVE_NODE_I2PD_NETWORK")
 	return w
 }
 
@@ -412,45 +416,76 @@ func (w *WizardBackend) JoinFederationRoom(ctx context.Context) (string, error) 
 
 // RunNode creates the bundled node, its admin, starts it in the
 // background and logs the admin in.
-func (w *WizardBackend) RunNode(ctx context.Context, admin, password string) (string, error) {
+func (w *WizardBackend) RunNode(ctx context.Context, f ui.NodeForm) (ui.NodeResult, error) {
 	info, err := node.Load(w.NodeDir)
+	var taken []int
 	if err != nil {
-		// PickPorts: on a machine that already runs an XMPP server (the
-		// guide's own set-up) the node takes free ports instead of failing.
-		info, err = node.Init(ctx, node.InitOptions{Dir: w.NodeDir, C2SPort: w.NodePort, S2SPort: w.NodeS2SPort, SOCKS: w.NodeSOCKS, Hops: w.NodeHops,
-			PickPorts: true, InUse: w.NodePortInUse})
+		var ports []int
+		if ports, taken, err = w.nodePorts(f); err != nil {
+			return ui.NodeResult{}, fmt.Errorf("creating the node: %w", err)
+		}
+		info, err = node.Init(ctx, node.InitOptions{Dir: w.NodeDir, C2SPort: ports[0], S2SPort: ports[1], SOCKS: w.NodeSOCKS, Hops: w.NodeHops})
 		if err != nil {
-			return "", fmt.Errorf("creating the node: %w", err)
+			return ui.NodeResult{}, fmt.Errorf("creating the node: %w", err)
 		}
 	}
-	addr, err := node.AddUser(ctx, w.NodeDir, admin, password)
+	r := ui.NodeResult{Domain: info.Domain, C2SPort: info.C2SPort, S2SPort: info.S2SPort, Taken: taken}
+	addr, err := node.AddUser(ctx, w.NodeDir, f.Admin, f.Password)
 	if err != nil {
-		return "", err
+		return r, err
 	}
 	if supervise.RunningPID(w.NodeDir) == 0 {
 		if w.StartNode == nil {
-			return "", errors.New("starting the node: not possible from here")
+			return r, errors.New("starting the node: not possible from here")
 		}
 		if err := w.StartNode(ctx, w.NodeDir, w.NodeNetwork); err != nil {
-			return "", fmt.Errorf("starting the node: %w", err)
+			return r, fmt.Errorf("starting the node: %w", err)
 		}
 	}
 	// The node's certificate is ours: pin it up front.
 	pin, err := nodeCertPin(w.NodeDir, info.Domain)
 	if err != nil {
-		return "", err
+		return r, err
 	}
 	a := store.Account{JID: addr, Server: fmt.Sprintf("127.0.0.1:%d", info.C2SPort), Pin: pin}
 	if w.p.Has(ctx, a.JID) {
-		return "", fmt.Errorf("%s is already in this profile", a.JID)
+		return r, fmt.Errorf("%s is already in this profile", a.JID)
 	}
-	if err := w.p.AddAccount(ctx, a, &chat.Login{Password: password}); err != nil {
-		return "", fmt.Errorf("the node runs, but logging in as %s failed: %w", addr, err)
+	if err := w.p.AddAccount(ctx, a, &chat.Login{Password: f.Password}); err != nil {
+		return r, fmt.Errorf("the node runs, but logging in as %s failed: %w", addr, err)
 	}
 	// The node's admin password goes to the keyring unasked, never
 	// unasked into the profile in plain text.
-	w.loggedIn(a, password, w.o.NoKeyring == nil)
-	return info.Domain, nil
+	w.loggedIn(a, f.Password, w.o.NoKeyring == nil)
+	return r, nil
+}
+
+// nodePorts are the new node's client and server ports: the ones the user
+// chose, else the usual ones (NodePort, NodeS2SPort), or, on a machine
+// that already runs an XMPP server (the guide's own set-up), free ones
+// near them (node.ChoosePorts); taken are the usual ones that were in
+// use. A chosen port that is taken fails in node.Init, plainly.
+func (w *WizardBackend) nodePorts(f ui.NodeForm) (ports, taken []int, err error) {
+	inUse := w.NodePortInUse
+	if inUse == nil {
+		inUse = node.PortInUse
+	}
+	chosen := []int{f.C2SPort, f.S2SPort}
+	usual := []int{cmp.Or(w.NodePort, 5222), cmp.Or(w.NodeS2SPort, 5269)}
+	ports = slices.Clone(chosen)
+	for i, c := range chosen {
+		if c != 0 {
+			continue
+		}
+		got, err := node.ChoosePorts(usual[i:i+1], func(p int) bool { return slices.Contains(ports, p) || inUse(p) })
+		if err != nil {
+			return nil, nil, err
+		}
+		if ports[i] = got[0]; got[0] != usual[i] {
+			taken = append(taken, usual[i])
+		}
+	}
+	return ports, taken, nil
 }
 
 func nodeCertPin(dir, domain string) (string, error) {

@@ -77,12 +77,6 @@ type InitOptions struct {
 	// private test network": 1-hop server tunnels publish their lease set
 	// reliably only with no outbound hop on i2pd 2.45.1).
 	Hops *Hops
-	// PickPorts: where the client or server port is taken (a machine that
-	// already runs an XMPP server), use free ones (ChoosePorts) instead of
-	// failing: the window has no flags to choose others.
-	PickPorts bool
-	// InUse tells PickPorts a port is taken (nil: try to listen on it).
-	InUse func(port int) bool
 }
 
 // Paths inside a node directory.
@@ -135,17 +129,6 @@ func Init(ctx context.Context, opts InitOptions) (*Info, error) {
 		}
 	} else if _, err := os.Stat(i2pd); err != nil {
 		return nil, fmt.Errorf("i2pd not found at %s", i2pd)
-	}
-	if opts.PickPorts {
-		inUse := opts.InUse
-		if inUse == nil {
-			inUse = func(p int) bool { return portFree(p) != nil }
-		}
-		ports, err := ChoosePorts([]int{opts.C2SPort, opts.S2SPort}, inUse)
-		if err != nil {
-			return nil, err
-		}
-		opts.C2SPort, opts.S2SPort = ports[0], ports[1]
 	}
 	for _, p := range []int{opts.C2SPort, opts.S2SPort} {
 		if err := portFree(p); err != nil {
@@ -235,9 +218,13 @@ func portFree(p int) error {
 	return ln.Close()
 }
 
+// PortInUse reports whether a port on 127.0.0.1 is taken (ChoosePorts's
+// check on this machine).
+func PortInUse(p int) bool { return portFree(p) != nil }
+
 // PortInUseError: a port the node needs on 127.0.0.1 is taken. The
 // command line adds which flags choose others; the window picks free ones
-// (InitOptions.PickPorts).
+// where the user did not choose (ChoosePorts).
 type PortInUseError struct {
 	Port int
 	Err  error

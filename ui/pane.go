@@ -117,6 +117,8 @@ type Pane struct {
 	statusText              *widget.Label
 	routerText              *widget.Label  // I2P accounts: the router's state and next step
 	statusAction            *widget.Button // "Reconnect now", "Log in…": what can be done about the state
+	offered                 bool           // statusAction has an action to offer
+	nodeBusy                string         // "stopping your node…" while the node action runs
 	statusButton            *widget.Button // the presence selector (nil: the backend cannot set one)
 	statusShow              string         // the presence chosen ("" available, away, xa, dnd)
 	statusMessage           string         // and its message
@@ -313,6 +315,26 @@ func (a *Pane) OnState(s ConnState, errText string) {
 // OnStateSync is OnState on the UI goroutine.
 func (a *Pane) OnStateSync(s ConnState, errText string) {
 	a.connState, a.connErr = s, errText
+	text, c := a.stateText(s, errText)
+	a.statusText.SetText(text)
+	a.statusDot.FillColor = theme.Color(c)
+	a.statusDot.Refresh()
+	if s == Connecting || s == Online {
+		a.offered = false // what it offered is under way
+	}
+	a.showStatusAction()
+	if s != Online {
+		a.roomsOffline()
+	}
+	if was := a.online; was != (s == Online) {
+		a.online = s == Online
+		a.roster.Refresh()
+	}
+}
+
+// stateText words the account's state for the status bar, and picks its
+// dot's colour.
+func (a *Pane) stateText(s ConnState, errText string) (string, fyne.ThemeColorName) {
 	text := a.account + " — " + s.String()
 	if errText != "" {
 		text += ": " + errText
@@ -321,33 +343,42 @@ func (a *Pane) OnStateSync(s ConnState, errText string) {
 	switch s {
 	case Online:
 		c = theme.ColorNameSuccess
-		// Online on one's own node is a loopback login: no one else can
-		// reach the account before the node is reachable over I2P.
-		if n := a.node; n != nil && !n.Reachable {
-			c = theme.ColorNameWarning
-			text = a.account + " — online on your node; not reachable over I2P: " + n.Stage
-			if !n.Running {
-				text = a.account + " — your node is stopped"
-			}
-		}
 	case Connecting:
 		c = theme.ColorNameWarning
 	case Error:
 		c = theme.ColorNameError
 	}
-	a.statusText.SetText(text)
-	a.statusDot.FillColor = theme.Color(c)
-	a.statusDot.Refresh()
-	if s == Connecting || s == Online {
-		a.statusAction.Hide() // what it offered is under way
+	if a.node != nil {
+		return a.nodeStateText(s, text, c)
 	}
-	if s != Online {
-		a.roomsOffline()
+	return text, c
+}
+
+// nodeStateText is stateText for an account on the profile's own node.
+// The account is named by its user alone: the node's domain is 60
+// characters that would push the state out of the status bar (the title
+// bar names the account in full). Online is a loopback login: no one else
+// can reach the account before the node is reachable over I2P, so it is
+// green only then.
+func (a *Pane) nodeStateText(s ConnState, text string, c fyne.ThemeColorName) (string, fyne.ThemeColorName) {
+	user, _, _ := strings.Cut(a.account, "@")
+	who := user + " on your node — "
+	_, state, _ := strings.Cut(text, " — ")
+	n := a.node
+	switch {
+	case a.nodeBusy != "":
+		return who + a.nodeBusy, theme.ColorNameWarning
+	case a.nodeStopped():
+		// Whatever the connection says (refused, retrying): the node is why.
+		return who + "offline: your node is stopped", theme.ColorNameDisabled
+	case s != Online:
+		return who + state, c
+	case n.Reachable:
+		return who + "online, reachable over I2P", c
+	case n.Stage == "":
+		return who + "online; checking whether other servers can reach it over I2P", theme.ColorNameWarning
 	}
-	if was := a.online; was != (s == Online) {
-		a.online = s == Online
-		a.roster.Refresh()
-	}
+	return who + "online; not reachable over I2P yet: " + n.Stage, theme.ColorNameWarning
 }
 
 // OfferAction shows a button in the status bar that does act (one at a
@@ -358,12 +389,28 @@ func (a *Pane) OfferAction(label string, act func()) {
 	a.do(func() {
 		a.statusAction.SetText(label)
 		a.statusAction.OnTapped = func() {
+			a.offered = false
 			a.statusAction.Hide()
 			act()
 		}
-		a.statusAction.Show()
+		a.offered = true
+		a.showStatusAction()
 	})
 }
+
+// showStatusAction shows the action offered, if any, unless the account's
+// node is stopped: then Start node is what to do (and reconnects).
+func (a *Pane) showStatusAction() {
+	if a.offered && !a.nodeStopped() && a.nodeBusy == "" {
+		a.statusAction.Show()
+	} else {
+		a.statusAction.Hide()
+	}
+}
+
+// nodeStopped reports whether the account is on the profile's own node and
+// that node is known to be stopped.
+func (a *Pane) nodeStopped() bool { return a.node != nil && !a.node.Running && a.node.Stage != "" }
 
 // OnSessionStarted says the account is online in a new session (not a
 // resumed one): the server tells the presence of every contact who is
@@ -392,7 +439,7 @@ func (a *Pane) shownPresence(it *contactItem) Presence {
 
 // NodeState is the state of the node the account is on (the profile's
 // own): whether it runs, and its I2P stage ("no peers yet", "tunnels
-// building", "reachable").
+// building", "reachable"); the zero NodeState is a node not read yet.
 type NodeState struct {
 	Running   bool
 	Stage     string

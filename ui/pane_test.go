@@ -441,10 +441,11 @@ func TestStatusBarShowsTheNodesI2PState(t *testing.T) {
 		want string
 		dot  fyne.ThemeColorName
 	}{
-		{NodeState{Running: true, Stage: "no peers yet"}, "me@example.org — online on your node; not reachable over I2P: no peers yet", theme.ColorNameWarning},
-		{NodeState{Running: true, Stage: "tunnels building"}, "me@example.org — online on your node; not reachable over I2P: tunnels building", theme.ColorNameWarning},
-		{NodeState{Running: false, Stage: "unknown"}, "me@example.org — your node is stopped", theme.ColorNameWarning},
-		{NodeState{Running: true, Stage: "reachable", Reachable: true}, "me@example.org — online", theme.ColorNameSuccess},
+		{NodeState{}, "me on your node — online; checking whether other servers can reach it over I2P", theme.ColorNameWarning},
+		{NodeState{Running: true, Stage: "no peers yet"}, "me on your node — online; not reachable over I2P yet: no peers yet", theme.ColorNameWarning},
+		{NodeState{Running: true, Stage: "tunnels building"}, "me on your node — online; not reachable over I2P yet: tunnels building", theme.ColorNameWarning},
+		{NodeState{Running: false, Stage: "unknown"}, "me on your node — offline: your node is stopped", theme.ColorNameDisabled},
+		{NodeState{Running: true, Stage: "reachable", Reachable: true}, "me on your node — online, reachable over I2P", theme.ColorNameSuccess},
 	} {
 		a.OnNode(tc.node)
 		mustShow(t, a, tc.want)
@@ -455,5 +456,5 @@ func TestStatusBarShowsTheNodesI2PState(t *testing.T) {
 	// Offline says offline, whatever the node.
 	a.OnNode(NodeState{Running: true, Stage: "tunnels building"})
 	a.OnState(Offline, "connection lost")
-	mustShow(t, a, "me@example.org — offline: connection lost")
+	mustShow(t, a, "me on your node — offline: connection lost")
 }

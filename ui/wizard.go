@@ -2,6 +2,9 @@ package ui
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -58,6 +61,37 @@ func (e *CertError) Error() string {
 	return "the certificate of " + e.Host + " is not vouched for by any authority (SHA-256 " + e.Fingerprint + ")"
 }
 
+// NodeForm is what the user typed to run their own node.
+type NodeForm struct {
+	Admin, Password string
+	// C2SPort and S2SPort are the loopback ports the user chose under
+	// "Advanced: ports"; 0 is automatic: the usual 5222 and 5269, or free
+	// ones near them where those are taken.
+	C2SPort, S2SPort int
+}
+
+// NodeResult is the node the wizard runs: its domain, the ports its
+// prosody listens on (127.0.0.1), and the usual ones that were taken, so
+// others were picked.
+type NodeResult struct {
+	Domain           string
+	C2SPort, S2SPort int
+	Taken            []int
+}
+
+// PortsText tells the user where the node runs, and why not on the usual
+// ports.
+func (r NodeResult) PortsText() string {
+	s := fmt.Sprintf("Your node runs on ports %d (clients) and %d (servers)", r.C2SPort, r.S2SPort)
+	switch len(r.Taken) {
+	case 0:
+		return s + "."
+	case 1:
+		return fmt.Sprintf("%s, because %d was in use.", s, r.Taken[0])
+	}
+	return fmt.Sprintf("%s, because %d and %d were in use.", s, r.Taken[0], r.Taken[1])
+}
+
 // WizardBackend is what the first-run wizard asks of the rest of the
 // program. Its methods are called off the UI goroutine and may block; the
 // errors they return are shown as they are, so word them for people.
@@ -70,8 +104,9 @@ type WizardBackend interface {
 	// AddAccount.
 	Register(ctx context.Context, f AccountForm) error
 	// RunNode creates and starts the bundled node with its first user as
-	// admin, then logs that user in; it returns the node's domain.
-	RunNode(ctx context.Context, admin, password string) (domain string, err error)
+	// admin, then logs that user in; it returns the node's domain and
+	// ports.
+	RunNode(ctx context.Context, f NodeForm) (NodeResult, error)
 	// RememberChoice is the "remember the password" box: its label ("":
 	// none offered), a warning shown with it, and whether it starts ticked.
 	RememberChoice() (label, warning string, byDefault bool)
@@ -122,6 +157,8 @@ type Wizard struct {
 	// The node form.
 	nodeAdmin    *widget.Entry
 	nodePassword *widget.Entry
+	nodeC2S      *widget.Entry // "Advanced: ports"
+	nodeS2S      *widget.Entry
 	nodeErr      *widget.Label
 	nodeStatus   *widget.Label
 	nodeSubmit   *widget.Button
@@ -333,7 +370,7 @@ func (w *Wizard) tryAccount(f AccountForm) {
 				showText(w.formErr, sentence(err.Error()))
 				return
 			}
-			w.showPresets(f.JID, "")
+			w.showPresets(f.JID, nil)
 		})
 	})
 }
@@ -372,6 +409,12 @@ func (w *Wizard) showNode() {
 		w.nodeAdmin = widget.NewEntry()
 		w.nodeAdmin.SetText("admin")
 		w.nodePassword = widget.NewPasswordEntry()
+		w.nodeC2S, w.nodeS2S = widget.NewEntry(), widget.NewEntry()
+		w.nodeC2S.SetPlaceHolder("automatic (5222)")
+		w.nodeS2S.SetPlaceHolder("automatic (5269)")
+		for _, e := range []*widget.Entry{w.nodeAdmin, w.nodePassword, w.nodeC2S, w.nodeS2S} {
+			e.OnSubmitted = func(string) { w.submitNode() }
+		}
 		w.nodeErr = dangerLabel()
 		w.nodeStatus = wrapped("")
 		w.nodeStatus.Hide()
@@ -382,27 +425,71 @@ func (w *Wizard) showNode() {
 		widget.NewFormItem("Admin name", w.nodeAdmin),
 		widget.NewFormItem("Password", w.nodePassword),
 	)
+	ports := widget.NewAccordion(widget.NewAccordionItem("Advanced: ports", container.NewVBox(
+		wrapped("The ports your node listens on, on this computer only. Empty: 5222 and 5269, or free ones near them where those are taken (another XMPP server)."),
+		widget.NewForm(
+			widget.NewFormItem("Client port", w.nodeC2S),
+			widget.NewFormItem("Server port", w.nodeS2S),
+		))))
 	back := widget.NewButton("Back", w.showWelcome)
 	w.set("node", "Run my own node", container.NewBorder(nil, container.NewHBox(back, w.nodeSubmit), nil, nil,
-		container.NewVBox(
+		container.NewVScroll(container.NewVBox(
 			widget.NewLabel("Clove creates a server on this computer (prosody with i2pd).\n"+
 				"Its domain is a new .b32.i2p address, reachable only over I2P.\n"+
 				"You become its admin and are logged in. The node keeps running\n"+
-				"after you close Clove; 'clove node stop' stops it."),
-			form, w.nodeStatus, w.nodeErr)))
+				"after you close Clove; Stop node in the status bar stops it."),
+			form, ports, w.nodeStatus, w.nodeErr))))
+	w.win.Canvas().Focus(w.nodePassword)
+}
+
+// nodeForm reads the node form; the error says what to fix.
+func (w *Wizard) nodeForm() (NodeForm, error) {
+	f := NodeForm{Admin: strings.TrimSpace(w.nodeAdmin.Text), Password: w.nodePassword.Text}
+	if f.Admin == "" || f.Password == "" {
+		return f, errors.New("enter an admin name and a password")
+	}
+	var err error
+	if f.C2SPort, err = portEntry(w.nodeC2S.Text, "client"); err != nil {
+		return f, err
+	}
+	if f.S2SPort, err = portEntry(w.nodeS2S.Text, "server"); err != nil {
+		return f, err
+	}
+	if f.C2SPort != 0 && f.C2SPort == f.S2SPort {
+		return f, fmt.Errorf("the client and server ports must differ (both are %d)", f.C2SPort)
+	}
+	return f, nil
+}
+
+// portEntry reads a port typed under "Advanced: ports" ("" is 0:
+// automatic).
+func portEntry(s, which string) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	p, err := strconv.Atoi(s)
+	if err != nil || p < 1024 || p > 65535 {
+		// Below 1024 needs root, which the node does not have.
+		return 0, fmt.Errorf("the %s port must be a number from 1024 to 65535, or empty for automatic (not %q)", which, s)
+	}
+	return p, nil
 }
 
 func (w *Wizard) submitNode() {
-	admin, pw := strings.TrimSpace(w.nodeAdmin.Text), w.nodePassword.Text
+	if w.nodeSubmit.Disabled() {
+		return // Enter while the node is being made
+	}
 	w.nodeErr.Hide()
-	if admin == "" || pw == "" {
-		showText(w.nodeErr, "Enter an admin name and a password.")
+	f, err := w.nodeForm()
+	if err != nil {
+		showText(w.nodeErr, sentence(err.Error()))
 		return
 	}
 	showText(w.nodeStatus, "Creating the node and starting it (the first start on the I2P network can take a few minutes)…")
 	w.nodeSubmit.Disable()
 	w.async(func() {
-		domain, err := w.backend.RunNode(w.ctx, admin, pw)
+		r, err := w.backend.RunNode(w.ctx, f)
 		w.do(func() {
 			w.nodeSubmit.Enable()
 			w.nodeStatus.Hide()
@@ -410,16 +497,18 @@ func (w *Wizard) submitNode() {
 				showText(w.nodeErr, sentence(err.Error()))
 				return
 			}
-			w.showPresets(strings.ToLower(admin)+"@"+domain, domain)
+			w.showPresets(strings.ToLower(f.Admin)+"@"+r.Domain, &r)
 		})
 	})
 }
 
 // showPresets is the last screen: logged in, two one-click first steps.
-func (w *Wizard) showPresets(account, domain string) {
-	w.account, w.domain = account, domain
+func (w *Wizard) showPresets(account string, n *NodeResult) {
+	w.account = account
 	head := container.NewVBox(wrapped("You are logged in as " + account + "."))
-	if domain != "" {
+	if n != nil {
+		domain := n.Domain
+		w.domain = domain
 		d := widget.NewEntry()
 		d.SetText(domain)
 		d.OnChanged = func(string) { d.SetText(domain) } // read-only but selectable
@@ -428,6 +517,7 @@ func (w *Wizard) showPresets(account, domain string) {
 		})
 		head.Add(wrapped("Your node's domain (give it to the people who should reach you):"))
 		head.Add(container.NewBorder(nil, nil, nil, cp, d))
+		head.Add(wrapped(n.PortsText()))
 	}
 	w.contactResult = wrapped("")
 	w.contactResult.Hide()

@@ -21,7 +21,7 @@ import (
 type fakeWizard struct {
 	mu        sync.Mutex
 	forms     []AccountForm
-	node      []string
+	node      []NodeForm
 	hello     func(progress func(string)) (string, bool, error) // the preset, if set
 	noKeyring bool
 }
@@ -54,12 +54,19 @@ func (b *fakeWizard) Register(_ context.Context, f AccountForm) error {
 	}
 	return b.login(f)
 }
-func (b *fakeWizard) RunNode(_ context.Context, admin, pw string) (string, error) {
-	b.node = append(b.node, admin)
-	if pw == "nonode" {
-		return "", errors.New("i2pd is not installed: install it (apt install i2pd) and try again")
+func (b *fakeWizard) RunNode(_ context.Context, f NodeForm) (NodeResult, error) {
+	b.node = append(b.node, f)
+	if f.Password == "nonode" {
+		return NodeResult{}, errors.New("i2pd is not installed: install it (apt install i2pd) and try again")
 	}
-	return "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst.b32.i2p", nil
+	r := NodeResult{Domain: "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst.b32.i2p", C2SPort: f.C2SPort, S2SPort: f.S2SPort}
+	if r.C2SPort == 0 {
+		r.C2SPort, r.Taken = 15222, []int{5222}
+	}
+	if r.S2SPort == 0 {
+		r.S2SPort = 5269
+	}
+	return r, nil
 }
 func (b *fakeWizard) RememberChoice() (string, string, bool) {
 	if b.noKeyring {
@@ -215,10 +222,77 @@ func TestWizardNodeShowsTheDomainOrSaysWhatIsMissing(t *testing.T) {
 	w.nodePassword.SetText("pw")
 	test.Tap(w.nodeSubmit)
 	const d = "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst.b32.i2p"
-	wshows(t, w, "You are logged in as", "admin@"+d, "Your node's domain", d)
+	wshows(t, w, "You are logged in as", "admin@"+d, "Your node's domain", d,
+		"Your node runs on ports 15222 (clients) and 5269 (servers), because 5222 was in use.")
 	test.Tap(findButton(t, w, "Copy"))
 	if got := w.fa.Clipboard().Content(); got != d {
 		t.Errorf("clipboard %q", got)
+	}
+}
+
+// "Advanced: ports" takes the node's ports: checked when submitted (Enter
+// in any entry), passed on, and told with the result.
+func TestWizardNodeAdvancedPorts(t *testing.T) {
+	w, b := newTestWizard(t)
+	test.Tap(findButton(t, w, "Run my own node"))
+	wnotShows(t, w, "Client port")
+	test.Type(w.nodePassword, "pw")
+	var adv *widget.Accordion
+	walkShown(w.win.Canvas().Content(), func(o fyne.CanvasObject) {
+		if a, ok := o.(*widget.Accordion); ok {
+			adv = a
+		}
+	})
+	if adv == nil || adv.Items[0].Title != "Advanced: ports" {
+		t.Fatalf("no 'Advanced: ports'; the wizard shows %q", rendered(&Pane{win: w.win}))
+	}
+	adv.Open(0)
+	wshows(t, w, "Client port", "Server port")
+	enter := func(e *widget.Entry) { e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) }
+	for _, c := range []struct{ c2s, s2s, want string }{
+		{"80", "", "The client port must be a number from 1024 to 65535, or empty for automatic (not \"80\")."},
+		{"6000", "x", "The server port must be a number from 1024 to 65535, or empty for automatic (not \"x\")."},
+		{"6000", "6000", "The client and server ports must differ (both are 6000)."},
+	} {
+		w.nodeC2S.SetText(c.c2s)
+		w.nodeS2S.SetText(c.s2s)
+		enter(w.nodeS2S)
+		wshows(t, w, c.want)
+	}
+	if len(b.node) != 0 {
+		t.Fatalf("the backend was asked with wrong ports: %+v", b.node)
+	}
+	w.nodeS2S.SetText(" 7000 ")
+	enter(w.nodeC2S)
+	if len(b.node) != 1 || b.node[0] != (NodeForm{Admin: "admin", Password: "pw", C2SPort: 6000, S2SPort: 7000}) {
+		t.Fatalf("the backend was asked %+v", b.node)
+	}
+	wshows(t, w, "Your node runs on ports 6000 (clients) and 7000 (servers).")
+}
+
+// Enter in the node form's password submits it.
+func TestWizardNodeEnterSubmits(t *testing.T) {
+	w, b := newTestWizard(t)
+	test.Tap(findButton(t, w, "Run my own node"))
+	test.Type(w.nodePassword, "pw")
+	w.nodePassword.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if len(b.node) != 1 || w.screen != "presets" {
+		t.Fatalf("after Enter: asked %+v, screen %q", b.node, w.screen)
+	}
+}
+
+func TestNodeResultPortsText(t *testing.T) {
+	for _, c := range []struct {
+		r    NodeResult
+		want string
+	}{
+		{NodeResult{C2SPort: 5222, S2SPort: 5269}, "Your node runs on ports 5222 (clients) and 5269 (servers)."},
+		{NodeResult{C2SPort: 15222, S2SPort: 5269, Taken: []int{5222}}, "Your node runs on ports 15222 (clients) and 5269 (servers), because 5222 was in use."},
+		{NodeResult{C2SPort: 15222, S2SPort: 15269, Taken: []int{5222, 5269}}, "Your node runs on ports 15222 (clients) and 15269 (servers), because 5222 and 5269 were in use."},
+	} {
+		if got := c.r.PortsText(); got != c.want {
+			t.Errorf("%+v: %q; want %q", c.r, got, c.want)
+		}
 	}
 }
 
@@ -364,7 +438,7 @@ func TestWizardHelloPresetReportsWhatHappened(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w, b := newTestWizard(t)
-			w.showPresets("bob@example.org", "")
+			w.showPresets("bob@example.org", nil)
 			w.win.Canvas().Refresh(w.win.Content()) // laid out with the result hidden
 			var steps []string
 			b.hello = func(p func(string)) (string, bool, error) {

@@ -12,6 +12,7 @@ import (
 	"github.com/clove-xmpp/clove/internal/i2pnet"
 	"github.com/clove-xmpp/clove/internal/prosodytest"
 	"github.com/clove-xmpp/clove/node"
+	"github.com/clove-xmpp/clove/ui"
 )
 
 // startI2PNode makes a node with node.Init (1-hop tunnels) and runs it with
@@ -106,7 +107,8 @@ func TestWizardTestContactPresetGetsTheEchoOverI2P(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	t0 := time.Now()
-	domain, err := wb.RunNode(ctx, "admin", "admin-pw")
+	r, err := wb.RunNode(ctx, ui.NodeForm{Admin: "admin", Password: "admin-pw"})
+	domain := r.Domain
 	if err != nil {
 		t.Fatalf("RunNode: %v", err)
 	}

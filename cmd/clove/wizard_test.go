@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -347,7 +348,8 @@ func TestWizardRunNodeEndsLoggedInAsAdmin(t *testing.T) {
 	wizardNodeInProcess(t, wb, "node", func(string) string { return netConf })
 	ctx := context.Background()
 	t0 := time.Now()
-	domain, err := wb.RunNode(ctx, "Admin", "admin-pw")
+	r, err := wb.RunNode(ctx, ui.NodeForm{Admin: "Admin", Password: "admin-pw"})
+	domain := r.Domain
 	if err != nil {
 		t.Fatalf("RunNode: %v", err)
 	}
@@ -424,10 +426,16 @@ func TestWizardRunNodePicksFreePortsWhenTaken(t *testing.T) {
 		}
 		defer ln.Close()
 	}
-	domain, err := wb.RunNode(context.Background(), "admin", "admin-pw")
+	// A taken port the user chose is said plainly, before anything is made.
+	if _, err := wb.RunNode(context.Background(), ui.NodeForm{Admin: "admin", Password: "admin-pw", C2SPort: wb.NodePort}); err == nil ||
+		err.Error() != fmt.Sprintf("creating the node: port %d on 127.0.0.1 is already in use (another XMPP server?)", wb.NodePort) {
+		t.Errorf("a chosen port that is taken: %v", err)
+	}
+	r, err := wb.RunNode(context.Background(), ui.NodeForm{Admin: "admin", Password: "admin-pw"})
 	if err != nil {
 		t.Fatalf("RunNode with its ports taken: %v", err)
 	}
+	domain := r.Domain
 	info, err := node.Load(wb.NodeDir)
 	if err != nil {
 		t.Fatal(err)
@@ -435,6 +443,10 @@ func TestWizardRunNodePicksFreePortsWhenTaken(t *testing.T) {
 	if info.C2SPort == wb.NodePort || info.S2SPort == wb.NodeS2SPort || info.C2SPort == info.S2SPort {
 		t.Errorf("the node's ports %d/%d; the taken ones were %d/%d", info.C2SPort, info.S2SPort, wb.NodePort, wb.NodeS2SPort)
 	}
+	if r.C2SPort != info.C2SPort || r.S2SPort != info.S2SPort || !slices.Equal(r.Taken, []int{wb.NodePort, wb.NodeS2SPort}) {
+		t.Errorf("the wizard is told %+v; the node runs on %d/%d", r, info.C2SPort, info.S2SPort)
+	}
+	t.Logf("the wizard says: %s", r.PortsText())
 	a, err := st.Account(context.Background(), "admin@"+domain)
 	if err != nil || a.Server != fmt.Sprintf("127.0.0.1:%d", info.C2SPort) {
 		t.Errorf("account %+v, %v; want it on the node's client port %d", a, err, info.C2SPort)
