@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/clove-xmpp/clove/node"
 	"github.com/clove-xmpp/clove/xmppclient"
@@ -58,17 +57,8 @@ func (s *Session) watchNode(ctx context.Context) {
 		n := readNode(ctx, dir)
 		s.nodeState.Store(&n)
 		s.tell(RouterStatus{Text: nodeText(n), Node: &n})
-		wait := 5 * time.Second
-		if n.Reachable() {
-			wait = 30 * time.Second
-		}
-		select {
-		case <-ctx.Done():
+		if !s.pollWait(ctx, n.Reachable(), s.nodeCheck) {
 			return
-		case <-s.quit:
-			return
-		case <-s.nodeCheck:
-		case <-time.After(wait):
 		}
 	}
 }

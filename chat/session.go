@@ -282,18 +282,29 @@ func (s *Session) watchRouter(ctx context.Context) {
 			text = "I2P router up (" + what + "); building tunnels and finding the server can take minutes"
 		}
 		s.tell(RouterStatus{Text: text})
-		wait := 5 * time.Second
-		if s.client.State() == xmppclient.Online {
-			wait = 30 * time.Second
-		}
-		select {
-		case <-ctx.Done():
+		if !s.pollWait(ctx, s.client.State() == xmppclient.Online, nil) {
 			return
-		case <-s.quit:
-			return
-		case <-time.After(wait):
 		}
 	}
+}
+
+// pollWait waits before a watcher's next look: 5 s while what it watches
+// is not there yet, 30 s once it is (settled), or until wake; false once
+// the session or ctx ended.
+func (s *Session) pollWait(ctx context.Context, settled bool, wake <-chan struct{}) bool {
+	wait := 5 * time.Second
+	if settled {
+		wait = 30 * time.Second
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-s.quit:
+		return false
+	case <-wake:
+	case <-time.After(wait):
+	}
+	return true
 }
 
 // over reports whether the session's event loop ended.

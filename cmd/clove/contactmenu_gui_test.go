@@ -15,13 +15,8 @@ import (
 func TestGUIContactMenuBlocksUnderXvfb(t *testing.T) {
 	needX(t)
 	alice, aj, bj, _ := aliceWithBobAndCarol(t)
-	display := startXvfb(t)
-	w := startWindow(t, display, alice.profile, "alice-pw", "Clove — "+aj)
-	time.Sleep(700 * time.Millisecond) // the roster loads in the background
-	keys := func(k ...string) {
-		w.must(append([]string{"key", "--window", w.id}, k...)...)
-		time.Sleep(300 * time.Millisecond)
-	}
+	w := aliceWindow(t, alice, aj)
+	keys := w.keys
 	w.must("mousemove", "--window", w.id, "100", "85", "click", "3") // Bob, the first row
 	time.Sleep(500 * time.Millisecond)
 	w.screenshot(screenshotPath(t, "contact-menu.png"))

@@ -15,13 +15,8 @@ func TestGUIDialogKeysUnderXvfb(t *testing.T) {
 	needX(t)
 	alice, aj, bj, _ := aliceWithBobAndCarol(t)
 	dave := "dave@" + strings.SplitN(aj, "@", 2)[1]
-	display := startXvfb(t)
-	w := startWindow(t, display, alice.profile, "alice-pw", "Clove — "+aj)
-	time.Sleep(700 * time.Millisecond) // the roster loads in the background
-	keys := func(k ...string) {
-		w.must(append([]string{"key", "--window", w.id}, k...)...)
-		time.Sleep(300 * time.Millisecond)
-	}
+	w := aliceWindow(t, alice, aj)
+	keys := w.keys
 	shot := func(name string) {
 		p := screenshotPath(t, name)
 		if dir := os.Getenv("CLOVE_KEEP_SHOTS"); dir != "" {

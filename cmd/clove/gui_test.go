@@ -505,9 +505,7 @@ func TestGUIDraftPerChatUnderXvfb(t *testing.T) {
 	needX(t)
 	alice, aj, bj, cj := aliceWithBobAndCarol(t)
 
-	display := startXvfb(t)
-	w := startWindow(t, display, alice.profile, "alice-pw", "Clove — "+aj)
-	time.Sleep(700 * time.Millisecond)                               // the roster loads in the background
+	w := aliceWindow(t, alice, aj)
 	w.must("mousemove", "--window", w.id, "100", "85", "click", "1") // Bob, the first row
 	time.Sleep(300 * time.Millisecond)
 	const forBob = "Bob, this waits for you"
@@ -530,7 +528,7 @@ func TestGUIDraftPerChatUnderXvfb(t *testing.T) {
 	w.screenshot(screenshotPath(t, "draft-bob.png"))
 	w.stop() // with Bob's draft in the composer
 
-	w = startWindow(t, display, alice.profile, "alice-pw", "Clove — "+aj)
+	w = startWindow(t, w.display, alice.profile, "alice-pw", "Clove — "+aj)
 	time.Sleep(700 * time.Millisecond)
 	w.must("mousemove", "--window", w.id, "100", "85", "click", "1")
 	time.Sleep(300 * time.Millisecond)
@@ -580,13 +578,8 @@ func TestGUILogInAfterACancelledPrompt(t *testing.T) {
 func TestGUIKeyboardUnderXvfb(t *testing.T) {
 	needX(t)
 	alice, aj, bj, cj := aliceWithBobAndCarol(t)
-	display := startXvfb(t)
-	w := startWindow(t, display, alice.profile, "alice-pw", "Clove — "+aj)
-	time.Sleep(700 * time.Millisecond) // the roster loads in the background
-	keys := func(k ...string) {
-		w.must(append([]string{"key", "--window", w.id}, k...)...)
-		time.Sleep(300 * time.Millisecond)
-	}
+	w := aliceWindow(t, alice, aj)
+	keys := w.keys
 	say := func(text string) {
 		w.must("type", "--delay", "15", text)
 		keys("Return")
@@ -614,6 +607,22 @@ func TestGUIKeyboardUnderXvfb(t *testing.T) {
 		})
 	}
 	w.stop()
+}
+
+// aliceWindow opens alice's window (aliceWithBobAndCarol) on a new Xvfb,
+// once its roster is loaded.
+func aliceWindow(t *testing.T, alice cli, aj string) *window {
+	t.Helper()
+	w := startWindow(t, startXvfb(t), alice.profile, "alice-pw", "Clove — "+aj)
+	time.Sleep(700 * time.Millisecond) // the roster loads in the background
+	return w
+}
+
+// keys types key chords (xdotool's names) into the window and gives them
+// time to take effect.
+func (w *window) keys(k ...string) {
+	w.must(append([]string{"key", "--window", w.id}, k...)...)
+	time.Sleep(300 * time.Millisecond)
 }
 
 // aliceWithBobAndCarol starts a prosody with alice, bob and carol
