@@ -205,6 +205,7 @@ func (a *Pane) build() fyne.CanvasObject {
 				r.set(it, a.shownPresence(it), a.blocked[it.JID])
 				jid := it.JID
 				r.menu = func(at fyne.Position) { a.showContactMenu(jid, at) }
+				r.tap = func() { a.roster.Select(id) }
 			}
 		})
 	a.roster.OnSelected = func(id widget.ListItemID) {
