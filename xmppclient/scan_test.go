@@ -131,7 +131,9 @@ func FuzzScanner(f *testing.F) {
 // all it holds, a text run, a comment), counted from its '<'.
 func TestScannerLimit(t *testing.T) {
 	head := `<stream:stream xmlns='jabber:client'>`
-	msg := func(body int) string { return `<message id='m'><body>` + strings.Repeat("a", body) + `</body></message>` }
+	msg := func(body int) string {
+		return `<message id='m'><body>` + strings.Repeat("a", body) + `</body></message>`
+	}
 	size := len(msg(0)) // 39 bytes with an empty body
 	cases := []struct {
 		name    string
@@ -148,7 +150,7 @@ func TestScannerLimit(t *testing.T) {
 		{"comment at the top", head + `<!--` + strings.Repeat("-x", 100) + `-->`, 100, true},
 		{"stream header itself", `<stream:stream xmlns='jabber:client' id='` + strings.Repeat("x", 200) + `'>`, 100, true},
 		{"many small under a small limit", head + strings.Repeat(`<presence from='a@b/c'/>`, 1000), 64, false},
-		{"no limit", head + msg(1 << 20), 0, false},
+		{"no limit", head + msg(1<<20), 0, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
