@@ -94,6 +94,8 @@ func TestStanzaSizeLimit(t *testing.T) {
 						if ev.Err != nil {
 							refusals = append(refusals, ev.Err)
 						}
+					case xmppclient.ErrorEvent:
+						refusals = append(refusals, ev.Err) // said twice
 					}
 				case <-ctx.Done():
 					t.Fatalf("got messages %v, errors %v; want %s", got, refusals, want)
