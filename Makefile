@@ -66,6 +66,7 @@ bench: deps
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkI2PSideBySide$$' -benchtime 1x -timeout 20m ./cmd/clove/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkNodeSideBySide$$' -benchtime 1x -timeout 20m ./cmd/clove/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench GUIStartAndIdleRSS -benchtime 1x -timeout 20m ./cmd/clove/
+	$(GO) test -tags $(TAGS) -run '^$$' -bench ListenHugeStanza -benchtime 1x -timeout 5m ./cmd/clove/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench Open100kChat -benchtime 20x -timeout 20m ./ui/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench 'OpenNewest50Of100k|Search1M' -timeout 40m ./store/
 

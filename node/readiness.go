@@ -118,9 +118,14 @@ func sessionStage(dir string) (Readiness, bool) {
 	return Readiness{}, true
 }
 
-// writeSession records the SAM tunnels' state (see SessionFile).
+// writeSession records the SAM tunnels' state (see SessionFile), written
+// beside and renamed: a status read during a plain write could see an empty file
+// ("the node's SAM tunnels are starting" while they were established).
 func writeSession(dir, state string) {
-	_ = os.WriteFile(filepath.Join(dir, SessionFile), []byte(fmt.Sprintf("%s %d\n", state, os.Getpid())), 0o600)
+	path := filepath.Join(dir, SessionFile)
+	if err := os.WriteFile(path+".tmp", []byte(fmt.Sprintf("%s %d\n", state, os.Getpid())), 0o600); err == nil {
+		_ = os.Rename(path+".tmp", path)
+	}
 }
 
 // ownRouterStage reads the node's own i2pd's console: ok means the

@@ -52,6 +52,10 @@ type Config struct {
 	HoldAcks bool
 	// NoReconnect makes Run return after the first connection ends.
 	NoReconnect bool
+	// MaxStanzaSize bounds one incoming stanza, in bytes, counted as it is
+	// read; a server that sends more is disconnected (and Run reconnects).
+	// Zero picks DefaultMaxStanzaSize.
+	MaxStanzaSize int64
 	// Timeouts; zero values pick defaults fit for a local server.
 	ConnectTimeout time.Duration // whole login, default 30 s
 	KeepAlive      time.Duration // ping interval, default 60 s
@@ -60,6 +64,14 @@ type Config struct {
 
 	Logger *slog.Logger
 }
+
+// DefaultMaxStanzaSize is 1 MiB: twice the largest stanza prosody accepts
+// from anyone (c2s_stanza_size_limit 256 KiB from clients,
+// s2s_stanza_size_limit 512 KiB from other servers), so whatever a sender
+// could get through reaches Clove, with room for what a server writes
+// itself (a roster of ~10,000 contacts), while a stanza costs at most a
+// few MiB to decode.
+const DefaultMaxStanzaSize = 1 << 20
 
 // Client is one account's connection. Create it with New, run it with Run,
 // read Events.
@@ -123,6 +135,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.KeepAlive == 0 {
 		cfg.KeepAlive = 60 * time.Second
+	}
+	if cfg.MaxStanzaSize <= 0 {
+		cfg.MaxStanzaSize = DefaultMaxStanzaSize
 	}
 	if cfg.BackoffMin == 0 {
 		cfg.BackoffMin = time.Second
@@ -329,7 +344,7 @@ func isNetErr(err error) bool {
 }
 
 // login dials and negotiates a session (TLS, SASL, bind or resume).
-func (c *Client) login(ctx context.Context) (*xmpp.Session, net.Conn, error) {
+func (c *Client) login(ctx context.Context) (*xmpp.Session, net.Conn, *readGuard, error) {
 	// The context outlives the connection deadline a little: mellium clears
 	// deadlines when its context ends, which must not race with ours.
 	deadline := time.Now().Add(c.cfg.ConnectTimeout)
@@ -337,7 +352,7 @@ func (c *Client) login(ctx context.Context) (*xmpp.Session, net.Conn, error) {
 	defer cancel()
 	conn, err := c.cfg.Dial(lctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if c.cfg.HoldAcks {
 		conn = &ackConn{Conn: conn}
@@ -353,9 +368,10 @@ func (c *Client) login(ctx context.Context) (*xmpp.Session, net.Conn, error) {
 	// mellium may report a failed write of its stream error instead of the
 	// reason negotiation failed: the features record the real one.
 	var failed error
-	sc := &sessionConn{Conn: conn}
+	guard := &readGuard{}
+	sc := newSessionConn(conn, guard, c.cfg.MaxStanzaSize)
 	sess, err := xmpp.NewClientSession(lctx, c.cfg.JID, sc,
-		startTLS(v.config(), &c.sm, &failed),
+		startTLS(v.config(), &c.sm, &failed, sc, guard, c.cfg.MaxStanzaSize),
 		saslFeature(c.cfg.Password, &failed),
 		smFeature(),
 		bindOrResume(&c.sm, c.cfg.JID),
@@ -373,11 +389,14 @@ func (c *Client) login(ctx context.Context) (*xmpp.Session, net.Conn, error) {
 			err = failed
 		}
 		conn.Close()
-		return nil, nil, explainLogin(c.cfg.JID.Domainpart(), err)
+		if tooLarge := guard.err(); tooLarge != nil {
+			return nil, nil, nil, tooLarge
+		}
+		return nil, nil, nil, explainLogin(c.cfg.JID.Domainpart(), err)
 	}
 	_ = conn.SetDeadline(time.Time{})
 	sc.guard()
-	return sess, conn, nil
+	return sess, conn, guard, nil
 }
 
 // explainLogin turns negotiation errors into sentences for the user.
@@ -404,7 +423,7 @@ func explainLogin(host string, err error) error {
 }
 
 func (c *Client) connectOnce(ctx context.Context) error {
-	sess, conn, err := c.login(ctx)
+	sess, conn, guard, err := c.login(ctx)
 	if err != nil {
 		return err
 	}
@@ -480,6 +499,11 @@ loop:
 	_ = conn.Close()
 	if serveErr != nil {
 		<-serveErr
+	}
+	if tooLarge := guard.err(); tooLarge != nil {
+		// mellium reports its own failure to answer the refused stream
+		// (or a closed connection), not why it ended.
+		return tooLarge
 	}
 	return result
 }

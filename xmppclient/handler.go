@@ -2,6 +2,7 @@ package xmppclient
 
 import (
 	"encoding/xml"
+	"errors"
 	"strconv"
 	"time"
 
@@ -24,20 +25,31 @@ func (c *Client) handle(t xmlstream.TokenReadEncoder, start *xml.StartElement) e
 	case start.Name.Local == "message":
 		var m inMessage
 		if err := d.Decode(&m); err != nil {
-			c.emit(ErrorEvent{Err: err})
-			return nil
+			return c.badStanza(err)
 		}
 		c.onMessage(&m)
 	case start.Name.Local == "presence":
 		var p inPresence
 		if err := d.Decode(&p); err != nil {
-			c.emit(ErrorEvent{Err: err})
-			return nil
+			return c.badStanza(err)
 		}
 		c.onPresence(&p)
 	case start.Name.Local == "iq":
 		return c.handleIQ(t, d, start)
 	}
+	return nil
+}
+
+// badStanza handles a stanza that could not be decoded: a malformed one is
+// reported and skipped; a read that failed (a stanza over the size limit,
+// the connection gone) ends the session, and the session's end says why
+// (as an ErrorEvent too, it was said twice).
+func (c *Client) badStanza(err error) error {
+	var tooLarge *StanzaTooLargeError
+	if errors.As(err, &tooLarge) || isNetErr(err) {
+		return err
+	}
+	c.emit(ErrorEvent{Err: err})
 	return nil
 }
 

@@ -71,8 +71,9 @@ func Register(ctx context.Context, cfg Config) error {
 		}}
 	done := false
 	var failed error
+	guard := &readGuard{}
 	sess, err := xmpp.NewClientSession(ctx, c.cfg.JID, conn,
-		startTLS(v.config(), &c.sm, &failed),
+		startTLS(v.config(), &c.sm, &failed, nil, guard, c.cfg.MaxStanzaSize),
 		registerFeature(c.cfg.JID.Localpart(), cfg.Password, &done),
 		// Known but not negotiated: lets negotiation end cleanly (and
 		// Register say so) when registration is not offered.
@@ -97,6 +98,9 @@ func Register(ctx context.Context, cfg Config) error {
 	if err != nil {
 		if failed != nil {
 			err = failed
+		}
+		if tooLarge := guard.err(); tooLarge != nil {
+			return tooLarge
 		}
 		var re *RegisterError
 		if errors.As(err, &re) {

@@ -1,6 +1,9 @@
 package xmppclient
 
-import "bytes"
+import (
+	"bytes"
+	"strconv"
+)
 
 // streamScanner follows one direction of an XML stream byte by byte and
 // reports every element that starts directly below the stream root. Stream
@@ -13,8 +16,19 @@ import "bytes"
 // It understands what an XMPP stream may contain: tags with quoted
 // attributes (which may hold '>'), character data, CDATA sections, the XML
 // declaration and stream restarts (a new <stream:stream> resets the depth).
+//
+// With a limit, it also bounds what one top-level item may weigh — a
+// stanza with everything in it, a run of text or a comment between
+// stanzas — while the bytes go by, before the XML decoder above holds
+// them: the decoder keeps a whole text (a body) or attribute in memory,
+// and what mellium hands Clove is decoded again, so a 100 MB stanza took
+// the client to 813 MiB.
 type streamScanner struct {
 	onTop func(local string, tag []byte)
+	limit int64 // bytes in one top-level item; 0: no limit
+
+	size int64 // bytes of the current top-level item so far
+	over error // the limit was passed: the stream is refused from here
 
 	state   scanState
 	depth   int
@@ -38,8 +52,21 @@ const (
 // only their name and id are read.
 const maxTag = 4096
 
-func (s *streamScanner) feed(p []byte) {
+// feed follows p; once the current top-level item passes the limit it
+// returns a *StanzaTooLargeError, and the same error for any later p.
+func (s *streamScanner) feed(p []byte) error {
+	if s.over != nil {
+		return s.over
+	}
 	for _, b := range p {
+		if b == '<' && s.state == scanText && s.depth <= 1 {
+			s.size = 0 // a new top-level item (or the stream header) starts
+		}
+		s.size++
+		if s.limit > 0 && s.size > s.limit {
+			s.over = &StanzaTooLargeError{Limit: s.limit}
+			return s.over
+		}
 		switch s.state {
 		case scanText:
 			if b == '<' {
@@ -84,6 +111,7 @@ func (s *streamScanner) feed(p []byte) {
 			s.tail[0], s.tail[1] = s.tail[1], b
 		}
 	}
+	return nil
 }
 
 func (s *streamScanner) push(b byte) {
@@ -165,4 +193,24 @@ func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\
 
 func isStanza(local string) bool {
 	return local == "message" || local == "presence" || local == "iq"
+}
+
+// StanzaTooLargeError: the server sent more than Config.MaxStanzaSize bytes
+// in one stanza; the connection is dropped (and made again) without reading
+// the rest.
+type StanzaTooLargeError struct{ Limit int64 }
+
+func (e *StanzaTooLargeError) Error() string {
+	return "the server sent a stanza of more than " + sizeText(e.Limit) + "; disconnected"
+}
+
+// sizeText writes n bytes the way a user reads it: 1 MiB, 256 KiB, 1000 bytes.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }

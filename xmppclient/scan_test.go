@@ -1,6 +1,7 @@
 package xmppclient
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -81,22 +82,99 @@ func TestSMAckMapping(t *testing.T) {
 }
 
 func FuzzScanner(f *testing.F) {
-	f.Add([]byte(`<stream:stream><message id='a'><body>x</body></message>`))
-	f.Add([]byte(`<![CDATA[<<>>]]><!-- -- --><a b='>'/></stream:stream>`))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		n := 0
-		s := streamScanner{onTop: func(local string, tag []byte) {
-			n++
-			_ = tagAttr(tag, "id")
-			if len(tag) > maxTag {
-				t.Fatalf("tag buffer grew past %d", maxTag)
+	f.Add(uint16(0), []byte(`<stream:stream><message id='a'><body>x</body></message>`))
+	f.Add(uint16(20), []byte(`<![CDATA[<<>>]]><!-- -- --><a b='>'/></stream:stream>`))
+	f.Add(uint16(30), []byte(`<stream:stream><message id='a'><body>xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx</body></message>`))
+	f.Fuzz(func(t *testing.T, limit uint16, b []byte) {
+		// The same stream fed whole and byte by byte, with the size limit
+		// (0: none): the same stanzas, the same refusal at the same byte.
+		var whole, single []string
+		record := func(into *[]string) func(string, []byte) {
+			return func(local string, tag []byte) {
+				*into = append(*into, local+" "+tagAttr(tag, "id"))
+				if len(tag) > maxTag {
+					t.Fatalf("tag buffer grew past %d", maxTag)
+				}
 			}
-		}}
-		s.feed(b)
+		}
+		s := streamScanner{onTop: record(&whole), limit: int64(limit)}
+		errWhole := s.feed(b)
 		if s.depth < 0 {
 			t.Fatal("negative depth")
 		}
+		if errWhole == nil && limit > 0 && s.size > int64(limit) {
+			t.Fatalf("item of %d bytes passed a limit of %d", s.size, limit)
+		}
+		one := streamScanner{onTop: record(&single), limit: int64(limit)}
+		refusedAt := -1
+		for i := range b {
+			if err := one.feed(b[i : i+1]); err != nil {
+				refusedAt = i
+				break
+			}
+		}
+		if (errWhole != nil) != (refusedAt >= 0) || strings.Join(whole, ",") != strings.Join(single, ",") {
+			t.Fatalf("whole: %v %q; byte by byte: refused at %d, %q", errWhole, whole, refusedAt, single)
+		}
+		if errWhole != nil {
+			if limit == 0 {
+				t.Fatal("refused with no limit")
+			}
+			if again := s.feed([]byte("<a/>")); again != errWhole {
+				t.Fatalf("after a refusal: %v", again)
+			}
+		}
 	})
+}
+
+// TestScannerLimit: the limit bounds each top-level item (a stanza with
+// all it holds, a text run, a comment), counted from its '<'.
+func TestScannerLimit(t *testing.T) {
+	head := `<stream:stream xmlns='jabber:client'>`
+	msg := func(body int) string {
+		return `<message id='m'><body>` + strings.Repeat("a", body) + `</body></message>`
+	}
+	size := len(msg(0)) // 39 bytes with an empty body
+	cases := []struct {
+		name    string
+		stream  string
+		limit   int64
+		refused bool
+	}{
+		{"stanza at the limit", head + msg(10) + msg(10), int64(size + 10), false},
+		{"stanza one over", head + msg(10) + msg(11), int64(size + 10), true},
+		{"nested elements count", head + `<message><a><b><c>` + strings.Repeat("x", 100) + `</c></b></a></message>`, 100, true},
+		{"huge attribute in the top tag", head + `<message id='` + strings.Repeat("x", 200) + `'/>`, 100, true},
+		{"text between stanzas", head + msg(0) + strings.Repeat(" ", 200) + msg(0), 100, true},
+		{"whitespace keep-alives", head + strings.Repeat(msg(0)+" ", 50), int64(size + 1), false},
+		{"comment at the top", head + `<!--` + strings.Repeat("-x", 100) + `-->`, 100, true},
+		{"stream header itself", `<stream:stream xmlns='jabber:client' id='` + strings.Repeat("x", 200) + `'>`, 100, true},
+		{"many small under a small limit", head + strings.Repeat(`<presence from='a@b/c'/>`, 1000), 64, false},
+		{"no limit", head + msg(1<<20), 0, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, chunk := range []int{1, 7, len(tc.stream)} {
+				s := streamScanner{limit: tc.limit}
+				var err error
+				for i := 0; i < len(tc.stream) && err == nil; i += chunk {
+					err = s.feed([]byte(tc.stream[i:min(i+chunk, len(tc.stream))]))
+				}
+				var tl *StanzaTooLargeError
+				if tc.refused != errors.As(err, &tl) {
+					t.Fatalf("chunk %d: err %v, want refused %v", chunk, err, tc.refused)
+				}
+			}
+		})
+	}
+}
+
+func TestSizeText(t *testing.T) {
+	for n, want := range map[int64]string{1 << 20: "1 MiB", 256 << 10: "256 KiB", 3 << 20: "3 MiB", 1000: "1000 bytes", 1536 << 10: "1536 KiB"} {
+		if got := sizeText(n); got != want {
+			t.Errorf("sizeText(%d) = %q, want %q", n, got, want)
+		}
+	}
 }
 
 // TestSMSendWindow: the window fills at sendWindow unacked messages; an

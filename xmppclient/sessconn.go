@@ -28,11 +28,70 @@ const writeStall = 2 * time.Minute
 // deadline on the connection underneath, and after login a write that
 // makes no progress for writeStall (the peer stopped reading) fails,
 // which ends the session and starts a reconnect.
+//
+// Before STARTTLS it also bounds what the server sends in one piece (its
+// stream features), as smConn does on the encrypted stream after it.
 type sessionConn struct {
 	net.Conn
 	mu      sync.Mutex
 	guarded bool      // logged in: stalled writes are bounded here (during login, by login's deadline)
 	armed   time.Time // when the write deadline was last pushed back
+
+	rg    *readGuard
+	rmu   sync.Mutex
+	plain *streamScanner // until STARTTLS; nil after
+}
+
+func newSessionConn(c net.Conn, guard *readGuard, limit int64) *sessionConn {
+	return &sessionConn{Conn: c, rg: guard, plain: &streamScanner{limit: limit}}
+}
+
+func (c *sessionConn) Read(p []byte) (int, error) {
+	c.rmu.Lock()
+	plain := c.plain
+	c.rmu.Unlock()
+	if plain == nil {
+		return c.Conn.Read(p)
+	}
+	if err := plain.over; err != nil {
+		return 0, err
+	}
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		if ferr := plain.feed(p[:n]); ferr != nil {
+			c.rg.set(ferr)
+			return 0, ferr
+		}
+	}
+	return n, err
+}
+
+// encrypted stops the plaintext scanner: TLS starts on this connection.
+func (c *sessionConn) encrypted() {
+	c.rmu.Lock()
+	c.plain = nil
+	c.rmu.Unlock()
+}
+
+// readGuard records why a connection's reads were refused (a stanza over
+// the limit), for the session's end to report instead of mellium's error.
+type readGuard struct {
+	mu      sync.Mutex
+	refused error
+}
+
+func (g *readGuard) set(err error) {
+	g.mu.Lock()
+	if g.refused == nil {
+		g.refused = err
+	}
+	g.mu.Unlock()
+}
+
+func (g *readGuard) err() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.refused
 }
 
 func (c *sessionConn) Write(p []byte) (int, error) {

@@ -200,33 +200,44 @@ func (sm *smState) isEnabled() bool {
 	return sm.enabled
 }
 
-// smConn counts stanzas as they cross the (TLS) connection.
+// smConn counts stanzas as they cross the (TLS) connection, and refuses
+// an incoming stanza larger than the limit before the decoder holds it.
 type smConn struct {
 	net.Conn
-	tls *tls.Conn
-	in  streamScanner
-	out streamScanner
-	wmu sync.Mutex
+	tls   *tls.Conn
+	in    streamScanner
+	out   streamScanner
+	guard *readGuard
+	wmu   sync.Mutex
 }
 
-func newSMConn(c *tls.Conn, sm *smState) *smConn {
-	sc := &smConn{Conn: c, tls: c}
+func newSMConn(c *tls.Conn, sm *smState, guard *readGuard, limit int64) *smConn {
+	sc := &smConn{Conn: c, tls: c, guard: guard}
 	sc.in.onTop = sm.onIn
+	sc.in.limit = limit
 	sc.out.onTop = sm.onOut
 	return sc
 }
 
 func (c *smConn) Read(p []byte) (int, error) {
+	if err := c.in.over; err != nil {
+		return 0, err
+	}
 	n, err := c.Conn.Read(p)
 	if n > 0 {
-		c.in.feed(p[:n])
+		if ferr := c.in.feed(p[:n]); ferr != nil {
+			// None of p goes up: the decoder already holds at most the
+			// limit, and the connection is given up.
+			c.guard.set(ferr)
+			return 0, ferr
+		}
 	}
 	return n, err
 }
 
 func (c *smConn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
-	c.out.feed(p)
+	_ = c.out.feed(p) // no limit on what Clove writes
 	c.wmu.Unlock()
 	return c.Conn.Write(p)
 }
@@ -236,7 +247,10 @@ func (c *smConn) ConnectionState() tls.ConnectionState { return c.tls.Connection
 
 // startTLS wraps mellium's STARTTLS feature so that the secured connection
 // is an smConn.
-func startTLS(cfg *tls.Config, sm *smState, failed *error) xmpp.StreamFeature {
+// The encrypted stream's stanzas are bounded by limit (refusals recorded in
+// guard); plain, if not nil, is the connection under TLS, whose own
+// scanner stops there.
+func startTLS(cfg *tls.Config, sm *smState, failed *error, plain *sessionConn, guard *readGuard, limit int64) xmpp.StreamFeature {
 	f := xmpp.StartTLS(cfg)
 	parse := f.Parse
 	f.Parse = func(ctx context.Context, d *xml.Decoder, start *xml.StartElement) (bool, interface{}, error) {
@@ -250,6 +264,9 @@ func startTLS(cfg *tls.Config, sm *smState, failed *error) xmpp.StreamFeature {
 			*failed = err
 			return mask, rw, err
 		}
+		if plain != nil {
+			plain.encrypted() // from here its bytes are TLS records: the smConn counts
+		}
 		tc, ok := rw.(*tls.Conn)
 		if !ok {
 			return mask, rw, fmt.Errorf("xmpp: unexpected TLS connection type %T", rw)
@@ -259,7 +276,7 @@ func startTLS(cfg *tls.Config, sm *smState, failed *error) xmpp.StreamFeature {
 			*failed = err
 			return mask, nil, err
 		}
-		return mask, newSMConn(tc, sm), nil
+		return mask, newSMConn(tc, sm, guard, limit), nil
 	}
 	return f
 }

@@ -39,7 +39,7 @@ func cmdBot(ctx context.Context, e *env, args []string) error {
 	}
 	defer done()
 	replied := func(to jid.JID, body string) {
-		fmt.Fprintf(e.stdout, "%s echoed to %s: %s\n", time.Now().Format("2006-01-02 15:04:05"), to, chat.OneLine(body))
+		fmt.Fprintf(e.stdout, "%s echoed to %s: %s\n", time.Now().Format("2006-01-02 15:04:05"), to, termText(chat.OneLine(body)))
 	}
 	online := func() { e.notice(fmt.Sprintf("echo bot online as %s", s.JID().Bare())) }
 	return s.Echo(ctx, *timeout, *prefix, *count, replied, online)

@@ -78,6 +78,6 @@ func printHistory(e *env, ms []store.Message, asJSON bool) {
 		if m.Outgoing {
 			dir = ">"
 		}
-		fmt.Fprintf(e.stdout, "%s %s %s: %s [%s]\n", m.Time.Local().Format("2006-01-02 15:04:05"), dir, m.Peer, m.Body, m.State)
+		fmt.Fprintf(e.stdout, "%s %s %s: %s [%s]\n", m.Time.Local().Format("2006-01-02 15:04:05"), dir, termText(m.Peer), termText(m.Body), m.State)
 	}
 }

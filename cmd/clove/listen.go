@@ -45,7 +45,7 @@ func cmdListen(ctx context.Context, e *env, args []string) error {
 		if *asJSON {
 			_ = enc.Encode(jsonMessage{From: m.From.String(), To: m.To.String(), Body: m.Body, ID: m.ID, Time: m.Time.UTC().Format(time.RFC3339Nano)})
 		} else {
-			fmt.Fprintf(e.stdout, "%s %s: %s\n", m.Time.Local().Format("2006-01-02 15:04:05"), m.From.Bare(), m.Body)
+			fmt.Fprintf(e.stdout, "%s %s: %s\n", m.Time.Local().Format("2006-01-02 15:04:05"), termText(m.From.Bare().String()), termText(m.Body))
 		}
 	})
 }

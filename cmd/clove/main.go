@@ -146,10 +146,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, stdin *os
 		fmt.Fprintf(stderr, "clove %s: %s\n(run 'clove help' for usage)\n", rest[0], ue.msg)
 		return 2
 	case errors.As(err, &ie):
-		fmt.Fprintf(stderr, "clove %s: %s\n(run 'clove help' for usage)\n", rest[0], chat.OneLine(ie.Error()))
+		fmt.Fprintf(stderr, "clove %s: %s\n(run 'clove help' for usage)\n", rest[0], termText(chat.OneLine(ie.Error())))
 		return 2
 	default:
-		fmt.Fprintf(stderr, "clove %s: %s\n", rest[0], chat.OneLine(err.Error()))
+		fmt.Fprintf(stderr, "clove %s: %s\n", rest[0], termText(chat.OneLine(err.Error())))
 		return 1
 	}
 }

@@ -59,7 +59,7 @@ func (e *env) session(ctx context.Context, account string, opts chat.Options) (s
 
 // notice prints what a session says a person should read.
 func (e *env) notice(text string) {
-	fmt.Fprintf(e.stderr, "clove: %s\n", text)
+	fmt.Fprintf(e.stderr, "clove: %s\n", termText(text))
 }
 
 const keyringService = "clove"

@@ -72,17 +72,17 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 // goes, the subject, what is said.
 func printRoom(e *env, room jid.JID, v *chat.RoomVisit) {
 	v.Joined = func(nick string, occupants []string) {
-		fmt.Fprintf(e.stdout, "joined %s as %s; %d here: %s\n", room, nick, len(occupants), strings.Join(occupants, ", "))
+		fmt.Fprintf(e.stdout, "joined %s as %s; %d here: %s\n", room, termText(nick), len(occupants), termText(strings.Join(occupants, ", ")))
 	}
 	v.Presence = func(nick string, left bool) {
 		what := "joined"
 		if left {
 			what = "left"
 		}
-		fmt.Fprintf(e.stdout, "* %s %s\n", nick, what)
+		fmt.Fprintf(e.stdout, "* %s %s\n", termText(nick), what)
 	}
-	v.Subject = func(s string) { fmt.Fprintf(e.stdout, "subject: %s\n", s) }
+	v.Subject = func(s string) { fmt.Fprintf(e.stdout, "subject: %s\n", termText(s)) }
 	v.Said = func(m xmppclient.GroupMessage) {
-		fmt.Fprintf(e.stdout, "%s %s: %s\n", m.Time.Local().Format("2006-01-02 15:04:05"), m.Nick, m.Body)
+		fmt.Fprintf(e.stdout, "%s %s: %s\n", m.Time.Local().Format("2006-01-02 15:04:05"), termText(m.Nick), termText(m.Body))
 	}
 }

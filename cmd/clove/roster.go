@@ -42,7 +42,7 @@ func cmdRoster(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		for _, j := range list {
-			fmt.Fprintln(e.stdout, j)
+			fmt.Fprintln(e.stdout, termText(j))
 		}
 		return nil
 	}
@@ -58,7 +58,7 @@ func cmdRoster(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	for _, it := range items {
-		fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\n", it.JID.Bare(), it.Name, it.Subscription, strings.Join(it.Groups, ","))
+		fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\n", termText(it.JID.Bare().String()), termText(it.Name), it.Subscription, termText(strings.Join(it.Groups, ",")))
 	}
 	return nil
 }

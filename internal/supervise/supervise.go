@@ -124,7 +124,11 @@ func (s *Supervisor) loop(ctx context.Context, started chan<- error) {
 	procs := make([]*os.Process, len(s.children))
 	since := make([]time.Time, len(s.children))
 	backoff := make([]time.Duration, len(s.children))
-	run := func(i int) error {
+	// run starts child i; restart says it is a restart, counted in the
+	// same step as the new pid: a status read between two steps saw a
+	// restarted child with no restart counted (a federation test read
+	// "i2pd restarts 0" with the new i2pd running).
+	run := func(i int, restart bool) error {
 		p, err := s.spawn(s.children[i])
 		if err != nil {
 			return err
@@ -132,6 +136,9 @@ func (s *Supervisor) loop(ctx context.Context, started chan<- error) {
 		procs[i], since[i] = p, time.Now()
 		s.mu.Lock()
 		s.state[i].PID, s.state[i].Running = p.Pid, true
+		if restart {
+			s.state[i].Restarts++
+		}
 		s.mu.Unlock()
 		s.opts.Log("started " + s.children[i].Name + " (pid " + strconv.Itoa(p.Pid) + ")")
 		go func() {
@@ -179,7 +186,7 @@ func (s *Supervisor) loop(ctx context.Context, started chan<- error) {
 	}
 	for i := range s.children {
 		backoff[i] = s.opts.BackoffMin
-		if err := run(i); err != nil {
+		if err := run(i, false); err != nil {
 			stopAll()
 			started <- err
 			return
@@ -206,16 +213,11 @@ func (s *Supervisor) loop(ctx context.Context, started chan<- error) {
 			if ctx.Err() != nil {
 				continue
 			}
-			if err := run(i); err != nil {
+			if err := run(i, true); err != nil {
 				s.opts.Log("restarting " + s.children[i].Name + " failed: " + err.Error() + "; again in " + backoff[i].String())
 				s.after(backoff[i], i, restart)
 				backoff[i] = min(2*backoff[i], s.opts.BackoffMax)
-				continue
 			}
-			s.mu.Lock()
-			s.state[i].Restarts++
-			s.mu.Unlock()
-			s.changed()
 		}
 	}
 }

@@ -3,10 +3,14 @@ package supervise
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -182,5 +186,110 @@ func TestPlanAndStatusFiles(t *testing.T) {
 	st, pid, err := ReadStatus(dir)
 	if err != nil || pid != 0 || st.Children[0].Running || st.Children[1].Running {
 		t.Errorf("after stop: %+v pid %d %v", st, pid, err)
+	}
+}
+
+// A status is never half-updated: readers hammering it while a child is
+// killed and restarted again and again must see each new pid together with
+// its restart count, in memory (Status) and in the status file
+// (ReadStatus, what `clove node status` and the node's tests read).
+func TestStatusNeverHalfUpdated(t *testing.T) {
+	const kills = 15
+	cases := []struct {
+		name string
+		run  func(t *testing.T, ctx context.Context, c Child) (read func() (ChildStatus, bool), done <-chan struct{})
+	}{
+		{"Status", func(t *testing.T, ctx context.Context, c Child) (func() (ChildStatus, bool), <-chan struct{}) {
+			s, err := Start(ctx, []Child{c}, Options{BackoffMin: time.Millisecond, BackoffMax: time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return func() (ChildStatus, bool) { return s.Status().Children[0], true }, s.Done()
+		}},
+		{"status file", func(t *testing.T, ctx context.Context, c Child) (func() (ChildStatus, bool), <-chan struct{}) {
+			dir := t.TempDir()
+			if err := WritePlan(dir, Plan{Children: []Child{c}, BackoffMin: time.Millisecond, BackoffMax: time.Millisecond}); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan struct{})
+			go func() { defer close(done); _ = RunDir(ctx, dir, nil) }()
+			return func() (ChildStatus, bool) {
+				st, _, err := ReadStatus(dir)
+				if err != nil || len(st.Children) != 1 {
+					return ChildStatus{}, false
+				}
+				return st.Children[0], true
+			}, done
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			read, done := tc.run(t, ctx, sleeper(t, "a"))
+			defer func() { cancel(); <-done }()
+			var first ChildStatus
+			waitFor(t, "a running", func() bool {
+				c, ok := read()
+				first = c
+				return ok && c.Running && c.PID != 0
+			})
+			// Readers record the restart count seen with each pid.
+			var mu sync.Mutex
+			seen := map[int]int{first.PID: 0}
+			bad := map[string]bool{} // each kind of wrong reading once
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			for range 2 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						c, ok := read()
+						if !ok || c.PID == 0 {
+							continue
+						}
+						mu.Lock()
+						if n, known := seen[c.PID]; !known {
+							seen[c.PID] = c.Restarts
+						} else if n != c.Restarts {
+							bad[fmt.Sprintf("pid %d with %d and %d restarts", c.PID, n, c.Restarts)] = true
+						}
+						mu.Unlock()
+					}
+				}()
+			}
+			pid := first.PID
+			for n := 1; n <= kills; n++ {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+				waitFor(t, "a restarted", func() bool {
+					c, ok := read()
+					if ok && c.Running && c.PID != pid && c.PID != 0 {
+						pid = c.PID
+						return true
+					}
+					return false
+				})
+			}
+			close(stop)
+			wg.Wait()
+			// Each pid went with one count, and the i-th pid with i-1
+			// restarts: no new pid was ever seen with the old count.
+			counts := map[int]bool{}
+			for p, n := range seen {
+				if counts[n] {
+					bad[fmt.Sprintf("restart count %d seen with two pids (pid %d)", n, p)] = true
+				}
+				counts[n] = true
+			}
+			if len(bad) > 0 {
+				t.Fatalf("half-updated status (%d pids seen): %s", len(seen), strings.Join(slices.Sorted(maps.Keys(bad)), "; "))
+			}
+			t.Logf("%d restarts, %d pids seen, each with its own count", kills, len(seen))
+		})
 	}
 }
