@@ -71,6 +71,9 @@ type Session struct {
 	// cursor holds the archive cursor while a message could not be saved
 	// (used by the event loop alone).
 	cursor cursorGuard
+	// full: the disk holding the profile was told to be full, and no
+	// write has worked since (one notice, not one per event).
+	full bool
 }
 
 // Session makes account a's session with password; Start runs it. The
@@ -218,9 +221,19 @@ func (s *Session) save(ev xmppclient.Event) (fresh bool) {
 	}
 	fresh, err := persist(context.Background(), s.p.st, s.account.JID, ev)
 	s.cursor.saved(ev, err)
-	if err != nil {
+	switch {
+	case errors.Is(err, store.ErrDiskFull):
+		if !s.full {
+			s.full = true
+			s.notice("could not save to the profile: %s (%v); nothing more is said until a write works again", xmppclient.ErrStorageFull, err)
+		}
+		fresh = true
+	case err != nil:
 		s.notice("could not save to the profile: %v", err)
 		fresh = true // shown rather than lost
+	case s.full && writes(ev):
+		s.full = false
+		s.notice("the disk holding the profile has room again")
 	}
 	switch ev := ev.(type) {
 	case xmppclient.CertPinned:
@@ -234,6 +247,12 @@ func (s *Session) save(ev xmppclient.Event) (fresh bool) {
 	case xmppclient.MessageFailed:
 		s.notice("message %s was not delivered: %s", ev.ID, ev.Error())
 	case xmppclient.ErrorEvent:
+		if errors.Is(ev.Err, xmppclient.ErrStorageFull) {
+			if s.full {
+				break // said already
+			}
+			s.full = true
+		}
 		s.p.log.Warn("client", "err", ev.Err)
 	}
 	return fresh
@@ -375,4 +394,14 @@ func (g *cursorGuard) hold(ev xmppclient.Event) (bool, error) {
 	why := g.unsaved
 	g.unsaved = nil
 	return true, fmt.Errorf("a message could not be saved: %w", why)
+}
+
+// writes reports whether persist writes to the profile for ev.
+func writes(ev xmppclient.Event) bool {
+	switch ev.(type) {
+	case xmppclient.MessageReceived, xmppclient.GroupMessage, xmppclient.MessageFailed,
+		xmppclient.ReceiptReceived, xmppclient.ArchiveSynced, xmppclient.RosterChanged:
+		return true
+	}
+	return false
 }
