@@ -127,7 +127,7 @@ type outbox struct {
 var _ xmppclient.BatchOutbox = outbox{}
 
 func (o outbox) Enqueue(ctx context.Context, e xmppclient.OutboxEntry) error {
-	return o.st.AddOutgoing(ctx, o.message(e))
+	return diskFull(o.st.AddOutgoing(ctx, o.message(e)))
 }
 
 func (o outbox) EnqueueBatch(ctx context.Context, es []xmppclient.OutboxEntry) error {
@@ -135,11 +135,11 @@ func (o outbox) EnqueueBatch(ctx context.Context, es []xmppclient.OutboxEntry) e
 	for i, e := range es {
 		ms[i] = o.message(e)
 	}
-	return o.st.AddOutgoingBatch(ctx, ms)
+	return diskFull(o.st.AddOutgoingBatch(ctx, ms))
 }
 
 func (o outbox) AckedBatch(ctx context.Context, ids []string) error {
-	return o.st.MarkSentBatch(ctx, o.account, ids)
+	return diskFull(o.st.MarkSentBatch(ctx, o.account, ids))
 }
 
 func (o outbox) message(e xmppclient.OutboxEntry) *store.Message {
@@ -173,11 +173,26 @@ func (o outbox) Pending(ctx context.Context) ([]xmppclient.OutboxEntry, error) {
 }
 
 func (o outbox) Acked(ctx context.Context, id string) error {
-	err := o.st.MarkSent(ctx, o.account, id)
+	err := diskFull(o.st.MarkSent(ctx, o.account, id))
 	if errors.Is(err, store.ErrNotFound) {
 		// The server acknowledges every stanza with an id: a receipt or a
 		// room message is not in the outbox, and nothing is wrong.
 		return nil
+	}
+	return err
+}
+
+// fullDisk is the store's full disk as the client knows it: one short
+// sentence for the user, both errors.Is-able.
+type fullDisk struct{ err error }
+
+func (e fullDisk) Error() string   { return xmppclient.ErrStorageFull.Error() + "; nothing was written" }
+func (e fullDisk) Unwrap() []error { return []error{xmppclient.ErrStorageFull, e.err} }
+
+// diskFull gives the client its ErrStorageFull for the store's full disk.
+func diskFull(err error) error {
+	if errors.Is(err, store.ErrDiskFull) {
+		return fullDisk{err}
 	}
 	return err
 }

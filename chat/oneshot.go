@@ -72,9 +72,35 @@ type NotAcked struct {
 	Acked, Total int
 	Timeout      time.Duration
 	Interrupted  bool
+	// Unrecorded of the acknowledged could not be recorded (a full disk).
+	Unrecorded int
+}
+
+// AcksNotRecorded: the server acknowledged every message, but the disk
+// holding the profile is full and Unrecorded of the acknowledgements could
+// not be written: those messages still look queued in the profile.
+type AcksNotRecorded struct{ Total, Unrecorded int }
+
+func (e *AcksNotRecorded) Error() string {
+	return fmt.Sprintf("the server acknowledged all %d messages, but %s", e.Total, unrecordedText(e.Unrecorded))
+}
+
+func (e *AcksNotRecorded) Unwrap() error { return xmppclient.ErrStorageFull }
+
+func unrecordedText(n int) string {
+	return fmt.Sprintf("%s: %d acknowledgements could not be recorded and those messages still look queued; "+
+		"before sending them again Clove asks the server's archive which it already has (a server without an archive gets them again)",
+		xmppclient.ErrStorageFull, n)
 }
 
 func (e *NotAcked) Error() string {
+	if e.Unrecorded > 0 {
+		return e.base() + "; " + unrecordedText(e.Unrecorded)
+	}
+	return e.base()
+}
+
+func (e *NotAcked) base() string {
 	switch {
 	case e.Total > 1 && e.Interrupted:
 		return fmt.Sprintf("interrupted: the server acknowledged %d of the %d messages; the rest stay queued in the outbox and are sent on the next connection", e.Acked, e.Total)
@@ -116,11 +142,15 @@ func (s *Session) Deliver(ctx context.Context, to jid.JID, texts []string, timeo
 	defer cancel()
 	s.Start(rctx)
 	result := error(&NotAcked{Total: len(ids), Timeout: timeout})
+	unrecorded := 0
 	for ev := range s.Events() {
 		switch ev := clientEvent(ev).(type) {
 		case xmppclient.MessageAcked:
 			if waiting[ev.ID] {
 				delete(waiting, ev.ID)
+				if ev.Unrecorded {
+					unrecorded++
+				}
 				if len(waiting) == 0 {
 					result = nil
 					cancel()
@@ -139,7 +169,11 @@ func (s *Session) Deliver(ctx context.Context, to jid.JID, texts []string, timeo
 	if errors.As(result, &na) {
 		na.Acked = len(ids) - len(waiting)
 		na.Interrupted = ctx.Err() != nil
+		na.Unrecorded = unrecorded
 		return nil, na
+	}
+	if result == nil && unrecorded > 0 {
+		return ids, &AcksNotRecorded{Total: len(ids), Unrecorded: unrecorded}
 	}
 	return ids, result
 }

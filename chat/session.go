@@ -68,6 +68,12 @@ type Session struct {
 	// started is set by Start, before anything reads it (Start and Wait
 	// are called from the session's owner, in that order).
 	started bool
+	// cursor holds the archive cursor while a message could not be saved
+	// (used by the event loop alone).
+	cursor cursorGuard
+	// full: the disk holding the profile was told to be full, and no
+	// write has worked since (one notice, not one per event).
+	full bool
 }
 
 // Session makes account a's session with password; Start runs it. The
@@ -209,10 +215,25 @@ func (s *Session) tell(ev Event) {
 // save records an event in the profile and gives the notices a person at a
 // terminal should read; it reports whether a message is new.
 func (s *Session) save(ev xmppclient.Event) (fresh bool) {
+	if hold, why := s.cursor.hold(ev); hold {
+		s.notice("the message archive is fetched again on the next connection: %v", why)
+		return false
+	}
 	fresh, err := persist(context.Background(), s.p.st, s.account.JID, ev)
-	if err != nil {
+	s.cursor.saved(ev, err)
+	switch {
+	case errors.Is(err, store.ErrDiskFull):
+		if !s.full {
+			s.full = true
+			s.notice("could not save to the profile: %s (%v); nothing more is said until a write works again", xmppclient.ErrStorageFull, err)
+		}
+		fresh = true
+	case err != nil:
 		s.notice("could not save to the profile: %v", err)
 		fresh = true // shown rather than lost
+	case s.full && writes(ev):
+		s.full = false
+		s.notice("the disk holding the profile has room again")
 	}
 	switch ev := ev.(type) {
 	case xmppclient.CertPinned:
@@ -226,6 +247,12 @@ func (s *Session) save(ev xmppclient.Event) (fresh bool) {
 	case xmppclient.MessageFailed:
 		s.notice("message %s was not delivered: %s", ev.ID, ev.Error())
 	case xmppclient.ErrorEvent:
+		if errors.Is(ev.Err, xmppclient.ErrStorageFull) {
+			if s.full {
+				break // said already
+			}
+			s.full = true
+		}
 		s.p.log.Warn("client", "err", ev.Err)
 	}
 	return fresh
@@ -348,3 +375,44 @@ func (s *Session) Profile() *Profile { return s.p }
 // RetryNow ends the wait before the next connection attempt (the user's
 // "Reconnect now").
 func (s *Session) RetryNow() { s.client.RetryNow() }
+
+// cursorGuard keeps the archive cursor (XEP-0313) from moving past a
+// message that was not saved. The catch-up's messages are saved one by
+// one as they come and the cursor moves after the last; on a full disk a
+// message's insert can fail while the cursor's small update still fits,
+// and the next catch-up would start after the lost message: gone from the
+// history for good. Held, the cursor stays where it was and the next
+// connection fetches the same messages again (stored ones are recognised
+// by their archive ids).
+type cursorGuard struct{ unsaved error }
+
+// saved notes the outcome of saving ev.
+func (g *cursorGuard) saved(ev xmppclient.Event, err error) {
+	switch ev.(type) {
+	case xmppclient.MessageReceived, xmppclient.GroupMessage:
+		if err != nil && g.unsaved == nil {
+			g.unsaved = err
+		}
+	}
+}
+
+// hold reports whether ev moves the cursor past a message not saved since
+// the last move, and why; either way the next catch-up starts afresh.
+func (g *cursorGuard) hold(ev xmppclient.Event) (bool, error) {
+	if _, ok := ev.(xmppclient.ArchiveSynced); !ok || g.unsaved == nil {
+		return false, nil
+	}
+	why := g.unsaved
+	g.unsaved = nil
+	return true, fmt.Errorf("a message could not be saved: %w", why)
+}
+
+// writes reports whether persist writes to the profile for ev.
+func writes(ev xmppclient.Event) bool {
+	switch ev.(type) {
+	case xmppclient.MessageReceived, xmppclient.GroupMessage, xmppclient.MessageFailed,
+		xmppclient.ReceiptReceived, xmppclient.ArchiveSynced, xmppclient.RosterChanged:
+		return true
+	}
+	return false
+}

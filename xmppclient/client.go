@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -84,11 +85,26 @@ type Client struct {
 	outbox Outbox
 	sm     smState
 
+	// Acks the outbox could not record (a full disk), and whether the
+	// disk is full as far as the client knows (see acked).
+	// reconciling, while set, is shown each archived message (see
+	// reconcile).
+	reconciling atomic.Pointer[func(Message)]
+
+	ackMu      sync.Mutex
+	unrecorded []string
+	diskFull   bool
+
 	mu      sync.Mutex
 	sess    *xmpp.Session
 	conn    net.Conn
 	state   ConnState
 	sentNow map[string]bool // outbox ids sent on the current connection
+	// sentBefore: those sent on the connection before (see reconcile);
+	// born: when the client was made (older entries an earlier process
+	// may have sent).
+	sentBefore map[string]bool
+	born       time.Time
 	// flushAgain: a message was accepted while not online; login's outbox
 	// flush may have read the outbox before it was written, so the outbox
 	// is sent again once online (sentNow skips what already went out).
@@ -164,6 +180,7 @@ func New(cfg Config) (*Client, error) {
 		outbox:   cfg.Outbox,
 		online:   make(chan struct{}),
 		retryNow: make(chan struct{}, 1),
+		born:     time.Now(),
 	}
 	if c.outbox == nil {
 		c.outbox = newMemOutbox()
@@ -430,6 +447,9 @@ func (c *Client) connectOnce(ctx context.Context) error {
 	resumed := c.sm.isEnabled()
 	c.mu.Lock()
 	c.sess, c.conn = sess, conn
+	if !resumed {
+		c.sentBefore = c.sentNow
+	}
 	c.sentNow = map[string]bool{}
 	c.bound = sess.LocalAddr()
 	c.sm.boundJID = c.bound
@@ -557,6 +577,9 @@ func (c *Client) afterLogin(ctx context.Context, sess *xmpp.Session, resumed boo
 				return err
 			}
 		}
+	}
+	if !resumed && c.cfg.Archive != nil {
+		c.reconcile(ctx, sess)
 	}
 	if err := c.flushOutbox(ctx, sess); err != nil {
 		return err

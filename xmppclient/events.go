@@ -77,8 +77,12 @@ type Message struct {
 type MessageReceived struct{ Message }
 
 // MessageAcked reports that the server acknowledged (XEP-0198) one of our
-// messages; the outbox entry has been removed.
-type MessageAcked struct{ ID string }
+// messages; the outbox entry has been removed — unless Unrecorded: the disk
+// holding the outbox is full, and the entry stays until there is room.
+type MessageAcked struct {
+	ID         string
+	Unrecorded bool
+}
 
 // MessageFailed reports that one of our messages came back as an error
 // (for example the recipient's server could not be reached).

@@ -267,6 +267,9 @@ func (c *Client) onMessage(m *inMessage) {
 		}
 		msg.Archived = true
 		msg.ArchiveID = m.Result.ID
+		if see := c.reconciling.Load(); see != nil {
+			(*see)(msg)
+		}
 		c.deliver(msg, false)
 		return
 	case m.Sent != nil || m.Received != nil:

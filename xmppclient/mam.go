@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
+
+	"sync"
 
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/history"
@@ -57,4 +60,110 @@ func (c *Client) catchUp(ctx context.Context, sess *xmpp.Session) {
 		q = history.Query{Limit: 100, AfterID: res.Set.Last}
 	}
 	c.emit(ArchiveSynced{LastID: last, Pages: pages})
+}
+
+// Reconciling the outbox after a restart (issue 17). A new process cannot
+// resume the old stream-management session, so it does not know which of
+// the messages the server never acknowledged to it did reach the server:
+// sending them all again gave a receiver that does not deduplicate by
+// origin-id (most clients) up to 297 copies per 2,000 after a kill -9.
+// Where the server archives (XEP-0313), the account's own archive says
+// which it has: each message carries its origin-id (XEP-0359), the same in
+// every resend, and the archive keeps our outgoing messages with it.
+// Those are marked sent and not sent again. Where the server keeps no
+// archive the guarantee is at least once: the rest are sent again, and
+// only receivers that deduplicate by origin-id (Clove does) see each once.
+
+// Reconciling reads the archive from reconcileSkew before the oldest
+// unacknowledged message (the server's clock may differ from ours), in
+// pages, for at most reconcilePages pages.
+const (
+	reconcileSkew  = 10 * time.Minute
+	reconcilePages = 200
+)
+
+// reconcile asks the archive which of the pending messages the server
+// already has and marks those sent (MessageAcked) and as sent on this
+// connection, so no flush sends them (even if the disk is too full to
+// record it). Any failure leaves everything to be sent again.
+func (c *Client) reconcile(ctx context.Context, sess *xmpp.Session) {
+	all, err := c.outbox.Pending(ctx)
+	if err != nil {
+		return
+	}
+	// Only what may have gone out without an ack: written before this
+	// client existed (an earlier process), or sent on the connection
+	// before this one; not what this process has yet to send.
+	c.mu.Lock()
+	var pending []OutboxEntry
+	for _, e := range all {
+		if e.Created.Before(c.born) || c.sentBefore[e.ID] {
+			pending = append(pending, e)
+		}
+	}
+	c.mu.Unlock()
+	if len(pending) == 0 {
+		return
+	}
+	want := make(map[string]bool, len(pending))
+	oldest := pending[0].Created
+	for _, e := range pending {
+		want[e.ID] = true
+		if e.Created.Before(oldest) {
+			oldest = e.Created
+		}
+	}
+	var mu sync.Mutex
+	found := map[string]bool{}
+	see := func(m Message) {
+		if m.Outgoing && want[m.OriginID] {
+			mu.Lock()
+			found[m.OriginID] = true
+			mu.Unlock()
+		}
+	}
+	c.reconciling.Store(&see)
+	defer c.reconciling.Store(nil)
+	q := history.Query{Limit: 100, Start: oldest.Add(-reconcileSkew)}
+	for range reconcilePages {
+		// The results come through the handler, in order, before the
+		// query's answer.
+		res, err := history.Fetch(ctx, q, c.JID().Bare(), sess)
+		if err != nil {
+			var se stanza.Error
+			if errors.As(err, &se) && (se.Condition == stanza.ServiceUnavailable || se.Condition == stanza.FeatureNotImplemented) {
+				c.log.Info("the server keeps no archive: messages not acknowledged before are sent again (at least once)", "messages", len(pending))
+			} else if ctx.Err() == nil {
+				c.log.Warn("could not ask the archive which messages the server has; they are sent again", "err", err)
+			}
+			return
+		}
+		mu.Lock()
+		done := len(found) == len(want)
+		mu.Unlock()
+		if done || res.Complete || res.Set.Last == "" {
+			break
+		}
+		q = history.Query{Limit: 100, Start: q.Start, AfterID: res.Set.Last}
+	}
+	mu.Lock()
+	ids := make([]string, 0, len(found))
+	for _, e := range pending { // in the outbox's order
+		if found[e.ID] {
+			ids = append(ids, e.ID)
+		}
+	}
+	mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	c.log.Info("the server's archive has messages sent before the restart: marked sent, not sent again", "messages", len(ids), "of", len(pending))
+	c.mu.Lock()
+	if c.sess == sess {
+		for _, id := range ids {
+			c.sentNow[id] = true
+		}
+	}
+	c.mu.Unlock()
+	c.acked(ids)
 }

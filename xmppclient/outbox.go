@@ -2,6 +2,7 @@ package xmppclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -25,6 +26,12 @@ type Outbox interface {
 	Acked(ctx context.Context, id string) error
 }
 
+// ErrStorageFull is what an Outbox's methods wrap when the disk holding
+// it is full: nothing of the call was written. The client then keeps the
+// server's acknowledgements in memory (told as MessageAcked with
+// Unrecorded set) and records them once a write works again.
+var ErrStorageFull = errors.New("the disk holding your profile is full")
+
 // BatchOutbox is an Outbox that can also write several entries in one
 // durable step; SendMany and acks covering several messages use it.
 type BatchOutbox interface {
@@ -33,6 +40,8 @@ type BatchOutbox interface {
 	AckedBatch(ctx context.Context, ids []string) error
 }
 
+// flushOutbox sends what the outbox holds (but what this connection sent
+// already, or found in the archive: see reconcile).
 func (c *Client) flushOutbox(ctx context.Context, sess *xmpp.Session) error {
 	pending, err := c.outbox.Pending(ctx)
 	if err != nil {
@@ -47,26 +56,57 @@ func (c *Client) flushOutbox(ctx context.Context, sess *xmpp.Session) error {
 }
 
 // acked runs on the worker: the outbox drops the entries, then the events
-// tell the caller.
+// tell the caller. On a full disk the acks are told all the same (the
+// server has the messages), kept in memory and recorded with the next ack
+// that finds room; the full disk is reported once, not once per ack.
 func (c *Client) acked(ids []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if bo, ok := c.outbox.(BatchOutbox); ok && len(ids) > 1 {
-		if err := bo.AckedBatch(ctx, ids); err == nil {
-			for _, id := range ids {
-				c.emit(MessageAcked{ID: id})
-			}
-			return
+	c.ackMu.Lock()
+	defer c.ackMu.Unlock()
+	all := append(c.unrecorded[:len(c.unrecorded):len(c.unrecorded)], ids...)
+	err := c.record(ctx, all)
+	full := errors.Is(err, ErrStorageFull)
+	switch {
+	case full:
+		c.unrecorded = all
+		if !c.diskFull {
+			c.diskFull = true
+			c.emit(ErrorEvent{Err: fmt.Errorf("the server's acknowledgements cannot be recorded: %w; they are kept in memory until there is room again", err)})
 		}
-		// Fall back to one by one, so one bad id does not hold the rest.
+	case c.diskFull:
+		c.diskFull = false
+		c.log.Info("the disk holding the profile has room again: the server's acknowledgements kept in memory are recorded", "acks", len(c.unrecorded))
+		c.unrecorded = nil
 	}
 	for _, id := range ids {
-		if err := c.outbox.Acked(ctx, id); err != nil {
-			c.emit(ErrorEvent{Err: fmt.Errorf("could not update the outbox: %w", err)})
-			continue
-		}
-		c.emit(MessageAcked{ID: id})
+		c.emit(MessageAcked{ID: id, Unrecorded: full})
 	}
+}
+
+// record drops the acknowledged entries from the outbox: in one step when
+// it can, else one by one so one bad id does not hold the rest. It stops
+// at a full disk (ErrStorageFull), which holds them all.
+func (c *Client) record(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if bo, ok := c.outbox.(BatchOutbox); ok && len(ids) > 1 {
+		err := bo.AckedBatch(ctx, ids)
+		if err == nil || errors.Is(err, ErrStorageFull) {
+			return err
+		}
+	}
+	for _, id := range ids {
+		err := c.outbox.Acked(ctx, id)
+		if errors.Is(err, ErrStorageFull) {
+			return err
+		}
+		if err != nil {
+			c.emit(ErrorEvent{Err: fmt.Errorf("could not update the outbox: %w", err)})
+		}
+	}
+	return nil
 }
 
 // memOutbox is the Outbox used when none is configured.

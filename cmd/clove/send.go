@@ -52,6 +52,12 @@ func cmdSend(ctx context.Context, e *env, args []string) error {
 		*timeout = 5 * time.Minute
 	}
 	ids, err := s.Deliver(ctx, to, texts, *timeout)
+	var nr *chat.AcksNotRecorded
+	if errors.As(err, &nr) {
+		// Sent and acknowledged: the ids are true; the profile is behind.
+		fmt.Fprintln(e.stdout, strings.Join(ids, "\n"))
+		return err
+	}
 	if err != nil {
 		return err
 	}
