@@ -557,10 +557,10 @@ func TestGUILogInAfterACancelledPrompt(t *testing.T) {
 	display := startXvfb(t)
 	w := startWindow(t, display, alice.profile, "", "Clove — "+aj) // no password: it asks
 	time.Sleep(600 * time.Millisecond)
-	w.must("mousemove", "--window", w.id, "405", "342", "click", "1") // Cancel
+	w.keys("Escape") // Cancel
 	time.Sleep(500 * time.Millisecond)
 	w.screenshot(screenshotPath(t, "log-in-offered.png"))
-	w.must("mousemove", "--window", w.id, "860", "578", "click", "1") // "Log in…", bottom right
+	w.must("mousemove", "--window", w.id, "752", "578", "click", "1") // "Log in…", left of the presence selector
 	time.Sleep(500 * time.Millisecond)
 	w.must("type", "--delay", "15", "alice-pw")
 	w.must("key", "Return")
