@@ -82,6 +82,10 @@ type NotAcked struct {
 type AcksNotRecorded struct{ Total, Unrecorded int }
 
 func (e *AcksNotRecorded) Error() string {
+	if e.Total == 1 {
+		return fmt.Sprintf("the server acknowledged the message, but %s: its acknowledgement could not be recorded and it still looks queued; "+
+			"before sending it again Clove asks the server's archive whether it has it already (a server without an archive gets it again)", xmppclient.ErrStorageFull)
+	}
 	return fmt.Sprintf("the server acknowledged all %d messages, but %s", e.Total, unrecordedText(e.Unrecorded))
 }
 
@@ -91,6 +95,14 @@ func unrecordedText(n int) string {
 	return fmt.Sprintf("%s: %d acknowledgements could not be recorded and those messages still look queued; "+
 		"before sending them again Clove asks the server's archive which it already has (a server without an archive gets them again)",
 		xmppclient.ErrStorageFull, n)
+}
+
+// Unwrap gives ErrStorageFull when acknowledgements could not be recorded.
+func (e *NotAcked) Unwrap() error {
+	if e.Unrecorded > 0 {
+		return xmppclient.ErrStorageFull
+	}
+	return nil
 }
 
 func (e *NotAcked) Error() string {
@@ -117,9 +129,15 @@ func (e *NotAcked) base() string {
 // session until the server acknowledged all of them (their ids returned),
 // for at most timeout. An unacknowledged message is a *NotAcked error;
 // it stays queued.
-func (s *Session) Deliver(ctx context.Context, to jid.JID, texts []string, timeout time.Duration) ([]string, error) {
-	var ids []string
-	var err error
+func (s *Session) Deliver(ctx context.Context, to jid.JID, texts []string, timeout time.Duration) (ids []string, err error) {
+	// A full disk is named once: in the result, or after it when the
+	// result does not say it (an incoming message not saved).
+	s.fullLater = true
+	defer func() {
+		if s.fullErr != nil && !errors.Is(err, xmppclient.ErrStorageFull) {
+			s.notice("%v", s.fullErr)
+		}
+	}()
 	if len(texts) == 1 {
 		var id string
 		id, err = s.Send(ctx, to, texts[0])

@@ -27,7 +27,8 @@ type Profile struct {
 func OpenProfile(ctx context.Context, dir string, log *slog.Logger) (*Profile, error) {
 	st, err := store.Open(ctx, filepath.Join(dir, "clove.db"))
 	if err != nil {
-		return nil, fmt.Errorf("opening the profile %s: %w", dir, err)
+		// A full disk in the words every other full-disk error uses.
+		return nil, fmt.Errorf("opening the profile %s: %w", dir, diskFull(err))
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

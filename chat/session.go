@@ -74,6 +74,18 @@ type Session struct {
 	// full: the disk holding the profile was told to be full, and no
 	// write has worked since (one notice, not one per event).
 	full bool
+	// fullLater: a one-shot command names the full disk in its result, so
+	// the event loop keeps quiet about it and keeps the first such error
+	// in fullErr for the end (set before Start; fullErr is read once the
+	// events are closed).
+	fullLater bool
+	fullErr   error
+	// While full: roomCheck ticks to see whether space came back without
+	// waiting for a write to work, and missed says a message could not be
+	// saved (fetched again from the archive once there is room). The
+	// event loop's alone.
+	roomCheck *time.Ticker
+	missed    bool
 }
 
 // Session makes account a's session with password; Start runs it. The
@@ -180,8 +192,21 @@ func (s *Session) loop(ctx context.Context) {
 	defer close(s.quit)
 	in := s.client.Events()
 	joined := false
+	defer func() {
+		if s.roomCheck != nil {
+			s.roomCheck.Stop()
+		}
+	}()
 	for {
+		var roomCheck <-chan time.Time
+		if s.roomCheck != nil {
+			roomCheck = s.roomCheck.C
+		}
 		select {
+		case <-roomCheck:
+			if free, ok := diskFree(s.p.dir); ok && free >= roomAgain {
+				s.hasRoom(ctx)
+			}
 		case ev, ok := <-in:
 			if !ok {
 				return
@@ -189,7 +214,7 @@ func (s *Session) loop(ctx context.Context) {
 			if f, ok := ev.(xmppclient.MessageFailed); ok {
 				ev = s.blame(f)
 			}
-			fresh := s.save(ev)
+			fresh := s.save(ctx, ev)
 			s.events <- Saved{Event: ev, Fresh: fresh}
 			if sc, ok := ev.(xmppclient.StateChanged); ok && sc.State == xmppclient.Online && s.opts.Rooms && !joined {
 				// The client enters its rooms again after a reconnect; the
@@ -214,9 +239,14 @@ func (s *Session) tell(ev Event) {
 
 // save records an event in the profile and gives the notices a person at a
 // terminal should read; it reports whether a message is new.
-func (s *Session) save(ev xmppclient.Event) (fresh bool) {
+func (s *Session) save(ctx context.Context, ev xmppclient.Event) (fresh bool) {
 	if hold, why := s.cursor.hold(ev); hold {
-		s.notice("the message archive is fetched again on the next connection: %v", why)
+		if errors.Is(why, store.ErrDiskFull) {
+			// The full disk was said, and says it all.
+			s.p.log.Info("the message archive is fetched again on the next connection", "why", why)
+		} else {
+			s.notice("the message archive is fetched again on the next connection: %v", why)
+		}
 		return false
 	}
 	fresh, err := persist(context.Background(), s.p.st, s.account.JID, ev)
@@ -224,16 +254,17 @@ func (s *Session) save(ev xmppclient.Event) (fresh bool) {
 	switch {
 	case errors.Is(err, store.ErrDiskFull):
 		if !s.full {
-			s.full = true
-			s.notice("could not save to the profile: %s (%v); nothing more is said until a write works again", xmppclient.ErrStorageFull, err)
+			s.isFull()
+			s.fullNotice(fmt.Sprintf("could not save to the profile: %s (%v)", xmppclient.ErrStorageFull, err),
+				"; nothing more is said until there is room again")
 		}
+		s.missed = s.missed || isMessage(ev)
 		fresh = true
 	case err != nil:
 		s.notice("could not save to the profile: %v", err)
 		fresh = true // shown rather than lost
-	case s.full && writes(ev):
-		s.full = false
-		s.notice("the disk holding the profile has room again")
+	case s.full && isMessage(ev):
+		s.hasRoom(ctx)
 	}
 	switch ev := ev.(type) {
 	case xmppclient.CertPinned:
@@ -251,11 +282,27 @@ func (s *Session) save(ev xmppclient.Event) (fresh bool) {
 			if s.full {
 				break // said already
 			}
-			s.full = true
+			s.isFull()
+			if s.fullLater {
+				s.fullNotice(ev.Err.Error(), "")
+				break
+			}
 		}
 		s.p.log.Warn("client", "err", ev.Err)
 	}
 	return fresh
+}
+
+// fullNotice says text, the disk's being full, now (followed by more), or
+// keeps it for the end of a one-shot command (fullLater).
+func (s *Session) fullNotice(text, more string) {
+	if s.fullLater {
+		if s.fullErr == nil {
+			s.fullErr = errors.New(text)
+		}
+		return
+	}
+	s.notice("%s%s", text, more)
 }
 
 func (s *Session) notice(format string, a ...any) {
@@ -407,12 +454,51 @@ func (g *cursorGuard) hold(ev xmppclient.Event) (bool, error) {
 	return true, fmt.Errorf("a message could not be saved: %w", why)
 }
 
-// writes reports whether persist writes to the profile for ev.
-func writes(ev xmppclient.Event) bool {
+// isMessage reports whether saving ev adds a message to the profile. Only
+// such a write working says that there is room again: a small update (a
+// receipt, the cursor) can fit in pages SQLite already has while the disk
+// stays full, and the notices went full, room, full, room.
+func isMessage(ev xmppclient.Event) bool {
 	switch ev.(type) {
-	case xmppclient.MessageReceived, xmppclient.GroupMessage, xmppclient.MessageFailed,
-		xmppclient.ReceiptReceived, xmppclient.ArchiveSynced, xmppclient.RosterChanged:
+	case xmppclient.MessageReceived, xmppclient.GroupMessage:
 		return true
 	}
 	return false
+}
+
+// roomAgain is the free space on the profile's disk at which the session
+// takes it that space came back (a write that adds a message working says
+// so too, whatever the free space).
+const roomAgain = 1 << 20
+
+// roomCheckEvery is how often a full disk's free space is looked at.
+var roomCheckEvery = time.Second
+
+// isFull enters the full state: space is looked at from now on.
+func (s *Session) isFull() {
+	s.full = true
+	if s.roomCheck == nil {
+		s.roomCheck = time.NewTicker(roomCheckEvery)
+	}
+}
+
+// hasRoom leaves the full state, says so, records the acks the client
+// kept in memory, and fetches again from the archive what could not be
+// saved (the cursor was held for it).
+func (s *Session) hasRoom(ctx context.Context) {
+	s.full = false
+	if s.roomCheck != nil {
+		s.roomCheck.Stop()
+		s.roomCheck = nil
+	}
+	if !s.fullLater {
+		s.notice("the disk holding the profile has room again")
+	}
+	go s.client.RecordAcks()
+	if s.missed {
+		// The cursor stored is from before the first message missed (the
+		// guard held it since): the catch-up covers them all.
+		s.missed, s.cursor.unsaved = false, nil
+		go s.client.CatchUp(ctx)
+	}
 }

@@ -8,31 +8,14 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-)
 
-// mountTmpfs mounts a tmpfs of the given size on a temporary directory, or
-// skips the test where that is not allowed (not root, no CAP_SYS_ADMIN).
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a tmpfs needs root")
-	}
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size+",mode=0700"); err != nil {
-		t.Skipf("cannot mount a tmpfs here: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
-	return dir
-}
+	"github.com/clove-xmpp/clove/internal/tmpfstest"
+)
 
 // TestDiskFullTmpfs fills a real, tiny file system.
 func TestDiskFullTmpfs(t *testing.T) {
 	ctx := t.Context()
-	dir := mountTmpfs(t, "512k")
+	dir := tmpfstest.Mount(t, "512k")
 	path := filepath.Join(dir, "clove.db")
 	s := openStore(t, path)
 	mustAddAccount(t, s, me)
@@ -80,7 +63,7 @@ func TestDiskFullTmpfs(t *testing.T) {
 
 // TestOpenReadOnlyFS opens stores on a read-only file system.
 func TestOpenReadOnlyFS(t *testing.T) {
-	dir := mountTmpfs(t, "4m")
+	dir := tmpfstest.Mount(t, "4m")
 	existing := filepath.Join(dir, "clove.db")
 	s := openStore(t, existing)
 	mustAddAccount(t, s, me)
@@ -104,7 +87,7 @@ func TestOpenReadOnlyFS(t *testing.T) {
 
 // TestOpenOnFullDisk creates a database on a file system with no room left.
 func TestOpenOnFullDisk(t *testing.T) {
-	dir := mountTmpfs(t, "64k")
+	dir := tmpfstest.Mount(t, "64k")
 	filler, err := os.Create(filepath.Join(dir, "filler"))
 	if err != nil {
 		t.Fatal(err)
@@ -126,29 +109,6 @@ func TestOpenOnFullDisk(t *testing.T) {
 	t.Log(err)
 }
 
-// fillTo fills the file system at dir with a filler file, then gives back
-// room bytes, so that the next writes run out of space part way.
-func fillTo(t *testing.T, dir string, room int) {
-	t.Helper()
-	f, err := os.Create(filepath.Join(dir, "filler"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var n int
-	buf := make([]byte, 4096)
-	for {
-		k, err := f.Write(buf)
-		n += k
-		if err != nil {
-			break
-		}
-	}
-	if err := f.Truncate(int64(max(n-room, 0))); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // Issue 17: "send exited 0, yet the message was queued again afterwards;
 // the WAL checkpoint at close hit ENOSPC". On a file system that fills up
 // part way through adds and acks, every write the store reported as
@@ -166,7 +126,7 @@ func TestCommittedWritesSurviveFullDisk(t *testing.T) {
 	walKept := 0
 	for room := 0; room <= 160<<10; room += 8 << 10 {
 		t.Run(fmt.Sprintf("room=%dk", room>>10), func(t *testing.T) {
-			dir := mountTmpfs(t, "2m")
+			dir := tmpfstest.Mount(t, "2m")
 			path := filepath.Join(dir, "clove.db")
 			s, err := Open(ctx, path)
 			if err != nil {
@@ -178,7 +138,7 @@ func TestCommittedWritesSurviveFullDisk(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			fillTo(t, dir, room)
+			tmpfstest.Fill(t, dir, room)
 			want := map[string]State{} // what the store reported as committed
 			for i := range 40 {
 				m := out(me, you, strings.Repeat("y", 100+i*50))

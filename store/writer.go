@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -145,13 +146,19 @@ func (w *writer) loop() {
 
 // runIdle does one piece of the idle work in its own transaction and
 // reports whether more is left. A failure is logged and the work waits
-// for the next write.
+// for the next write. A full disk is not a warning: the writes that
+// failed for it told their callers, and the work waits for room (it ran
+// after every failed write and said so each time: issue 17).
 func (w *writer) runIdle() (more bool) {
 	err := w.tx([]*writeReq{{ctx: context.Background(), fn: func(ctx context.Context, tx *sql.Tx) error {
 		m, err := w.idle(ctx, tx)
 		more = m
 		return err
 	}}})
+	if classify(err) == ErrDiskFull || errors.Is(err, ErrDiskFull) {
+		w.log.Debug("store: deferred work waits for room on the disk", "err", err)
+		return false
+	}
 	if err != nil {
 		w.log.Warn("store: deferred work failed; retrying after the next write", "err", err)
 		return false

@@ -62,6 +62,18 @@ func (c *Client) catchUp(ctx context.Context, sess *xmpp.Session) {
 	c.emit(ArchiveSynced{LastID: last, Pages: pages})
 }
 
+// CatchUp fetches what the archive holds after the stored cursor, as the
+// login does, on the session now online (nothing when offline or without
+// an archive): the profile's disk has room again after messages could not
+// be saved, and the cursor was held for them.
+func (c *Client) CatchUp(ctx context.Context) {
+	sess, err := c.session()
+	if err != nil || c.cfg.Archive == nil {
+		return
+	}
+	c.catchUp(ctx, sess)
+}
+
 // Reconciling the outbox after a restart (issue 17). A new process cannot
 // resume the old stream-management session, so it does not know which of
 // the messages the server never acknowledged to it did reach the server:

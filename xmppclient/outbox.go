@@ -84,6 +84,11 @@ func (c *Client) acked(ids []string) {
 	}
 }
 
+// RecordAcks records the server's acknowledgements kept in memory while
+// the disk was full (see acked), without waiting for the next ack: the
+// profile's disk has room again.
+func (c *Client) RecordAcks() { c.acked(nil) }
+
 // record drops the acknowledged entries from the outbox: in one step when
 // it can, else one by one so one bad id does not hold the rest. It stops
 // at a full disk (ErrStorageFull), which holds them all.

@@ -9,7 +9,8 @@
 // i2pd 2.45.1 refuses 127.0.0.0/8 router addresses, so router K listens on
 // 198.18.0.K. Those addresses exist only inside a network namespace the test
 // binary creates for itself: Main, called from TestMain, re-executes the test
-// binary under `unshare -rn` (no root needed), brings up lo and adds
+// binary under `unshare -rnm` (no root needed; -m: a mount namespace of its own,
+// where tests may mount a small tmpfs), brings up lo and adds
 // 198.18.0.1–198.18.0.16 to it there, and runs the tests inside. Nothing is
 // ever added to the host's interfaces, and every packet of the network, of
 // prosody and of Clove stays on that namespace's loopback:

@@ -105,7 +105,10 @@ func ciSet() bool {
 // unshareWorks finds unshare flags that create a network namespace in
 // which lo can be configured: a user + network namespace (-rn, no root
 // needed), or, where user namespaces are refused (a chroot, as in
-// fresh-debian.sh) and we are root, a network namespace alone (-n).
+// fresh-debian.sh) and we are root, a network namespace alone (-n). Each
+// comes with a mount namespace of its own where that works (-m): inside a
+// user namespace only a private one lets the tests mount the small tmpfs
+// a full disk is tried on (internal/tmpfstest).
 func unshareWorks() (string, error) {
 	if _, err := exec.LookPath("unshare"); err != nil {
 		return "", err
@@ -114,8 +117,8 @@ func unshareWorks() (string, error) {
 		return "", fmt.Errorf("ip (iproute2) is missing: %w", err)
 	}
 	var errs []string
-	for _, flags := range []string{"-rn", "-n"} {
-		if flags == "-n" && os.Geteuid() != 0 {
+	for _, flags := range []string{"-rnm", "-rn", "-nm", "-n"} {
+		if !strings.HasPrefix(flags, "-r") && os.Geteuid() != 0 {
 			break
 		}
 		out, err := exec.Command("unshare", flags, "ip", "link", "set", "lo", "up").CombinedOutput()
