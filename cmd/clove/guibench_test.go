@@ -40,7 +40,12 @@ import (
 // Environment: CLOVE_BENCH_ROUNDS (5), CLOVE_BENCH_SETTLE (10s),
 // CLOVE_BENCH_IDLE (30s), CLOVE_BENCH_APPS (a comma list of names to run,
 // e.g. "clove,onelabel,pidgin"), CLOVE_BENCH_CLOVE (a prebuilt clove
-// binary to measure instead of this tree's, e.g. another commit's).
+// binary to measure instead of this tree's), CLOVE_BENCH_BASE (another
+// build of clove, e.g. the parent commit's, measured as "Clove base" on the
+// same profile: a change measured interleaved), CLOVE_BENCH_CLOVE_ENV
+// (more environment for both, e.g. "GODEBUG=inittrace=1"; stderr goes to
+// stderr.log in the app's home, with the exec and map times: see
+// CLOVE_BENCH_KEEP).
 func BenchmarkGUISideBySide(b *testing.B) {
 	for _, tool := range []string{"Xvfb", "dbus-daemon"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -84,6 +89,11 @@ func BenchmarkGUISideBySide(b *testing.B) {
 		b.Fatalf("cp: %v\n%s", err, out)
 	}
 	bin = filepath.Join(base, "bin", "clove")
+	if other := os.Getenv("CLOVE_BENCH_BASE"); other != "" {
+		if out, err := exec.Command("cp", other, filepath.Join(base, "bin", "clove-base")).CombinedOutput(); err != nil {
+			b.Fatalf("cp: %v\n%s", err, out)
+		}
+	}
 	floor := filepath.Join(base, "bin", "onelabel")
 	if out, err := exec.Command(goBin, "build", "-o", floor, "./testdata/onelabel").CombinedOutput(); err != nil {
 		b.Fatalf("go build onelabel: %v\n%s", err, out)
@@ -108,7 +118,8 @@ func BenchmarkGUISideBySide(b *testing.B) {
 	fillPidgin(b, filepath.Join(offlineHome, ".purple"), me, pw, "127.0.0.1:1", nil, contacts)
 
 	apps := []*guiApp{
-		{name: "Clove", key: "clove", argv: []string{bin, "--profile", profile}, home: cloveHome},
+		{name: "Clove", key: "clove", argv: []string{bin, "--profile", profile}, home: cloveHome, env: strings.Fields(os.Getenv("CLOVE_BENCH_CLOVE_ENV"))},
+		{name: "Clove base", key: "clove-base", argv: []string{filepath.Join(base, "bin", "clove-base"), "--profile", profile}, home: dir("clove-base"), env: strings.Fields(os.Getenv("CLOVE_BENCH_CLOVE_ENV"))},
 		{name: "one label", key: "onelabel", argv: []string{floor}, home: dir("onelabel")},
 		{name: "Pidgin", key: "pidgin", argv: []string{"pidgin"}, home: pidginHome},
 		{name: "Pidgin offline", key: "pidgin-offline", argv: []string{"pidgin"}, home: offlineHome},
@@ -121,6 +132,9 @@ func BenchmarkGUISideBySide(b *testing.B) {
 	only := os.Getenv("CLOVE_BENCH_APPS")
 	apps = slices.DeleteFunc(apps, func(a *guiApp) bool {
 		if only != "" && !slices.Contains(strings.Split(only, ","), a.key) {
+			return true
+		}
+		if a.key == "clove-base" && os.Getenv("CLOVE_BENCH_BASE") == "" {
 			return true
 		}
 		if _, err := exec.LookPath(a.argv[0]); err != nil {
@@ -162,6 +176,7 @@ func BenchmarkGUISideBySide(b *testing.B) {
 type guiApp struct {
 	name, key string
 	argv      []string
+	env       []string // more environment (CLOVE_BENCH_CLOVE_ENV for Clove)
 	home      string
 	runs      []guiRun
 }
@@ -192,7 +207,8 @@ func (a *guiApp) start(tb testing.TB, display string, watch *mapWatch, pw string
 	env := []string{"DISPLAY=" + display, "HOME=" + a.home, "PATH=" + os.Getenv("PATH"), "LANG=C.UTF-8",
 		"XDG_RUNTIME_DIR=" + run, "CLOVE_PASSWORD=" + pw}
 	cmd := exec.Command(a.argv[0], a.argv[1:]...)
-	cmd.Env = append(env, "DBUS_SESSION_BUS_ADDRESS=")
+	cmd.Env = append(env, a.env...)
+	cmd.Env = append(cmd.Env, "DBUS_SESSION_BUS_ADDRESS=")
 	if os.Getenv("CLOVE_BENCH_DBUS") != "0" {
 		bus, stopBus := sessionBus(tb, env)
 		defer stopBus()
@@ -206,6 +222,7 @@ func (a *guiApp) start(tb testing.TB, display string, watch *mapWatch, pw string
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
+	fmt.Fprintf(logf, "guibench: exec at %d ns\n", t0.UnixNano())
 	defer func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() }()
 	var r guiRun
 	if os.Getenv("CLOVE_BENCH_DETECT") == "xdotool" {
@@ -216,6 +233,7 @@ func (a *guiApp) start(tb testing.TB, display string, watch *mapWatch, pw string
 			tb.Fatalf("%s: %v (its output: %s)", a.name, err, filepath.Join(a.home, "stderr.log"))
 		}
 		r.start = ev.at.Sub(t0)
+		fmt.Fprintf(logf, "guibench: window mapped at %d ns (+%v)\n", ev.at.UnixNano(), r.start)
 	}
 	time.Sleep(settle)
 	pid := cmd.Process.Pid
