@@ -179,6 +179,7 @@ func (g *run) show(w *ui.Pane, inView bool) {
 		g.master = true
 	}
 	w.Window().Show()
+	w.Shell().SetupTray()
 }
 
 // account shows account a's pane and logs it in.
