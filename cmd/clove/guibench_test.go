@@ -157,8 +157,8 @@ func BenchmarkGUISideBySide(b *testing.B) {
 	// Clove and Pidgin log in at each start: prosody says so.
 	logged, _ := os.ReadFile(srv.LogFile)
 	os.WriteFile(filepath.Join(base, "prosody.log"), logged, 0o600)
-	fmt.Printf("logins prosody saw: %d (Clove's and Pidgin's starts: %d)\n",
-		strings.Count(string(logged), "Authenticated as "+me), countStarts(apps, rounds, "clove", "pidgin"))
+	fmt.Printf("logins prosody saw: %d (starts of Clove, Clove base and Pidgin: %d)\n",
+		strings.Count(string(logged), "Authenticated as "+me), countStarts(apps, rounds, "clove", "clove-base", "pidgin"))
 	printGUITable(apps, rounds, idle)
 	for _, a := range apps {
 		if a.key == "pidgin" {
@@ -396,7 +396,7 @@ func (a *guiApp) median(f func(guiRun) float64) float64 {
 func printGUITable(apps []*guiApp, rounds int, idle time.Duration) {
 	var ref *guiApp
 	for _, a := range apps {
-		if a.key == "pidgin-offline" || ref == nil && a.key == "pidgin" {
+		if a.key == "pidgin" || ref == nil && a.key == "pidgin-offline" {
 			ref = a
 		}
 	}
