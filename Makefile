@@ -57,16 +57,21 @@ test-short:
 
 # Side by side against one prosody (ratios printed), then the store's
 # history and search benchmarks (100k-message chat, 1M-message FTS).
-# Pidgin is the reference the window is measured against.
-BENCH_PKGS := pidgin
+# Pidgin is the reference the window is measured against; Gajim and Dino
+# are measured next to it (BenchmarkGUISideBySide, docs/benchmarks.md).
+BENCH_PKGS := pidgin gajim dino-im
 bench: deps
 	@missing=$$(for p in $(BENCH_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
 	if [ -n "$$missing" ]; then $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkSideBySide$$' -benchtime 1x -timeout 20m ./cmd/clove/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkI2PSideBySide$$' -benchtime 1x -timeout 20m ./cmd/clove/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkNodeSideBySide$$' -benchtime 1x -timeout 20m ./cmd/clove/
+<<<<<<< HEAD
 	$(GO) test -tags $(TAGS) -run '^$$' -bench GUIStartAndIdleRSS -benchtime 1x -timeout 20m ./cmd/clove/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench ListenHugeStanza -benchtime 1x -timeout 5m ./cmd/clove/
+=======
+	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkGUISideBySide$$' -benchtime 1x -timeout 60m ./cmd/clove/
+>>>>>>> wt-bench
 	$(GO) test -tags $(TAGS) -run '^$$' -bench Open100kChat -benchtime 20x -timeout 20m ./ui/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench 'OpenNewest50Of100k|Search1M' -timeout 40m ./store/
 

@@ -102,7 +102,7 @@ func Run(ctx context.Context, o Options) error {
 // collected and handed back to the OS. An idle window allocates too little
 // for the GC to run on its own, and the runtime keeps freed pages up to the
 // heap goal, so without this they stay resident: 7–8 MiB of the idle RSS
-// (BenchmarkGUIStartAndIdleRSS: RssAnon 63–65 → 56 MiB). It runs once, off
+// (BenchmarkGUIStartAndIdleRSS, now BenchmarkGUISideBySide: RssAnon 63–65 → 56 MiB). It runs once, off
 // the UI goroutine; the collection of a ~20 MiB heap costs a few ms of CPU.
 const settleAfter = 5 * time.Second
 
@@ -258,6 +258,7 @@ func (g *run) show(w *ui.Pane, inView bool) {
 		g.master = true
 	}
 	w.Window().Show()
+	w.Shell().SetupTray()
 }
 
 // account shows account a's pane and logs it in.

@@ -48,7 +48,6 @@ func NewShell(fa fyne.App) *Shell {
 	lc.SetOnEnteredForeground(func() { s.foreground = true })
 	lc.SetOnExitedForeground(func() { s.foreground = false })
 	s.applyTheme()
-	s.setupTray(hasDBus())
 	s.addShortcuts()
 	return s
 }
@@ -109,11 +108,15 @@ func (s *Shell) Show(a *Pane) {
 	}
 }
 
-// setupTray puts Clove in the system tray: show the window, the unread
-// count, quit (added by Fyne).
-func (s *Shell) setupTray(dbus bool) {
+// SetupTray puts Clove in the system tray: show the window, the unread
+// count, quit (added by Fyne); once, and only with a D-Bus session. Call it
+// after the window is shown, before the app runs (Fyne starts the tray as
+// it starts running): Fyne creates a second, hidden GL window for the tray
+// at once, which took a third of the start when done before the main window
+// was shown (BenchmarkGUISideBySide, docs/benchmarks.md).
+func (s *Shell) SetupTray() {
 	desk, ok := s.fa.(desktop.App)
-	if !ok || !dbus {
+	if !ok || !hasDBus() || s.trayMenu != nil {
 		return
 	}
 	s.trayUnread = fyne.NewMenuItem("No unread messages", nil)

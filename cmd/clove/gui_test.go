@@ -42,15 +42,16 @@ func needX(t *testing.T) {
 	}
 }
 
-// startXvfb starts a private X server and returns its display (":N").
-func startXvfb(t testing.TB) string {
+// startXvfb starts a private X server and returns its display (":N");
+// extra goes on its command line (the benchmark adds -noreset).
+func startXvfb(t testing.TB, extra ...string) string {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1024x700x24", "-nolisten", "tcp")
+	cmd := exec.Command("Xvfb", append([]string{"-displayfd", "3", "-screen", "0", "1024x700x24", "-nolisten", "tcp"}, extra...)...)
 	cmd.ExtraFiles = []*os.File{w}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -1,158 +1,596 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/clove-xmpp/clove/internal/prosodytest"
 	"github.com/clove-xmpp/clove/store"
 )
 
-// BenchmarkGUIStartAndIdleRSS starts the real window and Pidgin the same
-// way under one Xvfb, side by side, and prints time to first window mapped
-// and RSS after 10 s idle, with ratios. Clove's profile holds 1,000 contacts
-// and 10,000 messages, Pidgin's the same account and 1,000 buddies (see
-// fillPidgin); the server is unreachable (both windows show it), so
-// nothing but the apps themselves is measured. Goal: ≤ 1.0× Pidgin on both.
-// A one-label Fyne window (testdata/onelabel) is measured the same way:
-// the floor any Fyne app starts from here.
-func BenchmarkGUIStartAndIdleRSS(b *testing.B) {
-	for _, tool := range []string{"Xvfb", "xdotool"} {
+// BenchmarkGUISideBySide starts the real window side by side with a
+// one-label Fyne window, Pidgin, Gajim and Dino (Debian 12's), one at a
+// time on one Xvfb, and prints for each: start to window mapped, memory
+// after a settle time (RSS, PSS, USS = private pages, anonymous), and the
+// context switches and CPU time of an idle spell — medians of the rounds,
+// with min–max and ratios to Pidgin. Rounds are interleaved (each round
+// starts every app once, the order turning by one each round) after one
+// warm-up start each, so drift on a shared machine hits all apps alike.
+//
+// As on a desktop: Xvfb with -noreset (without it, the server resets when
+// its last client leaves, and GTK3 apps load Mesa + libLLVM), a private
+// D-Bus session daemon per start (without one Clove has no tray and no
+// settings portal: ~7.5 MiB less), a home of its own per app. Clove and
+// Pidgin log in to the same account on a real prosody on loopback with
+// 1,000 contacts in its roster; Gajim and Dino start without an account
+// (their first-run window) — see docs/benchmarks.md.
+//
+// Environment: CLOVE_BENCH_ROUNDS (5), CLOVE_BENCH_SETTLE (10s),
+// CLOVE_BENCH_IDLE (30s), CLOVE_BENCH_APPS (a comma list of names to run,
+// e.g. "clove,onelabel,pidgin"), CLOVE_BENCH_CLOVE (a prebuilt clove
+// binary to measure instead of this tree's), CLOVE_BENCH_BASE (another
+// build of clove, e.g. the parent commit's, measured as "Clove base" on the
+// same profile: a change measured interleaved), CLOVE_BENCH_CLOVE_ENV
+// (more environment for both, e.g. "GODEBUG=inittrace=1"; stderr goes to
+// stderr.log in the app's home, with the exec and map times: see
+// CLOVE_BENCH_KEEP).
+func BenchmarkGUISideBySide(b *testing.B) {
+	for _, tool := range []string{"Xvfb", "dbus-daemon"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			b.Skipf("%s not installed (make deps)", tool)
+			b.Skipf("%s not installed (make deps; make bench installs the rest)", tool)
 		}
 	}
-	pidgin, _ := exec.LookPath("pidgin")
-	bin := buildClove(b)
-	floor := filepath.Join(b.TempDir(), "onelabel")
-	if out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", floor, "./testdata/onelabel").CombinedOutput(); err != nil {
+	rounds := envInt("CLOVE_BENCH_ROUNDS", 5)
+	settle := envDuration(b, "CLOVE_BENCH_SETTLE", 10*time.Second)
+	idle := envDuration(b, "CLOVE_BENCH_IDLE", 30*time.Second)
+
+	srv := prosodytest.Start(b)
+	const pw = "bench-pw"
+	me := srv.CreateUser(b, "alice", pw).String()
+	contacts := fillProsodyRoster(b, srv, "alice", 1000)
+
+	// Every app (and its D-Bus) runs as a user that is not root (see
+	// asUser) from a directory of its own.
+	base, err := os.MkdirTemp("", "clove-guibench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if os.Getenv("CLOVE_BENCH_KEEP") == "" {
+		b.Cleanup(func() { os.RemoveAll(base) })
+	} else {
+		fmt.Printf("(kept: %s)\n", base)
+	}
+	os.Chmod(base, 0o755)
+	dir := func(name string) string {
+		d := filepath.Join(base, name)
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			b.Fatal(err)
+		}
+		return d
+	}
+	bin := os.Getenv("CLOVE_BENCH_CLOVE")
+	if bin == "" {
+		bin = buildClove(b)
+	}
+	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if out, err := exec.Command("cp", bin, filepath.Join(dir("bin"), "clove")).CombinedOutput(); err != nil {
+		b.Fatalf("cp: %v\n%s", err, out)
+	}
+	bin = filepath.Join(base, "bin", "clove")
+	if other := os.Getenv("CLOVE_BENCH_BASE"); other != "" {
+		if out, err := exec.Command("cp", other, filepath.Join(base, "bin", "clove-base")).CombinedOutput(); err != nil {
+			b.Fatalf("cp: %v\n%s", err, out)
+		}
+	}
+	floor := filepath.Join(base, "bin", "onelabel")
+	if out, err := exec.Command(goBin, "build", "-o", floor, "./testdata/onelabel").CombinedOutput(); err != nil {
 		b.Fatalf("go build onelabel: %v\n%s", err, out)
 	}
-	display := startXvfb(b)
-	profile := filepath.Join(b.TempDir(), "profile")
-	fillProfile(b, profile, 1000, 10000)
+	var xflags []string
+	if os.Getenv("CLOVE_BENCH_RESET") == "" {
+		xflags = append(xflags, "-noreset")
+	}
+	display := startXvfb(b, xflags...)
+	watch, err := watchMaps(display)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer watch.Close()
 
-	rounds := 2
-	if n, err := strconv.Atoi(os.Getenv("CLOVE_BENCH_ROUNDS")); err == nil && n > 0 {
-		rounds = n
+	cloveHome := dir("clove")
+	profile := filepath.Join(cloveHome, "profile")
+	fillProfile(b, profile, store.Account{JID: me, Server: srv.C2SAddr, Pin: srv.CertFingerprint}, contacts, 10000)
+	pidginHome := dir("pidgin")
+	fillPidgin(b, filepath.Join(pidginHome, ".purple"), me, pw, srv.C2SAddr, srv.CertPEM, contacts)
+	offlineHome := dir("pidgin-offline")
+	fillPidgin(b, filepath.Join(offlineHome, ".purple"), me, pw, "127.0.0.1:1", nil, contacts)
+
+	apps := []*guiApp{
+		{name: "Clove", key: "clove", argv: []string{bin, "--profile", profile}, home: cloveHome, env: strings.Fields(os.Getenv("CLOVE_BENCH_CLOVE_ENV"))},
+		{name: "Clove base", key: "clove-base", argv: []string{filepath.Join(base, "bin", "clove-base"), "--profile", profile}, home: dir("clove-base"), env: strings.Fields(os.Getenv("CLOVE_BENCH_CLOVE_ENV"))},
+		{name: "one label", key: "onelabel", argv: []string{floor}, home: dir("onelabel")},
+		{name: "Pidgin", key: "pidgin", argv: []string{"pidgin"}, home: pidginHome},
+		{name: "Pidgin offline", key: "pidgin-offline", argv: []string{"pidgin"}, home: offlineHome},
+		{name: "Gajim", key: "gajim", argv: []string{"gajim"}, home: dir("gajim")},
+		{name: "Dino", key: "dino", argv: []string{"dino-im"}, home: dir("dino")},
 	}
-	var clove, pidg, one []appRun
-	cfg := b.TempDir()
-	fillPidgin(b, cfg, 1000)
-	type app struct {
-		title string
-		args  []string
-		runs  *[]appRun
+	for _, a := range apps {
+		os.MkdirAll(filepath.Join(a.home, "run"), 0o700)
 	}
-	apps := []app{{"Clove", []string{bin, "--profile", profile}, &clove}, {"one label", []string{floor}, &one}}
-	if pidgin != "" {
-		apps = append(apps, app{"Pidgin", []string{pidgin, "--config=" + cfg}, &pidg})
-	}
-	// Round 0 is a warm-up, not counted: each app's first start on its
-	// profile does one-off work (Pidgin's took 5.2-5.6 s with an account,
-	// then 0.1 s), as Mesa's shader cache does for the first GL app.
+	only := os.Getenv("CLOVE_BENCH_APPS")
+	apps = slices.DeleteFunc(apps, func(a *guiApp) bool {
+		if only != "" && !slices.Contains(strings.Split(only, ","), a.key) {
+			return true
+		}
+		if a.key == "clove-base" && os.Getenv("CLOVE_BENCH_BASE") == "" {
+			return true
+		}
+		if _, err := exec.LookPath(a.argv[0]); err != nil {
+			fmt.Printf("(%s is not installed: make bench installs it)\n", a.name)
+			return true
+		}
+		return false
+	})
+	fmt.Printf("\nGUI side by side: %d rounds after a warm-up, settle %v, idle %v; load before: %s\n", rounds, settle, idle, loadavg())
 	for r := 0; r <= rounds; r++ {
-		for _, a := range apps {
-			run := measureApp(b, display, a.title, exec.Command(a.args[0], a.args[1:]...))
+		for i := range apps {
+			a := apps[(i+r)%len(apps)]
+			run := a.start(b, display, watch, pw, settle, idle)
 			if r > 0 {
-				*a.runs = append(*a.runs, run)
+				a.runs = append(a.runs, run)
 			}
 		}
 	}
-	starts := func(rs []appRun) time.Duration {
-		var ds []time.Duration
-		for _, r := range rs {
-			ds = append(ds, r.start)
-		}
-		return p50(ds)
-	}
-	mib := func(rs []appRun, f func(appRun) float64) float64 {
-		var xs []float64
-		for _, r := range rs {
-			xs = append(xs, f(r))
-		}
-		return median(xs)
-	}
-	rss := func(r appRun) float64 { return r.rss }
-	anon := func(r appRun) float64 { return r.anon }
-	llvm := func(r appRun) float64 { return r.llvm }
-	if pidgin == "" {
-		fmt.Printf("\n(pidgin is not installed: apt-get install pidgin for the comparison)\n")
-		fmt.Printf("%-44s %8.0fms %7.0fMiB\n", "Clove: start to window, RSS after 10 s", ms(starts(clove)), mib(clove, rss))
-		fmt.Printf("%-44s %8.0fms %7.0fMiB\n", "one-label Fyne window (the floor)", ms(starts(one)), mib(one, rss))
-		return
-	}
-	fmt.Printf("\n%-44s %10s %10s %7s %10s %7s %s\n", fmt.Sprintf("window under Xvfb (median of %d)", rounds), "Pidgin", "Clove", "ratio", "one label", "ratio", "goal (Clove)")
-	ps, cs, fs := starts(pidg), starts(clove), starts(one)
-	fmt.Printf("%-44s %8.0fms %8.0fms %6.2fx %8.0fms %6.2fx %s\n", "start to first window mapped", ms(ps), ms(cs), float64(cs)/float64(ps), ms(fs), float64(fs)/float64(ps), "≤ 1.0x")
-	for _, row := range []struct {
-		name, goal string
-		f          func(appRun) float64
-	}{{"RSS after 10 s idle", "≤ 1.0x", rss}, {"  of which anonymous (RssAnon)", "", anon}, {"  of which libLLVM (Mesa's llvmpipe)", "", llvm}} {
-		p, c, o := mib(pidg, row.f), mib(clove, row.f), mib(one, row.f)
-		ratio := func(x float64) string {
-			if p == 0 {
-				return "-"
+	fmt.Printf("load after: %s\n", loadavg())
+	// Clove and Pidgin log in at each start: prosody says so.
+	logged, _ := os.ReadFile(srv.LogFile)
+	os.WriteFile(filepath.Join(base, "prosody.log"), logged, 0o600)
+	fmt.Printf("logins prosody saw: %d (starts of Clove, Clove base and Pidgin: %d)\n",
+		strings.Count(string(logged), "Authenticated as "+me), countStarts(apps, rounds, "clove", "clove-base", "pidgin"))
+	printGUITable(apps, rounds, idle)
+	for _, a := range apps {
+		if a.key == "pidgin" {
+			for _, c := range apps {
+				if c.key == "clove" {
+					b.ReportMetric(c.median(guiStart)/a.median(guiStart), "start-ratio")
+				}
 			}
-			return fmt.Sprintf("%.2fx", x/p)
 		}
-		fmt.Printf("%-44s %7.0fMiB %7.0fMiB %7s %7.0fMiB %7s %s\n", row.name, p, c, ratio(c), o, ratio(o), row.goal)
 	}
-	fmt.Printf("(one label: the smallest Fyne window, the size of Clove's — what GLFW, OpenGL on Mesa and fonts cost any Fyne app)\n")
-	b.ReportMetric(float64(cs)/float64(ps), "start-ratio")
-	b.ReportMetric(mib(clove, rss)/mib(pidg, rss), "rss-ratio")
 }
 
-// measureApp starts cmd on display and measures it (see appRun): title
-// "Pidgin" finds Pidgin's window by its class, others by the process.
-func measureApp(tb testing.TB, display, title string, cmd *exec.Cmd) appRun {
+// guiApp is one app measured, its home directory (kept across its starts:
+// the warm-up's caches stay, as a desktop's would) and its counted runs.
+type guiApp struct {
+	name, key string
+	argv      []string
+	env       []string // more environment (CLOVE_BENCH_CLOVE_ENV for Clove)
+	home      string
+	runs      []guiRun
+}
+
+// guiRun is one start: time to its first top-level window mapped; after
+// the settle time, its memory (MiB, from /proc/PID/smaps_rollup: Rss,
+// Pss, USS = Private_Clean+Private_Dirty, Anonymous; libLLVM's Rss from
+// smaps); over the idle spell, its context switches per second (all
+// threads, voluntary + involuntary) and CPU in % of one core (the
+// threads' schedstat run time); and the threads that switched most.
+type guiRun struct {
+	start                     time.Duration
+	rss, pss, uss, anon, llvm float64
+	switches, cpu             float64
+	busiest                   []threadIdle
+}
+
+type threadIdle struct {
+	name     string
+	switches float64 // per second
+}
+
+// start runs the app once: a private D-Bus session daemon, the app in its
+// own process group, timed from exec to its first window mapped.
+func (a *guiApp) start(tb testing.TB, display string, watch *mapWatch, pw string, settle, idle time.Duration) guiRun {
 	tb.Helper()
-	cmd.Env = append(os.Environ(), "DISPLAY="+display, "CLOVE_PASSWORD=bench-pw", "DBUS_SESSION_BUS_ADDRESS=", "LANG=C.UTF-8")
+	run := filepath.Join(a.home, "run")
+	env := []string{"DISPLAY=" + display, "HOME=" + a.home, "PATH=" + os.Getenv("PATH"), "LANG=C.UTF-8",
+		"XDG_RUNTIME_DIR=" + run, "CLOVE_PASSWORD=" + pw}
+	cmd := exec.Command(a.argv[0], a.argv[1:]...)
+	cmd.Env = append(env, a.env...)
+	cmd.Env = append(cmd.Env, "DBUS_SESSION_BUS_ADDRESS=")
+	if os.Getenv("CLOVE_BENCH_DBUS") != "0" {
+		bus, stopBus := sessionBus(tb, env)
+		defer stopBus()
+		cmd.Env[len(cmd.Env)-1] += bus
+	}
+	cmd.SysProcAttr = asUser()
+	logf, _ := os.OpenFile(filepath.Join(a.home, "stderr.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	defer logf.Close()
+	cmd.Stdout, cmd.Stderr = logf, logf
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	// Polled every 10 ms: xdotool's own --sync waits in 0.5 s steps, which
-	// made every start 0.6 or 1.1 s.
-	search := []string{"search", "--onlyvisible", "--pid", strconv.Itoa(cmd.Process.Pid)}
-	if title == "Pidgin" {
+	fmt.Fprintf(logf, "guibench: exec at %d ns\n", t0.UnixNano())
+	defer func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() }()
+	var r guiRun
+	if os.Getenv("CLOVE_BENCH_DETECT") == "xdotool" {
+		r.start = pollXdotool(tb, display, a, cmd.Process.Pid, t0)
+	} else {
+		ev, err := watch.next(t0, 60*time.Second)
+		if err != nil {
+			tb.Fatalf("%s: %v (its output: %s)", a.name, err, filepath.Join(a.home, "stderr.log"))
+		}
+		r.start = ev.at.Sub(t0)
+		fmt.Fprintf(logf, "guibench: window mapped at %d ns (+%v)\n", ev.at.UnixNano(), r.start)
+	}
+	time.Sleep(settle)
+	pid := cmd.Process.Pid
+	roll, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	if err != nil {
+		tb.Fatalf("%s: %v (exited?)", a.name, err)
+	}
+	r.rss = kbField(roll, "Rss:") / 1024
+	r.pss = kbField(roll, "Pss:") / 1024
+	r.uss = (kbField(roll, "Private_Clean:") + kbField(roll, "Private_Dirty:")) / 1024
+	r.anon = kbField(roll, "Anonymous:") / 1024
+	sm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	r.llvm = mappedRSS(sm, "libLLVM") / 1024
+	before := threadStats(pid)
+	time.Sleep(idle)
+	after := threadStats(pid)
+	var sw, ns float64
+	for tid, t := range after {
+		b := before[tid] // zero for a thread started during the spell
+		d := float64(t.switches - b.switches)
+		sw += d
+		ns += float64(t.runNS - b.runNS)
+		r.busiest = append(r.busiest, threadIdle{t.name, d / idle.Seconds()})
+	}
+	r.switches = sw / idle.Seconds()
+	r.cpu = ns / float64(idle.Nanoseconds()) * 100
+	slices.SortFunc(r.busiest, func(x, y threadIdle) int { return cmpFloat(y.switches, x.switches) })
+	r.busiest = r.busiest[:min(4, len(r.busiest))]
+	return r
+}
+
+// pollXdotool is how BenchmarkGUIStartAndIdleRSS told a window mapped
+// (kept to compare, CLOVE_BENCH_DETECT=xdotool): `xdotool search
+// --onlyvisible` every 10 ms, by process (Pidgin: by class).
+func pollXdotool(tb testing.TB, display string, a *guiApp, pid int, t0 time.Time) time.Duration {
+	search := []string{"search", "--onlyvisible", "--pid", strconv.Itoa(pid)}
+	if strings.HasPrefix(a.key, "pidgin") {
 		search = []string{"search", "--onlyvisible", "--class", "Pidgin"}
 	}
-	var start time.Duration
 	for deadline := t0.Add(60 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		x := exec.Command("xdotool", search...)
 		x.Env = append(os.Environ(), "DISPLAY="+display)
 		if out, err := x.Output(); err == nil && len(strings.Fields(string(out))) > 0 {
-			start = time.Since(t0)
-			break
+			return time.Since(t0)
 		}
 		if time.Now().After(deadline) {
-			tb.Fatalf("%s: no window appeared within 60 s", title)
+			tb.Fatalf("%s: no window appeared within 60 s", a.name)
 		}
 	}
-	time.Sleep(10 * time.Second)
-	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+}
+
+// sessionBus starts a D-Bus session daemon of its own (as a desktop
+// session has one running before any app starts) and returns its address.
+func sessionBus(tb testing.TB, env []string) (string, func()) {
+	tb.Helper()
+	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1")
+	cmd.Env = env
+	cmd.SysProcAttr = asUser()
+	out, err := cmd.StdoutPipe()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	sm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", cmd.Process.Pid))
-	return appRun{start, kbField(st, "VmRSS:") / 1024, kbField(st, "RssAnon:") / 1024, mappedRSS(sm, "libLLVM") / 1024}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	stop := func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() }
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		stop()
+		tb.Fatalf("dbus-daemon: %v", err)
+	}
+	return strings.TrimSpace(line), stop
 }
 
-// appRun is one start of a GUI app: time to its first window, and after
-// 10 s idle its RSS, the anonymous part, and what libLLVM (loaded by
-// Mesa's llvmpipe for OpenGL without a GPU) holds of it, in MiB.
-type appRun struct {
-	start           time.Duration
-	rss, anon, llvm float64
+// asUser puts a process in a process group of its own and makes it user
+// 65534 (nobody) in a user namespace of its own, mapped to ours: the
+// benchmark runs as root (in the tests' namespace, see TestMain), and
+// Gajim refuses to run as root. The files stay ours, which the app sees as
+// its own; all apps run the same way.
+func asUser() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{
+		Setpgid:                    true,
+		Cloneflags:                 syscall.CLONE_NEWUSER,
+		UidMappings:                []syscall.SysProcIDMap{{ContainerID: 65534, HostID: os.Getuid(), Size: 1}},
+		GidMappings:                []syscall.SysProcIDMap{{ContainerID: 65534, HostID: os.Getgid(), Size: 1}},
+		GidMappingsEnableSetgroups: false,
+	}
+}
+
+type threadStat struct {
+	name     string
+	switches int64
+	runNS    int64
+}
+
+// threadStats reads each thread's context switches and CPU run time.
+func threadStats(pid int) map[string]threadStat {
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	ents, _ := os.ReadDir(dir)
+	m := map[string]threadStat{}
+	for _, e := range ents {
+		st, err := os.ReadFile(filepath.Join(dir, e.Name(), "status"))
+		if err != nil {
+			continue
+		}
+		comm, _ := os.ReadFile(filepath.Join(dir, e.Name(), "comm"))
+		sched, _ := os.ReadFile(filepath.Join(dir, e.Name(), "schedstat"))
+		var run int64
+		if f := strings.Fields(string(sched)); len(f) > 0 {
+			run, _ = strconv.ParseInt(f[0], 10, 64)
+		}
+		m[e.Name()] = threadStat{strings.TrimSpace(string(comm)),
+			int64(kbField(st, "voluntary_ctxt_switches:") + kbField(st, "nonvoluntary_ctxt_switches:")), run}
+	}
+	return m
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// countStarts counts the starts (warm-up included) of the apps named.
+func countStarts(apps []*guiApp, rounds int, keys ...string) int {
+	n := 0
+	for _, a := range apps {
+		if slices.Contains(keys, a.key) {
+			n += rounds + 1
+		}
+	}
+	return n
+}
+
+func guiStart(r guiRun) float64 { return ms(r.start) }
+
+func (a *guiApp) values(f func(guiRun) float64) []float64 {
+	var xs []float64
+	for _, r := range a.runs {
+		xs = append(xs, f(r))
+	}
+	slices.Sort(xs)
+	return xs
+}
+
+func (a *guiApp) median(f func(guiRun) float64) float64 {
+	xs := a.values(f)
+	if len(xs) == 0 {
+		return 0
+	}
+	return xs[len(xs)/2]
+}
+
+// printGUITable prints the medians side by side, each with its ratio to
+// Pidgin's, and the rounds' spread (min–max) under them.
+func printGUITable(apps []*guiApp, rounds int, idle time.Duration) {
+	var ref *guiApp
+	for _, a := range apps {
+		if a.key == "pidgin" || ref == nil && a.key == "pidgin-offline" {
+			ref = a
+		}
+	}
+	fmt.Printf("\n%-34s", fmt.Sprintf("median of %d (ratio to %s)", rounds, refName(ref)))
+	for _, a := range apps {
+		fmt.Printf(" %20s", a.name)
+	}
+	fmt.Println()
+	rows := []struct {
+		name, unit, format string
+		f                  func(guiRun) float64
+	}{
+		{"start → window mapped", "ms", "%.0f", guiStart},
+		{"RSS", "MiB", "%.1f", func(r guiRun) float64 { return r.rss }},
+		{"PSS", "MiB", "%.1f", func(r guiRun) float64 { return r.pss }},
+		{"USS (private pages)", "MiB", "%.1f", func(r guiRun) float64 { return r.uss }},
+		{"anonymous", "MiB", "%.1f", func(r guiRun) float64 { return r.anon }},
+		{"  libLLVM mapped (Rss)", "MiB", "%.1f", func(r guiRun) float64 { return r.llvm }},
+		{fmt.Sprintf("idle context switches (%v)", idle), "/s", "%.1f", func(r guiRun) float64 { return r.switches }},
+		{"idle CPU (of one core)", "%", "%.2f", func(r guiRun) float64 { return r.cpu }},
+	}
+	for _, row := range rows {
+		fmt.Printf("%-34s", row.name)
+		for _, a := range apps {
+			m := a.median(row.f)
+			cell := fmt.Sprintf(row.format+" %s", m, row.unit)
+			if ref != nil && a != ref && ref.median(row.f) > 0 {
+				cell += fmt.Sprintf(" (%.2f×)", m/ref.median(row.f))
+			}
+			fmt.Printf(" %20s", cell)
+		}
+		fmt.Printf("\n%-34s", "  min–max")
+		for _, a := range apps {
+			xs := a.values(row.f)
+			fmt.Printf(" %20s", fmt.Sprintf(row.format+"–"+row.format, xs[0], xs[len(xs)-1]))
+		}
+		fmt.Println()
+	}
+	fmt.Printf("\nbusiest threads while idle (context switches/s, the median round's):\n")
+	for _, a := range apps {
+		rs := slices.Clone(a.runs)
+		slices.SortFunc(rs, func(x, y guiRun) int { return cmpFloat(x.switches, y.switches) })
+		var parts []string
+		for _, t := range rs[len(rs)/2].busiest {
+			parts = append(parts, fmt.Sprintf("%s %.1f", t.name, t.switches))
+		}
+		fmt.Printf("  %-10s %s\n", a.name, strings.Join(parts, ", "))
+	}
+}
+
+func refName(ref *guiApp) string {
+	if ref == nil {
+		return "-"
+	}
+	return ref.name
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+func envDuration(tb testing.TB, name string, def time.Duration) time.Duration {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		tb.Fatalf("%s=%q: want a duration such as 10s", name, v)
+	}
+	return d
+}
+
+func loadavg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// fillProsodyRoster writes user's roster on srv (prosody's internal
+// storage, read at each login): contacts entries, subscription both, for
+// users of srv that do not exist (nobody answers their presence probes).
+// It returns their JIDs and names, for the clients' own lists.
+func fillProsodyRoster(tb testing.TB, srv *prosodytest.Server, user string, contacts int) []store.Contact {
+	tb.Helper()
+	host := strings.ReplaceAll(url.PathEscape(srv.Domain), ".", "%2e")
+	dir := filepath.Join(srv.Dir, "data", host, "roster")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		tb.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("return {\n\t[false] = { version = 1; pending = {}; };\n")
+	var cs []store.Contact
+	for i := 0; i < contacts; i++ {
+		c := store.Contact{JID: fmt.Sprintf("friend%04d@%s", i, srv.Domain), Name: fmt.Sprintf("Friend %d", i), Subscription: "both"}
+		cs = append(cs, c)
+		fmt.Fprintf(&b, "\t[%q] = { subscription = \"both\"; name = %q; groups = {}; };\n", c.JID, c.Name)
+	}
+	b.WriteString("};\n")
+	if err := os.WriteFile(filepath.Join(dir, user+".dat"), []byte(b.String()), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return cs
+}
+
+// fillPidgin gives a Pidgin configuration directory (~/.purple) what
+// fillProfile gives Clove's profile: the account on srv (auto-login; the
+// server's self-signed certificate already accepted, as after a first
+// "Accept"), with the contacts in its buddy list, offline ones shown,
+// and no tray icon: with one (the default) and no tray to embed it in, as
+// under Xvfb, Pidgin keeps its window hidden until the embedding times out,
+// 5 s; a desktop's tray takes it at once.
+// Pidgin keeps its logs on disk and reads none at start, so messages are
+// left out.
+func fillPidgin(tb testing.TB, dir, account, password, server string, certPEM []byte, contacts []store.Contact) {
+	tb.Helper()
+	host, port, _ := strings.Cut(server, ":")
+	acct := account + "/clove"
+	files := map[string]string{
+		"accounts.xml": `<?xml version='1.0' encoding='UTF-8' ?>
+<account version='1.0'><account>
+ <protocol>prpl-jabber</protocol><name>` + acct + `</name><password>` + password + `</password>
+ <settings><setting name='connect_server' type='string'>` + host + `</setting><setting name='port' type='int'>` + port + `</setting></settings>
+ <settings ui='gtk-gaim'><setting name='auto-login' type='bool'>1</setting></settings>
+</account></account>
+`,
+		"prefs.xml": `<?xml version='1.0' encoding='UTF-8' ?>
+<pref version='1' name='/'><pref name='pidgin'><pref name='blist'>
+ <pref name='show_offline_buddies' type='bool' value='1'/>
+</pref><pref name='docklet'>
+ <pref name='show' type='string' value='never'/>
+</pref></pref></pref>
+`,
+	}
+	if certPEM != nil { // Pidgin looks a server up by the address it dials
+		files["certificates/x509/tls_peers/"+host] = string(certPEM)
+	}
+	var bl strings.Builder
+	bl.WriteString("<?xml version='1.0' encoding='UTF-8' ?>\n<purple version='1.0'><blist><group name='Buddies'>\n")
+	for _, c := range contacts {
+		fmt.Fprintf(&bl, "<contact><buddy account='%s' proto='prpl-jabber'><name>%s</name><alias>%s</alias></buddy></contact>\n", acct, c.JID, c.Name)
+	}
+	bl.WriteString("</group></blist><privacy/></purple>\n")
+	files["blist.xml"] = bl.String()
+	for name, text := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// fillProfile writes account a with contacts in its roster and messages
+// spread over them.
+func fillProfile(tb testing.TB, profile string, a store.Account, contacts []store.Contact, messages int) {
+	tb.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(profile, "clove.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer st.Close()
+	me := a.JID
+	if err := st.AddAccount(ctx, a); err != nil {
+		tb.Fatal(err)
+	}
+	for _, c := range contacts {
+		c.Account = me
+		if err := st.PutContact(ctx, c); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	const batch = 1000
+	t0 := time.Now().Add(-time.Duration(messages) * time.Minute)
+	for i := 0; i < messages; i += batch {
+		var ms []*store.Message
+		for j := i; j < min(i+batch, messages); j++ {
+			peer := contacts[j%len(contacts)].JID
+			ms = append(ms, &store.Message{Account: me, Peer: peer, From: peer, To: me, Body: fmt.Sprintf("message number %d, some words to index", j),
+				OriginID: fmt.Sprintf("bench-%d", j), Time: t0.Add(time.Duration(j) * time.Minute), State: store.Received})
+		}
+		if _, err := st.AddIncomingBatch(ctx, ms); err != nil {
+			tb.Fatal(err)
+		}
+	}
 }
 
 // mappedRSS adds up the Rss (kB) of the smaps mappings whose path
@@ -174,6 +612,7 @@ func mappedRSS(smaps []byte, name string) float64 {
 	return kb
 }
 
+// kbField reads a "Name: N kB" field of a /proc status or smaps file.
 func kbField(status []byte, name string) float64 {
 	for _, l := range strings.Split(string(status), "\n") {
 		if strings.HasPrefix(l, name) {
@@ -185,76 +624,4 @@ func kbField(status []byte, name string) float64 {
 		}
 	}
 	return 0
-}
-
-// fillPidgin gives a Pidgin configuration directory what fillProfile gives
-// Clove's profile: an XMPP account whose server is unreachable (the same
-// address), with contacts buddies in its list (loaded at start: 10 MiB
-// more RSS than an empty list), offline ones shown — though Pidgin lists no
-// buddy of an account that is not connected, where Clove lists every
-// contact. Pidgin keeps its logs on disk and reads none at start, so
-// messages are left out.
-func fillPidgin(tb testing.TB, dir string, contacts int) {
-	tb.Helper()
-	const acct = "alice@bench.invalid/clove"
-	files := map[string]string{
-		"accounts.xml": `<?xml version='1.0' encoding='UTF-8' ?>
-<account version='1.0'><account>
- <protocol>prpl-jabber</protocol><name>` + acct + `</name><password>bench-pw</password>
- <settings><setting name='connect_server' type='string'>127.0.0.1</setting><setting name='port' type='int'>1</setting></settings>
- <settings ui='gtk-gaim'><setting name='auto-login' type='bool'>1</setting></settings>
-</account></account>
-`,
-		"prefs.xml": `<?xml version='1.0' encoding='UTF-8' ?>
-<pref version='1' name='/'><pref name='pidgin'><pref name='blist'>
- <pref name='show_offline_buddies' type='bool' value='1'/>
-</pref></pref></pref>
-`,
-	}
-	var bl strings.Builder
-	bl.WriteString("<?xml version='1.0' encoding='UTF-8' ?>\n<purple version='1.0'><blist><group name='Buddies'>\n")
-	for i := 0; i < contacts; i++ {
-		fmt.Fprintf(&bl, "<contact><buddy account='%s' proto='prpl-jabber'><name>friend%04d@bench.invalid</name><alias>Friend %d</alias></buddy></contact>\n", acct, i, i)
-	}
-	bl.WriteString("</group></blist><privacy/></purple>\n")
-	files["blist.xml"] = bl.String()
-	for name, text := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
-			tb.Fatal(err)
-		}
-	}
-}
-
-// fillProfile writes an account (server unreachable) with contacts
-// roster entries and messages spread over them.
-func fillProfile(tb testing.TB, profile string, contacts, messages int) {
-	tb.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(profile, "clove.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer st.Close()
-	me := "alice@bench.invalid"
-	if err := st.AddAccount(ctx, store.Account{JID: me, Server: "127.0.0.1:1"}); err != nil {
-		tb.Fatal(err)
-	}
-	for i := 0; i < contacts; i++ {
-		if err := st.PutContact(ctx, store.Contact{Account: me, JID: fmt.Sprintf("friend%04d@bench.invalid", i), Name: fmt.Sprintf("Friend %d", i), Subscription: "both"}); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	const batch = 1000
-	t0 := time.Now().Add(-time.Duration(messages) * time.Minute)
-	for i := 0; i < messages; i += batch {
-		var ms []*store.Message
-		for j := i; j < min(i+batch, messages); j++ {
-			peer := fmt.Sprintf("friend%04d@bench.invalid", j%contacts)
-			ms = append(ms, &store.Message{Account: me, Peer: peer, From: peer, To: me, Body: fmt.Sprintf("message number %d, some words to index", j),
-				OriginID: fmt.Sprintf("bench-%d", j), Time: t0.Add(time.Duration(j) * time.Minute), State: store.Received})
-		}
-		if _, err := st.AddIncomingBatch(ctx, ms); err != nil {
-			tb.Fatal(err)
-		}
-	}
 }

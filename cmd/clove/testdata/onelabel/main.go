@@ -1,5 +1,5 @@
 // Command onelabel is the smallest Fyne window: one label, the size of
-// Clove's. BenchmarkGUIStartAndIdleRSS measures it next to Clove and
+// Clove's. BenchmarkGUISideBySide measures it next to Clove and
 // Pidgin: the floor of what any Fyne app costs here (GLFW, OpenGL on
 // Mesa, fonts), below which Clove's own work cannot go.
 package main
