@@ -66,12 +66,8 @@ bench: deps
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkSideBySide$$' -benchtime 1x -timeout 20m ./cmd/clove/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkI2PSideBySide$$' -benchtime 1x -timeout 20m ./cmd/clove/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkNodeSideBySide$$' -benchtime 1x -timeout 20m ./cmd/clove/
-<<<<<<< HEAD
-	$(GO) test -tags $(TAGS) -run '^$$' -bench GUIStartAndIdleRSS -benchtime 1x -timeout 20m ./cmd/clove/
-	$(GO) test -tags $(TAGS) -run '^$$' -bench ListenHugeStanza -benchtime 1x -timeout 5m ./cmd/clove/
-=======
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkGUISideBySide$$' -benchtime 1x -timeout 60m ./cmd/clove/
->>>>>>> wt-bench
+	$(GO) test -tags $(TAGS) -run '^$$' -bench ListenHugeStanza -benchtime 1x -timeout 5m ./cmd/clove/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench Open100kChat -benchtime 20x -timeout 20m ./ui/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench 'OpenNewest50Of100k|Search1M' -timeout 40m ./store/
 
