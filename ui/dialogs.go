@@ -40,6 +40,28 @@ func (e *dialogEntry) TypedKey(k *fyne.KeyEvent) {
 	e.Entry.TypedKey(k)
 }
 
+// dialogCheck is a check box in a dialog: Escape closes the dialog (a
+// focused check box takes the keys, and Fyne's ignores Escape).
+type dialogCheck struct {
+	widget.Check
+	onEscape func()
+}
+
+func newDialogCheck(label string) *dialogCheck {
+	c := &dialogCheck{}
+	c.Text = label
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+func (c *dialogCheck) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && c.onEscape != nil {
+		c.onEscape()
+		return
+	}
+	c.Check.TypedKey(k)
+}
+
 // showDialog shows d on win, closed (as by its dismiss button) by Escape
 // typed in one of entries or with nothing focused.
 func showDialog(win fyne.Window, d dialog.Dialog, entries ...*dialogEntry) {

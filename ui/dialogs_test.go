@@ -150,3 +150,26 @@ func TestPasswordPromptOffersToRemember(t *testing.T) {
 		t.Errorf("done got %q remember=%v ok=%v", pw, remember, ok)
 	}
 }
+
+// Escape closes the join dialog also while its check box has the focus
+// (a focused check box takes the keys; Fyne's ignores Escape).
+func TestEscapeFromTheJoinDialogsCheckBox(t *testing.T) {
+	a, _ := newTestApp(t, &fakeRooms{fakeEditor: &fakeEditor{fakeBackend: threeContacts()}})
+	a.showJoinRoom("", "", false)
+	var mk *dialogCheck
+	for _, o := range a.win.Canvas().Overlays().List() {
+		walkShown(o, func(o fyne.CanvasObject) {
+			if c, ok := o.(*dialogCheck); ok {
+				mk = c
+			}
+		})
+	}
+	if mk == nil {
+		t.Fatal("no check box in the join dialog")
+	}
+	a.win.Canvas().Focus(mk)
+	mk.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if top := a.win.Canvas().Overlays().Top(); top != nil && top.Visible() {
+		t.Error("the join dialog is still open after Escape on its check box")
+	}
+}
