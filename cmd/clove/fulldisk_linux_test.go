@@ -474,8 +474,14 @@ func TestSessionResumesWhenSpaceReturns(t *testing.T) {
 	if a := waitAck(id2); !a.unrecorded {
 		t.Error("an ack on a full disk was told as recorded")
 	}
+	// Bob writes from a profile of his own: the counting session above
+	// shares bob's profile and, reconnecting after the restart, would flush
+	// this send's outbox entry itself, so the send would never see its ack
+	// (it failed that way once in a fresh Debian run).
+	bobOut := newCLI(t, "pw")
+	bobOut.ok("account", "add", bj, "--server", srv.C2SAddr)
 	for i := range 3 {
-		bob.ok("send", "--account", bj, aj, fmt.Sprintf("to Alice on a full disk %d", i))
+		bobOut.ok("send", "--account", bj, aj, fmt.Sprintf("to Alice on a full disk %d", i))
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for _, ok := received.Load("to Alice on a full disk 2"); !ok && time.Now().Before(deadline); _, ok = received.Load("to Alice on a full disk 2") {
