@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -17,31 +15,6 @@ import (
 	"github.com/clove-xmpp/clove/internal/prosodytest"
 	"github.com/clove-xmpp/clove/xmppclient"
 )
-
-// sendChildEnv, when set to "PROFILE ACCOUNT TO STDIN-FILE", turns
-// TestSendChild into a `clove send TO -` process that TestExactlyOnceAcrossKill9
-// kills.
-const sendChildEnv = "CLOVE_SEND_CHILD"
-
-func TestSendChild(t *testing.T) {
-	spec := os.Getenv(sendChildEnv)
-	if spec == "" {
-		t.Skip("helper process for TestExactlyOnceAcrossKill9")
-	}
-	f := strings.Fields(spec)
-	in, err := os.Open(f[3])
-	if err != nil {
-		os.Exit(3)
-	}
-	code := run(context.Background(), []string{"--profile", f[0], "send", "--account", f[1], f[2], "-"},
-		os.Stdout, os.Stderr, in, func(k string) string {
-			if k == "CLOVE_PASSWORD" {
-				return "pw"
-			}
-			return ""
-		})
-	os.Exit(code)
-}
 
 // Issue 17, exactly once across kill -9: `clove send TO -` killed with
 // SIGKILL in the middle of bursts, then run again, must not give the
@@ -84,12 +57,7 @@ func TestExactlyOnceAcrossKill9(t *testing.T) {
 		for i := range n {
 			fmt.Fprintf(&lines, "round %d message %04d\n", round, i)
 		}
-		file := filepath.Join(t.TempDir(), "in")
-		if err := os.WriteFile(file, []byte(lines.String()), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(os.Args[0], "-test.run=^TestSendChild$")
-		cmd.Env = append(os.Environ(), "CLOVE_I2PNET_NS=a send child: in its parent's namespace", sendChildEnv+"="+strings.Join([]string{alice.profile, aj, bj, file}, " "))
+		cmd := cliChild(t, alice.profile, lines.String(), "send", "--account", aj, bj, "-")
 		var out strings.Builder
 		cmd.Stderr = &out
 		if err := cmd.Start(); err != nil {
