@@ -102,19 +102,16 @@ func startNodeProsody(t *testing.T) *prosodytest.Server {
 		prosodytest.Config(fmt.Sprintf("s2s_secure_auth = false\ndarknet_only = true\ndarknet_socks_host = \"127.0.0.1\"\ndarknet_socks_port = %d", closedPort(t))))
 }
 
-// shownTexts are the texts drawn in pane's window.
-func shownTexts(pane *ui.Pane) []string {
-	var out []string
+// walkPane calls visit for every object shown in pane's window, on the
+// UI goroutine.
+func walkPane(pane *ui.Pane, visit func(fyne.CanvasObject)) {
 	var walk func(o fyne.CanvasObject)
 	walk = func(o fyne.CanvasObject) {
 		if o == nil || !o.Visible() {
 			return
 		}
+		visit(o)
 		switch x := o.(type) {
-		case *canvas.Text:
-			if x.Text != "" {
-				out = append(out, x.Text)
-			}
 		case *fyne.Container:
 			for _, c := range x.Objects {
 				walk(c)
@@ -126,6 +123,16 @@ func shownTexts(pane *ui.Pane) []string {
 		}
 	}
 	fyne.DoAndWait(func() { walk(pane.Window().Canvas().Content()) })
+}
+
+// shownTexts are the texts drawn in pane's window.
+func shownTexts(pane *ui.Pane) []string {
+	var out []string
+	walkPane(pane, func(o fyne.CanvasObject) {
+		if x, ok := o.(*canvas.Text); ok && x.Text != "" {
+			out = append(out, x.Text)
+		}
+	})
 	return out
 }
 
@@ -151,22 +158,11 @@ func waitShown(t *testing.T, pane *ui.Pane, s string) string {
 func findComposer(t *testing.T, pane *ui.Pane) *ui.Composer {
 	t.Helper()
 	var found *ui.Composer
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		switch x := o.(type) {
-		case *ui.Composer:
+	walkPane(pane, func(o fyne.CanvasObject) {
+		if x, ok := o.(*ui.Composer); ok {
 			found = x
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(x).Objects() {
-				walk(c)
-			}
 		}
-	}
-	fyne.DoAndWait(func() { walk(pane.Window().Canvas().Content()) })
+	})
 	if found == nil {
 		t.Fatal("no composer in the window")
 	}

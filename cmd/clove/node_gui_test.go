@@ -7,7 +7,6 @@ import (
 	"image/png"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -30,12 +29,7 @@ import (
 func TestNodeFromTheWindowUnderXvfb(t *testing.T) {
 	needX(t)
 	prosodytest.Require(t)
-	if _, err := exec.LookPath("i2pd"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("i2pd is missing (make deps)")
-		}
-		t.Skip("i2pd not installed")
-	}
+	requireI2PD(t)
 	if !i2pnet.InNamespace() {
 		t.Skip("no network namespace of the test's own: the node would take the machine's 5269 and 4447")
 	}

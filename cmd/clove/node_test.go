@@ -42,12 +42,7 @@ func (c binCLI) ok(pw string, args ...string) string {
 // network with --i2pd-network (private id, no reseed).
 func TestNodeLifecycleWithTheRealBinary(t *testing.T) {
 	prosodytest.Require(t)
-	if _, err := exec.LookPath("i2pd"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("i2pd is missing (make deps)")
-		}
-		t.Skip("i2pd not installed")
-	}
+	requireI2PD(t)
 	bin := buildClove(t)
 	profile := filepath.Join(t.TempDir(), "profile")
 	dir := filepath.Join(t.TempDir(), "node")
@@ -176,12 +171,7 @@ func TestNodeRouterChoiceErrors(t *testing.T) {
 // supervisor in clove: the plan it wrote, the children up, stop works.
 func TestNodeStartWithoutCloveNode(t *testing.T) {
 	prosodytest.Require(t)
-	if _, err := exec.LookPath("i2pd"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("i2pd is missing (make deps)")
-		}
-		t.Skip("i2pd not installed")
-	}
+	requireI2PD(t)
 	if _, err := exec.LookPath("clove-node"); err == nil {
 		t.Skip("clove-node is on PATH")
 	}
@@ -205,4 +195,16 @@ func TestNodeStartWithoutCloveNode(t *testing.T) {
 		t.Fatalf("status: %s", st)
 	}
 	c.ok("", "node", "stop", "--dir", dir)
+}
+
+// requireI2PD skips a test that runs i2pd where it is not installed; in CI
+// (where make deps installs it) its absence fails the test instead.
+func requireI2PD(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("i2pd"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("i2pd is missing (make deps)")
+		}
+		t.Skip("i2pd not installed")
+	}
 }

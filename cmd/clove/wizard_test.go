@@ -337,12 +337,7 @@ func wizardNodeInProcess(t *testing.T, wb *gui.WizardBackend, name string, conf 
 // pinned.
 func TestWizardRunNodeEndsLoggedInAsAdmin(t *testing.T) {
 	prosodytest.Require(t)
-	if _, err := exec.LookPath("i2pd"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("i2pd is missing (make deps)")
-		}
-		t.Skip("i2pd not installed")
-	}
+	requireI2PD(t)
 	wb, st := newTestWizardBackend(t, "hello@example.invalid", "federation@muc.example.invalid")
 	netConf := offNetworkI2PD(freePort(t))
 	wizardNodeInProcess(t, wb, "node", func(string) string { return netConf })
@@ -410,12 +405,7 @@ func TestWizardConnectionChoicesMapToAccountSettings(t *testing.T) {
 // error points to command-line flags.
 func TestWizardRunNodePicksFreePortsWhenTaken(t *testing.T) {
 	prosodytest.Require(t)
-	if _, err := exec.LookPath("i2pd"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("i2pd is missing (make deps)")
-		}
-		t.Skip("i2pd not installed")
-	}
+	requireI2PD(t)
 	wb, st := newTestWizardBackend(t, "hello@example.invalid", "federation@muc.example.invalid")
 	netConf := offNetworkI2PD(freePort(t))
 	wizardNodeInProcess(t, wb, "node", func(string) string { return netConf })
