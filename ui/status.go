@@ -98,12 +98,13 @@ func (a *Pane) setStatus(show, text string) {
 	a.statusShow, a.statusMessage = show, text
 	label := statusLabel(show)
 	if text != "" {
-		// Shortened: the status bar must fit a 420 px window (the whole
-		// message is in the dialog that sets it).
-		if r := []rune(text); len(r) > statusShown {
-			text = string(r[:statusShown-1]) + "…"
+		// Shortened on the button only: the status bar must fit a 420 px
+		// window (contacts get the whole message, and the dialog shows it).
+		shown := text
+		if r := []rune(shown); len(r) > statusShown {
+			shown = string(r[:statusShown-1]) + "…"
 		}
-		label = fmt.Sprintf("%s: %s", label, text)
+		label = fmt.Sprintf("%s: %s", label, shown)
 	}
 	a.statusButton.SetText(label)
 	p := a.fa.Preferences()

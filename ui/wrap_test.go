@@ -96,4 +96,14 @@ func TestTheStatusBarFitsASmallWindow(t *testing.T) {
 	if w := a.content.MinSize().Width; w > 420 {
 		t.Errorf("the pane needs %.0f px; want ≤ 420", w)
 	}
+	// Shortened on the button only: contacts get the whole message.
+	for deadline := time.Now().Add(5 * time.Second); fs.last() != "dnd|in a meeting until three" && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := fs.last(); got != "dnd|in a meeting until three" {
+		t.Errorf("sent %q; want the whole message", got)
+	}
+	if got := a.fa.Preferences().String(a.statusKey("text")); got != "in a meeting until three" {
+		t.Errorf("kept %q; want the whole message", got)
+	}
 }
