@@ -58,6 +58,10 @@ func (s *Shell) Remove(a *Pane) {
 	if i < 0 {
 		return
 	}
+	// The account and its drafts are gone from the profile: the open
+	// chat's draft is dropped, not saved again by Close (nor by the
+	// Close of every pane when the window quits).
+	a.chat = nil
 	a.Close()
 	s.apps = append(s.apps[:i], s.apps[i+1:]...)
 	switch len(s.apps) {

@@ -125,3 +125,20 @@ func TestAFailedSendGoesBackToItsOwnChat(t *testing.T) {
 		t.Errorf("Bob's chat holds %q, want the text that was not sent", a.composer.Text)
 	}
 }
+
+// A removed account's open draft is not written back to the profile (the
+// account and its drafts were deleted before its pane goes), neither when
+// the pane leaves the window nor when the window quits.
+func TestARemovedAccountsDraftIsNotSaved(t *testing.T) {
+	k := &keeperBackend{fakeBackend: threeContacts(), drafts: map[string]string{}}
+	a, _ := newTestApp(t, k)
+	selectContact(t, a, "bob@example.org")
+	test.Type(a.composer, "half a thought")
+	a.shell.Remove(a)
+	a.Close() // as the window's quit does for every pane
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if len(k.drafts) != 0 {
+		t.Errorf("drafts saved after the account was removed: %q", k.drafts)
+	}
+}
