@@ -95,7 +95,14 @@ func TestInvisibleToContacts(t *testing.T) {
 	if _, err := a.c.Send(ctx, bj, "from the shadows"); err != nil {
 		t.Fatal(err)
 	}
-	b.wait("alice's message", 10*time.Second, bodyIs("from the shadows"))
+	var back bool // her available presence behind the list must not leak
+	b.wait("alice's message", 10*time.Second, func(ev xmppclient.Event) bool {
+		back = back || presenceOf(aj, "")(ev)
+		return bodyIs("from the shadows")(ev)
+	})
+	if back {
+		t.Fatal("bob saw alice available again after she went invisible")
+	}
 	if _, err := b.c.Send(ctx, aj, "to the shadows"); err != nil { // her bare address
 		t.Fatal(err)
 	}
