@@ -250,3 +250,57 @@ func TestInvisibleWithoutPrivacyLists(t *testing.T) {
 		t.Fatal("bob saw alice leave")
 	}
 }
+
+// Rooms see an invisible account: the list lets presence through to the
+// rooms it is in (going invisible makes the server leave them, so they are
+// entered again) and to a room it joins while invisible.
+func TestInvisibleInRooms(t *testing.T) {
+	srv := prosodytest.Start(t, prosodytest.WithPrivacyLists(), prosodytest.Config(`Component "muc.clove.test" "muc"`))
+	srv.CreateUser(t, "alice", "pw")
+	srv.CreateUser(t, "bob", "pw")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	a := start(t, config(srv, "alice", "pw"))
+	b := start(t, config(srv, "bob", "pw"))
+	a.wait("alice online", 15*time.Second, online)
+	b.wait("bob online", 15*time.Second, online)
+	lounge, den := jid.MustParse("lounge@muc.clove.test"), jid.MustParse("den@muc.clove.test")
+	if err := a.c.JoinRoom(ctx, lounge, "alice", xmppclient.JoinOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.c.JoinRoom(ctx, lounge, "bob", xmppclient.JoinOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.c.JoinRoom(ctx, den, "bob", xmppclient.JoinOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	occupant := func(room jid.JID, left bool) func(xmppclient.Event) bool {
+		return func(ev xmppclient.Event) bool {
+			o, ok := ev.(xmppclient.Occupant)
+			return ok && o.Room.Equal(room) && o.Nick == "alice" && o.Left == left
+		}
+	}
+	b.wait("alice in the lounge", 10*time.Second, occupant(lounge, false))
+
+	begin := time.Now()
+	if err := a.c.SetPresence(ctx, xmppclient.Invisible, ""); err != nil {
+		t.Fatal(err)
+	}
+	b.wait("alice leaving the lounge", 10*time.Second, occupant(lounge, true))
+	b.wait("alice back in the lounge", 10*time.Second, occupant(lounge, false))
+	t.Logf("going invisible: alice was out of the lounge for bob for %v", time.Since(begin).Round(time.Millisecond))
+	if _, err := a.c.SendGroup(ctx, lounge, "still here"); err != nil {
+		t.Fatal(err)
+	}
+	b.wait("alice's group message", 10*time.Second, func(ev xmppclient.Event) bool {
+		g, ok := ev.(xmppclient.GroupMessage)
+		return ok && g.Body == "still here" && g.Nick == "alice"
+	})
+
+	begin = time.Now()
+	if err := a.c.JoinRoom(ctx, den, "alice", xmppclient.JoinOptions{}); err != nil {
+		t.Fatalf("joining a room while invisible: %v", err)
+	}
+	t.Logf("joining a room while invisible: %v", time.Since(begin).Round(time.Millisecond))
+	b.wait("alice in the den", 10*time.Second, occupant(den, false))
+}
