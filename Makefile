@@ -13,6 +13,7 @@ export CGO_ENABLED := 1
 # install (every script, CJK); emoji come from Fyne's own colour font.
 APT_PKGS := gcc libc6-dev pkg-config ca-certificates \
 	prosody lua-bit32 i2pd strace iproute2 \
+	prosody-modules \
 	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev \
 	libxi-dev libxxf86vm-dev xvfb xauth x11-apps xdotool \
 	fonts-noto-core fonts-noto-cjk

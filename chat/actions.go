@@ -198,20 +198,29 @@ func (s *Session) Blocked(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// Shows a presence may have (RFC 6121 4.7.2.1; "" is available).
-var shows = map[string]bool{"": true, "away": true, "xa": true, "dnd": true, "chat": true}
+// Invisible is the show that makes the account invisible: contacts see it
+// unavailable while it sends and receives messages (XEP-0126; the server
+// needs privacy lists, see Session.InvisibleSupport).
+const Invisible = xmppclient.Invisible
 
-// CheckShow says whether show is a presence SetStatus takes.
+// CheckShow says whether show is a presence SetStatus takes: one of RFC
+// 6121's (4.7.2.1; "" is available) or Invisible.
 func CheckShow(show string) error {
-	if !shows[show] {
-		return inputErrorf("%q is not a presence (away, xa, dnd, chat or empty)", show)
+	switch show {
+	case "", "away", "xa", "dnd", "chat", Invisible:
+		return nil
 	}
-	return nil
+	return inputErrorf("%q is not a presence (away, xa, dnd, chat, invisible or empty)", show)
 }
 
+// InvisibleSupport says whether the account's server offers what Invisible
+// needs, as found at the last login (unknown before one). It does not block.
+func (s *Session) InvisibleSupport() xmppclient.Support { return s.client.InvisibleSupport() }
+
 // SetStatus sets the account's presence: show is "" (available), "away",
-// "xa" (not available), "dnd" (do not disturb) or "chat", text a message
-// contacts see beside it. It is sent now when online and at every login.
+// "xa" (not available), "dnd" (do not disturb), "chat" or Invisible, text
+// a message contacts see beside it (nobody sees it while invisible). It is
+// sent now when online and at every login.
 func (s *Session) SetStatus(ctx context.Context, show, text string) error {
 	if err := CheckShow(show); err != nil {
 		return err

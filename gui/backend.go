@@ -13,6 +13,7 @@ import (
 	"github.com/clove-xmpp/clove/node"
 	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/ui"
+	"github.com/clove-xmpp/clove/xmppclient"
 )
 
 // Backend answers an account's pane from the profile and the account's
@@ -44,6 +45,24 @@ func (b *Backend) SetStatus(ctx context.Context, show, text string) error {
 		return s.SetStatus(ctx, show, text)
 	}
 	return nil
+}
+
+var _ ui.InvisibleChecker = (*Backend)(nil)
+
+// CanBeInvisible says whether the account's server offers invisibility
+// (privacy lists), as its session found at the last login (ui.InvisibleChecker).
+func (b *Backend) CanBeInvisible() (bool, string) {
+	s := b.sess.Load()
+	if s == nil {
+		return false, "known once logged in"
+	}
+	switch s.InvisibleSupport() {
+	case xmppclient.Supported:
+		return true, ""
+	case xmppclient.Unsupported:
+		return false, "your server does not offer it"
+	}
+	return false, "known once logged in"
 }
 
 // useSession makes s the session b acts on, with the presence chosen.

@@ -411,7 +411,36 @@ func certPaths(dir, domain string) (cert, key string) {
 	return filepath.Join(dir, "prosody/certs", domain+".crt"), filepath.Join(dir, "prosody/certs", domain+".key")
 }
 
+// communityModuleDirs are where prosody's community modules are installed:
+// Debian's prosody-modules package, then a build from source.
+func communityModuleDirs() []string {
+	return []string{"/usr/lib/prosody/modules", "/usr/local/lib/prosody/modules"}
+}
+
+// findModule returns the directory of dirs that holds prosody module name,
+// in either form prosody loads (mod_NAME.lua, mod_NAME/mod_NAME.lua), or
+// "" when none does.
+func findModule(name string, dirs []string) string {
+	for _, d := range dirs {
+		for _, f := range []string{"mod_" + name + ".lua", filepath.Join("mod_"+name, "mod_"+name+".lua")} {
+			if _, err := os.Stat(filepath.Join(d, f)); err == nil {
+				return d
+			}
+		}
+	}
+	return ""
+}
+
 func writeProsodyConfig(dir string, info *Info) error {
+	return writeProsodyConfigWith(dir, info, communityModuleDirs())
+}
+
+// writeProsodyConfigWith writes the node's prosody config, enabling the
+// community modules found in moduleDirs: mod_privacy_lists (XEP-0016),
+// which Clove's Invisible needs. Without it the node runs as before and
+// Clove offers no Invisible. The config is written at every start, so
+// installing prosody-modules later takes effect at the next one.
+func writeProsodyConfigWith(dir string, info *Info, moduleDirs []string) error {
 	socksHost, socksPort, err := splitHostPort(info.SOCKS)
 	if err != nil {
 		return err
@@ -453,6 +482,9 @@ func writeProsodyConfig(dir string, info *Info) error {
 		"CertFile":   certFile,
 		"KeyFile":    keyFile,
 		"Hosts":      hosts,
+		// Its directory goes on plugin_paths too: prosody searches its own
+		// module directory, not necessarily the one it was found in.
+		"PrivacyListsDir": findModule("privacy_lists", moduleDirs),
 	})
 }
 

@@ -130,6 +130,11 @@ func TestInitMakesAWorkingNode(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	go client.Run(ctx)
+	// Where prosody-modules is installed, the node offers Invisible.
+	wantInvisible := xmppclient.Unsupported
+	if findModule("privacy_lists", communityModuleDirs()) != "" {
+		wantInvisible = xmppclient.Supported
+	}
 	pinned := ""
 	for ev := range client.Events() {
 		if p, ok := ev.(xmppclient.CertPinned); ok {
@@ -137,6 +142,12 @@ func TestInitMakesAWorkingNode(t *testing.T) {
 		}
 		if sc, ok := ev.(xmppclient.StateChanged); ok {
 			if sc.State == xmppclient.Online {
+				for end := time.Now().Add(5 * time.Second); client.InvisibleSupport() == xmppclient.SupportUnknown && time.Now().Before(end); {
+					time.Sleep(5 * time.Millisecond)
+				}
+				if got := client.InvisibleSupport(); got != wantInvisible {
+					t.Errorf("the node's invisibility: %v, want %v", got, wantInvisible)
+				}
 				cancel()
 			}
 			if sc.State == xmppclient.Failed {
@@ -255,5 +266,47 @@ func TestInitPortTakenWithoutPicking(t *testing.T) {
 	var inUse *PortInUseError
 	if !errors.As(err, &inUse) || inUse.Port != taken || strings.Contains(err.Error(), "--") {
 		t.Fatalf("got %v; want the port in use, no flags", err)
+	}
+}
+
+// The node enables mod_privacy_lists (Clove's Invisible) only where it is
+// installed, and tells prosody where it is; without it the config is the
+// one the node always had.
+func TestProsodyConfigPrivacyLists(t *testing.T) {
+	info := &Info{Domain: strings.Repeat("a", 52) + ".b32.i2p", C2SPort: 5222, S2SPort: 5269, SOCKS: "127.0.0.1:4447"}
+	modules := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		dirs []string
+		want bool
+	}{
+		{"missing", []string{filepath.Join(modules, "none")}, false},
+		{"installed", []string{filepath.Join(modules, "none"), modules}, true},
+	} {
+		if tc.want {
+			if err := os.MkdirAll(filepath.Join(modules, "mod_privacy_lists"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(modules, "mod_privacy_lists", "mod_privacy_lists.lua"), []byte("-- stub\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		dir := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(dir, "prosody"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeProsodyConfigWith(dir, info, tc.dirs); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := os.ReadFile(ProsodyConfig(dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(cfg)
+		enabled := strings.Contains(text, `"privacy_lists";`)
+		onPath := strings.Contains(text, `plugin_paths = { "`+filepath.Join(dir, "prosody/plugins")+`", "`+modules+`" }`)
+		if enabled != tc.want || onPath != tc.want {
+			t.Errorf("%s: privacy_lists enabled %v, its dir on plugin_paths %v; want %v:\n%s", tc.name, enabled, onPath, tc.want, text)
+		}
 	}
 }

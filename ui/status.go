@@ -15,10 +15,23 @@ import (
 // offers the window. SetStatus is called off the UI goroutine; it keeps
 // the choice for later logins and sends it now when online.
 type StatusSetter interface {
-	// SetStatus: show is "" (available), "away", "xa" (not available) or
-	// "dnd" (do not disturb); text is a message shown beside it.
+	// SetStatus: show is "" (available), "away", "xa" (not available),
+	// "dnd" (do not disturb) or, with InvisibleChecker, "invisible"; text
+	// is a message shown beside it.
 	SetStatus(ctx context.Context, show, text string) error
 }
+
+// InvisibleChecker is offered by a StatusSetter that can also make the
+// account invisible (show "invisible": contacts see it unavailable while it
+// chats). CanBeInvisible says whether the server offers it, as found at
+// the last login, and if not why, in a few words; it must not block (the
+// menu asks on the UI goroutine).
+type InvisibleChecker interface {
+	CanBeInvisible() (ok bool, why string)
+}
+
+// showInvisible is the show that makes the account invisible.
+const showInvisible = "invisible"
 
 func (a *Pane) statusSetter() StatusSetter {
 	s, _ := a.backend.(StatusSetter)
@@ -37,6 +50,9 @@ var statusChoices = []struct{ show, label string }{
 const statusShown = 10
 
 func statusLabel(show string) string {
+	if show == showInvisible {
+		return "Invisible"
+	}
 	for _, c := range statusChoices {
 		if c.show == show {
 			return c.label
@@ -70,6 +86,17 @@ func (a *Pane) showStatusMenu() {
 		item.Checked = c.show == a.statusShow
 		items = append(items, item)
 	}
+	if ic, ok := a.statusSetter().(InvisibleChecker); ok {
+		// Offered when the server can do it; otherwise shown disabled,
+		// with the reason, so its absence is not a mystery.
+		item := fyne.NewMenuItem("Invisible", func() { a.setStatus(showInvisible, a.statusMessage) })
+		item.Checked = a.statusShow == showInvisible
+		if can, why := ic.CanBeInvisible(); !can {
+			item.Label = fmt.Sprintf("Invisible (%s)", why)
+			item.Disabled = true
+		}
+		items = append(items, item)
+	}
 	items = append(items, fyne.NewMenuItemSeparator(), fyne.NewMenuItem("Status message…", a.showStatusMessage))
 	m := widget.NewPopUpMenu(fyne.NewMenu("", items...), a.win.Canvas())
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(a.statusButton)
@@ -97,7 +124,7 @@ func (a *Pane) setStatus(show, text string) {
 	text = strings.TrimSpace(text)
 	a.statusShow, a.statusMessage = show, text
 	label := statusLabel(show)
-	if text != "" {
+	if text != "" && show != showInvisible { // nobody sees it while invisible
 		// Shortened on the button only: the status bar must fit a 420 px
 		// window (contacts get the whole message, and the dialog shows it).
 		shown := text

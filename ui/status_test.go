@@ -81,3 +81,64 @@ func TestStatusSelector(t *testing.T) {
 		t.Errorf("after a restart the selector shows %q", b.statusButton.Text)
 	}
 }
+
+// fakeInvisible is a status setter whose server may offer invisibility.
+type fakeInvisible struct {
+	*fakeStatus
+	can bool
+	why string
+}
+
+func (f *fakeInvisible) CanBeInvisible() (bool, string) { return f.can, f.why }
+
+// Invisible is offered when the server can do it: chosen, it is sent as
+// "invisible", the selector says Invisible (not the message nobody sees),
+// and the next start sends it again. Where the server cannot, the entry is
+// there but disabled, with the reason, and tapping it changes nothing.
+func TestStatusSelectorInvisible(t *testing.T) {
+	fi := &fakeInvisible{fakeStatus: &fakeStatus{fakeBackend: threeContacts()}, why: "your server does not offer it"}
+	a, _ := newTestApp(t, fi)
+	mustShow(t, a, "Available")
+	a.setStatus("away", "back at 3")
+	mustShow(t, a, "Away: back at 3")
+
+	test.Tap(a.statusButton)
+	if got := strings.Join(menuItems(a), "|"); got != "Available|Away|Not available|Do not disturb|Invisible (your server does not offer it)|Status message…" {
+		t.Fatalf("the status menu without server support: %q", got)
+	}
+	tapMenuItem(t, a, "Invisible (your server does not offer it)")
+	time.Sleep(50 * time.Millisecond) // a send would run off the UI goroutine
+	if got := fi.last(); got != "away|back at 3" || a.statusButton.Text != "Away: back at 3" {
+		t.Fatalf("a disabled Invisible changed the presence: sent %q, shows %q", got, a.statusButton.Text)
+	}
+	for _, o := range a.win.Canvas().Overlays().List() {
+		o.Hide()
+	}
+
+	fi.can, fi.why = true, ""
+	test.Tap(a.statusButton)
+	if got := strings.Join(menuItems(a), "|"); got != "Available|Away|Not available|Do not disturb|Invisible|Status message…" {
+		t.Fatalf("the status menu with server support: %q", got)
+	}
+	tapMenuItem(t, a, "Invisible")
+	mustShow(t, a, "Invisible")
+	for deadline := time.Now().Add(5 * time.Second); fi.last() != "invisible|back at 3" && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := fi.last(); got != "invisible|back at 3" {
+		t.Fatalf("sent %q; want invisible, keeping the message for later", got)
+	}
+
+	// The next start: same preferences, a new pane.
+	fi2 := &fakeInvisible{fakeStatus: &fakeStatus{fakeBackend: threeContacts()}, can: true}
+	b := newPane(NewShell(a.fa), "me@example.org", fi2)
+	for deadline := time.Now().Add(5 * time.Second); fi2.last() == "" && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := fi2.last(); got != "invisible|back at 3" {
+		t.Errorf("after a restart the pane sent %q", got)
+	}
+	if b.statusButton.Text != "Invisible" {
+		t.Errorf("after a restart the selector shows %q", b.statusButton.Text)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -112,8 +111,19 @@ type Client struct {
 	online     chan struct{} // closed while Online
 	retryNow   chan struct{} // RetryNow's signal (buffered 1)
 	bound      jid.JID
-	status     string // our presence "show", resent after reconnects
+	status     string // our presence "show" (or Invisible), resent after reconnects
 	statusText string // and its free text
+	// What the server's session has of our presence (invisible.go):
+	// presGen counts new server sessions, listRooms are the rooms the
+	// active invisible list lets presence through to.
+	sent      presSent
+	presGen   int
+	listRooms []string
+	refused   presTarget // the last change the server refused
+	// presMu orders presence changes: each is several requests whose
+	// answers the next one depends on.
+	presMu           sync.Mutex
+	invisibleSupport atomic.Int32 // a Support
 	// rPlanned: an ack request is scheduled (see requestAck).
 	rPlanned bool
 	// Rooms (muc.go): joined rooms and our nick, pending joins and their
@@ -122,13 +132,6 @@ type Client struct {
 	joins     map[string]chan error
 	joinNicks map[string]string
 	created   map[string]bool
-}
-
-// ownPresence is our broadcast presence as it is now.
-func (c *Client) ownPresence() xml.TokenReader {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return presenceElement(jid.JID{}, "", c.status, c.statusText)
 }
 
 // New checks cfg and returns a Client that is not yet connected.
@@ -476,6 +479,15 @@ loop:
 			}
 			c.setState(Online, nil, resumed, 0)
 			setup = nil
+			if !c.cfg.Passive {
+				// A presence chosen during the login (or while away, on a
+				// resumed session) was only kept: send it now.
+				go func() {
+					if err := c.applyPresence(sctx, sess, false); err != nil && sctx.Err() == nil {
+						c.emit(ErrorEvent{Err: err})
+					}
+				}()
+			}
 			c.mu.Lock()
 			again := c.flushAgain
 			c.flushAgain = false
@@ -559,21 +571,26 @@ func (c *Client) afterLogin(ctx context.Context, sess *xmpp.Session, resumed boo
 		}); err != nil {
 			return err
 		}
+		// A new server session: no presence, no active privacy list.
+		c.resetPresence()
 		if !c.cfg.Passive {
-			if err := sess.Send(ctx, c.ownPresence()); err != nil {
+			go c.discoverServer(ctx, sess)
+			if err := c.loginPresence(ctx, sess); err != nil {
 				return err
 			}
 		}
 	}
 	if resumed && !c.cfg.Passive {
 		// Stanzas the server never acknowledged are ours to resend: messages
-		// come from the outbox; a lost presence is sent again.
+		// come from the outbox; a lost presence is sent again (all its
+		// steps: a privacy list request may have been lost with it).
 		c.sm.mu.Lock()
 		lost := c.sm.presenceLost
 		c.sm.presenceLost = false
 		c.sm.mu.Unlock()
 		if lost {
-			if err := sess.Send(ctx, c.ownPresence()); err != nil {
+			c.presenceUnsure()
+			if err := c.loginPresence(ctx, sess); err != nil {
 				return err
 			}
 		}

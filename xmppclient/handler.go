@@ -121,6 +121,7 @@ func (c *Client) handleIQ(t xmlstream.TokenReadEncoder, d *xml.Decoder, start *x
 			Ver   string       `xml:"ver,attr"`
 			Items []rosterItem `xml:"item"`
 		} `xml:"jabber:iq:roster query"`
+		Privacy *struct{}      `xml:"jabber:iq:privacy query"`
 		Block   *blockingItems `xml:"urn:xmpp:blocking block"`
 		Unblock *blockingItems `xml:"urn:xmpp:blocking unblock"`
 	}
@@ -160,6 +161,9 @@ func (c *Client) handleIQ(t xmlstream.TokenReadEncoder, d *xml.Decoder, start *x
 		} else {
 			c.emit(BlocklistChanged{JIDs: iq.Unblock.jids()})
 		}
+	case iq.Type == "set" && iq.Privacy != nil && (from == "" || from == c.JID().Bare().String()):
+		// A privacy list push (XEP-0016: it must be acknowledged): we or
+		// another device defined a list; the active one is per session.
 	default:
 		reply.Type = stanza.ErrorIQ
 		_, err := xmlstream.Copy(t, reply.Wrap(stanza.Error{Type: stanza.Cancel, Condition: stanza.ServiceUnavailable}.TokenReader()))

@@ -181,6 +181,11 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 		inner = append(inner, textElement("password", opts.Password))
 	}
 	x := xmlstream.Wrap(xmlstream.MultiReader(inner...), xml.StartElement{Name: xml.Name{Space: muc.NS, Local: "x"}})
+	// While invisible the server drops our presence, a join too, unless
+	// the privacy list lets it through to this room.
+	if err := c.allowRoom(ctx, sess, room.String()); err != nil {
+		return err
+	}
 	if err := sess.Send(ctx, stanza.Presence{To: occ}.Wrap(x)); err != nil {
 		return err
 	}

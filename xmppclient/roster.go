@@ -92,6 +92,9 @@ func (c *Client) AddContact(ctx context.Context, j jid.JID, name string, groups 
 		return fmt.Errorf("adding %s to the contact list: %w", j.Bare(), err)
 	}
 	if subscribe {
+		if c.invisibleNow() {
+			return fmt.Errorf("%s was added, but asking to see their presence: %w", j.Bare(), ErrInvisible)
+		}
 		return c.presenceTo(ctx, sess, j.Bare(), stanza.SubscribePresence)
 	}
 	return nil
@@ -125,8 +128,9 @@ func (c *Client) Subscribe(ctx context.Context, j jid.JID) error {
 }
 
 // SetPresence broadcasts our availability: show is "", "away", "chat",
-// "dnd" or "xa", status a free text ("" for none). It is kept and sent
-// again at every login; while not connected it is only kept.
+// "dnd" or "xa", status a free text ("" for none); show Invisible makes the
+// account invisible (see invisible.go). It is kept and sent again at every
+// login; while not connected it is only kept.
 func (c *Client) SetPresence(ctx context.Context, show, status string) error {
 	c.mu.Lock()
 	c.status, c.statusText = show, status
@@ -135,13 +139,16 @@ func (c *Client) SetPresence(ctx context.Context, show, status string) error {
 	if err != nil {
 		return nil // sent at the next login
 	}
-	return sess.Send(ctx, c.ownPresence())
+	return c.applyPresence(ctx, sess, true)
 }
 
 func (c *Client) sendPresence(ctx context.Context, to jid.JID, typ stanza.PresenceType) error {
 	sess, err := c.session()
 	if err != nil {
 		return err
+	}
+	if c.invisibleNow() {
+		return ErrInvisible
 	}
 	return c.presenceTo(ctx, sess, to, typ)
 }

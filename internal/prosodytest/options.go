@@ -22,6 +22,7 @@ type settings struct {
 	limitsC2S    string
 	logLevel     string
 	pluginPaths  []string
+	needs        []string // modules outside prosody's own package
 	extra        []string
 	certPEM      []byte
 	keyPEM       []byte
@@ -85,6 +86,18 @@ func AllowRegistration() Option {
 // found in prosody's own module directory or in a PluginPath.
 func WithModule(names ...string) Option {
 	return func(c *settings) { c.enable(names...) }
+}
+
+// WithPrivacyLists enables privacy lists (XEP-0016, mod_privacy_lists from
+// Debian's prosody-modules package), on which Clove's Invisible (XEP-0126)
+// rests. Start skips the test when the module is not installed (fails it
+// on CI, as Require does for prosody); its directory is added to
+// plugin_paths, so it is found wherever ModuleDir found it.
+func WithPrivacyLists() Option {
+	return func(c *settings) {
+		c.enable("privacy_lists")
+		c.needs = append(c.needs, "privacy_lists")
+	}
 }
 
 // WithoutModule removes modules from the enabled list and adds them to

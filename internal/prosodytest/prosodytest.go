@@ -104,6 +104,26 @@ func findBinaries() (b binaries, err error) {
 	return b, nil
 }
 
+// moduleDirs are where prosody's community modules are installed: Debian's
+// prosody-modules package, then a build from source.
+func moduleDirs() []string {
+	return []string{"/usr/lib/prosody/modules", "/usr/local/lib/prosody/modules"}
+}
+
+// ModuleDir returns the directory of moduleDirs holding prosody module name
+// (as mod_NAME.lua or mod_NAME/mod_NAME.lua, the two forms prosody loads),
+// or an error that says which package to install.
+func ModuleDir(name string) (string, error) {
+	for _, d := range moduleDirs() {
+		for _, f := range []string{"mod_" + name + ".lua", filepath.Join("mod_"+name, "mod_"+name+".lua")} {
+			if _, err := os.Stat(filepath.Join(d, f)); err == nil {
+				return d, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("prosodytest: prosody module %s not found in %s (Debian: apt-get install prosody-modules, or make deps)", name, strings.Join(moduleDirs(), ", "))
+}
+
 // Require skips the test when prosody is not installed, except on CI (the
 // CI environment variable is set, and not to "false" or "0"), where a
 // missing prosody fails the test: a skipped integration suite there would
@@ -144,6 +164,18 @@ func Start(tb testing.TB, opts ...Option) *Server {
 	domain, err := set.check()
 	if err != nil {
 		tb.Fatal(err)
+	}
+	for _, m := range set.needs {
+		dir, err := ModuleDir(m)
+		if err != nil {
+			if ci := os.Getenv("CI"); ci != "" && ci != "false" && ci != "0" {
+				tb.Fatalf("%v (CI is set, so this is not skipped)", err)
+			}
+			tb.Skipf("skipping: %v", err)
+		}
+		if !slices.Contains(set.pluginPaths, dir) {
+			set.pluginPaths = append(set.pluginPaths, dir)
+		}
 	}
 	dir := tb.TempDir()
 	s := &Server{
