@@ -84,7 +84,8 @@ clean:
 	rm -rf bin build
 
 # The Linux desktop package (fyne's packaging tool): build/Clove.tar.xz with
-# clove, clove-node, the .desktop entry and the icon under usr/local, and a
+# clove, clove-node, the .desktop entry, the icon and LICENSE (GPL-3.0-or-later)
+# under usr/local, and a
 # Makefile whose `make install` (as root) puts them in place.
 FYNE := $(GO) run fyne.io/tools/cmd/fyne@v1.7.4
 .PHONY: package
@@ -95,6 +96,7 @@ package: deps
 		rc=$$?; rm -f FyneApp.toml; exit $$rc
 	tar -C build/pkg -xJf cmd/clove/Clove.tar.xz && rm cmd/clove/Clove.tar.xz
 	$(GO) build -o build/pkg/clove/usr/local/bin/clove-node ./cmd/clove-node
+	install -D -m 0644 LICENSE build/pkg/clove/usr/local/share/doc/clove/LICENSE
 	awk '{print} /bin\/\$$\(Exec\)/ && !/sed / {l=$$0; gsub(/\$$\(Exec\)/, "clove-node", l); print l}' \
 		build/pkg/clove/Makefile > build/pkg/Makefile.new && mv build/pkg/Makefile.new build/pkg/clove/Makefile
 	tar -C build/pkg -cJf build/Clove.tar.xz .

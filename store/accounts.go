@@ -122,7 +122,7 @@ func (s *Store) Accounts(ctx context.Context) ([]Account, error) {
 }
 
 // RemoveAccount deletes the account and everything stored for it (contacts,
-// pins, messages, outbox, rooms, drafts) in one transaction. ErrNotFound if it is not stored.
+// pins, messages, outbox, rooms, drafts, OMEMO keys and sessions) in one transaction. ErrNotFound if it is not stored.
 func (s *Store) RemoveAccount(ctx context.Context, jid string) error {
 	const op = "remove account"
 	return s.wr.do(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
@@ -136,6 +136,12 @@ func (s *Store) RemoveAccount(ctx context.Context, jid string) error {
 			`DELETE FROM pins WHERE account = ?`,
 			`DELETE FROM rooms WHERE account = ?`,
 			`DELETE FROM drafts WHERE account = ?`,
+			`DELETE FROM omemo_devices WHERE account = ?`,
+			`DELETE FROM omemo_trust WHERE account = ?`,
+			`DELETE FROM omemo_sessions WHERE account = ?`,
+			`DELETE FROM omemo_prekeys WHERE account = ?`,
+			`DELETE FROM omemo_signed_prekeys WHERE account = ?`,
+			`DELETE FROM omemo_identity WHERE account = ?`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, jid); err != nil {
 				return err

@@ -185,6 +185,81 @@ CREATE TABLE drafts (
 -- restart. '' for every message that did not fail.
 ALTER TABLE messages ADD COLUMN error TEXT NOT NULL DEFAULT '';
 `},
+		// PLACEHOLDER, replaced at merge: migration 7 belongs to another
+		// branch that was written at the same time; migrate needs the numbers
+		// without gaps, so this branch holds its place with a no-op. Drop it
+		// when that branch's 7 is merged (never ship both).
+		{version: 7, up: `SELECT 1;`},
+		{version: 8, up: `
+-- OMEMO 0.3 (eu.siacs.conversations.axolotl, issue 18). Private keys are
+-- here and nowhere else: the profile is 0700, the database 0600.
+--
+-- The account's own device: its id (random, 31 bits, also the Signal
+-- registration id, as Conversations does) and identity key pair (raw
+-- Curve25519, 32 bytes each). next_prekey_id is the id the next generated
+-- one-time pre-key gets: ids are never reused, so a message naming a
+-- consumed pre-key cannot match a new one.
+CREATE TABLE omemo_identity (
+	account          TEXT PRIMARY KEY NOT NULL REFERENCES accounts(jid) ON DELETE CASCADE,
+	device_id        INTEGER NOT NULL CHECK (device_id BETWEEN 1 AND 2147483647),
+	identity_public  BLOB NOT NULL,
+	identity_private BLOB NOT NULL,
+	signed_prekey_id INTEGER NOT NULL, -- the one published in the bundle
+	next_prekey_id   INTEGER NOT NULL,
+	created          INTEGER NOT NULL  -- unix nanoseconds
+) WITHOUT ROWID;
+
+-- Signed pre-keys (libsignal's serialized record: key pair, signature,
+-- timestamp). Old ones stay a while after a rotation, for pre-key messages
+-- built from a bundle fetched before it.
+CREATE TABLE omemo_signed_prekeys (
+	account TEXT NOT NULL REFERENCES accounts(jid) ON DELETE CASCADE,
+	id      INTEGER NOT NULL,
+	record  BLOB NOT NULL,
+	PRIMARY KEY (account, id)
+) WITHOUT ROWID;
+
+-- One-time pre-keys (libsignal's serialized record); a row is deleted when
+-- a pre-key message consumed it.
+CREATE TABLE omemo_prekeys (
+	account TEXT NOT NULL REFERENCES accounts(jid) ON DELETE CASCADE,
+	id      INTEGER NOT NULL,
+	record  BLOB NOT NULL,
+	PRIMARY KEY (account, id)
+) WITHOUT ROWID;
+
+-- Signal sessions, keyed by the remote address's value (bare JID and device
+-- id, i.e. libsignal's address.String() "jid:device"), never by the address
+-- object: libsignal hands a new *SignalAddress to every call.
+CREATE TABLE omemo_sessions (
+	account TEXT NOT NULL REFERENCES accounts(jid) ON DELETE CASCADE,
+	peer    TEXT NOT NULL,
+	device  INTEGER NOT NULL,
+	record  BLOB NOT NULL,
+	PRIMARY KEY (account, peer, device)
+) WITHOUT ROWID;
+
+-- Identity keys seen for each device of a peer (own other devices too),
+-- and what the user decided about each. A device that shows a new key is a
+-- new row: the trust given to one key never carries over to another.
+CREATE TABLE omemo_trust (
+	account      TEXT NOT NULL REFERENCES accounts(jid) ON DELETE CASCADE,
+	peer         TEXT NOT NULL,
+	device       INTEGER NOT NULL,
+	identity_key BLOB NOT NULL, -- 32 bytes, without the 0x05 type byte
+	trust        TEXT NOT NULL CHECK (trust IN ('blind','undecided','verified','distrusted')),
+	first_seen   INTEGER NOT NULL, -- unix nanoseconds
+	PRIMARY KEY (account, peer, device, identity_key)
+) WITHOUT ROWID;
+
+-- The device lists peers published (PEP), as last received.
+CREATE TABLE omemo_devices (
+	account   TEXT NOT NULL REFERENCES accounts(jid) ON DELETE CASCADE,
+	peer      TEXT NOT NULL,
+	device    INTEGER NOT NULL,
+	PRIMARY KEY (account, peer, device)
+) WITHOUT ROWID;
+`},
 	}
 }
 

@@ -1,0 +1,61 @@
+package omemo
+
+import (
+	"context"
+	"testing"
+)
+
+// benchPeers sets up alice with a session to bob's two devices, both
+// acknowledged (bob answered), so that what is measured is the steady
+// state: normal messages.
+func benchPeers(b *testing.B) (a1, b1, b2 *device) {
+	a1, b1, b2 = newDevice(b, alice), newDevice(b, bob), newDevice(b, bob)
+	learn(b, a1, b1)
+	learn(b, a1, b2)
+	first := encrypt(b, a1, "hello", b1, b2)
+	for _, d := range []*device{b1, b2} {
+		decrypt(b, d, a1, first)
+		decrypt(b, a1, d, encrypt(b, d, "hi", a1))
+	}
+	return a1, b1, b2
+}
+
+const benchText = "a chat message of ordinary length, about a hundred bytes long, in plain ASCII, like most are."
+
+// BenchmarkEncrypt: one message to two devices of the contact, each
+// session step committed to SQLite (synchronous=FULL) before it returns.
+func BenchmarkEncrypt(b *testing.B) {
+	ctx := context.Background()
+	a1, b1, b2 := benchPeers(b)
+	to := []Address{b1.addr(), b2.addr()}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := a1.acc.Encrypt(ctx, []byte(benchText), to); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecrypt: one message decrypted by one of the devices, its
+// session step committed.
+func BenchmarkDecrypt(b *testing.B) {
+	ctx := context.Background()
+	a1, b1, b2 := benchPeers(b)
+	to := []Address{b1.addr(), b2.addr()}
+	msgs := make([]*Encrypted, b.N)
+	for i := range msgs {
+		e, err := a1.acc.Encrypt(ctx, []byte(benchText), to)
+		if err != nil {
+			b.Fatal(err)
+		}
+		msgs[i] = e
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := b1.acc.Decrypt(ctx, alice, msgs[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
