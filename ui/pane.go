@@ -616,7 +616,7 @@ func (a *Pane) AskPassword(offer RememberOffer, done func(password string, remem
 func AskPassword(w fyne.Window, account string, offer RememberOffer, done func(password string, remember, ok bool)) {
 	pw := newDialogPasswordEntry()
 	items := []*widget.FormItem{widget.NewFormItem("Password for "+account, pw)}
-	keep := widget.NewCheck(offer.Label, nil)
+	keep := newDialogCheck(offer.Label, nil)
 	keep.SetChecked(offer.Ticked)
 	if offer.Label != "" {
 		items = append(items, widget.NewFormItem("", keep))
