@@ -22,6 +22,7 @@ func (a *Pane) openChat(peer string) {
 		return
 	}
 	a.keepDraft()
+	a.clearSelection() // no old highlight in the next chat, nor when coming back
 	a.chat = &chatState{peer: peer, more: true}
 	a.showDraft()
 	a.rememberChat(peer)
@@ -269,6 +270,7 @@ func (a *Pane) sendTo(peer, text string) {
 // the failed one stays in the history, marked failed).
 func (a *Pane) messageTapped(id widget.ListItemID) {
 	a.msgList.UnselectAll()
+	a.clearSelection() // a click anywhere else in the chat ends a selection
 	ch := a.chat
 	if ch == nil || id >= len(ch.msgs) || !ch.msgs[id].Outgoing || ch.msgs[id].State != Failed {
 		return
@@ -345,39 +347,23 @@ func (a *Pane) bodyRowHeight(m Message) float32 {
 		r.showDay("")
 		r.set(Message{Outgoing: true, State: Failed, Reason: "x"}, "")
 		a.whyH = r.MinSize().Height - a.rowH
-		a.bodyH = widget.NewLabel("x").MinSize().Height
-		a.lineH = widget.NewLabel("x\nx").MinSize().Height - a.bodyH
-		a.measure = widget.NewLabel("")
-		a.measure.Wrapping = fyne.TextWrapWord
+		_, _, a.lineH, _ = r.body.metrics()
+		a.bodyH = r.body.MinSize().Height
 	}
 	if a.listW <= 0 {
 		// Not laid out yet: sized again once it is (onListWidth).
 		return a.rowH + float32(strings.Count(m.Body, "\n"))*a.lineH
 	}
-	if links := a.findLinks(m.Body); len(links) > 0 {
-		return a.richHeight(m.Body, links)
-	}
 	if !strings.Contains(m.Body, "\n") && a.fitsOneLine(m.Body) {
-		return a.rowH // the common case: measuring the text is cheaper than laying it out
+		return a.rowH // the common case: measuring the text is cheaper than wrapping it
 	}
-	if a.measure.Size().Width != a.listW {
-		a.measure.Resize(fyne.NewSize(a.listW, a.rowH))
-	}
-	a.measure.SetText(m.Body)
-	return a.rowH + a.measure.MinSize().Height - a.bodyH
-}
-
-// richHeight is the height of a row whose body has links: laid out as the
-// row draws it (a link does not break across lines).
-func (a *Pane) richHeight(body string, links []linkSpan) float32 {
-	if a.measureRich == nil {
-		a.measureRich = widget.NewRichText()
-		a.measureRich.Wrapping = fyne.TextWrapWord
-	}
-	a.measureRich.Segments = bodySegments(body, links, func(string) {})
-	a.measureRich.Resize(fyne.NewSize(a.listW, a.rowH))
-	a.measureRich.Refresh()
-	return a.rowH + a.measureRich.MinSize().Height - a.bodyH
+	// Wrapped as the row's body draws it (msgText), at the list's width.
+	th := a.msgList.Theme()
+	size, pad := th.Size(theme.SizeNameText), th.Size(theme.SizeNameInnerPadding)
+	lines := wrapText(m.Body, a.listW-2*pad, func(s string) float32 {
+		return fyne.MeasureText(s, size, fyne.TextStyle{}).Width
+	})
+	return a.rowH + float32(max(len(lines), 1)-1)*a.lineH
 }
 
 // fitsOneLine reports whether body fits on one line of the list's width.
@@ -540,6 +526,9 @@ func (a *Pane) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
 		}
 	}
 	row := o.(*messageRow)
+	if row.id != id && row.body == a.selected {
+		a.clearSelection() // the row is reused for another message
+	}
 	row.id = id
 	row.set(m, who)
 	if marked := m.ID != 0 && m.ID == ch.marked; marked != row.mark.Visible() {
@@ -563,7 +552,7 @@ type messageRow struct {
 	// onMenu: a right-click on the row, at pos on the window, with the
 	// text selected in its body.
 	onMenu func(id widget.ListItemID, pos fyne.Position, selected string)
-	// findLinks finds the links in a body; onLink is a tap on one.
+	// findLinks finds the links in a body; onLink is a click on one.
 	findLinks func(string) []linkSpan
 	onLink    func(text string)
 	onTap     func(id widget.ListItemID) // a click on the row (not on a link)
@@ -574,11 +563,9 @@ type messageRow struct {
 	state     *canvas.Text
 	why       *widget.Label // under a failed message: "Not delivered: <the server's reason>"
 	icon      *widget.Icon
-	body      *widget.Label    // a body without links: selectable
-	rich      *widget.RichText // a body with links, drawn as links (not selectable: Fyne's rich text is not)
+	body      *msgText // the body, its links drawn as links; a drag selects words
 	whyBox    *fyne.Container
 	column    *fyne.Container   // the day, the header and the body, top to bottom
-	linkLayer *fyne.Container   // rich, over the body's place in column
 	mark      *canvas.Rectangle // behind the message a search result opened
 	content   fyne.CanvasObject
 }
@@ -591,18 +578,26 @@ func newMessageRow() *messageRow {
 		state: canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder)),
 		why:   newWhyLabel(),
 		icon:  widget.NewIcon(nil),
-		body:  widget.NewLabel(""),
-		rich:  widget.NewRichText(),
+		body:  newMsgText(),
 	}
-	r.rich.Wrapping = fyne.TextWrapWord
-	r.rich.Hide()
 	r.who.TextStyle = fyne.TextStyle{Bold: true}
 	r.who.TextSize, r.when.TextSize, r.state.TextSize = small, small, small
-	r.body.Wrapping = fyne.TextWrapWord
-	// Selectable: a drag selects words of the body and Ctrl+C copies them,
-	// as in any desktop messenger. The label then takes the taps on the
-	// body itself (a failed message is retried from its header or its menu).
-	r.body.Selectable = true
+	menu := func(ev *fyne.PointEvent) {
+		if r.onMenu != nil {
+			r.onMenu(r.id, ev.AbsolutePosition, r.body.SelectedText())
+		}
+	}
+	tap := func() {
+		if r.onTap != nil {
+			r.onTap(r.id)
+		}
+	}
+	r.body.onMenu, r.body.onTap = menu, tap
+	r.body.onLink = func(text string) {
+		if r.onLink != nil {
+			r.onLink(text)
+		}
+	}
 	icon := container.NewGridWrap(fyne.NewSquareSize(small+2), r.icon)
 	pad := theme.Padding()
 	head := container.New(layout.NewCustomPaddedLayout(pad, 0, 2*pad, 2*pad),
@@ -619,35 +614,20 @@ func newMessageRow() *messageRow {
 	r.mark.Hide()
 	r.whyBox = container.New(layout.NewCustomPaddedLayout(-pad, 0, 0, 0), r.why)
 	r.whyBox.Hide()
-	slot := container.NewStack(r.body)
-	r.column = container.NewBorder(container.NewVBox(r.dayBox, head), r.whyBox, nil, nil, slot)
-	// Three layers: the row; the clicks layer over it; a body with links
-	// over that, where the body's slot is, so a click on a link reaches
-	// the link.
-	r.linkLayer = container.New(&over{slot: slot}, r.rich)
-	r.content = container.NewStack(
-		r.mark,
-		r.column,
-		newRowClicks(func(ev *fyne.PointEvent) {
-			if r.onMenu != nil {
-				r.onMenu(r.id, ev.AbsolutePosition, r.body.SelectedText())
-			}
-		}, func() {
-			if r.onTap != nil {
-				r.onTap(r.id)
-			}
-		}),
-		r.linkLayer)
+	r.column = container.NewBorder(container.NewVBox(r.dayBox, head), r.whyBox, nil, nil, r.body)
+	// The clicks layer lies under the column: it takes the clicks on the
+	// header and the reason; the body, above it, takes its own (links,
+	// drags, its menu).
+	r.content = container.NewStack(r.mark, newRowClicks(menu, tap), r.column)
 	r.ExtendBaseWidget(r)
 	return r
 }
 
-// rowClicks lies over a message row and takes its clicks: a right-click
-// opens the message's menu (the selectable body below would answer it
-// with a menu of its own, Copy alone), a click is the row's tap. Fyne's
-// window gives a click to the topmost object that takes any kind of click,
-// so this layer takes the tap too (the list row below never sees it);
-// drags still reach the body below (selection), and links lie above.
+// rowClicks lies under a message row's column and takes the clicks that
+// land outside the body: a right-click opens the message's menu, a click
+// is the row's tap. Fyne's window gives a click to the topmost object that
+// takes any kind of click, so this layer takes the tap too (the list row
+// below never sees it).
 type rowClicks struct {
 	widget.BaseWidget
 	secondary func(*fyne.PointEvent)
@@ -667,24 +647,10 @@ func (s *rowClicks) CreateRenderer() fyne.WidgetRenderer {
 func (s *rowClicks) TappedSecondary(ev *fyne.PointEvent) { s.secondary(ev) }
 func (s *rowClicks) Tapped(*fyne.PointEvent)             { s.tap() }
 
-// over lays its objects over slot (a sibling's part laid out in the same
-// space), at its place and size.
-type over struct{ slot fyne.CanvasObject }
-
-func (l *over) Layout(objs []fyne.CanvasObject, _ fyne.Size) {
-	for _, o := range objs {
-		o.Move(l.slot.Position())
-		o.Resize(l.slot.Size())
-	}
-}
-
-func (l *over) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.Size{} }
-
 // relayout lays the row out again at its size: a row reused at the same
 // height keeps its layout otherwise (a day or a reason shown or hidden).
 func (r *messageRow) relayout() {
 	r.column.Refresh()
-	r.linkLayer.Refresh()
 }
 
 // showDay shows the day separator with text ("" hides it).
@@ -724,36 +690,13 @@ func (r *messageRow) showWhy(m Message) {
 	}
 }
 
-// setBody shows body: in the selectable label, or as rich text with its
-// links.
+// setBody shows body with its links.
 func (r *messageRow) setBody(body string) {
 	var links []linkSpan
 	if r.findLinks != nil {
 		links = r.findLinks(body)
 	}
-	if len(links) == 0 {
-		if r.rich.Visible() {
-			r.rich.Hide()
-			r.rich.Segments = nil
-			r.body.Show()
-			r.relayout()
-		}
-		r.body.SetText(body)
-		return
-	}
-	open := func(text string) {
-		if r.onLink != nil {
-			r.onLink(text)
-		}
-	}
-	r.rich.Segments = bodySegments(body, links, open)
-	r.rich.Refresh()
-	if !r.rich.Visible() {
-		r.body.Hide()
-		r.body.SetText("")
-		r.rich.Show()
-		r.relayout()
-	}
+	r.body.setText(body, links)
 }
 
 func (r *messageRow) CreateRenderer() fyne.WidgetRenderer {
@@ -800,4 +743,49 @@ func (r *messageRow) set(m Message, peerLabel string) {
 	r.icon.Show()
 	r.state.Show()
 	r.state.Refresh()
+}
+
+// selectionIn is a drag beginning a selection in body: the chat has one
+// selection at a time, so any other goes.
+func (a *Pane) selectionIn(body *msgText) {
+	if a.selected != nil && a.selected != body {
+		a.selected.clearSelection()
+	}
+	a.selected = body
+}
+
+// clearSelection ends the chat's selection: a click elsewhere in the chat,
+// another chat opened. The body gives the focus up, so that Ctrl+C finds
+// nothing stale.
+func (a *Pane) clearSelection() {
+	t := a.selected
+	if t == nil {
+		return
+	}
+	a.selected = nil
+	t.clearSelection()
+	if c := a.win.Canvas(); c.Focused() == fyne.Focusable(t) {
+		c.Unfocus()
+	}
+}
+
+// chatList is the list of a chat's messages; a click on its empty part
+// (below the last message) is onTap. Fyne's List takes the focus but not
+// clicks, and a click on it reached nothing.
+type chatList struct {
+	widget.List
+	onTap func()
+}
+
+func newChatList(length func() int, create func() fyne.CanvasObject, update func(widget.ListItemID, fyne.CanvasObject)) *chatList {
+	l := &chatList{}
+	l.Length, l.CreateItem, l.UpdateItem = length, create, update
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+func (l *chatList) Tapped(*fyne.PointEvent) {
+	if l.onTap != nil {
+		l.onTap()
+	}
 }

@@ -3,12 +3,13 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 )
 
 // press types key as the window's driver does: to the focused widget, or
@@ -128,12 +129,12 @@ func TestPasswordPromptOffersToRemember(t *testing.T) {
 			t.Errorf("the prompt does not say %q: %q", want, got)
 		}
 	}
-	var check *widget.Check
+	var check *dialogCheck
 	var entry *dialogEntry
 	for _, o := range a.win.Canvas().Overlays().List() {
 		walkShown(o, func(o fyne.CanvasObject) {
 			switch x := o.(type) {
-			case *widget.Check:
+			case *dialogCheck:
 				check = x
 			case *dialogEntry:
 				entry = x
@@ -171,5 +172,133 @@ func TestEscapeFromTheJoinDialogsCheckBox(t *testing.T) {
 	mk.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
 	if top := a.win.Canvas().Overlays().Top(); top != nil && top.Visible() {
 		t.Error("the join dialog is still open after Escape on its check box")
+	}
+}
+
+// focusables are the widgets of the dialog on top that can have the focus.
+func focusables(a *Pane) []fyne.Focusable {
+	var out []fyne.Focusable
+	top := a.win.Canvas().Overlays().Top()
+	walkShown(top, func(o fyne.CanvasObject) {
+		if f, ok := o.(fyne.Focusable); ok {
+			if d, ok := o.(fyne.Disableable); !ok || !d.Disabled() {
+				out = append(out, f)
+			}
+		}
+	})
+	return out
+}
+
+// Escape closes every dialog whatever widget has the focus in it (an
+// entry, a check box, a radio button, a button — Fyne's own or ours —, a
+// list), and Enter on a check box submits a form, on a button presses it.
+func TestEscapeClosesEveryDialogFromEveryWidget(t *testing.T) {
+	u, _ := url.Parse("http://stats.i2p/x")
+	dialogs := []struct {
+		name string
+		open func(a *Pane)
+	}{
+		{"add contact", func(a *Pane) { a.showAddContact("", "") }},
+		{"rename", func(a *Pane) { a.showRename("bob@example.org", "") }},
+		{"remove contact", func(a *Pane) { a.confirmRemove() }},
+		{"block", func(a *Pane) { a.confirmBlock("bob@example.org") }},
+		{"join room", func(a *Pane) { a.showJoinRoom("", "", false) }},
+		{"password", func(a *Pane) { a.AskPassword(RememberOffer{Label: "Remember it"}, func(string, bool, bool) {}) }},
+		{"status message", func(a *Pane) { a.showStatusMessage() }},
+		{"search", func(a *Pane) { a.showSearch() }},
+		{"error", func(a *Pane) { showError(a.win, errors.New("you are offline"), nil) }},
+		{"I2P link", func(a *Pane) { a.askI2PLink(u) }},
+		{"preferences", func(a *Pane) {
+			a.shell.OnForgetPasswords("kept in the keyring", func() {})
+			a.shell.ShowPreferences()
+		}},
+		{"remove account", func(a *Pane) { a.shell.confirmRemoveAccount(a) }},
+	}
+	kinds := map[string]bool{}
+	for _, tc := range dialogs {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRooms()
+			a, _ := newTestApp(t, &roomsSearcher{r, &fakeSearcher{fakeBackend: r.fakeBackend}})
+			selectContact(t, a, "bob@example.org")
+			tc.open(a)
+			n := len(focusables(a))
+			if n == 0 {
+				t.Fatal("the dialog has nothing to focus")
+			}
+			for i := 0; i < n; i++ {
+				if i > 0 {
+					tc.open(a)
+				}
+				f := focusables(a)[i]
+				kind := fmt.Sprintf("%T", f)
+				kinds[kind] = true
+				a.win.Canvas().Focus(f)
+				press(a.win, fyne.KeyEscape)
+				if top := a.win.Canvas().Overlays().Top(); top != nil {
+					t.Errorf("Escape with the focus on its %s (%d of %d) left the dialog open: %q", kind, i+1, n, overlayTexts(a))
+					for a.win.Canvas().Overlays().Top() != nil {
+						a.win.Canvas().Overlays().Top().Hide()
+					}
+				}
+			}
+			if h := a.win.Canvas().OnTypedKey(); h != nil {
+				t.Error("a key handler was left on the canvas")
+			}
+		})
+	}
+	for _, k := range []string{"*ui.dialogEntry", "*ui.dialogCheck", "*ui.dialogButton", "*ui.dialogList"} {
+		if !kinds[k] {
+			t.Errorf("no dialog had a %s to focus (had %v)", k, kinds)
+		}
+	}
+}
+
+// Enter on a form's check box submits the form; on a button it presses
+// that button; on the Preferences' check boxes and radio buttons it closes
+// them (their one button).
+func TestEnterFromEveryKindOfWidget(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		open   func(a *Pane)
+		focus  string // the text of the widget focused
+		joined bool   // the form submitted
+	}{
+		{"join, its check box", func(a *Pane) { a.showJoinRoom(lounge, "", false) }, "Create it if it does not exist", true},
+		{"join, Join", func(a *Pane) { a.showJoinRoom(lounge, "", false) }, "Join", true},
+		{"join, Cancel", func(a *Pane) { a.showJoinRoom(lounge, "", false) }, "Cancel", false},
+		{"preferences, a radio button", func(a *Pane) { a.shell.ShowPreferences() }, "Dark", false},
+		{"preferences, a check box", func(a *Pane) { a.shell.ShowPreferences() }, "Show a notification", false},
+		{"preferences, Close", func(a *Pane) { a.shell.ShowPreferences() }, "Close", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRooms()
+			a, _ := newTestApp(t, &roomsSearcher{r, &fakeSearcher{fakeBackend: r.fakeBackend}})
+			selectContact(t, a, "bob@example.org")
+			tc.open(a)
+			var target fyne.Focusable
+			for _, f := range focusables(a) {
+				switch x := f.(type) {
+				case *dialogCheck:
+					if strings.HasPrefix(x.Text, tc.focus) {
+						target = x
+					}
+				case *dialogButton:
+					if x.Text == tc.focus {
+						target = x
+					}
+				}
+			}
+			if target == nil {
+				t.Fatalf("no %q to focus", tc.focus)
+			}
+			a.win.Canvas().Focus(target)
+			press(a.win, fyne.KeyReturn)
+			if top := a.win.Canvas().Overlays().Top(); top != nil {
+				t.Errorf("Enter on %q left the dialog open: %q", tc.focus, overlayTexts(a))
+			}
+			if got := len(r.joined) > 0; got != tc.joined {
+				t.Errorf("Enter on %q: joined %q, want joined %v", tc.focus, r.joined, tc.joined)
+			}
+		})
 	}
 }

@@ -141,7 +141,7 @@ func (a *Pane) askI2PLink(u *url.URL) {
 	d = dialog.NewCustomWithoutButtons("Open an I2P site?", msg, a.win)
 	d.SetButtons([]fyne.CanvasObject{cancel, cp, open})
 	d.Resize(fyne.NewSize(480, 240))
-	d.Show()
+	showDialog(a.win, d)
 }
 
 // openXMPPLink opens the chat an xmpp: URI names (RFC 5122), or offers to

@@ -39,29 +39,27 @@ func TestFindLinks(t *testing.T) {
 	}
 }
 
-// hyperlinkIn is the link drawn in the row showing body whose text is
-// text.
-func hyperlinkIn(t *testing.T, a *Pane, body, text string) *widget.Hyperlink {
+// linkIn is where the link text is drawn in the row showing body: the
+// body and the middle of the link's text in it.
+type linkIn struct {
+	body *msgText
+	text string
+	at   fyne.Position // in body
+}
+
+func hyperlinkIn(t *testing.T, a *Pane, body, text string) linkIn {
 	t.Helper()
-	var row *messageRow
-	walkShown(a.msgList, func(o fyne.CanvasObject) {
-		if r, ok := o.(*messageRow); ok && r.rich.Visible() && r.rich.String() == body {
-			row = r
-		}
-	})
-	if row == nil {
-		t.Fatalf("no row shows %q with links", body)
+	row := shownRow(t, a, body)
+	i := strings.Index(body, text)
+	if i < 0 {
+		t.Fatalf("%q is not in %q", text, body)
 	}
-	var link *widget.Hyperlink
-	walkShown(row, func(o fyne.CanvasObject) {
-		if h, ok := o.(*widget.Hyperlink); ok && h.Text == text {
-			link = h
-		}
-	})
-	if link == nil {
-		t.Fatalf("the row of %q draws no link %q", body, text)
+	if got, ok := row.body.linkAt(row.body.posOf(i).Add(fyne.NewPos(1, 2))); !ok || got != text {
+		t.Fatalf("the row of %q draws no link %q there (%q)", body, text, got)
 	}
-	return link
+	start, end := row.body.posOf(i), row.body.posOf(i+len(text))
+	_, _, _, textH := row.body.metrics()
+	return linkIn{row.body, text, fyne.NewPos((start.X+end.X)/2, start.Y+textH/2)}
 }
 
 // Links in a message are drawn as links, and a tap opens them: a web
@@ -198,16 +196,13 @@ func findEntryIn(t *testing.T, win fyne.Window, ph string) *widget.Entry {
 	return found
 }
 
-// tapLink taps the middle of link's text through the window, as a click
-// there does: what is over it (the row's right-click layer) must let it
-// through. (The text, not the widget: a row's last link is as wide as
-// the line.)
-func tapLink(t *testing.T, a *Pane, link *widget.Hyperlink) {
+// tapLink clicks the middle of link's text through the window, as a
+// click there does: what is over it must let it through.
+func tapLink(t *testing.T, a *Pane, link linkIn) {
 	t.Helper()
-	w := fyne.MeasureText(link.Text, link.Theme().Size("text"), link.TextStyle).Width
-	at := fyne.CurrentApp().Driver().AbsolutePositionForObject(link).Add(fyne.NewPos(w/2, link.Size().Height/2))
-	if o := clickTarget(a, at); o != link {
-		t.Fatalf("a click on the link %q reaches %T, not the link", link.Text, o)
+	at := fyne.CurrentApp().Driver().AbsolutePositionForObject(link.body).Add(link.at)
+	if o := clickTarget(a, at); o != link.body {
+		t.Fatalf("a click on the link %q reaches %T, not its text", link.text, o)
 	}
 	test.TapCanvas(a.win.Canvas(), at)
 }

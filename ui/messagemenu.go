@@ -13,6 +13,9 @@ func (a *Pane) messageMenu(id widget.ListItemID, pos fyne.Position, selected str
 	if ch == nil || id < 0 || id >= len(ch.msgs) {
 		return
 	}
+	if selected == "" {
+		a.clearSelection() // a right-click on another message: a click elsewhere
+	}
 	items := a.messageMenuItems(ch.peer, ch.msgs[id], selected)
 	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), a.win.Canvas(), pos)
 }

@@ -90,14 +90,13 @@ type Pane struct {
 	title                   *widget.Label
 	subject                 *widget.Label // a room's subject
 	notice                  *widget.Label
-	msgList                 *widget.List
-	msgView                 *fyne.Container  // msgList, watched for its width (bodies wrap to it)
-	measure                 *widget.Label    // lays out a body at the list's width to size its row
-	measureRich             *widget.RichText // the same for a body with links
-	measureWhy              *widget.Label    // and for the reason under a failed message
-	listW                   float32          // the message list's width (0: not laid out yet)
-	chatBody                *fyne.Container  // the message list, or it and the people list (rooms)
-	people                  *widget.List     // a room's occupants
+	msgList                 *chatList
+	selected                *msgText        // the body holding the chat's one selection, if any
+	msgView                 *fyne.Container // msgList, watched for its width (bodies wrap to it)
+	measureWhy              *widget.Label   // lays out the reason under a failed message at the list's width
+	listW                   float32         // the message list's width (0: not laid out yet)
+	chatBody                *fyne.Container // the message list, or it and the people list (rooms)
+	people                  *widget.List    // a room's occupants
 	peoplePane              *fyne.Container
 	roomSplit               *container.Split
 	tools                   *fyne.Container // the chat header's buttons
@@ -225,7 +224,7 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.notice.Importance = widget.DangerImportance
 	a.notice.Wrapping = fyne.TextWrapWord
 	a.notice.Hide()
-	a.msgList = widget.NewList(
+	a.msgList = newChatList(
 		func() int {
 			if a.chat == nil {
 				return 0
@@ -235,12 +234,15 @@ func (a *Pane) build() fyne.CanvasObject {
 		func() fyne.CanvasObject {
 			r := newMessageRow()
 			r.onMenu = a.messageMenu
-			r.onLink = a.openLink
+			r.onLink = func(link string) { a.clearSelection(); a.openLink(link) }
 			r.onTap = a.messageTapped
 			r.findLinks = a.findLinks
+			r.body.onSelect = a.selectionIn
+			r.body.onKey = a.shortcut
 			return r
 		},
 		a.updateMessageRow)
+	a.msgList.onTap = a.clearSelection
 	a.msgList.OnSelected = a.messageTapped
 	a.msgView = container.New(&widthWatch{onWidth: a.onListWidth}, a.msgList)
 	a.composer = NewComposer(a.send)
@@ -614,7 +616,7 @@ func (a *Pane) AskPassword(offer RememberOffer, done func(password string, remem
 func AskPassword(w fyne.Window, account string, offer RememberOffer, done func(password string, remember, ok bool)) {
 	pw := newDialogPasswordEntry()
 	items := []*widget.FormItem{widget.NewFormItem("Password for "+account, pw)}
-	keep := widget.NewCheck(offer.Label, nil)
+	keep := newDialogCheck(offer.Label, nil)
 	keep.SetChecked(offer.Ticked)
 	if offer.Label != "" {
 		items = append(items, widget.NewFormItem("", keep))

@@ -66,17 +66,15 @@ func (s *Shell) OnForgetPasswords(where string, forget func()) {
 // does, passwords.
 func (s *Shell) ShowPreferences() {
 	p := s.fa.Preferences()
-	themes := widget.NewRadioGroup([]string{labelSystem, labelLight, labelDark}, nil)
-	themes.Horizontal = true
-	themes.Required = true
-	themes.SetSelected(map[string]string{themeSystem: labelSystem, themeLight: labelLight, themeDark: labelDark}[p.String(prefTheme)])
-	themes.OnChanged = func(l string) {
-		p.SetString(prefTheme, map[string]string{labelSystem: themeSystem, labelLight: themeLight, labelDark: themeDark}[l])
-		s.applyTheme()
-	}
-	notify := widget.NewCheck("Show a notification for a new message while Clove is not in front", func(on bool) { p.SetBool(prefNotify, on) })
+	themes := newDialogRadio([]string{labelSystem, labelLight, labelDark},
+		map[string]string{themeSystem: labelSystem, themeLight: labelLight, themeDark: labelDark}[p.String(prefTheme)],
+		func(l string) {
+			p.SetString(prefTheme, map[string]string{labelSystem: themeSystem, labelLight: themeLight, labelDark: themeDark}[l])
+			s.applyTheme()
+		})
+	notify := newDialogCheck("Show a notification for a new message while Clove is not in front", func(on bool) { p.SetBool(prefNotify, on) })
 	notify.SetChecked(p.BoolWithFallback(prefNotify, defaultNotify))
-	enter := widget.NewCheck("Enter sends a message (Shift+Enter starts a new line); off: Ctrl+Enter sends", func(on bool) {
+	enter := newDialogCheck("Enter sends a message (Shift+Enter starts a new line); off: Ctrl+Enter sends", func(on bool) {
 		p.SetBool(prefEnter, on)
 		for _, a := range s.apps {
 			a.composer.setEnterSends(on)
@@ -85,7 +83,7 @@ func (s *Shell) ShowPreferences() {
 	enter.SetChecked(p.BoolWithFallback(prefEnter, true))
 
 	var d dialog.Dialog
-	remember := widget.NewCheck("Remember passwords (the login prompt offers to keep them)", nil)
+	remember := newDialogCheck("Remember passwords (the login prompt offers to keep them)", nil)
 	remember.SetChecked(RememberPasswords(s.fa))
 	remember.OnChanged = func(on bool) {
 		p.SetBool(prefRemember, on)
@@ -118,5 +116,7 @@ func (s *Shell) ShowPreferences() {
 	}
 	d = dialog.NewCustom("Preferences", "Close", container.NewVBox(rows...), s.win)
 	d.Resize(fyne.NewSize(620, d.MinSize().Height))
-	showDialog(s.win, d)
+	// Enter on a check box or radio button closes the Preferences, as
+	// their one button does (each choice is kept at once).
+	showDialogKeys(s.win, d, nil, d.Hide)
 }

@@ -7,16 +7,15 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 )
 
 // findCheck is the shown check box whose text starts with prefix.
-func findCheck(t *testing.T, win fyne.Window, prefix string) *widget.Check {
+func findCheck(t *testing.T, win fyne.Window, prefix string) *dialogCheck {
 	t.Helper()
-	var found *widget.Check
+	var found *dialogCheck
 	for _, o := range win.Canvas().Overlays().List() {
 		walkShown(o, func(o fyne.CanvasObject) {
-			if c, ok := o.(*widget.Check); ok && found == nil && len(c.Text) >= len(prefix) && c.Text[:len(prefix)] == prefix {
+			if c, ok := o.(*dialogCheck); ok && found == nil && len(c.Text) >= len(prefix) && c.Text[:len(prefix)] == prefix {
 				found = c
 			}
 		})
@@ -47,21 +46,23 @@ func TestPreferences(t *testing.T) {
 	}
 	mustShowOverlay("Saved passwords are kept in the system keyring.")
 
-	var radio *widget.RadioGroup
-	for _, o := range a.win.Canvas().Overlays().List() {
-		walkShown(o, func(o fyne.CanvasObject) {
-			if r, ok := o.(*widget.RadioGroup); ok {
-				radio = r
-			}
-		})
+	// The theme's radio buttons: one chosen at a time; a click on the
+	// chosen one keeps it.
+	for _, click := range []string{"Dark", "Dark"} {
+		test.Tap(findCheck(t, a.win, click))
+		if v, ok := a.fa.Settings().Theme().(variantTheme); !ok || v.v != theme.VariantDark {
+			t.Errorf("the theme after a click on Dark: %T %v", a.fa.Settings().Theme(), v.v)
+		}
+		if !findCheck(t, a.win, "Dark").Checked || findCheck(t, a.win, "Follow").Checked || findCheck(t, a.win, "Light").Checked {
+			t.Error("after a click on Dark, Dark alone is not chosen")
+		}
 	}
-	radio.SetSelected("Dark")
-	if v, ok := a.fa.Settings().Theme().(variantTheme); !ok || v.v != theme.VariantDark {
-		t.Errorf("the theme after Dark: %T %v", a.fa.Settings().Theme(), v.v)
-	}
-	radio.SetSelected("Follow the system")
+	test.Tap(findCheck(t, a.win, "Follow the system"))
 	if _, ok := a.fa.Settings().Theme().(variantTheme); ok {
 		t.Error("the theme still held after 'Follow the system'")
+	}
+	if findCheck(t, a.win, "Dark").Checked || !findCheck(t, a.win, "Follow").Checked {
+		t.Error("after 'Follow the system' Dark is still chosen")
 	}
 
 	findCheck(t, a.win, "Enter sends").SetChecked(false)

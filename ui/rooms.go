@@ -227,7 +227,7 @@ func (a *Pane) showJoinRoom(room, nick string, create bool) {
 	name := newDialogEntry()
 	name.SetPlaceHolder("default: your account's name")
 	name.SetText(nick)
-	mk := newDialogCheck("Create it if it does not exist")
+	mk := newDialogCheck("Create it if it does not exist", nil)
 	mk.SetChecked(create)
 	d := dialog.NewForm("Join a room", "Join", "Cancel",
 		[]*widget.FormItem{widget.NewFormItem("Room", addr), widget.NewFormItem("Nickname", name), widget.NewFormItem("", mk)},
@@ -237,7 +237,6 @@ func (a *Pane) showJoinRoom(room, nick string, create bool) {
 			}
 		}, a.win)
 	d.Resize(fyne.NewSize(460, d.MinSize().Height))
-	mk.onEscape = d.Hide
 	showForm(a.win, d, addr, name)
 }
 

@@ -42,7 +42,7 @@ func (a *Pane) showSearch() {
 	status.Wrapping = fyne.TextWrapWord
 	var d dialog.Dialog
 	var words []string // the query's words, for marking them in the results
-	list := widget.NewList(
+	list := newDialogList(
 		func() int { return len(results) },
 		func() fyne.CanvasObject {
 			r := widget.NewRichText()

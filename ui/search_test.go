@@ -137,8 +137,8 @@ func TestSearchResultShowsTheMatchAndJumpsToIt(t *testing.T) {
 				if strings.Contains(x.String(), "needle is here") {
 					result = x
 				}
-			case *widget.List:
-				list = x
+			case *dialogList:
+				list = &x.List
 			}
 		})
 	}

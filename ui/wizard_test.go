@@ -308,8 +308,15 @@ func findButtonIn(t *testing.T, win fyne.Window, text string) *widget.Button {
 	t.Helper()
 	var found *widget.Button
 	visit := func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok && found == nil && b.Text == text {
-			found = b
+		switch b := o.(type) {
+		case *widget.Button:
+			if found == nil && b.Text == text {
+				found = b
+			}
+		case *dialogButton: // a dialog's
+			if found == nil && b.Text == text {
+				found = &b.Button
+			}
 		}
 	}
 	walkShown(win.Canvas().Content(), visit)

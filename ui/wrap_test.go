@@ -48,9 +48,6 @@ func TestLongMessagesWrap(t *testing.T) {
 	if need := row.MinSize().Height; need > long+0.5 {
 		t.Errorf("the row needs %.0f, it is given %.0f", need, long)
 	}
-	if row.body.Wrapping != fyne.TextWrapWord || row.body.Truncation != fyne.TextTruncateOff {
-		t.Errorf("body wrapping %v, truncation %v", row.body.Wrapping, row.body.Truncation)
-	}
 
 	wide := a.listW
 	a.win.Resize(fyne.NewSize(520, 600))

@@ -49,6 +49,21 @@ func TestGUIDialogKeysUnderXvfb(t *testing.T) {
 		return strings.Contains(alice.ok("roster", "--account", aj, "list"), dave)
 	})
 	shot("dialog-add-contact-done.png")
+
+	// Escape also with the focus on one of the dialog's buttons (Tab from
+	// the entries): Fyne's buttons took the key and the dialog stayed.
+	w.click(addContactX, addContactY)
+	time.Sleep(300 * time.Millisecond)
+	keys("Tab")
+	keys("Tab")
+	keys("Tab")
+	shot("dialog-add-contact-button.png")
+	keys("Escape")
+	w.must("type", "--delay", "15", "after Tab and Escape")
+	keys("Return")
+	waitUntil(t, 30*time.Second, "the text typed after Tab and Escape is sent to Bob", func() bool {
+		return strings.Contains(alice.ok("history", "--account", aj, "--with", bj), "after Tab and Escape [sent]")
+	})
 	w.stop()
 }
 

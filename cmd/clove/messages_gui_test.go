@@ -88,6 +88,40 @@ func TestGUIMessagesUnderXvfb(t *testing.T) {
 		return strings.TrimSpace(string(b)) == "https://example.org/news"
 	})
 
+	// A drag that starts on the link selects (it does not open it), and
+	// Ctrl+C copies what it selected.
+	w.must(append(at(330, 206), "mousedown", "1")...)
+	for x := 338; x <= 394; x += 8 {
+		w.must(at(x, 206)...)
+		time.Sleep(20 * time.Millisecond)
+	}
+	w.must(append(at(394, 206), "mouseup", "1")...)
+	time.Sleep(200 * time.Millisecond)
+	w.must("key", "--window", w.id, "ctrl+c")
+	time.Sleep(300 * time.Millisecond)
+	if got := clip(); len(got) < 3 || !strings.Contains("read https://example.org/news today", got) || got == "https://example.org/news" {
+		t.Errorf("after a drag over the link and Ctrl+C the clipboard holds %q, want some of its words", got)
+	}
+	if b, _ := os.ReadFile(opened); strings.Count(string(b), "\n") != 1 {
+		t.Errorf("the drag over the link opened it: xdg-open got %q", b)
+	}
+	// A click on another message ends the selection: Ctrl+C then copies
+	// nothing (the clipboard keeps what was put there after the drag).
+	w.must(append(at(700, 144), "click", "1")...)
+	time.Sleep(300 * time.Millisecond)
+	set := exec.Command("xclip", "-i", "-selection", "clipboard")
+	set.Env = append(os.Environ(), "DISPLAY="+display)
+	set.Stdin = strings.NewReader("marker")
+	if err := set.Run(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	w.must("key", "--window", w.id, "ctrl+c")
+	time.Sleep(300 * time.Millisecond)
+	if got := clip(); got != "marker" {
+		t.Errorf("Ctrl+C after a click on another message copied %q: a stale selection", got)
+	}
+
 	// To a server Alice's cannot reach: why, under the message.
 	w.must(append(at(100, 122), "click", "1")...) // Nobody
 	time.Sleep(400 * time.Millisecond)
