@@ -11,9 +11,12 @@ export CGO_ENABLED := 1
 # The fonts: Fyne's own covers Latin, Greek and Cyrillic and falls back to
 # the system's for the rest; these are the wide-coverage ones desktops
 # install (every script, CJK); emoji come from Fyne's own colour font.
+# python3-slixmpp is the third-party client the tests check delivery with
+# (internal/slixtest).
 APT_PKGS := gcc libc6-dev pkg-config ca-certificates \
 	prosody lua-bit32 i2pd strace iproute2 \
 	prosody-modules \
+	python3-slixmpp \
 	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev \
 	libxi-dev libxxf86vm-dev xvfb xauth x11-apps xdotool \
 	fonts-noto-core fonts-noto-cjk

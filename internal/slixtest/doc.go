@@ -1,0 +1,35 @@
+// Package slixtest runs slixmpp (Debian 12's python3-slixmpp, 1.8.3) as a
+// third-party XMPP client in tests: a receiver that is not Clove's code, for
+// the checks where what another client sees is the result (exactly-once
+// delivery, and later chat states, corrections, blocking, OMEMO).
+//
+// Start writes an embedded Python script (harness.py) to a temp directory
+// and runs it as a child process; the account, its password and the server
+// go to the child on its stdin, never in argv. The child logs in over
+// STARTTLS to a test server on loopback, trusting exactly the certificate it
+// is given, sends its initial presence and says it is ready. From then on it
+// reports every message stanza it receives, as it arrived: it does not
+// deduplicate, query an archive, enable carbons or resume a stream.
+//
+//	srv := prosodytest.Start(t)
+//	srv.CreateUser(t, "bob", "pw")
+//	slixtest.Require(t)
+//	bob, err := slixtest.Start(ctx, slixtest.Params{
+//		JID: "bob@" + srv.Domain + "/slixmpp", Password: "pw",
+//		Addr: srv.C2SAddr, CertPEM: srv.CertPEM,
+//	})
+//	…
+//	t.Cleanup(func() { bob.Close() })
+//	msgs, err := bob.WaitMessages(ctx, 10)
+//
+// The child dies with the test: its context kills it, Close ends it (a
+// clean logout, then SIGKILL to its process group), and on Linux the kernel
+// kills it when the test binary dies without cleaning up.
+//
+// Commands go to the child as JSON lines on stdin, each answered by a reply
+// with its sequence number; Send is the first. A later test adds an
+// operation to harness.py and a method here; slixmpp plugins (xep_0085,
+// xep_0308, …) are loaded by name through Params.Plugins, and every
+// received stanza comes with its XML, so a test can read extensions the
+// harness does not parse.
+package slixtest

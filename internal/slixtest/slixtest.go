@@ -1,0 +1,555 @@
+package slixtest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"mellium.im/xmpp/jid"
+)
+
+//go:embed harness.py
+var harnessPy []byte
+
+const (
+	// DefaultReadyTimeout bounds login and initial presence; on loopback
+	// with prosody it takes ~0.4 s, most of it Python importing slixmpp.
+	DefaultReadyTimeout = 30 * time.Second
+	// probeTimeout bounds one `python3 -c "import slixmpp"` (~0.2 s).
+	probeTimeout = 15 * time.Second
+	// closeGrace is how long Close waits for a clean logout before SIGKILL.
+	closeGrace = 3 * time.Second
+	// maxLine bounds one event line from the child: a message with its XML.
+	maxLine = 64 << 20
+	// stderrKeep is how much of the child's stderr an error quotes.
+	stderrKeep = 8 << 10
+)
+
+// pythons are the interpreters tried, in order, when Params.Python is empty:
+// Debian's own first, where python3-slixmpp lives, even when a pyenv or
+// virtualenv python3 comes first on PATH.
+func pythons() []string { return []string{"/usr/bin/python3", "python3"} }
+
+// Params says which account the child logs in with and where.
+type Params struct {
+	// JID is the account; with a resource, that resource is asked for,
+	// without one the server picks it.
+	JID string
+	// Password goes to the child on its stdin.
+	Password string
+	// Addr is the server's client-to-server address, "127.0.0.1:5222".
+	Addr string
+	// CertPEM is the server certificate to trust (a test server's
+	// self-signed one); the host name is checked against JID's domain. Empty:
+	// the system's trusted roots.
+	CertPEM []byte
+	// Priority is the initial presence's priority. Prosody hands a chat
+	// message to a bare JID to every resource of the highest priority, so
+	// equal priorities make this client one more receiver next to another.
+	Priority int
+	// Plugins are slixmpp plugins to register ("xep_0085", "xep_0308").
+	Plugins []string
+	// Python is the interpreter; empty: the first of pythons() that imports
+	// slixmpp.
+	Python string
+	// Debug writes slixmpp's debug log (every stanza) to the child's stderr,
+	// which Err and Stderr show.
+	Debug bool
+	// ReadyTimeout bounds Start's wait for login and presence; zero means
+	// DefaultReadyTimeout.
+	ReadyTimeout time.Duration
+}
+
+// Message is one message stanza as the child received it.
+type Message struct {
+	From     string `json:"from"`
+	To       string `json:"to"`
+	Type     string `json:"type"` // "normal" when the stanza has none
+	ID       string `json:"id"`
+	OriginID string `json:"origin_id"` // XEP-0359 <origin-id/>
+	StanzaID string `json:"stanza_id"` // XEP-0359 <stanza-id/> set by a server
+	Body     string `json:"body"`
+	XML      string `json:"xml"` // the whole stanza, for extensions
+}
+
+// Outgoing is a message for Send.
+type Outgoing struct {
+	To       string `json:"to"`
+	Body     string `json:"body,omitempty"`
+	Type     string `json:"type,omitempty"` // default "chat"
+	ID       string `json:"id,omitempty"`
+	OriginID string `json:"origin_id,omitempty"`
+	// ExtraXML is appended to the stanza as it is: elements with their
+	// namespace, e.g. `<active xmlns='http://jabber.org/protocol/chatstates'/>`.
+	ExtraXML string `json:"extra_xml,omitempty"`
+}
+
+// event is one line from the child.
+type event struct {
+	Event  string `json:"event"`
+	JID    string `json:"jid"`
+	Seq    int    `json:"seq"`
+	Error  string `json:"error"`
+	Reason string `json:"reason"`
+	Message
+}
+
+// Client is one running slixmpp child. Its methods are safe for concurrent
+// use.
+type Client struct {
+	// JID is the full JID the server bound.
+	JID string
+
+	cmd    *exec.Cmd
+	dir    string
+	stderr *tailBuffer
+	ready  chan string   // the bound JID, once
+	exited chan struct{} // closed once the child is reaped
+
+	writeMu sync.Mutex // one command line at a time on stdin
+	stdin   io.WriteCloser
+
+	mu      sync.Mutex
+	msgs    []Message
+	changed chan struct{} // closed and replaced when msgs grows or the child ends
+	replies map[int]chan string
+	seq     int
+	fatal   string // the child's first "error" event
+	waitErr error  // the child's exit, once exited is closed
+
+	closeOnce sync.Once
+}
+
+// Available reports whether an interpreter with slixmpp is installed; most
+// tests want Require.
+func Available(ctx context.Context) error {
+	_, err := findPython(ctx, "")
+	return err
+}
+
+// Require skips the test under -short and when slixmpp is not installed,
+// except on CI (the CI environment variable set, not to "false" or "0"),
+// where a missing slixmpp fails it: a skipped interop test there would hide
+// that nothing was checked.
+func Require(tb testing.TB) {
+	tb.Helper()
+	if testing.Short() {
+		tb.Skip("-short: no slixmpp client")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+	defer cancel()
+	err := Available(ctx)
+	if err == nil {
+		return
+	}
+	if ci := os.Getenv("CI"); ci != "" && ci != "false" && ci != "0" {
+		tb.Fatalf("slixmpp is missing: run make deps (CI is set, so this is not skipped): %v", err)
+	}
+	tb.Skipf("skipping: python3-slixmpp is not installed (make deps installs it): %v", err)
+}
+
+// findPython returns the interpreter to run: want if set, else the first of
+// pythons() that imports slixmpp.
+func findPython(ctx context.Context, want string) (string, error) {
+	cands := pythons()
+	if want != "" {
+		cands = []string{want}
+	}
+	var errs []error
+	for _, c := range cands {
+		path, err := exec.LookPath(c)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+		out, err := exec.CommandContext(pctx, path, "-c", "import slixmpp").CombinedOutput()
+		cancel()
+		if err == nil {
+			return path, nil
+		}
+		errs = append(errs, fmt.Errorf("%s: import slixmpp: %w: %s", path, err, lastLine(out)))
+	}
+	return "", fmt.Errorf("slixtest: no python3 with slixmpp (Debian: apt-get install python3-slixmpp): %w", errors.Join(errs...))
+}
+
+func (p *Params) check() (host, port string, err error) {
+	j, err := jid.Parse(p.JID)
+	if err != nil || j.Localpart() == "" {
+		return "", "", fmt.Errorf("slixtest: JID %q is not an account (user@domain[/resource]): %v", p.JID, err)
+	}
+	if p.Password == "" {
+		return "", "", errors.New("slixtest: no password")
+	}
+	host, port, err = net.SplitHostPort(p.Addr)
+	if err != nil {
+		return "", "", fmt.Errorf("slixtest: server address %q: %w", p.Addr, err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
+		return "", "", fmt.Errorf("slixtest: server address %q: bad port", p.Addr)
+	}
+	for _, pl := range p.Plugins {
+		if pl == "" || strings.ContainsAny(pl, " ./\\") {
+			return "", "", fmt.Errorf("slixtest: plugin name %q", pl)
+		}
+	}
+	return host, port, nil
+}
+
+// Start runs a slixmpp client and returns once it is logged in and its
+// initial presence is in effect at the server (it got the answer to a
+// roster request sent after it). ctx bounds the child's whole life, not
+// only the start: when ctx ends the child is killed. Close ends it sooner.
+func Start(ctx context.Context, p Params) (*Client, error) {
+	host, port, err := p.check()
+	if err != nil {
+		return nil, err
+	}
+	python, err := findPython(ctx, p.Python)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "slixtest-")
+	if err != nil {
+		return nil, fmt.Errorf("slixtest: %w", err)
+	}
+	cfg := map[string]any{
+		"jid": p.JID, "password": p.Password, "host": host, "port": port,
+		"priority": p.Priority, "plugins": p.Plugins, "debug": p.Debug,
+	}
+	script := filepath.Join(dir, "harness.py")
+	err = os.WriteFile(script, harnessPy, 0o600)
+	if err == nil && len(p.CertPEM) > 0 {
+		cfg["ca_file"] = filepath.Join(dir, "server.pem")
+		err = os.WriteFile(cfg["ca_file"].(string), p.CertPEM, 0o600)
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("slixtest: %w", err)
+	}
+	c, err := start(ctx, python, script, dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	line, err := json.Marshal(cfg)
+	if err == nil {
+		err = c.writeLine(line)
+	}
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("slixtest: configuring the child: %w", err)
+	}
+	if err := c.waitReady(ctx, p.ReadyTimeout); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// start runs the interpreter on the script and starts reading its output.
+func start(ctx context.Context, python, script, dir string) (*Client, error) {
+	cmd := exec.CommandContext(ctx, python, script)
+	cmd.Dir = dir
+	// No .pyc next to slixmpp (root) or in dir; unbuffered as a second
+	// guard behind the script's flushes.
+	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1")
+	setProcAttr(cmd)
+	cmd.Cancel = func() error { return killGroup(cmd.Process) }
+	cmd.WaitDelay = closeGrace
+	c := &Client{
+		cmd: cmd, dir: dir, stderr: &tailBuffer{max: stderrKeep},
+		ready: make(chan string, 1), exited: make(chan struct{}),
+		changed: make(chan struct{}), replies: map[int]chan string{},
+	}
+	cmd.Stderr = c.stderr
+	var err error
+	if c.stdin, err = cmd.StdinPipe(); err != nil {
+		return nil, fmt.Errorf("slixtest: %w", err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("slixtest: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("slixtest: starting %s: %w", python, err)
+	}
+	go c.read(stdout)
+	return c, nil
+}
+
+func (c *Client) waitReady(ctx context.Context, timeout time.Duration) error {
+	if timeout <= 0 {
+		timeout = DefaultReadyTimeout
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case c.JID = <-c.ready:
+		return nil
+	case <-c.exited:
+		return fmt.Errorf("slixtest: the client ended before it was ready: %w", c.Err())
+	case <-t.C:
+		return fmt.Errorf("slixtest: not ready after %v: %s", timeout, c.stderr.String())
+	case <-ctx.Done():
+		return fmt.Errorf("slixtest: waiting for the client: %w", ctx.Err())
+	}
+}
+
+// read handles the child's events until its stdout closes, then reaps it.
+// Wait must come after the last read of the pipe (os/exec's rule).
+func (c *Client) read(stdout io.Reader) {
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 64<<10), maxLine)
+	for sc.Scan() {
+		var ev event
+		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+			c.setFatal(fmt.Sprintf("unreadable line from the child: %.200q", sc.Text()))
+			continue
+		}
+		c.handle(ev)
+	}
+	if err := sc.Err(); err != nil {
+		c.setFatal(fmt.Sprintf("reading the child's output: %v", err))
+		_ = killGroup(c.cmd.Process) // it would block on a full pipe
+	}
+	err := c.cmd.Wait()
+	c.mu.Lock()
+	c.waitErr = err
+	for seq, ch := range c.replies {
+		ch <- "the client ended"
+		delete(c.replies, seq)
+	}
+	close(c.changed)
+	c.changed = make(chan struct{})
+	c.mu.Unlock()
+	close(c.exited)
+}
+
+func (c *Client) handle(ev event) {
+	switch ev.Event {
+	case "ready":
+		select {
+		case c.ready <- ev.JID:
+		default: // said twice: the first counts
+		}
+	case "message":
+		c.mu.Lock()
+		c.msgs = append(c.msgs, ev.Message)
+		close(c.changed)
+		c.changed = make(chan struct{})
+		c.mu.Unlock()
+	case "reply":
+		c.mu.Lock()
+		if ch, ok := c.replies[ev.Seq]; ok {
+			ch <- ev.Error
+			delete(c.replies, ev.Seq)
+		}
+		c.mu.Unlock()
+	case "error":
+		c.setFatal(ev.Error)
+	}
+}
+
+// setFatal keeps the first fatal error: what follows it (a disconnect) is
+// its consequence.
+func (c *Client) setFatal(s string) {
+	c.mu.Lock()
+	if c.fatal == "" {
+		c.fatal = s
+	}
+	c.mu.Unlock()
+}
+
+// Err is nil while the child runs and after a clean Close; otherwise it
+// says why the child ended, with the end of its stderr.
+func (c *Client) Err() error {
+	select {
+	case <-c.exited:
+	default:
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fatal == "" && c.waitErr == nil {
+		return nil
+	}
+	msg := c.fatal
+	if msg == "" {
+		msg = "exited"
+	}
+	return fmt.Errorf("slixtest: %s (%v); stderr: %s", msg, c.waitErr, c.stderr.String())
+}
+
+// PID is the child's process id, also its process group's.
+func (c *Client) PID() int { return c.cmd.Process.Pid }
+
+// Stderr is the end of the child's stderr (slixmpp's log).
+func (c *Client) Stderr() string { return c.stderr.String() }
+
+// Messages returns the message stanzas received so far, in order.
+func (c *Client) Messages() []Message {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Message(nil), c.msgs...)
+}
+
+// Wait returns the messages received so far once cond holds for them, or
+// with an error when ctx ends or the child does first.
+func (c *Client) Wait(ctx context.Context, cond func([]Message) bool) ([]Message, error) {
+	for {
+		c.mu.Lock()
+		msgs := append([]Message(nil), c.msgs...)
+		changed := c.changed
+		c.mu.Unlock()
+		if cond(msgs) {
+			return msgs, nil
+		}
+		select {
+		case <-c.exited:
+			c.mu.Lock()
+			msgs = append([]Message(nil), c.msgs...)
+			c.mu.Unlock()
+			if cond(msgs) {
+				return msgs, nil
+			}
+			return msgs, fmt.Errorf("slixtest: the client ended while waiting (%d messages): %w", len(msgs), c.Err())
+		case <-ctx.Done():
+			return msgs, fmt.Errorf("slixtest: waiting (%d messages): %w", len(msgs), ctx.Err())
+		case <-changed:
+		}
+	}
+}
+
+// WaitMessages waits until at least n messages have arrived.
+func (c *Client) WaitMessages(ctx context.Context, n int) ([]Message, error) {
+	return c.Wait(ctx, func(m []Message) bool { return len(m) >= n })
+}
+
+// Send has the child send a message and returns once slixmpp wrote it to
+// the stream (not once the server took it: the harness uses no stream
+// management).
+func (c *Client) Send(ctx context.Context, m Outgoing) error {
+	if m.To == "" {
+		return errors.New("slixtest: Send: no recipient")
+	}
+	return c.command(ctx, "send", m)
+}
+
+// command sends one operation with its arguments (a struct whose JSON
+// fields are merged with op and seq) and waits for its reply.
+func (c *Client) command(ctx context.Context, op string, args any) error {
+	fields := map[string]any{}
+	if args != nil {
+		b, err := json.Marshal(args)
+		if err == nil {
+			err = json.Unmarshal(b, &fields)
+		}
+		if err != nil {
+			return fmt.Errorf("slixtest: %s: %w", op, err)
+		}
+	}
+	reply := make(chan string, 1)
+	c.mu.Lock()
+	select {
+	case <-c.exited:
+		c.mu.Unlock()
+		return fmt.Errorf("slixtest: %s: the client has ended: %w", op, c.Err())
+	default:
+	}
+	c.seq++
+	fields["seq"], fields["op"] = c.seq, op
+	c.replies[c.seq] = reply
+	c.mu.Unlock()
+	line, err := json.Marshal(fields)
+	if err == nil {
+		err = c.writeLine(line)
+	}
+	if err != nil {
+		return fmt.Errorf("slixtest: %s: %w", op, err)
+	}
+	select {
+	case e := <-reply:
+		if e != "" {
+			return fmt.Errorf("slixtest: %s: %s", op, e)
+		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("slixtest: %s: %w", op, ctx.Err())
+	}
+}
+
+func (c *Client) writeLine(line []byte) error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	_, err := c.stdin.Write(append(line, '\n'))
+	return err
+}
+
+// Close logs the client out (it closes the child's stdin, on which the
+// script disconnects), kills its process group after closeGrace if it is
+// still there, and removes its files. It returns once the child is reaped;
+// calling it again does nothing.
+func (c *Client) Close() error {
+	var err error
+	c.closeOnce.Do(func() {
+		c.writeMu.Lock()
+		_ = c.stdin.Close()
+		c.writeMu.Unlock()
+		t := time.NewTimer(closeGrace)
+		defer t.Stop()
+		select {
+		case <-c.exited:
+		case <-t.C:
+			_ = killGroup(c.cmd.Process)
+			<-c.exited
+		}
+		err = os.RemoveAll(c.dir)
+	})
+	return err
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	b   []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if over := len(t.b) - t.max; over > 0 {
+		t.b = append(t.b[:0], t.b[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(bytes.TrimSpace(t.b))
+}
+
+func lastLine(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	return s
+}
