@@ -88,7 +88,7 @@ type Client struct {
 	// disk is full as far as the client knows (see acked).
 	// reconciling, while set, is shown each archived message (see
 	// reconcile).
-	reconciling atomic.Pointer[func(Message)]
+	reconciling atomic.Pointer[reconciliation]
 
 	ackMu      sync.Mutex
 	unrecorded []string

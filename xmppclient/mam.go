@@ -94,6 +94,13 @@ const (
 	reconcilePages = 200
 )
 
+// reconciliation is the archive query that reconcile runs: the results
+// carrying its query id are shown to see, and not delivered.
+type reconciliation struct {
+	queryID string
+	see     func(Message)
+}
+
 // reconcile asks the archive which of the pending messages the server
 // already has and marks those sent (MessageAcked) and as sent on this
 // connection, so no flush sends them (even if the disk is too full to
@@ -134,10 +141,16 @@ func (c *Client) reconcile(ctx context.Context, sess *xmpp.Session) {
 			mu.Unlock()
 		}
 	}
-	c.reconciling.Store(&see)
+	r := &reconciliation{queryID: "reconcile-" + randomID(), see: see}
+	c.reconciling.Store(r)
 	defer c.reconciling.Store(nil)
-	q := history.Query{Limit: 100, Start: oldest.Add(-reconcileSkew)}
+	q := history.Query{ID: r.queryID, Limit: 100, Start: oldest.Add(-reconcileSkew)}
+	began, pages := time.Now(), 0
+	defer func() {
+		c.log.Debug("reconciled the outbox with the archive", "pages", pages, "took", time.Since(began).Round(time.Millisecond))
+	}()
 	for range reconcilePages {
+		pages++
 		// The results come through the handler, in order, before the
 		// query's answer.
 		res, err := history.Fetch(ctx, q, c.JID().Bare(), sess)
@@ -156,7 +169,7 @@ func (c *Client) reconcile(ctx context.Context, sess *xmpp.Session) {
 		if done || res.Complete || res.Set.Last == "" {
 			break
 		}
-		q = history.Query{Limit: 100, Start: q.Start, AfterID: res.Set.Last}
+		q = history.Query{ID: r.queryID, Limit: 100, Start: q.Start, AfterID: res.Set.Last}
 	}
 	mu.Lock()
 	ids := make([]string, 0, len(found))
