@@ -453,6 +453,13 @@ func (c *Client) devicesOf(ctx context.Context, sess *xmpp.Session, peer jid.JID
 		return ds, err
 	}
 	l, err := c.fetchDeviceList(ctx, sess, peer)
+	var se stanza.Error
+	if errors.As(err, &se) {
+		// No PEP at their server (service-unavailable), or no access:
+		// they have no OMEMO we can use; plaintext, as other clients do.
+		c.log.Debug("no OMEMO device list", "peer", key, "err", err)
+		l, err = omemo.DeviceList{}, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("OMEMO device list of %s: %w", peer, err)
 	}
@@ -552,6 +559,10 @@ func (c *Client) outgoingTokens(ctx context.Context, sess *xmpp.Session, e Outbo
 	}
 	start := time.Now()
 	enc, err := c.encryptFor(ctx, sess, to.Bare(), e.Body)
+	if err != nil && !errors.Is(err, ErrOMEMOFailed) && !isNetErr(err) {
+		// A store error, say: this message's failure, not the stream's.
+		err = fmt.Errorf("%w: %w", ErrOMEMOFailed, err)
+	}
 	if err != nil {
 		return nil, false, err
 	}

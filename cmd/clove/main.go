@@ -33,7 +33,8 @@ Accounts:
   register JID [--server …] [--proxy …] [--sam …] [--i2p-only] [--pin SHA256]
 
 Chat:
-  send --account JID [--timeout DURATION] TO TEXT   (TEXT "-": one message per line of stdin)
+  send --account JID [--timeout DURATION] [--plain] TO TEXT   (TEXT "-": one message per line of stdin;
+        encrypted with OMEMO when TO has OMEMO devices, unless --plain)
   listen --account JID [--count N] [--timeout DURATION] [--json]
   history --account JID [--with JID] [--search QUERY] [--limit N] [--json]
   roster --account JID [list | add JID [--name NAME] | remove JID | approve JID | deny JID]
