@@ -53,4 +53,25 @@ func TestCLIOMEMOSendListenHistory(t *testing.T) {
 			t.Errorf("%s's history: %d lines, want 2", h.acc, len(lines))
 		}
 	}
+
+	// Fingerprints: alice's own device as bob's profile saw it, trusted
+	// blindly; trust and distrust change it.
+	own := strings.Fields(alice.ok("omemo", "--account", aj, "fingerprints"))
+	if len(own) != 3 || own[2] != "own" || len(own[1]) != 64 {
+		t.Fatalf("alice's own fingerprint line: %q", own)
+	}
+	seen := strings.TrimSpace(bob.ok("omemo", "--account", bj, "fingerprints", aj))
+	if want := own[0] + " " + own[1] + " blind"; seen != want {
+		t.Fatalf("bob sees alice's devices as %q, want %q", seen, want)
+	}
+	bob.ok("omemo", "--account", bj, "trust", aj, own[1])
+	if seen := bob.ok("omemo", "--account", bj, "fingerprints", aj); !strings.HasSuffix(strings.TrimSpace(seen), " verified") {
+		t.Errorf("after trust: %q", seen)
+	}
+	bob.ok("omemo", "--account", bj, "distrust", aj, own[1])
+	if seen := bob.ok("omemo", "--account", bj, "fingerprints", aj); !strings.HasSuffix(strings.TrimSpace(seen), " distrusted") {
+		t.Errorf("after distrust: %q", seen)
+	}
+	bob.fails(2, "fingerprint", "omemo", "--account", bj, "trust", aj, "12ab")
+	bob.fails(1, "no device", "omemo", "--account", bj, "trust", aj, strings.Repeat("ab", 32))
 }
