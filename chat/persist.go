@@ -38,6 +38,7 @@ func persist(ctx context.Context, st *store.Store, account string, ev xmppclient
 			ArchiveID: m.ArchiveID,
 			Time:      m.Time,
 			State:     state,
+			Encrypted: m.Encrypted,
 		})
 	case xmppclient.GroupMessage:
 		if e.Body == "" {
@@ -53,6 +54,11 @@ func persist(ctx context.Context, st *store.Store, account string, ev xmppclient
 		err = st.MarkDelivered(ctx, account, e.ID)
 		if errors.Is(err, store.ErrNotFound) {
 			err = nil // a receipt for a message this profile never sent
+		}
+	case xmppclient.MessageEncrypted:
+		err = st.MarkEncrypted(ctx, account, e.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			err = nil // an outbox entry whose message row is gone
 		}
 	case xmppclient.ArchiveSynced:
 		if e.LastID != "" {

@@ -13,6 +13,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"github.com/clove-xmpp/clove/omemo"
 	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/xmppclient"
 )
@@ -44,6 +45,10 @@ type Options struct {
 	Progress bool
 	// Tweak adjusts the client's configuration (tests: fast reconnects).
 	Tweak func(*xmppclient.Config)
+	// Plain: no OMEMO in this session (clove send --plain): messages go
+	// in plaintext, the device is not published, and encrypted messages
+	// that arrive are saved as not decrypted.
+	Plain bool
 }
 
 // Session is one account's running session: its client, whose events it
@@ -98,6 +103,22 @@ func (p *Profile) Session(a store.Account, password string, opts Options) (*Sess
 	}
 	cfg.Passive = opts.Passive
 	cfg.NoReconnect = opts.NoReconnect
+	if !opts.Plain {
+		// The profile is this device: its OMEMO keys are made once, on
+		// the first session (100 pre-keys, some ms), and kept.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		cfg.OMEMO, err = omemo.Open(ctx, p.st, a.JID)
+		cancel()
+		if errors.Is(err, store.ErrNotFound) {
+			// An account not in the profile (tests' sessions): it has no
+			// place for keys, so it runs in plaintext.
+			cfg.OMEMO, err = nil, nil
+		}
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
 	cfg.Trust = p.trustPinned(a.JID, opts.Trust)
 	if opts.Tweak != nil {
 		opts.Tweak(&cfg)

@@ -48,9 +48,12 @@ type Message struct {
 	// error condition); set by MarkFailed. It stays when a receipt says
 	// the message arrived after all (Delivered): read it only while Failed.
 	Error string
+	// Encrypted: the message travelled OMEMO-encrypted (Body is the
+	// decrypted text, or why it could not be decrypted).
+	Encrypted bool
 }
 
-const msgColumns = `id, account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, error`
+const msgColumns = `id, account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, error, encrypted`
 
 // AddOutgoing writes m as a Queued outgoing message together with its outbox
 // row, in one transaction, and returns once that is on disk. Call it BEFORE
@@ -285,14 +288,14 @@ func prepareMessage(m *Message) error {
 // transaction.
 func prepareInsert(ctx context.Context, tx *sql.Tx, conflict string) (*sql.Stmt, error) {
 	return tx.PrepareContext(ctx, `INSERT INTO messages
-		(account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+conflict)
+		(account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, encrypted)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+conflict)
 }
 
 func insertMessage(ctx context.Context, ins *sql.Stmt, m *Message) (sql.Result, error) {
 	return ins.ExecContext(ctx,
 		m.Account, m.Peer, m.Outgoing, m.From, m.To, m.Body,
-		null(m.OriginID), null(m.StanzaID), null(m.ArchiveID), unixNano(m.Time), string(m.State))
+		null(m.OriginID), null(m.StanzaID), null(m.ArchiveID), unixNano(m.Time), string(m.State), m.Encrypted)
 }
 
 // Pending returns the account's outbox: outgoing messages written but not
@@ -339,6 +342,26 @@ func (s *Store) MarkFailed(ctx context.Context, account, originID, why string) e
 		_, err := tx.ExecContext(ctx, `UPDATE messages SET error = ?
 			WHERE account = ? AND origin_id = ? AND outgoing = 1 AND state = ?`, why, account, originID, string(Failed))
 		return err
+	})
+}
+
+// MarkEncrypted records that the outgoing message originID went out
+// OMEMO-encrypted: it is encrypted at send time (the outbox keeps the
+// text), so only then is it known. An unknown id is ErrNotFound.
+func (s *Store) MarkEncrypted(ctx context.Context, account, originID string) error {
+	if originID == "" {
+		return fmt.Errorf("store: mark encrypted: empty origin id: %w", ErrInvalid)
+	}
+	return s.wr.do(ctx, "mark encrypted", func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE messages SET encrypted = 1
+			WHERE account = ? AND origin_id = ? AND outgoing = 1`, account, originID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			return ErrNotFound
+		}
+		return nil
 	})
 }
 
@@ -472,7 +495,7 @@ func scanMessages(op string, rows *sql.Rows, err error, reverse bool) ([]Message
 			state               string
 		)
 		if err := rows.Scan(&m.ID, &m.Account, &m.Peer, &m.Outgoing, &m.From, &m.To, &m.Body,
-			&origin, &sid, &archID, &t, &state, &m.Error); err != nil {
+			&origin, &sid, &archID, &t, &state, &m.Error, &m.Encrypted); err != nil {
 			return nil, wrap(op, err)
 		}
 		m.OriginID, m.StanzaID, m.ArchiveID = origin.String, sid.String, archID.String

@@ -260,6 +260,12 @@ CREATE TABLE omemo_devices (
 	PRIMARY KEY (account, peer, device)
 ) WITHOUT ROWID;
 `},
+		{version: 9, up: `
+-- Whether a message travelled OMEMO-encrypted (issue 18): the chat and
+-- clove history --json say so per message. 0 for every older message
+-- (they were all plaintext).
+ALTER TABLE messages ADD COLUMN encrypted INTEGER NOT NULL DEFAULT 0;
+`},
 	}
 }
 

@@ -19,6 +19,8 @@ import (
 	"mellium.im/sasl"
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
+
+	"github.com/clove-xmpp/clove/omemo"
 )
 
 // Config says how a Client connects and where it keeps what must survive.
@@ -42,6 +44,9 @@ type Config struct {
 	Outbox Outbox
 	// Archive gives the MAM cursor; nil disables MAM catch-up.
 	Archive ArchiveCursor
+	// OMEMO is the account's OMEMO state (omemo.go); nil sends and keeps
+	// everything in plaintext (and says so of encrypted messages).
+	OMEMO *omemo.Account
 
 	// Passive skips initial presence (scripts that only send).
 	Passive bool
@@ -83,6 +88,7 @@ type Client struct {
 	work   *fifo[func()]
 	outbox Outbox
 	sm     smState
+	omemo  omemoState
 
 	// Acks the outbox could not record (a full disk), and whether the
 	// disk is full as far as the client knows (see acked).
@@ -594,6 +600,17 @@ func (c *Client) afterLogin(ctx context.Context, sess *xmpp.Session, resumed boo
 				return err
 			}
 		}
+	}
+	if !resumed && c.cfg.OMEMO != nil {
+		// Off the login path: the account is online meanwhile; a message
+		// sent before it finished is encrypted all the same (the peer's
+		// devices are fetched on demand).
+		go func() {
+			err := c.publishOMEMO(ctx, sess)
+			if ctx.Err() == nil {
+				c.emit(OMEMOReady{DeviceID: c.cfg.OMEMO.DeviceID(), Err: err})
+			}
+		}()
 	}
 	if !resumed && c.cfg.Archive != nil {
 		c.reconcile(ctx, sess)

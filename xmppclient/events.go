@@ -71,6 +71,11 @@ type Message struct {
 	Carbon    bool
 	Archived  bool // from a MAM query
 	Delayed   bool // delivered late (offline storage)
+	// Encrypted: it came OMEMO-encrypted; Body is the decrypted text, or
+	// "could not decrypt: …" and why (never the fallback body).
+	Encrypted bool
+	// enc is the <encrypted> element until the pump decrypts it.
+	enc *encryptedEl
 }
 
 // MessageReceived carries a message with a body.

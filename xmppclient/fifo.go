@@ -57,6 +57,12 @@ func (c *Client) pump(done chan struct{}) {
 		if !ok {
 			return
 		}
+		if c.cfg.OMEMO != nil || isOMEMOEvent(ev) {
+			var keep bool
+			if ev, keep = c.omemoEvent(ev); !keep {
+				continue
+			}
+		}
 		c.events <- ev
 	}
 }

@@ -121,7 +121,10 @@ func (c *Client) handleIQ(t xmlstream.TokenReadEncoder, d *xml.Decoder, start *x
 			Ver   string       `xml:"ver,attr"`
 			Items []rosterItem `xml:"item"`
 		} `xml:"jabber:iq:roster query"`
-		Privacy *struct{}      `xml:"jabber:iq:privacy query"`
+		Privacy *struct{} `xml:"jabber:iq:privacy query"`
+		Disco   *struct {
+			Node string `xml:"node,attr"`
+		} `xml:"http://jabber.org/protocol/disco#info query"`
 		Block   *blockingItems `xml:"urn:xmpp:blocking block"`
 		Unblock *blockingItems `xml:"urn:xmpp:blocking unblock"`
 	}
@@ -142,6 +145,10 @@ func (c *Client) handleIQ(t xmlstream.TokenReadEncoder, d *xml.Decoder, start *x
 	}
 	switch {
 	case iq.Type == "get" && iq.Ping != nil:
+	case iq.Type == "get" && iq.Disco != nil:
+		// Our features (caps.go): prosody's PEP asks, to learn the +notify.
+		_, err := xmlstream.Copy(t, reply.Wrap(discoInfoReply(iq.Disco.Node)))
+		return err
 	case iq.Type == "set" && iq.Query != nil && (from == "" || from == c.JID().Bare().String()):
 		items := make([]RosterItem, 0, len(iq.Query.Items))
 		removed := false
@@ -242,6 +249,8 @@ type inMessage struct {
 	Sent      *carbon       `xml:"urn:xmpp:carbons:2 sent"`
 	Received  *carbon       `xml:"urn:xmpp:carbons:2 received"`
 	Error     *stanza.Error `xml:"error"`
+	Encrypted *encryptedEl  `xml:"eu.siacs.conversations.axolotl encrypted"`
+	Event     *pepEvent     `xml:"http://jabber.org/protocol/pubsub#event event"`
 	Result    *struct {
 		QueryID   string    `xml:"queryid,attr"`
 		ID        string    `xml:"id,attr"`
@@ -260,6 +269,19 @@ func parseStamp(s string) (time.Time, bool) {
 func (c *Client) onMessage(m *inMessage) {
 	me := c.JID().Bare()
 	fromSelf := m.From == "" || m.From == me.String()
+	if m.Event != nil && m.Result == nil {
+		// A PEP notification: from the publisher's bare JID (or ours).
+		from := me
+		if m.From != "" {
+			j, err := jid.Parse(m.From)
+			if err != nil {
+				return
+			}
+			from = j.Bare()
+		}
+		c.onPEP(from, m.Event)
+		return
+	}
 	switch {
 	case m.Result != nil:
 		if !fromSelf || m.Result.Forwarded.Message == nil {
@@ -343,6 +365,7 @@ func (c *Client) convert(m *inMessage, delay *delayEl) (Message, bool) {
 	}
 	me := c.JID().Bare()
 	msg.ID, msg.Type, msg.Body = m.ID, m.Type, m.Body
+	msg.enc = m.Encrypted
 	msg.OriginID = m.ID
 	if m.OriginID != nil && m.OriginID.ID != "" {
 		msg.OriginID = m.OriginID.ID
@@ -372,7 +395,7 @@ func delayStamp(d *delayEl) string {
 
 // deliver emits a message with a body and, if asked, sends a receipt.
 func (c *Client) deliver(msg Message, receipt bool) {
-	if msg.Body == "" || msg.Type == "error" {
+	if (msg.Body == "" && msg.enc == nil) || msg.Type == "error" {
 		return
 	}
 	c.emit(MessageReceived{Message: msg})

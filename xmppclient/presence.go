@@ -18,5 +18,10 @@ func presenceElement(to jid.JID, typ stanza.PresenceType, show, status string) x
 	if status != "" {
 		inner = append(inner, xmlstream.Wrap(xmlstream.Token(xml.CharData(status)), xml.StartElement{Name: xml.Name{Local: "status"}}))
 	}
+	if typ == "" {
+		// Available: say what the client can do (caps.go), so that the
+		// server sends it the PEP events it asks for (+notify).
+		inner = append(inner, capsElement())
+	}
 	return stanza.Presence{To: to, Type: typ}.Wrap(xmlstream.MultiReader(inner...))
 }

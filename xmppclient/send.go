@@ -222,12 +222,24 @@ func (c *Client) sendEntry(ctx context.Context, sess *xmpp.Session, e OutboxEntr
 	}
 	c.sentNow[e.ID] = true
 	c.mu.Unlock()
-	err := sess.Send(ctx, chatTokens(e))
+	toks, encrypted, err := c.outgoingTokens(ctx, sess, e)
+	if err == nil {
+		err = sess.Send(ctx, toks)
+	}
 	if err != nil {
 		c.mu.Lock()
 		delete(c.sentNow, e.ID)
 		c.mu.Unlock()
+		if errors.Is(err, ErrOMEMOFailed) {
+			// Not the stream's fault: say so of this message, go on with
+			// the others (it stays queued and is tried at the next login).
+			c.emit(MessageFailed{ID: e.ID, Condition: "omemo", Text: err.Error()})
+			return nil
+		}
 		return err
+	}
+	if encrypted {
+		c.emit(MessageEncrypted{ID: e.ID})
 	}
 	if due, urgent := c.sm.needR(); urgent {
 		return sess.Send(ctx, smElement("r"))

@@ -71,7 +71,7 @@ func printHistory(e *env, ms []store.Message, asJSON bool) {
 				jsonMessage
 				Outgoing bool   `json:"outgoing"`
 				State    string `json:"state"`
-			}{jsonMessage{From: m.From, To: m.To, Body: m.Body, ID: m.OriginID, Time: m.Time.UTC().Format(time.RFC3339Nano)}, m.Outgoing, string(m.State)})
+			}{jsonMessage{From: m.From, To: m.To, Body: m.Body, ID: m.OriginID, Time: m.Time.UTC().Format(time.RFC3339Nano), Encrypted: m.Encrypted}, m.Outgoing, string(m.State)})
 			continue
 		}
 		dir := "<"

@@ -17,6 +17,8 @@ type jsonMessage struct {
 	Body string `json:"body"`
 	ID   string `json:"id"`
 	Time string `json:"time"`
+	// Encrypted: the message came OMEMO-encrypted (issue 18's contract).
+	Encrypted bool `json:"encrypted"`
 }
 
 func cmdListen(ctx context.Context, e *env, args []string) error {
@@ -43,7 +45,7 @@ func cmdListen(ctx context.Context, e *env, args []string) error {
 	enc := json.NewEncoder(e.stdout)
 	return s.Listen(ctx, *timeout, *count, func(m xmppclient.Message) {
 		if *asJSON {
-			_ = enc.Encode(jsonMessage{From: m.From.String(), To: m.To.String(), Body: m.Body, ID: m.ID, Time: m.Time.UTC().Format(time.RFC3339Nano)})
+			_ = enc.Encode(jsonMessage{From: m.From.String(), To: m.To.String(), Body: m.Body, ID: m.ID, Time: m.Time.UTC().Format(time.RFC3339Nano), Encrypted: m.Encrypted})
 		} else {
 			fmt.Fprintf(e.stdout, "%s %s: %s\n", m.Time.Local().Format("2006-01-02 15:04:05"), termText(m.From.Bare().String()), termText(m.Body))
 		}

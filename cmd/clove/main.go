@@ -33,8 +33,11 @@ Accounts:
   register JID [--server …] [--proxy …] [--sam …] [--i2p-only] [--pin SHA256]
 
 Chat:
-  send --account JID [--timeout DURATION] TO TEXT   (TEXT "-": one message per line of stdin)
+  send --account JID [--timeout DURATION] [--plain] TO TEXT   (TEXT "-": one message per line of stdin;
+        encrypted with OMEMO when TO has OMEMO devices, unless --plain)
   listen --account JID [--count N] [--timeout DURATION] [--json]
+  omemo --account JID fingerprints [JID]   (DEVICE_ID FINGERPRINT TRUST per device; no JID: the account's own)
+  omemo --account JID trust|distrust JID FINGERPRINT
   history --account JID [--with JID] [--search QUERY] [--limit N] [--json]
   roster --account JID [list | add JID [--name NAME] | remove JID | approve JID | deny JID]
   roster --account JID [blocked | block JID | unblock JID]   (the server drops what a blocked JID sends)
@@ -124,6 +127,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, stdin *os
 		"send":     cmdSend,
 		"listen":   cmdListen,
 		"history":  cmdHistory,
+		"omemo":    cmdOMEMO,
 		"roster":   cmdRoster,
 		"room":     cmdRoom,
 		"bot":      cmdBot,

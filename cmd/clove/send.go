@@ -15,6 +15,7 @@ import (
 func cmdSend(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("send", flag.ContinueOnError)
 	account := fs.String("account", "", "account to send from")
+	plain := fs.Bool("plain", false, "send in plaintext even to a contact with OMEMO devices")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the server's acknowledgement (default 30s, 5m for I2P accounts)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -42,7 +43,7 @@ func cmdSend(ctx context.Context, e *env, args []string) error {
 		}
 		texts = []string{text}
 	}
-	s, done, err := e.session(ctx, *account, chat.Options{Passive: true})
+	s, done, err := e.session(ctx, *account, chat.Options{Passive: true, Plain: *plain})
 	if err != nil {
 		return err
 	}

@@ -163,3 +163,8 @@ func Cert(certPEM, keyPEM []byte) Option {
 		c.keyPEM = slices.Clone(keyPEM)
 	}
 }
+
+// WithPEP enables the personal eventing service (XEP-0163, prosody 0.12's
+// mod_pep), on which OMEMO's device lists and bundles are published:
+// items, publish-options (pubsub#access_model) and +notify from caps.
+func WithPEP() Option { return WithModule("pep") }

@@ -1,0 +1,581 @@
+package xmppclient
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"mellium.im/xmlstream"
+	"mellium.im/xmpp"
+	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stanza"
+
+	"github.com/clove-xmpp/clove/omemo"
+)
+
+// OMEMO 0.3 on the wire (issue 18): the own device and bundle published
+// over PEP, device lists of contacts taken from PEP events and fetched on
+// demand, chat messages encrypted at send time (the outbox keeps the text:
+// a resend after a restart encrypts again, same origin-id) and decrypted
+// before anyone sees them (in the event pump, off the read loop, in order
+// with the other events, so the archive cursor never passes a message
+// that is still being decrypted).
+
+const (
+	nsPubsub      = "http://jabber.org/protocol/pubsub"
+	nsPubsubEvent = "http://jabber.org/protocol/pubsub#event"
+	nsXData       = "jabber:x:data"
+	nsHints       = "urn:xmpp:hints"
+	nsEME         = "urn:xmpp:eme:0"
+	// omemoFallback is the body other clients show: Conversations' words.
+	omemoFallback = "I sent you an OMEMO encrypted message but your client doesn’t seem to support that. Find more information on https://conversations.im/omemo"
+)
+
+// MessageEncrypted: the outgoing message ID went out OMEMO-encrypted.
+type MessageEncrypted struct{ ID string }
+
+// OMEMOReady: the own device and bundle are published (Err nil), or why
+// OMEMO could not be set up on this login.
+type OMEMOReady struct {
+	DeviceID uint32
+	Err      error
+}
+
+// DevicesChanged: a contact (or the account) published its OMEMO device
+// list; it is stored.
+type DevicesChanged struct {
+	JID     jid.JID
+	Devices []uint32
+}
+
+func (MessageEncrypted) isEvent() {}
+func (OMEMOReady) isEvent()       {}
+func (DevicesChanged) isEvent()   {}
+
+// omemoState is the client's OMEMO bookkeeping: which peers' device lists
+// were fetched on this run (an empty stored list is then known to be
+// empty), and whether a bundle republication is under way.
+type omemoState struct {
+	mu         sync.Mutex
+	fetched    map[string]bool
+	republish  bool
+	publishing sync.Mutex // one publication at a time
+}
+
+func (o *omemoState) wasFetched(peer string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.fetched[peer]
+}
+
+func (o *omemoState) setFetched(peer string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.fetched == nil {
+		o.fetched = map[string]bool{}
+	}
+	o.fetched[peer] = true
+}
+
+// encryptedEl is an <encrypted> child as parsed by package omemo; a
+// garbled one keeps its error, so the message says why it is unreadable.
+type encryptedEl struct {
+	e   *omemo.Encrypted
+	err error
+}
+
+// UnmarshalXML collects the element (bounded by the stanza size limit)
+// and parses it with omemo's limits.
+func (el *encryptedEl) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	toks, err := collect(d, start)
+	if err != nil {
+		return err
+	}
+	el.e, el.err = omemo.ParseEncrypted(&tokenList{toks: toks})
+	return nil
+}
+
+// collect returns the element whose start was read, start and end
+// included, as tokens. (",innerxml" would not do: it is empty when the
+// decoder reads tokens rather than bytes, as it does on a session.)
+func collect(d *xml.Decoder, start xml.StartElement) ([]xml.Token, error) {
+	toks := []xml.Token{start.Copy()}
+	for depth := 1; depth > 0; {
+		t, err := d.Token()
+		if err != nil {
+			return nil, err
+		}
+		switch t.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			depth--
+		}
+		toks = append(toks, xml.CopyToken(t))
+	}
+	return toks, nil
+}
+
+// pepEvent is a PEP notification's items.
+type pepEvent struct {
+	Items struct {
+		Node  string    `xml:"node,attr"`
+		Items []rawItem `xml:"item"`
+	} `xml:"items"`
+}
+
+// rawItem is a pubsub <item>: its payload's tokens (without the item's
+// own start and end).
+type rawItem struct {
+	Inner []xml.Token
+}
+
+func (it *rawItem) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	toks, err := collect(d, start)
+	if err != nil {
+		return err
+	}
+	it.Inner = toks[1 : len(toks)-1]
+	return nil
+}
+
+func parseInner[T any](inner []xml.Token, parse func(xml.TokenReader) (T, error)) (T, error) {
+	return parse(&tokenList{toks: inner})
+}
+
+// onPEP handles a PEP event message (on the read loop: parse only).
+func (c *Client) onPEP(from jid.JID, ev *pepEvent) {
+	if ev.Items.Node != omemo.NodeDeviceList || len(ev.Items.Items) == 0 {
+		return
+	}
+	l, err := parseInner(ev.Items.Items[len(ev.Items.Items)-1].Inner, omemo.ParseDeviceList)
+	if err != nil {
+		c.emit(ErrorEvent{Err: fmt.Errorf("OMEMO device list of %s: %w", from.Bare(), err)})
+		return
+	}
+	c.emit(DevicesChanged{JID: from.Bare(), Devices: l.Devices})
+}
+
+// omemoEvent runs in the pump for each event, before it is told: it
+// decrypts messages and stores device lists. It returns false to drop
+// the event (a key transport message, a copy of our own).
+func (c *Client) omemoEvent(ev Event) (Event, bool) {
+	acc := c.cfg.OMEMO
+	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.ConnectTimeout)
+	defer cancel()
+	switch e := ev.(type) {
+	case DevicesChanged:
+		if acc == nil {
+			return ev, true
+		}
+		if err := acc.SetDevices(ctx, e.JID.String(), omemo.DeviceList{Devices: e.Devices}); err != nil {
+			return ErrorEvent{Err: err}, true
+		}
+		c.omemo.setFetched(e.JID.String())
+		if e.JID.Equal(c.JID().Bare()) && !slices.Contains(e.Devices, acc.DeviceID()) {
+			// Another device of ours wrote the list without this one:
+			// put it back, or contacts stop encrypting for it.
+			go c.publishOMEMOAsync()
+		}
+		return ev, true
+	case MessageReceived:
+		if e.enc == nil {
+			return ev, true
+		}
+		m, ok := c.decrypt(ctx, e.Message)
+		if !ok {
+			return nil, false
+		}
+		return MessageReceived{Message: m}, true
+	}
+	return ev, true
+}
+
+// decrypt replaces m's fallback body with the decrypted text, or with why
+// it could not be decrypted; false drops it (nothing to show).
+func (c *Client) decrypt(ctx context.Context, m Message) (Message, bool) {
+	el := m.enc
+	m.enc = nil
+	m.Encrypted = true
+	acc := c.cfg.OMEMO
+	if acc == nil {
+		m.Body = "could not decrypt: OMEMO is off in this session"
+		return m, true
+	}
+	if el.err != nil {
+		m.Body = "could not decrypt: " + el.err.Error()
+		return m, true
+	}
+	sender := m.From.Bare().String()
+	d, err := acc.Decrypt(ctx, sender, el.e)
+	switch {
+	case errors.Is(err, omemo.ErrFromThisDevice), errors.Is(err, omemo.ErrReplay):
+		// Our own message seen again, or a copy already decrypted (the
+		// offline copy and the archive's): the history has it.
+		return m, false
+	case err != nil && el.e.Payload == nil:
+		c.log.Info("OMEMO key transport not taken", "from", sender, "err", err)
+		return m, false
+	case err != nil:
+		m.Body = "could not decrypt: " + err.Error()
+		return m, true
+	}
+	if d.RefillPreKeys {
+		go c.refillPreKeys()
+	}
+	if d.KeyTransport {
+		return m, false
+	}
+	m.Body = string(d.Plaintext)
+	return m, true
+}
+
+// refillPreKeys tops the pre-keys up after one was used and publishes the
+// bundle again (coalesced: a burst of pre-key messages gives one).
+func (c *Client) refillPreKeys() {
+	c.omemo.mu.Lock()
+	if c.omemo.republish {
+		c.omemo.mu.Unlock()
+		return
+	}
+	c.omemo.republish = true
+	c.omemo.mu.Unlock()
+	defer func() {
+		c.omemo.mu.Lock()
+		c.omemo.republish = false
+		c.omemo.mu.Unlock()
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.ConnectTimeout)
+	defer cancel()
+	if _, err := c.cfg.OMEMO.RefillPreKeys(ctx); err != nil {
+		c.emit(ErrorEvent{Err: err})
+		return
+	}
+	sess, err := c.session()
+	if err != nil {
+		return // published at the next login
+	}
+	if err := c.publishBundle(ctx, sess); err != nil && ctx.Err() == nil {
+		c.emit(ErrorEvent{Err: fmt.Errorf("OMEMO bundle not published again: %w", err)})
+	}
+}
+
+// publishOMEMOAsync publishes on the current session, if any.
+func (c *Client) publishOMEMOAsync() {
+	sess, err := c.session()
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.ConnectTimeout)
+	defer cancel()
+	if err := c.publishOMEMO(ctx, sess); err != nil && ctx.Err() == nil {
+		c.emit(ErrorEvent{Err: err})
+	}
+}
+
+// ErrDeviceIDTaken: another device of the account published a bundle
+// under this device's id with another identity key.
+var ErrDeviceIDTaken = errors.New("OMEMO: this device's id is taken by another device of the account (its bundle has another identity key)")
+
+// publishOMEMO puts the own device in the account's device list (keeping
+// the others) and publishes its bundle, both with access model open (what
+// the deployed clients publish and expect: contacts not in the roster
+// fetch them too).
+func (c *Client) publishOMEMO(ctx context.Context, sess *xmpp.Session) error {
+	acc := c.cfg.OMEMO
+	c.omemo.publishing.Lock()
+	defer c.omemo.publishing.Unlock()
+	me := c.JID().Bare()
+	list, err := c.fetchDeviceList(ctx, sess, me)
+	if err != nil {
+		return fmt.Errorf("OMEMO: own device list: %w", err)
+	}
+	if !slices.Contains(list.Devices, acc.DeviceID()) {
+		// A new id in the list: make sure no other device of ours has it.
+		b, err := c.fetchBundle(ctx, sess, omemo.Address{JID: me.String(), Device: acc.DeviceID()})
+		if err == nil {
+			own, berr := acc.Bundle(ctx)
+			if berr != nil {
+				return berr
+			}
+			if b.IdentityKey != own.IdentityKey {
+				return ErrDeviceIDTaken
+			}
+		} else if !isItemNotFound(err) {
+			return fmt.Errorf("OMEMO: own bundle: %w", err)
+		}
+		list.Devices = append(list.Devices, acc.DeviceID())
+		if err := c.publish(ctx, sess, omemo.NodeDeviceList, list.TokenReader()); err != nil {
+			return fmt.Errorf("OMEMO: publishing the device list: %w", err)
+		}
+	}
+	if err := acc.SetDevices(ctx, me.String(), list); err != nil {
+		return err
+	}
+	c.omemo.setFetched(me.String())
+	return c.publishBundle(ctx, sess)
+}
+
+func (c *Client) publishBundle(ctx context.Context, sess *xmpp.Session) error {
+	acc := c.cfg.OMEMO
+	b, err := acc.Bundle(ctx)
+	if err != nil {
+		return err
+	}
+	node := fmt.Sprintf("%s%d", omemo.NodeBundles, acc.DeviceID())
+	if err := c.publish(ctx, sess, node, b.TokenReader()); err != nil {
+		return fmt.Errorf("OMEMO: publishing the bundle: %w", err)
+	}
+	return nil
+}
+
+func isItemNotFound(err error) bool {
+	var se stanza.Error
+	return errors.As(err, &se) && se.Condition == stanza.ItemNotFound
+}
+
+// publish publishes payload as the item "current" of the account's PEP
+// node, with publish-options pubsub#access_model=open (XEP-0060 §7.1.5;
+// mellium's pubsub package has none).
+func (c *Client) publish(ctx context.Context, sess *xmpp.Session, node string, payload xml.TokenReader) error {
+	field := func(v, val string, hidden bool) xml.TokenReader {
+		s := xml.StartElement{Name: xml.Name{Local: "field"}, Attr: []xml.Attr{xmlAttr("var", v)}}
+		if hidden {
+			s.Attr = append(s.Attr, xmlAttr("type", "hidden"))
+		}
+		return xmlstream.Wrap(xmlstream.Wrap(xmlstream.Token(xml.CharData(val)), xml.StartElement{Name: xml.Name{Local: "value"}}), s)
+	}
+	form := xmlstream.Wrap(
+		xmlstream.MultiReader(
+			field("FORM_TYPE", nsPubsub+"#publish-options", true),
+			field("pubsub#access_model", "open", false),
+		),
+		xml.StartElement{Name: xml.Name{Space: nsXData, Local: "x"}, Attr: []xml.Attr{xmlAttr("type", "submit")}},
+	)
+	body := xmlstream.Wrap(
+		xmlstream.MultiReader(
+			xmlstream.Wrap(
+				xmlstream.Wrap(payload, xml.StartElement{Name: xml.Name{Local: "item"}, Attr: []xml.Attr{xmlAttr("id", "current")}}),
+				xml.StartElement{Name: xml.Name{Local: "publish"}, Attr: []xml.Attr{xmlAttr("node", node)}},
+			),
+			xmlstream.Wrap(form, xml.StartElement{Name: xml.Name{Local: "publish-options"}}),
+		),
+		xml.StartElement{Name: xml.Name{Space: nsPubsub, Local: "pubsub"}},
+	)
+	_, err := c.pubsubIQ(ctx, sess, stanza.IQ{Type: stanza.SetIQ}, body)
+	return err
+}
+
+// pubsubIQ sends iq with payload and returns the first item's inner XML
+// of the answer (nil if none). The answer's reader is always closed (an
+// open one stalls the read loop).
+func (c *Client) pubsubIQ(ctx context.Context, sess *xmpp.Session, iq stanza.IQ, payload xml.TokenReader) ([]xml.Token, error) {
+	resp, err := sess.SendIQ(ctx, iq.Wrap(payload))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Close()
+	var v struct {
+		Type   string        `xml:"type,attr"`
+		Error  *stanza.Error `xml:"error"`
+		Pubsub *struct {
+			Items struct {
+				Items []rawItem `xml:"item"`
+			} `xml:"items"`
+		} `xml:"http://jabber.org/protocol/pubsub pubsub"`
+	}
+	if err := xml.NewTokenDecoder(resp).Decode(&v); err != nil {
+		return nil, err
+	}
+	if v.Type == "error" {
+		if v.Error != nil {
+			return nil, *v.Error
+		}
+		return nil, errors.New("the server refused it")
+	}
+	if v.Pubsub == nil || len(v.Pubsub.Items.Items) == 0 {
+		return nil, nil
+	}
+	it := v.Pubsub.Items.Items
+	return it[len(it)-1].Inner, nil
+}
+
+// items asks for the newest item of owner's node.
+func (c *Client) items(ctx context.Context, sess *xmpp.Session, owner jid.JID, node string) ([]xml.Token, error) {
+	q := xmlstream.Wrap(
+		xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Local: "items"}, Attr: []xml.Attr{xmlAttr("node", node), xmlAttr("max_items", "1")}}),
+		xml.StartElement{Name: xml.Name{Space: nsPubsub, Local: "pubsub"}},
+	)
+	return c.pubsubIQ(ctx, sess, stanza.IQ{Type: stanza.GetIQ, To: owner}, q)
+}
+
+// fetchDeviceList reads owner's device list; none published is an empty
+// list.
+func (c *Client) fetchDeviceList(ctx context.Context, sess *xmpp.Session, owner jid.JID) (omemo.DeviceList, error) {
+	inner, err := c.items(ctx, sess, owner.Bare(), omemo.NodeDeviceList)
+	if isItemNotFound(err) || (err == nil && inner == nil) {
+		return omemo.DeviceList{}, nil
+	}
+	if err != nil {
+		return omemo.DeviceList{}, err
+	}
+	return parseInner(inner, omemo.ParseDeviceList)
+}
+
+// fetchBundle reads a device's bundle (item-not-found when none).
+func (c *Client) fetchBundle(ctx context.Context, sess *xmpp.Session, d omemo.Address) (*omemo.Bundle, error) {
+	owner, err := jid.Parse(d.JID)
+	if err != nil {
+		return nil, err
+	}
+	inner, err := c.items(ctx, sess, owner, fmt.Sprintf("%s%d", omemo.NodeBundles, d.Device))
+	if err != nil {
+		return nil, err
+	}
+	if inner == nil {
+		return nil, stanza.Error{Type: stanza.Cancel, Condition: stanza.ItemNotFound}
+	}
+	return parseInner(inner, omemo.ParseBundle)
+}
+
+// devicesOf returns peer's devices: as stored, fetched once per run when
+// none are stored (an unknown contact, or one whose list changed while
+// we were away and not subscribed).
+func (c *Client) devicesOf(ctx context.Context, sess *xmpp.Session, peer jid.JID) ([]uint32, error) {
+	acc := c.cfg.OMEMO
+	key := peer.String()
+	ds, err := acc.Devices(ctx, key)
+	if err != nil || len(ds) > 0 || c.omemo.wasFetched(key) {
+		return ds, err
+	}
+	l, err := c.fetchDeviceList(ctx, sess, peer)
+	var se stanza.Error
+	if errors.As(err, &se) {
+		// No PEP at their server (service-unavailable), or no access:
+		// they have no OMEMO we can use; plaintext, as other clients do.
+		c.log.Debug("no OMEMO device list", "peer", key, "err", err)
+		l, err = omemo.DeviceList{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("OMEMO device list of %s: %w", peer, err)
+	}
+	if err := acc.SetDevices(ctx, key, l); err != nil {
+		return nil, err
+	}
+	c.omemo.setFetched(key)
+	return l.Devices, nil
+}
+
+// ErrOMEMOFailed wraps why a message to a contact with OMEMO devices
+// could not be encrypted; it is not sent in plaintext instead.
+var ErrOMEMOFailed = errors.New("OMEMO encryption failed; the message was not sent")
+
+// encryptFor encrypts body for peer's devices and the account's other
+// devices, building sessions from bundles where there are none. nil, nil:
+// peer has no OMEMO device (send plaintext).
+func (c *Client) encryptFor(ctx context.Context, sess *xmpp.Session, peer jid.JID, body string) (*omemo.Encrypted, error) {
+	acc := c.cfg.OMEMO
+	theirs, err := c.devicesOf(ctx, sess, peer)
+	if err != nil || len(theirs) == 0 {
+		return nil, err
+	}
+	me := c.JID().Bare()
+	mine, err := acc.Devices(ctx, me.String())
+	if err != nil {
+		return nil, err
+	}
+	to := make([]omemo.Address, 0, len(theirs)+len(mine))
+	for _, d := range theirs {
+		to = append(to, omemo.Address{JID: peer.String(), Device: d})
+	}
+	for _, d := range mine {
+		if d != acc.DeviceID() {
+			to = append(to, omemo.Address{JID: me.String(), Device: d})
+		}
+	}
+	ready := to[:0:0]
+	var whyNot []error
+	for _, d := range to {
+		ok, err := acc.HasSession(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			b, err := c.fetchBundle(ctx, sess, d)
+			if err == nil {
+				err = acc.ProcessBundle(ctx, d, b)
+			}
+			if err != nil {
+				// A device without a usable bundle (gone, broken) is left
+				// out; the others still get the message.
+				c.log.Info("OMEMO device left out", "device", d.String(), "err", err)
+				whyNot = append(whyNot, fmt.Errorf("%s: %w", d, err))
+				continue
+			}
+		}
+		ready = append(ready, d)
+	}
+	if !slices.ContainsFunc(ready, func(a omemo.Address) bool { return a.JID == peer.String() }) {
+		return nil, fmt.Errorf("%w: no device of %s could be reached: %w", ErrOMEMOFailed, peer, errors.Join(whyNot...))
+	}
+	e, err := acc.Encrypt(ctx, []byte(body), ready)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrOMEMOFailed, err)
+	}
+	return e, nil
+}
+
+// encryptedChatTokens is an OMEMO chat message: the fallback body, the
+// receipt request and origin-id as for plaintext, the <encrypted>
+// element, the store hint (servers do not archive or keep bodiless-looking
+// messages otherwise) and the EME marker (XEP-0380).
+func encryptedChatTokens(e OutboxEntry, enc *omemo.Encrypted) xml.TokenReader {
+	body := xml.StartElement{Name: xml.Name{Local: "body"}}
+	req := xml.StartElement{Name: xml.Name{Space: "urn:xmpp:receipts", Local: "request"}}
+	oid := xml.StartElement{Name: xml.Name{Space: "urn:xmpp:sid:0", Local: "origin-id"}, Attr: []xml.Attr{xmlAttr("id", e.ID)}}
+	hint := xml.StartElement{Name: xml.Name{Space: nsHints, Local: "store"}}
+	eme := xml.StartElement{Name: xml.Name{Space: nsEME, Local: "encryption"}, Attr: []xml.Attr{xmlAttr("namespace", omemo.NS), xmlAttr("name", "OMEMO")}}
+	msg := xml.StartElement{Name: xml.Name{Space: "jabber:client", Local: "message"},
+		Attr: []xml.Attr{xmlAttr("id", e.ID), xmlAttr("to", e.To), xmlAttr("type", "chat")}}
+	toks := []xml.Token{msg, body, xml.CharData(omemoFallback), body.End(), req, req.End(), oid, oid.End()}
+	toks = append(toks, enc.Tokens()...)
+	toks = append(toks, hint, hint.End(), eme, eme.End(), msg.End())
+	return &tokenList{toks: toks}
+}
+
+// outgoingTokens is the stanza for an outbox entry: encrypted when OMEMO
+// is on and the peer has devices (encrypted true), else plaintext.
+func (c *Client) outgoingTokens(ctx context.Context, sess *xmpp.Session, e OutboxEntry) (xml.TokenReader, bool, error) {
+	if c.cfg.OMEMO == nil {
+		return chatTokens(e), false, nil
+	}
+	to, err := jid.Parse(e.To)
+	if err != nil {
+		return nil, false, err
+	}
+	start := time.Now()
+	enc, err := c.encryptFor(ctx, sess, to.Bare(), e.Body)
+	if err != nil && !errors.Is(err, ErrOMEMOFailed) && !isNetErr(err) {
+		// A store error, say: this message's failure, not the stream's.
+		err = fmt.Errorf("%w: %w", ErrOMEMOFailed, err)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if enc == nil {
+		return chatTokens(e), false, nil
+	}
+	c.log.Debug("OMEMO encrypted", "id", e.ID, "keys", len(enc.Keys), "took", time.Since(start))
+	return encryptedChatTokens(e, enc), true, nil
+}
+
+// isOMEMOEvent: events the pump must look at even with OMEMO off (an
+// encrypted message must not show its fallback body as the text).
+func isOMEMOEvent(ev Event) bool {
+	m, ok := ev.(MessageReceived)
+	return ok && m.enc != nil
+}
