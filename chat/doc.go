@@ -8,4 +8,8 @@
 // outbox, certificate pins and archive cursor with the store, and offers
 // the account's actions (send, rooms, roster) as methods. Data flows one
 // way: transport → xmppclient → chat → store, and chat → the front ends.
+// For OMEMO, chat opens the account's store-backed device (package
+// omemo/device) and gives it to xmppclient, which knows it only through its
+// OMEMOAccount interface: xmppclient depends on package omemo (the
+// protocol), never on omemo/device or store.
 package chat

@@ -13,7 +13,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
-	"github.com/clove-xmpp/clove/omemo"
+	"github.com/clove-xmpp/clove/omemo/device"
 	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/xmppclient"
 )
@@ -107,16 +107,19 @@ func (p *Profile) Session(a store.Account, password string, opts Options) (*Sess
 		// The profile is this device: its OMEMO keys are made once, on
 		// the first session (100 pre-keys, some ms), and kept.
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		cfg.OMEMO, err = omemo.Open(ctx, p.st, a.JID)
+		acc, err := device.Open(ctx, p.st, a.JID)
 		cancel()
-		if errors.Is(err, store.ErrNotFound) {
+		switch {
+		case errors.Is(err, store.ErrNotFound):
 			// An account not in the profile (tests' sessions): it has no
 			// place for keys, so it runs in plaintext.
-			cfg.OMEMO, err = nil, nil
-		}
-		if err != nil {
+		case err != nil:
 			d.Close()
 			return nil, err
+		default:
+			// Only a non-nil *device.Account: a nil one in the interface
+			// would not be nil.
+			cfg.OMEMO = acc
 		}
 	}
 	cfg.Trust = p.trustPinned(a.JID, opts.Trust)

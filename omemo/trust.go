@@ -1,13 +1,10 @@
 package omemo
 
 import (
-	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/clove-xmpp/clove/store"
 )
 
 // Trust is what the user decided about one identity key of one device.
@@ -32,26 +29,13 @@ const (
 // Trusted reports whether messages are encrypted for a key with trust t.
 func (t Trust) Trusted() bool { return t == Blind || t == Verified }
 
-func (t Trust) valid() bool {
+// Valid reports whether t is one of the trust states above.
+func (t Trust) Valid() bool {
 	switch t {
 	case Blind, Undecided, Verified, Distrusted:
 		return true
 	}
 	return false
-}
-
-// initialTrust is the trust a key gets when first seen for a device of peer.
-func initialTrust(t *store.OMEMOTx, peer string) (Trust, error) {
-	all, err := t.Trusts(peer)
-	if err != nil {
-		return "", err
-	}
-	for _, r := range all {
-		if Trust(r.Trust) == Verified {
-			return Undecided, nil
-		}
-	}
-	return Blind, nil
 }
 
 // Fingerprint is an identity key as 64 lowercase hex digits: the 32 bytes
@@ -114,69 +98,5 @@ type DeviceKey struct {
 	Trust       Trust
 }
 
-// Fingerprints returns every identity key seen for peer's devices (own
-// other devices when peer is the account), oldest first per device; peer
-// "" lists every peer's.
-func (a *Account) Fingerprints(ctx context.Context, peer string) ([]DeviceKey, error) {
-	var out []DeviceKey
-	err := a.st.OMEMORead(ctx, a.jid, func(t *store.OMEMOTx) error {
-		rows, err := t.Trusts(peer)
-		if err != nil {
-			return err
-		}
-		out = make([]DeviceKey, 0, len(rows))
-		for _, r := range rows {
-			out = append(out, DeviceKey{
-				Address:     Address{JID: r.Peer, Device: r.Device},
-				Fingerprint: hex.EncodeToString(r.IdentityKey),
-				Trust:       Trust(r.Trust),
-			})
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("omemo: fingerprints of %q: %w", peer, err)
-	}
-	return out, nil
-}
-
 // ErrUnknownFingerprint: no device of the peer has that identity key.
 var ErrUnknownFingerprint = errors.New("no device of this contact has that fingerprint")
-
-// SetTrust sets the trust in the identity key with fingerprint fp for
-// every device of peer that showed it.
-func (a *Account) SetTrust(ctx context.Context, peer, fp string, trust Trust) error {
-	if !trust.valid() {
-		return fmt.Errorf("omemo: set trust: unknown trust %q", trust)
-	}
-	key, err := ParseFingerprint(fp)
-	if err != nil {
-		return err
-	}
-	var found bool
-	err = a.update(ctx, func(t *store.OMEMOTx) error {
-		rows, err := t.Trusts(peer)
-		if err != nil {
-			return err
-		}
-		found = false
-		for _, r := range rows {
-			if string(r.IdentityKey) != string(key[:]) {
-				continue
-			}
-			found = true
-			r.Trust = string(trust)
-			if err := t.PutTrust(r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("omemo: set trust of %s for %s: %w", FormatFingerprint(Fingerprint(key)), peer, err)
-	}
-	if !found {
-		return fmt.Errorf("omemo: %s for %s: %w", FormatFingerprint(Fingerprint(key)), peer, ErrUnknownFingerprint)
-	}
-	return nil
-}

@@ -13,6 +13,21 @@ import (
 	"testing"
 )
 
+// roundTrip marshals v with encoding/xml and parses it back with parse:
+// everything in the tests goes through the XML a peer would see.
+func roundTrip[T any](tb testing.TB, v xml.Marshaler, parse func(xml.TokenReader) (T, error)) T {
+	tb.Helper()
+	b, err := xml.Marshal(v)
+	if err != nil {
+		tb.Fatalf("xml.Marshal: %v", err)
+	}
+	out, err := parse(xml.NewDecoder(bytes.NewReader(b)))
+	if err != nil {
+		tb.Fatalf("parse %s: %v", b, err)
+	}
+	return out
+}
+
 func decoder(s string) xml.TokenReader { return xml.NewDecoder(strings.NewReader(s)) }
 
 func b64(n int) string { return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, n)) }
@@ -242,17 +257,17 @@ func TestOpenPayload(t *testing.T) {
 			if tc.legacy {
 				km, payload = key, sealed
 			}
-			got, err := openPayload(km, iv, payload)
+			got, err := OpenPayload(km, iv, payload)
 			if err != nil || !bytes.Equal(got, text) {
-				t.Fatalf("openPayload = %q, %v", got, err)
+				t.Fatalf("OpenPayload = %q, %v", got, err)
 			}
 		})
 	}
 	iv, sealed := seal(12)
-	if _, err := openPayload(make([]byte, 20), iv, sealed); !errors.Is(err, ErrMalformed) {
+	if _, err := OpenPayload(make([]byte, 20), iv, sealed); !errors.Is(err, ErrMalformed) {
 		t.Errorf("20-byte key: %v, want ErrMalformed", err)
 	}
-	if _, err := openPayload(key, iv, sealed[:3]); !errors.Is(err, ErrMalformed) {
+	if _, err := OpenPayload(key, iv, sealed[:3]); !errors.Is(err, ErrMalformed) {
 		t.Errorf("payload shorter than its tag: %v, want ErrMalformed", err)
 	}
 }

@@ -4,4 +4,8 @@
 // certificate pins and the last MAM archive id. The schema evolves through
 // numbered migrations. A message is written before it is sent, so a crash at
 // any point loses nothing already accepted.
+//
+// It is the bottom layer: it imports no other Clove package but msgstate.
+// The OMEMO tables (keys, sessions, trust) are used through package
+// omemo/device only; xmppclient never imports this package.
 package store

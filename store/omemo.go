@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// OMEMOIdentity is an account's own OMEMO device (see package omemo). The
+// OMEMOIdentity is an account's own OMEMO device (see package omemo/device). The
 // private key is stored here and nowhere else.
 type OMEMOIdentity struct {
 	DeviceID        uint32

@@ -19,8 +19,6 @@ import (
 	"mellium.im/sasl"
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
-
-	"github.com/clove-xmpp/clove/omemo"
 )
 
 // Config says how a Client connects and where it keeps what must survive.
@@ -44,9 +42,10 @@ type Config struct {
 	Outbox Outbox
 	// Archive gives the MAM cursor; nil disables MAM catch-up.
 	Archive ArchiveCursor
-	// OMEMO is the account's OMEMO state (omemo.go); nil sends and keeps
-	// everything in plaintext (and says so of encrypted messages).
-	OMEMO *omemo.Account
+	// OMEMO is the account's OMEMO device (omemo.go; chat gives an
+	// omemo/device Account); nil sends and keeps everything in plaintext
+	// (and says so of encrypted messages).
+	OMEMO OMEMOAccount
 
 	// Passive skips initial presence (scripts that only send).
 	Passive bool

@@ -7,4 +7,12 @@
 //
 // It imports no UI and no SQL: persistence is reached through the small
 // interfaces declared here, which the store package satisfies via adapters.
+// OMEMO (omemo.go) speaks the protocol with package omemo (XML, errors, no
+// store) and reaches the account's keys and sessions through OMEMOAccount,
+// which chat fills with an omemo/device Account; neither store nor
+// omemo/device is ever a dependency of this package (layering_test.go
+// checks it). The layering is
+//
+//	transport → xmppclient → chat → store, ui
+//	omemo ← xmppclient;  omemo/device → omemo, store;  chat → omemo/device
 package xmppclient

@@ -56,6 +56,33 @@ func (MessageEncrypted) isEvent() {}
 func (OMEMOReady) isEvent()       {}
 func (DevicesChanged) isEvent()   {}
 
+// OMEMOAccount is the account's OMEMO device as the client uses it: its
+// keys, sessions and trust are kept elsewhere (package omemo/device keeps
+// them in the profile's store, which this package never imports). It must
+// be safe for concurrent use.
+type OMEMOAccount interface {
+	// DeviceID is the account's own device id.
+	DeviceID() uint32
+	// Bundle is the own device's bundle, to publish.
+	Bundle(ctx context.Context) (*omemo.Bundle, error)
+	// Devices returns peer's device list as last stored by SetDevices.
+	Devices(ctx context.Context, peer string) ([]uint32, error)
+	// SetDevices stores peer's device list as received.
+	SetDevices(ctx context.Context, peer string, l omemo.DeviceList) error
+	// HasSession reports whether a session with the device exists.
+	HasSession(ctx context.Context, to omemo.Address) (bool, error)
+	// ProcessBundle builds a session with a device from its bundle.
+	ProcessBundle(ctx context.Context, to omemo.Address, b *omemo.Bundle) error
+	// Encrypt encrypts plaintext for the devices in to (each with a
+	// session).
+	Encrypt(ctx context.Context, plaintext []byte, to []omemo.Address) (*omemo.Encrypted, error)
+	// Decrypt decrypts e, sent by the device e.SID of from (a bare JID).
+	Decrypt(ctx context.Context, from string, e *omemo.Encrypted) (*omemo.Decrypted, error)
+	// RefillPreKeys tops the one-time pre-keys up after Decrypt reported
+	// one consumed; the bundle is then published again.
+	RefillPreKeys(ctx context.Context) (int, error)
+}
+
 // omemoState is the client's OMEMO bookkeeping: which peers' device lists
 // were fetched on this run (an empty stored list is then known to be
 // empty), and whether a bundle republication is under way.

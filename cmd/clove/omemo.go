@@ -8,6 +8,7 @@ import (
 
 	"github.com/clove-xmpp/clove/chat"
 	"github.com/clove-xmpp/clove/omemo"
+	"github.com/clove-xmpp/clove/omemo/device"
 )
 
 // cmdOMEMO is `clove omemo --account JID fingerprints [JID]` and
@@ -50,7 +51,7 @@ func cmdOMEMO(ctx context.Context, e *env, args []string) error {
 	if _, err := p.Account(ctx, aj.String()); err != nil {
 		return fmt.Errorf("no account %s in this profile", aj)
 	}
-	acc, err := omemo.Open(ctx, p.Store(), aj.String())
+	acc, err := device.Open(ctx, p.Store(), aj.String())
 	if err != nil {
 		return err
 	}

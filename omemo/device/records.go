@@ -1,9 +1,10 @@
-package omemo
+package device
 
 import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/clove-xmpp/clove/omemo"
 	"go.mau.fi/libsignal/ecc"
 	"go.mau.fi/libsignal/serialize"
 	"go.mau.fi/libsignal/state/record"
@@ -19,8 +20,8 @@ import (
 //	pre-key:        private(32) public(32)
 //	signed pre-key: private(32) public(32) signature(64) timestamp(8, big endian, unix seconds)
 const (
-	preKeyRecordLen       = 2 * keyLen
-	signedPreKeyRecordLen = 2*keyLen + 64 + 8
+	preKeyRecordLen       = 2 * omemo.KeyLen
+	signedPreKeyRecordLen = 2*omemo.KeyLen + 64 + 8
 )
 
 func keyPairBytes(kp *ecc.ECKeyPair) []byte {
@@ -30,9 +31,9 @@ func keyPairBytes(kp *ecc.ECKeyPair) []byte {
 }
 
 func keyPairFrom(b []byte) *ecc.ECKeyPair {
-	var priv, pub [keyLen]byte
-	copy(priv[:], b[:keyLen])
-	copy(pub[:], b[keyLen:2*keyLen])
+	var priv, pub [omemo.KeyLen]byte
+	copy(priv[:], b[:omemo.KeyLen])
+	copy(pub[:], b[omemo.KeyLen:2*omemo.KeyLen])
 	return ecc.NewECKeyPair(ecc.NewDjbECPublicKey(pub), ecc.NewDjbECPrivateKey(priv))
 }
 
@@ -57,7 +58,7 @@ func decodeSignedPreKey(id uint32, b []byte, ser *serialize.Serializer) (*record
 		return nil, fmt.Errorf("omemo: stored signed pre-key %d has %d bytes, want %d", id, len(b), signedPreKeyRecordLen)
 	}
 	var sig [64]byte
-	copy(sig[:], b[2*keyLen:])
-	ts := int64(binary.BigEndian.Uint64(b[2*keyLen+64:]))
+	copy(sig[:], b[2*omemo.KeyLen:])
+	ts := int64(binary.BigEndian.Uint64(b[2*omemo.KeyLen+64:]))
 	return record.NewSignedPreKey(id, ts, keyPairFrom(b), sig, ser.SignedPreKeyRecord), nil
 }

@@ -1,4 +1,4 @@
-package omemo
+package device
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clove-xmpp/clove/omemo"
 	"github.com/clove-xmpp/clove/store"
 )
 
@@ -25,7 +26,9 @@ type device struct {
 	acc  *Account
 }
 
-func (d *device) addr() Address { return Address{JID: d.acc.JID(), Device: d.acc.DeviceID()} }
+func (d *device) addr() omemo.Address {
+	return omemo.Address{JID: d.acc.JID(), Device: d.acc.DeviceID()}
+}
 
 // newDevice makes a profile for jid in a temporary directory and opens its
 // OMEMO state (generating the device).
@@ -92,14 +95,14 @@ func learn(tb testing.TB, from, to *device) {
 	if err != nil {
 		tb.Fatalf("Bundle: %v", err)
 	}
-	if err := from.acc.ProcessBundle(ctx, to.addr(), roundTrip(tb, b, ParseBundle)); err != nil {
+	if err := from.acc.ProcessBundle(ctx, to.addr(), roundTrip(tb, b, omemo.ParseBundle)); err != nil {
 		tb.Fatalf("ProcessBundle(%s): %v", to.addr(), err)
 	}
 }
 
-func encrypt(tb testing.TB, from *device, text string, to ...*device) *Encrypted {
+func encrypt(tb testing.TB, from *device, text string, to ...*device) *omemo.Encrypted {
 	tb.Helper()
-	var addrs []Address
+	var addrs []omemo.Address
 	for _, d := range to {
 		addrs = append(addrs, d.addr())
 	}
@@ -107,10 +110,10 @@ func encrypt(tb testing.TB, from *device, text string, to ...*device) *Encrypted
 	if err != nil {
 		tb.Fatalf("Encrypt from %s: %v", from.addr(), err)
 	}
-	return roundTrip(tb, e, ParseEncrypted)
+	return roundTrip(tb, e, omemo.ParseEncrypted)
 }
 
-func decrypt(tb testing.TB, to *device, from *device, e *Encrypted) *Decrypted {
+func decrypt(tb testing.TB, to *device, from *device, e *omemo.Encrypted) *omemo.Decrypted {
 	tb.Helper()
 	m, err := to.acc.Decrypt(context.Background(), from.acc.JID(), e)
 	if err != nil {
@@ -119,7 +122,7 @@ func decrypt(tb testing.TB, to *device, from *device, e *Encrypted) *Decrypted {
 	return m
 }
 
-func keyFor(e *Encrypted, d *device) *Key {
+func keyFor(e *omemo.Encrypted, d *device) *omemo.Key {
 	for i := range e.Keys {
 		if e.Keys[i].RID == d.acc.DeviceID() {
 			return &e.Keys[i]
@@ -173,7 +176,7 @@ func TestConversation(t *testing.T) {
 			t.Fatalf("key for %s: %+v, want a pre-key message", d.addr(), k)
 		}
 		m := decrypt(t, d, a1, first)
-		if string(m.Plaintext) != "hello bob" || !m.PreKey || !m.RefillPreKeys || !m.NewKey || m.Trust != Blind {
+		if string(m.Plaintext) != "hello bob" || !m.PreKey || !m.RefillPreKeys || !m.NewKey || m.Trust != omemo.Blind {
 			t.Errorf("at %s: %q prekey=%v refill=%v new=%v trust=%s", d.addr(), m.Plaintext, m.PreKey, m.RefillPreKeys, m.NewKey, m.Trust)
 		}
 		if m.Fingerprint != a1.acc.Fingerprint() {
@@ -185,17 +188,17 @@ func TestConversation(t *testing.T) {
 	}
 
 	// The pre-key message replayed: refused, nothing changes.
-	if _, err := b1.acc.Decrypt(ctx, alice, first); !errors.Is(err, ErrReplay) {
+	if _, err := b1.acc.Decrypt(ctx, alice, first); !errors.Is(err, omemo.ErrReplay) {
 		t.Errorf("replayed pre-key message: err = %v, want ErrReplay", err)
 	}
 
 	// bob's device answers with an empty key transport message: alice
 	// takes it quietly.
-	kt, err := b1.acc.KeyTransport(ctx, []Address{a1.addr()})
+	kt, err := b1.acc.KeyTransport(ctx, []omemo.Address{a1.addr()})
 	if err != nil {
 		t.Fatalf("KeyTransport: %v", err)
 	}
-	kt = roundTrip(t, kt, ParseEncrypted)
+	kt = roundTrip(t, kt, omemo.ParseEncrypted)
 	if kt.Payload != nil {
 		t.Fatalf("key transport has a payload")
 	}
@@ -253,7 +256,7 @@ func TestConversation(t *testing.T) {
 	}
 
 	// A normal message replayed: refused.
-	if _, err := b2.acc.Decrypt(ctx, alice, e); !errors.Is(err, ErrReplay) {
+	if _, err := b2.acc.Decrypt(ctx, alice, e); !errors.Is(err, omemo.ErrReplay) {
 		t.Errorf("replayed message: err = %v, want ErrReplay", err)
 	}
 
@@ -315,27 +318,27 @@ func TestDecryptErrors(t *testing.T) {
 		c[i%len(c)] ^= 0x40
 		return c
 	}
-	onlyKey := func(e *Encrypted, f func(k Key) Key) *Encrypted {
+	onlyKey := func(e *omemo.Encrypted, f func(k omemo.Key) omemo.Key) *omemo.Encrypted {
 		c := *e
-		c.Keys = []Key{f(e.Keys[0])}
+		c.Keys = []omemo.Key{f(e.Keys[0])}
 		return &c
 	}
 	for _, tc := range []struct {
 		name string
 		from string
-		e    *Encrypted
+		e    *omemo.Encrypted
 		want error
 	}{
-		{"not for this device", alice, &Encrypted{SID: a1.acc.DeviceID(), Keys: []Key{{RID: b2.acc.DeviceID(), Data: []byte{1}}}, IV: next.IV}, ErrNotForThisDevice},
-		{"from a device without a session", alice, &Encrypted{SID: 12345, Keys: next.Keys, IV: next.IV, Payload: next.Payload}, ErrNoSession},
-		{"key bit flipped", alice, onlyKey(next, func(k Key) Key { k.Data = flip(k.Data, 20); return k }), ErrUndecryptable},
-		{"key mac flipped", alice, onlyKey(next, func(k Key) Key { k.Data = flip(k.Data, len(k.Data)-1); return k }), ErrUndecryptable},
-		{"key truncated", alice, onlyKey(next, func(k Key) Key { k.Data = k.Data[:5]; return k }), ErrMalformed},
-		{"key is one byte", alice, onlyKey(next, func(k Key) Key { k.Data = k.Data[:1]; return k }), ErrMalformed},
-		{"key garbage", alice, onlyKey(next, func(k Key) Key { k.Data = bytes.Repeat([]byte{0xff}, 40); return k }), ErrMalformed},
-		{"normal message flagged pre-key", alice, onlyKey(next, func(k Key) Key { k.PreKey = true; return k }), ErrMalformed},
-		{"empty pre-key message", alice, onlyKey(next, func(k Key) Key { k.PreKey = true; k.Data = []byte{0x33}; return k }), ErrMalformed},
-		{"from another JID", "mallory@example.org", next, ErrNoSession},
+		{"not for this device", alice, &omemo.Encrypted{SID: a1.acc.DeviceID(), Keys: []omemo.Key{{RID: b2.acc.DeviceID(), Data: []byte{1}}}, IV: next.IV}, omemo.ErrNotForThisDevice},
+		{"from a device without a session", alice, &omemo.Encrypted{SID: 12345, Keys: next.Keys, IV: next.IV, Payload: next.Payload}, omemo.ErrNoSession},
+		{"key bit flipped", alice, onlyKey(next, func(k omemo.Key) omemo.Key { k.Data = flip(k.Data, 20); return k }), omemo.ErrUndecryptable},
+		{"key mac flipped", alice, onlyKey(next, func(k omemo.Key) omemo.Key { k.Data = flip(k.Data, len(k.Data)-1); return k }), omemo.ErrUndecryptable},
+		{"key truncated", alice, onlyKey(next, func(k omemo.Key) omemo.Key { k.Data = k.Data[:5]; return k }), omemo.ErrMalformed},
+		{"key is one byte", alice, onlyKey(next, func(k omemo.Key) omemo.Key { k.Data = k.Data[:1]; return k }), omemo.ErrMalformed},
+		{"key garbage", alice, onlyKey(next, func(k omemo.Key) omemo.Key { k.Data = bytes.Repeat([]byte{0xff}, 40); return k }), omemo.ErrMalformed},
+		{"normal message flagged pre-key", alice, onlyKey(next, func(k omemo.Key) omemo.Key { k.PreKey = true; return k }), omemo.ErrMalformed},
+		{"empty pre-key message", alice, onlyKey(next, func(k omemo.Key) omemo.Key { k.PreKey = true; k.Data = []byte{0x33}; return k }), omemo.ErrMalformed},
+		{"from another JID", "mallory@example.org", next, omemo.ErrNoSession},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := b1.acc.Decrypt(ctx, tc.from, tc.e)
@@ -349,7 +352,7 @@ func TestDecryptErrors(t *testing.T) {
 	// refused.
 	bad := *next
 	bad.Payload = flip(next.Payload, 0)
-	if _, err := b1.acc.Decrypt(ctx, alice, &bad); !errors.Is(err, ErrUndecryptable) {
+	if _, err := b1.acc.Decrypt(ctx, alice, &bad); !errors.Is(err, omemo.ErrUndecryptable) {
 		t.Errorf("garbled payload: %v, want ErrUndecryptable", err)
 	}
 	// The session still works afterwards.
@@ -357,7 +360,7 @@ func TestDecryptErrors(t *testing.T) {
 		t.Errorf("after the bad ones: %q", m.Plaintext)
 	}
 	// A copy of what this device sent.
-	if _, err := a1.acc.Decrypt(ctx, alice, good); !errors.Is(err, ErrFromThisDevice) {
+	if _, err := a1.acc.Decrypt(ctx, alice, good); !errors.Is(err, omemo.ErrFromThisDevice) {
 		t.Errorf("own message: %v, want ErrFromThisDevice", err)
 	}
 }
@@ -381,7 +384,7 @@ func TestPreKeyUsedTwice(t *testing.T) {
 	}
 	decrypt(t, b1, a1, encrypt(t, a1, "first", b1))
 	_, err = b1.acc.Decrypt(ctx, c1.acc.JID(), encrypt(t, c1, "second", b1))
-	if !errors.Is(err, ErrUnknownPreKey) {
+	if !errors.Is(err, omemo.ErrUnknownPreKey) {
 		t.Errorf("err = %v, want ErrUnknownPreKey", err)
 	}
 }
@@ -401,18 +404,18 @@ func TestBadBundleSignature(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		edit func(b *Bundle)
+		edit func(b *omemo.Bundle)
 	}{
-		{"signature bit flipped", func(b *Bundle) { b.Signature[10] ^= 1 }},
-		{"signed pre-key swapped", func(b *Bundle) { b.SignedPreKey = other.SignedPreKey }},
-		{"identity key swapped", func(b *Bundle) { b.IdentityKey = other.IdentityKey }},
-		{"signature of another", func(b *Bundle) { b.Signature = other.Signature }},
+		{"signature bit flipped", func(b *omemo.Bundle) { b.Signature[10] ^= 1 }},
+		{"signed pre-key swapped", func(b *omemo.Bundle) { b.SignedPreKey = other.SignedPreKey }},
+		{"identity key swapped", func(b *omemo.Bundle) { b.IdentityKey = other.IdentityKey }},
+		{"signature of another", func(b *omemo.Bundle) { b.Signature = other.Signature }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := *good
 			tc.edit(&b)
-			err := a1.acc.ProcessBundle(ctx, b1.addr(), roundTrip(t, &b, ParseBundle))
-			if !errors.Is(err, ErrBadSignature) {
+			err := a1.acc.ProcessBundle(ctx, b1.addr(), roundTrip(t, &b, omemo.ParseBundle))
+			if !errors.Is(err, omemo.ErrBadSignature) {
 				t.Fatalf("err = %v, want ErrBadSignature", err)
 			}
 			if ok, err := a1.acc.HasSession(ctx, b1.addr()); ok || err != nil {
@@ -420,7 +423,7 @@ func TestBadBundleSignature(t *testing.T) {
 			}
 		})
 	}
-	if _, err := a1.acc.Encrypt(ctx, []byte("x"), []Address{b1.addr()}); !errors.Is(err, ErrNoSession) {
+	if _, err := a1.acc.Encrypt(ctx, []byte("x"), []omemo.Address{b1.addr()}); !errors.Is(err, omemo.ErrNoSession) {
 		t.Errorf("Encrypt without session: %v, want ErrNoSession", err)
 	}
 }
@@ -441,13 +444,13 @@ func TestTrust(t *testing.T) {
 		t.Fatalf("fingerprints of bob: %+v", fps)
 	}
 	for _, f := range fps {
-		if f.Trust != Blind || len(f.Fingerprint) != 64 {
+		if f.Trust != omemo.Blind || len(f.Fingerprint) != 64 {
 			t.Errorf("%+v: want blind trust and 64 hex digits", f)
 		}
 	}
 
 	// Distrusted: left out of what alice sends.
-	if err := a1.acc.SetTrust(ctx, bob, FormatFingerprint(b2.acc.Fingerprint()), Distrusted); err != nil {
+	if err := a1.acc.SetTrust(ctx, bob, omemo.FormatFingerprint(b2.acc.Fingerprint()), omemo.Distrusted); err != nil {
 		t.Fatal(err)
 	}
 	e := encrypt(t, a1, "not for b2", b1, b2)
@@ -455,12 +458,12 @@ func TestTrust(t *testing.T) {
 		t.Errorf("keys after distrusting b2: %+v", e.Keys)
 	}
 	// Only distrusted devices: nothing is sent.
-	if _, err := a1.acc.Encrypt(ctx, []byte("x"), []Address{b2.addr()}); !errors.Is(err, ErrNoRecipients) {
+	if _, err := a1.acc.Encrypt(ctx, []byte("x"), []omemo.Address{b2.addr()}); !errors.Is(err, omemo.ErrNoRecipients) {
 		t.Errorf("only distrusted: %v, want ErrNoRecipients", err)
 	}
 
 	// Verifying b1 ends blind trust for bob: his new device b3 is undecided.
-	if err := a1.acc.SetTrust(ctx, bob, b1.acc.Fingerprint(), Verified); err != nil {
+	if err := a1.acc.SetTrust(ctx, bob, b1.acc.Fingerprint(), omemo.Verified); err != nil {
 		t.Fatal(err)
 	}
 	learn(t, a1, b3)
@@ -468,7 +471,7 @@ func TestTrust(t *testing.T) {
 	if keyFor(e, b3) != nil {
 		t.Errorf("new device after a verification got a key")
 	}
-	if err := a1.acc.SetTrust(ctx, bob, "05"+b3.acc.Fingerprint(), Verified); err != nil {
+	if err := a1.acc.SetTrust(ctx, bob, "05"+b3.acc.Fingerprint(), omemo.Verified); err != nil {
 		t.Fatal(err)
 	}
 	e = encrypt(t, a1, "b3 verified", b1, b3)
@@ -477,53 +480,16 @@ func TestTrust(t *testing.T) {
 	}
 
 	// Unknown or bad fingerprints.
-	if err := a1.acc.SetTrust(ctx, bob, a1.acc.Fingerprint(), Verified); !errors.Is(err, ErrUnknownFingerprint) {
+	if err := a1.acc.SetTrust(ctx, bob, a1.acc.Fingerprint(), omemo.Verified); !errors.Is(err, omemo.ErrUnknownFingerprint) {
 		t.Errorf("fingerprint of another: %v", err)
 	}
-	if err := a1.acc.SetTrust(ctx, bob, "abc", Verified); !errors.Is(err, ErrBadFingerprint) {
+	if err := a1.acc.SetTrust(ctx, bob, "abc", omemo.Verified); !errors.Is(err, omemo.ErrBadFingerprint) {
 		t.Errorf("short fingerprint: %v", err)
 	}
 	// Decrypt reports the sender's trust.
 	learn(t, b2, a1)
 	m := decrypt(t, a1, b2, encrypt(t, b2, "from distrusted", a1))
-	if m.Trust != Distrusted {
+	if m.Trust != omemo.Distrusted {
 		t.Errorf("trust of a distrusted sender = %s", m.Trust)
-	}
-}
-
-func TestFingerprint(t *testing.T) {
-	var key [32]byte
-	for i := range key {
-		key[i] = byte(i * 7)
-	}
-	fp := Fingerprint(key)
-	if len(fp) != 64 {
-		t.Fatalf("Fingerprint = %q, want 64 hex digits", fp)
-	}
-	grouped := FormatFingerprint(fp)
-	if len(strings.Fields(grouped)) != 8 {
-		t.Errorf("FormatFingerprint = %q, want 8 groups", grouped)
-	}
-	for _, tc := range []struct {
-		in string
-		ok bool
-	}{
-		{fp, true},
-		{strings.ToUpper(fp), true},
-		{grouped, true},
-		{"05" + fp, true},
-		{strings.ReplaceAll(grouped, " ", ":"), true},
-		{fp[:62], false},
-		{fp + "00", false},
-		{"zz" + fp[2:], false},
-		{"", false},
-	} {
-		got, err := ParseFingerprint(tc.in)
-		if tc.ok && (err != nil || got != key) {
-			t.Errorf("ParseFingerprint(%q) = %x, %v", tc.in, got, err)
-		}
-		if !tc.ok && !errors.Is(err, ErrBadFingerprint) {
-			t.Errorf("ParseFingerprint(%q): err = %v, want ErrBadFingerprint", tc.in, err)
-		}
 	}
 }

@@ -1,4 +1,4 @@
-package omemo
+package device
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"go.mau.fi/libsignal/state/record"
 	sigstore "go.mau.fi/libsignal/state/store"
 
+	"github.com/clove-xmpp/clove/omemo"
 	"github.com/clove-xmpp/clove/store"
 )
 
@@ -33,13 +34,13 @@ type signalStore struct {
 	consumed bool
 	// newTrust holds the trust given to identity keys seen for the first
 	// time during this operation, by address ("jid:device").
-	newTrust map[string]Trust
+	newTrust map[string]omemo.Trust
 	// sending makes IsTrustedIdentity answer with the stored trust (see
 	// there); it is set during Encrypt only.
 	sending bool
 	// seenKey is the last identity key libsignal asked about: the remote
 	// device's, once a message was decrypted.
-	seenKey [keyLen]byte
+	seenKey [omemo.KeyLen]byte
 
 	// Within one operation libsignal asks for the same session and the
 	// same identity's trust several times (contains, load, store; trusted,
@@ -47,12 +48,12 @@ type signalStore struct {
 	// that each is read from SQLite once (Encrypt to two devices went from
 	// 10 reads to 4).
 	sessions map[string][]byte
-	trusts   map[trustKey]Trust
+	trusts   map[trustKey]omemo.Trust
 }
 
 type trustKey struct {
 	addr string
-	key  [keyLen]byte
+	key  [omemo.KeyLen]byte
 }
 
 // session returns the stored session with addr, nil if none.
@@ -97,18 +98,18 @@ func (s *signalStore) SaveIdentity(_ context.Context, addr *protocol.SignalAddre
 
 // trust returns the trust stored for key at addr, storing the initial
 // trust if the key is new there.
-func (s *signalStore) trust(addr *protocol.SignalAddress, key [keyLen]byte) (Trust, error) {
+func (s *signalStore) trust(addr *protocol.SignalAddress, key [omemo.KeyLen]byte) (omemo.Trust, error) {
 	tk := trustKey{addr.String(), key}
 	if tr, ok := s.trusts[tk]; ok {
 		return tr, nil
 	}
 	if s.trusts == nil {
-		s.trusts = map[trustKey]Trust{}
+		s.trusts = map[trustKey]omemo.Trust{}
 	}
 	r, err := s.t.Trust(addr.Name(), addr.DeviceID(), key[:])
 	if err == nil {
-		s.trusts[tk] = Trust(r.Trust)
-		return Trust(r.Trust), nil
+		s.trusts[tk] = omemo.Trust(r.Trust)
+		return omemo.Trust(r.Trust), nil
 	}
 	if !errors.Is(err, store.ErrNotFound) {
 		return "", err
@@ -118,7 +119,7 @@ func (s *signalStore) trust(addr *protocol.SignalAddress, key [keyLen]byte) (Tru
 		return "", err
 	}
 	if s.newTrust == nil {
-		s.newTrust = map[string]Trust{}
+		s.newTrust = map[string]omemo.Trust{}
 	}
 	s.newTrust[addr.String()] = tr
 	s.trusts[tk] = tr

@@ -1,8 +1,10 @@
-package omemo
+package device
 
 import (
 	"context"
 	"testing"
+
+	"github.com/clove-xmpp/clove/omemo"
 )
 
 // benchPeers sets up alice with a session to bob's two devices, both
@@ -27,7 +29,7 @@ const benchText = "a chat message of ordinary length, about a hundred bytes long
 func BenchmarkEncrypt(b *testing.B) {
 	ctx := context.Background()
 	a1, b1, b2 := benchPeers(b)
-	to := []Address{b1.addr(), b2.addr()}
+	to := []omemo.Address{b1.addr(), b2.addr()}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -42,8 +44,8 @@ func BenchmarkEncrypt(b *testing.B) {
 func BenchmarkDecrypt(b *testing.B) {
 	ctx := context.Background()
 	a1, b1, b2 := benchPeers(b)
-	to := []Address{b1.addr(), b2.addr()}
-	msgs := make([]*Encrypted, b.N)
+	to := []omemo.Address{b1.addr(), b2.addr()}
+	msgs := make([]*omemo.Encrypted, b.N)
 	for i := range msgs {
 		e, err := a1.acc.Encrypt(ctx, []byte(benchText), to)
 		if err != nil {

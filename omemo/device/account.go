@@ -1,4 +1,4 @@
-package omemo
+package device
 
 import (
 	"cmp"
@@ -24,6 +24,7 @@ import (
 	"go.mau.fi/libsignal/util/keyhelper"
 	"go.mau.fi/libsignal/util/optional"
 
+	"github.com/clove-xmpp/clove/omemo"
 	"github.com/clove-xmpp/clove/store"
 )
 
@@ -40,15 +41,10 @@ const maxPreKeyID = 0xFFFFFE
 // bundle fetched before the rotation.
 const keptSignedPreKeys = 2
 
-// Address is one device of a bare JID.
-type Address struct {
-	JID    string // bare JID
-	Device uint32
+// signalAddr is libsignal's address of a device.
+func signalAddr(a omemo.Address) *protocol.SignalAddress {
+	return protocol.NewSignalAddress(a.JID, a.Device)
 }
-
-func (a Address) String() string { return fmt.Sprintf("%s:%d", a.JID, a.Device) }
-
-func (a Address) signal() *protocol.SignalAddress { return protocol.NewSignalAddress(a.JID, a.Device) }
 
 // Account is one XMPP account's OMEMO state in a store. It is safe for
 // concurrent use: every operation runs in one store transaction, and the
@@ -83,11 +79,11 @@ func Open(ctx context.Context, st *store.Store, account string) (*Account, error
 	if err != nil {
 		return nil, fmt.Errorf("omemo: open %s: %w", account, err)
 	}
-	if len(id.IdentityPublic) != keyLen || len(id.IdentityPrivate) != keyLen {
+	if len(id.IdentityPublic) != omemo.KeyLen || len(id.IdentityPrivate) != omemo.KeyLen {
 		return nil, fmt.Errorf("omemo: open %s: stored identity key has %d/%d bytes", account, len(id.IdentityPublic), len(id.IdentityPrivate))
 	}
 	a.deviceID = id.DeviceID
-	var pub, priv [keyLen]byte
+	var pub, priv [omemo.KeyLen]byte
 	copy(pub[:], id.IdentityPublic)
 	copy(priv[:], id.IdentityPrivate)
 	a.own = identity.NewKeyPair(identity.NewKey(ecc.NewDjbECPublicKey(pub)), ecc.NewDjbECPrivateKey(priv))
@@ -186,7 +182,7 @@ func (a *Account) JID() string { return a.jid }
 
 // Fingerprint is the own device's identity key fingerprint.
 func (a *Account) Fingerprint() string {
-	return Fingerprint(a.own.PublicKey().PublicKey().PublicKey())
+	return omemo.Fingerprint(a.own.PublicKey().PublicKey().PublicKey())
 }
 
 // update runs fn in an OMEMO write transaction of the account.
@@ -282,8 +278,8 @@ func (a *Account) RotateSignedPreKey(ctx context.Context) error {
 
 // Bundle returns the own device's bundle, to publish on the node
 // NodeBundles + DeviceID.
-func (a *Account) Bundle(ctx context.Context) (*Bundle, error) {
-	b := &Bundle{IdentityKey: a.own.PublicKey().PublicKey().PublicKey()}
+func (a *Account) Bundle(ctx context.Context) (*omemo.Bundle, error) {
+	b := &omemo.Bundle{IdentityKey: a.own.PublicKey().PublicKey().PublicKey()}
 	err := a.st.OMEMORead(ctx, a.jid, func(t *store.OMEMOTx) error {
 		id, err := t.Identity()
 		if err != nil {
@@ -304,20 +300,20 @@ func (a *Account) Bundle(ctx context.Context) (*Bundle, error) {
 		if err != nil {
 			return err
 		}
-		b.PreKeys = make([]PreKey, 0, len(pks))
+		b.PreKeys = make([]omemo.PreKey, 0, len(pks))
 		for pid, raw := range pks {
 			pk, err := decodePreKey(pid, raw, a.ser)
 			if err != nil {
 				return err
 			}
-			b.PreKeys = append(b.PreKeys, PreKey{ID: pid, Key: pk.KeyPair().PublicKey().PublicKey()})
+			b.PreKeys = append(b.PreKeys, omemo.PreKey{ID: pid, Key: pk.KeyPair().PublicKey().PublicKey()})
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("omemo: bundle: %w", err)
 	}
-	slices.SortFunc(b.PreKeys, func(x, y PreKey) int { return cmp.Compare(x.ID, y.ID) })
+	slices.SortFunc(b.PreKeys, func(x, y omemo.PreKey) int { return cmp.Compare(x.ID, y.ID) })
 	return b, nil
 }
 
@@ -325,7 +321,7 @@ func (a *Account) Bundle(ctx context.Context) (*Bundle, error) {
 // bundle (X3DH, with one of its one-time pre-keys picked at random, as the
 // XEP says); the next Encrypt to that device sends a pre-key message.
 // ErrBadSignature if the signed pre-key is not signed by the identity key.
-func (a *Account) ProcessBundle(ctx context.Context, to Address, b *Bundle) error {
+func (a *Account) ProcessBundle(ctx context.Context, to omemo.Address, b *omemo.Bundle) error {
 	if err := a.checkAddress(to); err != nil {
 		return err
 	}
@@ -339,11 +335,11 @@ func (a *Account) ProcessBundle(ctx context.Context, to Address, b *Bundle) erro
 	err := a.update(ctx, func(t *store.OMEMOTx) error {
 		ss := a.signal(t)
 		return guard(func() error {
-			return session.NewBuilder(ss, ss, ss, ss, to.signal(), a.ser).ProcessBundle(ctx, bundle)
+			return session.NewBuilder(ss, ss, ss, ss, signalAddr(to), a.ser).ProcessBundle(ctx, bundle)
 		})
 	})
 	if errors.Is(err, signalerror.ErrInvalidSignature) {
-		return fmt.Errorf("omemo: bundle of %s (identity %s): %w", to, FormatFingerprint(Fingerprint(b.IdentityKey)), ErrBadSignature)
+		return fmt.Errorf("omemo: bundle of %s (identity %s): %w", to, omemo.FormatFingerprint(omemo.Fingerprint(b.IdentityKey)), omemo.ErrBadSignature)
 	}
 	if err != nil {
 		return fmt.Errorf("omemo: bundle of %s: %w", to, err)
@@ -351,9 +347,9 @@ func (a *Account) ProcessBundle(ctx context.Context, to Address, b *Bundle) erro
 	return nil
 }
 
-var errNoPreKeys = fmt.Errorf("no pre-keys: %w", ErrMalformed)
+var errNoPreKeys = fmt.Errorf("no pre-keys: %w", omemo.ErrMalformed)
 
-func (a *Account) checkAddress(to Address) error {
+func (a *Account) checkAddress(to omemo.Address) error {
 	if to.JID == "" || to.Device == 0 {
 		return fmt.Errorf("omemo: bad device address %q", to)
 	}
@@ -365,7 +361,7 @@ func (a *Account) checkAddress(to Address) error {
 
 // HasSession reports whether a session with the device exists (else a
 // bundle must be fetched and given to ProcessBundle before Encrypt).
-func (a *Account) HasSession(ctx context.Context, to Address) (bool, error) {
+func (a *Account) HasSession(ctx context.Context, to omemo.Address) (bool, error) {
 	var ok bool
 	err := a.st.OMEMORead(ctx, a.jid, func(t *store.OMEMOTx) error {
 		_, err := t.Session(to.JID, to.Device)
@@ -396,9 +392,9 @@ func (a *Account) Devices(ctx context.Context, peer string) ([]uint32, error) {
 }
 
 // SetDevices stores peer's device list as received.
-func (a *Account) SetDevices(ctx context.Context, peer string, l DeviceList) error {
-	if len(l.Devices) > MaxDevices {
-		return fmt.Errorf("omemo: devices of %s: %d devices: %w", peer, len(l.Devices), ErrMalformed)
+func (a *Account) SetDevices(ctx context.Context, peer string, l omemo.DeviceList) error {
+	if len(l.Devices) > omemo.MaxDevices {
+		return fmt.Errorf("omemo: devices of %s: %d devices: %w", peer, len(l.Devices), omemo.ErrMalformed)
 	}
 	err := a.update(ctx, func(t *store.OMEMOTx) error { return t.SetDevices(peer, l.Devices) })
 	if err != nil {
@@ -414,7 +410,7 @@ func (a *Account) SetDevices(ctx context.Context, peer string, l DeviceList) err
 func guard(fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("libsignal failed on it (%v): %w", r, ErrMalformed)
+			err = fmt.Errorf("libsignal failed on it (%v): %w", r, omemo.ErrMalformed)
 		}
 	}()
 	return fn()
