@@ -49,11 +49,11 @@ run: build
 
 # The core packages (the app core chat among them) run under the race
 # detector; the window's packages and the binary's (GUI, cgo-heavy) without.
-CORE := ./transport/... ./xmppclient/... ./store/... ./internal/... ./chat/... ./msgstate/...
+CORE := ./transport/... ./xmppclient/... ./store/... ./internal/... ./chat/... ./msgstate/... ./omemo/...
 test: deps
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) test -tags $(TAGS) -race -count=1 -timeout 30m $(GOFLAGS_TEST) $(CORE)
-	$(GO) test -tags $(TAGS) -count=1 -timeout 30m $(GOFLAGS_TEST) $$($(GO) list ./... | grep -v -e /transport -e /xmppclient -e /store -e /internal/ -e /chat -e /msgstate)
+	$(GO) test -tags $(TAGS) -count=1 -timeout 30m $(GOFLAGS_TEST) $$($(GO) list ./... | grep -v -e /transport -e /xmppclient -e /store -e /internal/ -e /chat -e /msgstate -e /omemo)
 
 # No real server (prosody, i2pd) and no X server: -short skips those tests.
 test-short:
