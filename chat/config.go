@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"mellium.im/xmpp/jid"
@@ -212,8 +213,10 @@ func (o outbox) Acked(ctx context.Context, id string) error {
 	err := diskFull(o.st.MarkSent(ctx, o.account, id))
 	if errors.Is(err, store.ErrNotFound) {
 		// The server acknowledges every stanza with an id: a receipt or a
-		// room message is not in the outbox, and nothing is wrong.
-		return nil
+		// room message is not in the outbox, and nothing is wrong. The
+		// client tells these from its own messages (a message it sent and
+		// the profile no longer holds is wrong).
+		return fmt.Errorf("%w: %w", xmppclient.ErrNoSuchMessage, err)
 	}
 	return err
 }

@@ -39,6 +39,13 @@ type Outbox interface {
 	Acked(ctx context.Context, id string) error
 }
 
+// ErrNoSuchMessage is what an Outbox's Acked wraps for an id that names
+// no message it holds. The server acknowledges every stanza with an id —
+// receipts, chat states, room messages — which no outbox ever held; for
+// a message this client sent from the outbox it means the profile lost
+// it after the send, which the client reports (see record).
+var ErrNoSuchMessage = errors.New("no such message in the outbox")
+
 // ErrStorageFull is what an Outbox's methods wrap when the disk holding
 // it is full: nothing of the call was written. The client then keeps the
 // server's acknowledgements in memory (told as MessageAcked with
@@ -170,14 +177,29 @@ func (c *Client) record(ctx context.Context, ids []string) error {
 	}
 	for _, id := range ids {
 		err := c.outbox.Acked(ctx, id)
-		if errors.Is(err, ErrStorageFull) {
+		switch {
+		case errors.Is(err, ErrStorageFull):
 			return err
-		}
-		if err != nil {
+		case errors.Is(err, ErrNoSuchMessage):
+			if c.fromOutbox(id) {
+				// Written before it was sent, and nothing removes a
+				// queued message but its account's removal: the server
+				// has it, the profile's history does not.
+				c.emit(ErrorEvent{Err: fmt.Errorf("the server acknowledged message %s, which the profile no longer holds: %w", id, err)})
+			}
+		case err != nil:
 			c.emit(ErrorEvent{Err: fmt.Errorf("could not update the outbox: %w", err)})
 		}
 	}
 	return nil
+}
+
+// fromOutbox reports whether id is an outbox entry this client sent (on
+// this connection or the one before), not another stanza with an id.
+func (c *Client) fromOutbox(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sentNow[id] || c.sentBefore[id]
 }
 
 // memOutbox is the Outbox used when none is configured.
