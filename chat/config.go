@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"mellium.im/xmpp/jid"
@@ -64,7 +65,6 @@ func (p *Profile) clientConfig(a store.Account, password string) (xmppclient.Con
 		Dial:     d.c.Dial,
 		Pins:     pinStore{st: p.st, account: a.JID},
 		Pin:      a.Pin,
-		Outbox:   outbox{st: p.st, account: a.JID},
 		Archive:  cursor{st: p.st, account: a.JID},
 		Logger:   p.log,
 	}
@@ -119,15 +119,21 @@ func (p pinStore) SetPin(ctx context.Context, host, fp string) error {
 	return p.st.SetPin(ctx, p.account, host, fp)
 }
 
+// outbox is the account's outbox in the profile, as one session's client
+// takes it: with own, the session writes its messages as its own and is
+// given only those and the ones it takes over from sessions that ended
+// (see ownership); without, every queued message is its to send (a bare
+// client: the benchmarks).
 type outbox struct {
 	st      *store.Store
 	account string
+	own     *ownership
 }
 
 var _ xmppclient.BatchOutbox = outbox{}
 
 func (o outbox) Enqueue(ctx context.Context, e xmppclient.OutboxEntry) error {
-	return diskFull(o.st.AddOutgoing(ctx, o.message(e)))
+	return o.add(ctx, []*store.Message{o.message(e)})
 }
 
 func (o outbox) EnqueueBatch(ctx context.Context, es []xmppclient.OutboxEntry) error {
@@ -135,7 +141,14 @@ func (o outbox) EnqueueBatch(ctx context.Context, es []xmppclient.OutboxEntry) e
 	for i, e := range es {
 		ms[i] = o.message(e)
 	}
-	return diskFull(o.st.AddOutgoingBatch(ctx, ms))
+	return o.add(ctx, ms)
+}
+
+func (o outbox) add(ctx context.Context, ms []*store.Message) error {
+	if o.own == nil {
+		return diskFull(o.st.AddOutgoingBatch(ctx, ms))
+	}
+	return diskFull(o.st.AddOutgoingFor(ctx, o.own.token.ID(), ms))
 }
 
 func (o outbox) AckedBatch(ctx context.Context, ids []string) error {
@@ -161,23 +174,49 @@ func (o outbox) message(e xmppclient.OutboxEntry) *store.Message {
 }
 
 func (o outbox) Pending(ctx context.Context) ([]xmppclient.OutboxEntry, error) {
-	ms, err := o.st.Pending(ctx, o.account)
-	if err != nil {
-		return nil, err
+	if o.own == nil {
+		ms, err := o.st.Pending(ctx, o.account)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]xmppclient.OutboxEntry, 0, len(ms))
+		for _, m := range ms {
+			out = append(out, xmppclient.OutboxEntry{ID: m.OriginID, To: m.To, Body: m.Body, Created: m.Time})
+		}
+		return out, nil
 	}
-	out := make([]xmppclient.OutboxEntry, 0, len(ms))
-	for _, m := range ms {
-		out = append(out, xmppclient.OutboxEntry{ID: m.OriginID, To: m.To, Body: m.Body, Created: m.Time})
+	cs, err := o.st.Claim(ctx, o.account, o.own.token.ID(), o.own.alive)
+	if err != nil {
+		return nil, diskFull(err)
+	}
+	out := make([]xmppclient.OutboxEntry, 0, len(cs))
+	for _, m := range cs {
+		out = append(out, xmppclient.OutboxEntry{ID: m.OriginID, To: m.To, Body: m.Body, Created: m.Time, Adopted: m.Adopted})
+	}
+	if n := adoptedCount(cs); n > 0 {
+		o.own.log.Info("taking over messages another session of the account left queued when it ended", "account", o.account, "messages", n)
 	}
 	return out, nil
+}
+
+func adoptedCount(cs []store.Claimed) int {
+	n := 0
+	for _, c := range cs {
+		if c.Adopted {
+			n++
+		}
+	}
+	return n
 }
 
 func (o outbox) Acked(ctx context.Context, id string) error {
 	err := diskFull(o.st.MarkSent(ctx, o.account, id))
 	if errors.Is(err, store.ErrNotFound) {
 		// The server acknowledges every stanza with an id: a receipt or a
-		// room message is not in the outbox, and nothing is wrong.
-		return nil
+		// room message is not in the outbox, and nothing is wrong. The
+		// client tells these from its own messages (a message it sent and
+		// the profile no longer holds is wrong).
+		return fmt.Errorf("%w: %w", xmppclient.ErrNoSuchMessage, err)
 	}
 	return err
 }

@@ -18,9 +18,10 @@ import (
 // pins) and what lives beside it (the accounts' kept I2P identities, the
 // bundled node).
 type Profile struct {
-	dir string
-	st  *store.Store
-	log *slog.Logger
+	dir   string
+	st    *store.Store
+	log   *slog.Logger
+	watch profileWatch // the sessions' locks (see ownership.go)
 }
 
 // OpenProfile opens (or creates) the profile in dir.
@@ -37,7 +38,10 @@ func OpenProfile(ctx context.Context, dir string, log *slog.Logger) (*Profile, e
 }
 
 // Close closes the store; every session must have ended.
-func (p *Profile) Close() error { return p.st.Close() }
+func (p *Profile) Close() error {
+	p.stopWatch()
+	return p.st.Close()
+}
 
 // Dir is the profile's directory.
 func (p *Profile) Dir() string { return p.dir }

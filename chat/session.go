@@ -49,6 +49,10 @@ type Options struct {
 	// in plaintext, the device is not published, and encrypted messages
 	// that arrive are saved as not decrypted.
 	Plain bool
+	// TakeOverGrace is how long after another session of the account
+	// ended its queued messages are taken over while this one runs (0:
+	// the default, see takeOverGrace).
+	TakeOverGrace time.Duration
 }
 
 // Session is one account's running session: its client, whose events it
@@ -59,6 +63,7 @@ type Session struct {
 	opts    Options
 	client  *xmppclient.Client
 	dialer  dialer
+	own     *ownership // its share of the account's outbox
 
 	events chan Event
 	side   chan Event    // news from the session's own goroutines
@@ -101,6 +106,12 @@ func (p *Profile) Session(a store.Account, password string, opts Options) (*Sess
 	if err != nil {
 		return nil, err
 	}
+	own, err := p.takeOwnership()
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	cfg.Outbox = outbox{st: p.st, account: a.JID, own: own}
 	cfg.Passive = opts.Passive
 	cfg.NoReconnect = opts.NoReconnect
 	if !opts.Plain {
@@ -115,6 +126,7 @@ func (p *Profile) Session(a store.Account, password string, opts Options) (*Sess
 			// place for keys, so it runs in plaintext.
 		case err != nil:
 			d.Close()
+			own.release()
 			return nil, err
 		default:
 			// Only a non-nil *device.Account: a nil one in the interface
@@ -129,10 +141,11 @@ func (p *Profile) Session(a store.Account, password string, opts Options) (*Sess
 	c, err := xmppclient.New(cfg)
 	if err != nil {
 		d.Close()
+		own.release()
 		return nil, err
 	}
 	return &Session{
-		p: p, account: a, opts: opts, client: c, dialer: d,
+		p: p, account: a, opts: opts, client: c, dialer: d, own: own,
 		events: make(chan Event),
 		side:   make(chan Event),
 		quit:   make(chan struct{}),
@@ -179,6 +192,7 @@ func (s *Session) Start(ctx context.Context) {
 		}
 	}
 	go s.loop(ctx)
+	go s.takeOver(ctx)
 }
 
 // Wait waits for the session to end (its context must be cancelled, or
@@ -186,7 +200,7 @@ func (s *Session) Start(ctx context.Context) {
 // client stopped.
 func (s *Session) Wait() error {
 	if !s.started {
-		s.once.Do(s.dialer.Close)
+		s.once.Do(s.release)
 		return nil
 	}
 	for range s.events {
@@ -194,8 +208,16 @@ func (s *Session) Wait() error {
 	}
 	err := <-s.runErr
 	s.runErr <- err // Wait may be called again
-	s.once.Do(s.dialer.Close)
+	s.once.Do(s.release)
 	return err
+}
+
+// release lets go of what the session held once its client stopped: the
+// dialer, and its share of the outbox (what it left queued is for the
+// next session, or for one running beside it, to send).
+func (s *Session) release() {
+	s.own.release()
+	s.dialer.Close()
 }
 
 // end is Wait for a run that had its own reason to stop: a context that

@@ -64,18 +64,30 @@ const msgColumns = `id, account, peer, outgoing, from_jid, to_jid, body, origin_
 // (a random id) when empty, m.Peer (bare m.To) when empty and m.Time when
 // zero. A second message with the same account, origin id and From fails
 // with ErrExists; an account that is not stored gives ErrNotFound.
+//
+// The message has no owner: any session of the account may send it (see
+// AddOutgoingFor).
 func (s *Store) AddOutgoing(ctx context.Context, m *Message) error {
-	return s.addOutgoing(ctx, "add outgoing message", []*Message{m})
+	return s.addOutgoing(ctx, "add outgoing message", "", []*Message{m})
 }
 
 // AddOutgoingBatch is AddOutgoing for several messages in one transaction
 // (one disk sync): all are written, in order, or none. Use it when messages
 // queue up faster than one sync per message allows.
 func (s *Store) AddOutgoingBatch(ctx context.Context, ms []*Message) error {
-	return s.addOutgoing(ctx, "add outgoing messages", ms)
+	return s.addOutgoing(ctx, "add outgoing messages", "", ms)
 }
 
-func (s *Store) addOutgoing(ctx context.Context, op string, ms []*Message) error {
+// AddOutgoingFor is AddOutgoingBatch for the running session owner (an
+// id, see Claim): the messages are its to send for as long as it lives.
+func (s *Store) AddOutgoingFor(ctx context.Context, owner string, ms []*Message) error {
+	if owner == "" {
+		return fmt.Errorf("store: add outgoing messages: empty owner: %w", ErrInvalid)
+	}
+	return s.addOutgoing(ctx, "add outgoing messages", owner, ms)
+}
+
+func (s *Store) addOutgoing(ctx context.Context, op, owner string, ms []*Message) error {
 	prepared := make([]Message, len(ms))
 	for i, m := range ms {
 		if m == nil {
@@ -98,7 +110,7 @@ func (s *Store) addOutgoing(ctx context.Context, op string, ms []*Message) error
 		if err != nil {
 			return err
 		}
-		outbox, err := tx.PrepareContext(ctx, `INSERT INTO outbox (message_id, account) VALUES (?, ?)`)
+		outbox, err := tx.PrepareContext(ctx, `INSERT INTO outbox (message_id, account, owner) VALUES (?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -117,7 +129,7 @@ func (s *Store) addOutgoing(ctx context.Context, op string, ms []*Message) error
 			if ids[i], err = res.LastInsertId(); err != nil {
 				return err
 			}
-			if _, err = outbox.ExecContext(ctx, ids[i], m.Account); err != nil {
+			if _, err = outbox.ExecContext(ctx, ids[i], m.Account, null(owner)); err != nil {
 				return err
 			}
 		}

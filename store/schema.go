@@ -185,11 +185,13 @@ CREATE TABLE drafts (
 -- restart. '' for every message that did not fail.
 ALTER TABLE messages ADD COLUMN error TEXT NOT NULL DEFAULT '';
 `},
-		// PLACEHOLDER, replaced at merge: migration 7 belongs to another
-		// branch that was written at the same time; migrate needs the numbers
-		// without gaps, so this branch holds its place with a no-op. Drop it
-		// when that branch's 7 is merged (never ship both).
-		{version: 7, up: `SELECT 1;`},
+		{version: 7, up: `
+-- Which running session sends a queued message (issue 17): the id of the
+-- session that wrote it, or took it over once that one ended (see Claim).
+-- NULL: written before sessions had ids, or by a caller that gives none;
+-- anyone's to send.
+ALTER TABLE outbox ADD COLUMN owner TEXT;
+`},
 		{version: 8, up: `
 -- OMEMO 0.3 (eu.siacs.conversations.axolotl, issue 18). Private keys are
 -- here and nowhere else: the profile is 0700, the database 0600.

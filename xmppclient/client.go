@@ -113,6 +113,13 @@ type Client struct {
 	// flush may have read the outbox before it was written, so the outbox
 	// is sent again once online (sentNow skips what already went out).
 	flushAgain bool
+	// adopted: entries taken over from a session that ended and not yet
+	// sent on a connection of ours (see unsure).
+	adopted map[string]bool
+	// recheck: CheckOutbox's request (buffered 1); flushMu: one flush at
+	// a time (a recheck's, a login's, flushAgain's).
+	recheck    chan struct{}
+	flushMu    sync.Mutex
 	online     chan struct{} // closed while Online
 	retryNow   chan struct{} // RetryNow's signal (buffered 1)
 	bound      jid.JID
@@ -188,6 +195,7 @@ func New(cfg Config) (*Client, error) {
 		outbox:   cfg.Outbox,
 		online:   make(chan struct{}),
 		retryNow: make(chan struct{}, 1),
+		recheck:  make(chan struct{}, 1),
 		born:     time.Now(),
 	}
 	if c.outbox == nil {
@@ -473,6 +481,14 @@ func (c *Client) connectOnce(ctx context.Context) error {
 
 	ticker := time.NewTicker(c.cfg.KeepAlive)
 	defer ticker.Stop()
+	flush := func() {
+		if err := c.flushOutbox(sctx, sess, false); err != nil && sctx.Err() == nil {
+			c.log.Info("outbox not sent; it stays queued", "err", err)
+		}
+	}
+	// recheck: a CheckOutbox during the login, whose flush may have read
+	// the outbox before another session's messages became ours.
+	recheck := false
 	var result error
 loop:
 	for {
@@ -494,15 +510,17 @@ loop:
 				}()
 			}
 			c.mu.Lock()
-			again := c.flushAgain
+			again := c.flushAgain || recheck
 			c.flushAgain = false
 			c.mu.Unlock()
 			if again {
-				go func() {
-					if err := c.flushOutbox(sctx, sess); err != nil && sctx.Err() == nil {
-						c.log.Info("outbox not sent; it stays queued", "err", err)
-					}
-				}()
+				go flush()
+			}
+		case <-c.recheck:
+			if setup != nil {
+				recheck = true
+			} else {
+				go flush()
 			}
 		case err := <-serveErr:
 			serveErr = nil
@@ -611,10 +629,7 @@ func (c *Client) afterLogin(ctx context.Context, sess *xmpp.Session, resumed boo
 			}
 		}()
 	}
-	if !resumed && c.cfg.Archive != nil {
-		c.reconcile(ctx, sess)
-	}
-	if err := c.flushOutbox(ctx, sess); err != nil {
+	if err := c.flushOutbox(ctx, sess, !resumed); err != nil {
 		return err
 	}
 	if !resumed {

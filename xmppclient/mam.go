@@ -105,25 +105,7 @@ type reconciliation struct {
 // already has and marks those sent (MessageAcked) and as sent on this
 // connection, so no flush sends them (even if the disk is too full to
 // record it). Any failure leaves everything to be sent again.
-func (c *Client) reconcile(ctx context.Context, sess *xmpp.Session) {
-	all, err := c.outbox.Pending(ctx)
-	if err != nil {
-		return
-	}
-	// Only what may have gone out without an ack: written before this
-	// client existed (an earlier process), or sent on the connection
-	// before this one; not what this process has yet to send.
-	c.mu.Lock()
-	var pending []OutboxEntry
-	for _, e := range all {
-		if e.Created.Before(c.born) || c.sentBefore[e.ID] {
-			pending = append(pending, e)
-		}
-	}
-	c.mu.Unlock()
-	if len(pending) == 0 {
-		return
-	}
+func (c *Client) reconcile(ctx context.Context, sess *xmpp.Session, pending []OutboxEntry) {
 	want := make(map[string]bool, len(pending))
 	oldest := pending[0].Created
 	for _, e := range pending {
