@@ -59,7 +59,10 @@ func Domain(domain string) Option {
 // cuts prosody's throughput several-fold.
 func WithMAM() Option {
 	return func(c *settings) {
+		// mod_time too: a client reading its archive by date asks the
+		// server's clock first (XEP-0202), as the bundled node answers.
 		c.enable("mam")
+		c.enable("time")
 		c.mam = true
 	}
 }

@@ -310,7 +310,7 @@ func TestOptions(t *testing.T) {
 			prosodytest.Cert(certPEM, keyPEM),
 			prosodytest.WithMAM(),
 			prosodytest.AllowRegistration(),
-			prosodytest.WithModule("version", "time"),
+			prosodytest.WithModule("version", "uptime"),
 			prosodytest.WithoutModule("smacks", "offline"),
 			prosodytest.WithNagle(),
 			prosodytest.WithLimits("1mb/s"),
@@ -326,7 +326,7 @@ func TestOptions(t *testing.T) {
 		}
 		cfg := readConfig(t, s)
 		for _, want := range []string{`"mam"`, `default_archive_policy = true`, `archive_expires_after = "never"`,
-			`"register"`, `allow_registration = true`, `"version", "time"`, `modules_disabled = { "smacks", "offline" }`,
+			`"register"`, `allow_registration = true`, `"time"`, `"version", "uptime"`, `modules_disabled = { "smacks", "offline" }`,
 			`limits = { c2s = { rate = "1mb/s" } }`, `\"quote\"`, `min = "info"`, `-- extra config here`, `VirtualHost "example.test"`} {
 			if !strings.Contains(cfg, want) {
 				t.Errorf("config lacks %s", want)
