@@ -7,6 +7,17 @@ BIN     := bin/clove
 GOFLAGS_TEST ?=
 export CGO_ENABLED := 1
 
+# Fyne's run loop patched to wait for X events when idle instead of ticking
+# at 60 Hz (issue 16: 10 instead of ~460 wake-ups/s; docs/benchmarks.md):
+# every go command here reads an alternate go.mod whose replace points Fyne
+# to a copy of the module cache's, with third_party/fyne-idle's files over
+# it (go's -overlay refuses files beneath GOMODCACHE). FYNE_IDLE=0: stock.
+FYNE_IDLE ?= 1
+ifeq ($(FYNE_IDLE),1)
+FYNE_IDLE_MOD := $(CURDIR)/build/fyne-idle/go.mod
+export GOFLAGS := $(strip $(GOFLAGS) -modfile=$(FYNE_IDLE_MOD))
+endif
+
 # Everything Clove builds, tests and runs with, from Debian 12's archive.
 # The fonts: Fyne's own covers Latin, Greek and Cyrillic and falls back to
 # the system's for the rest; these are the wide-coverage ones desktops
@@ -28,7 +39,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 all: build
 
 # Idempotent: installs only the packages that are missing.
-deps:
+deps: $(FYNE_IDLE_MOD)
 	@missing=$$(for p in $(APT_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
@@ -38,6 +49,11 @@ deps:
 	fi
 	@command -v $(GO) >/dev/null || { echo "make deps: Go 1.24+ is needed (https://go.dev/dl/); Debian 12's golang-go is too old"; exit 1; }
 	@$(GO) mod download
+
+# Remade when go.mod or the patched files change; fails when go.mod's Fyne
+# is not the version the patch was made for.
+$(CURDIR)/build/fyne-idle/go.mod: go.mod go.sum $(shell find third_party/fyne-idle -type f)
+	third_party/fyne-idle/mktree.sh $(CURDIR)/build/fyne-idle
 
 # clove-node, the bundled node's small resident supervisor, goes next to clove.
 build: deps
@@ -56,7 +72,7 @@ test: deps
 	$(GO) test -tags $(TAGS) -count=1 -timeout 30m $(GOFLAGS_TEST) $$($(GO) list ./... | grep -v -e /transport -e /xmppclient -e /store -e /internal/ -e /chat -e /msgstate -e /omemo)
 
 # No real server (prosody, i2pd) and no X server: -short skips those tests.
-test-short:
+test-short: $(FYNE_IDLE_MOD)
 	$(GO) test -tags $(TAGS) -short -count=1 ./...
 
 # Side by side against one prosody (ratios printed), then the store's
@@ -77,7 +93,7 @@ bench: deps
 
 # Each fuzz target for FUZZTIME (go test -fuzz takes one target at a time).
 FUZZTIME ?= 30s
-fuzz:
+fuzz: $(FYNE_IDLE_MOD)
 	for t in FuzzValidateI2PName FuzzPlan FuzzParseSAMReply FuzzSOCKSHandshake FuzzSOCKSDial; do \
 		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./transport/ || exit 1; done
 	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime $(FUZZTIME) ./xmppclient/
