@@ -220,7 +220,14 @@ func TestI2PKeptAddress(t *testing.T) {
 				cancel()
 				t.Fatalf("run %d: the router's SAM sessions are %q; none new with the account's kept address %q", run, sessions, own)
 			}
-			time.Sleep(250 * time.Millisecond)
+			select {
+			case r := <-done:
+				// Ended before its session was seen: say how (one failed
+				// run in a loaded make test gave no clue).
+				cancel()
+				t.Fatalf("run %d: listen ended (exit %d) before the router listed its session; sessions %q\nstdout: %s\nstderr: %s", run, r.code, sessions, r.stdout, r.stderr)
+			case <-time.After(250 * time.Millisecond):
+			}
 		}
 		cancel()
 		seen[found] = true
