@@ -121,6 +121,7 @@ type Pane struct {
 	statusButton            *widget.Button // the presence selector (nil: the backend cannot set one)
 	statusShow              string         // the presence chosen ("" available, away, xa, dnd)
 	statusMessage           string         // and its message
+	statusSends             statusQueue    // the presences still to send, in order
 	nodeAction              *widget.Button // "Stop node" / "Start node": an account on the profile's own node
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
@@ -138,9 +139,53 @@ func (a *Pane) setStatus(show, text string) {
 	p.SetString(a.statusKey("show"), show)
 	p.SetString(a.statusKey("text"), text)
 	ss := a.statusSetter()
+	if !a.statusSends.put(show, text) {
+		return // the sender running takes it next
+	}
 	a.async(func() {
-		if err := ss.SetStatus(a.ctx, show, text); err != nil {
-			a.do(func() { a.showNotice(err.Error()) })
+		for {
+			show, text, ok := a.statusSends.next()
+			if !ok {
+				return
+			}
+			if err := ss.SetStatus(a.ctx, show, text); err != nil {
+				a.do(func() { a.showNotice(err.Error()) })
+			}
 		}
 	})
+}
+
+// statusQueue hands the presences chosen to one sender at a time, the
+// newest only: each send was a goroutine of its own, so the one made at
+// start could reach the server after a choice made just after it (seen
+// once in a fresh-machine run of TestStatusSelectorInvisible: Away chosen,
+// Available sent last).
+type statusQueue struct {
+	mu         sync.Mutex
+	show, text string
+	pending    bool // show and text are still to be sent
+	busy       bool // a sender is running
+}
+
+// put keeps show and text to be sent; it reports whether a sender must
+// be started (none is running).
+func (q *statusQueue) put(show, text string) (start bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.show, q.text, q.pending = show, text, true
+	start = !q.busy
+	q.busy = true
+	return start
+}
+
+// next gives the sender the newest presence not sent yet, or ends it.
+func (q *statusQueue) next() (show, text string, ok bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.pending {
+		q.busy = false
+		return "", "", false
+	}
+	q.pending = false
+	return q.show, q.text, true
 }
