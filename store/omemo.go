@@ -139,7 +139,13 @@ func (t *OMEMOTx) SignedPreKey(id uint32) ([]byte, error) {
 
 // SignedPreKeys returns every stored signed pre-key, by id.
 func (t *OMEMOTx) SignedPreKeys() (map[uint32][]byte, error) {
-	rows, err := t.q.QueryContext(t.ctx, `SELECT id, record FROM omemo_signed_prekeys WHERE account = ?`, t.account)
+	return t.records(`SELECT id, record FROM omemo_signed_prekeys WHERE account = ?`)
+}
+
+// records reads the (id, record) rows of query, whose one parameter is
+// the account, into a map by id.
+func (t *OMEMOTx) records(query string) (map[uint32][]byte, error) {
+	rows, err := t.q.QueryContext(t.ctx, query, t.account)
 	if err != nil {
 		return nil, wrap("omemo read", err)
 	}
@@ -181,21 +187,7 @@ func (t *OMEMOTx) PreKey(id uint32) ([]byte, error) {
 
 // PreKeys returns every stored one-time pre-key, by id.
 func (t *OMEMOTx) PreKeys() (map[uint32][]byte, error) {
-	rows, err := t.q.QueryContext(t.ctx, `SELECT id, record FROM omemo_prekeys WHERE account = ?`, t.account)
-	if err != nil {
-		return nil, wrap("omemo read", err)
-	}
-	defer rows.Close()
-	out := map[uint32][]byte{}
-	for rows.Next() {
-		var id uint32
-		var rec []byte
-		if err := rows.Scan(&id, &rec); err != nil {
-			return nil, wrap("omemo read", err)
-		}
-		out[id] = rec
-	}
-	return out, wrap("omemo read", rows.Err())
+	return t.records(`SELECT id, record FROM omemo_prekeys WHERE account = ?`)
 }
 
 // CountPreKeys returns how many one-time pre-keys are left.
