@@ -11,6 +11,7 @@ import (
 	"image/color"
 	"image/png"
 	"math/bits"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,6 +47,45 @@ func needX(t *testing.T) {
 // extra goes on its command line (the benchmark adds -noreset).
 func startXvfb(t testing.TB, extra ...string) string {
 	t.Helper()
+	// A display Xvfb reported that nobody could then open ("X11: Failed
+	// to open display :0", once in a fresh-machine make test): the display
+	// is only handed out once its socket takes a connection, and a server
+	// whose socket does not is replaced once.
+	for try := 1; ; try++ {
+		d, stop := startXvfbOnce(t, extra...)
+		if err := xAnswers(d, 5*time.Second); err == nil {
+			return d
+		} else if try == 2 {
+			t.Fatalf("Xvfb reported display %s, which takes no connection: %v", d, err)
+		} else {
+			t.Logf("Xvfb reported display %s, which takes no connection (%v); starting another", d, err)
+		}
+		stop()
+	}
+}
+
+// xAnswers waits until the X server of display d takes a connection on its
+// socket in /tmp/.X11-unix.
+func xAnswers(d string, limit time.Duration) error {
+	path := "/tmp/.X11-unix/X" + strings.TrimPrefix(d, ":")
+	deadline := time.Now().Add(limit)
+	for {
+		c, err := net.DialTimeout("unix", path, time.Second)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// startXvfbOnce starts one Xvfb on a free display and gives the display
+// and a function that stops it (also called at the test's end).
+func startXvfbOnce(t testing.TB, extra ...string) (string, func()) {
+	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +97,9 @@ func startXvfb(t testing.TB, extra ...string) string {
 		t.Fatal(err)
 	}
 	w.Close()
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	var once sync.Once
+	stop := func() { once.Do(func() { cmd.Process.Kill(); cmd.Wait() }) }
+	t.Cleanup(stop)
 	line := make(chan string, 1)
 	go func() {
 		s, _ := bufio.NewReader(r).ReadString('\n')
@@ -68,11 +110,11 @@ func startXvfb(t testing.TB, extra ...string) string {
 		if n == "" {
 			t.Fatal("Xvfb did not report a display")
 		}
-		return ":" + n
+		return ":" + n, stop
 	case <-time.After(15 * time.Second):
 		t.Fatal("Xvfb did not start in 15 s")
 	}
-	return ""
+	return "", stop
 }
 
 // buildClove builds the real binary (a link of ~3 s once the cache is
