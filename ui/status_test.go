@@ -56,7 +56,7 @@ func TestStatusSelector(t *testing.T) {
 	a.win.Canvas().Overlays().Top().Hide()
 	a.setStatus("away", "")
 	mustShow(t, a, "Away")
-	if got := fs.last(); got != "away|" {
+	if got := waitSent(fs, "away|"); got != "away|" {
 		t.Errorf("sent %q; want away", got)
 	}
 	a.showStatusMessage()
@@ -64,7 +64,7 @@ func TestStatusSelector(t *testing.T) {
 	test.Type(e, "back at 3")
 	e.OnSubmitted(e.Text) // Enter sets it
 	mustShow(t, a, "Away: back at 3")
-	if got := fs.last(); got != "away|back at 3" {
+	if got := waitSent(fs, "away|back at 3"); got != "away|back at 3" {
 		t.Errorf("sent %q; want away with the message", got)
 	}
 
@@ -80,6 +80,16 @@ func TestStatusSelector(t *testing.T) {
 	if b.statusButton.Text != "Away: back at 3" {
 		t.Errorf("after a restart the selector shows %q", b.statusButton.Text)
 	}
+}
+
+// waitSent waits (5 s at most) until the last presence fs was given is
+// want, and returns the last one: the sends run off the UI goroutine, one
+// after the other.
+func waitSent(fs interface{ last() string }, want string) string {
+	for deadline := time.Now().Add(5 * time.Second); fs.last() != want && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return fs.last()
 }
 
 // fakeInvisible is a status setter whose server may offer invisibility.
@@ -108,7 +118,7 @@ func TestStatusSelectorInvisible(t *testing.T) {
 	}
 	tapMenuItem(t, a, "Invisible (your server does not offer it)")
 	time.Sleep(50 * time.Millisecond) // a send would run off the UI goroutine
-	if got := fi.last(); got != "away|back at 3" || a.statusButton.Text != "Away: back at 3" {
+	if got := waitSent(fi, "away|back at 3"); got != "away|back at 3" || a.statusButton.Text != "Away: back at 3" {
 		t.Fatalf("a disabled Invisible changed the presence: sent %q, shows %q", got, a.statusButton.Text)
 	}
 	for _, o := range a.win.Canvas().Overlays().List() {
