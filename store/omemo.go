@@ -142,6 +142,15 @@ func (t *OMEMOTx) SignedPreKeys() (map[uint32][]byte, error) {
 	return t.records(`SELECT id, record FROM omemo_signed_prekeys WHERE account = ?`)
 }
 
+// putRecord runs insert, an upsert of (account, id, record) rows.
+func (t *OMEMOTx) putRecord(insert string, id uint32, record []byte) error {
+	_, err := t.q.ExecContext(t.ctx, insert, t.account, id, record)
+	if isForeignKey(err) {
+		return wrap("omemo write", noAccount(t.account))
+	}
+	return wrap("omemo write", err)
+}
+
 // records reads the (id, record) rows of query, whose one parameter is
 // the account, into a map by id.
 func (t *OMEMOTx) records(query string) (map[uint32][]byte, error) {
@@ -164,12 +173,8 @@ func (t *OMEMOTx) records(query string) (map[uint32][]byte, error) {
 
 // PutSignedPreKey stores (or replaces) a signed pre-key.
 func (t *OMEMOTx) PutSignedPreKey(id uint32, record []byte) error {
-	_, err := t.q.ExecContext(t.ctx, `INSERT INTO omemo_signed_prekeys (account, id, record) VALUES (?, ?, ?)
-		ON CONFLICT (account, id) DO UPDATE SET record = excluded.record`, t.account, id, record)
-	if isForeignKey(err) {
-		return wrap("omemo write", noAccount(t.account))
-	}
-	return wrap("omemo write", err)
+	return t.putRecord(`INSERT INTO omemo_signed_prekeys (account, id, record) VALUES (?, ?, ?)
+		ON CONFLICT (account, id) DO UPDATE SET record = excluded.record`, id, record)
 }
 
 // DeleteSignedPreKey removes a signed pre-key; a missing one is no error.
@@ -199,12 +204,8 @@ func (t *OMEMOTx) CountPreKeys() (int, error) {
 
 // PutPreKey stores (or replaces) a one-time pre-key.
 func (t *OMEMOTx) PutPreKey(id uint32, record []byte) error {
-	_, err := t.q.ExecContext(t.ctx, `INSERT INTO omemo_prekeys (account, id, record) VALUES (?, ?, ?)
-		ON CONFLICT (account, id) DO UPDATE SET record = excluded.record`, t.account, id, record)
-	if isForeignKey(err) {
-		return wrap("omemo write", noAccount(t.account))
-	}
-	return wrap("omemo write", err)
+	return t.putRecord(`INSERT INTO omemo_prekeys (account, id, record) VALUES (?, ?, ?)
+		ON CONFLICT (account, id) DO UPDATE SET record = excluded.record`, id, record)
 }
 
 // DeletePreKey removes a one-time pre-key; a missing one is no error.
