@@ -98,11 +98,12 @@ func BenchmarkGUISideBySide(b *testing.B) {
 	if out, err := exec.Command(goBin, "build", "-o", floor, "./testdata/onelabel").CombinedOutput(); err != nil {
 		b.Fatalf("go build onelabel: %v\n%s", err, out)
 	}
-	var xflags []string
+	var display string
 	if os.Getenv("CLOVE_BENCH_RESET") == "" {
-		xflags = append(xflags, "-noreset")
+		display = startXvfb(b)
+	} else {
+		display = startXvfbWith(b)
 	}
-	display := startXvfb(b, xflags...)
 	watch, err := watchMaps(display)
 	if err != nil {
 		b.Fatal(err)
