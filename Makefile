@@ -29,7 +29,7 @@ APT_PKGS := gcc libc6-dev pkg-config ca-certificates \
 	prosody-modules \
 	python3-slixmpp \
 	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev \
-	libxi-dev libxxf86vm-dev xvfb xauth x11-apps xdotool \
+	libxi-dev libxxf86vm-dev xvfb xauth x11-apps xdotool dbus-daemon \
 	fonts-noto-core fonts-noto-cjk
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -47,6 +49,10 @@ type Options struct {
 	// Getenv reads the environment (the wizard's presets can be pointed
 	// at local stand-ins by tests of the real binary).
 	Getenv func(string) string
+	// HeapProfile, when set, is a file where a Go heap profile is written
+	// right after the settle collection (CLOVE_HEAP_PROFILE; how the
+	// window's memory is broken down, docs/benchmarks.md).
+	HeapProfile string
 }
 
 // HasDisplay reports whether a window can be opened: an X or Wayland
@@ -90,7 +96,12 @@ func Run(ctx context.Context, o Options) error {
 	for _, a := range accounts {
 		g.account(a) // a pane each in the main window
 	}
-	settle := time.AfterFunc(settleAfter, debug.FreeOSMemory)
+	settle := time.AfterFunc(settleAfter, func() {
+		debug.FreeOSMemory()
+		if o.HeapProfile != "" {
+			g.writeHeapProfile(o.HeapProfile)
+		}
+	})
 	fa.Run()
 	settle.Stop()
 	g.stop()
@@ -397,4 +408,19 @@ func RunSession(ctx context.Context, p *chat.Profile, a store.Account, password 
 		}
 	}
 	_ = s.Wait()
+}
+
+// writeHeapProfile writes the Go heap's profile (live objects as of the
+// last collection) to path.
+func (g *run) writeHeapProfile(path string) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err == nil {
+		err = pprof.WriteHeapProfile(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		g.o.Log.Warn("could not write the heap profile", "err", err)
+	}
 }

@@ -53,10 +53,35 @@ func TestEveryScriptRenders(t *testing.T) {
 			t.Logf("%s (%s) is drawn as missing-glyph boxes", s.script, s.sample)
 		}
 	}
+	// Emoji stay in colour (Fyne's own colour emoji font, which the
+	// patched Fyne loads only when a rune needs it): some pixel is
+	// clearly not grey.
+	if colourful(draw("a")) {
+		t.Fatal("a Latin letter counts as coloured: the check is broken")
+	}
+	if img := draw("😀"); !colourful(img) {
+		t.Error("😀 is drawn without colour")
+	}
 	if missing > 0 {
 		if os.Getenv("CI") == "" {
 			t.Skipf("%d scripts lack a font here: run make deps", missing)
 		}
 		t.Errorf("%d scripts lack a font (make deps installs them)", missing)
 	}
+}
+
+// colourful reports whether some pixel of img is clearly coloured, not a
+// shade of grey.
+func colourful(img image.Image) bool {
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			hi, lo := max(r, g, bl), min(r, g, bl)
+			if hi-lo > 0x4000 {
+				return true
+			}
+		}
+	}
+	return false
 }

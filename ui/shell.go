@@ -111,9 +111,10 @@ func (s *Shell) Show(a *Pane) {
 // SetupTray puts Clove in the system tray: show the window, the unread
 // count, quit (added by Fyne); once, and only with a D-Bus session. Call it
 // after the window is shown, before the app runs (Fyne starts the tray as
-// it starts running): Fyne creates a second, hidden GL window for the tray
-// at once, which took a third of the start when done before the main window
-// was shown (BenchmarkGUISideBySide, docs/benchmarks.md).
+// it starts running): stock Fyne creates a second, hidden GL window for the
+// tray at once, which took a third of the start when done before the main
+// window was shown (BenchmarkGUISideBySide, docs/benchmarks.md); the
+// patched Fyne Clove builds with creates none (third_party/fyne-idle).
 func (s *Shell) SetupTray() {
 	desk, ok := s.fa.(desktop.App)
 	if !ok || !hasDBus() || s.trayMenu != nil {

@@ -42,8 +42,9 @@ func cmdGUI(ctx context.Context, e *env) error {
 			_, err = node.StartBackground(ctx, opts)
 			return err
 		},
-		Forget: e.forgetPassword,
-		Getenv: e.getenv,
+		Forget:      e.forgetPassword,
+		Getenv:      e.getenv,
+		HeapProfile: e.getenv("CLOVE_HEAP_PROFILE"),
 	}
 	o.Remember, o.NoKeyring = e.rememberer()
 	return gui.Run(ctx, o)

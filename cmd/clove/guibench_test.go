@@ -248,6 +248,9 @@ func (a *guiApp) start(tb testing.TB, display string, watch *mapWatch, pw string
 	r.anon = kbField(roll, "Anonymous:") / 1024
 	sm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
 	r.llvm = mappedRSS(sm, "libLLVM") / 1024
+	if os.Getenv("CLOVE_BENCH_KEEP") != "" { // to break the memory down later
+		os.WriteFile(filepath.Join(a.home, fmt.Sprintf("smaps.%d", pid)), sm, 0o600)
+	}
 	before := threadStats(pid)
 	time.Sleep(idle)
 	after := threadStats(pid)

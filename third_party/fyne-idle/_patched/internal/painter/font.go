@@ -94,9 +94,12 @@ func lookupFaces(theme, fallback, emoji fyne.Resource, family string, style fyne
 		aspect.Weight = font.WeightBold
 	}
 
-	if emoji != nil {
-		faces.addFace(loadMeasureFont(emoji))
-	}
+	// CLOVE PATCH (third_party/fyne-idle): the emoji font is loaded when a
+	// rune is missing from the faces above (ResolveFace), not here. Its
+	// tables are 4.2 MB, copied out of the binary for each text style that
+	// measured anything (regular, bold, italic, monospace...): 8-13 MB of
+	// the Go heap of a window that may never show an emoji.
+	faces.emoji = emoji
 
 	// CLOVE PATCH (third_party/fyne-idle): the locale's system font is looked
 	// up when a rune is missing from the faces above (ResolveFace), not here.
@@ -176,6 +179,7 @@ func CachedFontFace(style fyne.TextStyle, source fyne.Resource, o fyne.CanvasObj
 func ClearFontCache() {
 	fontCache.Clear()
 	fontCustomCache.Clear()
+	parsedFonts.Clear() // CLOVE PATCH: see loadMeasureFont
 }
 
 // DrawString draws a string into an image.
@@ -203,11 +207,37 @@ func DrawString(dst draw.Image, s string, color color.Color, f shaping.Fontmap, 
 	})
 }
 
+// CLOVE PATCH (third_party/fyne-idle): a font resource is parsed once and
+// its read-only *font.Font (safe for concurrent use, unlike a Face) shared
+// by every style's face. Fyne parsed it again for each style, each time
+// copying its tables: the regular, bold, italic and monospace text styles
+// all fall back to the same fonts.
+// Keyed by the content's bytes (where they start and how many), which a
+// resource gives the same each time, rather than by the resource, which
+// may not be comparable.
+var parsedFonts sync.Map // parsedKey -> *font.Font
+
+type parsedKey struct {
+	start *byte
+	n     int
+}
+
 func loadMeasureFont(data fyne.Resource) *font.Face {
-	loaded, err := font.ParseTTF(bytes.NewReader(data.Content()))
+	content := data.Content()
+	var key parsedKey
+	if len(content) > 0 {
+		key = parsedKey{&content[0], len(content)}
+		if ft, ok := parsedFonts.Load(key); ok {
+			return font.NewFace(ft.(*font.Font))
+		}
+	}
+	loaded, err := font.ParseTTF(bytes.NewReader(content))
 	if err != nil {
 		fyne.LogError("font load error", err)
 		return nil
+	}
+	if key.start != nil {
+		parsedFonts.Store(key, loaded.Font)
 	}
 
 	return loaded
@@ -370,14 +400,26 @@ type dynamicFontMap struct {
 	faces  []*font.Face
 	family string
 
-	lang   bool        // CLOVE PATCH: the locale's font is still to be looked up
-	aspect font.Aspect // CLOVE PATCH: its aspect
+	emoji  fyne.Resource // CLOVE PATCH: the emoji font, still to be loaded
+	lang   bool          // CLOVE PATCH: the locale's font is still to be looked up
+	aspect font.Aspect   // CLOVE PATCH: its aspect
 }
 
 func (d *dynamicFontMap) ResolveFace(r rune) *font.Face {
 	for _, f := range d.faces {
 		if _, ok := f.NominalGlyph(r); ok {
 			return f
+		}
+	}
+
+	if d.emoji != nil { // CLOVE PATCH: see lookupFaces
+		emoji := loadMeasureFont(d.emoji)
+		d.emoji = nil
+		if emoji != nil {
+			d.addFace(emoji)
+			if _, ok := emoji.NominalGlyph(r); ok {
+				return emoji
+			}
 		}
 	}
 

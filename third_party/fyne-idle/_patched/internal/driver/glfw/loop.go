@@ -274,7 +274,7 @@ func (d *gLDriver) destroyWindow(w *window, index int) {
 	d.windows[len(d.windows)-1] = nil
 	d.windows = d.windows[:len(d.windows)-1]
 
-	if len(d.windows) == 0 {
+	if len(d.windows) == 0 && d.trayStart == nil { // CLOVE PATCH: see runSystray
 		d.Quit()
 	}
 }
