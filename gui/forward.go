@@ -32,6 +32,9 @@ type Sink interface {
 // routerSink is a Sink that also shows an I2P account's router state.
 type routerSink interface{ OnRouter(string) }
 
+// encSink is a Sink that also marks our messages that went out encrypted.
+type encSink interface{ OnMessageEncrypted(key string) }
+
 // blockSink is a Sink that also shows who is blocked.
 type blockSink interface{ OnBlocklist() }
 
@@ -99,7 +102,11 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		if key == "" {
 			key = m.ID
 		}
-		w.OnMessage(ui.Message{Key: key, Peer: peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: state})
+		w.OnMessage(ui.Message{Key: key, Peer: peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: state, Encrypted: m.Encrypted})
+	case xmppclient.MessageEncrypted:
+		if e, ok := w.(encSink); ok {
+			e.OnMessageEncrypted(ev.ID)
+		}
 	case xmppclient.MessageAcked:
 		w.OnMessageState(ev.ID, ui.Sent)
 	case xmppclient.ReceiptReceived:

@@ -34,6 +34,7 @@ func (a *Pane) openChat(peer string) {
 	a.title.SetText(a.chatTitle(peer))
 	a.showSubject(peer)
 	a.showChatBody(a.isRoom(peer))
+	a.refreshLock()
 	a.people.Refresh()
 	a.notice.Hide()
 	a.emptyPane.Hide()
@@ -141,6 +142,9 @@ func (a *Pane) addMessage(m Message) {
 		a.msgList.Refresh()
 		a.msgList.ScrollToBottom()
 		a.notify(m)
+		if m.Encrypted && !a.lockState.On {
+			a.refreshLock() // their devices are known now
+		}
 		return
 	}
 	if m.Outgoing || m.History {
@@ -222,6 +226,10 @@ func (a *Pane) withEarlyState(m Message) Message {
 		}
 		delete(a.early, m.Key)
 		delete(a.earlyWhy, m.Key)
+	}
+	if a.earlyEnc[m.Key] && m.Key != "" {
+		m.Encrypted = true
+		delete(a.earlyEnc, m.Key)
 	}
 	return m
 }
@@ -560,6 +568,7 @@ type messageRow struct {
 	day       *canvas.Text // the day separator, shown on a day's first message
 	dayBox    fyne.CanvasObject
 	who, when *canvas.Text
+	lock      *widget.Icon // on an encrypted message
 	state     *canvas.Text
 	why       *widget.Label // under a failed message: "Not delivered: <the server's reason>"
 	icon      *widget.Icon
@@ -578,8 +587,10 @@ func newMessageRow() *messageRow {
 		state: canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder)),
 		why:   newWhyLabel(),
 		icon:  widget.NewIcon(nil),
+		lock:  widget.NewIcon(theme.NewThemedResource(lockIcon)),
 		body:  newMsgText(),
 	}
+	r.lock.Hide()
 	r.who.TextStyle = fyne.TextStyle{Bold: true}
 	r.who.TextSize, r.when.TextSize, r.state.TextSize = small, small, small
 	menu := func(ev *fyne.PointEvent) {
@@ -599,9 +610,10 @@ func newMessageRow() *messageRow {
 		}
 	}
 	icon := container.NewGridWrap(fyne.NewSquareSize(small+2), r.icon)
+	lock := container.NewGridWrap(fyne.NewSquareSize(small), r.lock)
 	pad := theme.Padding()
 	head := container.New(layout.NewCustomPaddedLayout(pad, 0, 2*pad, 2*pad),
-		container.NewHBox(r.who, r.when, layout.NewSpacer(), icon, r.state))
+		container.NewHBox(r.who, r.when, lock, layout.NewSpacer(), icon, r.state))
 	r.day = canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder))
 	r.day.TextStyle = fyne.TextStyle{Bold: true}
 	r.day.TextSize = small
@@ -717,6 +729,10 @@ func (r *messageRow) set(m Message, peerLabel string) {
 		r.when.Text = m.Time.Local().Format("2006-01-02 15:04")
 	}
 	r.when.Refresh()
+	if m.Encrypted != r.lock.Visible() {
+		r.lock.Hidden = !m.Encrypted
+		r.lock.Refresh()
+	}
 	r.setBody(m.Body)
 	r.showWhy(m)
 	if !m.Outgoing {

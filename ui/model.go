@@ -99,6 +99,8 @@ type Message struct {
 	// room's history replayed on joining (shown, not counted as unread).
 	Nick    string
 	History bool
+	// Encrypted: it travelled end-to-end encrypted (OMEMO).
+	Encrypted bool
 }
 
 // Backend is what the window asks of the rest of the program. Its methods

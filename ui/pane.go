@@ -49,6 +49,10 @@ type Pane struct {
 	chat     *chatState
 	early    map[string]MsgState // acks and receipts that came before the message
 	earlyWhy map[string]string   // and why those that failed did
+	earlyEnc map[string]bool     // ours said encrypted before Send returned
+
+	lock      *widget.Button // by the composer: are messages to this contact encrypted
+	lockState Encryption
 	rooms    map[string]*roomState
 	rowH     float32        // height of a one-line message row
 	lineH    float32        // height of each further line
@@ -161,6 +165,7 @@ func newPane(s *Shell, account string, b Backend) *Pane {
 		byJID:    map[string]*contactItem{},
 		early:    map[string]MsgState{},
 		earlyWhy: map[string]string{},
+		earlyEnc: map[string]bool{},
 		rooms:    map[string]*roomState{},
 
 		drafts:     map[string]string{},
@@ -250,7 +255,12 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.composer.OnShortcut = a.shortcut
 	a.composer.setEnterSends(a.fa.Preferences().BoolWithFallback(prefEnter, true))
 	send := widget.NewButtonWithIcon("", theme.MailSendIcon(), func() { a.composer.submit() })
-	bottom := container.NewBorder(nil, nil, nil, send, a.composer)
+	sendBox := fyne.CanvasObject(send)
+	if a.encryptor() != nil {
+		a.lock = a.newLockButton()
+		sendBox = container.NewHBox(a.lock, send)
+	}
+	bottom := container.NewBorder(nil, nil, nil, sendBox, a.composer)
 	a.buildRoomParts()
 	a.tools = a.chatTools()
 	a.header = container.NewBorder(nil, nil, nil, a.tools, a.title)

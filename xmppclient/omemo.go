@@ -606,3 +606,20 @@ func isOMEMOEvent(ev Event) bool {
 	m, ok := ev.(MessageReceived)
 	return ok && m.enc != nil
 }
+
+// OMEMODevices returns peer's OMEMO devices: as stored, or, online and
+// with none stored, as their server lists them (fetched once per run).
+// Messages to peer are encrypted when there is at least one. Without
+// OMEMO in this client: none.
+func (c *Client) OMEMODevices(ctx context.Context, peer jid.JID) ([]uint32, error) {
+	acc := c.cfg.OMEMO
+	if acc == nil {
+		return nil, nil
+	}
+	peer = peer.Bare()
+	sess, err := c.session()
+	if err != nil { // offline: what is known
+		return acc.Devices(ctx, peer.String())
+	}
+	return c.devicesOf(ctx, sess, peer)
+}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/clove-xmpp/clove/chat"
 	"github.com/clove-xmpp/clove/omemo"
-	"github.com/clove-xmpp/clove/omemo/device"
 )
 
 // cmdOMEMO is `clove omemo --account JID fingerprints [JID]` and
@@ -48,38 +47,28 @@ func cmdOMEMO(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer p.Close()
-	if _, err := p.Account(ctx, aj.String()); err != nil {
-		return fmt.Errorf("no account %s in this profile", aj)
-	}
-	acc, err := device.Open(ctx, p.Store(), aj.String())
-	if err != nil {
-		return err
-	}
 	switch pos[0] {
 	case "trust", "distrust":
 		t := omemo.Verified
 		if pos[0] == "distrust" {
 			t = omemo.Distrusted
 		}
-		err := acc.SetTrust(ctx, peer, pos[2], t)
+		err := p.SetOMEMOTrust(ctx, aj.String(), peer, pos[2], t)
 		if errors.Is(err, omemo.ErrBadFingerprint) {
 			return usageError{err.Error()}
 		}
 		return err
 	}
-	if peer == "" {
-		peer = acc.JID() // the account's own devices
-	}
-	if peer == acc.JID() {
-		// This device first: the one a contact compares with what their
-		// client shows for us.
-		fmt.Fprintf(e.stdout, "%d %s own\n", acc.DeviceID(), acc.Fingerprint())
-	}
-	keys, err := acc.Fingerprints(ctx, peer)
+	keys, err := p.OMEMOKeys(ctx, aj.String(), peer)
 	if err != nil {
 		return err
 	}
-	for _, k := range keys {
+	if peer == "" || peer == aj.String() {
+		// This device first: the one a contact compares with what their
+		// client shows for us.
+		fmt.Fprintf(e.stdout, "%d %s own\n", keys.Own.Device, keys.Own.Fingerprint)
+	}
+	for _, k := range keys.Theirs {
 		fmt.Fprintf(e.stdout, "%d %s %s\n", k.Device, k.Fingerprint, k.Trust)
 	}
 	return nil

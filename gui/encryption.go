@@ -1,0 +1,64 @@
+package gui
+
+import (
+	"context"
+	"errors"
+
+	"github.com/clove-xmpp/clove/chat"
+	"github.com/clove-xmpp/clove/omemo"
+	"github.com/clove-xmpp/clove/ui"
+)
+
+var _ ui.Encryptor = (*Backend)(nil)
+
+// Encryption says whether a message to peer would go OMEMO-encrypted now:
+// it does when peer has an OMEMO device (the session asks their server
+// when none is known yet).
+func (b *Backend) Encryption(ctx context.Context, peer string) (ui.Encryption, error) {
+	s, err := b.session()
+	if err != nil {
+		return ui.Encryption{Why: "not logged in yet"}, nil
+	}
+	to, err := chat.ParsePeerJID(peer)
+	if err != nil {
+		return ui.Encryption{}, err
+	}
+	ds, err := s.OMEMODevices(ctx, to)
+	if err != nil {
+		return ui.Encryption{Why: "their devices could not be looked up (" + err.Error() + ")"}, nil
+	}
+	if len(ds) == 0 {
+		return ui.Encryption{Why: "no OMEMO device of theirs is known (their client has no OMEMO, or their server does not share its device list)"}, nil
+	}
+	return ui.Encryption{On: true, Devices: len(ds)}, nil
+}
+
+// Keys returns this device's OMEMO key and those seen of peer's devices.
+func (b *Backend) Keys(ctx context.Context, peer string) (ui.DeviceKey, []ui.DeviceKey, error) {
+	keys, err := b.p.OMEMOKeys(ctx, b.account, peer)
+	if err != nil {
+		return ui.DeviceKey{}, nil, err
+	}
+	theirs := make([]ui.DeviceKey, 0, len(keys.Theirs))
+	for _, k := range keys.Theirs {
+		theirs = append(theirs, uiKey(k))
+	}
+	return uiKey(keys.Own), theirs, nil
+}
+
+func uiKey(k omemo.DeviceKey) ui.DeviceKey {
+	return ui.DeviceKey{Device: k.Device, Fingerprint: k.Fingerprint, Trust: string(k.Trust)}
+}
+
+// SetKeyTrust marks peer's key verified or distrusted.
+func (b *Backend) SetKeyTrust(ctx context.Context, peer, fingerprint string, verified bool) error {
+	t := omemo.Distrusted
+	if verified {
+		t = omemo.Verified
+	}
+	err := b.p.SetOMEMOTrust(ctx, b.account, peer, fingerprint, t)
+	if errors.Is(err, omemo.ErrUnknownFingerprint) {
+		return errors.New("no device of this contact has that key any more")
+	}
+	return err
+}

@@ -1,0 +1,239 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Encryptor is a backend whose account encrypts end to end (OMEMO). The
+// pane then shows a lock by the composer (closed: what is sent to this
+// contact is encrypted; open: it is not, and why), marks each encrypted
+// message, and shows the keys to compare and trust.
+type Encryptor interface {
+	// Encryption says whether a message to peer would go encrypted now.
+	Encryption(ctx context.Context, peer string) (Encryption, error)
+	// Keys returns this device's key and the keys seen of peer's devices.
+	Keys(ctx context.Context, peer string) (own DeviceKey, theirs []DeviceKey, err error)
+	// SetKeyTrust records that the user compared peer's key fingerprint
+	// (verified) or refuses it (!verified: nothing is encrypted to that
+	// device or accepted from it any more).
+	SetKeyTrust(ctx context.Context, peer, fingerprint string, verified bool) error
+}
+
+// Encryption is whether messages to a contact go end-to-end encrypted.
+type Encryption struct {
+	On      bool
+	Devices int    // their devices a message is encrypted to
+	Why     string // when off: why, in the user's words
+}
+
+// DeviceKey is one device's OMEMO identity key.
+type DeviceKey struct {
+	Device      uint32
+	Fingerprint string // hex, as other clients show it (in groups of 8)
+	Trust       string // blind (trusted unverified), verified, undecided, distrusted
+}
+
+func (a *Pane) encryptor() Encryptor {
+	e, _ := a.backend.(Encryptor)
+	return e
+}
+
+// lockIcon: a closed padlock (encrypted); openLockIcon: an open one.
+var (
+	lockIcon = fyne.NewStaticResource("lock.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill="#000000" d="M12 2a5 5 0 0 0-5 5v3H6a2 2 0 0 0-2 2v8a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-8a2 2 0 0 0-2-2h-1V7a5 5 0 0 0-5-5zm-3 5a3 3 0 0 1 6 0v3H9z"/></svg>`))
+	openLockIcon = fyne.NewStaticResource("lock-open.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill="#000000" d="M12 2a5 5 0 0 0-5 5v1h2V7a3 3 0 0 1 6 0v3H6a2 2 0 0 0-2 2v8a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-8a2 2 0 0 0-2-2h-1V7a5 5 0 0 0-5-5z"/></svg>`))
+)
+
+// newLockButton is the lock by the composer; hidden until a chat with a
+// contact (not a room) is open.
+func (a *Pane) newLockButton() *widget.Button {
+	b := widget.NewButtonWithIcon("", theme.NewThemedResource(openLockIcon), func() {
+		if a.chat != nil {
+			a.showEncryption(a.chat.peer)
+		}
+	})
+	b.Importance = widget.LowImportance
+	b.Hide()
+	return b
+}
+
+// refreshLock asks whether messages to the open chat's contact go
+// encrypted and shows it on the lock.
+func (a *Pane) refreshLock() {
+	e := a.encryptor()
+	ch := a.chat
+	if e == nil || a.lock == nil {
+		return
+	}
+	if ch == nil || a.isRoom(ch.peer) {
+		a.lock.Hide()
+		return
+	}
+	peer := ch.peer
+	a.async(func() {
+		st, err := e.Encryption(a.ctx, peer)
+		a.do(func() {
+			if a.chat == nil || a.chat.peer != peer {
+				return
+			}
+			if err != nil {
+				st = Encryption{Why: err.Error()}
+			}
+			a.lockState = st
+			if st.On {
+				a.lock.SetIcon(theme.NewSuccessThemedResource(lockIcon))
+			} else {
+				a.lock.SetIcon(theme.NewThemedResource(openLockIcon))
+			}
+			a.lock.Show()
+		})
+	})
+}
+
+// encryptionText says in words what the lock shows for peer.
+func encryptionText(peer string, st Encryption) string {
+	if st.On {
+		devices := "1 device"
+		if st.Devices != 1 {
+			devices = fmt.Sprintf("%d devices", st.Devices)
+		}
+		return fmt.Sprintf("Messages to %s are end-to-end encrypted (OMEMO) to their %s and your other devices: the servers cannot read them.", peer, devices)
+	}
+	why := st.Why
+	if why == "" {
+		why = "no OMEMO device of theirs is known"
+	}
+	return fmt.Sprintf("Messages to %s are not encrypted: %s. Your server and theirs can read them.", peer, why)
+}
+
+// groupFingerprint writes a hex fingerprint in groups of 8, as Dino,
+// Gajim and Conversations show it, for comparing by eye.
+func groupFingerprint(fp string) string {
+	var b strings.Builder
+	for i := 0; i < len(fp); i += 8 {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(fp[i:min(i+8, len(fp))])
+	}
+	return b.String()
+}
+
+// trustText words a key's trust.
+func trustText(t string) string {
+	switch t {
+	case "verified":
+		return "verified"
+	case "distrusted":
+		return "distrusted: nothing is encrypted to it or accepted from it"
+	case "undecided":
+		return "new, not trusted yet"
+	default:
+		return "trusted, not verified"
+	}
+}
+
+// showEncryption shows whether messages to peer are encrypted, this
+// device's fingerprint and peer's keys, each of which can be marked
+// verified (compared with what peer's client shows) or distrusted.
+func (a *Pane) showEncryption(peer string) {
+	e := a.encryptor()
+	if e == nil {
+		return
+	}
+	st := a.lockState
+	a.async(func() {
+		own, theirs, err := e.Keys(a.ctx, peer)
+		a.do(func() {
+			if err != nil {
+				showError(a.win, err, nil)
+				return
+			}
+			a.encryptionDialog(peer, st, own, theirs)
+		})
+	})
+}
+
+func (a *Pane) encryptionDialog(peer string, st Encryption, own DeviceKey, theirs []DeviceKey) {
+	status := widget.NewLabel(encryptionText(peer, st))
+	status.Wrapping = fyne.TextWrapWord
+	mono := fyne.TextStyle{Monospace: true}
+	bold := fyne.TextStyle{Bold: true}
+	rows := []fyne.CanvasObject{
+		status,
+		widget.NewLabelWithStyle("This device", fyne.TextAlignLeading, bold),
+		widget.NewLabelWithStyle(groupFingerprint(own.Fingerprint), fyne.TextAlignLeading, mono),
+		widget.NewLabelWithStyle(peer+"'s devices", fyne.TextAlignLeading, bold),
+	}
+	var d dialog.Dialog
+	if len(theirs) == 0 {
+		none := widget.NewLabel("No key of theirs seen yet: a key is seen once a message has been encrypted to or from that device.")
+		none.Wrapping = fyne.TextWrapWord
+		rows = append(rows, none)
+	}
+	for _, k := range theirs {
+		k := k
+		set := func(verified bool) {
+			e := a.encryptor()
+			a.async(func() {
+				err := e.SetKeyTrust(a.ctx, peer, k.Fingerprint, verified)
+				a.do(func() {
+					if err != nil {
+						showError(a.win, err, nil)
+						return
+					}
+					d.Hide()
+					a.refreshLock() // a distrusted device is left out
+					a.showEncryption(peer)
+				})
+			})
+		}
+		buttons := container.NewHBox()
+		if k.Trust != "verified" {
+			buttons.Add(widget.NewButton("Verified", func() { set(true) }))
+		}
+		if k.Trust != "distrusted" {
+			buttons.Add(widget.NewButton("Distrust", func() { set(false) }))
+		}
+		rows = append(rows,
+			widget.NewLabel(fmt.Sprintf("Device %d: %s", k.Device, trustText(k.Trust))),
+			widget.NewLabelWithStyle(groupFingerprint(k.Fingerprint), fyne.TextAlignLeading, mono),
+			buttons)
+	}
+	hint := widget.NewLabel("Compare these with what their client shows for your device (and you with theirs), in person or on another channel; mark a key Verified when they match.")
+	hint.Wrapping = fyne.TextWrapWord
+	rows = append(rows, hint)
+	body := container.NewVScroll(container.NewVBox(rows...))
+	d = dialog.NewCustom("Encryption — "+peer, "Close", body, a.win)
+	size := a.win.Canvas().Size()
+	d.Resize(fyne.NewSize(min(640, size.Width-20), min(max(body.Content.MinSize().Height+120, 240), size.Height-20)))
+	showDialog(a.win, d)
+}
+
+// OnMessageEncrypted marks our message key as having gone out encrypted.
+// Safe from any goroutine.
+func (a *Pane) OnMessageEncrypted(key string) {
+	a.do(func() {
+		if ch := a.chat; ch != nil {
+			for i := range ch.msgs {
+				if ch.msgs[i].Key == key {
+					ch.msgs[i].Encrypted = true
+					a.msgList.RefreshItem(i)
+					return
+				}
+			}
+		}
+		if len(a.earlyEnc) > 1000 {
+			clear(a.earlyEnc)
+		}
+		a.earlyEnc[key] = true // Send has not returned to the window yet
+	})
+}

@@ -1,0 +1,131 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+)
+
+// fakeEncryptor: bob has one OMEMO device with a key seen, carol none.
+type fakeEncryptor struct {
+	*fakeBackend
+	mu    sync.Mutex
+	trust map[string]string // fingerprint -> trust
+}
+
+const (
+	ownFP = "05aa11bb22cc33dd44ee55ff6600112233445566778899aabbccddeeff00112233"
+	bobFP = "05bb11bb22cc33dd44ee55ff6600112233445566778899aabbccddeeff00112244"
+)
+
+func (e *fakeEncryptor) Encryption(_ context.Context, peer string) (Encryption, error) {
+	if peer == "bob@example.org" {
+		return Encryption{On: true, Devices: 1}, nil
+	}
+	return Encryption{Why: "no OMEMO device of theirs is known"}, nil
+}
+
+func (e *fakeEncryptor) Keys(_ context.Context, peer string) (DeviceKey, []DeviceKey, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	own := DeviceKey{Device: 111, Fingerprint: ownFP, Trust: "verified"}
+	if peer != "bob@example.org" {
+		return own, nil, nil
+	}
+	return own, []DeviceKey{{Device: 4242, Fingerprint: bobFP, Trust: e.trust[bobFP]}}, nil
+}
+
+func (e *fakeEncryptor) SetKeyTrust(_ context.Context, peer, fp string, verified bool) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.trust[fp] = map[bool]string{true: "verified", false: "distrusted"}[verified]
+	return nil
+}
+
+// The lock by the composer says whether messages to the open contact are
+// encrypted; encrypted messages carry a lock; the lock's dialog shows this
+// device's and the contact's fingerprints in groups of 8 and marks a key
+// verified.
+func TestTheLockShowsEncryptionAndKeys(t *testing.T) {
+	b := threeContacts()
+	b.history["bob@example.org"][2].Encrypted = true
+	e := &fakeEncryptor{fakeBackend: b, trust: map[string]string{bobFP: "blind"}}
+	a, _ := newTestApp(t, e)
+	if a.lock == nil || a.lock.Visible() {
+		t.Fatal("the lock is missing, or shown with no chat open")
+	}
+	selectContact(t, a, "bob@example.org")
+	if !a.lock.Visible() || !a.lockState.On || !strings.Contains(a.lock.Icon.Name(), "lock.svg") {
+		t.Fatalf("bob's chat: lock shown %v, state %+v, icon %s", a.lock.Visible(), a.lockState, a.lock.Icon.Name())
+	}
+	locks := 0
+	for i := range a.chat.msgs {
+		if a.chat.msgs[i].Encrypted {
+			locks++
+		}
+	}
+	if locks != 1 {
+		t.Fatalf("%d encrypted messages in bob's chat, want 1", locks)
+	}
+	shownLocks := 0
+	walkShown(a.msgList, func(o fyne.CanvasObject) {
+		if r, ok := o.(*messageRow); ok && r.lock.Visible() {
+			shownLocks++
+		}
+	})
+	if shownLocks != 1 {
+		t.Errorf("%d message rows show a lock, want 1 (the encrypted message)", shownLocks)
+	}
+
+	test.Tap(a.lock)
+	texts := strings.Join(overlayTexts(a), "\n")
+	for _, want := range []string{
+		"end-to-end encrypted (OMEMO) to their 1 device",
+		"05aa11bb 22cc33dd 44ee55ff", // this device, grouped
+		"Device 4242: trusted, not verified",
+		"05bb11bb 22cc33dd 44ee55ff",
+	} {
+		if !strings.Contains(texts, want) {
+			t.Fatalf("the encryption dialog lacks %q:\n%s", want, texts)
+		}
+	}
+	test.Tap(findButtonIn(t, a.win, "Verified"))
+	if e.trust[bobFP] != "verified" {
+		t.Fatalf("bob's key is %q after Verified", e.trust[bobFP])
+	}
+	if texts := strings.Join(overlayTexts(a), "\n"); !strings.Contains(texts, "Device 4242: verified") {
+		t.Fatalf("the dialog shown again does not say verified:\n%s", texts)
+	}
+
+	// Carol has no OMEMO: an open lock, and why.
+	for _, o := range a.win.Canvas().Overlays().List() {
+		a.win.Canvas().Overlays().Remove(o)
+	}
+	selectContact(t, a, "carol@example.net")
+	if a.lockState.On || !strings.Contains(a.lock.Icon.Name(), "lock-open.svg") {
+		t.Fatalf("carol's chat: state %+v, icon %s", a.lockState, a.lock.Icon.Name())
+	}
+	test.Tap(a.lock)
+	if texts := strings.Join(overlayTexts(a), "\n"); !strings.Contains(texts, "not encrypted: no OMEMO device of theirs is known") {
+		t.Fatalf("carol's encryption dialog:\n%s", texts)
+	}
+}
+
+// A message of ours said encrypted before Send returned is shown with its
+// lock all the same.
+func TestOurMessageMarkedEncryptedEarly(t *testing.T) {
+	b := threeContacts()
+	e := &fakeEncryptor{fakeBackend: b, trust: map[string]string{}}
+	a, _ := newTestApp(t, e)
+	b.onSend = func(m Message) { a.OnMessageEncrypted(m.Key) }
+	selectContact(t, a, "bob@example.org")
+	a.send("secret plans")
+	last := a.chat.msgs[len(a.chat.msgs)-1]
+	if last.Body != "secret plans" || !last.Encrypted {
+		t.Fatalf("the message sent: %+v; want it marked encrypted", last)
+	}
+}
