@@ -53,14 +53,14 @@ type Pane struct {
 
 	lock      *widget.Button // by the composer: are messages to this contact encrypted
 	lockState Encryption
-	rooms    map[string]*roomState
-	rowH     float32        // height of a one-line message row
-	lineH    float32        // height of each further line
-	dayH     float32        // height of a day separator
-	whyH     float32        // height of the line under a failed message
-	bodyH    float32        // height of a one-line body
-	links    *regexp.Regexp // finds links in bodies (compiled on first use)
-	setH     []float32      // the message rows' heights as the list knows them (setHeights)
+	rooms     map[string]*roomState
+	rowH      float32        // height of a one-line message row
+	lineH     float32        // height of each further line
+	dayH      float32        // height of a day separator
+	whyH      float32        // height of the line under a failed message
+	bodyH     float32        // height of a one-line body
+	links     *regexp.Regexp // finds links in bodies (compiled on first use)
+	setH      []float32      // the message rows' heights as the list knows them (setHeights)
 
 	filter      *keyEntry
 	requests    *fyne.Container // subscription requests, above the roster
