@@ -72,3 +72,16 @@ func (p *Profile) omemoAccount(ctx context.Context, account string) (*device.Acc
 func (s *Session) OMEMODevices(ctx context.Context, peer jid.JID) ([]uint32, error) {
 	return s.client.OMEMODevices(ctx, peer)
 }
+
+// SetRequireEncryption turns account's require-encryption option on or
+// off: on, a chat message to a contact without an OMEMO device fails (and
+// stays queued) instead of going out readable. Sessions started from now
+// on follow it.
+func (p *Profile) SetRequireEncryption(ctx context.Context, account string, on bool) error {
+	a, err := p.Account(ctx, account)
+	if err != nil {
+		return fmt.Errorf("no account %s in this profile", account)
+	}
+	a.RequireEncryption = on
+	return p.st.UpdateAccount(ctx, a)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"mellium.im/xmpp/jid"
@@ -124,6 +125,23 @@ func (e *NotAcked) base() string {
 	return fmt.Sprintf("the server did not acknowledge the message within %s: it stays queued in the outbox and is sent on the next connection", e.Timeout)
 }
 
+// NotSent: of the messages Deliver sent, those in Failed could not go out
+// (OMEMO: they could not be encrypted, or the account sends nothing
+// unencrypted); the others were acknowledged. The failed stay queued and
+// go out, encrypted, at a later connection once they can.
+type NotSent struct {
+	Failed []xmppclient.MessageFailed
+	Total  int
+}
+
+func (e *NotSent) Error() string {
+	why := e.Failed[0].Text
+	if e.Total == 1 {
+		return fmt.Sprintf("%s; it stays queued and goes out once it can be encrypted", why)
+	}
+	return fmt.Sprintf("%d of the %d messages were not sent: %s; they stay queued and go out once they can be encrypted", len(e.Failed), e.Total, why)
+}
+
 // Deliver writes texts to the outbox for to (one message alone, or many
 // in a few disk syncs) before anything touches the network, then runs the
 // session until the server acknowledged all of them (their ids returned),
@@ -156,13 +174,25 @@ func (s *Session) Deliver(ctx context.Context, to jid.JID, texts []string, timeo
 	for _, id := range ids {
 		waiting[id] = true
 	}
+	s.delivering = maps.Clone(waiting)
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	s.Start(rctx)
 	result := error(&NotAcked{Total: len(ids), Timeout: timeout})
 	unrecorded := 0
+	var notSent []xmppclient.MessageFailed
 	for ev := range s.Events() {
 		switch ev := clientEvent(ev).(type) {
+		case xmppclient.MessageFailed:
+			// Not sent this run (it could not be encrypted, or would
+			// have gone out readable): waiting longer changes nothing.
+			if waiting[ev.ID] && ev.Condition == "omemo" {
+				delete(waiting, ev.ID)
+				notSent = append(notSent, ev)
+				if len(waiting) == 0 {
+					cancel()
+				}
+			}
 		case xmppclient.MessageAcked:
 			if waiting[ev.ID] {
 				delete(waiting, ev.ID)
@@ -182,6 +212,9 @@ func (s *Session) Deliver(ctx context.Context, to jid.JID, texts []string, timeo
 	}
 	if err := s.end(); err != nil && result == nil {
 		result = err
+	}
+	if len(notSent) > 0 && len(waiting) == 0 {
+		return nil, &NotSent{Failed: notSent, Total: len(ids)}
 	}
 	var na *NotAcked
 	if errors.As(result, &na) {

@@ -291,6 +291,9 @@ func Describe(a store.Account) string {
 	if a.Pin != "" {
 		parts = append(parts, "pin "+a.Pin[:16]+"…")
 	}
+	if a.RequireEncryption {
+		parts = append(parts, "sends nothing unencrypted")
+	}
 	return strings.Join(parts, ", ")
 }
 

@@ -90,6 +90,10 @@ type Session struct {
 	// events are closed).
 	fullLater bool
 	fullErr   error
+	// delivering: the ids a one-shot send waits for; that a message among
+	// them could not be sent is its result, not a notice (set before
+	// Start, read-only after).
+	delivering map[string]bool
 	// While full: roomCheck ticks to see whether space came back without
 	// waiting for a write to work, and missed says a message could not be
 	// saved (fetched again from the archive once there is room). The
@@ -111,6 +115,12 @@ func (p *Profile) Session(a store.Account, password string, opts Options) (*Sess
 		d.Close()
 		return nil, err
 	}
+	if opts.Plain && a.RequireEncryption {
+		d.Close()
+		own.release()
+		return nil, fmt.Errorf("%s sends nothing unencrypted (require-encryption is on): plaintext refused", a.JID)
+	}
+	cfg.RequireEncryption = a.RequireEncryption
 	cfg.Outbox = outbox{st: p.st, account: a.JID, own: own}
 	cfg.Passive = opts.Passive
 	cfg.NoReconnect = opts.NoReconnect
@@ -322,6 +332,9 @@ func (s *Session) save(ctx context.Context, ev xmppclient.Event) (fresh bool) {
 			s.notice("%s; retrying in %s", OneLine(ev.Err.Error()), ev.Retry.Round(100*time.Millisecond))
 		}
 	case xmppclient.MessageFailed:
+		if ev.Condition == "omemo" && s.delivering[ev.ID] {
+			break // Deliver's result says it
+		}
 		s.notice("message %s was not delivered: %s", ev.ID, ev.Error())
 	case xmppclient.ErrorEvent:
 		if errors.Is(ev.Err, xmppclient.ErrStorageFull) {

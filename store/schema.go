@@ -268,6 +268,11 @@ CREATE TABLE omemo_devices (
 -- (they were all plaintext).
 ALTER TABLE messages ADD COLUMN encrypted INTEGER NOT NULL DEFAULT 0;
 `},
+		{version: 10, up: `
+-- The account sends nothing unencrypted (issue 18's require-encryption
+-- option): a message to a contact without OMEMO devices fails instead.
+ALTER TABLE accounts ADD COLUMN require_e2e INTEGER NOT NULL DEFAULT 0;
+`},
 	}
 }
 

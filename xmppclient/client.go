@@ -46,6 +46,10 @@ type Config struct {
 	// omemo/device Account); nil sends and keeps everything in plaintext
 	// (and says so of encrypted messages).
 	OMEMO OMEMOAccount
+	// RequireEncryption: chat messages to a contact without OMEMO devices
+	// (or with OMEMO off) fail with ErrPlaintextRefused instead of going
+	// out readable.
+	RequireEncryption bool
 
 	// Passive skips initial presence (scripts that only send).
 	Passive bool

@@ -501,6 +501,12 @@ func (c *Client) devicesOf(ctx context.Context, sess *xmpp.Session, peer jid.JID
 // could not be encrypted; it is not sent in plaintext instead.
 var ErrOMEMOFailed = errors.New("OMEMO encryption failed; the message was not sent")
 
+// ErrPlaintextRefused: the account sends nothing unencrypted
+// (Config.RequireEncryption) and the contact has no OMEMO device. The
+// message fails (and stays queued: it goes out, encrypted, once they have
+// one).
+var ErrPlaintextRefused = fmt.Errorf("%w: this account sends nothing unencrypted, and the contact has no OMEMO device", ErrOMEMOFailed)
+
 // encryptFor encrypts body for peer's devices and the account's other
 // devices, building sessions from bundles where there are none. nil, nil:
 // peer has no OMEMO device (send plaintext).
@@ -578,6 +584,9 @@ func encryptedChatTokens(e OutboxEntry, enc *omemo.Encrypted) xml.TokenReader {
 // is on and the peer has devices (encrypted true), else plaintext.
 func (c *Client) outgoingTokens(ctx context.Context, sess *xmpp.Session, e OutboxEntry) (xml.TokenReader, bool, error) {
 	if c.cfg.OMEMO == nil {
+		if c.cfg.RequireEncryption {
+			return nil, false, ErrPlaintextRefused
+		}
 		return chatTokens(e), false, nil
 	}
 	to, err := jid.Parse(e.To)
@@ -594,6 +603,9 @@ func (c *Client) outgoingTokens(ctx context.Context, sess *xmpp.Session, e Outbo
 		return nil, false, err
 	}
 	if enc == nil {
+		if c.cfg.RequireEncryption {
+			return nil, false, ErrPlaintextRefused
+		}
 		return chatTokens(e), false, nil
 	}
 	c.log.Debug("OMEMO encrypted", "id", e.ID, "keys", len(enc.Keys), "took", time.Since(start))

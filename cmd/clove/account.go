@@ -68,7 +68,7 @@ func (e *env) newAccount(ctx context.Context, fs *flag.FlagSet, cs *chat.Setting
 
 func cmdAccount(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("account needs add, list or remove")
+		return usagef("account needs add, list, set or remove")
 	}
 	switch args[0] {
 	case "add":
@@ -77,8 +77,27 @@ func cmdAccount(ctx context.Context, e *env, args []string) error {
 		return accountList(ctx, e, args[1:])
 	case "remove":
 		return accountRemove(ctx, e, args[1:])
+	case "set":
+		return accountSet(ctx, e, args[1:])
 	}
 	return usagef("unknown account command %q", args[0])
+}
+
+// accountSet is `clove account set JID require-encryption on|off`.
+func accountSet(ctx context.Context, e *env, args []string) error {
+	if len(args) != 3 || args[1] != "require-encryption" || (args[2] != "on" && args[2] != "off") {
+		return usagef("account set takes JID require-encryption on|off")
+	}
+	p, err := e.openProfile(ctx)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	if err := p.SetRequireEncryption(ctx, args[0], args[2] == "on"); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s: require-encryption %s\n", args[0], args[2])
+	return nil
 }
 
 func accountAdd(ctx context.Context, e *env, args []string) error {
@@ -86,11 +105,13 @@ func accountAdd(ctx context.Context, e *env, args []string) error {
 	cs := connFlags(fs)
 	offline := fs.Bool("offline", false, "save the account without logging in")
 	remember := fs.Bool("remember", false, "keep the password in the OS keyring")
+	requireE2E := fs.Bool("require-encryption", false, "never send a chat message unencrypted (OMEMO)")
 	p, a, err := e.newAccount(ctx, fs, cs, args)
 	if err != nil {
 		return err
 	}
 	defer p.Close()
+	a.RequireEncryption = *requireE2E
 	if *offline {
 		if err := p.AddAccount(ctx, a, nil); err != nil {
 			return err

@@ -28,7 +28,9 @@ Usage: clove [--profile DIR] [--verbose] [COMMAND [ARGS]]
 Accounts:
   account add JID [--server HOST:PORT] [--proxy socks5://HOST:PORT] [--sam HOST:PORT]
                   [--i2p-only] [--i2p-hops N] [--map DOMAIN=B32]... [--pin SHA256] [--offline] [--remember]
+                  [--require-encryption]   (never send a chat message unencrypted)
   account list
+  account set JID require-encryption on|off
   account remove JID
   register JID [--server …] [--proxy …] [--sam …] [--i2p-only] [--pin SHA256]
 

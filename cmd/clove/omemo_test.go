@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clove-xmpp/clove/internal/prosodytest"
 )
@@ -74,4 +75,42 @@ func TestCLIOMEMOSendListenHistory(t *testing.T) {
 	}
 	bob.fails(2, "fingerprint", "omemo", "--account", bj, "trust", aj, "12ab")
 	bob.fails(1, "no device", "omemo", "--account", bj, "trust", aj, strings.Repeat("ab", 32))
+}
+
+// The account's require-encryption option: a message to a contact with no
+// OMEMO device fails (exit 1, saying why) instead of going out readable;
+// --plain is refused; to a contact with devices it goes out encrypted.
+func TestCLIRequireEncryption(t *testing.T) {
+	srv, alice, bob, aj, bj := cliPair(t, prosodytest.WithPEP(), prosodytest.WithMAM())
+	srv.CreateUser(t, "carol", "pw") // never logged in: no OMEMO device
+	cj := "carol@" + srv.Domain
+	bob.ok("listen", "--account", bj, "--timeout", "2s") // publishes bob's device
+	if out := alice.ok("account", "set", aj, "require-encryption", "on"); !strings.Contains(out, "require-encryption on") {
+		t.Fatalf("account set: %q", out)
+	}
+	if out := alice.ok("account", "list"); !strings.Contains(out, "sends nothing unencrypted") {
+		t.Errorf("account list does not show the option: %q", out)
+	}
+	start := time.Now()
+	r := alice.fails(1, "sends nothing unencrypted", "send", "--account", aj, "--timeout", "20s", cj, "for carol's eyes only")
+	t.Logf("refused in %v: %s", time.Since(start).Round(time.Millisecond), strings.TrimSpace(r.stderr))
+	alice.fails(1, "plaintext refused", "send", "--account", aj, "--plain", bj, "plain to bob")
+	alice.ok("send", "--account", aj, bj, "encrypted to bob")
+	var m jsonMessage
+	for _, line := range strings.Split(strings.TrimSpace(alice.ok("history", "--account", aj, "--with", bj, "--json")), "\n") {
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Body != "encrypted to bob" || !m.Encrypted {
+			t.Errorf("alice's history with bob: %s", line)
+		}
+	}
+	// Nothing reached carol in the clear.
+	carol := newCLI(t, "pw")
+	carol.ok("account", "add", cj, "--server", srv.C2SAddr)
+	if out := carol.ok("listen", "--account", cj, "--timeout", "3s"); strings.Contains(out, "carol's eyes") {
+		t.Errorf("carol got the refused message: %q", out)
+	}
+	alice.ok("account", "set", aj, "require-encryption", "off")
+	alice.fails(2, "require-encryption on|off", "account", "set", aj, "require-encryption", "maybe")
 }
