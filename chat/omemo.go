@@ -85,3 +85,13 @@ func (p *Profile) SetRequireEncryption(ctx context.Context, account string, on b
 	a.RequireEncryption = on
 	return p.st.UpdateAccount(ctx, a)
 }
+
+// SetRequireEncryption turns the account's require-encryption option on or
+// off, in the profile and for this session's next messages.
+func (s *Session) SetRequireEncryption(ctx context.Context, on bool) error {
+	if err := s.p.SetRequireEncryption(ctx, s.account.JID, on); err != nil {
+		return err
+	}
+	s.client.SetRequireEncryption(on)
+	return nil
+}

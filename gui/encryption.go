@@ -62,3 +62,18 @@ func (b *Backend) SetKeyTrust(ctx context.Context, peer, fingerprint string, ver
 	}
 	return err
 }
+
+// RequireEncryption says whether the account sends nothing unencrypted.
+func (b *Backend) RequireEncryption(ctx context.Context) (bool, error) {
+	a, err := b.p.Account(ctx, b.account)
+	return a.RequireEncryption, err
+}
+
+// SetRequireEncryption turns the account's require-encryption option on
+// or off: in the profile, and in the running session at once.
+func (b *Backend) SetRequireEncryption(ctx context.Context, on bool) error {
+	if s := b.sess.Load(); s != nil {
+		return s.SetRequireEncryption(ctx, on)
+	}
+	return b.p.SetRequireEncryption(ctx, b.account, on)
+}

@@ -25,6 +25,10 @@ type Encryptor interface {
 	// (verified) or refuses it (!verified: nothing is encrypted to that
 	// device or accepted from it any more).
 	SetKeyTrust(ctx context.Context, peer, fingerprint string, verified bool) error
+	// RequireEncryption says whether the account sends nothing
+	// unencrypted; SetRequireEncryption turns that on or off.
+	RequireEncryption(ctx context.Context) (bool, error)
+	SetRequireEncryption(ctx context.Context, on bool) error
 }
 
 // Encryption is whether messages to a contact go end-to-end encrypted.
@@ -32,6 +36,9 @@ type Encryption struct {
 	On      bool
 	Devices int    // their devices a message is encrypted to
 	Why     string // when off: why, in the user's words
+	// Refused: off, and the account sends nothing unencrypted: a message
+	// to them fails (and waits until it can go out encrypted).
+	Refused bool
 }
 
 // DeviceKey is one device's OMEMO identity key.
@@ -73,13 +80,22 @@ func (a *Pane) refreshLock() {
 	if e == nil || a.lock == nil {
 		return
 	}
-	if ch == nil || a.isRoom(ch.peer) {
+	if ch == nil {
 		a.lock.Hide()
 		return
 	}
 	peer := ch.peer
+	if a.isRoom(peer) {
+		a.lockState = Encryption{Why: "group chats are not end-to-end encrypted in Clove yet"}
+		a.lock.SetIcon(theme.NewThemedResource(openLockIcon))
+		a.lock.Show()
+		return
+	}
 	a.async(func() {
 		st, err := e.Encryption(a.ctx, peer)
+		if err == nil && !st.On {
+			st.Refused, _ = e.RequireEncryption(a.ctx)
+		}
 		a.do(func() {
 			if a.chat == nil || a.chat.peer != peer {
 				return
@@ -88,9 +104,12 @@ func (a *Pane) refreshLock() {
 				st = Encryption{Why: err.Error()}
 			}
 			a.lockState = st
-			if st.On {
+			switch {
+			case st.On:
 				a.lock.SetIcon(theme.NewSuccessThemedResource(lockIcon))
-			} else {
+			case st.Refused: // nothing goes out: say so in red
+				a.lock.SetIcon(theme.NewErrorThemedResource(openLockIcon))
+			default:
 				a.lock.SetIcon(theme.NewThemedResource(openLockIcon))
 			}
 			a.lock.Show()
@@ -110,6 +129,9 @@ func encryptionText(peer string, st Encryption) string {
 	why := st.Why
 	if why == "" {
 		why = "no OMEMO device of theirs is known"
+	}
+	if st.Refused {
+		return fmt.Sprintf("Messages to %s cannot be encrypted: %s. This account sends nothing unencrypted, so they are not sent; they wait until they can go out encrypted.", peer, why)
 	}
 	return fmt.Sprintf("Messages to %s are not encrypted: %s. Your server and theirs can read them.", peer, why)
 }
@@ -150,19 +172,31 @@ func (a *Pane) showEncryption(peer string) {
 		return
 	}
 	st := a.lockState
+	if a.isRoom(peer) {
+		msg := widget.NewLabel("Messages in this group chat are not end-to-end encrypted: the room's server and everyone in it can read them. Clove does not encrypt group chats yet (OMEMO in rooms needs members-only, non-anonymous rooms).")
+		msg.Wrapping = fyne.TextWrapWord
+		d := dialog.NewCustom("Encryption — "+peer, "Close", msg, a.win)
+		d.Resize(fyne.NewSize(min(560, a.win.Canvas().Size().Width-20), 220))
+		showDialog(a.win, d)
+		return
+	}
 	a.async(func() {
 		own, theirs, err := e.Keys(a.ctx, peer)
+		var required bool
+		if err == nil {
+			required, err = e.RequireEncryption(a.ctx)
+		}
 		a.do(func() {
 			if err != nil {
 				showError(a.win, err, nil)
 				return
 			}
-			a.encryptionDialog(peer, st, own, theirs)
+			a.encryptionDialog(peer, st, own, theirs, required)
 		})
 	})
 }
 
-func (a *Pane) encryptionDialog(peer string, st Encryption, own DeviceKey, theirs []DeviceKey) {
+func (a *Pane) encryptionDialog(peer string, st Encryption, own DeviceKey, theirs []DeviceKey, required bool) {
 	status := widget.NewLabel(encryptionText(peer, st))
 	status.Wrapping = fyne.TextWrapWord
 	mono := fyne.TextStyle{Monospace: true}
@@ -211,6 +245,22 @@ func (a *Pane) encryptionDialog(peer string, st Encryption, own DeviceKey, their
 	hint := widget.NewLabel("Compare these with what their client shows for your device (and you with theirs), in person or on another channel; mark a key Verified when they match.")
 	hint.Wrapping = fyne.TextWrapWord
 	rows = append(rows, hint)
+	require := newDialogCheck("Never send unencrypted from this account", nil)
+	require.SetChecked(required)
+	require.OnChanged = func(on bool) {
+		e := a.encryptor()
+		a.async(func() {
+			err := e.SetRequireEncryption(a.ctx, on)
+			a.do(func() {
+				if err != nil {
+					showError(a.win, err, nil)
+					return
+				}
+				a.refreshLock()
+			})
+		})
+	}
+	rows = append(rows, require)
 	body := container.NewVScroll(container.NewVBox(rows...))
 	d = dialog.NewCustom("Encryption — "+peer, "Close", body, a.win)
 	size := a.win.Canvas().Size()

@@ -13,8 +13,22 @@ import (
 // fakeEncryptor: bob has one OMEMO device with a key seen, carol none.
 type fakeEncryptor struct {
 	*fakeBackend
-	mu    sync.Mutex
-	trust map[string]string // fingerprint -> trust
+	mu       sync.Mutex
+	trust    map[string]string // fingerprint -> trust
+	required bool
+}
+
+func (e *fakeEncryptor) RequireEncryption(context.Context) (bool, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.required, nil
+}
+
+func (e *fakeEncryptor) SetRequireEncryption(_ context.Context, on bool) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.required = on
+	return nil
 }
 
 const (
@@ -112,6 +126,41 @@ func TestTheLockShowsEncryptionAndKeys(t *testing.T) {
 	test.Tap(a.lock)
 	if texts := strings.Join(overlayTexts(a), "\n"); !strings.Contains(texts, "not encrypted: no OMEMO device of theirs is known") {
 		t.Fatalf("carol's encryption dialog:\n%s", texts)
+	}
+	// "Never send unencrypted": the account's option; the lock turns red
+	// and says messages to carol are not sent.
+	var box *dialogCheck
+	for _, o := range a.win.Canvas().Overlays().List() {
+		walkShown(o, func(o fyne.CanvasObject) {
+			if c, ok := o.(*dialogCheck); ok {
+				box = c
+			}
+		})
+	}
+	if box == nil || box.Checked {
+		t.Fatalf("no unticked 'Never send unencrypted' box: %v", box)
+	}
+	box.SetChecked(true)
+	if !e.required || !a.lockState.Refused || !strings.Contains(a.lock.Icon.Name(), "error") {
+		t.Fatalf("after ticking: required %v, state %+v, icon %s", e.required, a.lockState, a.lock.Icon.Name())
+	}
+	if !strings.Contains(encryptionText("carol@example.net", a.lockState), "so they are not sent") {
+		t.Errorf("the refused state's words: %q", encryptionText("carol@example.net", a.lockState))
+	}
+}
+
+// A room's lock is open and says group chats are not encrypted.
+func TestARoomSaysItIsNotEncrypted(t *testing.T) {
+	b := threeContacts()
+	b.contacts = append(b.contacts, Contact{JID: "lounge@rooms.example.org", Room: true})
+	a, _ := newTestApp(t, &fakeEncryptor{fakeBackend: b, trust: map[string]string{}})
+	selectContact(t, a, "lounge@rooms.example.org")
+	if !a.lock.Visible() || a.lockState.On {
+		t.Fatalf("a room's lock: shown %v, state %+v", a.lock.Visible(), a.lockState)
+	}
+	test.Tap(a.lock)
+	if texts := strings.Join(overlayTexts(a), "\n"); !strings.Contains(texts, "not end-to-end encrypted") {
+		t.Fatalf("the room's encryption dialog:\n%s", texts)
 	}
 }
 

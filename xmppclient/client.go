@@ -202,6 +202,7 @@ func New(cfg Config) (*Client, error) {
 		recheck:  make(chan struct{}, 1),
 		born:     time.Now(),
 	}
+	c.omemo.requireE2E.Store(cfg.RequireEncryption)
 	if c.outbox == nil {
 		c.outbox = newMemOutbox()
 	}

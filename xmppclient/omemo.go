@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"mellium.im/xmlstream"
@@ -87,6 +88,8 @@ type OMEMOAccount interface {
 // were fetched on this run (an empty stored list is then known to be
 // empty), and whether a bundle republication is under way.
 type omemoState struct {
+	// requireE2E: Config.RequireEncryption, changed by SetRequireEncryption.
+	requireE2E atomic.Bool
 	mu         sync.Mutex
 	fetched    map[string]bool
 	republish  bool
@@ -584,7 +587,7 @@ func encryptedChatTokens(e OutboxEntry, enc *omemo.Encrypted) xml.TokenReader {
 // is on and the peer has devices (encrypted true), else plaintext.
 func (c *Client) outgoingTokens(ctx context.Context, sess *xmpp.Session, e OutboxEntry) (xml.TokenReader, bool, error) {
 	if c.cfg.OMEMO == nil {
-		if c.cfg.RequireEncryption {
+		if c.omemo.requireE2E.Load() {
 			return nil, false, ErrPlaintextRefused
 		}
 		return chatTokens(e), false, nil
@@ -603,7 +606,7 @@ func (c *Client) outgoingTokens(ctx context.Context, sess *xmpp.Session, e Outbo
 		return nil, false, err
 	}
 	if enc == nil {
-		if c.cfg.RequireEncryption {
+		if c.omemo.requireE2E.Load() {
 			return nil, false, ErrPlaintextRefused
 		}
 		return chatTokens(e), false, nil
@@ -635,3 +638,7 @@ func (c *Client) OMEMODevices(ctx context.Context, peer jid.JID) ([]uint32, erro
 	}
 	return c.devicesOf(ctx, sess, peer)
 }
+
+// SetRequireEncryption changes Config.RequireEncryption for the messages
+// sent from now on (the user turned the account's option on or off).
+func (c *Client) SetRequireEncryption(on bool) { c.omemo.requireE2E.Store(on) }
