@@ -1,12 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/clove-xmpp/clove/internal/prosodytest"
+	"github.com/clove-xmpp/clove/internal/slixtest"
 )
 
 // The CLI contract of issue 18: send encrypts to a contact with OMEMO
@@ -113,4 +118,76 @@ func TestCLIRequireEncryption(t *testing.T) {
 	}
 	alice.ok("account", "set", aj, "require-encryption", "off")
 	alice.fails(2, "require-encryption on|off", "account", "set", aj, "require-encryption", "maybe")
+}
+
+// A hostile sender (slixmpp logged in as bob, writing <encrypted> elements
+// by hand): each garbled, truncated, misaddressed or oversized one reaches
+// alice as one "could not decrypt: …" line saying why, never as the
+// fallback text; nothing crashes, and a normal message after them arrives.
+func TestOMEMOHostileSender(t *testing.T) {
+	slixtest.Require(t)
+	srv, alice, _, aj, bj := cliPair(t, prosodytest.WithPEP(), prosodytest.WithMAM())
+	alice.ok("listen", "--account", aj, "--timeout", "2s") // publishes alice's device
+	own := strings.Fields(alice.ok("omemo", "--account", aj, "fingerprints"))
+	if len(own) != 3 {
+		t.Fatalf("alice's own key: %q", own)
+	}
+	dev := own[0]
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	mallory, err := slixtest.Start(ctx, slixtest.Params{JID: bj + "/hostile", Password: "pw", Addr: srv.C2SAddr, CertPEM: srv.CertPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mallory.Close()
+	b64 := func(n int, c byte) string { return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{c}, n)) }
+	enc := func(header, payload string) string {
+		return `<encrypted xmlns='eu.siacs.conversations.axolotl'><header sid='4242'>` + header + `</header>` + payload + `</encrypted>`
+	}
+	iv := `<iv>` + b64(12, 7) + `</iv>`
+	payload := `<payload>` + b64(16, 9) + `</payload>`
+	var many strings.Builder
+	for i := range 1001 {
+		fmt.Fprintf(&many, `<key rid='%d'>%s</key>`, i+1, b64(8, 1))
+	}
+	const fallback = "I sent you an OMEMO encrypted message"
+	cases := []struct{ name, xml, want string }{
+		{"garbage key from an unknown device", enc(`<key rid='`+dev+`'>`+b64(40, 3)+`</key>`+iv, payload), "malformed"},
+		{"not for this device", enc(`<key rid='1'>`+b64(40, 3)+`</key>`+iv, payload), "not encrypted for this device"},
+		{"no iv", enc(`<key rid='`+dev+`'>`+b64(40, 3)+`</key>`, payload), "malformed"},
+		{"payload not base64", enc(`<key rid='`+dev+`'>`+b64(40, 3)+`</key>`+iv, `<payload>!!not base64!!</payload>`), "malformed"},
+		{"garbage pre-key message", enc(`<key prekey='true' rid='`+dev+`'>`+b64(40, 0xff)+`</key>`+iv, payload), ""},
+		{"1,001 keys", enc(many.String()+iv, payload), "malformed"},
+		{"empty element", `<encrypted xmlns='eu.siacs.conversations.axolotl'/>`, "malformed"},
+	}
+	for i, c := range cases {
+		if err := mallory.Send(ctx, slixtest.Outgoing{To: aj, Body: fallback, ID: fmt.Sprintf("bad%d", i), ExtraXML: c.xml}); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+	}
+	if err := mallory.Send(ctx, slixtest.Outgoing{To: aj, Body: "still here, in plain text", ID: "good"}); err != nil {
+		t.Fatal(err)
+	}
+	out := alice.ok("listen", "--account", aj, "--count", fmt.Sprint(len(cases)+1), "--timeout", "30s", "--json")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != len(cases)+1 {
+		t.Fatalf("alice got %d messages, want %d:\n%s", len(lines), len(cases)+1, out)
+	}
+	for i, line := range lines {
+		var m jsonMessage
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		if i == len(cases) {
+			if m.Body != "still here, in plain text" || m.Encrypted {
+				t.Errorf("the normal message after them: %s", line)
+			}
+			continue
+		}
+		c := cases[i]
+		t.Logf("%s: %s", c.name, m.Body)
+		if !m.Encrypted || !strings.HasPrefix(m.Body, "could not decrypt: ") || strings.Contains(m.Body, fallback) || !strings.Contains(m.Body, c.want) {
+			t.Errorf("%s: %s; want encrypted, \"could not decrypt: …%s…\"", c.name, line, c.want)
+		}
+	}
 }
