@@ -72,7 +72,9 @@ func (r *running) wait(t *testing.T, what string, ok func(xmppclient.Event) bool
 	}
 }
 
-func (r *running) ready(t *testing.T) {
+// ready waits until the session published its OMEMO device and returns
+// the device's id.
+func (r *running) ready(t *testing.T) uint32 {
 	t.Helper()
 	ev := r.wait(t, "OMEMO published", func(ev xmppclient.Event) bool {
 		_, ok := ev.(xmppclient.OMEMOReady)
@@ -81,6 +83,7 @@ func (r *running) ready(t *testing.T) {
 	if err := ev.(xmppclient.OMEMOReady).Err; err != nil {
 		t.Fatalf("OMEMO not published: %v", err)
 	}
+	return ev.(xmppclient.OMEMOReady).DeviceID
 }
 
 func (r *running) message(t *testing.T, body string) xmppclient.Message {
@@ -244,5 +247,28 @@ func TestOMEMOBetweenCloveSessions(t *testing.T) {
 	}
 	if !found[plain] {
 		t.Errorf("the plaintext message is not found in the server's data: the search is broken")
+	}
+}
+
+// A new device of the account (another profile logging in) is announced to
+// the running session: DevicesChanged names it in Added; a list seen again
+// without a new device names none.
+func TestOMEMONewDeviceAnnounced(t *testing.T) {
+	srv := prosodytest.Start(t, prosodytest.WithPEP())
+	srv.CreateUser(t, "alice", "alice-pw")
+	ap, aa := testAccount(t, srv, "alice")
+	a2p, a2a := testAccount(t, srv, "alice") // a second device, later
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	as := startRunning(t, ctx, ap, aa, "alice-pw", Options{})
+	as.ready(t)
+	a2 := startRunning(t, ctx, a2p, a2a, "alice-pw", Options{})
+	id2 := a2.ready(t)
+	ev := as.wait(t, "alice's list with her new device", func(ev xmppclient.Event) bool {
+		d, ok := ev.(xmppclient.DevicesChanged)
+		return ok && slices.Contains(d.Devices, id2)
+	}).(xmppclient.DevicesChanged)
+	if !slices.Equal(ev.Added, []uint32{id2}) {
+		t.Fatalf("the new device %d: Added = %v (devices %v)", id2, ev.Added, ev.Devices)
 	}
 }

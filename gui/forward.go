@@ -33,7 +33,10 @@ type Sink interface {
 type routerSink interface{ OnRouter(string) }
 
 // encSink is a Sink that also marks our messages that went out encrypted.
-type encSink interface{ OnMessageEncrypted(key string) }
+type encSink interface {
+	OnMessageEncrypted(key string)
+	OnNewDevices(peer string, devices []uint32)
+}
 
 // blockSink is a Sink that also shows who is blocked.
 type blockSink interface{ OnBlocklist() }
@@ -106,6 +109,10 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 	case xmppclient.MessageEncrypted:
 		if e, ok := w.(encSink); ok {
 			e.OnMessageEncrypted(ev.ID)
+		}
+	case xmppclient.DevicesChanged:
+		if e, ok := w.(encSink); ok && len(ev.Added) > 0 {
+			e.OnNewDevices(ev.JID.String(), ev.Added)
 		}
 	case xmppclient.MessageAcked:
 		w.OnMessageState(ev.ID, ui.Sent)

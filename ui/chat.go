@@ -40,7 +40,7 @@ func (a *Pane) openChat(peer string) {
 	a.emptyPane.Hide()
 	a.chatPane.Show()
 	a.msgList.Refresh()
-	a.loadOlder(a.async)
+	a.loadOlderThen(a.async, pageSize, func() { a.showNotes(peer) })
 	a.win.Canvas().Focus(a.composer)
 }
 
@@ -716,7 +716,10 @@ func (r *messageRow) CreateRenderer() fyne.WidgetRenderer {
 }
 
 func (r *messageRow) set(m Message, peerLabel string) {
-	if m.Outgoing {
+	if m.Notice {
+		r.who.Text = "Clove"
+		r.who.Color = theme.Color(theme.ColorNamePlaceHolder)
+	} else if m.Outgoing {
 		r.who.Text = "You"
 		r.who.Color = theme.Color(theme.ColorNamePrimary)
 	} else {
@@ -735,7 +738,7 @@ func (r *messageRow) set(m Message, peerLabel string) {
 	}
 	r.setBody(m.Body)
 	r.showWhy(m)
-	if !m.Outgoing {
+	if !m.Outgoing || m.Notice {
 		r.icon.Hide()
 		r.state.Hide()
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -286,4 +287,52 @@ func (a *Pane) OnMessageEncrypted(key string) {
 		}
 		a.earlyEnc[key] = true // Send has not returned to the window yet
 	})
+}
+
+// OnNewDevices announces new OMEMO devices of peer in their chat, as
+// Conversations and Dino do: what is sent to peer is encrypted to them too
+// from now on (trusted without verification). Devices of the account
+// itself are said above the open chat: one not the user's would read
+// everything. Safe from any goroutine.
+func (a *Pane) OnNewDevices(peer string, devices []uint32) {
+	a.do(func() {
+		ids := make([]string, len(devices))
+		for i, d := range devices {
+			ids[i] = fmt.Sprint(d)
+		}
+		if peer == a.account {
+			a.showNotice(fmt.Sprintf("A new device of your account (%s) now gets your encrypted messages. If you did not add it, someone has your password: change it, and distrust the device (the lock's dialog in a chat).", strings.Join(ids, ", ")))
+			return
+		}
+		what := "a new device"
+		if len(devices) > 1 {
+			what = "new devices"
+		}
+		n := Message{Peer: peer, Notice: true, Time: time.Now(),
+			Body: fmt.Sprintf("%s has %s (%s). What you send is encrypted to it too, trusted without verification: compare its key in the lock's dialog.", peer, what, strings.Join(ids, ", "))}
+		a.notes[peer] = append(a.notes[peer], n)
+		if len(a.notes[peer]) > 20 {
+			a.notes[peer] = a.notes[peer][1:]
+		}
+		if ch := a.chat; ch != nil && ch.peer == peer {
+			ch.msgs = append(ch.msgs, n)
+			a.setHeights(len(ch.msgs) - 1)
+			a.msgList.Refresh()
+			a.msgList.ScrollToBottom()
+			a.refreshLock()
+		}
+	})
+}
+
+// showNotes adds Clove's notices about peer to their chat once its
+// history is loaded (they are not stored: this run's only).
+func (a *Pane) showNotes(peer string) {
+	ch := a.chat
+	if ch == nil || ch.peer != peer || len(a.notes[peer]) == 0 {
+		return
+	}
+	ch.msgs = append(ch.msgs, a.notes[peer]...)
+	a.setHeights(0)
+	a.msgList.Refresh()
+	a.msgList.ScrollToBottom()
 }

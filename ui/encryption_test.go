@@ -178,3 +178,29 @@ func TestOurMessageMarkedEncryptedEarly(t *testing.T) {
 		t.Fatalf("the message sent: %+v; want it marked encrypted", last)
 	}
 }
+
+// A contact's new OMEMO device is announced in their chat (open or opened
+// later), after the history; one of the account's own is said above the
+// chat.
+func TestNewDevicesAreAnnounced(t *testing.T) {
+	b := threeContacts()
+	a, _ := newTestApp(t, &fakeEncryptor{fakeBackend: b, trust: map[string]string{}})
+	a.OnNewDevices("bob@example.org", []uint32{777})
+	selectContact(t, a, "bob@example.org")
+	last := a.chat.msgs[len(a.chat.msgs)-1]
+	if !last.Notice || !strings.Contains(last.Body, "bob@example.org has a new device (777)") {
+		t.Fatalf("bob's chat ends with %+v; want the new device's notice", last)
+	}
+	mustShow(t, a, "Clove")
+	a.OnNewDevices("bob@example.org", []uint32{778, 779}) // chat open: at once
+	if last := a.chat.msgs[len(a.chat.msgs)-1]; !strings.Contains(last.Body, "new devices (778, 779)") {
+		t.Fatalf("then: %+v", last)
+	}
+	if it := a.byJID["bob@example.org"]; it.unread != 0 {
+		t.Errorf("a notice counted as unread: %d", it.unread)
+	}
+	a.OnNewDevices("me@example.org", []uint32{5})
+	if !a.notice.Visible() || !strings.Contains(a.notice.Text, "A new device of your account (5)") {
+		t.Errorf("own new device: notice %v %q", a.notice.Visible(), a.notice.Text)
+	}
+}

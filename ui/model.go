@@ -101,6 +101,9 @@ type Message struct {
 	History bool
 	// Encrypted: it travelled end-to-end encrypted (OMEMO).
 	Encrypted bool
+	// Notice: a line from Clove itself in the chat (a contact's new OMEMO
+	// device), not a message: not stored, not counted unread.
+	Notice bool
 }
 
 // Backend is what the window asks of the rest of the program. Its methods

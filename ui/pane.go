@@ -53,6 +53,7 @@ type Pane struct {
 
 	lock      *widget.Button // by the composer: are messages to this contact encrypted
 	lockState Encryption
+	notes     map[string][]Message // per peer: Clove's notices (new devices), shown in the chat
 	rooms     map[string]*roomState
 	rowH      float32        // height of a one-line message row
 	lineH     float32        // height of each further line
@@ -166,6 +167,7 @@ func newPane(s *Shell, account string, b Backend) *Pane {
 		early:    map[string]MsgState{},
 		earlyWhy: map[string]string{},
 		earlyEnc: map[string]bool{},
+		notes:    map[string][]Message{},
 		rooms:    map[string]*roomState{},
 
 		drafts:     map[string]string{},

@@ -51,6 +51,10 @@ type OMEMOReady struct {
 type DevicesChanged struct {
 	JID     jid.JID
 	Devices []uint32
+	// Added: the devices not in the list known before (none for the first
+	// list seen of JID): a new device to announce in the chat, as
+	// Conversations and Dino do. Never this device.
+	Added []uint32
 }
 
 func (MessageEncrypted) isEvent() {}
@@ -202,9 +206,21 @@ func (c *Client) omemoEvent(ev Event) (Event, bool) {
 		if acc == nil {
 			return ev, true
 		}
+		before, err := acc.Devices(ctx, e.JID.String())
+		if err != nil {
+			return ErrorEvent{Err: err}, true
+		}
+		if len(before) > 0 {
+			for _, d := range e.Devices {
+				if !slices.Contains(before, d) && d != acc.DeviceID() {
+					e.Added = append(e.Added, d)
+				}
+			}
+		}
 		if err := acc.SetDevices(ctx, e.JID.String(), omemo.DeviceList{Devices: e.Devices}); err != nil {
 			return ErrorEvent{Err: err}, true
 		}
+		ev = e
 		c.omemo.setFetched(e.JID.String())
 		if e.JID.Equal(c.JID().Bare()) && !slices.Contains(e.Devices, acc.DeviceID()) {
 			// Another device of ours wrote the list without this one:
