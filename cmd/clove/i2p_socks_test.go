@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +29,9 @@ func startI2PServer(t testing.TB, name string, opts ...i2pnet.TunnelOption) i2pS
 	t0 := time.Now()
 	// The name first: prosody's domain and certificate need it.
 	dest := n.NewDestination(t)
-	srv := prosodytest.Start(t, prosodytest.Domain(dest.B32), prosodytest.LogLevel("info"),
+	// PEP: the accounts publish their OMEMO devices (TestCLIChatOverI2P
+	// chats encrypted).
+	srv := prosodytest.Start(t, prosodytest.Domain(dest.B32), prosodytest.LogLevel("info"), prosodytest.WithPEP(),
 		prosodytest.Config(`Component "muc.`+dest.B32+`" "muc"`))
 	srv.CreateUser(t, "alice", "pw")
 	srv.CreateUser(t, "bob", "pw")
@@ -107,19 +110,28 @@ func TestCLIChatOverI2P(t *testing.T) {
 		t.Logf("i2p: account add %s (login over I2P via router %d, TLS, SCRAM, pin): %v", u.j[:12]+"…", s.net.Client(i).K, took.Round(time.Millisecond))
 	}
 
+	// The first message goes in plaintext: bob has never run a session, so
+	// he has no OMEMO device yet. His session (the listen) publishes one,
+	// and from then on both ways are OMEMO-encrypted through I2P.
 	for _, d := range []struct {
 		from, to   cli
 		fj, tj, bd string
+		encrypted  bool
 	}{
-		{alice, bob, aj, bj, "hello bob, over I2P"},
-		{bob, alice, bj, aj, "hello alice, over I2P too"},
+		{alice, bob, aj, bj, "hello bob, over I2P", false},
+		{bob, alice, bj, aj, "hello alice, over I2P too, encrypted", true},
+		{alice, bob, aj, bj, "and back to bob, encrypted", true},
 	} {
 		_, sendTook := runI2P(t, d.from, "send", "--account", d.fj, d.tj, d.bd)
 		r, listenTook := runI2P(t, d.to, "listen", "--account", d.tj, "--count", "1", "--timeout", "90s", "--json")
-		if !strings.Contains(r.stdout, d.bd) || !strings.Contains(r.stdout, d.fj) {
-			t.Fatalf("%s got %q, want %q from %s", d.tj, r.stdout, d.bd, d.fj)
+		var m jsonMessage
+		if err := json.Unmarshal([]byte(strings.TrimSpace(r.stdout)), &m); err != nil || m.Body != d.bd || !strings.HasPrefix(m.From, d.fj) {
+			t.Fatalf("%s got %q (%v), want %q from %s", d.tj, r.stdout, err, d.bd, d.fj)
 		}
-		t.Logf("i2p: %s → %s: send (login + message + server ack) %v, listen (login + delivery) %v",
-			strings.Split(d.fj, "@")[0], strings.Split(d.tj, "@")[0], sendTook.Round(time.Millisecond), listenTook.Round(time.Millisecond))
+		if m.Encrypted != d.encrypted {
+			t.Errorf("%q: encrypted %v, want %v", d.bd, m.Encrypted, d.encrypted)
+		}
+		t.Logf("i2p: %s → %s (encrypted %v): send (login + message + server ack) %v, listen (login + delivery) %v",
+			strings.Split(d.fj, "@")[0], strings.Split(d.tj, "@")[0], m.Encrypted, sendTook.Round(time.Millisecond), listenTook.Round(time.Millisecond))
 	}
 }
