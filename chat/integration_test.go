@@ -14,7 +14,7 @@ import (
 )
 
 // testAccount is user@srv in a fresh profile (password user-pw).
-func testAccount(t *testing.T, srv *prosodytest.Server, user string) (*Profile, store.Account) {
+func testAccount(t testing.TB, srv *prosodytest.Server, user string) (*Profile, store.Account) {
 	t.Helper()
 	p, err := OpenProfile(context.Background(), t.TempDir(), nil)
 	if err != nil {

@@ -24,7 +24,7 @@ type running struct {
 	stop   context.CancelFunc
 }
 
-func startRunning(t *testing.T, ctx context.Context, p *Profile, a store.Account, pw string, opts Options) *running {
+func startRunning(t testing.TB, ctx context.Context, p *Profile, a store.Account, pw string, opts Options) *running {
 	t.Helper()
 	s, err := p.Session(a, pw, opts)
 	if err != nil {
@@ -54,7 +54,7 @@ func (r *running) close() {
 }
 
 // wait returns the first event ok accepts.
-func (r *running) wait(t *testing.T, what string, ok func(xmppclient.Event) bool) xmppclient.Event {
+func (r *running) wait(t testing.TB, what string, ok func(xmppclient.Event) bool) xmppclient.Event {
 	t.Helper()
 	timeout := time.After(30 * time.Second)
 	for {
@@ -74,7 +74,7 @@ func (r *running) wait(t *testing.T, what string, ok func(xmppclient.Event) bool
 
 // ready waits until the session published its OMEMO device and returns
 // the device's id.
-func (r *running) ready(t *testing.T) uint32 {
+func (r *running) ready(t testing.TB) uint32 {
 	t.Helper()
 	ev := r.wait(t, "OMEMO published", func(ev xmppclient.Event) bool {
 		_, ok := ev.(xmppclient.OMEMOReady)
@@ -86,7 +86,7 @@ func (r *running) ready(t *testing.T) uint32 {
 	return ev.(xmppclient.OMEMOReady).DeviceID
 }
 
-func (r *running) message(t *testing.T, body string) xmppclient.Message {
+func (r *running) message(t testing.TB, body string) xmppclient.Message {
 	t.Helper()
 	return r.wait(t, "message "+body, func(ev xmppclient.Event) bool {
 		m, ok := ev.(xmppclient.MessageReceived)

@@ -56,10 +56,9 @@ func persist(ctx context.Context, st *store.Store, account string, ev xmppclient
 			err = nil // a receipt for a message this profile never sent
 		}
 	case xmppclient.MessageEncrypted:
-		err = st.MarkEncrypted(ctx, account, e.ID)
-		if errors.Is(err, store.ErrNotFound) {
-			err = nil // an outbox entry whose message row is gone
-		}
+		// One transaction for a chunk of messages (an outbox entry whose
+		// message row is gone is skipped).
+		err = st.MarkEncryptedBatch(ctx, account, e.IDs)
 	case xmppclient.ArchiveSynced:
 		if e.LastID != "" {
 			err = st.SetLastArchiveID(ctx, account, e.LastID)

@@ -108,7 +108,9 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		w.OnMessage(ui.Message{Key: key, Peer: peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: state, Encrypted: m.Encrypted})
 	case xmppclient.MessageEncrypted:
 		if e, ok := w.(encSink); ok {
-			e.OnMessageEncrypted(ev.ID)
+			for _, id := range ev.IDs {
+				e.OnMessageEncrypted(id)
+			}
 		}
 	case xmppclient.DevicesChanged:
 		if e, ok := w.(encSink); ok && len(ev.Added) > 0 {

@@ -377,6 +377,28 @@ func (s *Store) MarkEncrypted(ctx context.Context, account, originID string) err
 	})
 }
 
+// MarkEncryptedBatch is MarkEncrypted for several messages in one
+// transaction (one disk sync); ids without a message row are skipped.
+func (s *Store) MarkEncryptedBatch(ctx context.Context, account string, originIDs []string) error {
+	if len(originIDs) == 0 {
+		return nil
+	}
+	return s.wr.do(ctx, "mark encrypted", func(ctx context.Context, tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, `UPDATE messages SET encrypted = 1
+			WHERE account = ? AND origin_id = ? AND outgoing = 1`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, id := range originIDs {
+			if _, err := st.ExecContext(ctx, account, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // MarkSentBatch is MarkSent for several messages in one transaction (one
 // disk sync): a stream-management ack usually covers a burst of messages.
 // It stops at the first unknown id, leaving none of them marked.

@@ -37,7 +37,7 @@ const (
 )
 
 // MessageEncrypted: the outgoing message ID went out OMEMO-encrypted.
-type MessageEncrypted struct{ ID string }
+type MessageEncrypted struct{ IDs []string }
 
 // OMEMOReady: the own device and bundle are published (Err nil), or why
 // OMEMO could not be set up on this login.
@@ -78,9 +78,9 @@ type OMEMOAccount interface {
 	HasSession(ctx context.Context, to omemo.Address) (bool, error)
 	// ProcessBundle builds a session with a device from its bundle.
 	ProcessBundle(ctx context.Context, to omemo.Address, b *omemo.Bundle) error
-	// Encrypt encrypts plaintext for the devices in to (each with a
-	// session).
-	Encrypt(ctx context.Context, plaintext []byte, to []omemo.Address) (*omemo.Encrypted, error)
+	// EncryptMany encrypts each plaintext, in order, for the devices in to
+	// (each with a session), all in one disk sync.
+	EncryptMany(ctx context.Context, plaintexts [][]byte, to []omemo.Address) ([]*omemo.Encrypted, error)
 	// Decrypt decrypts e, sent by the device e.SID of from (a bare JID).
 	Decrypt(ctx context.Context, from string, e *omemo.Encrypted) (*omemo.Decrypted, error)
 	// RefillPreKeys tops the one-time pre-keys up after Decrypt reported
@@ -530,6 +530,35 @@ var ErrPlaintextRefused = fmt.Errorf("%w: this account sends nothing unencrypted
 // devices, building sessions from bundles where there are none. nil, nil:
 // peer has no OMEMO device (send plaintext).
 func (c *Client) encryptFor(ctx context.Context, sess *xmpp.Session, peer jid.JID, body string) (*omemo.Encrypted, error) {
+	es, err := c.encryptManyFor(ctx, sess, peer, []string{body})
+	if err != nil || es == nil {
+		return nil, err
+	}
+	return es[0], nil
+}
+
+// encryptManyFor is encryptFor for several bodies to peer, in order, with
+// one disk sync for all the sessions' steps.
+func (c *Client) encryptManyFor(ctx context.Context, sess *xmpp.Session, peer jid.JID, bodies []string) ([]*omemo.Encrypted, error) {
+	to, err := c.omemoTargets(ctx, sess, peer)
+	if err != nil || to == nil {
+		return nil, err
+	}
+	pts := make([][]byte, len(bodies))
+	for i, b := range bodies {
+		pts[i] = []byte(b)
+	}
+	es, err := c.cfg.OMEMO.EncryptMany(ctx, pts, to)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrOMEMOFailed, err)
+	}
+	return es, nil
+}
+
+// omemoTargets returns the devices a message to peer is encrypted for:
+// peer's and the account's other devices, each with a session (built from
+// its bundle where there was none). nil, nil: peer has no OMEMO device.
+func (c *Client) omemoTargets(ctx context.Context, sess *xmpp.Session, peer jid.JID) ([]omemo.Address, error) {
 	acc := c.cfg.OMEMO
 	theirs, err := c.devicesOf(ctx, sess, peer)
 	if err != nil || len(theirs) == 0 {
@@ -574,11 +603,65 @@ func (c *Client) encryptFor(ctx context.Context, sess *xmpp.Session, peer jid.JI
 	if !slices.ContainsFunc(ready, func(a omemo.Address) bool { return a.JID == peer.String() }) {
 		return nil, fmt.Errorf("%w: no device of %s could be reached: %w", ErrOMEMOFailed, peer, errors.Join(whyNot...))
 	}
-	e, err := acc.Encrypt(ctx, []byte(body), ready)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrOMEMOFailed, err)
+	return ready, nil
+}
+
+// preEncrypted is a chunk's messages encrypted ahead, by outbox id: each
+// the element to send, or why it could not be made (nil element, nil
+// error: plaintext).
+type preEncrypted map[string]struct {
+	e   *omemo.Encrypted
+	err error
+}
+
+// preEncrypt encrypts a chunk's chat messages ahead, all of those to one
+// contact in one disk sync (BenchmarkOMEMOSideBySide: one sync per message
+// made encrypted sending 0.3-0.5x as fast as plaintext). Messages already
+// sent on this connection are left out. Without OMEMO: nil.
+func (c *Client) preEncrypt(ctx context.Context, sess *xmpp.Session, ch []OutboxEntry) preEncrypted {
+	if c.cfg.OMEMO == nil || len(ch) < 2 {
+		return nil
 	}
-	return e, nil
+	byPeer := map[string][]OutboxEntry{}
+	var order []string
+	c.mu.Lock()
+	for _, e := range ch {
+		if c.sentNow[e.ID] {
+			continue
+		}
+		to, err := jid.Parse(e.To)
+		if err != nil {
+			continue // outgoingTokens says so
+		}
+		k := to.Bare().String()
+		if _, ok := byPeer[k]; !ok {
+			order = append(order, k)
+		}
+		byPeer[k] = append(byPeer[k], e)
+	}
+	c.mu.Unlock()
+	out := preEncrypted{}
+	for _, k := range order {
+		es := byPeer[k]
+		bodies := make([]string, len(es))
+		for i, e := range es {
+			bodies[i] = e.Body
+		}
+		enc, err := c.encryptManyFor(ctx, sess, jid.MustParse(k), bodies)
+		if err != nil && !errors.Is(err, ErrOMEMOFailed) && !isNetErr(err) {
+			err = fmt.Errorf("%w: %w", ErrOMEMOFailed, err)
+		}
+		for i, e := range es {
+			r := out[e.ID]
+			if err != nil {
+				r.err = err
+			} else if enc != nil {
+				r.e = enc[i]
+			}
+			out[e.ID] = r
+		}
+	}
+	return out
 }
 
 // encryptedChatTokens is an OMEMO chat message: the fallback body, the
@@ -600,8 +683,9 @@ func encryptedChatTokens(e OutboxEntry, enc *omemo.Encrypted) xml.TokenReader {
 }
 
 // outgoingTokens is the stanza for an outbox entry: encrypted when OMEMO
-// is on and the peer has devices (encrypted true), else plaintext.
-func (c *Client) outgoingTokens(ctx context.Context, sess *xmpp.Session, e OutboxEntry) (xml.TokenReader, bool, error) {
+// is on and the peer has devices (encrypted true), else plaintext. pre
+// holds the chunk's messages encrypted ahead (preEncrypt), if any.
+func (c *Client) outgoingTokens(ctx context.Context, sess *xmpp.Session, e OutboxEntry, pre preEncrypted) (xml.TokenReader, bool, error) {
 	if c.cfg.OMEMO == nil {
 		if c.omemo.requireE2E.Load() {
 			return nil, false, ErrPlaintextRefused
@@ -613,10 +697,15 @@ func (c *Client) outgoingTokens(ctx context.Context, sess *xmpp.Session, e Outbo
 		return nil, false, err
 	}
 	start := time.Now()
-	enc, err := c.encryptFor(ctx, sess, to.Bare(), e.Body)
-	if err != nil && !errors.Is(err, ErrOMEMOFailed) && !isNetErr(err) {
-		// A store error, say: this message's failure, not the stream's.
-		err = fmt.Errorf("%w: %w", ErrOMEMOFailed, err)
+	var enc *omemo.Encrypted
+	if r, ok := pre[e.ID]; ok {
+		enc, err = r.e, r.err
+	} else {
+		enc, err = c.encryptFor(ctx, sess, to.Bare(), e.Body)
+		if err != nil && !errors.Is(err, ErrOMEMOFailed) && !isNetErr(err) {
+			// A store error, say: this message's failure, not the stream's.
+			err = fmt.Errorf("%w: %w", ErrOMEMOFailed, err)
+		}
 	}
 	if err != nil {
 		return nil, false, err

@@ -75,8 +75,15 @@ func (c *Client) flushOutbox(ctx context.Context, sess *xmpp.Session, fresh bool
 	if check := c.unsure(pending, fresh); len(check) > 0 && c.cfg.Archive != nil {
 		c.reconcile(ctx, sess, check)
 	}
+	pre := c.preEncrypt(ctx, sess, pending)
+	var encrypted []string
+	defer func() {
+		if len(encrypted) > 0 {
+			c.emit(MessageEncrypted{IDs: encrypted})
+		}
+	}()
 	for _, e := range pending {
-		if err := c.sendEntry(ctx, sess, e); err != nil {
+		if err := c.sendEntry(ctx, sess, e, pre, &encrypted); err != nil {
 			return err
 		}
 	}

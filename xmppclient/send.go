@@ -37,7 +37,7 @@ func (c *Client) Send(ctx context.Context, to jid.JID, body string) (string, err
 	if sess == nil || !online {
 		return e.ID, nil
 	}
-	if err := c.sendEntry(ctx, sess, e); err != nil {
+	if err := c.sendEntry(ctx, sess, e, nil, nil); err != nil {
 		c.log.Info("send failed; message stays queued", "id", e.ID, "err", err)
 	}
 	return e.ID, nil
@@ -128,6 +128,11 @@ func (c *Client) sendChunks(ctx context.Context, chunks <-chan []OutboxEntry) {
 			c.flushAgain = true
 		}
 		c.mu.Unlock()
+		var pre preEncrypted
+		var encrypted []string
+		if sess != nil {
+			pre = c.preEncrypt(ctx, sess, ch)
+		}
 		for _, e := range ch {
 			if sess == nil {
 				break
@@ -136,11 +141,14 @@ func (c *Client) sendChunks(ctx context.Context, chunks <-chan []OutboxEntry) {
 				c.log.Info("not sent now; messages stay queued", "err", err)
 				break
 			}
-			if err := c.sendEntry(ctx, sess, e); err != nil {
+			if err := c.sendEntry(ctx, sess, e, pre, &encrypted); err != nil {
 				c.log.Info("send failed; messages stay queued", "err", err)
 				break
 			}
 			last = sess
+		}
+		if len(encrypted) > 0 {
+			c.emit(MessageEncrypted{IDs: encrypted})
 		}
 	}
 	if last == nil {
@@ -214,7 +222,11 @@ func (l *tokenList) Token() (xml.Token, error) {
 
 // sendEntry sends one outbox entry on sess unless it was already sent on
 // this connection, then asks for an ack.
-func (c *Client) sendEntry(ctx context.Context, sess *xmpp.Session, e OutboxEntry) error {
+//
+// encrypted, when not nil, collects the ids of the messages that went out
+// encrypted (told together by the caller: one MessageEncrypted, one disk
+// sync to record them); nil tells each at once.
+func (c *Client) sendEntry(ctx context.Context, sess *xmpp.Session, e OutboxEntry, pre preEncrypted, encrypted *[]string) error {
 	c.mu.Lock()
 	if c.sess != sess || c.sentNow[e.ID] {
 		c.mu.Unlock()
@@ -222,7 +234,7 @@ func (c *Client) sendEntry(ctx context.Context, sess *xmpp.Session, e OutboxEntr
 	}
 	c.sentNow[e.ID] = true
 	c.mu.Unlock()
-	toks, encrypted, err := c.outgoingTokens(ctx, sess, e)
+	toks, wasEncrypted, err := c.outgoingTokens(ctx, sess, e, pre)
 	if err == nil {
 		err = sess.Send(ctx, toks)
 	}
@@ -238,8 +250,11 @@ func (c *Client) sendEntry(ctx context.Context, sess *xmpp.Session, e OutboxEntr
 		}
 		return err
 	}
-	if encrypted {
-		c.emit(MessageEncrypted{ID: e.ID})
+	switch {
+	case wasEncrypted && encrypted != nil:
+		*encrypted = append(*encrypted, e.ID)
+	case wasEncrypted:
+		c.emit(MessageEncrypted{IDs: []string{e.ID}})
 	}
 	if due, urgent := c.sm.needR(); urgent {
 		return sess.Send(ctx, smElement("r"))

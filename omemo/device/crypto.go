@@ -21,18 +21,39 @@ import (
 // left out; ErrNoRecipients if none is left. The sessions advance in one
 // transaction: if Encrypt fails, none did.
 func (a *Account) Encrypt(ctx context.Context, plaintext []byte, to []omemo.Address) (*omemo.Encrypted, error) {
-	if len(plaintext) == 0 {
-		return nil, errors.New("omemo: encrypt: empty message (KeyTransport sends none)")
-	}
-	km, iv, ct, err := omemo.SealPayload(plaintext)
-	if err != nil {
-		return nil, fmt.Errorf("omemo: encrypt: %w", err)
-	}
-	keys, err := a.encryptKey(ctx, km, to)
+	es, err := a.EncryptMany(ctx, [][]byte{plaintext}, to)
 	if err != nil {
 		return nil, err
 	}
-	return &omemo.Encrypted{SID: a.deviceID, Keys: keys, IV: iv, Payload: ct}, nil
+	return es[0], nil
+}
+
+// EncryptMany is Encrypt for several messages to the same devices, in
+// order, with all the sessions' steps in one transaction: one disk sync
+// for the lot instead of one per message, which made encrypted sending
+// 0.3-0.5x as fast as plaintext (BenchmarkOMEMOSideBySide).
+func (a *Account) EncryptMany(ctx context.Context, plaintexts [][]byte, to []omemo.Address) ([]*omemo.Encrypted, error) {
+	kms := make([][]byte, len(plaintexts))
+	out := make([]*omemo.Encrypted, len(plaintexts))
+	for i, p := range plaintexts {
+		if len(p) == 0 {
+			return nil, errors.New("omemo: encrypt: empty message (KeyTransport sends none)")
+		}
+		km, iv, ct, err := omemo.SealPayload(p)
+		if err != nil {
+			return nil, fmt.Errorf("omemo: encrypt: %w", err)
+		}
+		kms[i] = km
+		out[i] = &omemo.Encrypted{SID: a.deviceID, IV: iv, Payload: ct}
+	}
+	keys, err := a.encryptKeys(ctx, kms, to)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Keys = keys[i]
+	}
+	return out, nil
 }
 
 // KeyTransport makes an <encrypted> element with keys and no payload, for
@@ -42,15 +63,16 @@ func (a *Account) KeyTransport(ctx context.Context, to []omemo.Address) (*omemo.
 	if err != nil {
 		return nil, fmt.Errorf("omemo: key transport: %w", err)
 	}
-	keys, err := a.encryptKey(ctx, km, to)
+	keys, err := a.encryptKeys(ctx, [][]byte{km}, to)
 	if err != nil {
 		return nil, err
 	}
-	return &omemo.Encrypted{SID: a.deviceID, Keys: keys, IV: iv}, nil
+	return &omemo.Encrypted{SID: a.deviceID, Keys: keys[0], IV: iv}, nil
 }
 
-// encryptKey encrypts km with the session of each device in to.
-func (a *Account) encryptKey(ctx context.Context, km []byte, to []omemo.Address) ([]omemo.Key, error) {
+// encryptKeys encrypts each of kms, in order, with the session of each
+// device in to, in one transaction.
+func (a *Account) encryptKeys(ctx context.Context, kms [][]byte, to []omemo.Address) ([][]omemo.Key, error) {
 	targets := make([]omemo.Address, 0, len(to))
 	seen := make(map[omemo.Address]bool, len(to))
 	for _, d := range to {
@@ -65,11 +87,11 @@ func (a *Account) encryptKey(ctx context.Context, km []byte, to []omemo.Address)
 			targets = append(targets, d)
 		}
 	}
-	var keys []omemo.Key
+	var keys [][]omemo.Key
 	var skipped []omemo.Address
 	err := a.update(ctx, func(t *store.OMEMOTx) error {
 		// Reset: the store may run this function twice.
-		keys, skipped = make([]omemo.Key, 0, len(targets)), nil
+		keys, skipped = make([][]omemo.Key, len(kms)), nil
 		ss := a.signal(t)
 		ss.sending = true
 		for _, d := range targets {
@@ -82,27 +104,29 @@ func (a *Account) encryptKey(ctx context.Context, km []byte, to []omemo.Address)
 				return fmt.Errorf("omemo: encrypt for %s: %w", d, omemo.ErrNoSession)
 			}
 			c := session.NewCipher(session.NewBuilder(ss, ss, ss, ss, addr, a.ser), addr)
-			var msg protocol.CiphertextMessage
-			err = guard(func() error {
-				var err error
-				msg, err = c.Encrypt(ctx, km)
-				return err
-			})
-			if errors.Is(err, signalerror.ErrUntrustedIdentity) {
-				skipped = append(skipped, d)
-				continue
+			for i, km := range kms {
+				var msg protocol.CiphertextMessage
+				err = guard(func() error {
+					var err error
+					msg, err = c.Encrypt(ctx, km)
+					return err
+				})
+				if errors.Is(err, signalerror.ErrUntrustedIdentity) {
+					skipped = append(skipped, d)
+					break // the same for every message
+				}
+				if err != nil {
+					return fmt.Errorf("omemo: encrypt for %s: %w", d, err)
+				}
+				keys[i] = append(keys[i], omemo.Key{RID: d.Device, PreKey: msg.Type() == protocol.PREKEY_TYPE, Data: msg.Serialize()})
 			}
-			if err != nil {
-				return fmt.Errorf("omemo: encrypt for %s: %w", d, err)
-			}
-			keys = append(keys, omemo.Key{RID: d.Device, PreKey: msg.Type() == protocol.PREKEY_TYPE, Data: msg.Serialize()})
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if len(keys) == 0 {
+	if len(keys[0]) == 0 {
 		return nil, fmt.Errorf("omemo: encrypt: %w (left out as untrusted: %v)", omemo.ErrNoRecipients, skipped)
 	}
 	return keys, nil

@@ -493,3 +493,39 @@ func TestTrust(t *testing.T) {
 		t.Errorf("trust of a distrusted sender = %s", m.Trust)
 	}
 }
+
+// TestEncryptMany: several messages encrypted in one transaction decrypt
+// each to its text, in order on one device and newest first on another
+// (the skipped message keys are kept).
+func TestEncryptMany(t *testing.T) {
+	ctx := context.Background()
+	a1, b1, b2 := newDevice(t, alice), newDevice(t, bob), newDevice(t, bob)
+	learn(t, a1, b1)
+	learn(t, a1, b2)
+	texts := []string{"one", "two", "three"}
+	var pts [][]byte
+	for _, s := range texts {
+		pts = append(pts, []byte(s))
+	}
+	es, err := a1.acc.EncryptMany(ctx, pts, []omemo.Address{b1.addr(), b2.addr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 3 || len(es[2].Keys) != 2 {
+		t.Fatalf("%d messages, the last with %d keys; want 3 with 2 each", len(es), len(es[len(es)-1].Keys))
+	}
+	for i, want := range texts {
+		if m := decrypt(t, b1, a1, es[i]); string(m.Plaintext) != want {
+			t.Errorf("b1 message %d: %q, want %q", i, m.Plaintext, want)
+		}
+	}
+	for i := len(texts) - 1; i >= 0; i-- {
+		if m := decrypt(t, b2, a1, es[i]); string(m.Plaintext) != texts[i] {
+			t.Errorf("b2 message %d (newest first): %q, want %q", i, m.Plaintext, texts[i])
+		}
+	}
+	// The sessions moved on past the batch: the next message decrypts.
+	if m := decrypt(t, b1, a1, encrypt(t, a1, "four", b1)); string(m.Plaintext) != "four" {
+		t.Errorf("after the batch: %q", m.Plaintext)
+	}
+}
