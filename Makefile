@@ -23,7 +23,8 @@ endif
 # the system's for the rest; these are the wide-coverage ones desktops
 # install (every script, CJK); emoji come from Fyne's own colour font.
 # python3-slixmpp is the third-party client the tests check delivery with
-# (internal/slixtest).
+# (internal/slixtest); its OMEMO plugin, python3-slixmpp-omemo, is not in
+# Debian 12: deps installs Debian 13's (internal/slixtest/install-omemo.sh).
 APT_PKGS := gcc libc6-dev pkg-config ca-certificates \
 	prosody lua-bit32 i2pd strace iproute2 \
 	prosody-modules \
@@ -47,6 +48,10 @@ deps: $(FYNE_IDLE_MOD)
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $$missing >/dev/null || \
 		{ echo "make deps: apt-get failed (run as root or with sudo)"; exit 1; }; \
 	fi
+	@/usr/bin/python3 -c 'import slixmpp_omemo' >/dev/null 2>&1 || { \
+		echo "installing python3-slixmpp-omemo and python3-omemo from Debian 13 (not in Debian 12; docs/omemo.md)"; \
+		$(SUDO) sh internal/slixtest/install-omemo.sh || \
+		{ echo "make deps: installing slixmpp-omemo failed (run as root or with sudo)"; exit 1; }; }
 	@command -v $(GO) >/dev/null || { echo "make deps: Go 1.24+ is needed (https://go.dev/dl/); Debian 12's golang-go is too old"; exit 1; }
 	@$(GO) mod download
 

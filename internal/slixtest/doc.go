@@ -32,4 +32,13 @@
 // xep_0308, …) are loaded by name through Params.Plugins, and every
 // received stanza comes with its XML, so a test can read extensions the
 // harness does not parse.
+//
+// OMEMO mode (Params.OMEMO; RequireOMEMO) loads slixmpp-omemo (python-omemo,
+// Debian 13's packages, which make deps installs on Debian 12) with blind
+// trust: Start returns once the client's device list and bundles are
+// published (Client.OMEMO is its device and fingerprint), encrypted messages
+// arrive decrypted (Message.Encrypted, PreKey, DecryptError), Send encrypts
+// with Outgoing.Encrypt, and OMEMODevices says what keys it knows of a
+// contact. It is the OMEMO implementation that is not ours in the interop
+// test (cmd/clove's TestOMEMOInteropSlixmpp).
 package slixtest

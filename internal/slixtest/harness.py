@@ -3,19 +3,34 @@
 Protocol, one JSON object a line:
   stdin, first line: the configuration
       {"jid", "password", "host", "port", "ca_file", "priority",
-       "plugins": [...], "debug": bool}
+       "plugins": [...], "debug": bool, "omemo_store": path}
   stdin, later lines: commands, each with a "seq" the reply repeats
       {"seq": 1, "op": "send", "to", "body", "type", "id", "origin_id",
-       "extra_xml"}
-      {"seq": 2, "op": "quit"}
+       "extra_xml", "encrypt": bool}
+      {"seq": 2, "op": "omemo_devices", "jid"}
+      {"seq": 3, "op": "quit"}
   stdout: events
       {"event": "ready", "jid": full JID}   after the initial presence was
                                            processed by the server
+      {"event": "omemo_ready", "device_id", "fingerprint"}
+                                           OMEMO mode: own device list and
+                                           bundles are published
       {"event": "message", "from", "to", "type", "id", "origin_id",
        "stanza_id", "body", "xml"}          every message stanza, as received
-      {"event": "reply", "seq", "error"}    a command's outcome ("" = done)
+      {"event": "reply", "seq", "error", "result"}
+                                           a command's outcome ("" = done);
+                                           "send" gives the XML sent,
+                                           "omemo_devices" the devices
       {"event": "error", "error"}          fatal: the process then exits
       {"event": "disconnected", "reason"}
+
+OMEMO mode ("omemo_store" set: the JSON file python-omemo keeps its keys
+and sessions in) loads slixmpp-omemo with blind trust. A message with an
+OMEMO <encrypted> element is reported decrypted: "body" is the plaintext
+("" for an empty key transport message), with "encrypted": true,
+"prekey" (it started a session with this device), "sender_device", and
+"decrypt_error" when decryption failed (body then is what the stanza
+carried, the fallback text). "send" with "encrypt" encrypts the body.
 
 Nothing is deduplicated, no archive is queried, carbons are not enabled and
 stream management is not used: the output is what arrived on this one
@@ -27,6 +42,7 @@ The password comes on stdin, never in argv (visible in ps to every user).
 import asyncio
 import json
 import logging
+import os
 import sys
 import threading
 import xml.etree.ElementTree as ET
@@ -36,6 +52,7 @@ from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import StanzaPath
 
 SID_NS = "urn:xmpp:sid:0"
+OLDMEMO_NS = "eu.siacs.conversations.axolotl"
 
 
 def emit(obj):
@@ -51,8 +68,20 @@ class Harness(slixmpp.ClientXMPP):
         self.cfg = cfg
         self.done = done
         self.quitting = False
+        # Commands run one after another, in the order they came: an
+        # encrypted send awaits the network (device lists, bundles), and a
+        # later command must not overtake it.
+        self.commands = asyncio.Queue()
+        asyncio.get_event_loop().create_task(self.serve_commands())
         for p in cfg.get("plugins") or []:
             self.register_plugin(p)
+        self.omemo = None
+        if cfg.get("omemo_store"):
+            self.omemo = load_omemo(self, cfg["omemo_store"])
+            # Decryption awaits the network too (the sender's bundle), so
+            # stanzas are handled in arrival order by one task.
+            self.incoming = asyncio.Queue()
+            asyncio.get_event_loop().create_task(self.serve_incoming())
         if cfg.get("ca_file"):
             # Trust exactly the test server's self-signed certificate; the
             # host name is still checked against the JID's domain.
@@ -83,6 +112,22 @@ class Harness(slixmpp.ClientXMPP):
             self.finish("roster")
             return
         emit({"event": "ready", "jid": str(self.boundjid)})
+        if self.omemo is None:
+            return
+        # The plugin starts building its session manager at resource bind;
+        # the build returns once the device lists and bundles are published
+        # (python-omemo's SessionManager.create), which is what a peer needs
+        # before it can encrypt to us.
+        try:
+            sm = await self.omemo.get_session_manager()
+            own, _ = await sm.get_own_device_information()
+        except Exception as e:  # noqa: BLE001 - reported to the Go side
+            emit({"event": "error", "error": "OMEMO set-up: %s: %s" % (type(e).__name__, e)})
+            self.finish("omemo")
+            self.disconnect()
+            return
+        emit({"event": "omemo_ready", "device_id": own.device_id,
+              "fingerprint": "".join(sm.format_identity_key(own.identity_key))})
 
     def on_auth_failed(self, _event):
         emit({"event": "error", "error": "authentication failed for %s" % self.boundjid.bare})
@@ -105,23 +150,50 @@ class Harness(slixmpp.ClientXMPP):
         self.finish("" if self.quitting else "disconnected")
 
     def on_message(self, msg):
-        x = msg.xml
-        origin = x.find("{%s}origin-id" % SID_NS)
-        sid = x.find("{%s}stanza-id" % SID_NS)
-        body = x.find("{jabber:client}body")
-        emit({
-            "event": "message",
-            "from": str(msg["from"]),
-            "to": str(msg["to"]),
-            "type": x.get("type", "normal"),
-            "id": x.get("id", ""),
-            "origin_id": origin.get("id", "") if origin is not None else "",
-            "stanza_id": sid.get("id", "") if sid is not None else "",
-            "body": (body.text or "") if body is not None else "",
-            "xml": ET.tostring(x, encoding="unicode"),
-        })
+        if self.omemo is not None:
+            self.incoming.put_nowait(msg)
+            return
+        emit(message_event(msg))
+
+    async def serve_incoming(self):
+        while True:
+            msg = await self.incoming.get()
+            ev = message_event(msg)
+            if self.omemo.is_encrypted(msg) is not None:
+                await self.decrypt(msg, ev)
+            emit(ev)
+
+    async def decrypt(self, msg, ev):
+        ev["encrypted"] = True
+        enc = msg.xml.find("{%s}encrypted" % OLDMEMO_NS)
+        if enc is not None:
+            header = enc.find("{%s}header" % OLDMEMO_NS)
+            sid = header.get("sid", "0") if header is not None else "0"
+            ev["sender_device"] = int(sid) if sid.isdigit() else 0
+        try:
+            sm = await self.omemo.get_session_manager()
+            own, _ = await sm.get_own_device_information()
+            if enc is not None:
+                # Read off the wire, not from the library: whether the key
+                # for this device came as a pre-key (session-starting)
+                # message. python-oldmemo writes only prekey="true".
+                for key in enc.iter("{%s}key" % OLDMEMO_NS):
+                    if key.get("rid") == str(own.device_id):
+                        ev["prekey"] = key.get("prekey") in ("true", "1")
+            plain, _device = await self.omemo.decrypt_message(msg)
+            ev["body"] = plain["body"] or ""
+        except Exception as e:  # noqa: BLE001 - what the test checks
+            ev["decrypt_error"] = "%s: %s" % (type(e).__name__, e)
 
     def command(self, line):
+        self.commands.put_nowait(line)
+
+    async def serve_commands(self):
+        while True:
+            line = await self.commands.get()
+            await self.run_command(line)
+
+    async def run_command(self, line):
         try:
             cmd = json.loads(line)
         except ValueError as e:
@@ -129,9 +201,12 @@ class Harness(slixmpp.ClientXMPP):
             return
         seq = cmd.get("seq", 0)
         op = cmd.get("op")
+        result = None
         try:
             if op == "send":
-                self.send_one(cmd)
+                result = await self.send_one(cmd)
+            elif op == "omemo_devices":
+                result = await self.omemo_devices(cmd)
             elif op == "quit":
                 self.quit()
             else:
@@ -139,26 +214,67 @@ class Harness(slixmpp.ClientXMPP):
         except Exception as e:  # noqa: BLE001 - reported to the Go side
             emit({"event": "reply", "seq": seq, "error": str(e) or repr(e)})
             return
-        emit({"event": "reply", "seq": seq, "error": ""})
+        reply = {"event": "reply", "seq": seq, "error": ""}
+        if result is not None:
+            reply["result"] = result
+        emit(reply)
 
-    def send_one(self, cmd):
+    async def send_one(self, cmd):
         if not cmd.get("to"):
             raise ValueError("send: no recipient")
         msg = self.make_message(mto=cmd["to"], mbody=cmd.get("body") or None,
                                 mtype=cmd.get("type") or "chat")
-        if cmd.get("id"):
-            msg["id"] = cmd["id"]
-        if cmd.get("origin_id"):
-            el = ET.Element("{%s}origin-id" % SID_NS)
-            el.set("id", cmd["origin_id"])
-            msg.xml.append(el)
-        if cmd.get("extra_xml"):
-            # Elements a later test adds as they are (a chat state, a
-            # correction), so the harness need not know every extension.
-            wrapper = ET.fromstring("<x>" + cmd["extra_xml"] + "</x>")
-            for child in list(wrapper):
-                msg.xml.append(child)
-        msg.send()
+        msgs = [msg]
+        if cmd.get("encrypt"):
+            msgs = await self.encrypt(msg)
+        for m in msgs:
+            if cmd.get("id"):
+                m["id"] = cmd["id"]
+            if cmd.get("origin_id"):
+                el = ET.Element("{%s}origin-id" % SID_NS)
+                el.set("id", cmd["origin_id"])
+                m.xml.append(el)
+            if cmd.get("extra_xml"):
+                # Elements a later test adds as they are (a chat state, a
+                # correction), so the harness need not know every extension.
+                wrapper = ET.fromstring("<x>" + cmd["extra_xml"] + "</x>")
+                for child in list(wrapper):
+                    m.xml.append(child)
+        for m in msgs:
+            m.send()
+        return [ET.tostring(m.xml, encoding="unicode") for m in msgs]
+
+    async def encrypt(self, msg):
+        if self.omemo is None:
+            raise ValueError("send: encrypt without OMEMO mode")
+        if not msg["body"]:
+            raise ValueError("send: encrypt needs a body")
+        # One stanza per OMEMO version the recipient's devices take; a body
+        # only ever goes as 0.3 (the plugin's 0.8 would need SCE).
+        msgs, errors = await self.omemo.encrypt_message(msg, slixmpp.JID(msg["to"]))
+        if not msgs:
+            raise ValueError("send: nothing to encrypt for (no device of %s?): %s"
+                             % (msg["to"], "; ".join(repr(e) for e in errors) or "no error"))
+        out = []
+        for ns, m in msgs.items():
+            m["eme"]["namespace"] = ns
+            m["eme"]["name"] = self["xep_0380"].mechanisms.get(ns, "OMEMO")
+            out.append(m)
+        return out
+
+    async def omemo_devices(self, cmd):
+        if self.omemo is None:
+            raise ValueError("omemo_devices without OMEMO mode")
+        sm = await self.omemo.get_session_manager()
+        bare = slixmpp.JID(cmd.get("jid") or "").bare
+        if not bare:
+            raise ValueError("omemo_devices: no JID")
+        return [{
+            "device_id": d.device_id,
+            "fingerprint": "".join(sm.format_identity_key(d.identity_key)),
+            "trust": d.trust_level_name,
+            "namespaces": sorted(d.namespaces),
+        } for d in await sm.get_device_information(bare)]
 
     def quit(self):
         self.quitting = True
@@ -166,6 +282,95 @@ class Harness(slixmpp.ClientXMPP):
         # disconnect() waits for the server's </stream>; the process ends
         # whether or not it comes.
         asyncio.get_event_loop().call_later(2, self.finish)
+
+
+def message_event(msg):
+    x = msg.xml
+    origin = x.find("{%s}origin-id" % SID_NS)
+    sid = x.find("{%s}stanza-id" % SID_NS)
+    body = x.find("{jabber:client}body")
+    return {
+        "event": "message",
+        "from": str(msg["from"]),
+        "to": str(msg["to"]),
+        "type": x.get("type", "normal"),
+        "id": x.get("id", ""),
+        "origin_id": origin.get("id", "") if origin is not None else "",
+        "stanza_id": sid.get("id", "") if sid is not None else "",
+        "body": (body.text or "") if body is not None else "",
+        "xml": ET.tostring(x, encoding="unicode"),
+    }
+
+
+def load_omemo(xmpp, store_path):
+    """Registers slixmpp-omemo (XEP-0384) with blind trust and its state in
+    one JSON file, and returns the plugin. Imported here, not at the top:
+    without OMEMO mode the harness needs only slixmpp."""
+    from omemo.storage import Just, Nothing, Storage
+    from slixmpp.plugins import register_plugin
+    from slixmpp_omemo import XEP_0384
+
+    class JSONStorage(Storage):
+        # The whole state rewritten on every change: a test's device has a
+        # few hundred keys, and a file the test can keep between runs
+        # (Params.OMEMOStore) keeps the device id and identity.
+        def __init__(self, path):
+            super().__init__()
+            self.path = path
+            self.data = {}
+            try:
+                with open(path, encoding="utf8") as f:
+                    self.data = json.load(f)
+            except FileNotFoundError:
+                pass
+
+        def save(self):
+            tmp = self.path + ".tmp"
+            with open(tmp, "w", encoding="utf8") as f:
+                json.dump(self.data, f)
+            os.replace(tmp, self.path)
+
+        async def _load(self, key):
+            return Just(self.data[key]) if key in self.data else Nothing()
+
+        async def _store(self, key, value):
+            self.data[key] = value
+            self.save()
+
+        async def _delete(self, key):
+            self.data.pop(key, None)
+            self.save()
+
+    class OMEMO(XEP_0384):
+        # Blind trust before verification: a test's peers are new devices
+        # every run, and nobody is there to answer a trust prompt.
+        default_config = dict(XEP_0384.default_config, store_path=None)
+
+        def plugin_init(self):
+            self._storage = JSONStorage(self.config["store_path"])
+            super().plugin_init()
+
+        @property
+        def storage(self):
+            return self._storage
+
+        @property
+        def _btbv_enabled(self):
+            return True
+
+        async def _devices_blindly_trusted(self, blindly_trusted, identifier):
+            pass
+
+        async def _prompt_manual_trust(self, manually_trusted, identifier):
+            # With blind trust on, python-omemo asks only about a new device
+            # of a contact who has a manually trusted one, which no test
+            # sets up: fail loudly rather than guess.
+            raise RuntimeError("manual trust decision asked for %s" % (manually_trusted,))
+
+    register_plugin(OMEMO)
+    xmpp.register_plugin("xep_0380")  # Explicit Message Encryption, the <encryption/> hint
+    xmpp.register_plugin("xep_0384", {"store_path": store_path})
+    return xmpp["xep_0384"]
 
 
 def read_commands(loop, xmpp):

@@ -69,9 +69,20 @@ type Params struct {
 	// Debug writes slixmpp's debug log (every stanza) to the child's stderr,
 	// which Err and Stderr show.
 	Debug bool
-	// ReadyTimeout bounds Start's wait for login and presence; zero means
-	// DefaultReadyTimeout.
+	// ReadyTimeout bounds Start's wait for login and presence, and in
+	// OMEMO mode then for the OMEMO set-up; zero means DefaultReadyTimeout.
 	ReadyTimeout time.Duration
+	// OMEMO loads slixmpp-omemo (Debian's python3-slixmpp-omemo; see
+	// RequireOMEMO): OMEMO 0.3 and 0.8 with blind trust, encrypted
+	// messages reported decrypted (Message.Encrypted), Outgoing.Encrypt
+	// honoured. Start then returns once the device list and bundles are
+	// published, with Client.OMEMO set.
+	OMEMO bool
+	// OMEMOStore is the directory the OMEMO state (identity, device id,
+	// sessions) is kept in, as omemo-<bare JID>.json: the same directory
+	// again is the same device. Empty: the client's temp directory, a new
+	// device every Start.
+	OMEMOStore string
 }
 
 // Message is one message stanza as the child received it.
@@ -84,6 +95,32 @@ type Message struct {
 	StanzaID string `json:"stanza_id"` // XEP-0359 <stanza-id/> set by a server
 	Body     string `json:"body"`
 	XML      string `json:"xml"` // the whole stanza, for extensions
+
+	// OMEMO mode, a stanza with an OMEMO <encrypted> element: Body is the
+	// decrypted text ("" for a key transport message, which has none).
+	Encrypted bool `json:"encrypted"`
+	// DecryptError says why decryption failed; Body is then the stanza's
+	// own, the fallback text.
+	DecryptError string `json:"decrypt_error"`
+	// PreKey: the key for this device came as a pre-key message, the one
+	// that starts a session.
+	PreKey bool `json:"prekey"`
+	// SenderDevice is the sending device's id (the header's sid).
+	SenderDevice uint32 `json:"sender_device"`
+}
+
+// OMEMODevice is an OMEMO device as slixmpp-omemo sees it.
+type OMEMODevice struct {
+	ID uint32 `json:"device_id"`
+	// Fingerprint is the identity key in its Curve25519 form, 64 lowercase
+	// hex digits (python-omemo's format_identity_key, the groups joined):
+	// what Clove shows, without the 0x05 type byte.
+	Fingerprint string `json:"fingerprint"`
+	// Trust is slixmpp-omemo's trust level name (BLINDLY_TRUSTED,
+	// TRUSTED, UNDECIDED, DISTRUSTED); empty in Client.OMEMO.
+	Trust string `json:"trust,omitempty"`
+	// Namespaces are the OMEMO versions the device was seen with.
+	Namespaces []string `json:"namespaces,omitempty"`
 }
 
 // Outgoing is a message for Send.
@@ -95,17 +132,31 @@ type Outgoing struct {
 	OriginID string `json:"origin_id,omitempty"`
 	// ExtraXML is appended to the stanza as it is: elements with their
 	// namespace, e.g. `<active xmlns='http://jabber.org/protocol/chatstates'/>`.
+	// With Encrypt it goes outside the encryption.
 	ExtraXML string `json:"extra_xml,omitempty"`
+	// Encrypt sends Body OMEMO-encrypted to To's devices (OMEMO mode
+	// only), with an EME hint and the plugin's fallback text as the body.
+	Encrypt bool `json:"encrypt,omitempty"`
 }
 
 // event is one line from the child.
 type event struct {
-	Event  string `json:"event"`
-	JID    string `json:"jid"`
-	Seq    int    `json:"seq"`
-	Error  string `json:"error"`
-	Reason string `json:"reason"`
+	Event  string          `json:"event"`
+	JID    string          `json:"jid"`
+	Seq    int             `json:"seq"`
+	Error  string          `json:"error"`
+	Reason string          `json:"reason"`
+	Result json.RawMessage `json:"result"`
 	Message
+	// omemo_ready
+	DeviceID    uint32 `json:"device_id"`
+	Fingerprint string `json:"fingerprint"`
+}
+
+// reply is a command's outcome.
+type reply struct {
+	err    string
+	result json.RawMessage
 }
 
 // Client is one running slixmpp child. Its methods are safe for concurrent
@@ -113,12 +164,16 @@ type event struct {
 type Client struct {
 	// JID is the full JID the server bound.
 	JID string
+	// OMEMO is this client's own device in OMEMO mode (Fingerprint its
+	// identity key), the zero value otherwise.
+	OMEMO OMEMODevice
 
 	cmd    *exec.Cmd
 	dir    string
 	stderr *tailBuffer
-	ready  chan string   // the bound JID, once
-	exited chan struct{} // closed once the child is reaped
+	ready  chan string      // the bound JID, once
+	omemo  chan OMEMODevice // its own device, once OMEMO is set up
+	exited chan struct{}    // closed once the child is reaped
 
 	writeMu sync.Mutex // one command line at a time on stdin
 	stdin   io.WriteCloser
@@ -126,7 +181,7 @@ type Client struct {
 	mu      sync.Mutex
 	msgs    []Message
 	changed chan struct{} // closed and replaced when msgs grows or the child ends
-	replies map[int]chan string
+	replies map[int]chan reply
 	seq     int
 	fatal   string // the child's first "error" event
 	waitErr error  // the child's exit, once exited is closed
@@ -137,7 +192,14 @@ type Client struct {
 // Available reports whether an interpreter with slixmpp is installed; most
 // tests want Require.
 func Available(ctx context.Context) error {
-	_, err := findPython(ctx, "")
+	_, err := findPython(ctx, "", false)
+	return err
+}
+
+// AvailableOMEMO reports whether an interpreter with slixmpp-omemo is
+// installed; most tests want RequireOMEMO.
+func AvailableOMEMO(ctx context.Context) error {
+	_, err := findPython(ctx, "", true)
 	return err
 }
 
@@ -147,27 +209,48 @@ func Available(ctx context.Context) error {
 // that nothing was checked.
 func Require(tb testing.TB) {
 	tb.Helper()
+	require(tb, false)
+}
+
+// RequireOMEMO is Require for OMEMO mode: it skips (fails on CI) when
+// slixmpp-omemo cannot be imported. Debian 12 has no python3-slixmpp-omemo;
+// make deps installs Debian 13's (docs/omemo.md).
+func RequireOMEMO(tb testing.TB) {
+	tb.Helper()
+	require(tb, true)
+}
+
+func require(tb testing.TB, omemo bool) {
+	tb.Helper()
+	what, pkg := "slixmpp", "python3-slixmpp"
+	if omemo {
+		what, pkg = "slixmpp-omemo", "python3-slixmpp-omemo"
+	}
 	if testing.Short() {
-		tb.Skip("-short: no slixmpp client")
+		tb.Skipf("-short: no %s client", what)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
 	defer cancel()
-	err := Available(ctx)
+	_, err := findPython(ctx, "", omemo)
 	if err == nil {
 		return
 	}
 	if ci := os.Getenv("CI"); ci != "" && ci != "false" && ci != "0" {
-		tb.Fatalf("slixmpp is missing: run make deps (CI is set, so this is not skipped): %v", err)
+		tb.Fatalf("%s is missing: run make deps (CI is set, so this is not skipped): %v", what, err)
 	}
-	tb.Skipf("skipping: python3-slixmpp is not installed (make deps installs it): %v", err)
+	tb.Skipf("skipping: %s is not installed (make deps installs it): %v", pkg, err)
 }
 
 // findPython returns the interpreter to run: want if set, else the first of
-// pythons() that imports slixmpp.
-func findPython(ctx context.Context, want string) (string, error) {
+// pythons() that imports slixmpp, and slixmpp_omemo too if omemo.
+func findPython(ctx context.Context, want string, omemo bool) (string, error) {
 	cands := pythons()
 	if want != "" {
 		cands = []string{want}
+	}
+	imports := "import slixmpp"
+	if omemo {
+		imports += ", slixmpp_omemo"
 	}
 	var errs []error
 	for _, c := range cands {
@@ -177,12 +260,15 @@ func findPython(ctx context.Context, want string) (string, error) {
 			continue
 		}
 		pctx, cancel := context.WithTimeout(ctx, probeTimeout)
-		out, err := exec.CommandContext(pctx, path, "-c", "import slixmpp").CombinedOutput()
+		out, err := exec.CommandContext(pctx, path, "-c", imports).CombinedOutput()
 		cancel()
 		if err == nil {
 			return path, nil
 		}
-		errs = append(errs, fmt.Errorf("%s: import slixmpp: %w: %s", path, err, lastLine(out)))
+		errs = append(errs, fmt.Errorf("%s: %s: %w: %s", path, imports, err, lastLine(out)))
+	}
+	if omemo {
+		return "", fmt.Errorf("slixtest: no python3 with slixmpp and slixmpp_omemo (make deps installs Debian 13's python3-slixmpp-omemo): %w", errors.Join(errs...))
 	}
 	return "", fmt.Errorf("slixtest: no python3 with slixmpp (Debian: apt-get install python3-slixmpp): %w", errors.Join(errs...))
 }
@@ -202,6 +288,9 @@ func (p *Params) check() (host, port string, err error) {
 	if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
 		return "", "", fmt.Errorf("slixtest: server address %q: bad port", p.Addr)
 	}
+	if p.OMEMOStore != "" && !p.OMEMO {
+		return "", "", errors.New("slixtest: OMEMOStore without OMEMO")
+	}
 	for _, pl := range p.Plugins {
 		if pl == "" || strings.ContainsAny(pl, " ./\\") {
 			return "", "", fmt.Errorf("slixtest: plugin name %q", pl)
@@ -219,7 +308,7 @@ func Start(ctx context.Context, p Params) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	python, err := findPython(ctx, p.Python)
+	python, err := findPython(ctx, p.Python, p.OMEMO)
 	if err != nil {
 		return nil, err
 	}
@@ -230,6 +319,14 @@ func Start(ctx context.Context, p Params) (*Client, error) {
 	cfg := map[string]any{
 		"jid": p.JID, "password": p.Password, "host": host, "port": port,
 		"priority": p.Priority, "plugins": p.Plugins, "debug": p.Debug,
+	}
+	if p.OMEMO {
+		store := p.OMEMOStore
+		if store == "" {
+			store = dir
+		}
+		bare, _ := jid.Parse(p.JID) // checked above
+		cfg["omemo_store"] = filepath.Join(store, "omemo-"+bare.Bare().String()+".json")
 	}
 	script := filepath.Join(dir, "harness.py")
 	err = os.WriteFile(script, harnessPy, 0o600)
@@ -254,7 +351,7 @@ func Start(ctx context.Context, p Params) (*Client, error) {
 		c.Close()
 		return nil, fmt.Errorf("slixtest: configuring the child: %w", err)
 	}
-	if err := c.waitReady(ctx, p.ReadyTimeout); err != nil {
+	if err := c.waitReady(ctx, p.ReadyTimeout, p.OMEMO); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -273,8 +370,8 @@ func start(ctx context.Context, python, script, dir string) (*Client, error) {
 	cmd.WaitDelay = closeGrace
 	c := &Client{
 		cmd: cmd, dir: dir, stderr: &tailBuffer{max: stderrKeep},
-		ready: make(chan string, 1), exited: make(chan struct{}),
-		changed: make(chan struct{}), replies: map[int]chan string{},
+		ready: make(chan string, 1), omemo: make(chan OMEMODevice, 1), exited: make(chan struct{}),
+		changed: make(chan struct{}), replies: map[int]chan reply{},
 	}
 	cmd.Stderr = c.stderr
 	var err error
@@ -292,7 +389,9 @@ func start(ctx context.Context, python, script, dir string) (*Client, error) {
 	return c, nil
 }
 
-func (c *Client) waitReady(ctx context.Context, timeout time.Duration) error {
+// waitReady waits for the login and presence, then with omemo for the
+// OMEMO set-up, each for at most timeout.
+func (c *Client) waitReady(ctx context.Context, timeout time.Duration, omemo bool) error {
 	if timeout <= 0 {
 		timeout = DefaultReadyTimeout
 	}
@@ -300,13 +399,26 @@ func (c *Client) waitReady(ctx context.Context, timeout time.Duration) error {
 	defer t.Stop()
 	select {
 	case c.JID = <-c.ready:
-		return nil
 	case <-c.exited:
 		return fmt.Errorf("slixtest: the client ended before it was ready: %w", c.Err())
 	case <-t.C:
 		return fmt.Errorf("slixtest: not ready after %v: %s", timeout, c.stderr.String())
 	case <-ctx.Done():
 		return fmt.Errorf("slixtest: waiting for the client: %w", ctx.Err())
+	}
+	if !omemo {
+		return nil
+	}
+	t.Reset(timeout)
+	select {
+	case c.OMEMO = <-c.omemo:
+		return nil
+	case <-c.exited:
+		return fmt.Errorf("slixtest: the client ended before its OMEMO was ready: %w", c.Err())
+	case <-t.C:
+		return fmt.Errorf("slixtest: OMEMO not ready after %v: %s", timeout, c.stderr.String())
+	case <-ctx.Done():
+		return fmt.Errorf("slixtest: waiting for the client's OMEMO: %w", ctx.Err())
 	}
 }
 
@@ -331,7 +443,7 @@ func (c *Client) read(stdout io.Reader) {
 	c.mu.Lock()
 	c.waitErr = err
 	for seq, ch := range c.replies {
-		ch <- "the client ended"
+		ch <- reply{err: "the client ended"}
 		delete(c.replies, seq)
 	}
 	close(c.changed)
@@ -347,6 +459,11 @@ func (c *Client) handle(ev event) {
 		case c.ready <- ev.JID:
 		default: // said twice: the first counts
 		}
+	case "omemo_ready":
+		select {
+		case c.omemo <- OMEMODevice{ID: ev.DeviceID, Fingerprint: ev.Fingerprint}:
+		default:
+		}
 	case "message":
 		c.mu.Lock()
 		c.msgs = append(c.msgs, ev.Message)
@@ -356,7 +473,7 @@ func (c *Client) handle(ev event) {
 	case "reply":
 		c.mu.Lock()
 		if ch, ok := c.replies[ev.Seq]; ok {
-			ch <- ev.Error
+			ch <- reply{err: ev.Error, result: ev.Result}
 			delete(c.replies, ev.Seq)
 		}
 		c.mu.Unlock()
@@ -444,15 +561,38 @@ func (c *Client) WaitMessages(ctx context.Context, n int) ([]Message, error) {
 // the stream (not once the server took it: the harness uses no stream
 // management).
 func (c *Client) Send(ctx context.Context, m Outgoing) error {
+	_, err := c.SendStanzas(ctx, m)
+	return err
+}
+
+// SendStanzas is Send returning the XML of the stanzas written: one, or
+// with Encrypt one per OMEMO version used (0.3 only, in practice).
+func (c *Client) SendStanzas(ctx context.Context, m Outgoing) ([]string, error) {
 	if m.To == "" {
-		return errors.New("slixtest: Send: no recipient")
+		return nil, errors.New("slixtest: Send: no recipient")
 	}
-	return c.command(ctx, "send", m)
+	var sent []string
+	if err := c.command(ctx, "send", m, &sent); err != nil {
+		return nil, err
+	}
+	return sent, nil
+}
+
+// OMEMODevices returns the devices of bare JID j that the client's OMEMO
+// knows (OMEMO mode): those it encrypted to or got messages from, and its
+// own with j its own JID.
+func (c *Client) OMEMODevices(ctx context.Context, j string) ([]OMEMODevice, error) {
+	var devs []OMEMODevice
+	if err := c.command(ctx, "omemo_devices", map[string]string{"jid": j}, &devs); err != nil {
+		return nil, err
+	}
+	return devs, nil
 }
 
 // command sends one operation with its arguments (a struct whose JSON
-// fields are merged with op and seq) and waits for its reply.
-func (c *Client) command(ctx context.Context, op string, args any) error {
+// fields are merged with op and seq), waits for its reply and decodes the
+// reply's result into result if that is not nil.
+func (c *Client) command(ctx context.Context, op string, args, result any) error {
 	fields := map[string]any{}
 	if args != nil {
 		b, err := json.Marshal(args)
@@ -463,7 +603,7 @@ func (c *Client) command(ctx context.Context, op string, args any) error {
 			return fmt.Errorf("slixtest: %s: %w", op, err)
 		}
 	}
-	reply := make(chan string, 1)
+	ch := make(chan reply, 1)
 	c.mu.Lock()
 	select {
 	case <-c.exited:
@@ -473,7 +613,7 @@ func (c *Client) command(ctx context.Context, op string, args any) error {
 	}
 	c.seq++
 	fields["seq"], fields["op"] = c.seq, op
-	c.replies[c.seq] = reply
+	c.replies[c.seq] = ch
 	c.mu.Unlock()
 	line, err := json.Marshal(fields)
 	if err == nil {
@@ -483,9 +623,14 @@ func (c *Client) command(ctx context.Context, op string, args any) error {
 		return fmt.Errorf("slixtest: %s: %w", op, err)
 	}
 	select {
-	case e := <-reply:
-		if e != "" {
-			return fmt.Errorf("slixtest: %s: %s", op, e)
+	case r := <-ch:
+		if r.err != "" {
+			return fmt.Errorf("slixtest: %s: %s", op, r.err)
+		}
+		if result != nil && len(r.result) > 0 {
+			if err := json.Unmarshal(r.result, result); err != nil {
+				return fmt.Errorf("slixtest: %s: its result: %w", op, err)
+			}
 		}
 		return nil
 	case <-ctx.Done():

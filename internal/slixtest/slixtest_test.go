@@ -67,6 +67,16 @@ func TestSendReceive(t *testing.T) {
 	if err := alice.Send(ctx, slixtest.Outgoing{}); err == nil {
 		t.Error("Send with no recipient: no error")
 	}
+	// Without OMEMO mode the OMEMO operations are errors, not plaintext.
+	if err := alice.Send(ctx, slixtest.Outgoing{To: bare, Body: "not in the clear", Encrypt: true}); err == nil || !strings.Contains(err.Error(), "OMEMO mode") {
+		t.Errorf("Send with Encrypt without OMEMO mode: %v", err)
+	}
+	if _, err := alice.OMEMODevices(ctx, bare); err == nil {
+		t.Error("OMEMODevices without OMEMO mode: no error")
+	}
+	if msgs := bob.Messages(); len(msgs) != 3 {
+		t.Errorf("bob has %d messages, want the 3 sent", len(msgs))
+	}
 }
 
 // A wrong password, or a server whose certificate is not the one given,
@@ -121,14 +131,15 @@ func TestChildDies(t *testing.T) {
 func TestStartBadParams(t *testing.T) {
 	ok := slixtest.Params{JID: "bob@localhost", Password: "pw", Addr: "127.0.0.1:5222"}
 	for name, mod := range map[string]func(*slixtest.Params){
-		"no JID":       func(p *slixtest.Params) { p.JID = "" },
-		"no localpart": func(p *slixtest.Params) { p.JID = "localhost" },
-		"bad JID":      func(p *slixtest.Params) { p.JID = "a@b@c" },
-		"no password":  func(p *slixtest.Params) { p.Password = "" },
-		"no port":      func(p *slixtest.Params) { p.Addr = "127.0.0.1" },
-		"bad port":     func(p *slixtest.Params) { p.Addr = "127.0.0.1:99999" },
-		"bad plugin":   func(p *slixtest.Params) { p.Plugins = []string{"../x"} },
-		"no python":    func(p *slixtest.Params) { p.Python = "/nonexistent/python3" },
+		"no JID":          func(p *slixtest.Params) { p.JID = "" },
+		"no localpart":    func(p *slixtest.Params) { p.JID = "localhost" },
+		"bad JID":         func(p *slixtest.Params) { p.JID = "a@b@c" },
+		"no password":     func(p *slixtest.Params) { p.Password = "" },
+		"no port":         func(p *slixtest.Params) { p.Addr = "127.0.0.1" },
+		"bad port":        func(p *slixtest.Params) { p.Addr = "127.0.0.1:99999" },
+		"bad plugin":      func(p *slixtest.Params) { p.Plugins = []string{"../x"} },
+		"no python":       func(p *slixtest.Params) { p.Python = "/nonexistent/python3" },
+		"store, no OMEMO": func(p *slixtest.Params) { p.OMEMOStore = "/tmp" },
 	} {
 		p := ok
 		mod(&p)
@@ -140,4 +151,84 @@ func TestStartBadParams(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+}
+
+// OMEMO mode: two slixmpp-omemo clients on a real prosody with PEP, each
+// one a new device; what one sends encrypted the other reports decrypted,
+// the first a pre-key message, the answer not; each sees the other's
+// identity key as the other reports its own. Started again on the same
+// OMEMOStore, bob is the same device with the same sessions.
+func TestOMEMO(t *testing.T) {
+	slixtest.RequireOMEMO(t)
+	srv := prosodytest.Start(t, prosodytest.WithPEP())
+	srv.CreateUser(t, "alice", "alice-pw")
+	srv.CreateUser(t, "bob", "bob-pw")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	start := func(user, pw, store string) *slixtest.Client {
+		t0 := time.Now()
+		c, err := slixtest.Start(ctx, slixtest.Params{
+			JID: user + "@" + srv.Domain + "/omemo", Password: pw,
+			Addr: srv.C2SAddr, CertPEM: srv.CertPEM, OMEMO: true, OMEMOStore: store,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s OMEMO ready in %v: device %d, %s", user, time.Since(t0).Round(time.Millisecond), c.OMEMO.ID, c.OMEMO.Fingerprint)
+		t.Cleanup(func() { c.Close() })
+		if c.OMEMO.ID == 0 || len(c.OMEMO.Fingerprint) != 64 {
+			t.Fatalf("%s's own device: %+v", user, c.OMEMO)
+		}
+		return c
+	}
+	bobStore := t.TempDir()
+	alice, bob := start("alice", "alice-pw", ""), start("bob", "bob-pw", bobStore)
+	aj, bj := "alice@"+srv.Domain, "bob@"+srv.Domain
+	// exchange sends body encrypted and checks what the receiver reports.
+	exchange := func(what string, from, to *slixtest.Client, toJID, body string, preKey bool) {
+		t.Helper()
+		t0 := time.Now()
+		sent, err := from.SendStanzas(ctx, slixtest.Outgoing{To: toJID, Body: body, Encrypt: true})
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if len(sent) != 1 || !strings.Contains(sent[0], "eu.siacs.conversations.axolotl") || strings.Contains(sent[0], body) {
+			t.Fatalf("%s: sent %q", what, sent)
+		}
+		var m slixtest.Message
+		if _, err := to.Wait(ctx, func(ms []slixtest.Message) bool {
+			for _, m = range ms {
+				if m.Encrypted && (m.Body == body || m.DecryptError != "") {
+					return true
+				}
+			}
+			return false
+		}); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		t.Logf("%s: decrypted in %v, pre-key %v", what, time.Since(t0).Round(time.Millisecond), m.PreKey)
+		if m.DecryptError != "" || m.Body != body || m.PreKey != preKey || m.SenderDevice != from.OMEMO.ID {
+			t.Errorf("%s: %+v; want %q, pre-key %v, from device %d", what, m, body, preKey, from.OMEMO.ID)
+		}
+	}
+	exchange("alice's first", alice, bob, bj, "first: the owl flies at midnight", true)
+	exchange("bob's answer", bob, alice, aj, "answer: the owl is a cat", false)
+	exchange("alice's second", alice, bob, bj, "second: fine", false)
+	devs, err := bob.OMEMODevices(ctx, aj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(devs) != 1 || devs[0].ID != alice.OMEMO.ID || devs[0].Fingerprint != alice.OMEMO.Fingerprint {
+		t.Errorf("bob sees alice's devices as %+v; alice's own: %+v", devs, alice.OMEMO)
+	}
+	if err := bob.Send(ctx, slixtest.Outgoing{To: aj, Body: "x", Encrypt: true, ExtraXML: "<unclosed>"}); err == nil {
+		t.Error("Send with malformed ExtraXML: no error")
+	}
+
+	bob.Close()
+	again := start("bob", "bob-pw", bobStore)
+	if again.OMEMO.ID != bob.OMEMO.ID || again.OMEMO.Fingerprint != bob.OMEMO.Fingerprint {
+		t.Errorf("bob started again on his store is device %+v, was %+v", again.OMEMO, bob.OMEMO)
+	}
+	exchange("alice's third, to bob started again", alice, again, bj, "third: still the owl", false)
 }

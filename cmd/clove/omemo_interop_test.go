@@ -1,0 +1,316 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clove-xmpp/clove/chat"
+	"github.com/clove-xmpp/clove/internal/prosodytest"
+	"github.com/clove-xmpp/clove/internal/slixtest"
+	"github.com/clove-xmpp/clove/xmppclient"
+)
+
+// Issue 18, interoperability: OMEMO 0.3 between Clove (alice, a CLI
+// profile) and an implementation that is not ours, slixmpp-omemo with
+// python-omemo (bob, internal/slixtest in OMEMO mode), through a real
+// prosody with PEP and MAM. Clove's first message is a pre-key message
+// bob decrypts; bob's answer reaches Clove while it is offline and
+// `listen` decrypts it; one reaches Clove's running session live; Clove's
+// next message is a normal one. Clove's history marks all of them
+// encrypted, the fingerprints each side shows for the other are the keys
+// the other reports for itself, and none of the texts is anywhere in the
+// server's files.
+func TestOMEMOInteropSlixmpp(t *testing.T) {
+	slixtest.RequireOMEMO(t)
+	srv, alice, _, aj, bj := cliPair(t, prosodytest.WithPEP(), prosodytest.WithMAM())
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	t0 := time.Now()
+	bob, err := slixtest.Start(ctx, slixtest.Params{
+		JID: bj + "/slixmpp-omemo", Password: "pw", Addr: srv.C2SAddr, CertPEM: srv.CertPEM,
+		OMEMO: true, OMEMOStore: t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bob.Close() })
+	// Start returned after bob's device list and bundle were published:
+	// Clove's send, which reads them from PEP, now finds his device (it
+	// would send plaintext to a contact without one).
+	t.Logf("slixmpp-omemo logged in and published in %v: device %d", time.Since(t0).Round(time.Millisecond), bob.OMEMO.ID)
+
+	secrets := []string{
+		"interop secret one: the heron waits at the weir",
+		"interop secret two: bring the brass key",
+		"interop secret three: the lantern is lit",
+		"interop secret four: meet by the old mill",
+	}
+	const plain = "interop plain words: visible to the server"
+
+	// 1. Clove → slixmpp, the first message: a pre-key message. Clove
+	// publishes its new device beside this send, and python-omemo needs
+	// alice's bundle to decrypt even this one: a "SenderNotFound" here is
+	// the race docs/omemo.md describes, not a harness fault.
+	t1 := time.Now()
+	alice.ok("send", "--account", aj, bj, secrets[0])
+	sent := time.Since(t1)
+	m := atBob(t, ctx, bob, secrets[0])
+	t.Logf("first message: clove send (login, publish, fetch bob's bundle, encrypt, acked) %v, decrypted by slixmpp-omemo %v after it returned", sent.Round(time.Millisecond), (time.Since(t1) - sent).Round(time.Millisecond))
+	own := strings.Fields(alice.ok("omemo", "--account", aj, "fingerprints"))
+	if len(own) != 3 || own[2] != "own" {
+		t.Fatalf("alice's own fingerprint line: %q", own)
+	}
+	aliceDev := own[0]
+	checkFromClove(t, m, secrets[0], aliceDev, true)
+
+	// 2. slixmpp → Clove while Clove is offline: offline storage keeps it,
+	// listen decrypts it. Bob answers in the session alice started: a
+	// normal message, not a pre-key one. Before it, python-omemo sent an
+	// empty message (keys, no payload) to complete the session alice's
+	// pre-key message started: listen must not count that one as the
+	// message.
+	stanzas, err := bob.SendStanzas(ctx, slixtest.Outgoing{To: aj, Body: secrets[1], Encrypt: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFromBob(t, stanzas, secrets[1], aliceDev)
+	t2 := time.Now()
+	got := listenJSON(t, alice.ok("listen", "--account", aj, "--count", "1", "--timeout", "30s", "--json"))
+	if len(got) != 1 || got[0].Body != secrets[1] || !got[0].Encrypted || !strings.HasPrefix(got[0].From, bj) {
+		t.Fatalf("alice's listen after bob wrote while she was offline: %+v; want %q, encrypted, from %s", got, secrets[1], bj)
+	}
+	t.Logf("the message kept while Clove was offline: listen had it decrypted in %v", time.Since(t2).Round(time.Millisecond))
+
+	// 3. slixmpp → Clove's running session, live.
+	var t3 time.Time
+	live := liveMessage(t, ctx, alice, aj, func() {
+		t3 = time.Now()
+		stanzas, err := bob.SendStanzas(ctx, slixtest.Outgoing{To: aj, Body: secrets[2], Encrypt: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkFromBob(t, stanzas, secrets[2], aliceDev)
+	}, secrets[2])
+	t.Logf("a live message: slixmpp-omemo's encrypt and send to Clove's session's decrypted event %v", time.Since(t3).Round(time.Millisecond))
+	if !live.Encrypted || live.Delayed || live.Archived {
+		t.Errorf("the live message at Clove: %+v; want encrypted, neither delayed nor from the archive", live)
+	}
+
+	// 4. Clove → slixmpp again: Clove has had bob's answers, so no longer a
+	// pre-key message. Then a --plain one, the control for the search of
+	// the server's files below.
+	alice.ok("send", "--account", aj, bj, secrets[3])
+	checkFromClove(t, atBob(t, ctx, bob, secrets[3]), secrets[3], aliceDev, false)
+	alice.ok("send", "--account", aj, "--plain", bj, plain)
+	if m := atBob(t, ctx, bob, plain); m.Encrypted {
+		t.Errorf("the --plain message reached slixmpp as encrypted: %+v", m)
+	}
+
+	// Clove's history: the four encrypted, the plain one not.
+	hist := map[string]bool{}
+	for _, h := range listenJSON(t, alice.ok("history", "--account", aj, "--with", bj, "--json")) {
+		hist[h.Body] = h.Encrypted
+	}
+	for _, s := range secrets {
+		if enc, ok := hist[s]; !ok || !enc {
+			t.Errorf("alice's history: %q present %v, encrypted %v; want encrypted", s, ok, enc)
+		}
+	}
+	if enc, ok := hist[plain]; !ok || enc {
+		t.Errorf("alice's history: the plain message present %v, encrypted %v", ok, enc)
+	}
+	if len(hist) != len(secrets)+1 {
+		t.Errorf("alice's history with bob has %d messages, want %d: %v", len(hist), len(secrets)+1, hist)
+	}
+
+	// Fingerprints: bob's device as Clove shows it is the identity key
+	// python-omemo reports for itself (its Curve25519 form, as both show
+	// it), trusted blindly; alice's as bob's side knows it is the one
+	// Clove shows as its own.
+	theirs := strings.TrimSpace(alice.ok("omemo", "--account", aj, "fingerprints", bj))
+	if want := fmt.Sprintf("%d %s blind", bob.OMEMO.ID, bob.OMEMO.Fingerprint); theirs != want {
+		t.Errorf("Clove shows bob's devices as %q; slixmpp-omemo's own: %q", theirs, want)
+	} else {
+		t.Logf("bob's key, as Clove shows it and as python-omemo reports its own: %s", theirs)
+	}
+	devs, err := bob.OMEMODevices(ctx, aj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(devs) != 1 || fmt.Sprint(devs[0].ID) != aliceDev || devs[0].Fingerprint != own[1] || devs[0].Trust != "BLINDLY_TRUSTED" {
+		t.Errorf("slixmpp-omemo knows alice's devices as %+v; Clove's own: %s %s", devs, aliceDev, own[1])
+	}
+
+	// Nothing of the encrypted texts at rest on the server; the plain one
+	// is in its archive (the search works).
+	bob.Close()
+	srv.Stop(t)
+	found := map[string]bool{}
+	err = filepath.WalkDir(srv.Dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, s := range append(slices.Clone(secrets), plain) {
+			// ASCII words and ':': prosody's files store them as they are.
+			if bytes.Contains(b, []byte(s)) {
+				found[s] = true
+				t.Logf("%q found in %s", s, path)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range secrets {
+		if found[s] {
+			t.Errorf("%q is on the server in plaintext", s)
+		}
+	}
+	if !found[plain] {
+		t.Error("the plain message is not in the server's files: the search is broken")
+	}
+}
+
+// atBob waits (30 s at most) for the message with body at slixmpp; an
+// encrypted message it could not decrypt ends the wait as a failure.
+func atBob(t *testing.T, ctx context.Context, bob *slixtest.Client, body string) slixtest.Message {
+	t.Helper()
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var hit slixtest.Message
+	_, err := bob.Wait(wctx, func(ms []slixtest.Message) bool {
+		for _, m := range ms {
+			if m.Body == body || m.DecryptError != "" {
+				hit = m
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		t.Fatalf("waiting for %q at slixmpp: %v\nslixmpp's log: %s", body, err, bob.Stderr())
+	}
+	if hit.DecryptError != "" {
+		t.Fatalf("slixmpp-omemo could not decrypt a message: %s\n%s", hit.DecryptError, hit.XML)
+	}
+	return hit
+}
+
+// checkFromClove checks what slixmpp-omemo got from Clove: decrypted,
+// from alice's device, a pre-key message or not, the text not on the wire.
+func checkFromClove(t *testing.T, m slixtest.Message, body, aliceDev string, preKey bool) {
+	t.Helper()
+	if !m.Encrypted || m.Body != body || fmt.Sprint(m.SenderDevice) != aliceDev || m.PreKey != preKey {
+		t.Errorf("at slixmpp: %+v; want %q encrypted by device %s, pre-key %v", m, body, aliceDev, preKey)
+	}
+	if strings.Contains(m.XML, body) {
+		t.Errorf("the text %q is readable in the stanza slixmpp received: %s", body, m.XML)
+	}
+}
+
+// checkFromBob checks the stanza slixmpp-omemo sent: one, OMEMO 0.3, for
+// alice's device, not a pre-key message, the text not in it.
+func checkFromBob(t *testing.T, stanzas []string, body, aliceDev string) {
+	t.Helper()
+	if len(stanzas) != 1 {
+		t.Fatalf("slixmpp sent %d stanzas: %q", len(stanzas), stanzas)
+	}
+	x := stanzas[0]
+	if !strings.Contains(x, "eu.siacs.conversations.axolotl") || !strings.Contains(x, `rid="`+aliceDev+`"`) ||
+		strings.Contains(x, "prekey") || strings.Contains(x, body) {
+		t.Errorf("slixmpp sent %s; want OMEMO 0.3 for device %s, no pre-key, without %q", x, aliceDev, body)
+	}
+}
+
+// liveMessage runs a session of c's profile, calls send once it is online
+// with its OMEMO device published (the publication's answers came after
+// the initial presence was handled: messages now reach it live), and
+// returns the received message with body (30 s at most). The session is
+// over when it returns.
+func liveMessage(t *testing.T, ctx context.Context, c cli, account string, send func(), body string) xmppclient.Message {
+	t.Helper()
+	sctx, stop := context.WithTimeout(ctx, 30*time.Second)
+	defer stop()
+	s := c.session(t, sctx, account, nil)
+	ready, msgs := make(chan error, 1), make(chan xmppclient.Message, 16)
+	pumped := make(chan struct{})
+	go func() {
+		defer close(pumped)
+		for ev := range s.Events() {
+			sv, ok := ev.(chat.Saved)
+			if !ok {
+				continue
+			}
+			switch e := sv.Event.(type) {
+			case xmppclient.OMEMOReady:
+				select {
+				case ready <- e.Err:
+				default:
+				}
+			case xmppclient.MessageReceived:
+				if sv.Fresh && !e.Outgoing {
+					select {
+					case msgs <- e.Message:
+					default:
+					}
+				}
+			}
+		}
+	}()
+	defer func() {
+		stop()
+		<-pumped
+		s.done()
+	}()
+	select {
+	case err := <-ready:
+		if err != nil {
+			t.Fatalf("Clove's session: OMEMO not published: %v", err)
+		}
+	case <-sctx.Done():
+		t.Fatalf("Clove's session: not online with OMEMO: %v", sctx.Err())
+	}
+	send()
+	for {
+		select {
+		case m := <-msgs:
+			if m.Body == body {
+				return m
+			}
+			t.Logf("Clove's session also got: %+v", m)
+		case <-sctx.Done():
+			t.Fatalf("Clove's session: no %q: %v", body, sctx.Err())
+		}
+	}
+}
+
+// listenJSON parses the lines of listen --json or history --json.
+func listenJSON(t *testing.T, out string) []jsonMessage {
+	t.Helper()
+	var ms []jsonMessage
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if line == "" {
+			continue
+		}
+		var m jsonMessage
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		ms = append(ms, m)
+	}
+	return ms
+}
