@@ -203,6 +203,7 @@ func New(cfg Config) (*Client, error) {
 		born:     time.Now(),
 	}
 	c.omemo.requireE2E.Store(cfg.RequireEncryption)
+	c.omemo.published = make(chan struct{})
 	if c.outbox == nil {
 		c.outbox = newMemOutbox()
 	}
@@ -629,6 +630,7 @@ func (c *Client) afterLogin(ctx context.Context, sess *xmpp.Session, resumed boo
 		// devices are fetched on demand).
 		go func() {
 			err := c.publishOMEMO(ctx, sess)
+			c.markPublished()
 			if ctx.Err() == nil {
 				c.emit(OMEMOReady{DeviceID: c.cfg.OMEMO.DeviceID(), Err: err})
 			}

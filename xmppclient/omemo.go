@@ -94,6 +94,10 @@ type OMEMOAccount interface {
 type omemoState struct {
 	// requireE2E: Config.RequireEncryption, changed by SetRequireEncryption.
 	requireE2E atomic.Bool
+	// published is closed once this client's first publication of its
+	// device and bundle ended (done or failed): encrypting waits for it.
+	published     chan struct{}
+	publishedOnce sync.Once
 	mu         sync.Mutex
 	fetched    map[string]bool
 	republish  bool
@@ -516,6 +520,11 @@ func (c *Client) devicesOf(ctx context.Context, sess *xmpp.Session, peer jid.JID
 	return l.Devices, nil
 }
 
+// publishWait bounds how long the first encrypted message of a client
+// waits for its own device's publication (see omemoTargets): long enough
+// for a publication over I2P, short of a send's usual timeout.
+const publishWait = 15 * time.Second
+
 // ErrOMEMOFailed wraps why a message to a contact with OMEMO devices
 // could not be encrypted; it is not sent in plaintext instead.
 var ErrOMEMOFailed = errors.New("OMEMO encryption failed; the message was not sent")
@@ -560,6 +569,18 @@ func (c *Client) encryptManyFor(ctx context.Context, sess *xmpp.Session, peer ji
 // its bundle where there was none). nil, nil: peer has no OMEMO device.
 func (c *Client) omemoTargets(ctx context.Context, sess *xmpp.Session, peer jid.JID) ([]omemo.Address, error) {
 	acc := c.cfg.OMEMO
+	// A new device's first messages are pre-key messages, which the peer's
+	// client checks against our published bundle: python-omemo drops one
+	// whose sender it cannot find (SenderNotFound, no retry). So the first
+	// publication goes first, for at most publishWait (the message is then
+	// sent all the same: Conversations and Dino accept it either way).
+	select {
+	case <-c.omemo.published:
+	case <-time.After(publishWait):
+		c.log.Info("OMEMO: sending before the own bundle is published", "waited", publishWait)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	theirs, err := c.devicesOf(ctx, sess, peer)
 	if err != nil || len(theirs) == 0 {
 		return nil, err
@@ -747,3 +768,9 @@ func (c *Client) OMEMODevices(ctx context.Context, peer jid.JID) ([]uint32, erro
 // SetRequireEncryption changes Config.RequireEncryption for the messages
 // sent from now on (the user turned the account's option on or off).
 func (c *Client) SetRequireEncryption(on bool) { c.omemo.requireE2E.Store(on) }
+
+// markPublished records that the first publication ended (see
+// omemoState.published).
+func (c *Client) markPublished() {
+	c.omemo.publishedOnce.Do(func() { close(c.omemo.published) })
+}
