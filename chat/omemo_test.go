@@ -13,6 +13,8 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"github.com/clove-xmpp/clove/internal/prosodytest"
+	"github.com/clove-xmpp/clove/omemo"
+	"github.com/clove-xmpp/clove/omemo/device"
 	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/xmppclient"
 )
@@ -270,5 +272,45 @@ func TestOMEMONewDeviceAnnounced(t *testing.T) {
 	}).(xmppclient.DevicesChanged)
 	if !slices.Equal(ev.Added, []uint32{id2}) {
 		t.Fatalf("the new device %d: Added = %v (devices %v)", id2, ev.Added, ev.Devices)
+	}
+}
+
+// A pre-key message is answered with an empty key transport message, as
+// the deployed clients do: the sender's session is then confirmed and its
+// next messages are no longer pre-key messages.
+func TestOMEMOPreKeyMessageAnswered(t *testing.T) {
+	srv := prosodytest.Start(t, prosodytest.WithPEP())
+	srv.CreateUser(t, "alice", "alice-pw")
+	srv.CreateUser(t, "bob", "bob-pw")
+	ap, aa := testAccount(t, srv, "alice")
+	bp, ba := testAccount(t, srv, "bob")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	bs := startRunning(t, ctx, bp, ba, "bob-pw", Options{})
+	bobDev := bs.ready(t)
+	as := startRunning(t, ctx, ap, aa, "alice-pw", Options{})
+	as.ready(t)
+	if _, err := as.s.Send(ctx, jid.MustParse(ba.JID), "the first, a pre-key message"); err != nil {
+		t.Fatal(err)
+	}
+	bs.message(t, "the first, a pre-key message")
+	acc, err := device.Open(ctx, ap.Store(), aa.JID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob := omemo.Address{JID: ba.JID, Device: bobDev}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		pending, err := acc.Unconfirmed(ctx, bob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !pending {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("alice's session with bob still unconfirmed 10 s after he got her pre-key message")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

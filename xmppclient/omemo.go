@@ -81,6 +81,9 @@ type OMEMOAccount interface {
 	// EncryptMany encrypts each plaintext, in order, for the devices in to
 	// (each with a session), all in one disk sync.
 	EncryptMany(ctx context.Context, plaintexts [][]byte, to []omemo.Address) ([]*omemo.Encrypted, error)
+	// KeyTransport makes an <encrypted> element with keys and no payload
+	// for the devices in to (each with a session).
+	KeyTransport(ctx context.Context, to []omemo.Address) (*omemo.Encrypted, error)
 	// Decrypt decrypts e, sent by the device e.SID of from (a bare JID).
 	Decrypt(ctx context.Context, from string, e *omemo.Encrypted) (*omemo.Decrypted, error)
 	// RefillPreKeys tops the one-time pre-keys up after Decrypt reported
@@ -100,8 +103,24 @@ type omemoState struct {
 	publishedOnce sync.Once
 	mu         sync.Mutex
 	fetched    map[string]bool
+	answered   map[omemo.Address]bool // pre-key messages answered this run
 	republish  bool
 	publishing sync.Mutex // one publication at a time
+}
+
+// answer reports whether a pre-key message from d is still to be answered
+// this run, and records that it is.
+func (o *omemoState) answer(d omemo.Address) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.answered[d] {
+		return false
+	}
+	if o.answered == nil {
+		o.answered = map[omemo.Address]bool{}
+	}
+	o.answered[d] = true
+	return true
 }
 
 func (o *omemoState) wasFetched(peer string) bool {
@@ -277,11 +296,43 @@ func (c *Client) decrypt(ctx context.Context, m Message) (Message, bool) {
 	if d.RefillPreKeys {
 		go c.refillPreKeys()
 	}
+	if d.PreKey && !m.Outgoing && !m.Archived && c.omemo.answer(d.From) {
+		// Answered with an empty message, as Conversations, Dino and
+		// python-omemo do: it confirms the session, so the sender's next
+		// messages are no longer pre-key messages (each of which would
+		// otherwise restart it).
+		go c.sendKeyTransport(d.From)
+	}
 	if d.KeyTransport {
 		return m, false
 	}
 	m.Body = string(d.Plaintext)
 	return m, true
+}
+
+// sendKeyTransport sends device to an OMEMO message with a key and no
+// text (XEP-0384's key transport element), with the store hint so that it
+// also reaches a device that is offline.
+func (c *Client) sendKeyTransport(to omemo.Address) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.ConnectTimeout)
+	defer cancel()
+	sess, err := c.session()
+	if err != nil {
+		return // the next message answers it
+	}
+	enc, err := c.cfg.OMEMO.KeyTransport(ctx, []omemo.Address{to})
+	if err != nil {
+		c.log.Info("OMEMO: pre-key message not answered", "device", to.String(), "err", err)
+		return
+	}
+	hint := xml.StartElement{Name: xml.Name{Space: nsHints, Local: "store"}}
+	msg := xml.StartElement{Name: xml.Name{Space: "jabber:client", Local: "message"},
+		Attr: []xml.Attr{xmlAttr("id", randomID()), xmlAttr("to", to.JID), xmlAttr("type", "chat")}}
+	toks := append([]xml.Token{msg}, enc.Tokens()...)
+	toks = append(toks, hint, hint.End(), msg.End())
+	if err := sess.Send(ctx, &tokenList{toks: toks}); err != nil {
+		c.log.Info("OMEMO: pre-key message not answered", "device", to.String(), "err", err)
+	}
 }
 
 // refillPreKeys tops the pre-keys up after one was used and publishes the

@@ -440,3 +440,21 @@ func init() {
 	l := logger.Loggable(slogLogger{})
 	logger.Setup(&l)
 }
+
+// Unconfirmed reports whether the session with to still sends pre-key
+// messages: to never answered this device (see Decrypted.PreKey).
+func (a *Account) Unconfirmed(ctx context.Context, to omemo.Address) (bool, error) {
+	var pending bool
+	err := a.st.OMEMORead(ctx, a.jid, func(t *store.OMEMOTx) error {
+		sess, err := a.signal(t).LoadSession(ctx, signalAddr(to))
+		if err != nil {
+			return err
+		}
+		pending = sess.SessionState().HasUnacknowledgedPreKeyMessage()
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("omemo: session with %s: %w", to, err)
+	}
+	return pending, nil
+}
