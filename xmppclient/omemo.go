@@ -81,6 +81,9 @@ type OMEMOAccount interface {
 	// EncryptMany encrypts each plaintext, in order, for the devices in to
 	// (each with a session), all in one disk sync.
 	EncryptMany(ctx context.Context, plaintexts [][]byte, to []omemo.Address) ([]*omemo.Encrypted, error)
+	// RotateSignedPreKeyIfOlder makes a new signed pre-key when the
+	// bundle's is older than maxAge; true: the bundle changed.
+	RotateSignedPreKeyIfOlder(ctx context.Context, maxAge time.Duration) (bool, error)
 	// KeyTransport makes an <encrypted> element with keys and no payload
 	// for the devices in to (each with a session).
 	KeyTransport(ctx context.Context, to []omemo.Address) (*omemo.Encrypted, error)
@@ -101,11 +104,11 @@ type omemoState struct {
 	// device and bundle ended (done or failed): encrypting waits for it.
 	published     chan struct{}
 	publishedOnce sync.Once
-	mu         sync.Mutex
-	fetched    map[string]bool
-	answered   map[omemo.Address]bool // pre-key messages answered this run
-	republish  bool
-	publishing sync.Mutex // one publication at a time
+	mu            sync.Mutex
+	fetched       map[string]bool
+	answered      map[omemo.Address]bool // pre-key messages answered this run
+	republish     bool
+	publishing    sync.Mutex // one publication at a time
 }
 
 // answer reports whether a pre-key message from d is still to be answered
@@ -418,8 +421,17 @@ func (c *Client) publishOMEMO(ctx context.Context, sess *xmpp.Session) error {
 		return err
 	}
 	c.omemo.setFetched(me.String())
+	// At each login, before the bundle is published (again).
+	if _, err := acc.RotateSignedPreKeyIfOlder(ctx, signedPreKeyAge); err != nil {
+		return err
+	}
 	return c.publishBundle(ctx, sess)
 }
+
+// signedPreKeyAge is how long a signed pre-key is published: checked at
+// each login, so a client logging in daily rotates it weekly. The previous
+// one is kept (omemo/device) for pre-key messages built on an older bundle.
+const signedPreKeyAge = 7 * 24 * time.Hour
 
 func (c *Client) publishBundle(ctx context.Context, sess *xmpp.Session) error {
 	acc := c.cfg.OMEMO

@@ -458,3 +458,34 @@ func (a *Account) Unconfirmed(ctx context.Context, to omemo.Address) (bool, erro
 	}
 	return pending, nil
 }
+
+// RotateSignedPreKeyIfOlder makes a new signed pre-key when the one in the
+// bundle is older than maxAge (the deployed clients rotate theirs
+// periodically, so that a stolen one is of use only for a while), and says
+// whether it did; the bundle is then to be published again.
+func (a *Account) RotateSignedPreKeyIfOlder(ctx context.Context, maxAge time.Duration) (bool, error) {
+	var made time.Time
+	err := a.st.OMEMORead(ctx, a.jid, func(t *store.OMEMOTx) error {
+		id, err := t.Identity()
+		if err != nil {
+			return err
+		}
+		b, err := t.SignedPreKey(id.SignedPreKeyID)
+		if err != nil {
+			return err
+		}
+		r, err := decodeSignedPreKey(id.SignedPreKeyID, b, a.ser)
+		if err != nil {
+			return err
+		}
+		made = time.Unix(int64(r.Timestamp()), 0) // libsignal: Unix seconds
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("omemo: signed pre-key age: %w", err)
+	}
+	if time.Since(made) < maxAge {
+		return false, nil
+	}
+	return true, a.RotateSignedPreKey(ctx)
+}

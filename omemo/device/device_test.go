@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clove-xmpp/clove/omemo"
 	"github.com/clove-xmpp/clove/store"
@@ -527,5 +528,35 @@ func TestEncryptMany(t *testing.T) {
 	// The sessions moved on past the batch: the next message decrypts.
 	if m := decrypt(t, b1, a1, encrypt(t, a1, "four", b1)); string(m.Plaintext) != "four" {
 		t.Errorf("after the batch: %q", m.Plaintext)
+	}
+}
+
+// TestSignedPreKeyRotation: a fresh signed pre-key is kept; one older than
+// the age given is replaced in the bundle, and a pre-key message built on
+// the bundle from before the rotation still decrypts (the previous key is
+// kept).
+func TestSignedPreKeyRotation(t *testing.T) {
+	ctx := context.Background()
+	a1, b1 := newDevice(t, alice), newDevice(t, bob)
+	before, err := b1.acc.Bundle(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rotated, err := b1.acc.RotateSignedPreKeyIfOlder(ctx, time.Hour); err != nil || rotated {
+		t.Fatalf("a fresh signed pre-key: rotated %v, %v", rotated, err)
+	}
+	learn(t, a1, b1) // alice holds the bundle from before the rotation
+	if rotated, err := b1.acc.RotateSignedPreKeyIfOlder(ctx, 0); err != nil || !rotated {
+		t.Fatalf("an old signed pre-key: rotated %v, %v", rotated, err)
+	}
+	after, err := b1.acc.Bundle(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.SignedPreKeyID == before.SignedPreKeyID {
+		t.Fatalf("the bundle's signed pre-key is still %d", after.SignedPreKeyID)
+	}
+	if m := decrypt(t, b1, a1, encrypt(t, a1, "built on the old bundle", b1)); string(m.Plaintext) != "built on the old bundle" {
+		t.Errorf("after the rotation: %q", m.Plaintext)
 	}
 }
