@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -312,5 +313,78 @@ func TestOMEMOPreKeyMessageAnswered(t *testing.T) {
 			t.Fatal("alice's session with bob still unconfirmed 10 s after he got her pre-key message")
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Session repair: bob loses his session with alice's device (a profile
+// restored from an old copy); her next message says it could not be
+// decrypted and that a new session was started, bob's new session reaches
+// her as a pre-key key transport message, which she answers, and her next
+// message decrypts.
+func TestOMEMOSessionRepaired(t *testing.T) {
+	srv := prosodytest.Start(t, prosodytest.WithPEP())
+	srv.CreateUser(t, "alice", "alice-pw")
+	srv.CreateUser(t, "bob", "bob-pw")
+	ap, aa := testAccount(t, srv, "alice")
+	bp, ba := testAccount(t, srv, "bob")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	bs := startRunning(t, ctx, bp, ba, "bob-pw", Options{})
+	bs.ready(t)
+	as := startRunning(t, ctx, ap, aa, "alice-pw", Options{})
+	aliceDev := as.ready(t)
+	alice, bob := jid.MustParse(aa.JID), jid.MustParse(ba.JID)
+	send := func(from *running, to jid.JID, body string) {
+		t.Helper()
+		if _, err := from.s.Send(ctx, to, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(as, bob, "one")
+	bs.message(t, "one")
+	send(bs, alice, "two")
+	as.message(t, "two")
+
+	if err := bp.Store().OMEMOUpdate(ctx, ba.JID, func(tx *store.OMEMOTx) error { return tx.DeleteSession(aa.JID, aliceDev) }); err != nil {
+		t.Fatal(err)
+	}
+	send(as, bob, "three, after bob lost the session")
+	m := bs.wait(t, "the undecryptable message", func(ev xmppclient.Event) bool {
+		m, ok := ev.(xmppclient.MessageReceived)
+		return ok && !m.Outgoing && strings.HasPrefix(m.Body, "could not decrypt:")
+	}).(xmppclient.MessageReceived)
+	if !strings.Contains(m.Body, "no OMEMO session") || !strings.Contains(m.Body, "a new session with that device was started") {
+		t.Errorf("the undecryptable message: %q", m.Body)
+	}
+	bacc, err := device.Open(ctx, bp.Store(), ba.JID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		// bob's new session exists (his repair ran), and alice answered it.
+		to := omemo.Address{JID: aa.JID, Device: aliceDev}
+		has, err := bacc.HasSession(ctx, to)
+		pending := true
+		if err == nil && has {
+			pending, err = bacc.Unconfirmed(ctx, to)
+		}
+		if err == nil && has && !pending {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("bob's new session with alice not confirmed in 15 s (%v)", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	send(as, bob, "four, after the repair")
+	if m := bs.wait(t, "the message after the repair", func(ev xmppclient.Event) bool {
+		m, ok := ev.(xmppclient.MessageReceived)
+		if ok && !m.Outgoing {
+			t.Logf("bob got %q", m.Body)
+		}
+		return ok && m.Body == "four, after the repair"
+	}).(xmppclient.MessageReceived); !m.Encrypted {
+		t.Error("the message after the repair is not marked encrypted")
 	}
 }

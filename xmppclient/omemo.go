@@ -106,25 +106,29 @@ type omemoState struct {
 	publishedOnce sync.Once
 	mu            sync.Mutex
 	fetched       map[string]bool
-	answered      map[omemo.Address]bool // pre-key messages answered this run
+	repaired      map[omemo.Address]time.Time // sessions started again (repair)
 	republish     bool
 	publishing    sync.Mutex // one publication at a time
 }
 
-// answer reports whether a pre-key message from d is still to be answered
-// this run, and records that it is.
-func (o *omemoState) answer(d omemo.Address) bool {
+// repair reports whether the session with d may be started again now (at
+// most once in repairEvery per device: a hostile or broken sender must not
+// make us fetch bundles in a loop), and records that it is.
+func (o *omemoState) repair(d omemo.Address) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.answered[d] {
+	if t, ok := o.repaired[d]; ok && time.Since(t) < repairEvery {
 		return false
 	}
-	if o.answered == nil {
-		o.answered = map[omemo.Address]bool{}
+	if o.repaired == nil {
+		o.repaired = map[omemo.Address]time.Time{}
 	}
-	o.answered[d] = true
+	o.repaired[d] = time.Now()
 	return true
 }
+
+// repairEvery bounds session repairs per device.
+const repairEvery = 10 * time.Minute
 
 func (o *omemoState) wasFetched(peer string) bool {
 	o.mu.Lock()
@@ -294,17 +298,29 @@ func (c *Client) decrypt(ctx context.Context, m Message) (Message, bool) {
 		return m, false
 	case err != nil:
 		m.Body = "could not decrypt: " + err.Error()
+		from := omemo.Address{JID: sender, Device: el.e.SID}
+		if (errors.Is(err, omemo.ErrNoSession) || errors.Is(err, omemo.ErrUndecryptable)) &&
+			!m.Outgoing && !m.Archived && c.omemo.repair(from) {
+			// Session repair, as Conversations and Dino do: a new session
+			// from the device's bundle, announced by a key transport
+			// (pre-key) message; the sender's next messages use it. The
+			// old session stays in the record for messages already on
+			// their way.
+			m.Body += " (a new session with that device was started: its next messages will decrypt)"
+			go c.sendKeyTransport(from, true)
+		}
 		return m, true
 	}
 	if d.RefillPreKeys {
 		go c.refillPreKeys()
 	}
-	if d.PreKey && !m.Outgoing && !m.Archived && c.omemo.answer(d.From) {
-		// Answered with an empty message, as Conversations, Dino and
-		// python-omemo do: it confirms the session, so the sender's next
-		// messages are no longer pre-key messages (each of which would
-		// otherwise restart it).
-		go c.sendKeyTransport(d.From)
+	if d.PreKey && d.RefillPreKeys && !m.Outgoing && !m.Archived {
+		// A session just started from one of our one-time pre-keys:
+		// answered with an empty message, as Conversations, Dino and
+		// python-omemo do. It confirms the session, so the sender's next
+		// messages are no longer pre-key messages (the later ones of the
+		// same session consume no pre-key and get no answer).
+		go c.sendKeyTransport(d.From, false)
 	}
 	if d.KeyTransport {
 		return m, false
@@ -315,13 +331,24 @@ func (c *Client) decrypt(ctx context.Context, m Message) (Message, bool) {
 
 // sendKeyTransport sends device to an OMEMO message with a key and no
 // text (XEP-0384's key transport element), with the store hint so that it
-// also reaches a device that is offline.
-func (c *Client) sendKeyTransport(to omemo.Address) {
+// also reaches a device that is offline; fresh: in a new session built
+// from the device's bundle (session repair).
+func (c *Client) sendKeyTransport(to omemo.Address, fresh bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.ConnectTimeout)
 	defer cancel()
 	sess, err := c.session()
 	if err != nil {
 		return // the next message answers it
+	}
+	if fresh {
+		b, err := c.fetchBundle(ctx, sess, to)
+		if err == nil {
+			err = c.cfg.OMEMO.ProcessBundle(ctx, to, b)
+		}
+		if err != nil {
+			c.log.Info("OMEMO: session not repaired", "device", to.String(), "err", err)
+			return
+		}
 	}
 	enc, err := c.cfg.OMEMO.KeyTransport(ctx, []omemo.Address{to})
 	if err != nil {
