@@ -1,11 +1,7 @@
 package chat
 
 import (
-	"bytes"
 	"context"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -222,27 +218,7 @@ func TestOMEMOBetweenCloveSessions(t *testing.T) {
 	a2.close()
 	bs.close()
 	srv.Stop(t)
-	found := map[string]bool{}
-	err = filepath.WalkDir(srv.Dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		for _, s := range append(slices.Clone(secrets), plain) {
-			// ASCII words and ':': prosody's files store them as is.
-			if bytes.Contains(b, []byte(s)) {
-				found[s] = true
-				t.Logf("%q found in %s", s, path)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	found := srv.AtRest(t, append(slices.Clone(secrets), plain)...)
 	for _, s := range secrets {
 		if found[s] {
 			t.Errorf("%q is on the server in plaintext", s)

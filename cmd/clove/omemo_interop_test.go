@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -154,27 +150,7 @@ func TestOMEMOInteropSlixmpp(t *testing.T) {
 	// is in its archive (the search works).
 	bob.Close()
 	srv.Stop(t)
-	found := map[string]bool{}
-	err = filepath.WalkDir(srv.Dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		for _, s := range append(slices.Clone(secrets), plain) {
-			// ASCII words and ':': prosody's files store them as they are.
-			if bytes.Contains(b, []byte(s)) {
-				found[s] = true
-				t.Logf("%q found in %s", s, path)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	found := srv.AtRest(t, append(slices.Clone(secrets), plain)...)
 	for _, s := range secrets {
 		if found[s] {
 			t.Errorf("%q is on the server in plaintext", s)
