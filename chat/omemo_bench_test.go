@@ -126,7 +126,7 @@ func BenchmarkOMEMOSideBySide(b *testing.B) {
 				case xmppclient.MessageAcked:
 					delete(waiting, e.ID)
 				case xmppclient.MessageEncrypted:
-					encrypted++
+					encrypted += len(e.IDs)
 				case xmppclient.MessageFailed:
 					b.Fatalf("message failed: %v", e.Error())
 				}

@@ -61,3 +61,23 @@ func BenchmarkDecrypt(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEncryptMany: a chunk of 100 messages to two devices in one
+// transaction (what SendMany and a flush after login do), per message.
+func BenchmarkEncryptMany(b *testing.B) {
+	ctx := context.Background()
+	a1, b1, b2 := benchPeers(b)
+	to := []omemo.Address{b1.addr(), b2.addr()}
+	const chunk = 100
+	pts := make([][]byte, chunk)
+	for i := range pts {
+		pts[i] = []byte(benchText)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i += chunk {
+		if _, err := a1.acc.EncryptMany(ctx, pts, to); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -94,6 +94,7 @@ func (a *Account) encryptKeys(ctx context.Context, kms [][]byte, to []omemo.Addr
 		keys, skipped = make([][]omemo.Key, len(kms)), nil
 		ss := a.signal(t)
 		ss.sending = true
+		ss.batch = len(kms) > 1
 		for _, d := range targets {
 			addr := signalAddr(d)
 			ok, err := ss.ContainsSession(ctx, addr)
@@ -121,7 +122,7 @@ func (a *Account) encryptKeys(ctx context.Context, kms [][]byte, to []omemo.Addr
 				keys[i] = append(keys[i], omemo.Key{RID: d.Device, PreKey: msg.Type() == protocol.PREKEY_TYPE, Data: msg.Serialize()})
 			}
 		}
-		return nil
+		return ss.flush()
 	})
 	if err != nil {
 		return nil, err

@@ -49,6 +49,25 @@ type signalStore struct {
 	// 10 reads to 4).
 	sessions map[string][]byte
 	trusts   map[trustKey]omemo.Trust
+
+	// batch (EncryptMany): the sessions stay parsed between messages and
+	// are written once, by flush, instead of being parsed, serialised and
+	// written for each message (a session record is kilobytes: its
+	// archived states and skipped message keys).
+	batch  bool
+	parsed map[string]*record.Session
+	dirty  map[string]*protocol.SignalAddress
+}
+
+// flush writes the sessions a batch changed.
+func (s *signalStore) flush() error {
+	for k, addr := range s.dirty {
+		if err := s.t.PutSession(addr.Name(), addr.DeviceID(), s.parsed[k].Serialize()); err != nil {
+			return err
+		}
+	}
+	s.dirty = nil
+	return nil
 }
 
 type trustKey struct {
@@ -218,6 +237,9 @@ func (s *signalStore) RemoveSignedPreKey(_ context.Context, id uint32) error {
 // LoadSession returns the stored session or, as libsignal expects, a fresh
 // empty one.
 func (s *signalStore) LoadSession(_ context.Context, addr *protocol.SignalAddress) (*record.Session, error) {
+	if r, ok := s.parsed[addr.String()]; ok && s.batch {
+		return r, nil
+	}
 	b, err := s.session(addr)
 	if err != nil {
 		return nil, err
@@ -237,6 +259,20 @@ func (s *signalStore) GetSubDeviceSessions(_ context.Context, name string) ([]ui
 }
 
 func (s *signalStore) StoreSession(_ context.Context, addr *protocol.SignalAddress, r *record.Session) error {
+	if s.batch {
+		k := addr.String()
+		if s.parsed == nil {
+			s.parsed, s.dirty = map[string]*record.Session{}, map[string]*protocol.SignalAddress{}
+		}
+		s.parsed[k], s.dirty[k] = r, addr
+		if s.sessions == nil {
+			s.sessions = map[string][]byte{}
+		}
+		if s.sessions[k] == nil {
+			s.sessions[k] = []byte{0} // ContainsSession: there is one (written by flush)
+		}
+		return nil
+	}
 	b := r.Serialize()
 	if err := s.t.PutSession(addr.Name(), addr.DeviceID(), b); err != nil {
 		return err
