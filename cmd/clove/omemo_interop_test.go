@@ -290,3 +290,188 @@ func listenJSON(t *testing.T, out string) []jsonMessage {
 	}
 	return ms
 }
+
+// Issue 18, a second own device: alice has Clove (a CLI profile) and
+// "alice's phone", slixmpp-omemo logged in as alice on another resource
+// with its own OMEMO store and carbons (XEP-0280) enabled; bob is
+// slixmpp-omemo. Clove's message to bob is encrypted also for the phone,
+// which decrypts the sent carbon; bob's message to alice, encrypted for
+// both of her devices, is decrypted by Clove's `listen` and by the phone
+// from a received carbon.
+//
+// The phone's presence has priority -1, so that prosody, with Clove
+// offline, keeps bob's message to alice's bare JID in offline storage for
+// `listen` (a message to the bare JID goes to the resources of
+// non-negative priority; with none it is stored), and sends the phone a
+// received carbon of it (mod_carbons copies a message to the bare JID to
+// every carbons-enabled resource that is not of the top priority).
+func TestOMEMOInteropSecondOwnDevice(t *testing.T) {
+	slixtest.RequireOMEMO(t)
+	srv, alice, _, aj, bj := cliPair(t, prosodytest.WithPEP(), prosodytest.WithMAM())
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	t0 := time.Now()
+	bob, err := slixtest.Start(ctx, slixtest.Params{
+		JID: bj + "/slixmpp-omemo", Password: "pw", Addr: srv.C2SAddr, CertPEM: srv.CertPEM,
+		OMEMO: true, OMEMOStore: t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bob.Close() })
+	t.Logf("bob (slixmpp-omemo) logged in and published in %v: device %d", time.Since(t0).Round(time.Millisecond), bob.OMEMO.ID)
+	// The phone before Clove's first login: Clove learns its own other
+	// devices from its device list, fetched at login (or a PEP
+	// notification), and Start returned once the phone's device was in it.
+	t0 = time.Now()
+	phone, err := slixtest.Start(ctx, slixtest.Params{
+		JID: aj + "/phone", Password: "pw", Addr: srv.C2SAddr, CertPEM: srv.CertPEM,
+		OMEMO: true, OMEMOStore: t.TempDir(), Carbons: true, Priority: -1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { phone.Close() })
+	phoneDev := fmt.Sprint(phone.OMEMO.ID)
+	t.Logf("alice's phone (slixmpp-omemo, carbons on) logged in and published in %v: device %s", time.Since(t0).Round(time.Millisecond), phoneDev)
+
+	secrets := []string{
+		"second device secret one: the ferry leaves at dawn",
+		"second device secret two: the orchard gate is open",
+	}
+
+	// 1. Clove → bob: encrypted for bob's device and for the phone; bob
+	// decrypts the message, the phone its sent carbon. Both get a pre-key
+	// message: Clove starts a session with each.
+	t1 := time.Now()
+	alice.ok("send", "--account", aj, bj, secrets[0])
+	sent := time.Since(t1)
+	m := atBob(t, ctx, bob, secrets[0])
+	atBobAfter := time.Since(t1) - sent
+	// Clove lists its own device, then the account's other ones: the
+	// phone, with the key python-omemo reports for itself.
+	lines := strings.Split(strings.TrimSpace(alice.ok("omemo", "--account", aj, "fingerprints")), "\n")
+	own := strings.Fields(lines[0])
+	if len(own) != 3 || own[2] != "own" {
+		t.Fatalf("alice's own fingerprint line: %q", lines)
+	}
+	aliceDev := own[0]
+	if want := fmt.Sprintf("%s %s blind", phoneDev, phone.OMEMO.Fingerprint); len(lines) != 2 || strings.TrimSpace(lines[1]) != want {
+		t.Errorf("Clove shows alice's devices as %q; want its own, then the phone's %q", lines, want)
+	}
+	checkFromClove(t, m, secrets[0], aliceDev, true)
+	c := atPhone(t, ctx, phone, secrets[0], phoneDev)
+	t.Logf("Clove's send (login, publish, bob's and the phone's bundles, encrypt, acked) %v; after it returned, bob decrypted it in %v, the phone its carbon in %v",
+		sent.Round(time.Millisecond), atBobAfter.Round(time.Millisecond), (time.Since(t1) - sent).Round(time.Millisecond))
+	if c.Carbon != "sent" || !strings.HasPrefix(c.From, aj+"/") || !strings.HasPrefix(c.To, bj) {
+		t.Errorf("at the phone: %+v; want a sent carbon of alice's message to bob", c)
+	}
+	checkFromClove(t, c, secrets[0], aliceDev, true)
+	if !strings.Contains(c.XML, `rid="`+phoneDev+`"`) || !strings.Contains(c.XML, "urn:xmpp:carbons:2") {
+		t.Errorf("the phone's carbon has no key for device %s, or is no carbon: %s", phoneDev, c.XML)
+	}
+
+	// 2. bob → alice: his python-omemo must know both of her devices. He
+	// fetched her device list when he decrypted Clove's message, after
+	// Clove had published its device next to the phone's.
+	t2 := time.Now()
+	for {
+		devs, err := bob.OMEMODevices(ctx, aj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := map[string]bool{}
+		for _, d := range devs {
+			ids[fmt.Sprint(d.ID)] = true
+		}
+		if len(devs) == 2 && ids[aliceDev] && ids[phoneDev] {
+			break
+		}
+		if time.Since(t2) > 30*time.Second {
+			t.Fatalf("bob's view of alice's devices after 30 s: %+v; want %s (Clove) and %s (phone)", devs, aliceDev, phoneDev)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("bob knew both of alice's devices %v after the first exchange", time.Since(t2).Round(time.Millisecond))
+	t3 := time.Now()
+	stanzas, err := bob.SendStanzas(ctx, slixtest.Outgoing{To: aj, Body: secrets[1], Encrypt: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A normal key for Clove's device, a pre-key one for the phone's.
+	if len(stanzas) != 1 || keyTag(stanzas[0], aliceDev) == "" || strings.Contains(keyTag(stanzas[0], aliceDev), "prekey") ||
+		!strings.Contains(keyTag(stanzas[0], phoneDev), `prekey="true"`) || strings.Contains(stanzas[0], secrets[1]) {
+		t.Fatalf("bob sent %q; want one stanza with keys for devices %s (normal) and %s (pre-key), without the text", stanzas, aliceDev, phoneDev)
+	}
+	c = atPhone(t, ctx, phone, secrets[1], phoneDev)
+	t.Logf("bob's message to alice: the phone decrypted its received carbon %v after bob's send began", time.Since(t3).Round(time.Millisecond))
+	// Bob has a session with Clove's device (Clove started it) but none
+	// with the phone's: his key for the phone starts one.
+	if c.Carbon != "received" || !c.Encrypted || c.SenderDevice != bob.OMEMO.ID || !strings.HasPrefix(c.From, bj+"/") || !c.PreKey {
+		t.Errorf("at the phone: %+v; want a received carbon from bob's device %d, encrypted, a pre-key message", c, bob.OMEMO.ID)
+	}
+	t4 := time.Now()
+	got := listenJSON(t, alice.ok("listen", "--account", aj, "--count", "1", "--timeout", "30s", "--json"))
+	if len(got) != 1 || got[0].Body != secrets[1] || !got[0].Encrypted || !strings.HasPrefix(got[0].From, bj) {
+		t.Fatalf("alice's listen: %+v; want %q, encrypted, from %s", got, secrets[1], bj)
+	}
+	t.Logf("Clove's listen had bob's message (offline storage) decrypted in %v", time.Since(t4).Round(time.Millisecond))
+
+	// Nothing of the texts at rest on the server.
+	bob.Close()
+	phone.Close()
+	srv.Stop(t)
+	for s, ok := range srv.AtRest(t, secrets...) {
+		if ok {
+			t.Errorf("%q is on the server in plaintext", s)
+		}
+	}
+}
+
+// atPhone waits (30 s at most) for the message with body at a slixmpp
+// client; a message it could not decrypt although it had a key for its
+// device dev ends the wait as a failure. One without a key for it (bob's
+// empty message completing his session with Clove, carbon-copied to it) is
+// only logged.
+func atPhone(t *testing.T, ctx context.Context, c *slixtest.Client, body, dev string) slixtest.Message {
+	t.Helper()
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var hit slixtest.Message
+	ms, err := c.Wait(wctx, func(ms []slixtest.Message) bool {
+		for _, m := range ms {
+			if m.Body == body || (m.DecryptError != "" && strings.Contains(m.XML, `rid="`+dev+`"`)) {
+				hit = m
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		t.Fatalf("waiting for %q at %s: %v\nits messages: %+v\nits log: %s", body, c.JID, err, ms, c.Stderr())
+	}
+	if hit.DecryptError != "" {
+		t.Fatalf("%s could not decrypt a message with a key for it: %s\n%s", c.JID, hit.DecryptError, hit.XML)
+	}
+	for _, m := range ms {
+		if m.DecryptError != "" && m.Body != body {
+			t.Logf("%s also got, without a key for it: %s", c.JID, m.DecryptError)
+		}
+	}
+	return hit
+}
+
+// keyTag returns the start tag of the OMEMO <key> for device dev in the
+// stanza x, "" if there is none.
+func keyTag(x, dev string) string {
+	for _, tag := range strings.SplitAfter(x, ">") {
+		if i := strings.LastIndexByte(tag, '<'); i >= 0 {
+			tag = tag[i:]
+		}
+		name, _, _ := strings.Cut(strings.TrimPrefix(tag, "<"), " ")
+		if (name == "key" || strings.HasSuffix(name, ":key")) && strings.Contains(tag, ` rid="`+dev+`"`) {
+			return tag
+		}
+	}
+	return ""
+}

@@ -9,7 +9,9 @@
 // STARTTLS to a test server on loopback, trusting exactly the certificate it
 // is given, sends its initial presence and says it is ready. From then on it
 // reports every message stanza it receives, as it arrived: it does not
-// deduplicate, query an archive, enable carbons or resume a stream.
+// deduplicate, query an archive or resume a stream, and enables carbons only
+// when Params.Carbons asks (it then reports a carbon as the message it
+// forwards, with Message.Carbon set).
 //
 //	srv := prosodytest.Start(t)
 //	srv.CreateUser(t, "bob", "pw")

@@ -3,7 +3,7 @@
 Protocol, one JSON object a line:
   stdin, first line: the configuration
       {"jid", "password", "host", "port", "ca_file", "priority",
-       "plugins": [...], "debug": bool, "omemo_store": path}
+       "plugins": [...], "debug": bool, "omemo_store": path, "carbons": bool}
   stdin, later lines: commands, each with a "seq" the reply repeats
       {"seq": 1, "op": "send", "to", "body", "type", "id", "origin_id",
        "extra_xml", "encrypt": bool}
@@ -17,6 +17,9 @@ Protocol, one JSON object a line:
                                            bundles are published
       {"event": "message", "from", "to", "type", "id", "origin_id",
        "stanza_id", "body", "xml"}          every message stanza, as received
+                                           ("carbon": "sent"|"received" and
+                                           the other fields the forwarded
+                                           message's, with "carbons")
       {"event": "reply", "seq", "error", "result"}
                                            a command's outcome ("" = done);
                                            "send" gives the XML sent,
@@ -32,9 +35,14 @@ OMEMO <encrypted> element is reported decrypted: "body" is the plaintext
 "decrypt_error" when decryption failed (body then is what the stanza
 carried, the fallback text). "send" with "encrypt" encrypts the body.
 
-Nothing is deduplicated, no archive is queried, carbons are not enabled and
-stream management is not used: the output is what arrived on this one
-stream, which is the point of a third-party receiver in a test.
+Nothing is deduplicated, no archive is queried and stream management is not
+used: the output is what arrived on this one stream, which is the point of a
+third-party receiver in a test. Carbons (XEP-0280) are enabled only with
+"carbons": then "ready" comes once the server acknowledged the enable, and
+a carbon from our own bare JID is reported as the message it forwards, with
+"carbon" saying which kind, decrypted in OMEMO mode like any other ("xml"
+stays the whole stanza as received, the wrapper with the forwarded message).
+A carbon from anyone else (a forgery) is reported as it is, not unwrapped.
 
 The password comes on stdin, never in argv (visible in ps to every user).
 """
@@ -52,6 +60,8 @@ from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import StanzaPath
 
 SID_NS = "urn:xmpp:sid:0"
+CARBONS_NS = "urn:xmpp:carbons:2"
+FORWARD_NS = "urn:xmpp:forward:0"
 OLDMEMO_NS = "eu.siacs.conversations.axolotl"
 
 
@@ -75,6 +85,9 @@ class Harness(slixmpp.ClientXMPP):
         asyncio.get_event_loop().create_task(self.serve_commands())
         for p in cfg.get("plugins") or []:
             self.register_plugin(p)
+        self.carbons = bool(cfg.get("carbons"))
+        if self.carbons:
+            self.register_plugin("xep_0280")
         self.omemo = None
         if cfg.get("omemo_store"):
             self.omemo = load_omemo(self, cfg["omemo_store"])
@@ -111,6 +124,14 @@ class Harness(slixmpp.ClientXMPP):
             emit({"event": "error", "error": "roster get after the initial presence: %r" % (e,)})
             self.finish("roster")
             return
+        if self.carbons:
+            try:
+                await self["xep_0280"].enable(timeout=20)
+            except Exception as e:  # noqa: BLE001 - reported to the Go side
+                emit({"event": "error", "error": "enabling carbons: %r" % (e,)})
+                self.finish("carbons")
+                self.disconnect()
+                return
         emit({"event": "ready", "jid": str(self.boundjid)})
         if self.omemo is None:
             return
@@ -153,12 +174,42 @@ class Harness(slixmpp.ClientXMPP):
         if self.omemo is not None:
             self.incoming.put_nowait(msg)
             return
-        emit(message_event(msg))
+        emit(self.event_for(msg)[1])
+
+    def event_for(self, msg):
+        """The event for a received stanza and the message it is about:
+        with carbons on, a carbon's forwarded message."""
+        inner, kind = self.uncarbon(msg)
+        if inner is None:
+            return msg, message_event(msg)
+        ev = message_event(inner)
+        ev["carbon"] = kind
+        ev["xml"] = ET.tostring(msg.xml, encoding="unicode")
+        return inner, ev
+
+    def uncarbon(self, msg):
+        """The message a carbon forwards and "sent" or "received"; None
+        without carbons enabled, for any other stanza, and for a carbon not
+        from our own bare JID (XEP-0280's security rule)."""
+        if not self.carbons:
+            return None, ""
+        for kind in ("sent", "received"):
+            wrapper = msg.xml.find("{%s}%s" % (CARBONS_NS, kind))
+            if wrapper is None:
+                continue
+            if msg["from"].bare != self.boundjid.bare:
+                return None, ""
+            inner = wrapper.find("{%s}forwarded/{jabber:client}message" % FORWARD_NS)
+            if inner is None:
+                return None, ""
+            # A stanza object of its own, as the OMEMO plugin takes it: its
+            # from is the sender (a sent carbon: one of our resources).
+            return slixmpp.stanza.Message(self, xml=inner), kind
+        return None, ""
 
     async def serve_incoming(self):
         while True:
-            msg = await self.incoming.get()
-            ev = message_event(msg)
+            msg, ev = self.event_for(await self.incoming.get())
             if self.omemo.is_encrypted(msg) is not None:
                 await self.decrypt(msg, ev)
             emit(ev)

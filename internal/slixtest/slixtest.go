@@ -83,6 +83,12 @@ type Params struct {
 	// again is the same device. Empty: the client's temp directory, a new
 	// device every Start.
 	OMEMOStore string
+	// Carbons enables message carbons (XEP-0280) before Start returns: a
+	// carbon from the account's own bare JID is then reported as the
+	// message it forwards (Message.Carbon says which kind; in OMEMO mode
+	// decrypted like any other), XML still the whole stanza as received.
+	// Off, carbons are not enabled and nothing is unwrapped.
+	Carbons bool
 }
 
 // Message is one message stanza as the child received it.
@@ -107,6 +113,10 @@ type Message struct {
 	PreKey bool `json:"prekey"`
 	// SenderDevice is the sending device's id (the header's sid).
 	SenderDevice uint32 `json:"sender_device"`
+
+	// Carbon is "sent" or "received" for a carbon copy (Params.Carbons),
+	// the other fields then the forwarded message's; "" otherwise.
+	Carbon string `json:"carbon"`
 }
 
 // OMEMODevice is an OMEMO device as slixmpp-omemo sees it.
@@ -319,6 +329,9 @@ func Start(ctx context.Context, p Params) (*Client, error) {
 	cfg := map[string]any{
 		"jid": p.JID, "password": p.Password, "host": host, "port": port,
 		"priority": p.Priority, "plugins": p.Plugins, "debug": p.Debug,
+	}
+	if p.Carbons {
+		cfg["carbons"] = true
 	}
 	if p.OMEMO {
 		store := p.OMEMOStore

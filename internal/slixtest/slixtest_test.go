@@ -232,3 +232,74 @@ func TestOMEMO(t *testing.T) {
 	}
 	exchange("alice's third, to bob started again", alice, again, bj, "third: still the owl", false)
 }
+
+// Params.Carbons: alice's "phone" has carbons enabled, her "desk" not. What
+// the desk sends and what comes to it the phone reports as sent and
+// received carbons, unwrapped; the desk gets only what was sent to it. A
+// carbon-shaped message from someone else is a forgery and is reported as
+// it came, not unwrapped.
+func TestCarbons(t *testing.T) {
+	slixtest.Require(t)
+	srv := prosodytest.Start(t)
+	srv.CreateUser(t, "alice", "pw")
+	srv.CreateUser(t, "bob", "pw")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start := func(user, resource string, carbons bool) *slixtest.Client {
+		t0 := time.Now()
+		c, err := slixtest.Start(ctx, slixtest.Params{
+			JID: user + "@" + srv.Domain + "/" + resource, Password: "pw",
+			Addr: srv.C2SAddr, CertPEM: srv.CertPEM, Carbons: carbons,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s ready in %v (carbons %v)", c.JID, time.Since(t0).Round(time.Millisecond), carbons)
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	phone := start("alice", "phone", true)
+	desk := start("alice", "desk", false)
+	bob := start("bob", "slix", false)
+	if phone.JID == desk.JID {
+		t.Fatalf("both of alice's clients bound %s", phone.JID)
+	}
+	bobBare := "bob@" + srv.Domain
+	if err := desk.Send(ctx, slixtest.Outgoing{To: bobBare, Body: "from the desk", ID: "d1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.Send(ctx, slixtest.Outgoing{To: desk.JID, Body: "to the desk", ID: "b1"}); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := phone.WaitMessages(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := msgs[0]; m.Carbon != "sent" || m.Body != "from the desk" || m.ID != "d1" || m.From != desk.JID || m.To != bobBare ||
+		!strings.Contains(m.XML, "urn:xmpp:carbons:2") {
+		t.Errorf("the phone's first message: %+v; want the sent carbon of the desk's", m)
+	}
+	if m := msgs[1]; m.Carbon != "received" || m.Body != "to the desk" || m.ID != "b1" || !strings.HasPrefix(m.From, bobBare+"/") || m.To != desk.JID {
+		t.Errorf("the phone's second message: %+v; want the received carbon of bob's", m)
+	}
+	got, err := desk.WaitMessages(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Carbon != "" || got[0].Body != "to the desk" {
+		t.Errorf("the desk (no carbons): %+v; want only bob's message", got)
+	}
+	forged := "<received xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'>" +
+		"<message xmlns='jabber:client' type='chat' from='" + phone.JID + "' to='" + bobBare + "'><body>forged</body></message>" +
+		"</forwarded></received>"
+	if err := bob.Send(ctx, slixtest.Outgoing{To: phone.JID, Body: "outer", ExtraXML: forged}); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err = phone.WaitMessages(ctx, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := msgs[2]; m.Carbon != "" || m.Body != "outer" || !strings.HasPrefix(m.From, bobBare+"/") || !strings.Contains(m.XML, "forged") {
+		t.Errorf("a carbon forged by bob at the phone: %+v; want it as it came, not unwrapped", m)
+	}
+}
