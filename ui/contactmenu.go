@@ -79,6 +79,9 @@ func (a *Pane) showContactMenu(jid string, at fyne.Position) {
 			items = append(items, fyne.NewMenuItem("Block…", func() { a.confirmBlock(jid) }))
 		}
 	}
+	if a.encryptor() != nil && !it.Room {
+		items = append(items, fyne.NewMenuItem("Encryption keys…", func() { a.showEncryption(jid) }))
+	}
 	items = append(items, fyne.NewMenuItem("Copy address", func() {
 		a.fa.Clipboard().SetContent(jid)
 	}))

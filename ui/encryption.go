@@ -172,7 +172,6 @@ func (a *Pane) showEncryption(peer string) {
 	if e == nil {
 		return
 	}
-	st := a.lockState
 	if a.isRoom(peer) {
 		msg := widget.NewLabel("Messages in this group chat are not end-to-end encrypted: the room's server and everyone in it can read them. Clove does not encrypt group chats yet (OMEMO in rooms needs members-only, non-anonymous rooms).")
 		msg.Wrapping = fyne.TextWrapWord
@@ -187,6 +186,11 @@ func (a *Pane) showEncryption(peer string) {
 		if err == nil {
 			required, err = e.RequireEncryption(a.ctx)
 		}
+		st, serr := e.Encryption(a.ctx, peer)
+		if serr != nil {
+			st = Encryption{Why: serr.Error()}
+		}
+		st.Refused = !st.On && required
 		a.do(func() {
 			if err != nil {
 				showError(a.win, err, nil)

@@ -204,3 +204,21 @@ func TestNewDevicesAreAnnounced(t *testing.T) {
 		t.Errorf("own new device: notice %v %q", a.notice.Visible(), a.notice.Text)
 	}
 }
+
+// A contact's keys are also in their right-click menu ("Encryption
+// keys…"), with the contact's own state, whichever chat is open.
+func TestContactMenuShowsKeys(t *testing.T) {
+	b := threeContacts()
+	a, _ := newTestApp(t, &fakeEncryptor{fakeBackend: b, trust: map[string]string{bobFP: "blind"}})
+	selectContact(t, a, "carol@example.net") // not encrypted
+	a.showContactMenu("bob@example.org", fyne.NewPos(10, 10))
+	if texts := strings.Join(overlayTexts(a), "\n"); !strings.Contains(texts, "Encryption keys…") {
+		t.Fatalf("bob's menu has no \"Encryption keys…\":\n%s", texts)
+	}
+	a.win.Canvas().Overlays().Remove(a.win.Canvas().Overlays().Top())
+	a.showEncryption("bob@example.org") // the item's action
+	texts := strings.Join(overlayTexts(a), "\n")
+	if !strings.Contains(texts, "Encryption — bob@example.org") || !strings.Contains(texts, "end-to-end encrypted (OMEMO)") || !strings.Contains(texts, "05bb11bb") {
+		t.Fatalf("bob's keys with carol's chat open:\n%s", texts)
+	}
+}
