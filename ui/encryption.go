@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/clove-xmpp/clove/omemo"
 )
 
 // Encryptor is a backend whose account encrypts end to end (OMEMO). The
@@ -137,19 +139,6 @@ func encryptionText(peer string, st Encryption) string {
 	return fmt.Sprintf("Messages to %s are not encrypted: %s. Your server and theirs can read them.", peer, why)
 }
 
-// groupFingerprint writes a hex fingerprint in groups of 8, as Dino,
-// Gajim and Conversations show it, for comparing by eye.
-func groupFingerprint(fp string) string {
-	var b strings.Builder
-	for i := 0; i < len(fp); i += 8 {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(fp[i:min(i+8, len(fp))])
-	}
-	return b.String()
-}
-
 // trustText words a key's trust.
 func trustText(t string) string {
 	switch t {
@@ -209,7 +198,7 @@ func (a *Pane) encryptionDialog(peer string, st Encryption, own DeviceKey, their
 	rows := []fyne.CanvasObject{
 		status,
 		widget.NewLabelWithStyle("This device", fyne.TextAlignLeading, bold),
-		widget.NewLabelWithStyle(groupFingerprint(own.Fingerprint), fyne.TextAlignLeading, mono),
+		widget.NewLabelWithStyle(omemo.FormatFingerprint(own.Fingerprint), fyne.TextAlignLeading, mono),
 		widget.NewLabelWithStyle(peer+"'s devices", fyne.TextAlignLeading, bold),
 	}
 	var d dialog.Dialog
@@ -244,7 +233,7 @@ func (a *Pane) encryptionDialog(peer string, st Encryption, own DeviceKey, their
 		}
 		rows = append(rows,
 			widget.NewLabel(fmt.Sprintf("Device %d: %s", k.Device, trustText(k.Trust))),
-			widget.NewLabelWithStyle(groupFingerprint(k.Fingerprint), fyne.TextAlignLeading, mono),
+			widget.NewLabelWithStyle(omemo.FormatFingerprint(k.Fingerprint), fyne.TextAlignLeading, mono),
 			buttons)
 	}
 	hint := widget.NewLabel("Compare these with what their client shows for your device (and you with theirs), in person or on another channel; mark a key Verified when they match.")
