@@ -640,6 +640,10 @@ func (c *Client) encryptFor(ctx context.Context, sess *xmpp.Session, peer jid.JI
 // one disk sync for all the sessions' steps.
 func (c *Client) encryptManyFor(ctx context.Context, sess *xmpp.Session, peer jid.JID, bodies []string) ([]*omemo.Encrypted, error) {
 	to, err := c.omemoTargets(ctx, sess, peer)
+	if err != nil && !errors.Is(err, ErrOMEMOFailed) && !isNetErr(err) {
+		// A store error, say: these messages' failure, not the stream's.
+		err = fmt.Errorf("%w: %w", ErrOMEMOFailed, err)
+	}
 	if err != nil || to == nil {
 		return nil, err
 	}
@@ -759,9 +763,6 @@ func (c *Client) preEncrypt(ctx context.Context, sess *xmpp.Session, ch []Outbox
 			bodies[i] = e.Body
 		}
 		enc, err := c.encryptManyFor(ctx, sess, jid.MustParse(k), bodies)
-		if err != nil && !errors.Is(err, ErrOMEMOFailed) && !isNetErr(err) {
-			err = fmt.Errorf("%w: %w", ErrOMEMOFailed, err)
-		}
 		for i, e := range es {
 			r := out[e.ID]
 			if err != nil {
@@ -813,10 +814,6 @@ func (c *Client) outgoingTokens(ctx context.Context, sess *xmpp.Session, e Outbo
 		enc, err = r.e, r.err
 	} else {
 		enc, err = c.encryptFor(ctx, sess, to.Bare(), e.Body)
-		if err != nil && !errors.Is(err, ErrOMEMOFailed) && !isNetErr(err) {
-			// A store error, say: this message's failure, not the stream's.
-			err = fmt.Errorf("%w: %w", ErrOMEMOFailed, err)
-		}
 	}
 	if err != nil {
 		return nil, false, err
