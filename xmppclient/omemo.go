@@ -127,6 +127,15 @@ func (o *omemoState) repair(d omemo.Address) bool {
 	return true
 }
 
+// listedDevice reports whether d is in its owner's device list as stored:
+// only such a device's session is repaired, so that a sender naming made-up
+// device ids neither has us fetch a bundle per message nor grows the
+// repair records beyond the devices listed (omemo.MaxDevices each).
+func (c *Client) listedDevice(ctx context.Context, d omemo.Address) bool {
+	ds, err := c.cfg.OMEMO.Devices(ctx, d.JID)
+	return err == nil && slices.Contains(ds, d.Device)
+}
+
 // repairEvery bounds session repairs per device.
 const repairEvery = 10 * time.Minute
 
@@ -300,7 +309,7 @@ func (c *Client) decrypt(ctx context.Context, m Message) (Message, bool) {
 		m.Body = "could not decrypt: " + err.Error()
 		from := omemo.Address{JID: sender, Device: el.e.SID}
 		if (errors.Is(err, omemo.ErrNoSession) || errors.Is(err, omemo.ErrUndecryptable)) &&
-			!m.Outgoing && !m.Archived && c.omemo.repair(from) {
+			!m.Outgoing && !m.Archived && c.listedDevice(ctx, from) && c.omemo.repair(from) {
 			// Session repair, as Conversations and Dino do: a new session
 			// from the device's bundle, announced by a key transport
 			// (pre-key) message; the sender's next messages use it. The
