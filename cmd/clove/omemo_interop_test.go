@@ -31,14 +31,7 @@ func TestOMEMOInteropSlixmpp(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	t0 := time.Now()
-	bob, err := slixtest.Start(ctx, slixtest.Params{
-		JID: bj + "/slixmpp-omemo", Password: "pw", Addr: srv.C2SAddr, CertPEM: srv.CertPEM,
-		OMEMO: true, OMEMOStore: t.TempDir(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { bob.Close() })
+	bob := startOMEMOSlix(t, ctx, srv, bj+"/slixmpp-omemo", slixtest.Params{})
 	// Start returned after bob's device list and bundle were published:
 	// Clove's send, which reads them from PEP, now finds his device (it
 	// would send plaintext to a contact without one).
@@ -311,27 +304,13 @@ func TestOMEMOInteropSecondOwnDevice(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	t0 := time.Now()
-	bob, err := slixtest.Start(ctx, slixtest.Params{
-		JID: bj + "/slixmpp-omemo", Password: "pw", Addr: srv.C2SAddr, CertPEM: srv.CertPEM,
-		OMEMO: true, OMEMOStore: t.TempDir(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { bob.Close() })
+	bob := startOMEMOSlix(t, ctx, srv, bj+"/slixmpp-omemo", slixtest.Params{})
 	t.Logf("bob (slixmpp-omemo) logged in and published in %v: device %d", time.Since(t0).Round(time.Millisecond), bob.OMEMO.ID)
 	// The phone before Clove's first login: Clove learns its own other
 	// devices from its device list, fetched at login (or a PEP
 	// notification), and Start returned once the phone's device was in it.
 	t0 = time.Now()
-	phone, err := slixtest.Start(ctx, slixtest.Params{
-		JID: aj + "/phone", Password: "pw", Addr: srv.C2SAddr, CertPEM: srv.CertPEM,
-		OMEMO: true, OMEMOStore: t.TempDir(), Carbons: true, Priority: -1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { phone.Close() })
+	phone := startOMEMOSlix(t, ctx, srv, aj+"/phone", slixtest.Params{Carbons: true, Priority: -1})
 	phoneDev := fmt.Sprint(phone.OMEMO.ID)
 	t.Logf("alice's phone (slixmpp-omemo, carbons on) logged in and published in %v: device %s", time.Since(t0).Round(time.Millisecond), phoneDev)
 
@@ -474,4 +453,19 @@ func keyTag(x, dev string) string {
 		}
 	}
 	return ""
+}
+
+// startOMEMOSlix starts slixmpp-omemo logged in as jid (password "pw") on
+// srv with an OMEMO store of its own, and the other settings of p; it
+// returns once its device list and bundle are published.
+func startOMEMOSlix(t *testing.T, ctx context.Context, srv *prosodytest.Server, jid string, p slixtest.Params) *slixtest.Client {
+	t.Helper()
+	p.JID, p.Password, p.Addr, p.CertPEM = jid, "pw", srv.C2SAddr, srv.CertPEM
+	p.OMEMO, p.OMEMOStore = true, t.TempDir()
+	c, err := slixtest.Start(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
