@@ -357,28 +357,11 @@ func (s *Store) MarkFailed(ctx context.Context, account, originID, why string) e
 	})
 }
 
-// MarkEncrypted records that the outgoing message originID went out
-// OMEMO-encrypted: it is encrypted at send time (the outbox keeps the
-// text), so only then is it known. An unknown id is ErrNotFound.
-func (s *Store) MarkEncrypted(ctx context.Context, account, originID string) error {
-	if originID == "" {
-		return fmt.Errorf("store: mark encrypted: empty origin id: %w", ErrInvalid)
-	}
-	return s.wr.do(ctx, "mark encrypted", func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE messages SET encrypted = 1
-			WHERE account = ? AND origin_id = ? AND outgoing = 1`, account, originID)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err == nil && n == 0 {
-			return ErrNotFound
-		}
-		return nil
-	})
-}
-
-// MarkEncryptedBatch is MarkEncrypted for several messages in one
-// transaction (one disk sync); ids without a message row are skipped.
+// MarkEncryptedBatch records that the outgoing messages originIDs went
+// out OMEMO-encrypted: they are encrypted at send time (the outbox keeps
+// the text), so only then is it known. One transaction (one disk sync) for
+// a chunk of them; ids without a message row (an outbox entry whose row is
+// gone) are skipped.
 func (s *Store) MarkEncryptedBatch(ctx context.Context, account string, originIDs []string) error {
 	if len(originIDs) == 0 {
 		return nil
