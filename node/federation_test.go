@@ -415,6 +415,20 @@ func TestTwoNodesFederateOverI2P(t *testing.T) {
 	if t.Failed() {
 		t.FailNow()
 	}
+	// Readiness's second way to find the node's lease set (the first, SAM's
+	// NAMING LOOKUP, rests on i2pd's 3-hop shared destination): the node's
+	// own SOCKS proxy opens a stream to the node itself.
+	for _, f := range []*fedNode{a, b} {
+		t0 := time.Now()
+		sctx, cancel := context.WithTimeout(ctx, time.Minute)
+		err := openOwnStream(sctx, f.info.SOCKS, f.info.Domain)
+		cancel()
+		if err != nil {
+			t.Errorf("node %s: a stream to itself through its own SOCKS proxy: %v", f.name, err)
+		} else {
+			t.Logf("node %s: a stream to itself through its own SOCKS proxy opened in %v", f.name, time.Since(t0).Round(time.Millisecond))
+		}
+	}
 
 	aliceJ, bobJ := jid.MustParse("alice@"+A), jid.MustParse("bob@"+B)
 	alice := connect(t, a.c2s(), aliceJ.String(), "alice-pw", a.pin(t, A))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -83,24 +84,91 @@ const (
 // readiness timer, so the lookup said "ready" 2.6–13 s after start while
 // others reached the node at 20–58 s.
 func ReadReadiness(ctx context.Context, dir string, info *Info) Readiness {
-	if b, err := os.ReadFile(filepath.Join(dir, RouterConsoleFile)); err == nil {
+	b, err := os.ReadFile(filepath.Join(dir, RouterConsoleFile))
+	ownRouter := err == nil
+	if ownRouter {
 		if r, ok := ownRouterStage(ctx, strings.TrimSpace(string(b)), info.Domain); !ok {
 			return r
 		}
 	} else if r, ok := sessionStage(dir); !ok {
 		return r
 	}
-	b, err := os.ReadFile(filepath.Join(dir, RouterSAMFile))
+	b, err = os.ReadFile(filepath.Join(dir, RouterSAMFile))
 	if err != nil {
 		return Readiness{StageUnknown, "no router address recorded"}
 	}
 	sam := strings.TrimSpace(string(b))
 	lctx, cancel := context.WithTimeout(ctx, tunnelsLookupTimeout)
 	defer cancel()
-	if err := transport.LookupSAM(lctx, sam, info.Domain); err != nil {
+	if err := findLeaseSet(lctx, sam, ownRouter, info); err != nil {
 		return Readiness{StageBuilding, fmt.Sprintf("the node's tunnels stand, but the router at %s does not find its lease set in the network yet (%v); publishing takes up to a minute", sam, err)}
 	}
 	return Readiness{StageReachable, "the node's tunnels stand and its lease set is published: other routers can reach it"}
+}
+
+// findLeaseSet asks the network for the node's lease set: through SAM's
+// NAMING LOOKUP and, when the node runs its own router, at the same time
+// through the node's SOCKS proxy (a stream to its own s2s port, closed as
+// soon as the proxy opens it). Either finding it is enough.
+//
+// Why both: i2pd 2.45.1 answers NAMING LOOKUP from its shared local
+// destination, which always builds 3-hop tunnels (no setting changes
+// that). On the private test network (7 routers) that destination once
+// had no inbound tunnel for 4 minutes ("Can't send LeaseSet request, no
+// inbound tunnels found") while the other node reached this one in 7 s,
+// so status said "tunnels building" throughout (CI of f30f973). The SOCKS
+// proxy runs on the node's own keys and tunnels, the ones others reach
+// it by; its lookup goes to the floodfills the same way, and the proxy
+// answers success only once it found the lease set.
+func findLeaseSet(ctx context.Context, sam string, ownRouter bool, info *Info) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	samErr := make(chan error, 1)
+	go func() { samErr <- transport.LookupSAM(ctx, sam, info.Domain) }()
+	socksErr := make(chan error, 1)
+	if ownRouter && info.SOCKS != "" {
+		go func() { socksErr <- openOwnStream(ctx, info.SOCKS, info.Domain) }()
+	}
+	var first error
+	for range 2 {
+		select {
+		case err := <-samErr:
+			if err == nil {
+				return nil
+			}
+			if first == nil {
+				first = err
+			}
+			samErr = nil
+			if !ownRouter || info.SOCKS == "" {
+				return first
+			}
+		case err := <-socksErr:
+			if err == nil {
+				return nil
+			}
+			socksErr = nil
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	return first
+}
+
+// openOwnStream opens a stream to the node's own s2s port through its
+// SOCKS proxy (the name sent as ATYP 3; nothing resolved here) and closes
+// it at once.
+func openOwnStream(ctx context.Context, socks, domain string) error {
+	d, err := transport.NewSOCKS5(socks)
+	if err != nil {
+		return err
+	}
+	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(domain, "5269"))
+	if err != nil {
+		return err
+	}
+	return c.Close()
 }
 
 // sessionStage reads the SAM tunnels' state; ok means the session
