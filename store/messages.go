@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -51,9 +52,41 @@ type Message struct {
 	// Encrypted: the message travelled OMEMO-encrypted (Body is the
 	// decrypted text, or why it could not be decrypted).
 	Encrypted bool
+	// File: the message shares a file (Body is its URL); nil for text.
+	File *File
 }
 
-const msgColumns = `id, account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, error, encrypted`
+// File is a file a message shares: uploaded with XEP-0363 and sent as
+// its URL (XEP-0066 out-of-band data in plaintext; an aesgcm:// URL with
+// the key, XEP-0454, inside an encrypted message).
+type File struct {
+	URL       string `json:"url"`
+	Name      string `json:"name,omitempty"`
+	Size      int64  `json:"size,omitempty"` // bytes of the file (not of its ciphertext); 0: unknown
+	MIME      string `json:"mime,omitempty"`
+	Encrypted bool   `json:"encrypted"` // the upload is encrypted (URL is aesgcm://)
+}
+
+func fileColumn(f *File) any {
+	if f == nil {
+		return nil
+	}
+	b, _ := json.Marshal(f)
+	return string(b)
+}
+
+func scanFile(s sql.NullString) *File {
+	if !s.Valid || s.String == "" {
+		return nil
+	}
+	var f File
+	if json.Unmarshal([]byte(s.String), &f) != nil || f.URL == "" {
+		return nil
+	}
+	return &f
+}
+
+const msgColumns = `id, account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, error, encrypted, file`
 
 // AddOutgoing writes m as a Queued outgoing message together with its outbox
 // row, in one transaction, and returns once that is on disk. Call it BEFORE
@@ -300,14 +333,14 @@ func prepareMessage(m *Message) error {
 // transaction.
 func prepareInsert(ctx context.Context, tx *sql.Tx, conflict string) (*sql.Stmt, error) {
 	return tx.PrepareContext(ctx, `INSERT INTO messages
-		(account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, encrypted)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+conflict)
+		(account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, encrypted, file)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+conflict)
 }
 
 func insertMessage(ctx context.Context, ins *sql.Stmt, m *Message) (sql.Result, error) {
 	return ins.ExecContext(ctx,
 		m.Account, m.Peer, m.Outgoing, m.From, m.To, m.Body,
-		null(m.OriginID), null(m.StanzaID), null(m.ArchiveID), unixNano(m.Time), string(m.State), m.Encrypted)
+		null(m.OriginID), null(m.StanzaID), null(m.ArchiveID), unixNano(m.Time), string(m.State), m.Encrypted, fileColumn(m.File))
 }
 
 // Pending returns the account's outbox: outgoing messages written but not
@@ -508,13 +541,15 @@ func scanMessages(op string, rows *sql.Rows, err error, reverse bool) ([]Message
 		var (
 			m                   Message
 			origin, sid, archID sql.NullString
+			file                sql.NullString
 			t                   int64
 			state               string
 		)
 		if err := rows.Scan(&m.ID, &m.Account, &m.Peer, &m.Outgoing, &m.From, &m.To, &m.Body,
-			&origin, &sid, &archID, &t, &state, &m.Error, &m.Encrypted); err != nil {
+			&origin, &sid, &archID, &t, &state, &m.Error, &m.Encrypted, &file); err != nil {
 			return nil, wrap(op, err)
 		}
+		m.File = scanFile(file)
 		m.OriginID, m.StanzaID, m.ArchiveID = origin.String, sid.String, archID.String
 		m.Time = time.Unix(0, t)
 		m.State = State(state)

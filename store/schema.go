@@ -273,6 +273,11 @@ ALTER TABLE messages ADD COLUMN encrypted INTEGER NOT NULL DEFAULT 0;
 -- option): a message to a contact without OMEMO devices fails instead.
 ALTER TABLE accounts ADD COLUMN require_e2e INTEGER NOT NULL DEFAULT 0;
 `},
+		{version: 11, up: `
+-- A message that shares a file (issue 19): its URL, name, size, type and
+-- whether it is encrypted (XEP-0454), as JSON; NULL for text messages.
+ALTER TABLE messages ADD COLUMN file TEXT;
+`},
 	}
 }
 
