@@ -39,6 +39,7 @@ func persist(ctx context.Context, st *store.Store, account string, ev xmppclient
 			Time:      m.Time,
 			State:     state,
 			Encrypted: m.Encrypted,
+			File:      storeFile(m.File),
 		})
 	case xmppclient.GroupMessage:
 		if e.Body == "" {
@@ -131,4 +132,20 @@ func persistRoster(ctx context.Context, st *store.Store, account string, e xmppc
 		return st.SetRosterVersion(ctx, account, e.Ver)
 	}
 	return nil
+}
+
+// storeFile and clientFile carry what a message shares between the
+// client's events and the store.
+func storeFile(f *xmppclient.FileRef) *store.File {
+	if f == nil {
+		return nil
+	}
+	return &store.File{URL: f.URL, Name: f.Name, Size: f.Size, MIME: f.MIME, Encrypted: f.Encrypted}
+}
+
+func clientFile(f *store.File) *xmppclient.FileRef {
+	if f == nil {
+		return nil
+	}
+	return &xmppclient.FileRef{URL: f.URL, Name: f.Name, Size: f.Size, MIME: f.MIME, Encrypted: f.Encrypted}
 }

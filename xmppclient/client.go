@@ -84,6 +84,7 @@ const DefaultMaxStanzaSize = 1 << 20
 // Client is one account's connection. Create it with New, run it with Run,
 // read Events.
 type Client struct {
+	upload uploadCache // FindUploadService's answer for this login
 	cfg    Config
 	log    *slog.Logger
 	events chan Event

@@ -74,6 +74,8 @@ type Message struct {
 	// Encrypted: it came OMEMO-encrypted; Body is the decrypted text, or
 	// "could not decrypt: …" and why (never the fallback body).
 	Encrypted bool
+	// File: the message shares a file (Body is its URL); nil for text.
+	File *FileRef
 	// enc is the <encrypted> element until the pump decrypts it.
 	enc *encryptedEl
 }

@@ -250,6 +250,7 @@ type inMessage struct {
 	Received  *carbon       `xml:"urn:xmpp:carbons:2 received"`
 	Error     *stanza.Error `xml:"error"`
 	Encrypted *encryptedEl  `xml:"eu.siacs.conversations.axolotl encrypted"`
+	OOB       *oobEl        `xml:"jabber:x:oob x"`
 	Event     *pepEvent     `xml:"http://jabber.org/protocol/pubsub#event event"`
 	Result    *struct {
 		QueryID   string    `xml:"queryid,attr"`
@@ -366,6 +367,9 @@ func (c *Client) convert(m *inMessage, delay *delayEl) (Message, bool) {
 	me := c.JID().Bare()
 	msg.ID, msg.Type, msg.Body = m.ID, m.Type, m.Body
 	msg.enc = m.Encrypted
+	if m.Encrypted == nil {
+		msg.File = fileOf(m.Body, m.OOB, false)
+	}
 	msg.OriginID = m.ID
 	if m.OriginID != nil && m.OriginID.ID != "" {
 		msg.OriginID = m.OriginID.ID

@@ -335,6 +335,7 @@ func (c *Client) decrypt(ctx context.Context, m Message) (Message, bool) {
 		return m, false
 	}
 	m.Body = string(d.Plaintext)
+	m.File = fileOf(m.Body, nil, true)
 	return m, true
 }
 
@@ -811,6 +812,9 @@ func (c *Client) outgoingTokens(ctx context.Context, sess *xmpp.Session, e Outbo
 		if c.omemo.requireE2E.Load() {
 			return nil, false, ErrPlaintextRefused
 		}
+		if e.File != nil && e.File.Encrypted {
+			return nil, false, ErrKeyInPlaintext
+		}
 		return chatTokens(e), false, nil
 	}
 	to, err := jid.Parse(e.To)
@@ -830,6 +834,9 @@ func (c *Client) outgoingTokens(ctx context.Context, sess *xmpp.Session, e Outbo
 	if enc == nil {
 		if c.omemo.requireE2E.Load() {
 			return nil, false, ErrPlaintextRefused
+		}
+		if e.File != nil && e.File.Encrypted {
+			return nil, false, ErrKeyInPlaintext
 		}
 		return chatTokens(e), false, nil
 	}

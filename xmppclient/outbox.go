@@ -22,6 +22,8 @@ type OutboxEntry struct {
 	// session may have sent it: the archive is asked before it is sent
 	// (see reconcile).
 	Adopted bool
+	// File: the message shares a file (Body is its URL).
+	File *FileRef
 }
 
 // Outbox persists messages from the moment they are accepted until the

@@ -19,13 +19,29 @@ var ErrNotOnline = errors.New("not connected: the message is queued and will be 
 // if the client is online (otherwise after the next login). The returned id
 // is reported again in MessageAcked and ReceiptReceived events.
 func (c *Client) Send(ctx context.Context, to jid.JID, body string) (string, error) {
+	return c.send(ctx, to, body, nil)
+}
+
+// SendFile accepts a message that shares an uploaded file: its body is
+// f.URL, with out-of-band data (XEP-0066) when it goes out in plaintext.
+// An encrypted file (aesgcm:// URL, which holds the key) is only ever sent
+// in an encrypted message: if the message would go out in plaintext it
+// fails with ErrKeyInPlaintext instead.
+func (c *Client) SendFile(ctx context.Context, to jid.JID, f FileRef) (string, error) {
+	if f.URL == "" {
+		return "", errors.New("no file URL")
+	}
+	return c.send(ctx, to, f.URL, &f)
+}
+
+func (c *Client) send(ctx context.Context, to jid.JID, body string, f *FileRef) (string, error) {
 	if to.Domainpart() == "" {
 		return "", fmt.Errorf("%q is not a valid address", to.String())
 	}
 	if body == "" {
 		return "", errors.New("empty message")
 	}
-	e := OutboxEntry{ID: randomID(), To: to.String(), Body: body, Created: time.Now().UTC()}
+	e := OutboxEntry{ID: randomID(), To: to.String(), Body: body, Created: time.Now().UTC(), File: f}
 	if err := c.outbox.Enqueue(ctx, e); err != nil {
 		return "", fmt.Errorf("could not save the message: %w", err)
 	}
@@ -197,13 +213,16 @@ func chatTokens(e OutboxEntry) xml.TokenReader {
 	oid := xml.StartElement{Name: xml.Name{Space: "urn:xmpp:sid:0", Local: "origin-id"}, Attr: []xml.Attr{attr("id", e.ID)}}
 	msg := xml.StartElement{Name: xml.Name{Space: "jabber:client", Local: "message"},
 		Attr: []xml.Attr{attr("id", e.ID), attr("to", e.To), attr("type", "chat")}}
-	return &tokenList{toks: []xml.Token{
+	toks := []xml.Token{
 		msg,
 		body, xml.CharData(e.Body), body.End(),
 		req, req.End(),
 		oid, oid.End(),
-		msg.End(),
-	}}
+	}
+	if e.File != nil && !e.File.Encrypted {
+		toks = append(toks, oobTokens(e.File.URL)...)
+	}
+	return &tokenList{toks: append(toks, msg.End())}
 }
 
 type tokenList struct {

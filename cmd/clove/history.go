@@ -67,11 +67,15 @@ func printHistory(e *env, ms []store.Message, asJSON bool) {
 	enc := json.NewEncoder(e.stdout)
 	for _, m := range ms {
 		if asJSON {
+			j := jsonMessage{From: m.From, To: m.To, Body: m.Body, ID: m.OriginID, Time: m.Time.UTC().Format(time.RFC3339Nano), Encrypted: m.Encrypted}
+			if f := m.File; f != nil {
+				j.File = fileJSON(f.URL, f.Name, f.Size, f.MIME, f.Encrypted)
+			}
 			_ = enc.Encode(struct {
 				jsonMessage
 				Outgoing bool   `json:"outgoing"`
 				State    string `json:"state"`
-			}{jsonMessage{From: m.From, To: m.To, Body: m.Body, ID: m.OriginID, Time: m.Time.UTC().Format(time.RFC3339Nano), Encrypted: m.Encrypted}, m.Outgoing, string(m.State)})
+			}{j, m.Outgoing, string(m.State)})
 			continue
 		}
 		dir := "<"

@@ -19,6 +19,25 @@ type jsonMessage struct {
 	Time string `json:"time"`
 	// Encrypted: the message came OMEMO-encrypted (issue 18's contract).
 	Encrypted bool `json:"encrypted"`
+	// File: the message shares a file (issue 19's contract).
+	File *jsonFile `json:"file,omitempty"`
+}
+
+// jsonFile is a shared file: url, name, size (0: unknown), mime,
+// encrypted (the upload is encrypted; the URL, aesgcm://, holds the key).
+type jsonFile struct {
+	URL       string `json:"url"`
+	Name      string `json:"name"`
+	Size      int64  `json:"size"`
+	MIME      string `json:"mime"`
+	Encrypted bool   `json:"encrypted"`
+}
+
+func fileJSON(url, name string, size int64, mime string, encrypted bool) *jsonFile {
+	if url == "" {
+		return nil
+	}
+	return &jsonFile{URL: url, Name: name, Size: size, MIME: mime, Encrypted: encrypted}
 }
 
 func cmdListen(ctx context.Context, e *env, args []string) error {
@@ -45,7 +64,11 @@ func cmdListen(ctx context.Context, e *env, args []string) error {
 	enc := json.NewEncoder(e.stdout)
 	return s.Listen(ctx, *timeout, *count, func(m xmppclient.Message) {
 		if *asJSON {
-			_ = enc.Encode(jsonMessage{From: m.From.String(), To: m.To.String(), Body: m.Body, ID: m.ID, Time: m.Time.UTC().Format(time.RFC3339Nano), Encrypted: m.Encrypted})
+			j := jsonMessage{From: m.From.String(), To: m.To.String(), Body: m.Body, ID: m.ID, Time: m.Time.UTC().Format(time.RFC3339Nano), Encrypted: m.Encrypted}
+			if f := m.File; f != nil {
+				j.File = fileJSON(f.URL, f.Name, f.Size, f.MIME, f.Encrypted)
+			}
+			_ = enc.Encode(j)
 		} else {
 			fmt.Fprintf(e.stdout, "%s %s: %s\n", m.Time.Local().Format("2006-01-02 15:04:05"), termText(m.From.Bare().String()), termText(m.Body))
 		}
