@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/clove-xmpp/clove/internal/slixtest"
+	"golang.org/x/net/proxy"
 )
 
 // slixOn logs slixmpp in to the node in dir as account (a client that is
@@ -196,3 +197,44 @@ func TestNodeServesUploads(t *testing.T) {
 		t.Errorf("a slot over %d bytes: %v; want not-acceptable", UploadSizeLimit, err)
 	}
 }
+
+// overI2P sends one HTTP request through the I2P SOCKS proxy at socks
+// (the name goes to the router, never to DNS) and checks its status; into,
+// if given, gets the response body. A request that fails before an answer
+// (a stream reset while lease sets settle) is sent again, for up to 4 min;
+// a PUT whose earlier try may have completed accepts 409 (already
+// uploaded: the caller checks the bytes). It returns the last try's time
+// and the number of tries.
+func overI2P(t *testing.T, ctx context.Context, socks, method, rawURL string, headers map[string]string, body []byte, status int, into ...*[]byte) (time.Duration, int) {
+	t.Helper()
+	d, err := proxy.SOCKS5("tcp", socks, nil, &net.Dialer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Timeout: 3 * time.Minute, Transport: &http.Transport{
+		Proxy: nil, DialContext: d.(proxy.ContextDialer).DialContext, DisableKeepAlives: true,
+	}}
+	deadline := time.Now().Add(4 * time.Minute)
+	for try := 1; ; try++ {
+		t0 := time.Now()
+		got, b, err := httpDo(ctx, client, method, rawURL, "", headers, body)
+		took := time.Since(t0)
+		if err == nil && (got == status || try > 1 && method == http.MethodPut && got == http.StatusConflict) {
+			if len(into) > 0 {
+				*into[0] = b
+			}
+			return took, try
+		}
+		if err == nil {
+			t.Fatalf("%s %s through %s: status %d (%.200q), want %d", method, rawURL, socks, got, b, status)
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			t.Fatalf("%s %s through %s: %v (try %d)", method, rawURL, socks, err, try)
+		}
+		t.Logf("%s %s through %s: try %d failed after %v: %v", method, rawURL, socks, try, took.Round(time.Millisecond), err)
+		time.Sleep(2 * time.Second)
+	}
+}
+
+// mbps is n bytes in d as 10^6 bytes a second.
+func mbps(n int, d time.Duration) float64 { return float64(n) / 1e6 / d.Seconds() }
