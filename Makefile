@@ -23,12 +23,13 @@ endif
 # the system's for the rest; these are the wide-coverage ones desktops
 # install (every script, CJK); emoji come from Fyne's own colour font.
 # python3-slixmpp is the third-party client the tests check delivery with
-# (internal/slixtest); its OMEMO plugin, python3-slixmpp-omemo, is not in
+# (internal/slixtest), python3-aiohttp what its upload plugin (xep_0363)
+# needs; its OMEMO plugin, python3-slixmpp-omemo, is not in
 # Debian 12: deps installs Debian 13's (internal/slixtest/install-omemo.sh).
 APT_PKGS := gcc libc6-dev pkg-config ca-certificates \
 	prosody lua-bit32 i2pd strace iproute2 \
 	prosody-modules \
-	python3-slixmpp \
+	python3-slixmpp python3-aiohttp \
 	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev \
 	libxi-dev libxxf86vm-dev xvfb xauth x11-apps xdotool dbus-daemon \
 	fonts-noto-core fonts-noto-cjk

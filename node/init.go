@@ -29,9 +29,14 @@ import (
 
 // Info is what node.json records about a node.
 type Info struct {
-	Domain     string            `json:"domain"` // the node's .b32.i2p, its XMPP domain
-	C2SPort    int               `json:"c2s_port"`
-	S2SPort    int               `json:"s2s_port"`
+	Domain  string `json:"domain"` // the node's .b32.i2p, its XMPP domain
+	C2SPort int    `json:"c2s_port"`
+	S2SPort int    `json:"s2s_port"`
+	// HTTPPort is prosody's HTTP port on 127.0.0.1, where the node's
+	// upload service (XEP-0363) takes and serves files; the node's I2P
+	// destination forwards its port 80 there. 0 in a node.json from a Clove
+	// before uploads: the next start picks one (ensureHTTPPort).
+	HTTPPort   int               `json:"http_port,omitempty"`
 	SOCKS      string            `json:"socks"` // I2P SOCKS proxy for outgoing s2s
 	DarknetMap map[string]string `json:"darknet_map,omitempty"`
 	// Hosts are extra XMPP domains the node serves besides Domain (a
@@ -68,10 +73,14 @@ func (i *Info) hops() Hops {
 // InitOptions configures Init. Zero values pick the defaults.
 type InitOptions struct {
 	Dir              string
-	C2SPort, S2SPort int    // loopback ports for prosody; default 5222 and 5269
-	SOCKS            string // default 127.0.0.1:4447 (i2pd)
-	I2PD             string // i2pd binary; default from PATH
-	KeygenTimeout    time.Duration
+	C2SPort, S2SPort int // loopback ports for prosody; default 5222 and 5269
+	// HTTPPort is prosody's HTTP port (uploads); 0 picks DefaultHTTPPort
+	// or, if that is taken, a free one near it (ChoosePorts): nothing
+	// outside the node refers to it, so it need not be fixed.
+	HTTPPort      int
+	SOCKS         string // default 127.0.0.1:4447 (i2pd)
+	I2PD          string // i2pd binary; default from PATH
+	KeygenTimeout time.Duration
 	// Hops sets the tunnel lengths; nil means DefaultHops(). A private test
 	// network wants {Length: 1, ServerOutbound: 0} (see docs/i2pd.md, "The
 	// private test network": 1-hop server tunnels publish their lease set
@@ -81,9 +90,10 @@ type InitOptions struct {
 
 // Paths inside a node directory.
 const (
-	infoFile   = "node.json"
-	keysFile   = "i2pd/xmpp.dat" // the node's I2P identity: never overwritten
-	prosodyCfg = "prosody/prosody.cfg.lua"
+	infoFile    = "node.json"
+	keysFile    = "i2pd/xmpp.dat" // the node's I2P identity: never overwritten
+	tunnelsFile = "i2pd/tunnels.conf"
+	prosodyCfg  = "prosody/prosody.cfg.lua"
 )
 
 // ErrExists: Init found a node in the directory and left it alone.
@@ -130,8 +140,16 @@ func Init(ctx context.Context, opts InitOptions) (*Info, error) {
 	} else if _, err := os.Stat(i2pd); err != nil {
 		return nil, fmt.Errorf("i2pd not found at %s", i2pd)
 	}
-	for _, p := range []int{opts.C2SPort, opts.S2SPort} {
+	for _, p := range []int{opts.C2SPort, opts.S2SPort, opts.HTTPPort} {
+		if p == 0 {
+			continue
+		}
 		if err := portFree(p); err != nil {
+			return nil, err
+		}
+	}
+	if opts.HTTPPort == 0 {
+		if opts.HTTPPort, err = chooseHTTPPort(opts.C2SPort, opts.S2SPort); err != nil {
 			return nil, err
 		}
 	}
@@ -156,7 +174,7 @@ func Init(ctx context.Context, opts InitOptions) (*Info, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the new I2P identity: %w", err)
 	}
-	info := &Info{Domain: domain, C2SPort: opts.C2SPort, S2SPort: opts.S2SPort, SOCKS: opts.SOCKS, Hops: opts.Hops, Created: time.Now().UTC().Truncate(time.Second)}
+	info := &Info{Domain: domain, C2SPort: opts.C2SPort, S2SPort: opts.S2SPort, HTTPPort: opts.HTTPPort, SOCKS: opts.SOCKS, Hops: opts.Hops, Created: time.Now().UTC().Truncate(time.Second)}
 	certFile, keyFile := certPaths(opts.Dir, domain)
 	if err := writeCert(certFile, keyFile, domain, "muc."+domain); err != nil {
 		return nil, err
@@ -165,6 +183,9 @@ func Init(ctx context.Context, opts InitOptions) (*Info, error) {
 		return nil, err
 	}
 	if err := save(opts.Dir, info); err != nil {
+		return nil, err
+	}
+	if err := writeTunnels(opts.Dir, info); err != nil {
 		return nil, err
 	}
 	return info, nil
@@ -296,6 +317,57 @@ outbound.length = %[4]d
 i2cp.leaseSetEncType = 4
 `
 
+// httpTunnelConf publishes prosody's HTTP port (the upload service) as
+// port 80 of the same destination, so slot URLs are
+// http://<b32>.b32.i2p/file_share/…: upload.<b32>.b32.i2p would not
+// resolve in I2P. type = http rewrites the Host header to the b32
+// (hostoverride), the virtual host prosody serves uploads on (http_host in
+// the node's prosody config); without it i2pd would pass on whatever Host
+// the client sent. The destination's I2CP options come from the first
+// section with these keys, xmpp-c2s.
+const httpTunnelConf = `
+[xmpp-http]
+type = http
+host = 127.0.0.1
+port = %[1]d
+inport = 80
+keys = xmpp.dat
+hostoverride = %[2]s
+inbound.length = %[3]d
+outbound.length = %[4]d
+i2cp.leaseSetEncType = 4
+`
+
+// tunnelsText is the node's tunnels.conf: XMPP, and HTTP once the domain
+// and the HTTP port are known (the i2pd that makes the keys runs before).
+func tunnelsText(info *Info) string {
+	h := info.hops()
+	t := fmt.Sprintf(tunnelsConf, info.C2SPort, info.S2SPort, h.Length, h.ServerOutbound)
+	if info.Domain != "" && info.HTTPPort != 0 {
+		t += fmt.Sprintf(httpTunnelConf, info.HTTPPort, info.Domain, h.Length, h.ServerOutbound)
+	}
+	return t
+}
+
+// writeTunnels writes the node's tunnels.conf from node.json: at Init and
+// at every start, so a node made before uploads gets its HTTP tunnel.
+func writeTunnels(dir string, info *Info) error {
+	return os.WriteFile(filepath.Join(dir, tunnelsFile), []byte(tunnelsText(info)), 0o600)
+}
+
+// DefaultHTTPPort is prosody's usual HTTP port.
+const DefaultHTTPPort = 5280
+
+// chooseHTTPPort picks prosody's HTTP port: DefaultHTTPPort, or the first
+// free one from 15280 on (ChoosePorts), never one of taken.
+func chooseHTTPPort(taken ...int) (int, error) {
+	p, err := ChoosePorts([]int{DefaultHTTPPort}, func(p int) bool { return slices.Contains(taken, p) || PortInUse(p) })
+	if err != nil {
+		return 0, err
+	}
+	return p[0], nil
+}
+
 func makeKeys(ctx context.Context, i2pd string, opts InitOptions) error {
 	dir := filepath.Join(opts.Dir, "i2pd")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -312,12 +384,11 @@ func makeKeys(ctx context.Context, i2pd string, opts InitOptions) error {
 	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 		return err
 	}
-	tun := filepath.Join(dir, "tunnels.conf")
-	hops := DefaultHops()
-	if opts.Hops != nil {
-		hops = *opts.Hops
-	}
-	if err := os.WriteFile(tun, []byte(fmt.Sprintf(tunnelsConf, opts.C2SPort, opts.S2SPort, hops.Length, hops.ServerOutbound)), 0o600); err != nil {
+	tun := filepath.Join(opts.Dir, tunnelsFile)
+	// Only XMPP: the domain, which the HTTP tunnel names, comes from these
+	// keys. Init writes the whole file once it is known.
+	keygen := &Info{C2SPort: opts.C2SPort, S2SPort: opts.S2SPort, Hops: opts.Hops}
+	if err := os.WriteFile(tun, []byte(tunnelsText(keygen)), 0o600); err != nil {
 		return err
 	}
 	cmd := exec.Command(i2pd, "--datadir="+dir, "--conf="+conf, "--tunconf="+tun, "--tunnelsdir="+filepath.Join(dir, "tunnels.d"), "--pidfile="+filepath.Join(dir, "keygen.pid"))
@@ -431,6 +502,26 @@ func findModule(name string, dirs []string) string {
 	return ""
 }
 
+// The node's upload service (XEP-0363, prosody's mod_http_file_share):
+// what one user may upload and how long files stay.
+const (
+	UploadSizeLimit  = 100 << 20 // bytes per file
+	UploadDailyQuota = 1 << 30   // bytes per user and day
+	UploadExpiry     = 7 * 24 * time.Hour
+)
+
+// UploadDomain is the JID of the node's upload service: a component its
+// users find through disco#items on the node's domain. It is an XMPP
+// address only; nothing resolves it in I2P.
+func UploadDomain(domain string) string { return "upload." + domain }
+
+// UploadURLBase is what slot URLs start with (then file_share/<slot>/<name>):
+// the bare .b32.i2p, port 80, plain HTTP. I2P streams are end-to-end
+// encrypted and authenticated by the destination, and no CA signs
+// .b32.i2p names, so https would add nothing but a certificate no
+// client trusts.
+func UploadURLBase(domain string) string { return "http://" + domain + "/" }
+
 func writeProsodyConfig(dir string, info *Info) error {
 	return writeProsodyConfigWith(dir, info, communityModuleDirs())
 }
@@ -466,22 +557,28 @@ func writeProsodyConfigWith(dir string, info *Info, moduleDirs []string) error {
 	}
 	defer f.Close()
 	return t.Execute(f, map[string]any{
-		"Domain":     info.Domain,
-		"MUCDomain":  "muc." + info.Domain,
-		"RunAsRoot":  os.Geteuid() == 0,
-		"PIDFile":    filepath.Join(dir, "prosody/prosody.pid"),
-		"DataDir":    filepath.Join(dir, "prosody/data"),
-		"PluginDir":  filepath.Join(dir, "prosody/plugins"),
-		"LogFile":    filepath.Join(dir, "logs/prosody.log"),
-		"C2SPort":    info.C2SPort,
-		"S2SPort":    info.S2SPort,
-		"SOCKSHost":  socksHost,
-		"SOCKSPort":  socksPort,
-		"DarknetMap": info.DarknetMap,
-		"Admins":     info.Admins,
-		"CertFile":   certFile,
-		"KeyFile":    keyFile,
-		"Hosts":      hosts,
+		"Domain":       info.Domain,
+		"MUCDomain":    "muc." + info.Domain,
+		"RunAsRoot":    os.Geteuid() == 0,
+		"PIDFile":      filepath.Join(dir, "prosody/prosody.pid"),
+		"DataDir":      filepath.Join(dir, "prosody/data"),
+		"PluginDir":    filepath.Join(dir, "prosody/plugins"),
+		"LogFile":      filepath.Join(dir, "logs/prosody.log"),
+		"C2SPort":      info.C2SPort,
+		"S2SPort":      info.S2SPort,
+		"HTTPPort":     info.HTTPPort,
+		"UploadDomain": UploadDomain(info.Domain),
+		"UploadURL":    UploadURLBase(info.Domain),
+		"UploadLimit":  UploadSizeLimit,
+		"UploadQuota":  UploadDailyQuota,
+		"UploadExpiry": int(UploadExpiry / time.Second),
+		"SOCKSHost":    socksHost,
+		"SOCKSPort":    socksPort,
+		"DarknetMap":   info.DarknetMap,
+		"Admins":       info.Admins,
+		"CertFile":     certFile,
+		"KeyFile":      keyFile,
+		"Hosts":        hosts,
 		// Its directory goes on plugin_paths too: prosody searches its own
 		// module directory, not necessarily the one it was found in.
 		"PrivacyListsDir": findModule("privacy_lists", moduleDirs),

@@ -86,7 +86,11 @@ func StartBackground(ctx context.Context, opts StartOptions) (*Started, error) {
 	opts.Dir, opts.Logger = dir, logger(opts.Logger)
 	var info *Info
 	if _, perr := supervise.ReadPlan(dir); opts.KeepPlan && perr == nil {
-		info, err = Load(dir)
+		// The plan says what to run; the files it runs with still follow
+		// this Clove (a node from before uploads gets them now).
+		if info, err = Load(dir); err == nil {
+			err = refresh(dir, info, opts.Logger)
+		}
 	} else {
 		info, err = writePlan(ctx, opts)
 	}

@@ -7,8 +7,8 @@ import (
 	"testing/iotest"
 )
 
-func TestSniffXMPP(t *testing.T) {
-	const c2s, s2s = 5222, 5269
+func TestSniffStream(t *testing.T) {
+	const c2s, s2s, http = 5222, 5269, 5280
 	for _, tc := range []struct {
 		name, in string
 		port     int
@@ -19,19 +19,28 @@ func TestSniffXMPP(t *testing.T) {
 		{"server with dialback", `<?xml version='1.0'?><stream:stream xmlns:db='jabber:server:dialback' xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' to='b.b32.i2p' from='a.b32.i2p' version='1.0'>`, s2s, ""},
 		{"only dialback", `<stream:stream xmlns:db='jabber:server:dialback'>`, 0, "neither"},
 		{"component", `<stream:stream xmlns='jabber:component:accept'>`, 0, "neither"},
-		{"not XMPP", "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 0, "no XMPP stream header"},
+		{"upload", "PUT /file_share/abc/f.bin HTTP/1.1\r\nHost: x.b32.i2p\r\n\r\n", http, ""},
+		{"download", "GET /file_share/abc/f.bin HTTP/1.1\r\nHost: x.b32.i2p\r\n\r\n", http, ""},
+		{"head", "HEAD / HTTP/1.1\r\n\r\n", http, ""},
+		{"another method", "DELETE / HTTP/1.1\r\n\r\n", 0, "no XMPP stream header"},
+		{"a method's prefix only", "PU", 0, "no XMPP stream header"},
 		{"endless", strings.Repeat("a", 5000), 0, "first 4 KiB"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// One byte at a time: the header may come in pieces.
-			head, port, err := sniffXMPP(iotest.OneByteReader(strings.NewReader(tc.in)), c2s, s2s)
+			head, port, err := sniffStream(iotest.OneByteReader(strings.NewReader(tc.in)), streamPorts{c2s, s2s, http})
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("err = %v, want %q", err, tc.err)
 				}
 				return
 			}
-			if err != nil || port != tc.port || !strings.HasPrefix(tc.in, string(head)) || !strings.HasSuffix(tc.in, string(head[len(head)-1:])) {
+			// Read no further than needed: the method, or the header's '>'.
+			end := ">"
+			if port == http {
+				end = " "
+			}
+			if err != nil || port != tc.port || !strings.HasPrefix(tc.in, string(head)) || !strings.HasSuffix(string(head), end) {
 				t.Fatalf("port %d, head %q, err %v", port, head, err)
 			}
 		})

@@ -166,13 +166,8 @@ func Prepare(dir string, opts RunOptions) (*Info, supervise.Plan, error) {
 	if _, err := os.Stat(ProsodyConfig(dir)); err != nil {
 		return nil, plan, fmt.Errorf("the node in %s is incomplete (%v): create a new one with 'clove node init'", dir, err)
 	}
-	// The module and prosody's config as this Clove makes them: a node
-	// made by an older Clove runs with the current ones.
-	if err := writeModule(dir); err != nil {
-		return nil, plan, fmt.Errorf("the node's prosody module: %w", err)
-	}
-	if err := writeProsodyConfig(dir, info); err != nil {
-		return nil, plan, fmt.Errorf("the node's prosody config: %w", err)
+	if err := refresh(dir, info, opts.Logger); err != nil {
+		return nil, plan, err
 	}
 	for _, p := range []int{info.C2SPort, info.S2SPort} {
 		if err := portFree(p); err != nil {
@@ -238,6 +233,40 @@ func Prepare(dir string, opts RunOptions) (*Info, supervise.Plan, error) {
 		prosody,
 	}
 	return info, plan, nil
+}
+
+// refresh writes the node's files that follow from node.json as this Clove
+// makes them (prosody's module and config, i2pd's tunnels), so a node made
+// by an older Clove runs with the current ones. It gives a node without an
+// HTTP port (made before uploads) one, and a node whose HTTP port another
+// program took a free one: nothing outside the node refers to that port.
+// The node must not be running.
+func refresh(dir string, info *Info, log *slog.Logger) error {
+	if info.HTTPPort == 0 || PortInUse(info.HTTPPort) {
+		p, err := chooseHTTPPort(info.C2SPort, info.S2SPort)
+		if err != nil {
+			return fmt.Errorf("the node's HTTP port (uploads): %w", err)
+		}
+		if info.HTTPPort == 0 {
+			log.Info("the node now serves file uploads", "http_port", p)
+		} else {
+			log.Info("the node's HTTP port is taken: uploads move to another", "was", info.HTTPPort, "http_port", p)
+		}
+		info.HTTPPort = p
+		if err := save(dir, info); err != nil {
+			return fmt.Errorf("saving the node's HTTP port: %w", err)
+		}
+	}
+	if err := writeModule(dir); err != nil {
+		return fmt.Errorf("the node's prosody module: %w", err)
+	}
+	if err := writeProsodyConfig(dir, info); err != nil {
+		return fmt.Errorf("the node's prosody config: %w", err)
+	}
+	if err := writeTunnels(dir, info); err != nil {
+		return fmt.Errorf("the node's I2P tunnels: %w", err)
+	}
+	return nil
 }
 
 func freeLoopbackPort() int {

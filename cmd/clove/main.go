@@ -49,7 +49,7 @@ Chat:
                        (answers every chat message with the same text; one line per reply)
 
 Your own server (bundled node, its own .b32.i2p domain):
-  node init [--dir DIR] [--c2s-port N] [--s2s-port N] [--socks HOST:PORT] [--hops N[/M]]
+  node init [--dir DIR] [--c2s-port N] [--s2s-port N] [--http-port N] [--socks HOST:PORT] [--hops N[/M]]
   node adduser [--dir DIR] NAME[@DOMAIN] (the first user is the admin)
   node start [--dir DIR] [--sam HOST:PORT | --own-router]
                        (a router already running with SAM on 127.0.0.1:7656, or the

@@ -81,6 +81,7 @@ func (c *nodeCmd) routerFlags() *routerChoice {
 func nodeInit(ctx context.Context, c *nodeCmd) error {
 	c2s := c.fs.Int("c2s-port", 5222, "loopback port for clients")
 	s2s := c.fs.Int("s2s-port", 5269, "loopback port for other servers")
+	httpPort := c.fs.Int("http-port", 0, "loopback port for file uploads (default 5280, or a free one near it)")
 	socks := c.fs.String("socks", "127.0.0.1:4447", "I2P SOCKS proxy for outgoing server-to-server traffic")
 	hopsFlag := c.fs.String("hops", "", "tunnel length N, or N/M for N hops and M on the server tunnels' outbound side (default 3; a private test network wants 1/0)")
 	if err := c.noArgs(); err != nil {
@@ -90,15 +91,16 @@ func nodeInit(ctx context.Context, c *nodeCmd) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	info, err := node.Init(ctx, node.InitOptions{Dir: *c.dir, C2SPort: *c2s, S2SPort: *s2s, SOCKS: *socks, Hops: hops})
+	info, err := node.Init(ctx, node.InitOptions{Dir: *c.dir, C2SPort: *c2s, S2SPort: *s2s, HTTPPort: *httpPort, SOCKS: *socks, Hops: hops})
 	var inUse *node.PortInUseError
 	if errors.As(err, &inUse) {
-		return fmt.Errorf("%w: choose others with --c2s-port/--s2s-port", err)
+		return fmt.Errorf("%w: choose others with --c2s-port/--s2s-port/--http-port", err)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.e.stdout, "node created in %s\ndomain: %s\nnext: clove node adduser NAME, then clove node start\n", *c.dir, info.Domain)
+	fmt.Fprintf(c.e.stdout, "node created in %s\ndomain: %s\nuploads: %sfile_share/… (%s, files up to %d MiB, kept %d days)\nnext: clove node adduser NAME, then clove node start\n",
+		*c.dir, info.Domain, node.UploadURLBase(info.Domain), node.UploadDomain(info.Domain), node.UploadSizeLimit>>20, int(node.UploadExpiry.Hours()/24))
 	return nil
 }
 

@@ -26,6 +26,8 @@ type settings struct {
 	extra        []string
 	certPEM      []byte
 	keyPEM       []byte
+	upload       bool
+	uploadLimit  int64
 }
 
 func defaultSettings() *settings {
@@ -171,3 +173,30 @@ func Cert(certPEM, keyPEM []byte) Option {
 // mod_pep), on which OMEMO's device lists and bundles are published:
 // items, publish-options (pubsub#access_model) and +notify from caps.
 func WithPEP() Option { return WithModule("pep") }
+
+// DefaultUploadLimit is the largest file WithHTTPUpload accepts unless
+// WithHTTPUploadLimit says otherwise (mod_http_file_share's own default).
+const DefaultUploadLimit = 10 << 20
+
+// WithHTTPUpload enables HTTP file upload (XEP-0363, prosody 0.12's
+// mod_http_file_share) as the component Server.UploadDomain, listed in the
+// domain's disco#items, with prosody's HTTP on 127.0.0.1:Server.HTTPPort.
+// Slot URLs are http://127.0.0.1:HTTPPort/file_share/<slot>/<name>, so a
+// test can PUT and GET them directly; the daily quota is out of the way.
+func WithHTTPUpload() Option {
+	return func(c *settings) {
+		c.upload = true
+		if c.uploadLimit == 0 {
+			c.uploadLimit = DefaultUploadLimit
+		}
+	}
+}
+
+// WithHTTPUploadLimit is WithHTTPUpload with a largest file of n bytes: a
+// slot for a larger one is refused (not-acceptable, "File too large").
+func WithHTTPUploadLimit(n int64) Option {
+	return func(c *settings) {
+		c.upload = true
+		c.uploadLimit = n
+	}
+}

@@ -49,6 +49,14 @@ type Server struct {
 	C2SAddr string
 	// S2SAddr is the server-to-server listener, "127.0.0.1:port".
 	S2SAddr string
+	// UploadDomain is the HTTP upload service's JID (WithHTTPUpload), ""
+	// without it.
+	UploadDomain string
+	// HTTPPort is prosody's HTTP port on 127.0.0.1 (WithHTTPUpload), 0
+	// without it.
+	HTTPPort int
+	// UploadLimit is the largest file the upload service accepts.
+	UploadLimit int64
 	// Dir is the server's directory: prosody.cfg.lua, prosody.log,
 	// prosody.pid, data/ and certs/.
 	Dir string
@@ -184,6 +192,9 @@ func Start(tb testing.TB, opts ...Option) *Server {
 		ConfigFile: filepath.Join(dir, "prosody.cfg.lua"),
 		LogFile:    filepath.Join(dir, "prosody.log"),
 		set:        set,
+	}
+	if set.upload {
+		s.UploadDomain, s.UploadLimit = "upload."+domain, set.uploadLimit
 	}
 	if err := s.writeCert(); err != nil {
 		tb.Fatal(err)
@@ -372,6 +383,10 @@ func (s *Server) waitReady(p *process, offset int64) error {
 	deadline := time.Now().Add(readyTimeout)
 	wantC2S := fmt.Appendf(nil, "Activated service 'c2s' on [127.0.0.1]:%d", s.c2sPort)
 	wantS2S := fmt.Appendf(nil, "Activated service 's2s' on [127.0.0.1]:%d", s.s2sPort)
+	wantHTTP := []byte("Activated service")
+	if s.HTTPPort != 0 {
+		wantHTTP = fmt.Appendf(nil, "Activated service 'http' on [127.0.0.1]:%d", s.HTTPPort)
+	}
 	lastErr := errors.New("prosody has not logged that it listens")
 	for {
 		select {
@@ -383,7 +398,7 @@ func (s *Server) waitReady(p *process, offset int64) error {
 		if err := startupError(logged); err != nil {
 			return err
 		}
-		if bytes.Contains(logged, wantC2S) && bytes.Contains(logged, wantS2S) {
+		if bytes.Contains(logged, wantC2S) && bytes.Contains(logged, wantS2S) && bytes.Contains(logged, wantHTTP) {
 			left := time.Until(deadline)
 			if lastErr = probe(s.C2SAddr, s.Domain, min(left, time.Second)); lastErr == nil {
 				// Every module has loaded (or failed to) before prosody's
@@ -604,22 +619,28 @@ func (s *Server) appendLog(line string) {
 	fmt.Fprintln(f, line)
 }
 
-// pickPorts takes two free loopback ports by listening on port 0 and
-// closing. Prosody binds its own sockets, so the gap is a (tiny) race that
-// Start answers by retrying once.
+// pickPorts takes free loopback ports (c2s, s2s, and HTTP with an upload
+// service) by listening on port 0 and closing. Prosody binds its own
+// sockets, so the gap is a (tiny) race that Start answers by retrying.
 func (s *Server) pickPorts() error {
-	var ports [2]int
+	ports := make([]int, 2, 3)
+	if s.set.upload {
+		ports = ports[:3]
+	}
 	for i := range ports {
 		l, err := net.Listen("tcp4", "127.0.0.1:0")
 		if err != nil {
 			return fmt.Errorf("prosodytest: free port: %w", err)
 		}
-		defer l.Close() // both open at once, so the two differ
+		defer l.Close() // all open at once, so they differ
 		ports[i] = l.Addr().(*net.TCPAddr).Port
 	}
 	s.c2sPort, s.s2sPort = ports[0], ports[1]
 	s.C2SAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.c2sPort))
 	s.S2SAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.s2sPort))
+	if s.set.upload {
+		s.HTTPPort = ports[2]
+	}
 	return nil
 }
 
@@ -689,6 +710,9 @@ func (s *Server) writeConfig() error {
 		"MAM":          s.set.mam,
 		"LogLevel":     s.set.logLevel,
 		"Extra":        s.set.extra,
+		"HTTPPort":     s.HTTPPort,
+		"UploadDomain": s.UploadDomain,
+		"UploadLimit":  s.UploadLimit,
 	})
 	if err != nil {
 		return err

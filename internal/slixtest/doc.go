@@ -43,4 +43,9 @@
 // with Outgoing.Encrypt, and OMEMODevices says what keys it knows of a
 // contact. It is the OMEMO implementation that is not ours in the interop
 // test (cmd/clove's TestOMEMOInteropSlixmpp).
+//
+// HTTP file upload (XEP-0363; RequireUpload, as the plugin needs
+// python3-aiohttp): RequestUploadSlot finds the server's upload service
+// through disco and asks it for a slot (a refusal is an *UploadRefused),
+// UploadFile is slixmpp's own whole upload.
 package slixtest

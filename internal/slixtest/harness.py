@@ -8,7 +8,9 @@ Protocol, one JSON object a line:
       {"seq": 1, "op": "send", "to", "body", "type", "id", "origin_id",
        "extra_xml", "encrypt": bool}
       {"seq": 2, "op": "omemo_devices", "jid"}
-      {"seq": 3, "op": "quit"}
+      {"seq": 3, "op": "upload_slot", "filename", "size", "content_type"}
+      {"seq": 4, "op": "upload_file", "path", "content_type"}
+      {"seq": 5, "op": "quit"}
   stdout: events
       {"event": "ready", "jid": full JID}   after the initial presence was
                                            processed by the server
@@ -23,7 +25,11 @@ Protocol, one JSON object a line:
       {"event": "reply", "seq", "error", "result"}
                                            a command's outcome ("" = done);
                                            "send" gives the XML sent,
-                                           "omemo_devices" the devices
+                                           "omemo_devices" the devices,
+                                           "upload_slot" the service and
+                                           the slot (or why it was
+                                           refused), "upload_file" the
+                                           GET URL
       {"event": "error", "error"}          fatal: the process then exits
       {"event": "disconnected", "reason"}
 
@@ -44,6 +50,12 @@ a carbon from our own bare JID is reported as the message it forwards, with
 stays the whole stanza as received, the wrapper with the forwarded message).
 A carbon from anyone else (a forgery) is reported as it is, not unwrapped.
 
+HTTP file upload (XEP-0363) is slixmpp's own xep_0363 plugin, loaded at the
+first upload command (it needs python3-aiohttp): "upload_slot" finds the
+service through disco on the account's domain and asks it for a slot, a
+refusal being a result, not an error; "upload_file" is the plugin's whole
+upload_file (disco, slot, PUT with aiohttp).
+
 The password comes on stdin, never in argv (visible in ps to every user).
 """
 
@@ -56,6 +68,7 @@ import threading
 import xml.etree.ElementTree as ET
 
 import slixmpp
+from slixmpp.exceptions import IqError
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import StanzaPath
 
@@ -258,6 +271,10 @@ class Harness(slixmpp.ClientXMPP):
                 result = await self.send_one(cmd)
             elif op == "omemo_devices":
                 result = await self.omemo_devices(cmd)
+            elif op == "upload_slot":
+                result = await self.upload_slot(cmd)
+            elif op == "upload_file":
+                result = await self.upload_file(cmd)
             elif op == "quit":
                 self.quit()
             else:
@@ -326,6 +343,65 @@ class Harness(slixmpp.ClientXMPP):
             "trust": d.trust_level_name,
             "namespaces": sorted(d.namespaces),
         } for d in await sm.get_device_information(bare)]
+
+    def upload_plugin(self):
+        # Loaded on demand: it imports aiohttp, which only uploads need.
+        if "xep_0363" not in self.plugin:
+            self.register_plugin("xep_0363")
+        return self["xep_0363"]
+
+    async def upload_service(self, up):
+        """The upload service in disco#items of our domain, and the
+        max-file-size its disco#info advertises (None without one). Set on
+        the plugin too, so its upload_file does not look again.
+
+        Not the plugin's find_upload_service: on Debian 12 it fails
+        ("Passing coroutines is forbidden"): slixmpp 1.8.3's
+        get_info_from_domain hands coroutines to asyncio.wait, which
+        Python 3.11 refuses."""
+        disco = self["xep_0030"]
+        domain = self.boundjid.domain
+        items = await disco.get_items(jid=domain, timeout=20)
+        for jid in [domain] + [it[0] for it in items["disco_items"]["items"]]:
+            info = await disco.get_info(jid=jid, timeout=20)
+            di = info["disco_info"]
+            if ("store", "file") not in [(i[0], i[1]) for i in di["identities"]]:
+                continue
+            if "urn:xmpp:http:upload:0" not in di["features"]:
+                continue
+            max_size = None
+            for form in di.iterables:
+                values = form["values"]
+                if values.get("FORM_TYPE") == ["urn:xmpp:http:upload:0"] and values.get("max-file-size"):
+                    max_size = int(values["max-file-size"])
+            up.upload_service = info["from"]
+            up.max_file_size = max_size if max_size is not None else float("+inf")
+            return info["from"], max_size
+        raise ValueError("no upload service in disco#items of %s" % domain)
+
+    async def upload_slot(self, cmd):
+        up = self.upload_plugin()
+        service, max_size = await self.upload_service(up)
+        out = {"service": str(service), "max_file_size": max_size}
+        try:
+            iq = await up.request_slot(service, cmd.get("filename") or "file", int(cmd.get("size") or 0),
+                                       cmd.get("content_type") or None, timeout=20)
+        except IqError as e:
+            err = e.iq["error"]
+            out["refused"] = {"type": err["type"], "condition": err["condition"], "text": err["text"]}
+            return out
+        slot = iq["http_upload_slot"]
+        out["put"] = slot["put"]["url"]
+        out["get"] = slot["get"]["url"]
+        out["headers"] = {h["name"]: h["value"] for h in slot["put"]["headers"]}
+        return out
+
+    async def upload_file(self, cmd):
+        up = self.upload_plugin()
+        if up.upload_service is None:
+            await self.upload_service(up)
+        url = await up.upload_file(cmd["path"], content_type=cmd.get("content_type") or None, timeout=60)
+        return {"get": url, "service": str(up.upload_service)}
 
     def quit(self):
         self.quitting = True
