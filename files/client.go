@@ -75,7 +75,6 @@ func NewClient(d Dialer, opts Options) *Client {
 		DisableCompression:     true, // no Accept-Encoding; sizes are what the server says
 		TLSHandshakeTimeout:    time.Minute,
 		ResponseHeaderTimeout:  headerTimeout,
-		ExpectContinueTimeout:  0,
 		IdleConnTimeout:        90 * time.Second,
 		MaxIdleConnsPerHost:    2,
 		MaxResponseHeaderBytes: 64 << 10,
