@@ -456,3 +456,99 @@ func (s *Session) ended(failed error, done bool, timeout time.Duration) error {
 	}
 	return nil
 }
+
+// DeliverFile runs the session until it is online, uploads the file at
+// path and sends it to `to` (SendFile), then runs until the server
+// acknowledged the message. timeout bounds all of it (the upload
+// included). An upload that fails leaves nothing queued: there is no
+// message until the file is on the server.
+func (s *Session) DeliverFile(ctx context.Context, to jid.JID, path string, opts FileOptions, timeout time.Duration) (SentFile, error) {
+	s.fullLater = true
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	s.Start(rctx)
+	type uploaded struct {
+		sent SentFile
+		err  error
+	}
+	upload := make(chan uploaded, 1)
+	var (
+		started, online bool
+		sent            SentFile
+		acked           = map[string]bool{}
+		notSent         []xmppclient.MessageFailed
+		failed          error
+		result          error = &NotAcked{Total: 1, Timeout: timeout}
+	)
+	events := s.Events()
+	for events != nil {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				events = nil
+				continue
+			}
+			switch ev := clientEvent(ev).(type) {
+			case xmppclient.StateChanged:
+				switch ev.State {
+				case xmppclient.Online:
+					online = true
+					if !started {
+						started = true
+						go func() {
+							sf, err := s.SendFile(rctx, to, path, opts)
+							upload <- uploaded{sf, err}
+						}()
+					}
+				case xmppclient.Failed:
+					failed = fmt.Errorf("%w", ev.Err)
+				}
+			case xmppclient.MessageAcked:
+				acked[ev.ID] = true
+				if sent.ID != "" && ev.ID == sent.ID {
+					result = nil
+					cancel()
+				}
+			case xmppclient.MessageFailed:
+				if sent.ID != "" && ev.ID == sent.ID && ev.Condition == "omemo" {
+					notSent = append(notSent, ev)
+					cancel()
+				}
+			}
+		case u := <-upload:
+			upload = nil
+			if u.err != nil {
+				failed = u.err
+				cancel()
+				continue
+			}
+			sent = u.sent
+			if acked[sent.ID] {
+				result = nil
+				cancel()
+			}
+		}
+	}
+	if err := s.end(); err != nil && failed == nil && result == nil {
+		result = err
+	}
+	switch {
+	case failed != nil && sent.ID == "":
+		if !online && !started {
+			return SentFile{}, fmt.Errorf("%w; nothing was uploaded or sent", failed)
+		}
+		return SentFile{}, failed
+	case len(notSent) > 0:
+		return SentFile{}, &NotSent{Failed: notSent, Total: 1}
+	case !started:
+		return SentFile{}, fmt.Errorf("could not connect within %s; nothing was uploaded or sent", timeout)
+	case sent.ID == "":
+		return SentFile{}, fmt.Errorf("the upload did not finish within %s; nothing was sent", timeout)
+	}
+	var na *NotAcked
+	if errors.As(result, &na) {
+		na.Interrupted = ctx.Err() != nil
+		return sent, na
+	}
+	return sent, result
+}

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 )
@@ -59,7 +60,8 @@ func AESGCMURL(getURL string, k Key) (string, error) {
 // key. The download goes over https://, except to a host ending in .i2p,
 // which gets http://: there is no certificate authority in I2P, and the
 // connection is already end to end encrypted and authenticated by the
-// destination. The fragment must be 88 hex digits (12-byte IV) or 96
+// destination — and to a loopback host (this machine), which has no
+// certificate either. The fragment must be 88 hex digits (12-byte IV) or 96
 // (16-byte IV), followed in both cases by the 32-byte key.
 func ParseAESGCM(u string) (fetchURL string, k Key, err error) {
 	scheme, rest, ok := strings.Cut(u, "://")
@@ -91,10 +93,21 @@ func ParseAESGCM(u string) (fetchURL string, k Key, err error) {
 		return "", Key{}, fmt.Errorf("the encrypted file's address %q has no usable host", "aesgcm://"+rest)
 	}
 	fetch := "https://"
-	if isI2PHost(parsed.Hostname()) {
+	if isI2PHost(parsed.Hostname()) || isLoopback(parsed.Hostname()) {
 		fetch = "http://"
 	}
 	return fetch + rest, k, nil
+}
+
+// isLoopback reports whether host is this machine (127.0.0.0/8, ::1,
+// localhost): a server there (a local prosody's upload service) has no
+// certificate to offer, and nothing leaves the machine.
+func isLoopback(host string) bool {
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // isI2PHost reports whether host (no port) is in the .i2p pseudo-domain,

@@ -37,6 +37,9 @@ Accounts:
 Chat:
   send --account JID [--timeout DURATION] [--plain] TO TEXT   (TEXT "-": one message per line of stdin;
         encrypted with OMEMO when TO has OMEMO devices, unless --plain)
+  send --account JID --file PATH [--plain] TO   (uploads the file to your server and sends it; prints its URL;
+        encrypted, XEP-0454, when TO has OMEMO devices; pictures lose their metadata)
+  fetch --account JID URL -o PATH   (downloads a shared file through the account's connection; decrypts aesgcm://)
   listen --account JID [--count N] [--timeout DURATION] [--json]
   omemo --account JID fingerprints [JID]   (DEVICE_ID FINGERPRINT TRUST per device; no JID: the account's own)
   omemo --account JID trust|distrust JID FINGERPRINT
@@ -129,6 +132,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, stdin *os
 		"send":     cmdSend,
 		"listen":   cmdListen,
 		"history":  cmdHistory,
+		"fetch":    cmdFetch,
 		"omemo":    cmdOMEMO,
 		"roster":   cmdRoster,
 		"room":     cmdRoom,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"bufio"
 	"context"
 	"errors"
@@ -16,13 +17,20 @@ func cmdSend(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("send", flag.ContinueOnError)
 	account := fs.String("account", "", "account to send from")
 	plain := fs.Bool("plain", false, "send in plaintext even to a contact with OMEMO devices")
-	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the server's acknowledgement (default 30s, 5m for I2P accounts)")
+	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the server's acknowledgement (default 30s, 5m for I2P accounts; with --file 10m, 30m for I2P accounts)")
+	file := fs.String("file", "", "send this file (uploaded to your server, XEP-0363; encrypted to a contact with OMEMO devices) instead of TEXT")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if *account == "" {
 		return usagef("send needs --account JID")
+	}
+	if *file != "" {
+		if len(pos) != 1 {
+			return usagef("send --file PATH takes TO and no text")
+		}
+		return sendFile(ctx, e, *account, pos[0], *file, *plain, *timeout, flagSet(fs, "timeout"))
 	}
 	if len(pos) < 2 {
 		return usagef("send takes TO and TEXT")
@@ -93,4 +101,33 @@ func readLines(e *env) ([]string, error) {
 		return nil, usagef("no message on standard input (one per line)")
 	}
 	return texts, nil
+}
+
+// sendFile is `send --file PATH TO`: it prints the URL it sent once the
+// server acknowledged the message.
+func sendFile(ctx context.Context, e *env, account, toArg, path string, plain bool, timeout time.Duration, timeoutSet bool) error {
+	to, err := chat.ParsePeerJID(toArg)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a file that can be sent", path)
+	}
+	s, done, err := e.session(ctx, account, chat.Options{Passive: true, Plain: plain})
+	if err != nil {
+		return err
+	}
+	defer done()
+	if !timeoutSet {
+		timeout = 10 * time.Minute
+		if chat.OverI2P(s.Account()) {
+			timeout = 30 * time.Minute
+		}
+	}
+	sent, err := s.DeliverFile(ctx, to, path, chat.FileOptions{}, timeout)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, sent.File.URL)
+	return nil
 }

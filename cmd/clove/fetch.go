@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// cmdFetch is `clove fetch --account JID URL -o PATH`: it downloads a
+// shared file through the account's way out (in I2P mode only its router)
+// and decrypts an aesgcm:// one (XEP-0454). PATH appears only once the
+// whole file arrived (and, encrypted, checked out).
+func cmdFetch(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("fetch", flag.ContinueOnError)
+	account := fs.String("account", "", "account whose connection settings to fetch through")
+	out := fs.String("o", "", "write the file here")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if *account == "" || *out == "" || len(pos) != 1 {
+		return usagef("fetch takes --account JID, URL and -o PATH")
+	}
+	p, err := e.openProfile(ctx)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".part-*")
+	if err != nil {
+		return fmt.Errorf("could not write next to %s: %w", *out, err)
+	}
+	defer os.Remove(tmp.Name())
+	n, err := p.FetchFile(ctx, *account, pos[0], tmp, nil)
+	if cerr := tmp.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("could not write %s: %w", *out, cerr)
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), *out); err != nil {
+		return fmt.Errorf("could not write %s: %w", *out, err)
+	}
+	fmt.Fprintf(e.stdout, "%s: %d bytes\n", *out, n)
+	return nil
+}
