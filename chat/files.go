@@ -20,8 +20,8 @@ import (
 
 	"github.com/clove-xmpp/clove/files"
 	"github.com/clove-xmpp/clove/node"
-	"github.com/clove-xmpp/clove/transport"
 	"github.com/clove-xmpp/clove/store"
+	"github.com/clove-xmpp/clove/transport"
 )
 
 // FileOptions are SendFile's choices.

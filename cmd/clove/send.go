@@ -1,12 +1,12 @@
 package main
 
 import (
-	"os"
 	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
