@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/clove-xmpp/clove/internal/prosodytest"
+)
+
+// The CLI's file contract (issue 19): `send --file PATH TO` prints the URL
+// it sent once the server acked it — aesgcm:// to a contact with OMEMO
+// devices, http(s):// with --plain; `listen --json` and `history --json`
+// carry "file" {url,name,size,mime,encrypted}; `fetch URL -o PATH` writes
+// the very bytes sent. A missing file or a bad fetch is one clear error.
+func TestCLISendFile(t *testing.T) {
+	_, alice, bob, aj, bj := cliPair(t, prosodytest.WithPEP(), prosodytest.WithMAM(), prosodytest.WithHTTPUpload())
+	bob.ok("listen", "--account", bj, "--timeout", "2s") // publishes bob's device
+	dir := t.TempDir()
+	data := make([]byte, 300_000)
+	_, _ = rand.Read(data)
+	path := filepath.Join(dir, "report.bin")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	type line struct {
+		jsonMessage
+		File *jsonFile `json:"file"`
+	}
+	listen := func() line {
+		t.Helper()
+		out := strings.TrimSpace(bob.ok("listen", "--account", bj, "--count", "1", "--timeout", "20s", "--json"))
+		var l line
+		if err := json.Unmarshal([]byte(out), &l); err != nil {
+			t.Fatalf("listen: %q: %v", out, err)
+		}
+		return l
+	}
+	fetch := func(url string) []byte {
+		t.Helper()
+		dst := filepath.Join(dir, "fetched")
+		bob.ok("fetch", "--account", bj, url, "-o", dst)
+		b, err := os.ReadFile(dst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		scheme string
+		enc    bool
+	}{
+		{"encrypted", nil, "aesgcm://", true},
+		{"plain", []string{"--plain"}, "http://", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append(append([]string{"send", "--account", aj}, tc.args...), "--file", path, bj)
+			url := strings.TrimSpace(alice.ok(args...))
+			if !strings.HasPrefix(url, tc.scheme) {
+				t.Fatalf("send --file printed %q, want a %s URL", url, tc.scheme)
+			}
+			l := listen()
+			if l.File == nil || l.File.URL != url || l.File.Encrypted != tc.enc || l.Encrypted != tc.enc {
+				t.Fatalf("bob's listen: %+v file %+v; want the file %s (encrypted %v)", l.jsonMessage, l.File, url, tc.enc)
+			}
+			if got := fetch(url); !bytes.Equal(got, data) {
+				t.Errorf("fetched %d bytes, not the %d sent", len(got), len(data))
+			}
+		})
+	}
+	hist := alice.ok("history", "--account", aj, "--with", bj, "--json")
+	if n := strings.Count(hist, `"file":{"url":`); n != 2 {
+		t.Errorf("alice's history has %d file lines, want 2: %s", n, hist)
+	}
+	if !strings.Contains(hist, `"name":"report.bin","size":300000`) {
+		t.Errorf("alice's history does not keep the file's name and size: %s", hist)
+	}
+	alice.fails(1, "not a file", "send", "--account", aj, "--file", filepath.Join(dir, "nope"), bj)
+	alice.fails(2, "fetch takes", "fetch", "--account", aj, "http://x.b32.i2p/a")
+	bob.fails(1, "key", "fetch", "--account", bj, "aesgcm://127.0.0.1:1/f#00", "-o", filepath.Join(dir, "x"))
+}
