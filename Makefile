@@ -24,12 +24,12 @@ endif
 # install (every script, CJK); emoji come from Fyne's own colour font.
 # python3-slixmpp is the third-party client the tests check delivery with
 # (internal/slixtest), python3-aiohttp what its upload plugin (xep_0363)
-# needs; its OMEMO plugin, python3-slixmpp-omemo, is not in
+# needs, python3-cryptography its XEP-0454 (files' interop test); its OMEMO plugin, python3-slixmpp-omemo, is not in
 # Debian 12: deps installs Debian 13's (internal/slixtest/install-omemo.sh).
 APT_PKGS := gcc libc6-dev pkg-config ca-certificates \
 	prosody lua-bit32 i2pd strace iproute2 \
 	prosody-modules \
-	python3-slixmpp python3-aiohttp \
+	python3-slixmpp python3-aiohttp python3-cryptography \
 	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev \
 	libxi-dev libxxf86vm-dev xvfb xauth x11-apps xdotool dbus-daemon \
 	fonts-noto-core fonts-noto-cjk
@@ -105,6 +105,8 @@ fuzz: $(FYNE_IDLE_MOD)
 		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./transport/ || exit 1; done
 	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime $(FUZZTIME) ./xmppclient/
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzJIDRules$$' -fuzztime $(FUZZTIME) ./chat/
+	for t in FuzzDecrypt FuzzStripMetadata; do \
+		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./files/ || exit 1; done
 
 clean:
 	rm -rf bin build
