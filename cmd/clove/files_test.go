@@ -2,14 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clove-xmpp/clove/internal/prosodytest"
+	"github.com/clove-xmpp/clove/internal/slixtest"
 )
 
 // The CLI's file contract (issue 19): `send --file PATH TO` prints the URL
@@ -84,4 +88,71 @@ func TestCLISendFile(t *testing.T) {
 	alice.fails(1, "not a file", "send", "--account", aj, "--file", filepath.Join(dir, "nope"), bj)
 	alice.fails(2, "fetch takes", "fetch", "--account", aj, "http://x.b32.i2p/a")
 	bob.fails(1, "key", "fetch", "--account", bj, "aesgcm://127.0.0.1:1/f#00", "-o", filepath.Join(dir, "x"))
+}
+
+// Files with a client that is not ours (slixmpp, Debian 12): a file
+// slixmpp uploads with its own XEP-0363 plugin and sends with out-of-band
+// data reaches Clove as a file that fetches to the same bytes; Clove's
+// plaintext file reaches slixmpp with out-of-band data naming the URL
+// that is the body, as Conversations, Dino and Gajim expect.
+func TestFileInteropSlixmpp(t *testing.T) {
+	slixtest.RequireUpload(t)
+	srv, alice, _, aj, _ := cliPair(t, prosodytest.WithHTTPUpload())
+	srv.CreateUser(t, "carol", "pw")
+	cj := "carol@" + srv.Domain
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	carol, err := slixtest.Start(ctx, slixtest.Params{JID: cj + "/slixmpp", Password: "pw", Addr: srv.C2SAddr, CertPEM: srv.CertPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { carol.Close() })
+	dir := t.TempDir()
+	data := make([]byte, 200_000)
+	_, _ = rand.Read(data)
+	path := filepath.Join(dir, "from-carol.bin")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	url, err := carol.UploadFile(ctx, path, "application/octet-stream")
+	if err != nil {
+		t.Fatalf("slixmpp's upload: %v", err)
+	}
+	if err := carol.Send(ctx, slixtest.Outgoing{To: aj, Body: url, ExtraXML: "<x xmlns='jabber:x:oob'><url>" + url + "</url></x>"}); err != nil {
+		t.Fatal(err)
+	}
+	out := strings.TrimSpace(alice.ok("listen", "--account", aj, "--count", "1", "--timeout", "20s", "--json"))
+	var l struct {
+		jsonMessage
+		File *jsonFile `json:"file"`
+	}
+	if err := json.Unmarshal([]byte(out), &l); err != nil || l.File == nil || l.File.URL != url || l.File.Encrypted {
+		t.Fatalf("Clove's listen of slixmpp's file: %s (%v)", out, err)
+	}
+	dst := filepath.Join(dir, "fetched")
+	alice.ok("fetch", "--account", aj, url, "-o", dst)
+	if got, _ := os.ReadFile(dst); !bytes.Equal(got, data) {
+		t.Errorf("Clove fetched %d bytes of slixmpp's file, not the same %d", len(got), len(data))
+	}
+
+	sent := strings.TrimSpace(alice.ok("send", "--account", aj, "--file", path, cj))
+	msgs, err := carol.Wait(ctx, func(ms []slixtest.Message) bool {
+		for _, m := range ms {
+			if m.Body == sent {
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		t.Fatalf("slixmpp did not get Clove's file message: %v", err)
+	}
+	for _, m := range msgs {
+		// ElementTree names the namespace's prefix ns<N>.
+		oobURL := regexp.MustCompile(`<(ns\d+:)?url>` + regexp.QuoteMeta(sent) + `</(ns\d+:)?url>`)
+		if m.Body == sent && (!strings.Contains(m.XML, "jabber:x:oob") || !oobURL.MatchString(m.XML)) {
+			t.Errorf("Clove's file message has no out-of-band data for its URL: %s", m.XML)
+		}
+	}
 }
