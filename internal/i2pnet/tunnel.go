@@ -84,6 +84,18 @@ type tunnelSettings struct {
 	keys      *Destination
 	inbound   int
 	inboundOK bool
+	inport    int
+	httpHost  string
+}
+
+// HTTPServer makes the tunnel an i2pd HTTP server tunnel (type = http) on
+// I2P port 80 (inport) that gives the target requests with Host set to
+// host (hostoverride), as the node's upload tunnel does: a request for
+// http://<b32>/… reaches a prosody that serves HTTP for the b32's name.
+// With Keys, it shares the destination of the server's other tunnel: the
+// streams to port 80 come here, the others (port 0 included) go there.
+func HTTPServer(host string) TunnelOption {
+	return func(s *tunnelSettings) { s.httpHost, s.inport = host, 80 }
 }
 
 // InboundHops sets the server tunnel's inbound length (default 1). With 0
@@ -155,8 +167,16 @@ func (n *Network) serverTunnel(name, target string, opts ...TunnelOption) (strin
 	if s.inboundOK {
 		inbound = s.inbound
 	}
+	kind, extra := "server", ""
+	if s.httpHost != "" {
+		kind = "http"
+		extra = fmt.Sprintf("hostoverride = %s\n", s.httpHost)
+	}
+	if s.inport != 0 {
+		extra += fmt.Sprintf("inport = %d\n", s.inport)
+	}
 	conf := fmt.Sprintf(`[%s]
-type = server
+type = %s
 host = %s
 port = %s
 keys = %s
@@ -165,7 +185,7 @@ outbound.length = 0
 inbound.quantity = 2
 outbound.quantity = 2
 i2cp.leaseSetEncType = 4
-`, name, host, port, keysFile, inbound)
+%s`, name, kind, host, port, keysFile, inbound, extra)
 	if err := os.WriteFile(filepath.Join(r.Dir, "tunnels.d", name+".conf"), []byte(conf), 0o600); err != nil {
 		return "", err
 	}

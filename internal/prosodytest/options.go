@@ -28,6 +28,7 @@ type settings struct {
 	keyPEM       []byte
 	upload       bool
 	uploadLimit  int64
+	uploadURL    string
 }
 
 func defaultSettings() *settings {
@@ -186,6 +187,21 @@ const DefaultUploadLimit = 10 << 20
 func WithHTTPUpload() Option {
 	return func(c *settings) {
 		c.upload = true
+		if c.uploadLimit == 0 {
+			c.uploadLimit = DefaultUploadLimit
+		}
+	}
+}
+
+// WithHTTPUploadURL is WithHTTPUpload with slot URLs under base (e.g.
+// "http://<b32>.b32.i2p/", as the node's) instead of the loopback port;
+// the upload is served for requests whose Host is the server's domain
+// (what an i2pd HTTP server tunnel with hostoverride sends) and for the
+// loopback address.
+func WithHTTPUploadURL(base string) Option {
+	return func(c *settings) {
+		c.upload = true
+		c.uploadURL = base
 		if c.uploadLimit == 0 {
 			c.uploadLimit = DefaultUploadLimit
 		}

@@ -713,6 +713,7 @@ func (s *Server) writeConfig() error {
 		"HTTPPort":     s.HTTPPort,
 		"UploadDomain": s.UploadDomain,
 		"UploadLimit":  s.UploadLimit,
+		"UploadURL":    s.set.uploadURL,
 	})
 	if err != nil {
 		return err
