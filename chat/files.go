@@ -22,6 +22,7 @@ import (
 	"github.com/clove-xmpp/clove/node"
 	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/transport"
+	"github.com/clove-xmpp/clove/xmppclient"
 )
 
 // FileOptions are SendFile's choices.
@@ -255,4 +256,11 @@ func (p *Profile) FetchFile(ctx context.Context, account, url string, w io.Write
 		return 0, err
 	}
 	return n - 16, nil
+}
+
+// RequestUploadSlot asks the account's upload service for a slot (see
+// xmppclient.Client.RequestUploadSlot): for tools and benchmarks that
+// upload by other means.
+func (s *Session) RequestUploadSlot(ctx context.Context, name string, size int64, contentType string) (xmppclient.UploadSlot, error) {
+	return s.client.RequestUploadSlot(ctx, name, size, contentType)
 }

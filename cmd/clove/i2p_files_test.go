@@ -23,7 +23,7 @@ import (
 // http://<b32>.b32.i2p/file_share/…, served through an i2pd HTTP server
 // tunnel on the same destination (port 80, hostoverride), as the bundled
 // node does.
-func startI2PFileServer(t *testing.T) i2pServer {
+func startI2PFileServer(t testing.TB) i2pServer {
 	t.Helper()
 	prosodytest.Require(t)
 	n := i2pnet.Shared(t)

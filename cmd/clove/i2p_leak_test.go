@@ -139,7 +139,7 @@ func traceClove(t *testing.T, straceBin, bin, profile, router string, args ...st
 
 // buildCloveOffline builds the real binary (cgo SQLite with FTS5, as make build
 // does) into a temp dir, offline.
-func buildCloveOffline(t *testing.T) string {
+func buildCloveOffline(t testing.TB) string {
 	t.Helper()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
