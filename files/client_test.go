@@ -525,3 +525,35 @@ func socksAccept(c net.Conn) (string, error) {
 	port := binary.BigEndian.Uint16(rest[len(rest)-2:])
 	return fmt.Sprintf("%s:%d", rest[:len(rest)-2], port), nil
 }
+
+// A server that drops the connection in the middle of an upload: Put
+// fails at once, saying so, instead of hanging or reporting success.
+func TestPutCutInTheMiddle(t *testing.T) {
+	t.Parallel()
+	d := rawServer(t, func(c net.Conn) {
+		defer c.Close()
+		buf := make([]byte, 64<<10)
+		var n int
+		for n < 200<<10 {
+			m, err := c.Read(buf)
+			if err != nil {
+				return
+			}
+			n += m
+		}
+		// Half of it read: gone, as a server that dies does.
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0)
+		}
+	})
+	data := bytes.Repeat([]byte("x"), 1<<20)
+	t0 := time.Now()
+	err := NewClient(d, Options{}).Put(testCtx(t), "http://files.i2p/slot", nil, bytes.NewReader(data), int64(len(data)), "", nil)
+	if err == nil {
+		t.Fatal("Put succeeded although the server dropped the upload half-way")
+	}
+	if took := time.Since(t0); took > 5*time.Second {
+		t.Errorf("Put took %v to notice", took)
+	}
+	t.Logf("cut upload: %v", err)
+}

@@ -76,6 +76,17 @@ func TestCLISendFile(t *testing.T) {
 			if got := fetch(url); !bytes.Equal(got, data) {
 				t.Errorf("fetched %d bytes, not the %d sent", len(got), len(data))
 			}
+			if tc.enc {
+				// A wrong key (the last digit changed): one clear error,
+				// and no file where the download was to go.
+				last := url[len(url)-1]
+				wrong := url[:len(url)-1] + map[bool]string{true: "1", false: "0"}[last == '0']
+				dst := filepath.Join(dir, "wrong-key")
+				bob.fails(1, "wrong key", "fetch", "--account", bj, wrong, "-o", dst)
+				if _, err := os.Stat(dst); !os.IsNotExist(err) {
+					t.Errorf("a file that did not decrypt was written: %v", err)
+				}
+			}
 		})
 	}
 	hist := alice.ok("history", "--account", aj, "--with", bj, "--json")
