@@ -248,7 +248,7 @@ func (c *Client) Get(ctx context.Context, url string, w io.Writer, max int64, pr
 	total := resp.ContentLength
 	if total > max {
 		return 0, contentType, fmt.Errorf("cannot download %s: it is %s, more than the %s allowed: %w",
-			u.Redacted(), humanSize(total), humanSize(max), ErrTooLarge)
+			u.Redacted(), HumanSize(total), HumanSize(max), ErrTooLarge)
 	}
 	cr := &countingReader{r: resp.Body}
 	if progress != nil {
@@ -264,7 +264,7 @@ func (c *Client) Get(ctx context.Context, url string, w io.Writer, max int64, pr
 		// Nothing past max reached w; the rest is left unread and the
 		// connection closed with the body.
 		return n, contentType, fmt.Errorf("cannot download %s: the server sent more than the %s allowed: %w",
-			u.Redacted(), humanSize(max), ErrTooLarge)
+			u.Redacted(), HumanSize(max), ErrTooLarge)
 	}
 	c.log.Debug("files: downloaded", "host", u.Host, "bytes", n)
 	return n, contentType, nil
@@ -350,7 +350,8 @@ func printable(s string, max int) string {
 	return b.String()
 }
 
-func humanSize(n int64) string {
+// HumanSize words a byte count for people: "4.2 MiB".
+func HumanSize(n int64) string {
 	switch {
 	case n >= 1<<30:
 		return strconv.FormatFloat(float64(n)/(1<<30), 'f', 1, 64) + " GiB"

@@ -15,6 +15,8 @@ import (
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/stanza"
+
+	"github.com/clove-xmpp/clove/files"
 )
 
 // Files (issue 19): a file is uploaded with XEP-0363 HTTP upload and sent
@@ -70,7 +72,7 @@ func (e *UploadRefusedError) Error() string {
 	b.WriteString("the server refused the upload")
 	switch {
 	case e.MaxSize > 0:
-		fmt.Fprintf(&b, ": the file is too large (the server takes at most %s)", humanSize(e.MaxSize))
+		fmt.Fprintf(&b, ": the file is too large (the server takes at most %s)", files.HumanSize(e.MaxSize))
 	case e.Condition == string(stanza.ResourceConstraint):
 		b.WriteString(": your upload quota is used up for now")
 	case e.Condition != "":
@@ -80,18 +82,6 @@ func (e *UploadRefusedError) Error() string {
 		b.WriteString(": " + e.Text)
 	}
 	return b.String()
-}
-
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return strconv.FormatFloat(float64(n)/(1<<30), 'f', 1, 64) + " GiB"
-	case n >= 1<<20:
-		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
-	case n >= 1<<10:
-		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " KiB"
-	}
-	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // uploadCache remembers the upload service for the login it was found in.
