@@ -589,7 +589,7 @@ type messageRow struct {
 	state     *canvas.Text
 	why       *widget.Label // under a failed message: "Not delivered: <the server's reason>"
 	icon      *widget.Icon
-	body      *msgText // the body, its links drawn as links; a drag selects words
+	body      *msgText  // the body, its links drawn as links; a drag selects words
 	file      *fileView // a file message's name, size, buttons and picture, in place of the body
 	whyBox    *fyne.Container
 	column    *fyne.Container   // the day, the header and the body, top to bottom

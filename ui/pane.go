@@ -51,8 +51,8 @@ type Pane struct {
 	earlyWhy map[string]string   // and why those that failed did
 	earlyEnc map[string]bool     // ours said encrypted before Send returned
 
-	lock      *widget.Button // by the composer: are messages to this contact encrypted
-	attach    *widget.Button // left of the composer: send a file (nil: the backend shares none)
+	lock   *widget.Button // by the composer: are messages to this contact encrypted
+	attach *widget.Button // left of the composer: send a file (nil: the backend shares none)
 
 	// Files: the transfers under way (rows above the composer), the
 	// pictures by URL, the pictures' bytes kept (oldest first, and their
@@ -67,16 +67,16 @@ type Pane struct {
 	saved          map[string]string
 	pictureWindows []fyne.Window
 	measureFile    *messageRow // lays out a file message's row to measure it
-	lockState Encryption
-	notes     map[string][]Message // per peer: Clove's notices (new devices), shown in the chat
-	rooms     map[string]*roomState
-	rowH      float32        // height of a one-line message row
-	lineH     float32        // height of each further line
-	dayH      float32        // height of a day separator
-	whyH      float32        // height of the line under a failed message
-	bodyH     float32        // height of a one-line body
-	links     *regexp.Regexp // finds links in bodies (compiled on first use)
-	setH      []float32      // the message rows' heights as the list knows them (setHeights)
+	lockState      Encryption
+	notes          map[string][]Message // per peer: Clove's notices (new devices), shown in the chat
+	rooms          map[string]*roomState
+	rowH           float32        // height of a one-line message row
+	lineH          float32        // height of each further line
+	dayH           float32        // height of a day separator
+	whyH           float32        // height of the line under a failed message
+	bodyH          float32        // height of a one-line body
+	links          *regexp.Regexp // finds links in bodies (compiled on first use)
+	setH           []float32      // the message rows' heights as the list knows them (setHeights)
 
 	filter      *keyEntry
 	requests    *fyne.Container // subscription requests, above the roster
