@@ -653,6 +653,7 @@ func newMessageRow() *messageRow {
 	}
 	r.file = newFileView(act(&r.onLoadPicture), act(&r.onSave), act(&r.onOpenPicture))
 	r.file.box.Hide()
+	r.file.thumb.onMenu = menu
 	fileBox := container.New(layout.NewCustomPaddedLayout(0, 0, pad, pad), r.file.box)
 	r.column = container.NewBorder(container.NewVBox(r.dayBox, head), r.whyBox, nil, nil, container.NewStack(r.body, fileBox))
 	// The clicks layer lies under the column: it takes the clicks on the

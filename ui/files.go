@@ -120,11 +120,20 @@ func displayText(m Message) string {
 	return text
 }
 
-// isPicture reports whether f claims a type Clove shows inline (what it
-// really is, Sniff tells once it is here).
+// isPicture reports whether f claims a type Clove shows inline: by its
+// MIME type, or, where the message carries none (an encrypted file's has
+// only its URL), its name's extension. What it really is, Sniff tells
+// once it is here.
 func isPicture(f *FileInfo) bool {
-	switch strings.ToLower(f.MIME) {
-	case "image/jpeg", "image/png", "image/gif":
+	if f.MIME != "" {
+		switch strings.ToLower(f.MIME) {
+		case "image/jpeg", "image/png", "image/gif":
+			return true
+		}
+		return false
+	}
+	switch strings.ToLower(filepath.Ext(fileName(f))) {
+	case ".jpg", ".jpeg", ".png", ".gif":
 		return true
 	}
 	return false
@@ -797,6 +806,7 @@ type thumbView struct {
 	widget.BaseWidget
 	img    *canvas.Image
 	onOpen func()
+	onMenu func(*fyne.PointEvent) // a right-click: the message's menu (Save…)
 }
 
 func newThumbView(onOpen func()) *thumbView {
@@ -830,6 +840,12 @@ func (t *thumbView) MinSize() fyne.Size { return t.img.MinSize() }
 func (t *thumbView) Tapped(*fyne.PointEvent) {
 	if t.onOpen != nil {
 		t.onOpen()
+	}
+}
+
+func (t *thumbView) TappedSecondary(ev *fyne.PointEvent) {
+	if t.onMenu != nil {
+		t.onMenu(ev)
 	}
 }
 
