@@ -176,7 +176,7 @@ func (a *Pane) startTransfer(ctx context.Context, peer, what, warn string) (cont
 		w.SizeName = theme.SizeNameCaptionText
 		text = container.NewVBox(t.label, w)
 	}
-	t.row = container.NewBorder(nil, nil, widget.NewIcon(theme.NewThemedResource(paperclipIcon)), stop,
+	t.row = container.NewBorder(nil, nil, widget.NewIcon(theme.NewThemedResource(paperclipIcon)), container.NewCenter(stop),
 		container.NewBorder(nil, t.bar, nil, nil, text))
 	a.transferRows = append(a.transferRows, t)
 	a.transfers.Add(t.row)
@@ -221,7 +221,10 @@ func (a *Pane) showTransfers() {
 		any = any || on
 	}
 	setShown(a.transfers, any)
-	a.transfers.Refresh()
+	// Laid out again from the composer's row: the transfers' box was
+	// never laid out while hidden, and its rows would keep no width.
+	a.bottom.Refresh()
+	a.chatPane.Refresh()
 }
 
 // Sending.

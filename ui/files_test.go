@@ -459,7 +459,20 @@ func TestAFileToAnUnencryptedChatSaysSo(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "plan.txt")
 	os.WriteFile(path, []byte("plan"), 0o600)
 	a.sendFile("carol@example.net", path)
-	mustShow(t, a, "Not encrypted: carol has no OMEMO device. The file goes to your server as it is, and its link in the clear.")
+	const warn = "Not encrypted: carol has no OMEMO device. The file goes to your server as it is, and its link in the clear."
+	if shown := strings.Join(rendered(a), " "); !strings.Contains(shown, warn) { // wrapped: lines joined
+		t.Errorf("the transfer does not warn %q; the window shows %q", warn, rendered(a))
+	}
+	if w := a.transferRows[0].bar.Size().Width; w < 200 {
+		// The transfers' box, hidden until then, was not laid out again:
+		// its row had a negative width (and the painter crashed on it).
+		t.Errorf("the transfer's progress bar is %.0f wide", w)
+	}
+	if dir := os.Getenv("CLOVE_KEEP_SHOTS"); dir != "" {
+		var buf bytes.Buffer
+		png.Encode(&buf, a.win.Canvas().Capture())
+		os.WriteFile(filepath.Join(dir, "ui-transfer.png"), buf.Bytes(), 0o644)
+	}
 	a.transferRows[0].cancel()
 
 	e.required, e.state = true, Encryption{Why: "carol has no OMEMO device"}

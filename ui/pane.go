@@ -59,6 +59,7 @@ type Pane struct {
 	// total), the downloads' turn, where files were saved, the pictures
 	// open full size.
 	transfers      *fyne.Container
+	bottom         *fyne.Container // the transfers above the composer and its buttons
 	transferRows   []*transfer
 	pics           map[string]*picture
 	rawOrder       []string
@@ -289,6 +290,7 @@ func (a *Pane) build() fyne.CanvasObject {
 		attach = a.attach
 	}
 	bottom := container.NewBorder(a.transfers, nil, attach, sendBox, a.composer)
+	a.bottom = bottom
 	a.buildRoomParts()
 	a.tools = a.chatTools()
 	a.header = container.NewBorder(nil, nil, nil, a.tools, a.title)

@@ -94,6 +94,9 @@ func TestGUIFilesUnderXvfb(t *testing.T) {
 	fw.id = full
 	time.Sleep(300 * time.Millisecond)
 	p := screenshotPath(t, "files-full.png")
+	if dir := os.Getenv("CLOVE_KEEP_SHOTS"); dir != "" {
+		p = filepath.Join(dir, "files-full.png")
+	}
 	fw.screenshot(p)
 	if img := readPNG(t, p); colourBox(img, color.RGBA{220, 20, 20, 255}).Dx() < 190 {
 		t.Errorf("the full view shows no 200-pixel-wide red half")
