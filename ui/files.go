@@ -619,6 +619,7 @@ func (a *Pane) showFullPicture(m Message, data []byte) {
 			c.FillMode = canvas.ImageFillContain
 			c.ScaleMode = canvas.ImageScaleSmooth
 			bg := canvas.NewRectangle(color.Black)
+			w.SetPadded(false) // the picture to the window's edges
 			w.SetContent(container.NewStack(bg, c))
 			b := img.Bounds()
 			scale := min(1, 1200/float32(b.Dx()), 850/float32(b.Dy()))
