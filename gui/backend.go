@@ -223,7 +223,7 @@ func uiMessages(ms []store.Message) []ui.Message {
 }
 
 func uiMessage(m store.Message) ui.Message {
-	out := ui.Message{ID: m.ID, Key: m.OriginID, Peer: m.Peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: msgstate.State(m.State), Encrypted: m.Encrypted}
+	out := ui.Message{ID: m.ID, Key: m.OriginID, Peer: m.Peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: msgstate.State(m.State), Encrypted: m.Encrypted, File: uiFile(m.File)}
 	if out.State == ui.Failed {
 		out.Reason = m.Error
 	}

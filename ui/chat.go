@@ -35,6 +35,7 @@ func (a *Pane) openChat(peer string) {
 	a.showSubject(peer)
 	a.showChatBody(a.isRoom(peer))
 	a.refreshLock()
+	a.showTransfers()
 	a.people.Refresh()
 	a.notice.Hide()
 	a.emptyPane.Hide()
@@ -280,7 +281,9 @@ func (a *Pane) messageTapped(id widget.ListItemID) {
 	a.msgList.UnselectAll()
 	a.clearSelection() // a click anywhere else in the chat ends a selection
 	ch := a.chat
-	if ch == nil || id >= len(ch.msgs) || !ch.msgs[id].Outgoing || ch.msgs[id].State != Failed {
+	if ch == nil || id >= len(ch.msgs) || !ch.msgs[id].Outgoing || ch.msgs[id].State != Failed || ch.msgs[id].File != nil {
+		// A file is not sent again from its message: its URL may hold
+		// the key of an encrypted upload (the menu's Save… keeps it).
 		return
 	}
 	peer, m := ch.peer, ch.msgs[id]
@@ -304,7 +307,12 @@ func (a *Pane) messageTapped(id widget.ListItemID) {
 // its body laid out at the list's width, plus the one-line row's header.
 
 func (a *Pane) rowHeight(m Message) float32 {
-	h := a.bodyRowHeight(m)
+	var h float32
+	if m.File != nil {
+		h = a.fileRowHeight(m)
+	} else {
+		h = a.bodyRowHeight(m)
+	}
 	if m.Outgoing && m.State == Failed {
 		h += a.whyHeight(m) // "Not delivered: …" under the body
 	}
@@ -332,6 +340,9 @@ func whyText(m Message) string {
 	text := "Not delivered"
 	if m.Reason != "" {
 		text += ": " + m.Reason
+	}
+	if m.File != nil {
+		return text + " — send the file again"
 	}
 	return text + " — click to retry"
 }
@@ -539,6 +550,10 @@ func (a *Pane) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
 	}
 	row.id = id
 	row.set(m, who)
+	if m.File != nil {
+		row.file.set(m.File, a.pictureFor(m), a.saved[m.File.URL])
+		row.relayout() // a reused row: the picture or the note came or went
+	}
 	if marked := m.ID != 0 && m.ID == ch.marked; marked != row.mark.Visible() {
 		row.mark.Hidden = !marked
 		row.mark.Refresh()
@@ -564,6 +579,8 @@ type messageRow struct {
 	findLinks func(string) []linkSpan
 	onLink    func(text string)
 	onTap     func(id widget.ListItemID) // a click on the row (not on a link)
+	// A file message's buttons: Load picture, Save…, a click on the picture.
+	onLoadPicture, onSave, onOpenPicture func(id widget.ListItemID)
 
 	day       *canvas.Text // the day separator, shown on a day's first message
 	dayBox    fyne.CanvasObject
@@ -572,7 +589,8 @@ type messageRow struct {
 	state     *canvas.Text
 	why       *widget.Label // under a failed message: "Not delivered: <the server's reason>"
 	icon      *widget.Icon
-	body      *msgText // the body, its links drawn as links; a drag selects words
+	body      *msgText  // the body, its links drawn as links; a drag selects words
+	file      *fileView // a file message's name, size, buttons and picture, in place of the body
 	whyBox    *fyne.Container
 	column    *fyne.Container   // the day, the header and the body, top to bottom
 	mark      *canvas.Rectangle // behind the message a search result opened
@@ -626,7 +644,18 @@ func newMessageRow() *messageRow {
 	r.mark.Hide()
 	r.whyBox = container.New(layout.NewCustomPaddedLayout(-pad, 0, 0, 0), r.why)
 	r.whyBox.Hide()
-	r.column = container.NewBorder(container.NewVBox(r.dayBox, head), r.whyBox, nil, nil, r.body)
+	act := func(f *func(widget.ListItemID)) func() {
+		return func() {
+			if *f != nil {
+				(*f)(r.id)
+			}
+		}
+	}
+	r.file = newFileView(act(&r.onLoadPicture), act(&r.onSave), act(&r.onOpenPicture))
+	r.file.box.Hide()
+	r.file.thumb.onMenu = menu
+	fileBox := container.New(layout.NewCustomPaddedLayout(0, 0, pad, pad), r.file.box)
+	r.column = container.NewBorder(container.NewVBox(r.dayBox, head), r.whyBox, nil, nil, container.NewStack(r.body, fileBox))
 	// The clicks layer lies under the column: it takes the clicks on the
 	// header and the reason; the body, above it, takes its own (links,
 	// drags, its menu).
@@ -732,11 +761,21 @@ func (r *messageRow) set(m Message, peerLabel string) {
 		r.when.Text = m.Time.Local().Format("2006-01-02 15:04")
 	}
 	r.when.Refresh()
-	if m.Encrypted != r.lock.Visible() {
-		r.lock.Hidden = !m.Encrypted
+	if enc := m.Encrypted || m.File != nil && m.File.Encrypted; enc != r.lock.Visible() {
+		r.lock.Hidden = !enc
 		r.lock.Refresh()
 	}
-	r.setBody(m.Body)
+	if m.File != nil {
+		// Never the body: a file message's is its URL, and an encrypted
+		// file's URL holds its key.
+		r.setBody("")
+		r.body.Hide()
+		r.file.box.Show()
+	} else {
+		r.file.box.Hide()
+		r.body.Show()
+		r.setBody(m.Body)
+	}
 	r.showWhy(m)
 	if !m.Outgoing || m.Notice {
 		r.icon.Hide()

@@ -40,7 +40,7 @@ func (a *Pane) notify(m Message) {
 	if m.Nick != "" {
 		who = m.Nick + " in " + who
 	}
-	body := strings.Join(strings.Fields(m.Body), " ")
+	body := strings.Join(strings.Fields(displayText(m)), " ")
 	if r := []rune(body); len(r) > 140 {
 		body = string(r[:139]) + "…"
 	}

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
 )
@@ -27,6 +29,10 @@ func (a *Pane) messageMenuItems(peer string, m Message, selected string) []*fyne
 	var items []*fyne.MenuItem
 	if selected != "" {
 		items = append(items, fyne.NewMenuItem("Copy selection", func() { clip.SetContent(selected) }))
+	}
+	if m.File != nil {
+		return append(a.fileMenuItems(m), fyne.NewMenuItemSeparator(),
+			fyne.NewMenuItem("Copy address", func() { clip.SetContent(a.senderOf(peer, m)) }))
 	}
 	items = append(items, fyne.NewMenuItem("Copy", func() { clip.SetContent(m.Body) }))
 	links := a.findLinks(m.Body)
@@ -70,4 +76,23 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// fileMenuItems are a file message's own entries: Save…, and its link
+// only when the file is not encrypted (an aesgcm:// link holds the key:
+// pasted anywhere, it gives the file away).
+func (a *Pane) fileMenuItems(m Message) []*fyne.MenuItem {
+	clip := a.fa.Clipboard()
+	var items []*fyne.MenuItem
+	if a.sharer() != nil {
+		items = append(items, fyne.NewMenuItem("Save…", func() { a.saveFile(m) }))
+		if isPicture(m.File) {
+			items = append(items, fyne.NewMenuItem("Open picture", func() { a.openPicture(m) }))
+		}
+	}
+	items = append(items, fyne.NewMenuItem("Copy file name", func() { clip.SetContent(fileName(m.File)) }))
+	if !m.File.Encrypted && !strings.HasPrefix(strings.ToLower(m.File.URL), "aesgcm:") {
+		items = append(items, fyne.NewMenuItem("Copy link", func() { clip.SetContent(m.File.URL) }))
+	}
+	return items
 }

@@ -61,10 +61,12 @@ func TestDraggingOverABodySelectsItAndCtrlCCopies(t *testing.T) {
 func rightClick(t *testing.T, a *Pane, body string) {
 	t.Helper()
 	row := shownRow(t, a, body)
-	mid := fyne.NewPos(row.Size().Width/2, row.body.Position().Y+row.body.Size().Height/2)
+	d := fyne.CurrentApp().Driver()
+	bodyY := d.AbsolutePositionForObject(row.body).Y - d.AbsolutePositionForObject(row).Y
+	mid := fyne.NewPos(row.Size().Width/2, bodyY+row.body.Size().Height/2)
 	// What a real right-click there reaches: the row's clicks layer, not
 	// the selectable body under it (whose own menu has Copy alone).
-	at := fyne.CurrentApp().Driver().AbsolutePositionForObject(row).Add(mid)
+	at := d.AbsolutePositionForObject(row).Add(mid)
 	// (its body, or the clicks layer around it), not a widget of Fyne's
 	// with a menu of its own.
 	o := clickTarget(a, at)

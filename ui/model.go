@@ -104,6 +104,18 @@ type Message struct {
 	// Notice: a line from Clove itself in the chat (a contact's new OMEMO
 	// device), not a message: not stored, not counted unread.
 	Notice bool
+	// File: the message shares a file (its Body is the file's URL, which
+	// for an encrypted file holds the key: never shown, never copied).
+	File *FileInfo
+}
+
+// FileInfo is the file a message shares (XEP-0363/0066, XEP-0454).
+type FileInfo struct {
+	URL       string // http(s):// or aesgcm:// (the key in its fragment)
+	Name      string // as the sender named it: shown, never trusted as a path
+	Size      int64  // bytes; 0: not known
+	MIME      string // as the sender said; checked again before anything is shown
+	Encrypted bool   // the upload is encrypted (URL is aesgcm://)
 }
 
 // Backend is what the window asks of the rest of the program. Its methods

@@ -51,17 +51,33 @@ type Pane struct {
 	earlyWhy map[string]string   // and why those that failed did
 	earlyEnc map[string]bool     // ours said encrypted before Send returned
 
-	lock      *widget.Button // by the composer: are messages to this contact encrypted
-	lockState Encryption
-	notes     map[string][]Message // per peer: Clove's notices (new devices), shown in the chat
-	rooms     map[string]*roomState
-	rowH      float32        // height of a one-line message row
-	lineH     float32        // height of each further line
-	dayH      float32        // height of a day separator
-	whyH      float32        // height of the line under a failed message
-	bodyH     float32        // height of a one-line body
-	links     *regexp.Regexp // finds links in bodies (compiled on first use)
-	setH      []float32      // the message rows' heights as the list knows them (setHeights)
+	lock   *widget.Button // by the composer: are messages to this contact encrypted
+	attach *widget.Button // left of the composer: send a file (nil: the backend shares none)
+
+	// Files: the transfers under way (rows above the composer), the
+	// pictures by URL, the pictures' bytes kept (oldest first, and their
+	// total), the downloads' turn, where files were saved, the pictures
+	// open full size.
+	transfers      *fyne.Container
+	bottom         *fyne.Container // the transfers above the composer and its buttons
+	transferRows   []*transfer
+	pics           map[string]*picture
+	rawOrder       []string
+	rawBytes       int64
+	picSlots       chan struct{}
+	saved          map[string]string
+	pictureWindows []fyne.Window
+	measureFile    *messageRow // lays out a file message's row to measure it
+	lockState      Encryption
+	notes          map[string][]Message // per peer: Clove's notices (new devices), shown in the chat
+	rooms          map[string]*roomState
+	rowH           float32        // height of a one-line message row
+	lineH          float32        // height of each further line
+	dayH           float32        // height of a day separator
+	whyH           float32        // height of the line under a failed message
+	bodyH          float32        // height of a one-line body
+	links          *regexp.Regexp // finds links in bodies (compiled on first use)
+	setH           []float32      // the message rows' heights as the list knows them (setHeights)
 
 	filter      *keyEntry
 	requests    *fyne.Container // subscription requests, above the roster
@@ -168,6 +184,9 @@ func newPane(s *Shell, account string, b Backend) *Pane {
 		earlyWhy: map[string]string{},
 		earlyEnc: map[string]bool{},
 		notes:    map[string][]Message{},
+		pics:     map[string]*picture{},
+		saved:    map[string]string{},
+		picSlots: make(chan struct{}, pictureDownloads),
 		rooms:    map[string]*roomState{},
 
 		drafts:     map[string]string{},
@@ -244,6 +263,7 @@ func (a *Pane) build() fyne.CanvasObject {
 			r.onMenu = a.messageMenu
 			r.onLink = func(link string) { a.clearSelection(); a.openLink(link) }
 			r.onTap = a.messageTapped
+			r.onLoadPicture, r.onSave, r.onOpenPicture = a.loadPictureAt, a.saveFileAt, a.openPictureAt
 			r.findLinks = a.findLinks
 			r.body.onSelect = a.selectionIn
 			r.body.onKey = a.shortcut
@@ -262,7 +282,15 @@ func (a *Pane) build() fyne.CanvasObject {
 		a.lock = a.newLockButton()
 		sendBox = container.NewHBox(a.lock, send)
 	}
-	bottom := container.NewBorder(nil, nil, nil, sendBox, a.composer)
+	a.transfers = container.NewVBox()
+	a.transfers.Hide()
+	var attach fyne.CanvasObject
+	if a.sharer() != nil {
+		a.attach = a.newAttachButton()
+		attach = a.attach
+	}
+	bottom := container.NewBorder(a.transfers, nil, attach, sendBox, a.composer)
+	a.bottom = bottom
 	a.buildRoomParts()
 	a.tools = a.chatTools()
 	a.header = container.NewBorder(nil, nil, nil, a.tools, a.title)

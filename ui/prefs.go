@@ -82,6 +82,21 @@ func (s *Shell) ShowPreferences() {
 	})
 	enter.SetChecked(p.BoolWithFallback(prefEnter, true))
 
+	// Pictures: which contacts' pictures download by themselves.
+	picLabels := map[int]string{0: "Never", 1: "Up to 1 MiB", 5: "Up to 5 MiB", 20: "Up to 20 MiB"}
+	picOrder := []int{0, 1, 5, 20}
+	var picOptions []string
+	for _, n := range picOrder {
+		picOptions = append(picOptions, picLabels[n])
+	}
+	pictures := newDialogRadio(picOptions, picLabels[p.IntWithFallback(prefPictureMiB, defaultPictureMiB)], func(l string) {
+		for n, label := range picLabels {
+			if label == l {
+				p.SetInt(prefPictureMiB, n)
+			}
+		}
+	})
+
 	var d dialog.Dialog
 	remember := newDialogCheck("Remember passwords (the login prompt offers to keep them)", nil)
 	remember.SetChecked(RememberPasswords(s.fa))
@@ -98,6 +113,7 @@ func (s *Shell) ShowPreferences() {
 	rows := []fyne.CanvasObject{
 		widget.NewLabelWithStyle("Theme", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), themes,
 		widget.NewLabelWithStyle("Messages", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), notify, enter,
+		widget.NewLabel("Show contacts' pictures at once (others: a click on Load picture)"), pictures,
 		widget.NewLabelWithStyle("Passwords", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), remember,
 	}
 	if s.passwordsWhere != "" {

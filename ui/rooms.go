@@ -214,6 +214,9 @@ func (a *Pane) showChatBody(room bool) {
 	for _, o := range a.roomTools {
 		setShown(o, room)
 	}
+	if a.attach != nil {
+		setShown(a.attach, !room) // files go to contacts only, for now
+	}
 	a.updateBlockTools()
 	a.header.Refresh() // lays the tools out again
 }

@@ -128,7 +128,7 @@ func (a *Pane) resultSegments(peer string, m Message, words []string) []widget.R
 		Text:  m.Time.Local().Format("2006-01-02 15:04") + "  " + who + ": ",
 		Style: widget.RichTextStyle{Inline: true, ColorName: theme.ColorNamePlaceHolder},
 	}}
-	body := strings.Fields(m.Body)
+	body := strings.Fields(displayText(m))
 	first := -1
 	for i, w := range body {
 		if matchesWord(w, words) {

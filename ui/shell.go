@@ -49,7 +49,16 @@ func NewShell(fa fyne.App) *Shell {
 	lc.SetOnExitedForeground(func() { s.foreground = false })
 	s.applyTheme()
 	s.addShortcuts()
+	s.win.SetOnDropped(s.dropped)
 	return s
+}
+
+// dropped sends files dropped anywhere on the window to the chat open in
+// the pane in view, as Gajim and Dino take a file dropped on a chat.
+func (s *Shell) dropped(_ fyne.Position, uris []fyne.URI) {
+	if a := s.Current(); a != nil && a.sharer() != nil {
+		a.dropped(uris)
+	}
 }
 
 // Window is the main window.
