@@ -350,15 +350,19 @@ func printable(s string, max int) string {
 	return b.String()
 }
 
-// HumanSize words a byte count for people: "4.2 MiB".
+// HumanSize words a byte count as file managers do (binary units):
+// "999 bytes", "2 KiB", "1.5 MiB", "3 GiB"; "" for a negative count.
 func HumanSize(n int64) string {
+	trimZero := func(s string) string { return strings.Replace(s, ".0 ", " ", 1) }
 	switch {
-	case n >= 1<<30:
-		return strconv.FormatFloat(float64(n)/(1<<30), 'f', 1, 64) + " GiB"
-	case n >= 1<<20:
-		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
-	case n >= 1<<10:
-		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " KiB"
+	case n < 0:
+		return ""
+	case n < 1024:
+		return strconv.FormatInt(n, 10) + " bytes"
+	case n < 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 0, 64) + " KiB"
+	case n < 1<<30:
+		return trimZero(strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB")
 	}
-	return strconv.FormatInt(n, 10) + " bytes"
+	return trimZero(strconv.FormatFloat(float64(n)/(1<<30), 'f', 1, 64) + " GiB")
 }

@@ -68,21 +68,7 @@ const (
 var paperclipIcon = fyne.NewStaticResource("paperclip.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill="none" stroke="#000000" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" d="M21.4 11.1l-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5"/></svg>`))
 
 // humanSize words a byte count as file managers do (binary units).
-func humanSize(n int64) string {
-	switch {
-	case n < 0:
-		return ""
-	case n < 1024:
-		return fmt.Sprintf("%d bytes", n)
-	case n < 1<<20:
-		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
-	case n < 1<<30:
-		return trimZero(fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)))
-	}
-	return trimZero(fmt.Sprintf("%.1f GiB", float64(n)/(1<<30)))
-}
-
-func trimZero(s string) string { return strings.Replace(s, ".0 ", " ", 1) }
+func humanSize(n int64) string { return files.HumanSize(n) }
 
 // fileName is the name a file is shown and saved under: the sender's
 // name without any path, control or bidirectional characters (a name is
