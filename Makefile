@@ -84,8 +84,9 @@ test-short: $(FYNE_IDLE_MOD)
 # Side by side against one prosody (ratios printed), then the store's
 # history and search benchmarks (100k-message chat, 1M-message FTS).
 # Pidgin is the reference the window is measured against; Gajim and Dino
-# are measured next to it (BenchmarkGUISideBySide, docs/benchmarks.md).
-BENCH_PKGS := pidgin gajim dino-im
+# are measured next to it (BenchmarkGUISideBySide, docs/benchmarks.md);
+# curl is what Clove's file transfers are measured against (docs/files.md).
+BENCH_PKGS := pidgin gajim dino-im curl
 bench: deps
 	@missing=$$(for p in $(BENCH_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
 	if [ -n "$$missing" ]; then $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
