@@ -185,7 +185,7 @@ func randomName(path, ctype string) string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	ext := strings.ToLower(filepath.Ext(path))
-	if exts, _ := mime.ExtensionsByType(ctype); len(exts) > 0 && !containsString(exts, ext) {
+	if exts, _ := mime.ExtensionsByType(ctype); len(exts) > 0 && !slices.Contains(exts, ext) {
 		ext = exts[0]
 	}
 	if len(ext) > 8 || strings.ContainsAny(ext, "/\\ ") {
@@ -204,15 +204,6 @@ func contentType(head []byte, ext string) string {
 		}
 	}
 	return t
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // MaxDownload bounds a download (FetchFile): a server that sends more,
@@ -256,6 +247,34 @@ func (p *Profile) FetchFile(ctx context.Context, account, url string, w io.Write
 		return 0, err
 	}
 	return n - 16, nil
+}
+
+// SaveFile downloads url (FetchFile) into a temporary file beside dst and
+// renames it to dst only once the whole file arrived, is on disk and, for
+// an encrypted file, its authentication tag checked out: a cut or forged
+// download never takes dst's name.
+func (p *Profile) SaveFile(ctx context.Context, account, url, dst string, progress func(got, total int64)) (int64, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".part-*")
+	if err != nil {
+		return 0, fmt.Errorf("could not write next to %s: %w", dst, err)
+	}
+	defer os.Remove(tmp.Name()) // nothing left once renamed
+	n, err := p.FetchFile(ctx, account, url, tmp, progress)
+	if err != nil {
+		tmp.Close()
+		return 0, err
+	}
+	err = tmp.Sync()
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), dst)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("could not write %s: %w", dst, err)
+	}
+	return n, nil
 }
 
 // RequestUploadSlot asks the account's upload service for a slot (see

@@ -473,12 +473,12 @@ func (s *Session) DeliverFile(ctx context.Context, to jid.JID, path string, opts
 	}
 	upload := make(chan uploaded, 1)
 	var (
-		started, online bool
-		sent            SentFile
-		acked           = map[string]bool{}
-		notSent         []xmppclient.MessageFailed
-		failed          error
-		result          error = &NotAcked{Total: 1, Timeout: timeout}
+		started bool
+		sent    SentFile
+		acked   = map[string]bool{}
+		notSent []xmppclient.MessageFailed
+		failed  error
+		result  error = &NotAcked{Total: 1, Timeout: timeout}
 	)
 	events := s.Events()
 	for events != nil {
@@ -492,7 +492,6 @@ func (s *Session) DeliverFile(ctx context.Context, to jid.JID, path string, opts
 			case xmppclient.StateChanged:
 				switch ev.State {
 				case xmppclient.Online:
-					online = true
 					if !started {
 						started = true
 						go func() {
@@ -501,7 +500,7 @@ func (s *Session) DeliverFile(ctx context.Context, to jid.JID, path string, opts
 						}()
 					}
 				case xmppclient.Failed:
-					failed = fmt.Errorf("%w", ev.Err)
+					failed = ev.Err
 				}
 			case xmppclient.MessageAcked:
 				acked[ev.ID] = true
@@ -534,7 +533,7 @@ func (s *Session) DeliverFile(ctx context.Context, to jid.JID, path string, opts
 	}
 	switch {
 	case failed != nil && sent.ID == "":
-		if !online && !started {
+		if !started {
 			return SentFile{}, fmt.Errorf("%w; nothing was uploaded or sent", failed)
 		}
 		return SentFile{}, failed

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/clove-xmpp/clove/chat"
@@ -58,23 +56,8 @@ func (b *Backend) SaveFile(ctx context.Context, m ui.Message, dst string, progre
 	if m.File == nil {
 		return errors.New("this message shares no file")
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".clove-download-*")
-	if err != nil {
-		return fmt.Errorf("cannot write in %s: %w", filepath.Dir(dst), err)
-	}
-	defer os.Remove(tmp.Name()) // nothing left once renamed
-	if _, err := b.p.FetchFile(ctx, b.account, m.File.URL, tmp, progress); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
+	_, err := b.p.SaveFile(ctx, b.account, m.File.URL, dst, progress)
+	return err
 }
 
 // errTooBig stops a download into memory past its limit.

@@ -123,34 +123,21 @@ func ReadReadiness(ctx context.Context, dir string, info *Info) Readiness {
 func findLeaseSet(ctx context.Context, sam string, ownRouter bool, info *Info) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	samErr := make(chan error, 1)
-	go func() { samErr <- transport.LookupSAM(ctx, sam, info.Domain) }()
-	socksErr := make(chan error, 1)
+	errs := make(chan error, 2)
+	go func() { errs <- transport.LookupSAM(ctx, sam, info.Domain) }()
+	ways := 1
 	if ownRouter && info.SOCKS != "" {
-		go func() { socksErr <- openOwnStream(ctx, info.SOCKS, info.Domain) }()
+		ways++
+		go func() { errs <- openOwnStream(ctx, info.SOCKS, info.Domain) }()
 	}
 	var first error
-	for range 2 {
-		select {
-		case err := <-samErr:
-			if err == nil {
-				return nil
-			}
-			if first == nil {
-				first = err
-			}
-			samErr = nil
-			if !ownRouter || info.SOCKS == "" {
-				return first
-			}
-		case err := <-socksErr:
-			if err == nil {
-				return nil
-			}
-			socksErr = nil
-			if first == nil {
-				first = err
-			}
+	for range ways {
+		err := <-errs
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
 		}
 	}
 	return first

@@ -4,8 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 )
 
 // cmdFetch is `clove fetch --account JID URL -o PATH`: it downloads a
@@ -28,20 +26,9 @@ func cmdFetch(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer p.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".part-*")
-	if err != nil {
-		return fmt.Errorf("could not write next to %s: %w", *out, err)
-	}
-	defer os.Remove(tmp.Name())
-	n, err := p.FetchFile(ctx, *account, pos[0], tmp, nil)
-	if cerr := tmp.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("could not write %s: %w", *out, cerr)
-	}
+	n, err := p.SaveFile(ctx, *account, pos[0], *out, nil)
 	if err != nil {
 		return err
-	}
-	if err := os.Rename(tmp.Name(), *out); err != nil {
-		return fmt.Errorf("could not write %s: %w", *out, err)
 	}
 	fmt.Fprintf(e.stdout, "%s: %d bytes\n", *out, n)
 	return nil
