@@ -148,6 +148,31 @@ func (e *NotSent) Error() string {
 // for at most timeout. An unacknowledged message is a *NotAcked error;
 // it stays queued.
 func (s *Session) Deliver(ctx context.Context, to jid.JID, texts []string, timeout time.Duration) (ids []string, err error) {
+	return s.deliver(ctx, timeout, func() ([]string, error) {
+		if len(texts) == 1 {
+			id, err := s.Send(ctx, to, texts[0])
+			return []string{id}, err
+		}
+		ids, err := s.SendMany(ctx, to, texts)
+		if err != nil && len(ids) > 0 {
+			err = fmt.Errorf("%w (the first %d of %d messages were saved and will be sent)", err, len(ids), len(texts))
+		}
+		return ids, err
+	})
+}
+
+// DeliverReply is Deliver for one message that answers the message of
+// to's chat named ref (XEP-0461; see SendReply).
+func (s *Session) DeliverReply(ctx context.Context, to jid.JID, text, ref string, timeout time.Duration) ([]string, error) {
+	return s.deliver(ctx, timeout, func() ([]string, error) {
+		id, err := s.SendReply(ctx, to, text, ref)
+		return []string{id}, err
+	})
+}
+
+// deliver queues what queue queues, then runs the session until the
+// server acknowledged each (see Deliver).
+func (s *Session) deliver(ctx context.Context, timeout time.Duration, queue func() ([]string, error)) (ids []string, err error) {
 	// A full disk is named once: in the result, or after it when the
 	// result does not say it (an incoming message not saved).
 	s.fullLater = true
@@ -156,16 +181,7 @@ func (s *Session) Deliver(ctx context.Context, to jid.JID, texts []string, timeo
 			s.notice("%v", s.fullErr)
 		}
 	}()
-	if len(texts) == 1 {
-		var id string
-		id, err = s.Send(ctx, to, texts[0])
-		ids = []string{id}
-	} else {
-		ids, err = s.SendMany(ctx, to, texts)
-		if err != nil && len(ids) > 0 {
-			err = fmt.Errorf("%w (the first %d of %d messages were saved and will be sent)", err, len(ids), len(texts))
-		}
-	}
+	ids, err = queue()
 	if err != nil {
 		_ = s.Wait()
 		return nil, err
@@ -234,12 +250,27 @@ func (s *Session) Deliver(ctx context.Context, to jid.JID, texts []string, timeo
 // the account to got: each once (not resends, carbons of our own, or
 // archive copies).
 func (s *Session) Listen(ctx context.Context, timeout time.Duration, count int, got func(xmppclient.Message)) error {
+	return s.ListenAll(ctx, timeout, count, got, nil)
+}
+
+// ListenAll is Listen that also gives reactions (XEP-0444) others sent
+// to messages of the history to reacted (nil: none); each counts as one
+// toward count.
+func (s *Session) ListenAll(ctx context.Context, timeout time.Duration, count int, got func(xmppclient.Message), reacted func(ReactionsChanged)) error {
 	rctx, cancel := withTimeout(ctx, timeout)
 	defer cancel()
 	s.Start(rctx)
 	n := 0
 	var out outcome
 	for ev := range s.Events() {
+		if rc, ok := ev.(ReactionsChanged); ok && reacted != nil && !rc.Outgoing && !rc.Archived && (count == 0 || n < count) {
+			n++
+			reacted(rc)
+			if count > 0 && n >= count {
+				cancel()
+			}
+			continue
+		}
 		sv, _ := ev.(Saved)
 		switch e := sv.Event.(type) {
 		case xmppclient.MessageReceived:

@@ -40,6 +40,7 @@ func persist(ctx context.Context, st *store.Store, account string, ev xmppclient
 			State:     state,
 			Encrypted: m.Encrypted,
 			File:      storeFile(m.File),
+			Reply:     storeReply(m.Reply),
 		})
 	case xmppclient.GroupMessage:
 		if e.Body == "" {
@@ -96,6 +97,7 @@ func groupMessage(account string, g xmppclient.GroupMessage) *store.Message {
 		StanzaID: g.ArchiveID,
 		Time:     g.Time,
 		State:    state,
+		Reply:    storeReply(g.Reply),
 	}
 }
 

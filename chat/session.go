@@ -270,6 +270,13 @@ func (s *Session) loop(ctx context.Context) {
 			if f, ok := ev.(xmppclient.MessageFailed); ok {
 				ev = s.blame(f)
 			}
+			if r, ok := ev.(xmppclient.ReactionsReceived); ok {
+				// Not a message: told once saved, as what changed.
+				if rc, ok := s.saveReactions(ctx, r); ok {
+					s.events <- rc
+				}
+				continue
+			}
 			fresh := s.save(ctx, ev)
 			s.events <- Saved{Event: ev, Fresh: fresh}
 			if sc, ok := ev.(xmppclient.StateChanged); ok && sc.State == xmppclient.Online && s.opts.Rooms && !joined {

@@ -54,6 +54,40 @@ type Message struct {
 	Encrypted bool
 	// File: the message shares a file (Body is its URL); nil for text.
 	File *File
+	// Reply: what the message answers (XEP-0461); nil for none. Body is
+	// then the text without the sender's fallback quote.
+	Reply *Reply
+	// Reactions: everyone's reactions to it (History fills them in; other
+	// reads leave it nil).
+	Reactions []Reaction
+}
+
+// Reply is what a message answers: its author (a full or bare JID, or
+// room/nick), the id it is known by (a chat message's id, a room's
+// stanza-id) and the quote of it its sender gave.
+type Reply struct {
+	To    string `json:"to,omitempty"`
+	ID    string `json:"id"`
+	Quote string `json:"quote,omitempty"`
+}
+
+func replyColumn(r *Reply) any {
+	if r == nil || r.ID == "" {
+		return nil
+	}
+	b, _ := json.Marshal(r)
+	return string(b)
+}
+
+func scanReply(s sql.NullString) *Reply {
+	if !s.Valid || s.String == "" {
+		return nil
+	}
+	var r Reply
+	if json.Unmarshal([]byte(s.String), &r) != nil || r.ID == "" {
+		return nil
+	}
+	return &r
 }
 
 // File is a file a message shares: uploaded with XEP-0363 and sent as
@@ -86,7 +120,7 @@ func scanFile(s sql.NullString) *File {
 	return &f
 }
 
-const msgColumns = `id, account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, error, encrypted, file`
+const msgColumns = `id, account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, error, encrypted, file, reply`
 
 // AddOutgoing writes m as a Queued outgoing message together with its outbox
 // row, in one transaction, and returns once that is on disk. Call it BEFORE
@@ -333,14 +367,14 @@ func prepareMessage(m *Message) error {
 // transaction.
 func prepareInsert(ctx context.Context, tx *sql.Tx, conflict string) (*sql.Stmt, error) {
 	return tx.PrepareContext(ctx, `INSERT INTO messages
-		(account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, encrypted, file)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+conflict)
+		(account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, encrypted, file, reply)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+conflict)
 }
 
 func insertMessage(ctx context.Context, ins *sql.Stmt, m *Message) (sql.Result, error) {
 	return ins.ExecContext(ctx,
 		m.Account, m.Peer, m.Outgoing, m.From, m.To, m.Body,
-		null(m.OriginID), null(m.StanzaID), null(m.ArchiveID), unixNano(m.Time), string(m.State), m.Encrypted, fileColumn(m.File))
+		null(m.OriginID), null(m.StanzaID), null(m.ArchiveID), unixNano(m.Time), string(m.State), m.Encrypted, fileColumn(m.File), replyColumn(m.Reply))
 }
 
 // Pending returns the account's outbox: outgoing messages written but not
@@ -526,7 +560,14 @@ func (s *Store) History(ctx context.Context, account, with string, beforeID int6
 		rows, err = db.QueryContext(ctx, `SELECT `+msgColumns+` FROM messages
 			WHERE account = ? AND peer = ? AND id < ? ORDER BY id DESC LIMIT ?`, account, with, beforeID, limit)
 	}
-	return scanMessages(op, rows, err, true)
+	ms, err := scanMessages(op, rows, err, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := withReactions(ctx, db, ms); err != nil {
+		return nil, wrap(op, err)
+	}
+	return ms, nil
 }
 
 // scanMessages reads rows of msgColumns; reverse flips newest-first rows to
@@ -541,15 +582,16 @@ func scanMessages(op string, rows *sql.Rows, err error, reverse bool) ([]Message
 		var (
 			m                   Message
 			origin, sid, archID sql.NullString
-			file                sql.NullString
+			file, reply         sql.NullString
 			t                   int64
 			state               string
 		)
 		if err := rows.Scan(&m.ID, &m.Account, &m.Peer, &m.Outgoing, &m.From, &m.To, &m.Body,
-			&origin, &sid, &archID, &t, &state, &m.Error, &m.Encrypted, &file); err != nil {
+			&origin, &sid, &archID, &t, &state, &m.Error, &m.Encrypted, &file, &reply); err != nil {
 			return nil, wrap(op, err)
 		}
 		m.File = scanFile(file)
+		m.Reply = scanReply(reply)
 		m.OriginID, m.StanzaID, m.ArchiveID = origin.String, sid.String, archID.String
 		m.Time = time.Unix(0, t)
 		m.State = State(state)

@@ -278,6 +278,33 @@ ALTER TABLE accounts ADD COLUMN require_e2e INTEGER NOT NULL DEFAULT 0;
 -- whether it is encrypted (XEP-0454), as JSON; NULL for text messages.
 ALTER TABLE messages ADD COLUMN file TEXT;
 `},
+		{version: 12, up: `
+-- Reserved: another branch of issue 20 (chat states and markers) takes
+-- this number; at its merge its step replaces this empty one.
+SELECT 1;
+`},
+		{version: 13, up: `
+-- Replies (XEP-0461, issue 20): what a message answers, as JSON
+-- {"to","id","quote"} (the author, the id it is known by, and the quote
+-- the sender put before the text for other clients, shown when the
+-- original is not at hand); NULL for a message that answers nothing.
+-- body holds the text without that quote.
+ALTER TABLE messages ADD COLUMN reply TEXT;
+
+-- Reactions (XEP-0444): each sender's current set of reactions to a
+-- stored message (a new set replaces the old; an empty one deletes the
+-- row). Reactions to a message the profile does not hold are not kept:
+-- nothing a stranger sends can add rows without a message of theirs.
+-- sender is a bare JID (the account's own for ours) or, in a room,
+-- room/nick; emojis a JSON array in the order sent.
+CREATE TABLE reactions (
+	message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+	sender     TEXT NOT NULL,
+	emojis     TEXT NOT NULL,
+	time       INTEGER NOT NULL, -- unix nanoseconds of the last change
+	PRIMARY KEY (message_id, sender)
+) WITHOUT ROWID;
+`},
 	}
 }
 

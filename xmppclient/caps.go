@@ -32,6 +32,9 @@ func clientFeatures() []string {
 		"urn:xmpp:ping",
 		"urn:xmpp:receipts",
 		"urn:xmpp:carbons:2",
+		nsReply,
+		nsFallback,
+		nsReactions,
 		omemo.NodeDeviceList + "+notify",
 	}
 	slices.Sort(f)

@@ -76,8 +76,22 @@ type Message struct {
 	Encrypted bool
 	// File: the message shares a file (Body is its URL); nil for text.
 	File *FileRef
+	// Reply: the message answers another (XEP-0461); Body is then the
+	// text without the quote the sender put before it for other clients.
+	Reply *Reply
 	// enc is the <encrypted> element until the pump decrypts it.
 	enc *encryptedEl
+	// rep is an encrypted message's reply until the pump decrypts its body.
+	rep *pendingReply
+	// react is the message's <reactions/>: it is told as ReactionsReceived.
+	react *reactionsEl
+}
+
+// pendingReply is an encrypted reply's element and fallbacks, applied to
+// the body once decrypted.
+type pendingReply struct {
+	el  replyEl
+	fbs []fallbackEl
 }
 
 // MessageReceived carries a message with a body.

@@ -250,6 +250,9 @@ type inMessage struct {
 	Received  *carbon       `xml:"urn:xmpp:carbons:2 received"`
 	Error     *stanza.Error `xml:"error"`
 	Encrypted *encryptedEl  `xml:"eu.siacs.conversations.axolotl encrypted"`
+	Reply     *replyEl      `xml:"urn:xmpp:reply:0 reply"`
+	Fallbacks []fallbackEl  `xml:"urn:xmpp:fallback:0 fallback"`
+	Reactions *reactionsEl  `xml:"urn:xmpp:reactions:0 reactions"`
 	OOB       *oobEl        `xml:"jabber:x:oob x"`
 	Event     *pepEvent     `xml:"http://jabber.org/protocol/pubsub#event event"`
 	Result    *struct {
@@ -367,8 +370,13 @@ func (c *Client) convert(m *inMessage, delay *delayEl) (Message, bool) {
 	me := c.JID().Bare()
 	msg.ID, msg.Type, msg.Body = m.ID, m.Type, m.Body
 	msg.enc = m.Encrypted
+	msg.react = m.Reactions
 	if m.Encrypted == nil {
+		msg.Reply, msg.Body = replyOf(m.Reply, m.Fallbacks, msg.Body)
 		msg.File = fileOf(m.Body, m.OOB, false)
+	} else if m.Reply != nil {
+		// The fallback's ranges are in the decrypted body (see decrypt).
+		msg.rep = &pendingReply{el: *m.Reply, fbs: m.Fallbacks}
 	}
 	msg.OriginID = m.ID
 	if m.OriginID != nil && m.OriginID.ID != "" {
@@ -397,9 +405,21 @@ func delayStamp(d *delayEl) string {
 	return d.Stamp
 }
 
-// deliver emits a message with a body and, if asked, sends a receipt.
+// deliver emits a message with a body (or reactions) and, if asked,
+// sends a receipt.
 func (c *Client) deliver(msg Message, receipt bool) {
-	if (msg.Body == "" && msg.enc == nil) || msg.Type == "error" {
+	if msg.Type == "error" {
+		return
+	}
+	if msg.react != nil {
+		// Reactions, not a message: a body beside them is their fallback
+		// for other clients, shown nowhere here.
+		if r, ok := c.reactionsOf(msg); ok {
+			c.emit(r)
+		}
+		return
+	}
+	if msg.Body == "" && msg.enc == nil {
 		return
 	}
 	c.emit(MessageReceived{Message: msg})

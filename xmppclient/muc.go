@@ -29,6 +29,9 @@ type GroupMessage struct {
 	Time      time.Time
 	Delayed   bool // room history sent on join
 	Self      bool // sent by us
+	// Reply: the message answers another (XEP-0461; its ID is the
+	// room's stanza-id of it); Body is without the fallback quote.
+	Reply *Reply
 }
 
 // Occupant reports someone joining, changing or leaving a room.
@@ -380,6 +383,14 @@ func (c *Client) onGroupMessage(m *inMessage) {
 		g.Time, g.Delayed = t.UTC(), true
 	}
 	g.Self = nick != "" && g.Nick == nick
+	if m.Reactions != nil {
+		if m.Reactions.ID != "" && g.Nick != "" {
+			c.emit(ReactionsReceived{Reactions{From: from, To: c.JID(), ID: m.Reactions.ID,
+				Emojis: CleanReactions(m.Reactions.Reactions), Group: true, Outgoing: g.Self, Time: g.Time}})
+		}
+		return
+	}
+	g.Reply, g.Body = replyOf(m.Reply, m.Fallbacks, g.Body)
 	if g.Body == "" && g.Subject == "" {
 		return
 	}

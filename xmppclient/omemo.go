@@ -335,6 +335,10 @@ func (c *Client) decrypt(ctx context.Context, m Message) (Message, bool) {
 		return m, false
 	}
 	m.Body = string(d.Plaintext)
+	if r := m.rep; r != nil {
+		m.rep = nil
+		m.Reply, m.Body = replyOf(&r.el, r.fbs, m.Body)
+	}
 	m.File = fileOf(m.Body, nil, true)
 	return m, true
 }
@@ -770,7 +774,7 @@ func (c *Client) preEncrypt(ctx context.Context, sess *xmpp.Session, ch []Outbox
 		es := byPeer[k]
 		bodies := make([]string, len(es))
 		for i, e := range es {
-			bodies[i] = e.Body
+			bodies[i], _ = wireBody(e)
 		}
 		enc, err := c.encryptManyFor(ctx, sess, jid.MustParse(k), bodies)
 		for i, e := range es {
@@ -799,6 +803,11 @@ func encryptedChatTokens(e OutboxEntry, enc *omemo.Encrypted) xml.TokenReader {
 	msg := xml.StartElement{Name: xml.Name{Space: "jabber:client", Local: "message"},
 		Attr: []xml.Attr{xmlAttr("id", e.ID), xmlAttr("to", e.To), xmlAttr("type", "chat")}}
 	toks := []xml.Token{msg, body, xml.CharData(omemoFallback), body.End(), req, req.End(), oid, oid.End()}
+	// The reply travels in the clear, as Conversations and Dino send it
+	// (OMEMO 0.3 encrypts the body only); its quote is inside the
+	// encrypted body, where the fallback's range points.
+	_, fbLen := wireBody(e)
+	toks = append(toks, replyTokens(e.Reply, fbLen)...)
 	toks = append(toks, enc.Tokens()...)
 	toks = append(toks, hint, hint.End(), eme, eme.End(), msg.End())
 	return &tokenList{toks: toks}
@@ -826,7 +835,8 @@ func (c *Client) outgoingTokens(ctx context.Context, sess *xmpp.Session, e Outbo
 	if r, ok := pre[e.ID]; ok {
 		enc, err = r.e, r.err
 	} else {
-		enc, err = c.encryptFor(ctx, sess, to.Bare(), e.Body)
+		text, _ := wireBody(e)
+		enc, err = c.encryptFor(ctx, sess, to.Bare(), text)
 	}
 	if err != nil {
 		return nil, false, err

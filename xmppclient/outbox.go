@@ -24,6 +24,9 @@ type OutboxEntry struct {
 	Adopted bool
 	// File: the message shares a file (Body is its URL).
 	File *FileRef
+	// Reply: the message answers another (XEP-0461); Body is the text
+	// alone, the quote of the other is put before it on the wire.
+	Reply *Reply
 }
 
 // Outbox persists messages from the moment they are accepted until the

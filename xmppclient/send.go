@@ -19,7 +19,17 @@ var ErrNotOnline = errors.New("not connected: the message is queued and will be 
 // if the client is online (otherwise after the next login). The returned id
 // is reported again in MessageAcked and ReceiptReceived events.
 func (c *Client) Send(ctx context.Context, to jid.JID, body string) (string, error) {
-	return c.send(ctx, to, body, nil)
+	return c.send(ctx, to, body, nil, nil)
+}
+
+// SendReply is Send for a message that answers another (XEP-0461): r
+// names it (r.ID its id, r.To its author) and r.Quote is what the body's
+// readable fallback quotes of it, for clients without replies.
+func (c *Client) SendReply(ctx context.Context, to jid.JID, body string, r Reply) (string, error) {
+	if r.ID == "" {
+		return "", errors.New("a reply needs the id of the message it answers")
+	}
+	return c.send(ctx, to, body, nil, &r)
 }
 
 // SendFile accepts a message that shares an uploaded file: its body is
@@ -31,17 +41,17 @@ func (c *Client) SendFile(ctx context.Context, to jid.JID, f FileRef) (string, e
 	if f.URL == "" {
 		return "", errors.New("no file URL")
 	}
-	return c.send(ctx, to, f.URL, &f)
+	return c.send(ctx, to, f.URL, &f, nil)
 }
 
-func (c *Client) send(ctx context.Context, to jid.JID, body string, f *FileRef) (string, error) {
+func (c *Client) send(ctx context.Context, to jid.JID, body string, f *FileRef, r *Reply) (string, error) {
 	if to.Domainpart() == "" {
 		return "", fmt.Errorf("%q is not a valid address", to.String())
 	}
 	if body == "" {
 		return "", errors.New("empty message")
 	}
-	e := OutboxEntry{ID: randomID(), To: to.String(), Body: body, Created: time.Now().UTC(), File: f}
+	e := OutboxEntry{ID: randomID(), To: to.String(), Body: body, Created: time.Now().UTC(), File: f, Reply: r}
 	if err := c.outbox.Enqueue(ctx, e); err != nil {
 		return "", fmt.Errorf("could not save the message: %w", err)
 	}
@@ -213,12 +223,14 @@ func chatTokens(e OutboxEntry) xml.TokenReader {
 	oid := xml.StartElement{Name: xml.Name{Space: "urn:xmpp:sid:0", Local: "origin-id"}, Attr: []xml.Attr{attr("id", e.ID)}}
 	msg := xml.StartElement{Name: xml.Name{Space: "jabber:client", Local: "message"},
 		Attr: []xml.Attr{attr("id", e.ID), attr("to", e.To), attr("type", "chat")}}
+	text, fbLen := wireBody(e)
 	toks := []xml.Token{
 		msg,
-		body, xml.CharData(e.Body), body.End(),
+		body, xml.CharData(text), body.End(),
 		req, req.End(),
 		oid, oid.End(),
 	}
+	toks = append(toks, replyTokens(e.Reply, fbLen)...)
 	if e.File != nil && !e.File.Encrypted {
 		toks = append(toks, oobTokens(e.File.URL)...)
 	}

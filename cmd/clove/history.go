@@ -71,6 +71,12 @@ func printHistory(e *env, ms []store.Message, asJSON bool) {
 			if f := m.File; f != nil {
 				j.File = fileJSON(f.URL, f.Name, f.Size, f.MIME, f.Encrypted)
 			}
+			if r := m.Reply; r != nil {
+				j.Reply = &jsonReply{To: r.To, ID: r.ID, Quote: r.Quote}
+			}
+			for _, r := range m.Reactions {
+				j.Reactions = append(j.Reactions, jsonReaction{From: r.Sender, Emojis: r.Emojis})
+			}
 			_ = enc.Encode(struct {
 				jsonMessage
 				Outgoing bool   `json:"outgoing"`

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/clove-xmpp/clove/chat"
@@ -21,6 +22,37 @@ type jsonMessage struct {
 	Encrypted bool `json:"encrypted"`
 	// File: the message shares a file (issue 19's contract).
 	File *jsonFile `json:"file,omitempty"`
+	// Reply: the message answers the message "id" of "to" (XEP-0461;
+	// "body" is the text without the sender's quote of it).
+	Reply *jsonReply `json:"reply,omitempty"`
+	// Reactions: in history, everyone's reactions to the message.
+	Reactions []jsonReaction `json:"reactions,omitempty"`
+}
+
+// jsonReply is what a message answers (issue 20's contract).
+type jsonReply struct {
+	To    string `json:"to"`
+	ID    string `json:"id"`
+	Quote string `json:"quote,omitempty"`
+}
+
+// jsonReaction is one sender's reactions to a message.
+type jsonReaction struct {
+	From   string   `json:"from"`
+	Emojis []string `json:"emojis"`
+}
+
+// jsonReactions is a `listen --json` line for reactions that came:
+// {"reactions": {"from", "to", "id", "emojis"}, "time"}; "emojis" is the
+// sender's whole set now (empty: taken back).
+type jsonReactions struct {
+	Reactions struct {
+		From   string   `json:"from"`
+		To     string   `json:"to"`
+		ID     string   `json:"id"`
+		Emojis []string `json:"emojis"`
+	} `json:"reactions"`
+	Time string `json:"time"`
 }
 
 // jsonFile is a shared file: url, name, size (0: unknown), mime,
@@ -62,15 +94,40 @@ func cmdListen(ctx context.Context, e *env, args []string) error {
 	}
 	defer done()
 	enc := json.NewEncoder(e.stdout)
-	return s.Listen(ctx, *timeout, *count, func(m xmppclient.Message) {
+	return s.ListenAll(ctx, *timeout, *count, func(m xmppclient.Message) {
 		if *asJSON {
 			j := jsonMessage{From: m.From.String(), To: m.To.String(), Body: m.Body, ID: m.ID, Time: m.Time.UTC().Format(time.RFC3339Nano), Encrypted: m.Encrypted}
 			if f := m.File; f != nil {
 				j.File = fileJSON(f.URL, f.Name, f.Size, f.MIME, f.Encrypted)
 			}
+			if r := m.Reply; r != nil {
+				j.Reply = &jsonReply{To: r.To, ID: r.ID, Quote: r.Quote}
+			}
 			_ = enc.Encode(j)
 		} else {
-			fmt.Fprintf(e.stdout, "%s %s: %s\n", m.Time.Local().Format("2006-01-02 15:04:05"), termText(m.From.Bare().String()), termText(m.Body))
+			fmt.Fprintf(e.stdout, "%s %s: %s\n", m.Time.Local().Format("2006-01-02 15:04:05"), termText(m.From.Bare().String()), termText(replyText(m.Reply)+m.Body))
 		}
+	}, func(rc chat.ReactionsChanged) {
+		if *asJSON {
+			var j jsonReactions
+			j.Reactions.From, j.Reactions.To, j.Reactions.ID = rc.From.String(), rc.To.String(), rc.ID
+			j.Reactions.Emojis = append([]string{}, rc.Emojis...)
+			j.Time = rc.Time.UTC().Format(time.RFC3339Nano)
+			_ = enc.Encode(j)
+			return
+		}
+		what := strings.Join(rc.Emojis, " ")
+		if what == "" {
+			what = "(took their reactions back)"
+		}
+		fmt.Fprintf(e.stdout, "%s %s reacted to %s: %s\n", rc.Time.Local().Format("2006-01-02 15:04:05"), termText(rc.From.Bare().String()), termText(rc.ID), termText(what))
 	})
+}
+
+// replyText is how a terminal line shows that a message is a reply.
+func replyText(r *xmppclient.Reply) string {
+	if r == nil {
+		return ""
+	}
+	return "(reply to " + r.ID + ") "
 }

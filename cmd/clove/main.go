@@ -37,6 +37,10 @@ Accounts:
 Chat:
   send --account JID [--timeout DURATION] [--plain] TO TEXT   (TEXT "-": one message per line of stdin;
         encrypted with OMEMO when TO has OMEMO devices, unless --plain)
+  send --account JID --reply-to ID [--plain] TO TEXT   (a reply, XEP-0461, to the message ID of TO's chat:
+        the "id" listen/history --json show; other clients see a quote of it first)
+  react --account JID TO ID [EMOJI…]   (your reactions, XEP-0444, to the message ID of TO's chat: the whole
+        set, replacing what you sent before; no EMOJI takes yours back)
   send --account JID --file PATH [--plain] TO   (uploads the file to your server and sends it; prints its URL;
         encrypted, XEP-0454, when TO has OMEMO devices; pictures lose their metadata)
   fetch --account JID URL -o PATH   (downloads a shared file through the account's connection; decrypts aesgcm://)
@@ -130,6 +134,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, stdin *os
 		"account":  cmdAccount,
 		"register": cmdRegister,
 		"send":     cmdSend,
+		"react":    cmdReact,
 		"listen":   cmdListen,
 		"history":  cmdHistory,
 		"fetch":    cmdFetch,

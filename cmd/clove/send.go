@@ -19,6 +19,7 @@ func cmdSend(ctx context.Context, e *env, args []string) error {
 	plain := fs.Bool("plain", false, "send in plaintext even to a contact with OMEMO devices")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the server's acknowledgement (default 30s, 5m for I2P accounts; with --file 10m, 30m for I2P accounts)")
 	file := fs.String("file", "", "send this file (uploaded to your server, XEP-0363; encrypted to a contact with OMEMO devices) instead of TEXT")
+	replyTo := fs.String("reply-to", "", "send TEXT as a reply (XEP-0461) to the message with this id in TO's chat")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -38,6 +39,9 @@ func cmdSend(ctx context.Context, e *env, args []string) error {
 	to, err := chat.ParsePeerJID(pos[0])
 	if err != nil {
 		return usageError{err.Error()}
+	}
+	if *replyTo != "" && len(pos) == 2 && pos[1] == "-" {
+		return usagef("--reply-to sends one message, not one per line of standard input")
 	}
 	var texts []string
 	if len(pos) == 2 && pos[1] == "-" {
@@ -60,7 +64,12 @@ func cmdSend(ctx context.Context, e *env, args []string) error {
 		// A cold I2P router needs minutes to build tunnels and find the server.
 		*timeout = 5 * time.Minute
 	}
-	ids, err := s.Deliver(ctx, to, texts, *timeout)
+	var ids []string
+	if *replyTo != "" {
+		ids, err = s.DeliverReply(ctx, to, texts[0], *replyTo, *timeout)
+	} else {
+		ids, err = s.Deliver(ctx, to, texts, *timeout)
+	}
 	var nr *chat.AcksNotRecorded
 	if errors.As(err, &nr) {
 		// Sent and acknowledged: the ids are true; the profile is behind.

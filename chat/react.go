@@ -1,0 +1,164 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"github.com/clove-xmpp/clove/store"
+	"github.com/clove-xmpp/clove/xmppclient"
+)
+
+// Replies (XEP-0461) and reactions (XEP-0444) in the app core: a reply
+// is a message with a Reply, stored with it; reactions are kept per
+// sender and message, each new set replacing the sender's last.
+
+// ReactionsChanged says someone's reactions to a stored message changed
+// (saved already): the received set, the chat, the message's store id
+// and everyone's reactions to it now.
+type ReactionsChanged struct {
+	xmppclient.Reactions
+	Peer      string // the chat: a contact's bare JID or a room
+	MessageID int64
+	All       []store.Reaction
+}
+
+func (ReactionsChanged) chatEvent() {}
+
+// RefID is the id a reply or a reaction names message m by: the room's
+// stanza-id for a room's message, its id for a chat message (ours: the
+// origin id we gave it).
+func RefID(m store.Message) string {
+	if m.StanzaID != "" {
+		return m.StanzaID
+	}
+	return m.OriginID
+}
+
+// saveReactions records received reactions; false when there is nothing
+// to tell (a reaction to a message the profile does not hold is dropped
+// quietly, as XEP-0444 allows: it cannot make a chat appear).
+func (s *Session) saveReactions(ctx context.Context, r xmppclient.ReactionsReceived) (ReactionsChanged, bool) {
+	peer, sender := r.From.Bare().String(), r.From.Bare().String()
+	switch {
+	case r.Group:
+		sender = r.From.String() // room/nick
+	case r.Outgoing:
+		peer, sender = r.To.Bare().String(), s.account.JID
+	}
+	id, all, err := s.p.st.SetReactions(ctx, s.account.JID, peer, r.ID, sender, r.Emojis, r.Time)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.p.log.Debug("reactions to a message not in the history: dropped", "from", r.From, "id", r.ID)
+		return ReactionsChanged{}, false
+	case err != nil:
+		s.notice("could not save a reaction: %v", err)
+		return ReactionsChanged{}, false
+	}
+	return ReactionsChanged{Reactions: r.Reactions, Peer: peer, MessageID: id, All: all}, true
+}
+
+// SendReply queues text for to as a reply to the message of that chat
+// named ref (see RefID): the quote of it other clients show comes from
+// the history, so it must be there (a clear error otherwise).
+func (s *Session) SendReply(ctx context.Context, to jid.JID, text, ref string) (string, error) {
+	orig, err := s.p.st.FindMessage(ctx, s.account.JID, to.Bare().String(), ref)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", fmt.Errorf("no message %q in the chat with %s to reply to", ref, to.Bare())
+	}
+	if err != nil {
+		return "", err
+	}
+	return s.client.SendReply(ctx, to, text, ReplyTo(orig))
+}
+
+// ReplyTo is the reply that answers m: its author, its id and a quote.
+func ReplyTo(m store.Message) xmppclient.Reply {
+	quote := m.Body
+	if m.File != nil {
+		quote = m.File.Name
+		if quote == "" {
+			quote = "a file"
+		}
+	}
+	return xmppclient.Reply{To: m.From, ID: RefID(m), Quote: quote}
+}
+
+// React sends our whole set of reactions to the message of peer's chat
+// named ref (empty: we take ours back), then keeps it: the server has it
+// once React returns. It needs a connection (reactions are not queued).
+func (s *Session) React(ctx context.Context, peer, ref string, emojis []string) (ReactionsChanged, error) {
+	to, err := jid.Parse(peer)
+	if err != nil {
+		return ReactionsChanged{}, fmt.Errorf("%q is not a valid address: %w", peer, err)
+	}
+	_, room := s.client.RoomNick(to)
+	if _, err := s.p.st.FindMessage(ctx, s.account.JID, peer, ref); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return ReactionsChanged{}, fmt.Errorf("no message %q in the chat with %s to react to", ref, peer)
+		}
+		return ReactionsChanged{}, err
+	}
+	emojis = xmppclient.CleanReactions(emojis)
+	if err := s.client.SendReactions(ctx, to, ref, emojis, room); err != nil {
+		return ReactionsChanged{}, err
+	}
+	sender := s.account.JID
+	if room {
+		nick, _ := s.client.RoomNick(to)
+		sender = peer + "/" + nick
+	}
+	r := xmppclient.Reactions{From: s.client.JID(), To: to, ID: ref, Emojis: emojis, Group: room, Outgoing: true, Time: time.Now()}
+	id, all, err := s.p.st.SetReactions(ctx, s.account.JID, peer, ref, sender, emojis, r.Time)
+	if err != nil {
+		return ReactionsChanged{}, fmt.Errorf("reacted, but not kept in the history: %w", err)
+	}
+	return ReactionsChanged{Reactions: r, Peer: peer, MessageID: id, All: all}, nil
+}
+
+// IsOwnReaction reports whether a stored reaction's sender is this
+// account: its bare JID, or in a room the nick it has there.
+func (s *Session) IsOwnReaction(peer, sender string) bool {
+	if sender == s.account.JID {
+		return true
+	}
+	room, nick, ok := strings.Cut(sender, "/")
+	if !ok || room != peer {
+		return false
+	}
+	j, err := jid.Parse(room)
+	if err != nil {
+		return false
+	}
+	mine, in := s.client.RoomNick(j)
+	return in && mine == nick
+}
+
+// storeReply and clientReply carry a reply between the client's events
+// and the store.
+func storeReply(r *xmppclient.Reply) *store.Reply {
+	if r == nil {
+		return nil
+	}
+	return &store.Reply{To: r.To, ID: r.ID, Quote: r.Quote}
+}
+
+func clientReply(r *store.Reply) *xmppclient.Reply {
+	if r == nil {
+		return nil
+	}
+	return &xmppclient.Reply{To: r.To, ID: r.ID, Quote: r.Quote}
+}
+
+// ReactOnce runs the session until it is online, reacts (see React) and
+// ends it, for at most timeout: `clove react`.
+func (s *Session) ReactOnce(ctx context.Context, peer, ref string, emojis []string, timeout time.Duration) error {
+	return s.onceOnline(ctx, timeout, func(ctx context.Context) error {
+		_, err := s.React(ctx, peer, ref, emojis)
+		return err
+	})
+}

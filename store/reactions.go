@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Reaction is one sender's set of reactions to a message (XEP-0444).
+type Reaction struct {
+	// Sender: a bare JID (the account's own for ours) or, in a room,
+	// room/nick.
+	Sender string
+	Emojis []string
+	Time   time.Time
+}
+
+// FindMessage returns the account's message in its chat with peer that
+// the XMPP id ref names: a chat message's id (our origin id, or the id
+// its sender gave it) or a room's stanza-id. ErrNotFound if there is
+// none; the newest one wins if several share it.
+func (s *Store) FindMessage(ctx context.Context, account, peer, ref string) (Message, error) {
+	const op = "find message"
+	if ref == "" {
+		return Message{}, fmt.Errorf("store: %s: empty id: %w", op, ErrInvalid)
+	}
+	db, err := s.reader(op)
+	if err != nil {
+		return Message{}, err
+	}
+	rows, err := db.QueryContext(ctx, `SELECT `+msgColumns+` FROM messages
+		WHERE account = ?1 AND peer = ?2 AND (stanza_id = ?3 OR origin_id = ?3 OR archive_id = ?3)
+		ORDER BY id DESC LIMIT 1`, account, peer, ref)
+	ms, err := scanMessages(op, rows, err, false)
+	if err != nil {
+		return Message{}, err
+	}
+	if len(ms) == 0 {
+		return Message{}, fmt.Errorf("store: %s: %q in the chat with %s: %w", op, ref, peer, ErrNotFound)
+	}
+	return ms[0], nil
+}
+
+// SetReactions records sender's whole set of reactions to the message of
+// the chat with peer that ref names (see FindMessage): it replaces the
+// set before; an empty set removes it. It returns the message's id and
+// everyone's reactions to it now. A message the profile does not hold
+// gives ErrNotFound and keeps nothing (a reaction cannot make a chat
+// appear).
+func (s *Store) SetReactions(ctx context.Context, account, peer, ref, sender string, emojis []string, t time.Time) (int64, []Reaction, error) {
+	const op = "set reactions"
+	if sender == "" {
+		return 0, nil, fmt.Errorf("store: %s: no sender: %w", op, ErrInvalid)
+	}
+	m, err := s.FindMessage(ctx, account, peer, ref)
+	if err != nil {
+		return 0, nil, err
+	}
+	if t.IsZero() {
+		t = time.Now()
+	}
+	var all []Reaction
+	err = s.wr.do(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+		if len(emojis) == 0 {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM reactions WHERE message_id = ? AND sender = ?`, m.ID, sender); err != nil {
+				return err
+			}
+		} else {
+			b, _ := json.Marshal(emojis)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO reactions (message_id, sender, emojis, time) VALUES (?, ?, ?, ?)
+				ON CONFLICT (message_id, sender) DO UPDATE SET emojis = excluded.emojis, time = excluded.time`,
+				m.ID, sender, string(b), unixNano(t)); err != nil {
+				return err
+			}
+		}
+		by, err := reactionsOf(ctx, tx, []int64{m.ID})
+		all = by[m.ID]
+		return err
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return m.ID, all, nil
+}
+
+// Reactions returns everyone's reactions to the message with store id.
+func (s *Store) Reactions(ctx context.Context, id int64) ([]Reaction, error) {
+	const op = "read reactions"
+	db, err := s.reader(op)
+	if err != nil {
+		return nil, err
+	}
+	by, err := reactionsOf(ctx, db, []int64{id})
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	return by[id], nil
+}
+
+// withReactions fills in the reactions of a page of messages (one query).
+func withReactions(ctx context.Context, q querier, ms []Message) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	by, err := reactionsOf(ctx, q, ids)
+	if err != nil {
+		return err
+	}
+	for i := range ms {
+		ms[i].Reactions = by[ms[i].ID]
+	}
+	return nil
+}
+
+// reactionsOf reads the reactions to the messages ids, by message id, in
+// the order they were last changed.
+func reactionsOf(ctx context.Context, q querier, ids []int64) (map[int64][]Reaction, error) {
+	out := map[int64][]Reaction{}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := q.QueryContext(ctx, `SELECT message_id, sender, emojis, time FROM reactions
+		WHERE message_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`) ORDER BY time, sender`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id     int64
+			r      Reaction
+			emojis string
+			t      int64
+		)
+		if err := rows.Scan(&id, &r.Sender, &emojis, &t); err != nil {
+			return nil, err
+		}
+		if json.Unmarshal([]byte(emojis), &r.Emojis) != nil || len(r.Emojis) == 0 {
+			continue
+		}
+		r.Time = time.Unix(0, t)
+		out[id] = append(out[id], r)
+	}
+	return out, rows.Err()
+}
