@@ -25,6 +25,8 @@ type ReactionsChanged struct {
 	Peer      string // the chat: a contact's bare JID or a room
 	MessageID int64
 	All       []store.Reaction
+	// Mine names the senders in All that are this account.
+	Mine map[string]bool
 }
 
 func (ReactionsChanged) chatEvent() {}
@@ -59,7 +61,7 @@ func (s *Session) saveReactions(ctx context.Context, r xmppclient.ReactionsRecei
 		s.notice("could not save a reaction: %v", err)
 		return ReactionsChanged{}, false
 	}
-	return ReactionsChanged{Reactions: r.Reactions, Peer: peer, MessageID: id, All: all}, true
+	return ReactionsChanged{Reactions: r.Reactions, Peer: peer, MessageID: id, All: all, Mine: s.mine(peer, all)}, true
 }
 
 // SendReply queues text for to as a reply to the message of that chat
@@ -117,7 +119,18 @@ func (s *Session) React(ctx context.Context, peer, ref string, emojis []string) 
 	if err != nil {
 		return ReactionsChanged{}, fmt.Errorf("reacted, but not kept in the history: %w", err)
 	}
-	return ReactionsChanged{Reactions: r, Peer: peer, MessageID: id, All: all}, nil
+	return ReactionsChanged{Reactions: r, Peer: peer, MessageID: id, All: all, Mine: s.mine(peer, all)}, nil
+}
+
+// mine names the senders of all that are this account.
+func (s *Session) mine(peer string, all []store.Reaction) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range all {
+		if s.IsOwnReaction(peer, r.Sender) {
+			out[r.Sender] = true
+		}
+	}
+	return out
 }
 
 // IsOwnReaction reports whether a stored reaction's sender is this

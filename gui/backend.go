@@ -202,7 +202,7 @@ func (b *Backend) History(ctx context.Context, peer string, beforeID int64, limi
 	if err != nil {
 		return nil, err
 	}
-	return uiMessages(ms), nil
+	return b.uiMessages(ms), nil
 }
 
 // Search finds messages with peer by their words (the store's FTS5 index).
@@ -211,19 +211,33 @@ func (b *Backend) Search(ctx context.Context, peer, query string, limit int) ([]
 	if err != nil {
 		return nil, err
 	}
-	return uiMessages(ms), nil
+	return b.uiMessages(ms), nil
 }
 
-func uiMessages(ms []store.Message) []ui.Message {
+func (b *Backend) uiMessages(ms []store.Message) []ui.Message {
+	s := b.sess.Load()
+	mine := func(peer, sender string) bool {
+		if s != nil {
+			return s.IsOwnReaction(peer, sender)
+		}
+		return sender == b.account
+	}
 	out := make([]ui.Message, len(ms))
 	for i, m := range ms {
 		out[i] = uiMessage(m)
+		if len(m.Reactions) > 0 {
+			peer := m.Peer
+			out[i].Reactions = reactionCounts(m.Reactions, func(sender string) bool { return mine(peer, sender) })
+		}
 	}
 	return out
 }
 
 func uiMessage(m store.Message) ui.Message {
-	out := ui.Message{ID: m.ID, Key: m.OriginID, Peer: m.Peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: msgstate.State(m.State), Encrypted: m.Encrypted, File: uiFile(m.File)}
+	out := ui.Message{ID: m.ID, Key: m.OriginID, Ref: chat.RefID(m), From: m.From, Peer: m.Peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: msgstate.State(m.State), Encrypted: m.Encrypted, File: uiFile(m.File)}
+	if r := m.Reply; r != nil {
+		out.Reply = &ui.ReplyInfo{ID: r.ID, To: r.To, Quote: r.Quote}
+	}
 	if out.State == ui.Failed {
 		out.Reason = m.Error
 	}
@@ -247,7 +261,12 @@ func (b *Backend) Send(ctx context.Context, peer, text string) (ui.Message, erro
 	if err != nil {
 		return ui.Message{}, err
 	}
-	return ui.Message{Key: id, Peer: to.Bare().String(), Outgoing: true, Body: text, Time: time.Now(), State: ui.Queued}, nil
+	return b.queued(id, to.Bare().String(), text)
+}
+
+// queued is the window's copy of our message id to peer, just queued.
+func (b *Backend) queued(id, peer, text string) (ui.Message, error) {
+	return ui.Message{Key: id, Ref: id, From: b.account, Peer: peer, Outgoing: true, Body: text, Time: time.Now(), State: ui.Queued}, nil
 }
 
 func (b *Backend) JoinRoom(ctx context.Context, addr, nick string, create bool) error {

@@ -62,6 +62,8 @@ func Forward(w Sink, account string, ev chat.Event) {
 		}
 	case chat.Saved:
 		forwardClient(w, account, ev.Event, ev.Fresh)
+	case chat.ReactionsChanged:
+		forwardReactions(w, ev)
 	}
 }
 
@@ -105,7 +107,16 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		if key == "" {
 			key = m.ID
 		}
-		w.OnMessage(ui.Message{Key: key, Peer: peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: state, Encrypted: m.Encrypted, File: uiFileRef(m.File)})
+		ref := m.ID
+		if ref == "" || m.Outgoing {
+			ref = key
+		}
+		from := m.From.Bare().String()
+		um := ui.Message{Key: key, Ref: ref, From: from, Peer: peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: state, Encrypted: m.Encrypted, File: uiFileRef(m.File)}
+		if r := m.Reply; r != nil {
+			um.Reply = &ui.ReplyInfo{ID: r.ID, To: r.To, Quote: r.Quote}
+		}
+		w.OnMessage(um)
 	case xmppclient.MessageEncrypted:
 		if e, ok := w.(encSink); ok {
 			for _, id := range ev.IDs {
@@ -156,7 +167,15 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		if ev.Self {
 			state = ui.Sent
 		}
-		w.OnMessage(ui.Message{Key: ev.ID, Peer: ev.Room.String(), Outgoing: ev.Self, Nick: ev.Nick, Body: ev.Body, Time: ev.Time, State: state, History: ev.Delayed})
+		ref := ev.ArchiveID // the room's stanza-id names its messages
+		if ref == "" {
+			ref = ev.ID
+		}
+		um := ui.Message{Key: ev.ID, Ref: ref, From: ev.Room.String() + "/" + ev.Nick, Peer: ev.Room.String(), Outgoing: ev.Self, Nick: ev.Nick, Body: ev.Body, Time: ev.Time, State: state, History: ev.Delayed}
+		if r := ev.Reply; r != nil {
+			um.Reply = &ui.ReplyInfo{ID: r.ID, To: r.To, Quote: r.Quote}
+		}
+		w.OnMessage(um)
 	}
 }
 

@@ -22,6 +22,7 @@ func (a *Pane) openChat(peer string) {
 		return
 	}
 	a.keepDraft()
+	a.cancelReply()    // a reply answers a message of its own chat
 	a.clearSelection() // no old highlight in the next chat, nor when coming back
 	a.chat = &chatState{peer: peer, more: true}
 	a.showDraft()
@@ -244,6 +245,12 @@ func (a *Pane) send(text string) {
 	}
 	a.composer.SetText("")
 	a.setDraft(ch.peer, "")
+	if to := a.replyingTo(ch.peer); to != nil {
+		m := *to
+		a.cancelReply()
+		a.sendReplyTo(ch.peer, text, m)
+		return
+	}
 	a.sendTo(ch.peer, text)
 }
 
@@ -316,6 +323,12 @@ func (a *Pane) rowHeight(m Message) float32 {
 	if m.Outgoing && m.State == Failed {
 		h += a.whyHeight(m) // "Not delivered: …" under the body
 	}
+	if m.Reply != nil {
+		h += a.quoteH
+	}
+	if len(m.Reactions) > 0 {
+		h += a.reactH
+	}
 	return h
 }
 
@@ -368,6 +381,12 @@ func (a *Pane) bodyRowHeight(m Message) float32 {
 		a.whyH = r.MinSize().Height - a.rowH
 		_, _, a.lineH, _ = r.body.metrics()
 		a.bodyH = r.body.MinSize().Height
+		r.set(Message{Reply: &ReplyInfo{ID: "x"}}, "")
+		r.setQuote("x")
+		a.quoteH = r.MinSize().Height - a.rowH
+		r.setQuote("")
+		r.set(Message{Reactions: []ReactionCount{{Emoji: "👍", Who: []string{"x"}}}}, "")
+		a.reactH = r.MinSize().Height - a.rowH
 	}
 	if a.listW <= 0 {
 		// Not laid out yet: sized again once it is (onListWidth).
@@ -550,6 +569,7 @@ func (a *Pane) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
 	}
 	row.id = id
 	row.set(m, who)
+	row.setQuote(a.quoteOf(ch.peer, m))
 	if m.File != nil {
 		row.file.set(m.File, a.pictureFor(m), a.saved[m.File.URL])
 		row.relayout() // a reused row: the picture or the note came or went
@@ -589,12 +609,20 @@ type messageRow struct {
 	state     *canvas.Text
 	why       *widget.Label // under a failed message: "Not delivered: <the server's reason>"
 	icon      *widget.Icon
-	body      *msgText  // the body, its links drawn as links; a drag selects words
-	file      *fileView // a file message's name, size, buttons and picture, in place of the body
-	whyBox    *fyne.Container
-	column    *fyne.Container   // the day, the header and the body, top to bottom
-	mark      *canvas.Rectangle // behind the message a search result opened
-	content   fyne.CanvasObject
+	body      *msgText       // the body, its links drawn as links; a drag selects words
+	file      *fileView      // a file message's name, size, buttons and picture, in place of the body
+	quote     *quoteView     // above a reply's body: what it answers
+	reacts    *reactionsView // under the body: the reactions to it
+	// onQuote: a click on the quote; onReact: a click on a reaction
+	// (the emoji); onWho: a right-click on one.
+	onQuote  func(id widget.ListItemID)
+	onReact  func(id widget.ListItemID, emoji string)
+	onWho    func(r ReactionCount, ev *fyne.PointEvent)
+	whyBox   *fyne.Container
+	reactBox *fyne.Container
+	column   *fyne.Container   // the day, the header and the body, top to bottom
+	mark     *canvas.Rectangle // behind the message a search result opened
+	content  fyne.CanvasObject
 }
 
 func newMessageRow() *messageRow {
@@ -655,7 +683,28 @@ func newMessageRow() *messageRow {
 	r.file.box.Hide()
 	r.file.thumb.onMenu = menu
 	fileBox := container.New(layout.NewCustomPaddedLayout(0, 0, pad, pad), r.file.box)
-	r.column = container.NewBorder(container.NewVBox(r.dayBox, head), r.whyBox, nil, nil, container.NewStack(r.body, fileBox))
+	r.quote = newQuoteView()
+	r.quote.onTap = func() {
+		if r.onQuote != nil {
+			r.onQuote(r.id)
+		}
+	}
+	r.quote.Hide()
+	r.reacts = newReactionsView()
+	r.reacts.onTap = func(e string) {
+		if r.onReact != nil {
+			r.onReact(r.id, e)
+		}
+	}
+	r.reacts.onMenu = func(rc ReactionCount, ev *fyne.PointEvent) {
+		if r.onWho != nil {
+			r.onWho(rc, ev)
+		}
+	}
+	reactBox := container.New(layout.NewCustomPaddedLayout(0, pad, 2*pad, 2*pad), r.reacts.box)
+	r.reactBox = reactBox
+	reactBox.Hide()
+	r.column = container.NewBorder(container.NewVBox(r.dayBox, head, r.quote), container.NewVBox(reactBox, r.whyBox), nil, nil, container.NewStack(r.body, fileBox))
 	// The clicks layer lies under the column: it takes the clicks on the
 	// header and the reason; the body, above it, takes its own (links,
 	// drags, its menu).
@@ -731,6 +780,38 @@ func (r *messageRow) showWhy(m Message) {
 	}
 }
 
+// setQuote shows a reply's quote ("": none).
+func (r *messageRow) setQuote(text string) {
+	if text == "" {
+		if r.quote.Visible() {
+			r.quote.Hide()
+			r.relayout()
+		}
+		return
+	}
+	r.quote.label.SetText(text)
+	if !r.quote.Visible() {
+		r.quote.Show()
+		r.relayout()
+	}
+}
+
+// showReactions shows the reactions under the body (none: hidden).
+func (r *messageRow) showReactions(rs []ReactionCount) {
+	if len(rs) == 0 {
+		if r.reactBox.Visible() {
+			r.reactBox.Hide()
+			r.relayout()
+		}
+		return
+	}
+	r.reacts.set(rs)
+	if !r.reactBox.Visible() {
+		r.reactBox.Show()
+	}
+	r.relayout()
+}
+
 // setBody shows body with its links.
 func (r *messageRow) setBody(body string) {
 	var links []linkSpan
@@ -777,6 +858,7 @@ func (r *messageRow) set(m Message, peerLabel string) {
 		r.setBody(m.Body)
 	}
 	r.showWhy(m)
+	r.showReactions(m.Reactions)
 	if !m.Outgoing || m.Notice {
 		r.icon.Hide()
 		r.state.Hide()

@@ -22,6 +22,9 @@ type Composer struct {
 	// OnShortcut, if set, is offered each shortcut first (the window's:
 	// Ctrl+F, Ctrl+W …); it reports whether it took it.
 	OnShortcut func(fyne.Shortcut) bool
+	// OnEscape, if set, is told Escape first; it reports whether it took
+	// it (a reply being written is cancelled).
+	OnEscape func() bool
 }
 
 // TypedShortcut offers sc to OnShortcut, then to the entry (copy, paste…).
@@ -61,6 +64,9 @@ func (c *Composer) setEnterSends(on bool) {
 
 // TypedKey sends on Enter without Shift (unless Ctrl+Enter sends).
 func (c *Composer) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && c.OnEscape != nil && c.OnEscape() {
+		return
+	}
 	if (k.Name == fyne.KeyReturn || k.Name == fyne.KeyEnter) && !c.shift && !c.ctrlSends {
 		c.submit()
 		return

@@ -19,6 +19,13 @@ func (a *Pane) messageMenu(id widget.ListItemID, pos fyne.Position, selected str
 		a.clearSelection() // a right-click on another message: a click elsewhere
 	}
 	items := a.messageMenuItems(ch.peer, ch.msgs[id], selected)
+	if m := ch.msgs[id]; a.canAnswer(m) {
+		items = append([]*fyne.MenuItem{
+			fyne.NewMenuItem("Reply", func() { a.startReply(m) }),
+			fyne.NewMenuItem("React…", func() { a.showReactMenu(id, pos) }),
+			fyne.NewMenuItemSeparator(),
+		}, items...)
+	}
 	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), a.win.Canvas(), pos)
 }
 

@@ -107,6 +107,29 @@ type Message struct {
 	// File: the message shares a file (its Body is the file's URL, which
 	// for an encrypted file holds the key: never shown, never copied).
 	File *FileInfo
+	// Ref is the id a reply or a reaction names the message by (a chat
+	// message's id, a room's stanza-id); "" when it cannot be answered.
+	Ref string
+	// From is the sender's address (ours: the account), for a reply's to.
+	From string
+	// Reply: what the message answers (XEP-0461); Body is the text alone.
+	Reply *ReplyInfo
+	// Reactions: everyone's reactions, one entry per emoji.
+	Reactions []ReactionCount
+}
+
+// ReplyInfo is what a message answers: the original's id and author, and
+// the quote its sender gave (shown when the original is not loaded).
+type ReplyInfo struct {
+	ID, To, Quote string
+}
+
+// ReactionCount is one emoji under a message: how many reacted with it,
+// who, and whether we are among them.
+type ReactionCount struct {
+	Emoji string
+	Who   []string // senders, as shown
+	Mine  bool
 }
 
 // FileInfo is the file a message shares (XEP-0363/0066, XEP-0454).

@@ -144,6 +144,11 @@ type Pane struct {
 	statusMessage           string         // and its message
 	statusSends             statusQueue    // the presences still to send, in order
 	nodeAction              *widget.Button // "Stop node" / "Start node": an account on the profile's own node
+
+	reply          *replyBar    // "Replying to …" above the composer
+	picker         *emojiPicker // the emoji picker, made on first use
+	emojiButton    *widget.Button
+	quoteH, reactH float32 // heights a reply's quote and a row of reactions add to a row
 }
 
 type contactItem struct {
@@ -264,6 +269,7 @@ func (a *Pane) build() fyne.CanvasObject {
 			r.onLink = func(link string) { a.clearSelection(); a.openLink(link) }
 			r.onTap = a.messageTapped
 			r.onLoadPicture, r.onSave, r.onOpenPicture = a.loadPictureAt, a.saveFileAt, a.openPictureAt
+			r.onQuote, r.onReact, r.onWho = a.jumpToOriginal, a.toggleReaction, a.showWho
 			r.findLinks = a.findLinks
 			r.body.onSelect = a.selectionIn
 			r.body.onKey = a.shortcut
@@ -289,7 +295,21 @@ func (a *Pane) build() fyne.CanvasObject {
 		a.attach = a.newAttachButton()
 		attach = a.attach
 	}
-	bottom := container.NewBorder(a.transfers, nil, attach, sendBox, a.composer)
+	a.reply = a.newReplyBar()
+	a.composer.OnEscape = func() bool {
+		if a.reply.to == nil {
+			return false
+		}
+		a.cancelReply()
+		return true
+	}
+	a.emojiButton = widget.NewButton("☺", func() { a.showEmojiPicker("Insert emoji", a.insertEmoji) })
+	a.emojiButton.Importance = widget.LowImportance
+	tools := fyne.CanvasObject(a.emojiButton)
+	if attach != nil {
+		tools = container.NewHBox(attach, a.emojiButton)
+	}
+	bottom := container.NewBorder(container.NewVBox(a.transfers, a.reply.box), nil, tools, sendBox, a.composer)
 	a.bottom = bottom
 	a.buildRoomParts()
 	a.tools = a.chatTools()

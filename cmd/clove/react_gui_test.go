@@ -1,0 +1,153 @@
+package main
+
+import (
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// shotPath is where a screenshot of this test goes: $CLOVE_SHOTS/NAME
+// when set (to look at them after the run), else as screenshotPath.
+func shotPath(t *testing.T, name string) string {
+	if d := os.Getenv("CLOVE_SHOTS"); d != "" {
+		_ = os.MkdirAll(d, 0o755)
+		return filepath.Join(d, name)
+	}
+	return screenshotPath(t, name)
+}
+
+// Replies, reactions and the emoji picker in the real window (issue 20),
+// used with the mouse and keyboard as a person does: Reply from a
+// message's menu shows the quote bar, the message sent carries the reply
+// (the other side's history has it) and its row shows the quote; Bob's
+// reaction shows under Alice's message, and hers under his; the picker
+// opens from the composer's button and inserts the emoji it was clicked
+// on, drawn in colour.
+func TestGUIReplyReactUnderXvfb(t *testing.T) {
+	needX(t)
+	srv := startNodeProsody(t)
+	for _, u := range []string{"alice", "bob"} {
+		srv.CreateUser(t, u, u+"-pw")
+	}
+	alice, bob := newCLI(t, "alice-pw"), newCLI(t, "bob-pw")
+	aj, bj := "alice@"+srv.Domain, "bob@"+srv.Domain
+	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
+	bob.ok("account", "add", bj, "--server", srv.C2SAddr)
+	alice.ok("roster", "--account", aj, "add", bj, "--name", "Bob")
+	bobID := strings.TrimSpace(bob.ok("send", "--account", bj, aj, "Shall we meet at noon tomorrow?"))
+
+	display := startXvfb(t)
+	w := startWindow(t, display, alice.profile, "alice-pw", "Clove — "+aj)
+	time.Sleep(1500 * time.Millisecond)
+	at := func(x, y int) []string {
+		return []string{"mousemove", "--window", w.id, strconv.Itoa(x), strconv.Itoa(y)}
+	}
+	w.must(append(at(100, 85), "click", "1")...) // Bob
+	time.Sleep(700 * time.Millisecond)
+	w.screenshot(shotPath(t, "react-1-chat.png"))
+
+	// Reply from the message's menu: the quote bar, then send.
+	w.must(append(at(600, 144), "click", "3")...)
+	time.Sleep(400 * time.Millisecond)
+	w.screenshot(shotPath(t, "react-2-menu.png"))
+	w.must(append(at(640, 160), "click", "1")...) // Reply, the menu's first entry
+	time.Sleep(400 * time.Millisecond)
+	w.must("type", "--delay", "15", "Yes, noon is fine")
+	time.Sleep(200 * time.Millisecond)
+	w.screenshot(shotPath(t, "react-3-replying.png"))
+	w.must("key", "Return")
+	var line struct {
+		jsonMessage
+	}
+	got := strings.TrimSpace(bob.ok("listen", "--account", bj, "--count", "1", "--timeout", "20s", "--json"))
+	if err := json.Unmarshal([]byte(got), &line); err != nil || line.Reply == nil {
+		t.Fatalf("bob got %s (%v); want a reply", got, err)
+	}
+	if line.Reply.ID != bobID || line.Body != "Yes, noon is fine" {
+		t.Errorf("bob got %+v reply %+v; want the text alone, answering %s", line.jsonMessage, line.Reply, bobID)
+	}
+	time.Sleep(500 * time.Millisecond)
+	w.screenshot(shotPath(t, "react-4-sent.png"))
+
+	// Bob reacts to Alice's reply: it shows under it.
+	bob.ok("react", "--account", bj, aj, line.ID, "👍", "🎉")
+	time.Sleep(1500 * time.Millisecond)
+	w.screenshot(shotPath(t, "react-5-reacted.png"))
+
+	// A click on Bob's 👍 adds Alice's: Bob gets her set.
+	w.must(append(at(300, 276), "click", "1")...)
+	waitUntil(t, 20*time.Second, "alice's reaction is kept", func() bool {
+		return strings.Contains(alice.ok("history", "--account", aj, "--with", bj, "--json"), `{"from":"`+aj+`","emojis":["👍"]}`)
+	})
+	time.Sleep(500 * time.Millisecond)
+	w.screenshot(shotPath(t, "react-6-mine.png"))
+	out := bob.ok("listen", "--account", bj, "--count", "1", "--timeout", "20s", "--json")
+	if !strings.Contains(out, `"emojis":["👍"]`) || !strings.Contains(out, `"id":"`+line.ID+`"`) {
+		t.Errorf("bob's listen did not get alice's 👍 to %s: %s", line.ID, out)
+	}
+
+	// Reply again, but Escape: the quote bar goes, the text stays.
+	w.must(append(at(600, 144), "click", "3")...)
+	time.Sleep(400 * time.Millisecond)
+	w.must(append(at(640, 160), "click", "1")...)
+	time.Sleep(400 * time.Millisecond)
+	w.must("key", "--window", w.id, "Escape")
+	time.Sleep(300 * time.Millisecond)
+	w.screenshot(shotPath(t, "react-7-escaped.png"))
+
+	// The picker: opens from the button left of the composer; a search
+	// narrows it; a click inserts at the cursor.
+	w.must("type", "--delay", "15", "see you ")
+	w.must(append(at(331, 521), "click", "1")...)
+	time.Sleep(1000 * time.Millisecond)
+	picker := shotPath(t, "react-8-picker.png")
+	w.screenshot(picker)
+	if !colourful(t, picker) {
+		t.Errorf("the picker shows no coloured emoji (%s)", picker)
+	}
+	w.must("type", "--delay", "15", "party")
+	time.Sleep(500 * time.Millisecond)
+	w.screenshot(shotPath(t, "react-9-search.png"))
+	w.must("key", "--window", w.id, "Return") // the first match
+	time.Sleep(400 * time.Millisecond)
+	w.screenshot(shotPath(t, "react-10-inserted.png"))
+	w.must("key", "--window", w.id, "Return")
+	out = bob.ok("listen", "--account", bj, "--count", "1", "--timeout", "20s", "--json")
+	if !strings.Contains(out, `"body":"see you 🥳"`) || strings.Contains(out, `"reply"`) {
+		t.Errorf("bob got %s; want \"see you 🥳\" (the first match for party), no reply (Escape cancelled it)", out)
+	}
+	w.stop()
+}
+
+// colourful reports whether the screenshot at path has saturated pixels
+// (a colour emoji), beyond the dark theme's greys and its blue accent.
+func colourful(t *testing.T, path string) bool {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			// Yellow-orange, as most smileys: red and green high, blue low.
+			if r>>8 > 200 && g>>8 > 150 && bl>>8 < 90 {
+				n++
+			}
+		}
+	}
+	t.Logf("%s: %d yellow pixels", filepath.Base(path), n)
+	return n > 500
+}
