@@ -102,6 +102,17 @@ func (s *Session) LeaveRoom(ctx context.Context, addr string) error {
 // ours and queued, until the room's copy of it comes back (which marks it
 // sent; if that copy came first, this changes nothing).
 func (s *Session) SendGroup(ctx context.Context, addr, text string) (store.Message, error) {
+	return s.sendGroup(ctx, addr, text, "")
+}
+
+// SendGroupReply is SendGroup for a reply (XEP-0461) to the room's
+// message named ref (its stanza-id; see RefID), which must be in the
+// history (its quote comes from there).
+func (s *Session) SendGroupReply(ctx context.Context, addr, text, ref string) (store.Message, error) {
+	return s.sendGroup(ctx, addr, text, ref)
+}
+
+func (s *Session) sendGroup(ctx context.Context, addr, text, ref string) (store.Message, error) {
 	room, err := RoomJID(strings.TrimSpace(addr))
 	if err != nil {
 		return store.Message{}, err
@@ -110,11 +121,28 @@ func (s *Session) SendGroup(ctx context.Context, addr, text string) (store.Messa
 	if !in {
 		return store.Message{}, errNotIn(room)
 	}
-	id, err := s.client.SendGroup(ctx, room, text)
+	var (
+		id    string
+		reply *xmppclient.Reply
+	)
+	if ref != "" {
+		orig, err := s.p.st.FindMessage(ctx, s.account.JID, room.String(), ref)
+		if errors.Is(err, store.ErrNotFound) {
+			return store.Message{}, fmt.Errorf("no message %q in %s to reply to", ref, room)
+		}
+		if err != nil {
+			return store.Message{}, err
+		}
+		r := ReplyTo(orig)
+		reply = &r
+		id, err = s.client.SendGroupReply(ctx, room, text, r)
+	} else {
+		id, err = s.client.SendGroup(ctx, room, text)
+	}
 	if err != nil {
 		return store.Message{}, err
 	}
-	m := groupMessage(s.account.JID, xmppclient.GroupMessage{Room: room, Nick: nick, Body: text, ID: id, Time: time.Now(), Self: true})
+	m := groupMessage(s.account.JID, xmppclient.GroupMessage{Room: room, Nick: nick, Body: text, ID: id, Time: time.Now(), Self: true, Reply: reply})
 	m.State = store.Queued
 	if _, err := s.p.st.AddIncoming(ctx, m); err != nil {
 		return store.Message{}, fmt.Errorf("said in %s, but not kept in the history: %w", room, err)

@@ -24,11 +24,22 @@ func (b *Backend) SendReply(ctx context.Context, peer, text string, m ui.Message
 	if err != nil {
 		return ui.Message{}, err
 	}
+	text = strings.TrimRight(text, "\n")
+	if room, err := chat.RoomJID(peer); err == nil {
+		if _, in := s.RoomNick(room); in {
+			sent, err := s.SendGroupReply(ctx, peer, text, m.Ref)
+			if err != nil {
+				return ui.Message{}, err
+			}
+			out := uiMessage(sent)
+			out.ID = 0
+			return out, nil
+		}
+	}
 	to, err := chat.ParsePeerJID(peer)
 	if err != nil {
 		return ui.Message{}, err
 	}
-	text = strings.TrimRight(text, "\n")
 	id, err := s.SendReply(ctx, to, text, m.Ref)
 	if err != nil {
 		return ui.Message{}, err

@@ -256,12 +256,41 @@ type groupOut struct {
 	Type    string   `xml:"type,attr"`
 	Body    string   `xml:"body"`
 	Origin  idEl     `xml:"urn:xmpp:sid:0 origin-id"`
+	// A reply (XEP-0461): what it answers and where its quote is.
+	Reply    *replyOut    `xml:"urn:xmpp:reply:0 reply"`
+	Fallback *fallbackOut `xml:"urn:xmpp:fallback:0 fallback"`
+}
+
+type replyOut struct {
+	To string `xml:"to,attr,omitempty"`
+	ID string `xml:"id,attr"`
+}
+
+type fallbackOut struct {
+	For  string `xml:"for,attr"`
+	Body struct {
+		Start int `xml:"start,attr"`
+		End   int `xml:"end,attr"`
+	} `xml:"body"`
 }
 
 // SendGroup sends a message to a room we joined; it comes back from the
 // room as a GroupMessage with Self set. Group messages do not go through
 // the outbox.
 func (c *Client) SendGroup(ctx context.Context, room jid.JID, body string) (string, error) {
+	return c.sendGroup(ctx, room, body, nil)
+}
+
+// SendGroupReply is SendGroup for a message answering another of the
+// room (r.ID: the room's stanza-id of it, r.To: room/nick of its author).
+func (c *Client) SendGroupReply(ctx context.Context, room jid.JID, body string, r Reply) (string, error) {
+	if r.ID == "" {
+		return "", errors.New("a reply needs the id of the message it answers")
+	}
+	return c.sendGroup(ctx, room, body, &r)
+}
+
+func (c *Client) sendGroup(ctx context.Context, room jid.JID, body string, r *Reply) (string, error) {
 	sess, err := c.session()
 	if err != nil {
 		return "", err
@@ -276,7 +305,17 @@ func (c *Client) SendGroup(ctx context.Context, room jid.JID, body string) (stri
 		return "", fmt.Errorf("join %s first", room.Bare())
 	}
 	id := randomID()
-	return id, sess.Encode(ctx, groupOut{ID: id, To: room.Bare().String(), Type: "groupchat", Body: body, Origin: idEl{ID: id}})
+	out := groupOut{ID: id, To: room.Bare().String(), Type: "groupchat", Body: body, Origin: idEl{ID: id}}
+	if r != nil {
+		text, n := wireBody(OutboxEntry{Body: body, Reply: r})
+		out.Body = text
+		out.Reply = &replyOut{To: r.To, ID: r.ID}
+		if n > 0 {
+			out.Fallback = &fallbackOut{For: nsReply}
+			out.Fallback.Body.End = n
+		}
+	}
+	return id, sess.Encode(ctx, out)
 }
 
 // rejoinRooms enters again the rooms we were in before a new (not resumed)

@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Reactions (XEP-0444) in the store: a sender's new set replaces the
+// old, an empty set removes it, a message the profile does not hold
+// keeps nothing, History carries them, and they go with the message.
+func TestReactions(t *testing.T) {
+	ctx := context.Background()
+	const a, bob, carol = "alice@example.org", "bob@example.org", "carol@example.org"
+	s := newStoreWith(t, a)
+	m := in(a, bob, "Shall we?")
+	m.OriginID, m.StanzaID = "b1", "b1"
+	if _, err := s.AddIncoming(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	other := in(a, carol, "hi")
+	other.OriginID = "c1"
+	if _, err := s.AddIncoming(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	set := func(peer, ref, sender string, emojis ...string) ([]Reaction, error) {
+		t.Helper()
+		_, all, err := s.SetReactions(ctx, a, peer, ref, sender, emojis, time.Now())
+		return all, err
+	}
+	str := func(rs []Reaction) string {
+		var parts []string
+		for _, r := range rs {
+			parts = append(parts, r.Sender+":"+strings.Join(r.Emojis, ""))
+		}
+		return strings.Join(parts, " ")
+	}
+	for _, step := range []struct {
+		name, peer, ref, sender string
+		emojis                  []string
+		want                    string
+		err                     error
+	}{
+		{"bob reacts", bob, "b1", bob, []string{"👍", "🎉"}, bob + ":👍🎉", nil},
+		{"we react", bob, "b1", a, []string{"❤️"}, bob + ":👍🎉 " + a + ":❤️", nil},
+		{"bob's new set replaces his old", bob, "b1", bob, []string{"😂"}, a + ":❤️ " + bob + ":😂", nil},
+		{"we take ours back", bob, "b1", a, nil, bob + ":😂", nil},
+		{"an unknown id keeps nothing", bob, "nope", bob, []string{"👎"}, "", ErrNotFound},
+		{"another chat's message is not bob's to react to", bob, "c1", bob, []string{"👎"}, "", ErrNotFound},
+	} {
+		all, err := set(step.peer, step.ref, step.sender, step.emojis...)
+		if !errors.Is(err, step.err) || (err == nil && str(all) != step.want) {
+			t.Errorf("%s: %q %v; want %q %v", step.name, str(all), err, step.want, step.err)
+		}
+	}
+	h, err := s.History(ctx, a, bob, 0, 0)
+	if err != nil || len(h) != 1 || str(h[0].Reactions) != bob+":😂" {
+		t.Fatalf("History: %+v %v", h, err)
+	}
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM reactions`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d reaction rows (%v), want 1", n, err)
+	}
+	if err := s.RemoveAccount(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM reactions`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d reaction rows left after the account went (%v)", n, err)
+	}
+}
+
+// A reply is stored with its message and read back.
+func TestReplyStored(t *testing.T) {
+	ctx := context.Background()
+	const a, bob = "alice@example.org", "bob@example.org"
+	s := newStoreWith(t, a)
+	m := in(a, bob, "Yes")
+	m.OriginID = "b2"
+	m.Reply = &Reply{To: a, ID: "x1", Quote: "Shall we?"}
+	if _, err := s.AddIncoming(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.FindMessage(ctx, a, bob, "b2")
+	if err != nil || got.Reply == nil || *got.Reply != *m.Reply || got.Body != "Yes" {
+		t.Fatalf("FindMessage: %+v %v", got, err)
+	}
+	if _, err := s.FindMessage(ctx, a, bob, "nothing"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("FindMessage of an unknown id: %v", err)
+	}
+}
