@@ -190,3 +190,41 @@ func TestReplyReactionSlixmpp(t *testing.T) {
 	alice.fails(1, "no message", "react", "--account", aj, cj, "nope", "👍")
 	alice.fails(1, "no message", "send", "--account", aj, "--reply-to", "nope", cj, "hi")
 }
+
+// With OMEMO on, a reply's text and its quote are inside the encrypted
+// body; the <reply/> and <fallback/> travel in the clear (OMEMO 0.3
+// encrypts a body only, as Conversations and Dino send it), and so do
+// reactions. Bob, also Clove, reads the reply decrypted, quote cut; the
+// server's archive holds neither the text nor the quote.
+func TestReplyReactionOMEMO(t *testing.T) {
+	srv, alice, bob, aj, bj := cliPair(t, prosodytest.WithPEP(), prosodytest.WithMAM())
+	bob.ok("listen", "--account", bj, "--timeout", "2s") // publishes bob's device
+	alice.ok("listen", "--account", aj, "--timeout", "2s")
+	first := strings.TrimSpace(bob.ok("send", "--account", bj, aj, "the secret place is the old mill"))
+	var got jsonMessage
+	if err := json.Unmarshal([]byte(alice.ok("listen", "--account", aj, "--count", "1", "--timeout", "20s", "--json")), &got); err != nil || !got.Encrypted || got.ID != first {
+		t.Fatalf("alice's listen: %+v %v", got, err)
+	}
+	alice.ok("send", "--account", aj, "--reply-to", first, bj, "see you at the mill tonight")
+	out := strings.TrimSpace(bob.ok("listen", "--account", bj, "--count", "1", "--timeout", "20s", "--json"))
+	var r jsonMessage
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Encrypted || r.Body != "see you at the mill tonight" || r.Reply == nil || r.Reply.ID != first || r.Reply.Quote != "the secret place is the old mill" {
+		t.Errorf("bob's listen of the encrypted reply: %s", out)
+	}
+	alice.ok("react", "--account", aj, bj, first, "🔒")
+	out = bob.ok("listen", "--account", bj, "--count", "1", "--timeout", "20s", "--json")
+	if !strings.Contains(out, `"emojis":["🔒"]`) {
+		t.Errorf("bob's listen of the reaction: %s", out)
+	}
+	srv.Stop(t)
+	found := srv.AtRest(t, "old mill", "mill tonight", "urn:xmpp:reply:0")
+	if found["old mill"] || found["mill tonight"] {
+		t.Errorf("the reply's text or quote is readable at the server: %v", found)
+	}
+	if !found["urn:xmpp:reply:0"] {
+		t.Errorf("the reply element (in the clear) is not in the archive: the search is broken")
+	}
+}

@@ -10,7 +10,10 @@ Protocol, one JSON object a line:
       {"seq": 2, "op": "omemo_devices", "jid"}
       {"seq": 3, "op": "upload_slot", "filename", "size", "content_type"}
       {"seq": 4, "op": "upload_file", "path", "content_type"}
-      {"seq": 5, "op": "quit"}
+      {"seq": 5, "op": "presence", "to", "extra_xml"}
+                                           (e.g. a room join: to room/nick
+                                           with <x xmlns=muc/>)
+      {"seq": 6, "op": "quit"}
   stdout: events
       {"event": "ready", "jid": full JID}   after the initial presence was
                                            processed by the server
@@ -275,6 +278,8 @@ class Harness(slixmpp.ClientXMPP):
                 result = await self.upload_slot(cmd)
             elif op == "upload_file":
                 result = await self.upload_file(cmd)
+            elif op == "presence":
+                result = self.send_presence_to(cmd)
             elif op == "quit":
                 self.quit()
             else:
@@ -311,6 +316,17 @@ class Harness(slixmpp.ClientXMPP):
         for m in msgs:
             m.send()
         return [ET.tostring(m.xml, encoding="unicode") for m in msgs]
+
+    def send_presence_to(self, cmd):
+        if not cmd.get("to"):
+            raise ValueError("presence: no recipient")
+        p = self.make_presence(pto=cmd["to"])
+        if cmd.get("extra_xml"):
+            wrapper = ET.fromstring("<x>" + cmd["extra_xml"] + "</x>")
+            for child in list(wrapper):
+                p.xml.append(child)
+        p.send()
+        return ET.tostring(p.xml, encoding="unicode")
 
     async def encrypt(self, msg):
         if self.omemo is None:

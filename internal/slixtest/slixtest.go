@@ -602,6 +602,13 @@ func (c *Client) OMEMODevices(ctx context.Context, j string) ([]OMEMODevice, err
 	return devs, nil
 }
 
+// SendPresence sends a presence to to with extraXML inside it as given:
+// a room join is to room/nick with `<x xmlns='http://jabber.org/protocol/muc'/>`.
+// The room's messages then arrive as any message (Type "groupchat").
+func (c *Client) SendPresence(ctx context.Context, to, extraXML string) error {
+	return c.command(ctx, "presence", map[string]string{"to": to, "extra_xml": extraXML}, nil)
+}
+
 // command sends one operation with its arguments (a struct whose JSON
 // fields are merged with op and seq), waits for its reply and decodes the
 // reply's result into result if that is not nil.
