@@ -68,6 +68,9 @@ func (s *Session) saveReactions(ctx context.Context, r xmppclient.ReactionsRecei
 // named ref (see RefID): the quote of it other clients show comes from
 // the history, so it must be there (a clear error otherwise).
 func (s *Session) SendReply(ctx context.Context, to jid.JID, text, ref string) (string, error) {
+	if err := s.notARoom(ctx, to.Bare().String()); err != nil {
+		return "", err
+	}
 	orig, err := s.p.st.FindMessage(ctx, s.account.JID, to.Bare().String(), ref)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", fmt.Errorf("no message %q in the chat with %s to reply to", ref, to.Bare())
@@ -170,8 +173,27 @@ func clientReply(r *store.Reply) *xmppclient.Reply {
 // ReactOnce runs the session until it is online, reacts (see React) and
 // ends it, for at most timeout: `clove react`.
 func (s *Session) ReactOnce(ctx context.Context, peer, ref string, emojis []string, timeout time.Duration) error {
+	if err := s.notARoom(ctx, peer); err != nil {
+		return err
+	}
 	return s.onceOnline(ctx, timeout, func(ctx context.Context) error {
 		_, err := s.React(ctx, peer, ref, emojis)
 		return err
 	})
+}
+
+// notARoom refuses a room where a chat is meant: a reply or reaction to
+// a room goes as a room's message, from a session in the room (the
+// window; see SendGroupReply and React).
+func (s *Session) notARoom(ctx context.Context, peer string) error {
+	rooms, err := s.p.st.Rooms(ctx, s.account.JID)
+	if err != nil {
+		return err
+	}
+	for _, r := range rooms {
+		if r.JID == peer {
+			return fmt.Errorf("%s is a room: reply and react in it from the window (the command line does it in chats)", peer)
+		}
+	}
+	return nil
 }

@@ -92,14 +92,14 @@ func (a *Pane) showReactMenu(id widget.ListItemID, pos fyne.Position) {
 		return
 	}
 	var pop *widget.PopUp
+	// A row: each emoji in a cell of its own (a grid in a pop-up, given
+	// its minimum width, would be one column).
 	row := container.NewHBox()
 	for _, e := range quickReactions {
-		b := widget.NewButton(e, func() {
+		row.Add(container.NewGridWrap(emojiCell, newEmojiButton(e, func() {
 			pop.Hide()
 			a.toggleReaction(id, e)
-		})
-		b.Importance = widget.LowImportance
-		row.Add(b)
+		})))
 	}
 	more := widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), func() {
 		pop.Hide()
@@ -196,7 +196,7 @@ func (c *reactionChip) CreateRenderer() fyne.WidgetRenderer {
 	pad := theme.Padding()
 	return widget.NewSimpleRenderer(container.NewStack(c.bg,
 		container.New(layout.NewCustomPaddedLayout(0, 0, 2*pad, 2*pad),
-			container.NewHBox(c.emoji, container.NewCenter(c.text)))))
+			container.NewHBox(container.NewCenter(c.emoji), container.NewCenter(c.text)))))
 }
 
 func (c *reactionChip) Tapped(*fyne.PointEvent) {

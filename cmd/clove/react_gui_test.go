@@ -91,6 +91,20 @@ func TestGUIReplyReactUnderXvfb(t *testing.T) {
 		t.Errorf("bob's listen did not get alice's 👍 to %s: %s", line.ID, out)
 	}
 
+	// React… on Bob's message: the quick reactions; ❤️ goes to Bob.
+	w.must(append(at(600, 144), "click", "3")...)
+	time.Sleep(400 * time.Millisecond)
+	w.must(append(at(640, 201), "click", "1")...) // React…
+	time.Sleep(400 * time.Millisecond)
+	w.screenshot(shotPath(t, "react-6b-quick.png"))
+	w.must(append(at(reactX, reactY), "click", "1")...) // ❤️, the second
+	out = bob.ok("listen", "--account", bj, "--count", "1", "--timeout", "20s", "--json")
+	if !strings.Contains(out, `"emojis":["❤️"]`) || !strings.Contains(out, `"id":"`+bobID+`"`) {
+		t.Errorf("bob's listen did not get alice's ❤️ to his message %s: %s", bobID, out)
+	}
+	time.Sleep(300 * time.Millisecond)
+	w.screenshot(shotPath(t, "react-6c-heart.png"))
+
 	// Reply again, but Escape: the quote bar goes, the text stays.
 	w.must(append(at(600, 144), "click", "3")...)
 	time.Sleep(400 * time.Millisecond)
@@ -126,6 +140,10 @@ func TestGUIReplyReactUnderXvfb(t *testing.T) {
 
 // colourful reports whether the screenshot at path has saturated pixels
 // (a colour emoji), beyond the dark theme's greys and its blue accent.
+// Where the quick reactions' second (❤️) is, for a menu opened at
+// (600, 144).
+const reactX, reactY = 664, 166
+
 func colourful(t *testing.T, path string) bool {
 	t.Helper()
 	f, err := os.Open(path)

@@ -187,6 +187,28 @@ func TestReplyReactionSlixmpp(t *testing.T) {
 	if r := history()["carol-2"].Reactions; len(r) != 1 || r[0].From != aj {
 		t.Errorf("alice's own reactions are not kept: %+v", r)
 	}
+	// A stranger's reaction, even to a real id of another chat, makes no
+	// chat appear: dave reacts, then carol writes (after it, in order).
+	srv.CreateUser(t, "dave", "pw")
+	dj := "dave@" + srv.Domain
+	dave, err := slixtest.Start(ctx, slixtest.Params{JID: dj + "/slixmpp", Password: "pw", Addr: srv.C2SAddr, CertPEM: srv.CertPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dave.Close() })
+	if err := dave.Send(ctx, slixtest.Outgoing{To: aj, ExtraXML: "<reactions xmlns='urn:xmpp:reactions:0' id='" + replyID + "'><reaction>💩</reaction></reactions><store xmlns='urn:xmpp:hints'/>"}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := carol.Send(ctx, slixtest.Outgoing{To: aj, ID: "carol-4", Body: "marker"}); err != nil {
+		t.Fatal(err)
+	}
+	if l := listen(1); !strings.Contains(l[0], `"body":"marker"`) {
+		t.Fatalf("alice's listen: %q; want carol's marker (dave's reaction is dropped)", l)
+	}
+	if all := alice.ok("history", "--account", aj, "--json"); strings.Contains(all, dj) || strings.Contains(all, "💩") {
+		t.Errorf("a stranger's reaction left a trace in alice's history: %s", all)
+	}
 	alice.fails(1, "no message", "react", "--account", aj, cj, "nope", "👍")
 	alice.fails(1, "no message", "send", "--account", aj, "--reply-to", "nope", cj, "hi")
 }
