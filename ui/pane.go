@@ -145,10 +145,10 @@ type Pane struct {
 	statusSends             statusQueue    // the presences still to send, in order
 	nodeAction              *widget.Button // "Stop node" / "Start node": an account on the profile's own node
 
-	reply          *replyBar    // "Replying to …" above the composer
-	picker         *emojiPicker // the emoji picker, made on first use
-	emojiButton    *widget.Button
-	quoteH, reactH float32 // heights a reply's quote and a row of reactions add to a row
+	reply          *replyBar      // "Replying to …" above the composer
+	picker         *emojiPicker   // the emoji picker, made on first use
+	emojiOpen      *widget.Button // left of the composer: the emoji picker
+	quoteH, reactH float32        // heights a reply's quote and a row of reactions add to a row
 }
 
 type contactItem struct {
@@ -303,11 +303,11 @@ func (a *Pane) build() fyne.CanvasObject {
 		a.cancelReply()
 		return true
 	}
-	a.emojiButton = widget.NewButton("☺", func() { a.showEmojiPicker("Insert emoji", a.insertEmoji) })
-	a.emojiButton.Importance = widget.LowImportance
-	tools := fyne.CanvasObject(a.emojiButton)
+	a.emojiOpen = widget.NewButtonWithIcon("", theme.NewThemedResource(smileIcon), func() { a.showEmojiPicker("Insert emoji", a.insertEmoji) })
+	a.emojiOpen.Importance = widget.LowImportance
+	tools := fyne.CanvasObject(a.emojiOpen)
 	if attach != nil {
-		tools = container.NewHBox(attach, a.emojiButton)
+		tools = container.NewHBox(attach, a.emojiOpen)
 	}
 	bottom := container.NewBorder(container.NewVBox(a.transfers, a.reply.box), nil, tools, sendBox, a.composer)
 	a.bottom = bottom
