@@ -157,8 +157,11 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		}
 		if ev.Self && ev.ID != "" {
 			// The room's copy of ours: it is sent (stored already when we
-			// sent it, so not fresh).
+			// sent it, so not fresh), and named by the room's stanza-id.
 			w.OnMessageState(ev.ID, ui.Sent)
+			if r, ok := w.(refSink); ok && ev.ArchiveID != "" {
+				r.OnMessageRef(ev.ID, ev.ArchiveID)
+			}
 		}
 		if ev.Body == "" || !fresh {
 			return

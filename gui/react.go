@@ -18,6 +18,9 @@ type reactSink interface {
 	OnReactions(peer string, id int64, ref string, rs []ui.ReactionCount)
 }
 
+// refSink is a Sink that learns the id a room names our message by.
+type refSink interface{ OnMessageRef(key, ref string) }
+
 // SendReply queues text as a reply to m (ui.Reactor).
 func (b *Backend) SendReply(ctx context.Context, peer, text string, m ui.Message) (ui.Message, error) {
 	s, err := b.session()

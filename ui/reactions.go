@@ -41,6 +41,22 @@ func (a *Pane) setReactions(peer string, id int64, ref string, rs []ReactionCoun
 	}
 }
 
+// OnMessageRef gives one of our messages (named by its Key) the id
+// replies and reactions name it by from now on: a room's message is
+// named by the stanza-id its copy from the room brought. Safe from any
+// goroutine.
+func (a *Pane) OnMessageRef(key, ref string) {
+	a.do(func() {
+		if ch := a.chat; ch != nil {
+			for i := range ch.msgs {
+				if ch.msgs[i].Key == key && key != "" {
+					ch.msgs[i].Ref = ref
+				}
+			}
+		}
+	})
+}
+
 // myReactions are the emoji we reacted to m with.
 func myReactions(m Message) []string {
 	var out []string

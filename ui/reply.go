@@ -164,13 +164,12 @@ func (a *Pane) jumpToOriginal(id widget.ListItemID) {
 	ref := ch.msgs[id].Reply.ID
 	for i, o := range ch.msgs {
 		if o.Ref == ref {
+			// The mark shows on a message with a store id (one shown live
+			// has none yet: scrolled to, not marked).
 			old := ch.marked
 			ch.marked = o.ID
-			if o.ID == 0 {
-				ch.marked = -1 // shown live, not yet known by a store id
-			}
 			for j := range ch.msgs {
-				if ch.msgs[j].ID == old {
+				if old != 0 && ch.msgs[j].ID == old {
 					a.msgList.RefreshItem(j)
 				}
 			}

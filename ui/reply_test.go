@@ -75,6 +75,11 @@ func TestReplyBar(t *testing.T) {
 	if q := a.quoteOf(a.chat.peer, last); q != "Bob: message 1" {
 		t.Errorf("the reply's quote: %q", q)
 	}
+	// A click on the quote goes to the original, and marks it.
+	a.jumpToOriginal(len(a.chat.msgs) - 1)
+	if a.chat.marked != orig.ID {
+		t.Errorf("after a click on the quote the marked message is %d, want %d", a.chat.marked, orig.ID)
+	}
 	// The next message is no reply.
 	test.Type(a.composer, "and more")
 	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
