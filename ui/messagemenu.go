@@ -20,11 +20,11 @@ func (a *Pane) messageMenu(id widget.ListItemID, pos fyne.Position, selected str
 	}
 	items := a.messageMenuItems(ch.peer, ch.msgs[id], selected)
 	if m := ch.msgs[id]; a.canAnswer(m) {
-		items = append([]*fyne.MenuItem{
+		// Last: the entries above keep their places (a file's first is
+		// Save…, the last of a message Copy address).
+		items = append(items, fyne.NewMenuItemSeparator(),
 			fyne.NewMenuItem("Reply", func() { a.startReply(m) }),
-			fyne.NewMenuItem("React…", func() { a.showReactMenu(id, pos) }),
-			fyne.NewMenuItemSeparator(),
-		}, items...)
+			fyne.NewMenuItem("React…", func() { a.showReactMenu(id, pos) }))
 	}
 	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), a.win.Canvas(), pos)
 }

@@ -55,7 +55,7 @@ func TestGUIReplyReactUnderXvfb(t *testing.T) {
 	w.must(append(at(600, 144), "click", "3")...)
 	time.Sleep(400 * time.Millisecond)
 	w.screenshot(shotPath(t, "react-2-menu.png"))
-	w.must(append(at(640, 160), "click", "1")...) // Reply, the menu's first entry
+	w.must(append(at(640, 250), "click", "1")...) // Reply, after Copy address
 	time.Sleep(400 * time.Millisecond)
 	w.must("type", "--delay", "15", "Yes, noon is fine")
 	time.Sleep(200 * time.Millisecond)
@@ -94,7 +94,7 @@ func TestGUIReplyReactUnderXvfb(t *testing.T) {
 	// React… on Bob's message: the quick reactions; ❤️ goes to Bob.
 	w.must(append(at(600, 144), "click", "3")...)
 	time.Sleep(400 * time.Millisecond)
-	w.must(append(at(640, 201), "click", "1")...) // React…
+	w.must(append(at(640, 289), "click", "1")...) // React…, the last entry
 	time.Sleep(400 * time.Millisecond)
 	w.screenshot(shotPath(t, "react-6b-quick.png"))
 	w.must(append(at(reactX, reactY), "click", "1")...) // ❤️, the second
@@ -108,7 +108,7 @@ func TestGUIReplyReactUnderXvfb(t *testing.T) {
 	// Reply again, but Escape: the quote bar goes, the text stays.
 	w.must(append(at(600, 144), "click", "3")...)
 	time.Sleep(400 * time.Millisecond)
-	w.must(append(at(640, 160), "click", "1")...)
+	w.must(append(at(640, 250), "click", "1")...) // Reply
 	time.Sleep(400 * time.Millisecond)
 	w.must("key", "--window", w.id, "Escape")
 	time.Sleep(300 * time.Millisecond)
@@ -117,7 +117,7 @@ func TestGUIReplyReactUnderXvfb(t *testing.T) {
 	// The picker: opens from the button left of the composer; a search
 	// narrows it; a click inserts at the cursor.
 	w.must("type", "--delay", "15", "see you ")
-	w.must(append(at(331, 521), "click", "1")...)
+	w.must(append(at(335, 523), "click", "1")...)
 	time.Sleep(1000 * time.Millisecond)
 	picker := shotPath(t, "react-8-picker.png")
 	w.screenshot(picker)
