@@ -105,19 +105,27 @@ func withReactions(ctx context.Context, q querier, ms []Message) error {
 	if len(ms) == 0 {
 		return nil
 	}
-	ids := make([]int64, len(ms))
-	for i, m := range ms {
-		ids[i] = m.ID
-	}
-	by, err := reactionsOf(ctx, q, ids)
-	if err != nil {
-		return err
-	}
-	for i := range ms {
-		ms[i].Reactions = by[ms[i].ID]
+	// In chunks: a page may be larger than SQLite's limit on bound
+	// parameters (32,766), `clove history --limit` has no bound.
+	for start := 0; start < len(ms); start += reactionsChunk {
+		page := ms[start:min(start+reactionsChunk, len(ms))]
+		ids := make([]int64, len(page))
+		for i, m := range page {
+			ids[i] = m.ID
+		}
+		by, err := reactionsOf(ctx, q, ids)
+		if err != nil {
+			return err
+		}
+		for i := range page {
+			page[i].Reactions = by[page[i].ID]
+		}
 	}
 	return nil
 }
+
+// reactionsChunk is how many messages' reactions one query reads.
+const reactionsChunk = 500
 
 // reactionsOf reads the reactions to the messages ids, by message id, in
 // the order they were last changed.

@@ -90,3 +90,26 @@ func TestReplyStored(t *testing.T) {
 		t.Errorf("FindMessage of an unknown id: %v", err)
 	}
 }
+
+// A page larger than SQLite's limit on bound parameters reads its
+// reactions all the same (they are read in chunks).
+func TestReactionsLargePage(t *testing.T) {
+	ctx := context.Background()
+	const a, bob = "alice@example.org", "bob@example.org"
+	s := newStoreWith(t, a)
+	ms := make([]*Message, 40000)
+	for i := range ms {
+		ms[i] = in(a, bob, "m")
+	}
+	ms[0].OriginID = "first"
+	if _, err := s.AddIncomingBatch(ctx, ms); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.SetReactions(ctx, a, bob, "first", bob, []string{"👍"}, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.History(ctx, a, bob, 0, len(ms))
+	if err != nil || len(h) != len(ms) || len(h[0].Reactions) != 1 {
+		t.Fatalf("History of %d: %d messages, first's reactions %+v, %v", len(ms), len(h), h[0].Reactions, err)
+	}
+}
