@@ -113,3 +113,34 @@ func TestReactionsLargePage(t *testing.T) {
 		t.Fatalf("History of %d: %d messages, first's reactions %+v, %v", len(ms), len(h), h[0].Reactions, err)
 	}
 }
+
+// FindMessage's lookups use the indexes for their kind of id, not a walk
+// over the chat: the first three name an index of their own, the last
+// walks the chat's newest findRecent messages only. (Each reaction that
+// comes makes one; an OR of all kinds scanned the chat, 30 ms in a chat
+// of 100,000 messages.)
+func TestFindMessagePlans(t *testing.T) {
+	ctx := context.Background()
+	s := newStoreWith(t, "alice@example.org")
+	want := []string{"messages_origin", "messages_room_sid", "messages_archive", "messages_peer"}
+	for i, where := range findSteps() {
+		rows, err := s.r.QueryContext(ctx, `EXPLAIN QUERY PLAN SELECT `+msgColumns+` FROM messages WHERE `+where+` ORDER BY +id DESC LIMIT 1`, "a", "p", "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		all := strings.Join(plan, "; ")
+		if !strings.Contains(all, "INDEX "+want[i]) || strings.Contains(all, "SCAN messages") {
+			t.Errorf("step %d (%s): %s; want it to use %s", i+1, where, all, want[i])
+		}
+	}
+}

@@ -297,6 +297,13 @@ ALTER TABLE messages ADD COLUMN reply TEXT;
 -- nothing a stranger sends can add rows without a message of theirs.
 -- sender is a bare JID (the account's own for ours) or, in a room,
 -- room/nick; emojis a JSON array in the order sent.
+--
+-- A room's messages are named by the room's stanza-id (stanza_id) in
+-- replies and reactions: indexed for rooms only (from_jid room/nick; a
+-- chat's are stored bare), so the chat's send path writes no more.
+CREATE INDEX messages_room_sid ON messages(account, peer, stanza_id)
+	WHERE stanza_id IS NOT NULL AND instr(from_jid, '/') > 0;
+
 CREATE TABLE reactions (
 	message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
 	sender     TEXT NOT NULL,
