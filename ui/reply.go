@@ -144,7 +144,11 @@ func (a *Pane) quoteOf(peer string, m Message) string {
 	if ch := a.chat; ch != nil {
 		for _, o := range ch.msgs {
 			if o.Ref == m.Reply.ID {
-				return a.authorLabel(peer, o) + ": " + quoteLine(o)
+				who := a.authorLabel(peer, o)
+				if o.Outgoing {
+					who = "You" // as the row's header says
+				}
+				return who + ": " + quoteLine(o)
 			}
 		}
 	}

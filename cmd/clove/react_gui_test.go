@@ -135,15 +135,21 @@ func TestGUIReplyReactUnderXvfb(t *testing.T) {
 	if !strings.Contains(out, `"body":"see you 🥳"`) || strings.Contains(out, `"reply"`) {
 		t.Errorf("bob got %s; want \"see you 🥳\" (the first match for party), no reply (Escape cancelled it)", out)
 	}
+
+	// Bob answers Alice's reply: his row quotes hers ("You: …") above
+	// his text alone.
+	bob.ok("send", "--account", bj, "--reply-to", line.ID, aj, "Great, see you then")
+	time.Sleep(1500 * time.Millisecond)
+	w.screenshot(shotPath(t, "react-11-incoming-reply.png"))
 	w.stop()
 }
 
-// colourful reports whether the screenshot at path has saturated pixels
-// (a colour emoji), beyond the dark theme's greys and its blue accent.
 // Where the quick reactions' second (❤️) is, for a menu opened at
 // (600, 144).
 const reactX, reactY = 664, 166
 
+// colourful reports whether the screenshot at path has saturated pixels
+// (a colour emoji), beyond the dark theme's greys and its blue accent.
 func colourful(t *testing.T, path string) bool {
 	t.Helper()
 	f, err := os.Open(path)
