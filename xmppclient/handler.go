@@ -252,14 +252,26 @@ type inMessage struct {
 	Encrypted *encryptedEl  `xml:"eu.siacs.conversations.axolotl encrypted"`
 	Reply     *replyEl      `xml:"urn:xmpp:reply:0 reply"`
 	Fallbacks []fallbackEl  `xml:"urn:xmpp:fallback:0 fallback"`
-	Reactions *reactionsEl  `xml:"urn:xmpp:reactions:0 reactions"`
-	OOB       *oobEl        `xml:"jabber:x:oob x"`
-	Event     *pepEvent     `xml:"http://jabber.org/protocol/pubsub#event event"`
-	Result    *struct {
+	// The protoXEP's namespace, which slixmpp 1.8's XEP-0461 plugin
+	// still writes and reads.
+	OldFallbacks []fallbackEl `xml:"urn:xmpp:feature-fallback:0 fallback"`
+	Reactions    *reactionsEl `xml:"urn:xmpp:reactions:0 reactions"`
+	OOB          *oobEl       `xml:"jabber:x:oob x"`
+	Event        *pepEvent    `xml:"http://jabber.org/protocol/pubsub#event event"`
+	Result       *struct {
 		QueryID   string    `xml:"queryid,attr"`
 		ID        string    `xml:"id,attr"`
 		Forwarded forwarded `xml:"urn:xmpp:forward:0 forwarded"`
 	} `xml:"urn:xmpp:mam:2 result"`
+}
+
+// fallbacks are the message's fallback elements (XEP-0428), in either
+// namespace.
+func (m *inMessage) fallbacks() []fallbackEl {
+	if len(m.OldFallbacks) == 0 {
+		return m.Fallbacks
+	}
+	return append(append([]fallbackEl(nil), m.Fallbacks...), m.OldFallbacks...)
 }
 
 func parseStamp(s string) (time.Time, bool) {
@@ -372,11 +384,11 @@ func (c *Client) convert(m *inMessage, delay *delayEl) (Message, bool) {
 	msg.enc = m.Encrypted
 	msg.react = m.Reactions
 	if m.Encrypted == nil {
-		msg.Reply, msg.Body = replyOf(m.Reply, m.Fallbacks, msg.Body)
+		msg.Reply, msg.Body = replyOf(m.Reply, m.fallbacks(), msg.Body)
 		msg.File = fileOf(m.Body, m.OOB, false)
 	} else if m.Reply != nil {
 		// The fallback's ranges are in the decrypted body (see decrypt).
-		msg.rep = &pendingReply{el: *m.Reply, fbs: m.Fallbacks}
+		msg.rep = &pendingReply{el: *m.Reply, fbs: m.fallbacks()}
 	}
 	msg.OriginID = m.ID
 	if m.OriginID != nil && m.OriginID.ID != "" {

@@ -429,7 +429,7 @@ func (c *Client) onGroupMessage(m *inMessage) {
 		}
 		return
 	}
-	g.Reply, g.Body = replyOf(m.Reply, m.Fallbacks, g.Body)
+	g.Reply, g.Body = replyOf(m.Reply, m.fallbacks(), g.Body)
 	if g.Body == "" && g.Subject == "" {
 		return
 	}

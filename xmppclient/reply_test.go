@@ -31,6 +31,9 @@ dé</body><reply xmlns='urn:xmpp:reply:0' id='m2'/><fallback xmlns='urn:xmpp:fal
 		{"another feature's fallback", `<message><body>&gt; q
 abc</body><reply xmlns='urn:xmpp:reply:0' id='m6'/><fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:other'><body start='0' end='4'/></fallback></message>`,
 			"m6", "", "> q\nabc", false},
+		{"the protoXEP's namespace (slixmpp 1.8)", `<message><body>&gt; q
+abc</body><reply xmlns='urn:xmpp:reply:0' id='m8'/><fallback xmlns='urn:xmpp:feature-fallback:0' for='urn:xmpp:reply:0'><body start='0' end='4'/></fallback></message>`,
+			"m8", "q", "abc", false},
 		{"no fallback", `<message><body>plain</body><reply xmlns='urn:xmpp:reply:0' id='m7'/></message>`, "m7", "", "plain", false},
 		{"reply without id", `<message><body>x</body><reply xmlns='urn:xmpp:reply:0' to='a@b'/></message>`, "", "", "x", true},
 	} {
@@ -39,7 +42,7 @@ abc</body><reply xmlns='urn:xmpp:reply:0' id='m6'/><fallback xmlns='urn:xmpp:fal
 			if err := xml.Unmarshal([]byte(strings.Replace(tc.xml, "<message>", "<message xmlns='jabber:client'>", 1)), &m); err != nil {
 				t.Fatal(err)
 			}
-			r, body := replyOf(m.Reply, m.Fallbacks, m.Body)
+			r, body := replyOf(m.Reply, m.fallbacks(), m.Body)
 			if tc.wantNoReply {
 				if r != nil {
 					t.Fatalf("reply %+v, want none", r)

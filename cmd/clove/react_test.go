@@ -54,7 +54,10 @@ func TestReplyReactionSlixmpp(t *testing.T) {
 	cj := "carol@" + srv.Domain
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	carol, err := slixtest.Start(ctx, slixtest.Params{JID: cj + "/slixmpp", Password: "pw", Addr: srv.C2SAddr, CertPEM: srv.CertPEM})
+	// slixmpp with its XEP-0461 and XEP-0444 plugins: they write carol's
+	// replies and reactions and read Alice's.
+	plugins := []string{"xep_0461", "xep_0444"}
+	carol, err := slixtest.Start(ctx, slixtest.Params{JID: cj + "/slixmpp", Password: "pw", Addr: srv.C2SAddr, CertPEM: srv.CertPEM, Plugins: plugins})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +80,7 @@ func TestReplyReactionSlixmpp(t *testing.T) {
 		}
 		return by
 	}
-	carolGets := func(n int) wireReply {
+	carolGets := func(n int) (wireReply, slixtest.Message) {
 		t.Helper()
 		ms, err := carol.WaitMessages(ctx, n)
 		if err != nil {
@@ -87,7 +90,7 @@ func TestReplyReactionSlixmpp(t *testing.T) {
 		if err := xml.Unmarshal([]byte(ms[n-1].XML), &w); err != nil {
 			t.Fatalf("carol's message %d: %v\n%s", n, err, ms[n-1].XML)
 		}
-		return w
+		return w, ms[n-1]
 	}
 
 	// Carol writes; Alice replies to it from the command line.
@@ -99,9 +102,12 @@ func TestReplyReactionSlixmpp(t *testing.T) {
 		t.Fatalf("alice's listen: %+v %v", first, err)
 	}
 	replyID := strings.TrimSpace(alice.ok("send", "--account", aj, "--reply-to", "carol-1", cj, "Yes, noon is fine"))
-	w := carolGets(1)
+	w, sm := carolGets(1)
 	if w.Reply == nil || w.Reply.ID != "carol-1" || !strings.HasPrefix(w.Reply.To, cj) {
 		t.Fatalf("carol got no reply to carol-1 from %s: %+v", cj, w)
+	}
+	if sm.ReplyID != "carol-1" {
+		t.Errorf("slixmpp's XEP-0461 plugin reads reply id %q, want carol-1", sm.ReplyID)
 	}
 	wantBody := "> Shall we meet at noon tomorrow?\nYes, noon is fine"
 	if w.Body != wantBody {
@@ -112,9 +118,10 @@ func TestReplyReactionSlixmpp(t *testing.T) {
 		t.Errorf("the fallback does not mark the quote: %+v", w.Fallback)
 	}
 
-	// Carol replies to Alice's reply and reacts to it, as slixmpp's
-	// XEP-0461/0444 plugins write them (raw stanzas: the harness sends
-	// extensions as given).
+	// Carol replies to Alice's reply with an XEP-0428 fallback as
+	// Conversations and Dino write it (slixmpp 1.8's plugin adds none, and
+	// names the protoXEP's namespace: raw XML), then reacts with the
+	// XEP-0444 plugin.
 	quote := "> Yes, noon is fine\n"
 	if err := carol.Send(ctx, slixtest.Outgoing{To: aj, ID: "carol-2", Body: quote + "Great, see you 🎉",
 		ExtraXML: fmt.Sprintf("<reply xmlns='urn:xmpp:reply:0' to='%s' id='%s'/><fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:reply:0'><body start='0' end='%d'/></fallback>",
@@ -123,12 +130,7 @@ func TestReplyReactionSlixmpp(t *testing.T) {
 	}
 	react := func(id string, emojis ...string) {
 		t.Helper()
-		x := "<reactions xmlns='urn:xmpp:reactions:0' id='" + id + "'>"
-		for _, e := range emojis {
-			x += "<reaction>" + e + "</reaction>"
-		}
-		x += "</reactions><store xmlns='urn:xmpp:hints'/>"
-		if err := carol.Send(ctx, slixtest.Outgoing{To: aj, ExtraXML: x}); err != nil {
+		if err := carol.React(ctx, aj, id, emojis); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -171,18 +173,30 @@ func TestReplyReactionSlixmpp(t *testing.T) {
 	if ghost.Reply == nil || ghost.Reply.ID != "ghost" || ghost.Body != "> lost\nreplying to nothing" {
 		t.Errorf("a reply to a message that is not there (bad fallback range): %+v; want the body whole", ghost)
 	}
-	if len(h) != 4 {
+	if len(h) != 4 { // carol-1, alice's reply, carol-2, carol-3
 		t.Errorf("alice's history with carol has %d messages, want 4 (no phantom from reactions): %v", len(h), h)
 	}
 	if r := h[replyID].Reply; r == nil || r.ID != "carol-1" || h[replyID].Body != "Yes, noon is fine" {
 		t.Errorf("alice's own reply in her history: %+v", h[replyID])
 	}
 
+	// A reply as slixmpp's XEP-0461 plugin writes it: no fallback.
+	if err := carol.SendReply(ctx, slixtest.Outgoing{To: aj, ID: "carol-5", Body: "sounds good"}, aj, replyID); err != nil {
+		t.Fatal(err)
+	}
+	var plain jsonMessage
+	if err := json.Unmarshal([]byte(listen(1)[0]), &plain); err != nil || plain.Body != "sounds good" || plain.Reply == nil || plain.Reply.ID != replyID || plain.Reply.To != aj {
+		t.Errorf("alice's listen of the plugin's reply: %+v %v", plain, err)
+	}
+
 	// Alice reacts from the command line; slixmpp gets her whole set.
 	alice.ok("react", "--account", aj, cj, "carol-2", "👍", "😂")
-	w = carolGets(2)
+	w, sm = carolGets(2)
 	if w.Reactions == nil || w.Reactions.ID != "carol-2" || strings.Join(w.Reactions.Reactions, " ") != "👍 😂" || w.Body != "" {
 		t.Errorf("carol got %+v; want reactions 👍 😂 to carol-2 and no body", w.Reactions)
+	}
+	if sm.ReactionsID != "carol-2" || strings.Join(sm.Reactions, " ") != "👍 😂" {
+		t.Errorf("slixmpp's XEP-0444 plugin reads %q %q", sm.ReactionsID, sm.Reactions)
 	}
 	if r := history()["carol-2"].Reactions; len(r) != 1 || r[0].From != aj {
 		t.Errorf("alice's own reactions are not kept: %+v", r)
@@ -191,12 +205,12 @@ func TestReplyReactionSlixmpp(t *testing.T) {
 	// chat appear: dave reacts, then carol writes (after it, in order).
 	srv.CreateUser(t, "dave", "pw")
 	dj := "dave@" + srv.Domain
-	dave, err := slixtest.Start(ctx, slixtest.Params{JID: dj + "/slixmpp", Password: "pw", Addr: srv.C2SAddr, CertPEM: srv.CertPEM})
+	dave, err := slixtest.Start(ctx, slixtest.Params{JID: dj + "/slixmpp", Password: "pw", Addr: srv.C2SAddr, CertPEM: srv.CertPEM, Plugins: plugins})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { dave.Close() })
-	if err := dave.Send(ctx, slixtest.Outgoing{To: aj, ExtraXML: "<reactions xmlns='urn:xmpp:reactions:0' id='" + replyID + "'><reaction>💩</reaction></reactions><store xmlns='urn:xmpp:hints'/>"}); err != nil {
+	if err := dave.React(ctx, aj, replyID, []string{"💩"}); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)

@@ -10,6 +10,10 @@ Protocol, one JSON object a line:
       {"seq": 2, "op": "omemo_devices", "jid"}
       {"seq": 3, "op": "upload_slot", "filename", "size", "content_type"}
       {"seq": 4, "op": "upload_file", "path", "content_type"}
+      {"seq": 5, "op": "reply", "to", "body", "type", "id", "reply_to", "reply_id"}
+                                           (needs plugin xep_0461: its stanza)
+      {"seq": 5, "op": "react", "to", "reactions_id", "reactions": [...]}
+                                           (needs plugin xep_0444: its send_reactions)
       {"seq": 5, "op": "presence", "to", "extra_xml"}
                                            (e.g. a room join: to room/nick
                                            with <x xmlns=muc/>)
@@ -280,6 +284,10 @@ class Harness(slixmpp.ClientXMPP):
                 result = await self.upload_file(cmd)
             elif op == "presence":
                 result = self.send_presence_to(cmd)
+            elif op == "reply":
+                result = self.send_reply_to(cmd)
+            elif op == "react":
+                self["xep_0444"].send_reactions(slixmpp.JID(cmd["to"]), cmd["reactions_id"], cmd.get("reactions") or [])
             elif op == "quit":
                 self.quit()
             else:
@@ -316,6 +324,18 @@ class Harness(slixmpp.ClientXMPP):
         for m in msgs:
             m.send()
         return [ET.tostring(m.xml, encoding="unicode") for m in msgs]
+
+    def send_reply_to(self, cmd):
+        # As the XEP-0461 plugin's send_reply, with the id the test gives.
+        msg = self.make_message(mto=cmd["to"], mbody=cmd.get("body") or None,
+                                mtype=cmd.get("type") or "chat")
+        if cmd.get("id"):
+            msg["id"] = cmd["id"]
+        if cmd.get("reply_to"):
+            msg["reply"]["to"] = cmd["reply_to"]
+        msg["reply"]["id"] = cmd["reply_id"]
+        msg.send()
+        return ET.tostring(msg.xml, encoding="unicode")
 
     def send_presence_to(self, cmd):
         if not cmd.get("to"):
@@ -432,7 +452,7 @@ def message_event(msg):
     origin = x.find("{%s}origin-id" % SID_NS)
     sid = x.find("{%s}stanza-id" % SID_NS)
     body = x.find("{jabber:client}body")
-    return {
+    ev = {
         "event": "message",
         "from": str(msg["from"]),
         "to": str(msg["to"]),
@@ -443,6 +463,14 @@ def message_event(msg):
         "body": (body.text or "") if body is not None else "",
         "xml": ET.tostring(x, encoding="unicode"),
     }
+    # As the XEP-0461 and XEP-0444 plugins read them, when registered.
+    if x.find("{urn:xmpp:reply:0}reply") is not None and "reply" in msg.plugin_attrib_map:
+        ev["reply_id"] = msg["reply"]["id"]
+        ev["reply_to"] = msg["reply"]["to"]
+    if x.find("{urn:xmpp:reactions:0}reactions") is not None and "reactions" in msg.plugin_attrib_map:
+        ev["reactions_id"] = msg["reactions"]["id"]
+        ev["reactions"] = [r["value"] for r in msg["reactions"]]
+    return ev
 
 
 def load_omemo(xmpp, store_path):

@@ -117,6 +117,15 @@ type Message struct {
 	// Carbon is "sent" or "received" for a carbon copy (Params.Carbons),
 	// the other fields then the forwarded message's; "" otherwise.
 	Carbon string `json:"carbon"`
+
+	// A reply (XEP-0461) as the xep_0461 plugin reads it (registered
+	// with Params.Plugins): the id and author of the message answered.
+	ReplyID string `json:"reply_id"`
+	ReplyTo string `json:"reply_to"`
+	// Reactions (XEP-0444) as the xep_0444 plugin reads them: the id of
+	// the message reacted to and the reactions ("" and nil: none).
+	ReactionsID string   `json:"reactions_id"`
+	Reactions   []string `json:"reactions"`
 }
 
 // OMEMODevice is an OMEMO device as slixmpp-omemo sees it.
@@ -600,6 +609,21 @@ func (c *Client) OMEMODevices(ctx context.Context, j string) ([]OMEMODevice, err
 		return nil, err
 	}
 	return devs, nil
+}
+
+// SendReply sends m as a reply (XEP-0461) to the message replyID by
+// replyTo, built with the xep_0461 plugin's stanza (register it with
+// Params.Plugins); as that plugin's send_reply, it adds no fallback
+// (m.Body goes as it is; m.ExtraXML is not used).
+func (c *Client) SendReply(ctx context.Context, m Outgoing, replyTo, replyID string) error {
+	return c.command(ctx, "reply", map[string]string{"to": m.To, "body": m.Body, "type": m.Type, "id": m.ID, "reply_to": replyTo, "reply_id": replyID}, nil)
+}
+
+// React sends reactions (XEP-0444) to the message id of to with the
+// xep_0444 plugin's send_reactions (register it with Params.Plugins):
+// the whole set, with the store hint; none takes them back.
+func (c *Client) React(ctx context.Context, to, id string, reactions []string) error {
+	return c.command(ctx, "react", map[string]any{"to": to, "reactions_id": id, "reactions": reactions}, nil)
 }
 
 // SendPresence sends a presence to to with extraXML inside it as given:
