@@ -27,6 +27,9 @@ type ReactionsChanged struct {
 	All       []store.Reaction
 	// Mine names the senders in All that are this account.
 	Mine map[string]bool
+	// Queued: our own reaction (React) could not be sent now, and why; it
+	// is kept and goes at the next login.
+	Queued error
 }
 
 func (ReactionsChanged) chatEvent() {}
@@ -93,15 +96,17 @@ func ReplyTo(m store.Message) xmppclient.Reply {
 	return xmppclient.Reply{To: m.From, ID: RefID(m), Quote: quote}
 }
 
-// React sends our whole set of reactions to the message of peer's chat
-// named ref (empty: we take ours back), then keeps it: the server has it
-// once React returns. It needs a connection (reactions are not queued).
+// React sets our whole set of reactions to the message of peer's chat
+// named ref (empty: we take ours back). In a chat it is kept first, then
+// sent; when it cannot go now (offline) it stays kept and goes at the
+// next login (Queued). In a room it needs the session in the room: sent,
+// then kept.
 func (s *Session) React(ctx context.Context, peer, ref string, emojis []string) (ReactionsChanged, error) {
 	to, err := jid.Parse(peer)
 	if err != nil {
 		return ReactionsChanged{}, fmt.Errorf("%q is not a valid address: %w", peer, err)
 	}
-	_, room := s.client.RoomNick(to)
+	nick, room := s.client.RoomNick(to)
 	if _, err := s.p.st.FindMessage(ctx, s.account.JID, peer, ref); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return ReactionsChanged{}, fmt.Errorf("no message %q in the chat with %s to react to", ref, peer)
@@ -109,20 +114,56 @@ func (s *Session) React(ctx context.Context, peer, ref string, emojis []string) 
 		return ReactionsChanged{}, err
 	}
 	emojis = xmppclient.CleanReactions(emojis)
-	if err := s.client.SendReactions(ctx, to, ref, emojis, room); err != nil {
-		return ReactionsChanged{}, err
+	r := xmppclient.Reactions{From: s.client.JID(), To: to, ID: ref, Emojis: emojis, Group: room, Outgoing: true, Time: time.Now()}
+	if room {
+		if err := s.client.SendReactions(ctx, to, ref, emojis, true); err != nil {
+			return ReactionsChanged{}, err
+		}
+		sender := peer + "/" + nick
+		id, all, err := s.p.st.SetReactions(ctx, s.account.JID, peer, ref, sender, emojis, r.Time)
+		if err != nil {
+			return ReactionsChanged{}, fmt.Errorf("reacted, but not kept in the history: %w", err)
+		}
+		return ReactionsChanged{Reactions: r, Peer: peer, MessageID: id, All: all, Mine: s.mine(peer, all)}, nil
 	}
 	sender := s.account.JID
-	if room {
-		nick, _ := s.client.RoomNick(to)
-		sender = peer + "/" + nick
-	}
-	r := xmppclient.Reactions{From: s.client.JID(), To: to, ID: ref, Emojis: emojis, Group: room, Outgoing: true, Time: time.Now()}
-	id, all, err := s.p.st.SetReactions(ctx, s.account.JID, peer, ref, sender, emojis, r.Time)
+	id, all, err := s.p.st.SetOwnReactions(ctx, s.account.JID, peer, ref, sender, emojis, r.Time)
 	if err != nil {
-		return ReactionsChanged{}, fmt.Errorf("reacted, but not kept in the history: %w", err)
+		return ReactionsChanged{}, fmt.Errorf("the reaction could not be kept: %w", err)
 	}
-	return ReactionsChanged{Reactions: r, Peer: peer, MessageID: id, All: all, Mine: s.mine(peer, all)}, nil
+	rc := ReactionsChanged{Reactions: r, Peer: peer, MessageID: id, All: all, Mine: s.mine(peer, all)}
+	if err := s.client.SendReactions(ctx, to, ref, emojis, false); err != nil {
+		rc.Queued = err
+		s.p.log.Info("reaction kept; it goes at the next login", "to", peer, "err", err)
+		return rc, nil
+	}
+	if err := s.p.st.ReactionsSent(ctx, id, sender, emojis); err != nil {
+		s.p.log.Warn("reaction sent, but not recorded as sent (it goes again at the next login)", "err", err)
+	}
+	return rc, nil
+}
+
+// sendPendingReactions sends our reaction sets kept while offline (see
+// React), once online; what fails waits for the next login.
+func (s *Session) sendPendingReactions(ctx context.Context) {
+	ps, err := s.p.st.PendingReactions(ctx, s.account.JID)
+	if err != nil {
+		s.p.log.Warn("could not read the reactions to send", "err", err)
+		return
+	}
+	for _, p := range ps {
+		to, err := jid.Parse(p.Message.Peer)
+		if err != nil {
+			continue
+		}
+		if err := s.client.SendReactions(ctx, to, RefID(p.Message), p.Emojis, false); err != nil {
+			s.p.log.Info("kept reactions not sent now; at the next login", "err", err)
+			return
+		}
+		if err := s.p.st.ReactionsSent(ctx, p.Message.ID, p.Sender, p.Emojis); err != nil {
+			s.p.log.Warn("reaction sent, but not recorded as sent", "err", err)
+		}
+	}
 }
 
 // mine names the senders of all that are this account.
@@ -177,7 +218,10 @@ func (s *Session) ReactOnce(ctx context.Context, peer, ref string, emojis []stri
 		return err
 	}
 	return s.onceOnline(ctx, timeout, func(ctx context.Context) error {
-		_, err := s.React(ctx, peer, ref, emojis)
+		rc, err := s.React(ctx, peer, ref, emojis)
+		if err == nil && rc.Queued != nil {
+			err = fmt.Errorf("the reaction is kept and goes at the next login; not sent now: %w", rc.Queued)
+		}
 		return err
 	})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/clove-xmpp/clove/internal/prosodytest"
 	"github.com/clove-xmpp/clove/internal/slixtest"
+	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/xmppclient"
 )
 
@@ -190,5 +191,81 @@ func TestRoomReplyReactionSlixmpp(t *testing.T) {
 		if m.Body == "Lunch at one?" && (len(m.Reactions) != 1 || m.Reactions[0].Sender != room+"/alice") {
 			t.Errorf("alice's reaction is not in her history: %+v", m.Reactions)
 		}
+	}
+}
+
+// A reaction chosen offline is kept (shown as ours at once) and goes at
+// the next login; taking it back offline goes too. slixmpp's XEP-0444
+// plugin reads both.
+func TestReactOfflineKeptAndSent(t *testing.T) {
+	slixtest.Require(t)
+	prosodytest.Require(t)
+	srv := prosodytest.Start(t)
+	srv.CreateUser(t, "alice", "alice-pw")
+	srv.CreateUser(t, "bob", "pw")
+	bj := "bob@" + srv.Domain
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	ap, aa := testAccount(t, srv, "alice")
+	m := &store.Message{Account: aa.JID, From: bj, To: aa.JID, Body: "Shall we?", OriginID: "b1", StanzaID: "b1"}
+	if _, err := ap.st.AddIncoming(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	bob, err := slixtest.Start(ctx, slixtest.Params{JID: bj + "/slixmpp", Password: "pw", Addr: srv.C2SAddr, CertPEM: srv.CertPEM, Plugins: []string{"xep_0444"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bob.Close() })
+
+	run := func(react func(s *Session)) {
+		t.Helper()
+		s, err := ap.Session(aa, "alice-pw", Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		react(s) // offline: not started
+		sctx, stop := context.WithCancel(ctx)
+		s.Start(sctx)
+		h := listenAll(s)
+		h.wait(t, "online", func(ev Event) bool {
+			sc, ok := clientEvent(ev).(xmppclient.StateChanged)
+			return ok && sc.State == xmppclient.Online
+		})
+		n := len(bob.Messages())
+		if _, err := bob.Wait(ctx, func(ms []slixtest.Message) bool { return len(ms) > n }); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond) // ReactionsSent after the ping
+		stop()
+		_ = s.Wait()
+	}
+	run(func(s *Session) {
+		rc, err := s.React(ctx, bj, "b1", []string{"👍"})
+		if err != nil || rc.Queued == nil || len(rc.All) != 1 || !rc.Mine[aa.JID] {
+			t.Fatalf("offline React: %+v %v; want it kept, queued, ours", rc, err)
+		}
+	})
+	got := bob.Messages()
+	if last := got[len(got)-1]; last.ReactionsID != "b1" || strings.Join(last.Reactions, "") != "👍" {
+		t.Errorf("bob got %+v; want 👍 to b1", last)
+	}
+	if ps, err := ap.st.PendingReactions(ctx, aa.JID); err != nil || len(ps) != 0 {
+		t.Errorf("still pending after the login: %+v %v", ps, err)
+	}
+	run(func(s *Session) {
+		if rc, err := s.React(ctx, bj, "b1", nil); err != nil || rc.Queued == nil || len(rc.All) != 0 {
+			t.Fatalf("offline take-back: %+v %v", rc, err)
+		}
+	})
+	got = bob.Messages()
+	if last := got[len(got)-1]; last.ReactionsID != "b1" || len(last.Reactions) != 0 {
+		t.Errorf("bob got %+v; want the empty set for b1", last)
+	}
+	hist, err := ap.History(ctx, aa.JID, bj, 0, 0)
+	if err != nil || len(hist) != 1 || len(hist[0].Reactions) != 0 {
+		t.Errorf("alice's history: %+v %v", hist, err)
+	}
+	if ps, err := ap.st.PendingReactions(ctx, aa.JID); err != nil || len(ps) != 0 {
+		t.Errorf("the empty set still pending after the login: %+v %v", ps, err)
 	}
 }

@@ -279,6 +279,9 @@ func (s *Session) loop(ctx context.Context) {
 			}
 			fresh := s.save(ctx, ev)
 			s.events <- Saved{Event: ev, Fresh: fresh}
+			if sc, ok := ev.(xmppclient.StateChanged); ok && sc.State == xmppclient.Online {
+				go s.sendPendingReactions(ctx) // kept while offline
+			}
 			if sc, ok := ev.(xmppclient.StateChanged); ok && sc.State == xmppclient.Online && s.opts.Rooms && !joined {
 				// The client enters its rooms again after a reconnect; the
 				// bookmarks are read once per run.

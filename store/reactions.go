@@ -78,6 +78,16 @@ const findRecent = "5000"
 // gives ErrNotFound and keeps nothing (a reaction cannot make a chat
 // appear).
 func (s *Store) SetReactions(ctx context.Context, account, peer, ref, sender string, emojis []string, t time.Time) (int64, []Reaction, error) {
+	return s.setReactions(ctx, account, peer, ref, sender, emojis, t, false)
+}
+
+// SetOwnReactions is SetReactions for our own set, kept as not sent yet
+// (see PendingReactions) until ReactionsSent says the server has it.
+func (s *Store) SetOwnReactions(ctx context.Context, account, peer, ref, sender string, emojis []string, t time.Time) (int64, []Reaction, error) {
+	return s.setReactions(ctx, account, peer, ref, sender, emojis, t, true)
+}
+
+func (s *Store) setReactions(ctx context.Context, account, peer, ref, sender string, emojis []string, t time.Time, pending bool) (int64, []Reaction, error) {
 	const op = "set reactions"
 	if sender == "" {
 		return 0, nil, fmt.Errorf("store: %s: no sender: %w", op, ErrInvalid)
@@ -91,15 +101,14 @@ func (s *Store) SetReactions(ctx context.Context, account, peer, ref, sender str
 	}
 	var all []Reaction
 	err = s.wr.do(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
-		if len(emojis) == 0 {
+		if len(emojis) == 0 && !pending {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM reactions WHERE message_id = ? AND sender = ?`, m.ID, sender); err != nil {
 				return err
 			}
 		} else {
-			b, _ := json.Marshal(emojis)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO reactions (message_id, sender, emojis, time) VALUES (?, ?, ?, ?)
-				ON CONFLICT (message_id, sender) DO UPDATE SET emojis = excluded.emojis, time = excluded.time`,
-				m.ID, sender, string(b), unixNano(t)); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO reactions (message_id, sender, emojis, time, pending) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (message_id, sender) DO UPDATE SET emojis = excluded.emojis, time = excluded.time, pending = excluded.pending`,
+				m.ID, sender, emojisColumn(emojis), unixNano(t), pending); err != nil {
 				return err
 			}
 		}
@@ -111,6 +120,76 @@ func (s *Store) SetReactions(ctx context.Context, account, peer, ref, sender str
 		return 0, nil, err
 	}
 	return m.ID, all, nil
+}
+
+// emojisColumn is a set as stored: a JSON array ("[]" for none).
+func emojisColumn(emojis []string) string {
+	if len(emojis) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(emojis)
+	return string(b)
+}
+
+// PendingReaction is one of our reaction sets not sent yet.
+type PendingReaction struct {
+	Message Message // the message reacted to (its chat, its ids)
+	Sender  string
+	Emojis  []string // empty: we take ours back
+}
+
+// PendingReactions are the account's own reaction sets kept while they
+// could not be sent (SetOwnReactions), oldest change first.
+func (s *Store) PendingReactions(ctx context.Context, account string) ([]PendingReaction, error) {
+	const op = "list reactions to send"
+	db, err := s.reader(op)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.QueryContext(ctx, `SELECT r.sender, r.emojis, m.`+strings.ReplaceAll(msgColumns, ", ", ", m.")+`
+		FROM reactions r JOIN messages m ON m.id = r.message_id
+		WHERE r.pending = 1 AND m.account = ? ORDER BY r.time`, account)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	var out []PendingReaction
+	for rows.Next() {
+		var (
+			p                                PendingReaction
+			emojis                           string
+			m                                = &p.Message
+			origin, sid, archID, file, reply sql.NullString
+			t                                int64
+			state                            string
+		)
+		if err := rows.Scan(&p.Sender, &emojis, &m.ID, &m.Account, &m.Peer, &m.Outgoing, &m.From, &m.To, &m.Body,
+			&origin, &sid, &archID, &t, &state, &m.Error, &m.Encrypted, &file, &reply); err != nil {
+			return nil, wrap(op, err)
+		}
+		m.OriginID, m.StanzaID, m.ArchiveID = origin.String, sid.String, archID.String
+		m.Time, m.State = time.Unix(0, t), State(state)
+		_ = json.Unmarshal([]byte(emojis), &p.Emojis)
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	return out, nil
+}
+
+// ReactionsSent records that the server has our set emojis for message
+// id: no longer pending (unless it changed since), and gone if empty.
+func (s *Store) ReactionsSent(ctx context.Context, id int64, sender string, emojis []string) error {
+	return s.wr.do(ctx, "record reactions sent", func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE reactions SET pending = 0
+			WHERE message_id = ? AND sender = ? AND emojis = ?`, id, sender, emojisColumn(emojis)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM reactions
+			WHERE message_id = ? AND sender = ? AND pending = 0 AND emojis = '[]'`, id, sender)
+		return err
+	})
 }
 
 // Reactions returns everyone's reactions to the message with store id.

@@ -144,3 +144,64 @@ func TestFindMessagePlans(t *testing.T) {
 		}
 	}
 }
+
+// Our own set kept while offline: pending until ReactionsSent names the
+// same set (a set changed meanwhile stays pending); an empty set waits,
+// then goes.
+func TestOwnReactionsPending(t *testing.T) {
+	ctx := context.Background()
+	const a, bob = "alice@example.org", "bob@example.org"
+	s := newStoreWith(t, a)
+	m := in(a, bob, "hi")
+	m.OriginID = "b1"
+	if _, err := s.AddIncoming(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	pending := func() string {
+		t.Helper()
+		ps, err := s.PendingReactions(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.Message.OriginID+":"+strings.Join(p.Emojis, "")+"/"+p.Sender)
+		}
+		return strings.Join(out, " ")
+	}
+	id, all, err := s.SetOwnReactions(ctx, a, bob, "b1", a, []string{"👍"}, time.Now())
+	if err != nil || len(all) != 1 {
+		t.Fatal(all, err)
+	}
+	if got := pending(); got != "b1:👍/"+a {
+		t.Fatalf("pending: %q", got)
+	}
+	if _, _, err := s.SetOwnReactions(ctx, a, bob, "b1", a, []string{"🎉"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReactionsSent(ctx, id, a, []string{"👍"}); err != nil { // the old set went
+		t.Fatal(err)
+	}
+	if got := pending(); got != "b1:🎉/"+a {
+		t.Errorf("after the old set was sent: %q; want the new one pending", got)
+	}
+	if err := s.ReactionsSent(ctx, id, a, []string{"🎉"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := pending(); got != "" {
+		t.Errorf("after it was sent: %q", got)
+	}
+	if _, all, err = s.SetOwnReactions(ctx, a, bob, "b1", a, nil, time.Now()); err != nil || len(all) != 0 {
+		t.Fatalf("take back: %+v %v", all, err)
+	}
+	if got := pending(); got != "b1:/"+a {
+		t.Errorf("the empty set: %q; want it pending", got)
+	}
+	if err := s.ReactionsSent(ctx, id, a, nil); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM reactions`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d rows once the empty set went (%v)", n, err)
+	}
+}

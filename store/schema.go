@@ -291,26 +291,29 @@ SELECT 1;
 -- body holds the text without that quote.
 ALTER TABLE messages ADD COLUMN reply TEXT;
 
--- Reactions (XEP-0444): each sender's current set of reactions to a
--- stored message (a new set replaces the old; an empty one deletes the
--- row). Reactions to a message the profile does not hold are not kept:
--- nothing a stranger sends can add rows without a message of theirs.
--- sender is a bare JID (the account's own for ours) or, in a room,
--- room/nick; emojis a JSON array in the order sent.
---
 -- A room's messages are named by the room's stanza-id (stanza_id) in
 -- replies and reactions: indexed for rooms only (from_jid room/nick; a
 -- chat's are stored bare), so the chat's send path writes no more.
 CREATE INDEX messages_room_sid ON messages(account, peer, stanza_id)
 	WHERE stanza_id IS NOT NULL AND instr(from_jid, '/') > 0;
 
+-- Reactions (XEP-0444): each sender's current set of reactions to a
+-- stored message (a new set replaces the old; an empty one deletes the
+-- row). Reactions to a message the profile does not hold are not kept:
+-- nothing a stranger sends can add rows without a message of theirs.
+-- sender is a bare JID (the account's own for ours) or, in a room,
+-- room/nick; emojis a JSON array in the order sent. pending: our own set,
+-- kept when chosen and not sent yet (offline); it goes at the next login
+-- (an empty set waits as '[]', then its row goes).
 CREATE TABLE reactions (
 	message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
 	sender     TEXT NOT NULL,
 	emojis     TEXT NOT NULL,
 	time       INTEGER NOT NULL, -- unix nanoseconds of the last change
+	pending    INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (message_id, sender)
 ) WITHOUT ROWID;
+CREATE INDEX reactions_pending ON reactions(message_id) WHERE pending = 1;
 `},
 	}
 }
