@@ -100,6 +100,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	settle := time.AfterFunc(settleAfter, func() {
 		debug.FreeOSMemory()
+		trimCHeap()
 		if o.HeapProfile != "" {
 			g.writeHeapProfile(o.HeapProfile)
 		}
