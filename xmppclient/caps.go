@@ -33,6 +33,7 @@ func clientFeatures() []string {
 		"urn:xmpp:receipts",
 		"urn:xmpp:carbons:2",
 		omemo.NodeDeviceList + "+notify",
+		nsConference, // direct invitations (XEP-0249), invite.go
 	}
 	slices.Sort(f)
 	return f

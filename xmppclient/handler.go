@@ -252,7 +252,10 @@ type inMessage struct {
 	Encrypted *encryptedEl  `xml:"eu.siacs.conversations.axolotl encrypted"`
 	OOB       *oobEl        `xml:"jabber:x:oob x"`
 	Event     *pepEvent     `xml:"http://jabber.org/protocol/pubsub#event event"`
-	Result    *struct {
+	// Room invitations (invite.go): direct, and mediated or declined.
+	Conference *directInviteEl `xml:"jabber:x:conference x"`
+	MUCUser    *mucUserMsg     `xml:"http://jabber.org/protocol/muc#user x"`
+	Result     *struct {
 		QueryID   string    `xml:"queryid,attr"`
 		ID        string    `xml:"id,attr"`
 		Forwarded forwarded `xml:"urn:xmpp:forward:0 forwarded"`
@@ -321,6 +324,9 @@ func (c *Client) onMessage(m *inMessage) {
 		}
 		msg.Carbon = true
 		c.deliver(msg, false)
+		return
+	}
+	if c.onInvite(m) {
 		return
 	}
 	if m.Type == "groupchat" {
