@@ -71,8 +71,8 @@ type Config struct {
 	// our own occupant address in it (XEP-0410) to learn whether the room
 	// still has us; default 5 min, negative: never.
 	SelfPingIdle time.Duration
-	BackoffMin     time.Duration // default 1 s
-	BackoffMax     time.Duration // default 60 s
+	BackoffMin   time.Duration // default 1 s
+	BackoffMax   time.Duration // default 60 s
 
 	Logger *slog.Logger
 }
