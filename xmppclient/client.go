@@ -67,12 +67,13 @@ type Config struct {
 	// Timeouts; zero values pick defaults fit for a local server.
 	ConnectTimeout time.Duration // whole login, default 30 s
 	KeepAlive      time.Duration // ping interval, default 60 s
+	BackoffMin     time.Duration // default 1 s
+	BackoffMax     time.Duration // default 60 s
+
 	// SelfPingIdle is how long a joined room may be silent before we ping
 	// our own occupant address in it (XEP-0410) to learn whether the room
 	// still has us; default 5 min, negative: never.
 	SelfPingIdle time.Duration
-	BackoffMin   time.Duration // default 1 s
-	BackoffMax   time.Duration // default 60 s
 
 	Logger *slog.Logger
 }
