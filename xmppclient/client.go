@@ -158,6 +158,10 @@ type Client struct {
 	// anything, and the rooms being checked now.
 	roomSeen map[string]time.Time
 	pinging  map[string]bool
+	// bmSess is the session bmPEP was asked on: whether the server keeps
+	// bookmarks in PEP (bookmarks2.go).
+	bmSess *xmpp.Session
+	bmPEP  bool
 }
 
 // New checks cfg and returns a Client that is not yet connected.
