@@ -146,9 +146,13 @@ func (s *Session) autojoin(ctx context.Context) {
 	fctx, cancel := context.WithTimeout(ctx, s.RoomTimeout())
 	bms, err := s.client.Bookmarks(fctx)
 	cancel()
+	passwords := map[string]string{}
 	if err == nil {
 		rooms = rooms[:0]
 		for _, bm := range bms {
+			if bm.Password != "" {
+				passwords[bm.Room.String()] = bm.Password
+			}
 			rooms = append(rooms, store.Room{Account: account, JID: bm.Room.String(), Name: bm.Name, Nick: bm.Nick, Autojoin: bm.Autojoin})
 		}
 		if err := s.p.st.SetRooms(ctx, account, rooms); err != nil {
@@ -166,7 +170,7 @@ func (s *Session) autojoin(ctx context.Context) {
 		go func() {
 			jctx, cancel := context.WithTimeout(ctx, s.RoomTimeout())
 			defer cancel()
-			if _, err := s.enterRoom(jctx, room, r.Nick, false); err != nil && ctx.Err() == nil {
+			if _, err := s.enterRoomWith(jctx, room, r.Nick, false, passwords[r.JID]); err != nil && ctx.Err() == nil {
 				s.p.log.Warn("autojoin", "room", room, "err", err)
 			}
 		}()

@@ -128,7 +128,7 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 			return // our other devices
 		}
 		w.OnPresence(from, presenceOf(ev.Type, ev.Show))
-	case xmppclient.RosterChanged:
+	case xmppclient.RosterChanged, xmppclient.BookmarkChanged, xmppclient.BookmarkRemoved:
 		w.OnRoster()
 	case xmppclient.BlocklistChanged:
 		if b, ok := w.(blockSink); ok {
