@@ -15,7 +15,7 @@ import (
 // without the person (no auto-join, whoever sent it, as in Gajim and
 // Dino); one from a blocked address never gets this far (xmppclient
 // drops it). One from someone not in the roster is shown all the same,
-// said to come from a stranger (Stranger), as Gajim does.
+// said to come from someone not in the contacts, as Gajim does.
 
 // Invite invites who (an address typed or picked) to the room at addr,
 // with an optional reason: directly (XEP-0249), or through the room
@@ -52,26 +52,6 @@ func (s *Session) AcceptInvitation(ctx context.Context, inv xmppclient.Invitatio
 // mediated invitation; a direct one has no answer, and is only dropped.
 func (s *Session) DeclineInvitation(ctx context.Context, inv xmppclient.Invitation, reason string) error {
 	return s.client.Decline(ctx, inv, strings.TrimSpace(reason))
-}
-
-// Stranger reports whether inv comes from someone not in the roster (a
-// mediated invitation from a semi-anonymous room names only room/nick:
-// a stranger too, as far as we can tell).
-func (s *Session) Stranger(ctx context.Context, inv xmppclient.Invitation) bool {
-	if inv.From.Bare().Equal(inv.Room.Bare()) {
-		return true
-	}
-	cs, err := s.p.st.Contacts(ctx, s.account.JID)
-	if err != nil {
-		return true
-	}
-	from := inv.From.Bare().String()
-	for _, c := range cs {
-		if c.JID == from {
-			return false
-		}
-	}
-	return true
 }
 
 // InviteOnce runs the session until it is online, sends the invitation
