@@ -114,12 +114,14 @@ func (c *Client) selfPing(ctx context.Context, sess *xmpp.Session, room jid.JID,
 		return
 	}
 	pctx, cancel := context.WithTimeout(ctx, c.cfg.ConnectTimeout)
+	t0 := time.Now()
 	err = ping.Send(pctx, sess, occ)
+	took := time.Since(t0)
 	cancel()
 	cond, dropped := selfPingDropped(err)
 	if !dropped {
 		if err == nil || cond != "" {
-			c.log.Debug("room self-ping answered", "room", room, "condition", cond)
+			c.log.Debug("room self-ping answered", "room", room, "condition", cond, "took", took)
 			c.noteRoomTraffic(room.String()) // it answered: still joined
 		} else if ctx.Err() == nil {
 			c.log.Info("room self-ping had no answer; trying again later", "room", room, "err", err)
