@@ -57,7 +57,7 @@ func TestRoomSelfPingOverI2P(t *testing.T) {
 		t.Fatalf("a room that had us was rejoined: %+v", r)
 	case <-time.After(20 * time.Second):
 	}
-	answered := regexp.MustCompile(`room self-ping answered .*took=(\S+)`).FindAllStringSubmatch(logged.String(), -1)
+	answered := regexp.MustCompile(`room self-ping answered.*took=(\S+)`).FindAllStringSubmatch(logged.String(), -1)
 	var took []string
 	for _, m := range answered {
 		took = append(took, m[1])
