@@ -224,6 +224,10 @@ func (c *Client) Decline(ctx context.Context, inv Invitation, reason string) err
 	}
 	var m mediatedOut
 	m.ID, m.To = randomID(), inv.Room.Bare().String()
-	m.X.Decline = &mediatedItem{To: inv.From.Bare().String(), Reason: reason}
+	to := inv.From
+	if !to.Bare().Equal(inv.Room.Bare()) {
+		to = to.Bare()
+	} // else room/nick (a semi-anonymous room's inviter): the room routes it
+	m.X.Decline = &mediatedItem{To: to.String(), Reason: reason}
 	return sess.Encode(ctx, m)
 }

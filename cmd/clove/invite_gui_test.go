@@ -94,6 +94,23 @@ func TestGUIInvitationsUnderXvfb(t *testing.T) {
 	if c := pixelAt(t, p, 240, 80); c.B < c.R+30 {
 		t.Fatalf("the den's row is not selected after Join (pixel %v)", c)
 	}
+
+	// A mediated invitation (through bob's attic) declined: the room
+	// passes the decline to bob.
+	attic := "attic@muc." + srv.Domain
+	if err := bob.JoinRoom(ctx, attic, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.Invite(ctx, slixtest.Invite{Room: attic, To: aj, Reason: "dusty up here", Mediated: true}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	shot(t, w, "invitation-mediated.png")
+	w.must("mousemove", "--window", w.id, "84", "225", "click", "1") // Decline
+	waitSlixXML(ctx, t, bob, "alice's decline at bob", `decline from="`, attic)
+	if inRoom(t, srv, attic, "alice") {
+		t.Fatal("alice entered the attic after Decline")
+	}
 	w.stop()
 	// Joined for good: in the profile and bookmarked on the server, with
 	// autojoin.
