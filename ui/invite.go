@@ -44,6 +44,11 @@ func (a *Pane) inviteBackend() InviteBackend {
 	return b
 }
 
+// maxRequestRows bounds what is shown above the roster: a flood of
+// invitations (to ever new rooms) must not grow the window without end;
+// past it, more wait until some are answered (and are lost, as unanswered).
+const maxRequestRows = 10
+
 // inviteKey is an invitation's key among the rows above the roster (a
 // space never appears in an address).
 func inviteKey(room string) string { return "invite " + room }
@@ -63,8 +68,11 @@ func (a *Pane) isContact(addr string) bool {
 
 func (a *Pane) addInvitation(inv Invitation) {
 	key := inviteKey(inv.Room)
-	if a.requestRows[key] != nil || a.inviteBackend() == nil {
+	if a.requestRows[key] != nil || a.inviteBackend() == nil || len(a.requestRows) >= maxRequestRows {
 		return
+	}
+	if r := a.rooms[inv.Room]; r != nil && r.joined {
+		return // there already
 	}
 	from := inv.From
 	if it := a.byJID[from]; it != nil && it.Name != "" {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -56,4 +57,12 @@ func TestInvitationPrompt(t *testing.T) {
 	mustShow(t, a, "den@muc.example.org — not joined", "Invite…")
 	a.OnRoomNotice("den@muc.example.org", "Rejoined the room after being disconnected")
 	mustShow(t, a, "Rejoined the room after being disconnected")
+
+	// A flood of invitations to ever new rooms shows at most 10.
+	for i := range 50 {
+		a.OnInvitation(Invitation{Room: fmt.Sprintf("r%d@muc.example.org", i), From: "mallory@evil.example"})
+	}
+	if n := len(a.requestRows); n != maxRequestRows {
+		t.Fatalf("%d rows above the roster after 50 invitations", n)
+	}
 }

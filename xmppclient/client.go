@@ -162,6 +162,10 @@ type Client struct {
 	// bookmarks in PEP (bookmarks2.go).
 	bmSess *xmpp.Session
 	bmPEP  bool
+	// blocked is the blocklist as read on blockedSess (invite.go), for
+	// checking invitations; a blocklist push clears blockedSess.
+	blocked     []jid.JID
+	blockedSess *xmpp.Session
 }
 
 // New checks cfg and returns a Client that is not yet connected.

@@ -163,6 +163,7 @@ func (c *Client) handleIQ(t xmlstream.TokenReadEncoder, d *xml.Decoder, start *x
 		c.emit(RosterChanged{Items: items, Ver: iq.Query.Ver, Removed: removed})
 	case iq.Type == "set" && (iq.Block != nil || iq.Unblock != nil) && (from == "" || from == c.JID().Bare().String()):
 		// A blocklist push: this or another device of the account changed it.
+		c.forgetBlocklist()
 		if iq.Block != nil {
 			c.emit(BlocklistChanged{JIDs: iq.Block.jids(), Blocked: true})
 		} else {

@@ -134,11 +134,24 @@ func (c *Client) onInvite(m *inMessage) bool {
 }
 
 // isBlocked reports whether j (or its domain) is on the account's
-// blocklist; a blocklist that cannot be read blocks nothing.
+// blocklist; a blocklist that cannot be read blocks nothing. The list is
+// read once a session and again after a blocklist push, so a flood of
+// invitations costs no flood of queries.
 func (c *Client) isBlocked(ctx context.Context, j jid.JID) bool {
-	list, err := c.Blocked(ctx)
+	sess, err := c.session()
 	if err != nil {
 		return false
+	}
+	c.mu.Lock()
+	list, ok := c.blocked, c.blockedSess == sess
+	c.mu.Unlock()
+	if !ok {
+		if list, err = c.Blocked(ctx); err != nil {
+			return false
+		}
+		c.mu.Lock()
+		c.blocked, c.blockedSess = list, sess
+		c.mu.Unlock()
 	}
 	for _, b := range list {
 		if b.Equal(j.Bare()) || b.Equal(j) || (b.Localpart() == "" && b.Resourcepart() == "" && b.Domainpart() == j.Domainpart()) {
