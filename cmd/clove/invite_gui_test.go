@@ -141,3 +141,28 @@ func inRoom(t *testing.T, srv *prosodytest.Server, room, nick string) bool {
 		`return r ~= nil and r:get_occupant_by_nick("`+room+`/`+nick+`") ~= nil and "in-room" or "not-in-room"`)
 	return strings.Contains(out, "in-room") && !strings.Contains(out, "not-in-room")
 }
+
+// The window's session with PEP bookmarks (XEP-0402, prosody's
+// mod_bookmarks): a room bookmarked with autojoin on another device of the
+// account is joined here and the list reloaded, with no restart.
+func TestGUIBookmarkFromAnotherDevice(t *testing.T) {
+	prosodytest.Require(t)
+	srv := prosodytest.Start(t, prosodytest.WithPEP(), prosodytest.WithModule("bookmarks"),
+		prosodytest.Config(`Component "muc.`+prosodytest.DefaultDomain+`" "muc"`))
+	srv.CreateUser(t, "alice", "alice-pw")
+	ctx := context.Background()
+	lounge := "lounge@muc." + srv.Domain
+	_, st, win, _ := guiSession(t, srv, t.TempDir(), "alice")
+	other, _, _, _ := guiSession(t, srv, t.TempDir(), "alice")
+	time.Sleep(500 * time.Millisecond) // prosody learns the window's +notify from its caps
+	reloads := func() int { return strings.Count(strings.Join(win.Got(), "\n"), "roster") }
+	before := reloads()
+	if err := other.JoinRoom(ctx, lounge, "", true); err != nil {
+		t.Fatal(err)
+	}
+	waitSaw(t, win, "joined "+lounge+" as alice")
+	waitUntil(t, 10*time.Second, "the list reloaded for the new bookmark", func() bool { return reloads() > before })
+	if rs, err := st.Rooms(ctx, "alice@"+srv.Domain); err != nil || len(rs) != 1 || rs[0].JID != lounge {
+		t.Fatalf("the window's profile: %+v %v", rs, err)
+	}
+}
