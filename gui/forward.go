@@ -145,6 +145,14 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		if r, ok := w.(roomExtrasSink); ok {
 			r.OnInvitation(uiInvitation(ev))
 		}
+	case xmppclient.InvitationDeclined:
+		if r, ok := w.(roomExtrasSink); ok {
+			text := ev.From.String() + " declined your invitation"
+			if ev.Reason != "" {
+				text += ": " + chat.OneLine(ev.Reason)
+			}
+			r.OnRoomNotice(ev.Room.String(), text+".")
+		}
 	case xmppclient.RoomRejoined:
 		if r, ok := w.(roomExtrasSink); ok {
 			r.OnRoomNotice(ev.Room.String(), "Rejoined the room after being disconnected (the room had lost you: "+string(ev.Condition)+").")

@@ -49,6 +49,7 @@ func TestForwardMapsClientEventsToTheWindow(t *testing.T) {
 		{xmppclient.Invitation{Room: lounge, From: jid.MustParse("bob@x.test"), Reason: "tea", Password: "pw"}, false},
 		{xmppclient.Invitation{Room: lounge, From: jid.MustParse("lounge@muc.x.test/ann"), Mediated: true}, false},
 		{xmppclient.RoomRejoined{Room: lounge, Nick: "me", Condition: "not-acceptable"}, false},
+		{xmppclient.InvitationDeclined{Room: lounge, From: jid.MustParse("bob@x.test"), Reason: "busy\nnow"}, false},
 		{xmppclient.BookmarkChanged{Bookmark: xmppclient.Bookmark{Room: lounge, Autojoin: true}}, false},
 		{xmppclient.BookmarkRemoved{Room: lounge}, false},
 	} {
@@ -80,6 +81,7 @@ func TestForwardMapsClientEventsToTheWindow(t *testing.T) {
 		`invitation lounge@muc.x.test from bob@x.test "tea" password="pw" mediated=false`,
 		`invitation lounge@muc.x.test from lounge@muc.x.test/ann "" password="" mediated=true`,
 		"notice lounge@muc.x.test Rejoined the room after being disconnected (the room had lost you: not-acceptable).",
+		"notice lounge@muc.x.test bob@x.test declined your invitation: busy now.",
 		"roster",
 		"roster",
 	}
