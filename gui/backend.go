@@ -258,13 +258,14 @@ func (b *Backend) JoinRoom(ctx context.Context, addr, nick string, create bool) 
 	return s.JoinRoom(ctx, addr, nick, create)
 }
 
-// Invite invites who to room directly (XEP-0249).
-func (b *Backend) Invite(ctx context.Context, room, who, reason string) error {
+// Invite invites who to room: directly (XEP-0249), or through the room
+// (XEP-0045).
+func (b *Backend) Invite(ctx context.Context, room, who, reason string, viaRoom bool) error {
 	s, err := b.session()
 	if err != nil {
 		return err
 	}
-	return s.Invite(ctx, room, who, reason, false)
+	return s.Invite(ctx, room, who, reason, viaRoom)
 }
 
 // AcceptInvitation joins the room and bookmarks it.

@@ -289,7 +289,7 @@ func (a *Pane) chatTools() *fyne.Container {
 		if a.inviteBackend() != nil {
 			invite := widget.NewButtonWithIcon("Invite…", theme.MailSendIcon(), func() {
 				if a.chat != nil {
-					a.showInvite(a.chat.peer, "", "")
+					a.showInvite(a.chat.peer, "", "", false)
 				}
 			})
 			a.roomTools = append(a.roomTools, invite)

@@ -31,8 +31,10 @@ type Invitation struct {
 // invitations offers the window. Its methods are called off the UI
 // goroutine and may block.
 type InviteBackend interface {
-	// Invite invites who (name@server) to room, with an optional reason.
-	Invite(ctx context.Context, room, who, reason string) error
+	// Invite invites who (name@server) to room, with an optional reason:
+	// directly, or through the room (viaRoom: what a members-only room
+	// needs, the room then lets them in).
+	Invite(ctx context.Context, room, who, reason string, viaRoom bool) error
 	// AcceptInvitation joins the room and keeps it (bookmarked).
 	AcceptInvitation(ctx context.Context, inv Invitation) error
 	// DeclineInvitation drops it, telling the inviter if it was mediated.
@@ -152,7 +154,7 @@ func (a *Pane) removeRequestRow(key string) {
 // showInvite asks whom to invite to the open room (a contact picked, or
 // an address typed) and why, then invites; after an error the dialog
 // comes back with what was typed.
-func (a *Pane) showInvite(room, who, reason string) {
+func (a *Pane) showInvite(room, who, reason string, viaRoom bool) {
 	addr := newDialogEntry()
 	addr.SetPlaceHolder("name@server")
 	addr.SetText(who)
@@ -167,26 +169,28 @@ func (a *Pane) showInvite(room, who, reason string) {
 	why := newDialogEntry()
 	why.SetPlaceHolder("optional")
 	why.SetText(reason)
-	items := []*widget.FormItem{widget.NewFormItem("Contact", pick), widget.NewFormItem("Address", addr), widget.NewFormItem("Reason", why)}
+	via := newDialogCheck("Through the room (for members-only rooms)", nil)
+	via.SetChecked(viaRoom)
+	items := []*widget.FormItem{widget.NewFormItem("Contact", pick), widget.NewFormItem("Address", addr), widget.NewFormItem("Reason", why), widget.NewFormItem("", via)}
 	if len(people) == 0 {
 		items = items[1:]
 	}
 	d := dialog.NewForm("Invite to "+room, "Invite", "Cancel", items, func(ok bool) {
 		if ok {
-			a.invite(room, strings.TrimSpace(addr.Text), strings.TrimSpace(why.Text))
+			a.invite(room, strings.TrimSpace(addr.Text), strings.TrimSpace(why.Text), via.Checked)
 		}
 	}, a.win)
 	d.Resize(fyne.NewSize(460, d.MinSize().Height))
 	showForm(a.win, d, addr, why)
 }
 
-func (a *Pane) invite(room, who, reason string) {
+func (a *Pane) invite(room, who, reason string, viaRoom bool) {
 	ib := a.inviteBackend()
 	a.async(func() {
-		err := ib.Invite(a.ctx, room, who, reason)
+		err := ib.Invite(a.ctx, room, who, reason, viaRoom)
 		a.do(func() {
 			if err != nil {
-				a.showErrorThen(err, func() { a.showInvite(room, who, reason) })
+				a.showErrorThen(err, func() { a.showInvite(room, who, reason, viaRoom) })
 				return
 			}
 			a.addNote(room, fmt.Sprintf("Invited %s.", who))

@@ -16,8 +16,8 @@ type fakeInvites struct {
 	declined []string
 }
 
-func (f *fakeInvites) Invite(_ context.Context, room, who, reason string) error {
-	f.invited = append(f.invited, room+" "+who+" "+reason)
+func (f *fakeInvites) Invite(_ context.Context, room, who, reason string, viaRoom bool) error {
+	f.invited = append(f.invited, fmt.Sprintf("%s %s %q via=%v", room, who, reason, viaRoom))
 	return nil
 }
 

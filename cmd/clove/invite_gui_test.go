@@ -69,6 +69,18 @@ func TestGUIInvitationsUnderXvfb(t *testing.T) {
 	waitSlixXML(ctx, t, bob, "the window's invitation at bob", `"jabber:x:conference"`, `jid="`+lounge+`"`, `reason="come to the lounge"`)
 	time.Sleep(300 * time.Millisecond)
 	shot(t, w, "invite-sent.png")
+	// Again, through the room this time (the box ticked from the keyboard).
+	w.must("mousemove", "--window", w.id, "763", "49", "click", "1") // Invite…
+	time.Sleep(700 * time.Millisecond)
+	w.must("type", "--delay", "15", "bob@clove.test")
+	w.keys("Tab")
+	w.must("type", "--delay", "15", "through the room")
+	w.keys("Tab")
+	w.keys("space")
+	time.Sleep(300 * time.Millisecond)
+	shot(t, w, "invite-dialog-via-room.png")
+	w.keys("Return")
+	waitSlixXML(ctx, t, bob, "the window's mediated invitation at bob", `invite from="`+lounge+`/alice"`, "through the room")
 
 	// Bob invites alice to his den: the prompt, then Join.
 	if err := bob.JoinRoom(ctx, den, "bob"); err != nil {
