@@ -234,6 +234,12 @@ func (s *Session) Deliver(ctx context.Context, to jid.JID, texts []string, timeo
 // the account to got: each once (not resends, carbons of our own, or
 // archive copies).
 func (s *Session) Listen(ctx context.Context, timeout time.Duration, count int, got func(xmppclient.Message)) error {
+	return s.ListenAll(ctx, timeout, count, got, nil)
+}
+
+// ListenAll is Listen also telling room invitations (when invited is not
+// nil), each counted as one of count.
+func (s *Session) ListenAll(ctx context.Context, timeout time.Duration, count int, got func(xmppclient.Message), invited func(xmppclient.Invitation)) error {
 	rctx, cancel := withTimeout(ctx, timeout)
 	defer cancel()
 	s.Start(rctx)
@@ -249,6 +255,15 @@ func (s *Session) Listen(ctx context.Context, timeout time.Duration, count int, 
 			}
 			n++
 			got(m)
+			if count > 0 && n >= count {
+				cancel()
+			}
+		case xmppclient.Invitation:
+			if invited == nil || (count > 0 && n >= count) {
+				continue
+			}
+			n++
+			invited(e)
 			if count > 0 && n >= count {
 				cancel()
 			}

@@ -66,6 +66,8 @@ func persist(ctx context.Context, st *store.Store, account string, ev xmppclient
 		}
 	case xmppclient.RosterChanged:
 		err = persistRoster(ctx, st, account, e)
+	case xmppclient.BookmarkChanged, xmppclient.BookmarkRemoved:
+		err = persistBookmark(ctx, st, account, e)
 	}
 	return false, err
 }

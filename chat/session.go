@@ -272,6 +272,12 @@ func (s *Session) loop(ctx context.Context) {
 			}
 			fresh := s.save(ctx, ev)
 			s.events <- Saved{Event: ev, Fresh: fresh}
+			switch ev.(type) {
+			case xmppclient.BookmarkChanged, xmppclient.BookmarkRemoved:
+				if s.opts.Rooms {
+					go s.followBookmark(ctx, ev)
+				}
+			}
 			if sc, ok := ev.(xmppclient.StateChanged); ok && sc.State == xmppclient.Online && s.opts.Rooms && !joined {
 				// The client enters its rooms again after a reconnect; the
 				// bookmarks are read once per run.

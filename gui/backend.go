@@ -258,6 +258,55 @@ func (b *Backend) JoinRoom(ctx context.Context, addr, nick string, create bool) 
 	return s.JoinRoom(ctx, addr, nick, create)
 }
 
+// Invite invites who to room: directly (XEP-0249), or through the room
+// (XEP-0045).
+func (b *Backend) Invite(ctx context.Context, room, who, reason string, viaRoom bool) error {
+	s, err := b.session()
+	if err != nil {
+		return err
+	}
+	return s.Invite(ctx, room, who, reason, viaRoom)
+}
+
+// AcceptInvitation joins the room and bookmarks it.
+func (b *Backend) AcceptInvitation(ctx context.Context, inv ui.Invitation) error {
+	s, err := b.session()
+	if err != nil {
+		return err
+	}
+	ci, err := chatInvitation(inv)
+	if err != nil {
+		return err
+	}
+	return s.AcceptInvitation(ctx, ci)
+}
+
+// DeclineInvitation declines (through the room, for a mediated one).
+func (b *Backend) DeclineInvitation(ctx context.Context, inv ui.Invitation) error {
+	s, err := b.session()
+	if err != nil {
+		return err
+	}
+	ci, err := chatInvitation(inv)
+	if err != nil {
+		return err
+	}
+	return s.DeclineInvitation(ctx, ci, "")
+}
+
+// chatInvitation is the window's invitation back as the core's.
+func chatInvitation(inv ui.Invitation) (xmppclient.Invitation, error) {
+	room, err := chat.RoomJID(inv.Room)
+	if err != nil {
+		return xmppclient.Invitation{}, err
+	}
+	from, err := chat.ParsePeerJID(inv.From)
+	if err != nil {
+		return xmppclient.Invitation{}, err
+	}
+	return xmppclient.Invitation{Room: room, From: from, Reason: inv.Reason, Password: inv.Password, Mediated: inv.Mediated}, nil
+}
+
 func (b *Backend) LeaveRoom(ctx context.Context, addr string) error {
 	s, err := b.session()
 	if err != nil {

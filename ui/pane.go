@@ -98,6 +98,9 @@ type Pane struct {
 
 	prefKey     string // where the open chat is kept ("": nowhere)
 	restoreChat string // the chat to reopen once the roster is there
+	// openNext is a chat to open once the roster has it, whatever is open
+	// (a room just joined).
+	openNext string
 
 	drafts       map[string]string // each chat's unsent text (the open one's is in the composer)
 	draftsLoaded bool
@@ -531,6 +534,7 @@ func (a *Pane) reloadContacts() {
 			}
 			a.loadDrafts()
 			a.reopenChat()
+			a.openJoined()
 		})
 	})
 }
@@ -543,6 +547,9 @@ func (a *Pane) setContacts(cs []Contact) {
 		it := &contactItem{Contact: c}
 		if o := old[c.JID]; o != nil {
 			it.presence, it.unread = o.presence, o.unread
+		}
+		if r := a.rooms[c.JID]; c.Room && r != nil && r.joined {
+			it.presence = Available // joined before the list had it
 		}
 		a.byJID[c.JID] = it
 		a.contacts = append(a.contacts, it)

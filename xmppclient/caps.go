@@ -33,6 +33,8 @@ func clientFeatures() []string {
 		"urn:xmpp:receipts",
 		"urn:xmpp:carbons:2",
 		omemo.NodeDeviceList + "+notify",
+		nsConference,             // direct invitations (XEP-0249), invite.go
+		nsBookmarks2 + "+notify", // bookmarks from other devices (XEP-0402)
 	}
 	slices.Sort(f)
 	return f

@@ -163,6 +163,7 @@ func (c *Client) handleIQ(t xmlstream.TokenReadEncoder, d *xml.Decoder, start *x
 		c.emit(RosterChanged{Items: items, Ver: iq.Query.Ver, Removed: removed})
 	case iq.Type == "set" && (iq.Block != nil || iq.Unblock != nil) && (from == "" || from == c.JID().Bare().String()):
 		// A blocklist push: this or another device of the account changed it.
+		c.forgetBlocklist()
 		if iq.Block != nil {
 			c.emit(BlocklistChanged{JIDs: iq.Block.jids(), Blocked: true})
 		} else {
@@ -252,7 +253,10 @@ type inMessage struct {
 	Encrypted *encryptedEl  `xml:"eu.siacs.conversations.axolotl encrypted"`
 	OOB       *oobEl        `xml:"jabber:x:oob x"`
 	Event     *pepEvent     `xml:"http://jabber.org/protocol/pubsub#event event"`
-	Result    *struct {
+	// Room invitations (invite.go): direct, and mediated or declined.
+	Conference *directInviteEl `xml:"jabber:x:conference x"`
+	MUCUser    *mucUserMsg     `xml:"http://jabber.org/protocol/muc#user x"`
+	Result     *struct {
 		QueryID   string    `xml:"queryid,attr"`
 		ID        string    `xml:"id,attr"`
 		Forwarded forwarded `xml:"urn:xmpp:forward:0 forwarded"`
@@ -321,6 +325,9 @@ func (c *Client) onMessage(m *inMessage) {
 		}
 		msg.Carbon = true
 		c.deliver(msg, false)
+		return
+	}
+	if c.onInvite(m) {
 		return
 	}
 	if m.Type == "groupchat" {

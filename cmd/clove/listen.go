@@ -21,6 +21,8 @@ type jsonMessage struct {
 	Encrypted bool `json:"encrypted"`
 	// File: the message shares a file (issue 19's contract).
 	File *jsonFile `json:"file,omitempty"`
+	// Invite is set for a room invitation (from is the inviter, body "").
+	Invite *jsonInvite `json:"invite,omitempty"`
 }
 
 // jsonFile is a shared file: url, name, size (0: unknown), mime,
@@ -38,6 +40,17 @@ func fileJSON(url, name string, size int64, mime string, encrypted bool) *jsonFi
 		return nil
 	}
 	return &jsonFile{URL: url, Name: name, Size: size, MIME: mime, Encrypted: encrypted}
+}
+
+// jsonInvite is a room invitation: the room, who invites, their reason,
+// the room's password if they gave one, and whether it came through the
+// room (XEP-0045) rather than directly (XEP-0249).
+type jsonInvite struct {
+	Room     string `json:"room"`
+	From     string `json:"from"`
+	Reason   string `json:"reason"`
+	Password string `json:"password"`
+	Mediated bool   `json:"mediated"`
 }
 
 func cmdListen(ctx context.Context, e *env, args []string) error {
@@ -62,7 +75,19 @@ func cmdListen(ctx context.Context, e *env, args []string) error {
 	}
 	defer done()
 	enc := json.NewEncoder(e.stdout)
-	return s.Listen(ctx, *timeout, *count, func(m xmppclient.Message) {
+	invited := func(inv xmppclient.Invitation) {
+		if *asJSON {
+			_ = enc.Encode(jsonMessage{From: inv.From.String(), To: *account, Time: time.Now().UTC().Format(time.RFC3339Nano),
+				Invite: &jsonInvite{Room: inv.Room.String(), From: inv.From.String(), Reason: inv.Reason, Password: inv.Password, Mediated: inv.Mediated}})
+			return
+		}
+		line := fmt.Sprintf("%s %s invites you to %s", time.Now().Format("2006-01-02 15:04:05"), termText(inv.From.String()), termText(inv.Room.String()))
+		if inv.Reason != "" {
+			line += ": " + termText(inv.Reason)
+		}
+		fmt.Fprintln(e.stdout, line)
+	}
+	return s.ListenAll(ctx, *timeout, *count, func(m xmppclient.Message) {
 		if *asJSON {
 			j := jsonMessage{From: m.From.String(), To: m.To.String(), Body: m.Body, ID: m.ID, Time: m.Time.UTC().Format(time.RFC3339Nano), Encrypted: m.Encrypted}
 			if f := m.File; f != nil {
@@ -72,5 +97,5 @@ func cmdListen(ctx context.Context, e *env, args []string) error {
 		} else {
 			fmt.Fprintf(e.stdout, "%s %s: %s\n", m.Time.Local().Format("2006-01-02 15:04:05"), termText(m.From.Bare().String()), termText(m.Body))
 		}
-	})
+	}, invited)
 }

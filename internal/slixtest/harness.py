@@ -11,6 +11,9 @@ Protocol, one JSON object a line:
       {"seq": 3, "op": "upload_slot", "filename", "size", "content_type"}
       {"seq": 4, "op": "upload_file", "path", "content_type"}
       {"seq": 5, "op": "quit"}
+      {"seq": 6, "op": "muc_join", "room", "nick"}   (plugin xep_0045)
+      {"seq": 7, "op": "invite", "room", "to", "reason", "password",
+       "mediated": bool}      (xep_0249 direct, or xep_0045 mediated)
   stdout: events
       {"event": "ready", "jid": full JID}   after the initial presence was
                                            processed by the server
@@ -275,6 +278,11 @@ class Harness(slixmpp.ClientXMPP):
                 result = await self.upload_slot(cmd)
             elif op == "upload_file":
                 result = await self.upload_file(cmd)
+            elif op == "muc_join":
+                await self.plugin["xep_0045"].join_muc_wait(
+                    slixmpp.JID(cmd["room"]), cmd["nick"], maxstanzas=0, timeout=20)
+            elif op == "invite":
+                self.invite(cmd)
             elif op == "quit":
                 self.quit()
             else:
@@ -286,6 +294,17 @@ class Harness(slixmpp.ClientXMPP):
         if result is not None:
             reply["result"] = result
         emit(reply)
+
+    def invite(self, cmd):
+        """A room invitation by slixmpp's own plugins: xep_0045's mediated
+        one (through the room) or xep_0249's direct one."""
+        room, to = slixmpp.JID(cmd["room"]), slixmpp.JID(cmd["to"])
+        if cmd.get("mediated"):
+            self.plugin["xep_0045"].invite(room, to, cmd.get("reason") or "")
+        else:
+            self.plugin["xep_0249"].send_invitation(
+                to, room, password=cmd.get("password") or None,
+                reason=cmd.get("reason") or None)
 
     async def send_one(self, cmd):
         if not cmd.get("to"):
