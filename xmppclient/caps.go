@@ -32,6 +32,8 @@ func clientFeatures() []string {
 		"urn:xmpp:ping",
 		"urn:xmpp:receipts",
 		"urn:xmpp:carbons:2",
+		nsChatStates,
+		nsCorrect,
 		omemo.NodeDeviceList + "+notify",
 	}
 	slices.Sort(f)

@@ -252,6 +252,8 @@ type inMessage struct {
 	Encrypted *encryptedEl  `xml:"eu.siacs.conversations.axolotl encrypted"`
 	OOB       *oobEl        `xml:"jabber:x:oob x"`
 	Event     *pepEvent     `xml:"http://jabber.org/protocol/pubsub#event event"`
+	Replace   *idEl         `xml:"urn:xmpp:message-correct:0 replace"`
+	chatStates
 	Result    *struct {
 		QueryID   string    `xml:"queryid,attr"`
 		ID        string    `xml:"id,attr"`
@@ -340,6 +342,7 @@ func (c *Client) onMessage(m *inMessage) {
 		}
 		return
 	}
+	c.onChatState(m)
 	msg, ok := c.convert(m, m.Delay)
 	if !ok {
 		return
@@ -369,6 +372,9 @@ func (c *Client) convert(m *inMessage, delay *delayEl) (Message, bool) {
 	msg.enc = m.Encrypted
 	if m.Encrypted == nil {
 		msg.File = fileOf(m.Body, m.OOB, false)
+	}
+	if m.Replace != nil {
+		msg.Replaces = m.Replace.ID
 	}
 	msg.OriginID = m.ID
 	if m.OriginID != nil && m.OriginID.ID != "" {
