@@ -254,7 +254,7 @@ type inMessage struct {
 	Event     *pepEvent     `xml:"http://jabber.org/protocol/pubsub#event event"`
 	Replace   *idEl         `xml:"urn:xmpp:message-correct:0 replace"`
 	chatStates
-	Result    *struct {
+	Result *struct {
 		QueryID   string    `xml:"queryid,attr"`
 		ID        string    `xml:"id,attr"`
 		Forwarded forwarded `xml:"urn:xmpp:forward:0 forwarded"`
