@@ -310,7 +310,6 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.buildRoomParts()
 	a.tools = a.chatTools()
 	a.typingLabel = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
-	a.typingLabel.Importance = widget.LowImportance
 	a.typingLabel.Hide()
 	a.header = container.NewBorder(nil, nil, nil, container.NewHBox(a.typingLabel, a.tools), a.title)
 	a.chatBody = container.NewStack(a.msgView)

@@ -109,11 +109,15 @@ func (a *Pane) showTheirState() {
 	}
 	text, keep := "", time.Duration(0)
 	if a.chat != nil {
+		who := a.chat.peer
+		if it := a.byJID[who]; it != nil {
+			who = it.Label()
+		}
 		switch a.theirStates[a.chat.peer] {
 		case "composing":
-			text, keep = "typing…", composingShown
+			text, keep = who+" is typing…", composingShown
 		case "paused":
-			text, keep = "stopped typing", pausedShown
+			text, keep = who+" stopped typing", pausedShown
 		}
 	}
 	if text == "" {
