@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -133,5 +134,56 @@ func TestCorrectionsWithSlixmpp(t *testing.T) {
 	// Not hers, or unknown: refused before anything is sent.
 	if _, err := s.Correct(ctx, bj, "b1", "mine now"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("correcting bob's message: %v, want ErrNotFound", err)
+	}
+}
+
+// With OMEMO, a correction is encrypted like any message: the contact's
+// Clove decrypts it and applies it (the text edited, still marked
+// encrypted), and the new text is nowhere at rest on the server.
+func TestCorrectionEncrypted(t *testing.T) {
+	srv := prosodytest.Start(t, prosodytest.WithPEP(), prosodytest.WithMAM())
+	srv.CreateUser(t, "alice", "alice-pw")
+	srv.CreateUser(t, "bob", "bob-pw")
+	ap, aa := testAccount(t, srv, "alice")
+	bp, ba := testAccount(t, srv, "bob")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	bs := startRunning(t, ctx, bp, ba, "bob-pw", Options{})
+	bs.ready(t)
+	as := startRunning(t, ctx, ap, aa, "alice-pw", Options{})
+	as.ready(t)
+	bob := jid.MustParse(ba.JID)
+	encrypted := func(id string) {
+		t.Helper()
+		as.wait(t, "encrypted "+id, func(ev xmppclient.Event) bool {
+			e, ok := ev.(xmppclient.MessageEncrypted)
+			return ok && slices.Contains(e.IDs, id)
+		})
+	}
+	id, err := as.s.Send(ctx, bob, "the key is under the red mat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	encrypted(id)
+	bs.message(t, "the key is under the red mat")
+	const fixed = "the key is under the blue mat"
+	fix, err := as.s.Correct(ctx, bob, id, fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	encrypted(fix)
+	m := bs.message(t, fixed)
+	if !m.Encrypted || m.Replaces != id {
+		t.Errorf("bob's copy of the correction: encrypted=%v replaces=%q (want %s)", m.Encrypted, m.Replaces, id)
+	}
+	h, err := bp.History(ctx, ba.JID, aa.JID, 0, 10)
+	if err != nil || len(h) != 1 || h[0].Body != fixed || !h[0].Edited || !h[0].Encrypted {
+		t.Errorf("bob's history: %+v, %v", h, err)
+	}
+	as.close()
+	bs.close()
+	srv.Stop(t)
+	if found := srv.AtRest(t, fixed); found[fixed] {
+		t.Errorf("the corrected text is on the server in plaintext")
 	}
 }
