@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -60,11 +59,11 @@ func (a *Pane) editLast() {
 		a.editing = &editState{peer: ch.peer, key: m.Key}
 		a.editBar.Show()
 		a.composer.SetText(m.Body)
-		// The cursor at the end, as Gajim puts it.
-		lines := strings.Split(m.Body, "\n")
-		a.composer.CursorRow = len(lines) - 1
-		a.composer.CursorColumn = len([]rune(lines[len(lines)-1]))
-		a.composer.Refresh()
+		// The cursor at the end, as Gajim puts it. Fyne's rows are the
+		// wrapped lines as shown: select all, then Right, which puts the
+		// cursor at the selection's end wherever that is on screen.
+		a.composer.Entry.TypedShortcut(&fyne.ShortcutSelectAll{})
+		a.composer.Entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyRight})
 		return
 	}
 }

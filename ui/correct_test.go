@@ -87,6 +87,9 @@ func TestCorrectingInTheWindow(t *testing.T) {
 	if a.composer.Text != "message 2" || a.editing == nil || !a.editBar.Visible() {
 		t.Fatalf("Up: composer %q, editing %v", a.composer.Text, a.editing)
 	}
+	if a.composer.CursorRow != 0 || a.composer.CursorColumn != len("message 2") {
+		t.Errorf("the cursor is at row %d column %d, not at the end", a.composer.CursorRow, a.composer.CursorColumn)
+	}
 	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
 	if a.composer.Text != "" || a.editing != nil || a.editBar.Visible() {
 		t.Fatalf("Escape: composer %q, editing %v", a.composer.Text, a.editing)
