@@ -90,7 +90,8 @@ func TestChatStatesWithSlixmpp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Start(ctx)
+	sctx, stop := context.WithCancel(ctx)
+	s.Start(sctx)
 	ev := collect(s)
 	if err := s.WaitOnline(ctx); err != nil {
 		t.Fatal(err)
@@ -175,6 +176,29 @@ func TestChatStatesWithSlixmpp(t *testing.T) {
 	time.Sleep(time.Second)
 	if n := s.ChatStatesSent() - before; n != 0 {
 		t.Errorf("typing notifications off, still %d sent", n)
+	}
+
+	// After a restart, bob's support is remembered: typing goes at once.
+	stop()
+	_ = s.Wait()
+	at := len(chatStatesAt(bob))
+	s2, err := p.Session(a, "alice-pw", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2ctx, stop2 := context.WithCancel(ctx)
+	defer func() { stop2(); _ = s2.Wait() }()
+	s2.Start(s2ctx)
+	collect(s2)
+	if err := s2.WaitOnline(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s2.Typing(bj)
+	if _, err := bob.Wait(ctx, func([]slixtest.Message) bool { return len(chatStatesAt(bob)) > at }); err != nil {
+		t.Fatalf("after a restart alice's typing did not reach bob: %v", err)
+	}
+	if got := stateNames(chatStatesAt(bob)[at:]); got[0] != "composing" {
+		t.Errorf("after a restart: %v", got)
 	}
 }
 

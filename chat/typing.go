@@ -19,8 +19,9 @@ import (
 // They go only to a contact who
 //   - shares presence with us (subscription "from" or "both": they may see
 //     that we are online, so may see that we type; nobody else may), and
-//   - sent us a chat state in this session (XEP-0085 §5.1: without a sign
-//     of support, standalone notifications are not sent). Our own messages
+//   - sent us a chat state (XEP-0085 §5.1: without a sign of support,
+//     standalone notifications are not sent; remembered in the profile's
+//     roster, so it holds after a restart). Our own messages
 //     carry <active/>, so two Clove users, or Clove and Gajim, Dino or
 //     Conversations, know after the first message either way. Unlike
 //     Gajim we do not ask the contact's client for its features (disco):
@@ -60,16 +61,25 @@ func newTyping(s *Session) *typing {
 	return &typing{s: s, supports: map[string]bool{}, peers: map[string]*typingPeer{}, pause: pauseAfter}
 }
 
-// seen notes a contact's chat state (the session's event loop).
+// seen notes a contact's chat state (the session's event loop): in
+// memory, and the first time this session in the profile, so that it
+// holds after a restart.
 func (t *typing) seen(ev xmppclient.Event) {
 	cs, ok := ev.(xmppclient.ChatState)
 	if !ok {
 		return
 	}
+	k := cs.From.Bare().String()
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	if k := cs.From.Bare().String(); len(t.supports) < maxSupporters || t.supports[k] {
+	known := t.supports[k]
+	if !known && len(t.supports) < maxSupporters {
 		t.supports[k] = true
+	}
+	t.mu.Unlock()
+	if !known {
+		if err := t.s.p.st.SetChatStates(context.Background(), t.s.account.JID, k); err != nil {
+			t.s.p.log.Debug("chat-state support not recorded", "peer", k, "err", err)
+		}
 	}
 }
 
@@ -166,9 +176,13 @@ func (t *typing) paused(k string, p *typingPeer) {
 func (t *typing) send(peer jid.JID, state string) {
 	k := peer.String()
 	t.mu.Lock()
-	ok := !t.off && t.supports[k]
+	off, seen := t.off, t.supports[k]
 	t.mu.Unlock()
-	if !ok || !t.s.sharesPresence(k) {
+	if off {
+		return
+	}
+	shares, known, err := t.s.p.st.ChatStatesTo(context.Background(), t.s.account.JID, k)
+	if err != nil || !shares || !(seen || known) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -188,19 +202,4 @@ func (s *Session) ChatStatesSent() int {
 	s.typing.mu.Lock()
 	defer s.typing.mu.Unlock()
 	return s.typing.sentCount
-}
-
-// sharesPresence: peer is in the roster with a subscription "from" or
-// "both" (may see our presence).
-func (s *Session) sharesPresence(peer string) bool {
-	cs, err := s.p.st.Contacts(context.Background(), s.account.JID)
-	if err != nil {
-		return false
-	}
-	for _, c := range cs {
-		if c.JID == peer {
-			return c.Subscription == "from" || c.Subscription == "both"
-		}
-	}
-	return false
 }

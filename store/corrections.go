@@ -89,3 +89,35 @@ func (s *Store) OriginalBody(ctx context.Context, id int64) (string, error) {
 	}
 	return b.String, nil
 }
+
+// SetChatStates records that contact jid of account sent chat states
+// (XEP-0085): its client wants them. Nothing happens for a JID that is not
+// a contact.
+func (s *Store) SetChatStates(ctx context.Context, account, jid string) error {
+	return s.wr.do(ctx, "record chat-state support", func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE contacts SET chat_states = 1
+			WHERE account = ? AND jid = ? AND chat_states = 0`, account, jid)
+		return err
+	})
+}
+
+// ChatStatesTo reports whether chat states may go to jid: a contact of
+// account who may see its presence (subscription from or both) and whose
+// client sent chat states (SetChatStates). known tells the latter alone.
+func (s *Store) ChatStatesTo(ctx context.Context, account, jid string) (shares, known bool, err error) {
+	const op = "chat-state peer"
+	db, err := s.reader(op)
+	if err != nil {
+		return false, false, err
+	}
+	var sub string
+	err = db.QueryRowContext(ctx, `SELECT subscription, chat_states FROM contacts WHERE account = ? AND jid = ?`,
+		account, jid).Scan(&sub, &known)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, wrap(op, err)
+	}
+	return sub == "from" || sub == "both", known, nil
+}

@@ -107,3 +107,36 @@ func TestCorrections(t *testing.T) {
 		t.Errorf("the outbox holds %+v; want o1 and its correction (naming o1)", p)
 	}
 }
+
+// Chat states go only to a contact who may see our presence and whose
+// client sent chat states; both are kept in the roster, and a roster push
+// does not forget the second.
+func TestChatStatesTo(t *testing.T) {
+	ctx := t.Context()
+	s := newStoreWith(t, me)
+	for _, c := range []Contact{{Account: me, JID: you, Subscription: "both"}, {Account: me, JID: "to@example.org", Subscription: "to"}} {
+		if err := s.PutContact(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(jid string, shares, known bool) {
+		t.Helper()
+		sh, kn, err := s.ChatStatesTo(ctx, me, jid)
+		if err != nil || sh != shares || kn != known {
+			t.Errorf("%s: shares %v known %v (%v), want %v %v", jid, sh, kn, err, shares, known)
+		}
+	}
+	check(you, true, false)
+	for _, j := range []string{you, "to@example.org", "stranger@example.org"} {
+		if err := s.SetChatStates(ctx, me, j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check(you, true, true)
+	check("to@example.org", false, true)
+	check("stranger@example.org", false, false)
+	if err := s.PutContact(ctx, Contact{Account: me, JID: you, Name: "You", Subscription: "from"}); err != nil {
+		t.Fatal(err)
+	}
+	check(you, true, true)
+}

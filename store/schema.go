@@ -290,6 +290,9 @@ ALTER TABLE messages ADD COLUMN replaces TEXT;
 ALTER TABLE messages ADD COLUMN edited INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE messages ADD COLUMN original_body TEXT;
 ALTER TABLE messages ADD COLUMN from_full TEXT;
+-- Chat states (XEP-0085): the contact's client sent us one, so it wants
+-- them (§5.1); kept so that typing reaches them after a restart too.
+ALTER TABLE contacts ADD COLUMN chat_states INTEGER NOT NULL DEFAULT 0;
 `},
 	}
 }
