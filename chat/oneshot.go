@@ -148,6 +148,20 @@ func (e *NotSent) Error() string {
 // for at most timeout. An unacknowledged message is a *NotAcked error;
 // it stays queued.
 func (s *Session) Deliver(ctx context.Context, to jid.JID, texts []string, timeout time.Duration) (ids []string, err error) {
+	return s.deliver(ctx, to, texts, "", timeout)
+}
+
+// DeliverCorrection is Deliver for one correction (XEP-0308) of our
+// message replaces to to: text becomes its text.
+func (s *Session) DeliverCorrection(ctx context.Context, to jid.JID, replaces, text string, timeout time.Duration) (string, error) {
+	ids, err := s.deliver(ctx, to, []string{text}, replaces, timeout)
+	if len(ids) == 0 {
+		return "", err
+	}
+	return ids[0], err
+}
+
+func (s *Session) deliver(ctx context.Context, to jid.JID, texts []string, replaces string, timeout time.Duration) (ids []string, err error) {
 	// A full disk is named once: in the result, or after it when the
 	// result does not say it (an incoming message not saved).
 	s.fullLater = true
@@ -158,7 +172,11 @@ func (s *Session) Deliver(ctx context.Context, to jid.JID, texts []string, timeo
 	}()
 	if len(texts) == 1 {
 		var id string
-		id, err = s.Send(ctx, to, texts[0])
+		if replaces != "" {
+			id, err = s.Correct(ctx, to, replaces, texts[0])
+		} else {
+			id, err = s.Send(ctx, to, texts[0])
+		}
 		ids = []string{id}
 	} else {
 		ids, err = s.SendMany(ctx, to, texts)

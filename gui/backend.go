@@ -26,6 +26,7 @@ type Backend struct {
 
 	mu         sync.Mutex
 	show, text string // the presence the user chose, given to each session
+	typingOff  atomic.Bool
 
 	// restartNode starts the profile's node again (Options.RestartNode).
 	restartNode func(ctx context.Context, dir string) error
@@ -71,6 +72,7 @@ func (b *Backend) useSession(ctx context.Context, s *chat.Session) {
 	defer b.mu.Unlock()
 	b.sess.Store(s)
 	_ = s.SetStatus(ctx, b.show, b.text) // not connected yet: kept for the login
+	s.SetTypingNotifications(!b.typingOff.Load())
 }
 
 // SetNodeRunning stops the profile's own node, or starts it again as it
@@ -104,6 +106,8 @@ var (
 	_ ui.Blocker      = (*Backend)(nil)
 	_ ui.StatusSetter = (*Backend)(nil)
 	_ ui.NodeControl  = (*Backend)(nil)
+	_ ui.Typist       = (*Backend)(nil)
+	_ ui.Corrector    = (*Backend)(nil)
 )
 
 // NewBackend is account's pane backend; it acts once a session is set.
@@ -223,7 +227,7 @@ func uiMessages(ms []store.Message) []ui.Message {
 }
 
 func uiMessage(m store.Message) ui.Message {
-	out := ui.Message{ID: m.ID, Key: m.OriginID, Peer: m.Peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: msgstate.State(m.State), Encrypted: m.Encrypted, File: uiFile(m.File)}
+	out := ui.Message{ID: m.ID, Key: m.OriginID, Peer: m.Peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: msgstate.State(m.State), Encrypted: m.Encrypted, File: uiFile(m.File), Edited: m.Edited}
 	if out.State == ui.Failed {
 		out.Reason = m.Error
 	}

@@ -38,6 +38,13 @@ type encSink interface {
 	OnNewDevices(peer string, devices []uint32)
 }
 
+// stateSink is a Sink that also shows contacts' chat states (XEP-0085)
+// and corrected messages (XEP-0308).
+type stateSink interface {
+	OnChatState(peer, state string)
+	OnCorrection(peer, key, body string)
+}
+
 // blockSink is a Sink that also shows who is blocked.
 type blockSink interface{ OnBlocklist() }
 
@@ -112,6 +119,10 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		if key == "" {
 			key = m.ID
 		}
+		if ss, ok := w.(stateSink); ok && m.Replaces != "" {
+			ss.OnCorrection(peer, m.Replaces, m.Body)
+			return
+		}
 		w.OnMessage(ui.Message{Key: key, Peer: peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: state, Encrypted: m.Encrypted, File: uiFileRef(m.File)})
 	case xmppclient.MessageEncrypted:
 		if e, ok := w.(encSink); ok {
@@ -122,6 +133,10 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 	case xmppclient.DevicesChanged:
 		if e, ok := w.(encSink); ok && len(ev.Added) > 0 {
 			e.OnNewDevices(ev.JID.String(), ev.Added)
+		}
+	case xmppclient.ChatState:
+		if ss, ok := w.(stateSink); ok {
+			ss.OnChatState(ev.From.Bare().String(), ev.State)
 		}
 	case xmppclient.MessageAcked:
 		w.OnMessageState(ev.ID, ui.Sent)

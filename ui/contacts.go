@@ -200,6 +200,7 @@ func (a *Pane) closeChat(peer string) {
 	if a.chat == nil || a.chat.peer != peer {
 		return
 	}
+	a.leftChat()
 	a.keepDraft()
 	a.chat = nil
 	a.showDraft() // empty: no chat is open

@@ -146,7 +146,18 @@ type Pane struct {
 	statusShow              string         // the presence chosen ("" available, away, xa, dnd)
 	statusMessage           string         // and its message
 	statusSends             statusQueue    // the presences still to send, in order
-	nodeAction              *widget.Button // "Stop node" / "Start node": an account on the profile's own node
+
+	// Chat states (XEP-0085): each contact's last one, the open chat's
+	// shown in its header (typing), and the chat we told that we type in.
+	theirStates map[string]string
+	typingLabel *widget.Label
+	typingClear *time.Timer
+	typingIn    string
+	// Correction (XEP-0308): the message being edited (nil: none) and
+	// the line above the composer that says so.
+	editing    *editState
+	editBar    *fyne.Container
+	nodeAction *widget.Button // "Stop node" / "Start node": an account on the profile's own node
 }
 
 type contactItem struct {
@@ -197,6 +208,7 @@ func newPane(s *Shell, account string, b Backend) *Pane {
 		draftSaver: draftSaver{latest: map[string]uint64{}},
 
 		requestRows: map[string]fyne.CanvasObject{},
+		theirStates: map[string]string{},
 		notified:    map[string]time.Time{},
 	}
 	a.content = a.build()
@@ -278,6 +290,9 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.msgView = container.New(&widthWatch{onWidth: a.onListWidth}, a.msgList)
 	a.composer = NewComposer(a.send)
 	a.composer.OnShortcut = a.shortcut
+	a.composer.OnTyped = a.userTyped
+	a.composer.OnUpEmpty = a.editLast
+	a.composer.OnEscape = a.cancelEdit
 	a.composer.setEnterSends(a.fa.Preferences().BoolWithFallback(prefEnter, true))
 	send := widget.NewButtonWithIcon("", theme.MailSendIcon(), func() { a.composer.submit() })
 	sendBox := fyne.CanvasObject(send)
@@ -292,11 +307,14 @@ func (a *Pane) build() fyne.CanvasObject {
 		a.attach = a.newAttachButton()
 		attach = a.attach
 	}
-	bottom := container.NewBorder(a.transfers, nil, attach, sendBox, a.composer)
+	a.editBar = a.newEditBar()
+	bottom := container.NewBorder(container.NewVBox(a.transfers, a.editBar), nil, attach, sendBox, a.composer)
 	a.bottom = bottom
 	a.buildRoomParts()
 	a.tools = a.chatTools()
-	a.header = container.NewBorder(nil, nil, nil, a.tools, a.title)
+	a.typingLabel = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	a.typingLabel.Hide()
+	a.header = container.NewBorder(nil, nil, nil, container.NewHBox(a.typingLabel, a.tools), a.title)
 	a.chatBody = container.NewStack(a.msgView)
 	a.subject = widget.NewLabel("")
 	a.subject.Wrapping = fyne.TextWrapWord

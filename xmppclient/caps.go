@@ -32,6 +32,8 @@ func clientFeatures() []string {
 		"urn:xmpp:ping",
 		"urn:xmpp:receipts",
 		"urn:xmpp:carbons:2",
+		nsChatStates,
+		nsCorrect,
 		omemo.NodeDeviceList + "+notify",
 		nsConference,             // direct invitations (XEP-0249), invite.go
 		nsBookmarks2 + "+notify", // bookmarks from other devices (XEP-0402)

@@ -76,6 +76,9 @@ type Message struct {
 	Encrypted bool
 	// File: the message shares a file (Body is its URL); nil for text.
 	File *FileRef
+	// Replaces: the message corrects the one with this id (XEP-0308),
+	// Body being its new text.
+	Replaces string
 	// enc is the <encrypted> element until the pump decrypts it.
 	enc *encryptedEl
 }

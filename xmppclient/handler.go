@@ -256,7 +256,9 @@ type inMessage struct {
 	// Room invitations (invite.go): direct, and mediated or declined.
 	Conference *directInviteEl `xml:"jabber:x:conference x"`
 	MUCUser    *mucUserMsg     `xml:"http://jabber.org/protocol/muc#user x"`
-	Result     *struct {
+	Replace    *idEl           `xml:"urn:xmpp:message-correct:0 replace"`
+	chatStates
+	Result *struct {
 		QueryID   string    `xml:"queryid,attr"`
 		ID        string    `xml:"id,attr"`
 		Forwarded forwarded `xml:"urn:xmpp:forward:0 forwarded"`
@@ -347,6 +349,7 @@ func (c *Client) onMessage(m *inMessage) {
 		}
 		return
 	}
+	c.onChatState(m)
 	msg, ok := c.convert(m, m.Delay)
 	if !ok {
 		return
@@ -376,6 +379,9 @@ func (c *Client) convert(m *inMessage, delay *delayEl) (Message, bool) {
 	msg.enc = m.Encrypted
 	if m.Encrypted == nil {
 		msg.File = fileOf(m.Body, m.OOB, false)
+	}
+	if m.Replace != nil {
+		msg.Replaces = m.Replace.ID
 	}
 	msg.OriginID = m.ID
 	if m.OriginID != nil && m.OriginID.ID != "" {

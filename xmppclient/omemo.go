@@ -791,6 +791,8 @@ func encryptedChatTokens(e OutboxEntry, enc *omemo.Encrypted) xml.TokenReader {
 		Attr: []xml.Attr{xmlAttr("id", e.ID), xmlAttr("to", e.To), xmlAttr("type", "chat")}}
 	toks := []xml.Token{msg, body, xml.CharData(omemoFallback), body.End(), req, req.End(), oid, oid.End()}
 	toks = append(toks, enc.Tokens()...)
+	toks = append(toks, activeTokens()...)
+	toks = append(toks, replaceTokens(e.Replace)...)
 	toks = append(toks, hint, hint.End(), eme, eme.End(), msg.End())
 	return &tokenList{toks: toks}
 }

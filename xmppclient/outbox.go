@@ -24,6 +24,9 @@ type OutboxEntry struct {
 	Adopted bool
 	// File: the message shares a file (Body is its URL).
 	File *FileRef
+	// Replace: the message corrects our earlier one with this id
+	// (XEP-0308); Body is the new text.
+	Replace string
 }
 
 // Outbox persists messages from the moment they are accepted until the

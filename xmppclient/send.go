@@ -42,6 +42,11 @@ func (c *Client) send(ctx context.Context, to jid.JID, body string, f *FileRef) 
 		return "", errors.New("empty message")
 	}
 	e := OutboxEntry{ID: randomID(), To: to.String(), Body: body, Created: time.Now().UTC(), File: f}
+	return c.enqueueAndSend(ctx, e)
+}
+
+// enqueueAndSend makes e durable in the outbox, then sends it if online.
+func (c *Client) enqueueAndSend(ctx context.Context, e OutboxEntry) (string, error) {
 	if err := c.outbox.Enqueue(ctx, e); err != nil {
 		return "", fmt.Errorf("could not save the message: %w", err)
 	}
@@ -219,6 +224,8 @@ func chatTokens(e OutboxEntry) xml.TokenReader {
 		req, req.End(),
 		oid, oid.End(),
 	}
+	toks = append(toks, activeTokens()...)
+	toks = append(toks, replaceTokens(e.Replace)...)
 	if e.File != nil && !e.File.Encrypted {
 		toks = append(toks, oobTokens(e.File.URL)...)
 	}

@@ -23,6 +23,10 @@ type jsonMessage struct {
 	File *jsonFile `json:"file,omitempty"`
 	// Invite is set for a room invitation (from is the inviter, body "").
 	Invite *jsonInvite `json:"invite,omitempty"`
+	// Replaces: the message corrects the one with this id (XEP-0308;
+	// listen). Edited: a correction changed the text (history).
+	Replaces string `json:"replaces,omitempty"`
+	Edited   bool   `json:"edited,omitempty"`
 }
 
 // jsonFile is a shared file: url, name, size (0: unknown), mime,
@@ -89,13 +93,17 @@ func cmdListen(ctx context.Context, e *env, args []string) error {
 	}
 	return s.ListenAll(ctx, *timeout, *count, func(m xmppclient.Message) {
 		if *asJSON {
-			j := jsonMessage{From: m.From.String(), To: m.To.String(), Body: m.Body, ID: m.ID, Time: m.Time.UTC().Format(time.RFC3339Nano), Encrypted: m.Encrypted}
+			j := jsonMessage{From: m.From.String(), To: m.To.String(), Body: m.Body, ID: m.ID, Time: m.Time.UTC().Format(time.RFC3339Nano), Encrypted: m.Encrypted, Replaces: m.Replaces}
 			if f := m.File; f != nil {
 				j.File = fileJSON(f.URL, f.Name, f.Size, f.MIME, f.Encrypted)
 			}
 			_ = enc.Encode(j)
 		} else {
-			fmt.Fprintf(e.stdout, "%s %s: %s\n", m.Time.Local().Format("2006-01-02 15:04:05"), termText(m.From.Bare().String()), termText(m.Body))
+			edit := ""
+			if m.Replaces != "" {
+				edit = " (correction of " + termText(m.Replaces) + ")"
+			}
+			fmt.Fprintf(e.stdout, "%s %s%s: %s\n", m.Time.Local().Format("2006-01-02 15:04:05"), termText(m.From.Bare().String()), edit, termText(m.Body))
 		}
 	}, invited)
 }

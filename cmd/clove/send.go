@@ -19,12 +19,16 @@ func cmdSend(ctx context.Context, e *env, args []string) error {
 	plain := fs.Bool("plain", false, "send in plaintext even to a contact with OMEMO devices")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the server's acknowledgement (default 30s, 5m for I2P accounts; with --file 10m, 30m for I2P accounts)")
 	file := fs.String("file", "", "send this file (uploaded to your server, XEP-0363; encrypted to a contact with OMEMO devices) instead of TEXT")
+	correct := fs.String("correct", "", "correct your message with this id (as send printed it): TEXT replaces its text (XEP-0308)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if *account == "" {
 		return usagef("send needs --account JID")
+	}
+	if *correct != "" && (*file != "" || (len(pos) == 2 && pos[1] == "-")) {
+		return usagef("send --correct ID takes TO and TEXT (no --file, no -)")
 	}
 	if *file != "" {
 		if len(pos) != 1 {
@@ -60,7 +64,16 @@ func cmdSend(ctx context.Context, e *env, args []string) error {
 		// A cold I2P router needs minutes to build tunnels and find the server.
 		*timeout = 5 * time.Minute
 	}
-	ids, err := s.Deliver(ctx, to, texts, *timeout)
+	var ids []string
+	if *correct != "" {
+		var id string
+		id, err = s.DeliverCorrection(ctx, to, *correct, texts[0], *timeout)
+		if id != "" {
+			ids = []string{id}
+		}
+	} else {
+		ids, err = s.Deliver(ctx, to, texts, *timeout)
+	}
 	var nr *chat.AcksNotRecorded
 	if errors.As(err, &nr) {
 		// Sent and acknowledged: the ids are true; the profile is behind.
