@@ -51,7 +51,17 @@ func (p *Profile) Search(ctx context.Context, account, peer, query string, limit
 // returns, and goes out now or once online. The id is named again by the
 // MessageAcked, ReceiptReceived or MessageFailed event about it.
 func (s *Session) Send(ctx context.Context, to jid.JID, text string) (string, error) {
+	s.typing.sent(to) // the message carries <active/>
 	return s.client.Send(ctx, to, text)
+}
+
+// Correct accepts a correction (XEP-0308) of our message with id replaces
+// (its origin id, as Send returned it) to to: text replaces its text, in
+// the profile at once and at the contact's once it arrives. An id that
+// names no message of ours to to is an error (store.ErrNotFound).
+func (s *Session) Correct(ctx context.Context, to jid.JID, replaces, text string) (string, error) {
+	s.typing.sent(to)
+	return s.client.SendCorrection(ctx, to, replaces, text)
 }
 
 // SendMany accepts several messages in a few disk syncs (see

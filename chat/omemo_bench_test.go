@@ -3,7 +3,11 @@ package chat
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -139,6 +143,8 @@ func BenchmarkOMEMOSideBySide(b *testing.B) {
 			return ok && sc.State == xmppclient.Online
 		})
 		base := got[0].Load()
+		stopProfile := profileRound(b, plain)
+		defer stopProfile()
 		srvCPU0, ownCPU0 := srv.CPUTime(), selfCPU()
 		t0 := time.Now()
 		ids, err := r.s.SendMany(ctx, bob, texts)
@@ -170,6 +176,7 @@ func BenchmarkOMEMOSideBySide(b *testing.B) {
 			}
 		}
 		sent = time.Since(t0)
+		stopProfile()
 		cpu[plain] = append(cpu[plain], [2]time.Duration{srv.CPUTime() - srvCPU0, selfCPU() - ownCPU0})
 		if want := map[bool]int{true: 0, false: msgs}[plain]; encrypted != want {
 			b.Fatalf("plain=%v: %d messages encrypted, want %d", plain, encrypted, want)
@@ -215,6 +222,34 @@ func BenchmarkOMEMOSideBySide(b *testing.B) {
 	fmt.Printf("%-44s %10.0fµs %10.0fµs %6.2fx\n", "client CPU per message (alice + bob's 2)", perMsg(true, 1), perMsg(false, 1), perMsg(false, 1)/perMsg(true, 1))
 	fmt.Printf("rounds: plaintext sent %v, OMEMO sent %v\n", plainSent, encSent)
 	b.ReportMetric(rate(es)/rate(ps), "omemo/plain")
+}
+
+// profileRound writes a CPU profile of one sending round (this process:
+// alice and bob's devices) when CLOVE_BENCH_CPUPROFILE=PREFIX is set, to
+// PREFIX.plain.N or PREFIX.omemo.N: `go tool pprof chat.test PREFIX.omemo.*`
+// merges a mode's rounds, to see what encryption costs the clients. The
+// returned stop may be called more than once.
+func profileRound(b *testing.B, plain bool) (stop func()) {
+	prefix := os.Getenv("CLOVE_BENCH_CPUPROFILE")
+	if prefix == "" {
+		return func() {}
+	}
+	mode := map[bool]string{true: "plain", false: "omemo"}[plain]
+	name, _ := filepath.Glob(prefix + "." + mode + ".*")
+	f, err := os.Create(fmt.Sprintf("%s.%s.%d", prefix, mode, len(name)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatalf("CLOVE_BENCH_CPUPROFILE: %v (not with -cpuprofile)", err)
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		})
+	}
 }
 
 // selfCPU is this process's user+system CPU time so far.

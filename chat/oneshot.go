@@ -161,6 +161,19 @@ func (s *Session) Deliver(ctx context.Context, to jid.JID, texts []string, timeo
 	})
 }
 
+// DeliverCorrection is Deliver for one correction (XEP-0308) of our
+// message replaces to to: text becomes its text.
+func (s *Session) DeliverCorrection(ctx context.Context, to jid.JID, replaces, text string, timeout time.Duration) (string, error) {
+	ids, err := s.deliver(ctx, timeout, func() ([]string, error) {
+		id, err := s.Correct(ctx, to, replaces, text)
+		return []string{id}, err
+	})
+	if len(ids) == 0 {
+		return "", err
+	}
+	return ids[0], err
+}
+
 // DeliverReply is Deliver for one message that answers the message of
 // to's chat named ref (XEP-0461; see SendReply).
 func (s *Session) DeliverReply(ctx context.Context, to jid.JID, text, ref string, timeout time.Duration) ([]string, error) {
@@ -250,13 +263,13 @@ func (s *Session) deliver(ctx context.Context, timeout time.Duration, queue func
 // the account to got: each once (not resends, carbons of our own, or
 // archive copies).
 func (s *Session) Listen(ctx context.Context, timeout time.Duration, count int, got func(xmppclient.Message)) error {
-	return s.ListenAll(ctx, timeout, count, got, nil)
+	return s.ListenAll(ctx, timeout, count, got, nil, nil)
 }
 
-// ListenAll is Listen that also gives reactions (XEP-0444) others sent
-// to messages of the history to reacted (nil: none); each counts as one
-// toward count.
-func (s *Session) ListenAll(ctx context.Context, timeout time.Duration, count int, got func(xmppclient.Message), reacted func(ReactionsChanged)) error {
+// ListenAll is Listen also telling room invitations (when invited is not
+// nil) and reactions (XEP-0444) others sent to messages of the history
+// (when reacted is not nil), each counted as one of count.
+func (s *Session) ListenAll(ctx context.Context, timeout time.Duration, count int, got func(xmppclient.Message), invited func(xmppclient.Invitation), reacted func(ReactionsChanged)) error {
 	rctx, cancel := withTimeout(ctx, timeout)
 	defer cancel()
 	s.Start(rctx)
@@ -280,6 +293,15 @@ func (s *Session) ListenAll(ctx context.Context, timeout time.Duration, count in
 			}
 			n++
 			got(m)
+			if count > 0 && n >= count {
+				cancel()
+			}
+		case xmppclient.Invitation:
+			if invited == nil || (count > 0 && n >= count) {
+				continue
+			}
+			n++
+			invited(e)
 			if count > 0 && n >= count {
 				cancel()
 			}

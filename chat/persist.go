@@ -11,8 +11,12 @@ import (
 // persist records what an event means for the profile. It runs on the
 // consumer of Client.Events, in order. fresh is false for a message the
 // profile already had (a resend, carbon or archive copy).
-func persist(ctx context.Context, st *store.Store, account string, ev xmppclient.Event) (fresh bool, err error) {
-	switch e := ev.(type) {
+//
+// A correction (XEP-0308) the store would not apply (no such message, or
+// not the sender's) is kept as a new message: *ev is then that message,
+// no longer naming what it replaced.
+func persist(ctx context.Context, st *store.Store, account string, ev *xmppclient.Event) (fresh bool, err error) {
+	switch e := (*ev).(type) {
 	case xmppclient.MessageReceived:
 		m := e.Message
 		// The sender is stored bare: an origin-id is unique per sender, and
@@ -26,7 +30,11 @@ func persist(ctx context.Context, st *store.Store, account string, ev xmppclient
 			peer = m.To.Bare()
 			state = store.Sent
 		}
-		return st.AddIncoming(ctx, &store.Message{
+		fromFull := ""
+		if !m.Outgoing {
+			fromFull = m.From.String()
+		}
+		sm := &store.Message{
 			Account:   account,
 			Peer:      peer.String(),
 			Outgoing:  m.Outgoing,
@@ -40,8 +48,16 @@ func persist(ctx context.Context, st *store.Store, account string, ev xmppclient
 			State:     state,
 			Encrypted: m.Encrypted,
 			File:      storeFile(m.File),
+			FromFull:  fromFull,
+			Replaces:  m.Replaces,
 			Reply:     storeReply(m.Reply),
-		})
+		}
+		fresh, err = st.AddIncoming(ctx, sm)
+		if err == nil && m.Replaces != "" && sm.Replaces == "" {
+			e.Message.Replaces = ""
+			*ev = e
+		}
+		return fresh, err
 	case xmppclient.GroupMessage:
 		if e.Body == "" {
 			return false, nil // a subject change
@@ -67,6 +83,8 @@ func persist(ctx context.Context, st *store.Store, account string, ev xmppclient
 		}
 	case xmppclient.RosterChanged:
 		err = persistRoster(ctx, st, account, e)
+	case xmppclient.BookmarkChanged, xmppclient.BookmarkRemoved:
+		err = persistBookmark(ctx, st, account, e)
 	}
 	return false, err
 }

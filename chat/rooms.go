@@ -31,10 +31,15 @@ func (s *Session) RoomNick(room jid.JID) (string, bool) { return s.client.RoomNi
 // enterRoom joins room as nick (the account's name when ""), asking for
 // the history since the last message the profile has of it.
 func (s *Session) enterRoom(ctx context.Context, room jid.JID, nick string, create bool) (string, error) {
+	return s.enterRoomWith(ctx, room, nick, create, "")
+}
+
+// enterRoomWith is enterRoom with the room's password ("": none).
+func (s *Session) enterRoomWith(ctx context.Context, room jid.JID, nick string, create bool, password string) (string, error) {
 	if nick == "" {
 		nick = s.client.JID().Localpart()
 	}
-	opts := xmppclient.JoinOptions{MustExist: !create, History: roomHistory}
+	opts := xmppclient.JoinOptions{MustExist: !create, History: roomHistory, Password: password}
 	last, err := s.p.st.LastTime(ctx, s.account.JID, room.String())
 	if err != nil {
 		return "", err
@@ -52,6 +57,12 @@ func (s *Session) enterRoom(ctx context.Context, room jid.JID, nick string, crea
 // creating it if asked, and keeps it (profile and server bookmarks, with
 // autojoin) so it is entered again at each login.
 func (s *Session) JoinRoom(ctx context.Context, addr, nick string, create bool) error {
+	return s.joinRoom(ctx, addr, nick, create, "")
+}
+
+// joinRoom is JoinRoom with the room's password ("": none), which the
+// bookmark keeps for the next logins.
+func (s *Session) joinRoom(ctx context.Context, addr, nick string, create bool, password string) error {
 	room, err := RoomJID(strings.TrimSpace(addr))
 	if err != nil {
 		return err
@@ -62,7 +73,7 @@ func (s *Session) JoinRoom(ctx context.Context, addr, nick string, create bool) 
 	nick = strings.TrimSpace(nick)
 	jctx, cancel := context.WithTimeout(ctx, s.RoomTimeout())
 	defer cancel()
-	used, err := s.enterRoom(jctx, room, nick, create)
+	used, err := s.enterRoomWith(jctx, room, nick, create, password)
 	if err != nil {
 		var re *xmppclient.RoomError
 		if errors.As(err, &re) && re.Condition == stanza.ItemNotFound && !create {
@@ -74,7 +85,7 @@ func (s *Session) JoinRoom(ctx context.Context, addr, nick string, create bool) 
 	if err := s.p.st.PutRoom(ctx, r); err != nil {
 		return fmt.Errorf("joined %s, but could not keep it in the profile: %w", room, err)
 	}
-	if err := s.client.SetBookmark(ctx, xmppclient.Bookmark{Room: room, Nick: nick, Autojoin: true}); err != nil {
+	if err := s.client.SetBookmark(ctx, xmppclient.Bookmark{Room: room, Nick: nick, Autojoin: true, Password: password}); err != nil {
 		// Kept in the profile; the server's copy is what other devices see.
 		s.p.log.Warn("room joined but not bookmarked on the server", "room", room, "nick", used, "err", err)
 	}
@@ -163,9 +174,13 @@ func (s *Session) autojoin(ctx context.Context) {
 	fctx, cancel := context.WithTimeout(ctx, s.RoomTimeout())
 	bms, err := s.client.Bookmarks(fctx)
 	cancel()
+	passwords := map[string]string{}
 	if err == nil {
 		rooms = rooms[:0]
 		for _, bm := range bms {
+			if bm.Password != "" {
+				passwords[bm.Room.String()] = bm.Password
+			}
 			rooms = append(rooms, store.Room{Account: account, JID: bm.Room.String(), Name: bm.Name, Nick: bm.Nick, Autojoin: bm.Autojoin})
 		}
 		if err := s.p.st.SetRooms(ctx, account, rooms); err != nil {
@@ -183,7 +198,7 @@ func (s *Session) autojoin(ctx context.Context) {
 		go func() {
 			jctx, cancel := context.WithTimeout(ctx, s.RoomTimeout())
 			defer cancel()
-			if _, err := s.enterRoom(jctx, room, r.Nick, false); err != nil && ctx.Err() == nil {
+			if _, err := s.enterRoomWith(jctx, room, r.Nick, false, passwords[r.JID]); err != nil && ctx.Err() == nil {
 				s.p.log.Warn("autojoin", "room", room, "err", err)
 			}
 		}()

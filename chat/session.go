@@ -100,6 +100,8 @@ type Session struct {
 	// event loop's alone.
 	roomCheck *time.Ticker
 	missed    bool
+	// typing: the chat states (XEP-0085) we send and who sends us theirs.
+	typing *typing
 }
 
 // Session makes account a's session with password; Start runs it. The
@@ -154,7 +156,7 @@ func (p *Profile) Session(a store.Account, password string, opts Options) (*Sess
 		own.release()
 		return nil, err
 	}
-	return &Session{
+	s := &Session{
 		p: p, account: a, opts: opts, client: c, dialer: d, own: own,
 		events: make(chan Event),
 		side:   make(chan Event),
@@ -162,7 +164,9 @@ func (p *Profile) Session(a store.Account, password string, opts Options) (*Sess
 		runErr: make(chan error, 1),
 
 		nodeCheck: make(chan struct{}, 1),
-	}, nil
+	}
+	s.typing = newTyping(s)
+	return s, nil
 }
 
 // Account is the session's account.
@@ -277,10 +281,18 @@ func (s *Session) loop(ctx context.Context) {
 				}
 				continue
 			}
-			fresh := s.save(ctx, ev)
+			s.typing.seen(ev)
+			fresh := s.save(ctx, &ev)
 			s.events <- Saved{Event: ev, Fresh: fresh}
-			if sc, ok := ev.(xmppclient.StateChanged); ok && sc.State == xmppclient.Online {
-				go s.sendPendingReactions(ctx) // kept while offline
+			switch e := ev.(type) {
+			case xmppclient.BookmarkChanged, xmppclient.BookmarkRemoved:
+				if s.opts.Rooms {
+					go s.followBookmark(ctx, ev)
+				}
+			case xmppclient.StateChanged:
+				if e.State == xmppclient.Online {
+					go s.sendPendingReactions(ctx) // kept while offline
+				}
 			}
 			if sc, ok := ev.(xmppclient.StateChanged); ok && sc.State == xmppclient.Online && s.opts.Rooms && !joined {
 				// The client enters its rooms again after a reconnect; the
@@ -304,8 +316,10 @@ func (s *Session) tell(ev Event) {
 }
 
 // save records an event in the profile and gives the notices a person at a
-// terminal should read; it reports whether a message is new.
-func (s *Session) save(ctx context.Context, ev xmppclient.Event) (fresh bool) {
+// terminal should read; it reports whether a message is new. A correction
+// kept as a new message is changed in *evp (see persist).
+func (s *Session) save(ctx context.Context, evp *xmppclient.Event) (fresh bool) {
+	ev := *evp
 	if hold, why := s.cursor.hold(ev); hold {
 		if errors.Is(why, store.ErrDiskFull) {
 			// The full disk was said, and says it all.
@@ -315,7 +329,8 @@ func (s *Session) save(ctx context.Context, ev xmppclient.Event) (fresh bool) {
 		}
 		return false
 	}
-	fresh, err := persist(context.Background(), s.p.st, s.account.JID, ev)
+	fresh, err := persist(context.Background(), s.p.st, s.account.JID, evp)
+	ev = *evp
 	s.cursor.saved(ev, err)
 	switch {
 	case errors.Is(err, store.ErrDiskFull):

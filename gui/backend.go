@@ -26,6 +26,7 @@ type Backend struct {
 
 	mu         sync.Mutex
 	show, text string // the presence the user chose, given to each session
+	typingOff  atomic.Bool
 
 	// restartNode starts the profile's node again (Options.RestartNode).
 	restartNode func(ctx context.Context, dir string) error
@@ -71,6 +72,7 @@ func (b *Backend) useSession(ctx context.Context, s *chat.Session) {
 	defer b.mu.Unlock()
 	b.sess.Store(s)
 	_ = s.SetStatus(ctx, b.show, b.text) // not connected yet: kept for the login
+	s.SetTypingNotifications(!b.typingOff.Load())
 }
 
 // SetNodeRunning stops the profile's own node, or starts it again as it
@@ -104,6 +106,8 @@ var (
 	_ ui.Blocker      = (*Backend)(nil)
 	_ ui.StatusSetter = (*Backend)(nil)
 	_ ui.NodeControl  = (*Backend)(nil)
+	_ ui.Typist       = (*Backend)(nil)
+	_ ui.Corrector    = (*Backend)(nil)
 )
 
 // NewBackend is account's pane backend; it acts once a session is set.
@@ -234,7 +238,7 @@ func (b *Backend) uiMessages(ms []store.Message) []ui.Message {
 }
 
 func uiMessage(m store.Message) ui.Message {
-	out := ui.Message{ID: m.ID, Key: m.OriginID, Ref: chat.RefID(m), From: m.From, Peer: m.Peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: msgstate.State(m.State), Encrypted: m.Encrypted, File: uiFile(m.File)}
+	out := ui.Message{ID: m.ID, Key: m.OriginID, Ref: chat.RefID(m), From: m.From, Peer: m.Peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: msgstate.State(m.State), Encrypted: m.Encrypted, File: uiFile(m.File), Edited: m.Edited}
 	if r := m.Reply; r != nil {
 		out.Reply = &ui.ReplyInfo{ID: r.ID, To: r.To, Quote: r.Quote}
 	}
@@ -275,6 +279,55 @@ func (b *Backend) JoinRoom(ctx context.Context, addr, nick string, create bool) 
 		return err
 	}
 	return s.JoinRoom(ctx, addr, nick, create)
+}
+
+// Invite invites who to room: directly (XEP-0249), or through the room
+// (XEP-0045).
+func (b *Backend) Invite(ctx context.Context, room, who, reason string, viaRoom bool) error {
+	s, err := b.session()
+	if err != nil {
+		return err
+	}
+	return s.Invite(ctx, room, who, reason, viaRoom)
+}
+
+// AcceptInvitation joins the room and bookmarks it.
+func (b *Backend) AcceptInvitation(ctx context.Context, inv ui.Invitation) error {
+	s, err := b.session()
+	if err != nil {
+		return err
+	}
+	ci, err := chatInvitation(inv)
+	if err != nil {
+		return err
+	}
+	return s.AcceptInvitation(ctx, ci)
+}
+
+// DeclineInvitation declines (through the room, for a mediated one).
+func (b *Backend) DeclineInvitation(ctx context.Context, inv ui.Invitation) error {
+	s, err := b.session()
+	if err != nil {
+		return err
+	}
+	ci, err := chatInvitation(inv)
+	if err != nil {
+		return err
+	}
+	return s.DeclineInvitation(ctx, ci, "")
+}
+
+// chatInvitation is the window's invitation back as the core's.
+func chatInvitation(inv ui.Invitation) (xmppclient.Invitation, error) {
+	room, err := chat.RoomJID(inv.Room)
+	if err != nil {
+		return xmppclient.Invitation{}, err
+	}
+	from, err := chat.ParsePeerJID(inv.From)
+	if err != nil {
+		return xmppclient.Invitation{}, err
+	}
+	return xmppclient.Invitation{Room: room, From: from, Reason: inv.Reason, Password: inv.Password, Mediated: inv.Mediated}, nil
 }
 
 func (b *Backend) LeaveRoom(ctx context.Context, addr string) error {

@@ -38,8 +38,22 @@ type encSink interface {
 	OnNewDevices(peer string, devices []uint32)
 }
 
+// stateSink is a Sink that also shows contacts' chat states (XEP-0085)
+// and corrected messages (XEP-0308).
+type stateSink interface {
+	OnChatState(peer, state string)
+	OnCorrection(peer, key, body string)
+}
+
 // blockSink is a Sink that also shows who is blocked.
 type blockSink interface{ OnBlocklist() }
+
+// roomExtrasSink is a Sink that also shows room invitations and notices
+// in a room's view.
+type roomExtrasSink interface {
+	OnInvitation(ui.Invitation)
+	OnRoomNotice(room, text string)
+}
 
 // nodeSink is a Sink that also shows the state of the node an account is
 // on (the profile's own).
@@ -107,6 +121,10 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		if key == "" {
 			key = m.ID
 		}
+		if ss, ok := w.(stateSink); ok && m.Replaces != "" {
+			ss.OnCorrection(peer, m.Replaces, m.Body)
+			return
+		}
 		ref := m.ID
 		if ref == "" || m.Outgoing {
 			ref = key
@@ -127,6 +145,10 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		if e, ok := w.(encSink); ok && len(ev.Added) > 0 {
 			e.OnNewDevices(ev.JID.String(), ev.Added)
 		}
+	case xmppclient.ChatState:
+		if ss, ok := w.(stateSink); ok {
+			ss.OnChatState(ev.From.Bare().String(), ev.State)
+		}
 	case xmppclient.MessageAcked:
 		w.OnMessageState(ev.ID, ui.Sent)
 	case xmppclient.ReceiptReceived:
@@ -139,11 +161,27 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 			return // our other devices
 		}
 		w.OnPresence(from, presenceOf(ev.Type, ev.Show))
-	case xmppclient.RosterChanged:
+	case xmppclient.RosterChanged, xmppclient.BookmarkChanged, xmppclient.BookmarkRemoved:
 		w.OnRoster()
 	case xmppclient.BlocklistChanged:
 		if b, ok := w.(blockSink); ok {
 			b.OnBlocklist()
+		}
+	case xmppclient.Invitation:
+		if r, ok := w.(roomExtrasSink); ok {
+			r.OnInvitation(uiInvitation(ev))
+		}
+	case xmppclient.InvitationDeclined:
+		if r, ok := w.(roomExtrasSink); ok {
+			text := ev.From.String() + " declined your invitation"
+			if ev.Reason != "" {
+				text += ": " + chat.OneLine(ev.Reason)
+			}
+			r.OnRoomNotice(ev.Room.String(), text+".")
+		}
+	case xmppclient.RoomRejoined:
+		if r, ok := w.(roomExtrasSink); ok {
+			r.OnRoomNotice(ev.Room.String(), "Rejoined the room after being disconnected (the room had lost you: "+string(ev.Condition)+").")
 		}
 	case xmppclient.SubscriptionRequest:
 		w.OnSubscriptionRequest(ev.From.Bare().String())
@@ -193,4 +231,8 @@ func presenceOf(typ, show string) ui.Presence {
 		return ui.Busy
 	}
 	return ui.Available
+}
+
+func uiInvitation(inv xmppclient.Invitation) ui.Invitation {
+	return ui.Invitation{Room: inv.Room.String(), From: inv.From.String(), Reason: inv.Reason, Password: inv.Password, Mediated: inv.Mediated}
 }

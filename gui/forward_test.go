@@ -46,6 +46,12 @@ func TestForwardMapsClientEventsToTheWindow(t *testing.T) {
 		{xmppclient.GroupMessage{Room: lounge, Nick: "ann", ID: "g1", Body: "before", Delayed: true}, true},
 		{xmppclient.GroupMessage{Room: lounge, Nick: "ann", ID: "g1", Body: "before", Delayed: true}, false},
 		{xmppclient.GroupMessage{Room: lounge, Nick: "me", ID: "g2", Body: "mine", Self: true}, false},
+		{xmppclient.Invitation{Room: lounge, From: jid.MustParse("bob@x.test"), Reason: "tea", Password: "pw"}, false},
+		{xmppclient.Invitation{Room: lounge, From: jid.MustParse("lounge@muc.x.test/ann"), Mediated: true}, false},
+		{xmppclient.RoomRejoined{Room: lounge, Nick: "me", Condition: "not-acceptable"}, false},
+		{xmppclient.InvitationDeclined{Room: lounge, From: jid.MustParse("bob@x.test"), Reason: "busy\nnow"}, false},
+		{xmppclient.BookmarkChanged{Bookmark: xmppclient.Bookmark{Room: lounge, Autojoin: true}}, false},
+		{xmppclient.BookmarkRemoved{Room: lounge}, false},
 	} {
 		Forward(r, me.String(), chat.Saved{Event: c.ev, Fresh: c.fresh})
 	}
@@ -72,6 +78,12 @@ func TestForwardMapsClientEventsToTheWindow(t *testing.T) {
 		`subject lounge@muc.x.test "I2P"`,
 		`msg g1 lounge@muc.x.test out=false "before" received nick=ann history=true`,
 		"mstate g2 sent",
+		`invitation lounge@muc.x.test from bob@x.test "tea" password="pw" mediated=false`,
+		`invitation lounge@muc.x.test from lounge@muc.x.test/ann "" password="" mediated=true`,
+		"notice lounge@muc.x.test Rejoined the room after being disconnected (the room had lost you: not-acceptable).",
+		"notice lounge@muc.x.test bob@x.test declined your invitation: busy now.",
+		"roster",
+		"roster",
 	}
 	if strings.Join(r.Got(), "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(r.Got(), "\n"), strings.Join(want, "\n"))

@@ -100,6 +100,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	settle := time.AfterFunc(settleAfter, func() {
 		debug.FreeOSMemory()
+		trimCHeap()
 		if o.HeapProfile != "" {
 			g.writeHeapProfile(o.HeapProfile)
 		}
@@ -142,6 +143,7 @@ type run struct {
 func (g *run) open(a store.Account) (*ui.Pane, *Backend) {
 	b := NewBackend(g.o.Profile, a.JID)
 	b.restartNode = g.o.RestartNode
+	b.typingOff.Store(!ui.TypingNotifications(g.fa))
 	if g.shell == nil {
 		g.shell = ui.NewShell(g.fa)
 		g.shell.Remember(windowKey(g.o.Profile.Dir(), ""))

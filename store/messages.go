@@ -54,6 +54,17 @@ type Message struct {
 	Encrypted bool
 	// File: the message shares a file (Body is its URL); nil for text.
 	File *File
+	// FromFull: an incoming message's sender's full address (From is
+	// bare); a correction must come from the same one.
+	FromFull string
+	// Replaces: the message corrects the one with this id (XEP-0308).
+	// When it is not a correction the store may apply (no such message,
+	// or not the sender's), the store clears it and keeps the message as
+	// a new one. Corrects is then the store id of the message it changed.
+	Replaces string
+	Corrects int64
+	// Edited: a correction changed Body (read back, never written).
+	Edited bool
 	// Reply: what the message answers (XEP-0461); nil for none. Body is
 	// then the text without the sender's fallback quote.
 	Reply *Reply
@@ -120,7 +131,7 @@ func scanFile(s sql.NullString) *File {
 	return &f
 }
 
-const msgColumns = `id, account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, error, encrypted, file, reply`
+const msgColumns = `id, account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, error, encrypted, file, edited, replaces, reply`
 
 // AddOutgoing writes m as a Queued outgoing message together with its outbox
 // row, in one transaction, and returns once that is on disk. Call it BEFORE
@@ -183,7 +194,19 @@ func (s *Store) addOutgoing(ctx context.Context, op, owner string, ms []*Message
 		}
 		for i := range prepared {
 			m := &prepared[i]
+			m.Corrects = 0
+			if m.Replaces != "" {
+				if m.Corrects, err = correctionTarget(ctx, tx, m); err != nil {
+					return err
+				}
+				if m.Corrects == 0 {
+					return fmt.Errorf("no message of yours with id %q to %s: %w", m.Replaces, m.Peer, ErrNotFound)
+				}
+			}
 			res, err := insertMessage(ctx, ins, m)
+			if err == nil && m.Corrects != 0 {
+				err = applyCorrection(ctx, tx, m)
+			}
 			if err != nil {
 				if isForeignKey(err) {
 					return noAccount(m.Account)
@@ -266,6 +289,9 @@ func (s *Store) addIncoming(ctx context.Context, op string, ms []*Message) ([]bo
 		}
 		for i := range prepared {
 			m := &prepared[i]
+			if err := m.checkCorrection(ctx, tx); err != nil {
+				return err
+			}
 			res, err := insertMessage(ctx, ins, m)
 			if err != nil {
 				if isForeignKey(err) {
@@ -278,6 +304,14 @@ func (s *Store) addIncoming(ctx context.Context, op string, ms []*Message) ([]bo
 				return err
 			}
 			inserted[i] = n == 1
+			if n == 1 && m.Corrects != 0 {
+				// Only a correction stored now applies: a copy of one
+				// seen before (a carbon, the archive) must not put back
+				// an older text over a newer correction.
+				if err := applyCorrection(ctx, tx, m); err != nil {
+					return err
+				}
+			}
 			if n == 1 {
 				if ids[i], err = res.LastInsertId(); err != nil {
 					return err
@@ -367,14 +401,15 @@ func prepareMessage(m *Message) error {
 // transaction.
 func prepareInsert(ctx context.Context, tx *sql.Tx, conflict string) (*sql.Stmt, error) {
 	return tx.PrepareContext(ctx, `INSERT INTO messages
-		(account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, encrypted, file, reply)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+conflict)
+		(account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, encrypted, file, from_full, replaces, reply)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+conflict)
 }
 
 func insertMessage(ctx context.Context, ins *sql.Stmt, m *Message) (sql.Result, error) {
 	return ins.ExecContext(ctx,
 		m.Account, m.Peer, m.Outgoing, m.From, m.To, m.Body,
-		null(m.OriginID), null(m.StanzaID), null(m.ArchiveID), unixNano(m.Time), string(m.State), m.Encrypted, fileColumn(m.File), replyColumn(m.Reply))
+		null(m.OriginID), null(m.StanzaID), null(m.ArchiveID), unixNano(m.Time), string(m.State), m.Encrypted, fileColumn(m.File),
+		null(m.FromFull), null(m.Replaces), replyColumn(m.Reply))
 }
 
 // Pending returns the account's outbox: outgoing messages written but not
@@ -555,10 +590,10 @@ func (s *Store) History(ctx context.Context, account, with string, beforeID int6
 	var rows *sql.Rows
 	if with == "" {
 		rows, err = db.QueryContext(ctx, `SELECT `+msgColumns+` FROM messages
-			WHERE account = ? AND id < ? ORDER BY id DESC LIMIT ?`, account, beforeID, limit)
+			WHERE account = ? AND id < ? AND replaces IS NULL ORDER BY id DESC LIMIT ?`, account, beforeID, limit)
 	} else {
 		rows, err = db.QueryContext(ctx, `SELECT `+msgColumns+` FROM messages
-			WHERE account = ? AND peer = ? AND id < ? ORDER BY id DESC LIMIT ?`, account, with, beforeID, limit)
+			WHERE account = ? AND peer = ? AND id < ? AND replaces IS NULL ORDER BY id DESC LIMIT ?`, account, with, beforeID, limit)
 	}
 	ms, err := scanMessages(op, rows, err, true)
 	if err != nil {
@@ -580,17 +615,18 @@ func scanMessages(op string, rows *sql.Rows, err error, reverse bool) ([]Message
 	var out []Message
 	for rows.Next() {
 		var (
-			m                   Message
-			origin, sid, archID sql.NullString
-			file, reply         sql.NullString
-			t                   int64
-			state               string
+			m                     Message
+			origin, sid, archID   sql.NullString
+			file, replaces, reply sql.NullString
+			t                     int64
+			state                 string
 		)
 		if err := rows.Scan(&m.ID, &m.Account, &m.Peer, &m.Outgoing, &m.From, &m.To, &m.Body,
-			&origin, &sid, &archID, &t, &state, &m.Error, &m.Encrypted, &file, &reply); err != nil {
+			&origin, &sid, &archID, &t, &state, &m.Error, &m.Encrypted, &file, &m.Edited, &replaces, &reply); err != nil {
 			return nil, wrap(op, err)
 		}
 		m.File = scanFile(file)
+		m.Replaces = replaces.String
 		m.Reply = scanReply(reply)
 		m.OriginID, m.StanzaID, m.ArchiveID = origin.String, sid.String, archID.String
 		m.Time = time.Unix(0, t)

@@ -591,10 +591,10 @@ func TestQueryPlans(t *testing.T) {
 		want        string
 	}{
 		{"history of one chat", `SELECT ` + msgColumns + ` FROM messages
-			WHERE account = ? AND peer = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+			WHERE account = ? AND peer = ? AND id < ? AND replaces IS NULL ORDER BY id DESC LIMIT ?`,
 			[]any{me, you, 100, 50}, "SEARCH messages USING INDEX messages_peer (account=? AND peer=? AND id<?)"},
 		{"history of all chats", `SELECT ` + msgColumns + ` FROM messages
-			WHERE account = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+			WHERE account = ? AND id < ? AND replaces IS NULL ORDER BY id DESC LIMIT ?`,
 			[]any{me, 100, 50}, "SEARCH messages USING INDEX messages_account (account=? AND id<?)"},
 		{"mark by origin id", `UPDATE messages SET state = ?
 			WHERE account = ? AND origin_id = ? AND outgoing = 1 AND state IN (?)`,

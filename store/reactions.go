@@ -146,34 +146,42 @@ func (s *Store) PendingReactions(ctx context.Context, account string) ([]Pending
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.QueryContext(ctx, `SELECT r.sender, r.emojis, m.`+strings.ReplaceAll(msgColumns, ", ", ", m.")+`
-		FROM reactions r JOIN messages m ON m.id = r.message_id
+	rows, err := db.QueryContext(ctx, `SELECT r.message_id, r.sender, r.emojis FROM reactions r
+		JOIN messages m ON m.id = r.message_id
 		WHERE r.pending = 1 AND m.account = ? ORDER BY r.time`, account)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	defer rows.Close()
-	var out []PendingReaction
+	type row struct {
+		id             int64
+		sender, emojis string
+	}
+	var rs []row
 	for rows.Next() {
-		var (
-			p                                PendingReaction
-			emojis                           string
-			m                                = &p.Message
-			origin, sid, archID, file, reply sql.NullString
-			t                                int64
-			state                            string
-		)
-		if err := rows.Scan(&p.Sender, &emojis, &m.ID, &m.Account, &m.Peer, &m.Outgoing, &m.From, &m.To, &m.Body,
-			&origin, &sid, &archID, &t, &state, &m.Error, &m.Encrypted, &file, &reply); err != nil {
+		var r row
+		if err := rows.Scan(&r.id, &r.sender, &r.emojis); err != nil {
+			rows.Close()
 			return nil, wrap(op, err)
 		}
-		m.OriginID, m.StanzaID, m.ArchiveID = origin.String, sid.String, archID.String
-		m.Time, m.State = time.Unix(0, t), State(state)
-		_ = json.Unmarshal([]byte(emojis), &p.Emojis)
-		out = append(out, p)
+		rs = append(rs, r)
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, wrap(op, err)
+	}
+	out := make([]PendingReaction, 0, len(rs))
+	for _, r := range rs { // a handful: kept while offline
+		mrows, err := db.QueryContext(ctx, `SELECT `+msgColumns+` FROM messages WHERE id = ?`, r.id)
+		ms, err := scanMessages(op, mrows, err, false)
+		if err != nil {
+			return nil, err
+		}
+		if len(ms) == 0 {
+			continue
+		}
+		p := PendingReaction{Message: ms[0], Sender: r.sender}
+		_ = json.Unmarshal([]byte(r.emojis), &p.Emojis)
+		out = append(out, p)
 	}
 	return out, nil
 }

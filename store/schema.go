@@ -279,9 +279,20 @@ ALTER TABLE accounts ADD COLUMN require_e2e INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE messages ADD COLUMN file TEXT;
 `},
 		{version: 12, up: `
--- Reserved: another branch of issue 20 (chat states and markers) takes
--- this number; at its merge its step replaces this empty one.
-SELECT 1;
+-- Last message correction (XEP-0308, issue 20). A correction is stored as
+-- a message of its own (so it dedupes and sits in the outbox like any
+-- other) with replaces = the id of the message it corrects; History and
+-- Search leave such rows out. The corrected message gets the new body,
+-- edited = 1 and, the first time, its first text in original_body.
+-- from_full is an incoming message's sender's full address: only a
+-- correction from the same full address may change it (XEP-0308 §5).
+ALTER TABLE messages ADD COLUMN replaces TEXT;
+ALTER TABLE messages ADD COLUMN edited INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN original_body TEXT;
+ALTER TABLE messages ADD COLUMN from_full TEXT;
+-- Chat states (XEP-0085): the contact's client sent us one, so it wants
+-- them (§5.1); kept so that typing reaches them after a restart too.
+ALTER TABLE contacts ADD COLUMN chat_states INTEGER NOT NULL DEFAULT 0;
 `},
 		{version: 13, up: `
 -- Replies (XEP-0461, issue 20): what a message answers, as JSON

@@ -40,7 +40,7 @@ func (s *Store) Search(ctx context.Context, account, with, query string, limit i
 	// SQLite scanning the account's messages and probing the index for each.
 	q := `SELECT m.` + strings.ReplaceAll(msgColumns, ", ", ", m.") + `
 		FROM messages_fts CROSS JOIN messages m ON m.id = messages_fts.rowid
-		WHERE messages_fts MATCH ? AND m.account = ?`
+		WHERE messages_fts MATCH ? AND m.account = ? AND m.replaces IS NULL`
 	args := []any{match, account}
 	if with != "" {
 		q += ` AND m.peer = ?`

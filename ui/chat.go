@@ -21,6 +21,7 @@ func (a *Pane) openChat(peer string) {
 	if a.chat != nil && a.chat.peer == peer {
 		return
 	}
+	a.leftChat()
 	a.keepDraft()
 	a.cancelReply()    // a reply answers a message of its own chat
 	a.clearSelection() // no old highlight in the next chat, nor when coming back
@@ -33,6 +34,7 @@ func (a *Pane) openChat(peer string) {
 		a.updateUnread()
 	}
 	a.title.SetText(a.chatTitle(peer))
+	a.showTheirState()
 	a.showSubject(peer)
 	a.showChatBody(a.isRoom(peer))
 	a.refreshLock()
@@ -128,6 +130,9 @@ func (a *Pane) OnMessage(m Message) { a.do(func() { a.addMessage(m) }) }
 
 func (a *Pane) addMessage(m Message) {
 	m = a.withEarlyState(m)
+	if !m.Outgoing {
+		a.theyStopped(m.Peer) // their message ends their typing
+	}
 	if ch := a.chat; ch != nil && ch.peer == m.Peer {
 		for i := range ch.msgs {
 			if m.Key != "" && ch.msgs[i].Key == m.Key {
@@ -241,6 +246,14 @@ func (a *Pane) withEarlyState(m Message) Message {
 func (a *Pane) send(text string) {
 	ch := a.chat
 	if ch == nil || strings.TrimSpace(text) == "" {
+		return
+	}
+	a.typingIn = "" // the message carries <active/>
+	if ed := a.editing; ed != nil && ed.peer == ch.peer {
+		a.endEdit()
+		a.composer.SetText("")
+		a.setDraft(ch.peer, "")
+		a.correct(ed, text)
 		return
 	}
 	a.composer.SetText("")
@@ -840,6 +853,9 @@ func (r *messageRow) set(m Message, peerLabel string) {
 	r.when.Text = ""
 	if !m.Time.IsZero() {
 		r.when.Text = m.Time.Local().Format("2006-01-02 15:04")
+	}
+	if m.Edited {
+		r.when.Text += "  (edited)"
 	}
 	r.when.Refresh()
 	if enc := m.Encrypted || m.File != nil && m.File.Encrypted; enc != r.lock.Visible() {

@@ -22,9 +22,27 @@ type Composer struct {
 	// OnShortcut, if set, is offered each shortcut first (the window's:
 	// Ctrl+F, Ctrl+W …); it reports whether it took it.
 	OnShortcut func(fyne.Shortcut) bool
-	// OnEscape, if set, is told Escape first; it reports whether it took
-	// it (a reply being written is cancelled).
-	OnEscape func() bool
+	// OnTyped, if set, is told after each change the user made by typing,
+	// deleting or pasting (not when the program sets the text): the chat
+	// states (XEP-0085) follow the user's keys only.
+	OnTyped func()
+	// OnUpEmpty, if set, is Up in an empty composer: edit the last
+	// message (XEP-0308). OnEscape, if set, is offered Escape first; it
+	// reports whether it took it (an edit cancelled).
+	OnUpEmpty func()
+	OnEscape  func() bool
+}
+
+// TypedRune types r and tells OnTyped.
+func (c *Composer) TypedRune(r rune) {
+	c.Entry.TypedRune(r)
+	c.typed()
+}
+
+func (c *Composer) typed() {
+	if c.OnTyped != nil {
+		c.OnTyped()
+	}
 }
 
 // TypedShortcut offers sc to OnShortcut, then to the entry (copy, paste…).
@@ -37,7 +55,11 @@ func (c *Composer) TypedShortcut(sc fyne.Shortcut) {
 	if c.OnShortcut != nil && c.OnShortcut(sc) {
 		return
 	}
+	before := c.Text
 	c.Entry.TypedShortcut(sc)
+	if c.Text != before { // a paste, a cut
+		c.typed()
+	}
 }
 
 // NewComposer returns a composer that calls onSend with the typed text.
@@ -64,14 +86,22 @@ func (c *Composer) setEnterSends(on bool) {
 
 // TypedKey sends on Enter without Shift (unless Ctrl+Enter sends).
 func (c *Composer) TypedKey(k *fyne.KeyEvent) {
-	if k.Name == fyne.KeyEscape && c.OnEscape != nil && c.OnEscape() {
-		return
-	}
 	if (k.Name == fyne.KeyReturn || k.Name == fyne.KeyEnter) && !c.shift && !c.ctrlSends {
 		c.submit()
 		return
 	}
+	if k.Name == fyne.KeyUp && c.Text == "" && c.OnUpEmpty != nil {
+		c.OnUpEmpty()
+		return
+	}
+	if k.Name == fyne.KeyEscape && c.OnEscape != nil && c.OnEscape() {
+		return
+	}
+	before := c.Text
 	c.Entry.TypedKey(k)
+	if c.Text != before { // Backspace, Delete, a new line
+		c.typed()
+	}
 }
 
 // AcceptsTab is false: Tab leaves the composer (to the send button) as in

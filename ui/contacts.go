@@ -200,6 +200,7 @@ func (a *Pane) closeChat(peer string) {
 	if a.chat == nil || a.chat.peer != peer {
 		return
 	}
+	a.leftChat()
 	a.keepDraft()
 	a.chat = nil
 	a.showDraft() // empty: no chat is open
@@ -283,9 +284,21 @@ func (a *Pane) chatTools() *fyne.Container {
 			a.roomSplit.Refresh()
 		})
 		leave := widget.NewButtonWithIcon("Leave", theme.LogoutIcon(), a.confirmLeave)
-		a.roomTools = append(a.roomTools, people, leave)
-		a.labelled(people, leave)
+		a.roomTools = append(a.roomTools, people)
+		a.labelled(people)
 		box.Add(people)
+		if a.inviteBackend() != nil {
+			invite := widget.NewButtonWithIcon("Invite…", theme.MailSendIcon(), func() {
+				if a.chat != nil {
+					a.showInvite(a.chat.peer, "", "", false)
+				}
+			})
+			a.roomTools = append(a.roomTools, invite)
+			a.labelled(invite)
+			box.Add(invite)
+		}
+		a.roomTools = append(a.roomTools, leave)
+		a.labelled(leave)
 		box.Add(leave)
 	}
 	return box

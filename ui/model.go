@@ -101,6 +101,8 @@ type Message struct {
 	History bool
 	// Encrypted: it travelled end-to-end encrypted (OMEMO).
 	Encrypted bool
+	// Edited: a correction (XEP-0308) changed its text; Body is the new one.
+	Edited bool
 	// Notice: a line from Clove itself in the chat (a contact's new OMEMO
 	// device), not a message: not stored, not counted unread.
 	Notice bool

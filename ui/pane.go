@@ -98,6 +98,9 @@ type Pane struct {
 
 	prefKey     string // where the open chat is kept ("": nowhere)
 	restoreChat string // the chat to reopen once the roster is there
+	// openNext is a chat to open once the roster has it, whatever is open
+	// (a room just joined).
+	openNext string
 
 	drafts       map[string]string // each chat's unsent text (the open one's is in the composer)
 	draftsLoaded bool
@@ -143,7 +146,18 @@ type Pane struct {
 	statusShow              string         // the presence chosen ("" available, away, xa, dnd)
 	statusMessage           string         // and its message
 	statusSends             statusQueue    // the presences still to send, in order
-	nodeAction              *widget.Button // "Stop node" / "Start node": an account on the profile's own node
+
+	// Chat states (XEP-0085): each contact's last one, the open chat's
+	// shown in its header (typing), and the chat we told that we type in.
+	theirStates map[string]string
+	typingLabel *widget.Label
+	typingClear *time.Timer
+	typingIn    string
+	// Correction (XEP-0308): the message being edited (nil: none) and
+	// the line above the composer that says so.
+	editing    *editState
+	editBar    *fyne.Container
+	nodeAction *widget.Button // "Stop node" / "Start node": an account on the profile's own node
 
 	reply          *replyBar      // "Replying to …" above the composer
 	picker         *emojiPicker   // the emoji picker, made on first use
@@ -199,6 +213,7 @@ func newPane(s *Shell, account string, b Backend) *Pane {
 		draftSaver: draftSaver{latest: map[string]uint64{}},
 
 		requestRows: map[string]fyne.CanvasObject{},
+		theirStates: map[string]string{},
 		notified:    map[string]time.Time{},
 	}
 	a.content = a.build()
@@ -281,6 +296,9 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.msgView = container.New(&widthWatch{onWidth: a.onListWidth}, a.msgList)
 	a.composer = NewComposer(a.send)
 	a.composer.OnShortcut = a.shortcut
+	a.composer.OnTyped = a.userTyped
+	a.composer.OnUpEmpty = a.editLast
+	a.composer.OnEscape = a.cancelEdit
 	a.composer.setEnterSends(a.fa.Preferences().BoolWithFallback(prefEnter, true))
 	send := widget.NewButtonWithIcon("", theme.MailSendIcon(), func() { a.composer.submit() })
 	sendBox := fyne.CanvasObject(send)
@@ -295,8 +313,13 @@ func (a *Pane) build() fyne.CanvasObject {
 		a.attach = a.newAttachButton()
 		attach = a.attach
 	}
+	a.editBar = a.newEditBar()
 	a.reply = a.newReplyBar()
 	a.composer.OnEscape = func() bool {
+		// An edit (XEP-0308) first, then a reply being written.
+		if a.cancelEdit() {
+			return true
+		}
 		if a.reply.to == nil {
 			return false
 		}
@@ -309,11 +332,13 @@ func (a *Pane) build() fyne.CanvasObject {
 	if attach != nil {
 		tools = container.NewHBox(attach, a.emojiOpen)
 	}
-	bottom := container.NewBorder(container.NewVBox(a.transfers, a.reply.box), nil, tools, sendBox, a.composer)
+	bottom := container.NewBorder(container.NewVBox(a.transfers, a.editBar, a.reply.box), nil, tools, sendBox, a.composer)
 	a.bottom = bottom
 	a.buildRoomParts()
 	a.tools = a.chatTools()
-	a.header = container.NewBorder(nil, nil, nil, a.tools, a.title)
+	a.typingLabel = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	a.typingLabel.Hide()
+	a.header = container.NewBorder(nil, nil, nil, container.NewHBox(a.typingLabel, a.tools), a.title)
 	a.chatBody = container.NewStack(a.msgView)
 	a.subject = widget.NewLabel("")
 	a.subject.Wrapping = fyne.TextWrapWord
@@ -551,6 +576,7 @@ func (a *Pane) reloadContacts() {
 			}
 			a.loadDrafts()
 			a.reopenChat()
+			a.openJoined()
 		})
 	})
 }
@@ -563,6 +589,9 @@ func (a *Pane) setContacts(cs []Contact) {
 		it := &contactItem{Contact: c}
 		if o := old[c.JID]; o != nil {
 			it.presence, it.unread = o.presence, o.unread
+		}
+		if r := a.rooms[c.JID]; c.Room && r != nil && r.joined {
+			it.presence = Available // joined before the list had it
 		}
 		a.byJID[c.JID] = it
 		a.contacts = append(a.contacts, it)

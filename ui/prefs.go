@@ -81,6 +81,18 @@ func (s *Shell) ShowPreferences() {
 		}
 	})
 	enter.SetChecked(p.BoolWithFallback(prefEnter, true))
+	typing := newDialogCheck("Send typing notifications (contacts who share presence with you see that you type)", func(on bool) {
+		p.SetBool(prefTyping, on)
+		for _, a := range s.apps {
+			if t := a.typist(); t != nil {
+				t.SetTypingNotifications(on)
+			}
+			if !on {
+				a.typingIn = ""
+			}
+		}
+	})
+	typing.SetChecked(TypingNotifications(s.fa))
 
 	// Pictures: which contacts' pictures download by themselves.
 	picLabels := map[int]string{0: "Never", 1: "Up to 1 MiB", 5: "Up to 5 MiB", 20: "Up to 20 MiB"}
@@ -112,7 +124,7 @@ func (s *Shell) ShowPreferences() {
 	}
 	rows := []fyne.CanvasObject{
 		widget.NewLabelWithStyle("Theme", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), themes,
-		widget.NewLabelWithStyle("Messages", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), notify, enter,
+		widget.NewLabelWithStyle("Messages", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), notify, enter, typing,
 		widget.NewLabel("Show contacts' pictures at once (others: a click on Load picture)"), pictures,
 		widget.NewLabelWithStyle("Passwords", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), remember,
 	}

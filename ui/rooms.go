@@ -257,7 +257,7 @@ func (a *Pane) joinRoom(room, nick string, create bool) {
 				a.showErrorThen(err, func() { a.showJoinRoom(room, nick, create) })
 				return
 			}
-			a.restoreChat = room // opened once the roster has it
+			a.openNext = room // opened once the roster has it
 			a.reloadContacts()
 		})
 	})

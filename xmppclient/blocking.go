@@ -22,6 +22,7 @@ func (c *Client) Block(ctx context.Context, j jid.JID) error {
 	if err := blocklist.Add(ctx, sess, j.Bare()); err != nil {
 		return fmt.Errorf("blocking %s: %w", j.Bare(), err)
 	}
+	c.forgetBlocklist()
 	return nil
 }
 
@@ -34,6 +35,7 @@ func (c *Client) Unblock(ctx context.Context, j jid.JID) error {
 	if err := blocklist.Remove(ctx, sess, j.Bare()); err != nil {
 		return fmt.Errorf("unblocking %s: %w", j.Bare(), err)
 	}
+	c.forgetBlocklist()
 	return nil
 }
 
@@ -56,4 +58,12 @@ func (c *Client) Blocked(ctx context.Context) ([]jid.JID, error) {
 		return nil, fmt.Errorf("reading the blocklist: %w", err)
 	}
 	return out, nil
+}
+
+// forgetBlocklist drops the blocklist read for invitations (invite.go):
+// it is read again at the next one.
+func (c *Client) forgetBlocklist() {
+	c.mu.Lock()
+	c.blockedSess = nil
+	c.mu.Unlock()
 }

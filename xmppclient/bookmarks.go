@@ -11,13 +11,13 @@ import (
 	"mellium.im/xmpp/stanza"
 )
 
-// Room bookmarks (XEP-0048) in private XML storage (XEP-0049). Every
-// server has private storage, and what is stored there is readable by the
-// account alone. mellium's bookmarks package speaks XEP-0402 (PEP), but it
-// publishes without publish-options, so on Prosody the node would take the
-// default access model ("presence") and show the user's rooms to their
-// contacts; Prosody's mod_bookmarks, where enabled, mirrors this storage
-// into XEP-0402 for other clients.
+// Room bookmarks: in PEP (XEP-0402, bookmarks2.go) where the server keeps
+// that in step with the older list, otherwise (XEP-0048) in private XML
+// storage (XEP-0049), which every server has and only the account reads.
+// mellium's bookmarks package speaks XEP-0402, but it publishes without
+// publish-options, so on Prosody the node would take the default access
+// model ("presence") and show the user's rooms to their contacts: Clove
+// publishes with its own publish-options (pubsub.go).
 
 // Bookmark is a room the account keeps.
 type Bookmark struct {
@@ -90,6 +90,9 @@ func (c *Client) fetchBookmarks(ctx context.Context) (bookmarkStorage, error) {
 // Bookmarks returns the account's room bookmarks, in the server's order.
 // Entries whose address is not a room are skipped.
 func (c *Client) Bookmarks(ctx context.Context) ([]Bookmark, error) {
+	if sess, pep := c.usePEP(ctx); pep {
+		return c.pepBookmarks(ctx, sess)
+	}
 	st, err := c.fetchBookmarks(ctx)
 	if err != nil {
 		return nil, err
@@ -107,11 +110,20 @@ func (c *Client) Bookmarks(ctx context.Context) ([]Bookmark, error) {
 
 // SetBookmark adds b to the bookmarks, or replaces the one for its room.
 func (c *Client) SetBookmark(ctx context.Context, b Bookmark) error {
+	if b.Room.Localpart() == "" {
+		return fmt.Errorf("%s is not a room address (expected room@service)", b.Room)
+	}
+	if sess, pep := c.usePEP(ctx); pep {
+		return c.pepSetBookmark(ctx, sess, b)
+	}
 	return c.editBookmarks(ctx, b.Room, &b)
 }
 
 // RemoveBookmark removes the bookmark of room (none: nothing to do).
 func (c *Client) RemoveBookmark(ctx context.Context, room jid.JID) error {
+	if sess, pep := c.usePEP(ctx); pep {
+		return c.pepRemoveBookmark(ctx, sess, room)
+	}
 	return c.editBookmarks(ctx, room, nil)
 }
 

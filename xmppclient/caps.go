@@ -35,7 +35,11 @@ func clientFeatures() []string {
 		nsReply,
 		nsFallback,
 		nsReactions,
+		nsChatStates,
+		nsCorrect,
 		omemo.NodeDeviceList + "+notify",
+		nsConference,             // direct invitations (XEP-0249), invite.go
+		nsBookmarks2 + "+notify", // bookmarks from other devices (XEP-0402)
 	}
 	slices.Sort(f)
 	return f

@@ -70,6 +70,11 @@ type Config struct {
 	BackoffMin     time.Duration // default 1 s
 	BackoffMax     time.Duration // default 60 s
 
+	// SelfPingIdle is how long a joined room may be silent before we ping
+	// our own occupant address in it (XEP-0410) to learn whether the room
+	// still has us; default 5 min, negative: never.
+	SelfPingIdle time.Duration
+
 	Logger *slog.Logger
 }
 
@@ -149,6 +154,18 @@ type Client struct {
 	joins     map[string]chan error
 	joinNicks map[string]string
 	created   map[string]bool
+	// Self-ping (selfping.go): when each joined room last sent us
+	// anything, and the rooms being checked now.
+	roomSeen map[string]time.Time
+	pinging  map[string]bool
+	// bmSess is the session bmPEP was asked on: whether the server keeps
+	// bookmarks in PEP (bookmarks2.go).
+	bmSess *xmpp.Session
+	bmPEP  bool
+	// blocked is the blocklist as read on blockedSess (invite.go), for
+	// checking invitations; a blocklist push clears blockedSess.
+	blocked     []jid.JID
+	blockedSess *xmpp.Session
 }
 
 // New checks cfg and returns a Client that is not yet connected.
@@ -168,6 +185,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 30 * time.Second
+	}
+	if cfg.SelfPingIdle == 0 {
+		cfg.SelfPingIdle = 5 * time.Minute
 	}
 	if cfg.KeepAlive == 0 {
 		cfg.KeepAlive = 60 * time.Second
@@ -485,6 +505,7 @@ func (c *Client) connectOnce(ctx context.Context) error {
 	defer cancel()
 	setup := make(chan error, 1)
 	go func() { setup <- c.afterLogin(sctx, sess, resumed) }()
+	go c.selfPingLoop(sctx, sess)
 
 	ticker := time.NewTicker(c.cfg.KeepAlive)
 	defer ticker.Stop()

@@ -79,6 +79,9 @@ type Message struct {
 	// Reply: the message answers another (XEP-0461); Body is then the
 	// text without the quote the sender put before it for other clients.
 	Reply *Reply
+	// Replaces: the message corrects the one with this id (XEP-0308),
+	// Body being its new text.
+	Replaces string
 	// enc is the <encrypted> element until the pump decrypts it.
 	enc *encryptedEl
 	// rep is an encrypted message's reply until the pump decrypts its body.

@@ -163,6 +163,7 @@ func (c *Client) handleIQ(t xmlstream.TokenReadEncoder, d *xml.Decoder, start *x
 		c.emit(RosterChanged{Items: items, Ver: iq.Query.Ver, Removed: removed})
 	case iq.Type == "set" && (iq.Block != nil || iq.Unblock != nil) && (from == "" || from == c.JID().Bare().String()):
 		// A blocklist push: this or another device of the account changed it.
+		c.forgetBlocklist()
 		if iq.Block != nil {
 			c.emit(BlocklistChanged{JIDs: iq.Block.jids(), Blocked: true})
 		} else {
@@ -258,7 +259,12 @@ type inMessage struct {
 	Reactions    *reactionsEl `xml:"urn:xmpp:reactions:0 reactions"`
 	OOB          *oobEl       `xml:"jabber:x:oob x"`
 	Event        *pepEvent    `xml:"http://jabber.org/protocol/pubsub#event event"`
-	Result       *struct {
+	// Room invitations (invite.go): direct, and mediated or declined.
+	Conference *directInviteEl `xml:"jabber:x:conference x"`
+	MUCUser    *mucUserMsg     `xml:"http://jabber.org/protocol/muc#user x"`
+	Replace    *idEl           `xml:"urn:xmpp:message-correct:0 replace"`
+	chatStates
+	Result *struct {
 		QueryID   string    `xml:"queryid,attr"`
 		ID        string    `xml:"id,attr"`
 		Forwarded forwarded `xml:"urn:xmpp:forward:0 forwarded"`
@@ -338,6 +344,9 @@ func (c *Client) onMessage(m *inMessage) {
 		c.deliver(msg, false)
 		return
 	}
+	if c.onInvite(m) {
+		return
+	}
 	if m.Type == "groupchat" {
 		c.onGroupMessage(m)
 		return
@@ -355,6 +364,7 @@ func (c *Client) onMessage(m *inMessage) {
 		}
 		return
 	}
+	c.onChatState(m)
 	msg, ok := c.convert(m, m.Delay)
 	if !ok {
 		return
@@ -389,6 +399,9 @@ func (c *Client) convert(m *inMessage, delay *delayEl) (Message, bool) {
 	} else if m.Reply != nil {
 		// The fallback's ranges are in the decrypted body (see decrypt).
 		msg.rep = &pendingReply{el: *m.Reply, fbs: m.fallbacks()}
+	}
+	if m.Replace != nil {
+		msg.Replaces = m.Replace.ID
 	}
 	msg.OriginID = m.ID
 	if m.OriginID != nil && m.OriginID.ID != "" {

@@ -241,6 +241,7 @@ func (c *Client) LeaveRoom(ctx context.Context, room jid.JID) error {
 	c.mu.Lock()
 	nick, ok := c.rooms[room.String()]
 	delete(c.rooms, room.String())
+	delete(c.roomSeen, room.String())
 	c.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("not in %s", room)
@@ -371,6 +372,7 @@ func (c *Client) onRoomPresence(from jid.JID, p *inPresence) bool {
 	if p.MUC == nil {
 		return false
 	}
+	c.noteRoomTraffic(room)
 	o := Occupant{Room: from.Bare(), Nick: from.Resourcepart(), Left: p.Type == "unavailable", Self: p.MUC.has(110)}
 	if it := p.MUC.Item; it != nil {
 		o.Affiliation, o.Role = it.Affiliation, it.Role
@@ -409,6 +411,7 @@ func (c *Client) onGroupMessage(m *inMessage) {
 		nick = c.joinNicks[room.String()] // the history sent on joining
 	}
 	c.mu.Unlock()
+	c.noteRoomTraffic(room.String())
 	g := GroupMessage{Room: room, Nick: from.Resourcepart(), Body: m.Body, Subject: m.Subject, ID: m.ID, Time: time.Now().UTC()}
 	if m.OriginID != nil && m.OriginID.ID != "" {
 		g.ID = m.OriginID.ID

@@ -27,6 +27,9 @@ type OutboxEntry struct {
 	// Reply: the message answers another (XEP-0461); Body is the text
 	// alone, the quote of the other is put before it on the wire.
 	Reply *Reply
+	// Replace: the message corrects our earlier one with this id
+	// (XEP-0308); Body is the new text.
+	Replace string
 }
 
 // Outbox persists messages from the moment they are accepted until the

@@ -52,6 +52,11 @@ func (c *Client) send(ctx context.Context, to jid.JID, body string, f *FileRef, 
 		return "", errors.New("empty message")
 	}
 	e := OutboxEntry{ID: randomID(), To: to.String(), Body: body, Created: time.Now().UTC(), File: f, Reply: r}
+	return c.enqueueAndSend(ctx, e)
+}
+
+// enqueueAndSend makes e durable in the outbox, then sends it if online.
+func (c *Client) enqueueAndSend(ctx context.Context, e OutboxEntry) (string, error) {
 	if err := c.outbox.Enqueue(ctx, e); err != nil {
 		return "", fmt.Errorf("could not save the message: %w", err)
 	}
@@ -231,6 +236,8 @@ func chatTokens(e OutboxEntry) xml.TokenReader {
 		oid, oid.End(),
 	}
 	toks = append(toks, replyTokens(e.Reply, fbLen)...)
+	toks = append(toks, activeTokens()...)
+	toks = append(toks, replaceTokens(e.Replace)...)
 	if e.File != nil && !e.File.Encrypted {
 		toks = append(toks, oobTokens(e.File.URL)...)
 	}

@@ -67,7 +67,7 @@ func printHistory(e *env, ms []store.Message, asJSON bool) {
 	enc := json.NewEncoder(e.stdout)
 	for _, m := range ms {
 		if asJSON {
-			j := jsonMessage{From: m.From, To: m.To, Body: m.Body, ID: m.OriginID, Time: m.Time.UTC().Format(time.RFC3339Nano), Encrypted: m.Encrypted}
+			j := jsonMessage{From: m.From, To: m.To, Body: m.Body, ID: m.OriginID, Time: m.Time.UTC().Format(time.RFC3339Nano), Encrypted: m.Encrypted, Edited: m.Edited}
 			if f := m.File; f != nil {
 				j.File = fileJSON(f.URL, f.Name, f.Size, f.MIME, f.Encrypted)
 			}
@@ -88,6 +88,10 @@ func printHistory(e *env, ms []store.Message, asJSON bool) {
 		if m.Outgoing {
 			dir = ">"
 		}
-		fmt.Fprintf(e.stdout, "%s %s %s: %s [%s]\n", m.Time.Local().Format("2006-01-02 15:04:05"), dir, termText(m.Peer), termText(m.Body), m.State)
+		state := string(m.State)
+		if m.Edited {
+			state += ", edited"
+		}
+		fmt.Fprintf(e.stdout, "%s %s %s: %s [%s]\n", m.Time.Local().Format("2006-01-02 15:04:05"), dir, termText(m.Peer), termText(m.Body), state)
 	}
 }

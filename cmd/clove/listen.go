@@ -22,6 +22,12 @@ type jsonMessage struct {
 	Encrypted bool `json:"encrypted"`
 	// File: the message shares a file (issue 19's contract).
 	File *jsonFile `json:"file,omitempty"`
+	// Invite is set for a room invitation (from is the inviter, body "").
+	Invite *jsonInvite `json:"invite,omitempty"`
+	// Replaces: the message corrects the one with this id (XEP-0308;
+	// listen). Edited: a correction changed the text (history).
+	Replaces string `json:"replaces,omitempty"`
+	Edited   bool   `json:"edited,omitempty"`
 	// Reply: the message answers the message "id" of "to" (XEP-0461;
 	// "body" is the text without the sender's quote of it).
 	Reply *jsonReply `json:"reply,omitempty"`
@@ -72,6 +78,17 @@ func fileJSON(url, name string, size int64, mime string, encrypted bool) *jsonFi
 	return &jsonFile{URL: url, Name: name, Size: size, MIME: mime, Encrypted: encrypted}
 }
 
+// jsonInvite is a room invitation: the room, who invites, their reason,
+// the room's password if they gave one, and whether it came through the
+// room (XEP-0045) rather than directly (XEP-0249).
+type jsonInvite struct {
+	Room     string `json:"room"`
+	From     string `json:"from"`
+	Reason   string `json:"reason"`
+	Password string `json:"password"`
+	Mediated bool   `json:"mediated"`
+}
+
 func cmdListen(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("listen", flag.ContinueOnError)
 	account := fs.String("account", "", "account to listen on")
@@ -94,9 +111,21 @@ func cmdListen(ctx context.Context, e *env, args []string) error {
 	}
 	defer done()
 	enc := json.NewEncoder(e.stdout)
+	invited := func(inv xmppclient.Invitation) {
+		if *asJSON {
+			_ = enc.Encode(jsonMessage{From: inv.From.String(), To: *account, Time: time.Now().UTC().Format(time.RFC3339Nano),
+				Invite: &jsonInvite{Room: inv.Room.String(), From: inv.From.String(), Reason: inv.Reason, Password: inv.Password, Mediated: inv.Mediated}})
+			return
+		}
+		line := fmt.Sprintf("%s %s invites you to %s", time.Now().Format("2006-01-02 15:04:05"), termText(inv.From.String()), termText(inv.Room.String()))
+		if inv.Reason != "" {
+			line += ": " + termText(inv.Reason)
+		}
+		fmt.Fprintln(e.stdout, line)
+	}
 	return s.ListenAll(ctx, *timeout, *count, func(m xmppclient.Message) {
 		if *asJSON {
-			j := jsonMessage{From: m.From.String(), To: m.To.String(), Body: m.Body, ID: m.ID, Time: m.Time.UTC().Format(time.RFC3339Nano), Encrypted: m.Encrypted}
+			j := jsonMessage{From: m.From.String(), To: m.To.String(), Body: m.Body, ID: m.ID, Time: m.Time.UTC().Format(time.RFC3339Nano), Encrypted: m.Encrypted, Replaces: m.Replaces}
 			if f := m.File; f != nil {
 				j.File = fileJSON(f.URL, f.Name, f.Size, f.MIME, f.Encrypted)
 			}
@@ -105,9 +134,13 @@ func cmdListen(ctx context.Context, e *env, args []string) error {
 			}
 			_ = enc.Encode(j)
 		} else {
-			fmt.Fprintf(e.stdout, "%s %s: %s\n", m.Time.Local().Format("2006-01-02 15:04:05"), termText(m.From.Bare().String()), termText(replyText(m.Reply)+m.Body))
+			edit := ""
+			if m.Replaces != "" {
+				edit = " (correction of " + termText(m.Replaces) + ")"
+			}
+			fmt.Fprintf(e.stdout, "%s %s%s: %s\n", m.Time.Local().Format("2006-01-02 15:04:05"), termText(m.From.Bare().String()), edit, termText(replyText(m.Reply)+m.Body))
 		}
-	}, func(rc chat.ReactionsChanged) {
+	}, invited, func(rc chat.ReactionsChanged) {
 		if *asJSON {
 			var j jsonReactions
 			j.Reactions.From, j.Reactions.To, j.Reactions.ID = rc.From.String(), rc.To.String(), rc.ID

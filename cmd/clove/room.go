@@ -24,12 +24,14 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&v.History, "history", 20, "join: how many past messages to show (0: none)")
 	fs.DurationVar(&v.Stay, "listen", 0, "join: stay this long and print what is said")
 	fs.DurationVar(&v.Timeout, "timeout", 30*time.Second, "how long to wait for the server and the room (default 30s, 5m for I2P accounts)")
+	reason := fs.String("reason", "", "invite: why (shown to the invitee)")
+	viaRoom := fs.Bool("via-room", false, "invite: send the invitation through the room (XEP-0045), which is entered for it; default: directly (XEP-0249)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if *account == "" || len(pos) < 2 {
-		return usagef("room takes --account JID and join ROOM or send ROOM TEXT")
+		return usagef("room takes --account JID and join ROOM, send ROOM TEXT or invite ROOM JID")
 	}
 	verb := pos[0]
 	room, err := chat.RoomJID(pos[1])
@@ -46,8 +48,17 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		if strings.TrimSpace(v.Say) == "" {
 			return usagef("room send takes ROOM and TEXT")
 		}
+	case "invite":
+		if len(pos) != 3 {
+			return usagef("room invite takes ROOM and the address to invite")
+		}
+		who, err := chat.ContactJID(pos[2])
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		return roomInvite(ctx, e, *account, room, who, *reason, *viaRoom, v.Timeout, flagSet(fs, "timeout"))
 	default:
-		return usagef("room needs join or send, not %q", verb)
+		return usagef("room needs join, send or invite, not %q", verb)
 	}
 	if v.History < 0 {
 		return usagef("--history must be 0 or more")
@@ -85,4 +96,22 @@ func printRoom(e *env, room jid.JID, v *chat.RoomVisit) {
 	v.Said = func(m xmppclient.GroupMessage) {
 		fmt.Fprintf(e.stdout, "%s %s: %s\n", m.Time.Local().Format("2006-01-02 15:04:05"), termText(m.Nick), termText(m.Body))
 	}
+}
+
+// roomInvite is `clove room --account JID invite ROOM JID [--reason TEXT]
+// [--via-room]`: online, invite, end.
+func roomInvite(ctx context.Context, e *env, account string, room, who jid.JID, reason string, viaRoom bool, timeout time.Duration, timeoutSet bool) error {
+	s, done, err := e.session(ctx, account, chat.Options{Passive: true})
+	if err != nil {
+		return err
+	}
+	defer done()
+	if !timeoutSet && chat.OverI2P(s.Account()) {
+		timeout = 5 * time.Minute
+	}
+	if err := s.InviteOnce(ctx, room, who, reason, viaRoom, timeout); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "invited %s to %s\n", who, room)
+	return nil
 }

@@ -20,12 +20,19 @@ func cmdSend(ctx context.Context, e *env, args []string) error {
 	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the server's acknowledgement (default 30s, 5m for I2P accounts; with --file 10m, 30m for I2P accounts)")
 	file := fs.String("file", "", "send this file (uploaded to your server, XEP-0363; encrypted to a contact with OMEMO devices) instead of TEXT")
 	replyTo := fs.String("reply-to", "", "send TEXT as a reply (XEP-0461) to the message with this id in TO's chat")
+	correct := fs.String("correct", "", "correct your message with this id (as send printed it): TEXT replaces its text (XEP-0308)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if *account == "" {
 		return usagef("send needs --account JID")
+	}
+	if *correct != "" && *replyTo != "" {
+		return usagef("send takes --correct or --reply-to, not both")
+	}
+	if *correct != "" && (*file != "" || (len(pos) == 2 && pos[1] == "-")) {
+		return usagef("send --correct ID takes TO and TEXT (no --file, no -)")
 	}
 	if *file != "" {
 		if len(pos) != 1 {
@@ -65,7 +72,13 @@ func cmdSend(ctx context.Context, e *env, args []string) error {
 		*timeout = 5 * time.Minute
 	}
 	var ids []string
-	if *replyTo != "" {
+	if *correct != "" {
+		var id string
+		id, err = s.DeliverCorrection(ctx, to, *correct, texts[0], *timeout)
+		if id != "" {
+			ids = []string{id}
+		}
+	} else if *replyTo != "" {
 		ids, err = s.DeliverReply(ctx, to, texts[0], *replyTo, *timeout)
 	} else {
 		ids, err = s.Deliver(ctx, to, texts, *timeout)

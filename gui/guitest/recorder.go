@@ -36,6 +36,10 @@ func (r *Recorder) OnOccupant(room, nick string, left bool) {
 func (r *Recorder) OnRoomSubject(room, subject string) { r.add("subject %s %q", room, subject) }
 func (r *Recorder) OnSessionStarted()                  { r.add("session started") }
 func (r *Recorder) OnRouter(text string)               { r.add("router %s", text) }
+func (r *Recorder) OnInvitation(inv ui.Invitation) {
+	r.add("invitation %s from %s %q password=%q mediated=%v", inv.Room, inv.From, inv.Reason, inv.Password, inv.Mediated)
+}
+func (r *Recorder) OnRoomNotice(room, text string) { r.add("notice %s %s", room, text) }
 func (r *Recorder) OnNode(n ui.NodeState) {
 	r.add("node running=%t stage=%s reachable=%t", n.Running, n.Stage, n.Reachable)
 }

@@ -778,3 +778,18 @@ func (s *Server) CPUTime() time.Duration {
 	}
 	return procCPUTime(s.proc.cmd.Process.Pid)
 }
+
+// Shell runs one command in prosody's admin shell (`prosodyctl shell`,
+// needing WithModule("admin_shell"); prosody 0.12 loads its socket with
+// it) and returns what the shell printed, failing the test if prosodyctl
+// fails. A line starting with ">" is Lua run with prosody's globals, e.g.
+// `>prosody.hosts["muc.clove.test"]…`: how a test makes the server do
+// what no client can ask of it.
+func (s *Server) Shell(tb testing.TB, command string) string {
+	tb.Helper()
+	out, err := s.ctl(command+"\n", "shell")
+	if err != nil {
+		tb.Fatalf("prosodytest: prosodyctl shell %q: %v\n%s", command, err, out)
+	}
+	return out
+}

@@ -10,14 +10,17 @@ Protocol, one JSON object a line:
       {"seq": 2, "op": "omemo_devices", "jid"}
       {"seq": 3, "op": "upload_slot", "filename", "size", "content_type"}
       {"seq": 4, "op": "upload_file", "path", "content_type"}
-      {"seq": 5, "op": "reply", "to", "body", "type", "id", "reply_to", "reply_id"}
+      {"seq": 5, "op": "quit"}
+      {"seq": 6, "op": "muc_join", "room", "nick"}   (plugin xep_0045)
+      {"seq": 7, "op": "invite", "room", "to", "reason", "password",
+       "mediated": bool}      (xep_0249 direct, or xep_0045 mediated)
+      {"seq": 8, "op": "reply", "to", "body", "type", "id", "reply_to", "reply_id"}
                                            (needs plugin xep_0461: its stanza)
-      {"seq": 5, "op": "react", "to", "reactions_id", "reactions": [...]}
+      {"seq": 9, "op": "react", "to", "reactions_id", "reactions": [...]}
                                            (needs plugin xep_0444: its send_reactions)
-      {"seq": 5, "op": "presence", "to", "extra_xml"}
+      {"seq": 10, "op": "presence", "to", "extra_xml"}
                                            (e.g. a room join: to room/nick
                                            with <x xmlns=muc/>)
-      {"seq": 6, "op": "quit"}
   stdout: events
       {"event": "ready", "jid": full JID}   after the initial presence was
                                            processed by the server
@@ -288,6 +291,11 @@ class Harness(slixmpp.ClientXMPP):
                 result = self.send_reply_to(cmd)
             elif op == "react":
                 self["xep_0444"].send_reactions(slixmpp.JID(cmd["to"]), cmd["reactions_id"], cmd.get("reactions") or [])
+            elif op == "muc_join":
+                await self.plugin["xep_0045"].join_muc_wait(
+                    slixmpp.JID(cmd["room"]), cmd["nick"], maxstanzas=0, timeout=20)
+            elif op == "invite":
+                self.invite(cmd)
             elif op == "quit":
                 self.quit()
             else:
@@ -299,6 +307,17 @@ class Harness(slixmpp.ClientXMPP):
         if result is not None:
             reply["result"] = result
         emit(reply)
+
+    def invite(self, cmd):
+        """A room invitation by slixmpp's own plugins: xep_0045's mediated
+        one (through the room) or xep_0249's direct one."""
+        room, to = slixmpp.JID(cmd["room"]), slixmpp.JID(cmd["to"])
+        if cmd.get("mediated"):
+            self.plugin["xep_0045"].invite(room, to, cmd.get("reason") or "")
+        else:
+            self.plugin["xep_0249"].send_invitation(
+                to, room, password=cmd.get("password") or None,
+                reason=cmd.get("reason") or None)
 
     async def send_one(self, cmd):
         if not cmd.get("to"):

@@ -1,0 +1,6 @@
+//go:build !linux || !cgo
+
+package gui
+
+// trimCHeap: nothing to do where the C library is not glibc.
+func trimCHeap() {}
