@@ -89,9 +89,17 @@ func TestCorrectionsWithSlixmpp(t *testing.T) {
 	send(bobPhone, "p1", "from bob's phone", strings.ReplaceAll(replace, "%s", "b1"))
 	send(bob, "b3", "correcting nothing", strings.ReplaceAll(replace, "%s", "no-such-id"))
 	send(bob, "b4", "<b>garbage</b>", `<replace xmlns='urn:xmpp:message-correct:0'/>`)
-	for _, body := range []string{"carol rewrites bob", "from bob's phone", "correcting nothing", "<b>garbage</b>"} {
-		if m := received(body); m.Replaces != "" {
-			t.Errorf("%q was told as a correction of %q", body, m.Replaces)
+	// Three senders' connections: their messages may arrive in any order
+	// (waiting for each in turn passed over one that came early).
+	want := map[string]bool{"carol rewrites bob": true, "from bob's phone": true, "correcting nothing": true, "<b>garbage</b>": true}
+	for len(want) > 0 {
+		m := ev.wait(t, 20*time.Second, "alice receives the four others", func(e xmppclient.Event) bool {
+			m, ok := e.(xmppclient.MessageReceived)
+			return ok && want[m.Body]
+		}).(xmppclient.MessageReceived).Message
+		delete(want, m.Body)
+		if m.Replaces != "" {
+			t.Errorf("%q was told as a correction of %q", m.Body, m.Replaces)
 		}
 	}
 	if body, _ := bobsText(); body != "hello world" {
