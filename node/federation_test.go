@@ -18,8 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clove-xmpp/clove/files"
 	"github.com/clove-xmpp/clove/internal/i2pnet"
 	"github.com/clove-xmpp/clove/internal/slixtest"
+	"github.com/clove-xmpp/clove/transport"
 	"github.com/clove-xmpp/clove/xmppclient"
 	"mellium.im/xmpp/jid"
 )
@@ -558,6 +560,40 @@ func TestTwoNodesFederateOverI2P(t *testing.T) {
 		t.Logf("download through node B's SOCKS: %v, %.2f MB/s (%d tries)", took.Round(time.Millisecond), mbps(len(got), took), tries)
 		if !bytes.Equal(got, data) {
 			t.Errorf("downloaded %d bytes, not the %d uploaded", len(got), len(data))
+		}
+
+		// Through a SAM session on another router: i2pd 2.45.1 opens
+		// SAM's streams to I2P port 0, which the node's first tunnel
+		// takes (the dispatcher: internal/portmux), and it hands HTTP to
+		// prosody's HTTP port.
+		t0 := time.Now()
+		sam, err := transport.NewSAM(uctx, n.Client(1).SAMAddr, transport.SAMOptions{InboundLength: 1, OutboundLength: 1})
+		if err != nil {
+			t.Fatalf("SAM session: %v", err)
+		}
+		defer sam.Close()
+		made := time.Since(t0)
+		hc := files.NewClient(sam, files.Options{I2POnly: true})
+		defer hc.CloseIdleConnections()
+		var buf bytes.Buffer
+		for try := 1; ; try++ {
+			buf.Reset()
+			gctx, gcancel := context.WithTimeout(uctx, time.Minute)
+			t1 := time.Now()
+			_, _, err = hc.Get(gctx, slot.GetURL, &buf, int64(len(data)), nil)
+			gcancel()
+			if err == nil {
+				t.Logf("download through a SAM session (port 0, the node's dispatcher): session %v, GET %v, %.2f MB/s (%d tries)",
+					made.Round(time.Millisecond), time.Since(t1).Round(time.Millisecond), mbps(buf.Len(), time.Since(t1)), try)
+				break
+			}
+			if try == 3 {
+				t.Fatalf("GET through SAM: %v", err)
+			}
+			t.Logf("GET through SAM, try %d: %v", try, err)
+		}
+		if !bytes.Equal(buf.Bytes(), data) {
+			t.Errorf("downloaded through SAM %d bytes, not the %d uploaded", buf.Len(), len(data))
 		}
 	})
 
