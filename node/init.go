@@ -83,7 +83,11 @@ type InitOptions struct {
 	// HTTPPort is prosody's HTTP port (uploads); 0 picks DefaultHTTPPort
 	// or, if that is taken, a free one near it (ChoosePorts): nothing
 	// outside the node refers to it, so it need not be fixed.
-	HTTPPort      int
+	HTTPPort int
+	// DispatchPort is the dispatcher's port (streams to I2P port 0); 0
+	// picks DefaultDispatchPort or a free one near it. Never 80, 5222 or
+	// 5269 (dispatchI2PPorts).
+	DispatchPort  int
 	SOCKS         string // default 127.0.0.1:4447 (i2pd)
 	I2PD          string // i2pd binary; default from PATH
 	KeygenTimeout time.Duration
@@ -146,21 +150,7 @@ func Init(ctx context.Context, opts InitOptions) (*Info, error) {
 	} else if _, err := os.Stat(i2pd); err != nil {
 		return nil, fmt.Errorf("i2pd not found at %s", i2pd)
 	}
-	for _, p := range []int{opts.C2SPort, opts.S2SPort, opts.HTTPPort} {
-		if p == 0 {
-			continue
-		}
-		if err := portFree(p); err != nil {
-			return nil, err
-		}
-	}
-	if opts.HTTPPort == 0 {
-		if opts.HTTPPort, err = chooseHTTPPort(opts.C2SPort, opts.S2SPort); err != nil {
-			return nil, err
-		}
-	}
-	dispatch, err := chooseDispatchPort(opts.C2SPort, opts.S2SPort, opts.HTTPPort)
-	if err != nil {
+	if err := initPorts(&opts); err != nil {
 		return nil, err
 	}
 	for _, d := range []string{"", "i2pd", "prosody", "prosody/data", "prosody/certs", "prosody/plugins", "logs"} {
@@ -184,7 +174,7 @@ func Init(ctx context.Context, opts InitOptions) (*Info, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the new I2P identity: %w", err)
 	}
-	info := &Info{Domain: domain, C2SPort: opts.C2SPort, S2SPort: opts.S2SPort, HTTPPort: opts.HTTPPort, DispatchPort: dispatch, SOCKS: opts.SOCKS, Hops: opts.Hops, Created: time.Now().UTC().Truncate(time.Second)}
+	info := &Info{Domain: domain, C2SPort: opts.C2SPort, S2SPort: opts.S2SPort, HTTPPort: opts.HTTPPort, DispatchPort: opts.DispatchPort, SOCKS: opts.SOCKS, Hops: opts.Hops, Created: time.Now().UTC().Truncate(time.Second)}
 	certFile, keyFile := certPaths(opts.Dir, domain)
 	if err := writeCert(certFile, keyFile, domain, "muc."+domain); err != nil {
 		return nil, err
@@ -405,11 +395,11 @@ func chooseHTTPPort(taken ...int) (int, error) {
 const DefaultDispatchPort = 5289
 
 // chooseDispatchPort picks the dispatcher's port like chooseHTTPPort, never
-// one of taken nor an I2P port another tunnel of the node names (80,
-// 5222, 5269): the dispatcher's tunnel has no inport, so its local port is
-// its I2P port too.
+// one of taken nor an I2P port another tunnel of the node names
+// (dispatchI2PPorts). The ranges the two look in overlap (15280–15379,
+// 15289–15388): each excludes the other's port.
 func chooseDispatchPort(taken ...int) (int, error) {
-	taken = append(taken, 80, 5222, 5269)
+	taken = append(taken, dispatchI2PPorts()...)
 	p, err := ChoosePorts([]int{DefaultDispatchPort}, func(p int) bool { return slices.Contains(taken, p) || PortInUse(p) })
 	if err != nil {
 		return 0, err

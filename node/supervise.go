@@ -274,7 +274,13 @@ func Prepare(dir string, opts RunOptions) (*Info, supervise.Plan, error) {
 		return nil, plan, fmt.Errorf("the node's I2P SOCKS port: %w (is another i2pd running? then Clove needs no router of its own)", err)
 	}
 	i2pdDir := filepath.Join(dir, "i2pd")
-	console, sam := freeLoopbackPort(), freeLoopbackPort()
+	// The console and SAM ports are not kept in node.json (nothing outside
+	// the node refers to them); picked here, never one of the node's own.
+	picked, err := pickLoopbackPorts(2, info.ownPorts())
+	if err != nil {
+		return nil, plan, fmt.Errorf("the node's router: %w", err)
+	}
+	console, sam := picked[0], picked[1]
 	network := opts.I2PDConfig
 	if network == "" {
 		network = "# the real I2P network, reseeded by i2pd\n[addressbook]\nenabled = true\n"
@@ -308,8 +314,8 @@ func Prepare(dir string, opts RunOptions) (*Info, supervise.Plan, error) {
 // program took a free one: nothing outside the node refers to that port.
 // The node must not be running.
 func refresh(dir string, info *Info, log *slog.Logger) error {
-	if info.HTTPPort == 0 || PortInUse(info.HTTPPort) {
-		p, err := chooseHTTPPort(info.C2SPort, info.S2SPort)
+	if info.mustMove(info.HTTPPort) {
+		p, err := chooseHTTPPort(info.otherPorts(info.HTTPPort)...)
 		if err != nil {
 			return fmt.Errorf("the node's HTTP port (uploads): %w", err)
 		}
@@ -323,8 +329,8 @@ func refresh(dir string, info *Info, log *slog.Logger) error {
 			return fmt.Errorf("saving the node's HTTP port: %w", err)
 		}
 	}
-	if info.DispatchPort == 0 || PortInUse(info.DispatchPort) {
-		p, err := chooseDispatchPort(info.C2SPort, info.S2SPort, info.HTTPPort)
+	if info.mustMove(info.DispatchPort) || slices.Contains(dispatchI2PPorts(), info.DispatchPort) {
+		p, err := chooseDispatchPort(info.otherPorts(info.DispatchPort)...)
 		if err != nil {
 			return fmt.Errorf("the node's dispatcher port: %w", err)
 		}
@@ -348,15 +354,6 @@ func refresh(dir string, info *Info, log *slog.Logger) error {
 		return fmt.Errorf("the node's I2P tunnels: %w", err)
 	}
 	return nil
-}
-
-func freeLoopbackPort() int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // Status reports the children.

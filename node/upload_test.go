@@ -264,3 +264,24 @@ func probeOwnSOCKS(t *testing.T, ctx context.Context, socks, rawURL string) {
 	status, _, err := httpDo(ctx, client, http.MethodGet, rawURL, "", nil, nil)
 	t.Logf("GET %s through the node's own SOCKS proxy (a stream to itself): status %d, %v, after %v", rawURL, status, err, time.Since(t0).Round(time.Millisecond))
 }
+
+// samTry runs a transfer through a SAM session up to 3 times, a minute
+// each (a new session's first streams can fail while its router looks the
+// node up: docs/i2pd.md), and returns how long the one that worked took.
+func samTry(t *testing.T, what string, do func(context.Context) error) (time.Duration, int) {
+	t.Helper()
+	for try := 1; ; try++ {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		t0 := time.Now()
+		err := do(ctx)
+		took := time.Since(t0)
+		cancel()
+		if err == nil {
+			return took, try
+		}
+		if try == 3 {
+			t.Fatalf("%s: %v (try %d)", what, err, try)
+		}
+		t.Logf("%s, try %d: %v", what, try, err)
+	}
+}

@@ -120,8 +120,9 @@ func TestNodeHopsAndServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Three tunnels on the node's destination: c2s, s2s and HTTP (uploads).
-	if strings.Count(string(tun), "inbound.length = 1") != 3 || strings.Count(string(tun), "outbound.length = 0") != 3 {
+	// Four tunnels on the node's destination: the dispatcher (port 0),
+	// c2s, s2s and HTTP (uploads).
+	if strings.Count(string(tun), "inbound.length = 1") != 4 || strings.Count(string(tun), "outbound.length = 0") != 4 {
 		t.Fatalf("tunnels.conf for --hops 1/0:\n%s", tun)
 	}
 	c.fails(1, "does not serve", "node", "adduser", "--dir", dir, "carol@bobs.example")
