@@ -594,7 +594,10 @@ func (a *Pane) openPicture(m Message) {
 func (a *Pane) showFullPicture(m Message, data []byte) {
 	name := fileName(m.File)
 	a.async(func() {
-		img, err := decodePicture(data)
+		img, o, err := decodePicture(data)
+		if err == nil {
+			img = files.Orient(img, o) // as the camera was held
+		}
 		a.do(func() {
 			if err != nil {
 				a.showNotice(fmt.Sprintf("cannot show %s: %v", name, err))
@@ -623,32 +626,40 @@ func (a *Pane) showFullPicture(m Message, data []byte) {
 
 // decodePicture checks data with files.Sniff (a picture type Clove
 // shows, not a bomb: its size read from the header before anything is
-// decoded) and decodes it.
-func decodePicture(data []byte) (image.Image, error) {
+// decoded) and decodes it. It also returns the picture's EXIF orientation
+// (a JPEG from a camera held sideways; files.Orient turns it upright).
+func decodePicture(data []byte) (image.Image, int, error) {
 	mime, err := files.Sniff(bytes.NewReader(data))
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	o := files.OrientationNormal
 	switch mime {
-	case "image/jpeg", "image/png", "image/gif":
+	case "image/jpeg":
+		o = files.JPEGOrientation(bytes.NewReader(data))
+	case "image/png", "image/gif":
 	default:
-		return nil, fmt.Errorf("it is not a picture Clove shows (%s)", mime)
+		return nil, 0, fmt.Errorf("it is not a picture Clove shows (%s)", mime)
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("the picture is damaged: %w", err)
+		return nil, 0, fmt.Errorf("the picture is damaged: %w", err)
 	}
-	return img, nil
+	return img, o, nil
 }
 
-// thumbnail decodes a picture (decodePicture) and scales it down to fit
-// w×h.
+// thumbnail decodes a picture (decodePicture), scales it down to fit w×h
+// once upright, and turns it upright: the small picture, not the whole
+// photo, is turned.
 func thumbnail(data []byte, w, h int) (image.Image, error) {
-	img, err := decodePicture(data)
+	img, o, err := decodePicture(data)
 	if err != nil {
 		return nil, err
 	}
-	return scaleDown(img, w, h), nil
+	if files.SwapsSides(o) {
+		w, h = h, w
+	}
+	return files.Orient(scaleDown(img, w, h), o), nil
 }
 
 // scaleDown fits img into w×h, keeping its proportions, by averaging the
