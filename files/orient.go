@@ -76,7 +76,7 @@ func orientationAPP1(o int) []byte {
 	seg := []byte{0xff, 0xe1, 0, 34}
 	seg = append(seg, exifHeader...)
 	seg = append(seg, 'M', 'M', 0, 42, 0, 0, 0, 8) // byte order, magic, IFD0 at 8
-	seg = append(seg, 0, 1)                         // one entry
+	seg = append(seg, 0, 1)                        // one entry
 	seg = binary.BigEndian.AppendUint16(seg, orientationTag)
 	seg = append(seg, 0, 3, 0, 0, 0, 1) // SHORT, count 1
 	seg = binary.BigEndian.AppendUint16(seg, uint16(o))
