@@ -22,6 +22,9 @@ type Composer struct {
 	// OnShortcut, if set, is offered each shortcut first (the window's:
 	// Ctrl+F, Ctrl+W …); it reports whether it took it.
 	OnShortcut func(fyne.Shortcut) bool
+	// OnPaste, if set, takes Ctrl+V (a picture on the clipboard is sent
+	// as a file); it calls pasteText when the paste is text after all.
+	OnPaste func(pasteText func())
 }
 
 // TypedShortcut offers sc to OnShortcut, then to the entry (copy, paste…).
@@ -32,6 +35,10 @@ func (c *Composer) TypedShortcut(sc fyne.Shortcut) {
 		return
 	}
 	if c.OnShortcut != nil && c.OnShortcut(sc) {
+		return
+	}
+	if _, ok := sc.(*fyne.ShortcutPaste); ok && c.OnPaste != nil {
+		c.OnPaste(func() { c.Entry.TypedShortcut(sc) })
 		return
 	}
 	c.Entry.TypedShortcut(sc)

@@ -271,7 +271,17 @@ func (a *Pane) dropped(uris []fyne.URI) {
 // sendFile uploads the file at path and sends it to peer, with a
 // transfer row in peer's chat; what goes wrong is one line, and nothing
 // is sent.
-func (a *Pane) sendFile(peer, path string) {
+func (a *Pane) sendFile(peer, path string) { a.sendFileThen(peer, path, nil) }
+
+// sendFileThen is sendFile; after (if set) runs once the file is no
+// longer needed: sent, failed or refused.
+func (a *Pane) sendFileThen(peer, path string, after func()) {
+	uploading := false
+	defer func() {
+		if !uploading && after != nil {
+			after()
+		}
+	}()
 	fs := a.sharer()
 	name := filepath.Base(path)
 	switch {
@@ -309,10 +319,14 @@ func (a *Pane) sendFile(peer, path string) {
 		warn = "Not encrypted: " + why + ". The file goes to your server as it is, and its link in the clear."
 	}
 	ctx, t := a.startTransfer(a.ctx, peer, "Sending "+name+" ("+humanSize(st.Size())+")", warn)
+	uploading = true
 	a.async(func() {
 		m, err := fs.SendFile(ctx, peer, path, a.progress(t))
 		cancelled := ctx.Err() != nil
 		t.cancel()
+		if after != nil {
+			after()
+		}
 		a.do(func() {
 			a.endTransfer(t)
 			switch {

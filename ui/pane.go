@@ -275,6 +275,7 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.msgView = container.New(&widthWatch{onWidth: a.onListWidth}, a.msgList)
 	a.composer = NewComposer(a.send)
 	a.composer.OnShortcut = a.shortcut
+	a.composer.OnPaste = a.paste
 	a.composer.setEnterSends(a.fa.Preferences().BoolWithFallback(prefEnter, true))
 	send := widget.NewButtonWithIcon("", theme.MailSendIcon(), func() { a.composer.submit() })
 	sendBox := fyne.CanvasObject(send)
