@@ -91,7 +91,32 @@ func (a *Pane) confirmPastedPicture(peer string, data []byte) {
 		}
 	}, a.win)
 	d.Resize(fyne.NewSize(max(float32(b.Dx())+80, 420), float32(b.Dy())+180))
-	showDialogKeys(a.win, d, nil, d.Confirm)
+	showDialog(a.win, d)
+	// Send has the focus (the composer had it): Enter sends, Escape
+	// cancels, as in Gajim's and Dino's paste preview.
+	if top := a.win.Canvas().Overlays().Top(); top != nil {
+		walkObjects(top, func(o fyne.CanvasObject) {
+			if b, ok := o.(*dialogButton); ok && b.Text == "Send" {
+				a.win.Canvas().Focus(b)
+			}
+		})
+	}
+}
+
+// walkObjects visits o and everything inside it (containers, pop-ups,
+// widgets' renderers).
+func walkObjects(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
+	visit(o)
+	switch x := o.(type) {
+	case *widget.PopUp:
+		walkObjects(x.Content, visit)
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			walkObjects(c, visit)
+		}
+	case *container.ThemeOverride:
+		walkObjects(x.Content, visit)
+	}
 }
 
 // sendPastedPicture writes the picture to a file of its own (SendFile

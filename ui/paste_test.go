@@ -69,6 +69,7 @@ func TestPastingAPictureSendsIt(t *testing.T) {
 	paste()
 	waitFor("the picture's dialog", dialogShown)
 	test.Tap(findButtonIn(t, a.win, "Cancel"))
+	pump()
 	if b.uploads() != 0 || a.composer.Text != "" {
 		t.Fatalf("Cancel: %d uploads, composer %q", b.uploads(), a.composer.Text)
 	}
@@ -77,7 +78,12 @@ func TestPastingAPictureSendsIt(t *testing.T) {
 	b.set(gate, nil)
 	paste()
 	waitFor("the picture's dialog again", dialogShown)
-	test.Tap(findButtonIn(t, a.win, "Send"))
+	// Send has the focus: Enter sends.
+	focused, ok := a.win.Canvas().Focused().(*dialogButton)
+	if !ok || focused.Text != "Send" {
+		t.Fatalf("the focus is on %T, not Send", a.win.Canvas().Focused())
+	}
+	focused.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	waitFor("the upload", func() bool { return b.uploads() == 1 })
 	b.fmu.Lock()
 	path := b.sentPath[0]
