@@ -265,11 +265,15 @@ func probeOwnSOCKS(t *testing.T, ctx context.Context, socks, rawURL string) {
 	t.Logf("GET %s through the node's own SOCKS proxy (a stream to itself): status %d, %v, after %v", rawURL, status, err, time.Since(t0).Round(time.Millisecond))
 }
 
-// samTry runs a transfer through a SAM session up to 3 times, a minute
-// each (a new session's first streams can fail while its router looks the
-// node up: docs/i2pd.md), and returns how long the one that worked took.
+// samTry runs a transfer through a SAM session until it works, a minute
+// an attempt, 5 s apart, for up to 3 minutes, and returns how long the one
+// that worked took and how many attempts it took. A new session's first
+// streams can be refused at once (CANT_REACH_PEER) while its router still
+// looks the node up (docs/i2pd.md, "New tunnels reach peers late"): three
+// attempts with no pause between them all failed so once.
 func samTry(t *testing.T, what string, do func(context.Context) error) (time.Duration, int) {
 	t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
 	for try := 1; ; try++ {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		t0 := time.Now()
@@ -279,9 +283,10 @@ func samTry(t *testing.T, what string, do func(context.Context) error) (time.Dur
 		if err == nil {
 			return took, try
 		}
-		if try == 3 {
+		if time.Now().After(deadline) {
 			t.Fatalf("%s: %v (try %d)", what, err, try)
 		}
-		t.Logf("%s, try %d: %v", what, try, err)
+		t.Logf("%s, try %d failed after %v: %v", what, try, took.Round(time.Millisecond), err)
+		time.Sleep(5 * time.Second)
 	}
 }
