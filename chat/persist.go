@@ -96,6 +96,7 @@ func groupMessage(account string, g xmppclient.GroupMessage) *store.Message {
 		StanzaID: g.ArchiveID,
 		Time:     g.Time,
 		State:    state,
+		File:     storeFile(g.File),
 	}
 }
 

@@ -156,7 +156,8 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		if ev.Self {
 			state = ui.Sent
 		}
-		w.OnMessage(ui.Message{Key: ev.ID, Peer: ev.Room.String(), Outgoing: ev.Self, Nick: ev.Nick, Body: ev.Body, Time: ev.Time, State: state, History: ev.Delayed})
+		w.OnMessage(ui.Message{Key: ev.ID, Peer: ev.Room.String(), Outgoing: ev.Self, Nick: ev.Nick, Body: ev.Body, Time: ev.Time, State: state, History: ev.Delayed,
+			File: uiFileRef(ev.File)})
 	}
 }
 

@@ -288,9 +288,6 @@ func (a *Pane) sendFileThen(peer, path string, after func()) {
 	case fs == nil:
 		a.showNotice("not sent: this account cannot send files")
 		return
-	case a.isRoom(peer):
-		a.showNotice("not sent: Clove cannot send files to rooms yet; send " + name + " to a contact")
-		return
 	}
 	st, err := os.Stat(path)
 	switch {
@@ -305,7 +302,11 @@ func (a *Pane) sendFileThen(peer, path string, after func()) {
 		return
 	}
 	warn := ""
-	if a.encryptor() != nil && a.chat != nil && a.chat.peer == peer && !a.lockState.On {
+	if a.isRoom(peer) {
+		// Rooms are plaintext in Clove: say so, as for a contact without
+		// OMEMO.
+		warn = "Not encrypted: rooms are not. Everyone in the room, and its server, can fetch the file."
+	} else if a.encryptor() != nil && a.chat != nil && a.chat.peer == peer && !a.lockState.On {
 		if a.lockState.Refused {
 			// The upload would be in the clear before the message refused
 			// to go: nothing leaves at all.

@@ -70,10 +70,6 @@ func (a *Pane) paste(pasteText func()) {
 // sending it to peer; Send goes on as the paperclip does (sendFile: the
 // transfer row, Cancel, the unencrypted warning).
 func (a *Pane) confirmPastedPicture(peer string, data []byte) {
-	if a.isRoom(peer) {
-		a.showNotice("not sent: Clove cannot send files to rooms yet; paste the picture in a chat with a contact")
-		return
-	}
 	thumb, err := thumbnail(data, thumbW, thumbH)
 	if err != nil {
 		a.showNotice(fmt.Sprintf("not sent: the picture on the clipboard: %v", err))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"mellium.im/xmlstream"
@@ -29,6 +30,10 @@ type GroupMessage struct {
 	Time      time.Time
 	Delayed   bool // room history sent on join
 	Self      bool // sent by us
+	// File is the file the message shares: a body that is exactly its
+	// out-of-band (XEP-0066) URL, http or https. Rooms are plaintext in
+	// Clove: no aesgcm:// here.
+	File *FileRef
 }
 
 // Occupant reports someone joining, changing or leaving a room.
@@ -253,12 +258,32 @@ type groupOut struct {
 	Type    string   `xml:"type,attr"`
 	Body    string   `xml:"body"`
 	Origin  idEl     `xml:"urn:xmpp:sid:0 origin-id"`
+	OOB     *oobOut  `xml:"jabber:x:oob x"`
+}
+
+// oobOut is XEP-0066's out-of-band data in a message we send.
+type oobOut struct {
+	URL string `xml:"url"`
 }
 
 // SendGroup sends a message to a room we joined; it comes back from the
 // room as a GroupMessage with Self set. Group messages do not go through
 // the outbox.
 func (c *Client) SendGroup(ctx context.Context, room jid.JID, body string) (string, error) {
+	return c.sendGroup(ctx, room, body, false)
+}
+
+// SendGroupFile shares a file in a room we joined: the body is its URL,
+// with the same URL as out-of-band data (XEP-0066), as Conversations, Dino
+// and Gajim send files to rooms; in plaintext, so never an aesgcm:// URL.
+func (c *Client) SendGroupFile(ctx context.Context, room jid.JID, url string) (string, error) {
+	if strings.HasPrefix(url, "aesgcm:") {
+		return "", errors.New("an encrypted file's link (it holds its key) is never sent to a room")
+	}
+	return c.sendGroup(ctx, room, url, true)
+}
+
+func (c *Client) sendGroup(ctx context.Context, room jid.JID, body string, oob bool) (string, error) {
 	sess, err := c.session()
 	if err != nil {
 		return "", err
@@ -273,7 +298,11 @@ func (c *Client) SendGroup(ctx context.Context, room jid.JID, body string) (stri
 		return "", fmt.Errorf("join %s first", room.Bare())
 	}
 	id := randomID()
-	return id, sess.Encode(ctx, groupOut{ID: id, To: room.Bare().String(), Type: "groupchat", Body: body, Origin: idEl{ID: id}})
+	out := groupOut{ID: id, To: room.Bare().String(), Type: "groupchat", Body: body, Origin: idEl{ID: id}}
+	if oob {
+		out.OOB = &oobOut{URL: body}
+	}
+	return id, sess.Encode(ctx, out)
 }
 
 // rejoinRooms enters again the rooms we were in before a new (not resumed)
@@ -380,6 +409,7 @@ func (c *Client) onGroupMessage(m *inMessage) {
 		g.Time, g.Delayed = t.UTC(), true
 	}
 	g.Self = nick != "" && g.Nick == nick
+	g.File = fileOf(m.Body, m.OOB, false)
 	if g.Body == "" && g.Subject == "" {
 		return
 	}
