@@ -32,6 +32,9 @@ func clientFeatures() []string {
 		"urn:xmpp:ping",
 		"urn:xmpp:receipts",
 		"urn:xmpp:carbons:2",
+		// XEP-0066 in messages: a file's URL as out-of-band data, sent
+		// (plaintext chats, rooms) and taken as a file when received.
+		nsOOB,
 		omemo.NodeDeviceList + "+notify",
 	}
 	slices.Sort(f)
