@@ -80,7 +80,9 @@ func TestFilesOverSAMConnectOnlyToTheRouter(t *testing.T) {
 	aSAM, bSAM := s.net.Client(0).SAMAddr, s.net.Client(1).SAMAddr
 	alice.ok("account", "add", aj, "--sam", aSAM, "--i2p-hops", "1", "--i2p-only", "--offline")
 	bob.ok("account", "add", bj, "--sam", bSAM, "--i2p-hops", "1", "--i2p-only", "--offline")
-	runI2P(t, bob, "listen", "--account", bj, "--timeout", "3s") // publishes bob's OMEMO device
+	// Publishes bob's OMEMO device (the timeout includes the SAM session's
+	// creation, 20–40 s on a private network).
+	runI2P(t, bob, "listen", "--account", bj, "--timeout", "75s")
 	dir := t.TempDir()
 	pic := noisePNG(t, 300_000)
 	path := filepath.Join(dir, "small.png")
