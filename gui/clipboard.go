@@ -22,6 +22,10 @@ func clipboardImage(log *slog.Logger) ui.ClipboardImageReader {
 			return b, nil
 		case errors.Is(err, x11clip.ErrTooLarge), errors.Is(err, x11clip.ErrBroken):
 			return nil, err
+		case errors.Is(err, x11clip.ErrTimeout):
+			// The paste waited for it: worth a line.
+			log.Warn("no picture from the clipboard", "err", err)
+			return nil, nil
 		default:
 			log.Info("no picture from the clipboard", "err", err)
 			return nil, nil

@@ -136,5 +136,25 @@ func TestGUIPastePictureUnderXvfb(t *testing.T) {
 	}
 	time.Sleep(time.Second)
 	shot("paste-sent.png")
+
+	// Text copied in Clove itself (GLFW now owns the clipboard and must
+	// refuse image/png at once): Ctrl+V pastes the text, without waiting
+	// out the clipboard's timeout.
+	w.click(500, composerY)
+	w.must("type", "--delay", "15", "copied here")
+	w.keys("ctrl+a")
+	w.keys("ctrl+c")
+	w.keys("BackSpace")
+	t0 := time.Now()
+	w.keys("ctrl+v")
+	w.keys("Return")
+	out = strings.TrimSpace(bob.ok("listen", "--account", bj, "--count", "1", "--timeout", "30s"))
+	if !strings.Contains(out, "copied here") {
+		t.Errorf("after copying text in Clove and pasting it, bob got %q", out)
+	}
+	t.Logf("text copied and pasted in Clove: bob had it %v after Ctrl+V", time.Since(t0).Round(time.Millisecond))
+	if strings.Contains(w.stderr.String(), "did not answer") {
+		t.Errorf("Ctrl+V waited for the clipboard:\n%s", w.stderr.String())
+	}
 	w.stop()
 }
