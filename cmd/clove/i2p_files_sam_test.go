@@ -90,7 +90,9 @@ func TestFilesOverSAMConnectOnlyToTheRouter(t *testing.T) {
 		t.Fatal(err)
 	}
 	n, took, out := traceClove(t, straceBin, bin, alice.profile, aSAM, "send", "--account", aj, "--file", path, bj)
-	url := strings.TrimSpace(out)
+	// The output is stderr and stdout: the URL is the last line.
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	url := lines[len(lines)-1]
 	if !strings.HasPrefix(url, "aesgcm://"+s.b32+"/") {
 		t.Fatalf("traced send --file over SAM printed %q", out)
 	}
