@@ -86,6 +86,13 @@ func (s *Session) SendFile(ctx context.Context, to jid.JID, path string, opts Fi
 	// session (not Options.Plain) and the contact has devices. A room
 	// we are in gets it in plaintext: rooms are plaintext in Clove.
 	nick, inRoom := s.client.RoomNick(to.Bare())
+	if !inRoom {
+		// A room of the profile we are not in (yet): a chat message to
+		// its address would only bounce.
+		if rooms, err := s.p.st.Rooms(ctx, s.account.JID); err == nil && slices.ContainsFunc(rooms, func(r store.Room) bool { return r.JID == to.Bare().String() }) {
+			return SentFile{}, errNotIn(to.Bare())
+		}
+	}
 	encrypt := false
 	if !inRoom {
 		devs, err := s.client.OMEMODevices(ctx, to.Bare())
