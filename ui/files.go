@@ -470,16 +470,19 @@ func (a *Pane) pictureLimit() int64 {
 	return int64(a.fa.Preferences().IntWithFallback(prefPictureMiB, defaultPictureMiB)) << 20
 }
 
-// autoPicture reports whether m's picture is downloaded by itself: ours,
-// or from a contact in the roster (not a stranger, nor a room, where
-// anyone can post), and not above the limit the user set.
+// autoPicture reports whether m's picture is downloaded by itself: ours
+// (in a room too), or from a contact in the roster (not a stranger, nor a
+// room, where anyone can post), and not above the limit the user set.
 func (a *Pane) autoPicture(m Message) bool {
 	limit := a.pictureLimit()
-	if limit <= 0 || m.File.Size > limit || a.isRoom(m.Peer) {
+	if limit <= 0 || m.File.Size > limit {
 		return false
 	}
 	if m.Outgoing {
-		return true
+		return true // ours, in a room too
+	}
+	if a.isRoom(m.Peer) {
+		return false
 	}
 	it := a.byJID[m.Peer]
 	return it != nil && !it.Stranger && !it.Room

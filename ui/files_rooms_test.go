@@ -47,6 +47,21 @@ func TestFilesInRooms(t *testing.T) {
 		t.Errorf("fetched %q from a room without a click", got)
 	}
 	mustNotShow(t, a, url)
+	// The first row of a chat of file rows has room for its day
+	// separator (the separator's height was measured only with a text
+	// row: a room's file rows overlapped the next one).
+	if row.Size().Height < row.MinSize().Height {
+		t.Errorf("the file row is given %v, it needs %v", row.Size().Height, row.MinSize().Height)
+	}
+	// Our own picture in a room is shown by itself.
+	const mine = "https://upload.example.org/b2/mine.png"
+	b.fb.files[mine] = pic
+	a.OnMessage(Message{Key: "rf2", Peer: lounge, Outgoing: true, Body: mine, Time: time.Now(), State: Sent,
+		File: &FileInfo{URL: mine, Name: "mine.png", Size: int64(len(pic)), MIME: "image/png"}})
+	runLater(pending)
+	if got := b.fb.fetches(); len(got) != 1 || got[0] != mine {
+		t.Errorf("our own picture in the room: fetched %q", got)
+	}
 
 	if a.attach == nil || !a.attach.Visible() {
 		t.Fatal("no paperclip in the room")
