@@ -48,6 +48,7 @@ Chat:
   roster --account JID [blocked | block JID | unblock JID]   (the server drops what a blocked JID sends)
   room --account JID join ROOM [--nick NICK] [--history N] [--listen DURATION]
   room --account JID send ROOM TEXT [--nick NICK]
+  room --account JID send --file PATH ROOM [--nick NICK]
   bot echo --account JID [--prefix TEXT] [--count N] [--timeout DURATION]
                        (answers every chat message with the same text; one line per reply)
 

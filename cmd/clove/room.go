@@ -15,7 +15,8 @@ import (
 // cmdRoom is `clove room --account JID join ROOM` (enter, print who is there
 // and the recent history, optionally stay and print what is said, leave) and
 // `clove room --account JID send ROOM TEXT` (enter, say it, wait until the
-// room repeats it, leave).
+// room repeats it, leave), or `send --file PATH ROOM` (share a file there
+// the same way; prints its URL).
 func cmdRoom(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("room", flag.ContinueOnError)
 	account := fs.String("account", "", "account to use")
@@ -24,12 +25,13 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&v.History, "history", 20, "join: how many past messages to show (0: none)")
 	fs.DurationVar(&v.Stay, "listen", 0, "join: stay this long and print what is said")
 	fs.DurationVar(&v.Timeout, "timeout", 30*time.Second, "how long to wait for the server and the room (default 30s, 5m for I2P accounts)")
+	fs.StringVar(&v.File, "file", "", "send: share this file in the room instead of TEXT (uploaded to your server unencrypted: rooms are not encrypted); prints its URL")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if *account == "" || len(pos) < 2 {
-		return usagef("room takes --account JID and join ROOM or send ROOM TEXT")
+		return usagef("room takes --account JID and join ROOM, send ROOM TEXT or send --file PATH ROOM")
 	}
 	verb := pos[0]
 	room, err := chat.RoomJID(pos[1])
@@ -43,7 +45,10 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		}
 	case "send":
 		v.Say = strings.Join(pos[2:], " ")
-		if strings.TrimSpace(v.Say) == "" {
+		switch {
+		case v.File != "" && len(pos) != 2:
+			return usagef("room send --file PATH takes ROOM and no text")
+		case v.File == "" && strings.TrimSpace(v.Say) == "":
 			return usagef("room send takes ROOM and TEXT")
 		}
 	default:
@@ -60,9 +65,21 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 	if !flagSet(fs, "timeout") && chat.OverI2P(s.Account()) {
 		v.Timeout = 5 * time.Minute
 	}
+	if v.File != "" {
+		// As send --file: the upload may take long, over I2P longer.
+		v.FileTimeout = 10 * time.Minute
+		if chat.OverI2P(s.Account()) {
+			v.FileTimeout = 30 * time.Minute
+		}
+	}
 	printRoom(e, room, &v)
+	var url string
+	v.Shared = func(sf chat.SentFile) { url = sf.File.URL }
 	id, err := s.VisitRoom(ctx, room, v)
-	if err == nil && id != "" {
+	switch {
+	case err == nil && v.File != "":
+		fmt.Fprintln(e.stdout, url)
+	case err == nil && id != "":
 		fmt.Fprintln(e.stdout, id)
 	}
 	return err
