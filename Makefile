@@ -31,7 +31,7 @@ APT_PKGS := gcc libc6-dev pkg-config ca-certificates \
 	prosody-modules \
 	python3-slixmpp python3-aiohttp python3-cryptography \
 	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev \
-	libxi-dev libxxf86vm-dev xvfb xauth x11-apps xdotool dbus-daemon \
+	libxi-dev libxxf86vm-dev xvfb xauth x11-apps xdotool xclip dbus-daemon \
 	fonts-noto-core fonts-noto-cjk
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

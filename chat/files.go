@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"mellium.im/xmpp/jid"
 
@@ -82,12 +83,24 @@ func (s *Session) SendFile(ctx context.Context, to jid.JID, path string, opts Fi
 		body = tmp
 	}
 	// Encrypted exactly when the message will be: OMEMO on in this
-	// session (not Options.Plain) and the contact has devices.
-	devs, err := s.client.OMEMODevices(ctx, to.Bare())
-	if err != nil {
-		return SentFile{}, fmt.Errorf("could not tell whether %s can receive an encrypted file: %w", to.Bare(), err)
+	// session (not Options.Plain) and the contact has devices. A room
+	// we are in gets it in plaintext: rooms are plaintext in Clove.
+	nick, inRoom := s.client.RoomNick(to.Bare())
+	if !inRoom {
+		// A room of the profile we are not in (yet): a chat message to
+		// its address would only bounce.
+		if rooms, err := s.p.st.Rooms(ctx, s.account.JID); err == nil && slices.ContainsFunc(rooms, func(r store.Room) bool { return r.JID == to.Bare().String() }) {
+			return SentFile{}, errNotIn(to.Bare())
+		}
 	}
-	encrypt := len(devs) > 0
+	encrypt := false
+	if !inRoom {
+		devs, err := s.client.OMEMODevices(ctx, to.Bare())
+		if err != nil {
+			return SentFile{}, fmt.Errorf("could not tell whether %s can receive an encrypted file: %w", to.Bare(), err)
+		}
+		encrypt = len(devs) > 0
+	}
 	var key files.Key
 	uploadSize, uploadType := size, ctype
 	if encrypt {
@@ -118,9 +131,30 @@ func (s *Session) SendFile(ctx context.Context, to jid.JID, path string, opts Fi
 			return SentFile{}, err
 		}
 	}
+	if inRoom {
+		return s.sendRoomFile(ctx, to.Bare(), nick, f)
+	}
 	id, err := s.client.SendFile(ctx, to, *clientFile(&f))
 	if err != nil {
 		return SentFile{}, err
+	}
+	return SentFile{ID: id, File: f}, nil
+}
+
+// sendRoomFile shares the uploaded file f in room (we are in it as
+// nick): its URL as the body and as out-of-band data, kept in the history
+// as ours and queued as SendGroup keeps a message, until the room's copy
+// comes back.
+func (s *Session) sendRoomFile(ctx context.Context, room jid.JID, nick string, f store.File) (SentFile, error) {
+	id, err := s.client.SendGroupFile(ctx, room, f.URL)
+	if err != nil {
+		return SentFile{}, err
+	}
+	ref := clientFile(&f)
+	m := groupMessage(s.account.JID, xmppclient.GroupMessage{Room: room, Nick: nick, Body: f.URL, ID: id, Time: time.Now(), Self: true, File: ref})
+	m.State = store.Queued
+	if _, err := s.p.st.AddIncoming(ctx, m); err != nil {
+		return SentFile{}, fmt.Errorf("shared in %s, but not kept in the history: %w", room, err)
 	}
 	return SentFile{ID: id, File: f}, nil
 }

@@ -116,6 +116,7 @@ func groupMessage(account string, g xmppclient.GroupMessage) *store.Message {
 		Time:     g.Time,
 		State:    state,
 		Reply:    storeReply(g.Reply),
+		File:     storeFile(g.File),
 	}
 }
 

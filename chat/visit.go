@@ -17,7 +17,13 @@ type RoomVisit struct {
 	History int           // past messages to ask for (0: none)
 	Stay    time.Duration // stay this long after joining, telling what is said
 	Say     string        // "": only look; else say this and wait for the room to repeat it
-	Timeout time.Duration // for the server and the room to answer
+	// File, if set, is a file to share in the room instead of Say
+	// (SendFile: uploaded in plaintext, its URL said with out-of-band
+	// data); FileTimeout bounds its upload. Shared gets it once sent.
+	File        string
+	FileTimeout time.Duration
+	Shared      func(SentFile)
+	Timeout     time.Duration // for the server and the room to answer
 
 	Joined   func(nick string, occupants []string) // sorted
 	Presence func(nick string, left bool)          // while staying
@@ -80,8 +86,8 @@ func (s *Session) VisitRoom(ctx context.Context, room jid.JID, v RoomVisit) (str
 			if !ev.Room.Equal(room) {
 				continue
 			}
-			if v.Say != "" {
-				if ev.Self && !ev.Delayed && ev.Body == v.Say {
+			if v.Say != "" || v.File != "" {
+				if ev.Self && !ev.Delayed && (v.File == "" && ev.Body == v.Say || v.File != "" && ev.File != nil) {
 					select {
 					case echoed <- struct{}{}:
 					default:
@@ -118,7 +124,7 @@ func (s *Session) visit(ctx context.Context, room jid.JID, v RoomVisit, echoed <
 		return fmt.Errorf("not connected: %w", err)
 	}
 	h := v.History
-	if h == 0 || v.Say != "" {
+	if h == 0 || v.Say != "" || v.File != "" {
 		h = -1
 	}
 	if err := s.client.JoinRoom(wctx, room, v.Nick, xmppclient.JoinOptions{History: h}); err != nil {
@@ -129,16 +135,34 @@ func (s *Session) visit(ctx context.Context, room jid.JID, v RoomVisit, echoed <
 		defer lcancel()
 		_ = s.client.LeaveRoom(lctx, room)
 	}()
-	if v.Say != "" {
-		id, err := s.client.SendGroup(wctx, room, v.Say)
-		if err != nil {
-			return err
+	if v.Say != "" || v.File != "" {
+		var id string
+		if v.File != "" {
+			fctx, fcancel := context.WithTimeout(ctx, max(v.FileTimeout, v.Timeout))
+			sf, err := s.SendFile(fctx, room, v.File, FileOptions{})
+			fcancel()
+			if err != nil {
+				return err
+			}
+			id = sf.ID
+			if v.Shared != nil {
+				v.Shared(sf)
+			}
+		} else {
+			var err error
+			if id, err = s.client.SendGroup(wctx, room, v.Say); err != nil {
+				return err
+			}
 		}
+		// The room's echo gets its own Timeout: an upload may have
+		// taken longer.
+		ectx, ecancel := context.WithTimeout(ctx, v.Timeout)
+		defer ecancel()
 		select {
 		case <-echoed:
 			*sentID = id
 			return nil
-		case <-wctx.Done():
+		case <-ectx.Done():
 			return fmt.Errorf("the room %s did not pass the message on within %s", room, v.Timeout)
 		}
 	}

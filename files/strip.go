@@ -19,8 +19,10 @@ import (
 //     comments go. APP0 (JFIF) stays, and so does APP14 (Adobe): it says
 //     how the colour channels are encoded, and without it CMYK and YCCK
 //     images decode with wrong colours. Anything after the end-of-image
-//     marker goes too. EXIF's orientation goes with the rest, so a photo
-//     taken sideways is shown sideways.
+//     marker goes too. Of EXIF only the orientation stays, in a minimal
+//     EXIF segment of its own (orientationAPP1: 34 bytes, no camera,
+//     time or place), so a photo taken sideways still shows upright and
+//     its pixels are not re-encoded.
 //   - PNG: tEXt, zTXt, iTXt, eXIf and tIME chunks go, and anything after
 //     IEND.
 //
@@ -65,6 +67,7 @@ func stripJPEG(w *bufio.Writer, r *bufio.Reader) error {
 		return fmt.Errorf("the file is not a JPEG image: %w", ErrNotImage)
 	}
 	w.Write(soi[:])
+	oriented := false // the EXIF segment was seen
 	for {
 		marker, err := nextMarker(r)
 		if err != nil {
@@ -88,6 +91,22 @@ func stripJPEG(w *bufio.Writer, r *bufio.Reader) error {
 		length := int64(binary.BigEndian.Uint16(lb[:]))
 		if length < 2 {
 			return malformed("JPEG", fmt.Errorf("segment %#02x has length %d", marker, length))
+		}
+		if marker == 0xe1 && !oriented {
+			// EXIF goes, but for its orientation (a JPEG has one EXIF
+			// segment; only the first counts): a photo taken sideways
+			// still shows upright, without re-encoding the pixels.
+			payload := make([]byte, length-2) // at most 64 KB
+			if _, err := io.ReadFull(r, payload); err != nil {
+				return malformed("JPEG", err)
+			}
+			if bytes.HasPrefix(payload, []byte(exifHeader)) {
+				oriented = true
+				if o := exifOrientation(payload); o != OrientationNormal {
+					w.Write(orientationAPP1(o))
+				}
+			}
+			continue
 		}
 		drop := marker >= 0xe1 && marker <= 0xef && marker != 0xee || marker == 0xfe
 		if drop {

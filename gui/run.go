@@ -149,6 +149,7 @@ func (g *run) open(a store.Account) (*ui.Pane, *Backend) {
 		g.shell.Remember(windowKey(g.o.Profile.Dir(), ""))
 		g.shell.OnAddAccount(g.addAccount)
 		g.shell.OnRemoveAccount(g.removeAccount)
+		g.shell.SetClipboardImage(clipboardImage(g.o.Log))
 		if g.o.Forget != nil {
 			g.shell.OnForgetPasswords(g.passwordsWhere(), g.forgetPasswords)
 		}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,8 +19,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clove-xmpp/clove/files"
 	"github.com/clove-xmpp/clove/internal/i2pnet"
 	"github.com/clove-xmpp/clove/internal/slixtest"
+	"github.com/clove-xmpp/clove/transport"
 	"github.com/clove-xmpp/clove/xmppclient"
 	"mellium.im/xmpp/jid"
 )
@@ -62,13 +65,16 @@ func watchStages(ctx context.Context, f *fedNode) <-chan map[Stage]time.Duration
 // docs/i2pd.md, "The private test network").
 func privateHops() *Hops { return &Hops{Length: 1, ServerOutbound: 0} }
 
-func initFedNode(t *testing.T, name string) *fedNode {
+// initFedNode makes a node whose ports all come from ports: never one
+// another node of the test has, nor one a node picks at its start (see
+// portPool).
+func initFedNode(t *testing.T, name string, ports *portPool) *fedNode {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), name)
 	t0 := time.Now()
 	info, err := Init(context.Background(), InitOptions{
-		Dir: dir, C2SPort: freePort(t), S2SPort: freePort(t), HTTPPort: freePort(t),
-		SOCKS: "127.0.0.1:" + strconv.Itoa(freePort(t)), Hops: privateHops(),
+		Dir: dir, C2SPort: ports.take(t), S2SPort: ports.take(t), HTTPPort: ports.take(t), DispatchPort: ports.take(t),
+		SOCKS: "127.0.0.1:" + strconv.Itoa(ports.take(t)), Hops: privateHops(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -115,6 +121,33 @@ func (f *fedNode) start(t *testing.T, n *i2pnet.Network) {
 }
 
 func (f *fedNode) c2s() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(f.info.C2SPort)) }
+
+// checkPortsApart fails the test if a port a node's router took at its
+// start (web console, SAM) is one of any node's own ports: a console on
+// an HTTP port answered uploads "403 host mismatch" once.
+func checkPortsApart(t *testing.T, nodes ...*fedNode) {
+	t.Helper()
+	var own []int
+	for _, f := range nodes {
+		own = append(own, f.info.ownPorts()...)
+	}
+	for _, f := range nodes {
+		for _, file := range []string{RouterConsoleFile, RouterSAMFile} {
+			b, err := os.ReadFile(filepath.Join(f.dir, file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, p, err := splitHostPort(strings.TrimSpace(string(b)))
+			if err != nil || slices.Contains(own, p) {
+				t.Fatalf("node %s's router: %s at port %d (%v), one of the nodes' own ports %v", f.name, file, p, err, own)
+			}
+		}
+	}
+	slices.Sort(own)
+	if len(slices.Compact(own)) != 5*len(nodes) {
+		t.Fatalf("the nodes' own ports overlap: %v", own)
+	}
+}
 
 // pin is the fingerprint of the node's certificate for host.
 func (f *fedNode) pin(t *testing.T, host string) string {
@@ -370,7 +403,8 @@ func TestTwoNodesFederateOverI2P(t *testing.T) {
 	}
 	n := i2pnet.Shared(t)
 	ctx := context.Background()
-	a, b := initFedNode(t, "A"), initFedNode(t, "B")
+	ports := newPortPool()
+	a, b := initFedNode(t, "A", ports), initFedNode(t, "B", ports)
 	A, B := a.info.Domain, b.info.Domain
 	// darknet_map: A reaches the clearnet-looking name through B's b32; B
 	// serves that name as a host (the stream to B says to='bobs.example').
@@ -388,6 +422,7 @@ func TestTwoNodesFederateOverI2P(t *testing.T) {
 	}
 	a.start(t, n)
 	b.start(t, n)
+	checkPortsApart(t, a, b)
 	t.Logf("node A %s, node B %s: init → prosody ready %v / %v", A, B, a.readyAt.Sub(a.initAt).Round(time.Millisecond), b.readyAt.Sub(b.initAt).Round(time.Millisecond))
 
 	// Each node's domain, reached through the other node's own router.
@@ -558,6 +593,50 @@ func TestTwoNodesFederateOverI2P(t *testing.T) {
 		t.Logf("download through node B's SOCKS: %v, %.2f MB/s (%d tries)", took.Round(time.Millisecond), mbps(len(got), took), tries)
 		if !bytes.Equal(got, data) {
 			t.Errorf("downloaded %d bytes, not the %d uploaded", len(got), len(data))
+		}
+
+		// Through a SAM session on another router (a user's Clove in SAM
+		// mode): i2pd 2.45.1 opens SAM's streams to I2P port 0, which the
+		// node's first tunnel takes (the dispatcher: internal/portmux),
+		// and it hands HTTP to prosody's HTTP port. The client uploads a
+		// file of its own and downloads both.
+		t0 := time.Now()
+		sam, err := transport.NewSAM(uctx, n.Client(1).SAMAddr, transport.SAMOptions{InboundLength: 1, OutboundLength: 1})
+		if err != nil {
+			t.Fatalf("SAM session: %v", err)
+		}
+		defer sam.Close()
+		made := time.Since(t0)
+		hc := files.NewClient(sam, files.Options{I2POnly: true})
+		defer hc.CloseIdleConnections()
+		data2 := randomBytes(t, 2<<20)
+		slot2, err := c.RequestUploadSlot(uctx, "via-sam.bin", int64(len(data2)), "application/octet-stream")
+		if err != nil {
+			t.Fatal(err)
+		}
+		id2 := checkSlot(t, slot2, a.info, "via-sam.bin")
+		took, tries = samTry(t, "PUT through SAM", func(ctx context.Context) error {
+			return hc.Put(ctx, slot2.PutURL, slot2.Headers, bytes.NewReader(data2), int64(len(data2)), "application/octet-stream", nil)
+		})
+		t.Logf("upload of %d bytes through a SAM session (port 0, the node's dispatcher): session %v, PUT %v, %.2f MB/s (%d tries)",
+			len(data2), made.Round(time.Millisecond), took.Round(time.Millisecond), mbps(len(data2), took), tries)
+		if stored, err := os.ReadFile(storedUpload(a.dir, a.info, id2)); err != nil || !bytes.Equal(stored, data2) {
+			t.Errorf("node A's stored file from SAM: %d bytes, the uploaded ones %v, %v", len(stored), bytes.Equal(stored, data2), err)
+		}
+		for _, f := range []struct {
+			url  string
+			data []byte
+		}{{slot.GetURL, data}, {slot2.GetURL, data2}} {
+			var buf bytes.Buffer
+			took, tries = samTry(t, "GET through SAM", func(ctx context.Context) error {
+				buf.Reset()
+				_, _, err := hc.Get(ctx, f.url, &buf, int64(len(f.data)), nil)
+				return err
+			})
+			t.Logf("download of %d bytes through a SAM session: %v, %.2f MB/s (%d tries)", buf.Len(), took.Round(time.Millisecond), mbps(buf.Len(), took), tries)
+			if !bytes.Equal(buf.Bytes(), f.data) {
+				t.Errorf("downloaded through SAM %d bytes, not the %d uploaded", buf.Len(), len(f.data))
+			}
 		}
 	})
 

@@ -36,9 +36,15 @@ type Info struct {
 	// upload service (XEP-0363) takes and serves files; the node's I2P
 	// destination forwards its port 80 there. 0 in a node.json from a Clove
 	// before uploads: the next start picks one (ensureHTTPPort).
-	HTTPPort   int               `json:"http_port,omitempty"`
-	SOCKS      string            `json:"socks"` // I2P SOCKS proxy for outgoing s2s
-	DarknetMap map[string]string `json:"darknet_map,omitempty"`
+	HTTPPort int `json:"http_port,omitempty"`
+	// DispatchPort is the dispatcher's port on 127.0.0.1 (portmux, run by
+	// clove-node --dispatch): the node's own i2pd hands it the streams to
+	// I2P port 0 (every SAM client's), and it sends each to prosody's c2s,
+	// s2s or HTTP port by its first bytes. 0 in a node.json from a Clove
+	// before it: the next start picks one (refresh).
+	DispatchPort int               `json:"dispatch_port,omitempty"`
+	SOCKS        string            `json:"socks"` // I2P SOCKS proxy for outgoing s2s
+	DarknetMap   map[string]string `json:"darknet_map,omitempty"`
 	// Hosts are extra XMPP domains the node serves besides Domain (a
 	// clearnet name that other servers' darknet_map points at this node).
 	Hosts   []string  `json:"hosts,omitempty"`
@@ -77,7 +83,11 @@ type InitOptions struct {
 	// HTTPPort is prosody's HTTP port (uploads); 0 picks DefaultHTTPPort
 	// or, if that is taken, a free one near it (ChoosePorts): nothing
 	// outside the node refers to it, so it need not be fixed.
-	HTTPPort      int
+	HTTPPort int
+	// DispatchPort is the dispatcher's port (streams to I2P port 0); 0
+	// picks DefaultDispatchPort or a free one near it. Never 80, 5222 or
+	// 5269 (dispatchI2PPorts).
+	DispatchPort  int
 	SOCKS         string // default 127.0.0.1:4447 (i2pd)
 	I2PD          string // i2pd binary; default from PATH
 	KeygenTimeout time.Duration
@@ -140,18 +150,8 @@ func Init(ctx context.Context, opts InitOptions) (*Info, error) {
 	} else if _, err := os.Stat(i2pd); err != nil {
 		return nil, fmt.Errorf("i2pd not found at %s", i2pd)
 	}
-	for _, p := range []int{opts.C2SPort, opts.S2SPort, opts.HTTPPort} {
-		if p == 0 {
-			continue
-		}
-		if err := portFree(p); err != nil {
-			return nil, err
-		}
-	}
-	if opts.HTTPPort == 0 {
-		if opts.HTTPPort, err = chooseHTTPPort(opts.C2SPort, opts.S2SPort); err != nil {
-			return nil, err
-		}
+	if err := initPorts(&opts); err != nil {
+		return nil, err
 	}
 	for _, d := range []string{"", "i2pd", "prosody", "prosody/data", "prosody/certs", "prosody/plugins", "logs"} {
 		if err := os.MkdirAll(filepath.Join(opts.Dir, d), 0o700); err != nil {
@@ -174,7 +174,7 @@ func Init(ctx context.Context, opts InitOptions) (*Info, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the new I2P identity: %w", err)
 	}
-	info := &Info{Domain: domain, C2SPort: opts.C2SPort, S2SPort: opts.S2SPort, HTTPPort: opts.HTTPPort, SOCKS: opts.SOCKS, Hops: opts.Hops, Created: time.Now().UTC().Truncate(time.Second)}
+	info := &Info{Domain: domain, C2SPort: opts.C2SPort, S2SPort: opts.S2SPort, HTTPPort: opts.HTTPPort, DispatchPort: opts.DispatchPort, SOCKS: opts.SOCKS, Hops: opts.Hops, Created: time.Now().UTC().Truncate(time.Second)}
 	certFile, keyFile := certPaths(opts.Dir, domain)
 	if err := writeCert(certFile, keyFile, domain, "muc."+domain); err != nil {
 		return nil, err
@@ -294,6 +294,24 @@ func ChoosePorts(want []int, inUse func(port int) bool) ([]int, error) {
 	return out, nil
 }
 
+// dispatchTunnelConf comes first in tunnels.conf: the destination's first
+// server tunnel takes the streams to I2P port 0 and to ports no tunnel
+// names (docs/i2pd.md, "A destination's first server tunnel takes its
+// default port"), which is where every SAM client's streams go. It has no
+// inport (its I2P port is its local one, never 80, 5222 or 5269:
+// chooseDispatchPort) and leads to the dispatcher, which tells XMPP
+// clients, servers and HTTP requests apart by their first bytes.
+const dispatchTunnelConf = `[xmpp-any]
+type = server
+host = 127.0.0.1
+port = %[1]d
+keys = xmpp.dat
+inbound.length = %[2]d
+outbound.length = %[3]d
+i2cp.leaseSetEncType = 4
+
+`
+
 // tunnelsConf publishes the node's c2s and s2s ports on one destination:
 // the .b32.i2p answers XMPP on 5222 and 5269 like a clearnet server.
 const tunnelsConf = `[xmpp-c2s]
@@ -324,7 +342,7 @@ i2cp.leaseSetEncType = 4
 // (hostoverride), the virtual host prosody serves uploads on (http_host in
 // the node's prosody config); without it i2pd would pass on whatever Host
 // the client sent. The destination's I2CP options come from the first
-// section with these keys, xmpp-c2s.
+// section with these keys, xmpp-any or xmpp-c2s.
 const httpTunnelConf = `
 [xmpp-http]
 type = http
@@ -338,11 +356,16 @@ outbound.length = %[4]d
 i2cp.leaseSetEncType = 4
 `
 
-// tunnelsText is the node's tunnels.conf: XMPP, and HTTP once the domain
-// and the HTTP port are known (the i2pd that makes the keys runs before).
+// tunnelsText is the node's tunnels.conf: the dispatcher (the default
+// port) once its port is known, XMPP, and HTTP once the domain and the
+// HTTP port are known (the i2pd that makes the keys runs before).
 func tunnelsText(info *Info) string {
 	h := info.hops()
-	t := fmt.Sprintf(tunnelsConf, info.C2SPort, info.S2SPort, h.Length, h.ServerOutbound)
+	t := ""
+	if info.DispatchPort != 0 {
+		t = fmt.Sprintf(dispatchTunnelConf, info.DispatchPort, h.Length, h.ServerOutbound)
+	}
+	t += fmt.Sprintf(tunnelsConf, info.C2SPort, info.S2SPort, h.Length, h.ServerOutbound)
 	if info.Domain != "" && info.HTTPPort != 0 {
 		t += fmt.Sprintf(httpTunnelConf, info.HTTPPort, info.Domain, h.Length, h.ServerOutbound)
 	}
@@ -362,6 +385,22 @@ const DefaultHTTPPort = 5280
 // free one from 15280 on (ChoosePorts), never one of taken.
 func chooseHTTPPort(taken ...int) (int, error) {
 	p, err := ChoosePorts([]int{DefaultHTTPPort}, func(p int) bool { return slices.Contains(taken, p) || PortInUse(p) })
+	if err != nil {
+		return 0, err
+	}
+	return p[0], nil
+}
+
+// DefaultDispatchPort is the dispatcher's usual port.
+const DefaultDispatchPort = 5289
+
+// chooseDispatchPort picks the dispatcher's port like chooseHTTPPort, never
+// one of taken nor an I2P port another tunnel of the node names
+// (dispatchI2PPorts). The ranges the two look in overlap (15280–15379,
+// 15289–15388): each excludes the other's port.
+func chooseDispatchPort(taken ...int) (int, error) {
+	taken = append(taken, dispatchI2PPorts()...)
+	p, err := ChoosePorts([]int{DefaultDispatchPort}, func(p int) bool { return slices.Contains(taken, p) || PortInUse(p) })
 	if err != nil {
 		return 0, err
 	}

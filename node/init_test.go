@@ -310,3 +310,31 @@ func TestProsodyConfigPrivacyLists(t *testing.T) {
 		}
 	}
 }
+
+// The dispatcher's tunnel comes first, without an inport: i2pd hands it the
+// streams to I2P port 0 (every SAM client's). The others keep theirs.
+func TestTunnelsConfDispatcherFirst(t *testing.T) {
+	info := &Info{Domain: "x.b32.i2p", C2SPort: 15222, S2SPort: 15269, HTTPPort: 15280, DispatchPort: 15289}
+	conf := tunnelsText(info)
+	sections := strings.Split(conf, "\n[")
+	if len(sections) != 4 || !strings.HasPrefix(conf, "[xmpp-any]\ntype = server\nhost = 127.0.0.1\nport = 15289\nkeys = xmpp.dat\n") || strings.Contains(sections[0], "inport") {
+		t.Fatalf("tunnels.conf:\n%s", conf)
+	}
+	for i, want := range []string{"xmpp-c2s]\ntype = server\nhost = 127.0.0.1\nport = 15222\ninport = 5222\n", "xmpp-s2s]\ntype = server\nhost = 127.0.0.1\nport = 15269\ninport = 5269\n", "xmpp-http]\ntype = http\nhost = 127.0.0.1\nport = 15280\ninport = 80\n"} {
+		if !strings.HasPrefix(sections[i+1], want) {
+			t.Errorf("section %d: %q, want %q first", i+1, sections[i+1], want)
+		}
+	}
+	// A node.json from before the dispatcher: as before, c2s first.
+	info.DispatchPort = 0
+	if conf := tunnelsText(info); !strings.HasPrefix(conf, "[xmpp-c2s]") {
+		t.Errorf("without a dispatcher port:\n%s", conf)
+	}
+	// Its port is never an I2P port another tunnel names.
+	for _, taken := range [][]int{{5289}, {}} {
+		p, err := chooseDispatchPort(taken...)
+		if err != nil || p == 80 || p == 5222 || p == 5269 || slices.Contains(taken, p) {
+			t.Errorf("chooseDispatchPort(%v) = %d, %v", taken, p, err)
+		}
+	}
+}

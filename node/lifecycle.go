@@ -91,6 +91,9 @@ func StartBackground(ctx context.Context, opts StartOptions) (*Started, error) {
 		if info, err = Load(dir); err == nil {
 			err = refresh(dir, info, opts.Logger)
 		}
+		if err == nil {
+			err = keepDispatcher(opts, info)
+		}
 	} else {
 		info, err = writePlan(ctx, opts)
 	}
@@ -231,6 +234,10 @@ func runOptions(ctx context.Context, opts StartOptions) (RunOptions, error) {
 			ro.SAM = st.SAMAddr
 		}
 	}
+	if ro.SAM == "" {
+		// None found: WritePlan says so, once the node is known to exist.
+		ro.Dispatch, _ = dispatcherCommand(opts)
+	}
 	if ro.SAM != "" {
 		if len(opts.Command) == 0 {
 			return ro, errors.New("internal error: no command to run the node's SAM tunnels")
@@ -238,6 +245,50 @@ func runOptions(ctx context.Context, opts StartOptions) (RunOptions, error) {
 		ro.Tunnels = append(slices.Clone(opts.Command), "node", "tunnels")
 	}
 	return ro, nil
+}
+
+// dispatcherCommand runs the dispatcher of a node with its own i2pd:
+// clove-node --dispatch (small, like the supervisor), or where it is
+// missing clove node dispatch.
+func dispatcherCommand(opts StartOptions) ([]string, error) {
+	cmd, err := supervisorCommand(opts)
+	if err != nil {
+		return nil, err
+	}
+	if filepath.Base(cmd.Path) == "clove-node" && len(cmd.Args) == 2 {
+		return []string{cmd.Path, "--dispatch"}, nil
+	}
+	return append(slices.Clone(opts.Command), "node", "dispatch"), nil
+}
+
+// keepDispatcher brings the dispatcher child of a kept plan in line with
+// node.json (refresh may have moved a port), and adds it to the plan of a
+// node with its own i2pd started before the dispatcher, whose tunnels.conf
+// now leads port 0 to it.
+func keepDispatcher(opts StartOptions, info *Info) error {
+	plan, err := supervise.ReadPlan(opts.Dir)
+	if err != nil {
+		return err
+	}
+	own := false
+	for _, c := range plan.Children {
+		own = own || c.Name == "i2pd"
+	}
+	if !own {
+		return nil
+	}
+	cmd, err := dispatcherCommand(opts)
+	if err != nil {
+		return err
+	}
+	child := DispatchChild(opts.Dir, info, cmd)
+	i := slices.IndexFunc(plan.Children, func(c supervise.Child) bool { return c.Name == child.Name })
+	if i < 0 {
+		plan.Children = append(plan.Children, child)
+	} else {
+		plan.Children[i] = child
+	}
+	return supervise.WritePlan(opts.Dir, plan)
 }
 
 // supervisorCommand runs the plan written in opts.Dir: clove-node from

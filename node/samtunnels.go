@@ -1,11 +1,8 @@
 package node
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -16,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/clove-xmpp/clove/internal/portmux"
 	"github.com/clove-xmpp/clove/transport"
 )
 
@@ -93,7 +91,7 @@ func RunSAMTunnels(ctx context.Context, dir, samAddr string, log *slog.Logger) e
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := routeStream(ctx, c, streamPorts{info.C2SPort, info.S2SPort, info.HTTPPort}); err != nil {
+			if err := portmux.Route(ctx, c, portmux.Ports{C2S: info.C2SPort, S2S: info.S2SPort, HTTP: info.HTTPPort}, 0); err != nil {
 				log.Info("incoming I2P stream dropped", "from", c.RemoteAddr(), "err", err)
 			}
 		}()
@@ -187,112 +185,4 @@ func announce(ctx context.Context, d *transport.SAMDialer, peers []string, log *
 	if len(peers) > 0 {
 		log.Info("told peers the node's new tunnels", "peers", len(peers), "reached", ok)
 	}
-}
-
-// streamPorts are prosody's loopback ports an incoming stream may go to.
-type streamPorts struct{ c2s, s2s, http int }
-
-// routeStream reads the start of c (an XMPP stream header, or an HTTP
-// request for the upload service) and splices c to prosody's client,
-// server or HTTP port.
-func routeStream(ctx context.Context, c net.Conn, ports streamPorts) error {
-	defer c.Close()
-	_ = c.SetReadDeadline(time.Now().Add(time.Minute))
-	head, port, err := sniffStream(c, ports)
-	_ = c.SetReadDeadline(time.Time{})
-	if err != nil {
-		return err
-	}
-	var d net.Dialer
-	p, err := d.DialContext(ctx, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-	if err != nil {
-		return fmt.Errorf("prosody: %w", err)
-	}
-	defer p.Close()
-	if _, err := p.Write(head); err != nil {
-		return err
-	}
-	done := make(chan struct{}, 2)
-	cp := func(dst, src net.Conn) {
-		_, _ = io.Copy(dst, src)
-		if tc, ok := dst.(interface{ CloseWrite() error }); ok {
-			_ = tc.CloseWrite()
-		}
-		done <- struct{}{}
-	}
-	go cp(p, c)
-	go cp(c, p)
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
-	return nil
-}
-
-// httpMethods start the requests the upload service answers (PUT, GET,
-// HEAD; OPTIONS for CORS).
-var httpMethods = []string{"GET ", "PUT ", "HEAD ", "OPTIONS "}
-
-// sniffStream reads until it can tell the stream's kind (at most 4 KiB):
-// an HTTP request by its method, else an XMPP stream by its header's
-// namespace. It returns what it read and the port it belongs to. The
-// request goes to prosody as the client sent it: its Host is the node's
-// b32 (the slot URL's), which prosody serves uploads on, so nothing needs
-// the Host rewriting i2pd's HTTP server tunnel does.
-func sniffStream(r io.Reader, ports streamPorts) ([]byte, int, error) {
-	buf := make([]byte, 0, 512)
-	tmp := make([]byte, 512)
-	for len(buf) < 4096 {
-		n, err := r.Read(tmp)
-		buf = append(buf, tmp[:n]...)
-		if http, maybe := isHTTP(buf); http {
-			if ports.http == 0 {
-				return buf, 0, errors.New("an HTTP request, but the node has no HTTP port")
-			}
-			return buf, ports.http, nil
-		} else if !maybe {
-			if port, done, err := xmppPort(buf, ports); done {
-				return buf, port, err
-			}
-		}
-		if err != nil {
-			return buf, 0, fmt.Errorf("no XMPP stream header: %w", err)
-		}
-	}
-	return buf, 0, errors.New("no XMPP stream header in the first 4 KiB")
-}
-
-// isHTTP reports whether buf starts with an HTTP method the upload service
-// answers, and whether it still may (buf is a prefix of one).
-func isHTTP(buf []byte) (yes, maybe bool) {
-	for _, m := range httpMethods {
-		if bytes.HasPrefix(buf, []byte(m)) {
-			return true, false
-		}
-		if len(buf) < len(m) && bytes.HasPrefix([]byte(m), buf) {
-			maybe = true
-		}
-	}
-	return false, maybe
-}
-
-// xmppPort finds the stream header's namespace in buf; done is false
-// while the header is incomplete.
-func xmppPort(buf []byte, ports streamPorts) (port int, done bool, err error) {
-	i := bytes.Index(buf, []byte("<stream:stream"))
-	if i < 0 {
-		return 0, false, nil
-	}
-	j := bytes.IndexByte(buf[i:], '>')
-	if j < 0 {
-		return 0, false, nil
-	}
-	header := buf[i : i+j]
-	switch {
-	case bytes.Contains(header, []byte("'jabber:server'")) || bytes.Contains(header, []byte(`"jabber:server"`)):
-		return ports.s2s, true, nil
-	case bytes.Contains(header, []byte("'jabber:client'")) || bytes.Contains(header, []byte(`"jabber:client"`)):
-		return ports.c2s, true, nil
-	}
-	return 0, true, errors.New("an XMPP stream of neither clients nor servers")
 }

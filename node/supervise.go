@@ -9,10 +9,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/clove-xmpp/clove/internal/i2pdconf"
+	"github.com/clove-xmpp/clove/internal/portmux"
 	"github.com/clove-xmpp/clove/internal/supervise"
 	"github.com/clove-xmpp/clove/transport"
 )
@@ -32,7 +34,13 @@ type RunOptions struct {
 	// Tunnels is the command that runs RunSAMTunnels, given
 	// "--dir DIR --sam ADDR" after it (clove node tunnels).
 	Tunnels []string
-	Logger  *slog.Logger
+	// Dispatch is the command that runs the dispatcher of a node with its
+	// own i2pd (portmux.Serve on DispatchPort), given "ADDR C2S S2S HTTP"
+	// after it (clove-node --dispatch): a child like i2pd and prosody, so
+	// it is restarted when it dies and stopped with them. Empty: Start runs
+	// it in its own process (tests); WritePlan needs it.
+	Dispatch []string
+	Logger   *slog.Logger
 	// Backoff bounds the wait before restarting a crashed child.
 	BackoffMin, BackoffMax time.Duration
 }
@@ -48,6 +56,7 @@ type Supervisor struct {
 	dir  string
 	info *Info
 	sv   *supervise.Supervisor
+	done chan struct{} // closed once sv and the in-process dispatcher are done
 }
 
 // routerConf is the node's own i2pd: SOCKS and SAM on loopback for Clove
@@ -82,12 +91,63 @@ func Start(ctx context.Context, dir string, opts RunOptions) (*Supervisor, error
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	// Without a command for it, the dispatcher runs here, for as long as
+	// the children.
+	var ln net.Listener
+	if opts.SAM == "" && len(opts.Dispatch) == 0 {
+		if ln, err = net.Listen("tcp", dispatchAddr(info)); err != nil {
+			return nil, fmt.Errorf("the node's dispatcher: %w", err)
+		}
+	}
 	sv, err := supervise.Start(ctx, plan.Children, supervise.Options{BackoffMin: plan.BackoffMin, BackoffMax: plan.BackoffMax,
 		Log: func(msg string) { log.Info(msg) }})
 	if err != nil {
+		if ln != nil {
+			ln.Close()
+		}
 		return nil, err
 	}
-	return &Supervisor{dir: dir, info: info, sv: sv}, nil
+	s := &Supervisor{dir: dir, info: info, sv: sv, done: make(chan struct{})}
+	served := make(chan struct{})
+	if ln == nil {
+		close(served)
+	} else {
+		sctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			select {
+			case <-ctx.Done():
+			case <-sv.Done():
+			}
+			cancel()
+		}()
+		go func() {
+			defer close(served)
+			_ = portmux.Serve(sctx, ln, dispatchPorts(info), 0, func(msg string) { log.Info(msg) })
+		}()
+	}
+	go func() {
+		<-sv.Done()
+		<-served
+		close(s.done)
+	}()
+	return s, nil
+}
+
+// dispatchAddr is where the node's dispatcher listens.
+func dispatchAddr(info *Info) string {
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(info.DispatchPort))
+}
+
+func dispatchPorts(info *Info) portmux.Ports {
+	return portmux.Ports{C2S: info.C2SPort, S2S: info.S2SPort, HTTP: info.HTTPPort}
+}
+
+// DispatchChild is the plan's child that runs the dispatcher with cmd
+// (RunOptions.Dispatch).
+func DispatchChild(dir string, info *Info, cmd []string) supervise.Child {
+	p := dispatchPorts(info)
+	argv := append(slices.Clone(cmd), dispatchAddr(info), strconv.Itoa(p.C2S), strconv.Itoa(p.S2S), strconv.Itoa(p.HTTP))
+	return supervise.Child{Name: "dispatch", LogFile: filepath.Join(dir, "logs", "dispatch.log"), Argv: argv}
 }
 
 // WritePlan prepares the node in dir as Start does and saves what to run
@@ -97,6 +157,9 @@ func WritePlan(dir string, opts RunOptions) (*Info, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.SAM == "" && len(opts.Dispatch) == 0 {
+		return nil, errors.New("no command for the node's dispatcher: clove-node not found next to clove or on PATH")
+	}
 	if err := supervise.WritePlan(dir, plan); err != nil {
 		return nil, fmt.Errorf("the node's plan: %w", err)
 	}
@@ -104,7 +167,7 @@ func WritePlan(dir string, opts RunOptions) (*Info, error) {
 }
 
 // Done is closed once the node has stopped after Start's context ended.
-func (s *Supervisor) Done() <-chan struct{} { return s.sv.Done() }
+func (s *Supervisor) Done() <-chan struct{} { return s.done }
 
 // Info is the node's node.json.
 func (s *Supervisor) Info() *Info { return s.info }
@@ -169,7 +232,7 @@ func Prepare(dir string, opts RunOptions) (*Info, supervise.Plan, error) {
 	if err := refresh(dir, info, opts.Logger); err != nil {
 		return nil, plan, err
 	}
-	for _, p := range []int{info.C2SPort, info.S2SPort} {
+	for _, p := range []int{info.C2SPort, info.S2SPort, info.DispatchPort} {
 		if err := portFree(p); err != nil {
 			return nil, plan, err
 		}
@@ -211,7 +274,13 @@ func Prepare(dir string, opts RunOptions) (*Info, supervise.Plan, error) {
 		return nil, plan, fmt.Errorf("the node's I2P SOCKS port: %w (is another i2pd running? then Clove needs no router of its own)", err)
 	}
 	i2pdDir := filepath.Join(dir, "i2pd")
-	console, sam := freeLoopbackPort(), freeLoopbackPort()
+	// The console and SAM ports are not kept in node.json (nothing outside
+	// the node refers to them); picked here, never one of the node's own.
+	picked, err := pickLoopbackPorts(2, info.ownPorts())
+	if err != nil {
+		return nil, plan, fmt.Errorf("the node's router: %w", err)
+	}
+	console, sam := picked[0], picked[1]
 	network := opts.I2PDConfig
 	if network == "" {
 		network = "# the real I2P network, reseeded by i2pd\n[addressbook]\nenabled = true\n"
@@ -232,6 +301,9 @@ func Prepare(dir string, opts RunOptions) (*Info, supervise.Plan, error) {
 			"--pidfile=" + filepath.Join(i2pdDir, "i2pd.pid")}},
 		prosody,
 	}
+	if len(opts.Dispatch) > 0 {
+		plan.Children = append(plan.Children, DispatchChild(dir, info, opts.Dispatch))
+	}
 	return info, plan, nil
 }
 
@@ -242,8 +314,8 @@ func Prepare(dir string, opts RunOptions) (*Info, supervise.Plan, error) {
 // program took a free one: nothing outside the node refers to that port.
 // The node must not be running.
 func refresh(dir string, info *Info, log *slog.Logger) error {
-	if info.HTTPPort == 0 || PortInUse(info.HTTPPort) {
-		p, err := chooseHTTPPort(info.C2SPort, info.S2SPort)
+	if info.mustMove(info.HTTPPort) {
+		p, err := chooseHTTPPort(info.otherPorts(info.HTTPPort)...)
 		if err != nil {
 			return fmt.Errorf("the node's HTTP port (uploads): %w", err)
 		}
@@ -257,6 +329,21 @@ func refresh(dir string, info *Info, log *slog.Logger) error {
 			return fmt.Errorf("saving the node's HTTP port: %w", err)
 		}
 	}
+	if info.mustMove(info.DispatchPort) || slices.Contains(dispatchI2PPorts(), info.DispatchPort) {
+		p, err := chooseDispatchPort(info.otherPorts(info.DispatchPort)...)
+		if err != nil {
+			return fmt.Errorf("the node's dispatcher port: %w", err)
+		}
+		if info.DispatchPort == 0 {
+			log.Info("the node now takes I2P streams to port 0 (SAM clients')", "dispatch_port", p)
+		} else {
+			log.Info("the node's dispatcher port is taken: it moves to another", "was", info.DispatchPort, "dispatch_port", p)
+		}
+		info.DispatchPort = p
+		if err := save(dir, info); err != nil {
+			return fmt.Errorf("saving the node's dispatcher port: %w", err)
+		}
+	}
 	if err := writeModule(dir); err != nil {
 		return fmt.Errorf("the node's prosody module: %w", err)
 	}
@@ -267,15 +354,6 @@ func refresh(dir string, info *Info, log *slog.Logger) error {
 		return fmt.Errorf("the node's I2P tunnels: %w", err)
 	}
 	return nil
-}
-
-func freeLoopbackPort() int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // Status reports the children.

@@ -111,15 +111,15 @@ func TestNodeServesUploads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old.HTTPPort = 0
+	old.HTTPPort, old.DispatchPort = 0, 0
 	if err := save(dir, old); err == nil {
 		err = writeTunnels(dir, old)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := os.ReadFile(filepath.Join(dir, infoFile)); bytes.Contains(b, []byte("http_port")) {
-		t.Fatalf("the old node's node.json has an HTTP port:\n%s", b)
+	if b, _ := os.ReadFile(filepath.Join(dir, infoFile)); bytes.Contains(b, []byte("http_port")) || bytes.Contains(b, []byte("dispatch_port")) {
+		t.Fatalf("the old node's node.json has an HTTP or dispatcher port:\n%s", b)
 	}
 	account, err := AddUser(context.Background(), dir, "alice", "alice-pw")
 	if err != nil {
@@ -137,10 +137,13 @@ func TestNodeServesUploads(t *testing.T) {
 		t.Fatal(err)
 	}
 	info, err := Load(dir)
-	if err != nil || info.HTTPPort == 0 || info.HTTPPort != s.Info().HTTPPort {
+	if err != nil || info.HTTPPort == 0 || info.HTTPPort != s.Info().HTTPPort || info.DispatchPort == 0 || info.DispatchPort != s.Info().DispatchPort {
 		t.Fatalf("node.json after the start: %+v, %v; the node runs with HTTP port %d", info, err, s.Info().HTTPPort)
 	}
 	tun, _ := os.ReadFile(filepath.Join(dir, tunnelsFile))
+	if want := "[xmpp-any]\ntype = server\nhost = 127.0.0.1\nport = " + strconv.Itoa(info.DispatchPort) + "\nkeys = xmpp.dat\n"; !strings.HasPrefix(string(tun), want) {
+		t.Errorf("tunnels.conf does not start with the dispatcher's %q:\n%s", want, tun)
+	}
 	for _, want := range []string{"[xmpp-http]\ntype = http\nhost = 127.0.0.1\nport = " + strconv.Itoa(info.HTTPPort) + "\ninport = 80\nkeys = xmpp.dat\nhostoverride = " + info.Domain + "\n"} {
 		if !strings.Contains(string(tun), want) {
 			t.Errorf("tunnels.conf lacks %q:\n%s", want, tun)
@@ -173,11 +176,16 @@ func TestNodeServesUploads(t *testing.T) {
 		{"GET, Host the b32 with its port", "GET", info.Domain + ":80", nil, nil, http.StatusOK, data},
 		{"GET, Host an address", "GET", "", nil, nil, http.StatusOK, data},
 		{"GET, another slot", "GET", info.Domain, nil, nil, http.StatusNotFound, nil},
+		// What i2pd hands the dispatcher: a SAM client's stream to port 0.
+		{"GET through the dispatcher", "GET", info.Domain, nil, nil, http.StatusOK, data},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			target := local
-			if tc.name == "GET, another slot" {
+			switch tc.name {
+			case "GET, another slot":
 				target = strings.Replace(local, id, "nosuchslot", 1)
+			case "GET through the dispatcher":
+				target = fmt.Sprintf("http://127.0.0.1:%d%s", info.DispatchPort, u.EscapedPath())
 			}
 			status, got, err := httpDo(ctx, http.DefaultClient, tc.method, target, tc.host, tc.headers, tc.body)
 			if err != nil || status != tc.status || tc.want != nil && !bytes.Equal(got, tc.want) {
@@ -255,4 +263,30 @@ func probeOwnSOCKS(t *testing.T, ctx context.Context, socks, rawURL string) {
 	t0 := time.Now()
 	status, _, err := httpDo(ctx, client, http.MethodGet, rawURL, "", nil, nil)
 	t.Logf("GET %s through the node's own SOCKS proxy (a stream to itself): status %d, %v, after %v", rawURL, status, err, time.Since(t0).Round(time.Millisecond))
+}
+
+// samTry runs a transfer through a SAM session until it works, a minute
+// an attempt, 5 s apart, for up to 3 minutes, and returns how long the one
+// that worked took and how many attempts it took. A new session's first
+// streams can be refused at once (CANT_REACH_PEER) while its router still
+// looks the node up (docs/i2pd.md, "New tunnels reach peers late"): three
+// attempts with no pause between them all failed so once.
+func samTry(t *testing.T, what string, do func(context.Context) error) (time.Duration, int) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for try := 1; ; try++ {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		t0 := time.Now()
+		err := do(ctx)
+		took := time.Since(t0)
+		cancel()
+		if err == nil {
+			return took, try
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %v (try %d)", what, err, try)
+		}
+		t.Logf("%s, try %d failed after %v: %v", what, try, took.Round(time.Millisecond), err)
+		time.Sleep(5 * time.Second)
+	}
 }

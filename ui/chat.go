@@ -384,23 +384,7 @@ func newWhyLabel() *widget.Label {
 }
 
 func (a *Pane) bodyRowHeight(m Message) float32 {
-	if a.rowH == 0 {
-		r := newMessageRow()
-		a.rowH = r.MinSize().Height
-		r.showDay("x")
-		a.dayH = r.MinSize().Height - a.rowH
-		r.showDay("")
-		r.set(Message{Outgoing: true, State: Failed, Reason: "x"}, "")
-		a.whyH = r.MinSize().Height - a.rowH
-		_, _, a.lineH, _ = r.body.metrics()
-		a.bodyH = r.body.MinSize().Height
-		r.set(Message{Reply: &ReplyInfo{ID: "x"}}, "")
-		r.setQuote("x")
-		a.quoteH = r.MinSize().Height - a.rowH
-		r.setQuote("")
-		r.set(Message{Reactions: []ReactionCount{{Emoji: "👍", Who: []string{"x"}}}}, "")
-		a.reactH = r.MinSize().Height - a.rowH
-	}
+	a.rowMetrics()
 	if a.listW <= 0 {
 		// Not laid out yet: sized again once it is (onListWidth).
 		return a.rowH + float32(strings.Count(m.Body, "\n"))*a.lineH
@@ -415,6 +399,29 @@ func (a *Pane) bodyRowHeight(m Message) float32 {
 		return fyne.MeasureText(s, size, fyne.TextStyle{}).Width
 	})
 	return a.rowH + float32(max(len(lines), 1)-1)*a.lineH
+}
+
+// rowMetrics measures, once, a plain row, the day separator, the reason
+// under a failed message and a line of text.
+func (a *Pane) rowMetrics() {
+	if a.rowH != 0 {
+		return
+	}
+	r := newMessageRow()
+	a.rowH = r.MinSize().Height
+	r.showDay("x")
+	a.dayH = r.MinSize().Height - a.rowH
+	r.showDay("")
+	r.set(Message{Outgoing: true, State: Failed, Reason: "x"}, "")
+	a.whyH = r.MinSize().Height - a.rowH
+	_, _, a.lineH, _ = r.body.metrics()
+	a.bodyH = r.body.MinSize().Height
+	r.set(Message{Reply: &ReplyInfo{ID: "x"}}, "")
+	r.setQuote("x")
+	a.quoteH = r.MinSize().Height - a.rowH
+	r.setQuote("")
+	r.set(Message{Reactions: []ReactionCount{{Emoji: "👍", Who: []string{"x"}}}}, "")
+	a.reactH = r.MinSize().Height - a.rowH
 }
 
 // fitsOneLine reports whether body fits on one line of the list's width.
@@ -498,6 +505,7 @@ func (l *widthWatch) MinSize(objs []fyne.CanvasObject) fyne.Size {
 // rowHeightAt is the height of row i of the open chat: its message, and
 // the day above it when a new day starts there.
 func (a *Pane) rowHeightAt(i int) float32 {
+	a.rowMetrics() // dayH: a chat of file rows only never measured a body
 	h := a.rowHeight(a.chat.msgs[i])
 	if a.dayStarts(i) {
 		h += a.dayH

@@ -31,6 +31,9 @@ type Composer struct {
 	// reports whether it took it (an edit cancelled).
 	OnUpEmpty func()
 	OnEscape  func() bool
+	// OnPaste, if set, takes Ctrl+V (a picture on the clipboard is sent
+	// as a file); it calls pasteText when the paste is text after all.
+	OnPaste func(pasteText func())
 }
 
 // TypedRune types r and tells OnTyped.
@@ -53,6 +56,16 @@ func (c *Composer) TypedShortcut(sc fyne.Shortcut) {
 		return
 	}
 	if c.OnShortcut != nil && c.OnShortcut(sc) {
+		return
+	}
+	if _, ok := sc.(*fyne.ShortcutPaste); ok && c.OnPaste != nil {
+		c.OnPaste(func() {
+			before := c.Text
+			c.Entry.TypedShortcut(sc)
+			if c.Text != before {
+				c.typed()
+			}
+		})
 		return
 	}
 	before := c.Text

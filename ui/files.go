@@ -271,15 +271,22 @@ func (a *Pane) dropped(uris []fyne.URI) {
 // sendFile uploads the file at path and sends it to peer, with a
 // transfer row in peer's chat; what goes wrong is one line, and nothing
 // is sent.
-func (a *Pane) sendFile(peer, path string) {
+func (a *Pane) sendFile(peer, path string) { a.sendFileThen(peer, path, nil) }
+
+// sendFileThen is sendFile; after (if set) runs once the file is no
+// longer needed: sent, failed or refused.
+func (a *Pane) sendFileThen(peer, path string, after func()) {
+	uploading := false
+	defer func() {
+		if !uploading && after != nil {
+			after()
+		}
+	}()
 	fs := a.sharer()
 	name := filepath.Base(path)
 	switch {
 	case fs == nil:
 		a.showNotice("not sent: this account cannot send files")
-		return
-	case a.isRoom(peer):
-		a.showNotice("not sent: Clove cannot send files to rooms yet; send " + name + " to a contact")
 		return
 	}
 	st, err := os.Stat(path)
@@ -295,7 +302,11 @@ func (a *Pane) sendFile(peer, path string) {
 		return
 	}
 	warn := ""
-	if a.encryptor() != nil && a.chat != nil && a.chat.peer == peer && !a.lockState.On {
+	if a.isRoom(peer) {
+		// Rooms are plaintext in Clove: say so, as for a contact without
+		// OMEMO.
+		warn = "Not encrypted: rooms are not. Everyone in the room, and its server, can fetch the file."
+	} else if a.encryptor() != nil && a.chat != nil && a.chat.peer == peer && !a.lockState.On {
 		if a.lockState.Refused {
 			// The upload would be in the clear before the message refused
 			// to go: nothing leaves at all.
@@ -309,10 +320,14 @@ func (a *Pane) sendFile(peer, path string) {
 		warn = "Not encrypted: " + why + ". The file goes to your server as it is, and its link in the clear."
 	}
 	ctx, t := a.startTransfer(a.ctx, peer, "Sending "+name+" ("+humanSize(st.Size())+")", warn)
+	uploading = true
 	a.async(func() {
 		m, err := fs.SendFile(ctx, peer, path, a.progress(t))
 		cancelled := ctx.Err() != nil
 		t.cancel()
+		if after != nil {
+			after()
+		}
 		a.do(func() {
 			a.endTransfer(t)
 			switch {
@@ -455,16 +470,19 @@ func (a *Pane) pictureLimit() int64 {
 	return int64(a.fa.Preferences().IntWithFallback(prefPictureMiB, defaultPictureMiB)) << 20
 }
 
-// autoPicture reports whether m's picture is downloaded by itself: ours,
-// or from a contact in the roster (not a stranger, nor a room, where
-// anyone can post), and not above the limit the user set.
+// autoPicture reports whether m's picture is downloaded by itself: ours
+// (in a room too), or from a contact in the roster (not a stranger, nor a
+// room, where anyone can post), and not above the limit the user set.
 func (a *Pane) autoPicture(m Message) bool {
 	limit := a.pictureLimit()
-	if limit <= 0 || m.File.Size > limit || a.isRoom(m.Peer) {
+	if limit <= 0 || m.File.Size > limit {
 		return false
 	}
 	if m.Outgoing {
-		return true
+		return true // ours, in a room too
+	}
+	if a.isRoom(m.Peer) {
+		return false
 	}
 	it := a.byJID[m.Peer]
 	return it != nil && !it.Stranger && !it.Room
@@ -594,7 +612,10 @@ func (a *Pane) openPicture(m Message) {
 func (a *Pane) showFullPicture(m Message, data []byte) {
 	name := fileName(m.File)
 	a.async(func() {
-		img, err := decodePicture(data)
+		img, o, err := decodePicture(data)
+		if err == nil {
+			img = files.Orient(img, o) // as the camera was held
+		}
 		a.do(func() {
 			if err != nil {
 				a.showNotice(fmt.Sprintf("cannot show %s: %v", name, err))
@@ -623,32 +644,40 @@ func (a *Pane) showFullPicture(m Message, data []byte) {
 
 // decodePicture checks data with files.Sniff (a picture type Clove
 // shows, not a bomb: its size read from the header before anything is
-// decoded) and decodes it.
-func decodePicture(data []byte) (image.Image, error) {
+// decoded) and decodes it. It also returns the picture's EXIF orientation
+// (a JPEG from a camera held sideways; files.Orient turns it upright).
+func decodePicture(data []byte) (image.Image, int, error) {
 	mime, err := files.Sniff(bytes.NewReader(data))
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	o := files.OrientationNormal
 	switch mime {
-	case "image/jpeg", "image/png", "image/gif":
+	case "image/jpeg":
+		o = files.JPEGOrientation(bytes.NewReader(data))
+	case "image/png", "image/gif":
 	default:
-		return nil, fmt.Errorf("it is not a picture Clove shows (%s)", mime)
+		return nil, 0, fmt.Errorf("it is not a picture Clove shows (%s)", mime)
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("the picture is damaged: %w", err)
+		return nil, 0, fmt.Errorf("the picture is damaged: %w", err)
 	}
-	return img, nil
+	return img, o, nil
 }
 
-// thumbnail decodes a picture (decodePicture) and scales it down to fit
-// w×h.
+// thumbnail decodes a picture (decodePicture), scales it down to fit w×h
+// once upright, and turns it upright: the small picture, not the whole
+// photo, is turned.
 func thumbnail(data []byte, w, h int) (image.Image, error) {
-	img, err := decodePicture(data)
+	img, o, err := decodePicture(data)
 	if err != nil {
 		return nil, err
 	}
-	return scaleDown(img, w, h), nil
+	if files.SwapsSides(o) {
+		w, h = h, w
+	}
+	return files.Orient(scaleDown(img, w, h), o), nil
 }
 
 // scaleDown fits img into w×h, keeping its proportions, by averaging the

@@ -424,8 +424,8 @@ func (b *fileBackend) set(gate chan struct{}, err error) {
 	b.sendGate, b.sendErr = gate, err
 }
 
-// The paperclip is there in a contact's chat, not in a room's.
-func TestThePaperclipIsForContacts(t *testing.T) {
+// The paperclip is there in a contact's chat and in a room's.
+func TestThePaperclipIsForContactsAndRooms(t *testing.T) {
 	a, _ := newTestApp(t, filesChat(t))
 	if a.attach == nil {
 		t.Fatal("no attach button")
@@ -435,8 +435,8 @@ func TestThePaperclipIsForContacts(t *testing.T) {
 		t.Error("no paperclip in bob's chat")
 	}
 	a.showChatBody(true)
-	if a.attach.Visible() {
-		t.Error("a paperclip in a room")
+	if !a.attach.Visible() {
+		t.Error("no paperclip in a room")
 	}
 	// A backend that shares no files: no paperclip at all.
 	if b, _ := newTestApp(t, threeContacts()); b.attach != nil {

@@ -299,6 +299,7 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.composer.OnTyped = a.userTyped
 	a.composer.OnUpEmpty = a.editLast
 	a.composer.OnEscape = a.cancelEdit
+	a.composer.OnPaste = a.paste
 	a.composer.setEnterSends(a.fa.Preferences().BoolWithFallback(prefEnter, true))
 	send := widget.NewButtonWithIcon("", theme.MailSendIcon(), func() { a.composer.submit() })
 	sendBox := fyne.CanvasObject(send)

@@ -215,7 +215,7 @@ func (a *Pane) showChatBody(room bool) {
 		setShown(o, room)
 	}
 	if a.attach != nil {
-		setShown(a.attach, !room) // files go to contacts only, for now
+		setShown(a.attach, true) // rooms take files too, in plaintext
 	}
 	a.updateBlockTools()
 	a.header.Refresh() // lays the tools out again

@@ -35,6 +35,9 @@ type Shell struct {
 	passwordsWhere  string
 	forgetPasswords func()
 	prefKey         string // where the window's size is kept ("": nowhere)
+	// clipboardImage reads a picture from the clipboard (nil: Ctrl+V
+	// pastes text only); SetClipboardImage.
+	clipboardImage ClipboardImageReader
 }
 
 // NewShell makes the (empty) main window; Add puts accounts in it.

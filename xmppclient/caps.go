@@ -37,6 +37,9 @@ func clientFeatures() []string {
 		nsReactions,
 		nsChatStates,
 		nsCorrect,
+		// XEP-0066 in messages: a file's URL as out-of-band data, sent
+		// (plaintext chats, rooms) and taken as a file when received.
+		nsOOB,
 		omemo.NodeDeviceList + "+notify",
 		nsConference,             // direct invitations (XEP-0249), invite.go
 		nsBookmarks2 + "+notify", // bookmarks from other devices (XEP-0402)

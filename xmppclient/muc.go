@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"mellium.im/xmlstream"
@@ -32,6 +33,10 @@ type GroupMessage struct {
 	// Reply: the message answers another (XEP-0461; its ID is the
 	// room's stanza-id of it); Body is without the fallback quote.
 	Reply *Reply
+	// File is the file the message shares: a body that is exactly its
+	// out-of-band (XEP-0066) URL, http or https. Rooms are plaintext in
+	// Clove: no aesgcm:// here.
+	File *FileRef
 }
 
 // Occupant reports someone joining, changing or leaving a room.
@@ -260,6 +265,12 @@ type groupOut struct {
 	// A reply (XEP-0461): what it answers and where its quote is.
 	Reply    *replyOut    `xml:"urn:xmpp:reply:0 reply"`
 	Fallback *fallbackOut `xml:"urn:xmpp:fallback:0 fallback"`
+	OOB      *oobOut      `xml:"jabber:x:oob x"`
+}
+
+// oobOut is XEP-0066's out-of-band data in a message we send.
+type oobOut struct {
+	URL string `xml:"url"`
 }
 
 type replyOut struct {
@@ -279,7 +290,7 @@ type fallbackOut struct {
 // room as a GroupMessage with Self set. Group messages do not go through
 // the outbox.
 func (c *Client) SendGroup(ctx context.Context, room jid.JID, body string) (string, error) {
-	return c.sendGroup(ctx, room, body, nil)
+	return c.sendGroup(ctx, room, body, nil, false)
 }
 
 // SendGroupReply is SendGroup for a message answering another of the
@@ -288,10 +299,20 @@ func (c *Client) SendGroupReply(ctx context.Context, room jid.JID, body string, 
 	if r.ID == "" {
 		return "", errors.New("a reply needs the id of the message it answers")
 	}
-	return c.sendGroup(ctx, room, body, &r)
+	return c.sendGroup(ctx, room, body, &r, false)
 }
 
-func (c *Client) sendGroup(ctx context.Context, room jid.JID, body string, r *Reply) (string, error) {
+// SendGroupFile shares a file in a room we joined: the body is its URL,
+// with the same URL as out-of-band data (XEP-0066), as Conversations, Dino
+// and Gajim send files to rooms; in plaintext, so never an aesgcm:// URL.
+func (c *Client) SendGroupFile(ctx context.Context, room jid.JID, url string) (string, error) {
+	if strings.HasPrefix(url, "aesgcm:") {
+		return "", errors.New("an encrypted file's link (it holds its key) is never sent to a room")
+	}
+	return c.sendGroup(ctx, room, url, nil, true)
+}
+
+func (c *Client) sendGroup(ctx context.Context, room jid.JID, body string, r *Reply, oob bool) (string, error) {
 	sess, err := c.session()
 	if err != nil {
 		return "", err
@@ -315,6 +336,9 @@ func (c *Client) sendGroup(ctx context.Context, room jid.JID, body string, r *Re
 			out.Fallback = &fallbackOut{For: nsReply}
 			out.Fallback.Body.End = n
 		}
+	}
+	if oob {
+		out.OOB = &oobOut{URL: body}
 	}
 	return id, sess.Encode(ctx, out)
 }
@@ -433,6 +457,7 @@ func (c *Client) onGroupMessage(m *inMessage) {
 		return
 	}
 	g.Reply, g.Body = replyOf(m.Reply, m.fallbacks(), g.Body)
+	g.File = fileOf(m.Body, m.OOB, false)
 	if g.Body == "" && g.Subject == "" {
 		return
 	}

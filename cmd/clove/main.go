@@ -53,6 +53,7 @@ Chat:
   room --account JID join ROOM [--nick NICK] [--history N] [--listen DURATION]
   room --account JID send ROOM TEXT [--nick NICK]
   room --account JID invite ROOM JID [--reason TEXT] [--via-room]
+  room --account JID send --file PATH ROOM [--nick NICK]
   bot echo --account JID [--prefix TEXT] [--count N] [--timeout DURATION]
                        (answers every chat message with the same text; one line per reply)
 

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/clove-xmpp/clove/internal/portmux"
 	"github.com/clove-xmpp/clove/internal/supervise"
 	"github.com/clove-xmpp/clove/node"
 	"github.com/clove-xmpp/clove/transport"
@@ -34,7 +35,7 @@ type nodeCmd struct {
 
 var nodeCommands = map[string]func(context.Context, *nodeCmd) error{
 	"init": nodeInit, "status": nodeStatus, "run": nodeRun, "start": nodeStartCmd, "stop": nodeStop,
-	"supervise": nodeSupervise, "tunnels": nodeTunnels, "adduser": nodeAddUser, "map": nodeMap, "serve": nodeServe,
+	"supervise": nodeSupervise, "tunnels": nodeTunnels, "dispatch": nodeDispatch, "adduser": nodeAddUser, "map": nodeMap, "serve": nodeServe,
 }
 
 func cmdNode(ctx context.Context, e *env, args []string) error {
@@ -236,6 +237,19 @@ func nodeTunnels(ctx context.Context, c *nodeCmd) error {
 		return err
 	}
 	return node.RunSAMTunnels(ctx, *c.dir, *sam, c.e.log)
+}
+
+// nodeDispatch is clove-node --dispatch, for when clove-node is missing:
+// the dispatcher of a node with its own i2pd (see node.RunOptions.Dispatch).
+func nodeDispatch(ctx context.Context, c *nodeCmd) error {
+	if err := c.parse(4, "takes ADDR C2S_PORT S2S_PORT HTTP_PORT"); err != nil {
+		return err
+	}
+	ln, ports, err := portmux.ListenArgs(c.pos)
+	if err != nil {
+		return err
+	}
+	return portmux.Serve(ctx, ln, ports, 0, func(msg string) { c.e.log.Info(msg) })
 }
 
 func nodeAddUser(ctx context.Context, c *nodeCmd) error {

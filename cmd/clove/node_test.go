@@ -71,8 +71,11 @@ func TestNodeLifecycleWithTheRealBinary(t *testing.T) {
 		t.Errorf("the supervisor (pid %d) is %q, want clove-node", sup, comm)
 	}
 	// kill -9 prosody: the supervisor restarts it; status says so.
+	// Three children: the router, prosody, and the dispatcher of the
+	// streams to I2P port 0 (SAM clients').
 	st, _, err := supervise.ReadStatus(dir)
-	if err != nil || len(st.Children) != 2 || !st.Children[1].Running {
+	if err != nil || len(st.Children) != 3 || st.Children[1].Name != "prosody" || !st.Children[1].Running ||
+		st.Children[2].Name != "dispatch" || !st.Children[2].Running {
 		t.Fatalf("status file: %+v %v", st, err)
 	}
 	syscall.Kill(st.Children[1].PID, syscall.SIGKILL)
@@ -120,8 +123,9 @@ func TestNodeHopsAndServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Three tunnels on the node's destination: c2s, s2s and HTTP (uploads).
-	if strings.Count(string(tun), "inbound.length = 1") != 3 || strings.Count(string(tun), "outbound.length = 0") != 3 {
+	// Four tunnels on the node's destination: the dispatcher (port 0),
+	// c2s, s2s and HTTP (uploads).
+	if strings.Count(string(tun), "inbound.length = 1") != 4 || strings.Count(string(tun), "outbound.length = 0") != 4 {
 		t.Fatalf("tunnels.conf for --hops 1/0:\n%s", tun)
 	}
 	c.fails(1, "does not serve", "node", "adduser", "--dir", dir, "carol@bobs.example")

@@ -15,7 +15,8 @@ import (
 // cmdRoom is `clove room --account JID join ROOM` (enter, print who is there
 // and the recent history, optionally stay and print what is said, leave) and
 // `clove room --account JID send ROOM TEXT` (enter, say it, wait until the
-// room repeats it, leave).
+// room repeats it, leave), or `send --file PATH ROOM` (share a file there
+// the same way; prints its URL).
 func cmdRoom(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("room", flag.ContinueOnError)
 	account := fs.String("account", "", "account to use")
@@ -26,12 +27,13 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&v.Timeout, "timeout", 30*time.Second, "how long to wait for the server and the room (default 30s, 5m for I2P accounts)")
 	reason := fs.String("reason", "", "invite: why (shown to the invitee)")
 	viaRoom := fs.Bool("via-room", false, "invite: send the invitation through the room (XEP-0045), which is entered for it; default: directly (XEP-0249)")
+	fs.StringVar(&v.File, "file", "", "send: share this file in the room instead of TEXT (uploaded to your server unencrypted: rooms are not encrypted); prints its URL")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if *account == "" || len(pos) < 2 {
-		return usagef("room takes --account JID and join ROOM, send ROOM TEXT or invite ROOM JID")
+		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM or invite ROOM JID")
 	}
 	verb := pos[0]
 	room, err := chat.RoomJID(pos[1])
@@ -45,7 +47,10 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		}
 	case "send":
 		v.Say = strings.Join(pos[2:], " ")
-		if strings.TrimSpace(v.Say) == "" {
+		switch {
+		case v.File != "" && len(pos) != 2:
+			return usagef("room send --file PATH takes ROOM and no text")
+		case v.File == "" && strings.TrimSpace(v.Say) == "":
 			return usagef("room send takes ROOM and TEXT")
 		}
 	case "invite":
@@ -71,9 +76,21 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 	if !flagSet(fs, "timeout") && chat.OverI2P(s.Account()) {
 		v.Timeout = 5 * time.Minute
 	}
+	if v.File != "" {
+		// As send --file: the upload may take long, over I2P longer.
+		v.FileTimeout = 10 * time.Minute
+		if chat.OverI2P(s.Account()) {
+			v.FileTimeout = 30 * time.Minute
+		}
+	}
 	printRoom(e, room, &v)
+	var url string
+	v.Shared = func(sf chat.SentFile) { url = sf.File.URL }
 	id, err := s.VisitRoom(ctx, room, v)
-	if err == nil && id != "" {
+	switch {
+	case err == nil && v.File != "":
+		fmt.Fprintln(e.stdout, url)
+	case err == nil && id != "":
 		fmt.Fprintln(e.stdout, id)
 	}
 	return err
