@@ -100,6 +100,8 @@ type Session struct {
 	// event loop's alone.
 	roomCheck *time.Ticker
 	missed    bool
+	// avatars: the avatar fetches of this run (avatar.go).
+	avatars avatarFetches
 }
 
 // Session makes account a's session with password; Start runs it. The
@@ -271,6 +273,7 @@ func (s *Session) loop(ctx context.Context) {
 				ev = s.blame(f)
 			}
 			fresh := s.save(ctx, ev)
+			s.onAvatar(ctx, ev)
 			s.events <- Saved{Event: ev, Fresh: fresh}
 			if sc, ok := ev.(xmppclient.StateChanged); ok && sc.State == xmppclient.Online && s.opts.Rooms && !joined {
 				// The client enters its rooms again after a reconnect; the

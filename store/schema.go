@@ -278,6 +278,36 @@ ALTER TABLE accounts ADD COLUMN require_e2e INTEGER NOT NULL DEFAULT 0;
 -- whether it is encrypted (XEP-0454), as JSON; NULL for text messages.
 ALTER TABLE messages ADD COLUMN file TEXT;
 `},
+		// 12–15 are other features of issue 20 being written beside this
+		// one (merged in their order); placeholders here so that the
+		// avatars' migration keeps its number.
+		{version: 12, up: `-- reserved (issue 20)`},
+		{version: 13, up: `-- reserved (issue 20)`},
+		{version: 14, up: `-- reserved (issue 20)`},
+		{version: 15, up: `-- reserved (issue 20)`},
+		{version: 16, up: `
+-- Avatars (issue 20, XEP-0084 / XEP-0153): each image once, by its SHA-1,
+-- whoever shows it (so it is fetched once per hash, never again after a
+-- restart), with a small copy scaled for the roster (what the window
+-- decodes; the original is kept for a full-size view).
+CREATE TABLE avatars (
+	hash  TEXT PRIMARY KEY, -- SHA-1 of data, lower-case hex (checked before it is stored)
+	mime  TEXT NOT NULL,
+	data  BLOB NOT NULL,
+	thumb BLOB NOT NULL     -- PNG, at most 64×64
+);
+
+-- Which avatar each contact (and the account itself) shows: source 'pep'
+-- (XEP-0084) wins over 'vcard' (XEP-0153's presence hash). The hash may
+-- name an avatar not fetched yet (or refused): initials are shown then.
+CREATE TABLE contact_avatars (
+	account TEXT NOT NULL REFERENCES accounts(jid) ON DELETE CASCADE,
+	jid     TEXT NOT NULL,
+	hash    TEXT NOT NULL,
+	source  TEXT NOT NULL CHECK (source IN ('pep','vcard')),
+	PRIMARY KEY (account, jid)
+) WITHOUT ROWID;
+`},
 	}
 }
 

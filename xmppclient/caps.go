@@ -33,6 +33,7 @@ func clientFeatures() []string {
 		"urn:xmpp:receipts",
 		"urn:xmpp:carbons:2",
 		omemo.NodeDeviceList + "+notify",
+		NSAvatarMetadata + "+notify",
 	}
 	slices.Sort(f)
 	return f

@@ -225,6 +225,10 @@ func parseInner[T any](inner []xml.Token, parse func(xml.TokenReader) (T, error)
 
 // onPEP handles a PEP event message (on the read loop: parse only).
 func (c *Client) onPEP(from jid.JID, ev *pepEvent) {
+	if ev.Items.Node == NSAvatarMetadata {
+		c.onAvatarMetadata(from, ev)
+		return
+	}
 	if ev.Items.Node != omemo.NodeDeviceList || len(ev.Items.Items) == 0 {
 		return
 	}
@@ -486,6 +490,15 @@ func (c *Client) publishBundle(ctx context.Context, sess *xmpp.Session) error {
 	return nil
 }
 
+// itemStart is a pubsub <item>, with id unless it is "".
+func itemStart(id string) xml.StartElement {
+	s := xml.StartElement{Name: xml.Name{Local: "item"}}
+	if id != "" {
+		s.Attr = []xml.Attr{xmlAttr("id", id)}
+	}
+	return s
+}
+
 func isItemNotFound(err error) bool {
 	var se stanza.Error
 	return errors.As(err, &se) && se.Condition == stanza.ItemNotFound
@@ -495,6 +508,11 @@ func isItemNotFound(err error) bool {
 // node, with publish-options pubsub#access_model=open (XEP-0060 §7.1.5;
 // mellium's pubsub package has none).
 func (c *Client) publish(ctx context.Context, sess *xmpp.Session, node string, payload xml.TokenReader) error {
+	return c.publishAs(ctx, sess, node, "current", payload)
+}
+
+// publishAs is publish with the item's id ("": the server picks one).
+func (c *Client) publishAs(ctx context.Context, sess *xmpp.Session, node, id string, payload xml.TokenReader) error {
 	field := func(v, val string, hidden bool) xml.TokenReader {
 		s := xml.StartElement{Name: xml.Name{Local: "field"}, Attr: []xml.Attr{xmlAttr("var", v)}}
 		if hidden {
@@ -512,7 +530,7 @@ func (c *Client) publish(ctx context.Context, sess *xmpp.Session, node string, p
 	body := xmlstream.Wrap(
 		xmlstream.MultiReader(
 			xmlstream.Wrap(
-				xmlstream.Wrap(payload, xml.StartElement{Name: xml.Name{Local: "item"}, Attr: []xml.Attr{xmlAttr("id", "current")}}),
+				xmlstream.Wrap(payload, itemStart(id)),
 				xml.StartElement{Name: xml.Name{Local: "publish"}, Attr: []xml.Attr{xmlAttr("node", node)}},
 			),
 			xmlstream.Wrap(form, xml.StartElement{Name: xml.Name{Local: "publish-options"}}),

@@ -275,6 +275,8 @@ class Harness(slixmpp.ClientXMPP):
                 result = await self.upload_slot(cmd)
             elif op == "upload_file":
                 result = await self.upload_file(cmd)
+            elif op == "iq":
+                result = await self.raw_iq(cmd)
             elif op == "quit":
                 self.quit()
             else:
@@ -402,6 +404,21 @@ class Harness(slixmpp.ClientXMPP):
             await self.upload_service(up)
         url = await up.upload_file(cmd["path"], content_type=cmd.get("content_type") or None, timeout=60)
         return {"get": url, "service": str(up.upload_service)}
+
+    async def raw_iq(self, cmd):
+        """Sends cmd["xml"] as the payload of an IQ (cmd["type"], get or
+        set) to cmd["to"] (none: our account) and returns the answer's XML,
+        an error answer included: tests write exactly what a XEP (or a
+        hostile client) sends, e.g. an avatar whose data is not its id."""
+        iq = self.make_iq_set() if cmd.get("type") == "set" else self.make_iq_get()
+        if cmd.get("to"):
+            iq["to"] = cmd["to"]
+        iq.append(ET.fromstring(cmd["xml"]))
+        try:
+            resp = await iq.send(timeout=30)
+        except IqError as e:
+            return {"xml": str(e.iq), "error": e.iq["error"]["condition"]}
+        return {"xml": str(resp)}
 
     def quit(self):
         self.quitting = True
