@@ -38,6 +38,9 @@ type encSink interface {
 	OnNewDevices(peer string, devices []uint32)
 }
 
+// avatarSink is a Sink that also shows avatars.
+type avatarSink interface{ OnAvatar(jid string) }
+
 // blockSink is a Sink that also shows who is blocked.
 type blockSink interface{ OnBlocklist() }
 
@@ -62,6 +65,10 @@ func Forward(w Sink, account string, ev chat.Event) {
 		}
 	case chat.Saved:
 		forwardClient(w, account, ev.Event, ev.Fresh)
+	case chat.AvatarChanged:
+		if s, ok := w.(avatarSink); ok {
+			s.OnAvatar(ev.JID)
+		}
 	}
 }
 

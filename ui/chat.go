@@ -32,6 +32,7 @@ func (a *Pane) openChat(peer string) {
 		a.updateUnread()
 	}
 	a.title.SetText(a.chatTitle(peer))
+	a.refreshHeaderAvatar()
 	a.showSubject(peer)
 	a.showChatBody(a.isRoom(peer))
 	a.refreshLock()

@@ -108,6 +108,8 @@ type Pane struct {
 	tab     *container.TabItem // the pane as a tab (shown once there are several accounts)
 
 	roster                  *widget.List
+	avatars                 avatars     // the contacts' pictures (avatar.go)
+	headerAvatar            *avatarView // the open chat's, in its header
 	title                   *widget.Label
 	subject                 *widget.Label // a room's subject
 	notice                  *widget.Label
@@ -229,6 +231,7 @@ func (a *Pane) build() fyne.CanvasObject {
 				it := a.shown[id]
 				r := o.(*rosterRow)
 				r.set(it, a.shownPresence(it), a.blocked[it.JID])
+				r.avatar.set(it.JID, it.Label(), a.avatarImage(it.JID))
 				jid := it.JID
 				r.menu = func(at fyne.Position) { a.showContactMenu(jid, at) }
 				r.tap = func() { a.roster.Select(id) }
@@ -293,7 +296,8 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.bottom = bottom
 	a.buildRoomParts()
 	a.tools = a.chatTools()
-	a.header = container.NewBorder(nil, nil, nil, a.tools, a.title)
+	a.headerAvatar = newAvatarView()
+	a.header = container.NewBorder(nil, nil, container.NewCenter(a.headerAvatar.content), a.tools, a.title)
 	a.chatBody = container.NewStack(a.msgView)
 	a.subject = widget.NewLabel("")
 	a.subject.Wrapping = fyne.TextWrapWord
@@ -526,6 +530,7 @@ func (a *Pane) reloadContacts() {
 				return
 			}
 			a.setContacts(cs)
+			a.reloadAvatars()
 			if a.chat != nil { // a stranger may have become a contact
 				a.showChatBody(a.isRoom(a.chat.peer))
 			}
