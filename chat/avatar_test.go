@@ -18,6 +18,7 @@ import (
 
 	"github.com/clove-xmpp/clove/internal/prosodytest"
 	"github.com/clove-xmpp/clove/internal/slixtest"
+	"github.com/clove-xmpp/clove/store"
 	"github.com/clove-xmpp/clove/xmppclient"
 )
 
@@ -270,4 +271,80 @@ func between(s, from, to string) string {
 	}
 	v, _, _ := strings.Cut(after, to)
 	return v
+}
+
+// The vCard fallback (XEP-0153) on a server without XEP-0398: slixmpp has
+// no PEP avatar but a vCard photo and names its hash in its presence →
+// Clove fetches the vCard, checks the photo against the hash and keeps it.
+func TestVCardAvatarFallback(t *testing.T) {
+	slixtest.Require(t)
+	srv := prosodytest.Start(t, prosodytest.WithPEP(), prosodytest.WithModule("vcard"))
+	srv.CreateUser(t, "alice", "alice-pw")
+	srv.CreateUser(t, "bob", "bob-pw")
+	ap, aa := testAccount(t, srv, "alice")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	bj := "bob@" + srv.Domain
+	bob, err := slixtest.Start(ctx, slixtest.Params{JID: bj + "/slixmpp", Password: "bob-pw", Addr: srv.C2SAddr, CertPEM: srv.CertPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bob.Close() })
+	photo := testPNG(t, 80, 60)
+	id := xmppclient.AvatarHash(photo)
+	// Folded over lines, as many clients write BINVAL.
+	b64 := base64.StdEncoding.EncodeToString(photo)
+	var folded strings.Builder
+	for i := 0; i < len(b64); i += 76 {
+		folded.WriteString(b64[i:min(i+76, len(b64))] + "\n")
+	}
+	if _, cond, err := bob.IQ(ctx, "set", "", `<vCard xmlns='vcard-temp'><FN>Bob</FN><PHOTO><TYPE>image/png</TYPE><BINVAL>`+folded.String()+`</BINVAL></PHOTO></vCard>`); err != nil || cond != "" {
+		t.Fatalf("bob's vCard: %v %s", err, cond)
+	}
+	run := startRunning(t, ctx, ap, aa, "alice-pw", Options{})
+	if err := run.s.WaitOnline(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := run.s.AddContact(ctx, bj, "Bob"); err != nil {
+		t.Fatal(err)
+	}
+	run.wait(t, "bob's subscription request", func(ev xmppclient.Event) bool {
+		r, ok := ev.(xmppclient.SubscriptionRequest)
+		return ok && r.From.String() == bj
+	})
+	if err := run.s.AnswerSubscription(ctx, bj, true); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := bob.Presence(ctx, `<x xmlns='vcard-temp:x:update'><photo>`+id+`</photo></x>`); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		h, err := ap.st.ContactAvatars(ctx, aa.JID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h[bj] == id {
+			break
+		}
+		if time.Now().After(deadline) {
+			c, _ := ap.st.ContactAvatar(ctx, aa.JID, bj)
+			t.Fatalf("bob's vCard photo not kept within 30 s (recorded %+v)", c)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	c, err := ap.st.ContactAvatar(ctx, aa.JID, bj)
+	if err != nil || c.Source != store.AvatarVCard {
+		t.Errorf("recorded %+v %v, want source vcard", c, err)
+	}
+	// A presence naming a hash its vCard does not match: not kept.
+	wrong := xmppclient.AvatarHash([]byte("another picture"))
+	if err := bob.Presence(ctx, `<x xmlns='vcard-temp:x:update'><photo>`+wrong+`</photo></x>`); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	if ok, _ := ap.st.HasAvatar(ctx, wrong); ok {
+		t.Error("a vCard photo that does not match the presence's hash was kept")
+	}
 }

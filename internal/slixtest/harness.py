@@ -277,6 +277,11 @@ class Harness(slixmpp.ClientXMPP):
                 result = await self.upload_file(cmd)
             elif op == "iq":
                 result = await self.raw_iq(cmd)
+            elif op == "presence":
+                pres = self.make_presence()
+                if cmd.get("xml"):
+                    pres.append(ET.fromstring(cmd["xml"]))
+                pres.send()
             elif op == "quit":
                 self.quit()
             else:

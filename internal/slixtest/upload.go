@@ -105,3 +105,10 @@ func (c *Client) IQ(ctx context.Context, typ, to, payload string) (answer, cond 
 	err = c.command(ctx, "iq", map[string]any{"type": typ, "to": to, "xml": payload}, &res)
 	return res.XML, res.Error, err
 }
+
+// Presence has the client send available presence to its contacts with
+// payload (XML with its namespace, "" for none) inside, e.g. a
+// vcard-temp:x:update photo hash (XEP-0153).
+func (c *Client) Presence(ctx context.Context, payload string) error {
+	return c.command(ctx, "presence", map[string]any{"xml": payload}, nil)
+}
