@@ -221,6 +221,7 @@ func (s *Shell) setMenu() {
 		}
 		items = append(items, fyne.NewMenuItem(label, func() { a.showJoinRoom("", "", false) }))
 	}
+	items = append(items, fyne.NewMenuItem("Preferences…", s.ShowPreferences))
 	if a := s.Current(); a != nil && a.avatarSetter() != nil {
 		label := "Set my avatar…"
 		if len(s.apps) > 1 {
@@ -228,7 +229,6 @@ func (s *Shell) setMenu() {
 		}
 		items = append(items, fyne.NewMenuItem(label, a.pickAvatar))
 	}
-	items = append(items, fyne.NewMenuItem("Preferences…", s.ShowPreferences))
 	if a := s.Current(); a != nil && s.removeAccount != nil {
 		items = append(items, fyne.NewMenuItemSeparator(),
 			fyne.NewMenuItem("Remove account "+a.account+"…", func() { s.confirmRemoveAccount(a) }))
