@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/image/draw"
@@ -59,6 +60,9 @@ type avatarFetches struct {
 	// decode lets one image be decoded at a time: with MaxAvatarSide, one
 	// decode's memory is at most 64 MiB.
 	decode sync.Mutex
+	// fetched counts the fetches started (tests: once per hash, never
+	// again after a restart).
+	fetched atomic.Int64
 }
 
 // start reports whether hash should be fetched now (not tried this run).
@@ -124,6 +128,7 @@ func (s *Session) onAvatar(ctx context.Context, ev xmppclient.Event) {
 // fetchAvatar fetches hash from who (PEP data or the vCard), checks it and
 // keeps it; a failure is logged and the initials stay.
 func (s *Session) fetchAvatar(ctx context.Context, who jid.JID, hash, source string) {
+	s.avatars.fetched.Add(1)
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	var (

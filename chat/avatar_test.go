@@ -257,10 +257,21 @@ func TestAvatarsWithSlixmpp(t *testing.T) {
 	}
 
 	// After a restart: what is kept is shown, nothing fetched again.
+	fetched := run.s.avatars.fetched.Load()
 	run.close()
 	if h, err := st.ContactAvatars(ctx, aa.JID); err != nil || h[bj] != xmppclient.AvatarHash(good2) || h[aa.JID] != id {
 		t.Errorf("after the session: %v %v", h, err)
 	}
+	run2 := startRunning(t, ctx, ap, aa, "alice-pw", Options{})
+	run2.wait(t, "bob's metadata again", func(ev xmppclient.Event) bool {
+		a, ok := ev.(xmppclient.AvatarAnnounced)
+		return ok && a.JID.String() == bj && a.ID == xmppclient.AvatarHash(good2)
+	})
+	time.Sleep(500 * time.Millisecond)
+	if n := run2.s.avatars.fetched.Load(); n != 0 {
+		t.Errorf("after a restart %d avatars were fetched again", n)
+	}
+	t.Logf("first run: %d avatar fetches; after a restart: 0", fetched)
 }
 
 // between is the text of s between the first from and the next to.
