@@ -297,7 +297,7 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.buildRoomParts()
 	a.tools = a.chatTools()
 	a.headerAvatar = newAvatarView()
-	a.header = container.NewBorder(nil, nil, container.NewCenter(a.headerAvatar.content), a.tools, a.title)
+	a.header = container.NewBorder(nil, nil, container.NewCenter(container.NewPadded(a.headerAvatar.content)), a.tools, a.title)
 	a.chatBody = container.NewStack(a.msgView)
 	a.subject = widget.NewLabel("")
 	a.subject.Wrapping = fyne.TextWrapWord

@@ -103,8 +103,8 @@ func TestGUIAvatarsUnderXvfb(t *testing.T) {
 		w.screenshot(p)
 	}
 	w.screenshot(shot)
-	if c := pixelAt(t, shot, 300, 50); c.R < 240 || c.B > 20 {
-		t.Errorf("the chat header's avatar at (300,50) is %v, not bob's orange", c)
+	if c := pixelAt(t, shot, 304, 50); c.R < 240 || c.B > 20 {
+		t.Errorf("the chat header's avatar at (304,50) is %v, not bob's orange", c)
 	}
 	w.stop()
 }
