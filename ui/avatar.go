@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
 )
 
 // Avatars in the roster and the chat header: the contact's picture (its
@@ -340,4 +341,31 @@ func (a *Pane) pickAvatar() {
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".png", ".jpg", ".jpeg", ".gif", ".PNG", ".JPG", ".JPEG"}))
 	d.Resize(a.dialogSize())
 	d.Show()
+}
+
+// occupantRow is one person in a room's People list: initials coloured
+// from the nick (XEP-0392 §5.1: in a room, the nick is what others see)
+// and the nick. Occupants' pictures are not fetched.
+type occupantRow struct {
+	widget.BaseWidget
+	avatar  *avatarView
+	nick    *widget.Label
+	content fyne.CanvasObject
+}
+
+func newOccupantRow() fyne.CanvasObject {
+	r := &occupantRow{avatar: newAvatarView(), nick: widget.NewLabel("")}
+	r.nick.Truncation = fyne.TextTruncateEllipsis
+	r.content = container.NewBorder(nil, nil, container.NewCenter(r.avatar.content), nil, r.nick)
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *occupantRow) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(r.content)
+}
+
+func (r *occupantRow) set(nick string) {
+	r.nick.SetText(nick)
+	r.avatar.set(nick, nick, nil)
 }

@@ -122,3 +122,12 @@ func TestRosterAvatars(t *testing.T) {
 		t.Errorf("carol's header: initial %q, picture shown %v", a.headerAvatar.initial.Text, a.headerAvatar.picture.Visible())
 	}
 }
+
+// A room's People list: each nick with initials in its XEP-0392 colour.
+func TestOccupantRowInitials(t *testing.T) {
+	r := newOccupantRow().(*occupantRow)
+	r.set("Romeo")
+	if r.avatar.initial.Text != "R" || r.avatar.circle.FillColor != ConsistentColor("Romeo") || r.nick.Text != "Romeo" {
+		t.Errorf("initial %q colour %v nick %q", r.avatar.initial.Text, r.avatar.circle.FillColor, r.nick.Text)
+	}
+}
