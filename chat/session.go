@@ -102,6 +102,8 @@ type Session struct {
 	missed    bool
 	// typing: the chat states (XEP-0085) we send and who sends us theirs.
 	typing *typing
+	// avatars: the avatar fetches of this run (avatar.go).
+	avatars avatarFetches
 }
 
 // Session makes account a's session with password; Start runs it. The
@@ -283,6 +285,7 @@ func (s *Session) loop(ctx context.Context) {
 			}
 			s.typing.seen(ev)
 			fresh := s.save(ctx, &ev)
+			s.onAvatar(ctx, ev)
 			s.events <- Saved{Event: ev, Fresh: fresh}
 			switch e := ev.(type) {
 			case xmppclient.BookmarkChanged, xmppclient.BookmarkRemoved:

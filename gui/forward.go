@@ -44,6 +44,8 @@ type stateSink interface {
 	OnChatState(peer, state string)
 	OnCorrection(peer, key, body string)
 }
+// avatarSink is a Sink that also shows avatars.
+type avatarSink interface{ OnAvatar(jid string) }
 
 // blockSink is a Sink that also shows who is blocked.
 type blockSink interface{ OnBlocklist() }
@@ -78,6 +80,10 @@ func Forward(w Sink, account string, ev chat.Event) {
 		forwardClient(w, account, ev.Event, ev.Fresh)
 	case chat.ReactionsChanged:
 		forwardReactions(w, ev)
+	case chat.AvatarChanged:
+		if s, ok := w.(avatarSink); ok {
+			s.OnAvatar(ev.JID)
+		}
 	}
 }
 

@@ -326,6 +326,29 @@ CREATE TABLE reactions (
 ) WITHOUT ROWID;
 CREATE INDEX reactions_pending ON reactions(message_id) WHERE pending = 1;
 `},
+		{version: 14, up: `
+-- Avatars (issue 20, XEP-0084 / XEP-0153): each image once, by its SHA-1,
+-- whoever shows it (so it is fetched once per hash, never again after a
+-- restart), with a small copy scaled for the roster (what the window
+-- decodes; the original is kept for a full-size view).
+CREATE TABLE avatars (
+	hash  TEXT PRIMARY KEY, -- SHA-1 of data, lower-case hex (checked before it is stored)
+	mime  TEXT NOT NULL,
+	data  BLOB NOT NULL,
+	thumb BLOB NOT NULL     -- PNG, at most 64×64
+);
+
+-- Which avatar each contact (and the account itself) shows: source 'pep'
+-- (XEP-0084) wins over 'vcard' (XEP-0153's presence hash). The hash may
+-- name an avatar not fetched yet (or refused): initials are shown then.
+CREATE TABLE contact_avatars (
+	account TEXT NOT NULL REFERENCES accounts(jid) ON DELETE CASCADE,
+	jid     TEXT NOT NULL,
+	hash    TEXT NOT NULL,
+	source  TEXT NOT NULL CHECK (source IN ('pep','vcard')),
+	PRIMARY KEY (account, jid)
+) WITHOUT ROWID;
+`},
 	}
 }
 

@@ -35,6 +35,7 @@ func (a *Pane) openChat(peer string) {
 	}
 	a.title.SetText(a.chatTitle(peer))
 	a.showTheirState()
+	a.refreshHeaderAvatar()
 	a.showSubject(peer)
 	a.showChatBody(a.isRoom(peer))
 	a.refreshLock()

@@ -111,6 +111,8 @@ type Pane struct {
 	tab     *container.TabItem // the pane as a tab (shown once there are several accounts)
 
 	roster                  *widget.List
+	avatars                 avatars     // the contacts' pictures (avatar.go)
+	headerAvatar            *avatarView // the open chat's, in its header
 	title                   *widget.Label
 	subject                 *widget.Label // a room's subject
 	notice                  *widget.Label
@@ -249,6 +251,7 @@ func (a *Pane) build() fyne.CanvasObject {
 				it := a.shown[id]
 				r := o.(*rosterRow)
 				r.set(it, a.shownPresence(it), a.blocked[it.JID])
+				r.avatar.set(it.JID, it.Label(), a.avatarImage(it.JID))
 				jid := it.JID
 				r.menu = func(at fyne.Position) { a.showContactMenu(jid, at) }
 				r.tap = func() { a.roster.Select(id) }
@@ -339,7 +342,8 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.tools = a.chatTools()
 	a.typingLabel = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	a.typingLabel.Hide()
-	a.header = container.NewBorder(nil, nil, nil, container.NewHBox(a.typingLabel, a.tools), a.title)
+	a.headerAvatar = newAvatarView()
+	a.header = container.NewBorder(nil, nil, container.NewCenter(container.NewPadded(a.headerAvatar.content)), container.NewHBox(a.typingLabel, a.tools), a.title)
 	a.chatBody = container.NewStack(a.msgView)
 	a.subject = widget.NewLabel("")
 	a.subject.Wrapping = fyne.TextWrapWord
@@ -572,6 +576,7 @@ func (a *Pane) reloadContacts() {
 				return
 			}
 			a.setContacts(cs)
+			a.reloadAvatars()
 			if a.chat != nil { // a stranger may have become a contact
 				a.showChatBody(a.isRoom(a.chat.peer))
 			}

@@ -166,18 +166,14 @@ func (a *Pane) buildRoomParts() {
 			}
 			return len(a.room(a.chat.peer).occupants)
 		},
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
+		newOccupantRow,
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			if a.chat == nil {
 				return
 			}
 			occ := a.room(a.chat.peer).occupants
 			if id < len(occ) {
-				o.(*widget.Label).SetText(occ[id])
+				o.(*occupantRow).set(occ[id])
 			}
 		})
 	a.people.OnSelected = func(widget.ListItemID) { a.people.UnselectAll() }

@@ -15,6 +15,7 @@ import (
 type rosterRow struct {
 	widget.BaseWidget
 	dot     *canvas.Circle
+	avatar  *avatarView
 	name    *widget.Label
 	count   *canvas.Text
 	badge   *fyne.Container
@@ -43,9 +44,10 @@ func (r *rosterRow) Tapped(*fyne.PointEvent) {
 
 func newRosterRow() *rosterRow {
 	r := &rosterRow{
-		dot:   canvas.NewCircle(theme.Color(theme.ColorNameDisabled)),
-		name:  widget.NewLabel(""),
-		count: canvas.NewText("", theme.Color(theme.ColorNameForegroundOnPrimary)),
+		dot:    canvas.NewCircle(theme.Color(theme.ColorNameDisabled)),
+		avatar: newAvatarView(),
+		name:   widget.NewLabel(""),
+		count:  canvas.NewText("", theme.Color(theme.ColorNameForegroundOnPrimary)),
 	}
 	r.name.Truncation = fyne.TextTruncateEllipsis
 	r.count.TextStyle = fyne.TextStyle{Bold: true}
@@ -54,7 +56,7 @@ func newRosterRow() *rosterRow {
 	bg.CornerRadius = 8
 	r.badge = container.NewStack(bg, container.NewPadded(container.NewCenter(r.count)))
 	r.badge.Hide()
-	r.content = container.NewBorder(nil, nil, dotBox(r.dot), container.NewCenter(r.badge), r.name)
+	r.content = container.NewBorder(nil, nil, container.NewHBox(dotBox(r.dot), container.NewCenter(r.avatar.content)), container.NewCenter(r.badge), r.name)
 	r.ExtendBaseWidget(r)
 	return r
 }

@@ -225,6 +225,13 @@ func (s *Shell) setMenu() {
 		items = append(items, fyne.NewMenuItem(label, func() { a.showJoinRoom("", "", false) }))
 	}
 	items = append(items, fyne.NewMenuItem("Preferences…", s.ShowPreferences))
+	if a := s.Current(); a != nil && a.avatarSetter() != nil {
+		label := "Set my avatar…"
+		if len(s.apps) > 1 {
+			label = "Set the avatar of " + a.account + "…"
+		}
+		items = append(items, fyne.NewMenuItem(label, a.pickAvatar))
+	}
 	if a := s.Current(); a != nil && s.removeAccount != nil {
 		items = append(items, fyne.NewMenuItemSeparator(),
 			fyne.NewMenuItem("Remove account "+a.account+"…", func() { s.confirmRemoveAccount(a) }))

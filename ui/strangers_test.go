@@ -103,8 +103,8 @@ func TestAStrangerCanBeBlocked(t *testing.T) {
 	if !fb.list[dave] {
 		t.Fatal("dave is not blocked after the question was answered Yes")
 	}
-	mustShow(t, a, "Unblock", dave+" (block…") // truncated in a narrow roster
-	a.blockButton.OnTapped()                   // unblocking asks nothing
+	mustShow(t, a, "Unblock", dave+" (…") // "(blocked)" truncated in a narrow roster, beside the avatar
+	a.blockButton.OnTapped()              // unblocking asks nothing
 	if fb.list[dave] {
 		t.Fatal("dave is still blocked")
 	}

@@ -43,6 +43,7 @@ func clientFeatures() []string {
 		omemo.NodeDeviceList + "+notify",
 		nsConference,             // direct invitations (XEP-0249), invite.go
 		nsBookmarks2 + "+notify", // bookmarks from other devices (XEP-0402)
+		NSAvatarMetadata + "+notify",
 	}
 	slices.Sort(f)
 	return f

@@ -461,6 +461,7 @@ type inPresence struct {
 	Status   string        `xml:"status"`
 	Priority int           `xml:"priority"`
 	MUC      *mucUser      `xml:"http://jabber.org/protocol/muc#user x"`
+	VCard    *vcardUpdate  `xml:"vcard-temp:x:update x"`
 	Error    *stanza.Error `xml:"error"`
 }
 
@@ -480,6 +481,7 @@ func (c *Client) onPresence(p *inPresence) {
 		return
 	}
 	c.emit(PresenceChanged{From: from, Type: p.Type, Show: p.Show, Status: p.Status, Priority: p.Priority})
+	c.onVCardUpdate(from, p.VCard)
 }
 
 func xmlAttr(name, value string) xml.Attr {

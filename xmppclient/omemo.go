@@ -238,6 +238,10 @@ func (c *Client) onPEP(from jid.JID, ev *pepEvent) {
 		c.onBookmarksEvent(from, ev)
 		return
 	}
+	if ev.Items.Node == NSAvatarMetadata {
+		c.onAvatarMetadata(from, ev)
+		return
+	}
 	if ev.Items.Node != omemo.NodeDeviceList || len(ev.Items.Items) == 0 {
 		return
 	}
@@ -503,6 +507,15 @@ func (c *Client) publishBundle(ctx context.Context, sess *xmpp.Session) error {
 	return nil
 }
 
+// itemStart is a pubsub <item>, with id unless it is "".
+func itemStart(id string) xml.StartElement {
+	s := xml.StartElement{Name: xml.Name{Local: "item"}}
+	if id != "" {
+		s.Attr = []xml.Attr{xmlAttr("id", id)}
+	}
+	return s
+}
+
 func isItemNotFound(err error) bool {
 	var se stanza.Error
 	return errors.As(err, &se) && se.Condition == stanza.ItemNotFound
@@ -512,7 +525,13 @@ func isItemNotFound(err error) bool {
 // node, with publish-options pubsub#access_model=open (XEP-0060 §7.1.5;
 // mellium's pubsub package has none).
 func (c *Client) publish(ctx context.Context, sess *xmpp.Session, node string, payload xml.TokenReader) error {
-	return c.publishItem(ctx, sess, node, "current", payload, [][2]string{{"pubsub#access_model", "open"}})
+	return c.publishAs(ctx, sess, node, "current", payload)
+}
+
+// publishAs publishes payload as item id ("": the server picks one) of
+// the account's PEP node, open to anyone (OMEMO's nodes, XEP-0084 avatars).
+func (c *Client) publishAs(ctx context.Context, sess *xmpp.Session, node, id string, payload xml.TokenReader) error {
+	return c.publishItem(ctx, sess, node, id, payload, [][2]string{{"pubsub#access_model", "open"}})
 }
 
 // pubsubIQ sends iq with payload and returns the first item's inner XML

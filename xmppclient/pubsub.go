@@ -32,7 +32,7 @@ func (c *Client) publishItem(ctx context.Context, sess *xmpp.Session, node, id s
 	body := xmlstream.Wrap(
 		xmlstream.MultiReader(
 			xmlstream.Wrap(
-				xmlstream.Wrap(payload, xml.StartElement{Name: xml.Name{Local: "item"}, Attr: []xml.Attr{xmlAttr("id", id)}}),
+				xmlstream.Wrap(payload, itemStart(id)),
 				xml.StartElement{Name: xml.Name{Local: "publish"}, Attr: []xml.Attr{xmlAttr("node", node)}},
 			),
 			xmlstream.Wrap(form, xml.StartElement{Name: xml.Name{Local: "publish-options"}}),

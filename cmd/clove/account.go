@@ -68,7 +68,7 @@ func (e *env) newAccount(ctx context.Context, fs *flag.FlagSet, cs *chat.Setting
 
 func cmdAccount(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("account needs add, list, set or remove")
+		return usagef("account needs add, list, set, avatar or remove")
 	}
 	switch args[0] {
 	case "add":
@@ -79,6 +79,8 @@ func cmdAccount(ctx context.Context, e *env, args []string) error {
 		return accountRemove(ctx, e, args[1:])
 	case "set":
 		return accountSet(ctx, e, args[1:])
+	case "avatar":
+		return accountAvatar(ctx, e, args[1:])
 	}
 	return usagef("unknown account command %q", args[0])
 }

@@ -513,7 +513,7 @@ func TestGUIAccountsShareOneWindowAndTheMenuOpensTheWizard(t *testing.T) {
 // Remove button are in the 900×600 window.
 const (
 	preferencesY   = 123
-	removeAccountY = 170
+	removeAccountY = 209 // below "Set my avatar…"
 	removeButtonX  = 500
 	removeButtonY  = 382
 )

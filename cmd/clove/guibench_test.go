@@ -113,6 +113,17 @@ func BenchmarkGUISideBySide(b *testing.B) {
 	cloveHome := dir("clove")
 	profile := filepath.Join(cloveHome, "profile")
 	fillProfile(b, profile, store.Account{JID: me, Server: srv.C2SAddr, Pin: srv.CertFingerprint}, contacts, 10000)
+	baseProfile := profile
+	if os.Getenv("CLOVE_BENCH_AVATARS") != "" {
+		// Every contact with an avatar of its own; the base build (one
+		// without avatars) gets a copy of the profile without them, at
+		// the schema it knows.
+		fillAvatars(b, profile, me, contacts)
+		if os.Getenv("CLOVE_BENCH_BASE") != "" {
+			baseProfile = filepath.Join(dir("clove-base"), "profile")
+			withoutAvatars(b, profile, baseProfile)
+		}
+	}
 	pidginHome := dir("pidgin")
 	fillPidgin(b, filepath.Join(pidginHome, ".purple"), me, pw, srv.C2SAddr, srv.CertPEM, contacts)
 	offlineHome := dir("pidgin-offline")
@@ -120,7 +131,7 @@ func BenchmarkGUISideBySide(b *testing.B) {
 
 	apps := []*guiApp{
 		{name: "Clove", key: "clove", argv: []string{bin, "--profile", profile}, home: cloveHome, env: strings.Fields(os.Getenv("CLOVE_BENCH_CLOVE_ENV"))},
-		{name: "Clove base", key: "clove-base", argv: []string{filepath.Join(base, "bin", "clove-base"), "--profile", profile}, home: dir("clove-base"), env: strings.Fields(os.Getenv("CLOVE_BENCH_CLOVE_ENV"))},
+		{name: "Clove base", key: "clove-base", argv: []string{filepath.Join(base, "bin", "clove-base"), "--profile", baseProfile}, home: dir("clove-base"), env: strings.Fields(os.Getenv("CLOVE_BENCH_CLOVE_ENV"))},
 		{name: "one label", key: "onelabel", argv: []string{floor}, home: dir("onelabel")},
 		{name: "Pidgin", key: "pidgin", argv: []string{"pidgin"}, home: pidginHome},
 		{name: "Pidgin offline", key: "pidgin-offline", argv: []string{"pidgin"}, home: offlineHome},

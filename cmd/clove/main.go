@@ -31,6 +31,7 @@ Accounts:
                   [--require-encryption]   (never send a chat message unencrypted)
   account list
   account set JID require-encryption on|off
+  account avatar --account JID PATH | --remove
   account remove JID
   register JID [--server …] [--proxy …] [--sam …] [--i2p-only] [--pin SHA256]
 

@@ -296,6 +296,8 @@ class Harness(slixmpp.ClientXMPP):
                     slixmpp.JID(cmd["room"]), cmd["nick"], maxstanzas=0, timeout=20)
             elif op == "invite":
                 self.invite(cmd)
+            elif op == "iq":
+                result = await self.raw_iq(cmd)
             elif op == "quit":
                 self.quit()
             else:
@@ -357,13 +359,14 @@ class Harness(slixmpp.ClientXMPP):
         return ET.tostring(msg.xml, encoding="unicode")
 
     def send_presence_to(self, cmd):
-        if not cmd.get("to"):
-            raise ValueError("presence: no recipient")
-        p = self.make_presence(pto=cmd["to"])
-        if cmd.get("extra_xml"):
-            wrapper = ET.fromstring("<x>" + cmd["extra_xml"] + "</x>")
-            for child in list(wrapper):
-                p.xml.append(child)
+        # Directed (to) or, without one, broadcast; extra_xml or xml: its
+        # children (a room join's <x/>, a XEP-0153 photo hash).
+        p = self.make_presence(pto=cmd["to"]) if cmd.get("to") else self.make_presence()
+        for key in ("extra_xml", "xml"):
+            if cmd.get(key):
+                wrapper = ET.fromstring("<x>" + cmd[key] + "</x>")
+                for child in list(wrapper):
+                    p.xml.append(child)
         p.send()
         return ET.tostring(p.xml, encoding="unicode")
 
@@ -457,6 +460,21 @@ class Harness(slixmpp.ClientXMPP):
             await self.upload_service(up)
         url = await up.upload_file(cmd["path"], content_type=cmd.get("content_type") or None, timeout=60)
         return {"get": url, "service": str(up.upload_service)}
+
+    async def raw_iq(self, cmd):
+        """Sends cmd["xml"] as the payload of an IQ (cmd["type"], get or
+        set) to cmd["to"] (none: our account) and returns the answer's XML,
+        an error answer included: tests write exactly what a XEP (or a
+        hostile client) sends, e.g. an avatar whose data is not its id."""
+        iq = self.make_iq_set() if cmd.get("type") == "set" else self.make_iq_get()
+        if cmd.get("to"):
+            iq["to"] = cmd["to"]
+        iq.append(ET.fromstring(cmd["xml"]))
+        try:
+            resp = await iq.send(timeout=30)
+        except IqError as e:
+            return {"xml": str(e.iq), "error": e.iq["error"]["condition"]}
+        return {"xml": str(resp)}
 
     def quit(self):
         self.quitting = True

@@ -92,3 +92,23 @@ func RequireUpload(tb testing.TB) {
 	}
 	tb.Skipf("skipping: python3-aiohttp is not installed (make deps installs it): %v", err)
 }
+
+// IQ has the client send payload (XML with its namespace) in an IQ of type
+// typ ("get" or "set") to `to` ("": its own account) and returns the
+// answer's XML; an error answer is returned as XML too, with its
+// condition in cond.
+func (c *Client) IQ(ctx context.Context, typ, to, payload string) (answer, cond string, err error) {
+	var res struct {
+		XML   string `json:"xml"`
+		Error string `json:"error"`
+	}
+	err = c.command(ctx, "iq", map[string]any{"type": typ, "to": to, "xml": payload}, &res)
+	return res.XML, res.Error, err
+}
+
+// Presence has the client send available presence to its contacts with
+// payload (XML with its namespace, "" for none) inside, e.g. a
+// vcard-temp:x:update photo hash (XEP-0153).
+func (c *Client) Presence(ctx context.Context, payload string) error {
+	return c.command(ctx, "presence", map[string]any{"xml": payload}, nil)
+}
