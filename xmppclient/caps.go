@@ -41,6 +41,9 @@ func clientFeatures() []string {
 		// (plaintext chats, rooms) and taken as a file when received.
 		nsOOB,
 		omemo.NodeDeviceList + "+notify",
+		// Multi-user chat (XEP-0045 §6.1: a client that joins rooms says
+		// so; inviters read it).
+		"http://jabber.org/protocol/muc",
 		nsConference,             // direct invitations (XEP-0249), invite.go
 		nsBookmarks2 + "+notify", // bookmarks from other devices (XEP-0402)
 		NSAvatarMetadata + "+notify",
