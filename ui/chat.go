@@ -390,14 +390,19 @@ func (a *Pane) bodyRowHeight(m Message) float32 {
 		// Not laid out yet: sized again once it is (onListWidth).
 		return a.rowH + float32(strings.Count(m.Body, "\n"))*a.lineH
 	}
-	if !strings.Contains(m.Body, "\n") && a.fitsOneLine(m.Body) {
+	body, action := m.Body, false
+	if m.File == nil {
+		body, action = shownBody(m, a.senderName(m))
+	}
+	style := fyne.TextStyle{Italic: action}
+	if !strings.Contains(body, "\n") && a.fitsOneLine(body, style) {
 		return a.rowH // the common case: measuring the text is cheaper than wrapping it
 	}
 	// Wrapped as the row's body draws it (msgText), at the list's width.
 	th := a.msgList.Theme()
 	size, pad := th.Size(theme.SizeNameText), th.Size(theme.SizeNameInnerPadding)
-	lines := wrapText(m.Body, a.listW-2*pad, func(s string) float32 {
-		return fyne.MeasureText(s, size, fyne.TextStyle{}).Width
+	lines := wrapText(body, a.listW-2*pad, func(s string) float32 {
+		return fyne.MeasureText(s, size, style).Width
 	})
 	return a.rowH + float32(max(len(lines), 1)-1)*a.lineH
 }
@@ -426,9 +431,9 @@ func (a *Pane) rowMetrics() {
 }
 
 // fitsOneLine reports whether body fits on one line of the list's width.
-func (a *Pane) fitsOneLine(body string) bool {
+func (a *Pane) fitsOneLine(body string, style fyne.TextStyle) bool {
 	th := a.msgList.Theme()
-	w := fyne.MeasureText(body, th.Size(theme.SizeNameText), fyne.TextStyle{}).Width
+	w := fyne.MeasureText(body, th.Size(theme.SizeNameText), style).Width
 	return w+2*th.Size(theme.SizeNameInnerPadding) <= a.listW
 }
 
@@ -591,6 +596,9 @@ func (a *Pane) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
 	}
 	row.id = id
 	row.set(m, who)
+	if text, action := shownBody(m, a.senderName(m)); action && m.File == nil {
+		row.setAction(text)
+	}
 	row.setQuote(a.quoteOf(ch.peer, m))
 	if m.File != nil {
 		row.file.set(m.File, a.pictureFor(m), a.saved[m.File.URL])
@@ -840,7 +848,17 @@ func (r *messageRow) setBody(body string) {
 	if r.findLinks != nil {
 		links = r.findLinks(body)
 	}
-	r.body.setText(body, links)
+	r.body.setStyled(body, links, false)
+}
+
+// setAction shows an action ("* Bob waves", XEP-0245) in italics, with
+// its links.
+func (r *messageRow) setAction(text string) {
+	var links []linkSpan
+	if r.findLinks != nil {
+		links = r.findLinks(text)
+	}
+	r.body.setStyled(text, links, true)
 }
 
 func (r *messageRow) CreateRenderer() fyne.WidgetRenderer {

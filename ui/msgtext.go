@@ -24,6 +24,8 @@ type msgText struct {
 	widget.BaseWidget
 	Text  string
 	links []linkSpan
+	// italic: the whole text in italics (an action, XEP-0245).
+	italic bool
 
 	// The selection, in bytes of Text: [min(anchor, head), max(…)).
 	anchor, head int
@@ -51,12 +53,13 @@ func newMsgText() *msgText {
 	return t
 }
 
-// setText shows text with its links; a selection in the text before goes.
-func (t *msgText) setText(text string, links []linkSpan) {
-	if text == t.Text && len(links) == len(t.links) {
+// setStyled shows text with its links, in italics when italic; a
+// selection in the text before goes.
+func (t *msgText) setStyled(text string, links []linkSpan, italic bool) {
+	if text == t.Text && len(links) == len(t.links) && italic == t.italic {
 		return
 	}
-	t.Text, t.links = text, links
+	t.Text, t.links, t.italic = text, links, italic
 	t.anchor, t.head, t.dragging = 0, 0, false
 	t.width = -1
 	t.Refresh()
@@ -72,8 +75,11 @@ func (t *msgText) metrics() (size, pad, lineH, textH float32) {
 
 func (t *msgText) measure(s string) float32 {
 	size, _, _, _ := t.metrics()
-	return fyne.MeasureText(s, size, fyne.TextStyle{}).Width
+	return fyne.MeasureText(s, size, t.style()).Width
 }
+
+// style is the text's style: plain, or italic for an action.
+func (t *msgText) style() fyne.TextStyle { return fyne.TextStyle{Italic: t.italic} }
 
 // layout lays the lines out for the widget's width (once per width).
 func (t *msgText) layout() {
@@ -407,7 +413,7 @@ func (r *msgTextRenderer) Refresh() {
 			}
 			txt := r.text(nt)
 			nt++
-			txt.Text, txt.TextSize, txt.TextStyle, txt.Color = t.Text[at:end], size, fyne.TextStyle{}, fg
+			txt.Text, txt.TextSize, txt.TextStyle, txt.Color = t.Text[at:end], size, t.style(), fg
 			x := pad + t.measure(t.Text[l.start:at])
 			txt.Move(fyne.NewPos(x, y))
 			txt.Resize(fyne.NewSize(t.measure(txt.Text), textH))

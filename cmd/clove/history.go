@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/clove-xmpp/clove/chat"
@@ -91,6 +92,19 @@ func printHistory(e *env, ms []store.Message, asJSON bool) {
 		state := string(m.State)
 		if m.Edited {
 			state += ", edited"
+		}
+		if rest, ok := strings.CutPrefix(m.Body, "/me "); ok && m.File == nil {
+			// An action (XEP-0245): "* sender rest", the sender being
+			// us or the peer (a room's: room/nick, shown as the nick).
+			who := m.Peer
+			if m.Outgoing {
+				who = m.Account
+			}
+			if _, nick, ok := strings.Cut(m.From, "/"); ok && nick != "" && !m.Outgoing {
+				who = nick
+			}
+			fmt.Fprintf(e.stdout, "%s %s %s: * %s %s [%s]\n", m.Time.Local().Format("2006-01-02 15:04:05"), dir, termText(m.Peer), termText(who), termText(rest), state)
+			continue
 		}
 		fmt.Fprintf(e.stdout, "%s %s %s: %s [%s]\n", m.Time.Local().Format("2006-01-02 15:04:05"), dir, termText(m.Peer), termText(m.Body), state)
 	}

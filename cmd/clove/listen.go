@@ -138,6 +138,10 @@ func cmdListen(ctx context.Context, e *env, args []string) error {
 			if m.Replaces != "" {
 				edit = " (correction of " + termText(m.Replaces) + ")"
 			}
+			if rest, ok := strings.CutPrefix(m.Body, "/me "); ok && m.Reply == nil && edit == "" {
+				fmt.Fprintf(e.stdout, "%s * %s %s\n", m.Time.Local().Format("2006-01-02 15:04:05"), termText(m.From.Bare().String()), termText(rest))
+				return
+			}
 			fmt.Fprintf(e.stdout, "%s %s%s: %s\n", m.Time.Local().Format("2006-01-02 15:04:05"), termText(m.From.Bare().String()), edit, termText(replyText(m.Reply)+m.Body))
 		}
 	}, invited, func(rc chat.ReactionsChanged) {

@@ -111,7 +111,7 @@ func printRoom(e *env, room jid.JID, v *chat.RoomVisit) {
 	}
 	v.Subject = func(s string) { fmt.Fprintf(e.stdout, "subject: %s\n", termText(s)) }
 	v.Said = func(m xmppclient.GroupMessage) {
-		fmt.Fprintf(e.stdout, "%s %s: %s\n", m.Time.Local().Format("2006-01-02 15:04:05"), termText(m.Nick), termText(m.Body))
+		fmt.Fprintf(e.stdout, "%s %s\n", m.Time.Local().Format("2006-01-02 15:04:05"), actionLine(m.Nick, m.Body))
 	}
 }
 
