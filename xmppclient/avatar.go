@@ -254,7 +254,7 @@ func (c *Client) PublishAvatar(ctx context.Context, img *AvatarImage) (string, e
 		if err := c.publishAs(ctx, sess, NSAvatarMetadata, "", meta); err != nil {
 			return "", fmt.Errorf("removing the avatar: %w", err)
 		}
-		c.vcardPhoto(ctx, sess, nil)
+		c.vcardPhoto(ctx, sess, nil, "")
 		return "", nil
 	}
 	if len(img.Data) > MaxAvatarBytes {
@@ -274,18 +274,21 @@ func (c *Client) PublishAvatar(ctx context.Context, img *AvatarImage) (string, e
 	if err := c.publishAs(ctx, sess, NSAvatarMetadata, id, meta); err != nil {
 		return "", fmt.Errorf("publishing the avatar's metadata: %w", err)
 	}
-	c.vcardPhoto(ctx, sess, img)
+	c.vcardPhoto(ctx, sess, img, id)
 	return id, nil
 }
 
 // vcardPhoto puts img in the vCard for older clients. The avatar is
 // published already (PEP): a server without vCards (no mod_vcard, as the
 // tests' I2P server) only means old clients do not see it, so it is
-// logged, not an error.
-func (c *Client) vcardPhoto(ctx context.Context, sess *xmpp.Session, img *AvatarImage) {
+// logged, not an error. Once the vCard has it, our presence announces
+// its hash (id; "" for none, XEP-0153).
+func (c *Client) vcardPhoto(ctx context.Context, sess *xmpp.Session, img *AvatarImage, id string) {
 	if err := c.setVCardPhotoUnlessConverted(ctx, sess, img); err != nil {
 		c.log.Info("avatar published over PEP only", "err", err)
+		return
 	}
+	c.setOwnPhoto(ctx, sess, id)
 }
 
 // setVCardPhotoUnlessConverted writes img (nil: none) as the vCard's

@@ -142,6 +142,9 @@ type Client struct {
 	presGen   int
 	listRooms []string
 	refused   presTarget // the last change the server refused
+	// photo: our own avatar's hash as our presence announces it
+	// (XEP-0153, ownphoto.go); kept across sessions.
+	photo ownPhoto
 	// presMu orders presence changes: each is several requests whose
 	// answers the next one depends on.
 	presMu           sync.Mutex
@@ -629,6 +632,9 @@ func (c *Client) afterLogin(ctx context.Context, sess *xmpp.Session, resumed boo
 			if err := c.loginPresence(ctx, sess); err != nil {
 				return err
 			}
+			// Off the login path: the presence goes out meanwhile (without
+			// the hash until the vCard says it, XEP-0153 §4.2).
+			go c.learnOwnPhoto(ctx, sess)
 		}
 	}
 	if resumed && !c.cfg.Passive {

@@ -72,9 +72,10 @@ func (c *Client) InvisibleSupport() Support { return Support(c.invisibleSupport.
 // presSent is what the server's session (the one resumption keeps) has of
 // our presence.
 type presSent struct {
-	announced  bool   // an available presence went out on it
-	show, text string // that presence (show Invisible: behind the list)
-	listActive bool   // the invisible list is its active list
+	announced  bool     // an available presence went out on it
+	show, text string   // that presence (show Invisible: behind the list)
+	photo      ownPhoto // the avatar hash it carried (XEP-0153)
+	listActive bool     // the invisible list is its active list
 	// unsure: the server may have missed our last presence changes (a
 	// resumed stream lost them), so the next one does every step again.
 	unsure bool
@@ -128,7 +129,7 @@ func (c *Client) applyPresence(ctx context.Context, sess *xmpp.Session, retry bo
 	c.presMu.Lock()
 	defer c.presMu.Unlock()
 	c.mu.Lock()
-	show, text, have, gen := c.status, c.statusText, c.sent, c.presGen
+	show, text, have, gen, photo := c.status, c.statusText, c.sent, c.presGen, c.photo
 	refused := c.refused == presTarget{show, text, gen}
 	c.mu.Unlock()
 	if refused && !retry {
@@ -178,17 +179,17 @@ func (c *Client) applyPresence(ctx context.Context, sess *xmpp.Session, retry bo
 		}
 		// Available again, for messages and our other devices; the list
 		// keeps it from every contact.
-		if err := sess.Send(ctx, presenceElement(jid.JID{}, "", "", "")); err != nil {
+		if err := sess.Send(ctx, presenceElement(jid.JID{}, "", "", "", photo.element())); err != nil {
 			record(presSent{listActive: true, unsure: true})
 			return err
 		}
-		record(presSent{announced: true, show: Invisible, listActive: true})
+		record(presSent{announced: true, show: Invisible, listActive: true, photo: photo})
 		if left {
 			c.rejoinRooms(ctx)
 		}
 		return nil
 	}
-	if !have.unsure && have.announced && !have.listActive && have.show == show && have.text == text {
+	if !have.unsure && have.announced && !have.listActive && have.show == show && have.text == text && have.photo == photo {
 		return nil
 	}
 	if have.listActive || have.unsure {
@@ -204,11 +205,11 @@ func (c *Client) applyPresence(ctx context.Context, sess *xmpp.Session, retry bo
 			}
 		}
 	}
-	if err := sess.Send(ctx, presenceElement(jid.JID{}, "", show, text)); err != nil {
+	if err := sess.Send(ctx, presenceElement(jid.JID{}, "", show, text, photo.element())); err != nil {
 		record(presSent{unsure: true})
 		return err
 	}
-	record(presSent{announced: true, show: show, text: text})
+	record(presSent{announced: true, show: show, text: text, photo: photo})
 	return nil
 }
 

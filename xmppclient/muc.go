@@ -194,6 +194,12 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 	if err := c.allowRoom(ctx, sess, room.String()); err != nil {
 		return err
 	}
+	c.mu.Lock()
+	photo := c.photo.element() // the room's occupants see our avatar's hash too (XEP-0153)
+	c.mu.Unlock()
+	if photo != nil {
+		x = xmlstream.MultiReader(x, photo)
+	}
 	if err := sess.Send(ctx, stanza.Presence{To: occ}.Wrap(x)); err != nil {
 		return err
 	}

@@ -130,6 +130,8 @@ class Harness(slixmpp.ClientXMPP):
         # A raw handler on every message stanza, not the 'message' event,
         # which only fires for some types and after plugins looked at it.
         self.register_handler(Callback("slixtest messages", StanzaPath("message"), self.on_message))
+        # Every presence stanza too, as it came (Client.Presences).
+        self.register_handler(Callback("slixtest presences", StanzaPath("presence"), self.on_presence))
 
     def finish(self, err=""):
         if not self.done.done():
@@ -192,6 +194,11 @@ class Harness(slixmpp.ClientXMPP):
         if not self.quitting:
             emit({"event": "error", "error": "disconnected: %s" % (reason or "the stream ended")})
         self.finish("" if self.quitting else "disconnected")
+
+    def on_presence(self, pres):
+        x = pres.xml
+        emit({"event": "presence", "from": str(pres["from"]), "to": str(pres["to"]),
+              "type": x.get("type", ""), "xml": ET.tostring(x, encoding="unicode")})
 
     def on_message(self, msg):
         if self.omemo is not None:

@@ -199,6 +199,7 @@ type Client struct {
 
 	mu      sync.Mutex
 	msgs    []Message
+	pres    []Presence
 	changed chan struct{} // closed and replaced when msgs grows or the child ends
 	replies map[int]chan reply
 	seq     int
@@ -489,6 +490,12 @@ func (c *Client) handle(ev event) {
 	case "message":
 		c.mu.Lock()
 		c.msgs = append(c.msgs, ev.Message)
+		close(c.changed)
+		c.changed = make(chan struct{})
+		c.mu.Unlock()
+	case "presence":
+		c.mu.Lock()
+		c.pres = append(c.pres, Presence{From: ev.From, To: ev.To, Type: ev.Type, XML: ev.XML})
 		close(c.changed)
 		c.changed = make(chan struct{})
 		c.mu.Unlock()
