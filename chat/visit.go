@@ -24,9 +24,13 @@ type RoomVisit struct {
 	FileTimeout time.Duration
 	Shared      func(SentFile)
 	Timeout     time.Duration // for the server and the room to answer
+	// NewNick, if set: once in, change our nickname to it (and keep it
+	// for the next joins), then leave.
+	NewNick string
 
 	Joined   func(nick string, occupants []string) // sorted
 	Presence func(nick string, left bool)          // while staying
+	Renamed  func(old, nick string)                // while staying: a nickname change (XEP-0045 §7.6)
 	Subject  func(string)
 	Said     func(xmppclient.GroupMessage)
 }
@@ -36,6 +40,9 @@ type RoomVisit struct {
 // v.Say and waits until the room passes it on; then leaves. It returns
 // the id of the message said.
 func (s *Session) VisitRoom(ctx context.Context, room jid.JID, v RoomVisit) (string, error) {
+	if v.Nick == "" {
+		v.Nick = s.keptNick(ctx, room) // the one the room knows us by
+	}
 	if v.Nick == "" {
 		v.Nick = s.client.JID().Localpart()
 	}
@@ -53,6 +60,7 @@ func (s *Session) VisitRoom(ctx context.Context, room jid.JID, v RoomVisit) (str
 	}()
 
 	var occupants []string
+	renamed := map[string]bool{} // new nicks whose first presence is the rename's
 	var failed error
 	joined := false
 	for ev := range s.Events() {
@@ -71,8 +79,19 @@ func (s *Session) VisitRoom(ctx context.Context, room jid.JID, v RoomVisit) (str
 			} else if !slices.Contains(occupants, ev.Nick) {
 				occupants = append(occupants, ev.Nick)
 			}
-			if joined && v.Stay > 0 && v.Presence != nil {
+			switch {
+			case !joined || v.Stay <= 0:
+			case ev.NewNick != "" && v.Renamed != nil:
+				v.Renamed(ev.Nick, ev.NewNick)
+			case ev.NewNick != "":
+				// Their presence as the new nick follows: neither left nor came.
+			case v.Presence != nil && !renamedTo(renamed, ev):
 				v.Presence(ev.Nick, ev.Left)
+			}
+			if ev.NewNick != "" {
+				renamed[ev.NewNick] = true
+			} else if !ev.Left {
+				delete(renamed, ev.Nick)
 			}
 		case xmppclient.RoomJoined:
 			if ev.Room.Equal(room) {
@@ -135,6 +154,9 @@ func (s *Session) visit(ctx context.Context, room jid.JID, v RoomVisit, echoed <
 		defer lcancel()
 		_ = s.client.LeaveRoom(lctx, room)
 	}()
+	if v.NewNick != "" {
+		return s.ChangeRoomNick(wctx, room.String(), v.NewNick)
+	}
 	if v.Say != "" || v.File != "" {
 		var id string
 		if v.File != "" {
@@ -175,4 +197,10 @@ func (s *Session) visit(ctx context.Context, room jid.JID, v RoomVisit, echoed <
 		}
 	}
 	return nil
+}
+
+// renamedTo reports whether ev is the presence of a nick someone just
+// took (told as the rename, not as a join).
+func renamedTo(renamed map[string]bool, ev xmppclient.Occupant) bool {
+	return !ev.Left && renamed[ev.Nick]
 }

@@ -330,6 +330,16 @@ func chatInvitation(inv ui.Invitation) (xmppclient.Invitation, error) {
 	return xmppclient.Invitation{Room: room, From: from, Reason: inv.Reason, Password: inv.Password, Mediated: inv.Mediated}, nil
 }
 
+// ChangeRoomNick changes our nickname in the room at addr and keeps it
+// for the next joins (XEP-0045 §7.6).
+func (b *Backend) ChangeRoomNick(ctx context.Context, addr, nick string) error {
+	s, err := b.session()
+	if err != nil {
+		return err
+	}
+	return s.ChangeRoomNick(ctx, addr, nick)
+}
+
 func (b *Backend) LeaveRoom(ctx context.Context, addr string) error {
 	s, err := b.session()
 	if err != nil {

@@ -195,6 +195,20 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		w.OnRoomJoined(ev.Room.String(), ev.Nick)
 	case xmppclient.Occupant:
 		w.OnOccupant(ev.Room.String(), ev.Nick, ev.Left)
+		if ev.NewNick != "" {
+			// A nickname change (XEP-0045 §7.6): the presence as the new
+			// nick follows and lists them again.
+			if ev.Self {
+				w.OnRoomJoined(ev.Room.String(), ev.NewNick)
+			}
+			if r, ok := w.(roomExtrasSink); ok {
+				who := ev.Nick
+				if ev.Self {
+					who = "You (" + ev.Nick + ")"
+				}
+				r.OnRoomNotice(ev.Room.String(), who+" is now known as "+ev.NewNick+".")
+			}
+		}
 	case xmppclient.GroupMessage:
 		if ev.Subject != "" {
 			w.OnRoomSubject(ev.Room.String(), ev.Subject)

@@ -297,6 +297,16 @@ func (a *Pane) chatTools() *fyne.Container {
 			a.labelled(invite)
 			box.Add(invite)
 		}
+		if a.roomNickBackend() != nil {
+			nick := widget.NewButtonWithIcon("Nickname…", theme.DocumentCreateIcon(), func() {
+				if a.chat != nil {
+					a.showChangeNick(a.chat.peer, a.room(a.chat.peer).nick)
+				}
+			})
+			a.roomTools = append(a.roomTools, nick)
+			a.labelled(nick)
+			box.Add(nick)
+		}
 		a.roomTools = append(a.roomTools, leave)
 		a.labelled(leave)
 		box.Add(leave)

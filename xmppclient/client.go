@@ -156,6 +156,9 @@ type Client struct {
 	rooms     map[string]string
 	joins     map[string]chan error
 	joinNicks map[string]string
+	// nickWaits: a nickname change waiting for the room's answer
+	// (mucnick.go), by room.
+	nickWaits map[string]chan error
 	created   map[string]bool
 	// Self-ping (selfping.go): when each joined room last sent us
 	// anything, and the rooms being checked now.

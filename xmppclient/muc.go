@@ -48,6 +48,9 @@ type Occupant struct {
 	Role        string
 	Left        bool
 	Self        bool
+	// NewNick: the occupant left Nick to be known as NewNick (status
+	// 303, XEP-0045 §7.6); their presence as NewNick follows.
+	NewNick string
 }
 
 // RoomJoined reports that we are in the room under Nick.
@@ -65,9 +68,15 @@ type RoomError struct {
 	Room      jid.JID
 	Condition stanza.Condition
 	Text      string
+	// Nick: the nickname a refused nickname change asked for ("" for a
+	// join).
+	Nick string
 }
 
 func (e *RoomError) Error() string {
+	if e.Nick != "" {
+		return e.nickError()
+	}
 	switch e.Condition {
 	case stanza.ItemNotFound:
 		return fmt.Sprintf("the room %s does not exist", e.Room)
@@ -90,6 +99,22 @@ func (e *RoomError) Error() string {
 	return fmt.Sprintf("joining %s failed: %s", e.Room, e.Condition)
 }
 
+// nickError explains a refused nickname change.
+func (e *RoomError) nickError() string {
+	switch e.Condition {
+	case stanza.Conflict:
+		return fmt.Sprintf("the nickname %q is already used in %s", e.Nick, e.Room)
+	case stanza.NotAcceptable:
+		return fmt.Sprintf("%s does not allow the nickname %q", e.Room, e.Nick)
+	case stanza.NotAllowed, stanza.Forbidden:
+		return fmt.Sprintf("%s does not allow nickname changes", e.Room)
+	}
+	if e.Text != "" {
+		return fmt.Sprintf("changing the nickname in %s failed: %s", e.Room, e.Text)
+	}
+	return fmt.Sprintf("changing the nickname in %s failed: %s", e.Room, e.Condition)
+}
+
 // JoinOptions tunes JoinRoom.
 type JoinOptions struct {
 	// History is how many past messages to ask for (0: the room's default,
@@ -108,6 +133,7 @@ type mucUser struct {
 		JID         string `xml:"jid,attr"`
 		Affiliation string `xml:"affiliation,attr"`
 		Role        string `xml:"role,attr"`
+		Nick        string `xml:"nick,attr"` // the new nick, with status 303
 	} `xml:"item"`
 	Status []struct {
 		Code int `xml:"code,attr"`
@@ -379,9 +405,14 @@ func (c *Client) onRoomPresence(from jid.JID, p *inPresence) bool {
 	room := from.Bare().String()
 	c.mu.Lock()
 	wait := c.joins[room]
+	nickWait := c.nickWaits[room]
 	c.mu.Unlock()
-	if p.MUC == nil && wait == nil {
+	if p.MUC == nil && wait == nil && nickWait == nil {
 		return false
+	}
+	if p.Type == "error" && wait == nil && nickWait != nil {
+		c.nickRefused(from, p, nickWait)
+		return true
 	}
 	if p.Type == "error" {
 		if wait != nil {
@@ -408,6 +439,12 @@ func (c *Client) onRoomPresence(from jid.JID, p *inPresence) bool {
 		o.Affiliation, o.Role = it.Affiliation, it.Role
 		if it.JID != "" {
 			o.JID, _ = jid.Parse(it.JID)
+		}
+	}
+	if o.Left && p.MUC.has(303) && p.MUC.Item != nil && p.MUC.Item.Nick != "" {
+		o.NewNick = p.MUC.Item.Nick
+		if o.Self {
+			c.nickChanged(from.Bare(), o.NewNick, nickWait)
 		}
 	}
 	c.emit(o)

@@ -14,6 +14,8 @@ import (
 
 // cmdRoom is `clove room --account JID join ROOM` (enter, print who is there
 // and the recent history, optionally stay and print what is said, leave) and
+// `clove room --account JID nick ROOM NEWNICK` (enter, change our nickname,
+// keep it for the next joins, leave),
 // `clove room --account JID send ROOM TEXT` (enter, say it, wait until the
 // room repeats it, leave), or `send --file PATH ROOM` (share a file there
 // the same way; prints its URL).
@@ -33,7 +35,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *account == "" || len(pos) < 2 {
-		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM or invite ROOM JID")
+		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM, nick ROOM NEWNICK or invite ROOM JID")
 	}
 	verb := pos[0]
 	room, err := chat.RoomJID(pos[1])
@@ -53,6 +55,11 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		case v.File == "" && strings.TrimSpace(v.Say) == "":
 			return usagef("room send takes ROOM and TEXT")
 		}
+	case "nick":
+		if len(pos) != 3 || strings.TrimSpace(pos[2]) == "" {
+			return usagef("room nick takes ROOM and the new nickname")
+		}
+		v.NewNick = strings.TrimSpace(pos[2])
 	case "invite":
 		if len(pos) != 3 {
 			return usagef("room invite takes ROOM and the address to invite")
@@ -63,7 +70,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		}
 		return roomInvite(ctx, e, *account, room, who, *reason, *viaRoom, v.Timeout, flagSet(fs, "timeout"))
 	default:
-		return usagef("room needs join, send or invite, not %q", verb)
+		return usagef("room needs join, send, nick or invite, not %q", verb)
 	}
 	if v.History < 0 {
 		return usagef("--history must be 0 or more")
@@ -82,6 +89,14 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		if chat.OverI2P(s.Account()) {
 			v.FileTimeout = 30 * time.Minute
 		}
+	}
+	if v.NewNick != "" {
+		// Entered as the nick kept for the room, renamed, left.
+		if _, err := s.VisitRoom(ctx, room, v); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "you are now %s in %s\n", termText(v.NewNick), room)
+		return nil
 	}
 	printRoom(e, room, &v)
 	var url string
@@ -108,6 +123,9 @@ func printRoom(e *env, room jid.JID, v *chat.RoomVisit) {
 			what = "left"
 		}
 		fmt.Fprintf(e.stdout, "* %s %s\n", termText(nick), what)
+	}
+	v.Renamed = func(old, nick string) {
+		fmt.Fprintf(e.stdout, "* %s is now known as %s\n", termText(old), termText(nick))
 	}
 	v.Subject = func(s string) { fmt.Fprintf(e.stdout, "subject: %s\n", termText(s)) }
 	v.Said = func(m xmppclient.GroupMessage) {

@@ -1,0 +1,61 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Changing our nickname in a room (XEP-0045 §7.6): "Nickname…" in a
+// room's header asks for the new one. The room's answer comes as events:
+// OnRoomJoined with the new nick and the notice "You (old) are now known
+// as new"; a refusal (the nick is taken) is shown as an error and the
+// dialog comes back with what was typed.
+
+// RoomNickBackend is a RoomBackend that can change our nickname in a room.
+type RoomNickBackend interface {
+	// ChangeRoomNick changes our nickname in room (which we are in) and
+	// keeps it for the next joins; it returns once the room answered.
+	ChangeRoomNick(ctx context.Context, room, nick string) error
+}
+
+func (a *Pane) roomNickBackend() RoomNickBackend {
+	b, _ := a.backend.(RoomNickBackend)
+	return b
+}
+
+// showChangeNick asks for a new nickname in room, filled with nick.
+func (a *Pane) showChangeNick(room, nick string) {
+	name := newDialogEntry()
+	name.SetText(nick)
+	d := dialog.NewForm("Change nickname", "Change", "Cancel",
+		[]*widget.FormItem{widget.NewFormItem("Nickname in "+room, name)},
+		func(ok bool) {
+			if ok && strings.TrimSpace(name.Text) != "" {
+				a.changeNick(room, strings.TrimSpace(name.Text))
+			}
+		}, a.win)
+	d.Resize(fyne.NewSize(460, d.MinSize().Height))
+	showForm(a.win, d, name)
+}
+
+// changeNick asks the room for nick; on an error the dialog comes back
+// with it, after the error is shown.
+func (a *Pane) changeNick(room, nick string) {
+	b := a.roomNickBackend()
+	if b == nil || nick == a.room(room).nick {
+		return
+	}
+	a.async(func() {
+		err := b.ChangeRoomNick(a.ctx, room, nick)
+		a.do(func() {
+			if err != nil {
+				a.showErrorThen(fmt.Errorf("changing your nickname: %w", err), func() { a.showChangeNick(room, nick) })
+			}
+		})
+	})
+}
