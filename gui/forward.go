@@ -44,6 +44,7 @@ type stateSink interface {
 	OnChatState(peer, state string)
 	OnCorrection(peer, key, body string)
 }
+
 // avatarSink is a Sink that also shows avatars.
 type avatarSink interface{ OnAvatar(jid string) }
 
