@@ -203,11 +203,11 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 				w.OnRoomJoined(ev.Room.String(), ev.NewNick)
 			}
 			if r, ok := w.(roomExtrasSink); ok {
-				who := ev.Nick
+				text := ev.Nick + " is now known as " + ev.NewNick + "."
 				if ev.Self {
-					who = "You (" + ev.Nick + ")"
+					text = "You are now known as " + ev.NewNick + " (were " + ev.Nick + ")."
 				}
-				r.OnRoomNotice(ev.Room.String(), who+" is now known as "+ev.NewNick+".")
+				r.OnRoomNotice(ev.Room.String(), text)
 			}
 		}
 	case xmppclient.GroupMessage:
