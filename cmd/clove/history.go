@@ -95,13 +95,13 @@ func printHistory(e *env, ms []store.Message, asJSON bool) {
 		}
 		if rest, ok := strings.CutPrefix(m.Body, "/me "); ok && m.File == nil {
 			// An action (XEP-0245): "* sender rest", the sender being
-			// us or the peer (a room's: room/nick, shown as the nick).
+			// us or the peer (in a room: the nick, ours too).
 			who := m.Peer
 			if m.Outgoing {
 				who = m.Account
 			}
-			if _, nick, ok := strings.Cut(m.From, "/"); ok && nick != "" && !m.Outgoing {
-				who = nick
+			if nick, ok := strings.CutPrefix(m.From, m.Peer+"/"); ok && nick != "" {
+				who = nick // a room's message, ours or not
 			}
 			fmt.Fprintf(e.stdout, "%s %s %s: * %s %s [%s]\n", m.Time.Local().Format("2006-01-02 15:04:05"), dir, termText(m.Peer), termText(who), termText(rest), state)
 			continue
