@@ -55,6 +55,7 @@ Chat:
   room --account JID send ROOM TEXT [--nick NICK]
   room --account JID invite ROOM JID [--reason TEXT] [--via-room]
   room --account JID send --file PATH ROOM [--nick NICK]
+  room --account JID list [SERVICE]     public rooms of SERVICE (default: every one of your server): address, occupants, name
   bot echo --account JID [--prefix TEXT] [--count N] [--timeout DURATION]
                        (answers every chat message with the same text; one line per reply)
 
