@@ -229,7 +229,7 @@ func (a *Pane) showJoinRoom(room, nick string, create bool) {
 	mk := newDialogCheck("Create it if it does not exist", nil)
 	mk.SetChecked(create)
 	d := dialog.NewForm("Join a room", "Join", "Cancel",
-		[]*widget.FormItem{widget.NewFormItem("Room", addr), widget.NewFormItem("Nickname", name), widget.NewFormItem("", mk)},
+		[]*widget.FormItem{widget.NewFormItem("Room", a.withBrowse(addr)), widget.NewFormItem("Nickname", name), widget.NewFormItem("", mk)},
 		func(ok bool) {
 			if ok {
 				a.joinRoom(strings.TrimSpace(addr.Text), strings.TrimSpace(name.Text), mk.Checked)
