@@ -143,7 +143,10 @@ func (a *Pane) showRoomBrowser(picked func(room string)) {
 			}
 		})
 	})
-	ask := widget.NewButtonWithIcon("", theme.SearchIcon(), func() { service.OnSubmitted(service.Text) })
+	// A dialogButton from the start: passKeys swaps Fyne's buttons for
+	// them, which a Border layout (holding the old one) would lay out wrong.
+	ask := newDialogButton("", func() { service.OnSubmitted(service.Text) })
+	ask.SetIcon(theme.SearchIcon())
 	top := container.NewVBox(container.NewBorder(nil, nil, widget.NewLabel("Service"), ask, service), status)
 	d = dialog.NewCustom("Browse rooms", "Close", container.NewBorder(top, nil, nil, nil, list), a.win)
 	d.Resize(fyne.NewSize(560, 440))
