@@ -142,6 +142,9 @@ func (a *Pane) chatTitle(peer string) string {
 	case it != nil && it.Name != "":
 		label = it.Name + " <" + peer + ">"
 	}
+	if l, ok := privateLabel(peer); ok && (it == nil || it.Name == "") {
+		return l + " — private, not encrypted"
+	}
 	if it == nil || !it.Room {
 		return label
 	}
@@ -176,7 +179,7 @@ func (a *Pane) buildRoomParts() {
 				o.(*occupantRow).set(occ[id])
 			}
 		})
-	a.people.OnSelected = func(widget.ListItemID) { a.people.UnselectAll() }
+	a.people.OnSelected = a.occupantPicked
 	heading := widget.NewLabel("People")
 	heading.TextStyle = fyne.TextStyle{Bold: true}
 	a.peoplePane = container.NewBorder(heading, nil, nil, nil, a.people)
@@ -198,11 +201,12 @@ func (a *Pane) showChatBody(room bool) {
 	stranger := false
 	if a.chat != nil {
 		if it := a.byJID[a.chat.peer]; it != nil {
-			stranger = it.Stranger
+			stranger = it.Stranger && !isPrivatePeer(a.chat.peer)
 		}
 	}
+	private := a.chat != nil && isPrivatePeer(a.chat.peer)
 	for _, o := range a.contactTools {
-		setShown(o, !room && !stranger)
+		setShown(o, !room && !stranger && !private)
 	}
 	for _, o := range a.strangerTools {
 		setShown(o, !room && stranger)
