@@ -28,6 +28,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&v.Timeout, "timeout", 30*time.Second, "how long to wait for the server and the room (default 30s, 5m for I2P accounts)")
 	reason := fs.String("reason", "", "invite: why (shown to the invitee)")
 	viaRoom := fs.Bool("via-room", false, "invite: send the invitation through the room (XEP-0045), which is entered for it; default: directly (XEP-0249)")
+	fs.StringVar(&v.To, "to", "", "send: say TEXT to this occupant (nick) as a private message, not to the room")
 	fs.StringVar(&v.File, "file", "", "send: share this file in the room instead of TEXT (uploaded to your server unencrypted: rooms are not encrypted); prints its URL")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -56,6 +57,8 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 			return usagef("room send --file PATH takes ROOM and no text")
 		case v.File == "" && strings.TrimSpace(v.Say) == "":
 			return usagef("room send takes ROOM and TEXT")
+		case v.To != "" && v.File != "":
+			return usagef("room send --to NICK takes TEXT, not --file")
 		}
 	case "invite":
 		if len(pos) != 3 {
