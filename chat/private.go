@@ -22,3 +22,9 @@ func (s *Session) SendPrivate(ctx context.Context, room jid.JID, nick, text stri
 	}
 	return s.client.SendPrivate(ctx, occ, text)
 }
+
+// RequestVoice asks the moderators of room (where we are a visitor) for
+// voice (XEP-0045 §7.13).
+func (s *Session) RequestVoice(ctx context.Context, room jid.JID) error {
+	return s.client.RequestVoice(ctx, room)
+}

@@ -200,6 +200,9 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		w.OnRoomJoined(ev.Room.String(), ev.Nick)
 	case xmppclient.Occupant:
 		w.OnOccupant(ev.Room.String(), ev.Nick, ev.Left)
+		if rs, ok := w.(roleSink); ok && ev.Self && !ev.Left {
+			rs.OnRoomRole(ev.Room.String(), ev.Role)
+		}
 	case xmppclient.GroupMessage:
 		if ev.Subject != "" {
 			w.OnRoomSubject(ev.Room.String(), ev.Subject)

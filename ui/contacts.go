@@ -297,6 +297,10 @@ func (a *Pane) chatTools() *fyne.Container {
 			a.labelled(invite)
 			box.Add(invite)
 		}
+		if a.voice = a.voiceTool(); a.voice != nil {
+			a.labelled(a.voice)
+			box.Add(a.voice)
+		}
 		a.roomTools = append(a.roomTools, leave)
 		a.labelled(leave)
 		box.Add(leave)

@@ -33,6 +33,7 @@ type roomState struct {
 	nick      string
 	occupants []string // sorted
 	subject   string
+	role      string // ours: visitor, participant, moderator
 }
 
 func (a *Pane) roomBackend() RoomBackend {
@@ -119,6 +120,7 @@ func (a *Pane) refreshRoomHeader(room string) {
 	a.title.SetText(a.chatTitle(room))
 	a.showSubject(room)
 	a.people.Refresh()
+	a.updateVoice()
 }
 
 // showSubject shows the open room's subject under the title (nothing for
@@ -218,6 +220,7 @@ func (a *Pane) showChatBody(room bool) {
 		setShown(a.attach, true) // rooms take files too, in plaintext
 	}
 	a.updateBlockTools()
+	a.updateVoice()
 	a.header.Refresh() // lays the tools out again
 }
 
