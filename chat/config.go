@@ -157,8 +157,10 @@ func (o outbox) AckedBatch(ctx context.Context, ids []string) error {
 
 func (o outbox) message(e xmppclient.OutboxEntry) *store.Message {
 	peer := e.To
-	if j, err := jid.Parse(e.To); err == nil {
+	if j, err := jid.Parse(e.To); err == nil && j.Resourcepart() == "" {
 		peer = j.Bare().String()
+	} else if err == nil {
+		peer = j.String() // a room's private message: the chat is room/nick
 	}
 	return &store.Message{
 		Account:  o.account,

@@ -30,6 +30,15 @@ func persist(ctx context.Context, st *store.Store, account string, ev *xmppclien
 			peer = m.To.Bare()
 			state = store.Sent
 		}
+		if m.Private {
+			// A room's private message: the chat is with room/nick (the
+			// bare address is the room), stored apart from the room's.
+			if peer = m.From; m.Outgoing {
+				peer = m.To
+			} else {
+				from = m.From.String()
+			}
+		}
 		fromFull := ""
 		if !m.Outgoing {
 			fromFull = m.From.String()

@@ -17,6 +17,9 @@ type RoomVisit struct {
 	History int           // past messages to ask for (0: none)
 	Stay    time.Duration // stay this long after joining, telling what is said
 	Say     string        // "": only look; else say this and wait for the room to repeat it
+	// To, with Say, sends Say to this occupant (nick) as a private
+	// message (XEP-0045 §7.5) instead, and waits for the server's ack.
+	To string
 	// File, if set, is a file to share in the room instead of Say
 	// (SendFile: uploaded in plaintext, its URL said with out-of-band
 	// data); FileTimeout bounds its upload. Shared gets it once sent.
@@ -52,10 +55,15 @@ func (s *Session) VisitRoom(ctx context.Context, room jid.JID, v RoomVisit) (str
 
 	// The room work runs beside the event loop, which must keep draining.
 	echoed := make(chan struct{}, 1)
+	acked := make(chan string, 64)
 	var sentID string // set by the room goroutine before result
 	result := make(chan error, 1)
 	go func() {
 		defer cancel()
+		if v.To != "" {
+			result <- s.visitPrivate(rctx, room, v, acked, &sentID)
+			return
+		}
 		result <- s.visit(rctx, room, v, echoed, &sentID)
 	}()
 
@@ -99,6 +107,13 @@ func (s *Session) VisitRoom(ctx context.Context, room jid.JID, v RoomVisit) (str
 				slices.Sort(occupants)
 				if v.Joined != nil {
 					v.Joined(ev.Nick, occupants)
+				}
+			}
+		case xmppclient.MessageAcked:
+			if v.To != "" {
+				select {
+				case acked <- ev.ID:
+				default:
 				}
 			}
 		case xmppclient.GroupMessage:
@@ -203,4 +218,37 @@ func (s *Session) visit(ctx context.Context, room jid.JID, v RoomVisit, echoed <
 // took (told as the rename, not as a join).
 func renamedTo(renamed map[string]bool, ev xmppclient.Occupant) bool {
 	return !ev.Left && renamed[ev.Nick]
+}
+
+// visitPrivate is VisitRoom with To: join, send Say to To privately, wait
+// for the server's ack of it, leave.
+func (s *Session) visitPrivate(ctx context.Context, room jid.JID, v RoomVisit, acked <-chan string, sentID *string) error {
+	wctx, wcancel := context.WithTimeout(ctx, v.Timeout)
+	defer wcancel()
+	if err := s.client.WaitOnline(wctx); err != nil {
+		return fmt.Errorf("not connected: %w", err)
+	}
+	if err := s.client.JoinRoom(wctx, room, v.Nick, xmppclient.JoinOptions{History: -1}); err != nil {
+		return err
+	}
+	defer func() {
+		lctx, lcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer lcancel()
+		_ = s.client.LeaveRoom(lctx, room)
+	}()
+	id, err := s.SendPrivate(wctx, room, v.To, v.Say)
+	if err != nil {
+		return err
+	}
+	for {
+		select {
+		case got := <-acked:
+			if got == id {
+				*sentID = id
+				return nil
+			}
+		case <-wctx.Done():
+			return fmt.Errorf("the server did not take the private message within %s", v.Timeout)
+		}
+	}
 }

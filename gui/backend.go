@@ -265,7 +265,11 @@ func (b *Backend) Send(ctx context.Context, peer, text string) (ui.Message, erro
 	if err != nil {
 		return ui.Message{}, err
 	}
-	return b.queued(id, to.Bare().String(), text)
+	peer = to.Bare().String()
+	if to.Resourcepart() != "" {
+		peer = to.String() // a room's private message (chat.Session.Send)
+	}
+	return b.queued(id, peer, text)
 }
 
 // queued is the window's copy of our message id to peer, just queued.

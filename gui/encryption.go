@@ -23,6 +23,9 @@ func (b *Backend) Encryption(ctx context.Context, peer string) (ui.Encryption, e
 	if err != nil {
 		return ui.Encryption{}, err
 	}
+	if to.Resourcepart() != "" {
+		return ui.Encryption{Why: "private messages in a room are not encrypted: the room hides who the person is, so their devices cannot be known"}, nil
+	}
 	ds, err := s.OMEMODevices(ctx, to)
 	if err != nil {
 		return ui.Encryption{Why: "their devices could not be looked up (" + err.Error() + ")"}, nil

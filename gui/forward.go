@@ -124,6 +124,11 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		if m.Outgoing {
 			peer, state = m.To.Bare().String(), ui.Sent
 		}
+		if m.Private { // a room's private message: the chat is room/nick
+			if peer = m.From.String(); m.Outgoing {
+				peer = m.To.String()
+			}
+		}
 		key := m.OriginID
 		if key == "" {
 			key = m.ID
@@ -209,6 +214,9 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 				}
 				r.OnRoomNotice(ev.Room.String(), text)
 			}
+		}
+		if rs, ok := w.(roleSink); ok && ev.Self && !ev.Left {
+			rs.OnRoomRole(ev.Room.String(), ev.Role)
 		}
 	case xmppclient.GroupMessage:
 		if ev.Subject != "" {

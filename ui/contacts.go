@@ -307,6 +307,10 @@ func (a *Pane) chatTools() *fyne.Container {
 			a.labelled(nick)
 			box.Add(nick)
 		}
+		if a.voice = a.voiceTool(); a.voice != nil {
+			a.labelled(a.voice)
+			box.Add(a.voice)
+		}
 		a.roomTools = append(a.roomTools, leave)
 		a.labelled(leave)
 		box.Add(leave)

@@ -82,6 +82,9 @@ func (c Contact) Label() string {
 	if c.Name != "" {
 		return c.Name
 	}
+	if l, ok := privateLabel(c.JID); ok {
+		return l
+	}
 	return c.JID
 }
 

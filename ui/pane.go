@@ -128,6 +128,7 @@ type Pane struct {
 	tools                   *fyne.Container // the chat header's buttons
 	header                  *fyne.Container // the chat's title and tools
 	contactTools, roomTools []fyne.CanvasObject
+	voice                   *widget.Button            // "Request voice" (voice.go)
 	strangerTools           []fyne.CanvasObject       // "Add to contacts", "Block", for a stranger's chat
 	blockButton             *widget.Button            // "Block" / "Unblock" in a stranger's chat (nil: no blocking)
 	blocked                 map[string]bool           // the account's blocklist, as last loaded

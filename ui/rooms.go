@@ -33,6 +33,7 @@ type roomState struct {
 	nick      string
 	occupants []string // sorted
 	subject   string
+	role      string // ours: visitor, participant, moderator
 }
 
 func (a *Pane) roomBackend() RoomBackend {
@@ -119,6 +120,7 @@ func (a *Pane) refreshRoomHeader(room string) {
 	a.title.SetText(a.chatTitle(room))
 	a.showSubject(room)
 	a.people.Refresh()
+	a.updateVoice()
 }
 
 // showSubject shows the open room's subject under the title (nothing for
@@ -141,6 +143,9 @@ func (a *Pane) chatTitle(peer string) string {
 		label = it.Name // a narrow chat: the name alone
 	case it != nil && it.Name != "":
 		label = it.Name + " <" + peer + ">"
+	}
+	if l, ok := privateLabel(peer); ok && (it == nil || it.Name == "") {
+		return l + " — private, not encrypted"
 	}
 	if it == nil || !it.Room {
 		return label
@@ -176,7 +181,7 @@ func (a *Pane) buildRoomParts() {
 				o.(*occupantRow).set(occ[id])
 			}
 		})
-	a.people.OnSelected = func(widget.ListItemID) { a.people.UnselectAll() }
+	a.people.OnSelected = a.occupantPicked
 	heading := widget.NewLabel("People")
 	heading.TextStyle = fyne.TextStyle{Bold: true}
 	a.peoplePane = container.NewBorder(heading, nil, nil, nil, a.people)
@@ -198,11 +203,12 @@ func (a *Pane) showChatBody(room bool) {
 	stranger := false
 	if a.chat != nil {
 		if it := a.byJID[a.chat.peer]; it != nil {
-			stranger = it.Stranger
+			stranger = it.Stranger && !isPrivatePeer(a.chat.peer)
 		}
 	}
+	private := a.chat != nil && isPrivatePeer(a.chat.peer)
 	for _, o := range a.contactTools {
-		setShown(o, !room && !stranger)
+		setShown(o, !room && !stranger && !private)
 	}
 	for _, o := range a.strangerTools {
 		setShown(o, !room && stranger)
@@ -214,6 +220,7 @@ func (a *Pane) showChatBody(room bool) {
 		setShown(a.attach, true) // rooms take files too, in plaintext
 	}
 	a.updateBlockTools()
+	a.updateVoice()
 	a.header.Refresh() // lays the tools out again
 }
 
@@ -229,7 +236,7 @@ func (a *Pane) showJoinRoom(room, nick string, create bool) {
 	mk := newDialogCheck("Create it if it does not exist", nil)
 	mk.SetChecked(create)
 	d := dialog.NewForm("Join a room", "Join", "Cancel",
-		[]*widget.FormItem{widget.NewFormItem("Room", addr), widget.NewFormItem("Nickname", name), widget.NewFormItem("", mk)},
+		[]*widget.FormItem{widget.NewFormItem("Room", a.withBrowse(addr)), widget.NewFormItem("Nickname", name), widget.NewFormItem("", mk)},
 		func(ok bool) {
 			if ok {
 				a.joinRoom(strings.TrimSpace(addr.Text), strings.TrimSpace(name.Text), mk.Checked)

@@ -82,6 +82,10 @@ type Message struct {
 	// Replaces: the message corrects the one with this id (XEP-0308),
 	// Body being its new text.
 	Replaces string
+	// Private: a room's private message (XEP-0045 §7.5), from (or, ours,
+	// to) the occupant room/nick: its chat is that full address, never the
+	// room's bare one.
+	Private bool
 	// enc is the <encrypted> element until the pump decrypts it.
 	enc *encryptedEl
 	// rep is an encrypted message's reply until the pump decrypts its body.

@@ -420,6 +420,7 @@ func (c *Client) convert(m *inMessage, delay *delayEl) (Message, bool) {
 	if m.Receipt != nil && m.Receipt.ID != "" {
 		c.emit(ReceiptReceived{From: msg.From, ID: m.Receipt.ID})
 	}
+	msg.Private = c.privateMessage(m, msg)
 	return msg, true
 }
 

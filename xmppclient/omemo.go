@@ -765,8 +765,8 @@ func (c *Client) preEncrypt(ctx context.Context, sess *xmpp.Session, ch []Outbox
 	var order []string
 	c.mu.Lock()
 	for _, e := range ch {
-		if c.sentNow[e.ID] {
-			continue
+		if c.sentNow[e.ID] || isPrivateTo(e.To) {
+			continue // sent, or a room's private message (plaintext)
 		}
 		to, err := jid.Parse(e.To)
 		if err != nil {
@@ -829,6 +829,11 @@ func encryptedChatTokens(e OutboxEntry, enc *omemo.Encrypted) xml.TokenReader {
 // is on and the peer has devices (encrypted true), else plaintext. pre
 // holds the chunk's messages encrypted ahead (preEncrypt), if any.
 func (c *Client) outgoingTokens(ctx context.Context, sess *xmpp.Session, e OutboxEntry, pre preEncrypted) (xml.TokenReader, bool, error) {
+	if isPrivateTo(e.To) && (e.File == nil || !e.File.Encrypted) {
+		// A room's private message: plaintext, as the room's messages
+		// are (require-encryption covers chats with contacts).
+		return chatTokens(e), false, nil
+	}
 	if c.cfg.OMEMO == nil {
 		if c.omemo.requireE2E.Load() {
 			return nil, false, ErrPlaintextRefused

@@ -241,6 +241,9 @@ func chatTokens(e OutboxEntry) xml.TokenReader {
 	if e.File != nil && !e.File.Encrypted {
 		toks = append(toks, oobTokens(e.File.URL)...)
 	}
+	if isPrivateTo(e.To) {
+		toks = append(toks, mucUserTokens()...)
+	}
 	return &tokenList{toks: append(toks, msg.End())}
 }
 

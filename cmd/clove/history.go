@@ -40,6 +40,9 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 			return usageError{err.Error()}
 		}
 		peer = j.Bare().String()
+		if j.Resourcepart() != "" {
+			peer = j.String() // room/nick: a room's private chat
+		}
 	}
 	p, err := e.openProfile(ctx)
 	if err != nil {

@@ -53,8 +53,10 @@ Chat:
   roster --account JID [blocked | block JID | unblock JID]   (the server drops what a blocked JID sends)
   room --account JID join ROOM [--nick NICK] [--history N] [--listen DURATION]
   room --account JID send ROOM TEXT [--nick NICK]
+  room --account JID send --to NICK ROOM TEXT    a private message to NICK in ROOM (XEP-0045 §7.5; never encrypted)
   room --account JID invite ROOM JID [--reason TEXT] [--via-room]
   room --account JID send --file PATH ROOM [--nick NICK]
+  room --account JID list [SERVICE]     public rooms of SERVICE (default: every one of your server): address, occupants, name
   bot echo --account JID [--prefix TEXT] [--count N] [--timeout DURATION]
                        (answers every chat message with the same text; one line per reply)
 

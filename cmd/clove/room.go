@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,13 +30,17 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&v.Timeout, "timeout", 30*time.Second, "how long to wait for the server and the room (default 30s, 5m for I2P accounts)")
 	reason := fs.String("reason", "", "invite: why (shown to the invitee)")
 	viaRoom := fs.Bool("via-room", false, "invite: send the invitation through the room (XEP-0045), which is entered for it; default: directly (XEP-0249)")
+	fs.StringVar(&v.To, "to", "", "send: say TEXT to this occupant (nick) as a private message, not to the room")
 	fs.StringVar(&v.File, "file", "", "send: share this file in the room instead of TEXT (uploaded to your server unencrypted: rooms are not encrypted); prints its URL")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
+	if *account != "" && len(pos) >= 1 && pos[0] == "list" {
+		return roomList(ctx, e, *account, pos[1:], v.Timeout, flagSet(fs, "timeout"))
+	}
 	if *account == "" || len(pos) < 2 {
-		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM, nick ROOM NEWNICK or invite ROOM JID")
+		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM, nick ROOM NEWNICK, invite ROOM JID or list [SERVICE]")
 	}
 	verb := pos[0]
 	room, err := chat.RoomJID(pos[1])
@@ -54,6 +59,8 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 			return usagef("room send --file PATH takes ROOM and no text")
 		case v.File == "" && strings.TrimSpace(v.Say) == "":
 			return usagef("room send takes ROOM and TEXT")
+		case v.To != "" && v.File != "":
+			return usagef("room send --to NICK takes TEXT, not --file")
 		}
 	case "nick":
 		if len(pos) != 3 || strings.TrimSpace(pos[2]) == "" {
@@ -70,7 +77,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		}
 		return roomInvite(ctx, e, *account, room, who, *reason, *viaRoom, v.Timeout, flagSet(fs, "timeout"))
 	default:
-		return usagef("room needs join, send, nick or invite, not %q", verb)
+		return usagef("room needs join, send, nick, invite or list, not %q", verb)
 	}
 	if v.History < 0 {
 		return usagef("--history must be 0 or more")
@@ -148,5 +155,41 @@ func roomInvite(ctx context.Context, e *env, account string, room, who jid.JID, 
 		return err
 	}
 	fmt.Fprintf(e.stdout, "invited %s to %s\n", who, room)
+	return nil
+}
+
+// roomList is `clove room --account JID list [SERVICE]`: the public rooms
+// of SERVICE (default: of every chat room service of the account's
+// server), one a line: address, occupants, name (escaped).
+func roomList(ctx context.Context, e *env, account string, args []string, timeout time.Duration, timeoutSet bool) error {
+	if len(args) > 1 {
+		return usagef("room list takes at most one service address")
+	}
+	service := ""
+	if len(args) == 1 {
+		if _, err := chat.ServiceJID(args[0]); err != nil {
+			return usageError{err.Error()}
+		}
+		service = args[0]
+	}
+	s, done, err := e.session(ctx, account, chat.Options{Passive: true})
+	if err != nil {
+		return err
+	}
+	defer done()
+	if !timeoutSet && chat.OverI2P(s.Account()) {
+		timeout = 5 * time.Minute
+	}
+	rooms, err := s.ListRoomsOnce(ctx, service, timeout)
+	if err != nil {
+		return err
+	}
+	for _, r := range rooms {
+		n := "?"
+		if r.Occupants >= 0 {
+			n = strconv.Itoa(r.Occupants)
+		}
+		fmt.Fprintf(e.stdout, "%s\t%s\t%s\n", r.JID, n, termText(r.Name))
+	}
 	return nil
 }

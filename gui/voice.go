@@ -1,0 +1,26 @@
+package gui
+
+import (
+	"context"
+
+	"github.com/clove-xmpp/clove/chat"
+	"github.com/clove-xmpp/clove/ui"
+)
+
+var _ ui.VoiceRequester = (*Backend)(nil)
+
+// roleSink is a Sink told our own role in each room (for "Request voice").
+type roleSink interface{ OnRoomRole(room, role string) }
+
+// RequestVoice asks room's moderators for voice (XEP-0045 §7.13).
+func (b *Backend) RequestVoice(ctx context.Context, room string) error {
+	s, err := b.session()
+	if err != nil {
+		return err
+	}
+	j, err := chat.RoomJID(room)
+	if err != nil {
+		return err
+	}
+	return s.RequestVoice(ctx, j)
+}
