@@ -210,15 +210,26 @@ type user struct {
 
 func connect(t *testing.T, addr, account, password, pin string) *user {
 	t.Helper()
+	return connectWith(t, addr, account, password, pin, nil)
+}
+
+// connectWith is connect with the client's configuration changed by
+// config first (e.g. an OMEMO device).
+func connectWith(t *testing.T, addr, account, password, pin string, config func(*xmppclient.Config)) *user {
+	t.Helper()
 	j := jid.MustParse(account)
-	c, err := xmppclient.New(xmppclient.Config{
+	cfg := xmppclient.Config{
 		JID: j, Password: password, Pin: pin,
 		Dial: func(ctx context.Context) (net.Conn, error) {
 			var d net.Dialer
 			return d.DialContext(ctx, "tcp", addr)
 		},
 		BackoffMin: 200 * time.Millisecond, BackoffMax: time.Second,
-	})
+	}
+	if config != nil {
+		config(&cfg)
+	}
+	c, err := xmppclient.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -638,6 +649,29 @@ func TestTwoNodesFederateOverI2P(t *testing.T) {
 				t.Errorf("downloaded through SAM %d bytes, not the %d uploaded", buf.Len(), len(f.data))
 			}
 		}
+	})
+
+	// A 5 MB picture from alice@A to bob@B as a file message, the way
+	// Clove sends and fetches it (sendPicture): in plaintext between the
+	// clients above, then encrypted between two OMEMO clients of theirs
+	// (device lists and bundles over s2s through I2P, PEP on each node).
+	t.Run("picture", func(t *testing.T) {
+		// The s2s links first, both ways (a first message may bounce
+		// while lease sets settle; deliver sends again): already up
+		// when the chat subtest ran.
+		took, _ := deliver(t, alice, bob, bobJ, "a picture follows", 4*time.Minute)
+		t.Logf("link A → B: %v", took.Round(time.Millisecond))
+		took, _ = deliver(t, bob, alice, aliceJ, "ready for it", 3*time.Minute)
+		t.Logf("link B → A: %v", took.Round(time.Millisecond))
+		pic := picturePNG(t, 5<<20)
+		t.Run("plaintext", func(t *testing.T) {
+			sendPicture(t, alice, bob, a.info, b.info, pic, false)
+		})
+		t.Run("encrypted", func(t *testing.T) {
+			alice2 := omemoUser(t, a.c2s(), aliceJ.String(), "alice-pw", a.pin(t, A))
+			bob2 := omemoUser(t, b.c2s(), bobJ.String(), "bob-pw", b.pin(t, B))
+			sendPicture(t, alice2, bob2, a.info, b.info, pic, true)
+		})
 	})
 
 	// Faults under the running federation: kill -9 a node's prosody or
