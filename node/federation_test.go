@@ -665,12 +665,20 @@ func TestTwoNodesFederateOverI2P(t *testing.T) {
 		t.Logf("link B → A: %v", took.Round(time.Millisecond))
 		pic := picturePNG(t, 5<<20)
 		t.Run("plaintext", func(t *testing.T) {
-			sendPicture(t, alice, bob, a.info, b.info, pic, false)
+			sendPicture(t, alice, bob, a.dir, a.info, b.info, pic, false)
 		})
 		t.Run("encrypted", func(t *testing.T) {
-			alice2 := omemoUser(t, a.c2s(), aliceJ.String(), "alice-pw", a.pin(t, A))
-			bob2 := omemoUser(t, b.c2s(), bobJ.String(), "bob-pw", b.pin(t, B))
-			sendPicture(t, alice2, bob2, a.info, b.info, pic, true)
+			alice2, _ := omemoUser(t, a.c2s(), aliceJ.String(), "alice-pw", a.pin(t, A))
+			bob2, bobDev := omemoUser(t, b.c2s(), bobJ.String(), "bob-pw", b.pin(t, B))
+			// bob's new device, as node A's alice fetches it from
+			// node B's PEP over s2s.
+			t0 := time.Now()
+			devs, err := alice2.c.OMEMODevices(ctx, bobJ)
+			if err != nil || !slices.Contains(devs, bobDev) {
+				t.Fatalf("bob's devices at alice: %v, %v; want bob's new device among them", devs, err)
+			}
+			t.Logf("bob's device list fetched by alice@A from node B: %v in %v", devs, time.Since(t0).Round(time.Millisecond))
+			sendPicture(t, alice2, bob2, a.dir, a.info, b.info, pic, true)
 		})
 	})
 

@@ -9,9 +9,11 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,8 +62,9 @@ func (d ownNodeDialer) DialContext(ctx context.Context, network, addr string) (n
 
 // omemoUser logs account in with an OMEMO device of its own (a fresh
 // profile store in a temporary directory, as a new Clove profile has) and
-// waits until the device and its bundle are published.
-func omemoUser(t *testing.T, addr, account, password, pin string) *user {
+// waits until the device and its bundle are published. It returns the
+// device's id too.
+func omemoUser(t *testing.T, addr, account, password, pin string) (*user, uint32) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "profile.db"))
@@ -84,7 +87,7 @@ func omemoUser(t *testing.T, addr, account, password, pin string) *user {
 	if ev.Err != nil {
 		t.Fatalf("%s: OMEMO: %v", account, ev.Err)
 	}
-	return u
+	return u, ev.DeviceID
 }
 
 // fileArrived matches the file message from from whose URL is url.
@@ -103,7 +106,7 @@ func fileArrived(from jid.JID, url string) func(xmppclient.Event) bool {
 // URL inside OMEMO), and rcpt, on the other node, takes it as a file
 // message and GETs it through its own node's SOCKS proxy. It fails unless
 // rcpt ends up with pic's very bytes.
-func sendPicture(t *testing.T, from, rcpt *user, fromNode, rcptNode *Info, pic []byte, encrypt bool) {
+func sendPicture(t *testing.T, from, rcpt *user, fromDir string, fromNode, rcptNode *Info, pic []byte, encrypt bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
@@ -132,6 +135,7 @@ func sendPicture(t *testing.T, from, rcpt *user, fromNode, rcptNode *Info, pic [
 		t.Fatalf("PUT %s through node %s's loopback HTTP port: %v", slot.PutURL, fromNode.Domain, err)
 	}
 	tookPut := time.Since(t1)
+	checkStored(t, fromDir, fromNode, slot.PutURL, pic, encrypt)
 	ref := xmppclient.FileRef{URL: slot.GetURL, Name: "picture.png", Size: int64(len(pic)), MIME: "image/png"}
 	if encrypt {
 		if ref.URL, err = files.AESGCMURL(slot.GetURL, key); err != nil {
@@ -196,4 +200,25 @@ func sendPicture(t *testing.T, from, rcpt *user, fromNode, rcptNode *Info, pic [
 	t.Logf("%d-byte picture, encrypted %v: slot %v, PUT (loopback) %v %.2f MB/s, message A → B %v, GET through B's SOCKS %v %.2f MB/s (%d tries); %v in all",
 		len(pic), encrypt, t1.Sub(t0).Round(time.Millisecond), tookPut.Round(time.Millisecond), mbps(int(size), tookPut),
 		tookMsg.Round(time.Millisecond), tookGet.Round(time.Millisecond), mbps(int(size), tookGet), tries, time.Since(t0).Round(time.Millisecond))
+}
+
+// checkStored checks what the sender's node keeps of the upload at
+// putURL: the picture itself, or, encrypted, as many bytes plus the GCM
+// tag and nothing of the picture in the clear.
+func checkStored(t *testing.T, dir string, info *Info, putURL string, pic []byte, encrypt bool) {
+	t.Helper()
+	id, _, ok := strings.Cut(strings.TrimPrefix(putURL, "http://"+info.Domain+"/file_share/"), "/")
+	if !ok {
+		t.Fatalf("slot URL %s is not on node %s's file share", putURL, info.Domain)
+	}
+	stored, err := os.ReadFile(storedUpload(dir, info, id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case !encrypt && !bytes.Equal(stored, pic):
+		t.Errorf("node stores %d bytes, not the %d-byte picture", len(stored), len(pic))
+	case encrypt && (int64(len(stored)) != files.EncryptedSize(int64(len(pic))) || bytes.Contains(stored, pic[:64])):
+		t.Errorf("node stores %d bytes (want %d), the picture's first 64 bytes among them: %v", len(stored), files.EncryptedSize(int64(len(pic))), bytes.Contains(stored, pic[:64]))
+	}
 }
