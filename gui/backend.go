@@ -360,7 +360,7 @@ func (b *Backend) RegisterWithRoom(ctx context.Context, addr, nick string) (stri
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("Registered as %s in %s: joins without a nickname take it.", got, addr), nil
+	return fmt.Sprintf("Registered as %s in %s: the nickname is reserved for you there.", got, addr), nil
 }
 
 func (b *Backend) LeaveRoom(ctx context.Context, addr string) error {

@@ -24,7 +24,7 @@ func (r *regRooms) RegisterWithRoom(_ context.Context, room, nick string) (strin
 	if r.err != nil {
 		return "", r.err
 	}
-	return "Registered as " + nick + " in " + room + ": joins without a nickname take it.", nil
+	return "Registered as " + nick + " in " + room + ": the nickname is reserved for you there.", nil
 }
 
 // "Register nickname…" in a room's right-click menu asks for the nick
