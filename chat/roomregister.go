@@ -11,14 +11,22 @@ import (
 
 // reservedNickTimeout bounds the question for our reserved nickname
 // before a join (XEP-0045 §7.12): a room that does not answer must not
-// hold the join up for long.
-const reservedNickTimeout = 5 * time.Second
+// hold the join up for long. Over I2P a round trip through two routers
+// takes seconds, hence the longer bound there.
+const (
+	reservedNickTimeout    = 5 * time.Second
+	reservedNickTimeoutI2P = 20 * time.Second
+)
 
 // defaultRoomNick is the nickname to join room with when none was given:
 // the one we registered there (asked of the room, briefly), else the
 // account's name. An error or no answer falls back quietly.
 func (s *Session) defaultRoomNick(ctx context.Context, room jid.JID) string {
-	rctx, cancel := context.WithTimeout(ctx, reservedNickTimeout)
+	bound := reservedNickTimeout
+	if OverI2P(s.account) {
+		bound = reservedNickTimeoutI2P
+	}
+	rctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
 	nick, err := s.client.ReservedNick(rctx, room)
 	if err != nil {
