@@ -37,7 +37,7 @@ func (s *Session) enterRoom(ctx context.Context, room jid.JID, nick string, crea
 // enterRoomWith is enterRoom with the room's password ("": none).
 func (s *Session) enterRoomWith(ctx context.Context, room jid.JID, nick string, create bool, password string) (string, error) {
 	if nick == "" {
-		nick = s.client.JID().Localpart()
+		nick = s.defaultRoomNick(ctx, room) // reserved there, else the account's name
 	}
 	opts := xmppclient.JoinOptions{MustExist: !create, History: roomHistory, Password: password}
 	last, err := s.p.st.LastTime(ctx, s.account.JID, room.String())

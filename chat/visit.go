@@ -46,9 +46,8 @@ func (s *Session) VisitRoom(ctx context.Context, room jid.JID, v RoomVisit) (str
 	if v.Nick == "" {
 		v.Nick = s.keptNick(ctx, room) // the one the room knows us by
 	}
-	if v.Nick == "" {
-		v.Nick = s.client.JID().Localpart()
-	}
+	// Still "": the room's reserved nick or the account's name, asked
+	// once online (defaultRoomNick).
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s.Start(rctx)
@@ -157,6 +156,9 @@ func (s *Session) visit(ctx context.Context, room jid.JID, v RoomVisit, echoed <
 	if err := s.client.WaitOnline(wctx); err != nil {
 		return fmt.Errorf("not connected: %w", err)
 	}
+	if v.Nick == "" {
+		v.Nick = s.defaultRoomNick(wctx, room)
+	}
 	h := v.History
 	if h == 0 || v.Say != "" || v.File != "" {
 		h = -1
@@ -227,6 +229,9 @@ func (s *Session) visitPrivate(ctx context.Context, room jid.JID, v RoomVisit, a
 	defer wcancel()
 	if err := s.client.WaitOnline(wctx); err != nil {
 		return fmt.Errorf("not connected: %w", err)
+	}
+	if v.Nick == "" {
+		v.Nick = s.defaultRoomNick(wctx, room)
 	}
 	if err := s.client.JoinRoom(wctx, room, v.Nick, xmppclient.JoinOptions{History: -1}); err != nil {
 		return err

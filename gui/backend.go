@@ -3,6 +3,7 @@ package gui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -342,6 +343,24 @@ func (b *Backend) ChangeRoomNick(ctx context.Context, addr, nick string) error {
 		return err
 	}
 	return s.ChangeRoomNick(ctx, addr, nick)
+}
+
+// RegisterWithRoom registers nick with the room at addr (XEP-0045
+// §7.10) and words the answer; "already registered" is not an error.
+func (b *Backend) RegisterWithRoom(ctx context.Context, addr, nick string) (string, error) {
+	s, err := b.session()
+	if err != nil {
+		return "", err
+	}
+	got, err := s.RegisterWithRoom(ctx, addr, nick)
+	var already *xmppclient.ErrAlreadyRegistered
+	if errors.As(err, &already) {
+		return fmt.Sprintf("You are %s in %s.", already.Error(), addr), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("Registered as %s in %s: the nickname is reserved for you there.", got, addr), nil
 }
 
 func (b *Backend) LeaveRoom(ctx context.Context, addr string) error {

@@ -51,7 +51,7 @@ func (a *Pane) loadBlocked() {
 
 // showContactMenu is a roster row's right-click menu: open, rename,
 // remove or add, block or unblock, copy the address (a room: open, copy,
-// leave).
+// register a nickname, leave).
 func (a *Pane) showContactMenu(jid string, at fyne.Position) {
 	it := a.byJID[jid]
 	if it == nil {
@@ -85,6 +85,9 @@ func (a *Pane) showContactMenu(jid string, at fyne.Position) {
 	items = append(items, fyne.NewMenuItem("Copy address", func() {
 		a.fa.Clipboard().SetContent(jid)
 	}))
+	if it.Room && a.roomRegisterBackend() != nil {
+		items = append(items, fyne.NewMenuItem("Register nickname…", func() { a.showRegisterNick(jid, a.room(jid).nick) }))
+	}
 	if it.Room && a.roomBackend() != nil {
 		items = append(items, fyne.NewMenuItemSeparator(), fyne.NewMenuItem("Leave room…", func() {
 			open()

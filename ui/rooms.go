@@ -231,7 +231,7 @@ func (a *Pane) showJoinRoom(room, nick string, create bool) {
 	addr.SetPlaceHolder("room@conference.server")
 	addr.SetText(room)
 	name := newDialogEntry()
-	name.SetPlaceHolder("default: your account's name")
+	name.SetPlaceHolder("default: your registered nick there, else your account's name")
 	name.SetText(nick)
 	mk := newDialogCheck("Create it if it does not exist", nil)
 	mk.SetChecked(create)

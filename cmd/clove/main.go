@@ -55,6 +55,7 @@ Chat:
   room --account JID send ROOM TEXT [--nick NICK]
   room --account JID send --to NICK ROOM TEXT    a private message to NICK in ROOM (XEP-0045 §7.5; never encrypted)
   room --account JID invite ROOM JID [--reason TEXT] [--via-room]
+  room --account JID register ROOM [--nick NICK]   reserve NICK in ROOM (XEP-0045 §7.10); later joins without --nick take it
   room --account JID send --file PATH ROOM [--nick NICK]
   room --account JID list [SERVICE]     public rooms of SERVICE (default: every one of your server): address, occupants, name
   bot echo --account JID [--prefix TEXT] [--count N] [--timeout DURATION]

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 // and the recent history, optionally stay and print what is said, leave) and
 // `clove room --account JID nick ROOM NEWNICK` (enter, change our nickname,
 // keep it for the next joins, leave),
+// `clove room --account JID register ROOM [--nick NICK]` (XEP-0045 §7.10),
 // `clove room --account JID send ROOM TEXT` (enter, say it, wait until the
 // room repeats it, leave), or `send --file PATH ROOM` (share a file there
 // the same way; prints its URL).
@@ -40,7 +42,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		return roomList(ctx, e, *account, pos[1:], v.Timeout, flagSet(fs, "timeout"))
 	}
 	if *account == "" || len(pos) < 2 {
-		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM, nick ROOM NEWNICK, invite ROOM JID or list [SERVICE]")
+		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM, nick ROOM NEWNICK, register ROOM, invite ROOM JID or list [SERVICE]")
 	}
 	verb := pos[0]
 	room, err := chat.RoomJID(pos[1])
@@ -67,6 +69,11 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 			return usagef("room nick takes ROOM and the new nickname")
 		}
 		v.NewNick = strings.TrimSpace(pos[2])
+	case "register":
+		if len(pos) != 2 {
+			return usagef("room register takes one room address (and --nick NICK)")
+		}
+		return roomRegister(ctx, e, *account, room, v.Nick, v.Timeout, flagSet(fs, "timeout"))
 	case "invite":
 		if len(pos) != 3 {
 			return usagef("room invite takes ROOM and the address to invite")
@@ -77,7 +84,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		}
 		return roomInvite(ctx, e, *account, room, who, *reason, *viaRoom, v.Timeout, flagSet(fs, "timeout"))
 	default:
-		return usagef("room needs join, send, nick, invite or list, not %q", verb)
+		return usagef("room needs join, send, nick, register, invite or list, not %q", verb)
 	}
 	if v.History < 0 {
 		return usagef("--history must be 0 or more")
@@ -155,6 +162,31 @@ func roomInvite(ctx context.Context, e *env, account string, room, who jid.JID, 
 		return err
 	}
 	fmt.Fprintf(e.stdout, "invited %s to %s\n", who, room)
+	return nil
+}
+
+// roomRegister is `clove room --account JID register ROOM [--nick NICK]`:
+// registers the nick (default: the account's name) with the room, so it
+// is reserved for us and taken by later joins without --nick.
+func roomRegister(ctx context.Context, e *env, account string, room jid.JID, nick string, timeout time.Duration, timeoutSet bool) error {
+	s, done, err := e.session(ctx, account, chat.Options{Passive: true})
+	if err != nil {
+		return err
+	}
+	defer done()
+	if !timeoutSet && chat.OverI2P(s.Account()) {
+		timeout = 5 * time.Minute
+	}
+	got, err := s.RegisterWithRoomOnce(ctx, room.String(), nick, timeout)
+	var already *xmppclient.ErrAlreadyRegistered
+	if errors.As(err, &already) {
+		fmt.Fprintf(e.stdout, "%s in %s\n", termText(already.Error()), room)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "registered as %s in %s\n", termText(got), room)
 	return nil
 }
 
