@@ -538,6 +538,17 @@ func (c *Client) publishAs(ctx context.Context, sess *xmpp.Session, node, id str
 // of the answer (nil if none). The answer's reader is always closed (an
 // open one stalls the read loop).
 func (c *Client) pubsubIQ(ctx context.Context, sess *xmpp.Session, iq stanza.IQ, payload xml.TokenReader) ([]xml.Token, error) {
+	it, err := c.pubsubItems(ctx, sess, iq, payload, errors.New("the server refused it"))
+	if err != nil || len(it) == 0 {
+		return nil, err
+	}
+	return it[len(it)-1].Inner, nil
+}
+
+// pubsubItems sends iq with payload and returns the answer's items (nil
+// if none); an error answer without a condition is refused. The answer's
+// reader is always closed (an open one stalls the read loop).
+func (c *Client) pubsubItems(ctx context.Context, sess *xmpp.Session, iq stanza.IQ, payload xml.TokenReader, refused error) ([]rawItem, error) {
 	resp, err := sess.SendIQ(ctx, iq.Wrap(payload))
 	if err != nil {
 		return nil, err
@@ -559,13 +570,12 @@ func (c *Client) pubsubIQ(ctx context.Context, sess *xmpp.Session, iq stanza.IQ,
 		if v.Error != nil {
 			return nil, *v.Error
 		}
-		return nil, errors.New("the server refused it")
+		return nil, refused
 	}
-	if v.Pubsub == nil || len(v.Pubsub.Items.Items) == 0 {
+	if v.Pubsub == nil {
 		return nil, nil
 	}
-	it := v.Pubsub.Items.Items
-	return it[len(it)-1].Inner, nil
+	return v.Pubsub.Items.Items, nil
 }
 
 // items asks for the newest item of owner's node.

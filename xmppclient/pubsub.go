@@ -64,31 +64,6 @@ func (c *Client) allItems(ctx context.Context, sess *xmpp.Session, node string) 
 		xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Local: "items"}, Attr: []xml.Attr{xmlAttr("node", node)}}),
 		xml.StartElement{Name: xml.Name{Space: nsPubsub, Local: "pubsub"}},
 	)
-	resp, err := sess.SendIQ(ctx, stanza.IQ{Type: stanza.GetIQ}.Wrap(q))
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Close()
-	var v struct {
-		Type   string        `xml:"type,attr"`
-		Error  *stanza.Error `xml:"error"`
-		Pubsub *struct {
-			Items struct {
-				Items []rawItem `xml:"item"`
-			} `xml:"items"`
-		} `xml:"http://jabber.org/protocol/pubsub pubsub"`
-	}
-	if err := xml.NewTokenDecoder(resp).Decode(&v); err != nil {
-		return nil, err
-	}
-	if v.Type == "error" {
-		if v.Error != nil {
-			return nil, *v.Error
-		}
-		return nil, stanza.Error{Type: stanza.Cancel, Condition: stanza.UndefinedCondition}
-	}
-	if v.Pubsub == nil {
-		return nil, nil
-	}
-	return v.Pubsub.Items.Items, nil
+	return c.pubsubItems(ctx, sess, stanza.IQ{Type: stanza.GetIQ}, q,
+		stanza.Error{Type: stanza.Cancel, Condition: stanza.UndefinedCondition})
 }
