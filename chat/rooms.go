@@ -39,9 +39,14 @@ func (s *Session) enterRoomWith(ctx context.Context, room jid.JID, nick string, 
 	if nick == "" {
 		nick = s.defaultRoomNick(ctx, room) // reserved there, else the account's name
 	}
-	opts := xmppclient.JoinOptions{MustExist: !create, History: roomHistory, Password: password}
+	// From the room's archive when it keeps one (XEP-0313): after the
+	// last message of it we have; else the XEP-0045 history since then.
+	opts := xmppclient.JoinOptions{MustExist: !create, History: roomHistory, Password: password, Archive: true}
 	last, err := s.p.st.LastTime(ctx, s.account.JID, room.String())
 	if err != nil {
+		return "", err
+	}
+	if opts.AfterID, err = s.p.st.LastRoomStanzaID(ctx, s.account.JID, room.String()); err != nil {
 		return "", err
 	}
 	if !last.IsZero() {

@@ -115,3 +115,26 @@ func (s *Store) LastTime(ctx context.Context, account, peer string) (time.Time, 
 	}
 	return time.Unix(0, ns), nil
 }
+
+// LastRoomStanzaID returns the room's own id (XEP-0359 stanza-id by the
+// room) of the newest message of the room that has one ("" if none): a
+// room's archive (XEP-0313) is read after it.
+func (s *Store) LastRoomStanzaID(ctx context.Context, account, room string) (string, error) {
+	const op = "last room stanza id"
+	db, err := s.reader(op)
+	if err != nil {
+		return "", err
+	}
+	var id string
+	// from_jid room/nick: the room's messages (its subject or a notice
+	// from the bare room has no stanza-id of a message).
+	err = db.QueryRowContext(ctx, `SELECT stanza_id FROM messages WHERE account = ? AND peer = ?
+		AND stanza_id IS NOT NULL AND instr(from_jid, '/') > 0 ORDER BY id DESC LIMIT 1`, account, room).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", wrap(op, err)
+	}
+	return id, nil
+}

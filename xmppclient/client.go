@@ -164,6 +164,11 @@ type Client struct {
 	// anything, and the rooms being checked now.
 	roomSeen map[string]time.Time
 	pinging  map[string]bool
+	// roomQueries: the rooms whose archive is being read after a join
+	// (muc_mam.go); roomLast: the room's stanza-id of the last message
+	// each room sent us, for the catch-up of a rejoin.
+	roomQueries map[string]*roomCatchUp
+	roomLast    map[string]string
 	// bmSess is the session bmPEP was asked on: whether the server keeps
 	// bookmarks in PEP (bookmarks2.go).
 	bmSess *xmpp.Session

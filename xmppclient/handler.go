@@ -306,8 +306,15 @@ func (c *Client) onMessage(m *inMessage) {
 	}
 	switch {
 	case m.Result != nil:
-		if !fromSelf || m.Result.Forwarded.Message == nil {
-			return // archive results come from our own account only
+		if !fromSelf {
+			// A room's archive (muc_mam.go), or nothing we asked for.
+			if from, err := jid.Parse(m.From); err == nil {
+				c.onRoomResult(from, m)
+			}
+			return
+		}
+		if m.Result.Forwarded.Message == nil {
+			return
 		}
 		msg, ok := c.convert(m.Result.Forwarded.Message, m.Result.Forwarded.Delay)
 		if !ok {

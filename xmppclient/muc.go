@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"mellium.im/xmlstream"
+	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/muc"
 	"mellium.im/xmpp/stanza"
@@ -126,6 +127,32 @@ type JoinOptions struct {
 	// Since asks only for the messages after this time (the last one we
 	// have), so a rejoin does not replay what is stored already.
 	Since time.Time
+	// Archive reads the history from the room's own archive (XEP-0313,
+	// muc_mam.go) when the room keeps one: everything after AfterID (the
+	// room's stanza-id of the last message we have; "": the last one this
+	// client saw) or else after Since, bounded; with neither, the newest
+	// History. Rooms without an archive get History and Since as above.
+	Archive bool
+	AfterID string
+}
+
+// roomInfo is what a room's disco#info answer tells.
+type roomInfo struct {
+	Identity []struct {
+		Category string `xml:"category,attr"`
+	} `xml:"identity"`
+	Feature []struct {
+		Var string `xml:"var,attr"`
+	} `xml:"feature"`
+}
+
+// features lists the room's features.
+func (ri *roomInfo) features() []string {
+	out := make([]string, 0, len(ri.Feature))
+	for _, f := range ri.Feature {
+		out = append(out, f.Var)
+	}
+	return out
 }
 
 type mucUser struct {
@@ -165,21 +192,22 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 	if err != nil || nick == "" {
 		return fmt.Errorf("%q is not a usable nickname", nick)
 	}
-	if opts.MustExist {
-		var info struct {
-			Identity []struct {
-				Category string `xml:"category,attr"`
-			} `xml:"identity"`
-		}
+	archive := false
+	if opts.MustExist || (opts.Archive && opts.History >= 0) {
+		var info roomInfo
 		err := sess.UnmarshalIQElement(ctx, xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: "http://jabber.org/protocol/disco#info", Local: "query"}}),
 			stanza.IQ{To: room, Type: stanza.GetIQ}, &info)
 		var se stanza.Error
-		if errors.As(err, &se) {
+		switch {
+		case err != nil && !opts.MustExist:
+			// A room to be created (item-not-found) has no archive yet.
+			c.log.Debug("room not looked up; joining without its archive", "room", room, "err", err)
+		case errors.As(err, &se):
 			return &RoomError{Room: room, Condition: se.Condition}
-		}
-		if err != nil {
+		case err != nil:
 			return fmt.Errorf("looking up %s: %w", room, err)
 		}
+		archive = err == nil && opts.Archive && opts.History >= 0 && hasFeature(info.features(), nsMAM)
 	}
 	wait := make(chan error, 1)
 	c.mu.Lock()
@@ -201,11 +229,23 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 
 	var inner []xml.TokenReader
 	var hist []xml.Attr
-	if opts.History != 0 {
+	var rc *roomCatchUp
+	if archive {
+		// The archive gives the history (after the join): none sent on
+		// joining.
+		anchor := opts.AfterID
+		if anchor == "" {
+			c.mu.Lock()
+			anchor = c.roomLast[room.String()]
+			c.mu.Unlock()
+		}
+		rc = c.startRoomCatchUp(room, anchor)
+		hist = append(hist, xml.Attr{Name: xml.Name{Local: "maxstanzas"}, Value: "0"})
+	} else if opts.History != 0 {
 		n := max(opts.History, 0)
 		hist = append(hist, xml.Attr{Name: xml.Name{Local: "maxstanzas"}, Value: strconv.Itoa(n)})
 	}
-	if !opts.Since.IsZero() && opts.History >= 0 {
+	if !opts.Since.IsZero() && opts.History >= 0 && !archive {
 		hist = append(hist, xml.Attr{Name: xml.Name{Local: "since"}, Value: opts.Since.UTC().Format(time.RFC3339Nano)})
 	}
 	if len(hist) > 0 {
@@ -226,16 +266,11 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 	if photo != nil {
 		x = xmlstream.MultiReader(x, photo)
 	}
-	if err := sess.Send(ctx, stanza.Presence{To: occ}.Wrap(x)); err != nil {
-		return err
-	}
-	select {
-	case err := <-wait:
-		if err != nil {
-			return err
+	if err := c.sendJoin(ctx, sess, stanza.Presence{To: occ}.Wrap(x), room, wait); err != nil {
+		if rc != nil {
+			c.releaseRoom(rc)
 		}
-	case <-ctx.Done():
-		return fmt.Errorf("joining %s: no answer from the room: %w", room, ctx.Err())
+		return err
 	}
 	c.mu.Lock()
 	if c.rooms == nil {
@@ -257,7 +292,36 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 		resp.Close()
 	}
 	c.emit(RoomJoined{Room: room, Nick: nick})
+	if rc != nil {
+		n := opts.History
+		if n <= 0 {
+			n = roomDefaultHistory
+		}
+		// Not bounded by the join's ctx: the catch-up goes on after
+		// JoinRoom returned, for as long as a slow link needs.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), roomCatchUpLimit*c.cfg.ConnectTimeout)
+		go func() {
+			defer cancel()
+			c.catchUpRoom(cctx, sess, rc, opts.Since, n)
+		}()
+	}
 	return nil
+}
+
+// roomCatchUpLimit bounds a room's catch-up, in connection timeouts.
+const roomCatchUpLimit = 10
+
+// sendJoin sends the join presence and waits for the room's answer.
+func (c *Client) sendJoin(ctx context.Context, sess *xmpp.Session, join xml.TokenReader, room jid.JID, wait <-chan error) error {
+	if err := sess.Send(ctx, join); err != nil {
+		return err
+	}
+	select {
+	case err := <-wait:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("joining %s: no answer from the room: %w", room, ctx.Err())
+	}
 }
 
 // RoomNick returns our nickname in room, and whether we are in it.
@@ -279,6 +343,7 @@ func (c *Client) LeaveRoom(ctx context.Context, room jid.JID) error {
 	nick, ok := c.rooms[room.String()]
 	delete(c.rooms, room.String())
 	delete(c.roomSeen, room.String())
+	delete(c.roomLast, room.String())
 	c.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("not in %s", room)
@@ -392,7 +457,7 @@ func (c *Client) rejoinRooms(ctx context.Context) {
 		go func() {
 			jctx, cancel := context.WithTimeout(ctx, c.cfg.ConnectTimeout)
 			defer cancel()
-			if err := c.JoinRoom(jctx, room, nick, JoinOptions{}); err != nil {
+			if err := c.JoinRoom(jctx, room, nick, JoinOptions{Archive: true}); err != nil {
 				c.emit(ErrorEvent{Err: fmt.Errorf("rejoining %s: %w", room, err)})
 			}
 		}()
@@ -465,12 +530,28 @@ func (c *Client) onRoomPresence(from jid.JID, p *inPresence) bool {
 	return true
 }
 
-// onGroupMessage turns a groupchat message into a GroupMessage event.
+// onGroupMessage turns a groupchat message into a GroupMessage event
+// (or a ReactionsReceived); while the room's archive is being read after
+// a join (muc_mam.go) it is held, to come after the archive's messages.
 func (c *Client) onGroupMessage(m *inMessage) {
 	from, err := jid.Parse(m.From)
 	if err != nil {
 		return
 	}
+	room := from.Bare()
+	c.noteRoomTraffic(room.String())
+	ev, ok := c.groupEvent(m, from, m.Delay, "")
+	if !ok || c.holdLive(room.String(), ev) {
+		return
+	}
+	c.tellRoom(ev)
+}
+
+// groupEvent is what a room's message from room/nick means: a
+// GroupMessage, or the sender's reactions (XEP-0444). archiveID is the
+// room's archive id of a MAM result ("": a live message, whose
+// stanza-id by the room names it).
+func (c *Client) groupEvent(m *inMessage, from jid.JID, delay *delayEl, archiveID string) (Event, bool) {
 	room := from.Bare()
 	c.mu.Lock()
 	nick, in := c.rooms[room.String()]
@@ -478,7 +559,6 @@ func (c *Client) onGroupMessage(m *inMessage) {
 		nick = c.joinNicks[room.String()] // the history sent on joining
 	}
 	c.mu.Unlock()
-	c.noteRoomTraffic(room.String())
 	g := GroupMessage{Room: room, Nick: from.Resourcepart(), Body: m.Body, Subject: m.Subject, ID: m.ID, Time: time.Now().UTC()}
 	if m.OriginID != nil && m.OriginID.ID != "" {
 		g.ID = m.OriginID.ID
@@ -488,21 +568,24 @@ func (c *Client) onGroupMessage(m *inMessage) {
 			g.ArchiveID = s.ID
 		}
 	}
-	if t, ok := parseStamp(delayStamp(m.Delay)); ok {
+	if archiveID != "" {
+		g.ArchiveID = archiveID
+	}
+	if t, ok := parseStamp(delayStamp(delay)); ok {
 		g.Time, g.Delayed = t.UTC(), true
 	}
 	g.Self = nick != "" && g.Nick == nick
 	if m.Reactions != nil {
 		if m.Reactions.ID != "" && g.Nick != "" {
-			c.emit(ReactionsReceived{Reactions{From: from, To: c.JID(), ID: m.Reactions.ID,
-				Emojis: CleanReactions(m.Reactions.Reactions), Group: true, Outgoing: g.Self, Time: g.Time}})
+			return ReactionsReceived{Reactions{From: from, To: c.JID(), ID: m.Reactions.ID,
+				Emojis: CleanReactions(m.Reactions.Reactions), Group: true, Outgoing: g.Self, Time: g.Time}}, true
 		}
-		return
+		return nil, false
 	}
 	g.Reply, g.Body = replyOf(m.Reply, m.fallbacks(), g.Body)
 	g.File = fileOf(m.Body, m.OOB, false)
 	if g.Body == "" && g.Subject == "" {
-		return
+		return nil, false
 	}
-	c.emit(g)
+	return g, true
 }

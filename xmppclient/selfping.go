@@ -141,7 +141,7 @@ func (c *Client) selfPing(ctx context.Context, sess *xmpp.Session, room jid.JID,
 	defer cancel()
 	// Only what was said since the room last spoke to us (what comes twice
 	// is stored once, by its ids).
-	opts := JoinOptions{History: 50, Since: since.Add(-time.Minute)}
+	opts := JoinOptions{History: 50, Since: since.Add(-time.Minute), Archive: true}
 	if err := c.JoinRoom(jctx, room, nick, opts); err != nil {
 		if ctx.Err() == nil {
 			c.emit(ErrorEvent{Err: fmt.Errorf("%s dropped us (%s) and joining again failed: %w", room, cond, err)})
