@@ -195,6 +195,16 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		if r, ok := w.(roomExtrasSink); ok {
 			r.OnRoomNotice(ev.Room.String(), "Rejoined the room after being disconnected (the room had lost you: "+string(ev.Condition)+").")
 		}
+	case xmppclient.RoomArchiveSynced:
+		// A gap in the room's history: said where it is, in the room.
+		if r, ok := w.(roomExtrasSink); ok {
+			switch {
+			case ev.Err != nil:
+				r.OnRoomNotice(ev.Room.String(), "What was said while you were away could not be fetched: "+chat.OneLine(ev.Err.Error())+".")
+			case ev.Capped:
+				r.OnRoomNotice(ev.Room.String(), fmt.Sprintf("Only the newest %d messages said while you were away were fetched; older ones are still in the room's archive.", ev.Messages))
+			}
+		}
 	case xmppclient.SubscriptionRequest:
 		w.OnSubscriptionRequest(ev.From.Bare().String())
 	case xmppclient.RoomJoined:
