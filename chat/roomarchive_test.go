@@ -22,9 +22,13 @@ const roomWithoutArchive = "Component \"muc.clove.test\" \"muc\"\n\tmuc_room_loc
 
 // roomSession starts alice's session (a new connection each time, as
 // after a restart) and returns it with what it tells; stop ends it.
-func roomSession(t *testing.T, ctx context.Context, p *Profile, a store.Account) (s *Session, h *heard, stop func()) {
+func roomSession(t *testing.T, ctx context.Context, p *Profile, a store.Account, tweak ...func(*xmppclient.Config)) (s *Session, h *heard, stop func()) {
 	t.Helper()
-	s, err := p.Session(a, "alice-pw", Options{Rooms: true})
+	opts := Options{Rooms: true}
+	if len(tweak) > 0 {
+		opts.Tweak = tweak[0]
+	}
+	s, err := p.Session(a, "alice-pw", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,4 +216,59 @@ func (h *heard) all() []Event {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]Event(nil), h.evs...)
+}
+
+// A catch-up bounded to 100 messages keeps the newest 100 of the 250
+// said, in order, and says that older ones were left (the window shows
+// it in the room).
+func TestRoomHistoryFromTheArchiveCapped(t *testing.T) {
+	slixtest.Require(t)
+	prosodytest.Require(t)
+	srv := prosodytest.Start(t, prosodytest.Config(roomWithArchive))
+	srv.CreateUser(t, "alice", "alice-pw")
+	srv.CreateUser(t, "carol", "pw")
+	const room = "lounge@muc.clove.test"
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	p, a := testAccount(t, srv, "alice")
+	capped := func(c *xmppclient.Config) { c.RoomArchiveMax = 100 }
+	s, h, stop := roomSession(t, ctx, p, a, capped)
+	if err := s.JoinRoom(ctx, room, "alice", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SendGroup(ctx, room, "mine"); err != nil {
+		t.Fatal(err)
+	}
+	h.wait(t, "the room's copy of alice's message", func(ev Event) bool {
+		g, ok := clientEvent(ev).(xmppclient.GroupMessage)
+		return ok && g.Self && g.Body == "mine" && g.ArchiveID != ""
+	})
+	stop()
+	carol, err := slixtest.Start(ctx, slixtest.Params{JID: "carol@" + srv.Domain + "/slixmpp", Password: "pw", Addr: srv.C2SAddr, CertPEM: srv.CertPEM, Plugins: []string{"xep_0045"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { carol.Close() })
+	if err := carol.JoinRoom(ctx, room, "carol"); err != nil {
+		t.Fatal(err)
+	}
+	carolPosts(t, ctx, carol, room, 0, 250)
+	_, h, stop = roomSession(t, ctx, p, a, capped)
+	defer stop()
+	ev := h.wait(t, "the room's archive read", func(ev Event) bool {
+		_, ok := clientEvent(ev).(xmppclient.RoomArchiveSynced)
+		return ok
+	})
+	if done := clientEvent(ev).(xmppclient.RoomArchiveSynced); done.Err != nil || !done.Capped || done.Messages != 100 {
+		t.Fatalf("catch-up: %+v, want 100 messages, capped", done)
+	}
+	ms := roomBodies(t, ctx, p, a.JID, room)
+	if len(ms) != 101 || ms[0].Body != "mine" {
+		t.Fatalf("%d stored, want alice's and the newest 100", len(ms))
+	}
+	for i, m := range ms[1:] {
+		if want := fmt.Sprintf("msg %03d", 150+i); m.Body != want {
+			t.Fatalf("message %d: %q, want %q", i, m.Body, want)
+		}
+	}
 }

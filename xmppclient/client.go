@@ -74,6 +74,9 @@ type Config struct {
 	// our own occupant address in it (XEP-0410) to learn whether the room
 	// still has us; default 5 min, negative: never.
 	SelfPingIdle time.Duration
+	// RoomArchiveMax bounds the messages a join fetches from a room's
+	// archive (muc_mam.go; the newest are kept); zero: 1000.
+	RoomArchiveMax int
 
 	Logger *slog.Logger
 }
@@ -196,6 +199,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 30 * time.Second
+	}
+	if cfg.RoomArchiveMax <= 0 {
+		cfg.RoomArchiveMax = roomArchiveMax
 	}
 	if cfg.SelfPingIdle == 0 {
 		cfg.SelfPingIdle = 5 * time.Minute

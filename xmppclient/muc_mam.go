@@ -29,10 +29,11 @@ import (
 const nsMAM = "urn:xmpp:mam:2"
 
 // Bounds of one join's catch-up: at most roomArchivePages pages and
-// roomArchiveMax messages (the newest are kept; RoomArchiveSynced.Capped
-// says older ones were left). Prosody's muc_mam gives at most 50 a page
-// (max_archive_query_results) whatever is asked; other servers may give
-// more. roomLiveMax bounds the live messages held meanwhile.
+// Config.RoomArchiveMax messages (default roomArchiveMax); the newest are
+// kept, and RoomArchiveSynced.Capped says older ones were left. Prosody's
+// muc_mam gives at most 50 a page (max_archive_query_results) whatever is
+// asked; other servers may give more. roomLiveMax bounds the live
+// messages held meanwhile.
 const (
 	roomArchivePage  = 100
 	roomArchivePages = 40
@@ -210,7 +211,7 @@ func (c *Client) catchUpRoom(ctx context.Context, sess *xmpp.Session, rc *roomCa
 		c.log.Debug("room history read from its archive", "room", rc.room, "messages", done.Messages, "pages", done.Pages, "capped", done.Capped, "took", done.Took.Round(time.Millisecond), "err", done.Err)
 		c.emit(done)
 	}()
-	limit, most := roomArchivePage, roomArchiveMax
+	limit, most := roomArchivePage, c.cfg.RoomArchiveMax
 	first := rc.anchor == "" && since.IsZero()
 	if first {
 		// Nothing of the room yet: only its newest messages, as a
