@@ -53,8 +53,11 @@ type RoomArchiveSynced struct {
 	Messages int
 	Pages    int
 	Capped   bool
-	Took     time.Duration
-	Err      error
+	// Held: live messages that came while the archive was read, told
+	// after its messages.
+	Held int
+	Took time.Duration
+	Err  error
 }
 
 func (RoomArchiveSynced) isEvent() {}
@@ -112,9 +115,9 @@ func (c *Client) holdLive(room string, ev Event) bool {
 	return true
 }
 
-// releaseRoom ends rc: the held live messages are told and live ones are
-// told at once from now on.
-func (c *Client) releaseRoom(rc *roomCatchUp) {
+// releaseRoom ends rc: the held live messages are told (it returns how
+// many) and live ones are told at once from now on.
+func (c *Client) releaseRoom(rc *roomCatchUp) int {
 	c.mu.Lock()
 	if c.roomQueries[rc.room.String()] == rc {
 		delete(c.roomQueries, rc.room.String())
@@ -125,7 +128,9 @@ func (c *Client) releaseRoom(rc *roomCatchUp) {
 	for _, ev := range rc.live {
 		c.tellRoom(ev)
 	}
+	n := len(rc.live)
 	rc.live, rc.holding = nil, false
+	return n
 }
 
 // tellRoom emits a room's event, and notes the room's stanza-id of its
@@ -206,9 +211,9 @@ func (c *Client) catchUpRoom(ctx context.Context, sess *xmpp.Session, rc *roomCa
 				c.tellRoom(ev)
 			}
 		}
-		c.releaseRoom(rc)
+		done.Held = c.releaseRoom(rc)
 		done.Took = time.Since(began)
-		c.log.Debug("room history read from its archive", "room", rc.room, "messages", done.Messages, "pages", done.Pages, "capped", done.Capped, "took", done.Took.Round(time.Millisecond), "err", done.Err)
+		c.log.Debug("room history read from its archive", "room", rc.room, "messages", done.Messages, "pages", done.Pages, "capped", done.Capped, "held", done.Held, "took", done.Took.Round(time.Millisecond), "err", done.Err)
 		c.emit(done)
 	}()
 	limit, most := roomArchivePage, c.cfg.RoomArchiveMax
