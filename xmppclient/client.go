@@ -172,6 +172,8 @@ type Client struct {
 	// each room sent us, for the catch-up of a rejoin.
 	roomQueries map[string]*roomCatchUp
 	roomLast    map[string]string
+	// inactive: the user is not looking (XEP-0352, csi.go).
+	inactive bool
 	// bmSess is the session bmPEP was asked on: whether the server keeps
 	// bookmarks in PEP (bookmarks2.go).
 	bmSess *xmpp.Session
@@ -451,6 +453,7 @@ func (c *Client) login(ctx context.Context) (*xmpp.Session, net.Conn, *readGuard
 		startTLS(v.config(), &c.sm, &failed, sc, guard, c.cfg.MaxStanzaSize),
 		saslFeature(c.cfg.Password, &failed),
 		smFeature(),
+		csiFeature(),
 		bindOrResume(&c.sm, c.cfg.JID),
 	)
 	if err == nil && failed != nil {
@@ -677,6 +680,9 @@ func (c *Client) afterLogin(ctx context.Context, sess *xmpp.Session, resumed boo
 				c.emit(OMEMOReady{DeviceID: c.cfg.OMEMO.DeviceID(), Err: err})
 			}
 		}()
+	}
+	if err := c.csiAfterLogin(ctx, sess, resumed); err != nil {
+		return err
 	}
 	if err := c.flushOutbox(ctx, sess, !resumed); err != nil {
 		return err
