@@ -589,3 +589,11 @@ func (s *Session) hasRoom(ctx context.Context) {
 		go s.client.CatchUp(ctx)
 	}
 }
+
+// SetInactive tells the server whether the user is looking at the window
+// (XEP-0352; only the window calls it, never the command line); kept for
+// the next logins. It reports whether it went to the server (not when
+// offline, or when the server does not offer CSI).
+func (s *Session) SetInactive(ctx context.Context, inactive bool) (bool, error) {
+	return s.client.SetInactive(ctx, inactive)
+}

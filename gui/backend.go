@@ -28,6 +28,9 @@ type Backend struct {
 	mu         sync.Mutex
 	show, text string // the presence the user chose, given to each session
 	typingOff  atomic.Bool
+	// inactive: the window has been in the background a while (XEP-0352,
+	// ui.ActivityTeller); told to every session.
+	inactive atomic.Bool
 
 	// restartNode starts the profile's node again (Options.RestartNode).
 	restartNode func(ctx context.Context, dir string) error
@@ -74,6 +77,25 @@ func (b *Backend) useSession(ctx context.Context, s *chat.Session) {
 	b.sess.Store(s)
 	_ = s.SetStatus(ctx, b.show, b.text) // not connected yet: kept for the login
 	s.SetTypingNotifications(!b.typingOff.Load())
+	if b.inactive.Load() {
+		_, _ = s.SetInactive(ctx, true) // not connected yet: kept for the login
+	}
+}
+
+var _ ui.ActivityTeller = (*Backend)(nil)
+
+// SetInactive tells the account's server whether the user is looking at
+// the window (ui.ActivityTeller): now, when a session runs, and to every
+// session that starts later.
+func (b *Backend) SetInactive(ctx context.Context, inactive bool) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.inactive.Store(inactive)
+	if s := b.sess.Load(); s != nil {
+		_, err := s.SetInactive(ctx, inactive)
+		return err
+	}
+	return nil
 }
 
 // SetNodeRunning stops the profile's own node, or starts it again as it

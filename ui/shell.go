@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -25,9 +26,15 @@ type Shell struct {
 	tabs *container.AppTabs // nil while there is one account
 	// Everything below is touched on the UI goroutine only.
 	foreground bool // the window has the focus
-	trayMenu   *fyne.Menu
-	trayUnread *fyne.MenuItem
-	addAccount func() // the menu's "Add an account…", if any
+	// Client State Indication (activity.go): the timer running while the
+	// window is in the background, whether the servers were told nobody
+	// looks, and after how long they are.
+	awayTimer     *time.Timer
+	toldInactive  bool
+	inactiveAfter time.Duration
+	trayMenu      *fyne.Menu
+	trayUnread    *fyne.MenuItem
+	addAccount    func() // the menu's "Add an account…", if any
 	// removeAccount, if set, removes an account from the profile (the
 	// menu's "Remove account…").
 	removeAccount func(account string) error
@@ -42,14 +49,12 @@ type Shell struct {
 
 // NewShell makes the (empty) main window; Add puts accounts in it.
 func NewShell(fa fyne.App) *Shell {
-	s := &Shell{fa: fa, foreground: true}
+	s := &Shell{fa: fa, foreground: true, inactiveAfter: inactiveAfter}
 	s.win = fa.NewWindow("Clove")
 	s.win.SetIcon(Icon())
 	s.win.SetContent(widget.NewLabel(""))
 	s.win.Resize(fyne.NewSize(900, 600))
-	lc := fa.Lifecycle()
-	lc.SetOnEnteredForeground(func() { s.foreground = true })
-	lc.SetOnExitedForeground(func() { s.foreground = false })
+	s.watchActivity(fa.Lifecycle())
 	s.applyTheme()
 	s.addShortcuts()
 	s.win.SetOnDropped(s.dropped)
