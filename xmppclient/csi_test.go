@@ -2,6 +2,8 @@ package xmppclient_test
 
 import (
 	"context"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,7 +15,7 @@ import (
 // Client State Indication (XEP-0352) against prosody: with mod_csi_simple
 // the server takes <inactive/> (it holds back a presence update to alice,
 // here bob entering a room she is in, and sends it once she is active
-// again; a message with a body still comes at once); without the module
+// again; told before the login, it is told at the login); without the module
 // the feature is not offered and nothing is sent, and the presence comes
 // at once.
 func TestClientStateIndication(t *testing.T) {
@@ -22,11 +24,20 @@ func TestClientStateIndication(t *testing.T) {
 		modules []string
 		csi     bool
 	}{
+		// Prosody stays "flushing" (sending everything) for
+		// csi_resume_inactive_delay (5 s) after anything important
+		// went out (an iq answer, a message with a body, the room's
+		// subject on a join): shortened so the test need not wait.
 		{"csi_simple", []string{"csi_simple"}, true},
 		{"no CSI", nil, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := prosodytest.Start(t, prosodytest.WithModule(tc.modules...), prosodytest.Config("Component \"muc.clove.test\" \"muc\"\n\tmuc_room_locking = false"))
+			srv := prosodytest.Start(t, prosodytest.WithModule(tc.modules...), prosodytest.Config("csi_resume_inactive_delay = 0.2\nComponent \"muc.clove.test\" \"muc\"\n\tmuc_room_locking = false"))
+			t.Cleanup(func() {
+				if t.Failed() {
+					t.Log(srv.LogTail(60))
+				}
+			})
 			srv.CreateUser(t, "alice", "pw")
 			srv.CreateUser(t, "bob", "pw")
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -43,6 +54,9 @@ func TestClientStateIndication(t *testing.T) {
 			if err != nil || sent != tc.csi {
 				t.Fatalf("SetInactive: sent %v (%v), want sent %v", sent, err, tc.csi)
 			}
+			if tc.csi {
+				time.Sleep(time.Second) // past the pseudo-active time after the join
+			}
 			if err := b.c.JoinRoom(ctx, lounge, "bob", xmppclient.JoinOptions{MustExist: true}); err != nil {
 				t.Fatal(err)
 			}
@@ -52,6 +66,10 @@ func TestClientStateIndication(t *testing.T) {
 			}
 			if !tc.csi {
 				a.wait("bob's presence, at once", 5*time.Second, bobIn)
+				// The server's log has every stanza it read: no CSI.
+				if log, err := os.ReadFile(srv.LogFile); err != nil || strings.Contains(string(log), "urn:xmpp:csi:0") {
+					t.Fatalf("CSI sent to a server without it (or no log: %v)", err)
+				}
 				return
 			}
 			a.none("bob's presence while alice is inactive", 3*time.Second, bobIn)
@@ -62,17 +80,33 @@ func TestClientStateIndication(t *testing.T) {
 			a.wait("bob's presence once active", 5*time.Second, bobIn)
 			t.Logf("the held presence came %v after <active/>", time.Since(t0).Round(time.Millisecond))
 
-			// Inactive again: a message with a body is not held.
-			if sent, err := a.c.SetInactive(ctx, true); err != nil || !sent {
-				t.Fatalf("SetInactive(true) again: sent %v (%v)", sent, err)
-			}
-			if _, err := b.c.SendGroup(ctx, lounge, "still there?"); err != nil {
+			// Inactive before the login: told at the login.
+			srv.CreateUser(t, "carol", "pw")
+			cc, err := xmppclient.New(config(srv, "carol", "pw"))
+			if err != nil {
 				t.Fatal(err)
 			}
-			a.wait("bob's message while inactive", 5*time.Second, func(ev xmppclient.Event) bool {
-				g, ok := ev.(xmppclient.GroupMessage)
-				return ok && g.Body == "still there?"
-			})
+			if sent, err := cc.SetInactive(ctx, true); sent || err != nil {
+				t.Fatalf("SetInactive offline: sent %v (%v)", sent, err)
+			}
+			c := run(t, cc)
+			c.wait("carol online", 15*time.Second, online)
+			if err := c.c.JoinRoom(ctx, lounge, "carol", xmppclient.JoinOptions{MustExist: true}); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Second) // past the pseudo-active time after the join's subject
+			if err := b.c.LeaveRoom(ctx, lounge); err != nil {
+				t.Fatal(err)
+			}
+			bobLeft := func(ev xmppclient.Event) bool {
+				o, ok := ev.(xmppclient.Occupant)
+				return ok && o.Nick == "bob" && o.Left
+			}
+			c.none("bob leaving while carol is inactive from the login", 3*time.Second, bobLeft)
+			if sent, err := cc.SetInactive(ctx, false); err != nil || !sent {
+				t.Fatalf("carol SetInactive(false): sent %v (%v)", sent, err)
+			}
+			c.wait("bob leaving, once carol is active", 5*time.Second, bobLeft)
 		})
 	}
 }

@@ -81,6 +81,12 @@ func start(t *testing.T, cfg xmppclient.Config) *peer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return run(t, c)
+}
+
+// run runs c until the test ends.
+func run(t *testing.T, c *xmppclient.Client) *peer {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &peer{t: t, c: c, events: make(chan xmppclient.Event, 10000), cancel: cancel, done: make(chan error, 1)}
 	go func() { p.done <- c.Run(ctx) }()
