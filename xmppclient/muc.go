@@ -229,17 +229,9 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 
 	var inner []xml.TokenReader
 	var hist []xml.Attr
-	var rc *roomCatchUp
 	if archive {
 		// The archive gives the history (after the join): none sent on
 		// joining.
-		anchor := opts.AfterID
-		if anchor == "" {
-			c.mu.Lock()
-			anchor = c.roomLast[room.String()]
-			c.mu.Unlock()
-		}
-		rc = c.startRoomCatchUp(room, anchor)
 		hist = append(hist, xml.Attr{Name: xml.Name{Local: "maxstanzas"}, Value: "0"})
 	} else if opts.History != 0 {
 		n := max(opts.History, 0)
@@ -266,6 +258,17 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 	if photo != nil {
 		x = xmlstream.MultiReader(x, photo)
 	}
+	var rc *roomCatchUp
+	if archive {
+		// From here on the room's live messages wait for its archive's.
+		anchor := opts.AfterID
+		if anchor == "" {
+			c.mu.Lock()
+			anchor = c.roomLast[room.String()]
+			c.mu.Unlock()
+		}
+		rc = c.startRoomCatchUp(room, anchor)
+	}
 	if err := c.sendJoin(ctx, sess, stanza.Presence{To: occ}.Wrap(x), room, wait); err != nil {
 		if rc != nil {
 			c.releaseRoom(rc)
@@ -287,6 +290,9 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 		q := xmlstream.Wrap(form, xml.StartElement{Name: xml.Name{Space: muc.NSOwner, Local: "query"}})
 		resp, err := sess.SendIQElement(ctx, q, stanza.IQ{To: room, Type: stanza.SetIQ})
 		if err != nil {
+			if rc != nil {
+				c.releaseRoom(rc)
+			}
 			return fmt.Errorf("configuring the new room %s: %w", room, err)
 		}
 		resp.Close()
