@@ -15,8 +15,20 @@ import (
 // told (the window says it in the room's view), and what was said while
 // we were out comes with the history asked for on rejoining: nothing lost,
 // nothing twice.
+//
+// Both with XEP-0045's history and from the room's archive (XEP-0313,
+// after the last message the client saw of the room).
 func TestSelfPingRejoinKeepsTheHistory(t *testing.T) {
-	srv := prosodytest.Start(t, prosodytest.WithModule("admin_shell"), prosodytest.Config(`Component "muc.clove.test" "muc"`))
+	for _, tc := range []struct{ name, muc string }{
+		{"history since", `Component "muc.clove.test" "muc"`},
+		{"room archive", "Component \"muc.clove.test\" \"muc\"\n\tmodules_enabled = { \"muc_mam\" }"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { selfPingRejoin(t, tc.muc, tc.name == "room archive") })
+	}
+}
+
+func selfPingRejoin(t *testing.T, muc string, archive bool) {
+	srv := prosodytest.Start(t, prosodytest.WithModule("admin_shell"), prosodytest.Config(muc))
 	srv.CreateUser(t, "alice", "alice-pw")
 	srv.CreateUser(t, "bob", "bob-pw")
 	ap, aa := testAccount(t, srv, "alice")
@@ -34,10 +46,14 @@ func TestSelfPingRejoinKeepsTheHistory(t *testing.T) {
 	}
 	bs.Start(ctx)
 	rejoined := make(chan xmppclient.RoomRejoined, 1)
+	synced := make(chan xmppclient.RoomArchiveSynced, 1)
 	go func() {
 		for ev := range as.Events() {
 			if r, ok := clientEvent(ev).(xmppclient.RoomRejoined); ok {
 				rejoined <- r
+			}
+			if r, ok := clientEvent(ev).(xmppclient.RoomArchiveSynced); ok {
+				synced <- r
 			}
 		}
 	}()
@@ -90,5 +106,16 @@ func TestSelfPingRejoinKeepsTheHistory(t *testing.T) {
 	}
 	if strings.Join(bodies, "|") != "before|while alice was out" {
 		t.Fatalf("alice's history of the room: %q", bodies)
+	}
+	if archive {
+		// After "before", the last message alice saw: only the one missed.
+		select {
+		case r := <-synced:
+			if r.Messages != 1 || r.Err != nil {
+				t.Fatalf("the rejoin's catch-up: %+v, want the 1 message missed", r)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the rejoin did not read the room's archive")
+		}
 	}
 }
