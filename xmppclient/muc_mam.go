@@ -223,7 +223,13 @@ func (c *Client) catchUpRoom(ctx context.Context, sess *xmpp.Session, rc *roomCa
 		// first join's history; older ones are not missed.
 		most, limit = n, min(limit, n)
 	}
-	q := history.Query{ID: rc.queryID, Start: since, Limit: uint64(limit), Last: true}
+	q := history.Query{ID: rc.queryID, Limit: uint64(limit), Last: true}
+	if rc.anchor == "" {
+		// Without our last message's id, the time bounds the search.
+		// With it, no time: a clock of ours ahead of the server's by
+		// more than the margin would hide messages said after it.
+		q.Start = since
+	}
 	for done.Pages < roomArchivePages {
 		res, err := history.Fetch(ctx, q, rc.room, sess)
 		done.Pages++
