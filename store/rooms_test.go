@@ -90,3 +90,45 @@ func TestLastTime(t *testing.T) {
 		t.Fatalf("LastTime = %v, %v; want %v", got, err, t0.Add(time.Minute))
 	}
 }
+
+// LastRoomStanzaID is the room's own id of the newest room message that
+// has one: the room's archive is read after it. Messages without one (ours
+// not yet reflected), from the bare room, of another room or another
+// account do not count.
+func TestLastRoomStanzaID(t *testing.T) {
+	ctx := t.Context()
+	s := newStoreWith(t, "me@example.org", "other@example.org")
+	const room = "lounge@muc.example.org"
+	add := func(account, peer, from, origin, sid string) {
+		t.Helper()
+		if _, err := s.AddIncoming(ctx, &Message{Account: account, Peer: peer, From: from, Body: "x", OriginID: origin, StanzaID: sid}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := func(account, peer string) string {
+		t.Helper()
+		id, err := s.LastRoomStanzaID(ctx, account, peer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	if got := last("me@example.org", room); got != "" {
+		t.Fatalf("no messages: %q", got)
+	}
+	add("me@example.org", room, room+"/ann", "o1", "s1")
+	add("me@example.org", room, room+"/me", "o2", "") // ours, not reflected yet
+	add("me@example.org", room, room, "o3", "s3")     // from the bare room
+	add("me@example.org", "dev@muc.example.org", "dev@muc.example.org/ann", "o4", "s4")
+	add("other@example.org", room, room+"/ann", "o5", "s5")
+	for _, tc := range []struct{ account, peer, want string }{
+		{"me@example.org", room, "s1"},
+		{"me@example.org", "dev@muc.example.org", "s4"},
+		{"other@example.org", room, "s5"},
+		{"me@example.org", "nowhere@muc.example.org", ""},
+	} {
+		if got := last(tc.account, tc.peer); got != tc.want {
+			t.Errorf("%s in %s: %q, want %q", tc.account, tc.peer, got, tc.want)
+		}
+	}
+}
