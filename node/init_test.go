@@ -148,6 +148,10 @@ func TestInitMakesAWorkingNode(t *testing.T) {
 				if got := client.InvisibleSupport(); got != wantInvisible {
 					t.Errorf("the node's invisibility: %v, want %v", got, wantInvisible)
 				}
+				// The node offers Client State Indication (XEP-0352).
+				if sent, err := client.SetInactive(ctx, true); !sent || err != nil {
+					t.Errorf("the node took no CSI: sent %v, %v", sent, err)
+				}
 				cancel()
 			}
 			if sc.State == xmppclient.Failed {
