@@ -51,14 +51,35 @@ func roomBodies(t *testing.T, ctx context.Context, p *Profile, account, room str
 	return ms
 }
 
-// carolPosts has carol say n numbered messages in room.
+// carolPosts has carol say n numbered messages in room, and returns once
+// the room passed the last one back to her: then the room has archived
+// them all (muc_mam archives before it broadcasts).
 func carolPosts(t *testing.T, ctx context.Context, carol *slixtest.Client, room string, from, n int) {
 	t.Helper()
+	if err := carolSays(ctx, carol, room, from, n); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// carolSays is carolPosts for any goroutine.
+func carolSays(ctx context.Context, carol *slixtest.Client, room string, from, n int) error {
 	for i := from; i < from+n; i++ {
 		if err := carol.Send(ctx, slixtest.Outgoing{To: room, Type: "groupchat", ID: fmt.Sprintf("c%03d", i), Body: fmt.Sprintf("msg %03d", i)}); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
+	last := fmt.Sprintf("msg %03d", from+n-1)
+	if _, err := carol.Wait(ctx, func(ms []slixtest.Message) bool {
+		for _, m := range ms {
+			if m.Type == "groupchat" && m.Body == last {
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		return fmt.Errorf("the room did not pass %q back to carol: %w", last, err)
+	}
+	return nil
 }
 
 // What a room said while we were away comes from the room's archive
@@ -106,11 +127,8 @@ func TestRoomHistoryFromTheArchive(t *testing.T) {
 	// the archive is read), and in order after the 250 either way.
 	began := time.Now()
 	_, h, stop = roomSession(t, ctx, p, a)
-	posted := make(chan struct{})
-	go func() {
-		defer close(posted)
-		carolPosts(t, ctx, carol, room, 250, live)
-	}()
+	posted := make(chan error, 1)
+	go func() { posted <- carolSays(ctx, carol, room, 250, live) }()
 	ev := h.wait(t, "the room's archive read", func(ev Event) bool {
 		_, ok := clientEvent(ev).(xmppclient.RoomArchiveSynced)
 		return ok
@@ -121,7 +139,9 @@ func TestRoomHistoryFromTheArchive(t *testing.T) {
 		t.Fatalf("catch-up: %+v, want 250 messages (and some said meanwhile), not capped, no error", done)
 	}
 	t.Logf("%d messages from the room's archive: %d pages, %s for the archive (%s from the login's start); %d live ones held meanwhile", done.Messages, done.Pages, done.Took.Round(time.Millisecond), took.Round(time.Millisecond), done.Held)
-	<-posted
+	if err := <-posted; err != nil {
+		t.Fatal(err)
+	}
 	h.wait(t, "the last message said meanwhile", func(ev Event) bool {
 		g, ok := clientEvent(ev).(xmppclient.GroupMessage)
 		return ok && g.Body == fmt.Sprintf("msg %03d", 250+live-1)

@@ -101,6 +101,17 @@ func TestRoomArchiveOverI2P(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The room passed the last back to carol: all are archived.
+	if _, err := carol.Wait(ctx, func(ms []slixtest.Message) bool {
+		for _, m := range ms {
+			if m.Type == "groupchat" && m.Body == "msg 249" {
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatal(err)
+	}
 
 	t0 := time.Now()
 	sctx, stop = context.WithCancel(ctx)
