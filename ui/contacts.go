@@ -206,8 +206,7 @@ func (a *Pane) closeChat(peer string) {
 	a.showDraft() // empty: no chat is open
 	a.rememberChat("")
 	a.roster.UnselectAll()
-	a.chatPane.Hide()
-	a.emptyPane.Show()
+	a.showRight(a.emptyPane)
 }
 
 // rosterTools is the row above the roster: the filter and, when the
