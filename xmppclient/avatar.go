@@ -284,7 +284,10 @@ func (c *Client) PublishAvatar(ctx context.Context, img *AvatarImage) (string, e
 // logged, not an error. Once the vCard has it, our presence announces
 // its hash (id; "" for none, XEP-0153).
 func (c *Client) vcardPhoto(ctx context.Context, sess *xmpp.Session, img *AvatarImage, id string) {
-	if err := c.setVCardPhotoUnlessConverted(ctx, sess, img); err != nil {
+	c.vcardMu.Lock()
+	err := c.setVCardPhotoUnlessConverted(ctx, sess, img)
+	c.vcardMu.Unlock()
+	if err != nil {
 		c.log.Info("avatar published over PEP only", "err", err)
 		return
 	}
