@@ -350,50 +350,46 @@ func getVCard(ctx context.Context, sess *xmpp.Session, to jid.JID) (*vnode, erro
 		return nil, err
 	}
 	defer resp.Close()
-	start, err := resp.Token()
-	if err != nil {
+	var r struct {
+		Type  string        `xml:"type,attr"`
+		Error *stanza.Error `xml:"error"`
+		VCard *vcardElem    `xml:"vcard-temp vCard"`
+	}
+	if err := xml.NewTokenDecoder(resp).Decode(&r); err != nil {
 		return nil, err
 	}
-	se, ok := start.(xml.StartElement)
-	if !ok {
-		return nil, errors.New("no answer")
+	if r.Type == "error" {
+		if r.Error == nil {
+			return nil, errors.New("the server refused it")
+		}
+		if r.Error.Condition == stanza.ItemNotFound {
+			return nil, nil
+		}
+		return nil, *r.Error
 	}
-	isError := false
-	for _, a := range se.Attr {
-		if a.Name.Local == "type" && a.Value == "error" {
-			isError = true
-		}
+	if r.VCard == nil {
+		return nil, nil // a result without a vCard
 	}
-	for {
-		t, err := resp.Token()
-		if err != nil {
-			if isError {
-				return nil, errors.New("the server refused it")
-			}
-			return nil, nil // a result without a vCard
-		}
-		st, ok := t.(xml.StartElement)
-		if !ok {
-			continue
-		}
-		switch {
-		case st.Name.Local == "error":
-			var e stanza.Error
-			if err := xml.NewTokenDecoder(resp).DecodeElement(&e, &st); err != nil {
-				return nil, err
-			}
-			if e.Condition == stanza.ItemNotFound {
-				return nil, nil
-			}
-			return nil, e
-		case st.Name.Local == "vCard" && st.Name.Space == nsVCard && !isError:
-			return decodeVNode(resp, st)
-		default:
-			if err := xmlstream.Skip(resp); err != nil {
-				return nil, err
-			}
-		}
+	return r.VCard.n, r.VCard.err
+}
+
+// vcardElem decodes a vCard into a tree. A malformed one is kept as its
+// error rather than failing the decoding of the whole IQ (whose error, if
+// it is one, says more).
+type vcardElem struct {
+	n   *vnode
+	err error
+}
+
+func (v *vcardElem) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	// Whole first (the stanza is at most MaxStanzaSize), so a tree cut
+	// short still leaves the decoder after the vCard.
+	toks, err := collect(d, start)
+	if err != nil {
+		return err
 	}
+	v.n, v.err = decodeVNode(&tokenList{toks: toks[1:]}, start)
+	return nil
 }
 
 // setIQ sends payload in an IQ set to our own account and waits for the
