@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -175,7 +176,8 @@ func cutText(cut []string, fields []ProfileField) string {
 
 // showMyProfile edits the account's own profile: its fields as its
 // server has them, each change saved (only the fields changed; the
-// avatar stays).
+// avatar stays). The form scrolls: eleven fields do not fit a small
+// window.
 func (a *Pane) showMyProfile() {
 	pr := a.profiler()
 	if pr == nil {
@@ -183,7 +185,7 @@ func (a *Pane) showMyProfile() {
 	}
 	fields := pr.ProfileFields()
 	entries := make(map[string]*dialogEntry, len(fields))
-	var items []*widget.FormItem
+	form := widget.NewForm()
 	var list []*dialogEntry
 	for _, f := range fields {
 		e := newDialogEntry()
@@ -191,20 +193,19 @@ func (a *Pane) showMyProfile() {
 			e.MultiLine, e.Wrapping = true, fyne.TextWrapWord
 			e.SetMinRowsVisible(3)
 		}
-		e.Disable()
 		entries[f.Key] = e
 		if !e.MultiLine { // Enter in the note is a new line, not Save
 			list = append(list, e)
 		}
-		items = append(items, widget.NewFormItem(f.Label, e))
+		form.Append(f.Label, e)
 	}
 	status := widget.NewLabel("Asking your server for your profile…")
 	status.Importance = widget.LowImportance
 	status.Wrapping = fyne.TextWrapWord
-	items = append(items, widget.NewFormItem("", status))
-	var loaded map[string]string
-	d := dialog.NewForm("My profile — "+a.account, "Save", "Cancel", items, func(save bool) {
-		if !save || loaded == nil {
+	var loaded map[string]string // nil until read: nothing to save against
+	save := func() {
+		if loaded == nil {
+			showError(a.win, errors.New("your profile could not be read from your server, so nothing was changed"), nil)
 			return
 		}
 		changes := map[string]string{}
@@ -226,9 +227,21 @@ func (a *Pane) showMyProfile() {
 				a.showNotice("Your profile is saved.")
 			})
 		})
+	}
+	body := container.NewVScroll(container.NewVBox(form, status))
+	d := dialog.NewCustomConfirm("My profile — "+a.account, "Save", "Cancel", body, func(ok bool) {
+		if ok {
+			save()
+		}
 	}, a.win)
-	d.Resize(fyne.NewSize(min(560, a.win.Canvas().Size().Width-20), min(620, a.win.Canvas().Size().Height-20)))
-	showForm(a.win, d, list...)
+	submit := func() { d.Hide(); save() }
+	for _, e := range list {
+		e.OnSubmitted = func(string) { submit() }
+	}
+	size := a.win.Canvas().Size()
+	d.Resize(fyne.NewSize(min(560, size.Width-20), min(form.MinSize().Height+status.MinSize().Height+130, size.Height-20)))
+	showDialogKeys(a.win, d, nil, submit, list...)
+	a.win.Canvas().Focus(list[0])
 	a.async(func() {
 		p, err := pr.FetchProfile(a.ctx, a.account)
 		a.do(func() {
@@ -241,13 +254,11 @@ func (a *Pane) showMyProfile() {
 				loaded = map[string]string{}
 			}
 			for k, e := range entries {
-				e.SetText(loaded[k])
-				e.Enable()
+				if e.Text == "" { // what was typed while it loaded stays
+					e.SetText(loaded[k])
+				}
 			}
 			status.SetText("What you fill in here is public: anyone who knows your address can read it.")
-			if len(list) > 0 {
-				a.win.Canvas().Focus(list[0])
-			}
 		})
 	})
 }
