@@ -49,8 +49,9 @@ func TestGUIProfileUnderXvfb(t *testing.T) {
 	alice.ok("account", "profile", "--account", aj, "--set", "nickname=ally")
 
 	w := aliceWindow(t, alice, aj)
-	time.Sleep(time.Second)                                          // logged in
-	w.must("mousemove", "--window", w.id, "100", "85", "click", "3") // Bob, the first row
+	time.Sleep(time.Second) // logged in
+	// Bob, the first row.
+	w.must("mousemove", "--window", w.id, "100", "85", "click", "3")
 	time.Sleep(500 * time.Millisecond)
 	if dir := os.Getenv("CLOVE_KEEP_SHOTS"); dir != "" {
 		w.screenshot(dir + "/gui-contact-menu.png")
