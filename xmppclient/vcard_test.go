@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"mellium.im/xmlstream"
 )
@@ -175,4 +176,63 @@ func TestCheckProfileChange(t *testing.T) {
 			t.Errorf("%s=%q: %v, want ok=%v", tc.key, tc.v, err, tc.ok)
 		}
 	}
+}
+
+// FuzzVCard: whatever a server answers as a vCard, reading it, changing
+// every field and writing it back neither panics nor writes what cannot
+// be read again.
+func FuzzVCard(f *testing.F) {
+	f.Add(fullVCard)
+	f.Add(`<vCard xmlns='vcard-temp'><NOTE>n</NOTE><EMAIL>flat</EMAIL></vCard>`)
+	f.Add(`<vCard xmlns='vcard-temp'><ADR><ADR><CTRY>x</CTRY></ADR></ADR></vCard>`)
+	f.Fuzz(func(t *testing.T, s string) {
+		d := xml.NewDecoder(strings.NewReader(s))
+		tok, err := d.Token()
+		for err == nil {
+			if _, ok := tok.(xml.StartElement); ok {
+				break
+			}
+			tok, err = d.Token()
+		}
+		if err != nil {
+			return
+		}
+		vc, err := decodeVNode(d, tok.(xml.StartElement))
+		if err != nil {
+			return
+		}
+		p := profileOf(vc)
+		for _, fl := range ProfileFields() {
+			if n := utf8.RuneCountInString(*p.Field(fl.Key)); n > fieldBound(fl.Key)+1 {
+				t.Fatalf("%s: %d characters", fl.Key, n)
+			}
+			pathOf(fl.Key).write(vc, "v-"+fl.Key)
+		}
+		var b bytes.Buffer
+		e := xml.NewEncoder(&b)
+		if _, err := xmlstream.Copy(e, vc.tokens()); err != nil {
+			return // names that cannot be written (e.g. an xmlns prefix) — refused, not sent
+		}
+		if err := e.Flush(); err != nil {
+			return
+		}
+		d = xml.NewDecoder(&b)
+		tok, err = d.Token()
+		if err != nil {
+			t.Fatalf("written vCard unreadable: %v: %s", err, b.String())
+		}
+		back, err := decodeVNode(d, tok.(xml.StartElement))
+		if err != nil {
+			if errors.Is(err, errVCardMalformed) {
+				return // the new elements pushed it over the bounds
+			}
+			t.Fatalf("written vCard unreadable: %v: %s", err, b.String())
+		}
+		got := profileOf(back)
+		for _, fl := range ProfileFields() {
+			if v := *got.Field(fl.Key); v != "v-"+fl.Key {
+				t.Fatalf("%s read back as %q from %s", fl.Key, v, b.String())
+			}
+		}
+	})
 }
