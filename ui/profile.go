@@ -158,6 +158,15 @@ func (a *Pane) showProfile(peer string) {
 	})
 }
 
+// showChatProfile opens the open chat's contact's profile (a click on
+// the header's avatar); nothing in a room.
+func (a *Pane) showChatProfile() {
+	if a.chat == nil || a.isRoom(a.chat.peer) || a.profiler() == nil {
+		return
+	}
+	a.showProfile(a.chat.peer)
+}
+
 // cutText says which fields are shown cut ("" none).
 func cutText(cut []string, fields []ProfileField) string {
 	if len(cut) == 0 {

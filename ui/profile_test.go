@@ -130,6 +130,25 @@ func TestProfileDialog(t *testing.T) {
 		t.Errorf("carol: %q", joined)
 	}
 
+	// A click on the chat header's avatar opens it too.
+	for _, o := range a.win.Canvas().Overlays().List() {
+		a.win.Canvas().Overlays().Remove(o)
+	}
+	selectContact(t, a, "bob@example.org")
+	var clicks *rowClicks
+	walkShown(a.header, func(o fyne.CanvasObject) {
+		if c, ok := o.(*rowClicks); ok {
+			clicks = c
+		}
+	})
+	if clicks == nil {
+		t.Fatal("the chat header's avatar takes no click")
+	}
+	test.Tap(clicks)
+	if joined := strings.Join(overlayTexts(a), "|"); !strings.Contains(joined, "Profile — bob@example.org") {
+		t.Errorf("a click on the header's avatar: %q", joined)
+	}
+
 	// Offline: the kept one, and why it is not new.
 	for _, o := range a.win.Canvas().Overlays().List() {
 		a.win.Canvas().Overlays().Remove(o)
