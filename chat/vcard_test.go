@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/xml"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -298,4 +299,31 @@ func readVCard(t *testing.T, ctx context.Context, c *slixtest.Client, who string
 		t.Fatalf("%v in %s", err, answer)
 	}
 	return iq.VCard
+}
+
+// TestProfileNoVCardServer: a server without vCards (prosody without
+// mod_vcard) is said in words, for a contact's profile and one's own.
+func TestProfileNoVCardServer(t *testing.T) {
+	prosodytest.Require(t)
+	srv := prosodytest.Start(t)
+	srv.CreateUser(t, "alice", "alice-pw")
+	srv.CreateUser(t, "bob", "bob-pw")
+	ap, aa := testAccount(t, srv, "alice")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	run := startRunning(t, ctx, ap, aa, "alice-pw", Options{})
+	if err := run.s.WaitOnline(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, err := run.s.FetchProfile(ctx, jid.MustParse("bob@"+srv.Domain))
+	if !errors.Is(err, xmppclient.ErrNoProfileService) {
+		t.Errorf("bob's: %v, want ErrNoProfileService", err)
+	}
+	t.Logf("bob's: %v", err)
+	if _, err := run.s.SetProfile(ctx, map[string]string{"fullname": "A"}); !errors.Is(err, xmppclient.ErrNoProfileService) {
+		t.Errorf("own: %v, want ErrNoProfileService", err)
+	}
+	if _, ok, _ := ap.CachedProfile(ctx, aa.JID, "bob@"+srv.Domain); ok {
+		t.Error("a refusal was kept as a profile")
+	}
 }

@@ -50,6 +50,20 @@ const (
 // ErrNoProfile: the account or contact has published no vCard.
 var ErrNoProfile = errors.New("no profile published")
 
+// ErrNoProfileService: the server answered that it keeps no vCards
+// (service-unavailable or feature-not-implemented: prosody without
+// mod_vcard, as Clove's own I2P test server).
+var ErrNoProfileService = errors.New("the server does not keep profiles (vcard-temp)")
+
+// profileServiceErr words a refusal that means "no vCards here".
+func profileServiceErr(err error) error {
+	var se stanza.Error
+	if errors.As(err, &se) && (se.Condition == stanza.ServiceUnavailable || se.Condition == stanza.FeatureNotImplemented) {
+		return ErrNoProfileService
+	}
+	return err
+}
+
 // ProfileField names a field: Key for the command line and JSON, Label
 // for people.
 type ProfileField struct {
@@ -284,7 +298,7 @@ func (c *Client) FetchProfile(ctx context.Context, owner jid.JID) (Profile, erro
 	}
 	vc, err := getVCard(ctx, sess, owner)
 	if err != nil {
-		return Profile{}, fmt.Errorf("profile of %s: %w", c.profileOwner(owner), err)
+		return Profile{}, fmt.Errorf("profile of %s: %w", c.profileOwner(owner), profileServiceErr(err))
 	}
 	if vc == nil {
 		return Profile{}, ErrNoProfile
@@ -321,7 +335,7 @@ func (c *Client) SetProfile(ctx context.Context, changes map[string]string) (Pro
 	defer c.vcardMu.Unlock()
 	vc, err := getVCard(ctx, sess, jid.JID{})
 	if err != nil {
-		return Profile{}, fmt.Errorf("reading your vCard: %w", err)
+		return Profile{}, fmt.Errorf("reading your vCard: %w", profileServiceErr(err))
 	}
 	if vc == nil {
 		vc = &vnode{name: xml.Name{Space: nsVCard, Local: "vCard"}}
@@ -332,7 +346,7 @@ func (c *Client) SetProfile(ctx context.Context, changes map[string]string) (Pro
 		}
 	}
 	if err := setIQ(ctx, sess, vc.tokens()); err != nil {
-		return Profile{}, fmt.Errorf("writing your vCard: %w", err)
+		return Profile{}, fmt.Errorf("writing your vCard: %w", profileServiceErr(err))
 	}
 	return profileOf(vc), nil
 }
