@@ -89,7 +89,10 @@ func (e *env) printProfile(cp chat.ContactProfile, asJSON bool) error {
 	}
 	if asJSON {
 		cp.Profile.Cut = nil // said on stderr
-		return json.NewEncoder(e.stdout).Encode(cp.Profile)
+		return json.NewEncoder(e.stdout).Encode(struct {
+			xmppclient.Profile
+			None bool `json:"none,omitempty"` // nothing published
+		}{cp.Profile, cp.None})
 	}
 	if cp.None {
 		fmt.Fprintln(e.stdout, "no profile published")

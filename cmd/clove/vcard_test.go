@@ -39,6 +39,9 @@ func TestCLIAccountProfile(t *testing.T) {
 	if out := alice.ok("account", "profile", "--account", aj, cj); out != "no profile published\n" {
 		t.Errorf("before carol published: %q", out)
 	}
+	if out := alice.ok("account", "profile", "--account", aj, cj, "--json"); out != `{"none":true}`+"\n" {
+		t.Errorf("before carol published, --json: %q", out)
+	}
 	if _, cond, err := carol.IQ(ctx, "set", "", `<vCard xmlns='vcard-temp'><FN>Carol Ann</FN><NICKNAME>caz</NICKNAME>`+
 		`<BDAY>1985-12-24</BDAY><EMAIL><INTERNET/><USERID>carol@example.org</USERID></EMAIL><TEL><NUMBER>+33 1 23 45 67 89</NUMBER></TEL>`+
 		`<URL>https://carol.example/</URL><ORG><ORGNAME>Choir</ORGNAME></ORG><ROLE>Alto</ROLE>`+
