@@ -89,11 +89,12 @@ func (v *profileView) show(fields []ProfileField, p ContactProfile) {
 }
 
 // value is a field's value: selectable text, or for the website a link
-// when it is a web, xmpp: or I2P address (a click opens it as a link in
-// a message does: an I2P site only after saying what it needs).
+// when the whole value is what a message would show as one (a web, xmpp:
+// or I2P address; a click opens it as a link in a message does: an I2P
+// site only after saying what it needs).
 func (v *profileView) value(key, val string) fyne.CanvasObject {
-	if key == "url" {
-		if u, err := url.Parse(linkURL(val)); err == nil && (u.Scheme == "http" || u.Scheme == "https" || u.Scheme == "xmpp") && u.Host+u.Opaque != "" {
+	if ls := v.a.findLinks(val); key == "url" && len(ls) == 1 && ls[0].start == 0 && ls[0].end == len(val) {
+		if u, err := url.Parse(linkURL(val)); err == nil {
 			h := widget.NewHyperlink(val, u)
 			h.OnTapped = func() { v.a.openLink(val) }
 			h.Wrapping = fyne.TextWrapBreak

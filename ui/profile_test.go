@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"image/png"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -197,5 +198,46 @@ func TestMyProfileDialog(t *testing.T) {
 	}
 	if _, ok := c["url"]; ok {
 		t.Error("an unchanged field was sent")
+	}
+}
+
+// The website in a profile opens only on a click, as a link in a
+// message: a web address in the browser, an I2P site only after asking
+// (the browser must use I2P's proxy), a value that is no address as text.
+func TestProfileWebsiteLink(t *testing.T) {
+	p := &fakeProfiler{fakeBackend: threeContacts(), kept: map[string]ContactProfile{}, own: map[string]string{}}
+	a, _ := newTestApp(t, p)
+	var opened []string
+	a.openURL = func(u *url.URL) error { opened = append(opened, u.String()); return nil }
+	link := func(val string) *widget.Hyperlink {
+		v := a.newProfileView()
+		v.show(p.ProfileFields(), ContactProfile{Values: map[string]string{"url": val}})
+		var h *widget.Hyperlink
+		walkShown(v.body, func(o fyne.CanvasObject) {
+			if x, ok := o.(*widget.Hyperlink); ok {
+				h = x
+			}
+		})
+		return h
+	}
+	h := link("https://bob.example.org/")
+	if len(opened) != 0 {
+		t.Fatalf("opened before a click: %q", opened)
+	}
+	h.OnTapped() // what Fyne calls on a click over the text
+	if len(opened) != 1 || opened[0] != "https://bob.example.org/" {
+		t.Fatalf("a click opened %q", opened)
+	}
+	link("stats.i2p/bob").OnTapped()
+	if len(opened) != 1 {
+		t.Fatalf("an I2P site was opened without asking: %q", opened)
+	}
+	if joined := strings.Join(overlayTexts(a), " "); !strings.Contains(joined, "I2P") {
+		t.Errorf("no question before the I2P site: %q", joined)
+	}
+	for _, notLink := range []string{"javascript:alert(1)", "file:///etc/passwd", "just text"} {
+		if h := link(notLink); h != nil {
+			t.Errorf("%q shown as a link", notLink)
+		}
 	}
 }
