@@ -108,6 +108,8 @@ type Session struct {
 	typing *typing
 	// avatars: the avatar fetches of this run (avatar.go).
 	avatars avatarFetches
+	// tooLarge: contacts whose vCard was over the stanza limit this run.
+	tooLarge tooLargeProfiles
 }
 
 // Session makes account a's session with password; Start runs it. The

@@ -345,7 +345,9 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.typingLabel = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	a.typingLabel.Hide()
 	a.headerAvatar = newAvatarView()
-	a.header = container.NewBorder(nil, nil, container.NewCenter(container.NewPadded(a.headerAvatar.content)), container.NewHBox(a.typingLabel, a.tools), a.title)
+	// A click on the avatar opens the contact's profile, as in Gajim.
+	headerPic := container.NewStack(a.headerAvatar.content, newRowClicks(func(*fyne.PointEvent) {}, a.showChatProfile))
+	a.header = container.NewBorder(nil, nil, container.NewCenter(container.NewPadded(headerPic)), container.NewHBox(a.typingLabel, a.tools), a.title)
 	a.chatBody = container.NewStack(a.msgView)
 	a.subject = widget.NewLabel("")
 	a.subject.Wrapping = fyne.TextWrapWord

@@ -114,6 +114,10 @@ type Client struct {
 	// reconcile).
 	reconciling atomic.Pointer[reconciliation]
 
+	// vcardMu: one read-modify-write of our own vCard at a time (the
+	// avatar's photo, the profile's fields), so neither loses the other's.
+	vcardMu sync.Mutex
+
 	ackMu      sync.Mutex
 	unrecorded []string
 	diskFull   bool

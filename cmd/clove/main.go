@@ -32,6 +32,9 @@ Accounts:
   account list
   account set JID require-encryption on|off
   account avatar --account JID PATH | --remove
+  account profile --account JID [CONTACT] [--json]   (the vCard's fields, XEP-0054: yours, or CONTACT's)
+  account profile --account JID --set FIELD=VALUE…   (changes yours; FIELD= removes it; the photo stays)
+        fields: fullname nickname birthday email phone url org role locality country note
   account remove JID
   register JID [--server …] [--proxy …] [--sam …] [--i2p-only] [--pin SHA256]
 
