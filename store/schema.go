@@ -349,11 +349,7 @@ CREATE TABLE contact_avatars (
 	PRIMARY KEY (account, jid)
 ) WITHOUT ROWID;
 `},
-		// 15 and 16 are taken by other features of issue 20 in their own
-		// branches: placeholders here, replaced by the real ones on merge.
-		{version: 15, up: `SELECT 1;`},
-		{version: 16, up: `SELECT 1;`},
-		{version: 17, up: `
+		{version: 15, up: `
 -- Profiles (issue 20, XEP-0054 vCard text fields): the last one fetched of
 -- each contact (and of the account itself), shown at once when the
 -- contact's details open, while a fresh one is asked for. data is JSON
