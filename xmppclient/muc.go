@@ -51,6 +51,9 @@ type Occupant struct {
 	// NewNick: the occupant left Nick to be known as NewNick (status
 	// 303, XEP-0045 §7.6); their presence as NewNick follows.
 	NewNick string
+	// Show and Status: the occupant's availability ("", away, xa, dnd,
+	// chat) and free text, as they last said to the room (§7.7).
+	Show, Status string
 }
 
 // RoomJoined reports that we are in the room under Nick.
@@ -226,6 +229,8 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 	if photo != nil {
 		x = xmlstream.MultiReader(x, photo)
 	}
+	// The room sees our chosen availability from the start (§7.7).
+	x = xmlstream.MultiReader(append(c.joinShow(), x)...)
 	if err := sess.Send(ctx, stanza.Presence{To: occ}.Wrap(x)); err != nil {
 		return err
 	}
@@ -434,7 +439,8 @@ func (c *Client) onRoomPresence(from jid.JID, p *inPresence) bool {
 		return false
 	}
 	c.noteRoomTraffic(room)
-	o := Occupant{Room: from.Bare(), Nick: from.Resourcepart(), Left: p.Type == "unavailable", Self: p.MUC.has(110)}
+	o := Occupant{Room: from.Bare(), Nick: from.Resourcepart(), Left: p.Type == "unavailable", Self: p.MUC.has(110),
+		Show: p.Show, Status: p.Status}
 	if it := p.MUC.Item; it != nil {
 		o.Affiliation, o.Role = it.Affiliation, it.Role
 		if it.JID != "" {
