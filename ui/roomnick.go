@@ -3,11 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"strings"
-
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/widget"
 )
 
 // Changing our nickname in a room (XEP-0045 §7.6): "Nickname…" in a
@@ -30,17 +25,7 @@ func (a *Pane) roomNickBackend() RoomNickBackend {
 
 // showChangeNick asks for a new nickname in room, filled with nick.
 func (a *Pane) showChangeNick(room, nick string) {
-	name := newDialogEntry()
-	name.SetText(nick)
-	d := dialog.NewForm("Change nickname", "Change", "Cancel",
-		[]*widget.FormItem{widget.NewFormItem("Nickname in "+room, name)},
-		func(ok bool) {
-			if ok && strings.TrimSpace(name.Text) != "" {
-				a.changeNick(room, strings.TrimSpace(name.Text))
-			}
-		}, a.win)
-	d.Resize(fyne.NewSize(460, d.MinSize().Height))
-	showForm(a.win, d, name)
+	nickDialog{title: "Change nickname", confirm: "Change", submit: a.changeNick}.show(a.win, room, nick)
 }
 
 // changeNick asks the room for nick; on an error the dialog comes back
