@@ -5,8 +5,8 @@ import (
 	"fmt"
 )
 
-// Changing our nickname in a room (XEP-0045 §7.6): "Nickname…" in a
-// room's header asks for the new one. The room's answer comes as events:
+// Changing our nickname in a room (XEP-0045 §7.6): "Change nickname…" in
+// a room's ⋮ menu asks for the new one. The room's answer comes as events:
 // OnRoomJoined with the new nick and the notice "You are now known as
 // new (were old)"; a refusal (the nick is taken) is shown as an error and the
 // dialog comes back with what was typed.

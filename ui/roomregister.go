@@ -8,7 +8,7 @@ import (
 )
 
 // Registering with a room (XEP-0045 §7.10): "Register nickname…" in a
-// room's right-click menu in the roster (not in its header, which is full)
+// room's right-click menu in the roster and in its header's ⋮ menu
 // asks for the nick, filled with ours there; the room's answer is shown in
 // one line. Later joins without a nick take the registered one (§7.12).
 

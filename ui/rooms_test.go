@@ -63,8 +63,13 @@ func TestJoinedRoomShowsPeopleAndTalk(t *testing.T) {
 		t.Fatalf("joined %q", rb.joined)
 	}
 	// The room is listed and opened.
-	mustShow(t, a, "# "+lounge, lounge+" — not joined", "People", "Leave")
+	mustShow(t, a, "# "+lounge, lounge+" — not joined", "People")
 	mustNotShow(t, a, "Remove")
+	openChatMenu(t, a)
+	if got := menuItems(a); !slices.Contains(got, "Leave room…") {
+		t.Fatalf("the room's menu holds %q, want Leave room…", got)
+	}
+	a.win.Canvas().Overlays().Top().Hide()
 
 	a.OnRoomJoined(lounge, "me")
 	for _, n := range []string{"me", "zoe", "ann"} {
@@ -121,8 +126,8 @@ func TestLeavingARoomClosesIt(t *testing.T) {
 	rb := newRooms()
 	a, _ := newTestApp(t, rb)
 	a.joinRoom(lounge, "me", true)
-	mustShow(t, a, "Leave")
-	test.Tap(findButtonIn(t, a.win, "Leave"))
+	openChatMenu(t, a)
+	tapMenuItem(t, a, "Leave room…")
 	test.Tap(findButtonIn(t, a.win, "Yes")) // the confirmation
 	if !slices.Equal(rb.left, []string{lounge}) {
 		t.Fatalf("left %q", rb.left)
@@ -158,4 +163,13 @@ func TestNoRoomsWithoutARoomBackend(t *testing.T) {
 	if slices.Contains(buttons, "#") {
 		t.Errorf("a join button without a room backend: %q", buttons)
 	}
+}
+
+// openChatMenu opens the chat header's "⋮" menu.
+func openChatMenu(t *testing.T, a *Pane) {
+	t.Helper()
+	if a.moreButton == nil || !a.moreButton.Visible() {
+		t.Fatal("the chat header shows no ⋮ menu")
+	}
+	test.Tap(a.moreButton)
 }
