@@ -129,6 +129,10 @@ type JoinOptions struct {
 	// Since asks only for the messages after this time (the last one we
 	// have), so a rejoin does not replay what is stored already.
 	Since time.Time
+	// Config: the room must be new (an existing one is an error,
+	// ErrRoomExists, and is left again), and is configured with these
+	// muc#roomconfig fields instead of the server's defaults.
+	Config []FormField
 }
 
 type mucUser struct {
@@ -250,9 +254,14 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 	created := c.created[room.String()]
 	delete(c.created, room.String())
 	c.mu.Unlock()
+	if opts.Config != nil && !created {
+		_ = c.LeaveRoom(ctx, room)
+		return fmt.Errorf("%w: %s", ErrRoomExists, room)
+	}
 	if created {
-		// A new, locked room: accept the defaults (an "instant room").
-		form := xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: "jabber:x:data", Local: "x"},
+		// A new, locked room: accept the defaults (an "instant room"),
+		// or submit the configuration asked for.
+		form := xmlstream.Wrap(configFields(opts.Config), xml.StartElement{Name: xml.Name{Space: "jabber:x:data", Local: "x"},
 			Attr: []xml.Attr{{Name: xml.Name{Local: "type"}, Value: "submit"}}})
 		q := xmlstream.Wrap(form, xml.StartElement{Name: xml.Name{Space: muc.NSOwner, Local: "query"}})
 		resp, err := sess.SendIQElement(ctx, q, stanza.IQ{To: room, Type: stanza.SetIQ})
