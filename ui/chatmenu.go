@@ -39,7 +39,7 @@ func (a *Pane) chatMenuItems() []*fyne.MenuItem {
 	}
 	peer := a.chat.peer
 	if !a.isRoom(peer) {
-		return nil
+		return a.contactMenuItems(peer)
 	}
 	var items []*fyne.MenuItem
 	if a.roomNickBackend() != nil {

@@ -303,10 +303,10 @@ func (a *Pane) chatTools() *fyne.Container {
 			a.labelled(a.voice)
 			box.Add(a.voice)
 		}
-		// The rest (nickname, leave) in the menu: see chatmenu.go.
-		a.moreButton = a.chatMenuButton()
-		a.roomTools = append(a.roomTools, a.moreButton)
-		box.Add(a.moreButton)
 	}
+	// The rest (a room's nickname and leave, a contact's group chat) in
+	// the ⋮ menu: see chatmenu.go.
+	a.moreButton = a.chatMenuButton()
+	box.Add(a.moreButton)
 	return box
 }

@@ -219,6 +219,7 @@ func (a *Pane) showChatBody(room bool) {
 	if a.attach != nil {
 		setShown(a.attach, true) // rooms take files too, in plaintext
 	}
+	setShown(a.moreButton, len(a.chatMenuItems()) > 0)
 	a.updateBlockTools()
 	a.updateVoice()
 	a.header.Refresh() // lays the tools out again
