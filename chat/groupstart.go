@@ -141,3 +141,26 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b) // never fails (Go 1.24)
 	return hex.EncodeToString(b)
 }
+
+// RoomMembers is the room's owners, admins and members as far as it lets
+// us read them (XEP-0045 §7.11); a room that shows us none gives an error
+// wrapping xmppclient.ErrMembersForbidden.
+func (s *Session) RoomMembers(ctx context.Context, addr string) ([]xmppclient.RoomMember, error) {
+	room, err := RoomJID(strings.TrimSpace(addr))
+	if err != nil {
+		return nil, err
+	}
+	return s.client.RoomMembers(ctx, room)
+}
+
+// RoomMembersOnce runs the session until it is online, asks for the
+// room's member list and ends: `clove room members`.
+func (s *Session) RoomMembersOnce(ctx context.Context, addr string, timeout time.Duration) ([]xmppclient.RoomMember, error) {
+	var ms []xmppclient.RoomMember
+	err := s.onceOnline(ctx, timeout, func(ctx context.Context) error {
+		var err error
+		ms, err = s.RoomMembers(ctx, addr)
+		return err
+	})
+	return ms, err
+}

@@ -16,7 +16,9 @@ import (
 // address; slixmpp gets the mediated invitation from the room naming
 // alice, the room is members-only, hidden, persistent and non-anonymous,
 // and slixmpp, made a member by the invitation, joins it. Bad addresses
-// are usage errors.
+// are usage errors. `room members` then lists alice as owner and the
+// invited as members (XEP-0045 §7.11); someone with no affiliation gets
+// one line saying the room does not show it.
 func TestCLIRoomStart(t *testing.T) {
 	prosodytest.Require(t)
 	slixtest.Require(t)
@@ -79,4 +81,31 @@ func TestCLIRoomStart(t *testing.T) {
 		t.Fatalf("bob, invited, could not join the members-only room: %v", err)
 	}
 	t.Logf("room start (log in, disco, create, configure, bookmark, 2 invitations, leave): %v", took.Round(time.Millisecond))
+
+	// The member list (§7.11): the owner reads all three lists; the
+	// invited are members.
+	begin = time.Now()
+	got := alice.ok("room", "--account", aj, "members", room)
+	t.Logf("room members: %v", time.Since(begin).Round(time.Millisecond))
+	want := aj + "\towner\t\nbob@clove.test\tmember\t\ncarol@clove.test\tmember\t\n"
+	if got != want {
+		t.Errorf("room members printed\n%q, want\n%q", got, want)
+	}
+	// A member of this members-only, non-anonymous room may read it too
+	// (prosody 0.12); slixmpp asks as bob.
+	answer, cond, err := bob.IQ(ctx, "get", room, `<query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='member'/></query>`)
+	if err != nil || cond != "" || !strings.Contains(answer, "carol@clove.test") {
+		t.Errorf("bob asking for the members: %v %q %s", err, cond, answer)
+	}
+	// Someone with no affiliation gets one clear line.
+	dave := newCLI(t, "pw")
+	srv.CreateUser(t, "dave", "pw")
+	dave.ok("account", "add", "dave@"+srv.Domain, "--server", srv.C2SAddr)
+	r := dave.fails(1, "does not show its member list to you", "room", "--account", "dave@"+srv.Domain, "members", room)
+	t.Logf("the refusal: %s", strings.TrimSpace(r.stderr))
+	if n := strings.Count(strings.TrimSpace(r.stderr), "\n"); n != 0 {
+		t.Errorf("the refusal took %d lines: %q", n+1, r.stderr)
+	}
+	dave.fails(1, "does not exist", "room", "--account", "dave@"+srv.Domain, "members", "nowhere@muc.clove.test")
+	dave.fails(2, "one room address", "room", "--account", "dave@"+srv.Domain, "members", room, "extra")
 }
