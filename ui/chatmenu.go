@@ -10,7 +10,7 @@ import (
 // header keeps room for the chat's name and address (at 900 px a room's
 // header held six buttons and cut its address). A room's People, Invite…
 // and, for a visitor, Request voice stay buttons; its nickname, member
-// list and Leave are in the menu, as Gajim puts a room's secondary
+// list (roommembers.go) and Leave are in the menu, as Gajim puts a room's secondary
 // actions in its hamburger menu. Its items are made when it opens, for
 // the chat open then.
 
@@ -47,6 +47,9 @@ func (a *Pane) chatMenuItems() []*fyne.MenuItem {
 	}
 	if a.roomRegisterBackend() != nil {
 		items = append(items, fyne.NewMenuItem("Register nickname…", func() { a.showRegisterNick(peer, a.room(peer).nick) }))
+	}
+	if a.roomMembersBackend() != nil {
+		items = append(items, fyne.NewMenuItem("Members…", func() { a.showRoomMembers(peer) }))
 	}
 	if a.roomBackend() != nil {
 		if len(items) > 0 {

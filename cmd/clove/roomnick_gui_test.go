@@ -26,6 +26,7 @@ const (
 	requestVoiceX  = 780 // Request voice, beside ⋮ when shown
 	chatMenuItemX  = 800
 	chatMenuFirstY = 85
+	chatMenuItemH  = 39 // from one item to the next
 )
 
 func TestGUIRoomActionsAndRenameUnderXvfb(t *testing.T) {

@@ -15,8 +15,9 @@ import (
 // §7.9), slixmpp as bob: in Bob's chat, ⋮ → Start group chat… offers the
 // contacts with Bob ticked; Enter makes the room, bob (slixmpp) gets the
 // invitation from it naming alice and joins the members-only room, and
-// the window opens the room with its "Invited …" note. Screenshots:
-// group-start.png (the dialog) and group-started.png, with
+// the window opens the room with its "Invited …" note; its ⋮ → Members…
+// lists alice and bob. Screenshots: group-start.png (the dialog),
+// group-started.png and room-members.png, with
 // CLOVE_UPDATE_SCREENSHOTS=1.
 func TestGUIStartGroupChatUnderXvfb(t *testing.T) {
 	needX(t)
@@ -74,6 +75,12 @@ func TestGUIStartGroupChatUnderXvfb(t *testing.T) {
 	if os.Getenv("CLOVE_UPDATE_SCREENSHOTS") == "" {
 		t.Logf("screenshot: %s", p)
 	}
+	// The room's ⋮ menu → Members… (§7.11): alice the owner, bob a member.
+	w.click(chatMenuX, chatToolsY)
+	time.Sleep(400 * time.Millisecond)
+	w.click(chatMenuItemX, chatMenuFirstY+2*chatMenuItemH) // Members…
+	time.Sleep(1000 * time.Millisecond)
+	shot(t, w, "room-members.png")
 	w.stop()
 	h := alice.ok("room", "--account", aj, "list", "muc.clove.test")
 	if strings.Contains(h, room) {
