@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,4 +173,34 @@ func openChatMenu(t *testing.T, a *Pane) {
 		t.Fatal("the chat header shows no ⋮ menu")
 	}
 	test.Tap(a.moreButton)
+}
+
+// Others' availability in a room (XEP-0045 §7.7) shows beside their nick
+// in the People list, in a few words, and goes when they are plainly
+// available again or leave.
+func TestPeopleListShowsAvailability(t *testing.T) {
+	rb := newRooms()
+	a, _ := newTestApp(t, rb)
+	a.joinRoom(lounge, "me", false)
+	a.OnRoomJoined(lounge, "me")
+	for _, n := range []string{"me", "zoe"} {
+		a.OnOccupant(lounge, n, false)
+	}
+	for _, c := range []struct{ show, status, want string }{
+		{"away", "at lunch", "away: at lunch"},
+		{"dnd", "", "busy"},
+		{"xa", strings.Repeat("very long text ", 5), "not available: very long text very lon…"},
+		{"", "back\nnow", "back now"},
+	} {
+		a.OnOccupantPresence(lounge, "zoe", c.show, c.status)
+		mustShow(t, a, "zoe", c.want)
+	}
+	a.OnOccupantPresence(lounge, "zoe", "", "")
+	mustNotShow(t, a, "back now")
+	a.OnOccupantPresence(lounge, "zoe", "away", "gone")
+	a.OnOccupant(lounge, "zoe", true)
+	mustNotShow(t, a, "away: gone")
+	if len(a.room(lounge).away) != 0 {
+		t.Errorf("kept %v after zoe left", a.room(lounge).away)
+	}
 }

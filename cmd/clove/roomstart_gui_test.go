@@ -15,7 +15,8 @@ import (
 // §7.9), slixmpp as bob: in Bob's chat, ⋮ → Start group chat… offers the
 // contacts with Bob ticked; Enter makes the room, bob (slixmpp) gets the
 // invitation from it naming alice and joins the members-only room, and
-// the window opens the room with its "Invited …" note; its ⋮ → Members…
+// the window opens the room with its "Invited …" note (and bob's "away:
+// brb" beside his nick once he says it, §7.7); its ⋮ → Members…
 // lists alice and bob. Screenshots: group-start.png (the dialog),
 // group-started.png and room-members.png, with
 // CLOVE_UPDATE_SCREENSHOTS=1.
@@ -69,6 +70,10 @@ func TestGUIStartGroupChatUnderXvfb(t *testing.T) {
 	}
 	if err := bob.JoinRoom(ctx, room, "bob"); err != nil {
 		t.Fatalf("bob could not join %s: %v", room, err)
+	}
+	// bob says he is away in the room (§7.7): the People list shows it.
+	if err := bob.SendPresence(ctx, room+"/bob", "<show>away</show><status>brb</status>"); err != nil {
+		t.Fatal(err)
 	}
 	time.Sleep(1500 * time.Millisecond)
 	p := shot(t, w, "group-started.png")
