@@ -34,9 +34,9 @@ type roomState struct {
 	occupants []string // sorted
 	// away: what an occupant last said of their availability
 	// ("away: brb"; none when plainly available), XEP-0045 §7.7.
-	away map[string]string
-	subject   string
-	role      string // ours: visitor, participant, moderator
+	away    map[string]string
+	subject string
+	role    string // ours: visitor, participant, moderator
 }
 
 func (a *Pane) roomBackend() RoomBackend {
