@@ -48,11 +48,12 @@ func (s *Session) StartGroupChat(ctx context.Context, with []string) (string, er
 	nick := s.client.JID().Localpart()
 	jctx, cancel := context.WithTimeout(ctx, s.RoomTimeout())
 	defer cancel()
-	opts := xmppclient.JoinOptions{History: -1, Config: xmppclient.PrivateRoomConfig(groupName(nick, people))}
+	name := groupName(nick, people)
+	opts := xmppclient.JoinOptions{History: -1, Config: xmppclient.PrivateRoomConfig(name)}
 	if err := s.client.JoinRoom(jctx, room, nick, opts); err != nil {
 		return "", fmt.Errorf("making the room %s: %w", room, err)
 	}
-	if err := s.keepRoom(ctx, room, nick, ""); err != nil {
+	if err := s.keepRoom(ctx, room, nick, name, ""); err != nil {
 		return room.String(), err
 	}
 	thread := randomHex(16) // the chat had no thread id of its own: a new one names it
@@ -122,13 +123,14 @@ func groupName(nick string, people []jid.JID) string {
 }
 
 // keepRoom keeps a room we are in: in the profile and as the server's
-// bookmark, with autojoin, so that each login enters it again.
-func (s *Session) keepRoom(ctx context.Context, room jid.JID, nick, password string) error {
-	r := store.Room{Account: s.account.JID, JID: room.String(), Nick: nick, Autojoin: true}
+// bookmark (named name, "" for none), with autojoin, so that each login
+// enters it again.
+func (s *Session) keepRoom(ctx context.Context, room jid.JID, nick, name, password string) error {
+	r := store.Room{Account: s.account.JID, JID: room.String(), Name: name, Nick: nick, Autojoin: true}
 	if err := s.p.st.PutRoom(ctx, r); err != nil {
 		return fmt.Errorf("joined %s, but could not keep it in the profile: %w", room, err)
 	}
-	if err := s.client.SetBookmark(ctx, xmppclient.Bookmark{Room: room, Nick: nick, Autojoin: true, Password: password}); err != nil {
+	if err := s.client.SetBookmark(ctx, xmppclient.Bookmark{Room: room, Name: name, Nick: nick, Autojoin: true, Password: password}); err != nil {
 		// Kept in the profile; the server's copy is what other devices see.
 		s.p.log.Warn("room joined but not bookmarked on the server", "room", room, "nick", nick, "err", err)
 	}

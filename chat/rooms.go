@@ -81,7 +81,7 @@ func (s *Session) joinRoom(ctx context.Context, addr, nick string, create bool, 
 		}
 		return err
 	}
-	return s.keepRoom(ctx, room, nick, password)
+	return s.keepRoom(ctx, room, nick, "", password)
 }
 
 // LeaveRoom leaves the room and forgets it (profile and bookmarks).
