@@ -130,6 +130,7 @@ type Pane struct {
 	header                  *fyne.Container // the chat's title and tools
 	contactTools, roomTools []fyne.CanvasObject
 	voice                   *widget.Button            // "Request voice" (voice.go)
+	moreButton              *widget.Button            // the header's "⋮" menu (chatmenu.go)
 	strangerTools           []fyne.CanvasObject       // "Add to contacts", "Block", for a stranger's chat
 	blockButton             *widget.Button            // "Block" / "Unblock" in a stranger's chat (nil: no blocking)
 	blocked                 map[string]bool           // the account's blocklist, as last loaded
