@@ -105,7 +105,8 @@ FUZZTIME ?= 30s
 fuzz: $(FYNE_IDLE_MOD)
 	for t in FuzzValidateI2PName FuzzPlan FuzzParseSAMReply FuzzSOCKSHandshake FuzzSOCKSDial; do \
 		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./transport/ || exit 1; done
-	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime $(FUZZTIME) ./xmppclient/
+	for t in FuzzScanner FuzzVCard; do \
+		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./xmppclient/ || exit 1; done
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzJIDRules$$' -fuzztime $(FUZZTIME) ./chat/
 	for t in FuzzDecrypt FuzzStripMetadata; do \
 		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./files/ || exit 1; done

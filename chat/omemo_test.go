@@ -232,6 +232,12 @@ func TestOMEMOBetweenCloveSessions(t *testing.T) {
 // A new device of the account (another profile logging in) is announced to
 // the running session: DevicesChanged names it in Added; a list seen again
 // without a new device names none.
+//
+// It failed 3 runs in 20 under -race on a loaded machine while the second
+// profile's CheckLogin (testAccount: AddAccount logs in once) published
+// the device in the background until its logout cut it off: the running
+// session then found the new device in the list it fetched at login, and
+// the second profile's session had nothing to announce (docs/omemo.md).
 func TestOMEMONewDeviceAnnounced(t *testing.T) {
 	srv := prosodytest.Start(t, prosodytest.WithPEP())
 	srv.CreateUser(t, "alice", "alice-pw")
@@ -243,11 +249,6 @@ func TestOMEMONewDeviceAnnounced(t *testing.T) {
 	as.ready(t)
 	a2 := startRunning(t, ctx, a2p, a2a, "alice-pw", Options{})
 	id2 := a2.ready(t)
-	// Known open bug (docs/omemo.md): under the race detector on a busy
-	// machine, 1–3 runs in 10 got no PEP notification at all on the first
-	// session (not even of its own list), so the announcement never came;
-	// cause not found (prosody's +notify interest for that session). Then
-	// the list itself is checked from a new login, and the miss is logged.
 	deadline := time.After(15 * time.Second)
 	for {
 		select {
@@ -264,15 +265,7 @@ func TestOMEMONewDeviceAnnounced(t *testing.T) {
 			}
 			return
 		case <-deadline:
-			t.Logf("KNOWN BUG: the new device %d was not announced to the running session within 15 s (docs/omemo.md)", id2)
-			as.close()
-			again := startRunning(t, ctx, ap, aa, "alice-pw", Options{})
-			again.ready(t)
-			devs, err := again.s.OMEMODevices(ctx, jid.MustParse(aa.JID))
-			if err != nil || !slices.Contains(devs, id2) {
-				t.Fatalf("alice's device list from a new login: %v, %v; want it to hold %d", devs, err, id2)
-			}
-			return
+			t.Fatalf("the new device %d was not announced to the running session within 15 s", id2)
 		}
 	}
 }

@@ -194,9 +194,10 @@ func (p *Profile) Register(ctx context.Context, a store.Account, login Login) er
 }
 
 // CheckLogin logs in once and out again: it proves the settings and
-// password and pins the certificate on first use.
+// password and pins the certificate on first use. It leaves the account's
+// OMEMO device unpublished: the profile's first session announces it.
 func (p *Profile) CheckLogin(ctx context.Context, a store.Account, login Login) error {
-	s, err := p.Session(a, login.Password, Options{Passive: true, NoReconnect: true, Trust: login.Trust, Notice: login.Notice})
+	s, err := p.Session(a, login.Password, Options{Passive: true, NoReconnect: true, Trust: login.Trust, Notice: login.Notice, check: true})
 	if err != nil {
 		return err
 	}

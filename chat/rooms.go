@@ -78,7 +78,7 @@ func (s *Session) joinRoom(ctx context.Context, addr, nick string, create bool, 
 	nick = strings.TrimSpace(nick)
 	jctx, cancel := context.WithTimeout(ctx, s.RoomTimeout())
 	defer cancel()
-	used, err := s.enterRoomWith(jctx, room, nick, create, password)
+	_, err = s.enterRoomWith(jctx, room, nick, create, password)
 	if err != nil {
 		var re *xmppclient.RoomError
 		if errors.As(err, &re) && re.Condition == stanza.ItemNotFound && !create {
@@ -86,15 +86,7 @@ func (s *Session) joinRoom(ctx context.Context, addr, nick string, create bool, 
 		}
 		return err
 	}
-	r := store.Room{Account: s.account.JID, JID: room.String(), Nick: nick, Autojoin: true}
-	if err := s.p.st.PutRoom(ctx, r); err != nil {
-		return fmt.Errorf("joined %s, but could not keep it in the profile: %w", room, err)
-	}
-	if err := s.client.SetBookmark(ctx, xmppclient.Bookmark{Room: room, Nick: nick, Autojoin: true, Password: password}); err != nil {
-		// Kept in the profile; the server's copy is what other devices see.
-		s.p.log.Warn("room joined but not bookmarked on the server", "room", room, "nick", used, "err", err)
-	}
-	return nil
+	return s.keepRoom(ctx, room, nick, "", password)
 }
 
 // LeaveRoom leaves the room and forgets it (profile and bookmarks).

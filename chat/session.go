@@ -53,6 +53,10 @@ type Options struct {
 	// ended its queued messages are taken over while this one runs (0:
 	// the default, see takeOverGrace).
 	TakeOverGrace time.Duration
+
+	// check: a login check (CheckLogin), which logs out once online: the
+	// OMEMO device is not published (xmppclient.Config.NoOMEMOPublish).
+	check bool
 }
 
 // Session is one account's running session: its client, whose events it
@@ -104,6 +108,8 @@ type Session struct {
 	typing *typing
 	// avatars: the avatar fetches of this run (avatar.go).
 	avatars avatarFetches
+	// tooLarge: contacts whose vCard was over the stanza limit this run.
+	tooLarge tooLargeProfiles
 }
 
 // Session makes account a's session with password; Start runs it. The
@@ -128,6 +134,7 @@ func (p *Profile) Session(a store.Account, password string, opts Options) (*Sess
 	cfg.Outbox = outbox{st: p.st, account: a.JID, own: own}
 	cfg.Passive = opts.Passive
 	cfg.NoReconnect = opts.NoReconnect
+	cfg.NoOMEMOPublish = opts.check
 	if !opts.Plain {
 		// The profile is this device: its OMEMO keys are made once, on
 		// the first session (100 pre-keys, some ms), and kept.

@@ -51,6 +51,12 @@ type avatarSink interface{ OnAvatar(jid string) }
 // blockSink is a Sink that also shows who is blocked.
 type blockSink interface{ OnBlocklist() }
 
+// occupantPresenceSink is a Sink that also shows occupants' availability
+// (XEP-0045 §7.7).
+type occupantPresenceSink interface {
+	OnOccupantPresence(room, nick, show, status string)
+}
+
 // roomExtrasSink is a Sink that also shows room invitations and notices
 // in a room's view.
 type roomExtrasSink interface {
@@ -211,6 +217,9 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		w.OnRoomJoined(ev.Room.String(), ev.Nick)
 	case xmppclient.Occupant:
 		w.OnOccupant(ev.Room.String(), ev.Nick, ev.Left)
+		if p, ok := w.(occupantPresenceSink); ok && !ev.Left {
+			p.OnOccupantPresence(ev.Room.String(), ev.Nick, ev.Show, ev.Status)
+		}
 		if ev.NewNick != "" {
 			// A nickname change (XEP-0045 §7.6): the presence as the new
 			// nick follows and lists them again.

@@ -349,6 +349,21 @@ CREATE TABLE contact_avatars (
 	PRIMARY KEY (account, jid)
 ) WITHOUT ROWID;
 `},
+		{version: 15, up: `
+-- Profiles (issue 20, XEP-0054 vCard text fields): the last one fetched of
+-- each contact (and of the account itself), shown at once when the
+-- contact's details open, while a fresh one is asked for. data is JSON
+-- (fields bounded when read: about 10 KB at most); none = 1 records that
+-- the contact has published none.
+CREATE TABLE profiles (
+	account TEXT NOT NULL REFERENCES accounts(jid) ON DELETE CASCADE,
+	jid     TEXT NOT NULL,
+	data    TEXT NOT NULL,
+	none    INTEGER NOT NULL DEFAULT 0,
+	fetched INTEGER NOT NULL, -- unix nanoseconds
+	PRIMARY KEY (account, jid)
+) WITHOUT ROWID;
+`},
 	}
 }
 

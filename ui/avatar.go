@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -350,13 +351,15 @@ type occupantRow struct {
 	widget.BaseWidget
 	avatar  *avatarView
 	nick    *widget.Label
+	away    *canvas.Text // "away: brb", small and grey, as Gajim shows a status
 	content fyne.CanvasObject
 }
 
 func newOccupantRow() fyne.CanvasObject {
-	r := &occupantRow{avatar: newAvatarView(), nick: widget.NewLabel("")}
+	r := &occupantRow{avatar: newAvatarView(), nick: widget.NewLabel(""), away: canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder))}
 	r.nick.Truncation = fyne.TextTruncateEllipsis
-	r.content = container.NewBorder(nil, nil, container.NewCenter(r.avatar.content), nil, r.nick)
+	r.away.TextSize = theme.CaptionTextSize()
+	r.content = container.NewBorder(nil, nil, container.NewCenter(r.avatar.content), container.NewCenter(r.away), r.nick)
 	r.ExtendBaseWidget(r)
 	return r
 }
@@ -365,7 +368,11 @@ func (r *occupantRow) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(r.content)
 }
 
-func (r *occupantRow) set(nick string) {
+func (r *occupantRow) set(nick, away string) {
 	r.nick.SetText(nick)
+	if r.away.Text != away {
+		r.away.Text = away
+		r.away.Refresh()
+	}
 	r.avatar.set(nick, nick, nil)
 }

@@ -126,7 +126,7 @@ func TestRosterAvatars(t *testing.T) {
 // A room's People list: each nick with initials in its XEP-0392 colour.
 func TestOccupantRowInitials(t *testing.T) {
 	r := newOccupantRow().(*occupantRow)
-	r.set("Romeo")
+	r.set("Romeo", "")
 	if r.avatar.initial.Text != "R" || r.avatar.circle.FillColor != ConsistentColor("Romeo") || r.nick.Text != "Romeo" {
 		t.Errorf("initial %q colour %v nick %q", r.avatar.initial.Text, r.avatar.circle.FillColor, r.nick.Text)
 	}

@@ -79,6 +79,9 @@ func (a *Pane) showContactMenu(jid string, at fyne.Position) {
 			items = append(items, fyne.NewMenuItem("Block…", func() { a.confirmBlock(jid) }))
 		}
 	}
+	if a.profiler() != nil && !it.Room {
+		items = append(items, fyne.NewMenuItem("Profile…", func() { a.showProfile(jid) }))
+	}
 	if a.encryptor() != nil && !it.Room {
 		items = append(items, fyne.NewMenuItem("Encryption keys…", func() { a.showEncryption(jid) }))
 	}

@@ -206,8 +206,7 @@ func (a *Pane) closeChat(peer string) {
 	a.showDraft() // empty: no chat is open
 	a.rememberChat("")
 	a.roster.UnselectAll()
-	a.chatPane.Hide()
-	a.emptyPane.Show()
+	a.showRight(a.emptyPane)
 }
 
 // rosterTools is the row above the roster: the filter and, when the
@@ -227,8 +226,9 @@ func (a *Pane) rosterTools() fyne.CanvasObject {
 }
 
 // chatTools are the chat header's buttons: search (any chat); Rename and
-// Remove for a contact; People (shows or hides the occupants) and Leave
-// for a room. showChatBody shows the right ones.
+// Remove for a contact; People (shows or hides the occupants), Invite…,
+// Request voice (a visitor) and the "⋮" menu (chatmenu.go) for a room.
+// showChatBody shows the right ones.
 func (a *Pane) chatTools() *fyne.Container {
 	box := container.NewHBox()
 	if a.searcher() != nil {
@@ -273,7 +273,10 @@ func (a *Pane) chatTools() *fyne.Container {
 		box.Add(rm)
 	}
 	if a.roomBackend() != nil {
-		people := widget.NewButtonWithIcon("People", theme.AccountIcon(), func() {
+		// People is an icon alone (as Gajim's and Dino's occupant list
+		// toggles are): the header keeps room for the address, also
+		// beside Request voice.
+		people := widget.NewButtonWithIcon("", theme.AccountIcon(), func() {
 			if a.peoplePane.Visible() {
 				a.peoplePane.Hide()
 				a.roomSplit.Offset = 1
@@ -283,9 +286,7 @@ func (a *Pane) chatTools() *fyne.Container {
 			}
 			a.roomSplit.Refresh()
 		})
-		leave := widget.NewButtonWithIcon("Leave", theme.LogoutIcon(), a.confirmLeave)
 		a.roomTools = append(a.roomTools, people)
-		a.labelled(people)
 		box.Add(people)
 		if a.inviteBackend() != nil {
 			invite := widget.NewButtonWithIcon("Invite…", theme.MailSendIcon(), func() {
@@ -297,23 +298,14 @@ func (a *Pane) chatTools() *fyne.Container {
 			a.labelled(invite)
 			box.Add(invite)
 		}
-		if a.roomNickBackend() != nil {
-			nick := widget.NewButtonWithIcon("Nickname…", theme.DocumentCreateIcon(), func() {
-				if a.chat != nil {
-					a.showChangeNick(a.chat.peer, a.room(a.chat.peer).nick)
-				}
-			})
-			a.roomTools = append(a.roomTools, nick)
-			a.labelled(nick)
-			box.Add(nick)
-		}
 		if a.voice = a.voiceTool(); a.voice != nil {
 			a.labelled(a.voice)
 			box.Add(a.voice)
 		}
-		a.roomTools = append(a.roomTools, leave)
-		a.labelled(leave)
-		box.Add(leave)
 	}
+	// The rest (a room's nickname and leave, a contact's group chat) in
+	// the ⋮ menu: see chatmenu.go.
+	a.moreButton = a.chatMenuButton()
+	box.Add(a.moreButton)
 	return box
 }

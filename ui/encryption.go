@@ -255,6 +255,9 @@ func (a *Pane) encryptionDialog(peer string, st Encryption, own DeviceKey, their
 		})
 	}
 	rows = append(rows, require)
+	if a.profiler() != nil { // the contact's details, as Gajim's tabs join them
+		rows = append(rows, container.NewHBox(widget.NewButton("Profile…", func() { a.showProfile(peer) })))
+	}
 	body := container.NewVScroll(container.NewVBox(rows...))
 	d = dialog.NewCustom("Encryption — "+peer, "Close", body, a.win)
 	size := a.win.Canvas().Size()

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -129,6 +130,7 @@ type Pane struct {
 	header                  *fyne.Container // the chat's title and tools
 	contactTools, roomTools []fyne.CanvasObject
 	voice                   *widget.Button            // "Request voice" (voice.go)
+	moreButton              *widget.Button            // the header's "⋮" menu (chatmenu.go)
 	strangerTools           []fyne.CanvasObject       // "Add to contacts", "Block", for a stranger's chat
 	blockButton             *widget.Button            // "Block" / "Unblock" in a stranger's chat (nil: no blocking)
 	blocked                 map[string]bool           // the account's blocklist, as last loaded
@@ -344,7 +346,9 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.typingLabel = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	a.typingLabel.Hide()
 	a.headerAvatar = newAvatarView()
-	a.header = container.NewBorder(nil, nil, container.NewCenter(container.NewPadded(a.headerAvatar.content)), container.NewHBox(a.typingLabel, a.tools), a.title)
+	// A click on the avatar opens the contact's profile, as in Gajim.
+	headerPic := container.NewStack(a.headerAvatar.content, newRowClicks(func(*fyne.PointEvent) {}, a.showChatProfile))
+	a.header = container.NewBorder(nil, nil, container.NewCenter(container.NewPadded(headerPic)), container.NewHBox(a.typingLabel, a.tools), a.title)
 	a.chatBody = container.NewStack(a.msgView)
 	a.subject = widget.NewLabel("")
 	a.subject.Wrapping = fyne.TextWrapWord
@@ -356,7 +360,7 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.emptyText.Alignment = fyne.TextAlignCenter
 	a.emptyText.Wrapping = fyne.TextWrapWord
 	a.emptyPane = container.New(&centredText{max: 420, min: 160}, a.emptyText)
-	a.right = container.NewStack(a.emptyPane, a.chatPane)
+	a.right = container.New(shownStack{}, a.emptyPane, a.chatPane)
 
 	split := container.NewHSplit(left, a.right)
 	split.Offset = 0.3
@@ -375,6 +379,38 @@ func (a *Pane) build() fyne.CanvasObject {
 	}
 	status := container.NewBorder(nil, nil, dotBox(a.statusDot), right, a.statusText)
 	return container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), status), nil, nil, split)
+}
+
+// shownStack is Fyne's stack layout laying out only the children shown
+// (showRight shows one). The chat side (header, message list, composer,
+// bars) is hidden until a chat opens, and Fyne's stack measured and wrapped
+// all of it for the first frame anyway: about a third of the start that is
+// Clove's own before the window is mapped (docs/benchmarks.md).
+type shownStack struct{}
+
+func (shownStack) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		if o.Visible() {
+			o.Resize(size)
+			o.Move(fyne.Position{})
+		}
+	}
+}
+
+func (shownStack) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	return layout.NewStackLayout().MinSize(objs) // counts the shown only
+}
+
+// showRight shows o (the chat or the empty side) instead of the other
+// and lays it out at the side's size: shownStack skipped it while hidden.
+func (a *Pane) showRight(o fyne.CanvasObject) {
+	for _, x := range a.right.Objects {
+		if x != o {
+			x.Hide()
+		}
+	}
+	o.Show()
+	a.right.Layout.Layout(a.right.Objects, a.right.Size())
 }
 
 // centredText lays a wrapped text out in the middle, at most max wide

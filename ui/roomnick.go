@@ -3,15 +3,10 @@ package ui
 import (
 	"context"
 	"fmt"
-	"strings"
-
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/widget"
 )
 
-// Changing our nickname in a room (XEP-0045 §7.6): "Nickname…" in a
-// room's header asks for the new one. The room's answer comes as events:
+// Changing our nickname in a room (XEP-0045 §7.6): "Change nickname…" in
+// a room's ⋮ menu asks for the new one. The room's answer comes as events:
 // OnRoomJoined with the new nick and the notice "You are now known as
 // new (were old)"; a refusal (the nick is taken) is shown as an error and the
 // dialog comes back with what was typed.
@@ -30,17 +25,7 @@ func (a *Pane) roomNickBackend() RoomNickBackend {
 
 // showChangeNick asks for a new nickname in room, filled with nick.
 func (a *Pane) showChangeNick(room, nick string) {
-	name := newDialogEntry()
-	name.SetText(nick)
-	d := dialog.NewForm("Change nickname", "Change", "Cancel",
-		[]*widget.FormItem{widget.NewFormItem("Nickname in "+room, name)},
-		func(ok bool) {
-			if ok && strings.TrimSpace(name.Text) != "" {
-				a.changeNick(room, strings.TrimSpace(name.Text))
-			}
-		}, a.win)
-	d.Resize(fyne.NewSize(460, d.MinSize().Height))
-	showForm(a.win, d, name)
+	nickDialog{title: "Change nickname", confirm: "Change", submit: a.changeNick}.show(a.win, room, nick)
 }
 
 // changeNick asks the room for nick; on an error the dialog comes back

@@ -41,7 +41,7 @@ func overlayEntry(t *testing.T, a *Pane) *dialogEntry {
 	return e
 }
 
-// Nickname… in a room's header asks for the new nick (filled with ours)
+// Change nickname… in a room's ⋮ menu asks for the new nick (filled with ours)
 // and asks the backend; a refusal is shown and the dialog comes back with
 // what was typed; the room's answer renames us in the header and the
 // people list, and others' renames show as a notice.
@@ -53,7 +53,8 @@ func TestChangingTheNicknameInARoom(t *testing.T) {
 	for _, n := range []string{"me", "bob"} {
 		a.OnOccupant(lounge, n, false)
 	}
-	test.Tap(findButtonIn(t, a.win, "Nickname…"))
+	openChatMenu(t, a)
+	tapMenuItem(t, a, "Change nickname…")
 	if got := overlayEntries(a); !slices.Equal(got, []string{"me"}) {
 		t.Fatalf("the dialog holds %q, want our nick", got)
 	}
@@ -90,7 +91,8 @@ func TestChangingTheNicknameInARoom(t *testing.T) {
 		t.Errorf("the room: nick %q, occupants %q", r.nick, r.occupants)
 	}
 	// The dialog now offers the new nick.
-	test.Tap(findButtonIn(t, a.win, "Nickname…"))
+	openChatMenu(t, a)
+	tapMenuItem(t, a, "Change nickname…")
 	if got := overlayEntries(a); !slices.Equal(got, []string{"Robin"}) {
 		t.Errorf("the dialog holds %q, want Robin", got)
 	}

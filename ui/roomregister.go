@@ -3,15 +3,12 @@ package ui
 import (
 	"context"
 	"fmt"
-	"strings"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/widget"
 )
 
 // Registering with a room (XEP-0045 §7.10): "Register nickname…" in a
-// room's right-click menu in the roster (not in its header, which is full)
+// room's right-click menu in the roster and in its header's ⋮ menu
 // asks for the nick, filled with ours there; the room's answer is shown in
 // one line. Later joins without a nick take the registered one (§7.12).
 
@@ -31,17 +28,7 @@ func (a *Pane) roomRegisterBackend() RoomRegisterBackend {
 // showRegisterNick asks for the nickname to register with room, filled
 // with nick.
 func (a *Pane) showRegisterNick(room, nick string) {
-	name := newDialogEntry()
-	name.SetText(nick)
-	d := dialog.NewForm("Register a nickname", "Register", "Cancel",
-		[]*widget.FormItem{widget.NewFormItem("Nickname in "+room, name)},
-		func(ok bool) {
-			if ok && strings.TrimSpace(name.Text) != "" {
-				a.registerNick(room, strings.TrimSpace(name.Text))
-			}
-		}, a.win)
-	d.Resize(fyne.NewSize(460, d.MinSize().Height))
-	showForm(a.win, d, name)
+	nickDialog{title: "Register a nickname", confirm: "Register", submit: a.registerNick}.show(a.win, room, nick)
 }
 
 // registerNick asks the room; its answer is shown, and on an error the

@@ -32,8 +32,11 @@ type roomState struct {
 	joined    bool
 	nick      string
 	occupants []string // sorted
-	subject   string
-	role      string // ours: visitor, participant, moderator
+	// away: what an occupant last said of their availability
+	// ("away: brb"; none when plainly available), XEP-0045 §7.7.
+	away    map[string]string
+	subject string
+	role    string // ours: visitor, participant, moderator
 }
 
 func (a *Pane) roomBackend() RoomBackend {
@@ -75,6 +78,7 @@ func (a *Pane) OnOccupant(room, nick string, left bool) {
 		switch {
 		case left && found:
 			r.occupants = slices.Delete(r.occupants, i, i+1)
+			delete(r.away, nick)
 		case !left && !found:
 			r.occupants = slices.Insert(r.occupants, i, nick)
 		default:
@@ -82,6 +86,48 @@ func (a *Pane) OnOccupant(room, nick string, left bool) {
 		}
 		a.refreshRoomHeader(room)
 	})
+}
+
+// OnOccupantPresence shows what nick in room said of their availability
+// (XEP-0045 §7.7): show ("", away, xa, dnd, chat) and a status text,
+// beside their nick in the People list. Safe from any goroutine.
+func (a *Pane) OnOccupantPresence(room, nick, show, status string) {
+	a.do(func() {
+		r := a.room(room)
+		words := awayWords(show, status)
+		if r.away[nick] == words {
+			return
+		}
+		if r.away == nil {
+			r.away = map[string]string{}
+		}
+		if words == "" {
+			delete(r.away, nick)
+		} else {
+			r.away[nick] = words
+		}
+		a.refreshRoomHeader(room)
+	})
+}
+
+// maxAwayRunes bounds the status shown beside a nick: the list is narrow.
+const maxAwayRunes = 24
+
+// awayWords is an occupant's availability in a few words: "away: brb",
+// "busy", or "" for plainly available without a text.
+func awayWords(show, status string) string {
+	word := map[string]string{"away": "away", "xa": "not available", "dnd": "busy", "chat": "free to chat"}[show]
+	status = strings.Join(strings.Fields(status), " ")
+	if r := []rune(status); len(r) > maxAwayRunes {
+		status = string(r[:maxAwayRunes-1]) + "…"
+	}
+	switch {
+	case word == "":
+		return status
+	case status == "":
+		return word
+	}
+	return word + ": " + status
 }
 
 // OnRoomSubject shows room's subject. Safe from any goroutine.
@@ -176,9 +222,9 @@ func (a *Pane) buildRoomParts() {
 			if a.chat == nil {
 				return
 			}
-			occ := a.room(a.chat.peer).occupants
-			if id < len(occ) {
-				o.(*occupantRow).set(occ[id])
+			r := a.room(a.chat.peer)
+			if id < len(r.occupants) {
+				o.(*occupantRow).set(r.occupants[id], r.away[r.occupants[id]])
 			}
 		})
 	a.people.OnSelected = a.occupantPicked
@@ -219,6 +265,7 @@ func (a *Pane) showChatBody(room bool) {
 	if a.attach != nil {
 		setShown(a.attach, true) // rooms take files too, in plaintext
 	}
+	setShown(a.moreButton, len(a.chatMenuItems()) > 0)
 	a.updateBlockTools()
 	a.updateVoice()
 	a.header.Refresh() // lays the tools out again

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,8 +64,13 @@ func TestJoinedRoomShowsPeopleAndTalk(t *testing.T) {
 		t.Fatalf("joined %q", rb.joined)
 	}
 	// The room is listed and opened.
-	mustShow(t, a, "# "+lounge, lounge+" — not joined", "People", "Leave")
+	mustShow(t, a, "# "+lounge, lounge+" — not joined", "People")
 	mustNotShow(t, a, "Remove")
+	openChatMenu(t, a)
+	if got := menuItems(a); !slices.Contains(got, "Leave room…") {
+		t.Fatalf("the room's menu holds %q, want Leave room…", got)
+	}
+	a.win.Canvas().Overlays().Top().Hide()
 
 	a.OnRoomJoined(lounge, "me")
 	for _, n := range []string{"me", "zoe", "ann"} {
@@ -121,8 +127,8 @@ func TestLeavingARoomClosesIt(t *testing.T) {
 	rb := newRooms()
 	a, _ := newTestApp(t, rb)
 	a.joinRoom(lounge, "me", true)
-	mustShow(t, a, "Leave")
-	test.Tap(findButtonIn(t, a.win, "Leave"))
+	openChatMenu(t, a)
+	tapMenuItem(t, a, "Leave room…")
 	test.Tap(findButtonIn(t, a.win, "Yes")) // the confirmation
 	if !slices.Equal(rb.left, []string{lounge}) {
 		t.Fatalf("left %q", rb.left)
@@ -157,5 +163,44 @@ func TestNoRoomsWithoutARoomBackend(t *testing.T) {
 	})
 	if slices.Contains(buttons, "#") {
 		t.Errorf("a join button without a room backend: %q", buttons)
+	}
+}
+
+// openChatMenu opens the chat header's "⋮" menu.
+func openChatMenu(t *testing.T, a *Pane) {
+	t.Helper()
+	if a.moreButton == nil || !a.moreButton.Visible() {
+		t.Fatal("the chat header shows no ⋮ menu")
+	}
+	test.Tap(a.moreButton)
+}
+
+// Others' availability in a room (XEP-0045 §7.7) shows beside their nick
+// in the People list, in a few words, and goes when they are plainly
+// available again or leave.
+func TestPeopleListShowsAvailability(t *testing.T) {
+	rb := newRooms()
+	a, _ := newTestApp(t, rb)
+	a.joinRoom(lounge, "me", false)
+	a.OnRoomJoined(lounge, "me")
+	for _, n := range []string{"me", "zoe"} {
+		a.OnOccupant(lounge, n, false)
+	}
+	for _, c := range []struct{ show, status, want string }{
+		{"away", "at lunch", "away: at lunch"},
+		{"dnd", "", "busy"},
+		{"xa", strings.Repeat("very long text ", 5), "not available: very long text very lon…"},
+		{"", "back\nnow", "back now"},
+	} {
+		a.OnOccupantPresence(lounge, "zoe", c.show, c.status)
+		mustShow(t, a, "zoe", c.want)
+	}
+	a.OnOccupantPresence(lounge, "zoe", "", "")
+	mustNotShow(t, a, "back now")
+	a.OnOccupantPresence(lounge, "zoe", "away", "gone")
+	a.OnOccupant(lounge, "zoe", true)
+	mustNotShow(t, a, "away: gone")
+	if len(a.room(lounge).away) != 0 {
+		t.Errorf("kept %v after zoe left", a.room(lounge).away)
 	}
 }

@@ -237,6 +237,13 @@ func (s *Shell) setMenu() {
 		}
 		items = append(items, fyne.NewMenuItem(label, a.pickAvatar))
 	}
+	if a := s.Current(); a != nil && a.profiler() != nil {
+		label := "My profile…"
+		if len(s.apps) > 1 {
+			label = "Profile of " + a.account + "…"
+		}
+		items = append(items, fyne.NewMenuItem(label, a.showMyProfile))
+	}
 	if a := s.Current(); a != nil && s.removeAccount != nil {
 		items = append(items, fyne.NewMenuItemSeparator(),
 			fyne.NewMenuItem("Remove account "+a.account+"…", func() { s.confirmRemoveAccount(a) }))

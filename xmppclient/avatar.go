@@ -284,7 +284,10 @@ func (c *Client) PublishAvatar(ctx context.Context, img *AvatarImage) (string, e
 // logged, not an error. Once the vCard has it, our presence announces
 // its hash (id; "" for none, XEP-0153).
 func (c *Client) vcardPhoto(ctx context.Context, sess *xmpp.Session, img *AvatarImage, id string) {
-	if err := c.setVCardPhotoUnlessConverted(ctx, sess, img); err != nil {
+	c.vcardMu.Lock()
+	err := c.setVCardPhotoUnlessConverted(ctx, sess, img)
+	c.vcardMu.Unlock()
+	if err != nil {
 		c.log.Info("avatar published over PEP only", "err", err)
 		return
 	}
@@ -309,88 +312,22 @@ func (c *Client) setVCardPhotoUnlessConverted(ctx context.Context, sess *xmpp.Se
 			}
 		}
 	}
-	old, err := c.ownVCard(ctx, sess)
+	vc, err := getVCard(ctx, sess, jid.JID{})
 	if err != nil {
 		return fmt.Errorf("reading the vCard: %w", err)
 	}
-	var photo xml.TokenReader
+	if vc == nil {
+		vc = &vnode{name: xml.Name{Space: nsVCard, Local: "vCard"}}
+	}
+	// The other fields (the profile's, vcard.go) are written back as read.
+	vc.without("PHOTO")
 	if img != nil {
-		photo = xmlstream.Wrap(xmlstream.MultiReader(
-			xmlstream.Wrap(xmlstream.Token(xml.CharData(img.Type)), xml.StartElement{Name: xml.Name{Local: "TYPE"}}),
-			xmlstream.Wrap(xmlstream.Token(xml.CharData(base64.StdEncoding.EncodeToString(img.Data))), xml.StartElement{Name: xml.Name{Local: "BINVAL"}}),
-		), xml.StartElement{Name: xml.Name{Local: "PHOTO"}})
+		photo := vc.add("PHOTO", "")
+		photo.add("TYPE", img.Type)
+		photo.add("BINVAL", base64.StdEncoding.EncodeToString(img.Data))
 	}
-	inner := []xml.TokenReader{&tokenList{toks: old}}
-	if photo != nil {
-		inner = append(inner, photo)
-	}
-	vc := xmlstream.Wrap(xmlstream.MultiReader(inner...), xml.StartElement{Name: xml.Name{Space: nsVCard, Local: "vCard"}})
-	resp, err := sess.SendIQ(ctx, stanza.IQ{Type: stanza.SetIQ}.Wrap(vc))
-	if err != nil {
+	if err := setIQ(ctx, sess, vc.tokens()); err != nil {
 		return fmt.Errorf("writing the vCard: %w", err)
-	}
-	defer resp.Close()
-	var r struct {
-		Type  string        `xml:"type,attr"`
-		Error *stanza.Error `xml:"error"`
-	}
-	if err := xml.NewTokenDecoder(resp).Decode(&r); err != nil {
-		return fmt.Errorf("writing the vCard: %w", err)
-	}
-	if r.Type == "error" && r.Error != nil {
-		return fmt.Errorf("writing the vCard: %w", *r.Error)
 	}
 	return nil
-}
-
-// ownVCard returns the account's vCard's children other than PHOTO, as
-// tokens (none when it has no vCard yet).
-func (c *Client) ownVCard(ctx context.Context, sess *xmpp.Session) ([]xml.Token, error) {
-	q := xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: nsVCard, Local: "vCard"}})
-	resp, err := sess.SendIQ(ctx, stanza.IQ{Type: stanza.GetIQ}.Wrap(q))
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Close()
-	var v struct {
-		Type  string        `xml:"type,attr"`
-		Error *stanza.Error `xml:"error"`
-		VCard *struct {
-			Fields []rawElem `xml:",any"`
-		} `xml:"vcard-temp vCard"`
-	}
-	if err := xml.NewTokenDecoder(resp).Decode(&v); err != nil {
-		return nil, err
-	}
-	if v.Type == "error" {
-		if v.Error != nil && v.Error.Condition == stanza.ItemNotFound {
-			return nil, nil
-		}
-		if v.Error != nil {
-			return nil, *v.Error
-		}
-		return nil, errors.New("the server refused it")
-	}
-	if v.VCard == nil {
-		return nil, nil
-	}
-	var out []xml.Token
-	for _, f := range v.VCard.Fields {
-		if st, ok := f.Toks[0].(xml.StartElement); ok && st.Name.Local == "PHOTO" {
-			continue
-		}
-		out = append(out, f.Toks...)
-	}
-	return out, nil
-}
-
-// rawElem is an element kept whole, as tokens (start and end included).
-type rawElem struct {
-	Toks []xml.Token
-}
-
-func (el *rawElem) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
-	toks, err := collect(d, start)
-	el.Toks = toks
-	return err
 }

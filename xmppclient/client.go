@@ -50,6 +50,15 @@ type Config struct {
 	// (or with OMEMO off) fail with ErrPlaintextRefused instead of going
 	// out readable.
 	RequireEncryption bool
+	// NoOMEMOPublish keeps the own OMEMO device off the server on this
+	// client: it still decrypts what arrives, but publishes neither its
+	// entry in the account's device list nor its bundle. For a login
+	// check (chat's CheckLogin), which logs out as soon as it is online:
+	// its publication ran on in the background and was cut off at a
+	// random step, so the device was announced (or not) by the check, and
+	// sometimes listed with no bundle that contacts could encrypt for
+	// (docs/omemo.md).
+	NoOMEMOPublish bool
 
 	// Passive skips initial presence (scripts that only send).
 	Passive bool
@@ -107,6 +116,10 @@ type Client struct {
 	// reconciling, while set, is shown each archived message (see
 	// reconcile).
 	reconciling atomic.Pointer[reconciliation]
+
+	// vcardMu: one read-modify-write of our own vCard at a time (the
+	// avatar's photo, the profile's fields), so neither loses the other's.
+	vcardMu sync.Mutex
 
 	ackMu      sync.Mutex
 	unrecorded []string
@@ -669,7 +682,10 @@ func (c *Client) afterLogin(ctx context.Context, sess *xmpp.Session, resumed boo
 			}
 		}
 	}
-	if !resumed && c.cfg.OMEMO != nil {
+	if !resumed && c.cfg.OMEMO != nil && c.cfg.NoOMEMOPublish {
+		c.markPublished() // nothing to wait for before encrypting
+	}
+	if !resumed && c.mayPublishOMEMO() {
 		// Off the login path: the account is online meanwhile; a message
 		// sent before it finished is encrypted all the same (the peer's
 		// devices are fetched on demand).

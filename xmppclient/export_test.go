@@ -2,6 +2,7 @@ package xmppclient
 
 import (
 	"context"
+	"encoding/xml"
 
 	"mellium.im/xmpp/jid"
 )
@@ -29,4 +30,9 @@ func (c *Client) PrivateBookmarkRooms(ctx context.Context) ([]string, error) {
 		out = append(out, cf.JID)
 	}
 	return out, nil
+}
+
+// MediatedInviteXML is the stanza Invite sends through a room.
+func MediatedInviteXML(room, who jid.JID, opts InviteOptions) ([]byte, error) {
+	return xml.Marshal(mediatedInvite("x", room, who, opts))
 }

@@ -210,6 +210,11 @@ func (c *Client) applyPresence(ctx context.Context, sess *xmpp.Session, retry bo
 		return err
 	}
 	record(presSent{announced: true, show: show, text: text, photo: photo})
+	if have.announced || have.unsure {
+		// Not the session's first presence (whose rooms are entered
+		// afterwards, with it): the rooms need telling themselves.
+		return c.presenceToRooms(ctx, sess, show, text, photo)
+	}
 	return nil
 }
 

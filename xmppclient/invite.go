@@ -169,6 +169,9 @@ type InviteOptions struct {
 	// invitee (XEP-0249), with the room's password if one is given.
 	Mediated bool
 	Password string
+	// Thread: the invitation continues a one-to-one chat (XEP-0045
+	// §7.9): a mediated one carries <continue thread='Thread'/>.
+	Thread string
 }
 
 type directInviteOut struct {
@@ -193,8 +196,15 @@ type mediatedOut struct {
 }
 
 type mediatedItem struct {
-	To     string `xml:"to,attr"`
-	Reason string `xml:"reason,omitempty"`
+	To       string       `xml:"to,attr"`
+	Reason   string       `xml:"reason,omitempty"`
+	Continue *continueOut `xml:"continue,omitempty"`
+}
+
+// continueOut is XEP-0045 §7.9's <continue/>: the room continues a
+// one-to-one chat, whose thread it names.
+type continueOut struct {
+	Thread string `xml:"thread,attr,omitempty"`
 }
 
 // Invite invites who to room.
@@ -211,15 +221,23 @@ func (c *Client) Invite(ctx context.Context, room, who jid.JID, opts InviteOptio
 		return fmt.Errorf("%s is not a person's address (expected name@server)", who)
 	}
 	if opts.Mediated {
-		var m mediatedOut
-		m.ID, m.To = randomID(), room.String()
-		m.X.Invite = &mediatedItem{To: who.Bare().String(), Reason: opts.Reason}
-		return sess.Encode(ctx, m)
+		return sess.Encode(ctx, mediatedInvite(randomID(), room, who, opts))
 	}
 	var m directInviteOut
 	m.ID, m.To = randomID(), who.Bare().String()
 	m.X.JID, m.X.Reason, m.X.Password = room.String(), opts.Reason, opts.Password
 	return sess.Encode(ctx, m)
+}
+
+// mediatedInvite is the message inviting who through room.
+func mediatedInvite(id string, room, who jid.JID, opts InviteOptions) mediatedOut {
+	var m mediatedOut
+	m.ID, m.To = id, room.String()
+	m.X.Invite = &mediatedItem{To: who.Bare().String(), Reason: opts.Reason}
+	if opts.Thread != "" {
+		m.X.Invite.Continue = &continueOut{Thread: opts.Thread}
+	}
+	return m
 }
 
 // Decline declines a mediated invitation (through the room, to the

@@ -52,6 +52,9 @@ type Occupant struct {
 	// NewNick: the occupant left Nick to be known as NewNick (status
 	// 303, XEP-0045 §7.6); their presence as NewNick follows.
 	NewNick string
+	// Show and Status: the occupant's availability ("", away, xa, dnd,
+	// chat) and free text, as they last said to the room (§7.7).
+	Show, Status string
 }
 
 // RoomJoined reports that we are in the room under Nick.
@@ -127,6 +130,10 @@ type JoinOptions struct {
 	// Since asks only for the messages after this time (the last one we
 	// have), so a rejoin does not replay what is stored already.
 	Since time.Time
+	// Config: the room must be new (an existing one is an error,
+	// ErrRoomExists, and is left again), and is configured with these
+	// muc#roomconfig fields instead of the server's defaults.
+	Config []FormField
 	// Archive reads the history from the room's own archive (XEP-0313,
 	// muc_mam.go) when the room keeps one: everything after AfterID (the
 	// room's stanza-id of the last message we have; "": the last one this
@@ -258,6 +265,8 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 	if photo != nil {
 		x = xmlstream.MultiReader(x, photo)
 	}
+	// The room sees our chosen availability from the start (§7.7).
+	x = xmlstream.MultiReader(append(c.joinShow(), x)...)
 	var rc *roomCatchUp
 	if archive {
 		// From here on the room's live messages wait for its archive's.
@@ -283,9 +292,17 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 	created := c.created[room.String()]
 	delete(c.created, room.String())
 	c.mu.Unlock()
+	if opts.Config != nil && !created {
+		if rc != nil {
+			c.releaseRoom(rc)
+		}
+		_ = c.LeaveRoom(ctx, room)
+		return fmt.Errorf("%w: %s", ErrRoomExists, room)
+	}
 	if created {
-		// A new, locked room: accept the defaults (an "instant room").
-		form := xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: "jabber:x:data", Local: "x"},
+		// A new, locked room: accept the defaults (an "instant room"),
+		// or submit the configuration asked for.
+		form := xmlstream.Wrap(configFields(opts.Config), xml.StartElement{Name: xml.Name{Space: "jabber:x:data", Local: "x"},
 			Attr: []xml.Attr{{Name: xml.Name{Local: "type"}, Value: "submit"}}})
 		q := xmlstream.Wrap(form, xml.StartElement{Name: xml.Name{Space: muc.NSOwner, Local: "query"}})
 		resp, err := sess.SendIQElement(ctx, q, stanza.IQ{To: room, Type: stanza.SetIQ})
@@ -505,7 +522,8 @@ func (c *Client) onRoomPresence(from jid.JID, p *inPresence) bool {
 		return false
 	}
 	c.noteRoomTraffic(room)
-	o := Occupant{Room: from.Bare(), Nick: from.Resourcepart(), Left: p.Type == "unavailable", Self: p.MUC.has(110)}
+	o := Occupant{Room: from.Bare(), Nick: from.Resourcepart(), Left: p.Type == "unavailable", Self: p.MUC.has(110),
+		Show: p.Show, Status: p.Status}
 	if it := p.MUC.Item; it != nil {
 		o.Affiliation, o.Role = it.Affiliation, it.Role
 		if it.JID != "" {

@@ -421,7 +421,7 @@ func (c *Client) refillPreKeys() {
 		return
 	}
 	sess, err := c.session()
-	if err != nil {
+	if err != nil || !c.mayPublishOMEMO() {
 		return // published at the next login
 	}
 	if err := c.publishBundle(ctx, sess); err != nil && ctx.Err() == nil {
@@ -429,8 +429,17 @@ func (c *Client) refillPreKeys() {
 	}
 }
 
+// mayPublishOMEMO reports whether this client publishes its OMEMO device
+// and bundle (Config.NoOMEMOPublish).
+func (c *Client) mayPublishOMEMO() bool {
+	return c.cfg.OMEMO != nil && !c.cfg.NoOMEMOPublish
+}
+
 // publishOMEMOAsync publishes on the current session, if any.
 func (c *Client) publishOMEMOAsync() {
+	if !c.mayPublishOMEMO() {
+		return
+	}
 	sess, err := c.session()
 	if err != nil {
 		return

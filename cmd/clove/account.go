@@ -68,7 +68,15 @@ func (e *env) newAccount(ctx context.Context, fs *flag.FlagSet, cs *chat.Setting
 
 func cmdAccount(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("account needs add, list, set, avatar or remove")
+		return usagef("account needs add, list, set, avatar, profile or remove")
+	}
+	// `account --account JID profile …` reads as `account profile
+	// --account JID …`, the order of the other commands.
+	switch {
+	case len(args) >= 3 && args[0] == "--account":
+		args = append([]string{args[2], args[0], args[1]}, args[3:]...)
+	case len(args) >= 2 && strings.HasPrefix(args[0], "--account="):
+		args = append([]string{args[1], args[0]}, args[2:]...)
 	}
 	switch args[0] {
 	case "add":
@@ -81,6 +89,8 @@ func cmdAccount(ctx context.Context, e *env, args []string) error {
 		return accountSet(ctx, e, args[1:])
 	case "avatar":
 		return accountAvatar(ctx, e, args[1:])
+	case "profile":
+		return accountProfile(ctx, e, args[1:])
 	}
 	return usagef("unknown account command %q", args[0])
 }

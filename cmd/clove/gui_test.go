@@ -513,7 +513,7 @@ func TestGUIAccountsShareOneWindowAndTheMenuOpensTheWizard(t *testing.T) {
 // Remove button are in the 900×600 window.
 const (
 	preferencesY   = 123
-	removeAccountY = 209 // below "Set my avatar…"
+	removeAccountY = 248 // below "Set my avatar…" and "My profile…"
 	removeButtonX  = 500
 	removeButtonY  = 382
 )

@@ -24,6 +24,13 @@ type i2pServer struct {
 
 func startI2PServer(t testing.TB, name string, opts ...i2pnet.TunnelOption) i2pServer {
 	t.Helper()
+	return startI2PServerWith(t, name, nil, opts...)
+}
+
+// startI2PServerWith is startI2PServer with more prosody options (a
+// module: mod_vcard for profiles).
+func startI2PServerWith(t testing.TB, name string, popts []prosodytest.Option, opts ...i2pnet.TunnelOption) i2pServer {
+	t.Helper()
 	prosodytest.Require(t)
 	n := i2pnet.Shared(t)
 	t0 := time.Now()
@@ -31,8 +38,8 @@ func startI2PServer(t testing.TB, name string, opts ...i2pnet.TunnelOption) i2pS
 	dest := n.NewDestination(t)
 	// PEP: the accounts publish their OMEMO devices (TestCLIChatOverI2P
 	// chats encrypted).
-	srv := prosodytest.Start(t, prosodytest.Domain(dest.B32), prosodytest.LogLevel("info"), prosodytest.WithPEP(),
-		prosodytest.Config(`Component "muc.`+dest.B32+`" "muc"`))
+	srv := prosodytest.Start(t, append([]prosodytest.Option{prosodytest.Domain(dest.B32), prosodytest.LogLevel("info"), prosodytest.WithPEP(),
+		prosodytest.Config(`Component "muc.` + dest.B32 + `" "muc"`)}, popts...)...)
 	srv.CreateUser(t, "alice", "pw")
 	srv.CreateUser(t, "bob", "pw")
 	if got := n.ServerTunnel(t, name, srv.C2SAddr, append([]i2pnet.TunnelOption{i2pnet.Keys(dest)}, opts...)...); got != dest.B32 {

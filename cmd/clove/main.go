@@ -32,6 +32,9 @@ Accounts:
   account list
   account set JID require-encryption on|off
   account avatar --account JID PATH | --remove
+  account profile --account JID [CONTACT] [--json]   (the vCard's fields, XEP-0054: yours, or CONTACT's)
+  account profile --account JID --set FIELD=VALUE…   (changes yours; FIELD= removes it; the photo stays)
+        fields: fullname nickname birthday email phone url org role locality country note
   account remove JID
   register JID [--server …] [--proxy …] [--sam …] [--i2p-only] [--pin SHA256]
 
@@ -58,6 +61,8 @@ Chat:
   room --account JID register ROOM [--nick NICK]   reserve NICK in ROOM (XEP-0045 §7.10); later joins without --nick take it
   room --account JID send --file PATH ROOM [--nick NICK]
   room --account JID list [SERVICE]     public rooms of SERVICE (default: every one of your server): address, occupants, name
+  room --account JID start JID [JID…]   a new private room (members-only, unlisted) with them invited (XEP-0045 §7.9); prints its address
+  room --account JID members ROOM       its owners, admins and members (§7.11): address, affiliation, nick
   bot echo --account JID [--prefix TEXT] [--count N] [--timeout DURATION]
                        (answers every chat message with the same text; one line per reply)
 

@@ -19,6 +19,9 @@ import (
 // `clove room --account JID nick ROOM NEWNICK` (enter, change our nickname,
 // keep it for the next joins, leave),
 // `clove room --account JID register ROOM [--nick NICK]` (XEP-0045 §7.10),
+// `clove room --account JID members ROOM` (§7.11: owners, admins, members),
+// `clove room --account JID start JID [JID…]` (§7.9: a new private room,
+// the contacts invited; prints its address),
 // `clove room --account JID send ROOM TEXT` (enter, say it, wait until the
 // room repeats it, leave), or `send --file PATH ROOM` (share a file there
 // the same way; prints its URL).
@@ -41,8 +44,11 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 	if *account != "" && len(pos) >= 1 && pos[0] == "list" {
 		return roomList(ctx, e, *account, pos[1:], v.Timeout, flagSet(fs, "timeout"))
 	}
+	if *account != "" && len(pos) >= 1 && pos[0] == "start" {
+		return roomStart(ctx, e, *account, pos[1:], v.Timeout, flagSet(fs, "timeout"))
+	}
 	if *account == "" || len(pos) < 2 {
-		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM, nick ROOM NEWNICK, register ROOM, invite ROOM JID or list [SERVICE]")
+		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM, nick ROOM NEWNICK, register ROOM, invite ROOM JID, members ROOM, start JID [JID…] or list [SERVICE]")
 	}
 	verb := pos[0]
 	room, err := chat.RoomJID(pos[1])
@@ -74,6 +80,11 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 			return usagef("room register takes one room address (and --nick NICK)")
 		}
 		return roomRegister(ctx, e, *account, room, v.Nick, v.Timeout, flagSet(fs, "timeout"))
+	case "members":
+		if len(pos) != 2 {
+			return usagef("room members takes one room address")
+		}
+		return roomMembers(ctx, e, *account, room, v.Timeout, flagSet(fs, "timeout"))
 	case "invite":
 		if len(pos) != 3 {
 			return usagef("room invite takes ROOM and the address to invite")
@@ -84,7 +95,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		}
 		return roomInvite(ctx, e, *account, room, who, *reason, *viaRoom, v.Timeout, flagSet(fs, "timeout"))
 	default:
-		return usagef("room needs join, send, nick, register, invite or list, not %q", verb)
+		return usagef("room needs join, send, nick, register, invite, members, start or list, not %q", verb)
 	}
 	if v.History < 0 {
 		return usagef("--history must be 0 or more")
@@ -222,6 +233,56 @@ func roomList(ctx context.Context, e *env, account string, args []string, timeou
 			n = strconv.Itoa(r.Occupants)
 		}
 		fmt.Fprintf(e.stdout, "%s\t%s\t%s\n", r.JID, n, termText(r.Name))
+	}
+	return nil
+}
+
+// roomStart is `clove room --account JID start JID [JID…]`: a new private
+// room on the account's chat room service (XEP-0045 §7.9), the contacts
+// invited through it; prints its address. The room stays bookmarked with
+// autojoin, so the window enters it at its next login.
+func roomStart(ctx context.Context, e *env, account string, with []string, timeout time.Duration, timeoutSet bool) error {
+	if len(with) == 0 {
+		return usagef("room start takes the addresses to invite")
+	}
+	for _, w := range with {
+		if _, err := chat.ContactJID(w); err != nil {
+			return usageError{err.Error()}
+		}
+	}
+	s, done, err := e.session(ctx, account, chat.Options{Passive: true})
+	if err != nil {
+		return err
+	}
+	defer done()
+	if !timeoutSet && chat.OverI2P(s.Account()) {
+		timeout = 5 * time.Minute
+	}
+	room, err := s.StartGroupChatOnce(ctx, with, timeout)
+	if room != "" {
+		fmt.Fprintln(e.stdout, room)
+	}
+	return err
+}
+
+// roomMembers is `clove room --account JID members ROOM`: the room's
+// owners, admins and members as far as it shows them (XEP-0045 §7.11),
+// one a line: address, affiliation, registered nick (escaped).
+func roomMembers(ctx context.Context, e *env, account string, room jid.JID, timeout time.Duration, timeoutSet bool) error {
+	s, done, err := e.session(ctx, account, chat.Options{Passive: true})
+	if err != nil {
+		return err
+	}
+	defer done()
+	if !timeoutSet && chat.OverI2P(s.Account()) {
+		timeout = 5 * time.Minute
+	}
+	ms, err := s.RoomMembersOnce(ctx, room.String(), timeout)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		fmt.Fprintf(e.stdout, "%s\t%s\t%s\n", m.JID, m.Affiliation, termText(m.Nick))
 	}
 	return nil
 }

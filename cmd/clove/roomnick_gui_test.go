@@ -12,8 +12,23 @@ import (
 // The real window under Xvfb in a room: bob's "/me waves" shows as an
 // action, bob renaming himself Robert shows as a notice and in the
 // People list, and "/me nods" typed in the composer goes to the room as
-// typed. The screenshot is docs/screenshots/room-actions.png with
+// typed; the header keeps the room's address whole beside People, Invite…
+// and the ⋮ menu, whose Change nickname… renames alice. The screenshots
+// are docs/screenshots/room-actions.png and room-menu.png with
 // CLOVE_UPDATE_SCREENSHOTS=1.
+// Where a room's header buttons are in a 900-px window (the room's
+// address first, then search, People, Invite…, Request voice for a
+// visitor, and ⋮ last), and the menu's first item.
+const (
+	chatToolsY     = 49
+	chatMenuX      = 878 // ⋮
+	inviteX        = 810 // Invite… (beside ⋮ unless Request voice is shown)
+	requestVoiceX  = 780 // Request voice, beside ⋮ when shown
+	chatMenuItemX  = 800
+	chatMenuFirstY = 85
+	chatMenuItemH  = 39 // from one item to the next
+)
+
 func TestGUIRoomActionsAndRenameUnderXvfb(t *testing.T) {
 	needX(t)
 	prosodytest.Require(t)
@@ -64,5 +79,17 @@ func TestGUIRoomActionsAndRenameUnderXvfb(t *testing.T) {
 	})
 	time.Sleep(700 * time.Millisecond)
 	w.screenshot(screenshotPath(t, "room-actions.png"))
+
+	// The header's ⋮ menu holds the rest: Change nickname… there renames
+	// alice in the room.
+	w.click(chatMenuX, chatToolsY)
+	time.Sleep(400 * time.Millisecond)
+	w.screenshot(screenshotPath(t, "room-menu.png"))
+	w.click(chatMenuItemX, chatMenuFirstY) // Change nickname…
+	time.Sleep(700 * time.Millisecond)
+	w.keys("ctrl+a")
+	w.must("type", "--delay", "15", "Alicia")
+	w.keys("Return")
+	waitSaw(t, bwin, "occupant "+lounge+" Alicia left=false")
 	w.stop()
 }

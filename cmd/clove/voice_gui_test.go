@@ -53,7 +53,7 @@ func TestGUIRequestVoiceUnderXvfb(t *testing.T) {
 	time.Sleep(700 * time.Millisecond)
 	p := screenshotPath(t, "room-request-voice.png")
 	w.screenshot(p)
-	w.click(745, 49) // "Request voice"
+	w.click(requestVoiceX, chatToolsY) // "Request voice", left of ⋮
 	ms, err := bob.Wait(ctx, func(ms []slixtest.Message) bool {
 		for _, m := range ms {
 			if strings.Contains(m.XML, "muc#request") {

@@ -34,8 +34,13 @@ func (r *Recorder) OnOccupant(room, nick string, left bool) {
 	r.add("occupant %s %s left=%v", room, nick, left)
 }
 func (r *Recorder) OnRoomSubject(room, subject string) { r.add("subject %s %q", room, subject) }
-func (r *Recorder) OnSessionStarted()                  { r.add("session started") }
-func (r *Recorder) OnRouter(text string)               { r.add("router %s", text) }
+func (r *Recorder) OnOccupantPresence(room, nick, show, status string) {
+	if show != "" || status != "" { // a plain join says nothing more
+		r.add("occupant presence %s %s %s %q", room, nick, show, status)
+	}
+}
+func (r *Recorder) OnSessionStarted()    { r.add("session started") }
+func (r *Recorder) OnRouter(text string) { r.add("router %s", text) }
 func (r *Recorder) OnInvitation(inv ui.Invitation) {
 	r.add("invitation %s from %s %q password=%q mediated=%v", inv.Room, inv.From, inv.Reason, inv.Password, inv.Mediated)
 }

@@ -27,6 +27,7 @@ type settings struct {
 	certPEM      []byte
 	keyPEM       []byte
 	upload       bool
+	trace        bool
 	uploadLimit  int64
 	uploadURL    string
 }
@@ -157,6 +158,19 @@ func WithLimits(c2sRate string) Option {
 // reads prosody's info lines.
 func LogLevel(level string) Option {
 	return func(c *settings) { c.logLevel = level }
+}
+
+// TraceStanzas logs every stanza each session reads and writes, whole, to
+// prosody's log ("TRACE IN <presence …>", "TRACE OUT <iq …>"), through a
+// small module written into the server's directory. Prosody's own debug
+// lines name only a stanza's top tag; use this to see what a client sent
+// and what the server answered (LogFile, or the tail a failure shows).
+// Passwords in SASL elements are logged too: test accounts only.
+func TraceStanzas() Option {
+	return func(c *settings) {
+		c.trace = true
+		c.enable(traceModule)
+	}
 }
 
 // Cert makes the server use the given PEM certificate and key instead of

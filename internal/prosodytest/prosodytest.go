@@ -199,6 +199,11 @@ func Start(tb testing.TB, opts ...Option) *Server {
 	if err := s.writeCert(); err != nil {
 		tb.Fatal(err)
 	}
+	if set.trace {
+		if err := s.writeTraceModule(); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	// Registered after TempDir's own cleanup, so it runs before the
 	// directory is removed.
 	tb.Cleanup(func() {
@@ -673,6 +678,28 @@ func (s *Server) writeCert() error {
 
 //go:embed prosody.cfg.lua.tmpl
 var configText string
+
+// traceModule is TraceStanzas' module, mod_prosodytest_trace.lua.
+const traceModule = "prosodytest_trace"
+
+//go:embed mod_prosodytest_trace.lua
+var traceModuleText string
+
+// writeTraceModule puts the TraceStanzas module in a plugin directory of
+// the server's own.
+func (s *Server) writeTraceModule() error {
+	dir := filepath.Join(s.Dir, "plugins")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("prosodytest: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "mod_"+traceModule+".lua"), []byte(traceModuleText), 0o600); err != nil {
+		return fmt.Errorf("prosodytest: %w", err)
+	}
+	if !slices.Contains(s.set.pluginPaths, dir) {
+		s.set.pluginPaths = append(s.set.pluginPaths, dir)
+	}
+	return nil
+}
 
 var configTmpl = template.Must(template.New("prosody.cfg.lua").Funcs(template.FuncMap{
 	"lua":     luaString,

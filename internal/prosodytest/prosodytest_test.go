@@ -1,6 +1,7 @@
 package prosodytest_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
@@ -147,6 +148,28 @@ func TestMessageBetweenTwoUsers(t *testing.T) {
 	b.expect(t, alice, "hello bob")
 	b.send(t, alice, "hi alice")
 	a.expect(t, bob, "hi alice")
+}
+
+// TraceStanzas logs stanzas whole, also when the log is at info level: a
+// message's body, which prosody's own debug lines never show.
+func TestTraceStanzas(t *testing.T) {
+	t.Parallel()
+	s := prosodytest.Start(t, prosodytest.TraceStanzas(), prosodytest.LogLevel("info"))
+	alice := s.CreateUser(t, "alice", "alice-secret")
+	bob := s.CreateUser(t, "bob", "bob-secret")
+	a := online(t, s, alice, "alice-secret")
+	b := online(t, s, bob, "bob-secret")
+	a.send(t, bob, "traced words")
+	b.expect(t, alice, "traced words")
+	log, err := os.ReadFile(s.LogFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"TRACE OUT <stream:features>", "TRACE IN <message", "TRACE OUT <message", "<body>traced words</body>"} {
+		if !bytes.Contains(log, []byte(want)) {
+			t.Errorf("the log has no %q", want)
+		}
+	}
 }
 
 func TestWrongPasswordFails(t *testing.T) {

@@ -1,0 +1,61 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// The chat header's "⋮" menu: the actions used less often, so that the
+// header keeps room for the chat's name and address (at 900 px a room's
+// header held six buttons and cut its address). A room's People, Invite…
+// and, for a visitor, Request voice stay buttons; its nickname, member
+// list (roommembers.go) and Leave are in the menu, as Gajim puts a room's secondary
+// actions in its hamburger menu. Its items are made when it opens, for
+// the chat open then.
+
+// chatMenuLabel is the menu button's accessible label (it shows an icon
+// only).
+const chatMenuLabel = "More actions"
+
+// chatMenuButton is the header's "⋮" button.
+func (a *Pane) chatMenuButton() *widget.Button {
+	var b *widget.Button
+	b = widget.NewButtonWithIcon("", theme.MoreVerticalIcon(), func() {
+		items := a.chatMenuItems()
+		if len(items) == 0 {
+			return
+		}
+		at := fyne.CurrentApp().Driver().AbsolutePositionForObject(b).Add(fyne.NewPos(0, b.Size().Height))
+		widget.ShowPopUpMenuAtPosition(fyne.NewMenu(chatMenuLabel, items...), a.win.Canvas(), at)
+	})
+	return b
+}
+
+// chatMenuItems are the menu's items for the open chat.
+func (a *Pane) chatMenuItems() []*fyne.MenuItem {
+	if a.chat == nil {
+		return nil
+	}
+	peer := a.chat.peer
+	if !a.isRoom(peer) {
+		return a.contactMenuItems(peer)
+	}
+	var items []*fyne.MenuItem
+	if a.roomNickBackend() != nil {
+		items = append(items, fyne.NewMenuItem("Change nickname…", func() { a.showChangeNick(peer, a.room(peer).nick) }))
+	}
+	if a.roomRegisterBackend() != nil {
+		items = append(items, fyne.NewMenuItem("Register nickname…", func() { a.showRegisterNick(peer, a.room(peer).nick) }))
+	}
+	if a.roomMembersBackend() != nil {
+		items = append(items, fyne.NewMenuItem("Members…", func() { a.showRoomMembers(peer) }))
+	}
+	if a.roomBackend() != nil {
+		if len(items) > 0 {
+			items = append(items, fyne.NewMenuItemSeparator())
+		}
+		items = append(items, fyne.NewMenuItem("Leave room…", a.confirmLeave))
+	}
+	return items
+}
