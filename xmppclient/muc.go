@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -466,12 +467,7 @@ func (c *Client) sendGroup(ctx context.Context, room jid.JID, body string, r *Re
 // rejoinRooms enters again the rooms we were in before a new (not resumed)
 // session: the server forgot them.
 func (c *Client) rejoinRooms(ctx context.Context) {
-	c.mu.Lock()
-	rooms := make(map[string]string, len(c.rooms))
-	for r, n := range c.rooms {
-		rooms[r] = n
-	}
-	c.mu.Unlock()
+	rooms := c.joinedRooms()
 	for r, nick := range rooms {
 		room, err := jid.Parse(r)
 		if err != nil {
@@ -612,4 +608,11 @@ func (c *Client) groupEvent(m *inMessage, from jid.JID, delay *delayEl, archiveI
 		return nil, false
 	}
 	return g, true
+}
+
+// joinedRooms is a copy of the rooms we are in: bare address → our nick.
+func (c *Client) joinedRooms() map[string]string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.rooms)
 }

@@ -24,12 +24,7 @@ import (
 // presenceToRooms sends our presence (show, status) to each room we are
 // in. A failure to write ends the loop: the stream is broken.
 func (c *Client) presenceToRooms(ctx context.Context, sess *xmpp.Session, show, text string, photo ownPhoto) error {
-	c.mu.Lock()
-	rooms := make(map[string]string, len(c.rooms))
-	for r, n := range c.rooms {
-		rooms[r] = n
-	}
-	c.mu.Unlock()
+	rooms := c.joinedRooms()
 	for r, nick := range rooms {
 		occ, err := jid.Parse(r + "/" + nick)
 		if err != nil {

@@ -161,14 +161,11 @@ func printRoom(e *env, room jid.JID, v *chat.RoomVisit) {
 // roomInvite is `clove room --account JID invite ROOM JID [--reason TEXT]
 // [--via-room]`: online, invite, end.
 func roomInvite(ctx context.Context, e *env, account string, room, who jid.JID, reason string, viaRoom bool, timeout time.Duration, timeoutSet bool) error {
-	s, done, err := e.session(ctx, account, chat.Options{Passive: true})
+	s, done, err := e.roomSession(ctx, account, &timeout, timeoutSet)
 	if err != nil {
 		return err
 	}
 	defer done()
-	if !timeoutSet && chat.OverI2P(s.Account()) {
-		timeout = 5 * time.Minute
-	}
 	if err := s.InviteOnce(ctx, room, who, reason, viaRoom, timeout); err != nil {
 		return err
 	}
@@ -180,14 +177,11 @@ func roomInvite(ctx context.Context, e *env, account string, room, who jid.JID, 
 // registers the nick (default: the account's name) with the room, so it
 // is reserved for us and taken by later joins without --nick.
 func roomRegister(ctx context.Context, e *env, account string, room jid.JID, nick string, timeout time.Duration, timeoutSet bool) error {
-	s, done, err := e.session(ctx, account, chat.Options{Passive: true})
+	s, done, err := e.roomSession(ctx, account, &timeout, timeoutSet)
 	if err != nil {
 		return err
 	}
 	defer done()
-	if !timeoutSet && chat.OverI2P(s.Account()) {
-		timeout = 5 * time.Minute
-	}
 	got, err := s.RegisterWithRoomOnce(ctx, room.String(), nick, timeout)
 	var already *xmppclient.ErrAlreadyRegistered
 	if errors.As(err, &already) {
@@ -215,14 +209,11 @@ func roomList(ctx context.Context, e *env, account string, args []string, timeou
 		}
 		service = args[0]
 	}
-	s, done, err := e.session(ctx, account, chat.Options{Passive: true})
+	s, done, err := e.roomSession(ctx, account, &timeout, timeoutSet)
 	if err != nil {
 		return err
 	}
 	defer done()
-	if !timeoutSet && chat.OverI2P(s.Account()) {
-		timeout = 5 * time.Minute
-	}
 	rooms, err := s.ListRoomsOnce(ctx, service, timeout)
 	if err != nil {
 		return err
@@ -250,14 +241,11 @@ func roomStart(ctx context.Context, e *env, account string, with []string, timeo
 			return usageError{err.Error()}
 		}
 	}
-	s, done, err := e.session(ctx, account, chat.Options{Passive: true})
+	s, done, err := e.roomSession(ctx, account, &timeout, timeoutSet)
 	if err != nil {
 		return err
 	}
 	defer done()
-	if !timeoutSet && chat.OverI2P(s.Account()) {
-		timeout = 5 * time.Minute
-	}
 	room, err := s.StartGroupChatOnce(ctx, with, timeout)
 	if room != "" {
 		fmt.Fprintln(e.stdout, room)
@@ -269,14 +257,11 @@ func roomStart(ctx context.Context, e *env, account string, with []string, timeo
 // owners, admins and members as far as it shows them (XEP-0045 §7.11),
 // one a line: address, affiliation, registered nick (escaped).
 func roomMembers(ctx context.Context, e *env, account string, room jid.JID, timeout time.Duration, timeoutSet bool) error {
-	s, done, err := e.session(ctx, account, chat.Options{Passive: true})
+	s, done, err := e.roomSession(ctx, account, &timeout, timeoutSet)
 	if err != nil {
 		return err
 	}
 	defer done()
-	if !timeoutSet && chat.OverI2P(s.Account()) {
-		timeout = 5 * time.Minute
-	}
 	ms, err := s.RoomMembersOnce(ctx, room.String(), timeout)
 	if err != nil {
 		return err
@@ -285,4 +270,18 @@ func roomMembers(ctx context.Context, e *env, account string, room jid.JID, time
 		fmt.Fprintf(e.stdout, "%s\t%s\t%s\n", m.JID, m.Affiliation, termText(m.Nick))
 	}
 	return nil
+}
+
+// roomSession opens a passive session of account for one room command;
+// over I2P, a timeout the user did not set is made 5 minutes (each of the
+// command's round trips takes seconds there).
+func (e *env) roomSession(ctx context.Context, account string, timeout *time.Duration, timeoutSet bool) (*chat.Session, func(), error) {
+	s, done, err := e.session(ctx, account, chat.Options{Passive: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	if !timeoutSet && chat.OverI2P(s.Account()) {
+		*timeout = 5 * time.Minute
+	}
+	return s, done, nil
 }
