@@ -212,17 +212,17 @@ func (a *Pane) closeChat(peer string) {
 // rosterTools is the row above the roster: the filter and, when the
 // backend can, buttons that add a contact (+) and join a room (#).
 func (a *Pane) rosterTools() fyne.CanvasObject {
-	buttons := container.NewHBox()
+	var buttons []fyne.CanvasObject
 	if a.editor() != nil {
-		buttons.Add(widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { a.showAddContact("", "") }))
+		buttons = append(buttons, widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { a.showAddContact("", "") }))
 	}
 	if a.roomBackend() != nil {
-		buttons.Add(widget.NewButton("#", func() { a.showJoinRoom("", "", false) }))
+		buttons = append(buttons, widget.NewButton("#", func() { a.showJoinRoom("", "", false) }))
 	}
-	if len(buttons.Objects) == 0 {
+	if len(buttons) == 0 {
 		return a.filter
 	}
-	return container.NewBorder(nil, nil, nil, buttons, a.filter)
+	return container.NewBorder(nil, nil, nil, container.NewHBox(buttons...), a.filter)
 }
 
 // chatTools are the chat header's buttons: search (any chat); Rename and
@@ -230,9 +230,13 @@ func (a *Pane) rosterTools() fyne.CanvasObject {
 // Request voice (a visitor) and the "⋮" menu (chatmenu.go) for a room.
 // showChatBody shows the right ones.
 func (a *Pane) chatTools() *fyne.Container {
-	box := container.NewHBox()
+	// Gathered first and put in the box at once: each Add laid the box
+	// out again, making every button's renderer (icons rasterised, text
+	// measured) at start although the chat side is hidden until a chat
+	// opens.
+	var tools []fyne.CanvasObject
 	if a.searcher() != nil {
-		box.Add(widget.NewButtonWithIcon("", theme.SearchIcon(), a.showSearch))
+		tools = append(tools, widget.NewButtonWithIcon("", theme.SearchIcon(), a.showSearch))
 	}
 	if a.editor() != nil {
 		rn := widget.NewButtonWithIcon("Rename", theme.DocumentCreateIcon(), func() {
@@ -253,7 +257,7 @@ func (a *Pane) chatTools() *fyne.Container {
 		a.contactTools = append(a.contactTools, rn, rm)
 		a.strangerTools = append(a.strangerTools, add)
 		a.labelled(rn, rm, add)
-		box.Add(add)
+		tools = append(tools, add)
 		if a.blocker() != nil {
 			a.blockButton = widget.NewButtonWithIcon("Block", theme.CancelIcon(), func() {
 				if a.chat == nil {
@@ -267,10 +271,10 @@ func (a *Pane) chatTools() *fyne.Container {
 			})
 			a.strangerTools = append(a.strangerTools, a.blockButton)
 			a.labelled(a.blockButton)
-			box.Add(a.blockButton)
+			tools = append(tools, a.blockButton)
 		}
-		box.Add(rn)
-		box.Add(rm)
+		tools = append(tools, rn)
+		tools = append(tools, rm)
 	}
 	if a.roomBackend() != nil {
 		// People is an icon alone (as Gajim's and Dino's occupant list
@@ -287,7 +291,7 @@ func (a *Pane) chatTools() *fyne.Container {
 			a.roomSplit.Refresh()
 		})
 		a.roomTools = append(a.roomTools, people)
-		box.Add(people)
+		tools = append(tools, people)
 		if a.inviteBackend() != nil {
 			invite := widget.NewButtonWithIcon("Invite…", theme.MailSendIcon(), func() {
 				if a.chat != nil {
@@ -296,16 +300,16 @@ func (a *Pane) chatTools() *fyne.Container {
 			})
 			a.roomTools = append(a.roomTools, invite)
 			a.labelled(invite)
-			box.Add(invite)
+			tools = append(tools, invite)
 		}
 		if a.voice = a.voiceTool(); a.voice != nil {
 			a.labelled(a.voice)
-			box.Add(a.voice)
+			tools = append(tools, a.voice)
 		}
 	}
 	// The rest (a room's nickname and leave, a contact's group chat) in
 	// the ⋮ menu: see chatmenu.go.
 	a.moreButton = a.chatMenuButton()
-	box.Add(a.moreButton)
-	return box
+	tools = append(tools, a.moreButton)
+	return container.NewHBox(tools...)
 }
