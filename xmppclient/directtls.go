@@ -19,15 +19,17 @@ const alpnXMPPClient = "xmpp-client"
 // is a STARTTLS port (5222) given as a direct TLS one.
 var ErrNotDirectTLS = errors.New("the server's port did not answer with TLS: is it a direct TLS port (XEP-0368, often 5223)? A STARTTLS port (5222) is not; add the account without --direct-tls for it")
 
-// directTLS starts TLS on sc from the first byte (XEP-0368) and returns
+// directTLS starts TLS on conn from the first byte (XEP-0368) and returns
 // the encrypted connection as the session reads it (counted for stream
 // management and bounded like after STARTTLS). The certificate goes
 // through the same verifier as with STARTTLS, so pins work alike.
-func directTLS(ctx context.Context, sc *sessionConn, cfg *tls.Config, sm *smState, guard *readGuard, limit int64) (*smConn, error) {
+func directTLS(ctx context.Context, conn net.Conn, cfg *tls.Config, sm *smState, guard *readGuard, limit int64) (*smConn, error) {
 	cfg = cfg.Clone()
 	cfg.NextProtos = []string{alpnXMPPClient}
-	sc.encrypted() // TLS records from the first byte: no plaintext scanner
-	tc := tls.Client(sc, cfg)
+	if sc, ok := conn.(*sessionConn); ok {
+		sc.encrypted() // TLS records from the first byte: no plaintext scanner
+	}
+	tc := tls.Client(conn, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		var rh tls.RecordHeaderError
 		if errors.As(err, &rh) {
