@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"net"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"github.com/clove-xmpp/clove/internal/i2pnet"
+	"github.com/clove-xmpp/clove/internal/prosodytest"
+	"github.com/clove-xmpp/clove/transport"
+	"github.com/clove-xmpp/clove/xmppclient"
+)
+
+// directTLSPort is the I2P port the server's direct TLS tunnel takes
+// (XEP-0368's usual 5223; 5222 stays STARTTLS).
+const directTLSPort = 5223
+
+// TestI2PDirectTLSLoginTime measures Clove's whole login (SOCKS stream
+// to the .b32.i2p server, TLS, SCRAM, bind, SM, roster, carbons, presence)
+// over the private I2P network, STARTTLS on I2P port 5222 against direct
+// TLS on 5223 of the same destination, alternating, through one client
+// router's SOCKS proxy; the figures go to the log (docs/direct-tls.md).
+func TestI2PDirectTLSLoginTime(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the private I2P network")
+	}
+	s := startI2PServerWith(t, "xmpp-dtls", []prosodytest.Option{prosodytest.WithDirectTLS()})
+	s.net.ServerTunnel(t, "xmpp-dtls-5223", s.srv.DirectTLSAddr, i2pnet.Keys(s.dest), i2pnet.InPort(directTLSPort))
+	socks := "socks5://" + s.net.Client(0).SOCKSAddr
+	login := func(direct bool) (time.Duration, error) {
+		port := 5222
+		if direct {
+			port = directTLSPort
+		}
+		ts := transport.Settings{Server: net.JoinHostPort(s.b32, strconv.Itoa(port)), Proxy: socks, I2POnly: true}
+		conn, err := transport.NewConnector(ts, s.b32)
+		if err != nil {
+			return 0, err
+		}
+		defer conn.Close()
+		c, err := xmppclient.New(xmppclient.Config{
+			JID: jid.MustParse("alice@" + s.b32), Password: "pw", Dial: conn.Dial, DirectTLS: direct,
+			Pin: s.srv.CertFingerprint, Passive: true, NoReconnect: true, ConnectTimeout: time.Minute,
+		})
+		if err != nil {
+			return 0, err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		defer cancel()
+		begin := time.Now()
+		done := make(chan error, 1)
+		go func() { done <- c.Run(ctx) }()
+		defer func() { cancel(); <-done }()
+		err = c.WaitOnline(ctx)
+		return time.Since(begin), err
+	}
+	// One login each first: the new tunnel's first stream (and the
+	// router's first to the destination) is not what is measured.
+	for _, direct := range []bool{false, true} {
+		var took time.Duration
+		var err error
+		for try := 1; try <= cliTries; try++ {
+			if took, err = login(direct); err == nil {
+				break
+			}
+			t.Logf("warm-up login (direct TLS %v) try %d: %v", direct, try, err)
+		}
+		if err != nil {
+			t.Fatalf("warm-up login (direct TLS %v): %v", direct, err)
+		}
+		t.Logf("warm-up login, direct TLS %v: %v", direct, took.Round(time.Millisecond))
+	}
+	const runs = 6
+	var starttls, direct []time.Duration
+	for i := range 2 * runs {
+		d := i%2 == 1
+		took, err := login(d)
+		if err != nil {
+			t.Fatalf("login %d (direct TLS %v): %v", i, d, err)
+		}
+		if d {
+			direct = append(direct, took)
+		} else {
+			starttls = append(starttls, took)
+		}
+	}
+	slices.Sort(starttls)
+	slices.Sort(direct)
+	ms := func(ds []time.Duration) []int64 {
+		out := make([]int64, len(ds))
+		for i, d := range ds {
+			out[i] = d.Milliseconds()
+		}
+		return out
+	}
+	t.Logf("I2P login over %d runs each: STARTTLS p50 %v %v ms; direct TLS p50 %v %v ms; saved at p50 %v",
+		runs, starttls[runs/2].Round(time.Millisecond), ms(starttls), direct[runs/2].Round(time.Millisecond), ms(direct),
+		(starttls[runs/2] - direct[runs/2]).Round(time.Millisecond))
+}
