@@ -23,6 +23,7 @@ func transportSettings(a store.Account) transport.Settings {
 		SAM:        a.SAM,
 		I2POnly:    a.I2POnly,
 		DarknetMap: a.DarknetMap,
+		DirectTLS:  a.DirectTLS,
 	}
 }
 

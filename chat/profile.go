@@ -100,9 +100,10 @@ func (p *Profile) NewAccount(addr string, s Settings) (store.Account, error) {
 	a := store.Account{JID: j.String(), Server: s.Server, Proxy: s.Proxy, SAM: s.SAM, I2POnly: s.I2POnly, DarknetMap: s.Map, I2PHops: s.Hops, DirectTLS: s.DirectTLS}
 	switch {
 	case s.DirectTLS && s.Server == "":
-		// No _xmpps-client SRV lookup yet (docs/direct-tls.md): the port
-		// must be given.
-		return a, inputErrorf("--direct-tls needs the server's direct TLS port: --server HOST:PORT (often 5223)")
+		// Without a server the domain's _xmpps-client SRV records (direct
+		// mode) say which ports are direct TLS; over I2P nothing is looked
+		// up, so the port must be given.
+		return a, inputErrorf("--direct-tls needs the server's direct TLS port: --server HOST:PORT (often 5223); without --server, direct TLS is used where the domain's _xmpps-client DNS records offer it")
 	case s.Hops != 0 && (s.Hops < 1 || s.Hops > 7):
 		return a, inputErrorf("--i2p-hops must be 1–7")
 	case s.KeepAddress && s.SAM == "":

@@ -452,6 +452,9 @@ func (c *Client) login(ctx context.Context) (*xmpp.Session, net.Conn, *readGuard
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	// The dialer says whether it reached a direct TLS port (an
+	// _xmpps-client SRV target: transport.IsDirectTLS).
+	direct := c.cfg.DirectTLS || isDirectTLS(conn)
 	if c.cfg.HoldAcks {
 		conn = &ackConn{Conn: conn}
 	}
@@ -468,7 +471,7 @@ func (c *Client) login(ctx context.Context) (*xmpp.Session, net.Conn, *readGuard
 	var failed error
 	guard := &readGuard{}
 	sc := newSessionConn(conn, guard, c.cfg.MaxStanzaSize)
-	sess, err := c.negotiate(lctx, sc, v, guard, &failed)
+	sess, err := c.negotiate(lctx, sc, direct, v, guard, &failed)
 	if err == nil && failed != nil {
 		// mellium treats a failed optional feature as absent and carries on:
 		// never go on without TLS or authentication.
@@ -494,14 +497,14 @@ func (c *Client) login(ctx context.Context) (*xmpp.Session, net.Conn, *readGuard
 
 // negotiate runs the stream negotiation on sc: STARTTLS first, or with
 // DirectTLS a TLS handshake before the first XMPP byte.
-func (c *Client) negotiate(ctx context.Context, sc *sessionConn, v *verifier, guard *readGuard, failed *error) (*xmpp.Session, error) {
+func (c *Client) negotiate(ctx context.Context, sc *sessionConn, direct bool, v *verifier, guard *readGuard, failed *error) (*xmpp.Session, error) {
 	rest := []xmpp.StreamFeature{
 		saslFeature(c.cfg.Password, failed),
 		smFeature(),
 		csiFeature(),
 		bindOrResume(&c.sm, c.cfg.JID),
 	}
-	if c.cfg.DirectTLS {
+	if direct {
 		rw, err := directTLS(ctx, sc, v.config(), &c.sm, guard, c.cfg.MaxStanzaSize)
 		if err != nil {
 			*failed = err

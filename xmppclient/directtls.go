@@ -51,3 +51,11 @@ func newDirectTLSSession(ctx context.Context, j jid.JID, rw net.Conn, features .
 		return xmpp.StreamConfig{Features: features}
 	}))
 }
+
+// isDirectTLS: the dialer marked conn as reaching a direct TLS port
+// (transport's connections do, for _xmpps-client SRV targets; the
+// method, not the package, so xmppclient stays free of transport).
+func isDirectTLS(conn net.Conn) bool {
+	d, ok := conn.(interface{ DirectTLS() bool })
+	return ok && d.DirectTLS()
+}

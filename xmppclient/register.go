@@ -86,7 +86,7 @@ func Register(ctx context.Context, cfg Config) error {
 		},
 	}
 	var sess *xmpp.Session
-	if c.cfg.DirectTLS {
+	if c.cfg.DirectTLS || isDirectTLS(conn) {
 		var rw net.Conn
 		if rw, err = directTLS(ctx, conn, v.config(), &c.sm, guard, c.cfg.MaxStanzaSize); err == nil {
 			sess, err = newDirectTLSSession(ctx, c.cfg.JID, rw, features...)
