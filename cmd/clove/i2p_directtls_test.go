@@ -83,7 +83,7 @@ func TestI2PDirectTLSLoginTime(t *testing.T) {
 		}
 		t.Logf("warm-up login, direct TLS %v: %v", direct, took.Round(time.Millisecond))
 	}
-	const runs = 6
+	const runs = 10
 	var starttls, direct []time.Duration
 	for i := range 2 * runs {
 		d := i%2 == 1
