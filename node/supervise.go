@@ -344,6 +344,17 @@ func refresh(dir string, info *Info, log *slog.Logger) error {
 			return fmt.Errorf("saving the node's dispatcher port: %w", err)
 		}
 	}
+	if info.mustMove(info.DirectTLSPort) {
+		p, err := chooseDirectTLSPort(info.otherPorts(info.DirectTLSPort)...)
+		if err != nil {
+			return fmt.Errorf("the node's direct TLS port: %w", err)
+		}
+		log.Info("the node's direct TLS port (XEP-0368, I2P port 5223)", "was", info.DirectTLSPort, "direct_tls_port", p)
+		info.DirectTLSPort = p
+		if err := save(dir, info); err != nil {
+			return fmt.Errorf("saving the node's direct TLS port: %w", err)
+		}
+	}
 	if err := writeModule(dir); err != nil {
 		return fmt.Errorf("the node's prosody module: %w", err)
 	}
