@@ -2,15 +2,18 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"mellium.im/xmpp/jid"
 
 	"github.com/clove-xmpp/clove/internal/i2pnet"
+	"github.com/clove-xmpp/clove/internal/portmux"
 	"github.com/clove-xmpp/clove/internal/prosodytest"
 	"github.com/clove-xmpp/clove/transport"
 	"github.com/clove-xmpp/clove/xmppclient"
@@ -112,4 +115,60 @@ func TestI2PDirectTLSLoginTime(t *testing.T) {
 	t.Logf("I2P login over %d runs each: STARTTLS p50 %v %v ms; direct TLS p50 %v %v ms; saved at p50 %v = %.1f round trips (ping p50 %v of %d)",
 		runs, starttls[runs/2].Round(time.Millisecond), ms(starttls), direct[runs/2].Round(time.Millisecond), ms(direct),
 		saved.Round(time.Millisecond), float64(saved)/float64(rtt), rtt.Round(100*time.Microsecond), len(rtts))
+}
+
+// TestI2PDirectTLSOverSAMDispatcher: an account in SAM mode logs in over
+// direct TLS to a server behind a dispatcher like the bundled node's (SAM
+// streams all reach I2P port 0, so the dispatcher tells the ClientHello by
+// its first byte and sends it to prosody's direct TLS port), pins the
+// certificate, and its message reaches bob, who uses STARTTLS through the
+// same dispatcher.
+func TestI2PDirectTLSOverSAMDispatcher(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the private I2P network")
+	}
+	prosodytest.Require(t)
+	n := i2pnet.Shared(t)
+	dest := n.NewDestination(t)
+	srv := prosodytest.Start(t, prosodytest.Domain(dest.B32), prosodytest.LogLevel("info"), prosodytest.WithDirectTLS())
+	srv.CreateUser(t, "alice", "pw")
+	srv.CreateUser(t, "bob", "pw")
+	port := func(addr string) int {
+		_, p, _ := net.SplitHostPort(addr)
+		n, _ := strconv.Atoi(p)
+		return n
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = portmux.Serve(ctx, ln, portmux.Ports{C2S: port(srv.C2SAddr), TLS: port(srv.DirectTLSAddr)}, 0, func(msg string) { t.Log("dispatcher: " + msg) })
+	}()
+	t.Cleanup(func() { stop(); <-done })
+	n.ServerTunnel(t, "xmpp-dtls-mux", ln.Addr().String(), i2pnet.Keys(dest))
+	wctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if _, err := i2pnet.WaitReachable(wctx, n.Client(0).SOCKSAddr, dest.B32, 5222); err != nil {
+		t.Fatalf("prosody behind %s: %v", dest.B32, err)
+	}
+	alice, bob := newCLI(t, "pw"), newCLI(t, "pw")
+	aj, bj := "alice@"+dest.B32, "bob@"+dest.B32
+	r, took := runI2P(t, alice, "account", "add", aj, "--sam", n.Client(0).SAMAddr, "--i2p-hops", "1", "--i2p-only",
+		"--server", dest.B32+":5223", "--direct-tls")
+	if !strings.Contains(r.stderr, "pinned") || !strings.Contains(r.stderr, xmppclient.FormatFingerprint(srv.CertFingerprint)) {
+		t.Fatalf("account add over direct TLS: want the pin reported, stderr %q", r.stderr)
+	}
+	t.Logf("account add over SAM + direct TLS (a new SAM session, login): %v", took.Round(time.Millisecond))
+	runI2P(t, bob, "account", "add", bj, "--sam", n.Client(1).SAMAddr, "--i2p-hops", "1", "--i2p-only")
+	r, _ = runI2P(t, alice, "send", "--account", aj, bj, "over SAM, direct TLS")
+	id := strings.TrimSpace(r.stdout)
+	r, _ = runI2P(t, bob, "listen", "--account", bj, "--count", "1", "--timeout", "90s", "--json")
+	var m jsonMessage
+	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil || m.Body != "over SAM, direct TLS" || m.ID != id {
+		t.Fatalf("bob got %q (%v); want the message %s", r.stdout, err, id)
+	}
 }
