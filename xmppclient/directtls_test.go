@@ -92,6 +92,18 @@ func TestDirectTLS(t *testing.T) {
 		}
 		t.Logf("user sees after %v: %v", time.Since(begin).Round(time.Millisecond), ev.Err)
 	})
+
+	t.Run("direct TLS port without DirectTLS", func(t *testing.T) {
+		cfg := directConfig(srv, "alice", "pw")
+		cfg.DirectTLS = false // plaintext stream header to a TLS port
+		cfg.NoReconnect = true
+		begin := time.Now()
+		ev := start(t, cfg).wait("failure", 15*time.Second, failed).(xmppclient.StateChanged)
+		if d := time.Since(begin); d > 5*time.Second {
+			t.Errorf("took %v to fail", d)
+		}
+		t.Logf("user sees after %v: %v", time.Since(begin).Round(time.Millisecond), ev.Err)
+	})
 }
 
 // TestDirectTLSLoginTime measures login (dial to Online) on loopback,
