@@ -23,6 +23,7 @@ func transportSettings(a store.Account) transport.Settings {
 		SAM:        a.SAM,
 		I2POnly:    a.I2POnly,
 		DarknetMap: a.DarknetMap,
+		DirectTLS:  a.DirectTLS,
 	}
 }
 
@@ -65,8 +66,10 @@ func (p *Profile) clientConfig(a store.Account, password string) (xmppclient.Con
 		Dial:     d.c.Dial,
 		Pins:     pinStore{st: p.st, account: a.JID},
 		Pin:      a.Pin,
-		Archive:  cursor{st: p.st, account: a.JID},
-		Logger:   p.log,
+		// XEP-0368: TLS from the first byte on the account's server port.
+		DirectTLS: a.DirectTLS,
+		Archive:   cursor{st: p.st, account: a.JID},
+		Logger:    p.log,
 	}
 	if OverI2P(a) {
 		// I2P: building a SAM session or reaching a fresh destination takes

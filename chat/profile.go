@@ -87,6 +87,7 @@ type Settings struct {
 	Pin                string            // a certificate fingerprint to require
 	Hops               int               // SAM tunnel length each way (0: I2P's default)
 	KeepAddress        bool              // SAM: one I2P identity across sessions
+	DirectTLS          bool              // Server is a direct TLS port (XEP-0368)
 }
 
 // NewAccount checks the settings for account addr and returns the account
@@ -96,8 +97,13 @@ func (p *Profile) NewAccount(addr string, s Settings) (store.Account, error) {
 	if err != nil {
 		return store.Account{}, &InputError{err}
 	}
-	a := store.Account{JID: j.String(), Server: s.Server, Proxy: s.Proxy, SAM: s.SAM, I2POnly: s.I2POnly, DarknetMap: s.Map, I2PHops: s.Hops}
+	a := store.Account{JID: j.String(), Server: s.Server, Proxy: s.Proxy, SAM: s.SAM, I2POnly: s.I2POnly, DarknetMap: s.Map, I2PHops: s.Hops, DirectTLS: s.DirectTLS}
 	switch {
+	case s.DirectTLS && s.Server == "":
+		// Without a server the domain's _xmpps-client SRV records (direct
+		// mode) say which ports are direct TLS; over I2P nothing is looked
+		// up, so the port must be given.
+		return a, inputErrorf("--direct-tls needs the server's direct TLS port: --server HOST:PORT (often 5223); without --server, direct TLS is used where the domain's _xmpps-client DNS records offer it")
 	case s.Hops != 0 && (s.Hops < 1 || s.Hops > 7):
 		return a, inputErrorf("--i2p-hops must be 1–7")
 	case s.KeepAddress && s.SAM == "":
@@ -285,6 +291,9 @@ func Describe(a store.Account) string {
 	}
 	if a.Server != "" {
 		parts = append(parts, "server "+a.Server)
+	}
+	if a.DirectTLS {
+		parts = append(parts, "direct TLS")
 	}
 	if a.I2POnly {
 		parts = append(parts, "I2P only")

@@ -131,6 +131,7 @@ func (w *WizardBackend) Account(f ui.AccountForm) (store.Account, error) {
 		cs.I2POnly = transport.IsI2P(j.Domainpart())
 	case ui.ConnCustom:
 		cs.Server = strings.TrimSpace(f.Custom)
+		cs.DirectTLS = f.DirectTLS
 	}
 	a, err := w.p.NewAccount(j.String(), cs)
 	if err != nil {

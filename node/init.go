@@ -42,9 +42,15 @@ type Info struct {
 	// I2P port 0 (every SAM client's), and it sends each to prosody's c2s,
 	// s2s or HTTP port by its first bytes. 0 in a node.json from a Clove
 	// before it: the next start picks one (refresh).
-	DispatchPort int               `json:"dispatch_port,omitempty"`
-	SOCKS        string            `json:"socks"` // I2P SOCKS proxy for outgoing s2s
-	DarknetMap   map[string]string `json:"darknet_map,omitempty"`
+	DispatchPort int `json:"dispatch_port,omitempty"`
+	// DirectTLSPort is prosody's direct TLS client port on 127.0.0.1
+	// (XEP-0368: TLS from the first byte, two round trips fewer than
+	// STARTTLS per login), published as I2P port 5223 of the node's
+	// destination. 0 in a node.json from a Clove before it: the next start
+	// picks one (refresh).
+	DirectTLSPort int               `json:"direct_tls_port,omitempty"`
+	SOCKS         string            `json:"socks"` // I2P SOCKS proxy for outgoing s2s
+	DarknetMap    map[string]string `json:"darknet_map,omitempty"`
 	// Hosts are extra XMPP domains the node serves besides Domain (a
 	// clearnet name that other servers' darknet_map points at this node).
 	Hosts   []string  `json:"hosts,omitempty"`
@@ -153,6 +159,12 @@ func Init(ctx context.Context, opts InitOptions) (*Info, error) {
 	if err := initPorts(&opts); err != nil {
 		return nil, err
 	}
+	_, socks, _ := splitHostPort(opts.SOCKS) // checked above
+	var tlsPort int
+	tlsPort, err = chooseDirectTLSPort(opts.C2SPort, opts.S2SPort, opts.HTTPPort, opts.DispatchPort, socks)
+	if err != nil {
+		return nil, err
+	}
 	for _, d := range []string{"", "i2pd", "prosody", "prosody/data", "prosody/certs", "prosody/plugins", "logs"} {
 		if err := os.MkdirAll(filepath.Join(opts.Dir, d), 0o700); err != nil {
 			return nil, fmt.Errorf("creating the node directory: %w", err)
@@ -174,7 +186,7 @@ func Init(ctx context.Context, opts InitOptions) (*Info, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the new I2P identity: %w", err)
 	}
-	info := &Info{Domain: domain, C2SPort: opts.C2SPort, S2SPort: opts.S2SPort, HTTPPort: opts.HTTPPort, DispatchPort: opts.DispatchPort, SOCKS: opts.SOCKS, Hops: opts.Hops, Created: time.Now().UTC().Truncate(time.Second)}
+	info := &Info{Domain: domain, C2SPort: opts.C2SPort, S2SPort: opts.S2SPort, HTTPPort: opts.HTTPPort, DispatchPort: opts.DispatchPort, DirectTLSPort: tlsPort, SOCKS: opts.SOCKS, Hops: opts.Hops, Created: time.Now().UTC().Truncate(time.Second)}
 	certFile, keyFile := certPaths(opts.Dir, domain)
 	if err := writeCert(certFile, keyFile, domain, "muc."+domain); err != nil {
 		return nil, err
@@ -356,6 +368,21 @@ outbound.length = %[4]d
 i2cp.leaseSetEncType = 4
 `
 
+// directTLSTunnelConf publishes prosody's direct TLS port (XEP-0368) as
+// I2P port 5223 of the same destination, the port clients use for direct
+// TLS by custom (--server <b32>:5223 --direct-tls).
+const directTLSTunnelConf = `
+[xmpp-c2s-tls]
+type = server
+host = 127.0.0.1
+port = %[1]d
+inport = 5223
+keys = xmpp.dat
+inbound.length = %[2]d
+outbound.length = %[3]d
+i2cp.leaseSetEncType = 4
+`
+
 // tunnelsText is the node's tunnels.conf: the dispatcher (the default
 // port) once its port is known, XMPP, and HTTP once the domain and the
 // HTTP port are known (the i2pd that makes the keys runs before).
@@ -368,6 +395,9 @@ func tunnelsText(info *Info) string {
 	t += fmt.Sprintf(tunnelsConf, info.C2SPort, info.S2SPort, h.Length, h.ServerOutbound)
 	if info.Domain != "" && info.HTTPPort != 0 {
 		t += fmt.Sprintf(httpTunnelConf, info.HTTPPort, info.Domain, h.Length, h.ServerOutbound)
+	}
+	if info.DirectTLSPort != 0 {
+		t += fmt.Sprintf(directTLSTunnelConf, info.DirectTLSPort, h.Length, h.ServerOutbound)
 	}
 	return t
 }
@@ -385,6 +415,20 @@ const DefaultHTTPPort = 5280
 // free one from 15280 on (ChoosePorts), never one of taken.
 func chooseHTTPPort(taken ...int) (int, error) {
 	p, err := ChoosePorts([]int{DefaultHTTPPort}, func(p int) bool { return slices.Contains(taken, p) || PortInUse(p) })
+	if err != nil {
+		return 0, err
+	}
+	return p[0], nil
+}
+
+// DefaultDirectTLSPort is the usual direct TLS client port (XEP-0368
+// names none; 5223 is the custom, and the node's I2P port for it).
+const DefaultDirectTLSPort = 5223
+
+// chooseDirectTLSPort picks prosody's direct TLS port like chooseHTTPPort:
+// only the node's tunnel refers to it.
+func chooseDirectTLSPort(taken ...int) (int, error) {
+	p, err := ChoosePorts([]int{DefaultDirectTLSPort}, func(p int) bool { return slices.Contains(taken, p) || PortInUse(p) })
 	if err != nil {
 		return 0, err
 	}
@@ -596,28 +640,29 @@ func writeProsodyConfigWith(dir string, info *Info, moduleDirs []string) error {
 	}
 	defer f.Close()
 	return t.Execute(f, map[string]any{
-		"Domain":       info.Domain,
-		"MUCDomain":    "muc." + info.Domain,
-		"RunAsRoot":    os.Geteuid() == 0,
-		"PIDFile":      filepath.Join(dir, "prosody/prosody.pid"),
-		"DataDir":      filepath.Join(dir, "prosody/data"),
-		"PluginDir":    filepath.Join(dir, "prosody/plugins"),
-		"LogFile":      filepath.Join(dir, "logs/prosody.log"),
-		"C2SPort":      info.C2SPort,
-		"S2SPort":      info.S2SPort,
-		"HTTPPort":     info.HTTPPort,
-		"UploadDomain": UploadDomain(info.Domain),
-		"UploadURL":    UploadURLBase(info.Domain),
-		"UploadLimit":  UploadSizeLimit,
-		"UploadQuota":  UploadDailyQuota,
-		"UploadExpiry": int(UploadExpiry / time.Second),
-		"SOCKSHost":    socksHost,
-		"SOCKSPort":    socksPort,
-		"DarknetMap":   info.DarknetMap,
-		"Admins":       info.Admins,
-		"CertFile":     certFile,
-		"KeyFile":      keyFile,
-		"Hosts":        hosts,
+		"Domain":        info.Domain,
+		"MUCDomain":     "muc." + info.Domain,
+		"RunAsRoot":     os.Geteuid() == 0,
+		"PIDFile":       filepath.Join(dir, "prosody/prosody.pid"),
+		"DataDir":       filepath.Join(dir, "prosody/data"),
+		"PluginDir":     filepath.Join(dir, "prosody/plugins"),
+		"LogFile":       filepath.Join(dir, "logs/prosody.log"),
+		"C2SPort":       info.C2SPort,
+		"S2SPort":       info.S2SPort,
+		"HTTPPort":      info.HTTPPort,
+		"DirectTLSPort": info.DirectTLSPort,
+		"UploadDomain":  UploadDomain(info.Domain),
+		"UploadURL":     UploadURLBase(info.Domain),
+		"UploadLimit":   UploadSizeLimit,
+		"UploadQuota":   UploadDailyQuota,
+		"UploadExpiry":  int(UploadExpiry / time.Second),
+		"SOCKSHost":     socksHost,
+		"SOCKSPort":     socksPort,
+		"DarknetMap":    info.DarknetMap,
+		"Admins":        info.Admins,
+		"CertFile":      certFile,
+		"KeyFile":       keyFile,
+		"Hosts":         hosts,
 		// Its directory goes on plugin_paths too: prosody searches its own
 		// module directory, not necessarily the one it was found in.
 		"PrivacyListsDir": findModule("privacy_lists", moduleDirs),

@@ -162,6 +162,39 @@ func TestInitMakesAWorkingNode(t *testing.T) {
 	if pinned != xmppclient.Fingerprint(cert) {
 		t.Fatalf("pinned %s, the node's certificate is %s", pinned, xmppclient.Fingerprint(cert))
 	}
+
+	// The node also takes direct TLS (XEP-0368) on its own port, published
+	// as I2P port 5223: the same certificate, pinned, answers there.
+	if info.DirectTLSPort == 0 || info.DirectTLSPort == c2s {
+		t.Fatalf("direct TLS port %d", info.DirectTLSPort)
+	}
+	if tun, _ := os.ReadFile(filepath.Join(dir, tunnelsFile)); !strings.Contains(string(tun), "port = "+itoa(info.DirectTLSPort)+"\ninport = 5223\n") {
+		t.Errorf("tunnels.conf publishes no direct TLS port:\n%s", tun)
+	}
+	direct, err := xmppclient.New(xmppclient.Config{
+		JID: jid.MustParse("admin@" + info.Domain), Password: "admin-pw", NoReconnect: true, Passive: true,
+		DirectTLS: true, Pin: xmppclient.Fingerprint(cert),
+		Dial: func(ctx context.Context) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "tcp", net.JoinHostPort("127.0.0.1", itoa(info.DirectTLSPort)))
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dctx, dcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer dcancel()
+	done := make(chan error, 1)
+	go func() { done <- direct.Run(dctx) }()
+	go func() {
+		for range direct.Events() {
+		}
+	}()
+	if err := direct.WaitOnline(dctx); err != nil {
+		t.Fatalf("direct TLS login to the node: %v", err)
+	}
+	dcancel()
+	<-done
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

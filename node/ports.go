@@ -14,7 +14,7 @@ import (
 // prosody logged that it could not listen there (seen once in the
 // federation test, whose ports came from the same kernel pool).
 func (i *Info) ownPorts() []int {
-	ps := []int{i.C2SPort, i.S2SPort, i.HTTPPort, i.DispatchPort}
+	ps := []int{i.C2SPort, i.S2SPort, i.HTTPPort, i.DispatchPort, i.DirectTLSPort}
 	if h, p, err := splitHostPort(i.SOCKS); err == nil && isLoopbackHost(h) {
 		ps = append(ps, p)
 	}
@@ -77,8 +77,8 @@ func pickLoopbackPorts(n int, taken []int) ([]int, error) {
 
 // dispatchI2PPorts are the I2P ports the node's other tunnels name: the
 // dispatcher's tunnel has no inport, so its local port is its I2P port
-// and must be none of these.
-func dispatchI2PPorts() []int { return []int{80, 5222, 5269} }
+// and must be none of these (5223: direct TLS, XEP-0368).
+func dispatchI2PPorts() []int { return []int{80, 5222, 5223, 5269} }
 
 // initPorts checks the ports Init was given (free, all different, the
 // dispatcher's not an I2P port of another tunnel) and picks the HTTP and

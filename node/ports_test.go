@@ -108,7 +108,8 @@ func TestInitPortsDistinct(t *testing.T) {
 }
 
 // A node.json whose HTTP and dispatcher ports are one (edited by hand):
-// the next start moves one of them and saves it.
+// the next start moves one of them and saves it. It has no direct TLS
+// port either (a node from before XEP-0368): the start gives it one.
 func TestRefreshSeparatesPorts(t *testing.T) {
 	pool := newPortPool()
 	dir := t.TempDir()
@@ -128,7 +129,7 @@ func TestRefreshSeparatesPorts(t *testing.T) {
 	}
 	own := saved.ownPorts()
 	slices.Sort(own)
-	if len(slices.Compact(own)) != 5 {
+	if len(slices.Compact(own)) != 6 || saved.DirectTLSPort == 0 {
 		t.Errorf("ports after refresh: %+v", saved)
 	}
 }

@@ -91,7 +91,7 @@ func RunSAMTunnels(ctx context.Context, dir, samAddr string, log *slog.Logger) e
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := portmux.Route(ctx, c, portmux.Ports{C2S: info.C2SPort, S2S: info.S2SPort, HTTP: info.HTTPPort}, 0); err != nil {
+			if err := portmux.Route(ctx, c, dispatchPorts(info), 0); err != nil {
 				log.Info("incoming I2P stream dropped", "from", c.RemoteAddr(), "err", err)
 			}
 		}()

@@ -139,14 +139,14 @@ func dispatchAddr(info *Info) string {
 }
 
 func dispatchPorts(info *Info) portmux.Ports {
-	return portmux.Ports{C2S: info.C2SPort, S2S: info.S2SPort, HTTP: info.HTTPPort}
+	return portmux.Ports{C2S: info.C2SPort, S2S: info.S2SPort, HTTP: info.HTTPPort, TLS: info.DirectTLSPort}
 }
 
 // DispatchChild is the plan's child that runs the dispatcher with cmd
 // (RunOptions.Dispatch).
 func DispatchChild(dir string, info *Info, cmd []string) supervise.Child {
 	p := dispatchPorts(info)
-	argv := append(slices.Clone(cmd), dispatchAddr(info), strconv.Itoa(p.C2S), strconv.Itoa(p.S2S), strconv.Itoa(p.HTTP))
+	argv := append(slices.Clone(cmd), dispatchAddr(info), strconv.Itoa(p.C2S), strconv.Itoa(p.S2S), strconv.Itoa(p.HTTP), strconv.Itoa(p.TLS))
 	return supervise.Child{Name: "dispatch", LogFile: filepath.Join(dir, "logs", "dispatch.log"), Argv: argv}
 }
 
@@ -342,6 +342,17 @@ func refresh(dir string, info *Info, log *slog.Logger) error {
 		info.DispatchPort = p
 		if err := save(dir, info); err != nil {
 			return fmt.Errorf("saving the node's dispatcher port: %w", err)
+		}
+	}
+	if info.mustMove(info.DirectTLSPort) {
+		p, err := chooseDirectTLSPort(info.otherPorts(info.DirectTLSPort)...)
+		if err != nil {
+			return fmt.Errorf("the node's direct TLS port: %w", err)
+		}
+		log.Info("the node's direct TLS port (XEP-0368, I2P port 5223)", "was", info.DirectTLSPort, "direct_tls_port", p)
+		info.DirectTLSPort = p
+		if err := save(dir, info); err != nil {
+			return fmt.Errorf("saving the node's direct TLS port: %w", err)
 		}
 	}
 	if err := writeModule(dir); err != nil {

@@ -28,7 +28,10 @@ type Account struct {
 	// RequireEncryption: never send a chat message unencrypted; one to a
 	// contact with no OMEMO device fails instead.
 	RequireEncryption bool
-	Created           time.Time // set by AddAccount when zero
+	// DirectTLS: Server is a direct TLS port (XEP-0368): TLS from the
+	// first byte, no STARTTLS round trips.
+	DirectTLS bool
+	Created   time.Time // set by AddAccount when zero
 }
 
 // Domain is the account's server domain: the part of its JID after "@".
@@ -37,7 +40,7 @@ func (a Account) Domain() string {
 	return d
 }
 
-const accountColumns = `jid, server, proxy, sam, i2p_only, pin, darknet_map, sam_keys, created, i2p_hops, require_e2e`
+const accountColumns = `jid, server, proxy, sam, i2p_only, pin, darknet_map, sam_keys, created, i2p_hops, require_e2e, direct_tls`
 
 // AddAccount stores a new account. It fails with ErrExists if the JID is
 // already stored. A zero a.Created is set to the current time in the store
@@ -56,8 +59,8 @@ func (s *Store) AddAccount(ctx context.Context, a Account) error {
 	}
 	return s.wr.do(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO accounts (`+accountColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (jid) DO NOTHING`,
-			a.JID, a.Server, a.Proxy, a.SAM, a.I2POnly, a.Pin, dm, a.SAMKeys, unixNano(a.Created), a.I2PHops, a.RequireEncryption)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (jid) DO NOTHING`,
+			a.JID, a.Server, a.Proxy, a.SAM, a.I2POnly, a.Pin, dm, a.SAMKeys, unixNano(a.Created), a.I2PHops, a.RequireEncryption, a.DirectTLS)
 		if err != nil {
 			return err
 		}
@@ -81,8 +84,8 @@ func (s *Store) UpdateAccount(ctx context.Context, a Account) error {
 	}
 	return s.wr.do(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE accounts SET server = ?, proxy = ?, sam = ?,
-			i2p_only = ?, pin = ?, darknet_map = ?, sam_keys = ?, i2p_hops = ?, require_e2e = ? WHERE jid = ?`,
-			a.Server, a.Proxy, a.SAM, a.I2POnly, a.Pin, dm, a.SAMKeys, a.I2PHops, a.RequireEncryption, a.JID)
+			i2p_only = ?, pin = ?, darknet_map = ?, sam_keys = ?, i2p_hops = ?, require_e2e = ?, direct_tls = ? WHERE jid = ?`,
+			a.Server, a.Proxy, a.SAM, a.I2POnly, a.Pin, dm, a.SAMKeys, a.I2PHops, a.RequireEncryption, a.DirectTLS, a.JID)
 		return mustAffect(res, err, a.JID)
 	})
 }
@@ -222,7 +225,7 @@ func scanAccount(sc scanner) (Account, error) {
 		dm      string
 		created int64
 	)
-	if err := sc.Scan(&a.JID, &a.Server, &a.Proxy, &a.SAM, &a.I2POnly, &a.Pin, &dm, &a.SAMKeys, &created, &a.I2PHops, &a.RequireEncryption); err != nil {
+	if err := sc.Scan(&a.JID, &a.Server, &a.Proxy, &a.SAM, &a.I2POnly, &a.Pin, &dm, &a.SAMKeys, &created, &a.I2PHops, &a.RequireEncryption, &a.DirectTLS); err != nil {
 		return Account{}, err
 	}
 	if err := json.Unmarshal([]byte(dm), &a.DarknetMap); err != nil {

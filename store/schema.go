@@ -364,6 +364,11 @@ CREATE TABLE profiles (
 	PRIMARY KEY (account, jid)
 ) WITHOUT ROWID;
 `},
+		{version: 16, up: `
+-- Direct TLS (XEP-0368): the account's server override is a port that
+-- speaks TLS from the first byte (no STARTTLS).
+ALTER TABLE accounts ADD COLUMN direct_tls INTEGER NOT NULL DEFAULT 0;
+`},
 	}
 }
 

@@ -174,6 +174,9 @@ func (c *Connector) dialTargets(ctx, dctx context.Context, dialer Dialer, target
 					})
 				}
 			}
+			if t.TLS {
+				conn = directTLSConn{conn}
+			}
 			return conn, nil
 		}
 		errs = append(errs, err)

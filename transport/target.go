@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"sort"
 	"strconv"
@@ -41,6 +42,10 @@ type Settings struct {
 	SAM        string            // "host:port" or empty
 	I2POnly    bool              // refuse anything that is not .i2p (after the darknet map)
 	DarknetMap map[string]string // clearnet domain -> .b32.i2p
+	// DirectTLS: the Server override is a direct TLS port (XEP-0368).
+	// Without an override it has no effect: in direct mode the
+	// _xmpps-client SRV records say which ports are direct TLS.
+	DirectTLS bool
 }
 
 // Target is where to connect. Host is never resolved by this package when
@@ -49,12 +54,20 @@ type Target struct {
 	Host string
 	Port int
 	Mode Mode
+	// TLS: the port speaks TLS from the first byte (XEP-0368 direct TLS:
+	// an _xmpps-client SRV record, or a Server override with DirectTLS).
+	TLS bool
 }
 
 // Addr returns "host:port".
 func (t Target) Addr() string { return net.JoinHostPort(t.Host, strconv.Itoa(t.Port)) }
 
-func (t Target) String() string { return t.Addr() + " (" + t.Mode.String() + ")" }
+func (t Target) String() string {
+	if t.TLS {
+		return t.Addr() + " (" + t.Mode.String() + ", direct TLS)"
+	}
+	return t.Addr() + " (" + t.Mode.String() + ")"
+}
 
 // Mode returns the connection mode the settings select: SAM if a SAM
 // bridge is set, else SOCKS5 if a proxy is set, else direct.
@@ -220,7 +233,7 @@ func Plan(s Settings, domain string) (Target, error) {
 		if err != nil { // unreachable after Validate; kept for safety
 			return Target{}, err
 		}
-		return Target{Host: host, Port: port, Mode: mode}, nil
+		return Target{Host: host, Port: port, Mode: mode, TLS: s.DirectTLS}, nil
 	}
 	d, err := normalizeDomain(domain)
 	if err != nil {
@@ -264,10 +277,11 @@ func normalizeDomain(domain string) (string, error) {
 }
 
 // Targets returns the addresses to try, in order, for domain. It is Plan
-// plus, in direct mode only, the DNS SRV lookup of _xmpp-client._tcp
-// (RFC 6120 §3.2) with r (nil: net.DefaultResolver), followed by the
-// domain itself on port 5222. In SOCKS5 and SAM modes the resolver is never
-// used.
+// plus, in direct mode only, the DNS SRV lookups of _xmpps-client._tcp
+// (XEP-0368, direct TLS) and _xmpp-client._tcp (RFC 6120 §3.2), merged
+// (mergeSRV), with r (nil: net.DefaultResolver), followed by the domain
+// itself on port 5222. In SOCKS5 and SAM modes the resolver is never
+// used: the name goes to the proxy or router.
 func Targets(ctx context.Context, s Settings, domain string, r *net.Resolver) ([]Target, error) {
 	t, err := Plan(s, domain)
 	if err != nil {
@@ -278,7 +292,7 @@ func Targets(ctx context.Context, s Settings, domain string, r *net.Resolver) ([
 
 // expandTargets turns a plan into the addresses to try, validating
 // nothing (Plan did): the plan itself, except in direct mode without a
-// server override, where the SRV lookup comes first. override says the
+// server override, where the SRV lookups come first. override says the
 // plan is the settings' Server override.
 func expandTargets(ctx context.Context, t Target, override bool, r *net.Resolver) ([]Target, error) {
 	if t.Mode != ModeDirect || override {
@@ -290,27 +304,41 @@ func expandTargets(ctx context.Context, t Target, override bool, r *net.Resolver
 	if r == nil {
 		r = net.DefaultResolver
 	}
+	// Both lookups at once: the second costs no extra round trip.
+	type answer struct {
+		srvs []*net.SRV
+		err  error
+	}
+	tlsc := make(chan answer, 1)
+	go func() {
+		_, srvs, err := r.LookupSRV(ctx, "xmpps-client", "tcp", t.Host)
+		tlsc <- answer{srvs, err}
+	}()
 	_, srvs, err := r.LookupSRV(ctx, "xmpp-client", "tcp", t.Host)
+	tls := <-tlsc
 	if ctx.Err() != nil {
 		return nil, ctxDialError(ctx, t.Host, "", "looking up its XMPP server in DNS took too long")
 	}
-	if err != nil && len(srvs) == 0 { // no SRV records (or DNS trouble): the domain itself
+	if err != nil {
+		srvs = nil
+	}
+	if tls.err != nil || isNoService(tls.srvs) {
+		// XEP-0368 §5: "." for _xmpps-client says no direct TLS; the
+		// _xmpp-client records still count.
+		tls.srvs = nil
+	}
+	if len(srvs) == 0 && len(tls.srvs) == 0 { // no SRV records (or DNS trouble): the domain itself
 		return []Target{t}, nil
 	}
-	if len(srvs) == 1 && (srvs[0].Target == "." || srvs[0].Target == "") {
+	if isNoService(srvs) && len(tls.srvs) == 0 {
 		return nil, fmt.Errorf("%s says in DNS that it offers no XMPP service for clients (SRV target \".\")", t.Host)
+	}
+	if isNoService(srvs) {
+		srvs = nil
 	}
 	var out []Target
 	seen := make(map[string]bool)
-	for _, srv := range srvs {
-		h := NormalizeHost(srv.Target)
-		if srv.Port == 0 || h == "" {
-			continue
-		}
-		if IsI2P(h) || !validHostname(h) { // never resolve .i2p; skip junk
-			continue
-		}
-		c := Target{Host: h, Port: int(srv.Port), Mode: ModeDirect}
+	for _, c := range mergeSRV(tls.srvs, srvs, rand.IntN) {
 		if !seen[c.Addr()] {
 			seen[c.Addr()] = true
 			out = append(out, c)
@@ -320,4 +348,65 @@ func expandTargets(ctx context.Context, t Target, override bool, r *net.Resolver
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// isNoService: the lone SRV record with target "." (RFC 2782: the
+// service is not offered).
+func isNoService(srvs []*net.SRV) bool {
+	return len(srvs) == 1 && (srvs[0].Target == "." || srvs[0].Target == "")
+}
+
+// mergeSRV orders the _xmpps-client (direct TLS) and _xmpp-client
+// records together as XEP-0368 §2 asks: "all priorities and weights are
+// mixed", as if they were one RRset (RFC 2782): by priority, lowest
+// first, and within one priority by weighted random choice; intn is that
+// choice's source (rand.IntN; tests give their own). Records naming .i2p
+// hosts or junk, or port 0, are dropped (never resolved).
+func mergeSRV(xmpps, xmpp []*net.SRV, intn func(int) int) []Target {
+	type rec struct {
+		srv *net.SRV
+		tls bool
+	}
+	var all []rec
+	for _, s := range xmpps {
+		all = append(all, rec{s, true})
+	}
+	for _, s := range xmpp {
+		all = append(all, rec{s, false})
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].srv.Priority < all[j].srv.Priority })
+	var out []Target
+	for i := 0; i < len(all); {
+		j := i
+		for j < len(all) && all[j].srv.Priority == all[i].srv.Priority {
+			j++
+		}
+		group := all[i:j]
+		// RFC 2782's selection: pick by running sum of weights, remove,
+		// repeat.
+		for len(group) > 0 {
+			total := 0
+			for _, r := range group {
+				total += int(r.srv.Weight)
+			}
+			k := 0
+			if total > 0 {
+				n := intn(total + 1)
+				for sum := 0; k < len(group)-1; k++ {
+					if sum += int(group[k].srv.Weight); sum >= n {
+						break
+					}
+				}
+			}
+			r := group[k]
+			group = append(group[:k:k], group[k+1:]...)
+			h := NormalizeHost(r.srv.Target)
+			if r.srv.Port == 0 || h == "" || IsI2P(h) || !validHostname(h) {
+				continue
+			}
+			out = append(out, Target{Host: h, Port: int(r.srv.Port), Mode: ModeDirect, TLS: r.tls})
+		}
+		i = j
+	}
+	return out
 }

@@ -74,34 +74,34 @@ func TestPlan(t *testing.T) {
 		want    Target
 		wantErr string
 	}{
-		{"clearnet direct", Settings{}, "Example.ORG", Target{"example.org", 5222, ModeDirect}, ""},
-		{"clearnet trailing dot", Settings{}, "example.org.", Target{"example.org", 5222, ModeDirect}, ""},
-		{"ip literal", Settings{}, "[::1]", Target{"::1", 5222, ModeDirect}, ""},
-		{"clearnet via socks keeps the name", Settings{Proxy: socks}, "example.org", Target{"example.org", 5222, ModeSOCKS5}, ""},
-		{"b32 via socks", Settings{Proxy: socks}, b32, Target{b32, 5222, ModeSOCKS5}, ""},
-		{"b32 upper via socks", Settings{Proxy: socks}, strings.ToUpper(b32), Target{b32, 5222, ModeSOCKS5}, ""},
-		{"b33 via sam", Settings{SAM: sam}, b33, Target{b33, 5222, ModeSAM}, ""},
-		{"b32 via sam", Settings{SAM: sam}, b32, Target{b32, 5222, ModeSAM}, ""},
+		{"clearnet direct", Settings{}, "Example.ORG", Target{"example.org", 5222, ModeDirect, false}, ""},
+		{"clearnet trailing dot", Settings{}, "example.org.", Target{"example.org", 5222, ModeDirect, false}, ""},
+		{"ip literal", Settings{}, "[::1]", Target{"::1", 5222, ModeDirect, false}, ""},
+		{"clearnet via socks keeps the name", Settings{Proxy: socks}, "example.org", Target{"example.org", 5222, ModeSOCKS5, false}, ""},
+		{"b32 via socks", Settings{Proxy: socks}, b32, Target{b32, 5222, ModeSOCKS5, false}, ""},
+		{"b32 upper via socks", Settings{Proxy: socks}, strings.ToUpper(b32), Target{b32, 5222, ModeSOCKS5, false}, ""},
+		{"b33 via sam", Settings{SAM: sam}, b33, Target{b33, 5222, ModeSAM, false}, ""},
+		{"b32 via sam", Settings{SAM: sam}, b32, Target{b32, 5222, ModeSAM, false}, ""},
 		{"b32 direct refused", Settings{}, b32, Target{}, "is an I2P address; set a SOCKS5 proxy (--proxy socks5://127.0.0.1:4447) or SAM bridge (--sam 127.0.0.1:7656)"},
 		{"address book name refused", Settings{Proxy: socks}, "forum.i2p", Target{}, "needs an address book"},
 		{"bogus b32", Settings{Proxy: socks}, "abc.b32.i2p", Target{}, "not a valid .b32.i2p address"},
 		{"bogus domain", Settings{}, "exa mple.org", Target{}, "not a valid server domain"},
 		{"empty domain", Settings{}, "", Target{}, "no server domain"},
 		{"domain with port", Settings{}, "example.org:5222", Target{}, "not a valid server domain"},
-		{"darknet map", Settings{Proxy: socks, DarknetMap: dmap}, "example.org", Target{b32, 5222, ModeSOCKS5}, ""},
-		{"darknet map case", Settings{SAM: sam, DarknetMap: dmap}, "EXAMPLE.org", Target{b32, 5222, ModeSAM}, ""},
-		{"darknet map i2p-only", Settings{Proxy: socks, I2POnly: true, DarknetMap: dmap}, "example.org", Target{b32, 5222, ModeSOCKS5}, ""},
+		{"darknet map", Settings{Proxy: socks, DarknetMap: dmap}, "example.org", Target{b32, 5222, ModeSOCKS5, false}, ""},
+		{"darknet map case", Settings{SAM: sam, DarknetMap: dmap}, "EXAMPLE.org", Target{b32, 5222, ModeSAM, false}, ""},
+		{"darknet map i2p-only", Settings{Proxy: socks, I2POnly: true, DarknetMap: dmap}, "example.org", Target{b32, 5222, ModeSOCKS5, false}, ""},
 		{"darknet map in direct mode", Settings{DarknetMap: dmap}, "example.org", Target{}, "is an I2P address; set a SOCKS5 proxy"},
-		{"unmapped other domain direct", Settings{DarknetMap: dmap}, "example.net", Target{"example.net", 5222, ModeDirect}, ""},
+		{"unmapped other domain direct", Settings{DarknetMap: dmap}, "example.net", Target{"example.net", 5222, ModeDirect, false}, ""},
 		{"i2p-only refuses clearnet", Settings{Proxy: socks, I2POnly: true}, "example.net", Target{}, "I2P-only mode: example.net is not an I2P address and the darknet map has no entry for it"},
 		{"i2p-only refuses ip", Settings{SAM: sam, I2POnly: true}, "192.0.2.1", Target{}, "I2P-only mode"},
-		{"i2p-only allows b32", Settings{SAM: sam, I2POnly: true}, b32, Target{b32, 5222, ModeSAM}, ""},
+		{"i2p-only allows b32", Settings{SAM: sam, I2POnly: true}, b32, Target{b32, 5222, ModeSAM, false}, ""},
 		{"sam refuses clearnet", Settings{SAM: sam}, "example.net", Target{}, "a SAM bridge can only reach .b32.i2p addresses"},
-		{"server override", Settings{Server: "127.0.0.1:5333"}, "example.org", Target{"127.0.0.1", 5333, ModeDirect}, ""},
-		{"server override without port", Settings{Server: "xmpp.example.org"}, "example.org", Target{"xmpp.example.org", 5222, ModeDirect}, ""},
-		{"server override ipv6", Settings{Server: "[::1]:5333"}, "example.org", Target{"::1", 5333, ModeDirect}, ""},
-		{"server override bare ipv6", Settings{Server: "::1"}, "example.org", Target{"::1", 5222, ModeDirect}, ""},
-		{"server override beats map", Settings{Server: other + ":5269", Proxy: socks, DarknetMap: dmap}, "example.org", Target{other, 5269, ModeSOCKS5}, ""},
+		{"server override", Settings{Server: "127.0.0.1:5333"}, "example.org", Target{"127.0.0.1", 5333, ModeDirect, false}, ""},
+		{"server override without port", Settings{Server: "xmpp.example.org"}, "example.org", Target{"xmpp.example.org", 5222, ModeDirect, false}, ""},
+		{"server override ipv6", Settings{Server: "[::1]:5333"}, "example.org", Target{"::1", 5333, ModeDirect, false}, ""},
+		{"server override bare ipv6", Settings{Server: "::1"}, "example.org", Target{"::1", 5222, ModeDirect, false}, ""},
+		{"server override beats map", Settings{Server: other + ":5269", Proxy: socks, DarknetMap: dmap}, "example.org", Target{other, 5269, ModeSOCKS5, false}, ""},
 		{"server override i2p direct", Settings{Server: other}, "example.org", Target{}, "is an I2P address"},
 		{"server override i2p-only", Settings{Server: "xmpp.example.org:5222", Proxy: socks, I2POnly: true}, "example.org", Target{}, "refusing to connect outside I2P"},
 		{"bad settings", Settings{Proxy: "socks5://127.0.0.1:4447", SAM: sam}, b32, Target{}, "connection settings: both"},
@@ -223,9 +223,9 @@ func TestTargetsSRV(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Target{
-		{"xmpp1.example.org", 5222, ModeDirect},
-		{"xmpp2.example.org", 5223, ModeDirect},
-		{"example.org", 5222, ModeDirect}, // fallback; the .i2p SRV target is skipped
+		{"xmpp1.example.org", 5222, ModeDirect, false},
+		{"xmpp2.example.org", 5223, ModeDirect, false},
+		{"example.org", 5222, ModeDirect, false}, // fallback; the .i2p SRV target is skipped
 	}
 	if len(got) != len(want) {
 		t.Fatalf("Targets = %v, want %v", got, want)
@@ -237,7 +237,7 @@ func TestTargetsSRV(t *testing.T) {
 	}
 
 	got, err = Targets(ctx, Settings{}, "nosrv.org", r)
-	if err != nil || len(got) != 1 || got[0] != (Target{"nosrv.org", 5222, ModeDirect}) {
+	if err != nil || len(got) != 1 || got[0] != (Target{"nosrv.org", 5222, ModeDirect, false}) {
 		t.Errorf("no SRV: Targets = %v, %v; want nosrv.org:5222", got, err)
 	}
 

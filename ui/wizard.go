@@ -40,6 +40,9 @@ type AccountForm struct {
 	Password string
 	Conn     ConnKind
 	Custom   string // host:port, for ConnCustom
+	// DirectTLS: Custom is a direct TLS port (XEP-0368: TLS from the
+	// first byte, two round trips fewer than STARTTLS), for ConnCustom.
+	DirectTLS bool
 	// Remember keeps the password where RememberChoice said.
 	Remember bool
 	// Fingerprint is the SHA-256 certificate fingerprint the user agreed
@@ -147,6 +150,7 @@ type Wizard struct {
 	password        *widget.Entry
 	conn            *widget.RadioGroup
 	custom          *widget.Entry
+	directTLS       *widget.Check // with custom: the port speaks TLS at once
 	remember        *widget.Check
 	rememberWarning *widget.Label // what saving the password means, if not plain
 	formErr         *widget.Label
@@ -255,14 +259,18 @@ func (w *Wizard) showAccount(register bool) {
 		w.custom = widget.NewEntry()
 		w.custom.SetPlaceHolder("host:port")
 		w.custom.Hide()
+		w.directTLS = widget.NewCheck("Direct TLS port (often 5223)", nil)
+		w.directTLS.Hide()
 		w.conn = widget.NewRadioGroup(connChoices, func(s string) {
 			if w.formErr != nil {
 				w.formErr.Hide()
 			}
 			if s == connChoices[ConnCustom] {
 				w.custom.Show()
+				w.directTLS.Show()
 			} else {
 				w.custom.Hide()
+				w.directTLS.Hide()
 			}
 		})
 		w.conn.Required = true
@@ -301,7 +309,7 @@ func (w *Wizard) showAccount(register bool) {
 	form := widget.NewForm(
 		widget.NewFormItem("Address", w.jid),
 		widget.NewFormItem("Password", w.password),
-		widget.NewFormItem("Connection", container.NewVBox(w.conn, w.custom)),
+		widget.NewFormItem("Connection", container.NewVBox(w.conn, w.custom, w.directTLS)),
 		widget.NewFormItem("", container.NewVBox(w.remember, w.rememberWarning)),
 	)
 	top := container.NewVBox()
@@ -321,6 +329,7 @@ func (w *Wizard) form() AccountForm {
 			f.Conn = ConnKind(i)
 		}
 	}
+	f.DirectTLS = f.Conn == ConnCustom && w.directTLS.Checked
 	f.Fingerprint = w.trusted[strings.ToLower(domainPart(f.JID))]
 	return f
 }

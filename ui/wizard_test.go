@@ -125,6 +125,8 @@ func TestWizardHaveAccountTrustsTheCertificateThenLogsIn(t *testing.T) {
 	fillAccount(w, "bob@example.org", "secret")
 	w.conn.SetSelected(connChoices[ConnCustom])
 	test.Type(w.custom, "127.0.0.1:5299")
+	wshows(t, w, "Direct TLS port (often 5223)")
+	test.Tap(w.directTLS)
 	test.Tap(w.submit)
 	if w.screen != "cert" {
 		t.Fatalf("screen %q after the first try; want the certificate question", w.screen)
@@ -135,7 +137,7 @@ func TestWizardHaveAccountTrustsTheCertificateThenLogsIn(t *testing.T) {
 		t.Fatalf("screen %q after trusting; want presets (it shows %q)", w.screen, rendered(&Pane{win: w.win}))
 	}
 	last := b.forms[len(b.forms)-1]
-	if last != (AccountForm{JID: "bob@example.org", Password: "secret", Conn: ConnCustom, Custom: "127.0.0.1:5299", Fingerprint: "abcdef", Remember: true}) {
+	if last != (AccountForm{JID: "bob@example.org", Password: "secret", Conn: ConnCustom, Custom: "127.0.0.1:5299", DirectTLS: true, Fingerprint: "abcdef", Remember: true}) {
 		t.Errorf("the second try sent %+v", last)
 	}
 	wshows(t, w, "You are logged in as bob@example.org.", "hello@test.example", "federation@muc.example")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
@@ -72,8 +73,7 @@ func Register(ctx context.Context, cfg Config) error {
 	done := false
 	var failed error
 	guard := &readGuard{}
-	sess, err := xmpp.NewClientSession(ctx, c.cfg.JID, conn,
-		startTLS(v.config(), &c.sm, &failed, nil, guard, c.cfg.MaxStanzaSize),
+	features := []xmpp.StreamFeature{
 		registerFeature(c.cfg.JID.Localpart(), cfg.Password, &done),
 		// Known but not negotiated: lets negotiation end cleanly (and
 		// Register say so) when registration is not offered.
@@ -84,7 +84,17 @@ func Register(ctx context.Context, cfg Config) error {
 				return false, nil, d.Skip()
 			},
 		},
-	)
+	}
+	var sess *xmpp.Session
+	if c.cfg.DirectTLS || isDirectTLS(conn) {
+		var rw net.Conn
+		if rw, err = directTLS(ctx, conn, v.config(), &c.sm, guard, c.cfg.MaxStanzaSize); err == nil {
+			sess, err = newDirectTLSSession(ctx, c.cfg.JID, rw, features...)
+		}
+	} else {
+		sess, err = xmpp.NewClientSession(ctx, c.cfg.JID, conn,
+			append([]xmpp.StreamFeature{startTLS(v.config(), &c.sm, &failed, nil, guard, c.cfg.MaxStanzaSize)}, features...)...)
+	}
 	if err == nil && failed != nil {
 		err = failed
 	}

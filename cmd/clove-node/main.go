@@ -10,9 +10,9 @@
 // It is also the dispatcher of a node with its own i2pd, a child of the
 // node like i2pd and prosody: the streams to the node's I2P port 0 (every
 // SAM client's) go by their first bytes to prosody's client, server or
-// HTTP port (internal/portmux).
+// HTTP port, or a TLS handshake to its direct TLS port (internal/portmux).
 //
-// Usage: clove-node --dispatch 127.0.0.1:PORT C2S_PORT S2S_PORT HTTP_PORT
+// Usage: clove-node --dispatch 127.0.0.1:PORT C2S_PORT S2S_PORT HTTP_PORT [DIRECT_TLS_PORT]
 package main
 
 import (

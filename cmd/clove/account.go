@@ -34,6 +34,7 @@ func connFlags(fs *flag.FlagSet) *chat.Settings {
 	dmap := mapFlag{}
 	s.Map = dmap
 	fs.StringVar(&s.Server, "server", "", "connect to HOST:PORT instead of looking up the domain")
+	fs.BoolVar(&s.DirectTLS, "direct-tls", false, "the --server port speaks TLS from the first byte (XEP-0368 direct TLS, often 5223): two round trips fewer than STARTTLS")
 	fs.StringVar(&s.Proxy, "proxy", "", "SOCKS5 proxy, e.g. socks5://127.0.0.1:4447 (i2pd)")
 	fs.StringVar(&s.SAM, "sam", "", "I2P SAM bridge, e.g. 127.0.0.1:7656")
 	fs.BoolVar(&s.I2POnly, "i2p-only", false, "refuse any destination outside I2P")

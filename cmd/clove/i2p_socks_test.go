@@ -20,6 +20,9 @@ type i2pServer struct {
 	net *i2pnet.Network
 	srv *prosodytest.Server
 	b32 string
+	// dest is the server's destination (b32's keys): another tunnel can
+	// share it (i2pnet.Keys).
+	dest i2pnet.Destination
 }
 
 func startI2PServer(t testing.TB, name string, opts ...i2pnet.TunnelOption) i2pServer {
@@ -55,7 +58,7 @@ func startI2PServerWith(t testing.TB, name string, popts []prosodytest.Option, o
 		t.Logf("i2p: %s reachable from router %d %v after the tunnel was added (%d SOCKS attempts; the good one took %v)",
 			dest.B32[:8]+"….b32.i2p", n.Client(i).K, time.Since(t0).Round(time.Millisecond), r.Attempts, r.Last.Round(100*time.Microsecond))
 	}
-	return i2pServer{net: n, srv: srv, b32: dest.B32}
+	return i2pServer{net: n, srv: srv, b32: dest.B32, dest: dest}
 }
 
 // cliTries bounds retries of a CLI command over I2P. i2pd 2.45.1 can keep a

@@ -242,10 +242,14 @@ func nodeTunnels(ctx context.Context, c *nodeCmd) error {
 // nodeDispatch is clove-node --dispatch, for when clove-node is missing:
 // the dispatcher of a node with its own i2pd (see node.RunOptions.Dispatch).
 func nodeDispatch(ctx context.Context, c *nodeCmd) error {
-	if err := c.parse(4, "takes ADDR C2S_PORT S2S_PORT HTTP_PORT"); err != nil {
+	pos, err := parseFlags(c.fs, c.args)
+	if err != nil {
 		return err
 	}
-	ln, ports, err := portmux.ListenArgs(c.pos)
+	if len(pos) != 4 && len(pos) != 5 {
+		return usagef("node %s takes ADDR C2S_PORT S2S_PORT HTTP_PORT [DIRECT_TLS_PORT]", c.name)
+	}
+	ln, ports, err := portmux.ListenArgs(pos)
 	if err != nil {
 		return err
 	}

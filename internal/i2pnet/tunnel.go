@@ -98,6 +98,12 @@ func HTTPServer(host string) TunnelOption {
 	return func(s *tunnelSettings) { s.httpHost, s.inport = host, 80 }
 }
 
+// InPort makes the tunnel take only the streams to I2P port p (i2pd's
+// inport). With Keys, it shares the destination of the server's other
+// tunnel, which keeps the streams to every other port: the node's direct
+// TLS port (XEP-0368, 5223) beside its STARTTLS one.
+func InPort(p int) TunnelOption { return func(s *tunnelSettings) { s.inport = p } }
+
 // InboundHops sets the server tunnel's inbound length (default 1). With 0
 // the server router is its own gateway: a test that restarts another
 // router then cannot have hit the server's tunnels.

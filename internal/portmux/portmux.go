@@ -23,8 +23,10 @@ import (
 )
 
 // Ports are prosody's loopback ports a stream may go to. HTTP 0: the node
-// has no HTTP port, and HTTP requests are dropped.
-type Ports struct{ C2S, S2S, HTTP int }
+// has no HTTP port, and HTTP requests are dropped. TLS is the direct TLS
+// client port (XEP-0368), where a stream that starts with a TLS handshake
+// goes; 0: such streams are dropped.
+type Ports struct{ C2S, S2S, HTTP, TLS int }
 
 // DefaultSniffTimeout bounds the wait for a stream's first bytes.
 const DefaultSniffTimeout = time.Minute
@@ -115,14 +117,14 @@ func Route(ctx context.Context, c net.Conn, ports Ports, sniff time.Duration) er
 	return nil
 }
 
-// ListenArgs reads "ADDR C2S S2S HTTP" (clove-node --dispatch's
+// ListenArgs reads "ADDR C2S S2S HTTP [TLS]" (clove-node --dispatch's
 // arguments) and listens on ADDR.
 func ListenArgs(args []string) (net.Listener, Ports, error) {
 	var p Ports
-	if len(args) != 4 {
-		return nil, p, errors.New("want ADDR C2S_PORT S2S_PORT HTTP_PORT")
+	if len(args) != 4 && len(args) != 5 {
+		return nil, p, errors.New("want ADDR C2S_PORT S2S_PORT HTTP_PORT [DIRECT_TLS_PORT]")
 	}
-	for i, dst := range []*int{&p.C2S, &p.S2S, &p.HTTP} {
+	for i, dst := range []*int{&p.C2S, &p.S2S, &p.HTTP, &p.TLS}[:len(args)-1] {
 		n, err := strconv.Atoi(args[i+1])
 		if err != nil || n < 0 || n > 65535 {
 			return nil, p, fmt.Errorf("not a port: %q", args[i+1])
@@ -132,6 +134,11 @@ func ListenArgs(args []string) (net.Listener, Ports, error) {
 	ln, err := net.Listen("tcp", args[0])
 	return ln, p, err
 }
+
+// tlsHandshake is the first byte of a TLS record carrying a handshake
+// message (RFC 8446 §5.1): what a direct TLS client sends first. Neither
+// an HTTP method nor an XML stream starts with it.
+const tlsHandshake = 0x16
 
 // httpMethods start the requests the upload service answers (PUT, GET,
 // HEAD; OPTIONS for CORS).
@@ -149,6 +156,13 @@ func Sniff(r io.Reader, ports Ports) ([]byte, int, error) {
 	for len(buf) < 4096 {
 		n, err := r.Read(tmp)
 		buf = append(buf, tmp[:n]...)
+		if len(buf) > 0 && buf[0] == tlsHandshake {
+			// A ClientHello: direct TLS (XEP-0368); the rest is encrypted.
+			if ports.TLS == 0 {
+				return buf, 0, errors.New("a TLS handshake, but the node has no direct TLS port")
+			}
+			return buf, ports.TLS, nil
+		}
 		if http, maybe := isHTTP(buf); http {
 			if ports.HTTP == 0 {
 				return buf, 0, errors.New("an HTTP request, but the node has no HTTP port")

@@ -14,7 +14,7 @@ import (
 )
 
 func TestSniffStream(t *testing.T) {
-	const c2s, s2s, http = 5222, 5269, 5280
+	const c2s, s2s, http, tls = 5222, 5269, 5280, 5223
 	for _, tc := range []struct {
 		name, in string
 		port     int
@@ -31,10 +31,11 @@ func TestSniffStream(t *testing.T) {
 		{"another method", "DELETE / HTTP/1.1\r\n\r\n", 0, "no XMPP stream header"},
 		{"a method's prefix only", "PU", 0, "no XMPP stream header"},
 		{"endless", strings.Repeat("a", 5000), 0, "first 4 KiB"},
+		{"direct TLS", "\x16\x03\x01\x02\x00\x01", tls, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// One byte at a time: the header may come in pieces.
-			head, port, err := Sniff(iotest.OneByteReader(strings.NewReader(tc.in)), Ports{c2s, s2s, http})
+			head, port, err := Sniff(iotest.OneByteReader(strings.NewReader(tc.in)), Ports{c2s, s2s, http, tls})
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("err = %v, want %q", err, tc.err)
@@ -43,8 +44,11 @@ func TestSniffStream(t *testing.T) {
 			}
 			// Read no further than needed: the method, or the header's '>'.
 			end := ">"
-			if port == http {
+			switch port {
+			case http:
 				end = " "
+			case tls:
+				end = "\x16" // the first byte decides
 			}
 			if err != nil || port != tc.port || !strings.HasPrefix(tc.in, string(head)) || !strings.HasSuffix(string(head), end) {
 				t.Fatalf("port %d, head %q, err %v", port, head, err)

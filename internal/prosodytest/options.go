@@ -27,6 +27,7 @@ type settings struct {
 	certPEM      []byte
 	keyPEM       []byte
 	upload       bool
+	directTLS    bool
 	trace        bool
 	uploadLimit  int64
 	uploadURL    string
@@ -229,4 +230,11 @@ func WithHTTPUploadLimit(n int64) Option {
 		c.upload = true
 		c.uploadLimit = n
 	}
+}
+
+// WithDirectTLS adds a direct TLS listener (XEP-0368: TLS from the first
+// byte, prosody's c2s_direct_tls_ports) on a loopback port of its own,
+// given in Server.DirectTLSAddr, beside the STARTTLS one.
+func WithDirectTLS() Option {
+	return func(c *settings) { c.directTLS = true }
 }

@@ -49,6 +49,9 @@ type Server struct {
 	C2SAddr string
 	// S2SAddr is the server-to-server listener, "127.0.0.1:port".
 	S2SAddr string
+	// DirectTLSAddr is the direct TLS client listener (WithDirectTLS),
+	// "127.0.0.1:port"; "" without it.
+	DirectTLSAddr string
 	// UploadDomain is the HTTP upload service's JID (WithHTTPUpload), ""
 	// without it.
 	UploadDomain string
@@ -74,6 +77,7 @@ type Server struct {
 
 	set      *settings
 	c2sPort  int
+	tlsPort  int // direct TLS c2s (WithDirectTLS), 0 without
 	s2sPort  int
 	certFile string
 	keyFile  string
@@ -389,6 +393,10 @@ func (s *Server) waitReady(p *process, offset int64) error {
 	wantC2S := fmt.Appendf(nil, "Activated service 'c2s' on [127.0.0.1]:%d", s.c2sPort)
 	wantS2S := fmt.Appendf(nil, "Activated service 's2s' on [127.0.0.1]:%d", s.s2sPort)
 	wantHTTP := []byte("Activated service")
+	wantTLS := wantHTTP
+	if s.tlsPort != 0 {
+		wantTLS = fmt.Appendf(nil, "Activated service 'c2s_direct_tls' on [127.0.0.1]:%d", s.tlsPort)
+	}
 	if s.HTTPPort != 0 {
 		wantHTTP = fmt.Appendf(nil, "Activated service 'http' on [127.0.0.1]:%d", s.HTTPPort)
 	}
@@ -403,7 +411,7 @@ func (s *Server) waitReady(p *process, offset int64) error {
 		if err := startupError(logged); err != nil {
 			return err
 		}
-		if bytes.Contains(logged, wantC2S) && bytes.Contains(logged, wantS2S) && bytes.Contains(logged, wantHTTP) {
+		if bytes.Contains(logged, wantC2S) && bytes.Contains(logged, wantS2S) && bytes.Contains(logged, wantHTTP) && bytes.Contains(logged, wantTLS) {
 			left := time.Until(deadline)
 			if lastErr = probe(s.C2SAddr, s.Domain, min(left, time.Second)); lastErr == nil {
 				// Every module has loaded (or failed to) before prosody's
@@ -628,10 +636,8 @@ func (s *Server) appendLog(line string) {
 // service) by listening on port 0 and closing. Prosody binds its own
 // sockets, so the gap is a (tiny) race that Start answers by retrying.
 func (s *Server) pickPorts() error {
-	ports := make([]int, 2, 3)
-	if s.set.upload {
-		ports = ports[:3]
-	}
+	ports := make([]int, 4)
+	// Four every time (unused ones cost nothing), so each one's index is fixed.
 	for i := range ports {
 		l, err := net.Listen("tcp4", "127.0.0.1:0")
 		if err != nil {
@@ -645,6 +651,10 @@ func (s *Server) pickPorts() error {
 	s.S2SAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.s2sPort))
 	if s.set.upload {
 		s.HTTPPort = ports[2]
+	}
+	if s.set.directTLS {
+		s.tlsPort = ports[3]
+		s.DirectTLSAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.tlsPort))
 	}
 	return nil
 }
@@ -719,28 +729,29 @@ func (s *Server) writeConfig() error {
 	}
 	var b bytes.Buffer
 	err := configTmpl.Execute(&b, map[string]any{
-		"Domain":       s.Domain,
-		"PIDFile":      filepath.Join(s.Dir, "prosody.pid"),
-		"DataDir":      dataDir,
-		"CertDir":      filepath.Join(s.Dir, "certs"),
-		"CertFile":     s.certFile,
-		"KeyFile":      s.keyFile,
-		"LogFile":      s.LogFile,
-		"PluginPaths":  s.set.pluginPaths,
-		"C2SPort":      s.c2sPort,
-		"S2SPort":      s.s2sPort,
-		"Registration": s.set.registration,
-		"Nagle":        s.set.nagle,
-		"Modules":      s.set.modules,
-		"Disabled":     disabled,
-		"LimitsC2S":    s.set.limitsC2S,
-		"MAM":          s.set.mam,
-		"LogLevel":     s.set.logLevel,
-		"Extra":        s.set.extra,
-		"HTTPPort":     s.HTTPPort,
-		"UploadDomain": s.UploadDomain,
-		"UploadLimit":  s.UploadLimit,
-		"UploadURL":    s.set.uploadURL,
+		"Domain":        s.Domain,
+		"PIDFile":       filepath.Join(s.Dir, "prosody.pid"),
+		"DataDir":       dataDir,
+		"CertDir":       filepath.Join(s.Dir, "certs"),
+		"CertFile":      s.certFile,
+		"KeyFile":       s.keyFile,
+		"LogFile":       s.LogFile,
+		"PluginPaths":   s.set.pluginPaths,
+		"C2SPort":       s.c2sPort,
+		"S2SPort":       s.s2sPort,
+		"DirectTLSPort": s.tlsPort,
+		"Registration":  s.set.registration,
+		"Nagle":         s.set.nagle,
+		"Modules":       s.set.modules,
+		"Disabled":      disabled,
+		"LimitsC2S":     s.set.limitsC2S,
+		"MAM":           s.set.mam,
+		"LogLevel":      s.set.logLevel,
+		"Extra":         s.set.extra,
+		"HTTPPort":      s.HTTPPort,
+		"UploadDomain":  s.UploadDomain,
+		"UploadLimit":   s.UploadLimit,
+		"UploadURL":     s.set.uploadURL,
 	})
 	if err != nil {
 		return err
