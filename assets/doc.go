@@ -8,3 +8,11 @@ import _ "embed"
 //
 //go:embed clove.png
 var IconPNG []byte
+
+// TrayPNG is the 64×64 copy of the icon for the system tray: the tray
+// library keeps the icon's pixels as ARGB for the StatusNotifier's
+// IconPixmap, 256 KiB at 256×256 and 16 KiB at 64×64, and trays draw
+// it at 16–48 pixels.
+//
+//go:embed clove-tray.png
+var TrayPNG []byte

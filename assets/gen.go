@@ -1,7 +1,8 @@
 //go:build ignore
 
-// gen draws clove.png: a clove bud (round head on four sepals) on a
-// tapering stem, anti-aliased by 4×4 supersampling. Run: go run gen.go
+// gen draws clove.png (256×256) and clove-tray.png (64×64, the tray's copy):
+// a clove bud (round head on four sepals) on a tapering stem, anti-aliased
+// by supersampling (4×4 samples per 256th of the design). Run: go run gen.go
 package main
 
 import (
@@ -44,7 +45,17 @@ func poly(pts ...[2]float64) func(x, y float64) bool {
 }
 
 func main() {
-	const size = 256
+	for _, f := range []struct {
+		name string
+		size int
+	}{{"clove.png", 256}, {"clove-tray.png", 64}} {
+		draw(f.name, f.size)
+	}
+}
+
+// draw paints the icon at size×size pixels into the file name; the shapes
+// are drawn on a 256×256 design.
+func draw(name string, size int) {
 	stem := color.NRGBA{0x6b, 0x3e, 0x22, 0xff}
 	sepal := color.NRGBA{0x8a, 0x4b, 0x26, 0xff}
 	head := color.NRGBA{0xb5, 0x65, 0x35, 0xff}
@@ -61,14 +72,15 @@ func main() {
 		{circle(116, 56, 11), light},
 	}
 	img := image.NewNRGBA(image.Rect(0, 0, size, size))
-	const ss = 4
+	ss := 4 * 256 / size // samples per pixel side
+	k := 256 / float64(size)
 	for py := 0; py < size; py++ {
 		for px := 0; px < size; px++ {
 			var r, g, b, a float64
 			for sy := 0; sy < ss; sy++ {
 				for sx := 0; sx < ss; sx++ {
-					x := float64(px) + (float64(sx)+0.5)/ss
-					y := float64(py) + (float64(sy)+0.5)/ss
+					x := (float64(px) + (float64(sx)+0.5)/float64(ss)) * k
+					y := (float64(py) + (float64(sy)+0.5)/float64(ss)) * k
 					for i := len(shapes) - 1; i >= 0; i-- {
 						if shapes[i].in(x, y) {
 							c := shapes[i].col
@@ -83,11 +95,11 @@ func main() {
 			}
 			img.SetNRGBA(px, py, color.NRGBA{
 				R: uint8(math.Round(r / a)), G: uint8(math.Round(g / a)), B: uint8(math.Round(b / a)),
-				A: uint8(math.Round(255 * a / ss / ss)),
+				A: uint8(math.Round(255 * a / float64(ss*ss))),
 			})
 		}
 	}
-	f, err := os.Create("clove.png")
+	f, err := os.Create(name)
 	if err != nil {
 		log.Fatal(err)
 	}

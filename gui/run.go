@@ -99,6 +99,11 @@ func Run(ctx context.Context, o Options) error {
 		g.account(a) // a pane each in the main window
 	}
 	settle := time.AfterFunc(settleAfter, func() {
+		// SQLite's idle caches first, so that the trim hands their
+		// pages back too.
+		if err := o.Profile.Store().ReleaseMemory(g.ctx); err != nil {
+			o.Log.Warn("could not release the store's memory", "err", err)
+		}
 		debug.FreeOSMemory()
 		trimCHeap()
 		if o.HeapProfile != "" {

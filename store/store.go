@@ -21,7 +21,9 @@ import (
 const (
 	busyTimeoutMS = 5000
 	maxReaders    = 4
-	stmtCacheSize = 32
+	// maxIdleReaders read connections stay open between reads.
+	maxIdleReaders = 2
+	stmtCacheSize  = 32
 )
 
 // Store is Clove's local database. It is safe for concurrent use. Writes go
@@ -92,7 +94,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 	r := sql.OpenDB(connector{dsn: dsn(abs, url.Values{"_query_only": {"1"}})})
 	r.SetMaxOpenConns(maxReaders)
-	r.SetMaxIdleConns(2)
+	r.SetMaxIdleConns(maxIdleReaders)
 	if err := r.PingContext(ctx); err != nil {
 		_ = r.Close()
 		return fail(wrap("open "+abs+" for reading", err))

@@ -145,7 +145,7 @@ func (s *Shell) SetupTray() {
 	})
 	s.trayMenu = fyne.NewMenu("Clove", show, s.trayUnread)
 	desk.SetSystemTrayMenu(s.trayMenu)
-	desk.SetSystemTrayIcon(Icon())
+	desk.SetSystemTrayIcon(TrayIcon())
 }
 
 // updateUnread shows the unread messages: all accounts' in the window's
