@@ -414,7 +414,13 @@ const DefaultHTTPPort = 5280
 // chooseHTTPPort picks prosody's HTTP port: DefaultHTTPPort, or the first
 // free one from 15280 on (ChoosePorts), never one of taken.
 func chooseHTTPPort(taken ...int) (int, error) {
-	p, err := ChoosePorts([]int{DefaultHTTPPort}, func(p int) bool { return slices.Contains(taken, p) || PortInUse(p) })
+	return chooseFreePort(DefaultHTTPPort, taken...)
+}
+
+// chooseFreePort picks want, or the first free port from want+10000 on
+// (ChoosePorts), never one of taken nor one in use.
+func chooseFreePort(want int, taken ...int) (int, error) {
+	p, err := ChoosePorts([]int{want}, func(p int) bool { return slices.Contains(taken, p) || PortInUse(p) })
 	if err != nil {
 		return 0, err
 	}
@@ -428,11 +434,7 @@ const DefaultDirectTLSPort = 5223
 // chooseDirectTLSPort picks prosody's direct TLS port like chooseHTTPPort:
 // only the node's tunnel refers to it.
 func chooseDirectTLSPort(taken ...int) (int, error) {
-	p, err := ChoosePorts([]int{DefaultDirectTLSPort}, func(p int) bool { return slices.Contains(taken, p) || PortInUse(p) })
-	if err != nil {
-		return 0, err
-	}
-	return p[0], nil
+	return chooseFreePort(DefaultDirectTLSPort, taken...)
 }
 
 // DefaultDispatchPort is the dispatcher's usual port.
@@ -443,12 +445,7 @@ const DefaultDispatchPort = 5289
 // (dispatchI2PPorts). The ranges the two look in overlap (15280–15379,
 // 15289–15388): each excludes the other's port.
 func chooseDispatchPort(taken ...int) (int, error) {
-	taken = append(taken, dispatchI2PPorts()...)
-	p, err := ChoosePorts([]int{DefaultDispatchPort}, func(p int) bool { return slices.Contains(taken, p) || PortInUse(p) })
-	if err != nil {
-		return 0, err
-	}
-	return p[0], nil
+	return chooseFreePort(DefaultDispatchPort, append(taken, dispatchI2PPorts()...)...)
 }
 
 func makeKeys(ctx context.Context, i2pd string, opts InitOptions) error {
