@@ -93,7 +93,10 @@ type InitOptions struct {
 	// DispatchPort is the dispatcher's port (streams to I2P port 0); 0
 	// picks DefaultDispatchPort or a free one near it. Never 80, 5222 or
 	// 5269 (dispatchI2PPorts).
-	DispatchPort  int
+	DispatchPort int
+	// DirectTLSPort is prosody's direct TLS client port (XEP-0368, I2P
+	// port 5223); 0 picks DefaultDirectTLSPort or a free one near it.
+	DirectTLSPort int
 	SOCKS         string // default 127.0.0.1:4447 (i2pd)
 	I2PD          string // i2pd binary; default from PATH
 	KeygenTimeout time.Duration
@@ -160,10 +163,11 @@ func Init(ctx context.Context, opts InitOptions) (*Info, error) {
 		return nil, err
 	}
 	_, socks, _ := splitHostPort(opts.SOCKS) // checked above
-	var tlsPort int
-	tlsPort, err = chooseDirectTLSPort(opts.C2SPort, opts.S2SPort, opts.HTTPPort, opts.DispatchPort, socks)
-	if err != nil {
-		return nil, err
+	tlsPort := opts.DirectTLSPort
+	if tlsPort == 0 {
+		if tlsPort, err = chooseDirectTLSPort(opts.C2SPort, opts.S2SPort, opts.HTTPPort, opts.DispatchPort, socks); err != nil {
+			return nil, err
+		}
 	}
 	for _, d := range []string{"", "i2pd", "prosody", "prosody/data", "prosody/certs", "prosody/plugins", "logs"} {
 		if err := os.MkdirAll(filepath.Join(opts.Dir, d), 0o700); err != nil {

@@ -123,9 +123,9 @@ func TestNodeHopsAndServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Four tunnels on the node's destination: the dispatcher (port 0),
-	// c2s, s2s and HTTP (uploads).
-	if strings.Count(string(tun), "inbound.length = 1") != 4 || strings.Count(string(tun), "outbound.length = 0") != 4 {
+	// Five tunnels on the node's destination: the dispatcher (port 0),
+	// c2s, s2s, HTTP (uploads) and direct TLS (XEP-0368).
+	if strings.Count(string(tun), "inbound.length = 1") != 5 || strings.Count(string(tun), "outbound.length = 0") != 5 {
 		t.Fatalf("tunnels.conf for --hops 1/0:\n%s", tun)
 	}
 	c.fails(1, "does not serve", "node", "adduser", "--dir", dir, "carol@bobs.example")

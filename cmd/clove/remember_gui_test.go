@@ -73,5 +73,5 @@ func TestWizardSavesThePasswordInTheProfileWithoutAKeyringUnderXvfb(t *testing.T
 // Where the wizard's "remember" box is, with the custom host:port shown.
 const (
 	rememberX = 140
-	rememberY = 362
+	rememberY = 404 // below Custom host:port's entry and its Direct TLS check
 )
