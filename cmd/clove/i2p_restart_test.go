@@ -194,6 +194,7 @@ func TestI2PKeptAddress(t *testing.T) {
 	}
 	var own string
 	seen := map[string]bool{} // SAM session IDs of earlier runs
+	retried := false
 	for run := 1; run <= 2; run++ {
 		done := make(chan result, 1)
 		t0 := time.Now()
@@ -201,7 +202,9 @@ func TestI2PKeptAddress(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		var sessions map[string]string
 		found := ""
-		for found == "" {
+		var ended *result
+	poll:
+		for {
 			if own == "" {
 				if m := ownI2PAddress.FindStringSubmatch(alice.ok("account", "list")); m != nil {
 					own = m[1]
@@ -222,14 +225,29 @@ func TestI2PKeptAddress(t *testing.T) {
 			}
 			select {
 			case r := <-done:
-				// Ended before its session was seen: say how (one failed
-				// run in a loaded make test gave no clue).
-				cancel()
-				t.Fatalf("run %d: listen ended (exit %d) before the router listed its session; sessions %q\nstdout: %s\nstderr: %s", run, r.code, sessions, r.stdout, r.stderr)
+				ended = &r
+				break poll
 			case <-time.After(250 * time.Millisecond):
 			}
 		}
 		cancel()
+		if ended != nil {
+			// CI once saw the router itself gone before run 2 (SAM refused
+			// from the first try): i2pd 2.45.1 dies now and then
+			// (internal/i2pnet, Heal) — the router's fault, not the kept
+			// address's. Started again, the run is tried once more; a Clove
+			// that kills the router every time still fails here.
+			if !retried && s.net.Heal(t) > 0 {
+				retried = true
+				t.Logf("run %d: the router had died under listen (stderr: %s); the run once more", run, ended.stderr)
+				run--
+				continue
+			}
+			// Ended before its session was seen: say how (one failed run
+			// in a loaded make test gave no clue).
+			t.Fatalf("run %d: listen ended (exit %d) before the router listed its session; sessions %q\nstdout: %s\nstderr: %s\nrouter %d's log:\n%s",
+				run, ended.code, sessions, ended.stdout, ended.stderr, router.K, router.LogTail(20))
+		}
 		seen[found] = true
 		t.Logf("i2p: run %d: the router lists a new SAM session (%s) with the address %s after %v", run, found, own, time.Since(t0).Round(time.Millisecond))
 		<-done // its outcome does not matter here: a re-used identity can stall on i2pd 2.45.1

@@ -28,7 +28,8 @@ type Network struct {
 	mu      sync.Mutex
 	stopped bool
 	tunnels map[string]bool
-	joined  int // routers added with Join
+	joined  int        // routers added with Join
+	healing sync.Mutex // one Heal at a time (tests run in parallel)
 }
 
 // Timings are measured phases of Start.
@@ -120,22 +121,26 @@ func Shared(tb testing.TB, opts ...Option) *Network {
 	if shared.err != nil {
 		tb.Fatalf("the shared I2P network did not start: %v", shared.err)
 	}
-	shared.net.heal(tb)
+	shared.net.Heal(tb)
 	return shared.net
 }
 
-// heal starts again, loudly, any router of a shared network that died
+// Heal starts again, loudly, any router of a shared network that died
 // since the last test (i2pd 2.45.1 was seen gone once mid-suite, and every
 // later test through it failed), so one dead router fails at most the test
-// it died in.
-func (n *Network) heal(tb testing.TB) {
+// it died in. It returns how many it started again; a test that saw its
+// router die under it can call it too.
+func (n *Network) Heal(tb testing.TB) int {
 	tb.Helper()
 	n.mu.Lock()
 	stopped := n.stopped
 	n.mu.Unlock()
 	if stopped {
-		return
+		return 0
 	}
+	n.healing.Lock()
+	defer n.healing.Unlock()
+	healed := 0
 	for _, r := range n.Routers {
 		if r.cmd == nil || !r.exited() {
 			continue
@@ -153,7 +158,9 @@ func (n *Network) heal(tb testing.TB) {
 			tb.Fatalf("i2pnet: router %d could not be started again: %v", r.K, err)
 		}
 		tb.Logf("i2pnet: router %d is back after %v", r.K, took.Round(time.Millisecond))
+		healed++
 	}
+	return healed
 }
 
 func stopShared() {
