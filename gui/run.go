@@ -439,7 +439,7 @@ func (g *run) writeHeapProfile(path string) {
 	const mib = 1 << 20
 	stats := fmt.Sprintf("heap in use %.1f MiB, idle %.1f (released %.1f), stacks %.1f, GC metadata %.1f, other %.1f; from the OS %.1f MiB; %d goroutines\n",
 		float64(m.HeapInuse)/mib, float64(m.HeapIdle)/mib, float64(m.HeapReleased)/mib, float64(m.StackSys)/mib, float64(m.GCSys)/mib,
-		float64(m.MSpanSys+m.MCacheSys+m.BuckHashSys+m.OtherSys)/mib, float64(m.Sys)/mib, runtime.NumGoroutine())
+		float64(m.MSpanSys+m.MCacheSys+m.BuckHashSys+m.OtherSys)/mib, float64(m.Sys)/mib, runtime.NumGoroutine()) + cHeapStats() + "\n"
 	if err := os.WriteFile(path+".txt", []byte(stats), 0o600); err != nil {
 		g.o.Log.Warn("could not write the memory figures", "err", err)
 	}
