@@ -310,100 +310,77 @@ func ChoosePorts(want []int, inUse func(port int) bool) ([]int, error) {
 	return out, nil
 }
 
-// dispatchTunnelConf comes first in tunnels.conf: the destination's first
-// server tunnel takes the streams to I2P port 0 and to ports no tunnel
-// names (docs/i2pd.md, "A destination's first server tunnel takes its
-// default port"), which is where every SAM client's streams go. It has no
-// inport (its I2P port is its local one, never 80, 5222 or 5269:
-// chooseDispatchPort) and leads to the dispatcher, which tells XMPP
-// clients, servers and HTTP requests apart by their first bytes.
-const dispatchTunnelConf = `[xmpp-any]
-type = server
-host = 127.0.0.1
-port = %[1]d
-keys = xmpp.dat
-inbound.length = %[2]d
-outbound.length = %[3]d
-i2cp.leaseSetEncType = 4
+// serverTunnel is one section of the node's tunnels.conf: a tunnel of
+// the node's one destination (xmpp.dat) to a local port of prosody's or
+// the dispatcher's. inport 0 leaves the I2P port out (the tunnel's I2P
+// port is then its local one); extra lines come after the keys.
+type serverTunnel struct {
+	name, kind string // kind: server, or http (rewrites the Host header)
+	port       int
+	inport     int
+	extra      string
+}
 
-`
-
-// tunnelsConf publishes the node's c2s and s2s ports on one destination:
-// the .b32.i2p answers XMPP on 5222 and 5269 like a clearnet server.
-const tunnelsConf = `[xmpp-c2s]
-type = server
-host = 127.0.0.1
-port = %[1]d
-inport = 5222
-keys = xmpp.dat
-inbound.length = %[3]d
-outbound.length = %[4]d
-i2cp.leaseSetEncType = 4
-
-[xmpp-s2s]
-type = server
-host = 127.0.0.1
-port = %[2]d
-inport = 5269
-keys = xmpp.dat
-inbound.length = %[3]d
-outbound.length = %[4]d
-i2cp.leaseSetEncType = 4
-`
-
-// httpTunnelConf publishes prosody's HTTP port (the upload service) as
-// port 80 of the same destination, so slot URLs are
-// http://<b32>.b32.i2p/file_share/…: upload.<b32>.b32.i2p would not
-// resolve in I2P. type = http rewrites the Host header to the b32
-// (hostoverride), the virtual host prosody serves uploads on (http_host in
-// the node's prosody config); without it i2pd would pass on whatever Host
-// the client sent. The destination's I2CP options come from the first
-// section with these keys, xmpp-any or xmpp-c2s.
-const httpTunnelConf = `
-[xmpp-http]
-type = http
-host = 127.0.0.1
-port = %[1]d
-inport = 80
-keys = xmpp.dat
-hostoverride = %[2]s
-inbound.length = %[3]d
-outbound.length = %[4]d
-i2cp.leaseSetEncType = 4
-`
-
-// directTLSTunnelConf publishes prosody's direct TLS port (XEP-0368) as
-// I2P port 5223 of the same destination, the port clients use for direct
-// TLS by custom (--server <b32>:5223 --direct-tls).
-const directTLSTunnelConf = `
-[xmpp-c2s-tls]
-type = server
-host = 127.0.0.1
-port = %[1]d
-inport = 5223
-keys = xmpp.dat
-inbound.length = %[2]d
-outbound.length = %[3]d
-i2cp.leaseSetEncType = 4
-`
-
-// tunnelsText is the node's tunnels.conf: the dispatcher (the default
-// port) once its port is known, XMPP, and HTTP once the domain and the
-// HTTP port are known (the i2pd that makes the keys runs before).
-func tunnelsText(info *Info) string {
-	h := info.hops()
-	t := ""
-	if info.DispatchPort != 0 {
-		t = fmt.Sprintf(dispatchTunnelConf, info.DispatchPort, h.Length, h.ServerOutbound)
+func (t serverTunnel) text(h Hops) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "[%s]\ntype = %s\nhost = 127.0.0.1\nport = %d\n", t.name, t.kind, t.port)
+	if t.inport != 0 {
+		fmt.Fprintf(&b, "inport = %d\n", t.inport)
 	}
-	t += fmt.Sprintf(tunnelsConf, info.C2SPort, info.S2SPort, h.Length, h.ServerOutbound)
+	b.WriteString("keys = xmpp.dat\n" + t.extra)
+	fmt.Fprintf(&b, "inbound.length = %d\noutbound.length = %d\ni2cp.leaseSetEncType = 4\n", h.Length, h.ServerOutbound)
+	return b.String()
+}
+
+// tunnels are the node's tunnels, in tunnels.conf's order:
+//
+//   - xmpp-any, once its port is known, comes first: the destination's
+//     first server tunnel takes the streams to I2P port 0 and to ports no
+//     tunnel names (docs/i2pd.md, "A destination's first server tunnel
+//     takes its default port"), which is where every SAM client's streams
+//     go. It has no inport (its I2P port is its local one, never 80, 5222
+//     or 5269: chooseDispatchPort) and leads to the dispatcher, which
+//     tells XMPP clients, servers and HTTP requests apart by their first
+//     bytes.
+//   - xmpp-c2s and xmpp-s2s: the .b32.i2p answers XMPP on 5222 and 5269
+//     like a clearnet server.
+//   - xmpp-http, once the domain and the HTTP port are known (the i2pd
+//     that makes the keys runs before): prosody's HTTP port (the upload
+//     service) as port 80, so slot URLs are http://<b32>.b32.i2p/file_share/…
+//     (upload.<b32>.b32.i2p would not resolve in I2P). type = http rewrites
+//     the Host header to the b32 (hostoverride), the virtual host prosody
+//     serves uploads on (http_host in the node's prosody config); without
+//     it i2pd would pass on whatever Host the client sent. The
+//     destination's I2CP options come from the first section with these
+//     keys, xmpp-any or xmpp-c2s.
+//   - xmpp-c2s-tls: prosody's direct TLS port (XEP-0368) as I2P port 5223,
+//     the port clients use for direct TLS by custom (--server <b32>:5223
+//     --direct-tls).
+func tunnels(info *Info) []serverTunnel {
+	var ts []serverTunnel
+	if info.DispatchPort != 0 {
+		ts = append(ts, serverTunnel{name: "xmpp-any", kind: "server", port: info.DispatchPort})
+	}
+	ts = append(ts,
+		serverTunnel{name: "xmpp-c2s", kind: "server", port: info.C2SPort, inport: 5222},
+		serverTunnel{name: "xmpp-s2s", kind: "server", port: info.S2SPort, inport: 5269})
 	if info.Domain != "" && info.HTTPPort != 0 {
-		t += fmt.Sprintf(httpTunnelConf, info.HTTPPort, info.Domain, h.Length, h.ServerOutbound)
+		ts = append(ts, serverTunnel{name: "xmpp-http", kind: "http", port: info.HTTPPort, inport: 80, extra: "hostoverride = " + info.Domain + "\n"})
 	}
 	if info.DirectTLSPort != 0 {
-		t += fmt.Sprintf(directTLSTunnelConf, info.DirectTLSPort, h.Length, h.ServerOutbound)
+		ts = append(ts, serverTunnel{name: "xmpp-c2s-tls", kind: "server", port: info.DirectTLSPort, inport: 5223})
 	}
-	return t
+	return ts
+}
+
+// tunnelsText is the node's tunnels.conf, sections apart by a blank line.
+func tunnelsText(info *Info) string {
+	h := info.hops()
+	parts := make([]string, 0, 5)
+	for _, t := range tunnels(info) {
+		parts = append(parts, t.text(h))
+	}
+	return strings.Join(parts, "\n")
 }
 
 // writeTunnels writes the node's tunnels.conf from node.json: at Init and
