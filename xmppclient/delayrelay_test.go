@@ -6,33 +6,13 @@ import (
 	"time"
 )
 
-// delayRelay listens on loopback and relays each connection to target,
-// holding every chunk for oneWay in each direction: a link with a round
-// trip of 2×oneWay, so a login's round trips show as time. It stops with
-// the test.
+// delayRelay relays each loopback connection to target, holding every
+// chunk for oneWay in each direction: a link with a round trip of
+// 2×oneWay, so a login's round trips show as time. It stops with the
+// test.
 func delayRelay(t *testing.T, target string, oneWay time.Duration) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			u, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			go delayCopy(u, c, oneWay)
-			go delayCopy(c, u, oneWay)
-		}
-	}()
-	return ln.Addr().String()
+	return newDelayedRelay(t, target, oneWay).ln.Addr().String()
 }
 
 type chunk struct {

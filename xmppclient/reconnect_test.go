@@ -16,19 +16,25 @@ import (
 
 // relay forwards TCP to prosody and can cut every connection, the way a
 // dropped Wi-Fi or a restarted router does, without touching the server.
+// With oneWay > 0 it holds every chunk that long in each direction
+// (delayCopy): a link with a round trip of 2×oneWay.
 type relay struct {
 	ln     net.Listener
 	target string
+	oneWay time.Duration
 	mu     sync.Mutex
 	conns  []net.Conn
 }
 
-func newRelay(t *testing.T, target string) *relay {
+func newRelay(t *testing.T, target string) *relay { return newDelayedRelay(t, target, 0) }
+
+func newDelayedRelay(t *testing.T, target string, oneWay time.Duration) *relay {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &relay{ln: ln, target: target}
+	r := &relay{ln: ln, target: target, oneWay: oneWay}
 	t.Cleanup(func() { ln.Close(); r.cut() })
 	go func() {
 		for {
@@ -44,6 +50,11 @@ func newRelay(t *testing.T, target string) *relay {
 			r.mu.Lock()
 			r.conns = append(r.conns, c, s)
 			r.mu.Unlock()
+			if oneWay > 0 {
+				go delayCopy(s, c, oneWay)
+				go delayCopy(c, s, oneWay)
+				continue
+			}
 			go func() { io.Copy(s, c); s.Close() }()
 			go func() { io.Copy(c, s); c.Close() }()
 		}
