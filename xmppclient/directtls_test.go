@@ -46,14 +46,7 @@ func TestDirectTLS(t *testing.T) {
 		cfg := directConfig(srv, "alice", "pw")
 		pins := cfg.Pins.(*memPins)
 		a := start(t, cfg)
-		ev := a.wait("pin", 15*time.Second, func(ev xmppclient.Event) bool { _, ok := ev.(xmppclient.CertPinned); return ok }).(xmppclient.CertPinned)
-		if ev.Known || ev.Fingerprint != srv.CertFingerprint {
-			t.Fatalf("pinned %+v, server key %s", ev, srv.CertFingerprint)
-		}
-		a.wait("online", 15*time.Second, online)
-		if fp, _ := pins.Pin(context.Background(), srv.Domain); fp != srv.CertFingerprint {
-			t.Fatalf("stored pin %q", fp)
-		}
+		pinnedOnFirstUse(t, a, pins, srv)
 		b := start(t, directConfig(srv, "bob", "pw"))
 		b.wait("bob online", 15*time.Second, online)
 		if _, err := a.c.Send(context.Background(), jid.MustParse("bob@"+srv.Domain), "over direct TLS"); err != nil {

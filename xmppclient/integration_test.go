@@ -141,6 +141,21 @@ func (p *peer) wait(what string, d time.Duration, match func(xmppclient.Event) b
 	}
 }
 
+// pinnedOnFirstUse waits for p's first login to a server it never saw:
+// the certificate pinned as new, the pin the server's key, then online
+// and the pin stored.
+func pinnedOnFirstUse(t *testing.T, p *peer, pins *memPins, srv *prosodytest.Server) {
+	t.Helper()
+	ev := p.wait("pin", 15*time.Second, func(ev xmppclient.Event) bool { _, ok := ev.(xmppclient.CertPinned); return ok }).(xmppclient.CertPinned)
+	if ev.Known || ev.Fingerprint != srv.CertFingerprint {
+		t.Fatalf("pinned %+v, server key %s", ev, srv.CertFingerprint)
+	}
+	p.wait("online", 15*time.Second, online)
+	if fp, _ := pins.Pin(context.Background(), srv.Domain); fp != srv.CertFingerprint {
+		t.Fatalf("stored pin %q", fp)
+	}
+}
+
 func online(ev xmppclient.Event) bool {
 	sc, ok := ev.(xmppclient.StateChanged)
 	return ok && sc.State == xmppclient.Online
@@ -360,14 +375,7 @@ func TestCertificatePinning(t *testing.T) {
 	cfg := config(srv, "alice", "pw")
 	pins := cfg.Pins.(*memPins)
 	p := start(t, cfg)
-	ev := p.wait("pin", 15*time.Second, func(ev xmppclient.Event) bool { _, ok := ev.(xmppclient.CertPinned); return ok }).(xmppclient.CertPinned)
-	if ev.Known || ev.Fingerprint != srv.CertFingerprint {
-		t.Fatalf("pinned %+v, server key %s", ev, srv.CertFingerprint)
-	}
-	p.wait("online", 15*time.Second, online)
-	if fp, _ := pins.Pin(context.Background(), srv.Domain); fp != srv.CertFingerprint {
-		t.Fatalf("stored pin %q", fp)
-	}
+	pinnedOnFirstUse(t, p, pins, srv)
 	p.stop()
 
 	// A different key later is refused for good.
