@@ -600,7 +600,7 @@ func (a *Pane) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
 	}
 	row.setQuote(a.quoteOf(ch.peer, m))
 	if m.File != nil {
-		row.file.set(m.File, a.pictureFor(m), a.saved[m.File.URL])
+		row.fileView().set(m.File, a.pictureFor(m), a.saved[m.File.URL])
 		row.relayout() // a reused row: the picture or the note came or went
 	}
 	if marked := m.ID != 0 && m.ID == ch.marked; marked != row.mark.Visible() {
@@ -638,8 +638,10 @@ type messageRow struct {
 	state     *canvas.Text
 	why       *widget.Label // under a failed message: "Not delivered: <the server's reason>"
 	icon      *widget.Icon
-	body      *msgText       // the body, its links drawn as links; a drag selects words
-	file      *fileView      // a file message's name, size, buttons and picture, in place of the body
+	body      *msgText  // the body, its links drawn as links; a drag selects words
+	file      *fileView // a file message's name, size, buttons and picture, in place of the body; nil until the row shows a file (fileView)
+	fileSlot  *fyne.Container
+	newFile   func() *fileView
 	quote     *quoteView     // above a reply's body: what it answers
 	reacts    *reactionsView // under the body: the reactions to it
 	// onQuote: a click on the quote; onReact: a click on a reaction
@@ -708,10 +710,13 @@ func newMessageRow() *messageRow {
 			}
 		}
 	}
-	r.file = newFileView(act(&r.onLoadPicture), act(&r.onSave), act(&r.onOpenPicture))
-	r.file.box.Hide()
-	r.file.thumb.onMenu = menu
-	fileBox := container.New(layout.NewCustomPaddedLayout(0, 0, pad, pad), r.file.box)
+	r.fileSlot = container.NewStack()
+	r.newFile = func() *fileView {
+		v := newFileView(act(&r.onLoadPicture), act(&r.onSave), act(&r.onOpenPicture))
+		v.thumb.onMenu = menu
+		r.fileSlot.Add(container.New(layout.NewCustomPaddedLayout(0, 0, pad, pad), v.box))
+		return v
+	}
 	r.quote = newQuoteView()
 	r.quote.onTap = func() {
 		if r.onQuote != nil {
@@ -733,7 +738,7 @@ func newMessageRow() *messageRow {
 	reactBox := container.New(layout.NewCustomPaddedLayout(0, pad, 2*pad, 2*pad), r.reacts.box)
 	r.reactBox = reactBox
 	reactBox.Hide()
-	r.column = container.NewBorder(container.NewVBox(r.dayBox, head, r.quote), container.NewVBox(reactBox, r.whyBox), nil, nil, container.NewStack(r.body, fileBox))
+	r.column = container.NewBorder(container.NewVBox(r.dayBox, head, r.quote), container.NewVBox(reactBox, r.whyBox), nil, nil, container.NewStack(r.body, r.fileSlot))
 	// The clicks layer lies under the column: it takes the clicks on the
 	// header and the reason; the body, above it, takes its own (links,
 	// drags, its menu).
@@ -765,6 +770,17 @@ func (s *rowClicks) CreateRenderer() fyne.WidgetRenderer {
 
 func (s *rowClicks) TappedSecondary(ev *fyne.PointEvent) { s.secondary(ev) }
 func (s *rowClicks) Tapped(*fyne.PointEvent)             { s.tap() }
+
+// fileView is the row's file view, made the first time the row shows a
+// file: most rows never do, and a hidden view's two buttons were still laid
+// out and refreshed with the row, each time decoding their icons' SVG again
+// (a third of the open of a chat, BenchmarkOpen100kChat's profile).
+func (r *messageRow) fileView() *fileView {
+	if r.file == nil {
+		r.file = r.newFile()
+	}
+	return r.file
+}
 
 // relayout lays the row out again at its size: a row reused at the same
 // height keeps its layout otherwise (a day or a reason shown or hidden).
@@ -893,9 +909,11 @@ func (r *messageRow) set(m Message, peerLabel string) {
 		// file's URL holds its key.
 		r.setBody("")
 		r.body.Hide()
-		r.file.box.Show()
+		r.fileView().box.Show()
 	} else {
-		r.file.box.Hide()
+		if r.file != nil {
+			r.file.box.Hide()
+		}
 		r.body.Show()
 		r.setBody(m.Body)
 	}

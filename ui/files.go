@@ -881,7 +881,7 @@ func (a *Pane) fileRowHeight(m Message) float32 {
 	shown := m
 	shown.State = Received // the reason is added by rowHeight
 	r.set(shown, "")
-	r.file.set(m.File, a.pics[m.File.URL], a.saved[m.File.URL])
+	r.fileView().set(m.File, a.pics[m.File.URL], a.saved[m.File.URL])
 	if a.listW > 0 {
 		// Twice: the first lays the note out at the list's width, the
 		// second measures it wrapped.

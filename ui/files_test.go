@@ -169,7 +169,7 @@ func fileRow(t *testing.T, a *Pane, name string) *messageRow {
 	t.Helper()
 	var row *messageRow
 	walkShown(a.msgList, func(o fyne.CanvasObject) {
-		if r, ok := o.(*messageRow); ok && r.file.box.Visible() && r.file.name.Text == name {
+		if r, ok := o.(*messageRow); ok && r.file != nil && r.file.box.Visible() && r.file.name.Text == name {
 			row = r
 		}
 	})
