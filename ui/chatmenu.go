@@ -11,8 +11,12 @@ import (
 // header held six buttons and cut its address). A room's People, Invite…
 // and, for a visitor, Request voice stay buttons; its nickname, member
 // list (roommembers.go) and Leave are in the menu, as Gajim puts a room's secondary
-// actions in its hamburger menu. Its items are made when it opens, for
-// the chat open then.
+// actions in its hamburger menu. A contact's chat has search and the menu
+// alone (as Gajim's and Dino's headers): Start group chat…, then what the
+// contact's right-click menu offers (Rename…, Remove…, Block…, Profile…,
+// Encryption keys…, Copy address); a stranger's keeps its Add to contacts
+// and Block buttons. Its items are made when it opens, for the chat open
+// then.
 
 // chatMenuLabel is the menu button's accessible label (it shows an icon
 // only).
@@ -39,7 +43,17 @@ func (a *Pane) chatMenuItems() []*fyne.MenuItem {
 	}
 	peer := a.chat.peer
 	if !a.isRoom(peer) {
-		return a.contactMenuItems(peer)
+		if isPrivatePeer(peer) {
+			return nil
+		}
+		items := a.contactMenuItems(peer)
+		if more := a.peerMenuItems(peer); len(more) > 0 {
+			if len(items) > 0 {
+				items = append(items, fyne.NewMenuItemSeparator())
+			}
+			items = append(items, more...)
+		}
+		return items
 	}
 	var items []*fyne.MenuItem
 	if a.roomNickBackend() != nil {

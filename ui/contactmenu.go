@@ -49,20 +49,31 @@ func (a *Pane) loadBlocked() {
 	})
 }
 
-// showContactMenu is a roster row's right-click menu: open, rename,
-// remove or add, block or unblock, copy the address (a room: open, copy,
-// register a nickname, leave).
+// showContactMenu is a roster row's right-click menu: open, then what
+// peerMenuItems offers.
 func (a *Pane) showContactMenu(jid string, at fyne.Position) {
 	it := a.byJID[jid]
 	if it == nil {
 		return
 	}
-	open := func() { a.selectChat(jid) }
-	items := []*fyne.MenuItem{fyne.NewMenuItem("Open chat", open)}
+	open := fyne.NewMenuItem("Open chat", func() { a.selectChat(jid) })
 	if it.Room {
-		items[0].Label = "Open room"
+		open.Label = "Open room"
 	}
-	items = append(items, fyne.NewMenuItemSeparator())
+	items := append([]*fyne.MenuItem{open, fyne.NewMenuItemSeparator()}, a.peerMenuItems(jid)...)
+	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), a.win.Canvas(), at)
+}
+
+// peerMenuItems is what can be done with a roster entry, in its
+// right-click menu and, for a contact, in its chat's ⋮ menu: rename,
+// remove or add, block or unblock, the profile and the keys, copy the
+// address (a room: copy, register a nickname, leave).
+func (a *Pane) peerMenuItems(jid string) []*fyne.MenuItem {
+	it := a.byJID[jid]
+	if it == nil {
+		return nil
+	}
+	var items []*fyne.MenuItem
 	if ed := a.editor(); ed != nil && !it.Room {
 		if it.Stranger {
 			items = append(items, fyne.NewMenuItem("Add to contacts…", func() { a.showAddContact(jid, "") }))
@@ -93,11 +104,11 @@ func (a *Pane) showContactMenu(jid string, at fyne.Position) {
 	}
 	if it.Room && a.roomBackend() != nil {
 		items = append(items, fyne.NewMenuItemSeparator(), fyne.NewMenuItem("Leave room…", func() {
-			open()
+			a.selectChat(jid)
 			a.confirmLeave()
 		}))
 	}
-	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), a.win.Canvas(), at)
+	return items
 }
 
 // selectChat opens jid's chat the way a click on its roster row does.

@@ -225,8 +225,8 @@ func (a *Pane) rosterTools() fyne.CanvasObject {
 	return container.NewBorder(nil, nil, nil, container.NewHBox(buttons...), a.filter)
 }
 
-// chatTools are the chat header's buttons: search (any chat); Rename and
-// Remove for a contact; People (shows or hides the occupants), Invite…,
+// chatTools are the chat header's buttons: search (any chat); Add to
+// contacts and Block for a stranger; People (shows or hides the occupants), Invite…,
 // Request voice (a visitor) and the "⋮" menu (chatmenu.go) for a room.
 // showChatBody shows the right ones.
 func (a *Pane) chatTools() *fyne.Container {
@@ -239,24 +239,13 @@ func (a *Pane) chatTools() *fyne.Container {
 		tools = append(tools, widget.NewButtonWithIcon("", theme.SearchIcon(), a.showSearch))
 	}
 	if a.editor() != nil {
-		rn := widget.NewButtonWithIcon("Rename", theme.DocumentCreateIcon(), func() {
-			if a.chat != nil {
-				name := ""
-				if it := a.byJID[a.chat.peer]; it != nil {
-					name = it.Name
-				}
-				a.showRename(a.chat.peer, name)
-			}
-		})
-		rm := widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), a.confirmRemove)
 		add := widget.NewButtonWithIcon("Add to contacts", theme.ContentAddIcon(), func() {
 			if a.chat != nil {
 				a.showAddContact(a.chat.peer, "")
 			}
 		})
-		a.contactTools = append(a.contactTools, rn, rm)
 		a.strangerTools = append(a.strangerTools, add)
-		a.labelled(rn, rm, add)
+		a.labelled(add)
 		tools = append(tools, add)
 		if a.blocker() != nil {
 			a.blockButton = widget.NewButtonWithIcon("Block", theme.CancelIcon(), func() {
@@ -273,8 +262,6 @@ func (a *Pane) chatTools() *fyne.Container {
 			a.labelled(a.blockButton)
 			tools = append(tools, a.blockButton)
 		}
-		tools = append(tools, rn)
-		tools = append(tools, rm)
 	}
 	if a.roomBackend() != nil {
 		// People is an icon alone (as Gajim's and Dino's occupant list

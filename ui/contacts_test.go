@@ -134,8 +134,9 @@ func TestRemoveContactClosesItsChat(t *testing.T) {
 	ed := &fakeEditor{fakeBackend: threeContacts()}
 	a, _ := newTestApp(t, ed)
 	selectContact(t, a, "bob@example.org")
-	mustShow(t, a, "message 3", "Remove")
-	test.Tap(findButtonIn(t, a.win, "Remove"))
+	mustShow(t, a, "message 3")
+	openChatMenu(t, a) // the header's ⋮
+	tapMenuItem(t, a, "Remove…")
 	test.Tap(findButtonIn(t, a.win, "Yes")) // the confirmation
 	if !slices.Equal(ed.removed, []string{"bob@example.org"}) {
 		t.Fatalf("removed %v", ed.removed)
@@ -149,14 +150,17 @@ func TestNoRosterEditingWithoutAnEditor(t *testing.T) {
 	a.OnSubscriptionRequest("dave@example.org")
 	mustNotShow(t, a, "asks to see")
 	selectContact(t, a, "bob@example.org")
-	mustNotShow(t, a, "Remove")
+	if got := chatMenu(a); slices.Contains(got, "Remove…") || slices.Contains(got, "Rename…") {
+		t.Errorf("without an editor bob's chat menu offers %q", got)
+	}
 }
 
 func TestRenameContact(t *testing.T) {
 	ed := &fakeEditor{fakeBackend: threeContacts()}
 	a, _ := newTestApp(t, ed)
 	selectContact(t, a, "bob@example.org")
-	test.Tap(findButtonIn(t, a.win, "Rename"))
+	openChatMenu(t, a)
+	tapMenuItem(t, a, "Rename…")
 	if got := overlayEntries(a); !slices.Equal(got, []string{"Bob"}) {
 		t.Fatalf("the rename form holds %q, want the current name", got)
 	}

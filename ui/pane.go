@@ -111,46 +111,46 @@ type Pane struct {
 	content fyne.CanvasObject  // the pane
 	tab     *container.TabItem // the pane as a tab (shown once there are several accounts)
 
-	roster                  *widget.List
-	avatars                 avatars     // the contacts' pictures (avatar.go)
-	headerAvatar            *avatarView // the open chat's, in its header
-	title                   *widget.Label
-	subject                 *widget.Label // a room's subject
-	notice                  *widget.Label
-	msgList                 *chatList
-	selected                *msgText        // the body holding the chat's one selection, if any
-	msgView                 *fyne.Container // msgList, watched for its width (bodies wrap to it)
-	measureWhy              *widget.Label   // lays out the reason under a failed message at the list's width
-	listW                   float32         // the message list's width (0: not laid out yet)
-	chatBody                *fyne.Container // the message list, or it and the people list (rooms)
-	people                  *widget.List    // a room's occupants
-	peoplePane              *fyne.Container
-	roomSplit               *container.Split
-	tools                   *fyne.Container // the chat header's buttons
-	header                  *fyne.Container // the chat's title and tools
-	contactTools, roomTools []fyne.CanvasObject
-	voice                   *widget.Button            // "Request voice" (voice.go)
-	moreButton              *widget.Button            // the header's "⋮" menu (chatmenu.go)
-	strangerTools           []fyne.CanvasObject       // "Add to contacts", "Block", for a stranger's chat
-	blockButton             *widget.Button            // "Block" / "Unblock" in a stranger's chat (nil: no blocking)
-	blocked                 map[string]bool           // the account's blocklist, as last loaded
-	toolLabels              map[*widget.Button]string // the header buttons' labels (icons alone in a narrow chat)
-	compact                 bool                      // the chat is narrow: icons alone, the name without the address
-	composer                *Composer
-	chatPane                *fyne.Container
-	emptyPane               fyne.CanvasObject
-	emptyText               *widget.Label // what the empty chat side says: pick a chat, or add a first contact
-	right                   *fyne.Container
-	statusDot               *canvas.Circle
-	statusText              *widget.Label
-	routerText              *widget.Label  // I2P accounts: the router's state and next step
-	statusAction            *widget.Button // "Reconnect now", "Log in…": what can be done about the state
-	offered                 bool           // statusAction has an action to offer
-	nodeBusy                string         // "stopping your node…" while the node action runs
-	statusButton            *widget.Button // the presence selector (nil: the backend cannot set one)
-	statusShow              string         // the presence chosen ("" available, away, xa, dnd)
-	statusMessage           string         // and its message
-	statusSends             statusQueue    // the presences still to send, in order
+	roster        *widget.List
+	avatars       avatars     // the contacts' pictures (avatar.go)
+	headerAvatar  *avatarView // the open chat's, in its header
+	title         *widget.Label
+	subject       *widget.Label // a room's subject
+	notice        *widget.Label
+	msgList       *chatList
+	selected      *msgText        // the body holding the chat's one selection, if any
+	msgView       *fyne.Container // msgList, watched for its width (bodies wrap to it)
+	measureWhy    *widget.Label   // lays out the reason under a failed message at the list's width
+	listW         float32         // the message list's width (0: not laid out yet)
+	chatBody      *fyne.Container // the message list, or it and the people list (rooms)
+	people        *widget.List    // a room's occupants
+	peoplePane    *fyne.Container
+	roomSplit     *container.Split
+	tools         *fyne.Container // the chat header's buttons
+	header        *fyne.Container // the chat's title and tools
+	roomTools     []fyne.CanvasObject
+	voice         *widget.Button            // "Request voice" (voice.go)
+	moreButton    *widget.Button            // the header's "⋮" menu (chatmenu.go)
+	strangerTools []fyne.CanvasObject       // "Add to contacts", "Block", for a stranger's chat
+	blockButton   *widget.Button            // "Block" / "Unblock" in a stranger's chat (nil: no blocking)
+	blocked       map[string]bool           // the account's blocklist, as last loaded
+	toolLabels    map[*widget.Button]string // the header buttons' labels (icons alone in a narrow chat)
+	compact       bool                      // the chat is narrow: icons alone, the name without the address
+	composer      *Composer
+	chatPane      *fyne.Container
+	emptyPane     fyne.CanvasObject
+	emptyText     *widget.Label // what the empty chat side says: pick a chat, or add a first contact
+	right         *fyne.Container
+	statusDot     *canvas.Circle
+	statusText    *widget.Label
+	routerText    *widget.Label  // I2P accounts: the router's state and next step
+	statusAction  *widget.Button // "Reconnect now", "Log in…": what can be done about the state
+	offered       bool           // statusAction has an action to offer
+	nodeBusy      string         // "stopping your node…" while the node action runs
+	statusButton  *widget.Button // the presence selector (nil: the backend cannot set one)
+	statusShow    string         // the presence chosen ("" available, away, xa, dnd)
+	statusMessage string         // and its message
+	statusSends   statusQueue    // the presences still to send, in order
 
 	// Chat states (XEP-0085): each contact's last one, the open chat's
 	// shown in its header (typing), and the chat we told that we type in.

@@ -252,10 +252,6 @@ func (a *Pane) showChatBody(room bool) {
 			stranger = it.Stranger && !isPrivatePeer(a.chat.peer)
 		}
 	}
-	private := a.chat != nil && isPrivatePeer(a.chat.peer)
-	for _, o := range a.contactTools {
-		setShown(o, !room && !stranger && !private)
-	}
 	for _, o := range a.strangerTools {
 		setShown(o, !room && stranger)
 	}

@@ -66,11 +66,22 @@ func TestLongMessagesWrap(t *testing.T) {
 // icons alone, so the name keeps room; widened, the labels are back.
 func TestASmallWindowKeepsTheHeaderUsable(t *testing.T) {
 	a, _ := newTestApp(t, &fakeRooms{fakeEditor: &fakeEditor{fakeBackend: threeContacts()}})
-	selectContact(t, a, "bob@example.org")
-	mustShow(t, a, "Rename", "Remove")
+	const dave = "dave@elsewhere.example" // a stranger: the header has labelled buttons
+	a.OnMessage(Message{ID: 9, Key: "s1", Peer: dave, Body: "hi", State: Received})
+	selectContact(t, a, dave)
+	mustShow(t, a, "Add to contacts")
 	a.win.Resize(fyne.NewSize(420, 320))
-	mustNotShow(t, a, "Rename", "Remove")
+	mustNotShow(t, a, "Add to contacts")
+	a.win.Resize(fyne.NewSize(900, 600))
+	mustShow(t, a, "Add to contacts")
+
+	selectContact(t, a, "bob@example.org")
+	a.win.Resize(fyne.NewSize(420, 320))
 	mustShow(t, a, "message 3")
+	more := fyne.CurrentApp().Driver().AbsolutePositionForObject(a.moreButton)
+	if !a.moreButton.Visible() || more.X+a.moreButton.Size().Width > 420 {
+		t.Errorf("the ⋮ menu is at x %.0f in a 420 px window (shown %v)", more.X, a.moreButton.Visible())
+	}
 	if a.title.Text != "Bob" {
 		t.Errorf("the narrow chat's title is %q, want the name alone", a.title.Text)
 	}
@@ -78,7 +89,7 @@ func TestASmallWindowKeepsTheHeaderUsable(t *testing.T) {
 		t.Errorf("the title gets %.0f of the %.0f it needs", a.title.Size().Width, a.title.MinSize().Width)
 	}
 	a.win.Resize(fyne.NewSize(900, 600))
-	mustShow(t, a, "Rename", "Remove", "Bob <bob@example.org>")
+	mustShow(t, a, "Bob <bob@example.org>")
 }
 
 // The status bar fits a 420 px window with everything it may show at
