@@ -30,8 +30,12 @@ func (a *Pane) chatMenuButton() *widget.Button {
 		if len(items) == 0 {
 			return
 		}
-		at := fyne.CurrentApp().Driver().AbsolutePositionForObject(b).Add(fyne.NewPos(0, b.Size().Height))
-		widget.ShowPopUpMenuAtPosition(fyne.NewMenu(chatMenuLabel, items...), a.win.Canvas(), at)
+		// Opened under the button, right edges aligned (as GTK's menus
+		// at a window's edge): from the button's left edge Fyne pushed
+		// the menu back inside the window flush with its edge.
+		m := widget.NewPopUpMenu(fyne.NewMenu(chatMenuLabel, items...), a.win.Canvas())
+		at := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
+		m.ShowAtPosition(fyne.NewPos(max(at.X+b.Size().Width-m.MinSize().Width, 0), at.Y+b.Size().Height))
 	})
 	return b
 }
