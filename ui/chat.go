@@ -894,7 +894,9 @@ func (r *messageRow) set(m Message, peerLabel string) {
 	r.who.Refresh()
 	r.when.Text = ""
 	if !m.Time.IsZero() {
-		r.when.Text = m.Time.Local().Format("2006-01-02 15:04")
+		// The time alone, as Gajim and Dino show it: the day is the
+		// separator's above the day's first message.
+		r.when.Text = m.Time.Local().Format("15:04")
 	}
 	if m.Edited {
 		r.when.Text += "  (edited)"

@@ -426,6 +426,10 @@ func TestDaySeparatorsAboveEachDaysFirstMessage(t *testing.T) {
 	if h0, h1, h2 := a.rowHeightAt(0), a.rowHeightAt(1), a.rowHeightAt(2); h0 <= h1 || h2 != h0 {
 		t.Errorf("row heights %v %v %v: a day's first row should be taller", h0, h1, h2)
 	}
+	// Under the separators a message gives its time alone.
+	at := ms[0].Time.Local()
+	mustShow(t, a, at.Format("15:04"))
+	mustNotShow(t, a, at.Format("2006-01-02 15:04"))
 }
 
 // An account on the profile's own node is online as soon as the node's
