@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"reflect"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -266,7 +269,12 @@ func passKeys(o fyne.CanvasObject, parent *fyne.Container, i int, keys dialogKey
 	case *dialogList:
 		x.onEscape = keys.onEscape
 	case *widget.Button:
-		if parent != nil {
+		// Not in a border layout: it holds its side objects by pointer, so
+		// a button put in the place of its side button was laid out as a
+		// centre object, over the rest (the search's button hid what was
+		// typed in its box). Dialogs make such buttons dialogButtons
+		// themselves (newDialogButton).
+		if parent != nil && !isBorderLayout(parent.Layout) {
 			b := asDialogButton(x)
 			b.onEscape = keys.onEscape
 			parent.Objects[i] = b
@@ -296,4 +304,10 @@ func showConfirm(win fyne.Window, title, message string, callback func(bool)) {
 // closed by Escape; then runs once it is closed (nil: nothing).
 func showError(win fyne.Window, err error, then func()) {
 	showDialogThen(win, newError(err, win), then)
+}
+
+// isBorderLayout reports whether l is Fyne's border layout (its type is
+// unexported).
+func isBorderLayout(l fyne.Layout) bool {
+	return reflect.TypeOf(l) == reflect.TypeOf(layout.NewBorderLayout(nil, nil, nil, nil))
 }

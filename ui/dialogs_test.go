@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 )
 
 // press types key as the window's driver does: to the focused widget, or
@@ -225,6 +226,7 @@ func TestEscapeClosesEveryDialogFromEveryWidget(t *testing.T) {
 			if n == 0 {
 				t.Fatal("the dialog has nothing to focus")
 			}
+			noButtonOverAnEntry(t, a)
 			for i := 0; i < n; i++ {
 				if i > 0 {
 					tc.open(a)
@@ -300,5 +302,40 @@ func TestEnterFromEveryKindOfWidget(t *testing.T) {
 				t.Errorf("Enter on %q: joined %q, want joined %v", tc.focus, r.joined, tc.joined)
 			}
 		})
+	}
+}
+
+// noButtonOverAnEntry fails when a button of the open dialog lies over one
+// of its entries: a button swapped into a border layout's side was laid
+// out as its centre, over the search box (what was typed was hidden).
+func noButtonOverAnEntry(t *testing.T, a *Pane) {
+	t.Helper()
+	type box struct {
+		name     string
+		pos, end fyne.Position
+	}
+	var entries, buttons []box
+	d := fyne.CurrentApp().Driver()
+	walkShown(a.win.Canvas().Overlays().Top(), func(o fyne.CanvasObject) {
+		p := d.AbsolutePositionForObject(o)
+		b := box{fmt.Sprintf("%T", o), p, p.Add(fyne.NewPos(o.Size().Width, o.Size().Height))}
+		switch x := o.(type) {
+		case *dialogEntry:
+			b.name += " " + x.PlaceHolder
+			entries = append(entries, b)
+		case *dialogButton:
+			b.name += " " + x.Text
+			buttons = append(buttons, b)
+		case *widget.Button:
+			b.name += " " + x.Text
+			buttons = append(buttons, b)
+		}
+	})
+	for _, e := range entries {
+		for _, b := range buttons {
+			if b.pos.X < e.end.X && e.pos.X < b.end.X && b.pos.Y < e.end.Y && e.pos.Y < b.end.Y {
+				t.Errorf("the %s (%v–%v) lies over the %s (%v–%v)", b.name, b.pos, b.end, e.name, e.pos, e.end)
+			}
+		}
 	}
 }

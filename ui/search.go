@@ -102,7 +102,8 @@ func (a *Pane) showSearch() {
 			})
 		})
 	}
-	find := widget.NewButtonWithIcon("", theme.SearchIcon(), func() { query.OnSubmitted(query.Text) })
+	find := newDialogButton("", func() { query.OnSubmitted(query.Text) })
+	find.SetIcon(theme.SearchIcon())
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, find, query), status)
 	d = dialog.NewCustom("Search "+a.chatTitle(peer), "Close", container.NewBorder(top, nil, nil, nil, list), a.win)
 	d.Resize(fyne.NewSize(620, 440))
