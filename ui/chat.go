@@ -414,6 +414,9 @@ func (a *Pane) rowMetrics() {
 	}
 	r := newMessageRow()
 	a.rowH = r.MinSize().Height
+	r.showHead(false)
+	a.headH = a.rowH - r.MinSize().Height
+	r.showHead(true)
 	r.showDay("x")
 	a.dayH = r.MinSize().Height - a.rowH
 	r.showDay("")
@@ -515,6 +518,9 @@ func (a *Pane) rowHeightAt(i int) float32 {
 	if a.dayStarts(i) {
 		h += a.dayH
 	}
+	if a.continues(i) {
+		h -= a.headH
+	}
 	return h
 }
 
@@ -531,6 +537,32 @@ func (a *Pane) dayStarts(i int) bool {
 	y1, m1, d1 := ms[i-1].Time.Local().Date()
 	y2, m2, d2 := ms[i].Time.Local().Date()
 	return y1 != y2 || m1 != m2 || d1 != d2
+}
+
+// burstGap is how long after a contact's message their next one still
+// continues it (shown without its own header), as Dino groups messages.
+const burstGap = 5 * time.Minute
+
+// continues reports whether message i of the open chat goes on from the
+// one before it, so its row leaves out who and when (as Gajim and Dino
+// show a burst): received from the same sender within burstGap on the
+// same day. Ours keep their header (it carries the message's state), and
+// so do notices, /me actions, replies (the quote sits under the header),
+// corrections ("edited"), files, and a message whose encryption differs
+// from the one before (the lock is in the header).
+func (a *Pane) continues(i int) bool {
+	if i == 0 || a.dayStarts(i) {
+		return false
+	}
+	m, p := a.chat.msgs[i], a.chat.msgs[i-1]
+	switch {
+	case m.Outgoing, p.Outgoing, m.Notice, p.Notice, m.Reply != nil, m.Edited, m.File != nil,
+		m.Nick != p.Nick, m.Encrypted != p.Encrypted,
+		m.Time.Before(p.Time), m.Time.Sub(p.Time) > burstGap:
+		return false
+	}
+	_, action := shownBody(m, a.senderName(m))
+	return !action
 }
 
 // dayLabel names t's day the way a chat shows it.
@@ -612,6 +644,7 @@ func (a *Pane) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
 	} else {
 		row.showDay("")
 	}
+	row.showHead(!a.continues(id))
 	if id == 0 && ch.more && !ch.loading {
 		// The top is in view: fetch the page before it.
 		a.loadOlder(a.later)
@@ -633,6 +666,7 @@ type messageRow struct {
 
 	day       *canvas.Text // the day separator, shown on a day's first message
 	dayBox    fyne.CanvasObject
+	head      *fyne.Container // who, when, the lock and the state; hidden on a message that continues a burst (continues)
 	who, when *canvas.Text
 	lock      *widget.Icon // on an encrypted message
 	state     *canvas.Text
@@ -691,6 +725,7 @@ func newMessageRow() *messageRow {
 	pad := theme.Padding()
 	head := container.New(layout.NewCustomPaddedLayout(pad, 0, 2*pad, 2*pad),
 		container.NewHBox(r.who, r.when, lock, layout.NewSpacer(), icon, r.state))
+	r.head = head
 	r.day = canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder))
 	r.day.TextStyle = fyne.TextStyle{Bold: true}
 	r.day.TextSize = small
@@ -780,6 +815,15 @@ func (r *messageRow) fileView() *fileView {
 		r.file = r.newFile()
 	}
 	return r.file
+}
+
+// showHead shows or hides the row's header (who and when).
+func (r *messageRow) showHead(show bool) {
+	if r.head.Visible() == show {
+		return
+	}
+	r.head.Hidden = !show
+	r.relayout()
 }
 
 // relayout lays the row out again at its size: a row reused at the same
@@ -982,6 +1026,9 @@ type chatList struct {
 func newChatList(length func() int, create func() fyne.CanvasObject, update func(widget.ListItemID, fyne.CanvasObject)) *chatList {
 	l := &chatList{}
 	l.Length, l.CreateItem, l.UpdateItem = length, create, update
+	// No line between messages, as in Gajim and Dino: each header starts
+	// a message or a burst (continues), and days have their separators.
+	l.HideSeparators = true
 	l.ExtendBaseWidget(l)
 	return l
 }

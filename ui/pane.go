@@ -75,6 +75,7 @@ type Pane struct {
 	rowH           float32        // height of a one-line message row
 	lineH          float32        // height of each further line
 	dayH           float32        // height of a day separator
+	headH          float32        // height of a message's header (who and when), left out on a burst's later messages
 	whyH           float32        // height of the line under a failed message
 	bodyH          float32        // height of a one-line body
 	links          *regexp.Regexp // finds links in bodies (compiled on first use)

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -20,8 +21,9 @@ func TestLongMessagesWrap(t *testing.T) {
 	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	b.history[peer] = []Message{
 		{ID: 1, Key: "short", Peer: peer, Body: "short one", Time: t0, State: Received},
-		{ID: 2, Key: "long", Peer: peer, Body: sentence, Time: t0, State: Received},
-		{ID: 3, Key: "pasted", Peer: peer, Body: pasted, Time: t0, State: Received},
+		// Apart by more than a burst: each row has its header.
+		{ID: 2, Key: "long", Peer: peer, Body: sentence, Time: t0.Add(10 * time.Minute), State: Received},
+		{ID: 3, Key: "pasted", Peer: peer, Body: pasted, Time: t0.Add(20 * time.Minute), State: Received},
 	}
 	a, _ := newTestApp(t, b)
 	selectContact(t, a, peer)
@@ -114,4 +116,57 @@ func TestTheStatusBarFitsASmallWindow(t *testing.T) {
 	if got := a.fa.Preferences().String(a.statusKey("text")); got != "in a meeting until three" {
 		t.Errorf("kept %q; want the whole message", got)
 	}
+}
+
+// A contact's messages sent within a few minutes of each other are one
+// burst: the later ones leave out who and when (as Gajim and Dino show
+// them), their rows are shorter by the header and still fit their
+// bodies; ours, a gap of more than five minutes, a new day, a /me and a
+// correction each start over with a header.
+func TestABurstShowsOneHeader(t *testing.T) {
+	const peer = "bob@example.org"
+	b := threeContacts()
+	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	long := strings.Repeat("a sentence that goes on and on ", 9)
+	msg := func(id int, at time.Duration, body string) Message {
+		return Message{ID: int64(id), Key: fmt.Sprint("b", id), Peer: peer, Body: body, Time: t0.Add(at), State: Received}
+	}
+	ms := []Message{
+		msg(1, 0, "first"),
+		msg(2, time.Minute, "second, a minute later"), // continues
+		msg(3, 2*time.Minute, long),                   // continues, wrapped
+		msg(4, 10*time.Minute, "after a pause"),       // new header
+		msg(5, 11*time.Minute, "/me waves"),           // an action: new header
+		msg(6, 12*time.Minute, "fixed"),               // continues the action
+		msg(7, 13*time.Minute, "ours"),                // ours: header
+		msg(8, 14*time.Minute, "theirs again"),        // after ours: header
+		msg(9, 24*time.Hour, "next day"),              // a new day: header
+	}
+	ms[5].Edited = true // a correction: header ("edited")
+	ms[6].Outgoing, ms[6].State = true, Delivered
+	b.history[peer] = ms
+	a, _ := newTestApp(t, b)
+	selectContact(t, a, peer)
+	want := []bool{false, true, true, false, false, false, false, false, false}
+	for i, w := range want {
+		if got := a.continues(i); got != w {
+			t.Errorf("message %d (%q) continues the one before: %v, want %v", i+1, ms[i].Body, got, w)
+		}
+	}
+	if h0, h1 := a.rowHeightAt(0)-a.dayH, a.rowHeightAt(1); h1 != h0-a.headH || a.headH <= 0 {
+		t.Errorf("a continuing row is %.0f high, a first one %.0f (header %.0f)", h1, h0, a.headH)
+	}
+	// The wrapped continuing row fits its body without the header.
+	row := newMessageRow()
+	row.set(ms[2], "Bob")
+	row.showHead(false)
+	h := a.rowHeightAt(2)
+	row.Resize(fyne.NewSize(a.listW, h))
+	if need := row.MinSize().Height; need > h+0.5 {
+		t.Errorf("the continuing wrapped row needs %.0f, it is given %.0f", need, h)
+	}
+	// Drawn: the burst's first time, not the two after it.
+	a.msgList.ScrollToTop()
+	mustShow(t, a, "09:00", "second, a minute later")
+	mustNotShow(t, a, "09:01", "09:02")
 }
