@@ -41,7 +41,8 @@ func TestGUIStartGroupChatUnderXvfb(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	w.click(chatMenuX, chatToolsY)
 	time.Sleep(400 * time.Millisecond)
-	shot(t, w, "chat-menu.png") // a contact's ⋮: Start group chat…, then the contact's menu
+	// A contact's ⋮: Start group chat…, then the contact's menu.
+	shot(t, w, "chat-menu.png")
 	w.click(chatMenuItemX, chatMenuFirstY) // Start group chat…
 	time.Sleep(700 * time.Millisecond)
 	shot(t, w, "group-start.png")
