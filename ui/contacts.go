@@ -157,13 +157,6 @@ func (a *Pane) rename(peer, name string) {
 	})
 }
 
-// confirmRemove asks before taking the open chat's contact off the roster.
-func (a *Pane) confirmRemove() {
-	if a.chat != nil {
-		a.confirmRemovePeer(a.chat.peer)
-	}
-}
-
 // confirmRemovePeer asks before taking peer off the roster.
 func (a *Pane) confirmRemovePeer(peer string) {
 	showConfirm(a.win, "Remove contact", fmt.Sprintf("Remove %s from your contacts? You will no longer see when they are online. The chat history is kept.", peer),

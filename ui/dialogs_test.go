@@ -58,7 +58,7 @@ func TestDialogsEnterSubmitsEscapeCloses(t *testing.T) {
 			a.AskPassword(RememberOffer{}, func(pw string, _, ok bool) { got.password = map[bool]string{true: pw, false: "cancelled"}[ok] })
 		}, "s3cret", fyne.KeyEscape, result{password: "cancelled"}},
 		{"search, Escape", func(a *Pane, _ *fakeRooms, _ *result) { a.showSearch() }, "message", fyne.KeyEscape, result{}},
-		{"remove contact, Escape", func(a *Pane, _ *fakeRooms, _ *result) { a.confirmRemove() }, "", fyne.KeyEscape, result{}},
+		{"remove contact, Escape", func(a *Pane, _ *fakeRooms, _ *result) { a.confirmRemovePeer("bob@example.org") }, "", fyne.KeyEscape, result{}},
 		{"error, Escape", func(a *Pane, _ *fakeRooms, got *result) {
 			showError(a.win, errors.New("you are offline"), func() { got.password = "error read" })
 		}, "", fyne.KeyEscape, result{password: "error read"}},
@@ -201,7 +201,7 @@ func TestEscapeClosesEveryDialogFromEveryWidget(t *testing.T) {
 	}{
 		{"add contact", func(a *Pane) { a.showAddContact("", "") }},
 		{"rename", func(a *Pane) { a.showRename("bob@example.org", "") }},
-		{"remove contact", func(a *Pane) { a.confirmRemove() }},
+		{"remove contact", func(a *Pane) { a.confirmRemovePeer("bob@example.org") }},
 		{"block", func(a *Pane) { a.confirmBlock("bob@example.org") }},
 		{"join room", func(a *Pane) { a.showJoinRoom("", "", false) }},
 		{"password", func(a *Pane) { a.AskPassword(RememberOffer{Label: "Remember it"}, func(string, bool, bool) {}) }},
