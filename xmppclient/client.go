@@ -634,9 +634,19 @@ loop:
 	c.mu.Unlock()
 	if ctx.Err() != nil {
 		// Leaving on purpose: close the stream politely; the server then
-		// ends the session (no resumption wanted).
+		// ends the session (no resumption wanted). Its closing tag is
+		// waited for (RFC 6120 §4.4; 2 s at most): once it came, the
+		// server has ended the session, so a message sent to us after we
+		// return goes to offline storage for the next login, not into a
+		// session on its way out (which a server keeping an archive may
+		// count as delivered; a `clove listen` run just after then got it
+		// only as an archive copy, not as new).
 		_ = sess.Close()
 		_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+		if serveErr != nil {
+			<-serveErr
+			serveErr = nil
+		}
 	}
 	_ = conn.Close()
 	if serveErr != nil {

@@ -155,17 +155,22 @@ func waitShown(t *testing.T, pane *ui.Pane, s string) string {
 	}
 }
 
+// findComposer waits for the pane's composer: the remembered chat opens
+// once the roster is loaded, which can come after "online" (the fresh
+// machine's run under load saw no composer at "online").
 func findComposer(t *testing.T, pane *ui.Pane) *ui.Composer {
 	t.Helper()
 	var found *ui.Composer
-	walkPane(pane, func(o fyne.CanvasObject) {
-		if x, ok := o.(*ui.Composer); ok {
-			found = x
-		}
+	waitUntil(t, 15*time.Second, "the chat and its composer are shown", func() bool {
+		fyne.DoAndWait(func() {
+			walkPane(pane, func(o fyne.CanvasObject) {
+				if x, ok := o.(*ui.Composer); ok {
+					found = x
+				}
+			})
+		})
+		return found != nil
 	})
-	if found == nil {
-		t.Fatal("no composer in the window")
-	}
 	return found
 }
 
