@@ -155,23 +155,29 @@ func waitShown(t *testing.T, pane *ui.Pane, s string) string {
 	}
 }
 
-// findComposer waits for the pane's composer: the remembered chat opens
-// once the roster is loaded, which can come after "online" (the fresh
-// machine's run under load saw no composer at "online").
+// findComposer finds the pane's composer. The remembered chat opens once
+// the roster is loaded, which can come after "online" (the fresh
+// machine's run under load found none at "online"). It looks again once a
+// second, not more often: on Fyne's test driver a walk of the window runs
+// beside the session's UI updates, not between them (a walk that polled
+// every 100 ms met the drafts' load and crashed the test binary with a
+// concurrent map access in Fyne's rich text).
 func findComposer(t *testing.T, pane *ui.Pane) *ui.Composer {
 	t.Helper()
-	var found *ui.Composer
-	waitUntil(t, 15*time.Second, "the chat and its composer are shown", func() bool {
-		fyne.DoAndWait(func() {
-			walkPane(pane, func(o fyne.CanvasObject) {
-				if x, ok := o.(*ui.Composer); ok {
-					found = x
-				}
-			})
+	for range 15 {
+		time.Sleep(time.Second)
+		var found *ui.Composer
+		walkPane(pane, func(o fyne.CanvasObject) {
+			if x, ok := o.(*ui.Composer); ok {
+				found = x
+			}
 		})
-		return found != nil
-	})
-	return found
+		if found != nil {
+			return found
+		}
+	}
+	t.Fatal("no composer in the window")
+	return nil
 }
 
 // closedPort is a loopback port nothing listens on.
