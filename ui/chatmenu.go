@@ -50,7 +50,7 @@ func (a *Pane) chatMenuItems() []*fyne.MenuItem {
 		if isPrivatePeer(peer) {
 			return nil
 		}
-		items := a.contactMenuItems(peer)
+		items := a.groupStartItems(peer)
 		if more := a.peerMenuItems(peer); len(more) > 0 {
 			if len(items) > 0 {
 				items = append(items, fyne.NewMenuItemSeparator())

@@ -29,9 +29,10 @@ func (a *Pane) groupStarter() GroupStarter {
 	return b
 }
 
-// contactMenuItems are the ⋮ menu's items in a contact's chat (none for a
-// stranger's or a private chat in a room).
-func (a *Pane) contactMenuItems(peer string) []*fyne.MenuItem {
+// groupStartItems is the ⋮ menu's first item in a contact's chat, Start
+// group chat… (none for a stranger's or a private chat in a room); the
+// contact's own items follow it (peerMenuItems).
+func (a *Pane) groupStartItems(peer string) []*fyne.MenuItem {
 	it := a.byJID[peer]
 	if a.groupStarter() == nil || it == nil || it.Stranger || isPrivatePeer(peer) {
 		return nil

@@ -143,8 +143,9 @@ func (a *Pane) showRoomBrowser(picked func(room string)) {
 			}
 		})
 	})
-	// A dialogButton from the start: passKeys swaps Fyne's buttons for
-	// them, which a Border layout (holding the old one) would lay out wrong.
+	// A dialogButton from the start: passKeys does not swap Fyne's
+	// buttons for them inside a Border layout (which holds the old one
+	// and would lay the new one out wrong), so it would get no keys.
 	ask := newDialogButton("", func() { service.OnSubmitted(service.Text) })
 	ask.SetIcon(theme.SearchIcon())
 	top := container.NewVBox(container.NewBorder(nil, nil, widget.NewLabel("Service"), ask, service), status)
