@@ -34,6 +34,14 @@ type Composer struct {
 	// OnPaste, if set, takes Ctrl+V (a picture on the clipboard is sent
 	// as a file); it calls pasteText when the paste is text after all.
 	OnPaste func(pasteText func())
+	// hints are the placeholders, the one that fits the width shown.
+	hints placeHolders
+}
+
+// Resize shows the placeholder that fits the new width.
+func (c *Composer) Resize(s fyne.Size) {
+	c.hints.fit(&c.Entry, s.Width)
+	c.Entry.Resize(s)
 }
 
 // TypedRune types r and tells OnTyped.
@@ -80,7 +88,7 @@ func NewComposer(onSend func(text string)) *Composer {
 	c := &Composer{onSend: onSend}
 	c.MultiLine = true
 	c.Wrapping = fyne.TextWrapWord
-	c.SetPlaceHolder("Message (Enter sends, Shift+Enter new line)")
+	c.setEnterSends(true)
 	c.SetMinRowsVisible(2)
 	c.ExtendBaseWidget(c)
 	return c
@@ -91,10 +99,11 @@ func NewComposer(onSend func(text string)) *Composer {
 func (c *Composer) setEnterSends(on bool) {
 	c.ctrlSends = !on
 	if on {
-		c.SetPlaceHolder("Message (Enter sends, Shift+Enter new line)")
+		c.hints = placeHolders{"Message (Enter sends, Shift+Enter new line)", "Message (Enter sends)", "Message"}
 	} else {
-		c.SetPlaceHolder("Message (Ctrl+Enter sends)")
+		c.hints = placeHolders{"Message (Ctrl+Enter sends)", "Message"}
 	}
+	c.hints.fit(&c.Entry, c.Size().Width)
 }
 
 // TypedKey sends on Enter without Shift (unless Ctrl+Enter sends).

@@ -98,7 +98,14 @@ func (a *Pane) stepChat(by int) {
 // taking them itself (copy, paste, select all).
 type keyEntry struct {
 	widget.Entry
-	pane *Pane
+	pane  *Pane
+	hints placeHolders // if set, the placeholder that fits is shown
+}
+
+// Resize shows the placeholder that fits the new width.
+func (e *keyEntry) Resize(s fyne.Size) {
+	e.hints.fit(&e.Entry, s.Width)
+	e.Entry.Resize(s)
 }
 
 func newKeyEntry(a *Pane) *keyEntry {

@@ -245,7 +245,8 @@ func (a *Pane) Close() {
 func (a *Pane) build() fyne.CanvasObject {
 	a.filter = newKeyEntry(a)
 	a.filter.OnSubmitted = a.filterSubmitted
-	a.filter.SetPlaceHolder("Filter contacts")
+	a.filter.hints = placeHolders{"Filter contacts", "Filter"}
+	a.filter.hints.fit(&a.filter.Entry, 0)
 	a.filter.OnChanged = func(string) { a.applyFilter() }
 	a.roster = widget.NewList(
 		func() int { return len(a.shown) },

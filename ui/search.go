@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"unicode"
 
@@ -40,9 +41,19 @@ func (a *Pane) showSearch() {
 	var results []Message
 	status := widget.NewLabel("Words to find in this conversation; the last may be the start of a word. Pick a result to see it in the chat.")
 	status.Wrapping = fyne.TextWrapWord
+	var body *fyne.Container
+	// say shows a line above the results; the dialog lays itself out
+	// again, as the hint's two lines left a gap under a one-line status.
+	say := func(s string) {
+		status.SetText(s)
+		if body != nil {
+			body.Refresh()
+		}
+	}
 	var d dialog.Dialog
 	var words []string // the query's words, for marking them in the results
-	list := newDialogList(
+	var list *dialogList
+	list = newDialogList(
 		func() int { return len(results) },
 		func() fyne.CanvasObject {
 			r := widget.NewRichText()
@@ -52,7 +63,10 @@ func (a *Pane) showSearch() {
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			if id < len(results) {
 				r := o.(*widget.RichText)
-				r.Segments = a.resultSegments(peer, results[id], words)
+				// The row's text within the list item's and its own
+				// padding.
+				room := list.Size().Width - 4*theme.InnerPadding()
+				r.Segments = fitLine(a.resultSegments(peer, results[id], words), room)
 				r.Refresh()
 			}
 		})
@@ -75,7 +89,7 @@ func (a *Pane) showSearch() {
 		seq++
 		mine := seq
 		words = strings.Fields(strings.ToLower(q))
-		status.SetText("Searching…")
+		say("Searching…")
 		a.async(func() {
 			ms, err := s.Search(a.ctx, peer, q, searchLimit)
 			a.do(func() {
@@ -85,17 +99,17 @@ func (a *Pane) showSearch() {
 				switch {
 				case err != nil:
 					results = nil
-					status.SetText(fmt.Sprintf("could not search: %v", err))
+					say(fmt.Sprintf("could not search: %v", err))
 				case len(ms) == 0:
 					results = nil
-					status.SetText(fmt.Sprintf("Nothing found for %q.", q))
+					say(fmt.Sprintf("Nothing found for %q.", q))
 				default:
 					results = ms
 					more := ""
 					if len(ms) == searchLimit {
 						more = " (the newest; refine the words for older ones)"
 					}
-					status.SetText(fmt.Sprintf("%d found for %q%s:", len(ms), q, more))
+					say(fmt.Sprintf("%d found for %q%s:", len(ms), q, more))
 				}
 				list.Refresh()
 				list.ScrollToTop()
@@ -105,7 +119,8 @@ func (a *Pane) showSearch() {
 	find := newDialogButton("", func() { query.OnSubmitted(query.Text) })
 	find.SetIcon(theme.SearchIcon())
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, find, query), status)
-	d = dialog.NewCustom("Search "+a.chatTitle(peer), "Close", container.NewBorder(top, nil, nil, nil, list), a.win)
+	body = container.NewBorder(top, nil, nil, nil, list)
+	d = dialog.NewCustom("Search "+a.chatTitle(peer), "Close", body, a.win)
 	d.Resize(fyne.NewSize(620, 440))
 	showDialog(a.win, d, query)
 	a.win.Canvas().Focus(query)
@@ -158,6 +173,57 @@ func (a *Pane) resultSegments(peer string, m Message, words []string) []widget.R
 		plain = append(plain, w)
 	}
 	flush()
+	return segs
+}
+
+// fitLine cuts a line of inline text segments to width, at a word where
+// it can, and ends it with "…" when it cut (Fyne's rich text truncates
+// such a line without the ellipsis: it sets the flag on a segment but
+// loses it when the segment joins the row, fyne 2.6). At width 0 (not
+// laid out yet) it cuts nothing.
+func fitLine(segs []widget.RichTextSegment, width float32) []widget.RichTextSegment {
+	if width <= 0 {
+		return segs
+	}
+	size := theme.TextSize()
+	room := width - fyne.MeasureText("…", size, fyne.TextStyle{}).Width
+	used := float32(0)
+	for i, seg := range segs {
+		ts, ok := seg.(*widget.TextSegment)
+		if !ok {
+			continue
+		}
+		w := fyne.MeasureText(ts.Text, size, ts.Style.TextStyle).Width
+		if used+w <= width && (i == len(segs)-1 || used+w <= room) {
+			used += w
+			continue
+		}
+		// Cut this segment: the longest run of its words that fits (a
+		// binary search: a pasted text's result is thousands of runes).
+		runes := []rune(ts.Text)
+		fits := func(n int) bool {
+			return used+fyne.MeasureText(string(runes[:n]), size, ts.Style.TextStyle).Width <= room
+		}
+		var spaces []int
+		for j, r := range runes {
+			if r == ' ' && j > 0 {
+				spaces = append(spaces, j)
+			}
+		}
+		keep := 0
+		if k := sort.Search(len(spaces), func(k int) bool { return !fits(spaces[k]) }); k > 0 {
+			keep = spaces[k-1]
+		} else { // not even the first word: cut within it
+			keep = sort.Search(len(runes), func(n int) bool { return !fits(n + 1) })
+		}
+		out := append([]widget.RichTextSegment{}, segs[:i]...)
+		if keep > 0 {
+			cut := *ts
+			cut.Text = string(runes[:keep])
+			out = append(out, &cut)
+		}
+		return append(out, &widget.TextSegment{Text: "…", Style: widget.RichTextStyleInline})
+	}
 	return segs
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -117,7 +118,7 @@ func TestNoSearchWithoutASearcher(t *testing.T) {
 func TestSearchResultShowsTheMatchAndJumpsToIt(t *testing.T) {
 	s := &fakeSearcher{fakeBackend: threeContacts()}
 	ms := conversation("bob@example.org", 5000)
-	ms[10].Body = strings.Repeat("filler words that say nothing ", 20) + "the needle is here and more words follow"
+	ms[10].Body = strings.Repeat("filler words that say nothing ", 20) + "the needle is here" + strings.Repeat(" and more words follow", 20)
 	s.history["bob@example.org"] = ms
 	a, pending := newTestApp(t, s)
 	selectContact(t, a, "bob@example.org")
@@ -130,6 +131,7 @@ func TestSearchResultShowsTheMatchAndJumpsToIt(t *testing.T) {
 	q.OnSubmitted(q.Text)
 	var result *widget.RichText
 	var list *widget.List
+	var listObj fyne.CanvasObject // as laid out in the dialog
 	for _, o := range a.win.Canvas().Overlays().List() {
 		walkShown(o, func(o fyne.CanvasObject) {
 			switch x := o.(type) {
@@ -138,16 +140,44 @@ func TestSearchResultShowsTheMatchAndJumpsToIt(t *testing.T) {
 					result = x
 				}
 			case *dialogList:
-				list = &x.List
+				list, listObj = &x.List, x
 			}
 		})
 	}
 	if result == nil || list == nil {
 		t.Fatalf("no result shows the needle: %q", overlayTexts(a))
 	}
+	// The one-line status sits right above the results (the hint's two
+	// lines left a gap there).
+	var status *widget.Label
+	for _, o := range a.win.Canvas().Overlays().List() {
+		walkShown(o, func(o fyne.CanvasObject) {
+			if l, ok := o.(*widget.Label); ok && strings.HasPrefix(l.Text, "1 found") {
+				status = l
+			}
+		})
+	}
+	drv := fyne.CurrentApp().Driver()
+	if status == nil {
+		t.Fatal("no status above the results")
+	}
+	if gap := drv.AbsolutePositionForObject(listObj).Y - drv.AbsolutePositionForObject(status).Y - status.MinSize().Height; gap > 2*theme.Padding() {
+		t.Errorf("a gap of %.0f px between the status and the results", gap)
+	}
 	text := result.String()
 	if !strings.Contains(text, "…that say nothing the needle is here") || strings.HasPrefix(strings.SplitN(text, ": ", 2)[1], "filler") {
 		t.Errorf("the result does not show the words around the match: %q", text)
+	}
+	// Too long for the dialog, it ends in "…" at a word, within the row.
+	drawn := float32(0)
+	for _, seg := range result.Segments {
+		ts := seg.(*widget.TextSegment)
+		drawn += fyne.MeasureText(ts.Text, theme.TextSize(), ts.Style.TextStyle).Width
+	}
+	words := strings.Fields(strings.TrimSuffix(text, "…"))
+	last := words[len(words)-1]
+	if room := result.Size().Width - 2*theme.InnerPadding(); !strings.HasSuffix(text, "…") || !strings.Contains(" and more words follow ", " "+last+" ") || drawn > room {
+		t.Errorf("the long result is %.0f px in a row of %.0f: %q; want it cut at a word, ending in …", drawn, room, text)
 	}
 	bold := ""
 	for _, seg := range result.Segments {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 )
 
 // A long message wraps to the pane's width and its row is as tall as its
@@ -90,8 +92,21 @@ func TestASmallWindowKeepsTheHeaderUsable(t *testing.T) {
 	if a.title.Size().Width < a.title.MinSize().Width {
 		t.Errorf("the title gets %.0f of the %.0f it needs", a.title.Size().Width, a.title.MinSize().Width)
 	}
+	// The filter's and the composer's hints fit on one line ("Filter c"
+	// and a hint wrapped over three lines before).
+	hintFits := func(e *widget.Entry, want string) {
+		t.Helper()
+		room := e.Size().Width - 2*(theme.InputBorderSize()+theme.InnerPadding())
+		if w := fyne.MeasureText(e.PlaceHolder, theme.TextSize(), fyne.TextStyle{}).Width; e.PlaceHolder != want || w > room {
+			t.Errorf("the entry %.0f px wide shows the hint %q (%.0f px); want %q on one line", e.Size().Width, e.PlaceHolder, w, want)
+		}
+	}
+	hintFits(&a.filter.Entry, "Filter")
+	hintFits(&a.composer.Entry, "Message (Enter sends)")
 	a.win.Resize(fyne.NewSize(900, 600))
 	mustShow(t, a, "Bob <bob@example.org>")
+	hintFits(&a.filter.Entry, "Filter contacts")
+	hintFits(&a.composer.Entry, "Message (Enter sends, Shift+Enter new line)")
 }
 
 // The status bar fits a 420 px window with everything it may show at
