@@ -202,7 +202,7 @@ func newPane(s *Shell, account string, b Backend) *Pane {
 		fa: s.fa, win: s.win, shell: s, account: account, backend: b, ctx: ctx, cancel: cancel,
 		async:    func(f func()) { go f() },
 		later:    func(f func()) { go f() },
-		do:       fyne.Do,
+		do:       s.do,
 		openURL:  s.fa.OpenURL,
 		byJID:    map[string]*contactItem{},
 		early:    map[string]MsgState{},

@@ -45,11 +45,21 @@ type Shell struct {
 	// clipboardImage reads a picture from the clipboard (nil: Ctrl+V
 	// pastes text only); SetClipboardImage.
 	clipboardImage ClipboardImageReader
+	// do runs a function on the UI goroutine for the panes added later
+	// (fyne.Do unless SetDo).
+	do func(func())
 }
+
+// SetDo has the panes added from now on run their UI work through do
+// instead of fyne.Do. Fyne's test driver runs fyne.Do at once on the
+// calling goroutine, so a test that looks at the window while a session
+// updates it gives a do that runs everything on one goroutine, as the
+// real driver does.
+func (s *Shell) SetDo(do func(func())) { s.do = do }
 
 // NewShell makes the (empty) main window; Add puts accounts in it.
 func NewShell(fa fyne.App) *Shell {
-	s := &Shell{fa: fa, foreground: true, inactiveAfter: inactiveAfter}
+	s := &Shell{fa: fa, foreground: true, inactiveAfter: inactiveAfter, do: fyne.Do}
 	s.win = fa.NewWindow("Clove")
 	s.win.SetIcon(Icon())
 	s.win.SetContent(widget.NewLabel(""))

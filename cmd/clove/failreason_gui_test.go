@@ -8,6 +8,7 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,22 +49,29 @@ func TestFailedMessageShowsTheServersReason(t *testing.T) {
 	fa := test.NewTempApp(t)
 	fa.Preferences().SetString("fail.chat", nobody) // the pane opens Nobody's chat
 	b := gui.NewBackend(p, aj)
-	pane := ui.NewShell(fa).Add(aj, b)
-	pane.Remember("fail")
-	pane.Window().Resize(fyne.NewSize(900, 600))
+	loop := newUILoop(t)
+	var pane *ui.Pane
+	loop.doAndWait(func() {
+		sh := ui.NewShell(fa)
+		sh.SetDo(loop.do)
+		pane = sh.Add(aj, b)
+		pane.Remember("fail")
+		pane.Window().Resize(fyne.NewSize(900, 600))
+	})
+	w := testPane{pane, loop}
 	done := make(chan struct{})
 	go func() { defer close(done); gui.RunSession(ctx, p, acct, "alice-pw", b, pane, nil) }()
 	t.Cleanup(func() { cancel(); <-done; st.Close() })
 
-	waitShown(t, pane, "— online")
-	composer := findComposer(t, pane)
-	fyne.DoAndWait(func() {
+	w.waitShown(t, "— online")
+	composer := w.findComposer(t)
+	loop.doAndWait(func() {
 		test.Type(composer, "anyone there?")
 		composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	})
-	waitShown(t, pane, "Not delivered: ")
+	w.waitShown(t, "Not delivered: ")
 	// The reason wraps: its lines, read in order.
-	all := strings.Join(shownTexts(pane), " ")
+	all := strings.Join(w.shownTexts(), " ")
 	why := all[strings.Index(all, "Not delivered: "):]
 	why = why[:strings.Index(why, "click to retry")+len("click to retry")]
 	t.Logf("the window says %q", why)
@@ -102,9 +110,73 @@ func startNodeProsody(t *testing.T) *prosodytest.Server {
 		prosodytest.Config(fmt.Sprintf("s2s_secure_auth = false\ndarknet_only = true\ndarknet_socks_host = \"127.0.0.1\"\ndarknet_socks_port = %d", closedPort(t))))
 }
 
-// walkPane calls visit for every object shown in pane's window, on the
-// UI goroutine.
-func walkPane(pane *ui.Pane, visit func(fyne.CanvasObject)) {
+// uiLoop runs the functions given to it one at a time on one goroutine,
+// in order, as Fyne's real driver runs fyne.Do. Fyne's test driver runs
+// fyne.Do at once on the caller's goroutine, so a look at the window
+// would run beside the session's updates of it (one such look crashed the
+// test binary with a concurrent map access in Fyne's rich text).
+type uiLoop struct {
+	mu   sync.Mutex
+	q    []func()
+	wake chan struct{}
+}
+
+func newUILoop(t *testing.T) *uiLoop {
+	l := &uiLoop{wake: make(chan struct{}, 1)}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-l.wake:
+			}
+			for {
+				l.mu.Lock()
+				if len(l.q) == 0 {
+					l.mu.Unlock()
+					break
+				}
+				f := l.q[0]
+				l.q = l.q[1:]
+				l.mu.Unlock()
+				f()
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-done })
+	return l
+}
+
+// do queues f; it may be called from f itself (a UI update that asks for
+// another).
+func (l *uiLoop) do(f func()) {
+	l.mu.Lock()
+	l.q = append(l.q, f)
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// doAndWait runs f on the loop and returns when it has run.
+func (l *uiLoop) doAndWait(f func()) {
+	done := make(chan struct{})
+	l.do(func() { defer close(done); f() })
+	<-done
+}
+
+// testPane is a pane on Fyne's test driver whose UI work runs on loop.
+type testPane struct {
+	pane *ui.Pane
+	loop *uiLoop
+}
+
+// walk calls visit for every object shown in the pane's window, on the
+// loop.
+func (w testPane) walk(visit func(fyne.CanvasObject)) {
 	var walk func(o fyne.CanvasObject)
 	walk = func(o fyne.CanvasObject) {
 		if o == nil || !o.Visible() {
@@ -122,13 +194,13 @@ func walkPane(pane *ui.Pane, visit func(fyne.CanvasObject)) {
 			}
 		}
 	}
-	fyne.DoAndWait(func() { walk(pane.Window().Canvas().Content()) })
+	w.loop.doAndWait(func() { walk(w.pane.Window().Canvas().Content()) })
 }
 
-// shownTexts are the texts drawn in pane's window.
-func shownTexts(pane *ui.Pane) []string {
+// shownTexts are the texts drawn in the pane's window.
+func (w testPane) shownTexts() []string {
 	var out []string
-	walkPane(pane, func(o fyne.CanvasObject) {
+	w.walk(func(o fyne.CanvasObject) {
 		if x, ok := o.(*canvas.Text); ok && x.Text != "" {
 			out = append(out, x.Text)
 		}
@@ -136,13 +208,13 @@ func shownTexts(pane *ui.Pane) []string {
 	return out
 }
 
-// waitShown waits until pane's window draws a text containing s, and
+// waitShown waits until the pane's window draws a text containing s, and
 // returns that text.
-func waitShown(t *testing.T, pane *ui.Pane, s string) string {
+func (w testPane) waitShown(t *testing.T, s string) string {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		texts := shownTexts(pane)
+		texts := w.shownTexts()
 		for _, x := range texts {
 			if strings.Contains(x, s) {
 				return x
@@ -157,17 +229,12 @@ func waitShown(t *testing.T, pane *ui.Pane, s string) string {
 
 // findComposer finds the pane's composer. The remembered chat opens once
 // the roster is loaded, which can come after "online" (the fresh
-// machine's run under load found none at "online"). It looks again once a
-// second, not more often: on Fyne's test driver a walk of the window runs
-// beside the session's UI updates, not between them (a walk that polled
-// every 100 ms met the drafts' load and crashed the test binary with a
-// concurrent map access in Fyne's rich text).
-func findComposer(t *testing.T, pane *ui.Pane) *ui.Composer {
+// machine's run under load found none at "online").
+func (w testPane) findComposer(t *testing.T) *ui.Composer {
 	t.Helper()
-	for range 15 {
-		time.Sleep(time.Second)
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		var found *ui.Composer
-		walkPane(pane, func(o fyne.CanvasObject) {
+		w.walk(func(o fyne.CanvasObject) {
 			if x, ok := o.(*ui.Composer); ok {
 				found = x
 			}
