@@ -313,7 +313,7 @@ func (a *Pane) messageTapped(id widget.ListItemID) {
 	}
 	msg := widget.NewLabel(text + "\n\nSend it again?")
 	msg.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm("Not delivered", "Yes", "No", msg, func(ok bool) {
+	d := dialog.NewCustomConfirm("Not delivered", "Send again", "Cancel", msg, func(ok bool) {
 		if ok {
 			a.sendTo(peer, m.Body)
 		}
@@ -667,6 +667,7 @@ type messageRow struct {
 	day       *canvas.Text // the day separator, shown on a day's first message
 	dayBox    fyne.CanvasObject
 	head      *fyne.Container // who, when, the lock and the state; hidden on a message that continues a burst (continues)
+	headLine  *fyne.Container // head's row: laid out again when who or when changes width
 	who, when *canvas.Text
 	lock      *widget.Icon // on an encrypted message
 	state     *canvas.Text
@@ -723,8 +724,8 @@ func newMessageRow() *messageRow {
 	icon := container.NewGridWrap(fyne.NewSquareSize(small+2), r.icon)
 	lock := container.NewGridWrap(fyne.NewSquareSize(small), r.lock)
 	pad := theme.Padding()
-	head := container.New(layout.NewCustomPaddedLayout(pad, 0, 2*pad, 2*pad),
-		container.NewHBox(r.who, r.when, lock, layout.NewSpacer(), icon, r.state))
+	r.headLine = container.NewHBox(r.who, r.when, lock, layout.NewSpacer(), icon, r.state)
+	head := container.New(layout.NewCustomPaddedLayout(pad, 0, 2*pad, 2*pad), r.headLine)
 	r.head = head
 	r.day = canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder))
 	r.day.TextStyle = fyne.TextStyle{Bold: true}
@@ -925,6 +926,14 @@ func (r *messageRow) CreateRenderer() fyne.WidgetRenderer {
 }
 
 func (r *messageRow) set(m Message, peerLabel string) {
+	who, when := r.who.Text, r.when.Text
+	defer func() {
+		// A reused row keeps its header's layout: "You" drawn where
+		// "Bob" was, its time over it (seen on Fyne's test driver).
+		if r.who.Text != who || r.when.Text != when {
+			r.headLine.Refresh()
+		}
+	}()
 	if m.Notice {
 		r.who.Text = "Clove"
 		r.who.Color = theme.Color(theme.ColorNamePlaceHolder)

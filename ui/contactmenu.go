@@ -124,7 +124,7 @@ func (a *Pane) selectChat(jid string) {
 
 // confirmBlock asks before blocking jid: what it means, in a sentence.
 func (a *Pane) confirmBlock(jid string) {
-	showConfirm(a.win, "Block "+jid, fmt.Sprintf("Block %s? Your server drops their messages and presence, and they see you offline. The chat history is kept; you can unblock them later.", jid),
+	showConfirm(a.win, "Block "+jid, fmt.Sprintf("Block %s? Your server drops their messages and presence, and they see you offline. The chat history is kept; you can unblock them later.", jid), "Block",
 		func(ok bool) {
 			if ok {
 				a.setBlocked(jid, true)

@@ -159,7 +159,7 @@ func (a *Pane) rename(peer, name string) {
 
 // confirmRemovePeer asks before taking peer off the roster.
 func (a *Pane) confirmRemovePeer(peer string) {
-	showConfirm(a.win, "Remove contact", fmt.Sprintf("Remove %s from your contacts? You will no longer see when they are online. The chat history is kept.", peer),
+	showConfirm(a.win, "Remove contact", fmt.Sprintf("Remove %s from your contacts? You will no longer see when they are online. The chat history is kept.", peer), "Remove",
 		func(ok bool) {
 			if ok {
 				a.removeContact(peer)

@@ -137,7 +137,7 @@ func TestRemoveContactClosesItsChat(t *testing.T) {
 	mustShow(t, a, "message 3")
 	openChatMenu(t, a) // the header's ⋮
 	tapMenuItem(t, a, "Remove…")
-	test.Tap(findButtonIn(t, a.win, "Yes")) // the confirmation
+	test.Tap(findButtonIn(t, a.win, "Remove")) // the confirmation
 	if !slices.Equal(ed.removed, []string{"bob@example.org"}) {
 		t.Fatalf("removed %v", ed.removed)
 	}

@@ -126,6 +126,27 @@ func (b *dialogButton) TypedKey(k *fyne.KeyEvent) {
 	}
 }
 
+// dialogSelect is a drop-down in a dialog: Escape closes the dialog.
+type dialogSelect struct {
+	widget.Select
+	onEscape func()
+}
+
+func newDialogSelect(options []string, changed func(string)) *dialogSelect {
+	s := &dialogSelect{}
+	s.Options, s.OnChanged = options, changed
+	s.ExtendBaseWidget(s)
+	return s
+}
+
+func (s *dialogSelect) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && s.onEscape != nil {
+		s.onEscape()
+		return
+	}
+	s.Select.TypedKey(k)
+}
+
 // dialogList is a list in a dialog (the search's results).
 type dialogList struct {
 	widget.List
@@ -268,6 +289,8 @@ func passKeys(o fyne.CanvasObject, parent *fyne.Container, i int, keys dialogKey
 		x.onEscape = keys.onEscape
 	case *dialogList:
 		x.onEscape = keys.onEscape
+	case *dialogSelect:
+		x.onEscape = keys.onEscape
 	case *widget.Button:
 		// Not in a border layout: it holds its side objects by pointer, so
 		// a button put in the place of its side button was laid out as a
@@ -295,9 +318,26 @@ func showForm(win fyne.Window, d *dialog.FormDialog, entries ...*dialogEntry) {
 	}
 }
 
-// showConfirm is dialog.ShowConfirm, closed by Escape (an answer of no).
-func showConfirm(win fyne.Window, title, message string, callback func(bool)) {
-	showDialog(win, dialog.NewConfirm(title, message, callback, win))
+// showConfirm is dialog.ShowConfirm with its buttons named for what they
+// do (do and Cancel, as GNOME's and KDE's guidelines ask, not Yes and
+// No), closed by Escape (a cancel).
+func showConfirm(win fyne.Window, title, message, do string, callback func(bool)) {
+	showDialog(win, newConfirm(win, title, message, do, "Cancel", callback))
+}
+
+// newConfirm is a confirmation whose buttons say what they do. (Fyne's
+// NewConfirm renamed with SetConfirmText kept the height its wrapped text
+// had at the first, narrower layout: a gap of four lines above the
+// buttons.)
+func newConfirm(win fyne.Window, title, message, do, dont string, callback func(bool)) dialog.Dialog {
+	msg := widget.NewLabel(message)
+	msg.Wrapping = fyne.TextWrapWord
+	msg.Alignment = fyne.TextAlignCenter
+	d := dialog.NewCustomConfirm(title, do, dont, msg, callback, win)
+	w := fyne.Min(520, win.Canvas().Size().Width-2*theme.Padding())
+	msg.Resize(fyne.NewSize(w-4*theme.Padding(), msg.MinSize().Height)) // its lines at that width
+	d.Resize(fyne.NewSize(w, d.MinSize().Height))
+	return d
 }
 
 // showError is dialog.ShowError (without its capitalising: see newError),

@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 )
@@ -193,12 +197,36 @@ func focusables(a *Pane) []fyne.Focusable {
 // Escape closes every dialog whatever widget has the focus in it (an
 // entry, a check box, a radio button, a button — Fyne's own or ours —, a
 // list), and Enter on a check box submits a form, on a button presses it.
-func TestEscapeClosesEveryDialogFromEveryWidget(t *testing.T) {
+// overlayButton is the button labelled text in the window's dialogs (not
+// in the window under them).
+func overlayButton(t *testing.T, a *Pane, text string) *widget.Button {
+	t.Helper()
+	var found *widget.Button
+	for _, o := range a.win.Canvas().Overlays().List() {
+		walkShown(o, func(o fyne.CanvasObject) {
+			switch b := o.(type) {
+			case *widget.Button:
+				if found == nil && b.Text == text {
+					found = b
+				}
+			case *dialogButton:
+				if found == nil && b.Text == text {
+					found = &b.Button
+				}
+			}
+		})
+	}
+	if found == nil {
+		t.Fatalf("no button %q in a dialog: %q", text, overlayTexts(a))
+	}
+	return found
+}
+
+// everyDialog lists the window's dialogs, each with how to open it on a
+// pane showing Bob's chat.
+func everyDialog() []namedDialog {
 	u, _ := url.Parse("http://stats.i2p/x")
-	dialogs := []struct {
-		name string
-		open func(a *Pane)
-	}{
+	return []namedDialog{
 		{"add contact", func(a *Pane) { a.showAddContact("", "") }},
 		{"rename", func(a *Pane) { a.showRename("bob@example.org", "") }},
 		{"remove contact", func(a *Pane) { a.confirmRemovePeer("bob@example.org") }},
@@ -214,7 +242,79 @@ func TestEscapeClosesEveryDialogFromEveryWidget(t *testing.T) {
 			a.shell.ShowPreferences()
 		}},
 		{"remove account", func(a *Pane) { a.shell.confirmRemoveAccount(a) }},
+		{"start group", func(a *Pane) { a.showStartGroup("bob@example.org", []string{"bob@example.org"}, "") }},
+		{"invite", func(a *Pane) { a.showInvite(lounge, "", "", true) }},
+		{"change nick", func(a *Pane) { a.showChangeNick(lounge, "me") }},
+		{"emoji", func(a *Pane) { a.showEmojiPicker("Insert emoji", func(string) {}) }},
 	}
+}
+
+// Every dialog fits a 420×320 window: nothing in it lies outside the
+// window (a scrolled list or entry counts as its frame). Seen before:
+// the group start's list and the Preferences' labels ran off its edge.
+func TestEveryDialogFitsASmallWindow(t *testing.T) {
+	const w, h = 420, 320
+	for _, tc := range everyDialog() {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRooms()
+			a, _ := newTestApp(t, &roomsSearcher{r, &fakeSearcher{fakeBackend: r.fakeBackend}})
+			selectContact(t, a, "bob@example.org")
+			a.win.Resize(fyne.NewSize(w, h))
+			tc.open(a)
+			top := a.win.Canvas().Overlays().Top()
+			if top == nil {
+				t.Fatal("no dialog")
+			}
+			drv := fyne.CurrentApp().Driver()
+			var walk func(o fyne.CanvasObject)
+			walk = func(o fyne.CanvasObject) {
+				if o == nil || !o.Visible() {
+					return
+				}
+				if _, ok := o.(*layout.Spacer); ok {
+					return // nothing drawn (Fyne's dialog title bar has one)
+				}
+				at, sz := drv.AbsolutePositionForObject(o), o.Size()
+				if sz.Width > 0 && sz.Height > 0 && (at.X < -0.5 || at.Y < -0.5 || at.X+sz.Width > w+0.5 || at.Y+sz.Height > h+0.5) {
+					desc := fmt.Sprintf("%T", o)
+					switch x := o.(type) {
+					case *canvas.Text:
+						desc += " " + strconv.Quote(x.Text)
+					case *widget.Label:
+						desc += " " + strconv.Quote(x.Text)
+					case *dialogCheck:
+						desc += " " + strconv.Quote(x.Text)
+					}
+					t.Errorf("%s at %v, %v: outside the %d×%d window", desc, at, sz, w, h)
+					return
+				}
+				switch x := o.(type) {
+				case *container.Scroll, *dialogEntry, *widget.Entry:
+					return // it shows a part of what it holds
+				case *fyne.Container:
+					for _, c := range x.Objects {
+						walk(c)
+					}
+				case fyne.Widget:
+					for _, c := range test.WidgetRenderer(x).Objects() {
+						walk(c)
+					}
+				}
+			}
+			// What the dialog holds (Fyne draws its frame and shadow a
+			// little beyond it).
+			walk(top.(*widget.PopUp).Content)
+		})
+	}
+}
+
+type namedDialog struct {
+	name string
+	open func(a *Pane)
+}
+
+func TestEscapeClosesEveryDialogFromEveryWidget(t *testing.T) {
+	dialogs := everyDialog()
 	kinds := map[string]bool{}
 	for _, tc := range dialogs {
 		t.Run(tc.name, func(t *testing.T) {
@@ -269,7 +369,7 @@ func TestEnterFromEveryKindOfWidget(t *testing.T) {
 		{"join, Join", func(a *Pane) { a.showJoinRoom(lounge, "", false) }, "Join", true},
 		{"join, Cancel", func(a *Pane) { a.showJoinRoom(lounge, "", false) }, "Cancel", false},
 		{"preferences, a radio button", func(a *Pane) { a.shell.ShowPreferences() }, "Dark", false},
-		{"preferences, a check box", func(a *Pane) { a.shell.ShowPreferences() }, "Show a notification", false},
+		{"preferences, a check box", func(a *Pane) { a.shell.ShowPreferences() }, "Show notifications", false},
 		{"preferences, Close", func(a *Pane) { a.shell.ShowPreferences() }, "Close", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,11 +3,13 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -49,10 +51,35 @@ func (a *Pane) showStartGroup(peer string, ticked []string, typed string) {
 			people = append(people, it.JID)
 		}
 	}
-	pick := widget.NewCheckGroup(people, nil)
-	pick.SetSelected(ticked)
-	list := container.NewVScroll(pick)
-	list.SetMinSize(fyne.NewSize(380, min(float32(len(people))*36, 216)))
+	// Check boxes of the dialog's own kind: Escape from one closes the
+	// dialog (a CheckGroup's boxes kept it open).
+	var boxes []*dialogCheck
+	var rows []fyne.CanvasObject
+	for _, p := range people {
+		c := newDialogCheck(p, nil)
+		c.SetChecked(slices.Contains(ticked, p))
+		boxes = append(boxes, c)
+		rows = append(rows, c)
+	}
+	picked := func() []string {
+		var out []string
+		for i, c := range boxes {
+			if c.Checked {
+				out = append(out, people[i])
+			}
+		}
+		return out
+	}
+	list := container.NewVScroll(container.NewVBox(rows...))
+	// As wide as the addresses (the dialog gives it the rest): a fixed
+	// 380 px pushed the dialog off a 420 px window.
+	// Six rows at most are shown (the rest scroll), each as tall as a
+	// check box and the padding between them: a guess of 36 px a row
+	// left the last of two cut.
+	if n := min(len(boxes), 6); n > 0 {
+		rowH := boxes[0].MinSize().Height + theme.Padding()
+		list.SetMinSize(fyne.NewSize(0, float32(n)*rowH-theme.Padding()))
+	}
 	more := newDialogEntry()
 	more.SetPlaceHolder("other addresses, separated by spaces")
 	more.SetText(typed)
@@ -62,8 +89,9 @@ func (a *Pane) showStartGroup(peer string, ticked []string, typed string) {
 			if !ok {
 				return
 			}
-			with := append(append([]string(nil), pick.Selected...), strings.Fields(more.Text)...)
-			a.startGroup(peer, pick.Selected, more.Text, with)
+			ticked := picked()
+			with := append(append([]string(nil), ticked...), strings.Fields(more.Text)...)
+			a.startGroup(peer, ticked, more.Text, with)
 		}, a.win)
 	d.Resize(fyne.NewSize(480, d.MinSize().Height))
 	showForm(a.win, d, more)

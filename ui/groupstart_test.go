@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 )
@@ -38,8 +39,15 @@ func overlayCheck(t *testing.T, a *Pane, text string) *widget.Check {
 	var c *widget.Check
 	for _, o := range a.win.Canvas().Overlays().List() {
 		walkShown(o, func(o fyne.CanvasObject) {
-			if x, ok := o.(*widget.Check); ok && x.Text == text && c == nil {
-				c = x
+			switch x := o.(type) {
+			case *widget.Check:
+				if x.Text == text && c == nil {
+					c = x
+				}
+			case *dialogCheck:
+				if x.Text == text && c == nil {
+					c = &x.Check
+				}
 			}
 		})
 	}
@@ -62,6 +70,14 @@ func TestStartingAGroupChatFromAChat(t *testing.T) {
 	tapMenuItem(t, a, "Start group chat…")
 	if !overlayCheck(t, a, "bob@example.org").Checked || overlayCheck(t, a, "carol@example.net").Checked {
 		t.Fatal("the dialog should tick bob alone")
+	}
+	// A few contacts are shown whole, without scrolling.
+	for _, o := range a.win.Canvas().Overlays().List() {
+		walkShown(o, func(o fyne.CanvasObject) {
+			if s, ok := o.(*container.Scroll); ok && s.Content.MinSize().Height > s.Size().Height {
+				t.Errorf("the contacts need %.0f px, the dialog shows %.0f", s.Content.MinSize().Height, s.Size().Height)
+			}
+		})
 	}
 	test.Tap(overlayCheck(t, a, "carol@example.net"))
 	test.Type(overlayEntry(t, a), "dave@example.com")

@@ -164,12 +164,12 @@ func (a *Pane) showInvite(room, who, reason string, viaRoom bool) {
 			people = append(people, it.JID)
 		}
 	}
-	pick := widget.NewSelect(people, func(s string) { addr.SetText(s) })
+	pick := newDialogSelect(people, func(s string) { addr.SetText(s) })
 	pick.PlaceHolder = "Pick a contact"
 	why := newDialogEntry()
 	why.SetPlaceHolder("optional")
 	why.SetText(reason)
-	via := newDialogCheck("Through the room (for members-only rooms)", nil)
+	via := newDialogCheck("Through the room (members-only)", nil) // short: it fits a 420 px window
 	via.SetChecked(viaRoom)
 	items := []*widget.FormItem{widget.NewFormItem("Contact", pick), widget.NewFormItem("Address", addr), widget.NewFormItem("Reason", why), widget.NewFormItem("", via)}
 	if len(people) == 0 {

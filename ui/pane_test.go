@@ -372,7 +372,7 @@ func TestBouncedMessageShowsFailed(t *testing.T) {
 		t.Fatalf("a click on the failed message reaches %T", o)
 	}
 	test.TapCanvas(a.win.Canvas(), at)
-	test.Tap(findButtonIn(t, a.win, "Yes"))
+	test.Tap(overlayButton(t, a, "Send again"))
 	if !slices.Equal(b.sent, []string{"to nowhere", "to nowhere"}) {
 		t.Fatalf("sent %q; want the failed text sent again", b.sent)
 	}

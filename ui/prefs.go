@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -72,16 +73,16 @@ func (s *Shell) ShowPreferences() {
 			p.SetString(prefTheme, map[string]string{labelSystem: themeSystem, labelLight: themeLight, labelDark: themeDark}[l])
 			s.applyTheme()
 		})
-	notify := newDialogCheck("Show a notification for a new message while Clove is not in front", func(on bool) { p.SetBool(prefNotify, on) })
+	notify := newDialogCheck("Show notifications", func(on bool) { p.SetBool(prefNotify, on) })
 	notify.SetChecked(p.BoolWithFallback(prefNotify, defaultNotify))
-	enter := newDialogCheck("Enter sends a message (Shift+Enter starts a new line); off: Ctrl+Enter sends", func(on bool) {
+	enter := newDialogCheck("Enter sends", func(on bool) {
 		p.SetBool(prefEnter, on)
 		for _, a := range s.apps {
 			a.composer.setEnterSends(on)
 		}
 	})
 	enter.SetChecked(p.BoolWithFallback(prefEnter, true))
-	typing := newDialogCheck("Send typing notifications (contacts who share presence with you see that you type)", func(on bool) {
+	typing := newDialogCheck("Send typing notifications", func(on bool) {
 		p.SetBool(prefTyping, on)
 		for _, a := range s.apps {
 			if t := a.typist(); t != nil {
@@ -95,7 +96,7 @@ func (s *Shell) ShowPreferences() {
 	typing.SetChecked(TypingNotifications(s.fa))
 
 	// Pictures: which contacts' pictures download by themselves.
-	picLabels := map[int]string{0: "Never", 1: "Up to 1 MiB", 5: "Up to 5 MiB", 20: "Up to 20 MiB"}
+	picLabels := map[int]string{0: "Never", 1: "1 MiB", 5: "5 MiB", 20: "20 MiB"}
 	picOrder := []int{0, 1, 5, 20}
 	var picOptions []string
 	for _, n := range picOrder {
@@ -110,41 +111,78 @@ func (s *Shell) ShowPreferences() {
 	})
 
 	var d dialog.Dialog
-	remember := newDialogCheck("Remember passwords (the login prompt offers to keep them)", nil)
+	remember := newDialogCheck("Remember passwords", nil)
 	remember.SetChecked(RememberPasswords(s.fa))
 	remember.OnChanged = func(on bool) {
 		p.SetBool(prefRemember, on)
 		if !on && s.forgetPasswords != nil {
-			showConfirm(s.win, "Forget saved passwords", "Also forget the passwords saved until now? You will be asked for them at the next start.", func(yes bool) {
+			// The box is unticked already: the answer is about the
+			// passwords saved until now, kept or forgotten.
+			showDialog(s.win, newConfirm(s.win, "Forget saved passwords", "Also forget the passwords saved until now? You will be asked for them at the next start.", "Forget them", "Keep them", func(yes bool) {
 				if yes {
 					s.forgetPasswords()
 				}
-			})
+			}))
 		}
 	}
+	// Short labels, each explained in a line below it that wraps: the
+	// dialog fits a 420 px window (the long labels ran off its edge).
+	heading := func(t string) fyne.CanvasObject {
+		return widget.NewLabelWithStyle(t, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
 	rows := []fyne.CanvasObject{
-		widget.NewLabelWithStyle("Theme", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), themes,
-		widget.NewLabelWithStyle("Messages", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), notify, enter, typing,
-		widget.NewLabel("Show contacts' pictures at once (others: a click on Load picture)"), pictures,
-		widget.NewLabelWithStyle("Passwords", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), remember,
+		heading("Theme"), themes,
+		heading("Messages"),
+		notify, prefHint("For a new message while Clove is not in front."),
+		enter, prefHint("Shift+Enter starts a new line. Off: Enter starts a new line and Ctrl+Enter sends."),
+		typing, prefHint("Contacts who share presence with you see that you type."),
+		heading("Pictures that load by themselves"), pictures,
+		prefHint("A contact's picture up to this size; larger ones wait for a click on Load picture."),
+		heading("Passwords"),
+		remember, prefHint("The login prompt offers to keep them."),
 	}
 	if s.passwordsWhere != "" {
-		where := widget.NewLabel(s.passwordsWhere)
+		where := widget.NewLabel(s.passwordsWhere) // a warning when unencrypted: plain text
 		where.Wrapping = fyne.TextWrapWord
 		rows = append(rows, where)
 	}
 	if s.forgetPasswords != nil {
 		rows = append(rows, container.NewHBox(widget.NewButton("Forget saved passwords", func() {
-			showConfirm(s.win, "Forget saved passwords", "Forget every account's saved password? You will be asked for them at the next start.", func(yes bool) {
+			showConfirm(s.win, "Forget saved passwords", "Forget every account's saved password? You will be asked for them at the next start.", "Forget", func(yes bool) {
 				if yes {
 					s.forgetPasswords()
 				}
 			})
 		})))
 	}
-	d = dialog.NewCustom("Preferences", "Close", container.NewVBox(rows...), s.win)
-	d.Resize(fyne.NewSize(620, d.MinSize().Height))
+	body := container.NewVBox(rows...)
+	scroll := container.NewVScroll(body)
+	d = dialog.NewCustom("Preferences", "Close", scroll, s.win)
 	// Enter on a check box or radio button closes the Preferences, as
 	// their one button does (each choice is kept at once).
 	showDialogKeys(s.win, d, nil, d.Hide)
+	fitDialog(s.win, d, scroll, body, 620)
+}
+
+// prefHint is a line that explains the preference above it, indented
+// under its label, in the placeholder colour; it wraps.
+func prefHint(text string) fyne.CanvasObject {
+	r := widget.NewRichText(&widget.TextSegment{Text: text, Style: widget.RichTextStyle{
+		ColorName: theme.ColorNamePlaceHolder, SizeName: theme.SizeNameCaptionText,
+	}})
+	r.Wrapping = fyne.TextWrapWord
+	indent := theme.IconInlineSize() // the hint's text under its label's
+	return container.New(layout.NewCustomPaddedLayout(-theme.Padding()*2, 0, indent, 0), r)
+}
+
+// fitDialog sizes a shown dialog whose content scrolls: width wide at
+// most, as tall as body needs at that width, and never larger than the
+// window (the content scrolls then).
+func fitDialog(win fyne.Window, d dialog.Dialog, scroll *container.Scroll, body fyne.CanvasObject, wide float32) {
+	ws := win.Canvas().Size()
+	w := fyne.Min(wide, ws.Width-2*theme.Padding())
+	d.Resize(fyne.NewSize(w, ws.Height)) // lays body out at the width
+	chrome := d.MinSize().Height - scroll.MinSize().Height
+	h := fyne.Min(body.MinSize().Height+chrome, ws.Height-2*theme.Padding())
+	d.Resize(fyne.NewSize(w, h))
 }

@@ -4,9 +4,11 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 )
 
 // findCheck is the shown check box whose text starts with prefix.
@@ -79,14 +81,63 @@ func TestPreferences(t *testing.T) {
 		t.Fatalf("Ctrl+Enter did not send: %d messages", len(a.chat.msgs)-before)
 	}
 
-	findCheck(t, a.win, "Show a notification").SetChecked(false)
+	findCheck(t, a.win, "Show notifications").SetChecked(false)
 	if a.fa.Preferences().BoolWithFallback(prefNotify, true) {
 		t.Error("notifications still on")
 	}
 
 	findCheck(t, a.win, "Remember passwords").SetChecked(false)
-	test.Tap(findButtonIn(t, a.win, "Yes"))
+	test.Tap(findButtonIn(t, a.win, "Forget them"))
 	if forgot != 1 || RememberPasswords(a.fa) {
 		t.Errorf("after turning remembering off: forgot %d times, remember %v", forgot, RememberPasswords(a.fa))
+	}
+}
+
+// The Preferences fit a 420×320 window: the dialog stays inside it, its
+// content scrolls, each label is whole (the long ones ran off the
+// dialog's edge) and Close lies below the content, not over it.
+func TestThePreferencesFitASmallWindow(t *testing.T) {
+	for _, size := range []fyne.Size{{Width: 420, Height: 320}, {Width: 900, Height: 600}} {
+		a, _ := newTestApp(t, threeContacts())
+		a.shell.OnForgetPasswords("There is no system keyring here: saved passwords are stored unencrypted in /home/someone/.local/share/clove/profile/passwords.", func() {})
+		a.win.Resize(size)
+		a.shell.ShowPreferences()
+		drv := fyne.CurrentApp().Driver()
+		var scroll *container.Scroll
+		var checks []*dialogCheck
+		var closeB fyne.CanvasObject
+		for _, o := range a.win.Canvas().Overlays().List() {
+			walkShown(o, func(o fyne.CanvasObject) {
+				switch x := o.(type) {
+				case *container.Scroll:
+					scroll = x
+				case *dialogCheck:
+					checks = append(checks, x)
+				case *dialogButton:
+					if x.Text == "Close" {
+						closeB = x
+					}
+				case *widget.Button:
+					if x.Text == "Close" {
+						closeB = x
+					}
+				}
+			})
+		}
+		if scroll == nil || closeB == nil || len(checks) < 4 {
+			t.Fatalf("%v: the Preferences have no scrolling content, Close or check boxes", size)
+		}
+		at, sz := drv.AbsolutePositionForObject(scroll), scroll.Size()
+		if at.X < 0 || at.Y < 0 || at.X+sz.Width > size.Width || at.Y+sz.Height > size.Height {
+			t.Errorf("%v: the content is at %v, %v: outside the window", size, at, sz)
+		}
+		if c := drv.AbsolutePositionForObject(closeB); c.Y < at.Y+sz.Height || c.Y+closeB.Size().Height > size.Height {
+			t.Errorf("%v: Close at y %.0f, the content ends at %.0f in a window %.0f high", size, c.Y, at.Y+sz.Height, size.Height)
+		}
+		for _, c := range checks {
+			if w := c.MinSize().Width; w > sz.Width {
+				t.Errorf("%v: %q needs %.0f px, the dialog gives %.0f", size, c.Text, w, sz.Width)
+			}
+		}
 	}
 }

@@ -315,7 +315,7 @@ func (a *Pane) confirmLeave() {
 		return
 	}
 	room := a.chat.peer
-	showConfirm(a.win, "Leave room", fmt.Sprintf("Leave %s? It is taken off your rooms and not joined again at login. The history is kept.", room),
+	showConfirm(a.win, "Leave room", fmt.Sprintf("Leave %s? It is taken off your rooms and not joined again at login. The history is kept.", room), "Leave",
 		func(ok bool) {
 			if ok {
 				a.leaveRoom(room)

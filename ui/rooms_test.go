@@ -131,7 +131,7 @@ func TestLeavingARoomClosesIt(t *testing.T) {
 	a.joinRoom(lounge, "me", true)
 	openChatMenu(t, a)
 	tapMenuItem(t, a, "Leave room…")
-	test.Tap(findButtonIn(t, a.win, "Yes")) // the confirmation
+	test.Tap(findButtonIn(t, a.win, "Leave")) // the confirmation
 	if !slices.Equal(rb.left, []string{lounge}) {
 		t.Fatalf("left %q", rb.left)
 	}

@@ -105,9 +105,9 @@ func TestAStrangerCanBeBlocked(t *testing.T) {
 	if got := strings.Join(overlayTexts(a), "\n"); !strings.Contains(got, "Block "+dave+"? Your server drops their messages") {
 		t.Fatalf("blocking asks nothing: %q", got)
 	}
-	test.Tap(findButtonIn(t, a.win, "Yes"))
+	test.Tap(overlayButton(t, a, "Block"))
 	if !fb.list[dave] {
-		t.Fatal("dave is not blocked after the question was answered Yes")
+		t.Fatal("dave is not blocked after the question was answered Block")
 	}
 	mustShow(t, a, "Unblock", dave+" (…") // "(blocked)" truncated in a narrow roster, beside the avatar
 	a.blockButton.OnTapped()              // unblocking asks nothing

@@ -185,3 +185,27 @@ func TestABurstShowsOneHeader(t *testing.T) {
 	mustShow(t, a, "09:00", "second, a minute later")
 	mustNotShow(t, a, "09:01", "09:02")
 }
+
+// A row's header is laid out for its own name and time: a reused row
+// that showed another sender's drew "You" under the time ("Y09:01").
+func TestARowsHeaderFitsItsSender(t *testing.T) {
+	a, _ := newTestApp(t, threeContacts())
+	selectContact(t, a, "bob@example.org")
+	a.win.Resize(fyne.NewSize(640, 480))
+	selectContact(t, a, "carol@example.net")
+	selectContact(t, a, "bob@example.org")
+	rows := 0
+	walkShown(a.msgList, func(o fyne.CanvasObject) {
+		r, ok := o.(*messageRow)
+		if !ok || !r.head.Visible() {
+			return
+		}
+		rows++
+		if end := r.who.Position().X + r.who.MinSize().Width; r.when.Position().X < end {
+			t.Errorf("%q: its time %q starts at x %.0f, inside the name %q (ends at %.0f)", r.body.Text, r.when.Text, r.when.Position().X, r.who.Text, end)
+		}
+	})
+	if rows < 3 {
+		t.Fatalf("%d rows with a header shown", rows)
+	}
+}

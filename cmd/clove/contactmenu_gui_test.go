@@ -24,7 +24,7 @@ func TestGUIContactMenuBlocksUnderXvfb(t *testing.T) {
 	keys("Down", "Down", "Down", "Down", "Return")
 	time.Sleep(300 * time.Millisecond)
 	w.screenshot(filepath.Join(t.TempDir(), "block-confirm.png"))
-	w.click(483, 347) // Yes
+	w.click(483, 347) // Block (Cancel, Block: 450–536 px)
 	waitUntil(t, 20*time.Second, "bob is on alice's blocklist", func() bool {
 		return strings.TrimSpace(alice.ok("roster", "--account", aj, "blocked")) == bj
 	})
