@@ -469,6 +469,9 @@ func (a *Pane) compactTools(compact bool) {
 		return
 	}
 	a.compact = compact
+	// A narrow chat gives the messages the width: the people list is one
+	// click away (the header's people button), as Dino keeps it.
+	a.showPeople(!compact && !a.peopleHidden)
 	if a.chat != nil {
 		a.title.SetText(a.chatTitle(a.chat.peer))
 	}

@@ -261,14 +261,11 @@ func (a *Pane) chatTools() *fyne.Container {
 		// toggles are): the header keeps room for the address, also
 		// beside Request voice.
 		people := widget.NewButtonWithIcon("", theme.AccountIcon(), func() {
-			if a.peoplePane.Visible() {
-				a.peoplePane.Hide()
-				a.roomSplit.Offset = 1
-			} else {
-				a.peoplePane.Show()
-				a.roomSplit.Offset = 0.78
+			shown := !a.peoplePane.Visible()
+			if !a.compact {
+				a.peopleHidden = !shown // kept for the wide window
 			}
-			a.roomSplit.Refresh()
+			a.showPeople(shown)
 		})
 		a.roomTools = append(a.roomTools, people)
 		tools = append(tools, people)

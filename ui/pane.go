@@ -126,6 +126,7 @@ type Pane struct {
 	chatBody      *fyne.Container // the message list, or it and the people list (rooms)
 	people        *widget.List    // a room's occupants
 	peoplePane    *fyne.Container
+	peopleHidden  bool // the user hid a room's people list in a wide window
 	roomSplit     *container.Split
 	tools         *fyne.Container // the chat header's buttons
 	header        *fyne.Container // the chat's title and tools

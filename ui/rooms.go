@@ -235,6 +235,22 @@ func (a *Pane) buildRoomParts() {
 	a.roomSplit.Offset = 0.78
 }
 
+// showPeople shows or hides a room's people list beside its messages.
+// In a narrow chat it takes more of the width (its names were "a-ve…"
+// at 22 %).
+func (a *Pane) showPeople(shown bool) {
+	setShown(a.peoplePane, shown)
+	switch {
+	case !shown:
+		a.roomSplit.Offset = 1
+	case a.compact:
+		a.roomSplit.Offset = 0.55
+	default:
+		a.roomSplit.Offset = 0.78
+	}
+	a.roomSplit.Refresh()
+}
+
 // showChatBody puts the message list alone (a contact) or beside the
 // people list (a room) in the chat pane.
 func (a *Pane) showChatBody(room bool) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -207,5 +208,45 @@ func TestARowsHeaderFitsItsSender(t *testing.T) {
 	})
 	if rows < 3 {
 		t.Fatalf("%d rows with a header shown", rows)
+	}
+}
+
+// A room in a narrow window gives its messages the width: the people
+// list hides, the header's people button shows it (wider than in a wide
+// window); widened, the list is back, unless the user hid it there.
+func TestANarrowRoomHidesItsPeople(t *testing.T) {
+	a, _ := newTestApp(t, newRooms())
+	a.joinRoom(lounge, "", false)
+	a.OnRoomJoined(lounge, "me")
+	a.OnOccupant(lounge, "ann", false)
+	var people *widget.Button
+	for _, o := range a.tools.Objects {
+		if b, ok := o.(*widget.Button); ok && b.Icon == theme.AccountIcon() {
+			people = b
+		}
+	}
+	if people == nil {
+		t.Fatal("no people button in the room's header")
+	}
+	if !a.peoplePane.Visible() {
+		t.Fatal("a wide room hides its people")
+	}
+	a.win.Resize(fyne.NewSize(420, 320))
+	if a.peoplePane.Visible() {
+		t.Error("a narrow room shows its people beside the messages")
+	}
+	test.Tap(people)
+	if !a.peoplePane.Visible() || a.peoplePane.Size().Width < 100 {
+		t.Errorf("the people button in a narrow room shows the list %v, %.0f px wide", a.peoplePane.Visible(), a.peoplePane.Size().Width)
+	}
+	a.win.Resize(fyne.NewSize(900, 600))
+	if !a.peoplePane.Visible() {
+		t.Error("widened, the room does not show its people again")
+	}
+	test.Tap(people) // hidden on purpose in the wide window
+	a.win.Resize(fyne.NewSize(420, 320))
+	a.win.Resize(fyne.NewSize(900, 600))
+	if a.peoplePane.Visible() {
+		t.Error("the people list hidden by the user came back")
 	}
 }
