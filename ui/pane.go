@@ -674,17 +674,24 @@ func (a *Pane) sayWhatToDo() {
 	}
 }
 
+// sortContacts orders the roster by name as a reader expects: without
+// case or accents ("Émilie" among the E's, not after "Zoe"), each key
+// folded once.
 func (a *Pane) sortContacts() {
+	keys := make(map[*contactItem]string, len(a.contacts))
+	for _, c := range a.contacts {
+		keys[c] = foldText(c.Label())
+	}
 	sort.SliceStable(a.contacts, func(i, j int) bool {
-		return strings.ToLower(a.contacts[i].Label()) < strings.ToLower(a.contacts[j].Label())
+		return keys[a.contacts[i]] < keys[a.contacts[j]]
 	})
 }
 
 func (a *Pane) applyFilter() {
-	q := strings.ToLower(strings.TrimSpace(a.filter.Text))
+	q := foldText(strings.TrimSpace(a.filter.Text)) // "emilie" finds Émilie
 	a.shown = a.shown[:0]
 	for _, c := range a.contacts {
-		if q == "" || strings.Contains(strings.ToLower(c.Name), q) || strings.Contains(strings.ToLower(c.JID), q) {
+		if q == "" || strings.Contains(foldText(c.Name), q) || strings.Contains(foldText(c.JID), q) {
 			a.shown = append(a.shown, c)
 		}
 	}

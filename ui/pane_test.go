@@ -185,6 +185,34 @@ func TestRosterRendersContactsAndFilters(t *testing.T) {
 	mustShow(t, a, "alice@example.org", "Bob", "carol@example.net")
 }
 
+// The roster sorts and filters names as a reader expects: without case
+// or accents (Émilie among the E's, "emilie" finds her), other scripts
+// after the Latin ones.
+func TestRosterSortsAndFindsNamesWithAccents(t *testing.T) {
+	b := threeContacts()
+	b.contacts = []Contact{
+		{JID: "z@example.org", Name: "zoe"}, {JID: "e@example.org", Name: "Émilie"}, {JID: "c@example.org", Name: "陈伟"},
+		{JID: "d@example.org", Name: "Dmitri"}, {JID: "f@example.org", Name: "fatima"}, {JID: "o@example.org", Name: "Øystein"},
+	}
+	a, _ := newTestApp(t, b)
+	var got []string
+	for _, c := range a.shown {
+		got = append(got, c.Label())
+	}
+	// Ø is a letter of its own (no decomposition): it sorts after z.
+	if want := []string{"Dmitri", "Émilie", "fatima", "zoe", "Øystein", "陈伟"}; !slices.Equal(got, want) {
+		t.Errorf("the roster reads %q; want %q", got, want)
+	}
+	a.filter.SetText("emil")
+	if len(a.shown) != 1 || a.shown[0].Name != "Émilie" {
+		t.Errorf("the filter \"emil\" shows %d contacts", len(a.shown))
+	}
+	a.filter.SetText("ÉMI")
+	if len(a.shown) != 1 {
+		t.Errorf("the filter \"ÉMI\" shows %d contacts", len(a.shown))
+	}
+}
+
 func TestSelectingAContactShowsItsHistory(t *testing.T) {
 	a, _ := newTestApp(t, threeContacts())
 	selectContact(t, a, "bob@example.org")
