@@ -26,6 +26,8 @@ func (a *Pane) openChat(peer string) {
 	a.cancelReply()    // a reply answers a message of its own chat
 	a.clearSelection() // no old highlight in the next chat, nor when coming back
 	a.chat = &chatState{peer: peer, more: true}
+	a.newCount = 0
+	a.newBelow.Hide()
 	a.showDraft()
 	a.rememberChat(peer)
 	if it := a.byJID[peer]; it != nil && it.unread > 0 {
@@ -124,6 +126,41 @@ func (a *Pane) prepend(ms []Message, toBottom bool) {
 	a.msgList.ScrollToOffset(y)
 }
 
+// atBottom reports whether the chat shows its last message: a new one
+// scrolls the chat down only then, so someone reading further up keeps
+// their place (as in Gajim and Dino) and is told what came (newBelow).
+func (a *Pane) atBottom() bool {
+	n := min(len(a.chat.msgs), len(a.setH))
+	if n == 0 {
+		return true
+	}
+	// The list's height: its rows and the padding between them.
+	pad := a.msgList.Theme().Size(theme.SizeNamePadding)
+	h := -pad
+	for _, rh := range a.setH[:n] {
+		h += rh + pad
+	}
+	return a.msgList.GetScrollOffset()+a.msgList.Size().Height >= h-a.rowH/2
+}
+
+// toBottom scrolls the chat to its last message; nothing is new below.
+func (a *Pane) toBottom() {
+	a.msgList.ScrollToBottom()
+	a.newCount = 0
+	a.newBelow.Hide()
+}
+
+// showNewBelow shows how many messages came below what the user reads.
+func (a *Pane) showNewBelow() {
+	text := "1 new message"
+	if a.newCount > 1 {
+		text = fmt.Sprintf("%d new messages", a.newCount)
+	}
+	a.newBelow.SetText(text)
+	a.newBelow.Show()
+	a.newBelowBox.Refresh() // its new width
+}
+
 // OnMessage shows a new message (incoming, or ours from another device).
 // Safe from any goroutine.
 func (a *Pane) OnMessage(m Message) { a.do(func() { a.addMessage(m) }) }
@@ -144,10 +181,16 @@ func (a *Pane) addMessage(m Message) {
 				return
 			}
 		}
+		bottom := a.atBottom()
 		ch.msgs = append(ch.msgs, m)
 		a.setHeights(len(ch.msgs) - 1)
 		a.msgList.Refresh()
-		a.msgList.ScrollToBottom()
+		if bottom || m.Outgoing {
+			a.toBottom()
+		} else {
+			a.newCount++
+			a.showNewBelow()
+		}
 		a.notify(m)
 		if m.Encrypted && !a.lockState.On {
 			a.refreshLock() // their devices are known now
@@ -615,6 +658,12 @@ func (a *Pane) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
 	ch := a.chat
 	if ch == nil || id >= len(ch.msgs) {
 		return
+	}
+	if id == len(ch.msgs)-1 && a.newCount > 0 {
+		// The list binds the rows in view: the user scrolled down to the
+		// last message.
+		a.newCount = 0
+		a.newBelow.Hide()
 	}
 	m := ch.msgs[id]
 	who := m.Nick

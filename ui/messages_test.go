@@ -256,3 +256,56 @@ func TestAFailedMessageShowsTheServersReason(t *testing.T) {
 		t.Errorf("%d rows say Not delivered, want 3: %q", n, rendered(a))
 	}
 }
+
+// Someone reading further up keeps their place when a message comes: the
+// chat is not pulled down, a button says how many came and takes them
+// there; at the foot a new message scrolls into view, as does one of
+// ours.
+func TestANewMessageKeepsTheReadersPlace(t *testing.T) {
+	const bob = "bob@example.org"
+	b := threeContacts()
+	b.history[bob] = conversation(bob, 60)
+	a, _ := newTestApp(t, b)
+	selectContact(t, a, bob)
+	at := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	a.OnMessage(Message{Key: "n1", Peer: bob, Body: "at the foot", Time: at, State: Received})
+	if !a.atBottom() || a.newBelow.Visible() {
+		t.Fatalf("a message at the foot left the chat at %.0f (button shown %v)", a.msgList.GetScrollOffset(), a.newBelow.Visible())
+	}
+
+	a.msgList.ScrollToTop()
+	a.OnMessage(Message{Key: "n2", Peer: bob, Body: "while you read", Time: at, State: Received})
+	a.OnMessage(Message{Key: "n3", Peer: bob, Body: "and another", Time: at, State: Received})
+	if off := a.msgList.GetScrollOffset(); off != 0 {
+		t.Errorf("the chat moved to %.0f while its top was read", off)
+	}
+	if !a.newBelow.Visible() || a.newBelow.Text != "2 new messages" {
+		t.Fatalf("the button: shown %v, %q; want \"2 new messages\"", a.newBelow.Visible(), a.newBelow.Text)
+	}
+	if sz := a.newBelow.Size(); sz.Height < a.newBelow.MinSize().Height || sz.Width < a.newBelow.MinSize().Width {
+		t.Errorf("the button is laid out %v, smaller than it needs (%v)", sz, a.newBelow.MinSize())
+	}
+	test.Tap(a.newBelow)
+	if !a.atBottom() || a.newBelow.Visible() {
+		t.Errorf("the button left the chat at %.0f (still shown %v)", a.msgList.GetScrollOffset(), a.newBelow.Visible())
+	}
+
+	// Scrolled down by hand to the last message: the button goes.
+	a.msgList.ScrollToTop()
+	a.OnMessage(Message{Key: "n4", Peer: bob, Body: "one more", Time: at, State: Received})
+	if !a.newBelow.Visible() {
+		t.Fatal("no button for a message that came below")
+	}
+	a.msgList.ScrollToBottom()
+	if a.newBelow.Visible() {
+		t.Error("the button stays after the user scrolled down to the message")
+	}
+
+	// Ours always scrolls into view.
+	a.msgList.ScrollToTop()
+	test.Type(a.composer, "mine")
+	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if !a.atBottom() {
+		t.Errorf("our message left the chat at %.0f", a.msgList.GetScrollOffset())
+	}
+}

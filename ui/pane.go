@@ -80,6 +80,11 @@ type Pane struct {
 	bodyH          float32        // height of a one-line body
 	links          *regexp.Regexp // finds links in bodies (compiled on first use)
 	setH           []float32      // the message rows' heights as the list knows them (setHeights)
+	// newBelow is the button over the chat's foot that says how many
+	// messages came while the user read further up (newCount).
+	newBelow    *widget.Button
+	newBelowBox *fyne.Container // where it sits, laid out again when it shows
+	newCount    int
 
 	filter      *keyEntry
 	requests    *fyne.Container // subscription requests, above the roster
@@ -302,7 +307,15 @@ func (a *Pane) build() fyne.CanvasObject {
 		a.updateMessageRow)
 	a.msgList.onTap = a.clearSelection
 	a.msgList.OnSelected = a.messageTapped
-	a.msgView = container.New(&widthWatch{onWidth: a.onListWidth}, a.msgList)
+	a.newBelow = widget.NewButtonWithIcon("", theme.MoveDownIcon(), a.toBottom)
+	a.newBelow.Importance = widget.HighImportance
+	a.newBelow.Hide()
+	a.newBelowBox = container.NewVBox(layout.NewSpacer(), container.NewHBox(layout.NewSpacer(), a.newBelow))
+	pad := theme.Padding()
+	a.msgView = container.NewStack(
+		container.New(&widthWatch{onWidth: a.onListWidth}, a.msgList),
+		container.New(layout.NewCustomPaddedLayout(0, 2*pad, 0, 4*pad), // clear of the scroll bar
+			a.newBelowBox))
 	a.composer = NewComposer(a.send)
 	a.composer.OnShortcut = a.shortcut
 	a.composer.OnTyped = a.userTyped
