@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"image/color"
 	"strings"
 	"time"
 
@@ -691,6 +692,16 @@ func (a *Pane) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
 		row.mark.Hidden = !marked
 		row.mark.Refresh()
 	}
+	// A room message that names us has a bar beside it, as Gajim and
+	// Dino mark one.
+	if named := a.namesUs(m); named != row.named {
+		row.named = named
+		row.mention.FillColor = color.Transparent
+		if named {
+			row.mention.FillColor = theme.Color(theme.ColorNamePrimary)
+		}
+		row.mention.Refresh()
+	}
 	if a.dayStarts(id) {
 		row.showDay(dayLabel(m.Time, time.Now()))
 	} else {
@@ -740,6 +751,8 @@ type messageRow struct {
 	reactBox *fyne.Container
 	column   *fyne.Container   // the day, the header and the body, top to bottom
 	mark     *canvas.Rectangle // behind the message a search result opened
+	mention  *canvas.Rectangle // beside a room message that names us (coloured then: named)
+	named    bool
 	content  fyne.CanvasObject
 }
 
@@ -789,6 +802,10 @@ func newMessageRow() *messageRow {
 	r.mark = canvas.NewRectangle(theme.Color(theme.ColorNameSelection))
 	r.mark.CornerRadius = theme.InputRadiusSize()
 	r.mark.Hide()
+	// Always laid out, coloured when it marks: a bar shown only then
+	// needed the row laid out again.
+	r.mention = canvas.NewRectangle(color.Transparent)
+	r.mention.SetMinSize(fyne.NewSize(3, 0))
 	r.whyBox = container.New(layout.NewCustomPaddedLayout(-pad, 0, 0, 0), r.why)
 	r.whyBox.Hide()
 	act := func(f *func(widget.ListItemID)) func() {
@@ -830,7 +847,7 @@ func newMessageRow() *messageRow {
 	// The clicks layer lies under the column: it takes the clicks on the
 	// header and the reason; the body, above it, takes its own (links,
 	// drags, its menu).
-	r.content = container.NewStack(r.mark, newRowClicks(menu, tap), r.column)
+	r.content = container.NewStack(r.mark, container.NewBorder(nil, nil, r.mention, nil), newRowClicks(menu, tap), r.column)
 	r.ExtendBaseWidget(r)
 	return r
 }

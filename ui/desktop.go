@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 )
@@ -25,7 +27,7 @@ func (a *Pane) notify(m Message) {
 	if m.Outgoing || m.History || a.inForeground() || !a.fa.Preferences().BoolWithFallback(prefNotify, defaultNotify) {
 		return
 	}
-	if r := a.rooms[m.Peer]; a.isRoom(m.Peer) && (r == nil || r.nick == "" || !strings.Contains(strings.ToLower(m.Body), strings.ToLower(r.nick))) {
+	if a.isRoom(m.Peer) && !a.namesUs(m) {
 		return // in rooms, only messages that name us
 	}
 	now := time.Now()
@@ -46,6 +48,43 @@ func (a *Pane) notify(m Message) {
 	}
 	a.fa.SendNotification(fyne.NewNotification("Message from "+who, body))
 }
+
+// namesUs reports whether m is someone else's message in a room that
+// names our nickname there.
+func (a *Pane) namesUs(m Message) bool {
+	if m.Outgoing || m.Notice || !a.isRoom(m.Peer) {
+		return false
+	}
+	r := a.rooms[m.Peer]
+	return r != nil && mentions(m.Body, r.nick)
+}
+
+// mentions reports whether body names nick as a word, whatever the case:
+// "ann:" and "@ann" do, "annual" and "joanne" do not (a nick that is also
+// a word's start or end set off a notification for each such word).
+func mentions(body, nick string) bool {
+	if nick == "" {
+		return false
+	}
+	b, n := strings.ToLower(body), strings.ToLower(nick)
+	for from := 0; from <= len(b)-len(n); {
+		i := strings.Index(b[from:], n)
+		if i < 0 {
+			return false
+		}
+		i += from
+		before, _ := utf8.DecodeLastRuneInString(b[:i])
+		after, _ := utf8.DecodeRuneInString(b[i+len(n):])
+		if (i == 0 || !isWordRune(before)) && (i+len(n) == len(b) || !isWordRune(after)) {
+			return true
+		}
+		_, size := utf8.DecodeRuneInString(b[i:])
+		from = i + size
+	}
+	return false
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // hasDBus reports whether a D-Bus session bus is there: the system tray
 // needs one (without it Fyne's tray crashes on quit).

@@ -218,3 +218,43 @@ func TestPeopleListShowsAvailability(t *testing.T) {
 		t.Errorf("kept %v after zoe left", a.room(lounge).away)
 	}
 }
+
+// mentions finds a nickname as a word, whatever its case, not inside
+// another word.
+func TestMentions(t *testing.T) {
+	for _, tc := range []struct {
+		body, nick string
+		want       bool
+	}{
+		{"ann: are you there?", "ann", true},
+		{"hi @Ann!", "ann", true},
+		{"ANN", "ann", true},
+		{"the annual meeting", "ann", false},
+		{"ask joanne", "ann", false},
+		{"joanne and ann", "ann", true},
+		{"Zoë, look", "zoë", true},
+		{"anything", "", false},
+		{"an", "ann", false},
+	} {
+		if got := mentions(tc.body, tc.nick); got != tc.want {
+			t.Errorf("mentions(%q, %q) = %v, want %v", tc.body, tc.nick, got, tc.want)
+		}
+	}
+}
+
+// A room message that names us has a bar beside it; ours and others'
+// do not.
+func TestARoomMessageThatNamesUsIsMarked(t *testing.T) {
+	a, _ := newTestApp(t, newRooms())
+	a.joinRoom(lounge, "", false)
+	a.OnRoomJoined(lounge, "alice")
+	now := time.Now()
+	a.OnMessage(Message{Key: "m1", Peer: lounge, Nick: "ann", Body: "alice: lunch?", Time: now, State: Received})
+	a.OnMessage(Message{Key: "m2", Peer: lounge, Nick: "zoe", Body: "malice aforethought", Time: now, State: Received})
+	a.OnMessage(Message{Key: "gm3", Peer: lounge, Outgoing: true, Nick: "alice", Body: "alice says yes", Time: now, State: Sent})
+	for body, want := range map[string]bool{"alice: lunch?": true, "malice aforethought": false, "alice says yes": false} {
+		if got := shownRow(t, a, body).named; got != want {
+			t.Errorf("%q marked %v, want %v", body, got, want)
+		}
+	}
+}
