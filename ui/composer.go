@@ -1,8 +1,12 @@
 package ui
 
 import (
+	"math"
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -36,12 +40,50 @@ type Composer struct {
 	OnPaste func(pasteText func())
 	// hints are the placeholders, the one that fits the width shown.
 	hints placeHolders
+	// rows is how many lines the composer shows (it grows with its text,
+	// composerMinRows to composerMaxRows); OnGrow, if set, is told when
+	// that changed (the pane lays the chat out again).
+	rows   int
+	OnGrow func()
+}
+
+// The composer shows two lines when empty and grows with its text up to
+// six, as Gajim's and Dino's do; a longer text scrolls within it.
+const (
+	composerMinRows = 2
+	composerMaxRows = 6
+)
+
+// fitRows shows as many lines as the text takes at the composer's width
+// (its own lines and the wrapped ones), within the bounds.
+func (c *Composer) fitRows() {
+	rows := composerMinRows
+	if width := c.Size().Width - 2*(theme.InputBorderSize()+theme.InnerPadding()); width > 0 && c.Text != "" {
+		lines := 0
+		for _, l := range strings.Split(c.Text, "\n") {
+			w := fyne.MeasureText(l, theme.TextSize(), c.TextStyle).Width
+			lines += max(1, int(math.Ceil(float64(w/(width*0.95))))) // word wrap leaves room at line ends
+			if lines >= composerMaxRows {
+				break
+			}
+		}
+		rows = min(max(lines, composerMinRows), composerMaxRows)
+	}
+	if rows == c.rows {
+		return
+	}
+	c.rows = rows
+	c.SetMinRowsVisible(rows)
+	if c.OnGrow != nil {
+		c.OnGrow()
+	}
 }
 
 // Resize shows the placeholder that fits the new width.
 func (c *Composer) Resize(s fyne.Size) {
 	c.hints.fit(&c.Entry, s.Width)
 	c.Entry.Resize(s)
+	c.fitRows() // the lines wrap anew
 }
 
 // TypedRune types r and tells OnTyped.
@@ -89,7 +131,9 @@ func NewComposer(onSend func(text string)) *Composer {
 	c.MultiLine = true
 	c.Wrapping = fyne.TextWrapWord
 	c.setEnterSends(true)
-	c.SetMinRowsVisible(2)
+	c.rows = composerMinRows
+	c.SetMinRowsVisible(composerMinRows)
+	c.OnChanged = func(string) { c.fitRows() } // typed, pasted or set (a draft)
 	c.ExtendBaseWidget(c)
 	return c
 }

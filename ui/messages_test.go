@@ -309,3 +309,25 @@ func TestANewMessageKeepsTheReadersPlace(t *testing.T) {
 		t.Errorf("our message left the chat at %.0f", a.msgList.GetScrollOffset())
 	}
 }
+
+// The composer grows with its text, as Gajim's and Dino's do: two lines
+// empty, up to six (a longer text scrolls within it), back to two once
+// the message is sent; the chat above gives it the room.
+func TestTheComposerGrowsWithItsText(t *testing.T) {
+	a, _ := newTestApp(t, threeContacts())
+	selectContact(t, a, "bob@example.org")
+	empty, list := a.composer.Size().Height, a.msgList.Size().Height
+	a.composer.SetText("one\nmore\nmore")
+	three := a.composer.Size().Height
+	if a.composer.rows != 3 || three <= empty || a.msgList.Size().Height >= list {
+		t.Errorf("three lines: %d rows, %.0f px high (empty %.0f), the chat %.0f (was %.0f)", a.composer.rows, three, empty, a.msgList.Size().Height, list)
+	}
+	a.composer.SetText(strings.Repeat("a long line that wraps in the composer ", 40))
+	if a.composer.rows != composerMaxRows {
+		t.Errorf("a long text: %d rows, want %d", a.composer.rows, composerMaxRows)
+	}
+	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // sent
+	if a.composer.rows != composerMinRows || a.composer.Size().Height != empty {
+		t.Errorf("after sending: %d rows, %.0f px high; want %d, %.0f", a.composer.rows, a.composer.Size().Height, composerMinRows, empty)
+	}
+}

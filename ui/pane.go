@@ -322,6 +322,12 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.composer.OnUpEmpty = a.editLast
 	a.composer.OnEscape = a.cancelEdit
 	a.composer.OnPaste = a.paste
+	a.composer.OnGrow = func() {
+		if a.bottom != nil {
+			a.bottom.Refresh()   // the composer's row, taller or shorter
+			a.chatPane.Refresh() // the messages above it
+		}
+	}
 	a.composer.setEnterSends(a.fa.Preferences().BoolWithFallback(prefEnter, true))
 	send := widget.NewButtonWithIcon("", theme.MailSendIcon(), func() { a.composer.submit() })
 	sendBox := fyne.CanvasObject(send)
@@ -355,7 +361,10 @@ func (a *Pane) build() fyne.CanvasObject {
 	if attach != nil {
 		tools = container.NewHBox(attach, a.emojiOpen)
 	}
-	bottom := container.NewBorder(container.NewVBox(a.transfers, a.editBar, a.reply.box), nil, tools, sendBox, a.composer)
+	// The buttons beside the composer keep their size at its foot as it
+	// grows (stretched, the send button was as tall as six lines).
+	foot := func(o fyne.CanvasObject) fyne.CanvasObject { return container.NewVBox(layout.NewSpacer(), o) }
+	bottom := container.NewBorder(container.NewVBox(a.transfers, a.editBar, a.reply.box), nil, foot(tools), foot(sendBox), a.composer)
 	a.bottom = bottom
 	a.buildRoomParts()
 	a.tools = a.chatTools()
