@@ -144,6 +144,20 @@ func (a *Pane) atBottom() bool {
 	return a.msgList.GetScrollOffset()+a.msgList.Size().Height >= h-a.rowH/2
 }
 
+// scrollPage scrolls the chat up or down by most of its height (a line
+// of the last page stays in view).
+func (a *Pane) scrollPage(up bool) {
+	step := a.msgList.Size().Height * 0.9
+	if up {
+		step = -step
+	}
+	a.msgList.ScrollToOffset(max(0, a.msgList.GetScrollOffset()+step))
+	if !up && a.atBottom() {
+		a.newCount = 0
+		a.newBelow.Hide()
+	}
+}
+
 // toBottom scrolls the chat to its last message; nothing is new below.
 func (a *Pane) toBottom() {
 	a.msgList.ScrollToBottom()

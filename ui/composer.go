@@ -45,6 +45,9 @@ type Composer struct {
 	// that changed (the pane lays the chat out again).
 	rows   int
 	OnGrow func()
+	// OnPage, if set, takes Page Up and Page Down: the chat above scrolls
+	// a page (the cursor stays where it is), as in Gajim and Dino.
+	OnPage func(up bool)
 }
 
 // The composer shows two lines when empty and grows with its text up to
@@ -161,6 +164,10 @@ func (c *Composer) TypedKey(k *fyne.KeyEvent) {
 		return
 	}
 	if k.Name == fyne.KeyEscape && c.OnEscape != nil && c.OnEscape() {
+		return
+	}
+	if (k.Name == fyne.KeyPageUp || k.Name == fyne.KeyPageDown) && c.OnPage != nil {
+		c.OnPage(k.Name == fyne.KeyPageUp)
 		return
 	}
 	before := c.Text

@@ -331,3 +331,27 @@ func TestTheComposerGrowsWithItsText(t *testing.T) {
 		t.Errorf("after sending: %d rows, %.0f px high; want %d, %.0f", a.composer.rows, a.composer.Size().Height, composerMinRows, empty)
 	}
 }
+
+// Page Up and Page Down in the composer scroll the chat a page, the text
+// typed staying as it is.
+func TestPageKeysInTheComposerScrollTheChat(t *testing.T) {
+	const bob = "bob@example.org"
+	b := threeContacts()
+	b.history[bob] = conversation(bob, 60)
+	a, _ := newTestApp(t, b)
+	selectContact(t, a, bob)
+	test.Type(a.composer, "half a thought")
+	bottom := a.msgList.GetScrollOffset()
+	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyPageUp})
+	up := a.msgList.GetScrollOffset()
+	if page := a.msgList.Size().Height; up >= bottom || bottom-up < page/2 || bottom-up > page {
+		t.Errorf("Page Up scrolled from %.0f to %.0f in a chat %.0f high", bottom, up, page)
+	}
+	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyPageDown})
+	if got := a.msgList.GetScrollOffset(); got != bottom {
+		t.Errorf("Page Down after Page Up is at %.0f, want %.0f", got, bottom)
+	}
+	if a.composer.Text != "half a thought" || a.win.Canvas().Focused() != fyne.Focusable(a.composer) {
+		t.Errorf("the composer holds %q, focused %v", a.composer.Text, a.win.Canvas().Focused() == fyne.Focusable(a.composer))
+	}
+}

@@ -322,6 +322,7 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.composer.OnUpEmpty = a.editLast
 	a.composer.OnEscape = a.cancelEdit
 	a.composer.OnPaste = a.paste
+	a.composer.OnPage = a.scrollPage
 	a.composer.OnGrow = func() {
 		if a.bottom != nil {
 			a.bottom.Refresh()   // the composer's row, taller or shorter
