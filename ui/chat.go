@@ -26,6 +26,10 @@ func (a *Pane) openChat(peer string) {
 	a.keepDraft()
 	a.cancelReply()    // a reply answers a message of its own chat
 	a.clearSelection() // no old highlight in the next chat, nor when coming back
+	unread := 0
+	if it := a.byJID[peer]; it != nil {
+		unread = it.unread
+	}
 	a.chat = &chatState{peer: peer, more: true}
 	a.newCount = 0
 	a.newBelow.Hide()
@@ -47,7 +51,11 @@ func (a *Pane) openChat(peer string) {
 	a.notice.Hide()
 	a.showRight(a.chatPane)
 	a.msgList.Refresh()
-	a.loadOlderThen(a.async, pageSize, func() { a.showNotes(peer) })
+	ch := a.chat
+	a.loadOlderThen(a.async, pageSize, func() {
+		a.markUnread(ch, unread)
+		a.showNotes(peer)
+	})
 	a.win.Canvas().Focus(a.composer)
 }
 
@@ -125,6 +133,45 @@ func (a *Pane) prepend(ms []Message, toBottom bool) {
 		y += a.rowHeightAt(i) + pad
 	}
 	a.msgList.ScrollToOffset(y)
+}
+
+// markUnread puts a "New messages" line above the first of the last
+// unread messages received in ch (as Gajim marks where reading stopped)
+// and, when they are more than the chat shows, scrolls to that line
+// rather than to the foot.
+func (a *Pane) markUnread(ch *chatState, unread int) {
+	if a.chat != ch || unread <= 0 {
+		return
+	}
+	i := len(ch.msgs)
+	for n := 0; i > 0 && n < unread; {
+		i--
+		if !ch.msgs[i].Outgoing && !ch.msgs[i].Notice {
+			n++
+		}
+	}
+	if i >= len(ch.msgs) || ch.msgs[i].ID == 0 {
+		return
+	}
+	ch.unreadAt = ch.msgs[i].ID
+	a.setHeights(i + 1) // from i: its row gains the line
+	a.msgList.Refresh()
+	var below float32
+	pad := a.msgList.Theme().Size(theme.SizeNamePadding)
+	for j := i; j < len(ch.msgs); j++ {
+		below += a.rowHeightAt(j) + pad
+	}
+	if below > a.msgList.Size().Height {
+		a.msgList.ScrollTo(i)
+	} else {
+		a.msgList.ScrollToBottom() // the line made the chat taller
+	}
+}
+
+// unreadStarts reports whether row i of the open chat is the first that
+// was unread when it opened.
+func (a *Pane) unreadStarts(i int) bool {
+	return a.chat.unreadAt != 0 && a.chat.msgs[i].ID == a.chat.unreadAt
 }
 
 // atBottom reports whether the chat shows its last message: a new one
@@ -475,9 +522,9 @@ func (a *Pane) rowMetrics() {
 	r.showHead(false)
 	a.headH = a.rowH - r.MinSize().Height
 	r.showHead(true)
-	r.showDay("x")
+	r.showDay("x", false)
 	a.dayH = r.MinSize().Height - a.rowH
-	r.showDay("")
+	r.showDay("", false)
 	r.set(Message{Outgoing: true, State: Failed, Reason: "x"}, "")
 	a.whyH = r.MinSize().Height - a.rowH
 	_, _, a.lineH, _ = r.body.metrics()
@@ -576,7 +623,7 @@ func (l *widthWatch) MinSize(objs []fyne.CanvasObject) fyne.Size {
 func (a *Pane) rowHeightAt(i int) float32 {
 	a.rowMetrics() // dayH: a chat of file rows only never measured a body
 	h := a.rowHeight(a.chat.msgs[i])
-	if a.dayStarts(i) {
+	if a.dayStarts(i) || a.unreadStarts(i) {
 		h += a.dayH
 	}
 	if a.continues(i) {
@@ -612,7 +659,7 @@ const burstGap = 5 * time.Minute
 // corrections ("edited"), files, and a message whose encryption differs
 // from the one before (the lock is in the header).
 func (a *Pane) continues(i int) bool {
-	if i == 0 || a.dayStarts(i) {
+	if i == 0 || a.dayStarts(i) || a.unreadStarts(i) {
 		return false
 	}
 	m, p := a.chat.msgs[i], a.chat.msgs[i-1]
@@ -716,10 +763,15 @@ func (a *Pane) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
 		}
 		row.mention.Refresh()
 	}
-	if a.dayStarts(id) {
-		row.showDay(dayLabel(m.Time, time.Now()))
-	} else {
-		row.showDay("")
+	switch day, unread := a.dayStarts(id), a.unreadStarts(id); {
+	case day && unread:
+		row.showDay(dayLabel(m.Time, time.Now())+" · new messages", true)
+	case unread:
+		row.showDay("New messages", true)
+	case day:
+		row.showDay(dayLabel(m.Time, time.Now()), false)
+	default:
+		row.showDay("", false)
 	}
 	row.showHead(!a.continues(id))
 	if id == 0 && ch.more && !ch.loading {
@@ -916,8 +968,9 @@ func (r *messageRow) relayout() {
 	r.column.Refresh()
 }
 
-// showDay shows the day separator with text ("" hides it).
-func (r *messageRow) showDay(text string) {
+// showDay shows the day separator with text ("" hides it); new: it also
+// marks where the unread messages begin (in the accent colour).
+func (r *messageRow) showDay(text string, new bool) {
 	if text == "" {
 		if r.dayBox.Visible() {
 			r.dayBox.Hide()
@@ -926,6 +979,10 @@ func (r *messageRow) showDay(text string) {
 		return
 	}
 	r.day.Text = text
+	r.day.Color = theme.Color(theme.ColorNamePlaceHolder)
+	if new {
+		r.day.Color = theme.Color(theme.ColorNamePrimary)
+	}
 	r.day.Refresh()
 	if !r.dayBox.Visible() {
 		r.dayBox.Show()

@@ -355,3 +355,42 @@ func TestPageKeysInTheComposerScrollTheChat(t *testing.T) {
 		t.Errorf("the composer holds %q, focused %v", a.composer.Text, a.win.Canvas().Focused() == fyne.Focusable(a.composer))
 	}
 }
+
+// A chat opened with unread messages has a "New messages" line above the
+// first of them (its header shown, not part of a burst); when they are
+// more than the chat shows, it opens at that line, not at the foot. The
+// line stays while the chat is open and is gone when it opens again.
+func TestAChatOpensAtItsUnreadMessages(t *testing.T) {
+	const bob = "bob@example.org"
+	b := threeContacts()
+	ms := conversation(bob, 40)
+	for i := range ms {
+		ms[i].Outgoing, ms[i].State = false, Received // one long burst of Bob's
+	}
+	b.history[bob] = ms
+	a, _ := newTestApp(t, b)
+	a.byJID[bob].unread = 30
+	selectContact(t, a, bob)
+	first := shownRow(t, a, "message 11") // 40 - 30 + 1
+	if !first.dayBox.Visible() || first.day.Text != "New messages" || !first.head.Visible() {
+		t.Fatalf("the first unread row: line %v %q, header %v", first.dayBox.Visible(), first.day.Text, first.head.Visible())
+	}
+	if a.atBottom() {
+		t.Error("30 unread messages: the chat opened at its foot, not at the first of them")
+	}
+	if a.rowHeightAt(10) <= a.rowHeightAt(11) {
+		t.Errorf("the marked row is %.0f high, the next %.0f: the line takes no room", a.rowHeightAt(10), a.rowHeightAt(11))
+	}
+	// Two unread: the line above them, the chat at its foot.
+	a.byJID[bob].unread = 2
+	selectContact(t, a, "alice@example.org")
+	selectContact(t, a, bob)
+	if !a.atBottom() || shownRow(t, a, "message 39").day.Text != "New messages" {
+		t.Errorf("two unread: at the foot %v, the line %q", a.atBottom(), shownRow(t, a, "message 39").day.Text)
+	}
+	selectContact(t, a, "alice@example.org")
+	selectContact(t, a, bob)
+	if a.chat.unreadAt != 0 {
+		t.Error("the line came back when the chat opened again")
+	}
+}

@@ -193,6 +193,9 @@ type chatState struct {
 	// result waits for it); marked is the message a jump showed.
 	afterLoad []func()
 	marked    int64
+	// unreadAt is the store id of the first message that was unread when
+	// the chat opened: a "New messages" line sits above it (0: none).
+	unreadAt int64
 }
 
 // newApp is an account pane alone in a window of its own (a Shell), its
