@@ -178,7 +178,7 @@ func TestGUIFilesUnderXvfb(t *testing.T) {
 // Where the window (900×600) has the paperclip and Fyne's open dialog
 // (90% of the window) its first file and its Open button.
 const (
-	attachX, composerY     = 294, 524
+	attachX, composerY     = 294, 533 // the buttons sit at the composer's foot
 	firstFileX, firstFileY = 340, 160 // after (Parent)
 	openX, openY           = 819, 548
 )

@@ -60,12 +60,13 @@ func TestGUIOMEMOLockAndVerifyUnderXvfb(t *testing.T) {
 		w.screenshot(p)
 		return p
 	}
-	// The lock (900×600 window: left of the send button) is drawn green,
-	// and so is the small one after the message's time.
-	if c := pixelAt(t, shot("omemo-chat.png"), 838, 524); !(c.G > 150 && int(c.G) > int(c.R)+60) {
+	// The lock (900×600 window: left of the send button, at the
+	// composer's foot) is drawn green, and so is the small one after the
+	// message's time.
+	if c := pixelAt(t, shot("omemo-chat.png"), 838, 533); !(c.G > 150 && int(c.G) > int(c.R)+60) {
 		t.Errorf("the lock by the composer is %v, not green (closed: encrypted)", c)
 	}
-	w.click(838, 524) // the lock: its dialog
+	w.click(838, 533) // the lock: its dialog
 	time.Sleep(500 * time.Millisecond)
 	shot("omemo-keys.png")
 	w.click(178, 370) // "Verified" under bob's one key (the dialog scrolls since it links to the profile)

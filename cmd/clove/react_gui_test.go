@@ -117,7 +117,7 @@ func TestGUIReplyReactUnderXvfb(t *testing.T) {
 	// The picker: opens from the button left of the composer; a search
 	// narrows it; a click inserts at the cursor.
 	w.must("type", "--delay", "15", "see you ")
-	w.must(append(at(335, 523), "click", "1")...)
+	w.must(append(at(335, 533), "click", "1")...) // the emoji button
 	time.Sleep(1000 * time.Millisecond)
 	picker := shotPath(t, "react-8-picker.png")
 	w.screenshot(picker)
