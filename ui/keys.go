@@ -17,19 +17,20 @@ import (
 // composer and the filter all pass these to the pane in view.
 
 var (
-	keySearch = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
-	keyFilter = &desktop.CustomShortcut{KeyName: fyne.KeyK, Modifier: fyne.KeyModifierShortcutDefault}
-	keyClose  = &desktop.CustomShortcut{KeyName: fyne.KeyW, Modifier: fyne.KeyModifierShortcutDefault}
-	keyQuit   = &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault}
-	keyNext   = &desktop.CustomShortcut{KeyName: fyne.KeyTab, Modifier: fyne.KeyModifierControl}
-	keyPrev   = &desktop.CustomShortcut{KeyName: fyne.KeyTab, Modifier: fyne.KeyModifierControl | fyne.KeyModifierShift}
-	keyDown   = &desktop.CustomShortcut{KeyName: fyne.KeyDown, Modifier: fyne.KeyModifierAlt}
-	keyUp     = &desktop.CustomShortcut{KeyName: fyne.KeyUp, Modifier: fyne.KeyModifierAlt}
+	keySearch  = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
+	keyFindAll = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
+	keyFilter  = &desktop.CustomShortcut{KeyName: fyne.KeyK, Modifier: fyne.KeyModifierShortcutDefault}
+	keyClose   = &desktop.CustomShortcut{KeyName: fyne.KeyW, Modifier: fyne.KeyModifierShortcutDefault}
+	keyQuit    = &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault}
+	keyNext    = &desktop.CustomShortcut{KeyName: fyne.KeyTab, Modifier: fyne.KeyModifierControl}
+	keyPrev    = &desktop.CustomShortcut{KeyName: fyne.KeyTab, Modifier: fyne.KeyModifierControl | fyne.KeyModifierShift}
+	keyDown    = &desktop.CustomShortcut{KeyName: fyne.KeyDown, Modifier: fyne.KeyModifierAlt}
+	keyUp      = &desktop.CustomShortcut{KeyName: fyne.KeyUp, Modifier: fyne.KeyModifierAlt}
 )
 
 // addShortcuts registers the shortcuts on the window, for the pane in view.
 func (s *Shell) addShortcuts() {
-	for _, sc := range []*desktop.CustomShortcut{keySearch, keyFilter, keyClose, keyQuit, keyNext, keyPrev, keyDown, keyUp} {
+	for _, sc := range []*desktop.CustomShortcut{keySearch, keyFindAll, keyFilter, keyClose, keyQuit, keyNext, keyPrev, keyDown, keyUp} {
 		s.win.Canvas().AddShortcut(sc, func(sc fyne.Shortcut) {
 			if a := s.Current(); a != nil {
 				a.shortcut(sc)
@@ -49,6 +50,8 @@ func (a *Pane) shortcut(sc fyne.Shortcut) bool {
 	switch {
 	case is(keySearch):
 		a.showSearch()
+	case is(keyFindAll):
+		a.showSearchIn("")
 	case is(keyFilter):
 		a.win.Canvas().Focus(a.filter)
 	case is(keyClose):

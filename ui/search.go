@@ -17,8 +17,9 @@ import (
 // Searcher is what a Backend that can search the history (full text)
 // offers the window. Search is called off the UI goroutine.
 type Searcher interface {
-	// Search returns up to limit messages with peer whose text contains
-	// all words of query (the last as a prefix), newest first.
+	// Search returns up to limit messages with peer (every chat's when
+	// peer is "") whose text contains all words of query (the last as a
+	// prefix), newest first.
 	Search(ctx context.Context, peer, query string, limit int) ([]Message, error)
 }
 
@@ -30,16 +31,34 @@ func (a *Pane) searcher() Searcher {
 	return s
 }
 
-// showSearch opens the search of the open chat: a box, the results
-// (newest first) as they are found.
+// showSearch opens the search of the open chat (of all chats when none
+// is open): a box, the results (newest first) as they are found.
 func (a *Pane) showSearch() {
+	peer := ""
+	if a.chat != nil {
+		peer = a.chat.peer
+	}
+	a.showSearchIn(peer)
+}
+
+// showSearchIn opens the search of peer's chat, or of every chat ("", as
+// Dino's search and Gajim's history search do); a check box in the
+// dialog widens a chat's search to all.
+func (a *Pane) showSearchIn(peer string) {
 	s := a.searcher()
-	if a.chat == nil || s == nil {
+	if s == nil {
 		return
 	}
-	peer := a.chat.peer
+	chat := peer // the chat it was opened from ("": none)
 	var results []Message
-	status := widget.NewLabel("Words to find in this conversation; the last may be the start of a word. Pick a result to see it in the chat.")
+	hint := func() string {
+		where := "this conversation"
+		if peer == "" {
+			where = "all your chats"
+		}
+		return "Words to find in " + where + "; the last may be the start of a word. Pick a result to see it in its chat."
+	}
+	status := widget.NewLabel(hint())
 	status.Wrapping = fyne.TextWrapWord
 	var body *fyne.Container
 	// say shows a line above the results; the dialog lays itself out
@@ -66,7 +85,7 @@ func (a *Pane) showSearch() {
 				// The row's text within the list item's and its own
 				// padding.
 				room := list.Size().Width - 4*theme.InnerPadding()
-				r.Segments = fitLine(a.resultSegments(peer, results[id], words), room)
+				r.Segments = fitLine(a.resultSegments(peer == "", results[id], words), room)
 				r.Refresh()
 			}
 		})
@@ -75,7 +94,7 @@ func (a *Pane) showSearch() {
 		list.UnselectAll()
 		if id < len(results) {
 			d.Hide()
-			a.jumpTo(peer, results[id].ID)
+			a.jumpTo(results[id].Peer, results[id].ID)
 		}
 	}
 	query := newDialogEntry()
@@ -118,9 +137,30 @@ func (a *Pane) showSearch() {
 	}
 	find := newDialogButton("", func() { query.OnSubmitted(query.Text) })
 	find.SetIcon(theme.SearchIcon())
-	top := container.NewVBox(container.NewBorder(nil, nil, nil, find, query), status)
+	// The title names the chat searched first; the check box (and the
+	// line under it) says when the search covers every chat.
+	title := "Search all chats"
+	if chat != "" {
+		title = "Search " + a.chatTitle(chat)
+	}
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, find, query))
+	if chat != "" {
+		all := newDialogCheck("All chats", func(on bool) {
+			peer = chat
+			if on {
+				peer = ""
+			}
+			if strings.TrimSpace(query.Text) != "" {
+				query.OnSubmitted(query.Text)
+			} else {
+				say(hint())
+			}
+		})
+		top.Add(all)
+	}
+	top.Add(status)
 	body = container.NewBorder(top, nil, nil, nil, list)
-	d = dialog.NewCustom("Search "+a.chatTitle(peer), "Close", body, a.win)
+	d = dialog.NewCustom(title, "Close", body, a.win)
 	d.Resize(fyne.NewSize(620, 440))
 	showDialog(a.win, d, query)
 	a.win.Canvas().Focus(query)
@@ -129,19 +169,24 @@ func (a *Pane) showSearch() {
 // resultSegments is one search result: when, who, and the words around
 // the first match, the matching words in bold (a long message shows the
 // part that matched, not its first line).
-func (a *Pane) resultSegments(peer string, m Message, words []string) []widget.RichTextSegment {
+func (a *Pane) resultSegments(inAll bool, m Message, words []string) []widget.RichTextSegment {
+	chat := m.Peer
+	if it := a.byJID[m.Peer]; it != nil {
+		chat = it.Label()
+	}
 	who := m.Nick
 	switch {
 	case m.Outgoing:
 		who = "You"
 	case who == "":
-		who = peer
-		if it := a.byJID[peer]; it != nil {
-			who = it.Label()
-		}
+		who = chat
+	}
+	where := ""
+	if inAll && (m.Nick != "" || m.Outgoing) {
+		where = chat + " · " // whose chat; a contact's own message names it already
 	}
 	segs := []widget.RichTextSegment{&widget.TextSegment{
-		Text:  m.Time.Local().Format("2006-01-02 15:04") + "  " + who + ": ",
+		Text:  m.Time.Local().Format("2006-01-02 15:04") + "  " + where + who + ": ",
 		Style: widget.RichTextStyle{Inline: true, ColorName: theme.ColorNamePlaceHolder},
 	}}
 	body := strings.Fields(displayText(m))

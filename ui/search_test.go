@@ -3,11 +3,14 @@ package ui
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -24,8 +27,16 @@ func (s *fakeSearcher) Search(_ context.Context, peer, query string, limit int) 
 	if s.err != nil {
 		return nil, s.err
 	}
+	var ms []Message
+	if peer != "" {
+		ms = s.history[peer]
+	} else { // every chat's, oldest first
+		for _, h := range s.history {
+			ms = append(ms, h...)
+		}
+		slices.SortStableFunc(ms, func(a, b Message) int { return a.Time.Compare(b.Time) })
+	}
 	var out []Message
-	ms := s.history[peer]
 	for i := len(ms) - 1; i >= 0 && len(out) < limit; i-- {
 		if strings.Contains(ms[i].Body, query) {
 			out = append(out, ms[i])
@@ -217,5 +228,58 @@ func TestSearchResultShowsTheMatchAndJumpsToIt(t *testing.T) {
 	}
 	if off := a.msgList.GetScrollOffset(); off > a.rowHeightAt(0)*float32(i+1)*2 {
 		t.Errorf("the chat is scrolled to %v, far below the result (row %d)", off, i)
+	}
+}
+
+// The search covers every chat with "All chats" ticked, or when opened
+// with Ctrl+Shift+F (or with no chat open): each result names its chat,
+// and picking one opens that chat at it.
+func TestSearchingAllChats(t *testing.T) {
+	const bob, carol = "bob@example.org", "carol@example.net"
+	s := &fakeSearcher{fakeBackend: threeContacts()}
+	s.history[bob] = conversation(bob, 6)
+	cs := conversation(carol, 6)
+	for i := range cs {
+		cs[i].ID += 100
+		cs[i].Time = cs[i].Time.Add(time.Hour)
+	}
+	cs[2].Body = "the needle in carol's chat"
+	s.history[carol] = cs
+	s.history[bob][3].Body = "a needle of bob's" // ours
+	a, _ := newTestApp(t, s)
+	selectContact(t, a, bob)
+	a.showSearch()
+	q := searchEntry(t, a)
+	q.SetText("needle")
+	q.OnSubmitted(q.Text)
+	if got := strings.Join(overlayTexts(a), "\n"); !strings.Contains(got, "1 found") || strings.Contains(got, "carol's chat") {
+		t.Fatalf("the chat's search shows %q", got)
+	}
+	test.Tap(findCheck(t, a.win, "All chats"))
+	got := strings.Join(overlayTexts(a), "\n")
+	for _, want := range []string{`2 found for "needle"`, "carol@example.net: the needle in carol's chat", "Bob · You: a needle of bob's"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("all chats' search shows no %q: %q", want, got)
+		}
+	}
+	if s.queries[len(s.queries)-1] != ": needle" {
+		t.Errorf("searched %q; want every chat", s.queries)
+	}
+	var list *dialogList
+	for _, o := range a.win.Canvas().Overlays().List() {
+		walkShown(o, func(o fyne.CanvasObject) {
+			if l, ok := o.(*dialogList); ok {
+				list = l
+			}
+		})
+	}
+	list.Select(0) // carol's, the newest
+	if a.chat == nil || a.chat.peer != carol || a.chat.marked != cs[2].ID {
+		t.Fatalf("picking carol's result opened %+v", a.chat)
+	}
+
+	a.shortcut(keyFindAll) // the dialog closed with the pick
+	if got := strings.Join(overlayTexts(a), "\n"); !strings.Contains(got, "Search all chats") || !strings.Contains(got, "all your chats") {
+		t.Errorf("Ctrl+Shift+F opens %q", got)
 	}
 }

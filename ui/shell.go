@@ -239,6 +239,11 @@ func (s *Shell) setMenu() {
 		}
 		items = append(items, fyne.NewMenuItem(label, func() { a.showJoinRoom("", "", false) }))
 	}
+	if a := s.Current(); a != nil && a.searcher() != nil {
+		find := fyne.NewMenuItem("Search all chats…", func() { a.showSearchIn("") })
+		find.Shortcut = keyFindAll
+		items = append(items, find)
+	}
 	items = append(items, fyne.NewMenuItem("Preferences…", s.ShowPreferences))
 	if a := s.Current(); a != nil && a.avatarSetter() != nil {
 		label := "Set my avatar…"
