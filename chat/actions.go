@@ -47,6 +47,13 @@ func (p *Profile) Search(ctx context.Context, account, peer, query string, limit
 	return p.st.Search(ctx, account, peer, query, limit)
 }
 
+// DeleteChat deletes account's history with peer from the profile, the
+// text overwritten in the file (store.DeleteChat); messages still to be
+// sent stay. It returns how many messages went.
+func (p *Profile) DeleteChat(ctx context.Context, account, peer string) (int64, error) {
+	return p.st.DeleteChat(ctx, account, peer)
+}
+
 // Send accepts a chat message: it is in the outbox (durable) when Send
 // returns, and goes out now or once online. The id is named again by the
 // MessageAcked, ReceiptReceived or MessageFailed event about it.

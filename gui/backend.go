@@ -241,6 +241,11 @@ func (b *Backend) Search(ctx context.Context, peer, query string, limit int) ([]
 	return b.uiMessages(ms), nil
 }
 
+// DeleteChat deletes the account's history with peer from the profile.
+func (b *Backend) DeleteChat(ctx context.Context, peer string) (int64, error) {
+	return b.p.DeleteChat(ctx, b.account, peer)
+}
+
 func (b *Backend) uiMessages(ms []store.Message) []ui.Message {
 	s := b.sess.Load()
 	mine := func(peer, sender string) bool {

@@ -75,5 +75,8 @@ func (a *Pane) chatMenuItems() []*fyne.MenuItem {
 		}
 		items = append(items, fyne.NewMenuItem("Leave room…", a.confirmLeave))
 	}
+	if a.chatDeleter() != nil {
+		items = append(items, fyne.NewMenuItem("Delete history…", func() { a.confirmDeleteChat(peer) }))
+	}
 	return items
 }

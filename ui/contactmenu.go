@@ -108,6 +108,12 @@ func (a *Pane) peerMenuItems(jid string) []*fyne.MenuItem {
 			a.confirmLeave()
 		}))
 	}
+	if a.chatDeleter() != nil {
+		if !it.Room {
+			items = append(items, fyne.NewMenuItemSeparator())
+		}
+		items = append(items, fyne.NewMenuItem("Delete history…", func() { a.confirmDeleteChat(jid) }))
+	}
 	return items
 }
 

@@ -246,6 +246,7 @@ func everyDialog() []namedDialog {
 		{"invite", func(a *Pane) { a.showInvite(lounge, "", "", true) }},
 		{"change nick", func(a *Pane) { a.showChangeNick(lounge, "me") }},
 		{"emoji", func(a *Pane) { a.showEmojiPicker("Insert emoji", func(string) {}) }},
+		{"delete history", func(a *Pane) { a.confirmDeleteChat("bob@example.org") }},
 	}
 }
 
