@@ -247,6 +247,7 @@ func everyDialog() []namedDialog {
 		{"change nick", func(a *Pane) { a.showChangeNick(lounge, "me") }},
 		{"emoji", func(a *Pane) { a.showEmojiPicker("Insert emoji", func(string) {}) }},
 		{"delete history", func(a *Pane) { a.confirmDeleteChat("bob@example.org") }},
+		{"message someone", func(a *Pane) { a.showStartChat("") }},
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 
 var (
 	keySearch  = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
+	keyNewChat = &desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}
 	keyFindAll = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
 	keyFilter  = &desktop.CustomShortcut{KeyName: fyne.KeyK, Modifier: fyne.KeyModifierShortcutDefault}
 	keyClose   = &desktop.CustomShortcut{KeyName: fyne.KeyW, Modifier: fyne.KeyModifierShortcutDefault}
@@ -30,7 +31,7 @@ var (
 
 // addShortcuts registers the shortcuts on the window, for the pane in view.
 func (s *Shell) addShortcuts() {
-	for _, sc := range []*desktop.CustomShortcut{keySearch, keyFindAll, keyFilter, keyClose, keyQuit, keyNext, keyPrev, keyDown, keyUp} {
+	for _, sc := range []*desktop.CustomShortcut{keySearch, keyFindAll, keyNewChat, keyFilter, keyClose, keyQuit, keyNext, keyPrev, keyDown, keyUp} {
 		s.win.Canvas().AddShortcut(sc, func(sc fyne.Shortcut) {
 			if a := s.Current(); a != nil {
 				a.shortcut(sc)
@@ -52,6 +53,8 @@ func (a *Pane) shortcut(sc fyne.Shortcut) bool {
 		a.showSearch()
 	case is(keyFindAll):
 		a.showSearchIn("")
+	case is(keyNewChat):
+		a.showStartChat("")
 	case is(keyFilter):
 		a.win.Canvas().Focus(a.filter)
 	case is(keyClose):

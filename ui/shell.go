@@ -232,6 +232,15 @@ func (s *Shell) setMenu() {
 	if s.addAccount != nil {
 		items = append(items, fyne.NewMenuItem("Add an account…", s.addAccount))
 	}
+	if a := s.Current(); a != nil {
+		label := "Message someone…"
+		if len(s.apps) > 1 {
+			label = "Message someone as " + a.account + "…"
+		}
+		start := fyne.NewMenuItem(label, func() { a.showStartChat("") })
+		start.Shortcut = keyNewChat
+		items = append(items, start)
+	}
 	if a := s.Current(); a != nil && a.roomBackend() != nil {
 		label := "Join a room…"
 		if len(s.apps) > 1 {
@@ -240,7 +249,11 @@ func (s *Shell) setMenu() {
 		items = append(items, fyne.NewMenuItem(label, func() { a.showJoinRoom("", "", false) }))
 	}
 	if a := s.Current(); a != nil && a.searcher() != nil {
-		find := fyne.NewMenuItem("Search all chats…", func() { a.showSearchIn("") })
+		label := "Search all chats…"
+		if len(s.apps) > 1 {
+			label = "Search all chats of " + a.account + "…"
+		}
+		find := fyne.NewMenuItem(label, func() { a.showSearchIn("") })
 		find.Shortcut = keyFindAll
 		items = append(items, find)
 	}

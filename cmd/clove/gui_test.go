@@ -512,8 +512,8 @@ func TestGUIAccountsShareOneWindowAndTheMenuOpensTheWizard(t *testing.T) {
 // Where the menu's "Remove account …" item and the confirmation's
 // Remove button are in the 900×600 window.
 const (
-	preferencesY   = 123
-	removeAccountY = 248 // below "Set my avatar…" and "My profile…"
+	preferencesY   = 201 // below Add an account…, Message someone…, Join a room…, Search all chats…
+	removeAccountY = 326 // below "Set my avatar…" and "My profile…"
 	removeButtonX  = 500
 	removeButtonY  = 382
 )
