@@ -396,6 +396,11 @@ func (a *Pane) sendTo(peer, text string) {
 			}
 			a.notice.Hide()
 			a.addMessage(m)
+			if a.byJID[peer] == nil && !a.isRoom(peer) {
+				// The first message to someone not listed (Message
+				// someone…): the chat is listed now, as a stranger's.
+				a.reloadContacts()
+			}
 		})
 	})
 }

@@ -48,9 +48,9 @@ func chatAddress(s string) (string, error) {
 	case strings.HasPrefix(s, "@") || strings.HasSuffix(s, "@"):
 		return "", errors.New("an address is name@server, with both parts")
 	}
-	if at := strings.LastIndex(s, "@"); at >= 0 {
-		return s[:at] + "@" + strings.ToLower(s[at+1:]), nil // domains are case-insensitive
-	}
+	// Lower case, as XMPP compares addresses (PRECIS case-maps the local
+	// part, domains are case-insensitive) and as the history stores them:
+	// "Dave@…" would open a chat the sent message never shows in.
 	return strings.ToLower(s), nil
 }
 

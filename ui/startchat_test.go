@@ -30,7 +30,7 @@ func TestMessagingSomeoneNotInTheContacts(t *testing.T) {
 	}
 	q.SetText(" xmpp:Dave@Elsewhere.Example ")
 	q.OnSubmitted(q.Text)
-	if a.chat == nil || a.chat.peer != "Dave@elsewhere.example" {
+	if a.chat == nil || a.chat.peer != "dave@elsewhere.example" {
 		t.Fatalf("the chat opened: %+v", a.chat)
 	}
 	if a.win.Canvas().Focused() != fyne.Focusable(a.composer) {
@@ -38,7 +38,7 @@ func TestMessagingSomeoneNotInTheContacts(t *testing.T) {
 	}
 	test.Type(a.composer, "hello dave")
 	a.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
-	if !slices.Equal(b.sent, []string{"hello dave"}) || a.chat.msgs[len(a.chat.msgs)-1].Peer != "Dave@elsewhere.example" {
+	if !slices.Equal(b.sent, []string{"hello dave"}) || a.chat.msgs[len(a.chat.msgs)-1].Peer != "dave@elsewhere.example" {
 		t.Errorf("sent %q", b.sent)
 	}
 
