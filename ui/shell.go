@@ -225,54 +225,43 @@ func (s *Shell) OnAddAccount(f func()) {
 	s.setMenu()
 }
 
-// setMenu gives the window its menu: add an account, join a room (for
-// the account in view, when it can); Fyne adds Quit.
+// setMenu gives the window its menu: add an account, then what the
+// account in view can do (named in the items once there are several
+// accounts); Fyne adds Quit.
 func (s *Shell) setMenu() {
 	var items []*fyne.MenuItem
 	if s.addAccount != nil {
 		items = append(items, fyne.NewMenuItem("Add an account…", s.addAccount))
 	}
-	if a := s.Current(); a != nil {
-		label := "Message someone…"
+	a := s.Current()
+	// item is the account's item: one, or many when there are several
+	// accounts ("… as alice@…"); sc, if set, its shortcut.
+	item := func(one, many string, sc fyne.Shortcut, do func()) {
+		label := one
 		if len(s.apps) > 1 {
-			label = "Message someone as " + a.account + "…"
+			label = many
 		}
-		start := fyne.NewMenuItem(label, func() { a.showStartChat("") })
-		start.Shortcut = keyNewChat
-		items = append(items, start)
+		it := fyne.NewMenuItem(label, do)
+		it.Shortcut = sc
+		items = append(items, it)
 	}
-	if a := s.Current(); a != nil && a.roomBackend() != nil {
-		label := "Join a room…"
-		if len(s.apps) > 1 {
-			label = "Join a room as " + a.account + "…"
+	if a != nil {
+		item("Message someone…", "Message someone as "+a.account+"…", keyNewChat, func() { a.showStartChat("") })
+		if a.roomBackend() != nil {
+			item("Join a room…", "Join a room as "+a.account+"…", nil, func() { a.showJoinRoom("", "", false) })
 		}
-		items = append(items, fyne.NewMenuItem(label, func() { a.showJoinRoom("", "", false) }))
-	}
-	if a := s.Current(); a != nil && a.searcher() != nil {
-		label := "Search all chats…"
-		if len(s.apps) > 1 {
-			label = "Search all chats of " + a.account + "…"
+		if a.searcher() != nil {
+			item("Search all chats…", "Search all chats of "+a.account+"…", keyFindAll, func() { a.showSearchIn("") })
 		}
-		find := fyne.NewMenuItem(label, func() { a.showSearchIn("") })
-		find.Shortcut = keyFindAll
-		items = append(items, find)
 	}
 	items = append(items, fyne.NewMenuItem("Preferences…", s.ShowPreferences))
-	if a := s.Current(); a != nil && a.avatarSetter() != nil {
-		label := "Set my avatar…"
-		if len(s.apps) > 1 {
-			label = "Set the avatar of " + a.account + "…"
-		}
-		items = append(items, fyne.NewMenuItem(label, a.pickAvatar))
+	if a != nil && a.avatarSetter() != nil {
+		item("Set my avatar…", "Set the avatar of "+a.account+"…", nil, a.pickAvatar)
 	}
-	if a := s.Current(); a != nil && a.profiler() != nil {
-		label := "My profile…"
-		if len(s.apps) > 1 {
-			label = "Profile of " + a.account + "…"
-		}
-		items = append(items, fyne.NewMenuItem(label, a.showMyProfile))
+	if a != nil && a.profiler() != nil {
+		item("My profile…", "Profile of "+a.account+"…", nil, a.showMyProfile)
 	}
-	if a := s.Current(); a != nil && s.removeAccount != nil {
+	if a != nil && s.removeAccount != nil {
 		items = append(items, fyne.NewMenuItemSeparator(),
 			fyne.NewMenuItem("Remove account "+a.account+"…", func() { s.confirmRemoveAccount(a) }))
 	}
