@@ -79,14 +79,15 @@ func TestGUIProfileUnderXvfb(t *testing.T) {
 	}
 	w.keys("Escape")
 
-	// My profile…: the menu (Clove), Add an account…, Join a room…,
-	// Preferences…, Set my avatar…, My profile….
+	// My profile…: the menu (Clove), Add an account…, Message someone…,
+	// Join a room…, Search all chats…, Preferences…, Set my avatar…, My
+	// profile….
 	w.click(20, 12)
 	time.Sleep(400 * time.Millisecond)
 	if dir := os.Getenv("CLOVE_KEEP_SHOTS"); dir != "" {
 		w.screenshot(dir + "/gui-menu.png")
 	}
-	w.keys("Down", "Down", "Down", "Down", "Down", "Return")
+	w.keys("Down", "Down", "Down", "Down", "Down", "Down", "Down", "Return")
 	time.Sleep(1500 * time.Millisecond) // the dialog reads her vCard
 	w.must("type", "--window", w.id, "--delay", "20", "Alice Liddell")
 	time.Sleep(300 * time.Millisecond)
