@@ -31,8 +31,7 @@ func (a *Pane) openChat(peer string) {
 		unread = it.unread
 	}
 	a.chat = &chatState{peer: peer, more: true}
-	a.newCount = 0
-	a.newBelow.Hide()
+	a.clearNewBelow()
 	a.showDraft()
 	a.rememberChat(peer)
 	if it := a.byJID[peer]; it != nil && it.unread > 0 {
@@ -200,14 +199,19 @@ func (a *Pane) scrollPage(up bool) {
 	}
 	a.msgList.ScrollToOffset(max(0, a.msgList.GetScrollOffset()+step))
 	if !up && a.atBottom() {
-		a.newCount = 0
-		a.newBelow.Hide()
+		a.clearNewBelow()
 	}
 }
 
 // toBottom scrolls the chat to its last message; nothing is new below.
 func (a *Pane) toBottom() {
 	a.msgList.ScrollToBottom()
+	a.clearNewBelow()
+}
+
+// clearNewBelow hides the new-messages button: the user is at the foot,
+// or in another chat.
+func (a *Pane) clearNewBelow() {
 	a.newCount = 0
 	a.newBelow.Hide()
 }
@@ -729,8 +733,7 @@ func (a *Pane) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
 	if id == len(ch.msgs)-1 && a.newCount > 0 {
 		// The list binds the rows in view: the user scrolled down to the
 		// last message.
-		a.newCount = 0
-		a.newBelow.Hide()
+		a.clearNewBelow()
 	}
 	m := ch.msgs[id]
 	who := m.Nick

@@ -61,7 +61,7 @@ const (
 // (its own lines and the wrapped ones), within the bounds.
 func (c *Composer) fitRows() {
 	rows := composerMinRows
-	if width := c.Size().Width - 2*(theme.InputBorderSize()+theme.InnerPadding()); width > 0 && c.Text != "" {
+	if width := entryTextWidth(c.Size().Width); width > 0 && c.Text != "" {
 		lines := 0
 		for _, l := range strings.Split(c.Text, "\n") {
 			w := fyne.MeasureText(l, theme.TextSize(), c.TextStyle).Width

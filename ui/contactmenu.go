@@ -125,6 +125,9 @@ func (a *Pane) selectChat(jid string) {
 			return
 		}
 	}
+	// Not listed (filtered out, or a chat with someone not in the
+	// contacts): no other contact stays highlighted.
+	a.roster.UnselectAll()
 	a.openChat(jid)
 }
 

@@ -327,9 +327,10 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.composer.OnPaste = a.paste
 	a.composer.OnPage = a.scrollPage
 	a.composer.OnGrow = func() {
-		if a.bottom != nil {
-			a.bottom.Refresh()   // the composer's row, taller or shorter
-			a.chatPane.Refresh() // the messages above it
+		if a.chatPane != nil {
+			// The composer's row gets its new height and lays itself out
+			// again (a resize does); the messages above get the rest.
+			a.chatPane.Refresh()
 		}
 	}
 	a.composer.setEnterSends(a.fa.Preferences().BoolWithFallback(prefEnter, true))

@@ -20,8 +20,7 @@ func (p placeHolders) fit(e *widget.Entry, width float32) {
 	}
 	pick := p[0]
 	if width > 0 {
-		// The entry's border and the text's padding on both sides.
-		room := width - 2*(theme.InputBorderSize()+theme.InnerPadding())
+		room := entryTextWidth(width)
 		pick = p[len(p)-1]
 		for _, t := range p {
 			if fyne.MeasureText(t, theme.TextSize(), fyne.TextStyle{}).Width <= room {
@@ -33,4 +32,10 @@ func (p placeHolders) fit(e *widget.Entry, width float32) {
 	if e.PlaceHolder != pick {
 		e.SetPlaceHolder(pick)
 	}
+}
+
+// entryTextWidth is the room an entry width wide gives its text: less its
+// border and the text's padding on both sides.
+func entryTextWidth(width float32) float32 {
+	return width - 2*(theme.InputBorderSize()+theme.InnerPadding())
 }

@@ -29,7 +29,7 @@ func (a *Pane) showStartChat(typed string) {
 				a.showErrorThen(err, func() { a.showStartChat(addr.Text) })
 				return
 			}
-			a.openChatWith(jid)
+			a.selectChat(jid) // listed once the history holds a message
 		}, a.win)
 	d.Resize(fyne.NewSize(420, d.MinSize().Height))
 	showForm(a.win, d, addr)
@@ -52,15 +52,4 @@ func chatAddress(s string) (string, error) {
 	// part, domains are case-insensitive) and as the history stores them:
 	// "Dave@…" would open a chat the sent message never shows in.
 	return strings.ToLower(s), nil
-}
-
-// openChatWith opens the chat with jid, in the roster or not (it is listed
-// once the history holds a message).
-func (a *Pane) openChatWith(jid string) {
-	if a.byJID[jid] != nil {
-		a.selectChat(jid)
-		return
-	}
-	a.roster.UnselectAll()
-	a.openChat(jid)
 }

@@ -97,7 +97,7 @@ func TestASmallWindowKeepsTheHeaderUsable(t *testing.T) {
 	// and a hint wrapped over three lines before).
 	hintFits := func(e *widget.Entry, want string) {
 		t.Helper()
-		room := e.Size().Width - 2*(theme.InputBorderSize()+theme.InnerPadding())
+		room := entryTextWidth(e.Size().Width)
 		if w := fyne.MeasureText(e.PlaceHolder, theme.TextSize(), fyne.TextStyle{}).Width; e.PlaceHolder != want || w > room {
 			t.Errorf("the entry %.0f px wide shows the hint %q (%.0f px); want %q on one line", e.Size().Width, e.PlaceHolder, w, want)
 		}
