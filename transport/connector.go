@@ -19,8 +19,9 @@ import (
 // one I2P address) serves every Dial. It is made on the first Dial that
 // needs it, and made again, with the same SAMOptions (so the identity file
 // in SAMOptions.Keys keeps the address), when the router ended it (router
-// stopped or restarted) or a dial reported it gone (ReasonSessionEnded).
-// Close ends it.
+// stopped or restarted) or a dial reported it gone (ReasonSessionEnded),
+// and when Dial failed to reach the domain through it renewFailures times
+// in a row over at least renewSpan (see noteDial). Close ends it.
 //
 // A Connector is safe for concurrent use, Close included.
 type Connector struct {
@@ -39,10 +40,30 @@ type Connector struct {
 	stop     context.CancelFunc
 	creating chan struct{} // one token, held by the Dial making a SAM session
 
+	// A session whose dials to the domain keep failing is renewed after
+	// renewFailures failures in a row spanning renewSpan or more.
+	renewFailures int
+	renewSpan     time.Duration
+
 	mu     sync.Mutex
 	closed bool
 	sam    *SAMDialer // the shared session; nil before the first need and after it ended
+	failed int        // Dial's failures in a row through sam
+	since  time.Time  // the first of them
 }
+
+// Renewing a session that keeps failing: what a user did by logging in
+// again. Seen on the private I2P network under load (2026-12-06): a client
+// router's SAM session answered every stream to one node with
+// CANT_REACH_PEER within milliseconds for three minutes (36 tries) while
+// another router reached that node in 1.5 s; a new session on the same
+// router reached it. Three failures over a minute or more, so that a
+// server that is only restarting, or a reconnect's quick first retries,
+// do not cost new tunnels; a renewal at most once per such run.
+const (
+	defaultRenewFailures = 3
+	defaultRenewSpan     = time.Minute
+)
 
 // NewConnector checks the settings and plans the connection for the XMPP
 // domain (see Plan), once; Dial then only resolves and dials. The errors
@@ -68,6 +89,9 @@ func NewConnector(s Settings, domain string, opts ...ConnectOption) (*Connector,
 		after:    DefaultHedgeAfter,
 		log:      orDiscard(cfg.log),
 		creating: make(chan struct{}, 1),
+
+		renewFailures: defaultRenewFailures,
+		renewSpan:     defaultRenewSpan,
 	}
 	if cfg.hedgeSet {
 		c.after = max(cfg.hedge, 0)
@@ -136,11 +160,10 @@ func (c *Connector) Dial(ctx context.Context) (net.Conn, error) {
 		dialer = sam
 	}
 	conn, err := c.dialTargets(ctx, dctx, dialer, targets)
+	if sam != nil {
+		c.noteDial(sam, err)
+	}
 	if err != nil {
-		var de *DialError
-		if sam != nil && errors.As(err, &de) && de.Reason == ReasonSessionEnded {
-			c.dropSession(sam) // the next Dial makes a new one
-		}
 		return nil, c.orClosed(err)
 	}
 	if c.isClosed() { // Close ran meanwhile
@@ -243,12 +266,55 @@ func (c *Connector) liveSession() (*SAMDialer, error) {
 	return c.sam, nil
 }
 
+// noteDial counts Dial's result through the session d: a session the
+// bridge no longer knows is dropped at once, one that failed
+// renewFailures times in a row over renewSpan is dropped too; the next Dial
+// makes a new one. Failures that say nothing of the session (cancelled,
+// Close) do not count.
+func (c *Connector) noteDial(d *SAMDialer, err error) {
+	var de *DialError
+	errors.As(err, &de)
+	c.mu.Lock()
+	if c.sam != d { // already replaced
+		c.mu.Unlock()
+		return
+	}
+	switch {
+	case err == nil:
+		c.failed = 0
+		c.mu.Unlock()
+		return
+	case de != nil && de.Reason == ReasonSessionEnded:
+		c.mu.Unlock()
+		c.dropSession(d)
+		return
+	case de == nil || de.Reason == ReasonCanceled:
+		c.mu.Unlock()
+		return
+	}
+	now := time.Now()
+	if c.failed == 0 {
+		c.since = now
+	}
+	c.failed++
+	failed, span := c.failed, now.Sub(c.since)
+	if failed < c.renewFailures || span < c.renewSpan {
+		c.mu.Unlock()
+		return
+	}
+	c.sam, c.failed = nil, 0
+	c.mu.Unlock()
+	c.log.Info("connecting through the SAM session keeps failing; the next connection makes a new session (new tunnels)",
+		"domain", c.domain, "failures", failed, "over", span.Round(time.Second), "last", de.Reason.String())
+	_ = d.Close()
+}
+
 // dropSession forgets and closes d after a dial reported it gone, unless
 // another Dial already replaced it.
 func (c *Connector) dropSession(d *SAMDialer) {
 	c.mu.Lock()
 	if c.sam == d {
-		c.sam = nil
+		c.sam, c.failed = nil, 0
 	}
 	c.mu.Unlock()
 	c.log.Info("the SAM bridge no longer knows the session; the next connection makes a new one", "bridge", c.samAddr)

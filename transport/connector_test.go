@@ -139,6 +139,42 @@ func TestConnectorSAMSession(t *testing.T) {
 			}
 			mustDial(t, c).Close()
 		}, 1},
+		{"failures in a row renew it", failFirst(3), func(t *testing.T, c *Connector, f *fakeSAM) {
+			c.renewSpan = 0 // the count alone
+			var first *SAMDialer
+			for i := range 3 {
+				_, err := c.Dial(context.Background())
+				if de := dialErr(t, err); de.Reason != ReasonDestinationUnreachable {
+					t.Fatalf("dial %d: reason %v (%v)", i, de.Reason, err)
+				}
+				if i == 0 {
+					first = c.current()
+				}
+				if i < 2 && (first == nil || c.current() != first) {
+					t.Fatalf("renewed after %d failures", i+1)
+				}
+			}
+			if c.current() != nil {
+				t.Fatal("the session is kept after three failures in a row")
+			}
+			waitClosedByPeer(t, <-f.controls) // the old one closed
+			mustDial(t, c).Close()
+		}, 2},
+		{"a success ends the run", failFirst(2), func(t *testing.T, c *Connector, f *fakeSAM) {
+			c.renewSpan = 0
+			for range 2 {
+				c.Dial(context.Background())
+			}
+			mustDial(t, c).Close() // the third: counted from 0 again
+			c.renewFailures = 2
+			mustDial(t, c).Close()
+		}, 1},
+		{"failures within the span keep it", failFirst(5), func(t *testing.T, c *Connector, f *fakeSAM) {
+			for range 5 {
+				c.Dial(context.Background())
+			}
+			mustDial(t, c).Close() // the same session, a minute not yet over
+		}, 1},
 		{"close ends it", nil, func(t *testing.T, c *Connector, f *fakeSAM) {
 			conn := mustDial(t, c)
 			d := c.current()
@@ -201,6 +237,20 @@ func TestConnectorSAMSession(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// failFirst has the bridge answer the first n STREAM CONNECTs with
+// CANT_REACH_PEER (i2pd's "did not answer") and accept the rest.
+func failFirst(n int32) func(f *fakeSAM) {
+	return func(f *fakeSAM) {
+		var tries atomic.Int32
+		f.connect = func(string) string {
+			if tries.Add(1) <= n {
+				return "STREAM STATUS RESULT=CANT_REACH_PEER"
+			}
+			return "STREAM STATUS RESULT=OK"
+		}
 	}
 }
 
