@@ -153,6 +153,19 @@ func TestCLIChatBothWays(t *testing.T) {
 		t.Fatalf("search: %q", s)
 	}
 	alice.ok("history", "--account", aj, "--search", `"NEAR( *`)
+
+	// Deleting the chat's history: asked for by name, gone from the
+	// history and the search.
+	alice.fails(2, "--delete takes --with", "history", "--account", aj, "--delete")
+	if out := alice.ok("history", "--account", aj, "--with", bj, "--delete"); !strings.Contains(out, "deleted 2 messages with "+bj) {
+		t.Fatalf("history --delete: %q", out)
+	}
+	if h := alice.ok("history", "--account", aj, "--with", bj); h != "" {
+		t.Fatalf("history after --delete: %q", h)
+	}
+	if s := alice.ok("history", "--account", aj, "--search", "hel"); s != "" {
+		t.Fatalf("search after --delete: %q", s)
+	}
 }
 
 func TestCLIRosterWithApproval(t *testing.T) {

@@ -19,6 +19,7 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 	search := fs.String("search", "", "full-text search in message bodies")
 	limit := fs.Int("limit", 50, "at most N messages")
 	asJSON := fs.Bool("json", false, "print one JSON object per message")
+	del := fs.Bool("delete", false, "delete the chat's history (with --with) from the profile")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -28,6 +29,9 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 	}
 	if *limit <= 0 {
 		return usagef("--limit must be positive")
+	}
+	if *del && (*with == "" || *search != "" || *asJSON) {
+		return usagef("--delete takes --with JID (the chat) and neither --search nor --json")
 	}
 	aj, err := chat.ParseAccountJID(*account)
 	if err != nil {
@@ -51,6 +55,15 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 	defer p.Close()
 	if _, err := p.Account(ctx, aj.String()); err != nil {
 		return fmt.Errorf("no account %s in this profile", aj)
+	}
+	if *del {
+		n, err := p.DeleteChat(ctx, aj.String(), peer)
+		if err != nil {
+			return fmt.Errorf("could not delete the history with %s: %w", peer, err)
+		}
+		// What the window's question says too: this profile only.
+		fmt.Fprintf(e.stdout, "deleted %d messages with %s from this profile (%s and the server's archive keep their copies; messages not yet sent stay)\n", n, termText(peer), termText(peer))
+		return nil
 	}
 	var ms []store.Message
 	if *search != "" {

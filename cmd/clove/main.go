@@ -52,6 +52,7 @@ Chat:
   omemo --account JID fingerprints [JID]   (DEVICE_ID FINGERPRINT TRUST per device; no JID: the account's own)
   omemo --account JID trust|distrust JID FINGERPRINT
   history --account JID [--with JID] [--search QUERY] [--limit N] [--json]
+  history --account JID --with JID --delete   (the chat's messages go from this profile and its file)
   roster --account JID [list | add JID [--name NAME] | remove JID | approve JID | deny JID]
   roster --account JID [blocked | block JID | unblock JID]   (the server drops what a blocked JID sends)
   room --account JID join ROOM [--nick NICK] [--history N] [--listen DURATION]
