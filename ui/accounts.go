@@ -5,7 +5,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -23,9 +22,8 @@ func (s *Shell) OnRemoveAccount(remove func(account string) error) {
 // history and the saved password on this computer) and what stays (the
 // account on its server).
 func (s *Shell) confirmRemoveAccount(a *Pane) {
-	msg := widget.NewLabel(fmt.Sprintf("Remove %s from Clove?\n\nIts chat history, drafts and saved password are deleted from this computer. The account itself stays on its server: you can add it again later.", a.account))
-	msg.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm("Remove account", "Remove", "Cancel", msg, func(ok bool) {
+	msg := fmt.Sprintf("Remove %s from Clove?\n\nIts chat history, drafts and saved password are deleted from this computer. The account itself stays on its server: you can add it again later.", a.account)
+	showConfirm(s.win, "Remove account", msg, "Remove", func(ok bool) {
 		if !ok {
 			return
 		}
@@ -40,9 +38,7 @@ func (s *Shell) confirmRemoveAccount(a *Pane) {
 				s.Remove(a)
 			})
 		}()
-	}, s.win)
-	d.Resize(fyne.NewSize(460, 240))
-	showDialog(s.win, d)
+	})
 }
 
 // Remove takes a's pane out of the window (its session has ended): with

@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -425,15 +424,11 @@ func (a *Pane) messageTapped(id widget.ListItemID) {
 	if m.Reason != "" {
 		text = "This message could not be delivered: " + m.Reason + "."
 	}
-	msg := widget.NewLabel(text + "\n\nSend it again?")
-	msg.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm("Not delivered", "Send again", "Cancel", msg, func(ok bool) {
+	showConfirm(a.win, "Not delivered", text+"\n\nSend it again?", "Send again", func(ok bool) {
 		if ok {
 			a.sendTo(peer, m.Body)
 		}
-	}, a.win)
-	d.Resize(fyne.NewSize(440, 230))
-	showDialog(a.win, d)
+	})
 }
 
 // Message rows. A body wraps to the list's width; Fyne lists take each

@@ -164,9 +164,10 @@ func (a *Pane) showEncryption(peer string) {
 	if a.isRoom(peer) {
 		msg := widget.NewLabel("Messages in this group chat are not end-to-end encrypted: the room's server and everyone in it can read them. Clove does not encrypt group chats yet (OMEMO in rooms needs members-only, non-anonymous rooms).")
 		msg.Wrapping = fyne.TextWrapWord
-		d := dialog.NewCustom("Encryption — "+peer, "Close", msg, a.win)
-		d.Resize(fyne.NewSize(min(560, a.win.Canvas().Size().Width-20), 220))
+		body := container.NewVScroll(msg)
+		d := dialog.NewCustom("Encryption — "+peer, "Close", body, a.win)
 		showDialog(a.win, d)
+		fitDialog(a.win, d, body, msg, 560)
 		return
 	}
 	a.async(func() {
@@ -260,9 +261,8 @@ func (a *Pane) encryptionDialog(peer string, st Encryption, own DeviceKey, their
 	}
 	body := container.NewVScroll(container.NewVBox(rows...))
 	d = dialog.NewCustom("Encryption — "+peer, "Close", body, a.win)
-	size := a.win.Canvas().Size()
-	d.Resize(fyne.NewSize(min(640, size.Width-20), min(max(body.Content.MinSize().Height+120, 240), size.Height-20)))
 	showDialog(a.win, d)
+	fitDialog(a.win, d, body, body.Content, 640)
 }
 
 // OnMessageEncrypted marks our message key as having gone out encrypted.

@@ -153,8 +153,7 @@ func (a *Pane) showProfile(peer string) {
 				v.status.SetText(cutText(p.Cut, fields))
 			}
 			body.Refresh()
-			size := a.win.Canvas().Size()
-			d.Resize(fyne.NewSize(min(520, size.Width-20), min(max(body.Content.MinSize().Height+110, 240), size.Height-20)))
+			fitDialog(a.win, d, body, body.Content, 520)
 		})
 	})
 }
@@ -248,9 +247,8 @@ func (a *Pane) showMyProfile() {
 	for _, e := range list {
 		e.OnSubmitted = func(string) { submit() }
 	}
-	size := a.win.Canvas().Size()
-	d.Resize(fyne.NewSize(min(560, size.Width-20), min(form.MinSize().Height+status.MinSize().Height+130, size.Height-20)))
 	showDialogKeys(a.win, d, nil, submit, list...)
+	fitDialog(a.win, d, body, body.Content, 560)
 	a.win.Canvas().Focus(list[0])
 	a.async(func() {
 		p, err := pr.FetchProfile(a.ctx, a.account)
