@@ -69,7 +69,7 @@ func TestGUIOMEMOLockAndVerifyUnderXvfb(t *testing.T) {
 	w.click(838, 533) // the lock: its dialog
 	time.Sleep(500 * time.Millisecond)
 	shot("omemo-keys.png")
-	w.click(178, 370) // "Verified" under bob's one key (the dialog scrolls since it links to the profile)
+	w.click(178, 370) // "Verified" under bob's one key (the dialog, fitted to its content, is 900×600's height)
 	waitUntil(t, 10*time.Second, "bob's key is verified in alice's profile", func() bool {
 		return strings.TrimSpace(alice.ok("omemo", "--account", aj, "fingerprints", bj)) == bobKey[0]+" "+bobKey[1]+" verified"
 	})
