@@ -47,6 +47,12 @@ func (p *Profile) Search(ctx context.Context, account, peer, query string, limit
 	return p.st.Search(ctx, account, peer, query, limit)
 }
 
+// LastMessages returns the newest message of each of account's chats,
+// newest chat first (the chat list's previews).
+func (p *Profile) LastMessages(ctx context.Context, account string) ([]store.Message, error) {
+	return p.st.LastMessages(ctx, account)
+}
+
 // DeleteChat deletes account's history with peer from the profile, the
 // text overwritten in the file (store.DeleteChat); messages still to be
 // sent stay. It returns how many messages went.

@@ -241,6 +241,15 @@ func (b *Backend) Search(ctx context.Context, peer, query string, limit int) ([]
 	return b.uiMessages(ms), nil
 }
 
+// LastMessages returns the newest message of each chat, newest first.
+func (b *Backend) LastMessages(ctx context.Context) ([]ui.Message, error) {
+	ms, err := b.p.LastMessages(ctx, b.account)
+	if err != nil {
+		return nil, err
+	}
+	return b.uiMessages(ms), nil
+}
+
 // DeleteChat deletes the account's history with peer from the profile.
 func (b *Backend) DeleteChat(ctx context.Context, peer string) (int64, error) {
 	return b.p.DeleteChat(ctx, b.account, peer)

@@ -235,6 +235,22 @@ func BenchmarkOpenNewest50Of100k(b *testing.B) {
 	})
 }
 
+// BenchmarkLastMessages: the newest message of each chat, for the chat
+// list's previews, in the 125,000-message profile (201 chats, one of
+// 100,000 messages).
+func BenchmarkLastMessages(b *testing.B) {
+	path := fixture(b, "chat100k", 125000, true)
+	ctx := context.Background()
+	s := openStore(b, path)
+	for b.Loop() {
+		ms, err := s.LastMessages(ctx, me)
+		if err != nil || len(ms) != 201 {
+			b.Fatalf("LastMessages = %d, %v", len(ms), err)
+		}
+	}
+	reportMS(b)
+}
+
 // BenchmarkSearch1M: full-text search over 1,000,000 messages, 50 newest
 // hits. Goal < 100 ms.
 func BenchmarkSearch1M(b *testing.B) {

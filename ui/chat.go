@@ -23,6 +23,9 @@ func (a *Pane) openChat(peer string) {
 	}
 	a.leftChat()
 	a.keepDraft()
+	if a.chat != nil {
+		defer a.refreshContact(a.chat.peer) // its row shows the draft kept
+	}
 	a.cancelReply()    // a reply answers a message of its own chat
 	a.clearSelection() // no old highlight in the next chat, nor when coming back
 	unread := 0
@@ -35,9 +38,9 @@ func (a *Pane) openChat(peer string) {
 	a.rememberChat(peer)
 	if it := a.byJID[peer]; it != nil && it.unread > 0 {
 		it.unread = 0
-		a.refreshContact(peer)
 		a.updateUnread()
 	}
+	a.refreshContact(peer) // no badge, and its draft is in the composer now
 	a.title.SetText(a.chatTitle(peer))
 	a.showTheirState()
 	a.refreshHeaderAvatar()
@@ -232,6 +235,7 @@ func (a *Pane) OnMessage(m Message) { a.do(func() { a.addMessage(m) }) }
 
 func (a *Pane) addMessage(m Message) {
 	m = a.withEarlyState(m)
+	a.notePreview(m)
 	if !m.Outgoing {
 		a.theyStopped(m.Peer) // their message ends their typing
 	}
@@ -679,9 +683,8 @@ func (a *Pane) continues(i int) bool {
 
 // dayLabel names t's day the way a chat shows it.
 func dayLabel(t, now time.Time) string {
-	t, now = t.Local(), now.Local()
-	day := func(x time.Time) time.Time { y, m, d := x.Date(); return time.Date(y, m, d, 0, 0, 0, 0, time.Local) }
-	switch day(now).Sub(day(t)).Round(time.Hour) / (24 * time.Hour) {
+	t = t.Local()
+	switch daysBefore(t, now) {
 	case 0:
 		return "Today"
 	case 1:
@@ -691,6 +694,13 @@ func dayLabel(t, now time.Time) string {
 		return t.Format("Monday, 2 January")
 	}
 	return t.Format("Monday, 2 January 2006")
+}
+
+// daysBefore counts the calendar days (local time) from t's to now's.
+func daysBefore(t, now time.Time) int {
+	t, now = t.Local(), now.Local()
+	day := func(x time.Time) time.Time { y, m, d := x.Date(); return time.Date(y, m, d, 0, 0, 0, 0, time.Local) }
+	return int(day(now).Sub(day(t)).Round(time.Hour) / (24 * time.Hour))
 }
 
 // setHeights sets the heights of the rows from index from on.

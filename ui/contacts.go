@@ -196,7 +196,8 @@ func (a *Pane) closeChat(peer string) {
 	a.leftChat()
 	a.keepDraft()
 	a.chat = nil
-	a.showDraft() // empty: no chat is open
+	a.refreshContact(peer) // its row shows the draft kept
+	a.showDraft()          // empty: no chat is open
 	a.rememberChat("")
 	a.roster.UnselectAll()
 	a.showRight(a.emptyPane)

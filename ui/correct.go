@@ -113,6 +113,7 @@ func (a *Pane) OnCorrection(peer, key, body string) {
 }
 
 func (a *Pane) showCorrection(peer, key, body string) {
+	a.correctPreview(peer, key, body)
 	ch := a.chat
 	if ch == nil || ch.peer != peer {
 		return // read from the history when the chat opens

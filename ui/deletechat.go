@@ -61,6 +61,7 @@ func (a *Pane) deleteChat(peer string) {
 			// once the chat's page is in again (showNotes), not before
 			// too (it was listed twice).
 			a.notes[peer] = []Message{{Peer: peer, Notice: true, Time: time.Now(), Body: "Deleted " + what + " from this computer's history."}}
+			delete(a.lasts, peer) // its row shows the name alone
 			if a.chat != nil && a.chat.peer == peer {
 				a.closeChat(peer)
 				a.selectChat(peer)

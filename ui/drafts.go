@@ -83,6 +83,7 @@ func (a *Pane) recordDraft(ctx context.Context, peer, text string) (save func() 
 	} else {
 		a.drafts[peer] = text
 	}
+	a.refreshContact(peer) // its row's "Draft:" line
 	dk, ok := a.backend.(DraftKeeper)
 	if !ok {
 		return nil

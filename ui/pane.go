@@ -109,9 +109,11 @@ type Pane struct {
 	// (a room just joined).
 	openNext string
 
-	drafts       map[string]string // each chat's unsent text (the open one's is in the composer)
-	draftsLoaded bool
-	draftSaver   draftSaver
+	drafts         map[string]string // each chat's unsent text (the open one's is in the composer)
+	draftsLoaded   bool
+	lasts          map[string]lastLine // each chat's newest message, for its row
+	previewsLoaded bool
+	draftSaver     draftSaver
 
 	shell   *Shell             // the window this account's pane is in
 	content fyne.CanvasObject  // the pane
@@ -224,6 +226,7 @@ func newPane(s *Shell, account string, b Backend) *Pane {
 		rooms:    map[string]*roomState{},
 
 		drafts:     map[string]string{},
+		lasts:      map[string]lastLine{},
 		toolLabels: map[*widget.Button]string{},
 		draftSaver: draftSaver{latest: map[string]uint64{}},
 
@@ -265,6 +268,7 @@ func (a *Pane) build() fyne.CanvasObject {
 				it := a.shown[id]
 				r := o.(*rosterRow)
 				r.set(it, a.shownPresence(it), a.blocked[it.JID])
+				r.setPreview(a.rowPreview(it.JID, time.Now()))
 				r.avatar.set(it.JID, it.Label(), a.avatarImage(it.JID))
 				jid := it.JID
 				r.menu = func(at fyne.Position) { a.showContactMenu(jid, at) }
@@ -648,6 +652,7 @@ func (a *Pane) reloadContacts() {
 				a.showChatBody(a.isRoom(a.chat.peer))
 			}
 			a.loadDrafts()
+			a.loadPreviews()
 			a.reopenChat()
 			a.openJoined()
 		})

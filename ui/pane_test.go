@@ -114,9 +114,12 @@ func walkShown(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
 
 // rendered lists the texts drawn in the window, in tree order: what the
 // user sees.
-func rendered(a *Pane) []string {
+func rendered(a *Pane) []string { return renderedIn(a.win.Canvas().Content()) }
+
+// renderedIn lists the texts drawn in root, in tree order.
+func renderedIn(root fyne.CanvasObject) []string {
 	var out []string
-	walkShown(a.win.Canvas().Content(), func(o fyne.CanvasObject) {
+	walkShown(root, func(o fyne.CanvasObject) {
 		if x, ok := o.(*canvas.Text); ok && x.Text != "" {
 			out = append(out, x.Text)
 		}
@@ -138,6 +141,20 @@ func mustShow(t *testing.T, a *Pane, want ...string) {
 	for _, w := range want {
 		if !shows(a, w) {
 			t.Errorf("window does not show %q; it shows %q", w, rendered(a))
+		}
+	}
+}
+
+// mustNotShowInChat is mustNotShow for the chat side of the window (the
+// chat list shows each chat's newest message).
+func mustNotShowInChat(t *testing.T, a *Pane, nope ...string) {
+	t.Helper()
+	for _, n := range nope {
+		for _, s := range renderedIn(a.chatPane) {
+			if strings.Contains(s, n) {
+				t.Errorf("the chat shows %q; it should not (it shows %q)", n, renderedIn(a.chatPane))
+				break
+			}
 		}
 	}
 }

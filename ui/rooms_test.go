@@ -105,7 +105,7 @@ func TestJoinedRoomShowsPeopleAndTalk(t *testing.T) {
 	if got := chatMenu(a); !slices.Contains(got, "Remove…") || slices.Contains(got, "Leave room…") {
 		t.Errorf("bob's chat menu offers %q", got)
 	}
-	mustNotShow(t, a, "Leave", "People", "ann")
+	mustNotShowInChat(t, a, "Leave", "People", "ann")
 
 	// Losing the connection leaves the rooms.
 	selectContact(t, a, lounge)

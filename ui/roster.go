@@ -11,12 +11,16 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// rosterRow is one contact: presence dot, name, unread badge.
+// rosterRow is one chat: presence dot, avatar, name over the newest
+// message (or the draft) and its time, unread badge.
 type rosterRow struct {
 	widget.BaseWidget
 	dot     *canvas.Circle
 	avatar  *avatarView
 	name    *widget.Label
+	preview *widget.RichText // the newest message, or "Draft: …"
+	when    *widget.RichText // the newest message's time
+	lines   *fyne.Container  // name over preview and time
 	count   *canvas.Text
 	badge   *fyne.Container
 	content fyne.CanvasObject
@@ -56,9 +60,91 @@ func newRosterRow() *rosterRow {
 	bg.CornerRadius = 8
 	r.badge = container.NewStack(bg, container.NewPadded(container.NewCenter(r.count)))
 	r.badge.Hide()
-	r.content = container.NewBorder(nil, nil, container.NewHBox(dotBox(r.dot), container.NewCenter(r.avatar.content)), container.NewCenter(r.badge), r.name)
+	r.preview, r.when = smallText(), smallText()
+	r.preview.Truncation = fyne.TextTruncateEllipsis
+	r.lines = container.New(&rowLines{r.name, r.preview, r.when}, r.name, r.preview, r.when)
+	r.content = container.NewBorder(nil, nil, container.NewHBox(dotBox(r.dot), container.NewCenter(r.avatar.content)), container.NewCenter(r.badge), r.lines)
 	r.ExtendBaseWidget(r)
 	return r
+}
+
+// smallText is a row's second line: caption-sized, in the hint colour.
+func smallText() *widget.RichText {
+	return widget.NewRichText(&widget.TextSegment{Style: widget.RichTextStyle{
+		ColorName: theme.ColorNamePlaceHolder, SizeName: theme.SizeNameCaptionText, Inline: true,
+	}})
+}
+
+// setSmall sets a smallText's text; warn colours it as a draft. It
+// reports whether anything changed.
+func setSmall(t *widget.RichText, text string, warn bool) bool {
+	seg := t.Segments[0].(*widget.TextSegment)
+	color := theme.ColorNamePlaceHolder
+	if warn {
+		color = theme.ColorNameWarning
+	}
+	if seg.Text == text && seg.Style.ColorName == color {
+		return false
+	}
+	seg.Text, seg.Style.ColorName = text, color
+	t.Refresh()
+	return true
+}
+
+// setPreview shows the row's second line: text and its time ("": none,
+// the name alone, centred); a draft is said so.
+func (r *rosterRow) setPreview(text, when string, draft bool) {
+	if draft {
+		text = "Draft: " + text
+	}
+	changed := setSmall(r.preview, text, draft)
+	if setSmall(r.when, when, false) || changed {
+		r.lines.Refresh() // shown or hidden, the time's width: laid out again
+	}
+}
+
+// rowLines lays a row's name over its second line (the preview, its time
+// at the right), the lines' paddings shared; with no preview the name
+// is centred in the row. Every row has the height of two lines, as in
+// Dino's and Gajim's chat lists.
+type rowLines struct {
+	name          *widget.Label
+	preview, when *widget.RichText
+}
+
+func (l *rowLines) MinSize([]fyne.CanvasObject) fyne.Size {
+	n, p := l.name.MinSize(), l.preview.MinSize()
+	return fyne.NewSize(n.Width, n.Height+p.Height-2*theme.InnerPadding())
+}
+
+func (l *rowLines) Layout(_ []fyne.CanvasObject, size fyne.Size) {
+	nh := l.name.MinSize().Height
+	if l.preview.String() == "" {
+		l.preview.Hide()
+		l.when.Hide()
+		l.name.Move(fyne.NewPos(0, (size.Height-nh)/2))
+		l.name.Resize(fyne.NewSize(size.Width, nh))
+		return
+	}
+	l.preview.Show()
+	l.when.Show()
+	pad := theme.InnerPadding()
+	l.name.Move(fyne.NewPos(0, 0))
+	l.name.Resize(fyne.NewSize(size.Width, nh))
+	y := nh - 2*pad
+	ww := float32(0)
+	if l.when.String() != "" {
+		ww = l.when.MinSize().Width
+	}
+	if size.Width < 2*ww { // a narrow list: the words, not the time
+		ww = 0
+		l.when.Hide()
+	}
+	ph := size.Height - y
+	l.when.Move(fyne.NewPos(size.Width-ww, y))
+	l.when.Resize(fyne.NewSize(ww, ph))
+	l.preview.Move(fyne.NewPos(0, y))
+	l.preview.Resize(fyne.NewSize(max(size.Width-ww+pad, 0), ph))
 }
 
 func (r *rosterRow) CreateRenderer() fyne.WidgetRenderer {

@@ -566,7 +566,7 @@ func TestGUIDraftPerChatUnderXvfb(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	const forBob = "Bob, this waits for you"
 	w.must("type", "--delay", "15", forBob)
-	w.must("mousemove", "--window", w.id, "100", "122", "click", "1") // Carol
+	w.must("mousemove", "--window", w.id, "100", "150", "click", "1") // Carol, the second row
 	time.Sleep(300 * time.Millisecond)
 	w.screenshot(screenshotPath(t, "draft-carol.png"))
 	const forCarol = "hi Carol"

@@ -124,7 +124,7 @@ func TestGUIMessagesUnderXvfb(t *testing.T) {
 	}
 
 	// To a server Alice's cannot reach: why, under the message.
-	w.must(append(at(100, 122), "click", "1")...) // Nobody
+	w.must(append(at(100, 150), "click", "1")...) // Nobody, the second row
 	time.Sleep(400 * time.Millisecond)
 	w.must("type", "--delay", "15", "anyone there?")
 	w.must("key", "Return")

@@ -1,0 +1,141 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Previewer gives each chat's newest message, for the line under each
+// name in the chat list (as Dino's and Gajim's chat lists show it).
+type Previewer interface {
+	// LastMessages returns the newest message of each chat.
+	LastMessages(ctx context.Context) ([]Message, error)
+}
+
+// lastLine is what a chat's row says of its newest message.
+type lastLine struct {
+	text string    // one line: "You: see you", "bob: hi", "File: a.png"
+	at   time.Time // the message's time
+	key  string    // the message's Key: a correction of it rewords the line
+	m    Message   // the message, its body cut (to word a correction)
+}
+
+// previewRunes bounds the kept text: the row cuts it to its width anyway,
+// and a pasted 5,000-character message need not be kept twice.
+const previewRunes = 120
+
+// lastLineOf words m for its chat's row.
+func (a *Pane) lastLineOf(m Message) lastLine {
+	text := m.Body
+	if m.File != nil {
+		text = "File: " + m.File.Name // its body is the URL, key and all
+	}
+	text, action := shownBody(Message{Body: text}, a.senderName(m))
+	switch {
+	case action:
+	case m.Outgoing:
+		text = "You: " + text
+	case m.Nick != "":
+		text = m.Nick + ": " + text
+	}
+	if r := []rune(m.Body); len(r) > 4*previewRunes {
+		m.Body = string(r[:4*previewRunes])
+	}
+	m.Reactions, m.Reply = nil, nil
+	return lastLine{text: oneLine(text, previewRunes), at: m.Time, key: m.Key, m: m}
+}
+
+// correctPreview rewords peer's row when the message corrected (key) is
+// the one it shows.
+func (a *Pane) correctPreview(peer, key, body string) {
+	l, ok := a.lasts[peer]
+	if !ok || key == "" || l.key != key {
+		return
+	}
+	l.m.Body = body
+	a.lasts[peer] = a.lastLineOf(l.m)
+	a.refreshContact(peer)
+}
+
+// oneLine joins text's lines and cuts it to at most n runes.
+func oneLine(text string, n int) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if r := []rune(text); len(r) > n {
+		text = string(r[:n])
+	}
+	return text
+}
+
+// notePreview makes m its chat's newest message, and redraws the chat's
+// row. A room's history replayed on joining counts only where it is newer
+// than the message shown: give or take a second, as a delay stamp
+// (XEP-0203) has whole seconds where our own copy has nanoseconds (an
+// offline message stamped 14:04:05 came after ours of 14:04:05.4, and a
+// plain time comparison kept ours).
+func (a *Pane) notePreview(m Message) {
+	if m.Notice || m.Peer == "" {
+		return
+	}
+	if l, ok := a.lasts[m.Peer]; ok && m.History && m.Time.Add(time.Second).Before(l.at) {
+		return
+	}
+	a.lasts[m.Peer] = a.lastLineOf(m)
+	a.refreshContact(m.Peer)
+}
+
+// loadPreviews reads every chat's newest message once, after the first
+// roster: the rows show them as they come.
+func (a *Pane) loadPreviews() {
+	pv, ok := a.backend.(Previewer)
+	if !ok || a.previewsLoaded {
+		return
+	}
+	a.previewsLoaded = true
+	a.async(func() {
+		ms, err := pv.LastMessages(a.ctx)
+		a.do(func() {
+			if err != nil {
+				a.showNotice("could not read the chats' last messages: " + err.Error())
+				return
+			}
+			for _, m := range ms {
+				if _, ok := a.lasts[m.Peer]; !ok { // one that came meanwhile is newer
+					a.lasts[m.Peer] = a.lastLineOf(m)
+				}
+			}
+			a.roster.Refresh()
+		})
+	})
+}
+
+// rowPreview is the second line of peer's row: a draft (when its chat is
+// not the open one), else its newest message; and that message's time.
+func (a *Pane) rowPreview(peer string, now time.Time) (text, when string, draft bool) {
+	if d := a.drafts[peer]; d != "" && (a.chat == nil || a.chat.peer != peer) {
+		return oneLine(d, previewRunes), "", true
+	}
+	l, ok := a.lasts[peer]
+	if !ok {
+		return "", "", false
+	}
+	return l.text, shortTime(l.at, now), false
+}
+
+// shortTime is a chat list's time: the hour today, "Yesterday", the
+// weekday within the week, the date before.
+func shortTime(t, now time.Time) string {
+	t = t.Local()
+	switch days := daysBefore(t, now); {
+	case days <= 0:
+		return t.Format("15:04")
+	case days == 1:
+		return "Yesterday"
+	case days < 7:
+		return t.Format("Mon")
+	case t.Year() == now.Year():
+		return t.Format("2 Jan")
+	default:
+		return t.Format("2 Jan 2006")
+	}
+}
