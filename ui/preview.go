@@ -17,8 +17,10 @@ type Previewer interface {
 type lastLine struct {
 	text string    // one line: "You: see you", "bob: hi", "File: a.png"
 	at   time.Time // the message's time
-	key  string    // the message's Key: a correction of it rewords the line
-	m    Message   // the message, its body cut (to word a correction)
+	// What words a correction of it (key): not the whole Message, as
+	// 1,000 chats keep one each.
+	key, nick string
+	out       bool
 }
 
 // previewRunes bounds the kept text: the row cuts it to its width anyway,
@@ -39,11 +41,7 @@ func (a *Pane) lastLineOf(m Message) lastLine {
 	case m.Nick != "":
 		text = m.Nick + ": " + text
 	}
-	if r := []rune(m.Body); len(r) > 4*previewRunes {
-		m.Body = string(r[:4*previewRunes])
-	}
-	m.Reactions, m.Reply = nil, nil
-	return lastLine{text: oneLine(text, previewRunes), at: m.Time, key: m.Key, m: m}
+	return lastLine{text: oneLine(text, previewRunes), at: m.Time, key: m.Key, nick: m.Nick, out: m.Outgoing}
 }
 
 // correctPreview rewords peer's row when the message corrected (key) is
@@ -53,8 +51,8 @@ func (a *Pane) correctPreview(peer, key, body string) {
 	if !ok || key == "" || l.key != key {
 		return
 	}
-	l.m.Body = body
-	a.lasts[peer] = a.lastLineOf(l.m)
+	// A file's message is not corrected (its body is the URL).
+	a.lasts[peer] = a.lastLineOf(Message{Key: key, Peer: peer, Nick: l.nick, Outgoing: l.out, Body: body, Time: l.at})
 	a.refreshContact(peer)
 }
 
