@@ -473,6 +473,12 @@ func TestAFileToAnUnencryptedChatSaysSo(t *testing.T) {
 		png.Encode(&buf, a.win.Canvas().Capture())
 		os.WriteFile(filepath.Join(dir, "ui-transfer.png"), buf.Bytes(), 0o644)
 	}
+	// The upload runs on its own goroutine: counted before the count
+	// below is taken (it failed once under a loaded package run:
+	// "uploads 1" — this one, counted late).
+	for end := time.Now().Add(5 * time.Second); fb.uploads() == 0 && time.Now().Before(end); {
+		pump()
+	}
 	a.transferRows[0].cancel()
 
 	e.required, e.state = true, Encryption{Why: "carol has no OMEMO device"}
