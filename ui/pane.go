@@ -708,15 +708,33 @@ func (a *Pane) sayWhatToDo() {
 
 // sortContacts orders the roster by name as a reader expects: without
 // case or accents ("Émilie" among the E's, not after "Zoe"), each key
-// folded once.
+// folded once. With the Preferences' "Newest message first" the chats
+// with messages come first, newest first (the previews' times).
 func (a *Pane) sortContacts() {
 	keys := make(map[*contactItem]string, len(a.contacts))
 	for _, c := range a.contacts {
 		keys[c] = foldText(c.Label())
 	}
+	recent := a.recentFirst()
 	sort.SliceStable(a.contacts, func(i, j int) bool {
-		return keys[a.contacts[i]] < keys[a.contacts[j]]
+		x, y := a.contacts[i], a.contacts[j]
+		if recent {
+			lx, okx := a.lasts[x.JID]
+			ly, oky := a.lasts[y.JID]
+			switch {
+			case okx && oky && !lx.at.Equal(ly.at):
+				return lx.at.After(ly.at)
+			case okx != oky:
+				return okx
+			}
+		}
+		return keys[x] < keys[y]
 	})
+}
+
+// recentFirst reports whether the chat list puts the newest chats first.
+func (a *Pane) recentFirst() bool {
+	return a.fa.Preferences().String(prefChatOrder) == orderRecent
 }
 
 func (a *Pane) applyFilter() {

@@ -18,6 +18,8 @@ const (
 	prefNotify    = "pref.notify"     // a notification for a message while the window is not in front
 	prefEnter     = "pref.enterSends" // Enter sends (else Ctrl+Enter does)
 	prefRemember  = "pref.remember"   // the login prompt offers to keep the password
+	prefChatOrder = "pref.chatOrder"  // the chat list's order: "" by name, orderRecent
+	orderRecent   = "recent"          // the chat with the newest message first
 	themeSystem   = ""
 	themeLight    = "light"
 	themeDark     = "dark"
@@ -94,6 +96,18 @@ func (s *Shell) ShowPreferences() {
 		}
 	})
 	typing.SetChecked(TypingNotifications(s.fa))
+	orderLabels := map[string]string{"": "By name", orderRecent: "Newest message first"}
+	order := newDialogRadio([]string{orderLabels[""], orderLabels[orderRecent]}, orderLabels[p.String(prefChatOrder)], func(l string) {
+		for v, label := range orderLabels {
+			if label == l {
+				p.SetString(prefChatOrder, v)
+			}
+		}
+		for _, a := range s.apps {
+			a.sortContacts()
+			a.applyFilter()
+		}
+	})
 
 	// Pictures: which contacts' pictures download by themselves.
 	picLabels := map[int]string{0: "Never", 1: "1 MiB", 5: "5 MiB", 20: "20 MiB"}
@@ -136,6 +150,8 @@ func (s *Shell) ShowPreferences() {
 		notify, prefHint("For a new message while Clove is not in front."),
 		enter, prefHint("Shift+Enter starts a new line. Off: Enter starts a new line and Ctrl+Enter sends."),
 		typing, prefHint("Contacts who share presence with you see that you type."),
+		heading("Chat list"), order,
+		prefHint("Newest message first: the chats you use at the top, as Dino and Gajim list them; chats without messages follow by name."),
 		heading("Pictures that load by themselves"), pictures,
 		prefHint("A contact's picture up to this size; larger ones wait for a click on Load picture."),
 		heading("Passwords"),

@@ -79,6 +79,11 @@ func (a *Pane) notePreview(m Message) {
 		return
 	}
 	a.lasts[m.Peer] = a.lastLineOf(m)
+	if a.recentFirst() && len(a.shown) > 0 && a.shown[0].JID != m.Peer {
+		a.sortContacts() // the chat moves to the top
+		a.applyFilter()
+		return
+	}
 	a.refreshContact(m.Peer)
 }
 
@@ -101,6 +106,11 @@ func (a *Pane) loadPreviews() {
 				if _, ok := a.lasts[m.Peer]; !ok { // one that came meanwhile is newer
 					a.lasts[m.Peer] = a.lastLineOf(m)
 				}
+			}
+			if a.recentFirst() {
+				a.sortContacts()
+				a.applyFilter()
+				return
 			}
 			a.roster.Refresh()
 		})

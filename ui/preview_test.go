@@ -131,3 +131,50 @@ func TestShortTime(t *testing.T) {
 		}
 	}
 }
+
+// With "Newest message first" the chat list puts the chat with the newest
+// message at the top, chats without messages after them by name; a new
+// message moves its chat up, the open chat stays open; "By
+// name" puts the list back in order.
+func TestChatListNewestFirst(t *testing.T) {
+	now := time.Now()
+	fb := threeContacts()
+	fb.contacts = append(fb.contacts, Contact{JID: "dave@example.org", Name: "Dave"})
+	b := &previewBackend{fakeBackend: fb, lasts: []Message{
+		{ID: 2, Peer: "carol@example.net", Body: "newest", Time: now.Add(-time.Minute)},
+		{ID: 1, Peer: "bob@example.org", Body: "older", Time: now.Add(-time.Hour)},
+	}}
+	fa := test.NewTempApp(t)
+	fa.Preferences().SetString(prefChatOrder, orderRecent)
+	a := newApp(fa, "me@example.org", b)
+	a.async = func(f func()) { f() }
+	a.reloadContacts()
+	a.win.Resize(fyne.NewSize(900, 600))
+	t.Cleanup(a.win.Close)
+	order := func() []string {
+		var out []string
+		for _, c := range a.shown {
+			out = append(out, c.JID)
+		}
+		return out
+	}
+	want := []string{"carol@example.net", "bob@example.org", "alice@example.org", "dave@example.org"}
+	if got := order(); !slices.Equal(got, want) {
+		t.Fatalf("newest first: %q, want %q", got, want)
+	}
+	selectContact(t, a, "bob@example.org")
+	a.OnMessage(Message{Key: "d1", Peer: "dave@example.org", Body: "hi", Time: time.Now(), State: Received})
+	want = []string{"dave@example.org", "carol@example.net", "bob@example.org", "alice@example.org"}
+	if got := order(); !slices.Equal(got, want) {
+		t.Fatalf("after dave's message: %q, want %q", got, want)
+	}
+	if a.chat == nil || a.chat.peer != "bob@example.org" {
+		t.Fatalf("the open chat changed to %v", a.chat)
+	}
+	fa.Preferences().SetString(prefChatOrder, "")
+	a.sortContacts()
+	a.applyFilter()
+	if got, want := order(), []string{"alice@example.org", "bob@example.org", "carol@example.net", "dave@example.org"}; !slices.Equal(got, want) {
+		t.Errorf("by name: %q, want %q", got, want)
+	}
+}
