@@ -57,12 +57,14 @@ type Connector struct {
 // router's SAM session answered every stream to one node with
 // CANT_REACH_PEER within milliseconds for three minutes (36 tries) while
 // another router reached that node in 1.5 s; a new session on the same
-// router reached it. Three failures over a minute or more, so that a
-// server that is only restarting, or a reconnect's quick first retries,
-// do not cost new tunnels; a renewal at most once per such run.
+// router reached it. Four failures over two minutes or more, so that a
+// server that is only restarting, a reconnect's quick first retries, or
+// new tunnels that peers learn late (docs/i2pd.md: a first stream can
+// fail in 12 ms for a while) do not cost new tunnels, which peers would
+// have to learn again; a renewal at most once per such run.
 const (
-	defaultRenewFailures = 3
-	defaultRenewSpan     = time.Minute
+	defaultRenewFailures = 4
+	defaultRenewSpan     = 2 * time.Minute
 )
 
 // NewConnector checks the settings and plans the connection for the XMPP

@@ -140,7 +140,7 @@ func TestConnectorSAMSession(t *testing.T) {
 			mustDial(t, c).Close()
 		}, 1},
 		{"failures in a row renew it", failFirst(3), func(t *testing.T, c *Connector, f *fakeSAM) {
-			c.renewSpan = 0 // the count alone
+			c.renewSpan, c.renewFailures = 0, 3 // the count alone
 			var first *SAMDialer
 			for i := range 3 {
 				_, err := c.Dial(context.Background())
@@ -160,14 +160,14 @@ func TestConnectorSAMSession(t *testing.T) {
 			waitClosedByPeer(t, <-f.controls) // the old one closed
 			mustDial(t, c).Close()
 		}, 2},
-		{"a success ends the run", failFirst(2), func(t *testing.T, c *Connector, f *fakeSAM) {
-			c.renewSpan = 0
+		{"a success ends the run", failPattern("xx.xx."), func(t *testing.T, c *Connector, f *fakeSAM) {
+			c.renewSpan, c.renewFailures = 0, 3
 			for range 2 {
-				c.Dial(context.Background())
+				for range 2 {
+					c.Dial(context.Background())
+				}
+				mustDial(t, c).Close() // counted from 0 again: no third failure in a row
 			}
-			mustDial(t, c).Close() // the third: counted from 0 again
-			c.renewFailures = 2
-			mustDial(t, c).Close()
 		}, 1},
 		{"failures within the span keep it", failFirst(5), func(t *testing.T, c *Connector, f *fakeSAM) {
 			for range 5 {
@@ -242,11 +242,17 @@ func TestConnectorSAMSession(t *testing.T) {
 
 // failFirst has the bridge answer the first n STREAM CONNECTs with
 // CANT_REACH_PEER (i2pd's "did not answer") and accept the rest.
-func failFirst(n int32) func(f *fakeSAM) {
+func failFirst(n int) func(f *fakeSAM) {
+	return failPattern(strings.Repeat("x", n))
+}
+
+// failPattern has the bridge answer the STREAM CONNECTs in turn as
+// pattern says: x CANT_REACH_PEER, . accepted; accepted after its end.
+func failPattern(pattern string) func(f *fakeSAM) {
 	return func(f *fakeSAM) {
 		var tries atomic.Int32
 		f.connect = func(string) string {
-			if tries.Add(1) <= n {
+			if i := int(tries.Add(1)) - 1; i < len(pattern) && pattern[i] == 'x' {
 				return "STREAM STATUS RESULT=CANT_REACH_PEER"
 			}
 			return "STREAM STATUS RESULT=OK"
