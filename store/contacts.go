@@ -98,12 +98,7 @@ func (s *Store) Strangers(ctx context.Context, account string) ([]string, error)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.QueryContext(ctx, `WITH RECURSIVE p(peer) AS (
-			SELECT (SELECT MIN(peer) FROM messages WHERE account = ?1)
-			UNION ALL
-			SELECT (SELECT MIN(peer) FROM messages WHERE account = ?1 AND peer > p.peer)
-			FROM p WHERE p.peer IS NOT NULL
-		)
+	rows, err := db.QueryContext(ctx, chatPeers+`
 		SELECT peer FROM p WHERE peer IS NOT NULL
 			AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.account = ?1 AND c.jid = p.peer)
 			AND NOT EXISTS (SELECT 1 FROM rooms r WHERE r.account = ?1 AND r.jid = p.peer)`, account)
