@@ -95,6 +95,7 @@ func (a *Pane) loadPreviews() {
 		return
 	}
 	a.previewsLoaded = true
+	a.redrawAtMidnight()
 	a.async(func() {
 		ms, err := pv.LastMessages(a.ctx)
 		a.do(func() {
@@ -115,6 +116,24 @@ func (a *Pane) loadPreviews() {
 			a.roster.Refresh()
 		})
 	})
+}
+
+// redrawAtMidnight redraws the chat list when the day changes: "14:04"
+// becomes "Yesterday". One timer a day, stopped with the pane.
+func (a *Pane) redrawAtMidnight() {
+	now := time.Now()
+	next := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 1, 0, time.Local)
+	var unhook func() bool
+	t := time.AfterFunc(next.Sub(now), func() {
+		unhook() // each day's timer its own hook, not one more a day
+		if a.ctx.Err() == nil {
+			a.do(func() {
+				a.roster.Refresh()
+				a.redrawAtMidnight()
+			})
+		}
+	})
+	unhook = context.AfterFunc(a.ctx, func() { t.Stop() })
 }
 
 // rowPreview is the second line of peer's row: a draft (when its chat is
