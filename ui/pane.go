@@ -164,6 +164,7 @@ type Pane struct {
 	// Chat states (XEP-0085): each contact's last one, the open chat's
 	// shown in its header (typing), and the chat we told that we type in.
 	theirStates map[string]string
+	rowTyping   map[string]*time.Timer // a row's "typing…" ends at its timer
 	typingLabel *widget.Label
 	typingClear *time.Timer
 	typingIn    string
@@ -232,6 +233,7 @@ func newPane(s *Shell, account string, b Backend) *Pane {
 
 		requestRows: map[string]fyne.CanvasObject{},
 		theirStates: map[string]string{},
+		rowTyping:   map[string]*time.Timer{},
 		notified:    map[string]time.Time{},
 	}
 	a.content = a.build()

@@ -136,22 +136,39 @@ func (a *Pane) redrawAtMidnight() {
 	unhook = context.AfterFunc(a.ctx, func() { t.Stop() })
 }
 
-// rowPreview is the second line of peer's row: a draft (when its chat is
-// not the open one), else its newest message; and that message's time.
-func (a *Pane) rowPreview(peer string, now time.Time) (text, when string, draft bool) {
-	if d := a.drafts[peer]; d != "" && (a.chat == nil || a.chat.peer != peer) {
-		return oneLine(d, previewRunes), "", true
+// previewKind says how a row's second line is drawn.
+type previewKind int
+
+const (
+	previewMessage previewKind = iota // the newest message, in the hint colour
+	previewDraft                      // "Draft: …", in the warning colour
+	previewTyping                     // "typing…", in the accent colour
+)
+
+// rowPreview is the second line of peer's row: "typing…" or the draft
+// (when its chat is not the open one: there the header and the composer
+// say it), else its newest message; and that message's time.
+func (a *Pane) rowPreview(peer string, now time.Time) (text, when string, kind previewKind) {
+	open := a.chat != nil && a.chat.peer == peer
+	if a.theirStates[peer] == "composing" && !open {
+		return "typing…", "", previewTyping
+	}
+	if d := a.drafts[peer]; d != "" && !open {
+		return "Draft: " + oneLine(d, previewRunes), "", previewDraft
 	}
 	l, ok := a.lasts[peer]
 	if !ok {
-		return "", "", false
+		return "", "", previewMessage
 	}
-	return l.text, shortTime(l.at, now), false
+	return l.text, shortTime(l.at, now), previewMessage
 }
 
 // shortTime is a chat list's time: the hour today, "Yesterday", the
 // weekday within the week, the date before.
 func shortTime(t, now time.Time) string {
+	if t.IsZero() {
+		return "" // not known
+	}
 	t = t.Local()
 	switch days := daysBefore(t, now); {
 	case days <= 0:

@@ -125,6 +125,7 @@ func TestShortTime(t *testing.T) {
 		{time.Date(2026, 11, 29, 8, 0, 0, 0, time.Local), "29 Nov"},
 		{time.Date(2025, 12, 6, 8, 0, 0, 0, time.Local), "6 Dec 2025"},
 		{time.Date(2026, 12, 6, 15, 0, 0, 0, time.Local), "15:00"}, // a clock ahead: today
+		{time.Time{}, ""}, // not known
 	} {
 		if got := shortTime(tc.t, now); got != tc.want {
 			t.Errorf("shortTime(%v) = %q, want %q", tc.t, got, tc.want)
@@ -176,5 +177,36 @@ func TestChatListNewestFirst(t *testing.T) {
 	a.applyFilter()
 	if got, want := order(), []string{"alice@example.org", "bob@example.org", "carol@example.net", "dave@example.org"}; !slices.Equal(got, want) {
 		t.Errorf("by name: %q, want %q", got, want)
+	}
+}
+
+// A contact composing in a chat that is not open shows "typing…" in its
+// row (as Dino's list does) until they stop or their message comes; the
+// open chat's row does not (its header says it).
+func TestChatListTyping(t *testing.T) {
+	b := &previewBackend{fakeBackend: threeContacts(), lasts: []Message{
+		{ID: 1, Peer: "carol@example.net", Body: "earlier", Time: time.Now().Add(-time.Hour)},
+	}}
+	a, _ := newTestApp(t, b)
+	selectContact(t, a, "bob@example.org")
+	a.OnChatState("carol@example.net", "composing")
+	if got := rowLinesOf(t, a, "carol@example.net"); !slices.Contains(got, "typing…") {
+		t.Errorf("carol's row while she types: %q", got)
+	}
+	a.OnChatState("carol@example.net", "active")
+	if got := rowLinesOf(t, a, "carol@example.net"); !slices.Contains(got, "earlier") {
+		t.Errorf("carol's row after she stopped: %q", got)
+	}
+	a.OnChatState("carol@example.net", "composing")
+	a.OnMessage(Message{Key: "c2", Peer: "carol@example.net", Body: "done typing", Time: time.Now(), State: Received})
+	if got := rowLinesOf(t, a, "carol@example.net"); !slices.Contains(got, "done typing") {
+		t.Errorf("carol's row after her message: %q", got)
+	}
+	a.OnChatState("bob@example.org", "composing")
+	if got := rowLinesOf(t, a, "bob@example.org"); slices.Contains(got, "typing…") {
+		t.Errorf("the open chat's row says typing: %q", got)
+	}
+	if len(a.rowTyping) != 1 {
+		t.Errorf("%d typing timers, want bob's alone", len(a.rowTyping))
 	}
 }

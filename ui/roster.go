@@ -75,14 +75,10 @@ func smallText() *widget.RichText {
 	}})
 }
 
-// setSmall sets a smallText's text; warn colours it as a draft. It
-// reports whether anything changed.
-func setSmall(t *widget.RichText, text string, warn bool) bool {
+// setSmall sets a smallText's text and colour. It reports whether
+// anything changed.
+func setSmall(t *widget.RichText, text string, color fyne.ThemeColorName) bool {
 	seg := t.Segments[0].(*widget.TextSegment)
-	color := theme.ColorNamePlaceHolder
-	if warn {
-		color = theme.ColorNameWarning
-	}
 	if seg.Text == text && seg.Style.ColorName == color {
 		return false
 	}
@@ -92,13 +88,17 @@ func setSmall(t *widget.RichText, text string, warn bool) bool {
 }
 
 // setPreview shows the row's second line: text and its time ("": none,
-// the name alone, centred); a draft is said so.
-func (r *rosterRow) setPreview(text, when string, draft bool) {
-	if draft {
-		text = "Draft: " + text
+// the name alone, centred), coloured by its kind.
+func (r *rosterRow) setPreview(text, when string, kind previewKind) {
+	color := theme.ColorNamePlaceHolder
+	switch kind {
+	case previewDraft:
+		color = theme.ColorNameWarning
+	case previewTyping:
+		color = theme.ColorNamePrimary
 	}
-	changed := setSmall(r.preview, text, draft)
-	if setSmall(r.when, when, false) || changed {
+	changed := setSmall(r.preview, text, color)
+	if setSmall(r.when, when, theme.ColorNamePlaceHolder) || changed {
 		r.lines.Refresh() // shown or hidden, the time's width: laid out again
 	}
 }

@@ -82,12 +82,47 @@ func (a *Pane) OnChatState(peer, state string) {
 	a.do(func() {
 		if len(a.theirStates) > 10000 {
 			clear(a.theirStates) // bounded: a flood of strangers' states
+			for _, t := range a.rowTyping {
+				t.Stop()
+			}
+			clear(a.rowTyping)
 		}
 		a.theirStates[peer] = state
 		if a.chat != nil && a.chat.peer == peer {
 			a.showTheirState()
 		}
+		a.showRowState(peer, state)
 	})
+}
+
+// showRowState shows "typing…" in peer's row while they compose: for
+// composingShown without news, as the open chat's header does (a
+// contact whose client went away without a word stops "typing").
+func (a *Pane) showRowState(peer, state string) {
+	if t := a.rowTyping[peer]; t != nil {
+		t.Stop()
+		delete(a.rowTyping, peer)
+	}
+	if state == "composing" {
+		var t *time.Timer
+		t = time.AfterFunc(composingShown, func() {
+			if a.ctx.Err() != nil {
+				return
+			}
+			a.do(func() {
+				if a.rowTyping[peer] != t {
+					return // newer news
+				}
+				delete(a.rowTyping, peer)
+				if a.theirStates[peer] == "composing" && (a.chat == nil || a.chat.peer != peer) {
+					delete(a.theirStates, peer)
+				}
+				a.refreshContact(peer)
+			})
+		})
+		a.rowTyping[peer] = t
+	}
+	a.refreshContact(peer)
 }
 
 // theyStopped forgets peer's typing (their message came).
@@ -99,6 +134,7 @@ func (a *Pane) theyStopped(peer string) {
 	if a.chat != nil && a.chat.peer == peer {
 		a.showTheirState()
 	}
+	a.showRowState(peer, "")
 }
 
 // showTheirState shows the open chat's contact's state in its header.
