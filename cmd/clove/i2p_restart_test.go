@@ -56,7 +56,17 @@ func TestI2PRouterRestartLosesNothing(t *testing.T) {
 	}
 	as := testSession{asess, adone}
 	as.Start(ctx)
-	bs := bob.session(t, ctx, bj, fast)
+	// Bob's session logs too: once (fresh run of 2026-12-06, a loaded
+	// machine) the test ended in its first wait for both to be online,
+	// with nothing said of which had not come (alice had).
+	be := bob.env()
+	be.log = slog.New(slog.NewTextHandler(newTWriter(t, "bob: "), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	bsess, bdone, err := be.session(ctx, bj, chat.Options{Tweak: fast})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs := testSession{bsess, bdone}
+	bs.Start(ctx)
 	fresh := make(chan string, 1000)
 	bobDone := make(chan struct{})
 	go func() {
@@ -89,9 +99,9 @@ func TestI2PRouterRestartLosesNothing(t *testing.T) {
 			}
 		}
 	}()
-	for _, c := range []testSession{as, bs} {
+	for i, c := range []testSession{as, bs} {
 		if err := c.WaitOnline(ctx); err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s (%s) is not online: %v", []string{"alice", "bob"}[i], []string{"SAM", "SOCKS"}[i], err)
 		}
 	}
 	<-online
