@@ -42,11 +42,7 @@ func (a *Pane) notify(m Message) {
 	if m.Nick != "" {
 		who = m.Nick + " in " + who
 	}
-	body := strings.Join(strings.Fields(displayText(m)), " ")
-	if r := []rune(body); len(r) > 140 {
-		body = string(r[:139]) + "…"
-	}
-	a.fa.SendNotification(fyne.NewNotification("Message from "+who, body))
+	a.fa.SendNotification(fyne.NewNotification("Message from "+who, oneLine(displayText(m), 140)))
 }
 
 // namesUs reports whether m is someone else's message in a room that

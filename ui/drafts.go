@@ -83,7 +83,6 @@ func (a *Pane) recordDraft(ctx context.Context, peer, text string) (save func() 
 	} else {
 		a.drafts[peer] = text
 	}
-	a.refreshContact(peer) // its row's "Draft:" line
 	dk, ok := a.backend.(DraftKeeper)
 	if !ok {
 		return nil
@@ -128,6 +127,7 @@ func (a *Pane) loadDrafts() {
 					a.drafts[peer] = text
 				}
 			}
+			a.roster.Refresh() // the rows' "Draft:" lines
 			if a.chat != nil && a.composer.Text == "" {
 				a.showDraft()
 			}

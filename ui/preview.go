@@ -29,11 +29,8 @@ const previewRunes = 120
 
 // lastLineOf words m for its chat's row.
 func (a *Pane) lastLineOf(m Message) lastLine {
-	text := m.Body
-	if m.File != nil {
-		text = "File: " + m.File.Name // its body is the URL, key and all
-	}
-	text, action := shownBody(Message{Body: text}, a.senderName(m))
+	// A file by its name (its body is the URL, key and all).
+	text, action := shownBody(Message{Body: displayText(m)}, a.senderName(m))
 	switch {
 	case action:
 	case m.Outgoing:
@@ -56,13 +53,9 @@ func (a *Pane) correctPreview(peer, key, body string) {
 	a.refreshContact(peer)
 }
 
-// oneLine joins text's lines and cuts it to at most n runes.
+// oneLine joins text's lines and cuts it to at most n runes, "…" last.
 func oneLine(text string, n int) string {
-	text = strings.Join(strings.Fields(text), " ")
-	if r := []rune(text); len(r) > n {
-		text = string(r[:n])
-	}
-	return text
+	return shorten(strings.Join(strings.Fields(text), " "), n)
 }
 
 // notePreview makes m its chat's newest message, and redraws the chat's

@@ -210,3 +210,19 @@ func TestChatListTyping(t *testing.T) {
 		t.Errorf("%d typing timers, want bob's alone", len(a.rowTyping))
 	}
 }
+
+// Drafts the profile kept show in their rows when they arrive, after the
+// rows were drawn (they come from the disk, off the window's goroutine).
+func TestChatListShowsKeptDrafts(t *testing.T) {
+	k := &keeperBackend{fakeBackend: threeContacts(), drafts: map[string]string{}}
+	a, _ := newTestApp(t, k)
+	if got := rowLinesOf(t, a, "carol@example.net"); slices.Contains(got, "Draft: for later") {
+		t.Fatalf("a draft before there is one: %q", got)
+	}
+	k.drafts["carol@example.net"] = "for later"
+	a.draftsLoaded = false // as at a start whose drafts come after the roster
+	a.loadDrafts()
+	if got := rowLinesOf(t, a, "carol@example.net"); !slices.Contains(got, "Draft: for later") {
+		t.Errorf("carol's row with the draft kept in the profile: %q", got)
+	}
+}

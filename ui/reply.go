@@ -112,7 +112,7 @@ func quoteLine(m Message) string {
 	if m.File != nil {
 		text = "📎 " + fileName(m.File)
 	}
-	return shorten(strings.Join(strings.Fields(text), " "), 80)
+	return oneLine(text, 80)
 }
 
 // sendReplyTo queues text as a reply to m off the UI goroutine; as
