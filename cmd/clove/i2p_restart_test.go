@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -48,25 +47,11 @@ func TestI2PRouterRestartLosesNothing(t *testing.T) {
 		c.BackoffMin, c.BackoffMax = 250*time.Millisecond, 2*time.Second
 		c.ConnectTimeout = 90 * time.Second
 	}
-	ae := alice.env()
-	ae.log = slog.New(slog.NewTextHandler(newTWriter(t, "alice: "), &slog.HandlerOptions{Level: slog.LevelDebug}))
-	asess, adone, err := ae.session(ctx, aj, chat.Options{Tweak: fast})
-	if err != nil {
-		t.Fatal(err)
-	}
-	as := testSession{asess, adone}
-	as.Start(ctx)
+	as := alice.loggedSession(t, ctx, "alice", aj, fast)
 	// Bob's session logs too: once (fresh run of 2026-12-06, a loaded
 	// machine) the test ended in its first wait for both to be online,
 	// with nothing said of which had not come (alice had).
-	be := bob.env()
-	be.log = slog.New(slog.NewTextHandler(newTWriter(t, "bob: "), &slog.HandlerOptions{Level: slog.LevelDebug}))
-	bsess, bdone, err := be.session(ctx, bj, chat.Options{Tweak: fast})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bs := testSession{bsess, bdone}
-	bs.Start(ctx)
+	bs := bob.loggedSession(t, ctx, "bob", bj, fast)
 	fresh := make(chan string, 1000)
 	bobDone := make(chan struct{})
 	go func() {
@@ -129,7 +114,7 @@ func TestI2PRouterRestartLosesNothing(t *testing.T) {
 	if p, err := as.Profile().Store().Pending(ctx, aj); err != nil || len(p) < n/2 {
 		t.Fatalf("while the router is down alice's outbox holds %d (err %v), want ≥ %d", len(p), err, n/2)
 	}
-	upTook, err = router.Up(ctx)
+	upTook, err := router.Up(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -151,7 +151,21 @@ type testSession struct {
 
 func (c cli) session(t *testing.T, ctx context.Context, account string, tweak func(*xmppclient.Config)) testSession {
 	t.Helper()
-	s, done, err := c.env().session(ctx, account, chat.Options{Tweak: tweak})
+	return startSession(t, ctx, c.env(), account, tweak)
+}
+
+// loggedSession is session with its log (debug and up) in the test's,
+// each line after who.
+func (c cli) loggedSession(t *testing.T, ctx context.Context, who, account string, tweak func(*xmppclient.Config)) testSession {
+	t.Helper()
+	e := c.env()
+	e.log = slog.New(slog.NewTextHandler(newTWriter(t, who+": "), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return startSession(t, ctx, e, account, tweak)
+}
+
+func startSession(t *testing.T, ctx context.Context, e *env, account string, tweak func(*xmppclient.Config)) testSession {
+	t.Helper()
+	s, done, err := e.session(ctx, account, chat.Options{Tweak: tweak})
 	if err != nil {
 		t.Fatal(err)
 	}
