@@ -114,18 +114,19 @@ func groupMessage(account string, g xmppclient.GroupMessage) *store.Message {
 		id = g.ArchiveID // the room's own id: the same in its replays
 	}
 	return &store.Message{
-		Account:  account,
-		Peer:     g.Room.String(),
-		Outgoing: g.Self,
-		From:     from,
-		To:       account,
-		Body:     g.Body,
-		OriginID: id,
-		StanzaID: g.ArchiveID,
-		Time:     g.Time,
-		State:    state,
-		Reply:    storeReply(g.Reply),
-		File:     storeFile(g.File),
+		Account:   account,
+		Peer:      g.Room.String(),
+		Outgoing:  g.Self,
+		From:      from,
+		To:        account,
+		Body:      g.Body,
+		OriginID:  id,
+		StanzaID:  g.ArchiveID,
+		Time:      g.Time,
+		State:     state,
+		Reply:     storeReply(g.Reply),
+		File:      storeFile(g.File),
+		Encrypted: g.Encrypted,
 	}
 }
 

@@ -150,7 +150,8 @@ func (s *Session) sendGroup(ctx context.Context, addr, text, ref string) (store.
 	if err != nil {
 		return store.Message{}, err
 	}
-	m := groupMessage(s.account.JID, xmppclient.GroupMessage{Room: room, Nick: nick, Body: text, ID: id, Time: time.Now(), Self: true, Reply: reply})
+	m := groupMessage(s.account.JID, xmppclient.GroupMessage{Room: room, Nick: nick, Body: text, ID: id, Time: time.Now(), Self: true, Reply: reply,
+		Encrypted: s.client.GroupEncrypted(id)})
 	m.State = store.Queued
 	if _, err := s.p.st.AddIncoming(ctx, m); err != nil {
 		return store.Message{}, fmt.Errorf("said in %s, but not kept in the history: %w", room, err)
@@ -205,4 +206,18 @@ func (s *Session) autojoin(ctx context.Context) {
 // Bookmarks reads the account's room bookmarks from the server.
 func (s *Session) Bookmarks(ctx context.Context) ([]xmppclient.Bookmark, error) {
 	return s.client.Bookmarks(ctx)
+}
+
+// RoomEncryption says whether messages to the room go OMEMO-encrypted
+// now, and if not why (docs/omemo.md: only in private rooms, when every
+// member has a device).
+func (s *Session) RoomEncryption(ctx context.Context, addr string) (xmppclient.RoomEncryption, error) {
+	room, err := RoomJID(strings.TrimSpace(addr))
+	if err != nil {
+		return xmppclient.RoomEncryption{}, err
+	}
+	if _, in := s.client.RoomNick(room); !in {
+		return xmppclient.RoomEncryption{Why: "you are not in the room"}, nil
+	}
+	return s.client.RoomEncryption(ctx, room)
 }

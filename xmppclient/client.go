@@ -189,6 +189,13 @@ type Client struct {
 	// each room sent us, for the catch-up of a rejoin.
 	roomQueries map[string]*roomCatchUp
 	roomLast    map[string]string
+	// roomCrypt: what OMEMO in each joined room needs (muc_omemo.go):
+	// whether the room is private, its members' and occupants' real
+	// addresses; sentGroup: the text of our recent encrypted room
+	// messages, for the room's copy of them (which this device cannot
+	// decrypt).
+	roomCrypt map[string]*roomCrypt
+	sentGroup recentTexts
 	// inactive: the user is not looking (XEP-0352, csi.go).
 	inactive bool
 	// bmSess is the session bmPEP was asked on: whether the server keeps

@@ -60,6 +60,11 @@ type mucUserMsg struct {
 		Reason string `xml:"reason"`
 	} `xml:"decline"`
 	Password string `xml:"password"`
+	// Item: in a non-anonymous room's archive, the sender's real address
+	// as the room stored it (muc_omemo.go).
+	Item *struct {
+		JID string `xml:"jid,attr"`
+	} `xml:"item"`
 }
 
 // maxReason bounds what of an invitation's reason is kept: it is shown in

@@ -36,9 +36,19 @@ type GroupMessage struct {
 	// room's stanza-id of it); Body is without the fallback quote.
 	Reply *Reply
 	// File is the file the message shares: a body that is exactly its
-	// out-of-band (XEP-0066) URL, http or https. Rooms are plaintext in
-	// Clove: no aesgcm:// here.
+	// out-of-band (XEP-0066) URL, http or https, or in an encrypted
+	// message an aesgcm:// URL.
 	File *FileRef
+	// Encrypted: it came OMEMO-encrypted (a private room's message,
+	// muc_omemo.go); Body is the decrypted text, or why it could not be.
+	Encrypted bool
+
+	// enc is the <encrypted> element until the pump decrypts it; sender
+	// the real address of the occupant who sent it; rep the reply until
+	// the body is decrypted.
+	enc    *encryptedEl
+	sender string
+	rep    *pendingReply
 }
 
 // Occupant reports someone joining, changing or leaving a room.
@@ -201,7 +211,7 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 		return fmt.Errorf("%q is not a usable nickname", nick)
 	}
 	archive := false
-	if opts.MustExist || (opts.Archive && opts.History >= 0) {
+	if opts.MustExist || (opts.Archive && opts.History >= 0) || (c.cfg.OMEMO != nil && opts.Config == nil) {
 		var info roomInfo
 		err := sess.UnmarshalIQElement(ctx, xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: "http://jabber.org/protocol/disco#info", Local: "query"}}),
 			stanza.IQ{To: room, Type: stanza.GetIQ}, &info)
@@ -216,6 +226,9 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 			return fmt.Errorf("looking up %s: %w", room, err)
 		}
 		archive = err == nil && opts.Archive && opts.History >= 0 && hasFeature(info.features(), nsMAM)
+		if err == nil {
+			c.setRoomPrivacy(room, info.features())
+		}
 	}
 	wait := make(chan error, 1)
 	c.mu.Lock()
@@ -227,6 +240,9 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 		c.joinNicks = map[string]string{}
 	}
 	c.joinNicks[room.String()] = nick
+	// The join's presences list the occupants anew.
+	rcr := c.cryptLocked(room.String())
+	rcr.occupants, rcr.membersRead = map[string]string{}, false
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
@@ -314,6 +330,11 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 			return fmt.Errorf("configuring the new room %s: %w", room, err)
 		}
 		resp.Close()
+		if opts.Config != nil {
+			c.setRoomPrivacy(room, configPrivacy(opts.Config))
+		} else {
+			go c.refreshRoomPrivacy(room) // an instant room: the server's defaults
+		}
 	}
 	c.emit(RoomJoined{Room: room, Nick: nick})
 	if rc != nil {
@@ -368,6 +389,7 @@ func (c *Client) LeaveRoom(ctx context.Context, room jid.JID) error {
 	delete(c.rooms, room.String())
 	delete(c.roomSeen, room.String())
 	delete(c.roomLast, room.String())
+	delete(c.roomCrypt, room.String())
 	c.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("not in %s", room)
@@ -448,6 +470,9 @@ func (c *Client) sendGroup(ctx context.Context, room jid.JID, body string, r *Re
 		return "", fmt.Errorf("join %s first", room.Bare())
 	}
 	id := randomID()
+	if enc, err := c.sendGroupEncrypted(ctx, sess, room.Bare(), id, body, r); enc || err != nil {
+		return id, err
+	}
 	out := groupOut{ID: id, To: room.Bare().String(), Type: "groupchat", Body: body, Origin: idEl{ID: id}}
 	if r != nil {
 		text, n := wireBody(OutboxEntry{Body: body, Reply: r})
@@ -532,6 +557,12 @@ func (c *Client) onRoomPresence(from jid.JID, p *inPresence) bool {
 			c.nickChanged(from.Bare(), o.NewNick, nickWait)
 		}
 	}
+	c.noteOccupant(o)
+	if o.Self && !o.Left && wait == nil && (p.MUC.has(104) || p.MUC.has(172) || p.MUC.has(173) || p.MUC.has(174)) {
+		// The room's configuration changed (§10.2.1): whether it is
+		// private may have too.
+		go c.refreshRoomPrivacy(from.Bare())
+	}
 	c.emit(o)
 	if o.Self && wait != nil && !o.Left {
 		if p.MUC.has(201) {
@@ -601,6 +632,23 @@ func (c *Client) groupEvent(m *inMessage, from jid.JID, delay *delayEl, archiveI
 				Emojis: CleanReactions(m.Reactions.Reactions), Group: true, Outgoing: g.Self, Time: g.Time}}, true
 		}
 		return nil, false
+	}
+	if m.Encrypted != nil {
+		g.enc = m.Encrypted
+		g.sender, _ = c.occupantJID(room.String(), g.Nick)
+		if archiveID != "" && m.MUCUser != nil && m.MUCUser.Item != nil {
+			// The archive's copy: who sent it as the room stored it (the
+			// nick may be someone else's by now). Only there: a live
+			// message's <x/> is the sender's own.
+			if j, err := jid.Parse(m.MUCUser.Item.JID); err == nil {
+				g.sender = j.Bare().String()
+			}
+		}
+		if m.Reply != nil {
+			// The fallback's ranges are in the decrypted body.
+			g.rep = &pendingReply{el: *m.Reply, fbs: m.fallbacks()}
+		}
+		return g, true
 	}
 	g.Reply, g.Body = replyOf(m.Reply, m.fallbacks(), g.Body)
 	g.File = fileOf(m.Body, m.OOB, false)

@@ -296,6 +296,16 @@ func (c *Client) omemoEvent(ev Event) (Event, bool) {
 			return nil, false
 		}
 		return MessageReceived{Message: m}, true
+	case GroupMessage:
+		if e.enc == nil {
+			return ev, true
+		}
+		g, ok := c.decryptGroup(ctx, e)
+		if !ok {
+			return nil, false
+		}
+		g.File = fileOf(g.Body, nil, true)
+		return g, true
 	}
 	return ev, true
 }
@@ -701,10 +711,12 @@ func (c *Client) encryptManyFor(ctx context.Context, sess *xmpp.Session, peer ji
 	return es, nil
 }
 
-// omemoTargets returns the devices a message to peer is encrypted for:
-// peer's and the account's other devices, each with a session (built from
-// its bundle where there was none). nil, nil: peer has no OMEMO device.
-func (c *Client) omemoTargets(ctx context.Context, sess *xmpp.Session, peer jid.JID) ([]omemo.Address, error) {
+// omemoTargets returns the devices a message to peers (a contact, or a
+// room's members) is encrypted for: theirs and the account's other
+// devices, each with a session (built from its bundle where there was
+// none). nil, nil: a peer has no OMEMO device. An error also when no
+// device of a peer could be reached.
+func (c *Client) omemoTargets(ctx context.Context, sess *xmpp.Session, peers ...jid.JID) ([]omemo.Address, error) {
 	acc := c.cfg.OMEMO
 	// A new device's first messages are pre-key messages, which the peer's
 	// client checks against our published bundle: python-omemo drops one
@@ -718,18 +730,20 @@ func (c *Client) omemoTargets(ctx context.Context, sess *xmpp.Session, peer jid.
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	theirs, err := c.devicesOf(ctx, sess, peer)
-	if err != nil || len(theirs) == 0 {
-		return nil, err
+	var to []omemo.Address
+	for _, peer := range peers {
+		theirs, err := c.devicesOf(ctx, sess, peer)
+		if err != nil || len(theirs) == 0 {
+			return nil, err
+		}
+		for _, d := range theirs {
+			to = append(to, omemo.Address{JID: peer.String(), Device: d})
+		}
 	}
 	me := c.JID().Bare()
 	mine, err := acc.Devices(ctx, me.String())
 	if err != nil {
 		return nil, err
-	}
-	to := make([]omemo.Address, 0, len(theirs)+len(mine))
-	for _, d := range theirs {
-		to = append(to, omemo.Address{JID: peer.String(), Device: d})
 	}
 	for _, d := range mine {
 		if d != acc.DeviceID() {
@@ -758,8 +772,10 @@ func (c *Client) omemoTargets(ctx context.Context, sess *xmpp.Session, peer jid.
 		}
 		ready = append(ready, d)
 	}
-	if !slices.ContainsFunc(ready, func(a omemo.Address) bool { return a.JID == peer.String() }) {
-		return nil, fmt.Errorf("%w: no device of %s could be reached: %w", ErrOMEMOFailed, peer, errors.Join(whyNot...))
+	for _, peer := range peers {
+		if !slices.ContainsFunc(ready, func(a omemo.Address) bool { return a.JID == peer.String() }) {
+			return nil, fmt.Errorf("%w: no device of %s could be reached: %w", ErrOMEMOFailed, peer, errors.Join(whyNot...))
+		}
 	}
 	return ready, nil
 }
@@ -893,8 +909,13 @@ func (c *Client) outgoingTokens(ctx context.Context, sess *xmpp.Session, e Outbo
 // isOMEMOEvent: events the pump must look at even with OMEMO off (an
 // encrypted message must not show its fallback body as the text).
 func isOMEMOEvent(ev Event) bool {
-	m, ok := ev.(MessageReceived)
-	return ok && m.enc != nil
+	switch e := ev.(type) {
+	case MessageReceived:
+		return e.enc != nil
+	case GroupMessage:
+		return e.enc != nil
+	}
+	return false
 }
 
 // OMEMODevices returns peer's OMEMO devices: as stored, or, online and

@@ -1,0 +1,174 @@
+package chat
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clove-xmpp/clove/internal/prosodytest"
+	"github.com/clove-xmpp/clove/xmppclient"
+)
+
+// groupMessage waits for a room message with body.
+func (r *running) groupMessage(t testing.TB, body string) xmppclient.GroupMessage {
+	t.Helper()
+	return r.wait(t, "room message "+body, func(ev xmppclient.Event) bool {
+		m, ok := ev.(xmppclient.GroupMessage)
+		if ok && strings.HasPrefix(m.Body, "could not decrypt") {
+			t.Errorf("room message from %s: %s", m.Nick, m.Body)
+		}
+		return ok && m.Body == body
+	}).(xmppclient.GroupMessage)
+}
+
+// OMEMO in a private room between three Clove sessions on a real prosody:
+// alice starts a group chat with bob and carol (members-only, real
+// addresses shown); her message is encrypted for both, who decrypt it, and
+// her own copy from the room shows her text; bob's reaches alice and
+// carol; a message sent while carol is out of the room, by someone who
+// left too, decrypts from the room's archive when she comes back (the
+// sender's address from the archive, not from who is present). An open
+// room stays plaintext and says why. None of the secrets is on the server.
+//
+// Twice: with the rooms' archive (XEP-0313: the sender's address is in
+// the archive's copy), and without (the history sent on joining names only
+// the nick: the sender is the member whose device list holds the sending
+// device).
+func TestOMEMOInAPrivateRoom(t *testing.T) {
+	for _, tc := range []struct {
+		name, muc string
+		archive   bool
+	}{
+		{"room archive", roomWithArchive, true},
+		{"history on joining", "Component \"muc.clove.test\" \"muc\"", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testOMEMOInAPrivateRoom(t, tc.muc, tc.archive) })
+	}
+}
+
+// testOMEMOInAPrivateRoom: archive, the room keeps an archive on disk
+// (where the open room's words must be found, and no secret).
+func testOMEMOInAPrivateRoom(t *testing.T, muc string, archive bool) {
+	// The MUC component is listed in the domain's disco#items, where
+	// StartGroupChat looks for it.
+	srv := prosodytest.Start(t, prosodytest.WithPEP(), prosodytest.WithMAM(), prosodytest.WithModule("private"), prosodytest.Config(muc))
+	for _, u := range []string{"alice", "bob", "carol"} {
+		srv.CreateUser(t, u, u+"-pw")
+	}
+	ap, aa := testAccount(t, srv, "alice")
+	bp, ba := testAccount(t, srv, "bob")
+	cp, ca := testAccount(t, srv, "carol")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	as := startRunning(t, ctx, ap, aa, "alice-pw", Options{})
+	bs := startRunning(t, ctx, bp, ba, "bob-pw", Options{})
+	cs := startRunning(t, ctx, cp, ca, "carol-pw", Options{})
+	for _, r := range []*running{as, bs, cs} {
+		r.ready(t)
+	}
+
+	room, err := as.s.StartGroupChat(ctx, []string{ba.JID, ca.JID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bs.s.JoinRoom(ctx, room, "bob", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := cs.s.JoinRoom(ctx, room, "carol", false); err != nil {
+		t.Fatal(err)
+	}
+	st, err := as.s.RoomEncryption(ctx, room)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Encrypted || !slices.Equal(st.Members, []string{ba.JID, ca.JID}) {
+		t.Fatalf("alice's room encryption: %+v, want encrypted for bob and carol", st)
+	}
+
+	var secrets []string
+	say := func(from *running, body string, to ...*running) {
+		t.Helper()
+		secrets = append(secrets, body)
+		m, err := from.s.SendGroup(ctx, room, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.Encrypted {
+			t.Errorf("%q: kept as not encrypted", body)
+		}
+		for _, r := range to {
+			if g := r.groupMessage(t, body); !g.Encrypted {
+				t.Errorf("%q: received as not encrypted", body)
+			}
+		}
+	}
+	begin := time.Now()
+	say(as, "room secret one: the owl flies at nine", bs, cs)
+	t.Logf("alice's first room message: encrypted for 2 members and decrypted by both in %v", time.Since(begin).Round(time.Millisecond))
+	// The room's copy of alice's own message: her text, marked sent.
+	if g := as.groupMessage(t, "room secret one: the owl flies at nine"); !g.Self || !g.Encrypted {
+		t.Errorf("alice's own copy: self=%v encrypted=%v", g.Self, g.Encrypted)
+	}
+	say(bs, "room secret two: bring the red map", as, cs)
+	for _, who := range []struct {
+		p       *Profile
+		account string
+	}{{ap, aa.JID}, {bp, ba.JID}, {cp, ca.JID}} {
+		stored(t, who.p, who.account, room, "room secret one: the owl flies at nine", true)
+		stored(t, who.p, who.account, room, "room secret two: bring the red map", true)
+	}
+
+	// carol out of the room; bob says something and leaves; carol comes
+	// back and reads it from the room's archive, bob no longer present.
+	if err := cs.s.LeaveRoom(ctx, room); err != nil {
+		t.Fatal(err)
+	}
+	say(bs, "room secret three: the gate code is 4711", as)
+	if err := bs.s.LeaveRoom(ctx, room); err != nil {
+		t.Fatal(err)
+	}
+	if err := cs.s.JoinRoom(ctx, room, "carol", false); err != nil {
+		t.Fatal(err)
+	}
+	if g := cs.groupMessage(t, "room secret three: the gate code is 4711"); !g.Encrypted || g.Nick != "bob" {
+		t.Errorf("carol's copy from the archive: encrypted=%v nick=%q", g.Encrypted, g.Nick)
+	}
+
+	// An open room: plaintext, and why.
+	open := "lounge@muc." + srv.Domain
+	if err := as.s.JoinRoom(ctx, open, "alice", true); err != nil {
+		t.Fatal(err)
+	}
+	st, err = as.s.RoomEncryption(ctx, open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Encrypted || !strings.Contains(st.Why, "not private") {
+		t.Errorf("an open room's encryption: %+v", st)
+	}
+	const plain = "open room words: everyone may read them"
+	m, err := as.s.SendGroup(ctx, open, plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Encrypted {
+		t.Error("the open room's message is kept as encrypted")
+	}
+	as.groupMessage(t, plain)
+
+	as.close()
+	bs.close()
+	cs.close()
+	srv.Stop(t)
+	found := srv.AtRest(t, append(slices.Clone(secrets), plain)...)
+	for _, s := range secrets {
+		if found[s] {
+			t.Errorf("%q is on the server in plaintext", s)
+		}
+	}
+	if archive && !found[plain] {
+		t.Error("the open room's message is not in the server's data: the search is broken")
+	}
+}

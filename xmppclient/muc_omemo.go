@@ -1,0 +1,488 @@
+package xmppclient
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"mellium.im/xmlstream"
+	"mellium.im/xmpp"
+	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stanza"
+
+	"github.com/clove-xmpp/clove/omemo"
+)
+
+// OMEMO in rooms, as Conversations, Dino and Gajim do it: only in a
+// private room — members-only (so the set of readers is known) and
+// non-anonymous (so each occupant's real address, whose devices a
+// message is encrypted for and whose sender key decrypts it, is known).
+// A message to such a room is encrypted for every device of every member
+// (the room's member lists, §7.11, and the occupants present) and of our
+// own other devices, when each member has at least one device; otherwise
+// it goes as plaintext, as a one-to-one message to a contact without
+// OMEMO does, and RoomEncryption says why. The room reflects our message
+// to us: this device cannot decrypt its own message (OMEMO never
+// encrypts for the sender's device), so the text of our recent ones is
+// kept to tell the reflection.
+
+const (
+	featNonAnonymous = "muc_nonanonymous"
+	featMembersOnly  = "muc_membersonly"
+)
+
+// roomCrypt is what the client knows of a joined room for OMEMO. Guarded
+// by Client.mu.
+type roomCrypt struct {
+	known       bool              // private is read (disco#info or our own configuration)
+	private     bool              // members-only and non-anonymous
+	occupants   map[string]string // nick → bare real address
+	members     map[string]bool   // bare addresses on the member lists
+	membersRead bool              // the member lists were read
+}
+
+// RoomEncryption says whether our messages to a room go OMEMO-encrypted.
+type RoomEncryption struct {
+	Encrypted bool
+	// Why not, in words for the user ("" when Encrypted).
+	Why string
+	// Members are the addresses the messages are encrypted for (besides
+	// our own other devices), sorted.
+	Members []string
+}
+
+// ErrRoomNotJoined: the room is not one we are in.
+var ErrRoomNotJoined = errors.New("not in the room")
+
+// crypt returns room's record, made if missing (c.mu held).
+func (c *Client) cryptLocked(room string) *roomCrypt {
+	if c.roomCrypt == nil {
+		c.roomCrypt = map[string]*roomCrypt{}
+	}
+	rc := c.roomCrypt[room]
+	if rc == nil {
+		rc = &roomCrypt{occupants: map[string]string{}, members: map[string]bool{}}
+		c.roomCrypt[room] = rc
+	}
+	return rc
+}
+
+// setRoomPrivacy records what the room's disco#info (or our own
+// configuration of a new room) says of it.
+func (c *Client) setRoomPrivacy(room jid.JID, features []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rc := c.cryptLocked(room.String())
+	rc.known = true
+	rc.private = hasFeature(features, featNonAnonymous) && hasFeature(features, featMembersOnly)
+}
+
+// configPrivacy is the disco#info features a room configured with fields
+// has, as far as OMEMO cares.
+func configPrivacy(fields []FormField) []string {
+	var out []string
+	for _, f := range fields {
+		switch {
+		case f.Var == "muc#roomconfig_membersonly" && slices.Contains(f.Values, "1"):
+			out = append(out, featMembersOnly)
+		case f.Var == "muc#roomconfig_whois" && slices.Contains(f.Values, "anyone"):
+			out = append(out, featNonAnonymous)
+		}
+	}
+	return out
+}
+
+// noteOccupant keeps an occupant's real address (and, for someone with an
+// affiliation, their membership) as the room's presence tells it.
+func (c *Client) noteOccupant(o Occupant) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, in := c.rooms[o.Room.String()]; !in && c.joins[o.Room.String()] == nil {
+		return
+	}
+	rc := c.cryptLocked(o.Room.String())
+	if o.Left {
+		delete(rc.occupants, o.Nick)
+	} else if !o.JID.Equal(jid.JID{}) {
+		rc.occupants[o.Nick] = o.JID.Bare().String()
+	}
+	if o.JID.Equal(jid.JID{}) {
+		return
+	}
+	switch o.Affiliation {
+	case "owner", "admin", "member":
+		rc.members[o.JID.Bare().String()] = true
+	case "none", "outcast":
+		delete(rc.members, o.JID.Bare().String())
+	}
+}
+
+// occupantJID is the real address of room/nick as the room showed it.
+func (c *Client) occupantJID(room, nick string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rc := c.roomCrypt[room]
+	if rc == nil {
+		return "", false
+	}
+	j, ok := rc.occupants[nick]
+	return j, ok
+}
+
+// forgetRoomCrypt drops a left room's record.
+func (c *Client) forgetRoomCrypt(room string) {
+	c.mu.Lock()
+	delete(c.roomCrypt, room)
+	c.mu.Unlock()
+}
+
+// roomRecipients returns the bare addresses a message to room is
+// encrypted for (not ours), or why the room's messages cannot be
+// encrypted. The member lists are read once per join (the occupants'
+// presence keeps them current after).
+func (c *Client) roomRecipients(ctx context.Context, room jid.JID) ([]string, string, error) {
+	c.mu.Lock()
+	_, in := c.rooms[room.String()]
+	rc := c.roomCrypt[room.String()]
+	var known, private, read bool
+	if rc != nil {
+		known, private, read = rc.known, rc.private, rc.membersRead
+	}
+	c.mu.Unlock()
+	switch {
+	case !in:
+		return nil, "", fmt.Errorf("%s: %w", room, ErrRoomNotJoined)
+	case !known:
+		return nil, "the room's settings could not be read", nil
+	case !private:
+		return nil, "the room is not private: OMEMO needs a members-only room that shows members' addresses", nil
+	}
+	if !read {
+		if err := c.readMembers(ctx, room); err != nil {
+			return nil, "", err
+		}
+	}
+	me := c.JID().Bare().String()
+	c.mu.Lock()
+	rc = c.cryptLocked(room.String())
+	set := map[string]bool{}
+	for m := range rc.members {
+		set[m] = true
+	}
+	for _, j := range rc.occupants {
+		set[j] = true
+	}
+	c.mu.Unlock()
+	delete(set, me)
+	out := make([]string, 0, len(set))
+	for j := range set {
+		out = append(out, j)
+	}
+	slices.Sort(out)
+	if len(out) > maxRoomRecipients {
+		return nil, fmt.Sprintf("the room has more than %d members", maxRoomRecipients), nil
+	}
+	return out, "", nil
+}
+
+// maxRoomRecipients bounds the members a room message is encrypted for:
+// each costs a device list and a key per device. Conversations and Dino
+// have no such bound; a private room is a small group.
+const maxRoomRecipients = 100
+
+// RoomEncryption tells whether a message to room would go encrypted now,
+// fetching the members' device lists it needs (online only).
+func (c *Client) RoomEncryption(ctx context.Context, room jid.JID) (RoomEncryption, error) {
+	sess, err := c.session()
+	if err != nil {
+		return RoomEncryption{}, err
+	}
+	st, _, err := c.roomTargets(ctx, sess, room.Bare())
+	return st, err
+}
+
+// roomTargets returns the devices a message to room is encrypted for, or
+// nil targets and why not (plaintext). An error: the message must not go
+// (a store error, or the members' devices could not be reached).
+func (c *Client) roomTargets(ctx context.Context, sess *xmpp.Session, room jid.JID) (RoomEncryption, []omemo.Address, error) {
+	if c.cfg.OMEMO == nil {
+		return RoomEncryption{Why: "OMEMO is off in this session"}, nil, nil
+	}
+	members, why, err := c.roomRecipients(ctx, room)
+	if err != nil || why != "" {
+		return RoomEncryption{Why: why}, nil, err
+	}
+	if len(members) == 0 {
+		return RoomEncryption{Why: "no one else is a member of the room yet"}, nil, nil
+	}
+	peers := make([]jid.JID, 0, len(members))
+	var without []string
+	for _, m := range members {
+		j, err := jid.Parse(m)
+		if err != nil {
+			continue
+		}
+		ds, err := c.devicesOf(ctx, sess, j)
+		if err != nil {
+			return RoomEncryption{}, nil, err
+		}
+		if len(ds) == 0 {
+			without = append(without, m)
+		}
+		peers = append(peers, j)
+	}
+	if len(without) > 0 {
+		return RoomEncryption{Why: fmt.Sprintf("%s %s no OMEMO device", strings.Join(without, ", "), hasHave(len(without)))}, nil, nil
+	}
+	to, err := c.omemoTargets(ctx, sess, peers...)
+	if err != nil {
+		return RoomEncryption{}, nil, err
+	}
+	return RoomEncryption{Encrypted: true, Members: members}, to, nil
+}
+
+func hasHave(n int) string {
+	if n == 1 {
+		return "has"
+	}
+	return "have"
+}
+
+// encryptedGroupTokens is an OMEMO message to a room: as a chat's
+// (encryptedChatTokens) but type groupchat, without a receipt request or
+// chat state.
+func encryptedGroupTokens(id string, room jid.JID, r *Reply, fbLen int, enc *omemo.Encrypted) xml.TokenReader {
+	body := xml.StartElement{Name: xml.Name{Local: "body"}}
+	oid := xml.StartElement{Name: xml.Name{Space: "urn:xmpp:sid:0", Local: "origin-id"}, Attr: []xml.Attr{xmlAttr("id", id)}}
+	hint := xml.StartElement{Name: xml.Name{Space: nsHints, Local: "store"}}
+	eme := xml.StartElement{Name: xml.Name{Space: nsEME, Local: "encryption"}, Attr: []xml.Attr{xmlAttr("namespace", omemo.NS), xmlAttr("name", "OMEMO")}}
+	msg := xml.StartElement{Name: xml.Name{Space: "jabber:client", Local: "message"},
+		Attr: []xml.Attr{xmlAttr("id", id), xmlAttr("to", room.String()), xmlAttr("type", "groupchat")}}
+	toks := []xml.Token{msg, body, xml.CharData(omemoFallback), body.End(), oid, oid.End()}
+	toks = append(toks, replyTokens(r, fbLen)...)
+	toks = append(toks, enc.Tokens()...)
+	toks = append(toks, hint, hint.End(), eme, eme.End(), msg.End())
+	return &tokenList{toks: toks}
+}
+
+// recentTexts keeps the text of our last encrypted room messages by id
+// (bounded: a room's copy comes back within seconds).
+type recentTexts struct {
+	mu    sync.Mutex
+	order []string
+	text  map[string]string
+}
+
+const recentTextsMax = 256
+
+func (r *recentTexts) put(id, text string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.text == nil {
+		r.text = map[string]string{}
+	}
+	if len(r.order) >= recentTextsMax {
+		delete(r.text, r.order[0])
+		r.order = r.order[1:]
+	}
+	r.order = append(r.order, id)
+	r.text[id] = text
+}
+
+func (r *recentTexts) get(id string) (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, ok := r.text[id]
+	return t, ok
+}
+
+// decryptGroup is decrypt for a room's message: the sender's key is that
+// of the occupant's real address. false drops it.
+func (c *Client) decryptGroup(ctx context.Context, g GroupMessage) (GroupMessage, bool) {
+	el := g.enc
+	g.enc = nil
+	g.Encrypted = true
+	sender := g.sender
+	if g.Self && sender == "" {
+		sender = c.JID().Bare().String()
+	}
+	if sender == "" && el.e != nil && c.cfg.OMEMO != nil {
+		sender = c.memberWithDevice(ctx, g.Room.String(), el.e.SID)
+	}
+	fallback := func(why string) (GroupMessage, bool) {
+		g.Body = "could not decrypt: " + why
+		return g, true
+	}
+	acc := c.cfg.OMEMO
+	switch {
+	case acc == nil:
+		return fallback("OMEMO is off in this session")
+	case el.err != nil:
+		return fallback(el.err.Error())
+	case sender == "":
+		return fallback(fmt.Sprintf("the room did not show who %s is", g.Nick))
+	}
+	d, err := acc.Decrypt(ctx, sender, el.e)
+	switch {
+	case errors.Is(err, omemo.ErrFromThisDevice):
+		// The room's copy of our own message: its text as we sent it
+		// (the history has it already; this marks it sent).
+		if t, ok := c.sentGroup.get(g.ID); ok {
+			g.Body = t
+			return g, true
+		}
+		return fallback(err.Error())
+	case errors.Is(err, omemo.ErrReplay):
+		return g, false // decrypted before: the live copy and the archive's
+	case err != nil && el.e.Payload == nil:
+		return g, false // a key transport not for us
+	case err != nil:
+		return fallback(err.Error())
+	}
+	if d.RefillPreKeys {
+		go c.refillPreKeys()
+	}
+	if d.PreKey && d.RefillPreKeys && !g.Delayed {
+		go c.sendKeyTransport(d.From, false)
+	}
+	if d.KeyTransport {
+		return g, false
+	}
+	g.Body = string(d.Plaintext)
+	if r := g.rep; r != nil {
+		g.rep = nil
+		g.Reply, g.Body = replyOf(&r.el, r.fbs, g.Body)
+	}
+	return g, true
+}
+
+// sendGroupEncrypted sends body to room OMEMO-encrypted if the room's
+// messages are (true), else does nothing (false).
+func (c *Client) sendGroupEncrypted(ctx context.Context, sess *xmpp.Session, room jid.JID, id, body string, r *Reply) (bool, error) {
+	if c.cfg.OMEMO == nil {
+		return false, nil
+	}
+	start := time.Now()
+	st, to, err := c.roomTargets(ctx, sess, room)
+	if err != nil {
+		return false, fmt.Errorf("%w: %w", ErrOMEMOFailed, err)
+	}
+	if !st.Encrypted {
+		c.log.Debug("room message in plaintext", "room", room, "why", st.Why)
+		return false, nil
+	}
+	text, n := wireBody(OutboxEntry{Body: body, Reply: r})
+	es, err := c.cfg.OMEMO.EncryptMany(ctx, [][]byte{[]byte(text)}, to)
+	if err != nil {
+		return false, fmt.Errorf("%w: %w", ErrOMEMOFailed, err)
+	}
+	c.sentGroup.put(id, body)
+	c.log.Debug("OMEMO encrypted for a room", "room", room, "members", len(st.Members), "keys", len(es[0].Keys), "took", time.Since(start))
+	return true, sess.Send(ctx, encryptedGroupTokens(id, room, r, n, es[0]))
+}
+
+// refreshRoomPrivacy reads room's disco#info again after the room said
+// its configuration changed.
+func (c *Client) refreshRoomPrivacy(room jid.JID) {
+	sess, err := c.session()
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.ConnectTimeout)
+	defer cancel()
+	var info roomInfo
+	err = sess.UnmarshalIQElement(ctx, xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: "http://jabber.org/protocol/disco#info", Local: "query"}}),
+		stanza.IQ{To: room, Type: stanza.GetIQ}, &info)
+	if err != nil {
+		c.log.Debug("room settings not read again", "room", room, "err", err)
+		return
+	}
+	c.mu.Lock()
+	_, in := c.rooms[room.String()]
+	c.mu.Unlock()
+	if in {
+		c.setRoomPrivacy(room, info.features())
+	}
+}
+
+// GroupEncrypted reports whether our room message id went OMEMO-encrypted
+// (known for our last few hundred encrypted room messages).
+func (c *Client) GroupEncrypted(id string) bool {
+	_, ok := c.sentGroup.get(id)
+	return ok
+}
+
+// memberWithDevice is the member of room whose device list holds device
+// ("" if none or several): who sent a message of the room's history
+// (sent on joining, without the sender's address) when they are no
+// longer there. Decrypting proves it: only that device's session opens
+// the message.
+func (c *Client) memberWithDevice(ctx context.Context, room string, device uint32) string {
+	sess, err := c.session()
+	if err != nil {
+		return ""
+	}
+	rj, err := jid.Parse(room)
+	if err != nil {
+		return ""
+	}
+	c.readMembers(ctx, rj)
+	c.mu.Lock()
+	var cands []string
+	if rc := c.roomCrypt[room]; rc != nil {
+		for m := range rc.members {
+			cands = append(cands, m)
+		}
+		for _, j := range rc.occupants {
+			cands = append(cands, j)
+		}
+	}
+	c.mu.Unlock()
+	slices.Sort(cands)
+	cands = slices.Compact(cands)
+	found := ""
+	for _, m := range cands {
+		mj, err := jid.Parse(m)
+		if err != nil {
+			continue
+		}
+		ds, err := c.devicesOf(ctx, sess, mj)
+		if err != nil || !slices.Contains(ds, device) {
+			continue
+		}
+		if found != "" {
+			return ""
+		}
+		found = m
+	}
+	return found
+}
+
+// readMembers reads room's member lists into its record, once per join
+// (the occupants' presence keeps them current after).
+func (c *Client) readMembers(ctx context.Context, room jid.JID) error {
+	c.mu.Lock()
+	rc := c.roomCrypt[room.String()]
+	read := rc != nil && rc.membersRead
+	c.mu.Unlock()
+	if read {
+		return nil
+	}
+	ms, err := c.RoomMembers(ctx, room)
+	if err != nil && !errors.Is(err, ErrMembersForbidden) {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rc = c.cryptLocked(room.String())
+	for _, m := range ms {
+		rc.members[m.JID.Bare().String()] = true
+	}
+	rc.membersRead = true
+	return nil
+}
