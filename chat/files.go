@@ -83,8 +83,8 @@ func (s *Session) SendFile(ctx context.Context, to jid.JID, path string, opts Fi
 		body = tmp
 	}
 	// Encrypted exactly when the message will be: OMEMO on in this
-	// session (not Options.Plain) and the contact has devices. A room
-	// we are in gets it in plaintext: rooms are plaintext in Clove.
+	// session (not Options.Plain) and the contact has devices, or the
+	// room is private and each member has one (RoomEncryption).
 	nick, inRoom := s.client.RoomNick(to.Bare())
 	if !inRoom {
 		// A room of the profile we are not in (yet): a chat message to
@@ -94,7 +94,13 @@ func (s *Session) SendFile(ctx context.Context, to jid.JID, path string, opts Fi
 		}
 	}
 	encrypt := false
-	if !inRoom {
+	if inRoom {
+		st, err := s.client.RoomEncryption(ctx, to.Bare())
+		if err != nil {
+			return SentFile{}, fmt.Errorf("could not tell whether %s can receive an encrypted file: %w", to.Bare(), err)
+		}
+		encrypt = st.Encrypted
+	} else {
 		devs, err := s.client.OMEMODevices(ctx, to.Bare())
 		if err != nil {
 			return SentFile{}, fmt.Errorf("could not tell whether %s can receive an encrypted file: %w", to.Bare(), err)
@@ -151,7 +157,8 @@ func (s *Session) sendRoomFile(ctx context.Context, room jid.JID, nick string, f
 		return SentFile{}, err
 	}
 	ref := clientFile(&f)
-	m := groupMessage(s.account.JID, xmppclient.GroupMessage{Room: room, Nick: nick, Body: f.URL, ID: id, Time: time.Now(), Self: true, File: ref})
+	m := groupMessage(s.account.JID, xmppclient.GroupMessage{Room: room, Nick: nick, Body: f.URL, ID: id, Time: time.Now(), Self: true, File: ref,
+		Encrypted: s.client.GroupEncrypted(id)})
 	m.State = store.Queued
 	if _, err := s.p.st.AddIncoming(ctx, m); err != nil {
 		return SentFile{}, fmt.Errorf("shared in %s, but not kept in the history: %w", room, err)

@@ -1,11 +1,16 @@
 package chat
 
 import (
+	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"mellium.im/xmpp/jid"
 
 	"github.com/clove-xmpp/clove/internal/prosodytest"
 	"github.com/clove-xmpp/clove/xmppclient"
@@ -29,8 +34,9 @@ func (r *running) groupMessage(t testing.TB, body string) xmppclient.GroupMessag
 // her own copy from the room shows her text; bob's reaches alice and
 // carol; a message sent while carol is out of the room, by someone who
 // left too, decrypts from the room's archive when she comes back (the
-// sender's address from the archive, not from who is present). An open
-// room stays plaintext and says why. None of the secrets is on the server.
+// sender's address from the archive, not from who is present); a file
+// goes encrypted, its link inside the encrypted message. An open room
+// stays plaintext and says why. None of the secrets is on the server.
 //
 // Twice: with the rooms' archive (XEP-0313: the sender's address is in
 // the archive's copy), and without (the history sent on joining names only
@@ -53,7 +59,7 @@ func TestOMEMOInAPrivateRoom(t *testing.T) {
 func testOMEMOInAPrivateRoom(t *testing.T, muc string, archive bool) {
 	// The MUC component is listed in the domain's disco#items, where
 	// StartGroupChat looks for it.
-	srv := prosodytest.Start(t, prosodytest.WithPEP(), prosodytest.WithMAM(), prosodytest.WithModule("private"), prosodytest.Config(muc))
+	srv := prosodytest.Start(t, prosodytest.WithPEP(), prosodytest.WithMAM(), prosodytest.WithModule("private"), prosodytest.WithHTTPUpload(), prosodytest.Config(muc))
 	for _, u := range []string{"alice", "bob", "carol"} {
 		srv.CreateUser(t, u, u+"-pw")
 	}
@@ -119,6 +125,33 @@ func testOMEMOInAPrivateRoom(t *testing.T, muc string, archive bool) {
 		stored(t, who.p, who.account, room, "room secret one: the owl flies at nine", true)
 		stored(t, who.p, who.account, room, "room secret two: bring the red map", true)
 	}
+
+	// A file: uploaded encrypted (XEP-0454), its aesgcm:// link only
+	// inside the encrypted message; carol fetches the same bytes.
+	const fileSecret = "THE-ROOM-FILE-PLAINTEXT-"
+	path := filepath.Join(t.TempDir(), "plan.txt")
+	if err := os.WriteFile(path, []byte(strings.Repeat(fileSecret, 100)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sent, err := as.s.SendFile(ctx, jid.MustParse(room), path, FileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sent.File.Encrypted || !strings.HasPrefix(sent.File.URL, "aesgcm://") {
+		t.Fatalf("sent %+v, want an encrypted file", sent.File)
+	}
+	secrets = append(secrets, fileSecret, strings.TrimPrefix(sent.File.URL, "aesgcm://"))
+	if g := cs.groupMessage(t, sent.File.URL); !g.Encrypted || g.File == nil || !g.File.Encrypted {
+		t.Errorf("carol got the file as %+v (file %+v)", g, g.File)
+	}
+	var got bytes.Buffer
+	if _, err := cp.FetchFile(ctx, ca.JID, sent.File.URL, &got, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != strings.Repeat(fileSecret, 100) {
+		t.Errorf("carol fetched %d bytes, not the file", got.Len())
+	}
+	stored(t, ap, aa.JID, room, sent.File.URL, true)
 
 	// carol out of the room; bob says something and leaves; carol comes
 	// back and reads it from the room's archive, bob no longer present.

@@ -36,6 +36,21 @@ func (b *Backend) Encryption(ctx context.Context, peer string) (ui.Encryption, e
 	return ui.Encryption{On: true, Devices: len(ds)}, nil
 }
 
+// RoomEncryption says whether a message to the room would go
+// OMEMO-encrypted now, and for whom (a private room whose members all
+// have OMEMO devices), or why not.
+func (b *Backend) RoomEncryption(ctx context.Context, room string) (ui.Encryption, error) {
+	s, err := b.session()
+	if err != nil {
+		return ui.Encryption{Why: "not logged in yet"}, nil
+	}
+	st, err := s.RoomEncryption(ctx, room)
+	if err != nil {
+		return ui.Encryption{Why: "the room's members could not be looked up (" + err.Error() + ")"}, nil
+	}
+	return ui.Encryption{On: st.Encrypted, Why: st.Why, Members: st.Members}, nil
+}
+
 // Keys returns this device's OMEMO key and those seen of peer's devices.
 func (b *Backend) Keys(ctx context.Context, peer string) (ui.DeviceKey, []ui.DeviceKey, error) {
 	keys, err := b.p.OMEMOKeys(ctx, b.account, peer)

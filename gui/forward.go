@@ -261,7 +261,7 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 			ref = ev.ID
 		}
 		um := ui.Message{Key: ev.ID, Ref: ref, From: ev.Room.String() + "/" + ev.Nick, Peer: ev.Room.String(), Outgoing: ev.Self, Nick: ev.Nick, Body: ev.Body, Time: ev.Time, State: state, History: ev.Delayed,
-			File: uiFileRef(ev.File)}
+			File: uiFileRef(ev.File), Encrypted: ev.Encrypted}
 		if r := ev.Reply; r != nil {
 			um.Reply = &ui.ReplyInfo{ID: r.ID, To: r.To, Quote: r.Quote}
 		}

@@ -22,6 +22,10 @@ import (
 type Encryptor interface {
 	// Encryption says whether a message to peer would go encrypted now.
 	Encryption(ctx context.Context, peer string) (Encryption, error)
+	// RoomEncryption is Encryption for a room we are in: on in a private
+	// room (members-only, real addresses shown) whose members all have
+	// OMEMO devices.
+	RoomEncryption(ctx context.Context, room string) (Encryption, error)
 	// Keys returns this device's key and the keys seen of peer's devices.
 	Keys(ctx context.Context, peer string) (own DeviceKey, theirs []DeviceKey, err error)
 	// SetKeyTrust records that the user compared peer's key fingerprint
@@ -39,6 +43,8 @@ type Encryption struct {
 	On      bool
 	Devices int    // their devices a message is encrypted to
 	Why     string // when off: why, in the user's words
+	// Members: in a room, the members messages are encrypted for.
+	Members []string
 	// Refused: off, and the account sends nothing unencrypted: a message
 	// to them fails (and waits until it can go out encrypted).
 	Refused bool
@@ -88,15 +94,14 @@ func (a *Pane) refreshLock() {
 		return
 	}
 	peer := ch.peer
-	if a.isRoom(peer) {
-		a.lockState = Encryption{Why: "group chats are not end-to-end encrypted in Clove yet"}
-		a.lock.SetIcon(theme.NewThemedResource(openLockIcon))
-		a.lock.Show()
-		return
-	}
+	room := a.isRoom(peer)
 	a.async(func() {
-		st, err := e.Encryption(a.ctx, peer)
-		if err == nil && !st.On {
+		var st Encryption
+		var err error
+		if room {
+			// Rooms are outside require-encryption: never refused.
+			st, err = e.RoomEncryption(a.ctx, peer)
+		} else if st, err = e.Encryption(a.ctx, peer); err == nil && !st.On {
 			st.Refused, _ = e.RequireEncryption(a.ctx)
 		}
 		a.do(func() {
@@ -118,6 +123,41 @@ func (a *Pane) refreshLock() {
 			a.lock.Show()
 		})
 	})
+}
+
+// roomEncryptionText says in words what the lock shows for a room.
+func roomEncryptionText(st Encryption) string {
+	if st.On {
+		who := "its member"
+		if len(st.Members) != 1 {
+			who = fmt.Sprintf("its %d members", len(st.Members))
+		}
+		return fmt.Sprintf("Messages in this group chat are end-to-end encrypted (OMEMO) to the devices of %s and your other devices: the servers cannot read them. Each member's keys are in the lock's dialog of a chat with them.", who)
+	}
+	why := st.Why
+	if why == "" {
+		why = "the room is not private"
+	}
+	return fmt.Sprintf("Messages in this group chat are not end-to-end encrypted: %s. The room's server and everyone in it can read them. Clove encrypts a group chat that is members-only and shows members' addresses (as Start group chat… makes them) when every member has an OMEMO device.", why)
+}
+
+// roomEncryptionDialog shows whether the room's messages are encrypted,
+// and for whom.
+func (a *Pane) roomEncryptionDialog(room string, st Encryption) {
+	msg := widget.NewLabel(roomEncryptionText(st))
+	msg.Wrapping = fyne.TextWrapWord
+	rows := []fyne.CanvasObject{msg}
+	if st.On {
+		rows = append(rows, widget.NewLabelWithStyle("Encrypted for", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		for _, m := range st.Members {
+			rows = append(rows, widget.NewLabel(m))
+		}
+	}
+	content := container.NewVBox(rows...)
+	body := container.NewVScroll(content)
+	d := dialog.NewCustom("Encryption — "+room, "Close", body, a.win)
+	showDialog(a.win, d)
+	fitDialog(a.win, d, body, content, 560)
 }
 
 // encryptionText says in words what the lock shows for peer.
@@ -162,12 +202,13 @@ func (a *Pane) showEncryption(peer string) {
 		return
 	}
 	if a.isRoom(peer) {
-		msg := widget.NewLabel("Messages in this group chat are not end-to-end encrypted: the room's server and everyone in it can read them. Clove does not encrypt group chats yet (OMEMO in rooms needs members-only, non-anonymous rooms).")
-		msg.Wrapping = fyne.TextWrapWord
-		body := container.NewVScroll(msg)
-		d := dialog.NewCustom("Encryption — "+peer, "Close", body, a.win)
-		showDialog(a.win, d)
-		fitDialog(a.win, d, body, msg, 560)
+		a.async(func() {
+			st, err := e.RoomEncryption(a.ctx, peer)
+			if err != nil {
+				st = Encryption{Why: err.Error()}
+			}
+			a.do(func() { a.roomEncryptionDialog(peer, st) })
+		})
 		return
 	}
 	a.async(func() {

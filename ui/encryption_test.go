@@ -43,6 +43,13 @@ func (e *fakeEncryptor) Encryption(_ context.Context, peer string) (Encryption, 
 	return Encryption{Why: "no OMEMO device of theirs is known"}, nil
 }
 
+func (e *fakeEncryptor) RoomEncryption(_ context.Context, room string) (Encryption, error) {
+	if room == "team@rooms.example.org" {
+		return Encryption{On: true, Members: []string{"bob@example.org", "carol@example.org"}}, nil
+	}
+	return Encryption{Why: "the room is not private: OMEMO needs a members-only room that shows members' addresses"}, nil
+}
+
 func (e *fakeEncryptor) Keys(_ context.Context, peer string) (DeviceKey, []DeviceKey, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -149,18 +156,35 @@ func TestTheLockShowsEncryptionAndKeys(t *testing.T) {
 	}
 }
 
-// A room's lock is open and says group chats are not encrypted.
-func TestARoomSaysItIsNotEncrypted(t *testing.T) {
-	b := threeContacts()
-	b.contacts = append(b.contacts, Contact{JID: "lounge@rooms.example.org", Room: true})
-	a, _ := newTestApp(t, &fakeEncryptor{fakeBackend: b, trust: map[string]string{}})
-	selectContact(t, a, "lounge@rooms.example.org")
-	if !a.lock.Visible() || a.lockState.On {
-		t.Fatalf("a room's lock: shown %v, state %+v", a.lock.Visible(), a.lockState)
-	}
-	test.Tap(a.lock)
-	if texts := strings.Join(overlayTexts(a), "\n"); !strings.Contains(texts, "not end-to-end encrypted") {
-		t.Fatalf("the room's encryption dialog:\n%s", texts)
+// A room's lock says whether its messages are encrypted: open, with the
+// reason, for an open room; closed, naming the members, for a private
+// room whose members all have OMEMO; a room's encrypted message carries
+// a lock.
+func TestARoomSaysWhetherItIsEncrypted(t *testing.T) {
+	for _, tc := range []struct {
+		room string
+		on   bool
+		want []string
+	}{
+		{"lounge@rooms.example.org", false, []string{"not end-to-end encrypted: the room is not private", "members-only"}},
+		{"team@rooms.example.org", true, []string{"end-to-end encrypted (OMEMO) to the devices of its 2 members", "Encrypted for", "bob@example.org", "carol@example.org"}},
+	} {
+		t.Run(tc.room, func(t *testing.T) {
+			b := threeContacts()
+			b.contacts = append(b.contacts, Contact{JID: tc.room, Room: true})
+			a, _ := newTestApp(t, &fakeEncryptor{fakeBackend: b, trust: map[string]string{}})
+			selectContact(t, a, tc.room)
+			if !a.lock.Visible() || a.lockState.On != tc.on {
+				t.Fatalf("the room's lock: shown %v, state %+v", a.lock.Visible(), a.lockState)
+			}
+			test.Tap(a.lock)
+			texts := strings.Join(overlayTexts(a), "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(texts, w) {
+					t.Errorf("the room's encryption dialog lacks %q:\n%s", w, texts)
+				}
+			}
+		})
 	}
 }
 

@@ -303,9 +303,16 @@ func (a *Pane) sendFileThen(peer, path string, after func()) {
 	}
 	warn := ""
 	if a.isRoom(peer) {
-		// Rooms are plaintext in Clove: say so, as for a contact without
-		// OMEMO.
-		warn = "Not encrypted: rooms are not. Everyone in the room, and its server, can fetch the file."
+		// A room's file is encrypted exactly when its messages are (a
+		// private room whose members all have OMEMO): else say so, as
+		// for a contact without OMEMO.
+		if a.encryptor() == nil || a.chat == nil || a.chat.peer != peer || !a.lockState.On {
+			why := a.lockState.Why
+			if why == "" || a.chat == nil || a.chat.peer != peer {
+				why = "this group chat's messages are not"
+			}
+			warn = "Not encrypted: " + why + ". Everyone in the room, and its server, can fetch the file."
+		}
 	} else if a.encryptor() != nil && a.chat != nil && a.chat.peer == peer && !a.lockState.On {
 		if a.lockState.Refused {
 			// The upload would be in the clear before the message refused

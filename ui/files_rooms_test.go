@@ -75,7 +75,7 @@ func TestFilesInRooms(t *testing.T) {
 	defer close(gate)
 	b.fb.set(gate, nil)
 	a.sendFile(lounge, path)
-	mustShow(t, a, "Sending notes.txt", "Not encrypted: rooms are not.")
+	mustShow(t, a, "Sending notes.txt", "Not encrypted: this group chat's messages are not.")
 	for end := time.Now().Add(5 * time.Second); b.fb.uploads() == 0 && time.Now().Before(end); {
 		time.Sleep(10 * time.Millisecond)
 	}

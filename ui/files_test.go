@@ -98,6 +98,9 @@ type encFileBackend struct {
 }
 
 func (e *encFileBackend) Encryption(context.Context, string) (Encryption, error) { return e.state, nil }
+func (e *encFileBackend) RoomEncryption(context.Context, string) (Encryption, error) {
+	return e.state, nil
+}
 func (e *encFileBackend) Keys(context.Context, string) (DeviceKey, []DeviceKey, error) {
 	return DeviceKey{}, nil, nil
 }

@@ -447,13 +447,16 @@ func (c *Client) SendGroupReply(ctx context.Context, room jid.JID, body string, 
 
 // SendGroupFile shares a file in a room we joined: the body is its URL,
 // with the same URL as out-of-band data (XEP-0066), as Conversations, Dino
-// and Gajim send files to rooms; in plaintext, so never an aesgcm:// URL.
+// and Gajim send files to rooms. An encrypted file's aesgcm:// URL (it
+// holds the key) goes only in an OMEMO-encrypted message, without the
+// out-of-band element (XEP-0454).
 func (c *Client) SendGroupFile(ctx context.Context, room jid.JID, url string) (string, error) {
-	if strings.HasPrefix(url, "aesgcm:") {
-		return "", errors.New("an encrypted file's link (it holds its key) is never sent to a room")
-	}
 	return c.sendGroup(ctx, room, url, nil, true)
 }
+
+// ErrRoomNotEncrypted: an encrypted file's link was to go to a room whose
+// messages are not encrypted (any more).
+var ErrRoomNotEncrypted = errors.New("the room's messages are not encrypted now, and an encrypted file's link (it holds its key) is never sent in the clear")
 
 func (c *Client) sendGroup(ctx context.Context, room jid.JID, body string, r *Reply, oob bool) (string, error) {
 	sess, err := c.session()
@@ -472,6 +475,9 @@ func (c *Client) sendGroup(ctx context.Context, room jid.JID, body string, r *Re
 	id := randomID()
 	if enc, err := c.sendGroupEncrypted(ctx, sess, room.Bare(), id, body, r); enc || err != nil {
 		return id, err
+	}
+	if strings.HasPrefix(body, "aesgcm:") {
+		return "", ErrRoomNotEncrypted
 	}
 	out := groupOut{ID: id, To: room.Bare().String(), Type: "groupchat", Body: body, Origin: idEl{ID: id}}
 	if r != nil {
