@@ -36,7 +36,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 	reason := fs.String("reason", "", "invite: why (shown to the invitee)")
 	viaRoom := fs.Bool("via-room", false, "invite: send the invitation through the room (XEP-0045), which is entered for it; default: directly (XEP-0249)")
 	fs.StringVar(&v.To, "to", "", "send: say TEXT to this occupant (nick) as a private message, not to the room")
-	fs.StringVar(&v.File, "file", "", "send: share this file in the room instead of TEXT (uploaded to your server unencrypted: rooms are not encrypted); prints its URL")
+	fs.StringVar(&v.File, "file", "", "send: share this file in the room instead of TEXT (uploaded to your server encrypted when the room's messages are: a private room whose members all have OMEMO); prints its URL")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
