@@ -21,7 +21,9 @@ func (r *running) groupMessage(t testing.TB, body string) xmppclient.GroupMessag
 	t.Helper()
 	return r.wait(t, "room message "+body, func(ev xmppclient.Event) bool {
 		m, ok := ev.(xmppclient.GroupMessage)
-		if ok && strings.HasPrefix(m.Body, "could not decrypt") {
+		// Not for this device: the room's history from before dave was
+		// a member, as it should.
+		if ok && strings.HasPrefix(m.Body, "could not decrypt") && !strings.Contains(m.Body, "not encrypted for this device") {
 			t.Errorf("room message from %s: %s", m.Nick, m.Body)
 		}
 		return ok && m.Body == body
@@ -35,7 +37,9 @@ func (r *running) groupMessage(t testing.TB, body string) xmppclient.GroupMessag
 // carol; a message sent while carol is out of the room, by someone who
 // left too, decrypts from the room's archive when she comes back (the
 // sender's address from the archive, not from who is present); a file
-// goes encrypted, its link inside the encrypted message. An open room
+// goes encrypted, its link inside the encrypted message; someone invited
+// while away (a member by the invitation) gets what is said meanwhile.
+// An open room
 // stays plaintext and says why. None of the secrets is on the server.
 //
 // Twice: with the rooms' archive (XEP-0313: the sender's address is in
@@ -60,18 +64,20 @@ func testOMEMOInAPrivateRoom(t *testing.T, muc string, archive bool) {
 	// The MUC component is listed in the domain's disco#items, where
 	// StartGroupChat looks for it.
 	srv := prosodytest.Start(t, prosodytest.WithPEP(), prosodytest.WithMAM(), prosodytest.WithModule("private"), prosodytest.WithHTTPUpload(), prosodytest.Config(muc))
-	for _, u := range []string{"alice", "bob", "carol"} {
+	for _, u := range []string{"alice", "bob", "carol", "dave"} {
 		srv.CreateUser(t, u, u+"-pw")
 	}
 	ap, aa := testAccount(t, srv, "alice")
 	bp, ba := testAccount(t, srv, "bob")
 	cp, ca := testAccount(t, srv, "carol")
+	dp, da := testAccount(t, srv, "dave")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	as := startRunning(t, ctx, ap, aa, "alice-pw", Options{})
 	bs := startRunning(t, ctx, bp, ba, "bob-pw", Options{})
 	cs := startRunning(t, ctx, cp, ca, "carol-pw", Options{})
-	for _, r := range []*running{as, bs, cs} {
+	ds := startRunning(t, ctx, dp, da, "dave-pw", Options{})
+	for _, r := range []*running{as, bs, cs, ds} {
 		r.ready(t)
 	}
 
@@ -169,6 +175,33 @@ func testOMEMOInAPrivateRoom(t *testing.T, muc string, archive bool) {
 		t.Errorf("carol's copy from the archive: encrypted=%v nick=%q", g.Encrypted, g.Nick)
 	}
 
+	// dave, invited through the room (which makes him a member) while
+	// he is away: the room tells alice, her next message is encrypted
+	// for him too, and he reads it when he comes.
+	if err := as.s.Invite(ctx, room, da.JID, "", true); err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(20 * time.Second); ; {
+		st, err := as.s.RoomEncryption(ctx, room)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.Contains(st.Members, da.JID) {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("dave invited, but alice encrypts for %v only", st.Members)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	say(as, "room secret four: dave brings the cake")
+	if err := ds.s.JoinRoom(ctx, room, "dave", false); err != nil {
+		t.Fatal(err)
+	}
+	if g := ds.groupMessage(t, "room secret four: dave brings the cake"); !g.Encrypted {
+		t.Error("dave's copy is not marked encrypted")
+	}
+
 	// An open room: plaintext, and why.
 	open := "lounge@muc." + srv.Domain
 	if err := as.s.JoinRoom(ctx, open, "alice", true); err != nil {
@@ -194,6 +227,7 @@ func testOMEMOInAPrivateRoom(t *testing.T, muc string, archive bool) {
 	as.close()
 	bs.close()
 	cs.close()
+	ds.close()
 	srv.Stop(t)
 	found := srv.AtRest(t, append(slices.Clone(secrets), plain)...)
 	for _, s := range secrets {

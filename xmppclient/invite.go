@@ -62,8 +62,11 @@ type mucUserMsg struct {
 	Password string `xml:"password"`
 	// Item: in a non-anonymous room's archive, the sender's real address
 	// as the room stored it (muc_omemo.go).
+	// With Affiliation, from the room itself: a change of someone's
+	// affiliation who is not in the room (§9.3, example 195).
 	Item *struct {
-		JID string `xml:"jid,attr"`
+		JID         string `xml:"jid,attr"`
+		Affiliation string `xml:"affiliation,attr"`
 	} `xml:"item"`
 }
 
@@ -112,6 +115,9 @@ func (c *Client) onInvite(m *inMessage) bool {
 		if err == nil && ferr == nil {
 			c.emit(InvitationDeclined{Room: room.Bare(), From: from.Bare(), Reason: clip(m.MUCUser.Decline.Reason)})
 		}
+		return true
+	case m.MUCUser != nil && m.MUCUser.Item != nil && m.MUCUser.Item.Affiliation != "":
+		c.onAffiliationNotice(m)
 		return true
 	case m.Conference != nil:
 		room, err := jid.Parse(m.Conference.JID)

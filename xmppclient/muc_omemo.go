@@ -486,3 +486,20 @@ func (c *Client) readMembers(ctx context.Context, room jid.JID) error {
 	rc.membersRead = true
 	return nil
 }
+
+// onAffiliationNotice takes a room's word that someone not in it became
+// a member (or stopped being one): prosody says so to the occupants
+// (§9.3, example 195), and a private room's next message is then
+// encrypted for them too (someone invited, whom the invitation made a
+// member, reads it from the archive once they come).
+func (c *Client) onAffiliationNotice(m *inMessage) {
+	room, err := jid.Parse(m.From)
+	if err != nil || room.Resourcepart() != "" {
+		return
+	}
+	who, err := jid.Parse(m.MUCUser.Item.JID)
+	if err != nil {
+		return
+	}
+	c.noteOccupant(Occupant{Room: room, JID: who, Affiliation: m.MUCUser.Item.Affiliation, Left: true})
+}
