@@ -42,7 +42,11 @@
 // arrive decrypted (Message.Encrypted, PreKey, DecryptError), Send encrypts
 // with Outgoing.Encrypt, and OMEMODevices says what keys it knows of a
 // contact. It is the OMEMO implementation that is not ours in the interop
-// test (cmd/clove's TestOMEMOInteropSlixmpp).
+// test (cmd/clove's TestOMEMOInteropSlixmpp). In a room (members-only, real
+// JIDs shown, as Conversations and Dino want it), groupchat messages are
+// decrypted too (From stays room/nick), Outgoing.Recipients names whom a
+// groupchat message is encrypted for, and the room's copy of what the
+// client sent comes back as Message.Reflected with the text it sent.
 //
 // HTTP file upload (XEP-0363; RequireUpload, as the plugin needs
 // python3-aiohttp): RequestUploadSlot finds the server's upload service

@@ -6,12 +6,16 @@ Protocol, one JSON object a line:
        "plugins": [...], "debug": bool, "omemo_store": path, "carbons": bool}
   stdin, later lines: commands, each with a "seq" the reply repeats
       {"seq": 1, "op": "send", "to", "body", "type", "id", "origin_id",
-       "extra_xml", "encrypt": bool}
+       "extra_xml", "encrypt": bool, "recipients": [bare JIDs]}
+                                           (recipients: whom "encrypt"
+                                           encrypts for instead of "to";
+                                           needed for a "groupchat")
       {"seq": 2, "op": "omemo_devices", "jid"}
       {"seq": 3, "op": "upload_slot", "filename", "size", "content_type"}
       {"seq": 4, "op": "upload_file", "path", "content_type"}
       {"seq": 5, "op": "quit"}
-      {"seq": 6, "op": "muc_join", "room", "nick"}   (plugin xep_0045)
+      {"seq": 6, "op": "muc_join", "room", "nick"}   (plugin xep_0045; the
+                                           room's refusal is the error)
       {"seq": 7, "op": "invite", "room", "to", "reason", "password",
        "mediated": bool}      (xep_0249 direct, or xep_0045 mediated)
       {"seq": 8, "op": "reply", "to", "body", "type", "id", "reply_to", "reply_id"}
@@ -21,6 +25,15 @@ Protocol, one JSON object a line:
       {"seq": 10, "op": "presence", "to", "extra_xml"}
                                            (e.g. a room join: to room/nick
                                            with <x xmlns=muc/>)
+      {"seq": 11, "op": "iq", "type", "to", "xml"}
+                                           (the answer's XML, and its error
+                                           condition if it is one)
+      {"seq": 12, "op": "muc_config", "room", "fields": {var: value}}
+                                           (xep_0045: the room's form with
+                                           these fields changed, submitted;
+                                           a value a string or a list)
+      {"seq": 13, "op": "muc_affiliation", "room", "jid", "affiliation"}
+                                           (xep_0045's set_affiliation)
   stdout: events
       {"event": "ready", "jid": full JID}   after the initial presence was
                                            processed by the server
@@ -29,6 +42,7 @@ Protocol, one JSON object a line:
                                            bundles are published
       {"event": "message", "from", "to", "type", "id", "origin_id",
        "stanza_id", "body", "xml"}          every message stanza, as received
+                                           (and the OMEMO fields below)
                                            ("carbon": "sent"|"received" and
                                            the other fields the forwarded
                                            message's, with "carbons")
@@ -51,6 +65,17 @@ OMEMO <encrypted> element is reported decrypted: "body" is the plaintext
 "decrypt_error" when decryption failed (body then is what the stanza
 carried, the fallback text). "send" with "encrypt" encrypts the body.
 
+OMEMO in a room (XEP-0384 0.3 as Conversations and Dino use it: a
+members-only room that shows real JIDs): OMEMO mode loads xep_0045, where
+slixmpp-omemo looks up the real JID of a groupchat sender (room/nick, from
+the occupant's presence). A "groupchat" message is decrypted like a chat
+one, "from" staying room/nick. A "send" of type "groupchat" with "encrypt"
+goes to the room encrypted for "recipients" (the other members' bare JIDs)
+and our own other devices. The room's copy of what this device sent comes
+back with "reflected": true: OMEMO encrypts for every device but the
+sending one, so it is not decrypted; "body" is the text sent with that id
+(and "decrypt_error" if this process sent none with it).
+
 Nothing is deduplicated, no archive is queried and stream management is not
 used: the output is what arrived on this one stream, which is the point of a
 third-party receiver in a test. Carbons (XEP-0280) are enabled only with
@@ -70,6 +95,7 @@ The password comes on stdin, never in argv (visible in ps to every user).
 """
 
 import asyncio
+import copy
 import json
 import logging
 import os
@@ -88,11 +114,17 @@ FORWARD_NS = "urn:xmpp:forward:0"
 OLDMEMO_NS = "eu.siacs.conversations.axolotl"
 
 
+# The events' stream. main points sys.stdout at stderr: a library's print
+# (slixmpp 1.8.3's join_muc_wait prints every message that comes during a
+# join) must not land among the events.
+EVENTS = sys.stdout
+
+
 def emit(obj):
     # One write and a flush a line: the Go side reads line by line, and a
     # message must not wait in a buffer while the test counts.
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+    EVENTS.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    EVENTS.flush()
 
 
 class Harness(slixmpp.ClientXMPP):
@@ -105,6 +137,8 @@ class Harness(slixmpp.ClientXMPP):
         # encrypted send awaits the network (device lists, bundles), and a
         # later command must not overtake it.
         self.commands = asyncio.Queue()
+        # Rooms being joined (bare JID) and the future a refusal resolves.
+        self.joins = {}
         asyncio.get_event_loop().create_task(self.serve_commands())
         for p in cfg.get("plugins") or []:
             self.register_plugin(p)
@@ -114,6 +148,12 @@ class Harness(slixmpp.ClientXMPP):
         self.omemo = None
         if cfg.get("omemo_store"):
             self.omemo = load_omemo(self, cfg["omemo_store"])
+            # slixmpp-omemo refuses a groupchat message without it: the
+            # sender's real JID is in its occupant list.
+            self.register_plugin("xep_0045")
+            # What this device sent encrypted to rooms, by stanza id: the
+            # reflection cannot be decrypted (the library's advice).
+            self.sent_to_rooms = {}
             # Decryption awaits the network too (the sender's bundle), so
             # stanzas are handled in arrival order by one task.
             self.incoming = asyncio.Queue()
@@ -197,14 +237,28 @@ class Harness(slixmpp.ClientXMPP):
 
     def on_presence(self, pres):
         x = pres.xml
+        refused = self.joins.get(pres["from"].bare) if x.get("type") == "error" else None
+        if refused is not None and not refused.done():
+            refused.set_result(pres)
         emit({"event": "presence", "from": str(pres["from"]), "to": str(pres["to"]),
               "type": x.get("type", ""), "xml": ET.tostring(x, encoding="unicode")})
 
     def on_message(self, msg):
         if self.omemo is not None:
-            self.incoming.put_nowait(msg)
+            # A groupchat sender's real JID as the room's presences say
+            # now: decryption may come after the occupant left.
+            self.incoming.put_nowait((msg, self.occupant_jid(msg)))
             return
         emit(self.event_for(msg)[1])
+
+    def occupant_jid(self, msg):
+        """The real JID xep_0045 knows for a groupchat message's room/nick
+        (None: another type, or not known)."""
+        if msg["type"] != "groupchat" or "xep_0045" not in self.plugin:
+            return None
+        frm = msg["from"]
+        real = self["xep_0045"].get_jid_property(slixmpp.JID(frm.bare), frm.resource, "jid")
+        return slixmpp.JID(real) if real else None
 
     def event_for(self, msg):
         """The event for a received stanza and the message it is about:
@@ -239,12 +293,13 @@ class Harness(slixmpp.ClientXMPP):
 
     async def serve_incoming(self):
         while True:
-            msg, ev = self.event_for(await self.incoming.get())
+            stanza, real = await self.incoming.get()
+            msg, ev = self.event_for(stanza)
             if self.omemo.is_encrypted(msg) is not None:
-                await self.decrypt(msg, ev)
+                await self.decrypt(msg, ev, real)
             emit(ev)
 
-    async def decrypt(self, msg, ev):
+    async def decrypt(self, msg, ev, real=None):
         ev["encrypted"] = True
         enc = msg.xml.find("{%s}encrypted" % OLDMEMO_NS)
         if enc is not None:
@@ -254,6 +309,15 @@ class Harness(slixmpp.ClientXMPP):
         try:
             sm = await self.omemo.get_session_manager()
             own, _ = await sm.get_own_device_information()
+            if self.is_reflection(msg, ev, own.device_id, real):
+                ev["reflected"] = True
+                sent = self.sent_to_rooms.get(msg["id"])
+                if sent is None:
+                    ev["decrypt_error"] = ("reflection of a message this device sent, id %r, "
+                                           "not one this process sent" % msg["id"])
+                else:
+                    ev["body"] = sent
+                return
             if enc is not None:
                 # Read off the wire, not from the library: whether the key
                 # for this device came as a pre-key (session-starting)
@@ -261,10 +325,27 @@ class Harness(slixmpp.ClientXMPP):
                 for key in enc.iter("{%s}key" % OLDMEMO_NS):
                     if key.get("rid") == str(own.device_id):
                         ev["prekey"] = key.get("prekey") in ("true", "1")
+            if msg["type"] == "groupchat" and real is not None and self.occupant_jid(msg) is None:
+                # The sender left the room since the message came: the
+                # library would find no real JID. Decrypted as what it is,
+                # a message from that account.
+                msg = copy.copy(msg)
+                msg["type"] = "chat"
+                msg["from"] = real
             plain, _device = await self.omemo.decrypt_message(msg)
             ev["body"] = plain["body"] or ""
         except Exception as e:  # noqa: BLE001 - what the test checks
             ev["decrypt_error"] = "%s: %s" % (type(e).__name__, e)
+
+    def is_reflection(self, msg, ev, own_device, real):
+        """Whether a groupchat message is the room's copy of one this very
+        device sent: its sid ours, from our nick or our real JID."""
+        if msg["type"] != "groupchat" or ev.get("sender_device") != own_device:
+            return False
+        if real is not None and real.bare == self.boundjid.bare:
+            return True
+        nicks = self["xep_0045"].our_nicks if "xep_0045" in self.plugin else {}
+        return nicks.get(slixmpp.JID(msg["from"].bare)) == msg["from"].resource
 
     def command(self, line):
         self.commands.put_nowait(line)
@@ -299,10 +380,14 @@ class Harness(slixmpp.ClientXMPP):
             elif op == "react":
                 self["xep_0444"].send_reactions(slixmpp.JID(cmd["to"]), cmd["reactions_id"], cmd.get("reactions") or [])
             elif op == "muc_join":
-                await self.plugin["xep_0045"].join_muc_wait(
-                    slixmpp.JID(cmd["room"]), cmd["nick"], maxstanzas=0, timeout=20)
+                await self.join_room(cmd)
             elif op == "invite":
                 self.invite(cmd)
+            elif op == "muc_config":
+                await self.configure_room(cmd)
+            elif op == "muc_affiliation":
+                await self.plugin["xep_0045"].set_affiliation(
+                    slixmpp.JID(cmd["room"]), cmd["affiliation"], jid=slixmpp.JID(cmd["jid"]), timeout=20)
             elif op == "iq":
                 result = await self.raw_iq(cmd)
             elif op == "quit":
@@ -328,6 +413,45 @@ class Harness(slixmpp.ClientXMPP):
                 to, room, password=cmd.get("password") or None,
                 reason=cmd.get("reason") or None)
 
+    async def join_room(self, cmd):
+        """xep_0045's join_muc_wait, failing at once on the room's
+        refusal: the plugin knows an error presence only with the
+        <x xmlns=muc/> of the join in it, which prosody's refusals (not a
+        member, banned) leave out, and would wait for its timeout."""
+        muc = self.plugin["xep_0045"]
+        room = slixmpp.JID(cmd["room"])
+        refused = asyncio.get_event_loop().create_future()
+        self.joins[room.bare] = refused
+        join = asyncio.ensure_future(muc.join_muc_wait(room, cmd["nick"], maxstanzas=0, timeout=20))
+        try:
+            done, _ = await asyncio.wait([join, refused], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self.joins.pop(room.bare, None)
+        if join in done:
+            join.result()
+            return
+        join.cancel()
+        # Not in the room: no occupant list of it, and no nick.
+        muc.rooms.pop(room, None)
+        muc.our_nicks.pop(room, None)
+        err = refused.result()["error"]
+        raise ValueError("the room refused the join: %s/%s %s"
+                         % (err["type"], err["condition"], err["text"] or ""))
+
+    async def configure_room(self, cmd):
+        """The room's configuration form (XEP-0045 §10.2) with the given
+        fields set, submitted: it also unlocks a room just created."""
+        muc = self.plugin["xep_0045"]
+        room = slixmpp.JID(cmd["room"])
+        form = await muc.get_room_config(room, timeout=20)
+        fields = form.get_fields()
+        for var, value in (cmd.get("fields") or {}).items():
+            if var not in fields:
+                raise ValueError("muc_config: the room's form has no field %r (it has %s)"
+                                 % (var, ", ".join(sorted(fields))))
+            fields[var]["value"] = value
+        await muc.set_room_config(room, form, timeout=20)
+
     async def send_one(self, cmd):
         if not cmd.get("to"):
             raise ValueError("send: no recipient")
@@ -335,7 +459,9 @@ class Harness(slixmpp.ClientXMPP):
                                 mtype=cmd.get("type") or "chat")
         msgs = [msg]
         if cmd.get("encrypt"):
-            msgs = await self.encrypt(msg)
+            msgs = await self.encrypt(msg, cmd.get("recipients"))
+        elif cmd.get("recipients"):
+            raise ValueError("send: recipients without encrypt")
         for m in msgs:
             if cmd.get("id"):
                 m["id"] = cmd["id"]
@@ -350,6 +476,8 @@ class Harness(slixmpp.ClientXMPP):
                 for child in list(wrapper):
                     m.xml.append(child)
         for m in msgs:
+            if cmd.get("encrypt") and m["type"] == "groupchat":
+                self.sent_to_rooms[m["id"]] = cmd["body"]
             m.send()
         return [ET.tostring(m.xml, encoding="unicode") for m in msgs]
 
@@ -377,17 +505,26 @@ class Harness(slixmpp.ClientXMPP):
         p.send()
         return ET.tostring(p.xml, encoding="unicode")
 
-    async def encrypt(self, msg):
+    async def encrypt(self, msg, recipients=None):
         if self.omemo is None:
             raise ValueError("send: encrypt without OMEMO mode")
         if not msg["body"]:
             raise ValueError("send: encrypt needs a body")
+        # A room's JID has no devices: a groupchat message is encrypted
+        # for its members, whom the test names.
+        if recipients:
+            to = {slixmpp.JID(j) for j in recipients}
+        elif msg["type"] == "groupchat":
+            raise ValueError("send: an encrypted groupchat message needs recipients (the members' bare JIDs)")
+        else:
+            to = {slixmpp.JID(msg["to"])}
         # One stanza per OMEMO version the recipient's devices take; a body
         # only ever goes as 0.3 (the plugin's 0.8 would need SCE).
-        msgs, errors = await self.omemo.encrypt_message(msg, slixmpp.JID(msg["to"]))
+        msgs, errors = await self.omemo.encrypt_message(msg, to)
         if not msgs:
             raise ValueError("send: nothing to encrypt for (no device of %s?): %s"
-                             % (msg["to"], "; ".join(repr(e) for e in errors) or "no error"))
+                             % (", ".join(sorted(str(j) for j in to)),
+                                "; ".join(repr(e) for e in errors) or "no error"))
         out = []
         for ns, m in msgs.items():
             m["eme"]["namespace"] = ns
@@ -484,7 +621,20 @@ class Harness(slixmpp.ClientXMPP):
         return {"xml": str(resp)}
 
     def quit(self):
+        if self.quitting:
+            return
         self.quitting = True
+        asyncio.ensure_future(self.flush_and_disconnect())
+
+    async def flush_and_disconnect(self):
+        # disconnect() ends the stream at once when the send queue is
+        # empty, which it is while the last stanza taken from it still goes
+        # through the output filters: a message sent just before quit
+        # would be lost. join() waits until that one is written too.
+        try:
+            await asyncio.wait_for(self.waiting_queue.join(), 1)
+        except asyncio.TimeoutError:
+            pass
         self.disconnect()
         # disconnect() waits for the server's </stream>; the process ends
         # whether or not it comes.
@@ -607,6 +757,7 @@ def main():
     except ValueError as e:
         emit({"event": "error", "error": "bad configuration line: %s" % e})
         return 2
+    sys.stdout = sys.stderr
     logging.basicConfig(level=logging.DEBUG if cfg.get("debug") else logging.WARNING,
                         stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
     loop = asyncio.new_event_loop()

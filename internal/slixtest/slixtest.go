@@ -113,6 +113,12 @@ type Message struct {
 	PreKey bool `json:"prekey"`
 	// SenderDevice is the sending device's id (the header's sid).
 	SenderDevice uint32 `json:"sender_device"`
+	// Reflected: a groupchat message that is the room's copy of one this
+	// very device sent encrypted (From is room/our nick). OMEMO encrypts
+	// for every device but the sending one, so it is not decrypted: Body is
+	// the text this client sent with that stanza id, or "" with
+	// DecryptError when it sent none.
+	Reflected bool `json:"reflected"`
 
 	// Carbon is "sent" or "received" for a carbon copy (Params.Carbons),
 	// the other fields then the forwarded message's; "" otherwise.
@@ -156,6 +162,12 @@ type Outgoing struct {
 	// Encrypt sends Body OMEMO-encrypted to To's devices (OMEMO mode
 	// only), with an EME hint and the plugin's fallback text as the body.
 	Encrypt bool `json:"encrypt,omitempty"`
+	// Recipients are the bare JIDs Encrypt encrypts for instead of To's
+	// devices (the sender's own other devices get the key as always). A
+	// room has no devices: Type "groupchat" with Encrypt needs them, the
+	// room's other members, To being the room's bare JID. Without Encrypt
+	// they are an error.
+	Recipients []string `json:"recipients,omitempty"`
 }
 
 // event is one line from the child.
@@ -697,9 +709,10 @@ func (c *Client) writeLine(line []byte) error {
 }
 
 // Close logs the client out (it closes the child's stdin, on which the
-// script disconnects), kills its process group after closeGrace if it is
-// still there, and removes its files. It returns once the child is reaped;
-// calling it again does nothing.
+// script disconnects once what it was sending is written: a message whose
+// Send returned just before is not lost), kills its process group after
+// closeGrace if it is still there, and removes its files. It returns once
+// the child is reaped; calling it again does nothing.
 func (c *Client) Close() error {
 	var err error
 	c.closeOnce.Do(func() {

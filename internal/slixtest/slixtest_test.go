@@ -308,3 +308,139 @@ func TestCarbons(t *testing.T) {
 		t.Errorf("a carbon forged by bob at the phone: %+v; want it as it came, not unwrapped", m)
 	}
 }
+
+// OMEMO in a room, as Conversations and Dino use it: bob creates a room,
+// makes it members-only with real JIDs shown and carol a member; both are
+// slixmpp-omemo. What bob sends encrypted for carol goes to the room as
+// type groupchat with the fallback body and the EME hint, not the text;
+// carol reports it decrypted (the sender's real JID from the room's
+// presence), from room/bob. The room's copy back to bob is reported as
+// reflected, with the text he sent. Carol's answer, for bob, decrypts at
+// bob's; what bob sends just before he leaves decrypts at carol's.
+func TestOMEMOGroupchat(t *testing.T) {
+	slixtest.RequireOMEMO(t)
+	const muc = "muc." + prosodytest.DefaultDomain
+	srv := prosodytest.Start(t, prosodytest.WithPEP(), prosodytest.Config(`Component "`+muc+`" "muc"`))
+	srv.CreateUser(t, "bob", "bob-pw")
+	srv.CreateUser(t, "carol", "carol-pw")
+	// Cancelled after the clients' Close (cleanups run last first), not
+	// when the test returns: a client killed with its context drops its
+	// connection while in the room, and prosody 0.12 then sometimes hangs
+	// on SIGTERM for its whole grace ("Error calling ondisconnect" in
+	// sessionmanager.lua), 5 s more.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	start := func(user, pw string) *slixtest.Client {
+		t0 := time.Now()
+		// No Plugins: OMEMO mode loads xep_0045 itself.
+		c, err := slixtest.Start(ctx, slixtest.Params{
+			JID: user + "@" + srv.Domain + "/omemo", Password: pw,
+			Addr: srv.C2SAddr, CertPEM: srv.CertPEM, OMEMO: true,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s OMEMO ready in %v: device %d", user, time.Since(t0).Round(time.Millisecond), c.OMEMO.ID)
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	bob, carol := start("bob", "bob-pw"), start("carol", "carol-pw")
+	bj, cj := "bob@"+srv.Domain, "carol@"+srv.Domain
+	room := "secret@" + muc
+
+	// bob creates the room (prosody locks it until it is configured).
+	if err := bob.JoinRoom(ctx, room, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.ConfigureRoom(ctx, room, map[string]string{"muc#roomconfig_nosuchfield": "1"}); err == nil || !strings.Contains(err.Error(), "muc#roomconfig_membersonly") {
+		t.Errorf("ConfigureRoom with a field the form lacks: %v; want an error listing the form's fields", err)
+	}
+	if err := bob.ConfigureRoom(ctx, room, map[string]string{
+		"muc#roomconfig_membersonly": "1", "muc#roomconfig_whois": "anyone",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	info, cond, err := bob.IQ(ctx, "get", room, "<query xmlns='http://jabber.org/protocol/disco#info'/>")
+	if err != nil || cond != "" || !strings.Contains(info, "muc_membersonly") || !strings.Contains(info, "muc_nonanonymous") {
+		t.Fatalf("the room after configuring: %v %s %s; want members-only and non-anonymous", err, cond, info)
+	}
+	if err := carol.JoinRoom(ctx, room, "carol"); err == nil || !strings.Contains(err.Error(), "registration-required") {
+		t.Fatalf("carol joining the members-only room before she is a member: %v", err)
+	}
+	if err := bob.SetAffiliation(ctx, room, cj, "member"); err != nil {
+		t.Fatal(err)
+	}
+	if err := carol.JoinRoom(ctx, room, "carol"); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := bob.Send(ctx, slixtest.Outgoing{To: room, Type: "groupchat", Body: "x", Encrypt: true}); err == nil || !strings.Contains(err.Error(), "recipients") {
+		t.Errorf("an encrypted groupchat message without recipients: %v", err)
+	}
+	// exchange sends body encrypted to the room for toJID and checks the
+	// stanza sent, what the receiver reports and the sender's reflection.
+	exchange := func(what string, from, to *slixtest.Client, nick, toJID, body string, preKey bool) {
+		t.Helper()
+		t0 := time.Now()
+		sent, err := from.SendStanzas(ctx, slixtest.Outgoing{To: room, Type: "groupchat", Body: body, Encrypt: true, Recipients: []string{toJID}})
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if len(sent) != 1 || strings.Contains(sent[0], body) || !strings.Contains(sent[0], "type=\"groupchat\"") ||
+			!strings.Contains(sent[0], "to=\""+room+"\"") || !strings.Contains(sent[0], "eu.siacs.conversations.axolotl") ||
+			!strings.Contains(sent[0], "urn:xmpp:eme:0") || !strings.Contains(sent[0], "body>This message is OMEMO encrypted.</") {
+			t.Fatalf("%s: sent %q; want one groupchat stanza to the room, encrypted, with the fallback body and EME", what, sent)
+		}
+		sender := room + "/" + nick
+		find := func(c *slixtest.Client) slixtest.Message {
+			t.Helper()
+			var m slixtest.Message
+			if _, err := c.Wait(ctx, func(ms []slixtest.Message) bool {
+				for _, m = range ms {
+					if m.From == sender && m.Encrypted && (m.Body == body || m.DecryptError != "") {
+						return true
+					}
+				}
+				return false
+			}); err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			return m
+		}
+		m := find(to)
+		t.Logf("%s: decrypted in %v, pre-key %v", what, time.Since(t0).Round(time.Millisecond), m.PreKey)
+		if m.DecryptError != "" || m.Body != body || m.Type != "groupchat" || m.Reflected || m.PreKey != preKey ||
+			m.SenderDevice != from.OMEMO.ID || strings.Contains(m.XML, body) {
+			t.Errorf("%s: %+v; want %q decrypted from %s, pre-key %v, device %d, not in the clear on the wire", what, m, body, sender, preKey, from.OMEMO.ID)
+		}
+		if r := find(from); !r.Reflected || r.DecryptError != "" || r.Body != body || r.SenderDevice != from.OMEMO.ID || strings.Contains(r.XML, body) {
+			t.Errorf("%s: the sender's copy from the room: %+v; want reflected with the text sent", what, r)
+		}
+	}
+	exchange("bob's first", bob, carol, "bob", cj, "first: the owl flies at midnight", true)
+	exchange("carol's answer", carol, bob, "carol", bj, "answer: the owl is a cat", false)
+
+	// bob's last words, and he is gone: his unavailable presence may reach
+	// carol's harness before it decrypts them, which still knows who sent
+	// them (the occupant's real JID as it was when they came).
+	last := []string{"last: one", "last: two", "last: three"}
+	for _, body := range last {
+		if err := bob.Send(ctx, slixtest.Outgoing{To: room, Type: "groupchat", Body: body, Encrypt: true, Recipients: []string{cj}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bob.Close()
+	got, failed := map[string]bool{}, []slixtest.Message(nil)
+	if _, err := carol.Wait(ctx, func(ms []slixtest.Message) bool {
+		for _, m := range ms {
+			if m.From == room+"/bob" && m.Encrypted && strings.HasPrefix(m.Body, "last: ") {
+				got[m.Body] = true
+			} else if m.Encrypted && m.DecryptError != "" {
+				failed = append(failed, m)
+			}
+		}
+		return len(got) == len(last) || failed != nil
+	}); err != nil || failed != nil {
+		t.Fatalf("bob's last words at carol: %v; decrypted %v, failed %+v", err, got, failed)
+	}
+}
