@@ -71,6 +71,14 @@ func persist(ctx context.Context, st *store.Store, account string, ev *xmppclien
 		if e.Body == "" {
 			return false, nil // a subject change
 		}
+		if e.OwnCopy && e.ID != "" {
+			// Our own encrypted message from an earlier run, which this
+			// device cannot decrypt: the history has its text.
+			if m, err := st.FindMessage(ctx, account, e.Room.String(), e.ID); err == nil && m.Outgoing {
+				e.Body, e.OwnCopy = m.Body, false
+				*ev = e
+			}
+		}
 		return st.AddIncoming(ctx, groupMessage(account, e))
 	case xmppclient.MessageFailed:
 		err = st.MarkFailed(ctx, account, e.ID, FailReason(e))

@@ -42,6 +42,10 @@ type GroupMessage struct {
 	// Encrypted: it came OMEMO-encrypted (a private room's message,
 	// muc_omemo.go); Body is the decrypted text, or why it could not be.
 	Encrypted bool
+	// OwnCopy: the room's copy of a message this device sent encrypted,
+	// whose text the client no longer has (a later run: the room's
+	// archive or history); Body says so, the history has the text.
+	OwnCopy bool
 
 	// enc is the <encrypted> element until the pump decrypts it; sender
 	// the real address of the occupant who sent it; rep the reply until

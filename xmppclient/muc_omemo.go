@@ -336,6 +336,7 @@ func (c *Client) decryptGroup(ctx context.Context, g GroupMessage) (GroupMessage
 			g.Body = t
 			return g, true
 		}
+		g.OwnCopy = true
 		return fallback(err.Error())
 	case errors.Is(err, omemo.ErrReplay):
 		return g, false // decrypted before: the live copy and the archive's
