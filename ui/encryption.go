@@ -128,11 +128,11 @@ func (a *Pane) refreshLock() {
 // roomEncryptionText says in words what the lock shows for a room.
 func roomEncryptionText(st Encryption) string {
 	if st.On {
-		who := "its member"
-		if len(st.Members) != 1 {
-			who = fmt.Sprintf("its %d members", len(st.Members))
+		who := fmt.Sprintf("its %d members (below)", len(st.Members))
+		if len(st.Members) <= maxNamedMembers {
+			who = andList(st.Members)
 		}
-		return fmt.Sprintf("Messages in this group chat are end-to-end encrypted (OMEMO) to the devices of %s and your other devices: the servers cannot read them. Each member's keys are in the lock's dialog of a chat with them.", who)
+		return fmt.Sprintf("Messages in this group chat are end-to-end encrypted (OMEMO) to the devices of %s and to your other devices: the servers cannot read them. Each member's keys are in the lock's dialog of a chat with them.", who)
 	}
 	why := st.Why
 	if why == "" {
@@ -141,13 +141,25 @@ func roomEncryptionText(st Encryption) string {
 	return fmt.Sprintf("Messages in this group chat are not end-to-end encrypted: %s. The room's server and everyone in it can read them. Clove encrypts a group chat that is members-only and shows members' addresses (as Start group chat… makes them) when every member has an OMEMO device.", why)
 }
 
+// maxNamedMembers: up to this many, the room's members are named in the
+// sentence; more are listed under it.
+const maxNamedMembers = 3
+
+// andList is "a", "a and b", "a, b and c".
+func andList(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
 // roomEncryptionDialog shows whether the room's messages are encrypted,
 // and for whom.
 func (a *Pane) roomEncryptionDialog(room string, st Encryption) {
 	msg := widget.NewLabel(roomEncryptionText(st))
 	msg.Wrapping = fyne.TextWrapWord
 	rows := []fyne.CanvasObject{msg}
-	if st.On {
+	if st.On && len(st.Members) > maxNamedMembers {
 		rows = append(rows, widget.NewLabelWithStyle("Encrypted for", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 		for _, m := range st.Members {
 			rows = append(rows, widget.NewLabel(m))

@@ -44,8 +44,11 @@ func (e *fakeEncryptor) Encryption(_ context.Context, peer string) (Encryption, 
 }
 
 func (e *fakeEncryptor) RoomEncryption(_ context.Context, room string) (Encryption, error) {
-	if room == "team@rooms.example.org" {
+	switch room {
+	case "team@rooms.example.org":
 		return Encryption{On: true, Members: []string{"bob@example.org", "carol@example.org"}}, nil
+	case "big@rooms.example.org":
+		return Encryption{On: true, Members: []string{"a@example.org", "b@example.org", "c@example.org", "d@example.org"}}, nil
 	}
 	return Encryption{Why: "the room is not private: OMEMO needs a members-only room that shows members' addresses"}, nil
 }
@@ -167,7 +170,8 @@ func TestARoomSaysWhetherItIsEncrypted(t *testing.T) {
 		want []string
 	}{
 		{"lounge@rooms.example.org", false, []string{"not end-to-end encrypted: the room is not private", "members-only"}},
-		{"team@rooms.example.org", true, []string{"end-to-end encrypted (OMEMO) to the devices of its 2 members", "Encrypted for", "bob@example.org", "carol@example.org"}},
+		{"team@rooms.example.org", true, []string{"end-to-end encrypted (OMEMO) to the devices of bob@example.org and carol@example.org and to your other devices"}},
+		{"big@rooms.example.org", true, []string{"to the devices of its 4 members (below)", "Encrypted for", "a@example.org", "d@example.org"}},
 	} {
 		t.Run(tc.room, func(t *testing.T) {
 			b := threeContacts()

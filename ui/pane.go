@@ -70,16 +70,19 @@ type Pane struct {
 	pictureWindows []fyne.Window
 	measureFile    *messageRow // lays out a file message's row to measure it
 	lockState      Encryption
-	notes          map[string][]Message // per peer: Clove's notices (new devices), shown in the chat
-	rooms          map[string]*roomState
-	rowH           float32        // height of a one-line message row
-	lineH          float32        // height of each further line
-	dayH           float32        // height of a day separator
-	headH          float32        // height of a message's header (who and when), left out on a burst's later messages
-	whyH           float32        // height of the line under a failed message
-	bodyH          float32        // height of a one-line body
-	links          *regexp.Regexp // finds links in bodies (compiled on first use)
-	setH           []float32      // the message rows' heights as the list knows them (setHeights)
+	// lockAgain: a refresh of the open room's lock is due (someone came
+	// or left: whether its messages can be encrypted may have changed).
+	lockAgain *time.Timer
+	notes     map[string][]Message // per peer: Clove's notices (new devices), shown in the chat
+	rooms     map[string]*roomState
+	rowH      float32        // height of a one-line message row
+	lineH     float32        // height of each further line
+	dayH      float32        // height of a day separator
+	headH     float32        // height of a message's header (who and when), left out on a burst's later messages
+	whyH      float32        // height of the line under a failed message
+	bodyH     float32        // height of a one-line body
+	links     *regexp.Regexp // finds links in bodies (compiled on first use)
+	setH      []float32      // the message rows' heights as the list knows them (setHeights)
 	// newBelow is the button over the chat's foot that says how many
 	// messages came while the user read further up (newCount).
 	newBelow    *widget.Button

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -85,8 +86,23 @@ func (a *Pane) OnOccupant(room, nick string, left bool) {
 			return
 		}
 		a.refreshRoomHeader(room)
+		if ch := a.chat; ch != nil && ch.peer == room && a.lockAgain == nil {
+			// One refresh for a burst (a join lists everyone).
+			a.lockAgain = time.AfterFunc(lockAgainAfter, func() {
+				a.do(func() {
+					a.lockAgain = nil
+					if ch := a.chat; ch != nil && ch.peer == room {
+						a.refreshLock()
+					}
+				})
+			})
+		}
 	})
 }
+
+// lockAgainAfter: how long after someone comes to or leaves the open room
+// its lock is asked again.
+const lockAgainAfter = 500 * time.Millisecond
 
 // OnOccupantPresence shows what nick in room said of their availability
 // (XEP-0045 §7.7): show ("", away, xa, dnd, chat) and a status text,

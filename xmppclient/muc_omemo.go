@@ -109,6 +109,11 @@ func (c *Client) noteOccupant(o Occupant) {
 	if o.Left {
 		delete(rc.occupants, o.Nick)
 	} else if !o.JID.Equal(jid.JID{}) {
+		if _, was := rc.occupants[o.Nick]; !was {
+			// Someone coming: their device list is read again if we
+			// knew it empty (they may have an OMEMO client now).
+			c.omemo.forgetFetched(o.JID.Bare().String())
+		}
 		rc.occupants[o.Nick] = o.JID.Bare().String()
 	}
 	if o.JID.Equal(jid.JID{}) {

@@ -108,7 +108,7 @@ type omemoState struct {
 	published     chan struct{}
 	publishedOnce sync.Once
 	mu            sync.Mutex
-	fetched       map[string]bool
+	fetched       map[string]time.Time
 	repaired      map[omemo.Address]time.Time // sessions started again (repair)
 	republish     bool
 	publishing    sync.Mutex // one publication at a time
@@ -142,20 +142,38 @@ func (c *Client) listedDevice(ctx context.Context, d omemo.Address) bool {
 // repairEvery bounds session repairs per device.
 const repairEvery = 10 * time.Minute
 
+// wasFetched reports whether peer's device list was read from their
+// server lately (an empty stored list is then taken as empty).
 func (o *omemoState) wasFetched(peer string) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.fetched[peer]
+	t, ok := o.fetched[peer]
+	return ok && time.Since(t) < emptyListFor
 }
 
 func (o *omemoState) setFetched(peer string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.fetched == nil {
-		o.fetched = map[string]bool{}
+		o.fetched = map[string]time.Time{}
 	}
-	o.fetched[peer] = true
+	o.fetched[peer] = time.Now()
 }
+
+// forgetFetched has peer's device list read again when it is needed and
+// none is stored: they were seen coming (a room's member joining), with
+// perhaps a client that has OMEMO now.
+func (o *omemoState) forgetFetched(peer string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.fetched, peer)
+}
+
+// emptyListFor is how long an empty device list read from a server is
+// believed: someone without OMEMO may start a client with it, and a
+// contact who does not share presence with us sends no PEP event when
+// they do.
+const emptyListFor = 5 * time.Minute
 
 // encryptedEl is an <encrypted> child as parsed by package omemo; a
 // garbled one keeps its error, so the message says why it is unreadable.
@@ -635,9 +653,10 @@ func (c *Client) fetchBundle(ctx context.Context, sess *xmpp.Session, d omemo.Ad
 	return parseInner(inner, omemo.ParseBundle)
 }
 
-// devicesOf returns peer's devices: as stored, fetched once per run when
-// none are stored (an unknown contact, or one whose list changed while
-// we were away and not subscribed).
+// devicesOf returns peer's devices: as stored, fetched when none are
+// stored and the last fetch is older than emptyListFor (an unknown
+// contact, or one whose list changed while we were away and not
+// subscribed).
 func (c *Client) devicesOf(ctx context.Context, sess *xmpp.Session, peer jid.JID) ([]uint32, error) {
 	acc := c.cfg.OMEMO
 	key := peer.String()
@@ -919,7 +938,8 @@ func isOMEMOEvent(ev Event) bool {
 }
 
 // OMEMODevices returns peer's OMEMO devices: as stored, or, online and
-// with none stored, as their server lists them (fetched once per run).
+// with none stored, as their server lists them (read again after
+// emptyListFor).
 // Messages to peer are encrypted when there is at least one. Without
 // OMEMO in this client: none.
 func (c *Client) OMEMODevices(ctx context.Context, peer jid.JID) ([]uint32, error) {
