@@ -96,6 +96,7 @@ bench: deps
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkGUISideBySide$$' -benchtime 1x -timeout 60m ./cmd/clove/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench ListenHugeStanza -benchtime 1x -timeout 5m ./cmd/clove/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkOMEMOSideBySide$$' -benchtime 1x -timeout 30m ./chat/
+	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkEncrypt(Room)?$$' -timeout 10m ./omemo/device/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkFilesSideBySide$$' -benchtime 1x -timeout 30m ./cmd/clove/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench Open100kChat -benchtime 20x -timeout 20m ./ui/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench 'OpenNewest50Of100k|Search1M' -timeout 40m ./store/

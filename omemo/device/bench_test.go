@@ -2,6 +2,7 @@ package device
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/clove-xmpp/clove/omemo"
@@ -79,5 +80,42 @@ func BenchmarkEncryptMany(b *testing.B) {
 		if _, err := a1.acc.EncryptMany(ctx, pts, to); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkEncryptRoom: one message to a private room (OMEMO in rooms,
+// xmppclient/muc_omemo.go): encrypted for every member's device in one
+// element, so its cost grows with the devices. Steady state (sessions
+// acknowledged); the devices are members' (two each) plus none of ours.
+func BenchmarkEncryptRoom(b *testing.B) {
+	ctx := context.Background()
+	for _, members := range []int{1, 5, 25, 100} {
+		b.Run(fmt.Sprintf("members=%d", members), func(b *testing.B) {
+			a1 := newDevice(b, alice)
+			var devs []*device
+			for m := range members {
+				for range 2 {
+					devs = append(devs, newDevice(b, fmt.Sprintf("m%d@example.org", m)))
+				}
+			}
+			to := make([]omemo.Address, len(devs))
+			for i, d := range devs {
+				learn(b, a1, d)
+				to[i] = d.addr()
+			}
+			first := encrypt(b, a1, "hello", devs...)
+			for _, d := range devs {
+				decrypt(b, d, a1, first)
+				decrypt(b, a1, d, encrypt(b, d, "hi", a1))
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := a1.acc.Encrypt(ctx, []byte(benchText), to); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/float64(len(devs)), "µs/device")
+		})
 	}
 }
