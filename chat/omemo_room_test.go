@@ -124,6 +124,25 @@ func testOMEMOInAPrivateRoom(t *testing.T, muc string, archive bool) {
 		t.Errorf("alice's own copy: self=%v encrypted=%v", g.Self, g.Encrypted)
 	}
 	say(bs, "room secret two: bring the red map", as, cs)
+	// A reply (XEP-0461): its quote and text inside the encrypted body,
+	// the reference in the clear; carol sees what it answers.
+	h, err := cp.History(ctx, ca.JID, room, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref string
+	for _, m := range h {
+		if m.Body == "room secret one: the owl flies at nine" {
+			ref = RefID(m)
+		}
+	}
+	secrets = append(secrets, "room secret reply: at nine sharp")
+	if _, err := cs.s.SendGroupReply(ctx, room, "room secret reply: at nine sharp", ref); err != nil {
+		t.Fatal(err)
+	}
+	if g := as.groupMessage(t, "room secret reply: at nine sharp"); !g.Encrypted || g.Reply == nil || g.Reply.ID != ref || !strings.Contains(g.Reply.Quote, "the owl flies") {
+		t.Errorf("alice got carol's reply as %+v (reply %+v)", g, g.Reply)
+	}
 	for _, who := range []struct {
 		p       *Profile
 		account string
