@@ -347,6 +347,10 @@ func (c *Client) decryptGroup(ctx context.Context, g GroupMessage) (GroupMessage
 		return g, false // decrypted before: the live copy and the archive's
 	case err != nil && el.e.Payload == nil:
 		return g, false // a key transport not for us
+	case errors.Is(err, omemo.ErrNotForThisDevice):
+		// Mostly the room's history from before we were a member, or
+		// before this device was known to the sender.
+		return fallback("it was not encrypted for this device (said before you were a member, or by a client that did not know this device yet)")
 	case err != nil:
 		return fallback(err.Error())
 	}
