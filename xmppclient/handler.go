@@ -219,6 +219,7 @@ func (it rosterItem) item() (RosterItem, bool) {
 
 type delayEl struct {
 	Stamp string `xml:"stamp,attr"`
+	From  string `xml:"from,attr"`
 }
 
 type forwarded struct {

@@ -244,9 +244,13 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 		c.joinNicks = map[string]string{}
 	}
 	c.joinNicks[room.String()] = nick
-	// The join's presences list the occupants anew.
-	rcr := c.cryptLocked(room.String())
-	rcr.occupants, rcr.membersRead = map[string]string{}, false
+	if _, in := c.rooms[room.String()]; !in {
+		// The join's presences list the occupants anew (a join while in
+		// the room, say the session's autojoin beside a command's, is
+		// only a presence update: the list stays).
+		rcr := c.cryptLocked(room.String())
+		rcr.occupants, rcr.membersRead = map[string]string{}, false
+	}
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
@@ -646,10 +650,14 @@ func (c *Client) groupEvent(m *inMessage, from jid.JID, delay *delayEl, archiveI
 	if m.Encrypted != nil {
 		g.enc = m.Encrypted
 		g.sender, _ = c.occupantJID(room.String(), g.Nick)
-		if archiveID != "" && m.MUCUser != nil && m.MUCUser.Item != nil {
-			// The archive's copy: who sent it as the room stored it (the
-			// nick may be someone else's by now). Only there: a live
-			// message's <x/> is the sender's own.
+		stored := archiveID != "" || (delay != nil && delay.From == room.String())
+		if stored && m.MUCUser != nil && m.MUCUser.Item != nil {
+			// The room's stored copy (its archive, or the history sent on
+			// joining, whose delay only the room can sign: prosody drops
+			// an occupant's): who sent it as the room kept it — the nick
+			// may be someone else's by now. prosody adds its <x/> after
+			// any the sender put in, and the last one read wins. Never
+			// from a live message: its <x/> is the sender's own.
 			if j, err := jid.Parse(m.MUCUser.Item.JID); err == nil {
 				g.sender = j.Bare().String()
 			}
