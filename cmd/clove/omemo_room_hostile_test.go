@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -42,24 +40,14 @@ func TestOMEMORoomHostileSender(t *testing.T) {
 	if err := mallory.JoinRoom(ctx, room, "bob"); err != nil {
 		t.Fatal(err)
 	}
-	b64 := func(n int, c byte) string { return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{c}, n)) }
-	enc := func(header, payload string) string {
-		return `<encrypted xmlns='eu.siacs.conversations.axolotl'><header sid='4242'>` + header + `</header>` + payload + `</encrypted>`
-	}
-	iv := `<iv>` + b64(12, 7) + `</iv>`
-	payload := `<payload>` + b64(16, 9) + `</payload>`
-	var many strings.Builder
-	for i := range 1001 {
-		fmt.Fprintf(&many, `<key rid='%d'>%s</key>`, i+1, b64(8, 1))
-	}
-	const fallback = "I sent you an OMEMO encrypted message"
+	el := hostileElements(dev)
+	const fallback = hostileFallback
 	cases := []struct{ name, xml, want string }{
-		{"garbage key", enc(`<key rid='`+dev+`'>`+b64(40, 3)+`</key>`+iv, payload), "could not decrypt: "},
-		{"not for this device", enc(`<key rid='1'>`+b64(40, 3)+`</key>`+iv, payload), "not encrypted for this device"},
-		{"1,001 keys", enc(many.String()+iv, payload), "malformed"},
-		{"empty element", `<encrypted xmlns='eu.siacs.conversations.axolotl'/>`, "malformed"},
-		{"a forged sender", `<x xmlns='http://jabber.org/protocol/muc#user'><item jid='` + aj + `'/></x>` +
-			enc(`<key rid='`+dev+`'>`+b64(40, 3)+`</key>`+iv, payload), "decrypt from " + bj},
+		{"garbage key", el["garbage key"], "could not decrypt: "},
+		{"not for this device", el["not for this device"], "not encrypted for this device"},
+		{"1,001 keys", el["1,001 keys"], "malformed"},
+		{"empty element", el["empty element"], "malformed"},
+		{"a forged sender", `<x xmlns='http://jabber.org/protocol/muc#user'><item jid='` + aj + `'/></x>` + el["garbage key"], "decrypt from " + bj},
 	}
 	for i, c := range cases {
 		if err := mallory.Send(ctx, slixtest.Outgoing{To: room, Type: "groupchat", Body: fallback, ID: fmt.Sprintf("bad%d", i), ExtraXML: c.xml}); err != nil {

@@ -140,25 +140,16 @@ func TestOMEMOHostileSender(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer mallory.Close()
-	b64 := func(n int, c byte) string { return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{c}, n)) }
-	enc := func(header, payload string) string {
-		return `<encrypted xmlns='eu.siacs.conversations.axolotl'><header sid='4242'>` + header + `</header>` + payload + `</encrypted>`
-	}
-	iv := `<iv>` + b64(12, 7) + `</iv>`
-	payload := `<payload>` + b64(16, 9) + `</payload>`
-	var many strings.Builder
-	for i := range 1001 {
-		fmt.Fprintf(&many, `<key rid='%d'>%s</key>`, i+1, b64(8, 1))
-	}
-	const fallback = "I sent you an OMEMO encrypted message"
+	el := hostileElements(dev)
+	const fallback = hostileFallback
 	cases := []struct{ name, xml, want string }{
-		{"garbage key from an unknown device", enc(`<key rid='`+dev+`'>`+b64(40, 3)+`</key>`+iv, payload), "malformed"},
-		{"not for this device", enc(`<key rid='1'>`+b64(40, 3)+`</key>`+iv, payload), "not encrypted for this device"},
-		{"no iv", enc(`<key rid='`+dev+`'>`+b64(40, 3)+`</key>`, payload), "malformed"},
-		{"payload not base64", enc(`<key rid='`+dev+`'>`+b64(40, 3)+`</key>`+iv, `<payload>!!not base64!!</payload>`), "malformed"},
-		{"garbage pre-key message", enc(`<key prekey='true' rid='`+dev+`'>`+b64(40, 0xff)+`</key>`+iv, payload), ""},
-		{"1,001 keys", enc(many.String()+iv, payload), "malformed"},
-		{"empty element", `<encrypted xmlns='eu.siacs.conversations.axolotl'/>`, "malformed"},
+		{"garbage key from an unknown device", el["garbage key"], "malformed"},
+		{"not for this device", el["not for this device"], "not encrypted for this device"},
+		{"no iv", el["no iv"], "malformed"},
+		{"payload not base64", el["payload not base64"], "malformed"},
+		{"garbage pre-key message", el["garbage pre-key message"], ""},
+		{"1,001 keys", el["1,001 keys"], "malformed"},
+		{"empty element", el["empty element"], "malformed"},
 	}
 	for i, c := range cases {
 		if err := mallory.Send(ctx, slixtest.Outgoing{To: aj, Body: fallback, ID: fmt.Sprintf("bad%d", i), ExtraXML: c.xml}); err != nil {
@@ -189,5 +180,34 @@ func TestOMEMOHostileSender(t *testing.T) {
 		if !m.Encrypted || !strings.HasPrefix(m.Body, "could not decrypt: ") || strings.Contains(m.Body, fallback) || !strings.Contains(m.Body, c.want) {
 			t.Errorf("%s: %s; want encrypted, \"could not decrypt: …%s…\"", c.name, line, c.want)
 		}
+	}
+}
+
+// hostileFallback is the body a hostile sender puts beside its elements:
+// the fallback text, never to be shown.
+const hostileFallback = "I sent you an OMEMO encrypted message"
+
+// hostileElements are hand-written <encrypted> elements for device dev
+// (sid 4242, which nobody has), by name: what a hostile or broken sender
+// may write.
+func hostileElements(dev string) map[string]string {
+	b64 := func(n int, c byte) string { return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{c}, n)) }
+	enc := func(header, payload string) string {
+		return `<encrypted xmlns='eu.siacs.conversations.axolotl'><header sid='4242'>` + header + `</header>` + payload + `</encrypted>`
+	}
+	iv := `<iv>` + b64(12, 7) + `</iv>`
+	payload := `<payload>` + b64(16, 9) + `</payload>`
+	var many strings.Builder
+	for i := range 1001 {
+		fmt.Fprintf(&many, `<key rid='%d'>%s</key>`, i+1, b64(8, 1))
+	}
+	return map[string]string{
+		"garbage key":             enc(`<key rid='`+dev+`'>`+b64(40, 3)+`</key>`+iv, payload),
+		"not for this device":     enc(`<key rid='1'>`+b64(40, 3)+`</key>`+iv, payload),
+		"no iv":                   enc(`<key rid='`+dev+`'>`+b64(40, 3)+`</key>`, payload),
+		"payload not base64":      enc(`<key rid='`+dev+`'>`+b64(40, 3)+`</key>`+iv, `<payload>!!not base64!!</payload>`),
+		"garbage pre-key message": enc(`<key prekey='true' rid='`+dev+`'>`+b64(40, 0xff)+`</key>`+iv, payload),
+		"1,001 keys":              enc(many.String()+iv, payload),
+		"empty element":           `<encrypted xmlns='eu.siacs.conversations.axolotl'/>`,
 	}
 }
