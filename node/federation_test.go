@@ -685,7 +685,8 @@ func TestTwoNodesFederateOverI2P(t *testing.T) {
 	// A 5 MB picture from alice@A to bob@B as a file message, the way
 	// Clove sends and fetches it (sendPicture): in plaintext between the
 	// clients above, then encrypted between two OMEMO clients of theirs
-	// (device lists and bundles over s2s through I2P, PEP on each node).
+	// (device lists and bundles over s2s through I2P, PEP on each node),
+	// and an encrypted group chat between those two.
 	t.Run("picture", func(t *testing.T) {
 		// The s2s links first, both ways (a first message may bounce
 		// while lease sets settle; deliver sends again): already up
@@ -710,6 +711,50 @@ func TestTwoNodesFederateOverI2P(t *testing.T) {
 			}
 			t.Logf("bob's device list fetched by alice@A from node B: %v in %v", devs, time.Since(t0).Round(time.Millisecond))
 			sendPicture(t, alice2, bob2, a.dir, a.info, b.info, pic, true)
+
+			// An encrypted group chat across the two nodes: a private
+			// room on node A (members-only, real addresses shown), bob@B
+			// invited (which makes him a member) and in it over I2P;
+			// each one's message encrypted for the other's device.
+			room := jid.MustParse("secret-plans@muc." + A)
+			jctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+			defer cancel()
+			if err := alice2.c.JoinRoom(jctx, room, "alice", xmppclient.JoinOptions{History: -1, Config: xmppclient.PrivateRoomConfig("plans")}); err != nil {
+				t.Fatalf("alice makes %s: %v", room, err)
+			}
+			if err := alice2.c.Invite(jctx, room, bobJ, xmppclient.InviteOptions{Mediated: true}); err != nil {
+				t.Fatal(err)
+			}
+			t0 = time.Now()
+			if err := bob2.c.JoinRoom(jctx, room, "bob", xmppclient.JoinOptions{MustExist: true}); err != nil {
+				t.Fatalf("bob joins %s over I2P: %v", room, err)
+			}
+			t.Logf("bob@B joined the private room on A in %v", time.Since(t0).Round(time.Millisecond))
+			for _, m := range []struct {
+				from, to *user
+				body     string
+			}{
+				{alice2, bob2, "encrypted over I2P: the meeting moved to Thursday"},
+				{bob2, alice2, "encrypted over I2P: Thursday suits me"},
+			} {
+				t0 := time.Now()
+				var st xmppclient.RoomEncryption
+				waitUntil(t, "the room's messages encrypted", time.Minute, func() bool {
+					st, err = m.from.c.RoomEncryption(jctx, room)
+					return err == nil && st.Encrypted
+				})
+				if _, err := m.from.c.SendGroup(jctx, room, m.body); err != nil {
+					t.Fatal(err)
+				}
+				g := m.to.wait(t, "an encrypted room message", 2*time.Minute, func(ev xmppclient.Event) bool {
+					g, ok := ev.(xmppclient.GroupMessage)
+					return ok && g.Room.Equal(room) && g.Body == m.body
+				}).(xmppclient.GroupMessage)
+				if !g.Encrypted {
+					t.Errorf("%q arrived unencrypted", m.body)
+				}
+				t.Logf("%q: encrypted for %v and decrypted across the nodes in %v", m.body, st.Members, time.Since(t0).Round(time.Millisecond))
+			}
 		})
 	})
 
