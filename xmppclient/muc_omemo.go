@@ -59,7 +59,7 @@ type RoomEncryption struct {
 // ErrRoomNotJoined: the room is not one we are in.
 var ErrRoomNotJoined = errors.New("not in the room")
 
-// crypt returns room's record, made if missing (c.mu held).
+// cryptLocked returns room's record, made if missing (c.mu held).
 func (c *Client) cryptLocked(room string) *roomCrypt {
 	if c.roomCrypt == nil {
 		c.roomCrypt = map[string]*roomCrypt{}
@@ -137,13 +137,6 @@ func (c *Client) occupantJID(room, nick string) (string, bool) {
 	}
 	j, ok := rc.occupants[nick]
 	return j, ok
-}
-
-// forgetRoomCrypt drops a left room's record.
-func (c *Client) forgetRoomCrypt(room string) {
-	c.mu.Lock()
-	delete(c.roomCrypt, room)
-	c.mu.Unlock()
 }
 
 // roomRecipients returns the bare addresses a message to room is
