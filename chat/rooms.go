@@ -221,3 +221,27 @@ func (s *Session) RoomEncryption(ctx context.Context, addr string) (xmppclient.R
 	}
 	return s.client.RoomEncryption(ctx, room)
 }
+
+// RoomEncryptionOnce runs the session until it is online, enters the room
+// (unless the session's autojoin has), says whether its messages go
+// encrypted, leaves it again if it entered it and ends: `clove room
+// encryption`.
+func (s *Session) RoomEncryptionOnce(ctx context.Context, addr string, timeout time.Duration) (xmppclient.RoomEncryption, error) {
+	var st xmppclient.RoomEncryption
+	room, err := RoomJID(strings.TrimSpace(addr))
+	if err != nil {
+		return st, err
+	}
+	err = s.onceOnline(ctx, timeout, func(ctx context.Context) error {
+		if _, in := s.client.RoomNick(room); !in {
+			if _, err := s.enterRoom(ctx, room, "", false); err != nil {
+				return err
+			}
+			defer func() { _ = s.client.LeaveRoom(context.WithoutCancel(ctx), room) }()
+		}
+		var err error
+		st, err = s.client.RoomEncryption(ctx, room)
+		return err
+	})
+	return st, err
+}

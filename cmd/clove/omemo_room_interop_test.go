@@ -14,7 +14,8 @@ import (
 // OMEMO in a private room between Clove (alice, the CLI) and a client that
 // is not ours, slixmpp-omemo (bob), through a real prosody with PEP and the
 // rooms' archive: `room start` makes the room (members-only, real
-// addresses shown) and invites bob, which makes him a member; what alice
+// addresses shown) and invites bob, which makes him a member, and `room
+// encryption` says it is encrypted for him (an open room: not, and why); what alice
 // says there bob decrypts, and the room's copy never holds the text; what
 // bob says, encrypted for alice, Clove's `room join` shows decrypted (from
 // the room's archive), beside her own message's text; the history marks both encrypted; neither text is
@@ -33,6 +34,19 @@ func TestOMEMORoomInteropSlixmpp(t *testing.T) {
 	}
 	if err := bob.JoinRoom(ctx, room, "bob"); err != nil {
 		t.Fatalf("bob, invited, could not join: %v", err)
+	}
+	if got, want := strings.TrimSpace(alice.ok("room", "--account", aj, "encryption", room)), "encrypted (OMEMO) for: "+bj; got != want {
+		t.Errorf("room encryption: %q, want %q", got, want)
+	}
+	// An open room (bob makes it and stays in it): plaintext, and why.
+	if err := bob.JoinRoom(ctx, "lounge@muc.clove.test", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.ConfigureRoom(ctx, "lounge@muc.clove.test", map[string]string{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := alice.ok("room", "--account", aj, "encryption", "lounge@muc.clove.test"); !strings.HasPrefix(got, "not encrypted: the room is not private") {
+		t.Errorf("room encryption of an open room: %q", got)
 	}
 
 	secrets := []string{

@@ -20,6 +20,8 @@ import (
 // keep it for the next joins, leave),
 // `clove room --account JID register ROOM [--nick NICK]` (XEP-0045 §7.10),
 // `clove room --account JID members ROOM` (§7.11: owners, admins, members),
+// `clove room --account JID encryption ROOM` (whether its messages go
+// OMEMO-encrypted, for whom, or why not),
 // `clove room --account JID start JID [JID…]` (§7.9: a new private room,
 // the contacts invited; prints its address),
 // `clove room --account JID send ROOM TEXT` (enter, say it, wait until the
@@ -48,7 +50,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		return roomStart(ctx, e, *account, pos[1:], v.Timeout, flagSet(fs, "timeout"))
 	}
 	if *account == "" || len(pos) < 2 {
-		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM, nick ROOM NEWNICK, register ROOM, invite ROOM JID, members ROOM, start JID [JID…] or list [SERVICE]")
+		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM, nick ROOM NEWNICK, register ROOM, invite ROOM JID, members ROOM, encryption ROOM, start JID [JID…] or list [SERVICE]")
 	}
 	verb := pos[0]
 	room, err := chat.RoomJID(pos[1])
@@ -85,6 +87,11 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 			return usagef("room members takes one room address")
 		}
 		return roomMembers(ctx, e, *account, room, v.Timeout, flagSet(fs, "timeout"))
+	case "encryption":
+		if len(pos) != 2 {
+			return usagef("room encryption takes one room address")
+		}
+		return roomEncryption(ctx, e, *account, room, v.Timeout, flagSet(fs, "timeout"))
 	case "invite":
 		if len(pos) != 3 {
 			return usagef("room invite takes ROOM and the address to invite")
@@ -95,7 +102,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		}
 		return roomInvite(ctx, e, *account, room, who, *reason, *viaRoom, v.Timeout, flagSet(fs, "timeout"))
 	default:
-		return usagef("room needs join, send, nick, register, invite, members, start or list, not %q", verb)
+		return usagef("room needs join, send, nick, register, invite, members, encryption, start or list, not %q", verb)
 	}
 	if v.History < 0 {
 		return usagef("--history must be 0 or more")
@@ -284,4 +291,24 @@ func (e *env) roomSession(ctx context.Context, account string, timeout *time.Dur
 		*timeout = 5 * time.Minute
 	}
 	return s, done, nil
+}
+
+// roomEncryption is `clove room --account JID encryption ROOM`: "encrypted
+// (OMEMO) for: A, B" or "not encrypted: why".
+func roomEncryption(ctx context.Context, e *env, account string, room jid.JID, timeout time.Duration, timeoutSet bool) error {
+	s, done, err := e.roomSession(ctx, account, &timeout, timeoutSet)
+	if err != nil {
+		return err
+	}
+	defer done()
+	st, err := s.RoomEncryptionOnce(ctx, room.String(), timeout)
+	if err != nil {
+		return err
+	}
+	if st.Encrypted {
+		fmt.Fprintf(e.stdout, "encrypted (OMEMO) for: %s\n", strings.Join(st.Members, ", "))
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "not encrypted: %s\n", termText(st.Why))
+	return nil
 }
