@@ -64,6 +64,8 @@ Chat:
   room --account JID list [SERVICE]     public rooms of SERVICE (default: every one of your server): address, occupants, name
   room --account JID start JID [JID…]   a new private room (members-only, unlisted) with them invited (XEP-0045 §7.9); prints its address
   room --account JID members ROOM       its owners, admins and members (§7.11): address, affiliation, nick
+  room --account JID encryption ROOM    whether its messages go OMEMO-encrypted (a private room whose members
+                       all have OMEMO), for whom, or why not
   bot echo --account JID [--prefix TEXT] [--count N] [--timeout DURATION]
                        (answers every chat message with the same text; one line per reply)
 
