@@ -194,13 +194,17 @@ func (c *Client) roomRecipients(ctx context.Context, room jid.JID) ([]string, st
 const maxRoomRecipients = 100
 
 // RoomEncryption tells whether a message to room would go encrypted now,
-// fetching the members' device lists it needs (online only).
+// fetching the members' device lists it needs (online only). It is what
+// the room's lock asks at each arrival and departure, so it stops at the
+// device lists: the bundles and sessions a send needs (omemoTargets) are
+// built by the send, which fails loudly if a member's devices cannot be
+// reached.
 func (c *Client) RoomEncryption(ctx context.Context, room jid.JID) (RoomEncryption, error) {
 	sess, err := c.session()
 	if err != nil {
 		return RoomEncryption{}, err
 	}
-	st, _, err := c.roomTargets(ctx, sess, room.Bare())
+	st, _, err := c.roomPeers(ctx, sess, room.Bare())
 	return st, err
 }
 
@@ -208,6 +212,20 @@ func (c *Client) RoomEncryption(ctx context.Context, room jid.JID) (RoomEncrypti
 // nil targets and why not (plaintext). An error: the message must not go
 // (a store error, or the members' devices could not be reached).
 func (c *Client) roomTargets(ctx context.Context, sess *xmpp.Session, room jid.JID) (RoomEncryption, []omemo.Address, error) {
+	st, peers, err := c.roomPeers(ctx, sess, room)
+	if err != nil || !st.Encrypted {
+		return st, nil, err
+	}
+	to, err := c.omemoTargets(ctx, sess, peers...)
+	if err != nil {
+		return RoomEncryption{}, nil, err
+	}
+	return st, to, nil
+}
+
+// roomPeers is whether room's messages are encrypted, by its settings,
+// its members and their device lists, and if so the members.
+func (c *Client) roomPeers(ctx context.Context, sess *xmpp.Session, room jid.JID) (RoomEncryption, []jid.JID, error) {
 	if c.cfg.OMEMO == nil {
 		return RoomEncryption{Why: "OMEMO is off in this session"}, nil, nil
 	}
@@ -237,11 +255,7 @@ func (c *Client) roomTargets(ctx context.Context, sess *xmpp.Session, room jid.J
 	if len(without) > 0 {
 		return RoomEncryption{Why: fmt.Sprintf("%s %s no OMEMO device", strings.Join(without, ", "), hasHave(len(without)))}, nil, nil
 	}
-	to, err := c.omemoTargets(ctx, sess, peers...)
-	if err != nil {
-		return RoomEncryption{}, nil, err
-	}
-	return RoomEncryption{Encrypted: true, Members: members}, to, nil
+	return RoomEncryption{Encrypted: true, Members: members}, peers, nil
 }
 
 func hasHave(n int) string {
@@ -249,23 +263,6 @@ func hasHave(n int) string {
 		return "has"
 	}
 	return "have"
-}
-
-// encryptedGroupTokens is an OMEMO message to a room: as a chat's
-// (encryptedChatTokens) but type groupchat, without a receipt request or
-// chat state.
-func encryptedGroupTokens(id string, room jid.JID, r *Reply, fbLen int, enc *omemo.Encrypted) xml.TokenReader {
-	body := xml.StartElement{Name: xml.Name{Local: "body"}}
-	oid := xml.StartElement{Name: xml.Name{Space: "urn:xmpp:sid:0", Local: "origin-id"}, Attr: []xml.Attr{xmlAttr("id", id)}}
-	hint := xml.StartElement{Name: xml.Name{Space: nsHints, Local: "store"}}
-	eme := xml.StartElement{Name: xml.Name{Space: nsEME, Local: "encryption"}, Attr: []xml.Attr{xmlAttr("namespace", omemo.NS), xmlAttr("name", "OMEMO")}}
-	msg := xml.StartElement{Name: xml.Name{Space: "jabber:client", Local: "message"},
-		Attr: []xml.Attr{xmlAttr("id", id), xmlAttr("to", room.String()), xmlAttr("type", "groupchat")}}
-	toks := []xml.Token{msg, body, xml.CharData(omemoFallback), body.End(), oid, oid.End()}
-	toks = append(toks, replyTokens(r, fbLen)...)
-	toks = append(toks, enc.Tokens()...)
-	toks = append(toks, hint, hint.End(), eme, eme.End(), msg.End())
-	return &tokenList{toks: toks}
 }
 
 // recentTexts keeps the text of our last encrypted room messages by id
@@ -347,20 +344,11 @@ func (c *Client) decryptGroup(ctx context.Context, g GroupMessage) (GroupMessage
 	case err != nil:
 		return fallback(err.Error())
 	}
-	if d.RefillPreKeys {
-		go c.refillPreKeys()
-	}
-	if d.PreKey && d.RefillPreKeys && !g.Delayed {
-		go c.sendKeyTransport(d.From, false)
-	}
-	if d.KeyTransport {
+	if !c.decrypted(d, !g.Delayed) {
 		return g, false
 	}
-	g.Body = string(d.Plaintext)
-	if r := g.rep; r != nil {
-		g.rep = nil
-		g.Reply, g.Body = replyOf(&r.el, r.fbs, g.Body)
-	}
+	g.Reply, g.Body = decryptedText(d, g.rep)
+	g.rep = nil
 	return g, true
 }
 
@@ -386,7 +374,7 @@ func (c *Client) sendGroupEncrypted(ctx context.Context, sess *xmpp.Session, roo
 	}
 	c.sentGroup.put(id, body)
 	c.log.Debug("OMEMO encrypted for a room", "room", room, "members", len(st.Members), "keys", len(es[0].Keys), "took", time.Since(start))
-	return true, sess.Send(ctx, encryptedGroupTokens(id, room, r, n, es[0]))
+	return true, sess.Send(ctx, encryptedTokens(id, room.String(), "groupchat", r, n, es[0]))
 }
 
 // refreshRoomPrivacy reads room's disco#info again after the room said

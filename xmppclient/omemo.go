@@ -368,10 +368,24 @@ func (c *Client) decrypt(ctx context.Context, m Message) (Message, bool) {
 		}
 		return m, true
 	}
+	if !c.decrypted(d, !m.Outgoing && !m.Archived) {
+		return m, false
+	}
+	m.Reply, m.Body = decryptedText(d, m.rep)
+	m.rep = nil
+	m.File = fileOf(m.Body, nil, true)
+	return m, true
+}
+
+// decrypted is what follows a message's successful decryption, a chat's or
+// a room's: the one-time pre-keys refilled, and a session just started
+// from one of them confirmed (live messages only). False: a key transport,
+// nothing to show.
+func (c *Client) decrypted(d *omemo.Decrypted, live bool) bool {
 	if d.RefillPreKeys {
 		go c.refillPreKeys()
 	}
-	if d.PreKey && d.RefillPreKeys && !m.Outgoing && !m.Archived {
+	if d.PreKey && d.RefillPreKeys && live {
 		// A session just started from one of our one-time pre-keys:
 		// answered with an empty message, as Conversations, Dino and
 		// python-omemo do. It confirms the session, so the sender's next
@@ -379,16 +393,16 @@ func (c *Client) decrypt(ctx context.Context, m Message) (Message, bool) {
 		// same session consume no pre-key and get no answer).
 		go c.sendKeyTransport(d.From, false)
 	}
-	if d.KeyTransport {
-		return m, false
+	return !d.KeyTransport
+}
+
+// decryptedText is a decrypted message's text and, if it is a reply, the
+// reply with its quote taken out of the text.
+func decryptedText(d *omemo.Decrypted, rep *pendingReply) (*Reply, string) {
+	if rep == nil {
+		return nil, string(d.Plaintext)
 	}
-	m.Body = string(d.Plaintext)
-	if r := m.rep; r != nil {
-		m.rep = nil
-		m.Reply, m.Body = replyOf(&r.el, r.fbs, m.Body)
-	}
-	m.File = fileOf(m.Body, nil, true)
-	return m, true
+	return replyOf(&rep.el, rep.fbs, string(d.Plaintext))
 }
 
 // sendKeyTransport sends device to an OMEMO message with a key and no
@@ -854,27 +868,34 @@ func (c *Client) preEncrypt(ctx context.Context, sess *xmpp.Session, ch []Outbox
 	return out
 }
 
-// encryptedChatTokens is an OMEMO chat message: the fallback body, the
-// receipt request and origin-id as for plaintext, the <encrypted>
-// element, the store hint (servers do not archive or keep bodiless-looking
-// messages otherwise) and the EME marker (XEP-0380).
+// encryptedChatTokens is an OMEMO chat message: as encryptedTokens, with
+// the receipt request, chat state and correction a plaintext chat carries.
 func encryptedChatTokens(e OutboxEntry, enc *omemo.Encrypted) xml.TokenReader {
-	body := xml.StartElement{Name: xml.Name{Local: "body"}}
 	req := xml.StartElement{Name: xml.Name{Space: "urn:xmpp:receipts", Local: "request"}}
-	oid := xml.StartElement{Name: xml.Name{Space: "urn:xmpp:sid:0", Local: "origin-id"}, Attr: []xml.Attr{xmlAttr("id", e.ID)}}
+	extra := append([]xml.Token{req, req.End()}, activeTokens()...)
+	extra = append(extra, replaceTokens(e.Replace)...)
+	_, fbLen := wireBody(e)
+	return encryptedTokens(e.ID, e.To, "chat", e.Reply, fbLen, enc, extra...)
+}
+
+// encryptedTokens is an OMEMO message of type typ (chat or groupchat):
+// the fallback body, the origin-id, the reply, the <encrypted> element,
+// extra, the store hint (servers do not archive or keep bodiless-looking
+// messages otherwise) and the EME marker (XEP-0380).
+func encryptedTokens(id, to, typ string, r *Reply, fbLen int, enc *omemo.Encrypted, extra ...xml.Token) xml.TokenReader {
+	body := xml.StartElement{Name: xml.Name{Local: "body"}}
+	oid := xml.StartElement{Name: xml.Name{Space: "urn:xmpp:sid:0", Local: "origin-id"}, Attr: []xml.Attr{xmlAttr("id", id)}}
 	hint := xml.StartElement{Name: xml.Name{Space: nsHints, Local: "store"}}
 	eme := xml.StartElement{Name: xml.Name{Space: nsEME, Local: "encryption"}, Attr: []xml.Attr{xmlAttr("namespace", omemo.NS), xmlAttr("name", "OMEMO")}}
 	msg := xml.StartElement{Name: xml.Name{Space: "jabber:client", Local: "message"},
-		Attr: []xml.Attr{xmlAttr("id", e.ID), xmlAttr("to", e.To), xmlAttr("type", "chat")}}
-	toks := []xml.Token{msg, body, xml.CharData(omemoFallback), body.End(), req, req.End(), oid, oid.End()}
+		Attr: []xml.Attr{xmlAttr("id", id), xmlAttr("to", to), xmlAttr("type", typ)}}
+	toks := []xml.Token{msg, body, xml.CharData(omemoFallback), body.End(), oid, oid.End()}
 	// The reply travels in the clear, as Conversations and Dino send it
 	// (OMEMO 0.3 encrypts the body only); its quote is inside the
 	// encrypted body, where the fallback's range points.
-	_, fbLen := wireBody(e)
-	toks = append(toks, replyTokens(e.Reply, fbLen)...)
+	toks = append(toks, replyTokens(r, fbLen)...)
 	toks = append(toks, enc.Tokens()...)
-	toks = append(toks, activeTokens()...)
-	toks = append(toks, replaceTokens(e.Replace)...)
+	toks = append(toks, extra...)
 	toks = append(toks, hint, hint.End(), eme, eme.End(), msg.End())
 	return &tokenList{toks: toks}
 }
