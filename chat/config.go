@@ -178,6 +178,7 @@ func (o outbox) message(e xmppclient.OutboxEntry) *store.Message {
 		StanzaID: e.ID,
 		Time:     e.Created,
 		Replaces: e.Replace,
+		Retract:  e.Retract,
 	}
 }
 
@@ -189,7 +190,7 @@ func (o outbox) Pending(ctx context.Context) ([]xmppclient.OutboxEntry, error) {
 		}
 		out := make([]xmppclient.OutboxEntry, 0, len(ms))
 		for _, m := range ms {
-			out = append(out, xmppclient.OutboxEntry{ID: m.OriginID, To: m.To, Body: m.Body, Created: m.Time, File: clientFile(m.File), Replace: m.Replaces, Reply: clientReply(m.Reply)})
+			out = append(out, xmppclient.OutboxEntry{ID: m.OriginID, To: m.To, Body: m.Body, Created: m.Time, File: clientFile(m.File), Replace: m.Replaces, Retract: m.Retract, Reply: clientReply(m.Reply)})
 		}
 		return out, nil
 	}
@@ -199,7 +200,7 @@ func (o outbox) Pending(ctx context.Context) ([]xmppclient.OutboxEntry, error) {
 	}
 	out := make([]xmppclient.OutboxEntry, 0, len(cs))
 	for _, m := range cs {
-		out = append(out, xmppclient.OutboxEntry{ID: m.OriginID, To: m.To, Body: m.Body, Created: m.Time, Adopted: m.Adopted, File: clientFile(m.File), Replace: m.Replaces, Reply: clientReply(m.Reply)})
+		out = append(out, xmppclient.OutboxEntry{ID: m.OriginID, To: m.To, Body: m.Body, Created: m.Time, Adopted: m.Adopted, File: clientFile(m.File), Replace: m.Replaces, Retract: m.Retract, Reply: clientReply(m.Reply)})
 	}
 	if n := adoptedCount(cs); n > 0 {
 		o.own.log.Info("taking over messages another session of the account left queued when it ended", "account", o.account, "messages", n)

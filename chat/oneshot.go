@@ -174,6 +174,19 @@ func (s *Session) DeliverCorrection(ctx context.Context, to jid.JID, replaces, t
 	return ids[0], err
 }
 
+// DeliverRetraction is Deliver for the retraction of our message id to to
+// (XEP-0424; see Retract).
+func (s *Session) DeliverRetraction(ctx context.Context, to jid.JID, id string, timeout time.Duration) (string, error) {
+	ids, err := s.deliver(ctx, timeout, func() ([]string, error) {
+		rid, err := s.Retract(ctx, to, id)
+		return []string{rid}, err
+	})
+	if len(ids) == 0 {
+		return "", err
+	}
+	return ids[0], err
+}
+
 // DeliverReply is Deliver for one message that answers the message of
 // to's chat named ref (XEP-0461; see SendReply).
 func (s *Session) DeliverReply(ctx context.Context, to jid.JID, text, ref string, timeout time.Duration) ([]string, error) {
@@ -288,8 +301,8 @@ func (s *Session) ListenAll(ctx context.Context, timeout time.Duration, count in
 		switch e := sv.Event.(type) {
 		case xmppclient.MessageReceived:
 			m := e.Message
-			if !sv.Fresh || m.Outgoing || m.Archived || (count > 0 && n >= count) {
-				continue
+			if !sv.Fresh || m.Outgoing || m.Archived || (count > 0 && n >= count) || (m.Retract && m.Replaces == "") {
+				continue // a retraction the store did not apply is nothing
 			}
 			n++
 			got(m)

@@ -59,16 +59,19 @@ func persist(ctx context.Context, st *store.Store, account string, ev *xmppclien
 			File:      storeFile(m.File),
 			FromFull:  fromFull,
 			Replaces:  m.Replaces,
+			Retract:   m.Retract,
 			Reply:     storeReply(m.Reply),
 		}
 		fresh, err = st.AddIncoming(ctx, sm)
-		if err == nil && m.Replaces != "" && sm.Replaces == "" {
+		if err == nil && m.Replaces != "" && (sm.Replaces == "" || (m.Retract && sm.Corrects == 0)) {
+			// Not applied: a correction is then a new message; a
+			// retraction is nothing (it names no message of its sender).
 			e.Message.Replaces = ""
 			*ev = e
 		}
 		return fresh, err
 	case xmppclient.GroupMessage:
-		if e.Body == "" {
+		if e.Body == "" && e.Retracts == "" {
 			return false, nil // a subject change
 		}
 		if e.OwnCopy && e.ID != "" {
@@ -79,7 +82,13 @@ func persist(ctx context.Context, st *store.Store, account string, ev *xmppclien
 				*ev = e
 			}
 		}
-		return st.AddIncoming(ctx, groupMessage(account, e))
+		sm := groupMessage(account, e)
+		fresh, err = st.AddIncoming(ctx, sm)
+		if err == nil && e.Retracts != "" && sm.Corrects == 0 {
+			e.Retracts = "" // not the sender's message, or none we hold
+			*ev = e
+		}
+		return fresh, err
 	case xmppclient.MessageFailed:
 		err = st.MarkFailed(ctx, account, e.ID, FailReason(e))
 		if errors.Is(err, store.ErrNotFound) {
@@ -135,6 +144,8 @@ func groupMessage(account string, g xmppclient.GroupMessage) *store.Message {
 		Reply:     storeReply(g.Reply),
 		File:      storeFile(g.File),
 		Encrypted: g.Encrypted,
+		Replaces:  g.Retracts,
+		Retract:   g.Retracts != "",
 	}
 }
 

@@ -30,6 +30,10 @@ type RoomVisit struct {
 	// NewNick, if set: once in, change our nickname to it (and keep it
 	// for the next joins), then leave.
 	NewNick string
+	// Retract, if set: once in, delete our message with this id (as Say
+	// printed it, or the room's id of it) for everyone (XEP-0424), wait
+	// until the room passes the retraction on, leave.
+	Retract string
 
 	Joined   func(nick string, occupants []string) // sorted
 	Presence func(nick string, left bool)          // while staying
@@ -119,8 +123,9 @@ func (s *Session) VisitRoom(ctx context.Context, room jid.JID, v RoomVisit) (str
 			if !ev.Room.Equal(room) {
 				continue
 			}
-			if v.Say != "" || v.File != "" {
-				if ev.Self && !ev.Delayed && (v.File == "" && ev.Body == v.Say || v.File != "" && ev.File != nil) {
+			if v.Say != "" || v.File != "" || v.Retract != "" {
+				if ev.Self && !ev.Delayed && (v.Retract != "" && ev.Retracts != "" ||
+					v.Retract == "" && (v.File == "" && ev.Body == v.Say || v.File != "" && ev.File != nil)) {
 					select {
 					case echoed <- struct{}{}:
 					default:
@@ -160,7 +165,7 @@ func (s *Session) visit(ctx context.Context, room jid.JID, v RoomVisit, echoed <
 		v.Nick = s.defaultRoomNick(wctx, room)
 	}
 	h := v.History
-	if h == 0 || v.Say != "" || v.File != "" {
+	if h == 0 || v.Say != "" || v.File != "" || v.Retract != "" {
 		h = -1
 	}
 	if err := s.client.JoinRoom(wctx, room, v.Nick, xmppclient.JoinOptions{History: h}); err != nil {
@@ -174,9 +179,13 @@ func (s *Session) visit(ctx context.Context, room jid.JID, v RoomVisit, echoed <
 	if v.NewNick != "" {
 		return s.ChangeRoomNick(wctx, room.String(), v.NewNick)
 	}
-	if v.Say != "" || v.File != "" {
+	if v.Say != "" || v.File != "" || v.Retract != "" {
 		var id string
-		if v.File != "" {
+		if v.Retract != "" {
+			if err := s.RetractGroup(wctx, room.String(), v.Retract); err != nil {
+				return err
+			}
+		} else if v.File != "" {
 			fctx, fcancel := context.WithTimeout(ctx, max(v.FileTimeout, v.Timeout))
 			sf, err := s.SendFile(fctx, room, v.File, FileOptions{})
 			fcancel()

@@ -139,6 +139,14 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		if key == "" {
 			key = m.ID
 		}
+		if m.Retract {
+			// Replaces is "" for one the store did not apply (not the
+			// sender's message, or none it holds): nothing to show.
+			if rs, ok := w.(retractSink); ok && m.Replaces != "" {
+				rs.OnRetraction(peer, m.Replaces, 0)
+			}
+			return
+		}
 		if ss, ok := w.(stateSink); ok && m.Replaces != "" {
 			ss.OnCorrection(peer, m.Replaces, m.Body)
 			return
@@ -240,6 +248,14 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 	case xmppclient.GroupMessage:
 		if ev.Subject != "" {
 			w.OnRoomSubject(ev.Room.String(), ev.Subject)
+		}
+		if ev.Body == "" && ev.Subject == "" {
+			// A retraction ("" Retracts: one the store did not apply);
+			// ours from this window is shown already (not fresh).
+			if rs, ok := w.(retractSink); ok && ev.Retracts != "" && fresh {
+				rs.OnRetraction(ev.Room.String(), ev.Retracts, 0)
+			}
+			return
 		}
 		if ev.Self && ev.ID != "" {
 			// The room's copy of ours: it is sent (stored already when we

@@ -31,7 +31,9 @@ func (m *Message) checkCorrection(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	if id == 0 {
-		m.Replaces = ""
+		if !m.Retract {
+			m.Replaces = ""
+		}
 		return nil
 	}
 	m.Corrects = id
@@ -42,17 +44,18 @@ func (m *Message) checkCorrection(ctx context.Context, tx *sql.Tx) error {
 func correctionTarget(ctx context.Context, tx *sql.Tx, m *Message) (int64, error) {
 	var (
 		id       int64
+		from     string
 		fromFull sql.NullString
 	)
-	err := tx.QueryRowContext(ctx, `SELECT id, from_full FROM messages
+	err := tx.QueryRowContext(ctx, `SELECT id, from_jid, from_full FROM messages
 		WHERE account = ? AND origin_id = ? AND peer = ? AND outgoing = ? AND replaces IS NULL
-		ORDER BY id DESC LIMIT 1`, m.Account, m.Replaces, m.Peer, m.Outgoing).Scan(&id, &fromFull)
+		ORDER BY id DESC LIMIT 1`, m.Account, m.Replaces, m.Peer, m.Outgoing).Scan(&id, &from, &fromFull)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = tx.QueryRowContext(ctx, `SELECT id, from_full FROM
-			(SELECT id, from_full, stanza_id, outgoing, replaces FROM messages
+		err = tx.QueryRowContext(ctx, `SELECT id, from_jid, from_full FROM
+			(SELECT id, from_jid, from_full, stanza_id, outgoing, replaces FROM messages
 			 WHERE account = ? AND peer = ? ORDER BY id DESC LIMIT ?)
 			WHERE stanza_id = ? AND outgoing = ? AND replaces IS NULL LIMIT 1`,
-			m.Account, m.Peer, correctionWindow, m.Replaces, m.Outgoing).Scan(&id, &fromFull)
+			m.Account, m.Peer, correctionWindow, m.Replaces, m.Outgoing).Scan(&id, &from, &fromFull)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
@@ -60,18 +63,31 @@ func correctionTarget(ctx context.Context, tx *sql.Tx, m *Message) (int64, error
 	if err != nil {
 		return 0, err
 	}
-	if !m.Outgoing && fromFull.Valid && fromFull.String != m.FromFull {
+	switch {
+	case m.Outgoing:
+	case m.Retract && from != m.From:
+		// XEP-0424 §6: the same bare address in a chat (From is stored
+		// bare), the same occupant (room/nick) in a room.
+		return 0, nil
+	case !m.Retract && fromFull.Valid && fromFull.String != m.FromFull:
 		return 0, nil // another resource (or someone else in its name)
 	}
 	return id, nil
 }
 
 // applyCorrection gives the message m corrects m's body, keeping its first
-// text.
+// text; a retraction erases it. A retracted message is never given a text
+// again (a correction that comes after its retraction, from the archive).
 func applyCorrection(ctx context.Context, tx *sql.Tx, m *Message) error {
+	if m.Retract {
+		_, err := tx.ExecContext(ctx, `UPDATE messages
+			SET body = '', original_body = NULL, file = NULL, reply = NULL, edited = 0, retracted = 1
+			WHERE id = ?`, m.Corrects)
+		return err
+	}
 	_, err := tx.ExecContext(ctx, `UPDATE messages
 		SET original_body = COALESCE(original_body, body), body = ?, edited = 1
-		WHERE id = ?`, m.Body, m.Corrects)
+		WHERE id = ? AND retracted = 0`, m.Body, m.Corrects)
 	return err
 }
 

@@ -65,6 +65,14 @@ type Message struct {
 	Corrects int64
 	// Edited: a correction changed Body (read back, never written).
 	Edited bool
+	// Retract: the message is a retraction (XEP-0424) of the one Replaces
+	// names, applied as a correction is (Corrects is then that message).
+	// Unlike a correction's, a retraction's row keeps Replaces when it
+	// names no message it may retract, so it is never shown.
+	Retract bool
+	// Retracted: its sender deleted it for everyone; Body, File and Reply
+	// are empty (read back, never written).
+	Retracted bool
 	// Reply: what the message answers (XEP-0461); nil for none. Body is
 	// then the text without the sender's fallback quote.
 	Reply *Reply
@@ -131,7 +139,7 @@ func scanFile(s sql.NullString) *File {
 	return &f
 }
 
-const msgColumns = `id, account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, error, encrypted, file, edited, replaces, reply`
+const msgColumns = `id, account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, error, encrypted, file, edited, replaces, reply, retract, retracted`
 
 // AddOutgoing writes m as a Queued outgoing message together with its outbox
 // row, in one transaction, and returns once that is on disk. Call it BEFORE
@@ -401,15 +409,15 @@ func prepareMessage(m *Message) error {
 // transaction.
 func prepareInsert(ctx context.Context, tx *sql.Tx, conflict string) (*sql.Stmt, error) {
 	return tx.PrepareContext(ctx, `INSERT INTO messages
-		(account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, encrypted, file, from_full, replaces, reply)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+conflict)
+		(account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, encrypted, file, from_full, replaces, reply, retract)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+conflict)
 }
 
 func insertMessage(ctx context.Context, ins *sql.Stmt, m *Message) (sql.Result, error) {
 	return ins.ExecContext(ctx,
 		m.Account, m.Peer, m.Outgoing, m.From, m.To, m.Body,
 		null(m.OriginID), null(m.StanzaID), null(m.ArchiveID), unixNano(m.Time), string(m.State), m.Encrypted, fileColumn(m.File),
-		null(m.FromFull), null(m.Replaces), replyColumn(m.Reply))
+		null(m.FromFull), null(m.Replaces), replyColumn(m.Reply), m.Retract)
 }
 
 // Pending returns the account's outbox: outgoing messages written but not
@@ -622,7 +630,7 @@ func scanMessages(op string, rows *sql.Rows, err error, reverse bool) ([]Message
 			state                 string
 		)
 		if err := rows.Scan(&m.ID, &m.Account, &m.Peer, &m.Outgoing, &m.From, &m.To, &m.Body,
-			&origin, &sid, &archID, &t, &state, &m.Error, &m.Encrypted, &file, &m.Edited, &replaces, &reply); err != nil {
+			&origin, &sid, &archID, &t, &state, &m.Error, &m.Encrypted, &file, &m.Edited, &replaces, &reply, &m.Retract, &m.Retracted); err != nil {
 			return nil, wrap(op, err)
 		}
 		m.File = scanFile(file)

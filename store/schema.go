@@ -369,6 +369,16 @@ CREATE TABLE profiles (
 -- speaks TLS from the first byte (no STARTTLS).
 ALTER TABLE accounts ADD COLUMN direct_tls INTEGER NOT NULL DEFAULT 0;
 `},
+		{version: 17, up: `
+-- Message retraction (XEP-0424, "delete for everyone"). A retraction is
+-- stored as a correction is (a row of its own, replaces = the id of the
+-- message it retracts, left out of History and Search) with retract = 1.
+-- The message it retracts keeps its row, its place and its ids, with
+-- retracted = 1 and its text, first text, file and reply erased (the FTS
+-- triggers take the text out of the index).
+ALTER TABLE messages ADD COLUMN retract INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN retracted INTEGER NOT NULL DEFAULT 0;
+`},
 	}
 }
 

@@ -16,8 +16,12 @@ func meAction(body string) (string, bool) {
 }
 
 // shownBody is the text a row draws for m, whose sender is called who,
-// and whether it is an action (drawn in italics).
+// and whether it is drawn in italics (an action, or the line standing for
+// a deleted message).
 func shownBody(m Message, who string) (string, bool) {
+	if m.Retracted {
+		return retractedText(m), true
+	}
 	if m.Notice {
 		return m.Body, false
 	}

@@ -440,6 +440,7 @@ func (a *Pane) messageTapped(id widget.ListItemID) {
 // its body laid out at the list's width, plus the one-line row's header.
 
 func (a *Pane) rowHeight(m Message) float32 {
+	m = asShown(m)
 	var h float32
 	if m.File != nil {
 		h = a.fileRowHeight(m)
@@ -665,14 +666,17 @@ const burstGap = 5 * time.Minute
 // same day. Ours keep their header (it carries the message's state), and
 // so do notices, /me actions, replies (the quote sits under the header),
 // corrections ("edited"), files, and a message whose encryption differs
-// from the one before (the lock is in the header).
+// from the one before (the lock is in the header). A deleted message
+// stands alone, and so does the message after it: "This message was
+// deleted" with no header would read as the sender's words, and a
+// message under it without one as part of what was deleted.
 func (a *Pane) continues(i int) bool {
 	if i == 0 || a.dayStarts(i) || a.unreadStarts(i) {
 		return false
 	}
 	m, p := a.chat.msgs[i], a.chat.msgs[i-1]
 	switch {
-	case m.Outgoing, p.Outgoing, m.Notice, p.Notice, m.Reply != nil, m.Edited, m.File != nil,
+	case m.Outgoing, p.Outgoing, m.Notice, p.Notice, m.Retracted, p.Retracted, m.Reply != nil, m.Edited, m.File != nil,
 		m.Nick != p.Nick, m.Encrypted != p.Encrypted,
 		m.Time.Before(p.Time), m.Time.Sub(p.Time) > burstGap:
 		return false
@@ -740,7 +744,7 @@ func (a *Pane) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
 		// last message.
 		a.clearNewBelow()
 	}
-	m := ch.msgs[id]
+	m := asShown(ch.msgs[id])
 	who := m.Nick
 	if who == "" {
 		who = ch.peer
@@ -754,7 +758,9 @@ func (a *Pane) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
 	}
 	row.id = id
 	row.set(m, who)
-	if text, action := shownBody(m, a.senderName(m)); action && m.File == nil {
+	if text, action := shownBody(m, a.senderName(m)); m.Retracted {
+		row.body.setDim(text)
+	} else if action && m.File == nil {
 		row.setAction(text)
 	}
 	row.setQuote(a.quoteOf(ch.peer, m))

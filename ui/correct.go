@@ -53,7 +53,9 @@ func (a *Pane) editLast() {
 		if !m.Outgoing || m.Notice {
 			continue
 		}
-		if m.File != nil || m.Key == "" || m.State == Failed {
+		// A deleted one too: XEP-0308 corrects the last message alone,
+		// so the one before it is not taken instead (as in Gajim).
+		if m.File != nil || m.Key == "" || m.State == Failed || m.Retracted {
 			return // the last of ours cannot be corrected
 		}
 		a.editing = &editState{peer: ch.peer, key: m.Key}

@@ -247,6 +247,7 @@ func everyDialog() []namedDialog {
 		{"change nick", func(a *Pane) { a.showChangeNick(lounge, "me") }},
 		{"emoji", func(a *Pane) { a.showEmojiPicker("Insert emoji", func(string) {}) }},
 		{"delete history", func(a *Pane) { a.confirmDeleteChat("bob@example.org") }},
+		{"delete for everyone", func(a *Pane) { a.confirmRetract("bob@example.org", a.chat.msgs[1]) }},
 		{"message someone", func(a *Pane) { a.showStartChat("") }},
 	}
 }

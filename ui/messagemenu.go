@@ -9,7 +9,8 @@ import (
 
 // messageMenu is a message's context menu (a right-click on its row), at
 // pos on the window: copy its text or the sender's address, send a failed
-// one again. selected is the text selected in its body ("" for none).
+// one again, answer it, delete ours for everyone. selected is the text
+// selected in its body ("" for none).
 func (a *Pane) messageMenu(id widget.ListItemID, pos fyne.Position, selected string) {
 	ch := a.chat
 	if ch == nil || id < 0 || id >= len(ch.msgs) {
@@ -26,6 +27,7 @@ func (a *Pane) messageMenu(id widget.ListItemID, pos fyne.Position, selected str
 			fyne.NewMenuItem("Reply", func() { a.startReply(m) }),
 			fyne.NewMenuItem("React…", func() { a.showReactMenu(id, pos) }))
 	}
+	items = append(items, a.retractMenuItems(ch.peer, ch.msgs[id])...)
 	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), a.win.Canvas(), pos)
 }
 
@@ -33,6 +35,10 @@ func (a *Pane) messageMenu(id widget.ListItemID, pos fyne.Position, selected str
 // selected is the text selected in its body ("" for none).
 func (a *Pane) messageMenuItems(peer string, m Message, selected string) []*fyne.MenuItem {
 	clip := a.fa.Clipboard()
+	if m.Retracted {
+		// Its words are gone: only who sent it is left to copy.
+		return []*fyne.MenuItem{fyne.NewMenuItem("Copy address", func() { clip.SetContent(a.senderOf(peer, m)) })}
+	}
 	var items []*fyne.MenuItem
 	if selected != "" {
 		items = append(items, fyne.NewMenuItem("Copy selection", func() { clip.SetContent(selected) }))

@@ -121,6 +121,9 @@ type Message struct {
 	Reply *ReplyInfo
 	// Reactions: everyone's reactions, one entry per emoji.
 	Reactions []ReactionCount
+	// Retracted: the sender deleted it for everyone (XEP-0424); Body,
+	// File, Reply and Reactions are then empty.
+	Retracted bool
 }
 
 // ReplyInfo is what a message answers: the original's id and author, and

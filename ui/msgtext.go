@@ -24,8 +24,9 @@ type msgText struct {
 	widget.BaseWidget
 	Text  string
 	links []linkSpan
-	// italic: the whole text in italics (an action, XEP-0245).
-	italic bool
+	// italic: the whole text in italics (an action, XEP-0245); dim: in
+	// the placeholder colour (the line standing for a deleted message).
+	italic, dim bool
 
 	// The selection, in bytes of Text: [min(anchor, head), max(…)).
 	anchor, head int
@@ -56,10 +57,18 @@ func newMsgText() *msgText {
 // setStyled shows text with its links, in italics when italic; a
 // selection in the text before goes.
 func (t *msgText) setStyled(text string, links []linkSpan, italic bool) {
-	if text == t.Text && len(links) == len(t.links) && italic == t.italic {
+	t.set(text, links, italic, false)
+}
+
+// setDim shows text in italics and the placeholder colour, without links:
+// a line that stands for a message, not its words.
+func (t *msgText) setDim(text string) { t.set(text, nil, true, true) }
+
+func (t *msgText) set(text string, links []linkSpan, italic, dim bool) {
+	if text == t.Text && len(links) == len(t.links) && italic == t.italic && dim == t.dim {
 		return
 	}
-	t.Text, t.links, t.italic = text, links, italic
+	t.Text, t.links, t.italic, t.dim = text, links, italic, dim
 	t.anchor, t.head, t.dragging = 0, 0, false
 	t.width = -1
 	t.Refresh()
@@ -383,6 +392,9 @@ func (r *msgTextRenderer) Refresh() {
 	v := fyne.CurrentApp().Settings().ThemeVariant()
 	size, pad, lineH, textH := t.metrics()
 	fg, link := th.Color(theme.ColorNameForeground, v), th.Color(theme.ColorNameHyperlink, v)
+	if t.dim {
+		fg = th.Color(theme.ColorNamePlaceHolder, v)
+	}
 	r.objs = r.objs[:0]
 	nt, nr := 0, 0
 	s, e := t.selection()

@@ -17,10 +17,11 @@ type Previewer interface {
 type lastLine struct {
 	text string    // one line: "You: see you", "bob: hi", "File: a.png"
 	at   time.Time // the message's time
-	// What words a correction of it (key): not the whole Message, as
-	// 1,000 chats keep one each.
-	key, nick string
-	out       bool
+	// What words a correction of it (key) or names it deleted (key, ref,
+	// id): not the whole Message, as 1,000 chats keep one each.
+	key, ref, nick string
+	id             int64
+	out            bool
 }
 
 // previewRunes bounds the kept text: the row cuts it to its width anyway,
@@ -32,13 +33,15 @@ func (a *Pane) lastLineOf(m Message) lastLine {
 	// A file by its name (its body is the URL, key and all).
 	text, action := shownBody(Message{Body: displayText(m)}, a.senderName(m))
 	switch {
+	case m.Retracted:
+		text = retractedPreview
 	case action:
 	case m.Outgoing:
 		text = "You: " + text
 	case m.Nick != "":
 		text = m.Nick + ": " + text
 	}
-	return lastLine{text: oneLine(text, previewRunes), at: m.Time, key: m.Key, nick: m.Nick, out: m.Outgoing}
+	return lastLine{text: oneLine(text, previewRunes), at: m.Time, key: m.Key, ref: m.Ref, id: m.ID, nick: m.Nick, out: m.Outgoing}
 }
 
 // correctPreview rewords peer's row when the message corrected (key) is
@@ -49,7 +52,18 @@ func (a *Pane) correctPreview(peer, key, body string) {
 		return
 	}
 	// A file's message is not corrected (its body is the URL).
-	a.lasts[peer] = a.lastLineOf(Message{Key: key, Peer: peer, Nick: l.nick, Outgoing: l.out, Body: body, Time: l.at})
+	a.lasts[peer] = a.lastLineOf(Message{Key: key, ID: l.id, Peer: peer, Nick: l.nick, Outgoing: l.out, Body: body, Time: l.at})
+	a.refreshContact(peer)
+}
+
+// retractPreview rewords peer's row when the message deleted (its Key
+// key or its store id) is the one it shows.
+func (a *Pane) retractPreview(peer, key string, id int64) {
+	l, ok := a.lasts[peer]
+	if !ok || !(key != "" && (l.key == key || l.ref == key) || id != 0 && l.id == id) {
+		return
+	}
+	a.lasts[peer] = a.lastLineOf(Message{Key: l.key, Ref: l.ref, ID: l.id, Peer: peer, Nick: l.nick, Outgoing: l.out, Time: l.at, Retracted: true})
 	a.refreshContact(peer)
 }
 

@@ -36,7 +36,7 @@ func (a *Pane) reactor() Reactor {
 
 // canAnswer: m can be replied or reacted to.
 func (a *Pane) canAnswer(m Message) bool {
-	return a.reactor() != nil && m.Ref != "" && !m.Notice
+	return a.reactor() != nil && m.Ref != "" && !m.Notice && !m.Retracted
 }
 
 // replyBar is the composer's "Replying to …" line.
@@ -109,6 +109,9 @@ func (a *Pane) authorLabel(peer string, m Message) string {
 // quoteLine is m's first words on one line, as a quote shows them.
 func quoteLine(m Message) string {
 	text := m.Body
+	if m.Retracted {
+		return retractedPreview // its words are gone: not quoted from here
+	}
 	if m.File != nil {
 		text = "📎 " + fileName(m.File)
 	}

@@ -82,6 +82,9 @@ type Message struct {
 	// Replaces: the message corrects the one with this id (XEP-0308),
 	// Body being its new text.
 	Replaces string
+	// Retract: the message retracts the one Replaces names (XEP-0424);
+	// Body is empty.
+	Retract bool
 	// Private: a room's private message (XEP-0045 §7.5), from (or, ours,
 	// to) the occupant room/nick: its chat is that full address, never the
 	// room's bare one.

@@ -264,6 +264,8 @@ type inMessage struct {
 	Conference *directInviteEl `xml:"jabber:x:conference x"`
 	MUCUser    *mucUserMsg     `xml:"http://jabber.org/protocol/muc#user x"`
 	Replace    *idEl           `xml:"urn:xmpp:message-correct:0 replace"`
+	Retract    *idEl           `xml:"urn:xmpp:message-retract:1 retract"`
+	ApplyTo    *applyToEl      `xml:"urn:xmpp:fasten:0 apply-to"`
 	chatStates
 	Result *struct {
 		QueryID   string    `xml:"queryid,attr"`
@@ -411,6 +413,12 @@ func (c *Client) convert(m *inMessage, delay *delayEl) (Message, bool) {
 	if m.Replace != nil {
 		msg.Replaces = m.Replace.ID
 	}
+	if id := m.retractedID(); id != "" {
+		// A retraction: its body is the fallback for other clients, and
+		// it has nothing to decrypt.
+		msg.Replaces, msg.Retract = id, true
+		msg.Body, msg.enc, msg.rep, msg.Reply, msg.File = "", nil, nil, nil, nil
+	}
 	msg.OriginID = m.ID
 	if m.OriginID != nil && m.OriginID.ID != "" {
 		msg.OriginID = m.OriginID.ID
@@ -453,7 +461,7 @@ func (c *Client) deliver(msg Message, receipt bool) {
 		}
 		return
 	}
-	if msg.Body == "" && msg.enc == nil {
+	if msg.Body == "" && msg.enc == nil && !msg.Retract {
 		return
 	}
 	c.emit(MessageReceived{Message: msg})

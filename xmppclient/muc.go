@@ -42,6 +42,9 @@ type GroupMessage struct {
 	// Encrypted: it came OMEMO-encrypted (a private room's message,
 	// muc_omemo.go); Body is the decrypted text, or why it could not be.
 	Encrypted bool
+	// Retracts: the message retracts the sender's earlier one with this
+	// id, the room's stanza-id of it (XEP-0424); Body is empty.
+	Retracts string
 	// OwnCopy: the room's copy of a message this device sent encrypted,
 	// whose text the client no longer has (a later run: the room's
 	// archive or history); Body says so, the history has the text.
@@ -646,6 +649,14 @@ func (c *Client) groupEvent(m *inMessage, from jid.JID, delay *delayEl, archiveI
 				Emojis: CleanReactions(m.Reactions.Reactions), Group: true, Outgoing: g.Self, Time: g.Time}}, true
 		}
 		return nil, false
+	}
+	if id := m.retractedID(); id != "" {
+		if g.Nick == "" {
+			return nil, false // the room's own (XEP-0425 moderation): not taken
+		}
+		g.Retracts = id
+		g.Body = ""
+		return g, true
 	}
 	if m.Encrypted != nil {
 		g.enc = m.Encrypted

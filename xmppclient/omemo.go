@@ -833,8 +833,8 @@ func (c *Client) preEncrypt(ctx context.Context, sess *xmpp.Session, ch []Outbox
 	var order []string
 	c.mu.Lock()
 	for _, e := range ch {
-		if c.sentNow[e.ID] || isPrivateTo(e.To) {
-			continue // sent, or a room's private message (plaintext)
+		if c.sentNow[e.ID] || isPrivateTo(e.To) || e.Retract {
+			continue // sent, a room's private message or a retraction (plaintext)
 		}
 		to, err := jid.Parse(e.To)
 		if err != nil {
@@ -904,6 +904,9 @@ func encryptedTokens(id, to, typ string, r *Reply, fbLen int, enc *omemo.Encrypt
 // is on and the peer has devices (encrypted true), else plaintext. pre
 // holds the chunk's messages encrypted ahead (preEncrypt), if any.
 func (c *Client) outgoingTokens(ctx context.Context, sess *xmpp.Session, e OutboxEntry, pre preEncrypted) (xml.TokenReader, bool, error) {
+	if e.Retract {
+		return retractTokens(e), false, nil // no text: see retract.go
+	}
 	if isPrivateTo(e.To) && (e.File == nil || !e.File.Encrypted) {
 		// A room's private message: plaintext, as the room's messages
 		// are (require-encryption covers chats with contacts).

@@ -30,6 +30,9 @@ type OutboxEntry struct {
 	// Replace: the message corrects our earlier one with this id
 	// (XEP-0308); Body is the new text.
 	Replace string
+	// Retract: the message retracts our earlier one Replace names
+	// (XEP-0424); Body is empty. Groupchat: it goes to a room (To).
+	Retract, Groupchat bool
 }
 
 // Outbox persists messages from the moment they are accepted until the

@@ -84,7 +84,7 @@ func printHistory(e *env, ms []store.Message, asJSON bool) {
 	enc := json.NewEncoder(e.stdout)
 	for _, m := range ms {
 		if asJSON {
-			j := jsonMessage{From: m.From, To: m.To, Body: m.Body, ID: m.OriginID, Time: m.Time.UTC().Format(time.RFC3339Nano), Encrypted: m.Encrypted, Edited: m.Edited}
+			j := jsonMessage{From: m.From, To: m.To, Body: m.Body, ID: m.OriginID, Time: m.Time.UTC().Format(time.RFC3339Nano), Encrypted: m.Encrypted, Edited: m.Edited, Retracted: m.Retracted}
 			if f := m.File; f != nil {
 				j.File = fileJSON(f.URL, f.Name, f.Size, f.MIME, f.Encrypted)
 			}
@@ -108,6 +108,10 @@ func printHistory(e *env, ms []store.Message, asJSON bool) {
 		state := string(m.State)
 		if m.Edited {
 			state += ", edited"
+		}
+		if m.Retracted {
+			fmt.Fprintf(e.stdout, "%s %s %s: (deleted) [%s]\n", m.Time.Local().Format("2006-01-02 15:04:05"), dir, termText(m.Peer), state)
+			continue
 		}
 		if rest, ok := strings.CutPrefix(m.Body, "/me "); ok && m.File == nil {
 			// An action (XEP-0245): "* sender rest", the sender being

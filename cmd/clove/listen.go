@@ -28,6 +28,11 @@ type jsonMessage struct {
 	// listen). Edited: a correction changed the text (history).
 	Replaces string `json:"replaces,omitempty"`
 	Edited   bool   `json:"edited,omitempty"`
+	// Retracts: the message deletes the sender's message with this id for
+	// everyone (XEP-0424; listen; "body" is ""). Retracted: its sender
+	// deleted it (history; "body" is "").
+	Retracts  string `json:"retracts,omitempty"`
+	Retracted bool   `json:"retracted,omitempty"`
 	// Reply: the message answers the message "id" of "to" (XEP-0461;
 	// "body" is the text without the sender's quote of it).
 	Reply *jsonReply `json:"reply,omitempty"`
@@ -126,6 +131,9 @@ func cmdListen(ctx context.Context, e *env, args []string) error {
 	return s.ListenAll(ctx, *timeout, *count, func(m xmppclient.Message) {
 		if *asJSON {
 			j := jsonMessage{From: m.From.String(), To: m.To.String(), Body: m.Body, ID: m.ID, Time: m.Time.UTC().Format(time.RFC3339Nano), Encrypted: m.Encrypted, Replaces: m.Replaces}
+			if m.Retract {
+				j.Replaces, j.Retracts = "", m.Replaces
+			}
 			if f := m.File; f != nil {
 				j.File = fileJSON(f.URL, f.Name, f.Size, f.MIME, f.Encrypted)
 			}
@@ -133,6 +141,8 @@ func cmdListen(ctx context.Context, e *env, args []string) error {
 				j.Reply = &jsonReply{To: r.To, ID: r.ID, Quote: r.Quote}
 			}
 			_ = enc.Encode(j)
+		} else if m.Retract {
+			fmt.Fprintf(e.stdout, "%s %s deleted their message %s\n", m.Time.Local().Format("2006-01-02 15:04:05"), termText(m.From.Bare().String()), termText(m.Replaces))
 		} else {
 			edit := ""
 			if m.Replaces != "" {

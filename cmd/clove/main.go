@@ -43,6 +43,8 @@ Chat:
         encrypted with OMEMO when TO has OMEMO devices, unless --plain)
   send --account JID --reply-to ID [--plain] TO TEXT   (a reply, XEP-0461, to the message ID of TO's chat:
         the "id" listen/history --json show; other clients see a quote of it first)
+  send --account JID --retract ID TO   (deletes your message ID, as send printed it, for everyone, XEP-0424:
+        gone here at once; clients without it keep showing it)
   react --account JID TO ID [EMOJI…]   (your reactions, XEP-0444, to the message ID of TO's chat: the whole
         set, replacing what you sent before; no EMOJI takes yours back)
   send --account JID --file PATH [--plain] TO   (uploads the file to your server and sends it; prints its URL;
@@ -61,6 +63,7 @@ Chat:
   room --account JID invite ROOM JID [--reason TEXT] [--via-room]
   room --account JID register ROOM [--nick NICK]   reserve NICK in ROOM (XEP-0045 §7.10); later joins without --nick take it
   room --account JID send --file PATH ROOM [--nick NICK]
+  room --account JID retract ROOM ID    deletes your message ID (as room send printed it) for everyone (XEP-0424)
   room --account JID list [SERVICE]     public rooms of SERVICE (default: every one of your server): address, occupants, name
   room --account JID start JID [JID…]   a new private room (members-only, unlisted) with them invited (XEP-0045 §7.9); prints its address
   room --account JID members ROOM       its owners, admins and members (§7.11): address, affiliation, nick

@@ -26,7 +26,8 @@ import (
 // the contacts invited; prints its address),
 // `clove room --account JID send ROOM TEXT` (enter, say it, wait until the
 // room repeats it, leave), or `send --file PATH ROOM` (share a file there
-// the same way; prints its URL).
+// the same way; prints its URL), or `retract ROOM ID` (delete our message
+// ID, as send printed it, for everyone: XEP-0424).
 func cmdRoom(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("room", flag.ContinueOnError)
 	account := fs.String("account", "", "account to use")
@@ -50,7 +51,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		return roomStart(ctx, e, *account, pos[1:], v.Timeout, flagSet(fs, "timeout"))
 	}
 	if *account == "" || len(pos) < 2 {
-		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM, nick ROOM NEWNICK, register ROOM, invite ROOM JID, members ROOM, encryption ROOM, start JID [JID…] or list [SERVICE]")
+		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM, retract ROOM ID, nick ROOM NEWNICK, register ROOM, invite ROOM JID, members ROOM, encryption ROOM, start JID [JID…] or list [SERVICE]")
 	}
 	verb := pos[0]
 	room, err := chat.RoomJID(pos[1])
@@ -72,6 +73,11 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		case v.To != "" && v.File != "":
 			return usagef("room send --to NICK takes TEXT, not --file")
 		}
+	case "retract":
+		if len(pos) != 3 || strings.TrimSpace(pos[2]) == "" {
+			return usagef("room retract takes ROOM and the id of your message (as room send printed it)")
+		}
+		v.Retract = strings.TrimSpace(pos[2])
 	case "nick":
 		if len(pos) != 3 || strings.TrimSpace(pos[2]) == "" {
 			return usagef("room nick takes ROOM and the new nickname")
@@ -102,7 +108,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		}
 		return roomInvite(ctx, e, *account, room, who, *reason, *viaRoom, v.Timeout, flagSet(fs, "timeout"))
 	default:
-		return usagef("room needs join, send, nick, register, invite, members, encryption, start or list, not %q", verb)
+		return usagef("room needs join, send, retract, nick, register, invite, members, encryption, start or list, not %q", verb)
 	}
 	if v.History < 0 {
 		return usagef("--history must be 0 or more")
@@ -128,6 +134,13 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "you are now %s in %s\n", termText(v.NewNick), room)
+		return nil
+	}
+	if v.Retract != "" {
+		if _, err := s.VisitRoom(ctx, room, v); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "deleted %s in %s\n", termText(v.Retract), room)
 		return nil
 	}
 	printRoom(e, room, &v)

@@ -21,12 +21,19 @@ func cmdSend(ctx context.Context, e *env, args []string) error {
 	file := fs.String("file", "", "send this file (uploaded to your server, XEP-0363; encrypted to a contact with OMEMO devices) instead of TEXT")
 	replyTo := fs.String("reply-to", "", "send TEXT as a reply (XEP-0461) to the message with this id in TO's chat")
 	correct := fs.String("correct", "", "correct your message with this id (as send printed it): TEXT replaces its text (XEP-0308)")
+	retract := fs.String("retract", "", "delete your message with this id (as send printed it) for everyone: takes TO and no text (XEP-0424; clients without it keep showing it)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if *account == "" {
 		return usagef("send needs --account JID")
+	}
+	if *retract != "" {
+		if *correct != "" || *replyTo != "" || *file != "" || len(pos) != 1 {
+			return usagef("send --retract ID takes TO and nothing else")
+		}
+		return sendRetraction(ctx, e, *account, pos[0], *retract, *timeout, flagSet(fs, "timeout"))
 	}
 	if *correct != "" && *replyTo != "" {
 		return usagef("send takes --correct or --reply-to, not both")
@@ -94,6 +101,28 @@ func cmdSend(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, strings.Join(ids, "\n"))
 	return nil
+}
+
+// sendRetraction is `clove send --account A --retract ID TO`: the
+// retraction is queued, sent, acknowledged; it prints its id.
+func sendRetraction(ctx context.Context, e *env, account, peer, id string, timeout time.Duration, timeoutSet bool) error {
+	to, err := chat.ParsePeerJID(peer)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	s, done, err := e.session(ctx, account, chat.Options{Passive: true})
+	if err != nil {
+		return err
+	}
+	defer done()
+	if !timeoutSet && chat.OverI2P(s.Account()) {
+		timeout = 5 * time.Minute
+	}
+	rid, err := s.DeliverRetraction(ctx, to, id, timeout)
+	if rid != "" {
+		fmt.Fprintln(e.stdout, rid)
+	}
+	return err
 }
 
 // maxLine bounds one message read from standard input.

@@ -132,6 +132,9 @@ type Message struct {
 	// the message reacted to and the reactions ("" and nil: none).
 	ReactionsID string   `json:"reactions_id"`
 	Reactions   []string `json:"reactions"`
+	// Retracts (XEP-0424, urn:xmpp:message-retract:0 as slixmpp 1.8's
+	// xep_0424 plugin reads it): the id of the message retracted.
+	Retracts string `json:"retracts"`
 }
 
 // OMEMODevice is an OMEMO device as slixmpp-omemo sees it.
@@ -643,6 +646,13 @@ func (c *Client) SendReply(ctx context.Context, m Outgoing, replyTo, replyID str
 // the whole set, with the store hint; none takes them back.
 func (c *Client) React(ctx context.Context, to, id string, reactions []string) error {
 	return c.command(ctx, "react", map[string]any{"to": to, "reactions_id": id, "reactions": reactions}, nil)
+}
+
+// Retract retracts the message id sent to to (XEP-0424 as slixmpp 1.8's
+// xep_0424 plugin sends it: urn:xmpp:message-retract:0 in XEP-0422's
+// apply-to, with its fallback body); typ is "chat" (empty) or "groupchat".
+func (c *Client) Retract(ctx context.Context, to, id, typ string) error {
+	return c.command(ctx, "retract", map[string]string{"to": to, "id": id, "type": typ}, nil)
 }
 
 // SendPresence sends a presence to to with extraXML inside it as given:

@@ -1,0 +1,40 @@
+package gui
+
+import (
+	"context"
+	"strings"
+
+	"github.com/clove-xmpp/clove/chat"
+	"github.com/clove-xmpp/clove/ui"
+)
+
+var _ ui.Retractor = (*Backend)(nil)
+
+// retractSink is a Sink that also shows messages deleted for everyone
+// (XEP-0424).
+type retractSink interface {
+	OnRetraction(peer, key string, id int64)
+}
+
+// Retract deletes our message m in peer's chat for everyone
+// (ui.Retractor): a room's by the room's id of it, at once (we must be
+// in the room); a chat's through the outbox, by its id.
+func (b *Backend) Retract(ctx context.Context, peer string, m ui.Message) error {
+	s, err := b.session()
+	if err != nil {
+		return err
+	}
+	to, err := chat.ParsePeerJID(peer)
+	if err != nil {
+		return err
+	}
+	if _, in := s.RoomNick(to); to.Resourcepart() == "" && (in || m.Nick != "") {
+		ref := m.Ref
+		if ref == "" {
+			ref = m.Key
+		}
+		return s.RetractGroup(ctx, strings.TrimSpace(peer), ref)
+	}
+	_, err = s.Retract(ctx, to, m.Key)
+	return err
+}
