@@ -56,6 +56,7 @@ func retractPane(t *testing.T) (*Pane, *retractBackend) {
 	for i := range ms {
 		ms[i].Ref = ms[i].Key
 	}
+	ms[4].Ref = "room-5" // named apart, as a room's stanza-id names its messages
 	ms[3].State, ms[3].Reason = Failed, "offline"
 	ms[5].State = Queued
 	ms[6].Body, ms[6].Retracted = "", true // theirs
@@ -66,7 +67,7 @@ func retractPane(t *testing.T) (*Pane, *retractBackend) {
 	}}}
 	b.lasts = []Message{
 		{ID: 8, Key: "h8", Peer: bob, Outgoing: true, Time: ms[7].Time, Retracted: true},
-		{ID: 20, Key: "a1", Peer: "alice@example.org", Body: "see you", Time: ms[7].Time},
+		{ID: 20, Key: "a1", Ref: "room-a1", Peer: "alice@example.org", Body: "see you", Time: ms[7].Time},
 	}
 	a, _ := newTestApp(t, b)
 	a.win.Resize(fyne.NewSize(900, 1000)) // every row in view
@@ -245,8 +246,10 @@ func TestOnRetraction(t *testing.T) {
 	}{
 		{"by id", bob, "", 3, 2, "", "This message was deleted"},
 		{"by key, ours", bob, "h2", 0, 1, "", "You deleted this message"},
+		{"by ref (a room's id of it)", bob, "room-5", 0, 4, "", "This message was deleted"},
 		{"the newest of a chat not open", "alice@example.org", "a1", 0, -1, "alice@example.org", ""},
 		{"another chat's id", "alice@example.org", "", 3, -1, "", ""},
+		{"the newest of a chat not open, by ref", "alice@example.org", "room-a1", 0, -1, "alice@example.org", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, _ := retractPane(t)

@@ -12,16 +12,14 @@ import (
 
 // Message retraction (XEP-0424, "delete for everyone"): a message naming
 // an earlier one of the same sender that its readers' clients should
-// delete. Sent in both versions in use: urn:xmpp:message-retract:1 (0.4,
-// Gajim 1.8+, Conversations 2.13+, Monal) and the older
-// urn:xmpp:message-retract:0 inside XEP-0422's <apply-to/> (slixmpp 1.8 as
-// in Debian 12, Poezio, older Conversations); either is taken when
-// received. Whether a retraction may apply (the same sender, a message of
+// delete. Sent in both versions in use: urn:xmpp:message-retract:1 (0.4;
+// Gajim's DOAP lists 0.4.2 since 2.2.0) and the older
+// urn:xmpp:message-retract:0 inside XEP-0422's <apply-to/> (slixmpp 1.8.3
+// as in Debian 12); either is taken when received. Whether a retraction may apply (the same sender, a message of
 // theirs) is decided where the original is known: the store.
 //
 // A retraction carries no text, so it goes unencrypted even where the
-// chat's messages are encrypted and plaintext is refused: Conversations
-// and Gajim send it so too.
+// chat's messages are encrypted and plaintext is refused.
 
 const (
 	nsRetract   = "urn:xmpp:message-retract:1"
