@@ -357,8 +357,9 @@ func (s *Session) Echo(ctx context.Context, timeout time.Duration, prefix string
 		case xmppclient.MessageReceived:
 			m := e.Message
 			// Only what others wrote to us, once: not our own messages seen
-			// again (carbons, archive copies, resends).
-			if !sv.Fresh || m.Outgoing || m.Carbon || m.Archived || m.From.Bare().Equal(me) ||
+			// again (carbons, archive copies, resends), nor a retraction
+			// (nothing to echo).
+			if !sv.Fresh || m.Outgoing || m.Carbon || m.Archived || m.Retract || m.From.Bare().Equal(me) ||
 				(m.Type != "chat" && m.Type != "normal" && m.Type != "") || (count > 0 && replies >= count) {
 				continue
 			}

@@ -508,15 +508,18 @@ func (a *Pane) bodyRowHeight(m Message) float32 {
 		body, action = shownBody(m, a.senderName(m))
 	}
 	style := fyne.TextStyle{Italic: action}
-	if !strings.Contains(body, "\n") && a.fitsOneLine(body, style) {
+	var styles []styleBits // as the row's body styles it (msgText.set)
+	if !m.Retracted {
+		styles = parseStyling(body)
+	}
+	th := a.msgList.Theme()
+	size, pad := th.Size(theme.SizeNameText), th.Size(theme.SizeNameInnerPadding)
+	measure := func(i, j int) float32 { return styledWidth(body, styles, i, j, size, style) }
+	if !strings.Contains(body, "\n") && measure(0, len(body))+2*pad <= a.listW {
 		return a.rowH // the common case: measuring the text is cheaper than wrapping it
 	}
 	// Wrapped as the row's body draws it (msgText), at the list's width.
-	th := a.msgList.Theme()
-	size, pad := th.Size(theme.SizeNameText), th.Size(theme.SizeNameInnerPadding)
-	lines := wrapText(body, a.listW-2*pad, func(s string) float32 {
-		return fyne.MeasureText(s, size, style).Width
-	})
+	lines := wrapText(body, a.listW-2*pad, measure)
 	return a.rowH + float32(max(len(lines), 1)-1)*a.lineH
 }
 
@@ -544,13 +547,6 @@ func (a *Pane) rowMetrics() {
 	r.setQuote("")
 	r.set(Message{Reactions: []ReactionCount{{Emoji: "👍", Who: []string{"x"}}}}, "")
 	a.reactH = r.MinSize().Height - a.rowH
-}
-
-// fitsOneLine reports whether body fits on one line of the list's width.
-func (a *Pane) fitsOneLine(body string, style fyne.TextStyle) bool {
-	th := a.msgList.Theme()
-	w := fyne.MeasureText(body, th.Size(theme.SizeNameText), style).Width
-	return w+2*th.Size(theme.SizeNameInnerPadding) <= a.listW
 }
 
 // onListWidth sizes the rows again when the message list's width changed

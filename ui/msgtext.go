@@ -27,6 +27,9 @@ type msgText struct {
 	// italic: the whole text in italics (an action, XEP-0245); dim: in
 	// the placeholder colour (the line standing for a deleted message).
 	italic, dim bool
+	// styles: each byte's message styling (XEP-0393, styling.go); nil
+	// for none.
+	styles []styleBits
 
 	// The selection, in bytes of Text: [min(anchor, head), max(…)).
 	anchor, head int
@@ -69,6 +72,10 @@ func (t *msgText) set(text string, links []linkSpan, italic, dim bool) {
 		return
 	}
 	t.Text, t.links, t.italic, t.dim = text, links, italic, dim
+	t.styles = nil
+	if !dim {
+		t.styles = parseStyling(text)
+	}
 	t.anchor, t.head, t.dragging = 0, 0, false
 	t.width = -1
 	t.Refresh()
@@ -87,6 +94,12 @@ func (t *msgText) measure(s string) float32 {
 	return fyne.MeasureText(s, size, t.style()).Width
 }
 
+// span is the width of Text[a:b] as drawn, in its styles.
+func (t *msgText) span(a, b int) float32 {
+	size, _, _, _ := t.metrics()
+	return styledWidth(t.Text, t.styles, a, b, size, t.style())
+}
+
 // style is the text's style: plain, or italic for an action.
 func (t *msgText) style() fyne.TextStyle { return fyne.TextStyle{Italic: t.italic} }
 
@@ -98,13 +111,13 @@ func (t *msgText) layout() {
 	}
 	_, pad, _, _ := t.metrics()
 	t.width = w
-	t.lines = wrapText(t.Text, w-2*pad, t.measure)
+	t.lines = wrapText(t.Text, w-2*pad, t.span)
 }
 
-// wrapText breaks text into lines no wider than width (as measure says):
-// at its newlines, then between words; a word wider than the line is cut
-// where the line ends, as Fyne's word wrapping does.
-func wrapText(text string, width float32, measure func(string) float32) []textLine {
+// wrapText breaks text into lines no wider than width (as measure says of
+// text[a:b]): at its newlines, then between words; a word wider than the
+// line is cut where the line ends, as Fyne's word wrapping does.
+func wrapText(text string, width float32, measure func(a, b int) float32) []textLine {
 	var lines []textLine
 	start := 0
 	for start <= len(text) {
@@ -118,16 +131,16 @@ func wrapText(text string, width float32, measure func(string) float32) []textLi
 	return lines
 }
 
-func wrapParagraph(lines []textLine, text string, start, end int, width float32, measure func(string) float32) []textLine {
+func wrapParagraph(lines []textLine, text string, start, end int, width float32, measure func(a, b int) float32) []textLine {
 	for {
-		if measure(text[start:end]) <= width {
+		if measure(start, end) <= width {
 			return append(lines, textLine{start, end})
 		}
 		// The last word end (before a space) that fits.
 		fit := -1
 		for i := start + 1; i <= end; i++ {
 			if (i == end || text[i] == ' ') && text[i-1] != ' ' {
-				if measure(text[start:i]) > width {
+				if measure(start, i) > width {
 					break
 				}
 				fit = i
@@ -150,12 +163,12 @@ func wrapParagraph(lines []textLine, text string, start, end int, width float32,
 
 // cutAt is the end of the longest run of whole runes from start that fits
 // width (at least one rune, so wrapping always moves on).
-func cutAt(text string, start, end int, width float32, measure func(string) float32) int {
+func cutAt(text string, start, end int, width float32, measure func(a, b int) float32) int {
 	_, n := utf8.DecodeRuneInString(text[start:end])
 	fit := start + n
 	for i := fit; i < end; {
 		_, n := utf8.DecodeRuneInString(text[i:end])
-		if measure(text[start:i+n]) > width {
+		if measure(start, i+n) > width {
 			break
 		}
 		i += n
@@ -183,7 +196,7 @@ func (t *msgText) offsetAt(pos fyne.Position) int {
 	prev := float32(0)
 	for j := l.start; j < l.end; {
 		_, n := utf8.DecodeRuneInString(t.Text[j:l.end])
-		w := t.measure(t.Text[l.start : j+n])
+		w := t.span(l.start, j+n)
 		if x < (prev+w)/2 {
 			return j
 		}
@@ -207,8 +220,8 @@ func (t *msgText) linkAt(pos fyne.Position) (string, bool) {
 		if s >= e {
 			continue
 		}
-		x1 := pad + t.measure(t.Text[l.start:s])
-		x2 := pad + t.measure(t.Text[l.start:e])
+		x1 := pad + t.span(l.start, s)
+		x2 := pad + t.span(l.start, e)
 		if pos.X >= x1 && pos.X < x2 {
 			return t.Text[k.start:k.end], true
 		}
@@ -224,7 +237,7 @@ func (t *msgText) posOf(off int) fyne.Position {
 	for i, l := range t.lines {
 		if off <= l.end || i == len(t.lines)-1 {
 			off = max(min(off, l.end), l.start)
-			return fyne.NewPos(pad+t.measure(t.Text[l.start:off]), pad+float32(i)*lineH)
+			return fyne.NewPos(pad+t.span(l.start, off), pad+float32(i)*lineH)
 		}
 	}
 	return fyne.NewPos(pad, pad)
@@ -404,7 +417,7 @@ func (r *msgTextRenderer) Refresh() {
 			if a > b || (a == b && e <= l.end) || s > l.end {
 				continue
 			}
-			x1, x2 := t.measure(t.Text[l.start:a]), t.measure(t.Text[l.start:b])
+			x1, x2 := t.span(l.start, a), t.span(l.start, b)
 			if e > l.end && i < len(t.lines)-1 {
 				x2 += t.measure(" ") // the selection goes on past the line's end
 			}
@@ -416,39 +429,68 @@ func (r *msgTextRenderer) Refresh() {
 			r.objs = append(r.objs, box)
 		}
 	}
+	dim := th.Color(theme.ColorNamePlaceHolder, v)
 	for i, l := range t.lines {
 		y := pad + float32(i)*lineH
 		at := l.start
+		// piece draws Text[at:end], one link state and one style.
 		piece := func(end int, isLink bool) {
 			if end <= at {
 				return
 			}
+			var bits styleBits
+			if t.styles != nil {
+				bits = t.styles[at]
+			}
 			txt := r.text(nt)
 			nt++
-			txt.Text, txt.TextSize, txt.TextStyle, txt.Color = t.Text[at:end], size, t.style(), fg
-			x := pad + t.measure(t.Text[l.start:at])
+			txt.Text, txt.TextSize, txt.TextStyle, txt.Color = t.Text[at:end], size, bits.textStyle(t.style()), fg
+			if bits&styleQuote != 0 {
+				txt.Color = dim
+			}
+			// From the line's start, as offsetAt and the selection
+			// measure (kerning across pieces: no drift).
+			x := pad + t.span(l.start, at)
+			w := fyne.MeasureText(txt.Text, size, txt.TextStyle).Width
 			txt.Move(fyne.NewPos(x, y))
-			txt.Resize(fyne.NewSize(t.measure(txt.Text), textH))
+			txt.Resize(fyne.NewSize(w, textH))
 			r.objs = append(r.objs, txt)
 			if isLink {
 				txt.Color = link
-				under := r.rect(nr)
+			}
+			if isLink || bits&styleStrike != 0 {
+				// A link's line under it; a struck span's through it.
+				line := r.rect(nr)
 				nr++
-				under.FillColor, under.StrokeWidth = link, 0
-				under.Move(fyne.NewPos(x, y+textH-1))
-				under.Resize(fyne.NewSize(txt.Size().Width, 1))
-				r.objs = append(r.objs, under)
+				line.FillColor, line.StrokeWidth = txt.Color, 0
+				ly := y + textH - 1
+				if !isLink {
+					ly = y + textH/2
+				}
+				line.Move(fyne.NewPos(x, ly))
+				line.Resize(fyne.NewSize(w, 1))
+				r.objs = append(r.objs, line)
 			}
 			at = end
+		}
+		// styled draws Text[at:end] of one link state, a piece per style.
+		styled := func(end int, isLink bool) {
+			for at < end {
+				e := end
+				if t.styles != nil {
+					e = runEnd(t.styles, at, end)
+				}
+				piece(e, isLink)
+			}
 		}
 		for _, k := range t.links {
 			if k.end <= l.start || k.start >= l.end {
 				continue
 			}
-			piece(max(k.start, l.start), false)
-			piece(min(k.end, l.end), true)
+			styled(max(k.start, l.start), false)
+			styled(min(k.end, l.end), true)
 		}
-		piece(l.end, false)
+		styled(l.end, false)
 	}
 	for _, o := range r.objs {
 		o.Refresh()

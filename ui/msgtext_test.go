@@ -153,7 +153,9 @@ func TestALinkMessageIsSelectedByADrag(t *testing.T) {
 // wrapText breaks lines between words, cuts a word wider than the line,
 // keeps newlines, and never loses or repeats text.
 func TestWrapText(t *testing.T) {
-	measure := func(s string) float32 { return float32(len([]rune(s))) } // a character a unit
+	measure := func(text string) func(a, b int) float32 {
+		return func(a, b int) float32 { return float32(len([]rune(text[a:b]))) } // a character a unit
+	}
 	for _, tc := range []struct {
 		text  string
 		width float32
@@ -169,7 +171,7 @@ func TestWrapText(t *testing.T) {
 		{"x", 0, []string{"x"}},
 	} {
 		var got []string
-		for _, l := range wrapText(tc.text, tc.width, measure) {
+		for _, l := range wrapText(tc.text, tc.width, measure(tc.text)) {
 			got = append(got, tc.text[l.start:l.end])
 		}
 		if !slices.Equal(got, tc.want) {

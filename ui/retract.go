@@ -6,8 +6,9 @@ import (
 	"fyne.io/fyne/v2"
 )
 
-// Message retraction (XEP-0424) in the window, as Gajim offers it: "Delete for everyone…" in the menu of a message of ours that
-// went out asks first (what is deleted where, and that a copy already read
+// Message retraction (XEP-0424) in the window, as Gajim offers it:
+// "Delete for everyone…" in the menu of a message of ours that went out
+// asks first (what is deleted where, and that a copy already read
 // or kept by a client without retraction stays), then deletes. A deleted
 // message keeps its row, saying so in dim italics, as does a contact's.
 
