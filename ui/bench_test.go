@@ -40,11 +40,22 @@ func (*pagedBackend) Send(context.Context, string, string) (Message, error) {
 // window painted (software renderer). Goal < 50 ms with the store's read
 // of that page added (see pagedBackend).
 func BenchmarkOpen100kChat(b *testing.B) {
+	benchOpen100k(b, "message number %d, some words to index")
+}
+
+// BenchmarkOpen100kChatStyled is BenchmarkOpen100kChat with every message
+// styled (XEP-0393: bold, italic and monospace spans), each parsed and
+// drawn in pieces.
+func BenchmarkOpen100kChatStyled(b *testing.B) {
+	benchOpen100k(b, "message *number* %d, _some_ words `to` index")
+}
+
+func benchOpen100k(b *testing.B, body string) {
 	const me, peer, n = "me@bench.invalid", "bob@bench.invalid", 100_000
 	be := &pagedBackend{contacts: []Contact{{JID: peer, Name: "Bob"}}, msgs: make([]Message, n)}
 	t0 := time.Now().Add(-n * time.Minute)
 	for j := range be.msgs {
-		be.msgs[j] = Message{ID: int64(j + 1), Key: fmt.Sprintf("m%d", j), Peer: peer, Body: fmt.Sprintf("message number %d, some words to index", j),
+		be.msgs[j] = Message{ID: int64(j + 1), Key: fmt.Sprintf("m%d", j), Peer: peer, Body: fmt.Sprintf(body, j),
 			Time: t0.Add(time.Duration(j) * time.Minute), State: Received}
 	}
 	fa := test.NewTempApp(b)
