@@ -6,17 +6,23 @@ package msgstate
 // yet" (an ack the window saw before the message it is about).
 type State string
 
-// Outgoing messages go Queued → Sent → Delivered, or to Failed; incoming
-// ones are Received and stay so.
+// Outgoing messages go Queued → Sent → Delivered (→ Read), or to Failed;
+// incoming ones are Received and stay so.
 const (
 	Queued    State = "queued"    // written, not yet acknowledged by the server
 	Sent      State = "sent"      // acknowledged by the server (XEP-0198 ack or the room's copy)
 	Delivered State = "delivered" // receipt from the recipient (XEP-0184)
 	Failed    State = "failed"    // the server returned an error
 	Received  State = "received"  // incoming
+	// Read: the recipient's client says they saw it (a displayed marker,
+	// XEP-0333, naming it or a later message). The window's only: the
+	// store keeps how far a contact has read apart (read_marks), not as a
+	// message's state, so Valid does not count it.
+	Read State = "read"
 )
 
-// Valid reports whether st is one of the states (not the zero value).
+// Valid reports whether st is one of the states a message is stored in
+// (not the zero value, not Read).
 func (st State) Valid() bool {
 	switch st {
 	case Queued, Sent, Delivered, Failed, Received:
@@ -32,6 +38,8 @@ func (st State) Valid() bool {
 // is written in those.
 func From(to State) []State {
 	switch to {
+	case Read:
+		return []State{Queued, Sent, Delivered, Failed}
 	case Sent:
 		return []State{Queued}
 	case Delivered:

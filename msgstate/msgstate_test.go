@@ -19,6 +19,11 @@ func TestNext(t *testing.T) {
 		{Received, Sent, Received}, // incoming messages stay so
 		{Received, Failed, Received},
 		{Received, Delivered, Received},
+		{Delivered, Read, Read},
+		{Sent, Read, Read},
+		{Read, Delivered, Read}, // a receipt after the marker
+		{Read, Failed, Read},
+		{Received, Read, Received},
 	} {
 		if got := Next(c.cur, c.next); got != c.want {
 			t.Errorf("Next(%q, %q) = %q, want %q", c.cur, c.next, got, c.want)
