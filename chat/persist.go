@@ -94,6 +94,8 @@ func persist(ctx context.Context, st *store.Store, account string, ev *xmppclien
 		if errors.Is(err, store.ErrNotFound) {
 			err = nil
 		}
+	case xmppclient.MarkerReceived:
+		err = saveMarker(ctx, st, account, ev)
 	case xmppclient.ReceiptReceived:
 		err = st.MarkDelivered(ctx, account, e.ID)
 		if errors.Is(err, store.ErrNotFound) {

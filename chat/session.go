@@ -105,7 +105,8 @@ type Session struct {
 	roomCheck *time.Ticker
 	missed    bool
 	// typing: the chat states (XEP-0085) we send and who sends us theirs.
-	typing *typing
+	typing  *typing
+	markers *markers
 	// avatars: the avatar fetches of this run (avatar.go).
 	avatars avatarFetches
 	// tooLarge: contacts whose vCard was over the stanza limit this run.
@@ -175,6 +176,7 @@ func (p *Profile) Session(a store.Account, password string, opts Options) (*Sess
 		nodeCheck: make(chan struct{}, 1),
 	}
 	s.typing = newTyping(s)
+	s.markers = newMarkers()
 	return s, nil
 }
 
@@ -291,6 +293,7 @@ func (s *Session) loop(ctx context.Context) {
 				continue
 			}
 			s.typing.seen(ev)
+			s.markers.seen(ev)
 			fresh := s.save(ctx, &ev)
 			s.onAvatar(ctx, ev)
 			s.events <- Saved{Event: ev, Fresh: fresh}

@@ -28,6 +28,7 @@ type Backend struct {
 	mu         sync.Mutex
 	show, text string // the presence the user chose, given to each session
 	typingOff  atomic.Bool
+	markersOff atomic.Bool // read markers (XEP-0333) not sent
 	// inactive: the window has been in the background a while (XEP-0352,
 	// ui.ActivityTeller); told to every session.
 	inactive atomic.Bool
@@ -77,6 +78,7 @@ func (b *Backend) useSession(ctx context.Context, s *chat.Session) {
 	b.sess.Store(s)
 	_ = s.SetStatus(ctx, b.show, b.text) // not connected yet: kept for the login
 	s.SetTypingNotifications(!b.typingOff.Load())
+	s.SetReadMarkers(!b.markersOff.Load())
 	if b.inactive.Load() {
 		_, _ = s.SetInactive(ctx, true) // not connected yet: kept for the login
 	}
@@ -276,6 +278,9 @@ func (b *Backend) uiMessages(ms []store.Message) []ui.Message {
 
 func uiMessage(m store.Message) ui.Message {
 	out := ui.Message{ID: m.ID, Key: m.OriginID, Ref: chat.RefID(m), From: m.From, Peer: m.Peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: msgstate.State(m.State), Encrypted: m.Encrypted, File: uiFile(m.File), Edited: m.Edited, Retracted: m.Retracted}
+	if m.Read {
+		out.State = msgstate.Next(out.State, msgstate.Read)
+	}
 	if r := m.Reply; r != nil {
 		out.Reply = &ui.ReplyInfo{ID: r.ID, To: r.To, Quote: r.Quote}
 	}

@@ -175,6 +175,11 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		if ss, ok := w.(stateSink); ok {
 			ss.OnChatState(ev.From.Bare().String(), ev.State)
 		}
+	case xmppclient.MarkerReceived:
+		// ID is "" for one naming no message of ours (persist).
+		if rs, ok := w.(readSink); ok && ev.ID != "" && !ev.Outgoing {
+			rs.OnRead(ev.From.Bare().String(), ev.ID)
+		}
 	case xmppclient.MessageAcked:
 		w.OnMessageState(ev.ID, ui.Sent)
 	case xmppclient.ReceiptReceived:

@@ -149,6 +149,7 @@ func (g *run) open(a store.Account) (*ui.Pane, *Backend) {
 	b := NewBackend(g.o.Profile, a.JID)
 	b.restartNode = g.o.RestartNode
 	b.typingOff.Store(!ui.TypingNotifications(g.fa))
+	b.markersOff.Store(!ui.ReadMarkers(g.fa))
 	if g.shell == nil {
 		g.shell = ui.NewShell(g.fa)
 		g.shell.Remember(windowKey(g.o.Profile.Dir(), ""))

@@ -33,6 +33,11 @@ func (s *Store) DeleteChat(ctx context.Context, account, peer string) (int64, er
 		if _, err := tx.ExecContext(ctx, `DELETE FROM reactions WHERE message_id IN (`+these+`)`, account, peer); err != nil {
 			return err
 		}
+		// How far the contact read goes with the messages it counts (ids
+		// may be used again once the newest are gone).
+		if _, err := tx.ExecContext(ctx, `DELETE FROM read_marks WHERE account = ? AND peer = ?`, account, peer); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE id IN (`+these+`)`, account, peer)
 		if err != nil {
 			return err

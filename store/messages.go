@@ -73,6 +73,9 @@ type Message struct {
 	// Retracted: its sender deleted it for everyone; Body, File and Reply
 	// are empty (read back, never written).
 	Retracted bool
+	// Read: ours, and the contact's client said they saw it or a later
+	// one (XEP-0333; History fills it in, see MarkDisplayed).
+	Read bool
 	// Reply: what the message answers (XEP-0461); nil for none. Body is
 	// then the text without the sender's fallback quote.
 	Reply *Reply
@@ -608,6 +611,9 @@ func (s *Store) History(ctx context.Context, account, with string, beforeID int6
 		return nil, err
 	}
 	if err := withReactions(ctx, db, ms); err != nil {
+		return nil, wrap(op, err)
+	}
+	if err := withReads(ctx, db, ms); err != nil {
 		return nil, wrap(op, err)
 	}
 	return ms, nil

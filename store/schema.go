@@ -379,6 +379,19 @@ ALTER TABLE accounts ADD COLUMN direct_tls INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE messages ADD COLUMN retract INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE messages ADD COLUMN retracted INTEGER NOT NULL DEFAULT 0;
 `},
+		{version: 18, up: `
+-- Chat markers (XEP-0333): how far a contact has read our messages in the
+-- chat with them: the store id of our newest message a displayed marker
+-- of theirs named (every message of ours before it counts as read too).
+-- One row a chat, never lowered, rather than a state per message: a
+-- marker then costs one write whatever the chat's length.
+CREATE TABLE read_marks (
+	account TEXT NOT NULL REFERENCES accounts(jid) ON DELETE CASCADE,
+	peer    TEXT NOT NULL,
+	up_to   INTEGER NOT NULL,
+	PRIMARY KEY (account, peer)
+) WITHOUT ROWID;
+`},
 	}
 }
 

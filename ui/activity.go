@@ -25,6 +25,9 @@ const inactiveAfter = time.Minute
 func (s *Shell) watchActivity(lc fyne.Lifecycle) {
 	lc.SetOnEnteredForeground(func() {
 		s.foreground = true
+		for _, a := range s.apps {
+			a.tellSeen(false) // the open chat is seen now (markers.go)
+		}
 		if s.awayTimer != nil {
 			s.awayTimer.Stop()
 			s.awayTimer = nil

@@ -56,6 +56,8 @@ func (a *Pane) openChat(peer string) {
 	a.loadOlderThen(a.async, pageSize, func() {
 		a.markUnread(ch, unread)
 		a.showNotes(peer)
+		ch.placed = true
+		a.tellSeen(false) // the newest message, if the chat shows it
 	})
 	a.win.Canvas().Focus(a.composer)
 }
@@ -202,6 +204,7 @@ func (a *Pane) scrollPage(up bool) {
 	a.msgList.ScrollToOffset(max(0, a.msgList.GetScrollOffset()+step))
 	if !up && a.atBottom() {
 		a.clearNewBelow()
+		a.tellSeen(true)
 	}
 }
 
@@ -209,6 +212,7 @@ func (a *Pane) scrollPage(up bool) {
 func (a *Pane) toBottom() {
 	a.msgList.ScrollToBottom()
 	a.clearNewBelow()
+	a.tellSeen(true)
 }
 
 // clearNewBelow hides the new-messages button: the user is at the foot,
@@ -735,10 +739,13 @@ func (a *Pane) updateMessageRow(id widget.ListItemID, o fyne.CanvasObject) {
 	if ch == nil || id >= len(ch.msgs) {
 		return
 	}
-	if id == len(ch.msgs)-1 && a.newCount > 0 {
+	if id == len(ch.msgs)-1 {
 		// The list binds the rows in view: the user scrolled down to the
-		// last message.
-		a.clearNewBelow()
+		// last message (a scroll binds only the rows it brings in).
+		if a.newCount > 0 {
+			a.clearNewBelow()
+		}
+		a.tellSeen(true)
 	}
 	m := asShown(ch.msgs[id])
 	who := m.Nick
@@ -1144,6 +1151,10 @@ func (r *messageRow) set(m Message, peerLabel string) {
 		res = theme.ConfirmIcon()
 	case Delivered:
 		res = theme.NewSuccessThemedResource(theme.ConfirmIcon())
+	case Read:
+		// Two checks in the accent colour, as Dino, Gajim and
+		// Conversations mark a message the contact has read.
+		res = theme.NewPrimaryThemedResource(readIcon)
 	case Failed:
 		res = theme.NewErrorThemedResource(theme.ErrorIcon())
 		r.state.Text = "failed"

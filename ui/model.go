@@ -48,18 +48,20 @@ const (
 // "not known yet".
 type MsgState = msgstate.State
 
-// Message states: outgoing messages go Queued → Sent → Delivered, or to
-// Failed; incoming ones are Received.
+// Message states: outgoing messages go Queued → Sent → Delivered → Read,
+// or to Failed; incoming ones are Received. Read is the window's only: a
+// contact's displayed marker (XEP-0333, markers.go) for it or a later one.
 const (
 	Received  = msgstate.Received
 	Queued    = msgstate.Queued
 	Sent      = msgstate.Sent
 	Delivered = msgstate.Delivered
+	Read      = msgstate.Read
 	Failed    = msgstate.Failed
 )
 
-// stateText is what a message row says of its state: nothing for an
-// incoming one.
+// stateText is what a message row says of its state ("queued", "sent",
+// "delivered", "read", "failed"): nothing for an incoming one.
 func stateText(s MsgState) string {
 	if s == Received {
 		return ""

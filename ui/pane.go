@@ -181,6 +181,10 @@ type Pane struct {
 	picker         *emojiPicker   // the emoji picker, made on first use
 	emojiOpen      *widget.Button // left of the composer: the emoji picker
 	quoteH, reactH float32        // heights a reply's quote and a row of reactions add to a row
+
+	// Chat markers (XEP-0333, markers.go): per chat, the Key of the
+	// contact's message last told the backend as seen.
+	seenTold map[string]string
 }
 
 type contactItem struct {
@@ -202,6 +206,10 @@ type chatState struct {
 	// unreadAt is the store id of the first message that was unread when
 	// the chat opened: a "New messages" line sits above it (0: none).
 	unreadAt int64
+	// placed: the first page is in and the view placed (at the foot, or
+	// at the "New messages" line); until then nothing is told as seen
+	// (markers.go).
+	placed bool
 }
 
 // newApp is an account pane alone in a window of its own (a Shell), its
@@ -238,6 +246,7 @@ func newPane(s *Shell, account string, b Backend) *Pane {
 		theirStates: map[string]string{},
 		rowTyping:   map[string]*time.Timer{},
 		notified:    map[string]time.Time{},
+		seenTold:    map[string]string{},
 	}
 	a.content = a.build()
 	a.tab = container.NewTabItem(account, a.content)

@@ -66,7 +66,7 @@ func (s *Shell) OnForgetPasswords(where string, forget func()) {
 }
 
 // ShowPreferences opens the Preferences: theme, notifications, what Enter
-// does, passwords.
+// does, typing notifications and read markers, passwords.
 func (s *Shell) ShowPreferences() {
 	p := s.fa.Preferences()
 	themes := newDialogRadio([]string{labelSystem, labelLight, labelDark},
@@ -96,6 +96,15 @@ func (s *Shell) ShowPreferences() {
 		}
 	})
 	typing.SetChecked(TypingNotifications(s.fa))
+	markers := newDialogCheck("Send read markers", func(on bool) {
+		p.SetBool(prefReadMarkers, on)
+		for _, a := range s.apps {
+			if m := a.marker(); m != nil {
+				m.SetReadMarkers(on)
+			}
+		}
+	})
+	markers.SetChecked(ReadMarkers(s.fa))
 	orderLabels := map[string]string{"": "By name", orderRecent: "Newest message first"}
 	order := newDialogRadio([]string{orderLabels[""], orderLabels[orderRecent]}, orderLabels[p.String(prefChatOrder)], func(l string) {
 		for v, label := range orderLabels {
@@ -150,6 +159,7 @@ func (s *Shell) ShowPreferences() {
 		notify, prefHint("For a new message while Clove is not in front."),
 		enter, prefHint("Shift+Enter starts a new line. Off: Enter starts a new line and Ctrl+Enter sends."),
 		typing, prefHint("Contacts who share presence with you see that you type."),
+		markers, prefHint("Contacts who share presence with you see which of their messages you have read."),
 		heading("Chat list"), order,
 		prefHint("Newest message first: the chats you use at the top, as Dino and Gajim list them; chats without messages follow by name."),
 		heading("Pictures that load by themselves"), pictures,

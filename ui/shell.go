@@ -101,6 +101,9 @@ func (s *Shell) add(account string, b Backend) *Pane {
 		s.tabs.OnSelected = func(*container.TabItem) {
 			s.updateUnread()
 			s.setMenu()
+			if a := s.Current(); a != nil {
+				a.tellSeen(false) // its open chat is in view now (markers.go)
+			}
 		}
 		s.win.SetContent(s.tabs)
 	default:

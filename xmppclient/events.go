@@ -85,6 +85,9 @@ type Message struct {
 	// Retract: the message retracts the one Replaces names (XEP-0424);
 	// Body is empty.
 	Retract bool
+	// Markable: the sender's client asks to be told when it is seen
+	// (XEP-0333).
+	Markable bool
 	// Private: a room's private message (XEP-0045 §7.5), from (or, ours,
 	// to) the occupant room/nick: its chat is that full address, never the
 	// room's bare one.
@@ -95,6 +98,9 @@ type Message struct {
 	rep *pendingReply
 	// react is the message's <reactions/>: it is told as ReactionsReceived.
 	react *reactionsEl
+	// marker is the id a displayed marker (XEP-0333) in it names: told as
+	// MarkerReceived.
+	marker string
 }
 
 // pendingReply is an encrypted reply's element and fallbacks, applied to

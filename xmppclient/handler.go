@@ -265,6 +265,8 @@ type inMessage struct {
 	MUCUser    *mucUserMsg     `xml:"http://jabber.org/protocol/muc#user x"`
 	Replace    *idEl           `xml:"urn:xmpp:message-correct:0 replace"`
 	Retract    *idEl           `xml:"urn:xmpp:message-retract:1 retract"`
+	Displayed  *idEl           `xml:"urn:xmpp:chat-markers:0 displayed"`
+	Markable   *struct{}       `xml:"urn:xmpp:chat-markers:0 markable"`
 	ApplyTo    *applyToEl      `xml:"urn:xmpp:fasten:0 apply-to"`
 	chatStates
 	Result *struct {
@@ -419,6 +421,10 @@ func (c *Client) convert(m *inMessage, delay *delayEl) (Message, bool) {
 		msg.Replaces, msg.Retract = id, true
 		msg.Body, msg.enc, msg.rep, msg.Reply, msg.File = "", nil, nil, nil, nil
 	}
+	msg.Markable = m.Markable != nil
+	if m.Displayed != nil && m.Type != "groupchat" {
+		msg.marker = m.Displayed.ID
+	}
 	msg.OriginID = m.ID
 	if m.OriginID != nil && m.OriginID.ID != "" {
 		msg.OriginID = m.OriginID.ID
@@ -452,6 +458,9 @@ func delayStamp(d *delayEl) string {
 func (c *Client) deliver(msg Message, receipt bool) {
 	if msg.Type == "error" {
 		return
+	}
+	if msg.marker != "" {
+		c.emit(MarkerReceived{From: msg.From, To: msg.To, ID: msg.marker, Outgoing: msg.Outgoing, Archived: msg.Archived})
 	}
 	if msg.react != nil {
 		// Reactions, not a message: a body beside them is their fallback

@@ -874,6 +874,7 @@ func encryptedChatTokens(e OutboxEntry, enc *omemo.Encrypted) xml.TokenReader {
 	req := xml.StartElement{Name: xml.Name{Space: "urn:xmpp:receipts", Local: "request"}}
 	extra := append([]xml.Token{req, req.End()}, activeTokens()...)
 	extra = append(extra, replaceTokens(e.Replace)...)
+	extra = append(extra, markableTokens()...)
 	_, fbLen := wireBody(e)
 	return encryptedTokens(e.ID, e.To, "chat", e.Reply, fbLen, enc, extra...)
 }

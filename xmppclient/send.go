@@ -238,6 +238,7 @@ func chatTokens(e OutboxEntry) xml.TokenReader {
 	toks = append(toks, replyTokens(e.Reply, fbLen)...)
 	toks = append(toks, activeTokens()...)
 	toks = append(toks, replaceTokens(e.Replace)...)
+	toks = append(toks, markableTokens()...)
 	if e.File != nil && !e.File.Encrypted {
 		toks = append(toks, oobTokens(e.File.URL)...)
 	}

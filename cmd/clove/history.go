@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/clove-xmpp/clove/chat"
+	"github.com/clove-xmpp/clove/msgstate"
 	"github.com/clove-xmpp/clove/store"
 )
 
@@ -83,6 +84,10 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 func printHistory(e *env, ms []store.Message, asJSON bool) {
 	enc := json.NewEncoder(e.stdout)
 	for _, m := range ms {
+		if m.Read {
+			// The contact's client said they saw it (XEP-0333).
+			m.State = msgstate.Read
+		}
 		if asJSON {
 			j := jsonMessage{From: m.From, To: m.To, Body: m.Body, ID: m.OriginID, Time: m.Time.UTC().Format(time.RFC3339Nano), Encrypted: m.Encrypted, Edited: m.Edited, Retracted: m.Retracted}
 			if f := m.File; f != nil {

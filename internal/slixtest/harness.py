@@ -24,6 +24,8 @@ Protocol, one JSON object a line:
                                            (needs plugin xep_0444: its send_reactions)
       {"seq": 12, "op": "retract", "to", "id", "type"}
                                            (needs plugin xep_0424: its send_retraction)
+      {"seq": 13, "op": "marker", "to", "id", "marker"}
+                                           (needs plugin xep_0333: its send_marker)
       {"seq": 10, "op": "presence", "to", "extra_xml"}
                                            (e.g. a room join: to room/nick
                                            with <x xmlns=muc/>)
@@ -381,6 +383,8 @@ class Harness(slixmpp.ClientXMPP):
                 result = self.send_reply_to(cmd)
             elif op == "react":
                 self["xep_0444"].send_reactions(slixmpp.JID(cmd["to"]), cmd["reactions_id"], cmd.get("reactions") or [])
+            elif op == "marker":
+                self["xep_0333"].send_marker(slixmpp.JID(cmd["to"]), cmd["id"], cmd.get("marker") or "displayed")
             elif op == "retract":
                 self["xep_0424"].send_retraction(slixmpp.JID(cmd["to"]), cmd["id"], cmd.get("type") or "chat")
             elif op == "muc_join":
@@ -668,6 +672,10 @@ def message_event(msg):
     if x.find("{urn:xmpp:reactions:0}reactions") is not None and "reactions" in msg.plugin_attrib_map:
         ev["reactions_id"] = msg["reactions"]["id"]
         ev["reactions"] = [r["value"] for r in msg["reactions"]]
+    if x.find("{urn:xmpp:chat-markers:0}displayed") is not None and "displayed" in msg.plugin_attrib_map:
+        ev["displayed"] = msg["displayed"]["id"]
+    if x.find("{urn:xmpp:chat-markers:0}markable") is not None and "markable" in msg.plugin_attrib_map:
+        ev["markable"] = True
     if x.find("{urn:xmpp:fasten:0}apply-to/{urn:xmpp:message-retract:0}retract") is not None and "apply_to" in msg.plugin_attrib_map:
         ev["retracts"] = msg["apply_to"]["id"]
     return ev

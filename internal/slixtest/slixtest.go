@@ -135,6 +135,10 @@ type Message struct {
 	// Retracts (XEP-0424, urn:xmpp:message-retract:0 as slixmpp 1.8's
 	// xep_0424 plugin reads it): the id of the message retracted.
 	Retracts string `json:"retracts"`
+	// Chat markers (XEP-0333) as the xep_0333 plugin reads them: the id a
+	// displayed marker names, and whether the message is markable.
+	Displayed string `json:"displayed"`
+	Markable  bool   `json:"markable"`
 }
 
 // OMEMODevice is an OMEMO device as slixmpp-omemo sees it.
@@ -653,6 +657,13 @@ func (c *Client) React(ctx context.Context, to, id string, reactions []string) e
 // apply-to, with its fallback body); typ is "chat" (empty) or "groupchat".
 func (c *Client) Retract(ctx context.Context, to, id, typ string) error {
 	return c.command(ctx, "retract", map[string]string{"to": to, "id": id, "type": typ}, nil)
+}
+
+// Marker sends a chat marker (XEP-0333; marker "displayed", "received"
+// or "acknowledged") for the message id of to with the xep_0333 plugin's
+// send_marker (a message of type normal, as it sends it).
+func (c *Client) Marker(ctx context.Context, to, id, marker string) error {
+	return c.command(ctx, "marker", map[string]string{"to": to, "id": id, "marker": marker}, nil)
 }
 
 // SendPresence sends a presence to to with extraXML inside it as given:
