@@ -120,7 +120,7 @@ func persist(ctx context.Context, st *store.Store, account string, ev *xmppclien
 // groupMessage is how a room's message is stored: peer is the room, the
 // sender room/nick; its id dedupes the room's replays and our own copy.
 func groupMessage(account string, g xmppclient.GroupMessage) *store.Message {
-	from := g.Room.String()
+	from := g.Room.String() // the room itself: its moderation (XEP-0425)
 	if occ, err := g.Room.WithResource(g.Nick); err == nil && g.Nick != "" {
 		from = occ.String()
 	}
@@ -148,6 +148,7 @@ func groupMessage(account string, g xmppclient.GroupMessage) *store.Message {
 		Encrypted: g.Encrypted,
 		Replaces:  g.Retracts,
 		Retract:   g.Retracts != "",
+		Moderated: g.Moderated && g.Nick == "",
 	}
 }
 

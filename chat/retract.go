@@ -59,3 +59,28 @@ func (s *Session) RetractGroup(ctx context.Context, addr, ref string) error {
 	}
 	return nil
 }
+
+// ModerateGroup removes someone's message ref (its stanza-id in the room,
+// or its id: see RefID) in room addr for everyone, as the room's
+// moderator (XEP-0425), with why as the reason ("" for none). The room
+// tells every occupant, us included: the profile erases it then.
+func (s *Session) ModerateGroup(ctx context.Context, addr, ref, why string) error {
+	room, err := RoomJID(strings.TrimSpace(addr))
+	if err != nil {
+		return err
+	}
+	if _, in := s.client.RoomNick(room); !in {
+		return errNotIn(room)
+	}
+	orig, err := s.p.st.FindMessage(ctx, s.account.JID, room.String(), ref)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no message %q in %s: %w", ref, room, store.ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	if orig.StanzaID == "" {
+		return fmt.Errorf("%s gave that message no id of its own, so it cannot be removed", room)
+	}
+	return s.client.ModerateGroup(ctx, room, orig.StanzaID, why)
+}

@@ -32,8 +32,10 @@ type RoomVisit struct {
 	NewNick string
 	// Retract, if set: once in, delete our message with this id (as Say
 	// printed it, or the room's id of it) for everyone (XEP-0424), wait
-	// until the room passes the retraction on, leave.
-	Retract string
+	// until the room passes the retraction on, leave. Moderate: remove
+	// someone's message with this id instead, as the room's moderator
+	// (XEP-0425), saying Reason.
+	Retract, Moderate, Reason string
 
 	Joined   func(nick string, occupants []string) // sorted
 	Presence func(nick string, left bool)          // while staying
@@ -123,9 +125,10 @@ func (s *Session) VisitRoom(ctx context.Context, room jid.JID, v RoomVisit) (str
 			if !ev.Room.Equal(room) {
 				continue
 			}
-			if v.Say != "" || v.File != "" || v.Retract != "" {
+			if v.Say != "" || v.File != "" || v.Retract != "" || v.Moderate != "" {
 				if ev.Self && !ev.Delayed && (v.Retract != "" && ev.Retracts != "" ||
-					v.Retract == "" && (v.File == "" && ev.Body == v.Say || v.File != "" && ev.File != nil)) {
+					v.Retract == "" && v.Moderate == "" && (v.File == "" && ev.Body == v.Say || v.File != "" && ev.File != nil)) ||
+					v.Moderate != "" && ev.Moderated && ev.Retracts != "" {
 					select {
 					case echoed <- struct{}{}:
 					default:
@@ -136,8 +139,8 @@ func (s *Session) VisitRoom(ctx context.Context, room jid.JID, v RoomVisit) (str
 			if ev.Subject != "" && v.Subject != nil {
 				v.Subject(ev.Subject)
 			}
-			if ev.Body != "" && v.Said != nil {
-				v.Said(ev)
+			if ev.Body != "" && ev.Retracts == "" && v.Said != nil {
+				v.Said(ev) // a moderation's Body is its reason, not words said
 			}
 		}
 	}
@@ -165,7 +168,7 @@ func (s *Session) visit(ctx context.Context, room jid.JID, v RoomVisit, echoed <
 		v.Nick = s.defaultRoomNick(wctx, room)
 	}
 	h := v.History
-	if h == 0 || v.Say != "" || v.File != "" || v.Retract != "" {
+	if h == 0 || v.Say != "" || v.File != "" || v.Retract != "" || v.Moderate != "" {
 		h = -1
 	}
 	if err := s.client.JoinRoom(wctx, room, v.Nick, xmppclient.JoinOptions{History: h}); err != nil {
@@ -179,9 +182,13 @@ func (s *Session) visit(ctx context.Context, room jid.JID, v RoomVisit, echoed <
 	if v.NewNick != "" {
 		return s.ChangeRoomNick(wctx, room.String(), v.NewNick)
 	}
-	if v.Say != "" || v.File != "" || v.Retract != "" {
+	if v.Say != "" || v.File != "" || v.Retract != "" || v.Moderate != "" {
 		var id string
-		if v.Retract != "" {
+		if v.Moderate != "" {
+			if err := s.ModerateGroup(wctx, room.String(), v.Moderate, v.Reason); err != nil {
+				return err
+			}
+		} else if v.Retract != "" {
 			if err := s.RetractGroup(wctx, room.String(), v.Retract); err != nil {
 				return err
 			}

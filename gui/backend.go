@@ -277,7 +277,7 @@ func (b *Backend) uiMessages(ms []store.Message) []ui.Message {
 }
 
 func uiMessage(m store.Message) ui.Message {
-	out := ui.Message{ID: m.ID, Key: m.OriginID, Ref: chat.RefID(m), From: m.From, Peer: m.Peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: msgstate.State(m.State), Encrypted: m.Encrypted, File: uiFile(m.File), Edited: m.Edited, Retracted: m.Retracted}
+	out := ui.Message{ID: m.ID, Key: m.OriginID, Ref: chat.RefID(m), From: m.From, Peer: m.Peer, Outgoing: m.Outgoing, Body: m.Body, Time: m.Time, State: msgstate.State(m.State), Encrypted: m.Encrypted, File: uiFile(m.File), Edited: m.Edited, Retracted: m.Retracted, Moderated: m.ModeratedAway}
 	if m.Read {
 		out.State = msgstate.Next(out.State, msgstate.Read)
 	}

@@ -254,11 +254,16 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		if ev.Subject != "" {
 			w.OnRoomSubject(ev.Room.String(), ev.Subject)
 		}
-		if ev.Body == "" && ev.Subject == "" {
-			// A retraction ("" Retracts: one the store did not apply);
-			// ours from this window is shown already (not fresh).
+		if ev.Retracts != "" || ev.Body == "" && ev.Subject == "" {
+			// A retraction or a moderation ("" Retracts: one the store
+			// did not apply); ours from this window is shown already (not
+			// fresh).
 			if rs, ok := w.(retractSink); ok && ev.Retracts != "" && fresh {
-				rs.OnRetraction(ev.Room.String(), ev.Retracts, 0)
+				if ev.Moderated {
+					rs.OnModeration(ev.Room.String(), ev.Retracts, ev.Body)
+				} else {
+					rs.OnRetraction(ev.Room.String(), ev.Retracts, 0)
+				}
 			}
 			return
 		}

@@ -14,6 +14,9 @@ var _ ui.Retractor = (*Backend)(nil)
 // (XEP-0424).
 type retractSink interface {
 	OnRetraction(peer, key string, id int64)
+	// OnModeration: a room's moderator removed its message ref, saying
+	// why ("" for nothing).
+	OnModeration(room, ref, why string)
 }
 
 // Retract deletes our message m in peer's chat for everyone
@@ -32,6 +35,10 @@ func (b *Backend) Retract(ctx context.Context, peer string, m ui.Message) error 
 		ref := m.Ref
 		if ref == "" {
 			ref = m.Key
+		}
+		if !m.Outgoing {
+			// Someone else's: removed by us as the room's moderator.
+			return s.ModerateGroup(ctx, strings.TrimSpace(peer), ref, "")
 		}
 		return s.RetractGroup(ctx, strings.TrimSpace(peer), ref)
 	}

@@ -42,6 +42,9 @@ func (m *Message) checkCorrection(ctx context.Context, tx *sql.Tx) error {
 
 // correctionTarget is the store id of the message m may correct, or 0.
 func correctionTarget(ctx context.Context, tx *sql.Tx, m *Message) (int64, error) {
+	if m.Moderated {
+		return moderationTarget(ctx, tx, m)
+	}
 	var (
 		id       int64
 		from     string
@@ -75,14 +78,41 @@ func correctionTarget(ctx context.Context, tx *sql.Tx, m *Message) (int64, error
 	return id, nil
 }
 
+// retractedByModerator is messages.retracted for a message a room's
+// moderator removed (1: its sender).
+const retractedByModerator = 2
+
+// moderationTarget is the store id of the message a room's moderation m
+// names by the room's stanza-id, whoever sent it (ours too), or 0. Only
+// the room itself moderates: m comes from the room's bare address.
+func moderationTarget(ctx context.Context, tx *sql.Tx, m *Message) (int64, error) {
+	if m.From != m.Peer || !m.Retract {
+		return 0, nil
+	}
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM
+		(SELECT id, stanza_id, replaces FROM messages
+		 WHERE account = ? AND peer = ? ORDER BY id DESC LIMIT ?)
+		WHERE stanza_id = ? AND replaces IS NULL LIMIT 1`,
+		m.Account, m.Peer, correctionWindow, m.Replaces).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
 // applyCorrection gives the message m corrects m's body, keeping its first
-// text; a retraction erases it. A retracted message is never given a text
+// text; a retraction erases it (a moderation leaves the reason given). A retracted message is never given a text
 // again (a correction that comes after its retraction, from the archive).
 func applyCorrection(ctx context.Context, tx *sql.Tx, m *Message) error {
 	if m.Retract {
+		body, how := "", 1
+		if m.Moderated {
+			body, how = m.Body, retractedByModerator
+		}
 		_, err := tx.ExecContext(ctx, `UPDATE messages
-			SET body = '', original_body = NULL, file = NULL, reply = NULL, edited = 0, retracted = 1
-			WHERE id = ?`, m.Corrects)
+			SET body = ?, original_body = NULL, file = NULL, reply = NULL, edited = 0, retracted = ?
+			WHERE id = ?`, body, how, m.Corrects)
 		return err
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE messages

@@ -69,10 +69,14 @@ type Message struct {
 	// names, applied as a correction is (Corrects is then that message).
 	// Unlike a correction's, a retraction's row keeps Replaces when it
 	// names no message it may retract, so it is never shown.
-	Retract bool
+	// Moderated, with Retract: the room itself (From is the room) removes
+	// any occupant's message, named by the room's stanza-id (XEP-0425);
+	// Body is the reason given, which the removed message then shows.
+	Retract, Moderated bool
 	// Retracted: its sender deleted it for everyone; Body, File and Reply
-	// are empty (read back, never written).
-	Retracted bool
+	// are empty (read back, never written). ModeratedAway: a room's
+	// moderator removed it; Body is the reason given ("" for none).
+	Retracted, ModeratedAway bool
 	// Read: ours, and the contact's client said they saw it or a later
 	// one (XEP-0333; History fills it in, see MarkDisplayed).
 	Read bool
@@ -629,6 +633,7 @@ func scanMessages(op string, rows *sql.Rows, err error, reverse bool) ([]Message
 	var out []Message
 	for rows.Next() {
 		var (
+			retracted             int
 			m                     Message
 			origin, sid, archID   sql.NullString
 			file, replaces, reply sql.NullString
@@ -636,9 +641,10 @@ func scanMessages(op string, rows *sql.Rows, err error, reverse bool) ([]Message
 			state                 string
 		)
 		if err := rows.Scan(&m.ID, &m.Account, &m.Peer, &m.Outgoing, &m.From, &m.To, &m.Body,
-			&origin, &sid, &archID, &t, &state, &m.Error, &m.Encrypted, &file, &m.Edited, &replaces, &reply, &m.Retract, &m.Retracted); err != nil {
+			&origin, &sid, &archID, &t, &state, &m.Error, &m.Encrypted, &file, &m.Edited, &replaces, &reply, &m.Retract, &retracted); err != nil {
 			return nil, wrap(op, err)
 		}
+		m.Retracted, m.ModeratedAway = retracted != 0, retracted == retractedByModerator
 		m.File = scanFile(file)
 		m.Replaces = replaces.String
 		m.Reply = scanReply(reply)

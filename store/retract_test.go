@@ -91,12 +91,25 @@ func TestRetractions(t *testing.T) {
 			}
 		})
 	}
+	// A room's moderation (XEP-0425): from the room itself, any
+	// occupant's message by the room's id, the reason kept; "from" an
+	// occupant it is nothing.
+	s2 := add(occupant("sam", "s3", "room-3", "sam's spam"))
+	if m := add(&Message{Account: me, Peer: room, From: room + "/rita", To: me, OriginID: "m0", Body: "forged", Replaces: "room-3", Retract: true, Moderated: true}); m.Corrects != 0 {
+		t.Errorf("an occupant's moderation applied")
+	}
+	if m := add(&Message{Account: me, Peer: room, From: room, To: me, OriginID: "m1", Body: "spam", Replaces: "room-3", Retract: true, Moderated: true}); m.Corrects != s2.ID {
+		t.Errorf("the room's moderation applied to %d, want %d", m.Corrects, s2.ID)
+	}
+	if got := get(s2.ID); !got.Retracted || !got.ModeratedAway || got.Body != "spam" {
+		t.Errorf("the moderated message: %+v", got)
+	}
 	h, err := s.History(ctx, me, "", 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(h) != 5 {
-		t.Errorf("history has %d messages, want the 5 (no retraction shown): %q", len(h), bodies(h))
+	if len(h) != 6 {
+		t.Errorf("history has %d messages, want the 6 (no retraction shown): %q", len(h), bodies(h))
 	}
 	if got := get(c1.ID); got.Retracted || got.Body != "carol's words" {
 		t.Errorf("carol's message changed: %+v", got)

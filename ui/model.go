@@ -124,8 +124,9 @@ type Message struct {
 	// Reactions: everyone's reactions, one entry per emoji.
 	Reactions []ReactionCount
 	// Retracted: the sender deleted it for everyone (XEP-0424); Body,
-	// File, Reply and Reactions are then empty.
-	Retracted bool
+	// File, Reply and Reactions are then empty. Moderated: a room's
+	// moderator removed it (XEP-0425); Body is then the reason given.
+	Retracted, Moderated bool
 }
 
 // ReplyInfo is what a message answers: the original's id and author, and

@@ -35,7 +35,12 @@ const (
 
 // retractedText is what the row of deleted message m says.
 func retractedText(m Message) string {
-	if m.Outgoing {
+	switch {
+	case m.Moderated && m.Body != "":
+		return "Removed by a moderator: " + m.Body
+	case m.Moderated:
+		return "Removed by a moderator"
+	case m.Outgoing:
 		return retractedOurs
 	}
 	return retractedTheirs
@@ -48,7 +53,10 @@ func asShown(m Message) Message {
 	if !m.Retracted {
 		return m
 	}
-	m.Body, m.File, m.Reply, m.Reactions = "", nil, nil, nil
+	if !m.Moderated {
+		m.Body = "" // a moderator's reason stays: the row shows it
+	}
+	m.File, m.Reply, m.Reactions = nil, nil, nil
 	m.Edited, m.Encrypted = false, false
 	return m
 }
@@ -59,26 +67,45 @@ func (a *Pane) canRetract(m Message) bool {
 		m.State != Failed && m.State != Queued // not sent: nothing to delete elsewhere
 }
 
-// retractMenuItems are a message's "Delete for everyone…" entry, after a
-// separator, when it can be deleted (none otherwise).
+// canModerate: m is someone else's message in room peer, where we are a
+// moderator, and the room named it (XEP-0425 removes by the room's id).
+func (a *Pane) canModerate(peer string, m Message) bool {
+	r, isRoom := a.rooms[peer]
+	return a.retractor() != nil && isRoom && r.joined && r.role == "moderator" &&
+		!m.Outgoing && !m.Notice && !m.Retracted && m.Ref != ""
+}
+
+// retractMenuItems are a message's "Delete for everyone…" entry (ours) or
+// "Remove for everyone…" (someone's, as the room's moderator), after a
+// separator, when it can be (none otherwise).
 func (a *Pane) retractMenuItems(peer string, m Message) []*fyne.MenuItem {
-	if !a.canRetract(m) {
+	label := "Delete for everyone…"
+	switch {
+	case a.canRetract(m):
+	case a.canModerate(peer, m):
+		label = "Remove for everyone…"
+	default:
 		return nil
 	}
 	return []*fyne.MenuItem{fyne.NewMenuItemSeparator(),
-		fyne.NewMenuItem("Delete for everyone…", func() { a.confirmRetract(peer, m) })}
+		fyne.NewMenuItem(label, func() { a.confirmRetract(peer, m) })}
 }
 
 // confirmRetract asks before deleting m for everyone, saying what a
 // deletion cannot undo.
 func (a *Pane) confirmRetract(peer string, m Message) {
-	showConfirm(a.win, "Delete for everyone?",
+	title, text, button := "Delete for everyone?",
 		"Your message will be deleted here and in the chat of everyone whose client supports deletion. Clients that do not will keep showing it, and anyone may already have read it.",
-		"Delete", func(ok bool) {
-			if ok {
-				a.retract(peer, m)
-			}
-		})
+		"Delete"
+	if !m.Outgoing {
+		title, button = "Remove for everyone?", "Remove"
+		text = "As the room's moderator, you remove " + m.Nick + "'s message for everyone whose client supports it. Clients that do not will keep showing it, and anyone may already have read it."
+	}
+	showConfirm(a.win, title, text, button, func(ok bool) {
+		if ok {
+			a.retract(peer, m)
+		}
+	})
 }
 
 // retract deletes m for everyone off the UI goroutine; its row says so
@@ -96,6 +123,10 @@ func (a *Pane) retract(peer string, m Message) {
 				return
 			}
 			a.notice.Hide()
+			if !m.Outgoing {
+				a.showRemoval(peer, m.Ref, 0, true, "") // the room's word follows, with any reason
+				return
+			}
 			a.showRetraction(peer, m.Key, m.ID)
 		})
 	})
@@ -109,7 +140,21 @@ func (a *Pane) OnRetraction(peer, key string, id int64) {
 	a.do(func() { a.showRetraction(peer, key, id) })
 }
 
+// OnModeration shows that a moderator of room removed its message named
+// ref (the room's id of it) for everyone, why being the reason given ("":
+// none). Safe from any goroutine.
+func (a *Pane) OnModeration(room, ref, why string) {
+	a.do(func() { a.showRemoval(room, ref, 0, true, why) })
+}
+
 func (a *Pane) showRetraction(peer, key string, id int64) {
+	a.showRemoval(peer, key, id, false, "")
+}
+
+// showRemoval marks the message of peer's chat named by key (Key or Ref)
+// or store id deleted: by its sender, or by a room's moderator (with the
+// reason why).
+func (a *Pane) showRemoval(peer, key string, id int64, moderated bool, why string) {
 	a.retractPreview(peer, key, id)
 	ch := a.chat
 	if ch == nil || ch.peer != peer {
@@ -123,8 +168,8 @@ func (a *Pane) showRetraction(peer, key string, id int64) {
 		// Named by one of its ids, the chat list's line may name it by
 		// the other.
 		a.retractPreview(peer, m.Key, m.ID)
-		m.Retracted = true
-		m.Body, m.File, m.Reply, m.Reactions, m.Edited = "", nil, nil, nil, false
+		m.Retracted, m.Moderated = true, moderated
+		m.Body, m.File, m.Reply, m.Reactions, m.Edited = why, nil, nil, nil, false
 		if ed := a.editing; ed != nil && ed.peer == peer && m.Key != "" && ed.key == m.Key {
 			// Deleted from another device while being corrected here:
 			// the text typed stays, to be sent as a new message or not.

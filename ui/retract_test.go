@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -313,4 +314,53 @@ func TestCorrectingPassesOverDeletedMessages(t *testing.T) {
 	if a.editing != nil || a.editBar.Visible() || a.composer.Text != "message 2, fixed" {
 		t.Errorf("deleted while corrected: editing %v, composer %q", a.editing, a.composer.Text)
 	}
+}
+
+// moderatingRooms is a room backend whose Retract records the Refs asked
+// to be removed.
+type moderatingRooms struct {
+	*fakeRooms
+	removed []string
+}
+
+func (r *moderatingRooms) Retract(_ context.Context, _ string, m Message) error {
+	r.removed = append(r.removed, m.Ref)
+	return nil
+}
+
+// A room's moderator (XEP-0425) gets "Remove for everyone…" on others'
+// messages, a participant does not; it asks first, naming whose message,
+// and the row then says a moderator removed it, with the reason the room
+// gives.
+func TestModeratorsRemoveOthersMessages(t *testing.T) {
+	rb := &moderatingRooms{fakeRooms: newRooms()}
+	a, _ := newTestApp(t, rb)
+	a.joinRoom(lounge, "me", false)
+	a.OnRoomJoined(lounge, "me")
+	a.OnMessage(Message{Key: "s1", Ref: "r1", Peer: lounge, Nick: "sam", From: lounge + "/sam", Body: "buy cheap watches", Time: time.Now(), State: Received})
+	a.OnRoomRole(lounge, "participant")
+	rightClick(t, a, "buy cheap watches")
+	if got := menuItems(a); slices.Contains(got, "Remove for everyone…") || slices.Contains(got, "Delete for everyone…") {
+		t.Errorf("a participant is offered %q", got)
+	}
+	a.win.Canvas().Overlays().Top().Hide()
+
+	a.OnRoomRole(lounge, "moderator")
+	rightClick(t, a, "buy cheap watches")
+	got := menuItems(a)
+	if len(got) == 0 || got[len(got)-1] != "Remove for everyone…" {
+		t.Fatalf("a moderator's menu on sam's message: %q", got)
+	}
+	tapMenuItem(t, a, "Remove for everyone…")
+	if text := strings.Join(overlayTexts(a), " "); !strings.Contains(text, "Remove for everyone?") || !strings.Contains(text, "sam's message") {
+		t.Errorf("the question says %q", text)
+	}
+	test.Tap(overlayButton(t, a, "Remove"))
+	if !slices.Equal(rb.removed, []string{"r1"}) {
+		t.Fatalf("asked to remove %q, want r1", rb.removed)
+	}
+	mustShow(t, a, "Removed by a moderator")
+	a.OnModeration(lounge, "r1", "spam")
+	mustShow(t, a, "Removed by a moderator: spam")
+	mustNotShowInChat(t, a, "buy cheap watches")
 }

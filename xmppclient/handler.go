@@ -264,7 +264,7 @@ type inMessage struct {
 	Conference *directInviteEl `xml:"jabber:x:conference x"`
 	MUCUser    *mucUserMsg     `xml:"http://jabber.org/protocol/muc#user x"`
 	Replace    *idEl           `xml:"urn:xmpp:message-correct:0 replace"`
-	Retract    *idEl           `xml:"urn:xmpp:message-retract:1 retract"`
+	Retract    *retractEl      `xml:"urn:xmpp:message-retract:1 retract"`
 	Displayed  *idEl           `xml:"urn:xmpp:chat-markers:0 displayed"`
 	Markable   *struct{}       `xml:"urn:xmpp:chat-markers:0 markable"`
 	ApplyTo    *applyToEl      `xml:"urn:xmpp:fasten:0 apply-to"`

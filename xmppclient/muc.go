@@ -45,6 +45,11 @@ type GroupMessage struct {
 	// Retracts: the message retracts the sender's earlier one with this
 	// id, the room's stanza-id of it (XEP-0424); Body is empty.
 	Retracts string
+	// Moderated: the room itself (Nick "") removed someone's message
+	// Retracts names (XEP-0425): Moderator is who did it ("" if not
+	// said), Body the reason given ("" for none).
+	Moderated bool
+	Moderator string
 	// OwnCopy: the room's copy of a message this device sent encrypted,
 	// whose text the client no longer has (a later run: the room's
 	// archive or history); Body says so, the history has the text.
@@ -650,12 +655,17 @@ func (c *Client) groupEvent(m *inMessage, from jid.JID, delay *delayEl, archiveI
 		}
 		return nil, false
 	}
-	if id := m.retractedID(); id != "" {
-		if g.Nick == "" {
-			return nil, false // the room's own (XEP-0425 moderation): not taken
+	if r := m.retraction(); r.id != "" {
+		// A moderation (XEP-0425) comes from the room itself, and only
+		// there: an occupant's <moderated/> is their own retraction at
+		// most (the store checks that it is theirs).
+		if g.Nick == "" && !r.moderated || g.Nick != "" && r.moderated {
+			return nil, false
 		}
-		g.Retracts = id
-		g.Body = ""
+		g.Retracts, g.Body = r.id, ""
+		if r.moderated {
+			g.Moderated, g.Body, g.Moderator = true, r.why, nickOf(r.moderator, room)
+		}
 		return g, true
 	}
 	if m.Encrypted != nil {
@@ -692,4 +702,13 @@ func (c *Client) joinedRooms() map[string]string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return maps.Clone(c.rooms)
+}
+
+// nickOf is the nick of a room/nick address in room, or "".
+func nickOf(addr string, room jid.JID) string {
+	j, err := jid.Parse(addr)
+	if err != nil || !j.Bare().Equal(room) {
+		return ""
+	}
+	return j.Resourcepart()
 }

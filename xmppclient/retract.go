@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stanza"
 )
 
 // Message retraction (XEP-0424, "delete for everyone"): a message naming
@@ -29,21 +30,58 @@ const (
 )
 
 // applyToEl is XEP-0422's <apply-to id='…'/>, as the retraction of
-// XEP-0424 before 0.4 wraps it.
+// XEP-0424 before 0.4 wraps it, and a room's moderation (XEP-0425 0.2,
+// prosody-modules' mod_muc_moderation) too.
 type applyToEl struct {
-	ID      string    `xml:"id,attr"`
+	ID        string     `xml:"id,attr"`
+	Retract   *struct{}  `xml:"urn:xmpp:message-retract:0 retract"`
+	Moderated *moderated `xml:"urn:xmpp:message-moderate:0 moderated"`
+}
+
+// retractEl is XEP-0424 0.4's <retract id='…'/>; a room's moderation
+// (XEP-0425 0.3) puts <moderated/> and the reason in it.
+type retractEl struct {
+	ID        string     `xml:"id,attr"`
+	Moderated *moderated `xml:"urn:xmpp:message-moderate:1 moderated"`
+	Reason    string     `xml:"urn:xmpp:message-retract:1 reason"`
+}
+
+// moderated is XEP-0425's <moderated by='room/nick'/>: in 0.2 with the
+// <retract/> and reason inside it.
+type moderated struct {
+	By      string    `xml:"by,attr"`
 	Retract *struct{} `xml:"urn:xmpp:message-retract:0 retract"`
+	Reason  string    `xml:"reason"`
+}
+
+// retraction is what a message retracts: the id, and for a room's
+// moderation who did it and why (moderated false: the sender's own).
+type retraction struct {
+	id             string
+	moderated      bool
+	moderator, why string
 }
 
 // retractedID is the id of the message m retracts, or "".
-func (m *inMessage) retractedID() string {
-	if m.Retract != nil && m.Retract.ID != "" {
-		return m.Retract.ID
+func (m *inMessage) retractedID() string { return m.retraction().id }
+
+// retraction reads m's retraction, in either version, and its moderation.
+func (m *inMessage) retraction() retraction {
+	if r := m.Retract; r != nil && r.ID != "" {
+		if r.Moderated != nil {
+			return retraction{id: r.ID, moderated: true, moderator: r.Moderated.By, why: r.Reason}
+		}
+		return retraction{id: r.ID}
 	}
-	if m.ApplyTo != nil && m.ApplyTo.Retract != nil {
-		return m.ApplyTo.ID
+	if a := m.ApplyTo; a != nil && a.ID != "" {
+		if mod := a.Moderated; mod != nil && mod.Retract != nil {
+			return retraction{id: a.ID, moderated: true, moderator: mod.By, why: mod.Reason}
+		}
+		if a.Retract != nil {
+			return retraction{id: a.ID}
+		}
 	}
-	return ""
+	return retraction{}
 }
 
 // SendRetraction accepts the retraction of our message id to to (a
@@ -115,4 +153,54 @@ func (c *Client) SendGroupRetraction(ctx context.Context, room jid.JID, id strin
 	}
 	e := OutboxEntry{ID: randomID(), To: room.String(), Replace: id, Retract: true, Groupchat: true}
 	return e.ID, sess.Send(ctx, retractTokens(e))
+}
+
+// ErrModerationRefused: the room would not remove the message (we are not
+// a moderator there, or it has no moderation).
+var ErrModerationRefused = errors.New("the room refused to remove the message")
+
+// ModerateGroup asks room to remove someone's message for everyone, as
+// its moderator (XEP-0425): id is the room's stanza-id of it, why the
+// reason shown ("" for none). Asked first as prosody-modules'
+// mod_muc_moderation understands it (XEP-0425 0.2, message-moderate:0),
+// then as 0.3 (message-moderate:1) if the room knows only that.
+func (c *Client) ModerateGroup(ctx context.Context, room jid.JID, id, why string) error {
+	if id == "" {
+		return errors.New("no message to remove")
+	}
+	sess, err := c.session()
+	if err != nil {
+		return err
+	}
+	reason := func(space string) []xml.Token {
+		if why == "" {
+			return nil
+		}
+		r := xml.StartElement{Name: xml.Name{Space: space, Local: "reason"}}
+		return []xml.Token{r, xml.CharData(why), r.End()}
+	}
+	apply := xml.StartElement{Name: xml.Name{Space: nsFasten, Local: "apply-to"}, Attr: []xml.Attr{xmlAttr("id", id)}}
+	mod0 := xml.StartElement{Name: xml.Name{Space: "urn:xmpp:message-moderate:0", Local: "moderate"}}
+	r0 := xml.StartElement{Name: xml.Name{Space: nsRetract0, Local: "retract"}}
+	v0 := append([]xml.Token{apply, mod0, r0, r0.End()}, reason("urn:xmpp:message-moderate:0")...)
+	v0 = append(v0, mod0.End(), apply.End())
+	mod1 := xml.StartElement{Name: xml.Name{Space: "urn:xmpp:message-moderate:1", Local: "moderate"}, Attr: []xml.Attr{xmlAttr("id", id)}}
+	r1 := xml.StartElement{Name: xml.Name{Space: nsRetract, Local: "retract"}}
+	v1 := append([]xml.Token{mod1, r1, r1.End()}, reason("urn:xmpp:message-moderate:1")...)
+	v1 = append(v1, mod1.End())
+	var first error
+	for _, payload := range [][]xml.Token{v0, v1} {
+		err := sess.UnmarshalIQElement(ctx, &tokenList{toks: payload}, stanza.IQ{Type: stanza.SetIQ, To: room.Bare()}, nil)
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
+		var se stanza.Error
+		if !errors.As(err, &se) || (se.Condition != stanza.FeatureNotImplemented && se.Condition != stanza.ServiceUnavailable && se.Condition != stanza.BadRequest) {
+			break // refused as such (forbidden, not found): no second try
+		}
+	}
+	return fmt.Errorf("%w: %w", ErrModerationRefused, first)
 }

@@ -115,7 +115,15 @@ func printHistory(e *env, ms []store.Message, asJSON bool) {
 			state += ", edited"
 		}
 		if m.Retracted {
-			fmt.Fprintf(e.stdout, "%s %s %s: (deleted) [%s]\n", m.Time.Local().Format("2006-01-02 15:04:05"), dir, termText(m.Peer), state)
+			what := "(deleted)"
+			if m.ModeratedAway {
+				what = "(removed by a moderator"
+				if m.Body != "" {
+					what += ": " + termText(m.Body)
+				}
+				what += ")"
+			}
+			fmt.Fprintf(e.stdout, "%s %s %s: %s [%s]\n", m.Time.Local().Format("2006-01-02 15:04:05"), dir, termText(m.Peer), what, state)
 			continue
 		}
 		if rest, ok := strings.CutPrefix(m.Body, "/me "); ok && m.File == nil {

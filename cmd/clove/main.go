@@ -64,6 +64,8 @@ Chat:
   room --account JID register ROOM [--nick NICK]   reserve NICK in ROOM (XEP-0045 §7.10); later joins without --nick take it
   room --account JID send --file PATH ROOM [--nick NICK]
   room --account JID retract ROOM ID    deletes your message ID (as room send printed it) for everyone (XEP-0424)
+  room --account JID moderate ROOM ID [--reason TEXT]   removes someone's message ID (history --json) as the
+                       room's moderator (XEP-0425)
   room --account JID list [SERVICE]     public rooms of SERVICE (default: every one of your server): address, occupants, name
   room --account JID start JID [JID…]   a new private room (members-only, unlisted) with them invited (XEP-0045 §7.9); prints its address
   room --account JID members ROOM       its owners, admins and members (§7.11): address, affiliation, nick

@@ -20,6 +20,8 @@ import (
 // keep it for the next joins, leave),
 // `clove room --account JID register ROOM [--nick NICK]` (XEP-0045 §7.10),
 // `clove room --account JID members ROOM` (§7.11: owners, admins, members),
+// `clove room --account JID moderate ROOM ID [--reason TEXT]` (remove
+// someone's message as the room's moderator: XEP-0425),
 // `clove room --account JID encryption ROOM` (whether its messages go
 // OMEMO-encrypted, for whom, or why not),
 // `clove room --account JID start JID [JID…]` (§7.9: a new private room,
@@ -36,7 +38,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&v.History, "history", 20, "join: how many past messages to show (0: none)")
 	fs.DurationVar(&v.Stay, "listen", 0, "join: stay this long and print what is said")
 	fs.DurationVar(&v.Timeout, "timeout", 30*time.Second, "how long to wait for the server and the room (default 30s, 5m for I2P accounts)")
-	reason := fs.String("reason", "", "invite: why (shown to the invitee)")
+	reason := fs.String("reason", "", "invite: why (shown to the invitee); moderate: why the message was removed (shown to everyone)")
 	viaRoom := fs.Bool("via-room", false, "invite: send the invitation through the room (XEP-0045), which is entered for it; default: directly (XEP-0249)")
 	fs.StringVar(&v.To, "to", "", "send: say TEXT to this occupant (nick) as a private message, not to the room")
 	fs.StringVar(&v.File, "file", "", "send: share this file in the room instead of TEXT (uploaded to your server encrypted when the room's messages are: a private room whose members all have OMEMO); prints its URL")
@@ -51,7 +53,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		return roomStart(ctx, e, *account, pos[1:], v.Timeout, flagSet(fs, "timeout"))
 	}
 	if *account == "" || len(pos) < 2 {
-		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM, retract ROOM ID, nick ROOM NEWNICK, register ROOM, invite ROOM JID, members ROOM, encryption ROOM, start JID [JID…] or list [SERVICE]")
+		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM, retract ROOM ID, moderate ROOM ID, nick ROOM NEWNICK, register ROOM, invite ROOM JID, members ROOM, encryption ROOM, start JID [JID…] or list [SERVICE]")
 	}
 	verb := pos[0]
 	room, err := chat.RoomJID(pos[1])
@@ -78,6 +80,11 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 			return usagef("room retract takes ROOM and the id of your message (as room send printed it)")
 		}
 		v.Retract = strings.TrimSpace(pos[2])
+	case "moderate":
+		if len(pos) != 3 || strings.TrimSpace(pos[2]) == "" {
+			return usagef("room moderate takes ROOM and the id of the message to remove (history --json shows it)")
+		}
+		v.Moderate, v.Reason = strings.TrimSpace(pos[2]), *reason
 	case "nick":
 		if len(pos) != 3 || strings.TrimSpace(pos[2]) == "" {
 			return usagef("room nick takes ROOM and the new nickname")
@@ -108,7 +115,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		}
 		return roomInvite(ctx, e, *account, room, who, *reason, *viaRoom, v.Timeout, flagSet(fs, "timeout"))
 	default:
-		return usagef("room needs join, send, retract, nick, register, invite, members, encryption, start or list, not %q", verb)
+		return usagef("room needs join, send, retract, moderate, nick, register, invite, members, encryption, start or list, not %q", verb)
 	}
 	if v.History < 0 {
 		return usagef("--history must be 0 or more")
@@ -136,11 +143,15 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "you are now %s in %s\n", termText(v.NewNick), room)
 		return nil
 	}
-	if v.Retract != "" {
+	if v.Retract != "" || v.Moderate != "" {
 		if _, err := s.VisitRoom(ctx, room, v); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "deleted %s in %s\n", termText(v.Retract), room)
+		what, id := "deleted", v.Retract
+		if v.Moderate != "" {
+			what, id = "removed", v.Moderate
+		}
+		fmt.Fprintf(e.stdout, "%s %s in %s\n", what, termText(id), room)
 		return nil
 	}
 	printRoom(e, room, &v)

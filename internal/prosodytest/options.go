@@ -108,6 +108,14 @@ func WithPrivacyLists() Option {
 	}
 }
 
+// NeedsModule says the test needs community modules (Debian's
+// prosody-modules package) that Config enables, in a component say: Start
+// skips the test when one is not installed (fails it on CI) and adds its
+// directory to plugin_paths, as WithPrivacyLists does.
+func NeedsModule(names ...string) Option {
+	return func(c *settings) { c.needs = append(c.needs, names...) }
+}
+
 // WithoutModule removes modules from the enabled list and adds them to
 // modules_disabled, which also stops auto-loaded ones such as "offline".
 func WithoutModule(names ...string) Option {
