@@ -30,17 +30,8 @@ func TestModerationWithProsody(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	p, a := testAccount(t, srv, "alice")
-	s, err := p.Session(a, "alice-pw", Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sctx, stop := context.WithCancel(ctx)
-	defer func() { stop(); _ = s.Wait() }()
-	s.Start(sctx)
-	h := listenAll(s)
-	if err := s.WaitOnline(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s, h, stop := roomSession(t, ctx, p, a)
+	defer stop()
 	if err := s.JoinRoom(ctx, room, "alice", true); err != nil {
 		t.Fatal(err)
 	}

@@ -32,17 +32,8 @@ func TestRetractionsWithSlixmpp(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	p, a := testAccount(t, srv, "alice")
-	s, err := p.Session(a, "alice-pw", Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sctx, stop := context.WithCancel(ctx)
-	defer func() { stop(); _ = s.Wait() }()
-	s.Start(sctx)
-	h := listenAll(s)
-	if err := s.WaitOnline(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s, h, stop := roomSession(t, ctx, p, a)
+	defer stop()
 	peer := func(user string) *slixtest.Client {
 		c, err := slixtest.Start(ctx, slixtest.Params{JID: user + "@" + srv.Domain + "/slixmpp", Password: "pw", Addr: srv.C2SAddr, CertPEM: srv.CertPEM,
 			Plugins: []string{"xep_0424"}})
