@@ -10,15 +10,16 @@ import (
 )
 
 // Deleting in a room from the CLI, on a prosody with prosody-modules'
-// mod_muc_moderation (which needs muc_mam: without it the room is never
-// made): alice (who made the room, so its moderator) stays
+// mod_muc_moderation (with muc_mam, which gives the room's messages the
+// stanza-ids moderation names them by; without it Clove says the message
+// has no id of its own): alice (who made the room, so its moderator) stays
 // in it while bob says two things; `room moderate` removes one of bob's
 // with a reason, `room retract` her own; her history shows both gone, the
 // reason with the first; bob may not moderate (the room refuses him).
 func TestCLIRoomModerateAndRetract(t *testing.T) {
 	prosodytest.Require(t)
 	srv := prosodytest.Start(t, prosodytest.NeedsModule("muc_moderation"),
-		prosodytest.Config("Component \"muc.clove.test\" \"muc\"\n\tmodules_enabled = { \"muc_mam\", \"muc_moderation\" }"))
+		prosodytest.Config("Component \"muc.clove.test\" \"muc\"\n\tmodules_enabled = { \"muc_mam\", \"muc_moderation\" }\n\tmuc_room_locking = false\n\tmuc_room_default_persistent = true"))
 	srv.CreateUser(t, "alice", "pw")
 	srv.CreateUser(t, "bob", "pw")
 	alice, bob := newCLI(t, "pw"), newCLI(t, "pw")
@@ -27,6 +28,10 @@ func TestCLIRoomModerateAndRetract(t *testing.T) {
 	bob.ok("account", "add", bj, "--server", srv.C2SAddr)
 	room := "den@muc.clove.test"
 
+	// Alice makes the room (its owner) before anyone else can: a join
+	// racing hers made bob the owner, or found the new room still
+	// locked ("does not exist"). It stays when she leaves (persistent).
+	alice.ok("room", "--account", aj, "send", room, "welcome")
 	stay := make(chan string, 1)
 	go func() { stay <- alice.ok("room", "--account", aj, "join", room, "--listen", "12s") }()
 	waitUntil(t, 10*time.Second, "alice in the room", func() bool {
