@@ -292,6 +292,9 @@ func (s *Session) loop(ctx context.Context) {
 				}
 				continue
 			}
+			if d, ok := ev.(xmppclient.ChatDisplayedElsewhere); ok && !s.markers.readElsewhere(d) {
+				continue // read elsewhere, but not up to the newest here
+			}
 			s.typing.seen(ev)
 			s.markers.seen(ev)
 			fresh := s.save(ctx, &ev)

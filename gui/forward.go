@@ -175,6 +175,10 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		if ss, ok := w.(stateSink); ok {
 			ss.OnChatState(ev.From.Bare().String(), ev.State)
 		}
+	case xmppclient.ChatDisplayedElsewhere:
+		if rs, ok := w.(readSink); ok {
+			rs.OnReadElsewhere(ev.Peer.String())
+		}
 	case xmppclient.MarkerReceived:
 		// ID is "" for one naming no message of ours (persist).
 		if rs, ok := w.(readSink); ok && ev.ID != "" && !ev.Outgoing {

@@ -11,7 +11,12 @@ var _ ui.Marker = (*Backend)(nil)
 
 // readSink is a Sink that also shows which of our messages a contact has
 // read (XEP-0333).
-type readSink interface{ OnRead(peer, key string) }
+type readSink interface {
+	OnRead(peer, key string)
+	// OnReadElsewhere: another device of ours showed the chat with peer
+	// up to its newest message (XEP-0490).
+	OnReadElsewhere(peer string)
+}
 
 // Displayed tells peer, if it may (chat.Session.Displayed), that the user
 // saw their newest message (ui.Marker). m is the message the window

@@ -138,3 +138,16 @@ func (a *Pane) tellSeen(inView bool) {
 		return
 	}
 }
+
+// OnReadElsewhere says that another device of the account has shown the
+// chat with peer up to its newest message (XEP-0490): it is no longer
+// unread here. Safe from any goroutine.
+func (a *Pane) OnReadElsewhere(peer string) {
+	a.do(func() {
+		if it := a.byJID[peer]; it != nil && it.unread > 0 {
+			it.unread = 0
+			a.refreshContact(peer)
+			a.updateUnread()
+		}
+	})
+}

@@ -234,3 +234,23 @@ func TestReadMarkersPreference(t *testing.T) {
 		t.Errorf("the read markers' hint is not after the typing one: %q", texts)
 	}
 }
+
+// A chat read on another device of the account (XEP-0490) stops counting
+// unread here: its badge goes, and the window's title counts the others.
+func TestReadElsewhereClearsUnread(t *testing.T) {
+	a, _ := newTestApp(t, threeContacts())
+	a.OnMessage(Message{Key: "1", Peer: "bob@example.org", Body: "one"})
+	a.OnMessage(Message{Key: "2", Peer: "bob@example.org", Body: "two"})
+	a.OnMessage(Message{Key: "3", Peer: "carol@example.net", Body: "three"})
+	if got := a.win.Title(); got != "(3) Clove — me@example.org" {
+		t.Fatalf("title %q, want 3 unread", got)
+	}
+	a.OnReadElsewhere("bob@example.org")
+	if got := a.win.Title(); got != "(1) Clove — me@example.org" {
+		t.Errorf("title %q after bob's chat was read elsewhere, want carol's 1", got)
+	}
+	if it := a.byJID["bob@example.org"]; it.unread != 0 {
+		t.Errorf("bob's chat still counts %d unread", it.unread)
+	}
+	a.OnReadElsewhere("nobody@example.org") // not listed: nothing
+}

@@ -39,7 +39,8 @@ func clientFeatures() []string {
 		nsCorrect,
 		nsRetract, // XEP-0424, retract.go (and the older :0, still in use)
 		nsRetract0,
-		nsMarkers, // XEP-0333 displayed markers, markers.go
+		nsMarkers,         // XEP-0333 displayed markers, markers.go
+		nsMDS + "+notify", // XEP-0490: our other devices' reading, mds.go
 		// XEP-0393: the window shows message styling (ui/styling.go).
 		"urn:xmpp:styling:0",
 		// XEP-0066 in messages: a file's URL as out-of-band data, sent

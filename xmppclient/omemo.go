@@ -260,6 +260,10 @@ func (c *Client) onPEP(from jid.JID, ev *pepEvent) {
 		c.onAvatarMetadata(from, ev)
 		return
 	}
+	if ev.Items.Node == nsMDS {
+		c.onMDSEvent(from, ev)
+		return
+	}
 	if ev.Items.Node != omemo.NodeDeviceList || len(ev.Items.Items) == 0 {
 		return
 	}
