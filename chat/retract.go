@@ -19,23 +19,18 @@ import (
 // message (durable, sent once online). An id that names no message of
 // ours to to is an error (store.ErrNotFound).
 func (s *Session) Retract(ctx context.Context, to jid.JID, id string) (string, error) {
-	return s.client.SendRetraction(ctx, to, id, false)
+	return s.client.SendRetraction(ctx, to, id)
 }
 
 // RetractGroup deletes our message ref (its stanza-id in the room, or its
 // id: see RefID) in room addr for everyone: the room is told at once (we
 // must be in it) and the profile erases it.
 func (s *Session) RetractGroup(ctx context.Context, addr, ref string) error {
-	room, err := RoomJID(strings.TrimSpace(addr))
-	if err != nil {
-		return err
+	room, nick, orig, err := s.roomMessage(ctx, addr, ref)
+	if err == nil && !orig.Outgoing {
+		err = store.ErrNotFound
 	}
-	nick, in := s.client.RoomNick(room)
-	if !in {
-		return errNotIn(room)
-	}
-	orig, err := s.p.st.FindMessage(ctx, s.account.JID, room.String(), ref)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !orig.Outgoing) {
+	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("no message of yours %q in %s: %w", ref, room, store.ErrNotFound)
 	}
 	if err != nil {
@@ -65,14 +60,7 @@ func (s *Session) RetractGroup(ctx context.Context, addr, ref string) error {
 // moderator (XEP-0425), with why as the reason ("" for none). The room
 // tells every occupant, us included: the profile erases it then.
 func (s *Session) ModerateGroup(ctx context.Context, addr, ref, why string) error {
-	room, err := RoomJID(strings.TrimSpace(addr))
-	if err != nil {
-		return err
-	}
-	if _, in := s.client.RoomNick(room); !in {
-		return errNotIn(room)
-	}
-	orig, err := s.p.st.FindMessage(ctx, s.account.JID, room.String(), ref)
+	room, _, orig, err := s.roomMessage(ctx, addr, ref)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("no message %q in %s: %w", ref, room, store.ErrNotFound)
 	}
@@ -83,4 +71,18 @@ func (s *Session) ModerateGroup(ctx context.Context, addr, ref, why string) erro
 		return fmt.Errorf("%s gave that message no id of its own, so it cannot be removed", room)
 	}
 	return s.client.ModerateGroup(ctx, room, orig.StanzaID, why)
+}
+
+// roomMessage is room addr, which we must be in, our nick there, and its
+// message ref as the profile holds it (store.ErrNotFound: none).
+func (s *Session) roomMessage(ctx context.Context, addr, ref string) (room jid.JID, nick string, m store.Message, err error) {
+	if room, err = RoomJID(strings.TrimSpace(addr)); err != nil {
+		return room, "", m, err
+	}
+	nick, in := s.client.RoomNick(room)
+	if !in {
+		return room, "", m, errNotIn(room)
+	}
+	m, err = s.p.st.FindMessage(ctx, s.account.JID, room.String(), ref)
+	return room, nick, m, err
 }

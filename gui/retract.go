@@ -2,7 +2,6 @@ package gui
 
 import (
 	"context"
-	"strings"
 
 	"github.com/clove-xmpp/clove/chat"
 	"github.com/clove-xmpp/clove/ui"
@@ -38,9 +37,9 @@ func (b *Backend) Retract(ctx context.Context, peer string, m ui.Message) error 
 		}
 		if !m.Outgoing {
 			// Someone else's: removed by us as the room's moderator.
-			return s.ModerateGroup(ctx, strings.TrimSpace(peer), ref, "")
+			return s.ModerateGroup(ctx, peer, ref, "")
 		}
-		return s.RetractGroup(ctx, strings.TrimSpace(peer), ref)
+		return s.RetractGroup(ctx, peer, ref)
 	}
 	_, err = s.Retract(ctx, to, m.Key)
 	return err

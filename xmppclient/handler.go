@@ -415,7 +415,7 @@ func (c *Client) convert(m *inMessage, delay *delayEl) (Message, bool) {
 	if m.Replace != nil {
 		msg.Replaces = m.Replace.ID
 	}
-	if id := m.retractedID(); id != "" {
+	if id := m.retraction().id; id != "" {
 		// A retraction: its body is the fallback for other clients, and
 		// it has nothing to decrypt.
 		msg.Replaces, msg.Retract = id, true

@@ -910,7 +910,7 @@ func encryptedTokens(id, to, typ string, r *Reply, fbLen int, enc *omemo.Encrypt
 // holds the chunk's messages encrypted ahead (preEncrypt), if any.
 func (c *Client) outgoingTokens(ctx context.Context, sess *xmpp.Session, e OutboxEntry, pre preEncrypted) (xml.TokenReader, bool, error) {
 	if e.Retract {
-		return retractTokens(e), false, nil // no text: see retract.go
+		return retractTokens(e.ID, e.To, e.Replace, "chat"), false, nil // no text: see retract.go
 	}
 	if isPrivateTo(e.To) && (e.File == nil || !e.File.Encrypted) {
 		// A room's private message: plaintext, as the room's messages

@@ -31,8 +31,8 @@ type OutboxEntry struct {
 	// (XEP-0308); Body is the new text.
 	Replace string
 	// Retract: the message retracts our earlier one Replace names
-	// (XEP-0424); Body is empty. Groupchat: it goes to a room (To).
-	Retract, Groupchat bool
+	// (XEP-0424); Body is empty.
+	Retract bool
 }
 
 // Outbox persists messages from the moment they are accepted until the

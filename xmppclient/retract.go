@@ -16,8 +16,9 @@ import (
 // delete. Sent in both versions in use: urn:xmpp:message-retract:1 (0.4;
 // Gajim's DOAP lists 0.4.2 since 2.2.0) and the older
 // urn:xmpp:message-retract:0 inside XEP-0422's <apply-to/> (slixmpp 1.8.3
-// as in Debian 12); either is taken when received. Whether a retraction may apply (the same sender, a message of
-// theirs) is decided where the original is known: the store.
+// as in Debian 12); either is taken when received. Whether a retraction
+// may apply (the same sender, a message of theirs) is decided where the
+// original is known: the store.
 //
 // A retraction carries no text, so it goes unencrypted even where the
 // chat's messages are encrypted and plaintext is refused.
@@ -62,9 +63,6 @@ type retraction struct {
 	moderator, why string
 }
 
-// retractedID is the id of the message m retracts, or "".
-func (m *inMessage) retractedID() string { return m.retraction().id }
-
 // retraction reads m's retraction, in either version, and its moderation.
 func (m *inMessage) retraction() retraction {
 	if r := m.Retract; r != nil && r.ID != "" {
@@ -85,38 +83,35 @@ func (m *inMessage) retraction() retraction {
 }
 
 // SendRetraction accepts the retraction of our message id to to (a
-// contact, a room's occupant, or with groupchat a room, where id is the
-// room's stanza-id of it): durable first, then sent, as Send does. The
-// returned id is the retraction's own.
-func (c *Client) SendRetraction(ctx context.Context, to jid.JID, id string, groupchat bool) (string, error) {
+// contact, or a room's occupant): durable first, then sent, as Send
+// does. The returned id is the retraction's own. A room's goes at once
+// (SendGroupRetraction).
+func (c *Client) SendRetraction(ctx context.Context, to jid.JID, id string) (string, error) {
 	if id == "" {
 		return "", errors.New("no message to delete")
 	}
 	if to.Domainpart() == "" {
 		return "", fmt.Errorf("%q is not a valid address", to.String())
 	}
-	e := OutboxEntry{ID: randomID(), To: to.String(), Created: time.Now().UTC(), Replace: id, Retract: true, Groupchat: groupchat}
+	e := OutboxEntry{ID: randomID(), To: to.String(), Created: time.Now().UTC(), Replace: id, Retract: true}
 	return c.enqueueAndSend(ctx, e)
 }
 
-// retractTokens is e, a retraction, on the wire: both versions' elements,
-// their fallback marks and text for clients that have neither, the
-// origin-id and the store hint (XEP-0424 §4: so that the archive keeps it
-// for our devices that are offline).
-func retractTokens(e OutboxEntry) xml.TokenReader {
-	typ := "chat"
-	if e.Groupchat {
-		typ = "groupchat"
-	}
+// retractTokens is retraction id (of our message of) to on the wire, of
+// type typ (chat or groupchat): both versions' elements, their fallback
+// marks and text for clients that have neither, the origin-id and the
+// store hint (XEP-0424 §4: so that the archive keeps it for our devices
+// that are offline).
+func retractTokens(id, to, of, typ string) xml.TokenReader {
 	msg := xml.StartElement{Name: xml.Name{Space: "jabber:client", Local: "message"},
-		Attr: []xml.Attr{xmlAttr("id", e.ID), xmlAttr("to", e.To), xmlAttr("type", typ)}}
-	r1 := xml.StartElement{Name: xml.Name{Space: nsRetract, Local: "retract"}, Attr: []xml.Attr{xmlAttr("id", e.Replace)}}
-	apply := xml.StartElement{Name: xml.Name{Space: nsFasten, Local: "apply-to"}, Attr: []xml.Attr{xmlAttr("id", e.Replace)}}
+		Attr: []xml.Attr{xmlAttr("id", id), xmlAttr("to", to), xmlAttr("type", typ)}}
+	r1 := xml.StartElement{Name: xml.Name{Space: nsRetract, Local: "retract"}, Attr: []xml.Attr{xmlAttr("id", of)}}
+	apply := xml.StartElement{Name: xml.Name{Space: nsFasten, Local: "apply-to"}, Attr: []xml.Attr{xmlAttr("id", of)}}
 	r0 := xml.StartElement{Name: xml.Name{Space: nsRetract0, Local: "retract"}}
 	fb1 := xml.StartElement{Name: xml.Name{Space: nsFallback, Local: "fallback"}, Attr: []xml.Attr{xmlAttr("for", nsRetract)}}
 	fb0 := xml.StartElement{Name: xml.Name{Space: nsFallback, Local: "fallback"}, Attr: []xml.Attr{xmlAttr("for", nsRetract0)}}
 	body := xml.StartElement{Name: xml.Name{Local: "body"}}
-	oid := xml.StartElement{Name: xml.Name{Space: "urn:xmpp:sid:0", Local: "origin-id"}, Attr: []xml.Attr{xmlAttr("id", e.ID)}}
+	oid := xml.StartElement{Name: xml.Name{Space: "urn:xmpp:sid:0", Local: "origin-id"}, Attr: []xml.Attr{xmlAttr("id", id)}}
 	hint := xml.StartElement{Name: xml.Name{Space: nsHints, Local: "store"}}
 	toks := []xml.Token{msg,
 		r1, r1.End(),
@@ -126,7 +121,7 @@ func retractTokens(e OutboxEntry) xml.TokenReader {
 		oid, oid.End(),
 		hint, hint.End(),
 	}
-	if isPrivateTo(e.To) {
+	if isPrivateTo(to) {
 		toks = append(toks, mucUserTokens()...)
 	}
 	return &tokenList{toks: append(toks, msg.End())}
@@ -151,8 +146,8 @@ func (c *Client) SendGroupRetraction(ctx context.Context, room jid.JID, id strin
 	if !in {
 		return "", fmt.Errorf("join %s first", room)
 	}
-	e := OutboxEntry{ID: randomID(), To: room.String(), Replace: id, Retract: true, Groupchat: true}
-	return e.ID, sess.Send(ctx, retractTokens(e))
+	rid := randomID()
+	return rid, sess.Send(ctx, retractTokens(rid, room.String(), id, "groupchat"))
 }
 
 // ErrModerationRefused: the room would not remove the message (we are not
