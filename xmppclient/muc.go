@@ -78,6 +78,15 @@ type Occupant struct {
 	// Show and Status: the occupant's availability ("", away, xa, dnd,
 	// chat) and free text, as they last said to the room (§7.7).
 	Show, Status string
+	// Removed: they left against their will (kicked, banned, the room
+	// destroyed…; mucadmin.go), by Actor (a nick, "" if the room does
+	// not say) for Reason ("" for none); a destroyed room may name
+	// Venue, where its people went on. When Self, the room is no longer
+	// joined (not entered again at a reconnection).
+	Removed Removal
+	Actor   string
+	Reason  string
+	Venue   jid.JID
 }
 
 // RoomJoined reports that we are in the room under Nick.
@@ -191,7 +200,15 @@ type mucUser struct {
 		Affiliation string `xml:"affiliation,attr"`
 		Role        string `xml:"role,attr"`
 		Nick        string `xml:"nick,attr"` // the new nick, with status 303
+		Actor       *struct {
+			Nick string `xml:"nick,attr"`
+		} `xml:"actor"`
+		Reason string `xml:"reason"`
 	} `xml:"item"`
+	Destroy *struct {
+		JID    string `xml:"jid,attr"`
+		Reason string `xml:"reason"`
+	} `xml:"destroy"`
 	Status []struct {
 		Code int `xml:"code,attr"`
 	} `xml:"status"`
@@ -400,18 +417,25 @@ func (c *Client) LeaveRoom(ctx context.Context, room jid.JID) error {
 		return err
 	}
 	room = room.Bare()
-	c.mu.Lock()
-	nick, ok := c.rooms[room.String()]
-	delete(c.rooms, room.String())
-	delete(c.roomSeen, room.String())
-	delete(c.roomLast, room.String())
-	delete(c.roomCrypt, room.String())
-	c.mu.Unlock()
+	nick, ok := c.forgetRoom(room.String())
 	if !ok {
 		return fmt.Errorf("not in %s", room)
 	}
 	occ, _ := room.WithResource(nick)
 	return sess.Send(ctx, presenceElement(occ, stanza.UnavailablePresence, "", ""))
+}
+
+// forgetRoom takes room off the rooms we are in; it returns our nick
+// there and whether we were.
+func (c *Client) forgetRoom(room string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	nick, ok := c.rooms[room]
+	delete(c.rooms, room)
+	delete(c.roomSeen, room)
+	delete(c.roomLast, room)
+	delete(c.roomCrypt, room)
+	return nick, ok
 }
 
 type groupOut struct {
@@ -577,6 +601,29 @@ func (c *Client) onRoomPresence(from jid.JID, p *inPresence) bool {
 		o.NewNick = p.MUC.Item.Nick
 		if o.Self {
 			c.nickChanged(from.Bare(), o.NewNick, nickWait)
+		}
+	}
+	if o.Left {
+		o.Removed = removal(p.MUC)
+		if it := p.MUC.Item; it != nil {
+			o.Reason = strings.TrimSpace(it.Reason)
+			if it.Actor != nil {
+				o.Actor = it.Actor.Nick
+			}
+		}
+		if d := p.MUC.Destroy; d != nil {
+			o.Reason = strings.TrimSpace(d.Reason)
+			o.Venue, _ = jid.Parse(d.JID)
+			// XEP-0045's example of it carries no status 110: ours is
+			// known by our nick.
+			if nick, in := c.RoomNick(from.Bare()); in && nick == o.Nick {
+				o.Self = true
+			}
+		}
+		if o.Self && o.Removed != "" {
+			// Not ours to enter again (self-ping, a reconnection) until
+			// the user asks.
+			c.forgetRoom(room)
 		}
 	}
 	c.noteOccupant(o)

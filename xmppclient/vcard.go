@@ -409,7 +409,12 @@ func (v *vcardElem) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 // setIQ sends payload in an IQ set to our own account and waits for the
 // answer: nil for a result, the stanza error for an error.
 func setIQ(ctx context.Context, sess *xmpp.Session, payload xml.TokenReader) error {
-	resp, err := sess.SendIQ(ctx, stanza.IQ{Type: stanza.SetIQ}.Wrap(payload))
+	return setIQTo(ctx, sess, jid.JID{}, payload)
+}
+
+// setIQTo is setIQ to the address to (zero: our own account).
+func setIQTo(ctx context.Context, sess *xmpp.Session, to jid.JID, payload xml.TokenReader) error {
+	resp, err := sess.SendIQ(ctx, stanza.IQ{To: to, Type: stanza.SetIQ}.Wrap(payload))
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,9 @@ Protocol, one JSON object a line:
                                            a value a string or a list)
       {"seq": 13, "op": "muc_affiliation", "room", "jid", "affiliation"}
                                            (xep_0045's set_affiliation)
+      {"seq": 14, "op": "muc_role", "room", "nick", "role", "reason"}
+                                           (xep_0045's set_role: "none"
+                                           kicks)
   stdout: events
       {"event": "ready", "jid": full JID}   after the initial presence was
                                            processed by the server
@@ -396,6 +399,9 @@ class Harness(slixmpp.ClientXMPP):
             elif op == "muc_affiliation":
                 await self.plugin["xep_0045"].set_affiliation(
                     slixmpp.JID(cmd["room"]), cmd["affiliation"], jid=slixmpp.JID(cmd["jid"]), timeout=20)
+            elif op == "muc_role":
+                await self.plugin["xep_0045"].set_role(
+                    slixmpp.JID(cmd["room"]), cmd["nick"], cmd["role"], reason=cmd.get("reason") or "", timeout=20)
             elif op == "iq":
                 result = await self.raw_iq(cmd)
             elif op == "quit":

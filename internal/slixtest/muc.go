@@ -49,3 +49,10 @@ func (c *Client) SetAffiliation(ctx context.Context, room, j, affiliation string
 func (c *Client) Invite(ctx context.Context, inv Invite) error {
 	return c.command(ctx, "invite", inv, nil)
 }
+
+// SetRole gives the occupant nick of room the role ("moderator",
+// "participant", "visitor", or "none": kicks them), with reason ("" for
+// none), by xep_0045's set_role; the client must be a moderator there.
+func (c *Client) SetRole(ctx context.Context, room, nick, role, reason string) error {
+	return c.command(ctx, "muc_role", map[string]string{"room": room, "nick": nick, "role": role, "reason": reason}, nil)
+}

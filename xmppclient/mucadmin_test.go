@@ -1,0 +1,172 @@
+package xmppclient_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clove-xmpp/clove/internal/prosodytest"
+	"github.com/clove-xmpp/clove/internal/slixtest"
+	"github.com/clove-xmpp/clove/xmppclient"
+	"mellium.im/xmpp/jid"
+)
+
+// Room administration (XEP-0045 §8–10) on a real prosody, with slixmpp's
+// bob in the room to see it from outside and to act on Clove in turn:
+// alice (the owner, Clove) takes carol's voice and gives it back, kicks
+// her, bans and unbans her, makes bob a moderator, who kicks carol with
+// slixmpp's own set_role; carol, without rights, is refused; at last
+// alice destroys the room. Each removal reaches the removed Clove as its
+// own Occupant with why, by whom, and the room no longer joined.
+func TestRoomAdministration(t *testing.T) {
+	slixtest.Require(t)
+	srv := prosodytest.Start(t, prosodytest.Config(mucComponent))
+	for _, u := range []string{"alice", "bob", "carol"} {
+		srv.CreateUser(t, u, "pw")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	a := start(t, config(srv, "alice", "pw"))
+	c := start(t, config(srv, "carol", "pw"))
+	a.wait("alice online", 15*time.Second, online)
+	c.wait("carol online", 15*time.Second, online)
+	room := jid.MustParse("staff@muc." + srv.Domain)
+	if err := a.c.JoinRoom(ctx, room, "alice", xmppclient.JoinOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	bob, err := slixtest.Start(ctx, slixtest.Params{JID: "bob@" + srv.Domain + "/slix", Password: "pw", Addr: srv.C2SAddr, CertPEM: srv.CertPEM, Plugins: []string{"xep_0045"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bob.Close() })
+	if err := bob.JoinRoom(ctx, room.String(), "bob"); err != nil {
+		t.Fatal(err)
+	}
+	carolJoins := func() {
+		t.Helper()
+		if err := c.c.JoinRoom(ctx, room, "carol", xmppclient.JoinOptions{MustExist: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	carolJoins()
+	carolRole := func(what, role string) {
+		t.Helper()
+		a.wait(what, 10*time.Second, func(ev xmppclient.Event) bool {
+			o, ok := ev.(xmppclient.Occupant)
+			return ok && o.Nick == "carol" && !o.Left && o.Role == role
+		})
+		c.wait(what+" (her own)", 10*time.Second, func(ev xmppclient.Event) bool {
+			o, ok := ev.(xmppclient.Occupant)
+			return ok && o.Self && !o.Left && o.Role == role
+		})
+	}
+	carolRole("carol in", "participant")
+
+	// Voice taken and given back (§8.3, §8.4).
+	if err := a.c.SetRole(ctx, room, "carol", "visitor", "quiet please"); err != nil {
+		t.Fatal(err)
+	}
+	carolRole("carol a visitor", "visitor")
+	if err := a.c.SetRole(ctx, room, "carol", "participant", ""); err != nil {
+		t.Fatal(err)
+	}
+	carolRole("carol a participant", "participant")
+
+	// Carol has no rights: refused, in words.
+	err = c.c.SetRole(ctx, room, "bob", "none", "")
+	if !errors.Is(err, xmppclient.ErrNotPermitted) || !strings.Contains(err.Error(), "remove bob") {
+		t.Fatalf("carol kicking bob: %v, want ErrNotPermitted naming it", err)
+	}
+	if err := c.c.SetAffiliation(ctx, room, jid.MustParse("bob@"+srv.Domain), "outcast", ""); !errors.Is(err, xmppclient.ErrNotPermitted) {
+		t.Fatalf("carol banning bob: %v, want ErrNotPermitted", err)
+	}
+	if err := a.c.SetRole(ctx, room, "nobody", "none", ""); err == nil || !strings.Contains(err.Error(), "no one called nobody") {
+		t.Fatalf("kicking someone not there: %v", err)
+	}
+	if err := a.c.SetRole(ctx, room, "carol", "king", ""); err == nil {
+		t.Fatal("a made-up role was sent")
+	}
+
+	removed := func(p *peer, what string, why xmppclient.Removal) xmppclient.Occupant {
+		t.Helper()
+		o := p.wait(what, 10*time.Second, func(ev xmppclient.Event) bool {
+			o, ok := ev.(xmppclient.Occupant)
+			return ok && o.Self && o.Left && o.Removed != ""
+		}).(xmppclient.Occupant)
+		if o.Removed != why {
+			t.Fatalf("%s: removed as %q, want %q", what, o.Removed, why)
+		}
+		if _, in := p.c.RoomNick(room); in {
+			t.Fatalf("%s: the room is still joined", what)
+		}
+		return o
+	}
+
+	// Kicked (§8.2): carol told why and by whom, bob sees status 307.
+	seen := len(bob.Presences())
+	if err := a.c.SetRole(ctx, room, "carol", "none", "spam"); err != nil {
+		t.Fatal(err)
+	}
+	if o := removed(c, "carol kicked", xmppclient.Kicked); o.Reason != "spam" || o.Actor != "alice" {
+		t.Fatalf("carol's removal: reason %q by %q", o.Reason, o.Actor)
+	}
+	if _, err := bob.WaitPresence(ctx, seen, func(p slixtest.Presence) bool {
+		return p.Type == "unavailable" && strings.HasSuffix(p.From, "/carol") && strings.Contains(p.XML, `code="307"`)
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Banned (§9.1) by address, whether in the room or not; unbanned.
+	carolJoins()
+	if err := a.c.SetAffiliation(ctx, room, c.c.JID(), "outcast", "for good"); err != nil {
+		t.Fatal(err)
+	}
+	if o := removed(c, "carol banned", xmppclient.Banned); o.Reason != "for good" {
+		t.Fatalf("carol's ban: reason %q", o.Reason)
+	}
+	if err := c.c.JoinRoom(ctx, room, "carol", xmppclient.JoinOptions{MustExist: true}); err == nil || !strings.Contains(err.Error(), "banned") {
+		t.Fatalf("a banned carol joining: %v", err)
+	}
+	if err := a.c.SetAffiliation(ctx, room, c.c.JID(), "none", ""); err != nil {
+		t.Fatal(err)
+	}
+	carolJoins()
+
+	// Bob made a moderator by Clove; slixmpp's bob kicks carol.
+	if err := a.c.SetRole(ctx, room, "bob", "moderator", ""); err != nil {
+		t.Fatal(err)
+	}
+	a.wait("bob a moderator", 10*time.Second, func(ev xmppclient.Event) bool {
+		o, ok := ev.(xmppclient.Occupant)
+		return ok && o.Nick == "bob" && o.Role == "moderator"
+	})
+	if err := bob.SetRole(ctx, room.String(), "carol", "none", "bob says bye"); err != nil {
+		t.Fatal(err)
+	}
+	if o := removed(c, "carol kicked by bob", xmppclient.Kicked); o.Reason != "bob says bye" || o.Actor != "bob" {
+		t.Fatalf("carol's removal by bob: reason %q by %q", o.Reason, o.Actor)
+	}
+	other := a.wait("alice sees carol kicked", 10*time.Second, func(ev xmppclient.Event) bool {
+		o, ok := ev.(xmppclient.Occupant)
+		return ok && o.Nick == "carol" && o.Left && o.Removed != ""
+	}).(xmppclient.Occupant)
+	if other.Removed != xmppclient.Kicked || other.Self {
+		t.Fatalf("alice saw carol's removal as %+v", other)
+	}
+
+	// Destroyed (§10.9): by its owner only.
+	carolJoins()
+	if err := c.c.DestroyRoom(ctx, room, ""); !errors.Is(err, xmppclient.ErrNotPermitted) {
+		t.Fatalf("carol destroying the room: %v, want ErrNotPermitted", err)
+	}
+	if err := a.c.DestroyRoom(ctx, room, "moving on"); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []*peer{a, c} {
+		if o := removed(p, p.c.JID().String()+" sees the room destroyed", xmppclient.Destroyed); o.Reason != "moving on" {
+			t.Fatalf("the destruction's reason: %q", o.Reason)
+		}
+	}
+}
