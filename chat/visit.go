@@ -40,6 +40,10 @@ type RoomVisit struct {
 	Joined   func(nick string, occupants []string) // sorted
 	Presence func(nick string, left bool)          // while staying
 	Renamed  func(old, nick string)                // while staying: a nickname change (XEP-0045 §7.6)
+	// Removed: while staying, someone was removed (kicked, banned…):
+	// RemovalText's words. Our own removal ends the visit with them as
+	// its error.
+	Removed func(nick, text string)
 	Subject  func(string)
 	Said     func(xmppclient.GroupMessage)
 }
@@ -93,7 +97,12 @@ func (s *Session) VisitRoom(ctx context.Context, room jid.JID, v RoomVisit) (str
 				occupants = append(occupants, ev.Nick)
 			}
 			switch {
+			case ev.Self && ev.Removed != "" && failed == nil:
+				failed = fmt.Errorf("%s: %s", room, RemovalText(ev))
+				cancel()
 			case !joined || v.Stay <= 0:
+			case ev.Removed != "" && v.Removed != nil:
+				v.Removed(ev.Nick, RemovalText(ev))
 			case ev.NewNick != "" && v.Renamed != nil:
 				v.Renamed(ev.Nick, ev.NewNick)
 			case ev.NewNick != "":

@@ -116,6 +116,8 @@ func (e *RoomError) Error() string {
 	switch e.Condition {
 	case stanza.ItemNotFound:
 		return fmt.Sprintf("the room %s does not exist", e.Room)
+	case stanza.Gone:
+		return goneText(e.Room, e.Text)
 	case stanza.Conflict:
 		return fmt.Sprintf("that nickname is already used in %s", e.Room)
 	case stanza.RegistrationRequired:

@@ -166,11 +166,10 @@ func adminError(err error, room jid.JID, who, doing string) error {
 	if !errors.As(err, &se) {
 		return fmt.Errorf("%s in %s: %w", doing, room, err)
 	}
-	text := ""
-	for _, t := range se.Text {
-		text = t
-	}
+	text := errorText(se)
 	switch se.Condition {
+	case stanza.Gone:
+		return errors.New(goneText(room, text))
 	case stanza.Forbidden, stanza.NotAllowed, stanza.NotAuthorized:
 		if text != "" {
 			return fmt.Errorf("%w %s in %s: %s", ErrNotPermitted, doing, room, text)
@@ -192,4 +191,34 @@ func adminError(err error, room jid.JID, who, doing string) error {
 		return fmt.Errorf("could not %s in %s: %s", doing, room, text)
 	}
 	return fmt.Errorf("could not %s in %s: %w", doing, room, err)
+}
+
+// OccupantJID is the real bare address of nick in room, when the room
+// shows it to us (everyone's in a non-anonymous room, to moderators in a
+// semi-anonymous one).
+func (c *Client) OccupantJID(room jid.JID, nick string) (jid.JID, bool) {
+	s, ok := c.occupantJID(room.Bare().String(), nick)
+	if !ok {
+		return jid.JID{}, false
+	}
+	j, err := jid.Parse(s)
+	return j, err == nil
+}
+
+// errorText is a stanza error's text ("" if none).
+func errorText(se stanza.Error) string {
+	text := ""
+	for _, t := range se.Text {
+		text = t
+	}
+	return text
+}
+
+// goneText words a destroyed room (a gone error; prosody keeps a
+// tombstone of the room with the reason its owner gave as the text).
+func goneText(room jid.JID, reason string) string {
+	if reason != "" {
+		return fmt.Sprintf("the room %s was closed for good: %s", room, reason)
+	}
+	return fmt.Sprintf("the room %s was closed for good", room)
 }

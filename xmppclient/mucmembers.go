@@ -69,6 +69,8 @@ func (c *Client) RoomMembers(ctx context.Context, room jid.JID) ([]RoomMember, e
 			continue // not this list: perhaps a lower one
 		case errors.As(err, &se) && se.Condition == stanza.ItemNotFound:
 			return nil, fmt.Errorf("the room %s does not exist", room)
+		case errors.As(err, &se) && se.Condition == stanza.Gone:
+			return nil, errors.New(goneText(room, errorText(se)))
 		case errors.As(err, &se):
 			return nil, fmt.Errorf("asking %s for its members: %w", room, err)
 		case err != nil:

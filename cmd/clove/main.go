@@ -69,6 +69,11 @@ Chat:
   room --account JID list [SERVICE]     public rooms of SERVICE (default: every one of your server): address, occupants, name
   room --account JID start JID [JID…]   a new private room (members-only, unlisted) with them invited (XEP-0045 §7.9); prints its address
   room --account JID members ROOM       its owners, admins and members (§7.11): address, affiliation, nick
+  room --account JID kick ROOM NICK [--reason TEXT]     removes NICK from the room (a moderator; §8.2)
+  room --account JID role ROOM NICK none|visitor|participant|moderator [--reason TEXT]   voice, moderators (§8–9)
+  room --account JID ban ROOM JID [--reason TEXT]       bans JID from the room (an admin or owner; §9.1)
+  room --account JID affiliation ROOM JID none|member|admin|owner|outcast [--reason TEXT]   (§9–10)
+  room --account JID destroy ROOM [--reason TEXT]       ends the room for everyone (its owner; §10.9)
   room --account JID encryption ROOM    whether its messages go OMEMO-encrypted (a private room whose members
                        all have OMEMO), for whom, or why not
   bot echo --account JID [--prefix TEXT] [--count N] [--timeout DURATION]

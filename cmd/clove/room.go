@@ -22,6 +22,10 @@ import (
 // `clove room --account JID members ROOM` (§7.11: owners, admins, members),
 // `clove room --account JID moderate ROOM ID [--reason TEXT]` (remove
 // someone's message as the room's moderator: XEP-0425),
+// `clove room --account JID kick ROOM NICK [--reason TEXT]`, `role ROOM
+// NICK ROLE`, `ban ROOM JID [--reason TEXT]`, `affiliation ROOM JID AFF`,
+// `destroy ROOM [--reason TEXT]` (the room's moderators, admins and
+// owners: XEP-0045 §8–10),
 // `clove room --account JID encryption ROOM` (whether its messages go
 // OMEMO-encrypted, for whom, or why not),
 // `clove room --account JID start JID [JID…]` (§7.9: a new private room,
@@ -38,7 +42,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&v.History, "history", 20, "join: how many past messages to show (0: none)")
 	fs.DurationVar(&v.Stay, "listen", 0, "join: stay this long and print what is said")
 	fs.DurationVar(&v.Timeout, "timeout", 30*time.Second, "how long to wait for the server and the room (default 30s, 5m for I2P accounts)")
-	reason := fs.String("reason", "", "invite: why (shown to the invitee); moderate: why the message was removed (shown to everyone)")
+	reason := fs.String("reason", "", "invite: why (shown to the invitee); moderate: why the message was removed; kick, ban, role, affiliation, destroy: why (shown to the room)")
 	viaRoom := fs.Bool("via-room", false, "invite: send the invitation through the room (XEP-0045), which is entered for it; default: directly (XEP-0249)")
 	fs.StringVar(&v.To, "to", "", "send: say TEXT to this occupant (nick) as a private message, not to the room")
 	fs.StringVar(&v.File, "file", "", "send: share this file in the room instead of TEXT (uploaded to your server encrypted when the room's messages are: a private room whose members all have OMEMO); prints its URL")
@@ -53,7 +57,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		return roomStart(ctx, e, *account, pos[1:], v.Timeout, flagSet(fs, "timeout"))
 	}
 	if *account == "" || len(pos) < 2 {
-		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM, retract ROOM ID, moderate ROOM ID, nick ROOM NEWNICK, register ROOM, invite ROOM JID, members ROOM, encryption ROOM, start JID [JID…] or list [SERVICE]")
+		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM, retract ROOM ID, moderate ROOM ID, nick ROOM NEWNICK, register ROOM, invite ROOM JID, members ROOM, kick ROOM NICK, role ROOM NICK ROLE, ban ROOM JID, affiliation ROOM JID AFFILIATION, destroy ROOM, encryption ROOM, start JID [JID…] or list [SERVICE]")
 	}
 	verb := pos[0]
 	room, err := chat.RoomJID(pos[1])
@@ -100,6 +104,8 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 			return usagef("room members takes one room address")
 		}
 		return roomMembers(ctx, e, *account, room, v.Timeout, flagSet(fs, "timeout"))
+	case "kick", "role", "ban", "affiliation", "destroy":
+		return roomAdmin(ctx, e, *account, verb, room, pos[2:], *reason, v.Timeout, flagSet(fs, "timeout"))
 	case "encryption":
 		if len(pos) != 2 {
 			return usagef("room encryption takes one room address")
@@ -115,7 +121,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		}
 		return roomInvite(ctx, e, *account, room, who, *reason, *viaRoom, v.Timeout, flagSet(fs, "timeout"))
 	default:
-		return usagef("room needs join, send, retract, moderate, nick, register, invite, members, encryption, start or list, not %q", verb)
+		return usagef("room needs join, send, retract, moderate, nick, register, invite, members, kick, role, ban, affiliation, destroy, encryption, start or list, not %q", verb)
 	}
 	if v.History < 0 {
 		return usagef("--history must be 0 or more")
@@ -183,6 +189,7 @@ func printRoom(e *env, room jid.JID, v *chat.RoomVisit) {
 	v.Renamed = func(old, nick string) {
 		fmt.Fprintf(e.stdout, "* %s is now known as %s\n", termText(old), termText(nick))
 	}
+	v.Removed = func(_, text string) { fmt.Fprintf(e.stdout, "* %s\n", termText(text)) }
 	v.Subject = func(s string) { fmt.Fprintf(e.stdout, "subject: %s\n", termText(s)) }
 	v.Said = func(m xmppclient.GroupMessage) {
 		fmt.Fprintf(e.stdout, "%s %s\n", m.Time.Local().Format("2006-01-02 15:04:05"), actionLine(m.Nick, m.Body))
@@ -334,5 +341,54 @@ func roomEncryption(ctx context.Context, e *env, account string, room jid.JID, t
 		return nil
 	}
 	fmt.Fprintf(e.stdout, "not encrypted: %s\n", termText(st.Why))
+	return nil
+}
+
+// roomAdmin is `clove room kick|role|ban|affiliation|destroy` (XEP-0045
+// §8–10): args are what follows the room. A role change enters the room
+// (it must exist) and leaves it again; the others need not.
+func roomAdmin(ctx context.Context, e *env, account, verb string, room jid.JID, args []string, reason string, timeout time.Duration, timeoutSet bool) error {
+	want := map[string]int{"kick": 1, "role": 2, "ban": 1, "affiliation": 2, "destroy": 0}[verb]
+	if len(args) != want {
+		return usagef("%s", map[string]string{
+			"kick":        "room kick takes ROOM and the nickname of whom to remove",
+			"role":        "room role takes ROOM, a nickname and a role (none, visitor, participant, moderator)",
+			"ban":         "room ban takes ROOM and the address to ban",
+			"affiliation": "room affiliation takes ROOM, an address and an affiliation (none, member, admin, owner, outcast)",
+			"destroy":     "room destroy takes one room address",
+		}[verb])
+	}
+	s, done, err := e.roomSession(ctx, account, &timeout, timeoutSet)
+	if err != nil {
+		return err
+	}
+	defer done()
+	switch verb {
+	case "kick":
+		err = s.SetRoomRoleOnce(ctx, room.String(), args[0], "none", reason, timeout)
+	case "role":
+		err = s.SetRoomRoleOnce(ctx, room.String(), args[0], args[1], reason, timeout)
+	case "ban":
+		err = s.SetRoomAffiliationOnce(ctx, room.String(), args[0], "outcast", reason, timeout)
+	case "affiliation":
+		err = s.SetRoomAffiliationOnce(ctx, room.String(), args[0], args[1], reason, timeout)
+	case "destroy":
+		err = s.DestroyRoomOnce(ctx, room.String(), reason, timeout)
+	}
+	if err != nil {
+		return err
+	}
+	switch verb {
+	case "kick":
+		fmt.Fprintf(e.stdout, "removed %s from %s\n", termText(args[0]), room)
+	case "role":
+		fmt.Fprintf(e.stdout, "%s is now %s in %s\n", termText(args[0]), termText(args[1]), room)
+	case "ban":
+		fmt.Fprintf(e.stdout, "banned %s from %s\n", termText(args[0]), room)
+	case "affiliation":
+		fmt.Fprintf(e.stdout, "%s is now %s in %s\n", termText(args[0]), termText(args[1]), room)
+	case "destroy":
+		fmt.Fprintf(e.stdout, "destroyed %s\n", room)
+	}
 	return nil
 }

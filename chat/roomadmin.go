@@ -1,0 +1,172 @@
+package chat
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"github.com/clove-xmpp/clove/store"
+	"github.com/clove-xmpp/clove/xmppclient"
+)
+
+// Room administration (XEP-0045 §8–10) for the window and the CLI: an
+// occupant's role (kick, voice, moderator), someone's affiliation (ban,
+// membership, admin, owner), the room's end. The room decides who may;
+// xmppclient words its refusals.
+
+// SetRoomRole gives nick in the room at addr the role ("none" removes
+// them, "visitor", "participant", "moderator"), with reason ("": none).
+// We must be in the room, as a moderator.
+func (s *Session) SetRoomRole(ctx context.Context, addr, nick, role, reason string) error {
+	room, err := RoomJID(strings.TrimSpace(addr))
+	if err != nil {
+		return err
+	}
+	nick = strings.TrimSpace(nick)
+	if _, in := s.client.RoomNick(room); !in {
+		return errNotIn(room)
+	}
+	return s.client.SetRole(ctx, room, nick, role, strings.TrimSpace(reason))
+}
+
+// SetRoomAffiliation gives who — an address, or the nick of someone in
+// the room whose address the room shows us — the affiliation with the
+// room at addr ("outcast" bans, "none", "member", "admin", "owner"),
+// with reason ("": none). We must be its admin or owner.
+func (s *Session) SetRoomAffiliation(ctx context.Context, addr, who, aff, reason string) error {
+	room, err := RoomJID(strings.TrimSpace(addr))
+	if err != nil {
+		return err
+	}
+	target, err := s.occupantAddress(room, strings.TrimSpace(who))
+	if err != nil {
+		return err
+	}
+	return s.client.SetAffiliation(ctx, room, target, aff, strings.TrimSpace(reason))
+}
+
+// occupantAddress is who as an address: itself when it is one, else the
+// real address of the occupant who (a nick) of room.
+func (s *Session) occupantAddress(room jid.JID, who string) (jid.JID, error) {
+	if who == "" {
+		return jid.JID{}, fmt.Errorf("whom? no address or nickname given")
+	}
+	if strings.Contains(who, "@") {
+		return ContactJID(who)
+	}
+	if j, ok := s.client.OccupantJID(room, who); ok {
+		return j, nil
+	}
+	if _, in := s.client.RoomNick(room); !in {
+		return jid.JID{}, fmt.Errorf("%q is not an address (name@server), and a nickname is known only while in %s", who, room)
+	}
+	return jid.JID{}, fmt.Errorf("%s does not show %s's address to you (or no one is called that there): give their address", room, who)
+}
+
+// DestroyRoom ends the room at addr for everyone (only an owner may),
+// telling them reason; if it is one of our rooms it is then taken off
+// them (the history is kept), as LeaveRoom does.
+func (s *Session) DestroyRoom(ctx context.Context, addr, reason string) error {
+	room, err := RoomJID(strings.TrimSpace(addr))
+	if err != nil {
+		return err
+	}
+	if err := s.client.DestroyRoom(ctx, room, strings.TrimSpace(reason)); err != nil {
+		return err
+	}
+	rs, err := s.p.st.Rooms(ctx, s.account.JID)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(rs, func(r store.Room) bool { return r.JID == room.String() }) {
+		return nil
+	}
+	return s.LeaveRoom(ctx, room.String())
+}
+
+// SetRoomRoleOnce is SetRoomRole for a one-shot command: online, into the
+// room (it must exist) as our nick there, the change, out again.
+func (s *Session) SetRoomRoleOnce(ctx context.Context, addr, nick, role, reason string, timeout time.Duration) error {
+	room, err := RoomJID(strings.TrimSpace(addr))
+	if err != nil {
+		return err
+	}
+	return s.onceOnline(ctx, timeout, func(ctx context.Context) error {
+		if _, in := s.client.RoomNick(room); !in {
+			if err := s.client.JoinRoom(ctx, room, s.defaultRoomNick(ctx, room), xmppclient.JoinOptions{History: -1, MustExist: true}); err != nil {
+				return err
+			}
+			defer func() {
+				lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				defer cancel()
+				_ = s.client.LeaveRoom(lctx, room)
+			}()
+		}
+		return s.SetRoomRole(ctx, room.String(), nick, role, reason)
+	})
+}
+
+// SetRoomAffiliationOnce is SetRoomAffiliation for a one-shot command
+// (who must be an address: no room is entered).
+func (s *Session) SetRoomAffiliationOnce(ctx context.Context, addr, who, aff, reason string, timeout time.Duration) error {
+	return s.onceOnline(ctx, timeout, func(ctx context.Context) error {
+		return s.SetRoomAffiliation(ctx, addr, who, aff, reason)
+	})
+}
+
+// DestroyRoomOnce is DestroyRoom for a one-shot command.
+func (s *Session) DestroyRoomOnce(ctx context.Context, addr, reason string, timeout time.Duration) error {
+	return s.onceOnline(ctx, timeout, func(ctx context.Context) error {
+		return s.DestroyRoom(ctx, addr, reason)
+	})
+}
+
+// RemovalText says, for the room's notices and the CLI, why o left the
+// room against their will ("" when they were not removed): "You were
+// removed from the room by alice: spam." or "carol was banned.".
+func RemovalText(o xmppclient.Occupant) string {
+	if o.Removed == "" {
+		return ""
+	}
+	by := ""
+	if o.Actor != "" {
+		by = " by " + OneLine(o.Actor)
+	}
+	why := ""
+	if o.Reason != "" {
+		why = ": " + OneLine(o.Reason)
+	}
+	who, was := OneLine(o.Nick), " was"
+	if o.Self {
+		who, was = "You", " were"
+	}
+	var s string
+	switch o.Removed {
+	case xmppclient.Kicked:
+		s = who + was + " removed from the room" + by + why + "."
+	case xmppclient.Banned:
+		s = who + was + " banned from the room" + by + why + "."
+	case xmppclient.MembershipLost:
+		if o.Self {
+			s = "You were removed: the room is for members only, and you are no longer a member" + by + why + "."
+		} else {
+			s = who + " was removed: the room is for members only, and they are no longer a member" + by + why + "."
+		}
+	case xmppclient.MembersOnly:
+		s = who + was + " removed: the room is now for members only" + why + "."
+	case xmppclient.Shutdown:
+		s = who + was + " removed: the room's service is shutting down" + why + "."
+	case xmppclient.Destroyed:
+		s = "The room was closed for good by its owner" + why + "."
+		if !o.Venue.Equal(jid.JID{}) {
+			s += " It goes on at " + o.Venue.String() + "."
+		}
+	default:
+		s = who + was + " removed from the room" + by + why + "."
+	}
+	return s
+}
