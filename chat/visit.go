@@ -44,8 +44,8 @@ type RoomVisit struct {
 	// RemovalText's words. Our own removal ends the visit with them as
 	// its error.
 	Removed func(nick, text string)
-	Subject  func(string)
-	Said     func(xmppclient.GroupMessage)
+	Subject func(string)
+	Said    func(xmppclient.GroupMessage)
 }
 
 // VisitRoom enters room, tells who is there and what the room sends after
