@@ -251,7 +251,14 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 				r.OnRoomNotice(ev.Room.String(), text)
 			}
 		}
-		if rs, ok := w.(roleSink); ok && ev.Self && !ev.Left {
+		rk, ranks := w.(rankSink)
+		switch {
+		case ranks && ev.Left && ev.Removed != "":
+			rk.OnRoomRemoval(ev.Room.String(), ev.Nick, ev.Self, ev.Removed == xmppclient.Destroyed, chat.RemovalText(ev))
+		case ranks && !ev.Left:
+			rk.OnOccupantRank(ev.Room.String(), ev.Nick, ev.Role, ev.Affiliation, ev.Self)
+		}
+		if rs, ok := w.(roleSink); ok && ev.Self && !ev.Left && !ranks {
 			rs.OnRoomRole(ev.Room.String(), ev.Role)
 		}
 	case xmppclient.GroupMessage:

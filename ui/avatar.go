@@ -353,6 +353,23 @@ type occupantRow struct {
 	nick    *widget.Label
 	away    *canvas.Text // "away: brb", small and grey, as Gajim shows a status
 	content fyne.CanvasObject
+	menu    func(at fyne.Position) // the right-click menu (roomadmin.go)
+	tap     func()                 // a click: a private chat
+}
+
+// TappedSecondary opens the occupant's menu where it was clicked.
+func (r *occupantRow) TappedSecondary(e *fyne.PointEvent) {
+	if r.menu != nil {
+		r.menu(e.AbsolutePosition)
+	}
+}
+
+// Tapped selects the row (once a row takes right clicks, the list item
+// around it no longer sees the left ones: see rosterRow.Tapped).
+func (r *occupantRow) Tapped(*fyne.PointEvent) {
+	if r.tap != nil {
+		r.tap()
+	}
 }
 
 func newOccupantRow() fyne.CanvasObject {

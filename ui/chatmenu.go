@@ -75,6 +75,9 @@ func (a *Pane) chatMenuItems() []*fyne.MenuItem {
 		}
 		items = append(items, fyne.NewMenuItem("Leave room…", a.confirmLeave))
 	}
+	if r := a.room(peer); a.roomAdmin() != nil && r.joined && r.self.affiliation == "owner" {
+		items = append(items, fyne.NewMenuItem("Destroy room…", func() { a.confirmDestroy(peer) }))
+	}
 	if a.chatDeleter() != nil {
 		items = append(items, fyne.NewMenuItem("Delete history…", func() { a.confirmDeleteChat(peer) }))
 	}

@@ -284,6 +284,10 @@ func (a *Pane) chatTools() *fyne.Container {
 			a.labelled(a.voice)
 			tools = append(tools, a.voice)
 		}
+		if a.joinAgain = a.joinAgainTool(); a.joinAgain != nil {
+			a.labelled(a.joinAgain)
+			tools = append(tools, a.joinAgain)
+		}
 	}
 	// The rest (a room's nickname and leave, a contact's group chat) in
 	// the ⋮ menu: see chatmenu.go.

@@ -38,6 +38,12 @@ type roomState struct {
 	away    map[string]string
 	subject string
 	role    string // ours: visitor, participant, moderator
+	// self and ranks: our and others' roles and affiliations
+	// (roomadmin.go); removed: the room removed us (kicked, banned…)
+	// and we are not back.
+	self    rank
+	ranks   map[string]rank
+	removed bool
 }
 
 func (a *Pane) roomBackend() RoomBackend {
@@ -64,9 +70,10 @@ func (a *Pane) isRoom(peer string) bool {
 func (a *Pane) OnRoomJoined(room, nick string) {
 	a.do(func() {
 		r := a.room(room)
-		r.joined, r.nick = true, nick
+		r.joined, r.nick, r.removed = true, nick, false
 		a.setRoomPresence(room, Available)
 		a.refreshRoomHeader(room)
+		a.updateJoinAgain()
 	})
 }
 
@@ -80,6 +87,7 @@ func (a *Pane) OnOccupant(room, nick string, left bool) {
 		case left && found:
 			r.occupants = slices.Delete(r.occupants, i, i+1)
 			delete(r.away, nick)
+			delete(r.ranks, nick)
 		case !left && !found:
 			r.occupants = slices.Insert(r.occupants, i, nick)
 		default:
@@ -159,7 +167,7 @@ func (a *Pane) OnRoomSubject(room, subject string) {
 func (a *Pane) roomsOffline() {
 	for jid, r := range a.rooms {
 		if r.joined || len(r.occupants) > 0 {
-			r.joined, r.occupants = false, nil
+			r.joined, r.occupants, r.ranks = false, nil, nil
 			a.setRoomPresence(jid, Unavailable)
 			a.refreshRoomHeader(jid)
 		}
@@ -240,7 +248,10 @@ func (a *Pane) buildRoomParts() {
 			}
 			r := a.room(a.chat.peer)
 			if id < len(r.occupants) {
-				o.(*occupantRow).set(r.occupants[id], r.away[r.occupants[id]])
+				row, nick := o.(*occupantRow), r.occupants[id]
+				row.set(nick, r.away[nick])
+				row.menu = func(at fyne.Position) { a.showOccupantMenu(nick, at) }
+				row.tap = func() { a.people.Select(id) }
 			}
 		})
 	a.people.OnSelected = a.occupantPicked
@@ -296,6 +307,7 @@ func (a *Pane) showChatBody(room bool) {
 	setShown(a.moreButton, len(a.chatMenuItems()) > 0)
 	a.updateBlockTools()
 	a.updateVoice()
+	a.updateJoinAgain()
 	a.header.Refresh() // lays the tools out again
 }
 

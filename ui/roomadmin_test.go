@@ -1,0 +1,173 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+)
+
+// fakeAdmin records room administration.
+type fakeAdmin struct {
+	*fakeRooms
+	amu   sync.Mutex
+	calls []string
+}
+
+func (f *fakeAdmin) SetRoomRole(_ context.Context, room, nick, role, reason string) error {
+	f.amu.Lock()
+	defer f.amu.Unlock()
+	f.calls = append(f.calls, fmt.Sprintf("role %s %s %s %q", room, nick, role, reason))
+	return nil
+}
+
+func (f *fakeAdmin) SetRoomAffiliation(_ context.Context, room, who, aff, reason string) error {
+	f.amu.Lock()
+	defer f.amu.Unlock()
+	f.calls = append(f.calls, fmt.Sprintf("affiliation %s %s %s %q", room, who, aff, reason))
+	return nil
+}
+
+func (f *fakeAdmin) DestroyRoom(_ context.Context, room, reason string) error {
+	f.amu.Lock()
+	defer f.amu.Unlock()
+	f.calls = append(f.calls, fmt.Sprintf("destroy %s %q", room, reason))
+	return nil
+}
+
+func (f *fakeAdmin) called() []string {
+	f.amu.Lock()
+	defer f.amu.Unlock()
+	return slices.Clone(f.calls)
+}
+
+// adminRoom is the lounge joined as "me" with zoe (a participant) and
+// ann (an admin), our rank being role/aff.
+func adminRoom(t *testing.T, role, aff string) (*Pane, *fakeAdmin) {
+	t.Helper()
+	f := &fakeAdmin{fakeRooms: newRooms()}
+	a, _ := newTestApp(t, f)
+	a.joinRoom(lounge, "me", false)
+	a.OnRoomJoined(lounge, "me")
+	for _, n := range []string{"me", "zoe", "ann"} {
+		a.OnOccupant(lounge, n, false)
+	}
+	a.OnOccupantRank(lounge, "me", role, aff, true)
+	a.OnOccupantRank(lounge, "zoe", "participant", "none", false)
+	a.OnOccupantRank(lounge, "ann", "moderator", "admin", false)
+	return a, f
+}
+
+func labels(items []*fyne.MenuItem) []string {
+	var out []string
+	for _, it := range items {
+		if !it.IsSeparator {
+			out = append(out, it.Label)
+		}
+	}
+	return out
+}
+
+// A People row's menu offers what our rank allows over theirs, as
+// XEP-0045 §8–10 and prosody allow it: nothing but a private message to
+// a participant; voice and removal to a moderator, never over an admin;
+// moderators, membership and bans to an admin or owner; nothing on
+// ourselves.
+func TestOccupantMenuFollowsRanks(t *testing.T) {
+	for _, tc := range []struct {
+		role, aff, nick string
+		want            []string
+	}{
+		{"participant", "none", "zoe", []string{"Private message"}},
+		{"moderator", "none", "zoe", []string{"Private message", "Take voice", "Remove from room…"}},
+		{"moderator", "none", "ann", []string{"Private message"}},
+		{"moderator", "owner", "zoe", []string{"Private message", "Take voice", "Remove from room…", "Make moderator", "Make member", "Ban…"}},
+		{"moderator", "admin", "ann", []string{"Private message"}},
+		{"moderator", "owner", "ann", []string{"Private message", "Ban…"}},
+		{"moderator", "owner", "me", nil},
+	} {
+		t.Run(tc.role+"/"+tc.aff+" on "+tc.nick, func(t *testing.T) {
+			a, _ := adminRoom(t, tc.role, tc.aff)
+			if got := labels(a.occupantMenuItems(lounge, tc.nick)); !slices.Equal(got, tc.want) {
+				t.Fatalf("menu on %s: %q, want %q", tc.nick, got, tc.want)
+			}
+		})
+	}
+}
+
+// Removing someone asks first, with a reason, and asks the backend;
+// the room's word comes back as a notice. Voice changes go at once and
+// are said when the room confirms them.
+func TestKickBanAndVoiceFromThePeopleList(t *testing.T) {
+	a, f := adminRoom(t, "moderator", "owner")
+	a.showOccupantMenu("zoe", fyne.NewPos(10, 10))
+	tapMenuItem(t, a, "Remove from room…")
+	if texts := overlayTexts(a); !slices.Contains(texts, "Remove zoe from the room?") {
+		t.Fatalf("no confirmation: %q", texts)
+	}
+	typeFocused(t, a.win, "spam")
+	test.Tap(overlayButton(t, a, "Remove"))
+	if got := f.called(); !slices.Equal(got, []string{`role ` + lounge + ` zoe none "spam"`}) {
+		t.Fatalf("asked %q", got)
+	}
+	a.OnOccupant(lounge, "zoe", true)
+	a.OnRoomRemoval(lounge, "zoe", false, false, "zoe was removed from the room by me: spam.")
+	mustShow(t, a, "zoe was removed from the room by me: spam.")
+
+	a.showOccupantMenu("ann", fyne.NewPos(10, 10))
+	tapMenuItem(t, a, "Ban…")
+	test.Tap(overlayButton(t, a, "Ban"))
+	if got := f.called(); got[len(got)-1] != `affiliation `+lounge+` ann outcast ""` {
+		t.Fatalf("asked %q", got)
+	}
+
+	a.OnOccupant(lounge, "bea", false)
+	a.OnOccupantRank(lounge, "bea", "visitor", "none", false)
+	a.showOccupantMenu("bea", fyne.NewPos(10, 10))
+	tapMenuItem(t, a, "Give voice")
+	if got := f.called(); got[len(got)-1] != `role `+lounge+` bea participant ""` {
+		t.Fatalf("asked %q", got)
+	}
+	a.OnOccupantRank(lounge, "bea", "participant", "none", false)
+	mustShow(t, a, "bea can speak here now.")
+}
+
+// When the room removes us, it says why, the room shows as not joined
+// and "Join again" enters it again; our own rank changes are said. A
+// destroyed room offers no "Join again".
+func TestRemovedFromARoom(t *testing.T) {
+	a, f := adminRoom(t, "participant", "none")
+	mustNotShow(t, a, "Join again")
+	a.OnOccupantRank(lounge, "me", "visitor", "none", true)
+	mustShow(t, a, "You can no longer speak here (Request voice asks the moderators).")
+	a.OnOccupantRank(lounge, "me", "moderator", "member", true)
+	mustShow(t, a, "You are now a member of this room.")
+
+	a.OnOccupant(lounge, "me", true)
+	a.OnRoomRemoval(lounge, "me", true, false, "You were removed from the room by ann: spam.")
+	mustShow(t, a, "You were removed from the room by ann: spam.", lounge+" — not joined", "Join again")
+	test.Tap(findButtonIn(t, a.win, "Join again"))
+	if j := f.fakeRooms.joined; !strings.HasPrefix(j[len(j)-1], lounge+` as "me"`) {
+		t.Fatalf("joined %q", j)
+	}
+	a.OnRoomJoined(lounge, "me")
+	mustNotShow(t, a, "Join again")
+
+	a.OnOccupantRank(lounge, "me", "moderator", "owner", true)
+	openChatMenu(t, a)
+	tapMenuItem(t, a, "Destroy room…")
+	test.Tap(overlayButton(t, a, "Destroy"))
+	if got := f.called(); got[len(got)-1] != `destroy `+lounge+` ""` {
+		t.Fatalf("asked %q", got)
+	}
+
+	b, _ := adminRoom(t, "participant", "none")
+	b.OnRoomRemoval(lounge, "me", true, true, "The room was closed for good by its owner.")
+	mustShow(t, b, "The room was closed for good by its owner.")
+	mustNotShow(t, b, "Join again")
+}
