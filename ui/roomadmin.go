@@ -55,6 +55,9 @@ func (a *Pane) OnOccupantRank(room, nick, role, affiliation string, self bool) {
 			if before != (rank{}) && before != now {
 				a.addNote(room, rankNote("You", before, now))
 			}
+			if before != now {
+				a.refreshRoomHeader(room)
+			}
 			return
 		}
 		before, known := r.ranks[nick]
@@ -64,6 +67,9 @@ func (a *Pane) OnOccupantRank(room, nick, role, affiliation string, self bool) {
 		r.ranks[nick] = now
 		if known && before != now {
 			a.addNote(room, rankNote(nick, before, now))
+		}
+		if before != now {
+			a.refreshRoomHeader(room)
 		}
 	})
 }
@@ -106,6 +112,31 @@ func article(aff string) string {
 		return "an " + aff
 	}
 	return "a " + aff
+}
+
+// caption is what the People list says under nick's name beside it: their
+// rank when it is more or less than a participant's (Gajim groups its
+// list by these), then what they said of their availability.
+func (r *roomState) caption(nick string) string {
+	k := r.ranks[nick]
+	if nick == r.nick {
+		k = r.self
+	}
+	word := ""
+	switch {
+	case k.affiliation == "owner" || k.affiliation == "admin":
+		word = k.affiliation
+	case k.role == "moderator" || k.role == "visitor":
+		word = k.role
+	}
+	switch away := r.away[nick]; {
+	case word == "":
+		return away
+	case away == "":
+		return word
+	default:
+		return word + " · " + away
+	}
 }
 
 // OnRoomRemoval tells that nick left room against their will (self: we

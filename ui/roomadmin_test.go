@@ -105,6 +105,12 @@ func TestOccupantMenuFollowsRanks(t *testing.T) {
 // are said when the room confirms them.
 func TestKickBanAndVoiceFromThePeopleList(t *testing.T) {
 	a, f := adminRoom(t, "moderator", "owner")
+	a.OnOccupantPresence(lounge, "ann", "away", "")
+	for nick, want := range map[string]string{"me": "owner", "ann": "admin · away", "zoe": ""} {
+		if got := a.room(lounge).caption(nick); got != want {
+			t.Errorf("%s's caption in People: %q, want %q", nick, got, want)
+		}
+	}
 	a.showOccupantMenu("zoe", fyne.NewPos(10, 10))
 	tapMenuItem(t, a, "Remove from room…")
 	if texts := overlayTexts(a); !slices.Contains(texts, "Remove zoe from the room?") {

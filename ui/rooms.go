@@ -249,7 +249,7 @@ func (a *Pane) buildRoomParts() {
 			r := a.room(a.chat.peer)
 			if id < len(r.occupants) {
 				row, nick := o.(*occupantRow), r.occupants[id]
-				row.set(nick, r.away[nick])
+				row.set(nick, r.caption(nick))
 				row.menu = func(at fyne.Position) { a.showOccupantMenu(nick, at) }
 				row.tap = func() { a.people.Select(id) }
 			}

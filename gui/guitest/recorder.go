@@ -45,6 +45,12 @@ func (r *Recorder) OnInvitation(inv ui.Invitation) {
 	r.add("invitation %s from %s %q password=%q mediated=%v", inv.Room, inv.From, inv.Reason, inv.Password, inv.Mediated)
 }
 func (r *Recorder) OnRoomNotice(room, text string) { r.add("notice %s %s", room, text) }
+func (r *Recorder) OnOccupantRank(room, nick, role, aff string, self bool) {
+	r.add("rank %s %s %s %s self=%v", room, nick, role, aff, self)
+}
+func (r *Recorder) OnRoomRemoval(room, nick string, self, gone bool, text string) {
+	r.add("removed %s %s self=%v gone=%v %s", room, nick, self, gone, text)
+}
 func (r *Recorder) OnNode(n ui.NodeState) {
 	r.add("node running=%t stage=%s reachable=%t", n.Running, n.Stage, n.Reachable)
 }
