@@ -158,6 +158,7 @@ func TestRetractionsWithSlixmpp(t *testing.T) {
 		t.Helper()
 		return clientEvent(h.wait(t, who+"'s room retraction", func(ev Event) bool {
 			r, ok := clientEvent(ev).(xmppclient.GroupMessage)
+
 			return ok && r.Nick == who && r.Body == "" && r.Subject == ""
 		})).(xmppclient.GroupMessage)
 	}
@@ -178,6 +179,54 @@ func TestRetractionsWithSlixmpp(t *testing.T) {
 	}
 	if m := stored(room, g.ArchiveID); !m.Retracted || m.Body != "" {
 		t.Errorf("bob's retracted room message: %q retracted=%v", m.Body, m.Retracted)
+	}
+
+	// The room vouches for its senders (prosody 0.12's XEP-0421
+	// occupant-id): carol, who takes the nick "bob" once bob changed his,
+	// cannot retract bob's message; bob can, under his new nick.
+	if err := bob.Send(ctx, slixtest.Outgoing{To: room, Type: "groupchat", ID: "rb2", Body: "bob's second"}); err != nil {
+		t.Fatal(err)
+	}
+	g2 := clientEvent(h.wait(t, "bob's second room message", func(ev Event) bool {
+		g, ok := clientEvent(ev).(xmppclient.GroupMessage)
+		return ok && g.Body == "bob's second"
+	})).(xmppclient.GroupMessage)
+	if g2.OccupantID == "" {
+		t.Fatal("prosody's room gave bob's message no occupant-id (XEP-0421)")
+	}
+	renamed := func(cl *slixtest.Client, from, to string) {
+		t.Helper()
+		if err := cl.SendPresence(ctx, room+"/"+to, ""); err != nil {
+			t.Fatal(err)
+		}
+		h.wait(t, from+" renamed "+to, func(ev Event) bool {
+			o, ok := clientEvent(ev).(xmppclient.Occupant)
+			return ok && o.Nick == from && o.NewNick == to
+		})
+	}
+	renamed(bob, "bob", "bobby")
+	renamed(carol, "carol", "bob")
+	if err := carol.Retract(ctx, room, g2.ArchiveID, "groupchat"); err != nil {
+		t.Fatal(err)
+	}
+	// (Her retraction: nick bob, but not bob's occupant-id.)
+	if r := clientEvent(h.wait(t, "carol's retraction as bob", func(ev Event) bool {
+		r, ok := clientEvent(ev).(xmppclient.GroupMessage)
+		return ok && r.Nick == "bob" && r.Body == "" && r.OccupantID != "" && r.OccupantID != g2.OccupantID
+	})).(xmppclient.GroupMessage); r.Retracts != "" {
+		t.Errorf("carol, under bob's old nick, retracted his message %q", r.Retracts)
+	}
+	if m := stored(room, g2.ArchiveID); m.Retracted {
+		t.Errorf("carol, under bob's old nick, retracted his message")
+	}
+	if err := bob.Retract(ctx, room, g2.ArchiveID, "groupchat"); err != nil {
+		t.Fatal(err)
+	}
+	if r := groupRetraction("bobby"); r.Retracts != g2.ArchiveID {
+		t.Errorf("bob's retraction under his new nick applied to %q, want %s", r.Retracts, g2.ArchiveID)
+	}
+	if m := stored(room, g2.ArchiveID); !m.Retracted {
+		t.Errorf("bob's retraction under his new nick was not applied")
 	}
 
 	// Alice retracts hers in the room, once the room has given it its id.

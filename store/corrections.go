@@ -46,19 +46,19 @@ func correctionTarget(ctx context.Context, tx *sql.Tx, m *Message) (int64, error
 		return moderationTarget(ctx, tx, m)
 	}
 	var (
-		id       int64
-		from     string
-		fromFull sql.NullString
+		id                   int64
+		from                 string
+		fromFull, occupantID sql.NullString
 	)
-	err := tx.QueryRowContext(ctx, `SELECT id, from_jid, from_full FROM messages
+	err := tx.QueryRowContext(ctx, `SELECT id, from_jid, from_full, occupant_id FROM messages
 		WHERE account = ? AND origin_id = ? AND peer = ? AND outgoing = ? AND replaces IS NULL
-		ORDER BY id DESC LIMIT 1`, m.Account, m.Replaces, m.Peer, m.Outgoing).Scan(&id, &from, &fromFull)
+		ORDER BY id DESC LIMIT 1`, m.Account, m.Replaces, m.Peer, m.Outgoing).Scan(&id, &from, &fromFull, &occupantID)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = tx.QueryRowContext(ctx, `SELECT id, from_jid, from_full FROM
-			(SELECT id, from_jid, from_full, stanza_id, outgoing, replaces FROM messages
+		err = tx.QueryRowContext(ctx, `SELECT id, from_jid, from_full, occupant_id FROM
+			(SELECT id, from_jid, from_full, occupant_id, stanza_id, outgoing, replaces FROM messages
 			 WHERE account = ? AND peer = ? ORDER BY id DESC LIMIT ?)
 			WHERE stanza_id = ? AND outgoing = ? AND replaces IS NULL LIMIT 1`,
-			m.Account, m.Peer, correctionWindow, m.Replaces, m.Outgoing).Scan(&id, &from, &fromFull)
+			m.Account, m.Peer, correctionWindow, m.Replaces, m.Outgoing).Scan(&id, &from, &fromFull, &occupantID)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
@@ -68,6 +68,12 @@ func correctionTarget(ctx context.Context, tx *sql.Tx, m *Message) (int64, error
 	}
 	switch {
 	case m.Outgoing:
+	case occupantID.Valid && occupantID.String != m.OccupantID:
+		// XEP-0421: the room vouched for who sent it; a nick taken over
+		// later (or a room that stopped vouching) is not them.
+		return 0, nil
+	case occupantID.Valid:
+		// The same occupant, whatever nick they have now.
 	case m.Retract && from != m.From:
 		// XEP-0424 §6: the same bare address in a chat (From is stored
 		// bare), the same occupant (room/nick) in a room.

@@ -57,6 +57,10 @@ type Message struct {
 	// FromFull: an incoming message's sender's full address (From is
 	// bare); a correction must come from the same one.
 	FromFull string
+	// OccupantID: in a room that vouches for its senders (XEP-0421), the
+	// sender's stable id there; a correction or retraction of a message
+	// that has one must carry the same (written, never read back).
+	OccupantID string
 	// Replaces: the message corrects the one with this id (XEP-0308).
 	// When it is not a correction the store may apply (no such message,
 	// or not the sender's), the store clears it and keeps the message as
@@ -416,15 +420,15 @@ func prepareMessage(m *Message) error {
 // transaction.
 func prepareInsert(ctx context.Context, tx *sql.Tx, conflict string) (*sql.Stmt, error) {
 	return tx.PrepareContext(ctx, `INSERT INTO messages
-		(account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, encrypted, file, from_full, replaces, reply, retract)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+conflict)
+		(account, peer, outgoing, from_jid, to_jid, body, origin_id, stanza_id, archive_id, time, state, encrypted, file, from_full, replaces, reply, retract, occupant_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+conflict)
 }
 
 func insertMessage(ctx context.Context, ins *sql.Stmt, m *Message) (sql.Result, error) {
 	return ins.ExecContext(ctx,
 		m.Account, m.Peer, m.Outgoing, m.From, m.To, m.Body,
 		null(m.OriginID), null(m.StanzaID), null(m.ArchiveID), unixNano(m.Time), string(m.State), m.Encrypted, fileColumn(m.File),
-		null(m.FromFull), null(m.Replaces), replyColumn(m.Reply), m.Retract)
+		null(m.FromFull), null(m.Replaces), replyColumn(m.Reply), m.Retract, null(m.OccupantID))
 }
 
 // Pending returns the account's outbox: outgoing messages written but not

@@ -156,3 +156,46 @@ func TestRetractions(t *testing.T) {
 	}
 	checkIntegrity(t, s)
 }
+
+// In a room that vouches for its senders (XEP-0421 occupant-id), a
+// correction or retraction must carry the original's occupant-id: a
+// newcomer who took the nick "rita" over (another id) changes and deletes
+// nothing of hers; rita herself (her id, even under a new nick) does. Messages without one keep the nick rule.
+func TestOccupantIDGuardsCorrectionsAndRetractions(t *testing.T) {
+	ctx := t.Context()
+	const room = "den@rooms.example.org"
+	s := newStoreWith(t, me)
+	add := func(m *Message) *Message {
+		t.Helper()
+		if _, err := s.AddIncoming(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	said := func(nick, occ, id, stanzaID, body, replaces string, retract bool) *Message {
+		return add(&Message{Account: me, Peer: room, From: room + "/" + nick, To: me, Body: body, OriginID: id, StanzaID: stanzaID,
+			OccupantID: occ, Replaces: replaces, Retract: retract})
+	}
+	r1 := said("rita", "occ-rita", "r1", "room-1", "rita's words", "", false)
+	for _, tc := range []struct {
+		name     string
+		m        *Message
+		applies  bool
+		original int64
+	}{
+		{"a correction by the nick's new owner", said("rita", "occ-mallory", "x1", "room-2", "mallory's words", "r1", false), false, r1.ID},
+		{"a retraction by the nick's new owner", said("rita", "occ-mallory", "x2", "room-3", "", "room-1", true), false, r1.ID},
+		{"a retraction without an occupant-id", said("rita", "", "x3", "room-4", "", "room-1", true), false, r1.ID},
+		{"rita's own correction", said("rita", "occ-rita", "r2", "room-5", "rita's better words", "r1", false), true, r1.ID},
+		{"rita's own retraction under a new nick", said("rita2", "occ-rita", "r3", "room-8", "", "room-1", true), true, r1.ID},
+	} {
+		if got := tc.m.Corrects == tc.original; got != tc.applies {
+			t.Errorf("%s: applied %v (Corrects %d), want %v", tc.name, got, tc.m.Corrects, tc.applies)
+		}
+	}
+	// Without an occupant-id on the original, the nick decides.
+	o1 := said("otto", "", "o1", "room-6", "otto's words", "", false)
+	if m := said("otto", "occ-any", "o2", "room-7", "", "room-6", true); m.Corrects != o1.ID {
+		t.Errorf("otto's retraction of a message without an occupant-id: Corrects %d, want %d", m.Corrects, o1.ID)
+	}
+}

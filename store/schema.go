@@ -392,6 +392,14 @@ CREATE TABLE read_marks (
 	PRIMARY KEY (account, peer)
 ) WITHOUT ROWID;
 `},
+		{version: 19, up: `
+-- A room message's sender as the room vouches for them (XEP-0421
+-- occupant-id, stable whatever nick they take): a later correction or
+-- retraction of it must carry the same one, so someone who takes a nick
+-- over cannot change or delete its earlier owner's messages. NULL where
+-- the room gives none (then the nick decides, as before).
+ALTER TABLE messages ADD COLUMN occupant_id TEXT;
+`},
 	}
 }
 

@@ -237,23 +237,25 @@ type idEl struct {
 }
 
 type inMessage struct {
-	ID        string        `xml:"id,attr"`
-	From      string        `xml:"from,attr"`
-	To        string        `xml:"to,attr"`
-	Type      string        `xml:"type,attr"`
-	Body      string        `xml:"body"`
-	Subject   string        `xml:"subject"`
-	OriginID  *idEl         `xml:"urn:xmpp:sid:0 origin-id"`
-	StanzaIDs []idEl        `xml:"urn:xmpp:sid:0 stanza-id"`
-	Request   *struct{}     `xml:"urn:xmpp:receipts request"`
-	Receipt   *idEl         `xml:"urn:xmpp:receipts received"`
-	Delay     *delayEl      `xml:"urn:xmpp:delay delay"`
-	Sent      *carbon       `xml:"urn:xmpp:carbons:2 sent"`
-	Received  *carbon       `xml:"urn:xmpp:carbons:2 received"`
-	Error     *stanza.Error `xml:"error"`
-	Encrypted *encryptedEl  `xml:"eu.siacs.conversations.axolotl encrypted"`
-	Reply     *replyEl      `xml:"urn:xmpp:reply:0 reply"`
-	Fallbacks []fallbackEl  `xml:"urn:xmpp:fallback:0 fallback"`
+	ID       string `xml:"id,attr"`
+	From     string `xml:"from,attr"`
+	To       string `xml:"to,attr"`
+	Type     string `xml:"type,attr"`
+	Body     string `xml:"body"`
+	Subject  string `xml:"subject"`
+	OriginID *idEl  `xml:"urn:xmpp:sid:0 origin-id"`
+	// OccupantID: XEP-0421, a room's stable id of the sender.
+	OccupantID *idEl         `xml:"urn:xmpp:occupant-id:0 occupant-id"`
+	StanzaIDs  []idEl        `xml:"urn:xmpp:sid:0 stanza-id"`
+	Request    *struct{}     `xml:"urn:xmpp:receipts request"`
+	Receipt    *idEl         `xml:"urn:xmpp:receipts received"`
+	Delay      *delayEl      `xml:"urn:xmpp:delay delay"`
+	Sent       *carbon       `xml:"urn:xmpp:carbons:2 sent"`
+	Received   *carbon       `xml:"urn:xmpp:carbons:2 received"`
+	Error      *stanza.Error `xml:"error"`
+	Encrypted  *encryptedEl  `xml:"eu.siacs.conversations.axolotl encrypted"`
+	Reply      *replyEl      `xml:"urn:xmpp:reply:0 reply"`
+	Fallbacks  []fallbackEl  `xml:"urn:xmpp:fallback:0 fallback"`
 	// The protoXEP's namespace, which slixmpp 1.8's XEP-0461 plugin
 	// still writes and reads.
 	OldFallbacks []fallbackEl `xml:"urn:xmpp:feature-fallback:0 fallback"`

@@ -50,6 +50,9 @@ type GroupMessage struct {
 	// said), Body the reason given ("" for none).
 	Moderated bool
 	Moderator string
+	// OccupantID: the sender's stable id in a room that vouches for it
+	// (XEP-0421; "" elsewhere): the same person whatever nick they take.
+	OccupantID string
 	// OwnCopy: the room's copy of a message this device sent encrypted,
 	// whose text the client no longer has (a later run: the room's
 	// archive or history); Body says so, the history has the text.
@@ -367,6 +370,7 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 		resp.Close()
 		if opts.Config != nil {
 			c.setRoomPrivacy(room, configPrivacy(opts.Config))
+			go c.refreshRoomPrivacy(room) // and the rest of what disco#info says (XEP-0421)
 		} else {
 			go c.refreshRoomPrivacy(room) // an instant room: the server's defaults
 		}
@@ -697,6 +701,7 @@ func (c *Client) groupEvent(m *inMessage, from jid.JID, delay *delayEl, archiveI
 		g.Time, g.Delayed = t.UTC(), true
 	}
 	g.Self = nick != "" && g.Nick == nick
+	g.OccupantID = c.roomOccupantID(room.String(), m)
 	if m.Reactions != nil {
 		if m.Reactions.ID != "" && g.Nick != "" {
 			return ReactionsReceived{Reactions{From: from, To: c.JID(), ID: m.Reactions.ID,

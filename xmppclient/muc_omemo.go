@@ -13,6 +13,7 @@ import (
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/muc"
 	"mellium.im/xmpp/stanza"
 
 	"github.com/clove-xmpp/clove/omemo"
@@ -44,6 +45,10 @@ type roomCrypt struct {
 	occupants   map[string]string // nick → bare real address
 	members     map[string]bool   // bare addresses on the member lists
 	membersRead bool              // the member lists were read
+	// occupantIDs: the room's disco#info lists XEP-0421: its
+	// <occupant-id/> on a message is the room's word (elsewhere anyone
+	// could write one).
+	occupantIDs bool
 }
 
 // RoomEncryption says whether our messages to a room go OMEMO-encrypted.
@@ -80,6 +85,26 @@ func (c *Client) setRoomPrivacy(room jid.JID, features []string) {
 	rc := c.cryptLocked(room.String())
 	rc.known = true
 	rc.private = hasFeature(features, featNonAnonymous) && hasFeature(features, featMembersOnly)
+	if hasFeature(features, muc.NS) {
+		// disco#info's whole list (our own configuration's is not).
+		rc.occupantIDs = hasFeature(features, nsOccupantID)
+	}
+}
+
+// nsOccupantID is XEP-0421's namespace.
+const nsOccupantID = "urn:xmpp:occupant-id:0"
+
+// roomOccupantID is the occupant-id on m if room vouches for it ("").
+func (c *Client) roomOccupantID(room string, m *inMessage) string {
+	if m.OccupantID == nil || m.OccupantID.ID == "" {
+		return ""
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if rc := c.roomCrypt[room]; rc != nil && rc.occupantIDs {
+		return m.OccupantID.ID
+	}
+	return ""
 }
 
 // configPrivacy is the disco#info features a room configured with fields
