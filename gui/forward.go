@@ -261,6 +261,10 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		if rs, ok := w.(roleSink); ok && ev.Self && !ev.Left && !ranks {
 			rs.OnRoomRole(ev.Room.String(), ev.Role)
 		}
+	case xmppclient.VoiceRequest:
+		if rk, ok := w.(rankSink); ok {
+			rk.OnVoiceRequest(ev.Room.String(), ev.Nick)
+		}
 	case xmppclient.GroupMessage:
 		if ev.Subject != "" {
 			w.OnRoomSubject(ev.Room.String(), ev.Subject)

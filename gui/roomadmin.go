@@ -13,6 +13,7 @@ var _ ui.RoomAdmin = (*Backend)(nil)
 type rankSink interface {
 	OnOccupantRank(room, nick, role, affiliation string, self bool)
 	OnRoomRemoval(room, nick string, self, gone bool, text string)
+	OnVoiceRequest(room, nick string)
 }
 
 // SetRoomRole gives nick the role in room (XEP-0045 §8: "none" removes).

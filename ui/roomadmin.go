@@ -114,6 +114,14 @@ func article(aff string) string {
 	return "a " + aff
 }
 
+// OnVoiceRequest says in room that nick asks for voice (§8.6: the room
+// tells its moderators). Safe from any goroutine.
+func (a *Pane) OnVoiceRequest(room, nick string) {
+	a.do(func() {
+		a.addNote(room, nick+" asks to speak here (to let them: right-click, Give voice).")
+	})
+}
+
 // caption is what the People list says under nick's name beside it: their
 // rank when it is more or less than a participant's (Gajim groups its
 // list by these), then what they said of their availability.

@@ -139,6 +139,8 @@ func TestKickBanAndVoiceFromThePeopleList(t *testing.T) {
 	if got := f.called(); got[len(got)-1] != `role `+lounge+` bea participant ""` {
 		t.Fatalf("asked %q", got)
 	}
+	a.OnVoiceRequest(lounge, "bea")
+	mustShow(t, a, "bea asks to speak here (to let them: right-click, Give voice).")
 	a.OnOccupantRank(lounge, "bea", "participant", "none", false)
 	mustShow(t, a, "bea can speak here now.")
 }

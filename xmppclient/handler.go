@@ -244,6 +244,13 @@ type inMessage struct {
 	Body     string `xml:"body"`
 	Subject  string `xml:"subject"`
 	OriginID *idEl  `xml:"urn:xmpp:sid:0 origin-id"`
+	// Form: a data form (XEP-0004), e.g. a room's voice request.
+	Form *struct {
+		Fields []struct {
+			Var    string   `xml:"var,attr"`
+			Values []string `xml:"value"`
+		} `xml:"field"`
+	} `xml:"jabber:x:data x"`
 	// OccupantID: XEP-0421, a room's stable id of the sender.
 	OccupantID *idEl         `xml:"urn:xmpp:occupant-id:0 occupant-id"`
 	StanzaIDs  []idEl        `xml:"urn:xmpp:sid:0 stanza-id"`
@@ -309,6 +316,10 @@ func (c *Client) onMessage(m *inMessage) {
 			from = j.Bare()
 		}
 		c.onPEP(from, m.Event)
+		return
+	}
+	if vr, ok := c.voiceRequest(m); ok {
+		c.emit(vr)
 		return
 	}
 	switch {

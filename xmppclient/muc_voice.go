@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"strings"
 
 	"mellium.im/xmpp/jid"
 )
@@ -47,4 +48,49 @@ func (c *Client) RequestVoice(ctx context.Context, room jid.JID) error {
 		return fmt.Errorf("requesting voice in %s: %w", room, err)
 	}
 	return nil
+}
+
+// VoiceRequest reports that Nick asks room's moderators (us among them)
+// for voice (§8.6): the room forwards the visitor's request as a
+// muc#request form. Giving it is SetRole participant.
+type VoiceRequest struct {
+	Room jid.JID
+	Nick string
+	JID  jid.JID // their real address, if the room says it
+}
+
+func (VoiceRequest) isEvent() {}
+
+// voiceRequest reads m as a room's forwarded voice request: from a room
+// we are in (its bare address), a muc#request form naming a nick.
+func (c *Client) voiceRequest(m *inMessage) (VoiceRequest, bool) {
+	if m.Form == nil || m.Type == "groupchat" || m.Type == "error" {
+		return VoiceRequest{}, false
+	}
+	from, err := jid.Parse(m.From)
+	if err != nil || from.Resourcepart() != "" {
+		return VoiceRequest{}, false
+	}
+	if _, in := c.RoomNick(from); !in {
+		return VoiceRequest{}, false
+	}
+	vr := VoiceRequest{Room: from}
+	formType := ""
+	for _, f := range m.Form.Fields {
+		v := ""
+		if len(f.Values) > 0 {
+			v = strings.TrimSpace(f.Values[0])
+		}
+		switch f.Var {
+		case "FORM_TYPE":
+			formType = v
+		case "muc#roomnick":
+			vr.Nick = v
+		case "muc#jid":
+			if j, err := jid.Parse(v); err == nil {
+				vr.JID = j.Bare()
+			}
+		}
+	}
+	return vr, formType == nsMUCRequest && vr.Nick != ""
 }

@@ -74,6 +74,22 @@ func TestRoomRequestVoice(t *testing.T) {
 			t.Logf("bob got: %s", m.XML)
 		}
 	}
+	// Alice, the room's owner (a moderator), is told too (Clove as the
+	// moderator: §8.6), and gives carol voice.
+	vr := a.wait("alice told of carol's request", 10*time.Second, func(ev xmppclient.Event) bool {
+		_, ok := ev.(xmppclient.VoiceRequest)
+		return ok
+	}).(xmppclient.VoiceRequest)
+	if vr.Nick != "carol" || !vr.Room.Equal(lounge) || vr.JID.String() != "carol@clove.test" {
+		t.Fatalf("alice's voice request: %+v", vr)
+	}
+	if err := a.c.SetRole(ctx, lounge, vr.Nick, "participant", ""); err != nil {
+		t.Fatal(err)
+	}
+	c.wait("carol given voice", 10*time.Second, func(ev xmppclient.Event) bool {
+		o, ok := ev.(xmppclient.Occupant)
+		return ok && o.Self && o.Role == "participant"
+	})
 	if err := c.c.RequestVoice(ctx, jid.MustParse("elsewhere@muc.clove.test")); err == nil {
 		t.Error("a voice request to a room carol is not in was sent")
 	}

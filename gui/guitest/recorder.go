@@ -48,6 +48,7 @@ func (r *Recorder) OnRoomNotice(room, text string) { r.add("notice %s %s", room,
 func (r *Recorder) OnOccupantRank(room, nick, role, aff string, self bool) {
 	r.add("rank %s %s %s %s self=%v", room, nick, role, aff, self)
 }
+func (r *Recorder) OnVoiceRequest(room, nick string) { r.add("voice request %s %s", room, nick) }
 func (r *Recorder) OnRoomRemoval(room, nick string, self, gone bool, text string) {
 	r.add("removed %s %s self=%v gone=%v %s", room, nick, self, gone, text)
 }
