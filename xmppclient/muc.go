@@ -85,7 +85,7 @@ type Occupant struct {
 	// destroyed…; mucadmin.go), by Actor (a nick, "" if the room does
 	// not say) for Reason ("" for none); a destroyed room may name
 	// Venue, where its people went on. When Self, the room is no longer
-	// joined (not entered again at a reconnection).
+	// joined (not entered again at a reconnection; but for Shutdown).
 	Removed Removal
 	Actor   string
 	Reason  string
@@ -626,9 +626,10 @@ func (c *Client) onRoomPresence(from jid.JID, p *inPresence) bool {
 				o.Self = true
 			}
 		}
-		if o.Self && o.Removed != "" {
+		if o.Self && o.Removed != "" && o.Removed != Shutdown {
 			// Not ours to enter again (self-ping, a reconnection) until
-			// the user asks.
+			// the user asks. A service going down comes back: the
+			// reconnection or the self-ping enters it again.
 			c.forgetRoom(room)
 		}
 	}
