@@ -102,21 +102,18 @@ func (c *Client) SetAffiliation(ctx context.Context, room, who jid.JID, aff, rea
 // reason. Only an owner may.
 func (c *Client) DestroyRoom(ctx context.Context, room jid.JID, reason string) error {
 	room = room.Bare()
-	sess, err := c.session()
-	if err != nil {
-		return err
-	}
-	var inner xml.TokenReader
-	if reason != "" {
-		inner = xmlstream.Wrap(xmlstream.Token(xml.CharData(reason)), xml.StartElement{Name: xml.Name{Local: "reason"}})
-	}
-	q := xmlstream.Wrap(xmlstream.Wrap(inner, xml.StartElement{Name: xml.Name{Local: "destroy"}}),
-		xml.StartElement{Name: xml.Name{Space: nsMUCOwner, Local: "query"}})
-	return adminError(setIQTo(ctx, sess, room, q), room, "", "destroy "+room.String())
+	err := c.roomQuery(ctx, room, nsMUCOwner, xml.StartElement{Name: xml.Name{Local: "destroy"}}, reason)
+	return adminError(err, room, "", "destroy "+room.String())
 }
 
 // adminItem sends room a muc#admin set with one item of attrs.
 func (c *Client) adminItem(ctx context.Context, room jid.JID, attrs []xml.Attr, reason string) error {
+	return c.roomQuery(ctx, room, nsMUCAdmin, xml.StartElement{Name: xml.Name{Local: "item"}, Attr: attrs}, reason)
+}
+
+// roomQuery sends room an iq set of a query in ns holding el, which holds
+// reason ("" for none).
+func (c *Client) roomQuery(ctx context.Context, room jid.JID, ns string, el xml.StartElement, reason string) error {
 	sess, err := c.session()
 	if err != nil {
 		return err
@@ -125,8 +122,7 @@ func (c *Client) adminItem(ctx context.Context, room jid.JID, attrs []xml.Attr, 
 	if reason != "" {
 		inner = xmlstream.Wrap(xmlstream.Token(xml.CharData(reason)), xml.StartElement{Name: xml.Name{Local: "reason"}})
 	}
-	item := xmlstream.Wrap(inner, xml.StartElement{Name: xml.Name{Local: "item"}, Attr: attrs})
-	return setIQTo(ctx, sess, room, xmlstream.Wrap(item, xml.StartElement{Name: xml.Name{Space: nsMUCAdmin, Local: "query"}}))
+	return setIQTo(ctx, sess, room, xmlstream.Wrap(xmlstream.Wrap(inner, el), xml.StartElement{Name: xml.Name{Space: ns, Local: "query"}}))
 }
 
 // roleDoing and affiliationDoing name a change for its error.
