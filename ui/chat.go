@@ -389,6 +389,13 @@ func (a *Pane) sendTo(peer, text string) {
 	send := a.backend.Send
 	if a.isRoom(peer) {
 		send = a.roomBackend().SendGroup
+		if r := a.room(peer); r.removed && !r.joined {
+			// Kept in the composer: the backend's "not in the room
+			// yet" would promise a join that will not come.
+			a.showNotice("not sent: you are no longer in this room; join it again first")
+			a.composer.SetText(text)
+			return
+		}
 	}
 	a.async(func() {
 		m, err := send(a.ctx, peer, text)

@@ -159,6 +159,11 @@ func TestRemovedFromARoom(t *testing.T) {
 	a.OnOccupant(lounge, "me", true)
 	a.OnRoomRemoval(lounge, "me", true, false, "You were removed from the room by ann: spam.")
 	mustShow(t, a, "You were removed from the room by ann: spam.", lounge+" — not joined", "Join again")
+	a.send("still there?")
+	mustShow(t, a, "not sent: you are no longer in this room; join it again first")
+	if a.composer.Text != "still there?" || len(f.fakeRooms.group) != 0 {
+		t.Fatalf("a message typed after the removal: composer %q, said %q", a.composer.Text, f.fakeRooms.group)
+	}
 	test.Tap(findButtonIn(t, a.win, "Join again"))
 	if j := f.fakeRooms.joined; !strings.HasPrefix(j[len(j)-1], lounge+` as "me"`) {
 		t.Fatalf("joined %q", j)
