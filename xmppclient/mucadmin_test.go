@@ -170,3 +170,79 @@ func TestRoomAdministration(t *testing.T) {
 		}
 	}
 }
+
+// A room's settings after its creation (§10.2), on prosody 0.12: its owner
+// reads the form (labelled fields of every kind), renames the room and
+// makes it moderated; the form reads back so, and a newcomer is then a
+// visitor. Someone else may not read it.
+func TestRoomConfiguration(t *testing.T) {
+	srv := prosodytest.Start(t, prosodytest.Config(mucComponent))
+	for _, u := range []string{"alice", "carol"} {
+		srv.CreateUser(t, u, "pw")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a := start(t, config(srv, "alice", "pw"))
+	c := start(t, config(srv, "carol", "pw"))
+	a.wait("alice online", 15*time.Second, online)
+	c.wait("carol online", 15*time.Second, online)
+	room := jid.MustParse("setup@muc." + srv.Domain)
+	if err := a.c.JoinRoom(ctx, room, "alice", xmppclient.JoinOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	form, err := a.c.RoomConfig(ctx, room)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	byVar := map[string]*xmppclient.DataField{}
+	for i := range form.Fields {
+		f := &form.Fields[i]
+		kinds[f.Type] = true
+		byVar[f.Var] = f
+	}
+	for _, v := range []string{"muc#roomconfig_roomname", "muc#roomconfig_moderatedroom", "muc#roomconfig_whois", "muc#roomconfig_roomsecret"} {
+		if byVar[v] == nil || byVar[v].Label == "" {
+			t.Fatalf("the form lacks a labelled %s: %+v", v, form.Fields)
+		}
+	}
+	for _, k := range []string{"text-single", "boolean", "list-single", "text-private"} {
+		if !kinds[k] {
+			t.Errorf("no %s field in prosody's form", k)
+		}
+	}
+	if w := byVar["muc#roomconfig_whois"]; len(w.Options) < 2 {
+		t.Errorf("whois has options %+v", w.Options)
+	}
+	byVar["muc#roomconfig_roomname"].Values = []string{"Tea room"}
+	byVar["muc#roomconfig_moderatedroom"].Values = []string{"1"}
+	if err := a.c.SetRoomConfig(ctx, room, form); err != nil {
+		t.Fatal(err)
+	}
+	again, err := a.c.RoomConfig(ctx, room)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range again.Fields {
+		switch f.Var {
+		case "muc#roomconfig_roomname":
+			if len(f.Values) != 1 || f.Values[0] != "Tea room" {
+				t.Errorf("the name read back: %q", f.Values)
+			}
+		case "muc#roomconfig_moderatedroom":
+			if f.Values[0] != "1" {
+				t.Errorf("moderated read back: %q", f.Values)
+			}
+		}
+	}
+	if err := c.c.JoinRoom(ctx, room, "carol", xmppclient.JoinOptions{MustExist: true}); err != nil {
+		t.Fatal(err)
+	}
+	c.wait("carol a visitor in the moderated room", 10*time.Second, func(ev xmppclient.Event) bool {
+		o, ok := ev.(xmppclient.Occupant)
+		return ok && o.Self && o.Role == "visitor"
+	})
+	if _, err := c.c.RoomConfig(ctx, room); !errors.Is(err, xmppclient.ErrNotPermitted) {
+		t.Fatalf("carol reading the settings: %v, want ErrNotPermitted", err)
+	}
+}
