@@ -170,3 +170,101 @@ func RemovalText(o xmppclient.Occupant) string {
 	}
 	return s
 }
+
+// RoomConfig reads the settings form of the room at addr (XEP-0045
+// §10.2); only its owner may.
+func (s *Session) RoomConfig(ctx context.Context, addr string) (xmppclient.DataForm, error) {
+	room, err := RoomJID(strings.TrimSpace(addr))
+	if err != nil {
+		return xmppclient.DataForm{}, err
+	}
+	return s.client.RoomConfig(ctx, room)
+}
+
+// SetRoomConfig sends the room at addr its settings form, changed.
+func (s *Session) SetRoomConfig(ctx context.Context, addr string, f xmppclient.DataForm) error {
+	room, err := RoomJID(strings.TrimSpace(addr))
+	if err != nil {
+		return err
+	}
+	return s.client.SetRoomConfig(ctx, room, f)
+}
+
+// RoomConfigOnce is, for a one-shot command, RoomConfig and, with set
+// (var → value; a multi-value field's values joined by newlines, a
+// boolean 1/0, true/false, yes/no), the form sent back so changed. It
+// returns the form as read (and changed). A var the form lacks is an
+// error naming the form's vars.
+func (s *Session) RoomConfigOnce(ctx context.Context, addr string, set map[string]string, timeout time.Duration) (xmppclient.DataForm, error) {
+	var f xmppclient.DataForm
+	err := s.onceOnline(ctx, timeout, func(ctx context.Context) error {
+		var err error
+		if f, err = s.RoomConfig(ctx, addr); err != nil || len(set) == 0 {
+			return err
+		}
+		if err := setFormValues(&f, set); err != nil {
+			return err
+		}
+		return s.SetRoomConfig(ctx, addr, f)
+	})
+	return f, err
+}
+
+// setFormValues changes f's fields by var.
+func setFormValues(f *xmppclient.DataForm, set map[string]string) error {
+	done := map[string]bool{}
+	var vars []string
+	for i := range f.Fields {
+		fd := &f.Fields[i]
+		if fd.Type != "fixed" && fd.Type != "hidden" {
+			vars = append(vars, fd.Var)
+		}
+		v, ok := set[fd.Var]
+		if !ok || fd.Type == "fixed" {
+			continue
+		}
+		done[fd.Var] = true
+		switch fd.Type {
+		case "boolean":
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "1", "true", "yes", "on":
+				fd.Values = []string{"1"}
+			case "0", "false", "no", "off":
+				fd.Values = []string{"0"}
+			default:
+				return fmt.Errorf("%s takes 1 or 0 (true or false), not %q", fd.Var, v)
+			}
+		case "list-single":
+			ok := false
+			for _, o := range fd.Options {
+				ok = ok || o.Value == v
+			}
+			if !ok && len(fd.Options) > 0 {
+				var vs []string
+				for _, o := range fd.Options {
+					vs = append(vs, o.Value)
+				}
+				return fmt.Errorf("%s takes one of %s, not %q", fd.Var, strings.Join(vs, ", "), v)
+			}
+			fd.Values = []string{v}
+		case "list-multi", "text-multi", "jid-multi":
+			fd.Values = nil
+			for _, l := range strings.Split(v, "\n") {
+				if l = strings.TrimSpace(l); l != "" {
+					fd.Values = append(fd.Values, l)
+				}
+			}
+		default:
+			fd.Values = []string{v}
+			if v == "" {
+				fd.Values = nil
+			}
+		}
+	}
+	for k := range set {
+		if !done[k] {
+			return fmt.Errorf("the room's settings have no %q; they have: %s", k, strings.Join(vars, ", "))
+		}
+	}
+	return nil
+}

@@ -75,8 +75,13 @@ func (a *Pane) chatMenuItems() []*fyne.MenuItem {
 		}
 		items = append(items, fyne.NewMenuItem("Leave room…", a.confirmLeave))
 	}
-	if r := a.room(peer); a.roomAdmin() != nil && r.joined && r.self.affiliation == "owner" {
-		items = append(items, fyne.NewMenuItem("Destroy room…", func() { a.confirmDestroy(peer) }))
+	if r := a.room(peer); r.joined && r.self.affiliation == "owner" {
+		if a.roomConfigurer() != nil {
+			items = append(items, fyne.NewMenuItem("Room settings…", func() { a.showRoomConfig(peer) }))
+		}
+		if a.roomAdmin() != nil {
+			items = append(items, fyne.NewMenuItem("Destroy room…", func() { a.confirmDestroy(peer) }))
+		}
 	}
 	if a.chatDeleter() != nil {
 		items = append(items, fyne.NewMenuItem("Delete history…", func() { a.confirmDeleteChat(peer) }))

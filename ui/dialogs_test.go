@@ -249,6 +249,18 @@ func everyDialog() []namedDialog {
 		{"delete history", func(a *Pane) { a.confirmDeleteChat("bob@example.org") }},
 		{"delete for everyone", func(a *Pane) { a.confirmRetract("bob@example.org", a.chat.msgs[1]) }},
 		{"message someone", func(a *Pane) { a.showStartChat("") }},
+		{"remove from room", func(a *Pane) { a.confirmKick(lounge, "zoe") }},
+		{"room settings", func(a *Pane) {
+			a.editRoomConfig(lounge, Form{Fields: []FormField{
+				{Var: "muc#roomconfig_roomname", Type: "text-single", Label: "Title", Values: []string{"Lounge"}},
+				{Var: "muc#roomconfig_roomdesc", Type: "text-single", Label: "Description"},
+				{Var: "muc#roomconfig_roomsecret", Type: "text-private", Label: "Password"},
+				{Var: "muc#roomconfig_moderatedroom", Type: "boolean", Label: "Moderated (require permission to speak)", Values: []string{"0"}},
+				{Var: "muc#roomconfig_membersonly", Type: "boolean", Label: "Only allow members to join", Values: []string{"0"}},
+				{Var: "muc#roomconfig_whois", Type: "list-single", Label: "Addresses (JIDs) of room occupants may be viewed by:",
+					Values: []string{"moderators"}, Options: []FormOption{{"Moderators only", "moderators"}, {"Anyone", "anyone"}}},
+			}})
+		}},
 	}
 }
 

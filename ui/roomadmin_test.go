@@ -184,3 +184,76 @@ func TestRemovedFromARoom(t *testing.T) {
 	mustShow(t, b, "The room was closed for good by its owner.")
 	mustNotShow(t, b, "Join again")
 }
+
+// fakeConfig is fakeAdmin with a room's settings.
+type fakeConfig struct {
+	*fakeAdmin
+	form  Form
+	saved []Form
+}
+
+func (f *fakeConfig) RoomConfig(context.Context, string) (Form, error) { return f.form, nil }
+func (f *fakeConfig) SetRoomConfig(_ context.Context, _ string, form Form) error {
+	f.saved = append(f.saved, form)
+	return nil
+}
+
+// An owner's ⋮ menu offers Room settings…: the room's form, each field by
+// its label and kind (entry, password, check box, drop-down, check boxes
+// for a multiple choice; hidden ones not shown but sent back); Enter
+// saves it, changed, and the room says so.
+func TestRoomSettingsDialog(t *testing.T) {
+	f := &fakeConfig{fakeAdmin: &fakeAdmin{fakeRooms: newRooms()}, form: Form{Fields: []FormField{
+		{Var: "FORM_TYPE", Type: "hidden", Values: []string{"http://jabber.org/protocol/muc#roomconfig"}},
+		{Type: "fixed", Values: []string{"Room information"}},
+		{Var: "muc#roomconfig_roomname", Type: "text-single", Label: "Title", Values: []string{"Lounge"}},
+		{Var: "muc#roomconfig_roomsecret", Type: "text-private", Label: "Password"},
+		{Var: "muc#roomconfig_moderatedroom", Type: "boolean", Label: "Moderated (require permission to speak)", Values: []string{"0"}},
+		{Var: "muc#roomconfig_whois", Type: "list-single", Label: "Addresses (JIDs) of room occupants may be viewed by:",
+			Values: []string{"moderators"}, Options: []FormOption{{"Moderators only", "moderators"}, {"Anyone", "anyone"}}},
+		{Var: "muc#roomconfig_presencebroadcast", Type: "list-multi", Label: "Roles whose presence is broadcast",
+			Values: []string{"moderator", "participant"}, Options: []FormOption{{"Moderator", "moderator"}, {"Participant", "participant"}, {"Visitor", "visitor"}}},
+	}}}
+	a, _ := newTestApp(t, f)
+	a.joinRoom(lounge, "me", false)
+	a.OnRoomJoined(lounge, "me")
+	a.OnOccupantRank(lounge, "me", "participant", "member", true)
+	openChatMenu(t, a)
+	if got := menuItems(a); slices.Contains(got, "Room settings…") {
+		t.Fatalf("a member's menu offers Room settings…: %q", got)
+	}
+	a.win.Canvas().Overlays().Top().Hide()
+	a.OnOccupantRank(lounge, "me", "moderator", "owner", true)
+	openChatMenu(t, a)
+	tapMenuItem(t, a, "Room settings…")
+	texts := overlayTexts(a)
+	for _, want := range []string{"Settings of " + lounge, "Room information", "Title", "Password", "Moderated (require permission to speak)", "Moderators only", "Visitor", "Save"} {
+		if !slices.Contains(texts, want) {
+			t.Errorf("the settings dialog lacks %q: %q", want, texts)
+		}
+	}
+	// The title's entry has the focus: typed into, Enter saves.
+	press(a.win, fyne.KeyEnd)
+	typeFocused(t, a.win, " 2")
+	press(a.win, fyne.KeyReturn)
+	if len(f.saved) != 1 {
+		t.Fatalf("saved %d forms", len(f.saved))
+	}
+	got := map[string][]string{}
+	for _, fd := range f.saved[0].Fields {
+		got[fd.Var] = fd.Values
+	}
+	for v, want := range map[string][]string{
+		"FORM_TYPE":                        {"http://jabber.org/protocol/muc#roomconfig"},
+		"muc#roomconfig_roomname":          {"Lounge 2"},
+		"muc#roomconfig_moderatedroom":     {"0"},
+		"muc#roomconfig_whois":             {"moderators"},
+		"muc#roomconfig_presencebroadcast": {"moderator", "participant"},
+		"muc#roomconfig_roomsecret":        nil,
+	} {
+		if !slices.Equal(got[v], want) {
+			t.Errorf("%s saved as %q, want %q", v, got[v], want)
+		}
+	}
+	mustShow(t, a, "Room settings saved.")
+}

@@ -74,6 +74,8 @@ Chat:
   room --account JID ban ROOM JID [--reason TEXT]       bans JID from the room (an admin or owner; §9.1)
   room --account JID affiliation ROOM JID none|member|admin|owner|outcast [--reason TEXT]   (§9–10)
   room --account JID destroy ROOM [--reason TEXT]       ends the room for everyone (its owner; §10.9)
+  room --account JID config ROOM [VAR=VALUE…]           its settings (its owner; §10.2): var, type, value, label;
+                       changes those given first (a boolean 1/0; room config ROOM lists the vars)
   room --account JID encryption ROOM    whether its messages go OMEMO-encrypted (a private room whose members
                        all have OMEMO), for whom, or why not
   bot echo --account JID [--prefix TEXT] [--count N] [--timeout DURATION]

@@ -24,8 +24,8 @@ import (
 // someone's message as the room's moderator: XEP-0425),
 // `clove room --account JID kick ROOM NICK [--reason TEXT]`, `role ROOM
 // NICK ROLE`, `ban ROOM JID [--reason TEXT]`, `affiliation ROOM JID AFF`,
-// `destroy ROOM [--reason TEXT]` (the room's moderators, admins and
-// owners: XEP-0045 §8–10),
+// `destroy ROOM [--reason TEXT]`, `config ROOM [VAR=VALUE…]` (the room's
+// moderators, admins and owners: XEP-0045 §8–10),
 // `clove room --account JID encryption ROOM` (whether its messages go
 // OMEMO-encrypted, for whom, or why not),
 // `clove room --account JID start JID [JID…]` (§7.9: a new private room,
@@ -57,7 +57,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		return roomStart(ctx, e, *account, pos[1:], v.Timeout, flagSet(fs, "timeout"))
 	}
 	if *account == "" || len(pos) < 2 {
-		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM, retract ROOM ID, moderate ROOM ID, nick ROOM NEWNICK, register ROOM, invite ROOM JID, members ROOM, kick ROOM NICK, role ROOM NICK ROLE, ban ROOM JID, affiliation ROOM JID AFFILIATION, destroy ROOM, encryption ROOM, start JID [JID…] or list [SERVICE]")
+		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM, retract ROOM ID, moderate ROOM ID, nick ROOM NEWNICK, register ROOM, invite ROOM JID, members ROOM, kick ROOM NICK, role ROOM NICK ROLE, ban ROOM JID, affiliation ROOM JID AFFILIATION, destroy ROOM, config ROOM [VAR=VALUE…], encryption ROOM, start JID [JID…] or list [SERVICE]")
 	}
 	verb := pos[0]
 	room, err := chat.RoomJID(pos[1])
@@ -104,6 +104,8 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 			return usagef("room members takes one room address")
 		}
 		return roomMembers(ctx, e, *account, room, v.Timeout, flagSet(fs, "timeout"))
+	case "config":
+		return roomConfig(ctx, e, *account, room, pos[2:], v.Timeout, flagSet(fs, "timeout"))
 	case "kick", "role", "ban", "affiliation", "destroy":
 		return roomAdmin(ctx, e, *account, verb, room, pos[2:], *reason, v.Timeout, flagSet(fs, "timeout"))
 	case "encryption":
@@ -121,7 +123,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		}
 		return roomInvite(ctx, e, *account, room, who, *reason, *viaRoom, v.Timeout, flagSet(fs, "timeout"))
 	default:
-		return usagef("room needs join, send, retract, moderate, nick, register, invite, members, kick, role, ban, affiliation, destroy, encryption, start or list, not %q", verb)
+		return usagef("room needs join, send, retract, moderate, nick, register, invite, members, kick, role, ban, affiliation, destroy, config, encryption, start or list, not %q", verb)
 	}
 	if v.History < 0 {
 		return usagef("--history must be 0 or more")
@@ -389,6 +391,44 @@ func roomAdmin(ctx context.Context, e *env, account, verb string, room jid.JID, 
 		fmt.Fprintf(e.stdout, "%s is now %s in %s\n", termText(args[0]), termText(args[1]), room)
 	case "destroy":
 		fmt.Fprintf(e.stdout, "destroyed %s\n", room)
+	}
+	return nil
+}
+
+// roomConfig is `clove room config ROOM [VAR=VALUE…]` (XEP-0045 §10.2,
+// its owner): the room's settings, one a line (var, type, value — a
+// multi-value field's joined by ", " — and label, tab-separated), after
+// changing those given.
+func roomConfig(ctx context.Context, e *env, account string, room jid.JID, args []string, timeout time.Duration, timeoutSet bool) error {
+	set := map[string]string{}
+	for _, a := range args {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return usagef("room config takes ROOM and VAR=VALUE pairs (room config ROOM lists the vars), not %q", a)
+		}
+		set[strings.TrimSpace(k)] = v
+	}
+	s, done, err := e.roomSession(ctx, account, &timeout, timeoutSet)
+	if err != nil {
+		return err
+	}
+	defer done()
+	f, err := s.RoomConfigOnce(ctx, room.String(), set, timeout)
+	if err != nil {
+		return err
+	}
+	if len(set) > 0 {
+		fmt.Fprintf(e.stdout, "saved the settings of %s\n", room)
+	}
+	for _, fd := range f.Fields {
+		if fd.Type == "hidden" || fd.Type == "fixed" {
+			continue
+		}
+		val := strings.Join(fd.Values, ", ")
+		if fd.Type == "text-private" && val != "" {
+			val = "(set)" // a room's password is not printed
+		}
+		fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\n", termText(fd.Var), fd.Type, termText(val), termText(fd.Label))
 	}
 	return nil
 }

@@ -58,6 +58,29 @@ func TestCLIRoomAdministration(t *testing.T) {
 		t.Errorf("a made-up role: exit %d, %q", r.code, r.stderr)
 	}
 
+	// The settings (§10.2): listed, changed, read back; refused to bob.
+	if out := alice.ok("room", "--account", aj, "config", room); !strings.Contains(out, "muc#roomconfig_roomname\ttext-single\t") {
+		t.Errorf("room config listed:\n%s", out)
+	}
+	if r := alice.run("room", "--account", aj, "config", room, "muc#roomconfig_nosuch=1"); r.code == 0 || !strings.Contains(r.stderr, "muc#roomconfig_roomname") {
+		t.Errorf("an unknown setting: exit %d, %q", r.code, r.stderr)
+	}
+	out := alice.ok("room", "--account", aj, "config", room, "muc#roomconfig_roomname=Board room", "muc#roomconfig_moderatedroom=yes", "muc#roomconfig_roomsecret=s3cret")
+	for _, want := range []string{"saved the settings of " + room, "muc#roomconfig_roomname\ttext-single\tBoard room", "muc#roomconfig_moderatedroom\tboolean\t1", "muc#roomconfig_roomsecret\ttext-private\t(set)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("room config after the change lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "s3cret") {
+		t.Errorf("room config printed the room's password:\n%s", out)
+	}
+	if again := alice.ok("room", "--account", aj, "config", room); !strings.Contains(again, "Board room") {
+		t.Errorf("the name did not stay:\n%s", again)
+	}
+	alice.ok("room", "--account", aj, "config", room, "muc#roomconfig_roomsecret=", "muc#roomconfig_moderatedroom=0")
+	if r := bob.run("room", "--account", bj, "config", room); r.code == 0 || !strings.Contains(r.stderr, "does not let you") {
+		t.Errorf("bob reading the settings: exit %d, %q", r.code, r.stderr)
+	}
 	if r := bob.run("room", "--account", bj, "destroy", room); r.code == 0 || !strings.Contains(r.stderr, "does not let you") {
 		t.Errorf("bob destroying the room: exit %d, %q", r.code, r.stderr)
 	}
