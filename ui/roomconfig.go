@@ -67,30 +67,39 @@ func (a *Pane) showRoomConfig(room string) {
 // editRoomConfig shows f, room's settings, to change; Save sends it back
 // (an error brings the dialog back with what was changed).
 func (a *Pane) editRoomConfig(room string, f Form) {
-	var items []*widget.FormItem
+	// One field under another, its label above it and its description
+	// below, both wrapped (a two-column form ran off a narrow window:
+	// prosody's labels and descriptions are long).
+	var rows []fyne.CanvasObject
 	var entries []*dialogEntry
 	var collect []func() // each writes its widget's value back into f
+	wrapped := func(text string, style fyne.TextStyle) *widget.Label {
+		l := widget.NewLabel(text)
+		l.Wrapping, l.TextStyle = fyne.TextWrapWord, style
+		return l
+	}
 	for i := range f.Fields {
 		fd := &f.Fields[i]
 		label := fd.Label
 		if label == "" {
 			label = fd.Var
 		}
+		if fd.Required {
+			label += " *"
+		}
 		var w fyne.CanvasObject
 		switch fd.Type {
 		case "hidden":
 			continue
 		case "fixed":
-			if len(fd.Values) == 0 || strings.TrimSpace(strings.Join(fd.Values, "")) == "" {
-				continue
+			if t := strings.TrimSpace(strings.Join(fd.Values, "\n")); t != "" {
+				h := widget.NewLabel(t)
+				h.TextStyle, h.Importance, h.Wrapping = fyne.TextStyle{Bold: true}, widget.HighImportance, fyne.TextWrapWord
+				rows = append(rows, h)
 			}
-			l := widget.NewLabel(strings.Join(fd.Values, "\n"))
-			l.TextStyle = fyne.TextStyle{Bold: true}
-			l.Wrapping = fyne.TextWrapWord
-			items = append(items, widget.NewFormItem("", l))
 			continue
 		case "boolean":
-			c := newDialogCheck("", nil)
+			c := newDialogCheck(label, nil)
 			c.SetChecked(len(fd.Values) > 0 && fd.Values[0] == "1")
 			collect = append(collect, func() {
 				fd.Values = []string{"0"}
@@ -98,7 +107,7 @@ func (a *Pane) editRoomConfig(room string, f Form) {
 					fd.Values[0] = "1"
 				}
 			})
-			w = c
+			label, w = "", c // the check box says it
 		case "list-single":
 			labels := make([]string, len(fd.Options))
 			for j, o := range fd.Options {
@@ -154,21 +163,21 @@ func (a *Pane) editRoomConfig(room string, f Form) {
 			})
 			w = e
 		}
-		if fd.Required {
-			label += " *"
+		if label != "" {
+			rows = append(rows, wrapped(label, fyne.TextStyle{Bold: true}))
 		}
-		it := widget.NewFormItem(label, w)
-		it.HintText = fd.Desc
-		items = append(items, it)
+		rows = append(rows, w)
+		if fd.Desc != "" && fd.Desc != fd.Label {
+			d := wrapped(fd.Desc, fyne.TextStyle{Italic: true})
+			d.Importance = widget.LowImportance
+			rows = append(rows, d)
+		}
 	}
-	form := widget.NewForm(items...)
 	var top []fyne.CanvasObject
 	if f.Instructions != "" {
-		l := widget.NewLabel(f.Instructions)
-		l.Wrapping = fyne.TextWrapWord
-		top = append(top, l)
+		top = append(top, wrapped(f.Instructions, fyne.TextStyle{}))
 	}
-	body := container.NewBorder(container.NewVBox(top...), nil, nil, nil, container.NewVScroll(form))
+	body := container.NewBorder(container.NewVBox(top...), nil, nil, nil, container.NewVScroll(container.NewVBox(rows...)))
 	var d dialog.Dialog
 	save := func() {
 		for _, c := range collect {

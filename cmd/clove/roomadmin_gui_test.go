@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,6 +82,19 @@ func TestGUIRoomAdminUnderXvfb(t *testing.T) {
 	w.must(append(at(peopleX, moderatorItemY), "click", "1")...) // Make moderator
 	waitSaw(t, brec, "rank "+den+" bob moderator none self=true")
 
+	// The room's settings from the ⋮ menu: renamed, Enter saves.
+	w.click(878, 49)
+	time.Sleep(400 * time.Millisecond)
+	w.must(append(at(760, settingsItemY), "click", "1")...) // Room settings…
+	time.Sleep(900 * time.Millisecond)
+	w.keys("ctrl+a")
+	w.must("type", "--window", w.id, "--delay", "20", "The den")
+	w.screenshot(shotPath(t, "roomadmin-settings.png"))
+	w.keys("Return")
+	waitUntil(t, 20*time.Second, "the room renamed", func() bool {
+		return strings.Contains(alice.ok("room", "--account", aj, "config", den), "muc#roomconfig_roomname\ttext-single\tThe den")
+	})
+
 	// Destroyed from the ⋮ menu.
 	w.click(878, 49)
 	time.Sleep(400 * time.Millisecond)
@@ -130,4 +144,4 @@ func TestGUIRoomAdminUnderXvfb(t *testing.T) {
 // sorted) and the occupant menu's entries.
 const joinAgainX = 800
 
-const peopleX, peopleBobY, kickItemY, moderatorItemY, destroyItemY = 800, 160, 261, 300, 246
+const peopleX, peopleBobY, kickItemY, moderatorItemY, settingsItemY, destroyItemY = 800, 160, 261, 300, 246, 285
