@@ -86,7 +86,7 @@ func TestGUIRoomAdminUnderXvfb(t *testing.T) {
 	w.click(878, 49)
 	time.Sleep(400 * time.Millisecond)
 	w.must(append(at(760, settingsItemY), "click", "1")...) // Room settings…
-	time.Sleep(900 * time.Millisecond)
+	time.Sleep(1500 * time.Millisecond) // the form asked of the room, then drawn
 	w.keys("ctrl+a")
 	w.must("type", "--window", w.id, "--delay", "20", "The den")
 	w.screenshot(shotPath(t, "roomadmin-settings.png"))
