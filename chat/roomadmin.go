@@ -168,6 +168,10 @@ func RemovalText(o xmppclient.Occupant) string {
 	default:
 		s = who + was + " removed from the room" + by + why + "."
 	}
+	// A reason that ends a sentence itself ends it ("spam!." was seen).
+	if t := strings.TrimSuffix(s, "."); strings.HasSuffix(t, ".") || strings.HasSuffix(t, "!") || strings.HasSuffix(t, "?") {
+		s = t
+	}
 	return s
 }
 
