@@ -3,6 +3,8 @@ package chat
 import (
 	"strings"
 
+	"mellium.im/xmpp/jid"
+
 	"github.com/clove-xmpp/clove/node"
 	"github.com/clove-xmpp/clove/xmppclient"
 )
@@ -24,6 +26,14 @@ type Saved struct {
 // into the profile: the contact list has new rooms to show.
 type RoomsLoaded struct{}
 
+// RoomNotEntered says a room of the account's could not be entered at
+// login (banned, closed for good, gone…): Err says why, for the room's
+// view (before, it went to the log only).
+type RoomNotEntered struct {
+	Room jid.JID
+	Err  error
+}
+
 // RouterStatus is, for an I2P account, whether its router answers and
 // what to do next, worded for the user; for an account on the profile's
 // own node, the node's state.
@@ -43,9 +53,10 @@ type NodeState struct {
 // Reachable: other routers can reach the node.
 func (n NodeState) Reachable() bool { return n.Running && n.Stage == node.StageReachable }
 
-func (Saved) chatEvent()        {}
-func (RoomsLoaded) chatEvent()  {}
-func (RouterStatus) chatEvent() {}
+func (Saved) chatEvent()          {}
+func (RoomsLoaded) chatEvent()    {}
+func (RouterStatus) chatEvent()   {}
+func (RoomNotEntered) chatEvent() {}
 
 // clientEvent is the client event inside ev, or nil.
 func clientEvent(ev Event) xmppclient.Event {

@@ -198,6 +198,7 @@ func (s *Session) autojoin(ctx context.Context) {
 			defer cancel()
 			if _, err := s.enterRoomWith(jctx, room, r.Nick, false, passwords[r.JID]); err != nil && ctx.Err() == nil {
 				s.p.log.Warn("autojoin", "room", room, "err", err)
+				s.tell(RoomNotEntered{Room: room, Err: err})
 			}
 		}()
 	}

@@ -73,6 +73,10 @@ func Forward(w Sink, account string, ev chat.Event) {
 	switch ev := ev.(type) {
 	case chat.RoomsLoaded:
 		w.OnRoster()
+	case chat.RoomNotEntered:
+		if r, ok := w.(roomExtrasSink); ok {
+			r.OnRoomNotice(ev.Room.String(), "Could not enter the room: "+chat.OneLine(ev.Err.Error())+".")
+		}
 	case chat.RouterStatus:
 		if n, ok := w.(nodeSink); ok && ev.Node != nil {
 			// The status bar words the node's state itself: no router line

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stanza"
 
 	"github.com/clove-xmpp/clove/chat"
 	"github.com/clove-xmpp/clove/gui/guitest"
@@ -125,5 +126,17 @@ func TestForwardShowsTheNodesState(t *testing.T) {
 		if got := r.Got(); strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 			t.Errorf("%+v: got %q, want %q", tc.ev, got, tc.want)
 		}
+	}
+}
+
+// A room that could not be entered at login says why in its view (it went
+// to the log only).
+func TestForwardSaysARoomWasNotEntered(t *testing.T) {
+	r := &guitest.Recorder{}
+	room := jid.MustParse("den@muc.x.test")
+	Forward(r, "me@x.test", chat.RoomNotEntered{Room: room, Err: &xmppclient.RoomError{Room: room, Condition: stanza.Forbidden}})
+	want := "notice den@muc.x.test Could not enter the room: you are banned from den@muc.x.test."
+	if got := r.Got(); len(got) != 1 || got[0] != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
