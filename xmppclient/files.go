@@ -236,12 +236,7 @@ func (c *Client) RequestUploadSlot(ctx context.Context, name string, size int64,
 	var se stanza.Error
 	if errors.As(err, &se) {
 		re := &UploadRefusedError{Condition: string(se.Condition)}
-		re.Text = se.Text[""]
-		for _, t := range se.Text {
-			if re.Text == "" {
-				re.Text = t
-			}
-		}
+		re.Text = errorText(se)
 		if se.Condition == stanza.NotAcceptable && svc.MaxSize > 0 {
 			re.MaxSize = svc.MaxSize
 		}

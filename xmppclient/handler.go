@@ -381,9 +381,7 @@ func (c *Client) onMessage(m *inMessage) {
 			ev := MessageFailed{ID: m.ID}
 			if m.Error != nil {
 				ev.Condition = string(m.Error.Condition)
-				for _, t := range m.Error.Text {
-					ev.Text = t
-				}
+				ev.Text = errorText(*m.Error)
 			}
 			c.emit(ev)
 		}

@@ -580,9 +580,7 @@ func (c *Client) onRoomPresence(from jid.JID, p *inPresence) bool {
 			re := &RoomError{Room: from.Bare(), Condition: stanza.UndefinedCondition}
 			if p.Error != nil {
 				re.Condition = p.Error.Condition
-				for _, t := range p.Error.Text {
-					re.Text = t
-				}
+				re.Text = errorText(*p.Error)
 			}
 			select {
 			case wait <- re:

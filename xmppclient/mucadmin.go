@@ -5,6 +5,8 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp/jid"
@@ -201,13 +203,20 @@ func (c *Client) OccupantJID(room jid.JID, nick string) (jid.JID, bool) {
 	return j, err == nil
 }
 
-// errorText is a stanza error's text ("" if none).
+// errorText is a stanza error's text ("" if none): the one without a
+// language if there is one, else the first by language tag (ranging over
+// the map picked one at random when a server sent several).
 func errorText(se stanza.Error) string {
-	text := ""
-	for _, t := range se.Text {
-		text = t
+	if t := se.Text[""]; t != "" {
+		return t
 	}
-	return text
+	langs := slices.Sorted(maps.Keys(se.Text))
+	for _, l := range langs {
+		if t := se.Text[l]; t != "" {
+			return t
+		}
+	}
+	return ""
 }
 
 // goneText words a destroyed room (a gone error; prosody keeps a

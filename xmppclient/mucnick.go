@@ -87,10 +87,7 @@ func (c *Client) nickChanged(room jid.JID, nick string, wait chan error) {
 func (c *Client) nickRefused(from jid.JID, p *inPresence, wait chan error) {
 	re := &RoomError{Room: from.Bare(), Condition: stanza.UndefinedCondition, Nick: from.Resourcepart()}
 	if p.Error != nil {
-		re.Condition = p.Error.Condition
-		for _, t := range p.Error.Text {
-			re.Text = t
-		}
+		re.Condition, re.Text = p.Error.Condition, errorText(*p.Error)
 	}
 	select {
 	case wait <- re:

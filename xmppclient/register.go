@@ -195,11 +195,7 @@ func registerFeature(user, password string, done *bool) xmpp.StreamFeature {
 				return xmpp.Ready | xmpp.Authn, nil, nil
 			}
 			if reply.Error != nil {
-				text := ""
-				for _, t := range reply.Error.Text {
-					text = t
-				}
-				return 0, nil, &RegisterError{Condition: reply.Error.Condition, Text: text}
+				return 0, nil, &RegisterError{Condition: reply.Error.Condition, Text: errorText(*reply.Error)}
 			}
 			return 0, nil, fmt.Errorf("unexpected registration reply of type %q", reply.Type)
 		},

@@ -86,7 +86,8 @@ func TestGUIRoomAdminUnderXvfb(t *testing.T) {
 	w.click(878, 49)
 	time.Sleep(400 * time.Millisecond)
 	w.must(append(at(760, settingsItemY), "click", "1")...) // Room settings…
-	time.Sleep(1500 * time.Millisecond) // the form asked of the room, then drawn
+	// The form is asked of the room, then drawn.
+	time.Sleep(1500 * time.Millisecond)
 	w.keys("ctrl+a")
 	w.must("type", "--window", w.id, "--delay", "20", "The den")
 	w.screenshot(shotPath(t, "roomadmin-settings.png"))
