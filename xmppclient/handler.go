@@ -245,12 +245,7 @@ type inMessage struct {
 	Subject  string `xml:"subject"`
 	OriginID *idEl  `xml:"urn:xmpp:sid:0 origin-id"`
 	// Form: a data form (XEP-0004), e.g. a room's voice request.
-	Form *struct {
-		Fields []struct {
-			Var    string   `xml:"var,attr"`
-			Values []string `xml:"value"`
-		} `xml:"field"`
-	} `xml:"jabber:x:data x"`
+	Form *xForm `xml:"jabber:x:data x"`
 	// OccupantID: XEP-0421, a room's stable id of the sender.
 	OccupantID *idEl         `xml:"urn:xmpp:occupant-id:0 occupant-id"`
 	StanzaIDs  []idEl        `xml:"urn:xmpp:sid:0 stanza-id"`

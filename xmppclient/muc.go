@@ -369,11 +369,10 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 		}
 		resp.Close()
 		if opts.Config != nil {
+			// At once, for OMEMO; disco#info below says the rest (XEP-0421).
 			c.setRoomPrivacy(room, configPrivacy(opts.Config))
-			go c.refreshRoomPrivacy(room) // and the rest of what disco#info says (XEP-0421)
-		} else {
-			go c.refreshRoomPrivacy(room) // an instant room: the server's defaults
 		}
+		go c.refreshRoomPrivacy(room) // as disco#info says (an instant room: the server's defaults)
 	}
 	c.emit(RoomJoined{Room: room, Nick: nick})
 	if rc != nil {

@@ -62,12 +62,7 @@ type discoIdentities struct {
 	Features []struct {
 		Var string `xml:"var,attr"`
 	} `xml:"feature"`
-	Forms []struct {
-		Fields []struct {
-			Var    string   `xml:"var,attr"`
-			Values []string `xml:"value"`
-		} `xml:"field"`
-	} `xml:"jabber:x:data x"`
+	Forms []xForm `xml:"jabber:x:data x"`
 }
 
 // isMUCService reports whether d describes a multi-user chat service (not
@@ -86,11 +81,9 @@ func (d *discoIdentities) isMUCService() bool {
 // absent or not a number.
 func (d *discoIdentities) occupants() int {
 	for _, f := range d.Forms {
-		for _, fld := range f.Fields {
-			if fld.Var == "muc#roominfo_occupants" && len(fld.Values) > 0 {
-				if n, err := strconv.Atoi(strings.TrimSpace(fld.Values[0])); err == nil && n >= 0 {
-					return n
-				}
+		if v := f.value("muc#roominfo_occupants"); v != "" {
+			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
+				return n
 			}
 		}
 	}

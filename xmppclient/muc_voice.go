@@ -74,23 +74,9 @@ func (c *Client) voiceRequest(m *inMessage) (VoiceRequest, bool) {
 	if _, in := c.RoomNick(from); !in {
 		return VoiceRequest{}, false
 	}
-	vr := VoiceRequest{Room: from}
-	formType := ""
-	for _, f := range m.Form.Fields {
-		v := ""
-		if len(f.Values) > 0 {
-			v = strings.TrimSpace(f.Values[0])
-		}
-		switch f.Var {
-		case "FORM_TYPE":
-			formType = v
-		case "muc#roomnick":
-			vr.Nick = v
-		case "muc#jid":
-			if j, err := jid.Parse(v); err == nil {
-				vr.JID = j.Bare()
-			}
-		}
+	vr := VoiceRequest{Room: from, Nick: strings.TrimSpace(m.Form.value("muc#roomnick"))}
+	if j, err := jid.Parse(strings.TrimSpace(m.Form.value("muc#jid"))); err == nil {
+		vr.JID = j.Bare()
 	}
-	return vr, formType == nsMUCRequest && vr.Nick != ""
+	return vr, strings.TrimSpace(m.Form.value("FORM_TYPE")) == nsMUCRequest && vr.Nick != ""
 }

@@ -53,25 +53,9 @@ func (c *Client) RoomConfig(ctx context.Context, room jid.JID) (DataForm, error)
 	}
 	room = room.Bare()
 	var q struct {
-		Form *struct {
-			Title        string `xml:"title"`
-			Instructions string `xml:"instructions"`
-			Fields       []struct {
-				Var      string    `xml:"var,attr"`
-				Type     string    `xml:"type,attr"`
-				Label    string    `xml:"label,attr"`
-				Desc     string    `xml:"desc"`
-				Required *struct{} `xml:"required"`
-				Values   []string  `xml:"value"`
-				Options  []struct {
-					Label string `xml:"label,attr"`
-					Value string `xml:"value"`
-				} `xml:"option"`
-			} `xml:"field"`
-		} `xml:"jabber:x:data x"`
+		Form *xForm `xml:"jabber:x:data x"`
 	}
-	err = sess.UnmarshalIQElement(ctx, xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: nsMUCOwner, Local: "query"}}),
-		stanza.IQ{To: room, Type: stanza.GetIQ}, &q)
+	err = sess.UnmarshalIQElement(ctx, discoQuery(nsMUCOwner), stanza.IQ{To: room, Type: stanza.GetIQ}, &q)
 	if err != nil {
 		return DataForm{}, adminError(err, room, "", "read the settings of "+room.String())
 	}

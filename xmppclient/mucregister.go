@@ -58,19 +58,10 @@ func (e *ErrAlreadyRegistered) Error() string {
 	return "already registered"
 }
 
-type regField struct {
-	Var      string    `xml:"var,attr"`
-	Type     string    `xml:"type,attr"`
-	Required *struct{} `xml:"required"`
-	Values   []string  `xml:"value"`
-}
-
 type regQuery struct {
 	Registered *struct{} `xml:"registered"`
 	Username   string    `xml:"username"`
-	Form       *struct {
-		Fields []regField `xml:"field"`
-	} `xml:"jabber:x:data x"`
+	Form       *xForm    `xml:"jabber:x:data x"`
 }
 
 // RegisterWithRoom registers nick as ours in room (§7.10): it asks for the
@@ -112,7 +103,7 @@ func (c *Client) RegisterWithRoom(ctx context.Context, room jid.JID, nick string
 
 // fillRegForm is the submitted form: FORM_TYPE and other hidden fields
 // kept, the nick in muc#register_roomnick, everything else left out.
-func fillRegForm(fields []regField, nick string) (xml.TokenReader, error) {
+func fillRegForm(fields []xField, nick string) (xml.TokenReader, error) {
 	if len(fields) > maxRegFormField {
 		return nil, errors.New("the registration form is too large")
 	}

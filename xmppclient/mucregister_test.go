@@ -13,21 +13,21 @@ import (
 // nick filled in, optional fields left out; a required field we cannot
 // fill, a form without a nick field or an oversized form is one error.
 func TestFillRegForm(t *testing.T) {
-	formType := regField{Var: "FORM_TYPE", Type: "hidden", Values: []string{nsMUCRegister}}
-	nick := regField{Var: fieldRoomNick, Type: "text-single", Required: &struct{}{}}
-	first := regField{Var: "muc#register_first", Type: "text-single"}
+	formType := xField{Var: "FORM_TYPE", Type: "hidden", Values: []string{nsMUCRegister}}
+	nick := xField{Var: fieldRoomNick, Type: "text-single", Required: &struct{}{}}
+	first := xField{Var: "muc#register_first", Type: "text-single"}
 	for _, c := range []struct {
 		name    string
-		fields  []regField
+		fields  []xField
 		want    string // in the XML, or the error
 		wantErr bool
 	}{
-		{"prosody's form", []regField{formType, nick},
+		{"prosody's form", []xField{formType, nick},
 			`<x xmlns="jabber:x:data" type="submit"><field var="FORM_TYPE"><value>` + nsMUCRegister + `</value></field><field var="muc#register_roomnick"><value>Ally</value></field></x>`, false},
-		{"optional names left out", []regField{formType, first, nick}, `<field var="muc#register_roomnick"><value>Ally</value></field></x>`, false},
-		{"a required field", []regField{formType, {Var: "muc#register_faqentry", Type: "text-multi", Required: &struct{}{}}, nick}, "muc#register_faqentry", true},
-		{"no nick field", []regField{formType, first}, "no nickname field", true},
-		{"too large", make([]regField, maxRegFormField+1), "too large", true},
+		{"optional names left out", []xField{formType, first, nick}, `<field var="muc#register_roomnick"><value>Ally</value></field></x>`, false},
+		{"a required field", []xField{formType, {Var: "muc#register_faqentry", Type: "text-multi", Required: &struct{}{}}, nick}, "muc#register_faqentry", true},
+		{"no nick field", []xField{formType, first}, "no nickname field", true},
+		{"too large", make([]xField, maxRegFormField+1), "too large", true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r, err := fillRegForm(c.fields, "Ally")
