@@ -22,7 +22,7 @@ import (
 // them, "visitor", "participant", "moderator"), with reason ("": none).
 // We must be in the room, as a moderator.
 func (s *Session) SetRoomRole(ctx context.Context, addr, nick, role, reason string) error {
-	room, err := RoomJID(strings.TrimSpace(addr))
+	room, err := RoomJID(addr)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (s *Session) SetRoomRole(ctx context.Context, addr, nick, role, reason stri
 // room at addr ("outcast" bans, "none", "member", "admin", "owner"),
 // with reason ("": none). We must be its admin or owner.
 func (s *Session) SetRoomAffiliation(ctx context.Context, addr, who, aff, reason string) error {
-	room, err := RoomJID(strings.TrimSpace(addr))
+	room, err := RoomJID(addr)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (s *Session) occupantAddress(room jid.JID, who string) (jid.JID, error) {
 // telling them reason; if it is one of our rooms it is then taken off
 // them (the history is kept), as LeaveRoom does.
 func (s *Session) DestroyRoom(ctx context.Context, addr, reason string) error {
-	room, err := RoomJID(strings.TrimSpace(addr))
+	room, err := RoomJID(addr)
 	if err != nil {
 		return err
 	}
@@ -91,23 +91,33 @@ func (s *Session) DestroyRoom(ctx context.Context, addr, reason string) error {
 // SetRoomRoleOnce is SetRoomRole for a one-shot command: online, into the
 // room (it must exist) as our nick there, the change, out again.
 func (s *Session) SetRoomRoleOnce(ctx context.Context, addr, nick, role, reason string, timeout time.Duration) error {
-	room, err := RoomJID(strings.TrimSpace(addr))
+	room, err := RoomJID(addr)
 	if err != nil {
 		return err
 	}
 	return s.onceOnline(ctx, timeout, func(ctx context.Context) error {
-		if _, in := s.client.RoomNick(room); !in {
-			if err := s.client.JoinRoom(ctx, room, s.defaultRoomNick(ctx, room), xmppclient.JoinOptions{History: -1, MustExist: true}); err != nil {
-				return err
-			}
-			defer func() {
-				lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-				defer cancel()
-				_ = s.client.LeaveRoom(lctx, room)
-			}()
-		}
-		return s.SetRoomRole(ctx, room.String(), nick, role, reason)
+		return s.inRoom(ctx, room, func(ctx context.Context) error {
+			return s.client.JoinRoom(ctx, room, s.defaultRoomNick(ctx, room), xmppclient.JoinOptions{History: -1, MustExist: true})
+		}, func() error {
+			return s.SetRoomRole(ctx, room.String(), nick, role, reason)
+		})
 	})
+}
+
+// inRoom runs f in room for a one-shot command: entered first with join
+// unless we are in it, and then left again.
+func (s *Session) inRoom(ctx context.Context, room jid.JID, join func(context.Context) error, f func() error) error {
+	if _, in := s.client.RoomNick(room); !in {
+		if err := join(ctx); err != nil {
+			return err
+		}
+		defer func() {
+			lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			_ = s.client.LeaveRoom(lctx, room)
+		}()
+	}
+	return f()
 }
 
 // SetRoomAffiliationOnce is SetRoomAffiliation for a one-shot command
@@ -178,7 +188,7 @@ func RemovalText(o xmppclient.Occupant) string {
 // RoomConfig reads the settings form of the room at addr (XEP-0045
 // §10.2); only its owner may.
 func (s *Session) RoomConfig(ctx context.Context, addr string) (xmppclient.DataForm, error) {
-	room, err := RoomJID(strings.TrimSpace(addr))
+	room, err := RoomJID(addr)
 	if err != nil {
 		return xmppclient.DataForm{}, err
 	}
@@ -187,7 +197,7 @@ func (s *Session) RoomConfig(ctx context.Context, addr string) (xmppclient.DataF
 
 // SetRoomConfig sends the room at addr its settings form, changed.
 func (s *Session) SetRoomConfig(ctx context.Context, addr string, f xmppclient.DataForm) error {
-	room, err := RoomJID(strings.TrimSpace(addr))
+	room, err := RoomJID(addr)
 	if err != nil {
 		return err
 	}

@@ -234,15 +234,14 @@ func (s *Session) RoomEncryptionOnce(ctx context.Context, addr string, timeout t
 		return st, err
 	}
 	err = s.onceOnline(ctx, timeout, func(ctx context.Context) error {
-		if _, in := s.client.RoomNick(room); !in {
-			if _, err := s.enterRoom(ctx, room, "", false); err != nil {
-				return err
-			}
-			defer func() { _ = s.client.LeaveRoom(context.WithoutCancel(ctx), room) }()
-		}
-		var err error
-		st, err = s.client.RoomEncryption(ctx, room)
-		return err
+		return s.inRoom(ctx, room, func(ctx context.Context) error {
+			_, err := s.enterRoom(ctx, room, "", false)
+			return err
+		}, func() error {
+			var err error
+			st, err = s.client.RoomEncryption(ctx, room)
+			return err
+		})
 	})
 	return st, err
 }
