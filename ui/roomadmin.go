@@ -185,16 +185,18 @@ func (a *Pane) joinAgainTool() *widget.Button {
 // updateJoinAgain shows "Join again" exactly when the open chat is a
 // room that removed us and we are not back.
 func (a *Pane) updateJoinAgain() {
-	if a.joinAgain == nil {
+	a.showRoomTool(a.joinAgain, func(r *roomState) bool { return r.removed && !r.joined })
+}
+
+// showRoomTool shows the header's button b (nil: none) exactly when the
+// open chat is a room for which when holds.
+func (a *Pane) showRoomTool(b *widget.Button, when func(*roomState) bool) {
+	if b == nil {
 		return
 	}
-	show := false
-	if a.chat != nil && a.isRoom(a.chat.peer) {
-		r := a.room(a.chat.peer)
-		show = r.removed && !r.joined
-	}
-	if show != a.joinAgain.Visible() {
-		setShown(a.joinAgain, show)
+	show := a.chat != nil && a.isRoom(a.chat.peer) && when(a.room(a.chat.peer))
+	if show != b.Visible() {
+		setShown(b, show)
 		a.header.Refresh()
 	}
 }
@@ -314,18 +316,17 @@ func (a *Pane) askReason(title, text, do string, then func(reason string)) {
 // setRole and setAffiliation ask the room off the UI goroutine; the
 // room's presence shows what changed, an error is shown.
 func (a *Pane) setRole(room, nick, role, reason string) {
-	ra := a.roomAdmin()
-	a.async(func() {
-		if err := ra.SetRoomRole(a.ctx, room, nick, role, reason); err != nil {
-			a.do(func() { showError(a.win, err, nil) })
-		}
-	})
+	a.askRoom(func(ra RoomAdmin) error { return ra.SetRoomRole(a.ctx, room, nick, role, reason) })
 }
 
 func (a *Pane) setAffiliation(room, nick, aff, reason string) {
+	a.askRoom(func(ra RoomAdmin) error { return ra.SetRoomAffiliation(a.ctx, room, nick, aff, reason) })
+}
+
+func (a *Pane) askRoom(change func(RoomAdmin) error) {
 	ra := a.roomAdmin()
 	a.async(func() {
-		if err := ra.SetRoomAffiliation(a.ctx, room, nick, aff, reason); err != nil {
+		if err := change(ra); err != nil {
 			a.do(func() { showError(a.win, err, nil) })
 		}
 	})

@@ -58,13 +58,5 @@ func (a *Pane) voiceTool() *widget.Button {
 // updateVoice shows "Request voice" exactly when the open chat is a room
 // we are in as a visitor.
 func (a *Pane) updateVoice() {
-	if a.voice == nil {
-		return
-	}
-	show := false
-	if a.chat != nil && a.isRoom(a.chat.peer) {
-		r := a.room(a.chat.peer)
-		show = r.joined && r.role == "visitor"
-	}
-	setShown(a.voice, show)
+	a.showRoomTool(a.voice, func(r *roomState) bool { return r.joined && r.role == "visitor" })
 }
