@@ -255,15 +255,13 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 				r.OnRoomNotice(ev.Room.String(), text)
 			}
 		}
-		rk, ranks := w.(rankSink)
-		switch {
-		case ranks && ev.Left && ev.Removed != "":
-			rk.OnRoomRemoval(ev.Room.String(), ev.Nick, ev.Self, ev.Removed == xmppclient.Destroyed, chat.RemovalText(ev))
-		case ranks && !ev.Left:
-			rk.OnOccupantRank(ev.Room.String(), ev.Nick, ev.Role, ev.Affiliation, ev.Self)
-		}
-		if rs, ok := w.(roleSink); ok && ev.Self && !ev.Left && !ranks {
-			rs.OnRoomRole(ev.Room.String(), ev.Role)
+		if rk, ok := w.(rankSink); ok {
+			switch {
+			case ev.Left && ev.Removed != "":
+				rk.OnRoomRemoval(ev.Room.String(), ev.Nick, ev.Self, ev.Removed == xmppclient.Destroyed, chat.RemovalText(ev))
+			case !ev.Left:
+				rk.OnOccupantRank(ev.Room.String(), ev.Nick, ev.Role, ev.Affiliation, ev.Self)
+			}
 		}
 	case xmppclient.VoiceRequest:
 		if rk, ok := w.(rankSink); ok {

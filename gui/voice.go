@@ -9,9 +9,6 @@ import (
 
 var _ ui.VoiceRequester = (*Backend)(nil)
 
-// roleSink is a Sink told our own role in each room (for "Request voice").
-type roleSink interface{ OnRoomRole(room, role string) }
-
 // RequestVoice asks room's moderators for voice (XEP-0045 §7.13).
 func (b *Backend) RequestVoice(ctx context.Context, room string) error {
 	s, err := b.session()

@@ -71,7 +71,7 @@ func (a *Pane) canRetract(m Message) bool {
 // moderator, and the room named it (XEP-0425 removes by the room's id).
 func (a *Pane) canModerate(peer string, m Message) bool {
 	r, isRoom := a.rooms[peer]
-	return a.retractor() != nil && isRoom && r.joined && r.role == "moderator" &&
+	return a.retractor() != nil && isRoom && r.joined && r.self.role == "moderator" &&
 		!m.Outgoing && !m.Notice && !m.Retracted && m.Ref != ""
 }
 

@@ -50,7 +50,6 @@ func (a *Pane) OnOccupantRank(room, nick, role, affiliation string, self bool) {
 		if self {
 			before := r.self
 			r.self = now
-			r.role = role
 			a.updateVoice()
 			if before != (rank{}) && before != now {
 				a.addNote(room, rankNote("You", before, now))
@@ -157,7 +156,7 @@ func (a *Pane) OnRoomRemoval(room, nick string, self, gone bool, text string) {
 		delete(r.ranks, nick)
 		if self {
 			r.joined, r.removed = false, !gone
-			r.occupants, r.away, r.ranks, r.self, r.role = nil, nil, nil, rank{}, ""
+			r.occupants, r.away, r.ranks, r.self = nil, nil, nil, rank{}
 			a.setRoomPresence(room, Unavailable)
 			a.refreshRoomHeader(room)
 			a.updateJoinAgain()

@@ -37,10 +37,9 @@ type roomState struct {
 	// ("away: brb"; none when plainly available), XEP-0045 §7.7.
 	away    map[string]string
 	subject string
-	role    string // ours: visitor, participant, moderator
-	// self and ranks: our and others' roles and affiliations
-	// (roomadmin.go); removed: the room removed us (kicked, banned…)
-	// and we are not back.
+	// self and ranks: our and others' roles (visitor, participant,
+	// moderator) and affiliations (roomadmin.go); removed: the room
+	// removed us (kicked, banned…) and we are not back.
 	self    rank
 	ranks   map[string]rank
 	removed bool

@@ -23,7 +23,7 @@ type VoiceRequester interface {
 // moderator). Safe from any goroutine.
 func (a *Pane) OnRoomRole(room, role string) {
 	a.do(func() {
-		a.room(room).role = role
+		a.room(room).self.role = role
 		a.updateVoice()
 	})
 }
@@ -58,5 +58,5 @@ func (a *Pane) voiceTool() *widget.Button {
 // updateVoice shows "Request voice" exactly when the open chat is a room
 // we are in as a visitor.
 func (a *Pane) updateVoice() {
-	a.showRoomTool(a.voice, func(r *roomState) bool { return r.joined && r.role == "visitor" })
+	a.showRoomTool(a.voice, func(r *roomState) bool { return r.joined && r.self.role == "visitor" })
 }
