@@ -350,48 +350,47 @@ func roomEncryption(ctx context.Context, e *env, account string, room jid.JID, t
 // §8–10): args are what follows the room. A role change enters the room
 // (it must exist) and leaves it again; the others need not.
 func roomAdmin(ctx context.Context, e *env, account, verb string, room jid.JID, args []string, reason string, timeout time.Duration, timeoutSet bool) error {
-	want := map[string]int{"kick": 1, "role": 2, "ban": 1, "affiliation": 2, "destroy": 0}[verb]
-	if len(args) != want {
-		return usagef("%s", map[string]string{
-			"kick":        "room kick takes ROOM and the nickname of whom to remove",
-			"role":        "room role takes ROOM, a nickname and a role (none, visitor, participant, moderator)",
-			"ban":         "room ban takes ROOM and the address to ban",
-			"affiliation": "room affiliation takes ROOM, an address and an affiliation (none, member, admin, owner, outcast)",
-			"destroy":     "room destroy takes one room address",
-		}[verb])
+	r := room.String()
+	// Each verb: how many words follow the room, what else to say then,
+	// the change, and what is printed once it is made.
+	v := map[string]struct {
+		args  int
+		usage string
+		do    func(*chat.Session) error
+		done  func() string
+	}{
+		"kick": {1, "room kick takes ROOM and the nickname of whom to remove",
+			func(s *chat.Session) error { return s.SetRoomRoleOnce(ctx, r, args[0], "none", reason, timeout) },
+			func() string { return "removed " + termText(args[0]) + " from " + r }},
+		"role": {2, "room role takes ROOM, a nickname and a role (none, visitor, participant, moderator)",
+			func(s *chat.Session) error { return s.SetRoomRoleOnce(ctx, r, args[0], args[1], reason, timeout) },
+			func() string { return termText(args[0]) + " is now " + termText(args[1]) + " in " + r }},
+		"ban": {1, "room ban takes ROOM and the address to ban",
+			func(s *chat.Session) error {
+				return s.SetRoomAffiliationOnce(ctx, r, args[0], "outcast", reason, timeout)
+			},
+			func() string { return "banned " + termText(args[0]) + " from " + r }},
+		"affiliation": {2, "room affiliation takes ROOM, an address and an affiliation (none, member, admin, owner, outcast)",
+			func(s *chat.Session) error {
+				return s.SetRoomAffiliationOnce(ctx, r, args[0], args[1], reason, timeout)
+			},
+			func() string { return termText(args[0]) + " is now " + termText(args[1]) + " in " + r }},
+		"destroy": {0, "room destroy takes one room address",
+			func(s *chat.Session) error { return s.DestroyRoomOnce(ctx, r, reason, timeout) },
+			func() string { return "destroyed " + r }},
+	}[verb]
+	if len(args) != v.args {
+		return usagef("%s", v.usage)
 	}
 	s, done, err := e.roomSession(ctx, account, &timeout, timeoutSet)
 	if err != nil {
 		return err
 	}
 	defer done()
-	switch verb {
-	case "kick":
-		err = s.SetRoomRoleOnce(ctx, room.String(), args[0], "none", reason, timeout)
-	case "role":
-		err = s.SetRoomRoleOnce(ctx, room.String(), args[0], args[1], reason, timeout)
-	case "ban":
-		err = s.SetRoomAffiliationOnce(ctx, room.String(), args[0], "outcast", reason, timeout)
-	case "affiliation":
-		err = s.SetRoomAffiliationOnce(ctx, room.String(), args[0], args[1], reason, timeout)
-	case "destroy":
-		err = s.DestroyRoomOnce(ctx, room.String(), reason, timeout)
-	}
-	if err != nil {
+	if err := v.do(s); err != nil {
 		return err
 	}
-	switch verb {
-	case "kick":
-		fmt.Fprintf(e.stdout, "removed %s from %s\n", termText(args[0]), room)
-	case "role":
-		fmt.Fprintf(e.stdout, "%s is now %s in %s\n", termText(args[0]), termText(args[1]), room)
-	case "ban":
-		fmt.Fprintf(e.stdout, "banned %s from %s\n", termText(args[0]), room)
-	case "affiliation":
-		fmt.Fprintf(e.stdout, "%s is now %s in %s\n", termText(args[0]), termText(args[1]), room)
-	case "destroy":
-		fmt.Fprintf(e.stdout, "destroyed %s\n", room)
-	}
+	fmt.Fprintln(e.stdout, v.done())
 	return nil
 }
 
