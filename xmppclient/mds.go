@@ -18,9 +18,6 @@ import (
 
 const nsMDS = "urn:xmpp:mds:displayed:0"
 
-// mdsOptions are XEP-0490 §4's node configuration (as bookmarks').
-var mdsOptions = bookmarkOptions
-
 // ChatDisplayedElsewhere reports that one of the account's devices has
 // shown the chat with Peer up to the message our server's archive calls
 // StanzaID (XEP-0490).
@@ -45,7 +42,8 @@ func (c *Client) PublishDisplayed(ctx context.Context, peer jid.JID, stanzaID st
 	sid := xml.StartElement{Name: xml.Name{Space: "urn:xmpp:sid:0", Local: "stanza-id"},
 		Attr: []xml.Attr{xmlAttr("id", stanzaID), xmlAttr("by", c.JID().Bare().String())}}
 	payload := xmlstream.Wrap(xmlstream.Wrap(nil, sid), xml.StartElement{Name: xml.Name{Space: nsMDS, Local: "displayed"}})
-	return c.publishItem(ctx, sess, nsMDS, peer.Bare().String(), payload, mdsOptions)
+	// XEP-0490 §4's node configuration is bookmarks' (persistent, whitelist).
+	return c.publishItem(ctx, sess, nsMDS, peer.Bare().String(), payload, bookmarkOptions)
 }
 
 // onMDSEvent turns the account's own displayed items into events.

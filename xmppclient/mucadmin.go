@@ -59,11 +59,14 @@ func removal(u *mucUser) Removal {
 	return ""
 }
 
-// Roles and affiliations a room knows (XEP-0045 §5).
-var (
-	roles        = map[string]bool{"none": true, "visitor": true, "participant": true, "moderator": true}
-	affiliations = map[string]bool{"none": true, "outcast": true, "member": true, "admin": true, "owner": true}
-)
+// The roles and affiliations a room knows (XEP-0045 §5).
+func isRole(r string) bool {
+	return slices.Contains([]string{"none", "visitor", "participant", "moderator"}, r)
+}
+
+func isAffiliation(a string) bool {
+	return slices.Contains([]string{"none", "outcast", "member", "admin", "owner"}, a)
+}
 
 // SetRole gives the occupant nick of room the role ("none" kicks them,
 // "visitor" takes their voice, "participant" gives it, "moderator");
@@ -71,7 +74,7 @@ var (
 // room as a moderator.
 func (c *Client) SetRole(ctx context.Context, room jid.JID, nick, role, reason string) error {
 	room = room.Bare()
-	if !roles[role] {
+	if !isRole(role) {
 		return fmt.Errorf("%q is not a room role (none, visitor, participant, moderator)", role)
 	}
 	if nick == "" {
@@ -90,7 +93,7 @@ func (c *Client) SetRole(ctx context.Context, room jid.JID, nick, role, reason s
 // admin or owner; we need not be in it.
 func (c *Client) SetAffiliation(ctx context.Context, room, who jid.JID, aff, reason string) error {
 	room, who = room.Bare(), who.Bare()
-	if !affiliations[aff] {
+	if !isAffiliation(aff) {
 		return fmt.Errorf("%q is not a room affiliation (none, outcast, member, admin, owner)", aff)
 	}
 	if room.Localpart() == "" {
