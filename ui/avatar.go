@@ -349,27 +349,11 @@ func (a *Pane) pickAvatar() {
 // and the nick. Occupants' pictures are not fetched.
 type occupantRow struct {
 	widget.BaseWidget
-	avatar  *avatarView
-	nick    *widget.Label
-	away    *canvas.Text // "away: brb", small and grey, as Gajim shows a status
-	content fyne.CanvasObject
-	menu    func(at fyne.Position) // the right-click menu (roomadmin.go)
-	tap     func()                 // a click: a private chat
-}
-
-// TappedSecondary opens the occupant's menu where it was clicked.
-func (r *occupantRow) TappedSecondary(e *fyne.PointEvent) {
-	if r.menu != nil {
-		r.menu(e.AbsolutePosition)
-	}
-}
-
-// Tapped selects the row (once a row takes right clicks, the list item
-// around it no longer sees the left ones: see rosterRow.Tapped).
-func (r *occupantRow) Tapped(*fyne.PointEvent) {
-	if r.tap != nil {
-		r.tap()
-	}
+	avatar    *avatarView
+	nick      *widget.Label
+	away      *canvas.Text // "away: brb", small and grey, as Gajim shows a status
+	content   fyne.CanvasObject
+	clickable // a click: a private chat; a right click: roomadmin.go's menu
 }
 
 func newOccupantRow() fyne.CanvasObject {

@@ -15,32 +15,36 @@ import (
 // message (or the draft) and its time, unread badge.
 type rosterRow struct {
 	widget.BaseWidget
-	dot     *canvas.Circle
-	avatar  *avatarView
-	name    *widget.Label
-	preview *widget.RichText // the newest message, or "Draft: …"
-	when    *widget.RichText // the newest message's time
-	lines   *fyne.Container  // name over preview and time
-	count   *canvas.Text
-	badge   *fyne.Container
-	content fyne.CanvasObject
-	menu    func(at fyne.Position) // the row's right-click menu
-	tap     func()                 // a click: the row's chat opens
+	dot       *canvas.Circle
+	avatar    *avatarView
+	name      *widget.Label
+	preview   *widget.RichText // the newest message, or "Draft: …"
+	when      *widget.RichText // the newest message's time
+	lines     *fyne.Container  // name over preview and time
+	count     *canvas.Text
+	badge     *fyne.Container
+	content   fyne.CanvasObject
+	clickable // a click opens the row's chat; a right click its menu
 }
 
-// TappedSecondary opens the row's menu (a right click) where it was
-// clicked.
-func (r *rosterRow) TappedSecondary(e *fyne.PointEvent) {
+// clickable makes a list row take clicks itself: tap for a click (which
+// selects the row), menu for a right click, where it was made. Fyne's
+// window gives a click to the deepest object that takes any kind of
+// click: once the row takes right clicks, the list item around it no
+// longer sees the left ones (fyne's test driver does not show this; the
+// real window under Xvfb did), so the row must take both.
+type clickable struct {
+	menu func(at fyne.Position)
+	tap  func()
+}
+
+func (r *clickable) TappedSecondary(e *fyne.PointEvent) {
 	if r.menu != nil {
 		r.menu(e.AbsolutePosition)
 	}
 }
 
-// Tapped selects the row. Fyne's window gives a click to the deepest
-// object that takes any kind of click: once the row takes right clicks,
-// the list item around it no longer sees the left ones (fyne's test
-// driver does not show this; the real window under Xvfb did).
-func (r *rosterRow) Tapped(*fyne.PointEvent) {
+func (r *clickable) Tapped(*fyne.PointEvent) {
 	if r.tap != nil {
 		r.tap()
 	}
