@@ -271,14 +271,15 @@ func (a *Pane) chatTools() *fyne.Container {
 		a.roomTools = append(a.roomTools, people)
 		tools = append(tools, people)
 		if a.inviteBackend() != nil {
-			invite := widget.NewButtonWithIcon("Invite…", theme.MailSendIcon(), func() {
+			// Not in roomTools: hidden in a room that removed us
+			// (updateRemovalTools), where an invitation would fail.
+			a.inviteTool = widget.NewButtonWithIcon("Invite…", theme.MailSendIcon(), func() {
 				if a.chat != nil {
 					a.showInvite(a.chat.peer, "", "", false)
 				}
 			})
-			a.roomTools = append(a.roomTools, invite)
-			a.labelled(invite)
-			tools = append(tools, invite)
+			a.labelled(a.inviteTool)
+			tools = append(tools, a.inviteTool)
 		}
 		if a.voice = a.voiceTool(); a.voice != nil {
 			a.labelled(a.voice)

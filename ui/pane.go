@@ -143,6 +143,7 @@ type Pane struct {
 	roomTools     []fyne.CanvasObject
 	voice         *widget.Button            // "Request voice" (voice.go)
 	joinAgain     *widget.Button            // "Join again" in a room that removed us (roomadmin.go)
+	inviteTool    *widget.Button            // "Invite…" in a room's header, not after a removal
 	moreButton    *widget.Button            // the header's "⋮" menu (chatmenu.go)
 	strangerTools []fyne.CanvasObject       // "Add to contacts", "Block", for a stranger's chat
 	blockButton   *widget.Button            // "Block" / "Unblock" in a stranger's chat (nil: no blocking)

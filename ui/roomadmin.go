@@ -159,7 +159,7 @@ func (a *Pane) OnRoomRemoval(room, nick string, self, gone bool, text string) {
 			r.occupants, r.away, r.ranks, r.self = nil, nil, nil, rank{}
 			a.setRoomPresence(room, Unavailable)
 			a.refreshRoomHeader(room)
-			a.updateJoinAgain()
+			a.updateRemovalTools()
 		}
 		a.addNote(room, text)
 	})
@@ -181,10 +181,12 @@ func (a *Pane) joinAgainTool() *widget.Button {
 	return b
 }
 
-// updateJoinAgain shows "Join again" exactly when the open chat is a
-// room that removed us and we are not back.
-func (a *Pane) updateJoinAgain() {
+// updateRemovalTools shows "Join again" exactly when the open chat is a
+// room that removed us and we are not back, and "Invite…" in any other
+// room (an invitation from outside a room fails: "not in the room").
+func (a *Pane) updateRemovalTools() {
 	a.showRoomTool(a.joinAgain, func(r *roomState) bool { return r.removed && !r.joined })
+	a.showRoomTool(a.inviteTool, func(r *roomState) bool { return !r.removed || r.joined })
 }
 
 // showRoomTool shows the header's button b (nil: none) exactly when the

@@ -14,7 +14,7 @@ import (
 
 // fakeAdmin records room administration.
 type fakeAdmin struct {
-	*fakeRooms
+	*fakeInvites // a room's header then has Invite… (hidden after a removal)
 	amu   sync.Mutex
 	calls []string
 }
@@ -50,7 +50,7 @@ func (f *fakeAdmin) called() []string {
 // ann (an admin), our rank being role/aff.
 func adminRoom(t *testing.T, role, aff string) (*Pane, *fakeAdmin) {
 	t.Helper()
-	f := &fakeAdmin{fakeRooms: newRooms()}
+	f := &fakeAdmin{fakeInvites: &fakeInvites{fakeRooms: newRooms()}}
 	a, _ := newTestApp(t, f)
 	a.joinRoom(lounge, "me", false)
 	a.OnRoomJoined(lounge, "me")
@@ -151,6 +151,7 @@ func TestKickBanAndVoiceFromThePeopleList(t *testing.T) {
 func TestRemovedFromARoom(t *testing.T) {
 	a, f := adminRoom(t, "participant", "none")
 	mustNotShow(t, a, "Join again")
+	mustShow(t, a, "Invite…")
 	a.OnOccupantRank(lounge, "me", "visitor", "none", true)
 	mustShow(t, a, "You can no longer speak here (Request voice asks the moderators).")
 	a.OnOccupantRank(lounge, "me", "moderator", "member", true)
@@ -159,6 +160,7 @@ func TestRemovedFromARoom(t *testing.T) {
 	a.OnOccupant(lounge, "me", true)
 	a.OnRoomRemoval(lounge, "me", true, false, "You were removed from the room by ann: spam.")
 	mustShow(t, a, "You were removed from the room by ann: spam.", lounge+" — not joined", "Join again")
+	mustNotShow(t, a, "Invite…") // an invitation from outside the room fails
 	a.send("still there?")
 	mustShow(t, a, "not sent: you are no longer in this room; join it again first")
 	if a.composer.Text != "still there?" || len(f.fakeRooms.group) != 0 {
@@ -170,6 +172,7 @@ func TestRemovedFromARoom(t *testing.T) {
 	}
 	a.OnRoomJoined(lounge, "me")
 	mustNotShow(t, a, "Join again")
+	mustShow(t, a, "Invite…")
 
 	a.OnOccupantRank(lounge, "me", "moderator", "owner", true)
 	openChatMenu(t, a)
@@ -203,7 +206,7 @@ func (f *fakeConfig) SetRoomConfig(_ context.Context, _ string, form Form) error
 // for a multiple choice; hidden ones not shown but sent back); Enter
 // saves it, changed, and the room says so.
 func TestRoomSettingsDialog(t *testing.T) {
-	f := &fakeConfig{fakeAdmin: &fakeAdmin{fakeRooms: newRooms()}, form: Form{Fields: []FormField{
+	f := &fakeConfig{fakeAdmin: &fakeAdmin{fakeInvites: &fakeInvites{fakeRooms: newRooms()}}, form: Form{Fields: []FormField{
 		{Var: "FORM_TYPE", Type: "hidden", Values: []string{"http://jabber.org/protocol/muc#roomconfig"}},
 		{Type: "fixed", Values: []string{"Room information"}},
 		{Var: "muc#roomconfig_roomname", Type: "text-single", Label: "Title", Values: []string{"Lounge"}},

@@ -72,7 +72,7 @@ func (a *Pane) OnRoomJoined(room, nick string) {
 		r.joined, r.nick, r.removed = true, nick, false
 		a.setRoomPresence(room, Available)
 		a.refreshRoomHeader(room)
-		a.updateJoinAgain()
+		a.updateRemovalTools()
 	})
 }
 
@@ -306,7 +306,7 @@ func (a *Pane) showChatBody(room bool) {
 	setShown(a.moreButton, len(a.chatMenuItems()) > 0)
 	a.updateBlockTools()
 	a.updateVoice()
-	a.updateJoinAgain()
+	a.updateRemovalTools()
 	a.header.Refresh() // lays the tools out again
 }
 
