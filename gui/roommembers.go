@@ -19,7 +19,7 @@ func (b *Backend) RoomMembers(ctx context.Context, room string) ([]ui.RoomMember
 	}
 	out := make([]ui.RoomMember, 0, len(ms))
 	for _, m := range ms {
-		out = append(out, ui.RoomMember{JID: m.JID.String(), Affiliation: m.Affiliation, Nick: m.Nick})
+		out = append(out, ui.RoomMember{JID: m.JID.String(), Affiliation: m.Affiliation, Nick: m.Nick, Reason: m.Reason})
 	}
 	return out, nil
 }

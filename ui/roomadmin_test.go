@@ -15,8 +15,8 @@ import (
 // fakeAdmin records room administration.
 type fakeAdmin struct {
 	*fakeInvites // a room's header then has Invite… (hidden after a removal)
-	amu   sync.Mutex
-	calls []string
+	amu          sync.Mutex
+	calls        []string
 }
 
 func (f *fakeAdmin) SetRoomRole(_ context.Context, room, nick, role, reason string) error {

@@ -3,6 +3,7 @@ package xmppclient_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -129,8 +130,29 @@ func TestRoomAdministration(t *testing.T) {
 	if err := c.c.JoinRoom(ctx, room, "carol", xmppclient.JoinOptions{MustExist: true}); err == nil || !strings.Contains(err.Error(), "banned") {
 		t.Fatalf("a banned carol joining: %v", err)
 	}
+	// The ban list (§9.1) is read with the member lists (prosody 0.12
+	// keeps no ban reason: it says it in the removal only).
+	banned := func() []string {
+		ms, err := a.c.RoomMembers(ctx, room)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range ms {
+			if m.Affiliation == "outcast" {
+				out = append(out, m.JID.String()+" "+m.Reason)
+			}
+		}
+		return out
+	}
+	if got := banned(); !slices.Equal(got, []string{c.c.JID().Bare().String() + " "}) {
+		t.Fatalf("the ban list: %q", got)
+	}
 	if err := a.c.SetAffiliation(ctx, room, c.c.JID(), "none", ""); err != nil {
 		t.Fatal(err)
+	}
+	if got := banned(); len(got) != 0 {
+		t.Fatalf("the ban list after the ban was lifted: %q", got)
 	}
 	carolJoins()
 

@@ -14,7 +14,8 @@ import (
 )
 
 // A room's member list (XEP-0045 §7.11, §9.5): an iq get of
-// muc#admin with <item affiliation='member'/> (and 'owner', 'admin').
+// muc#admin with <item affiliation='member'/> (and 'owner', 'admin',
+// and 'outcast': the ban list, §9.1, which only admins and owners read).
 // Who may read it is the room's choice. Prosody 0.12.3 has no
 // muc#roomconfig_getmemberlist setting: it answers an owner or admin
 // with the lists of their own rank or lower, and any member of a
@@ -33,15 +34,17 @@ const maxMembers = 10000
 type RoomMember struct {
 	JID         jid.JID
 	Nick        string // registered with the room, if any
-	Affiliation string // owner, admin or member
+	Affiliation string // owner, admin, member or outcast (banned)
+	Reason      string // why, if the room keeps it (a ban's reason)
 }
 
 // ErrMembersForbidden: the room shows its member list only to others.
 var ErrMembersForbidden = errors.New("the room does not show its member list to you")
 
-// RoomMembers returns the room's owners, admins and members, in that
-// order (each by address), as far as the room lets us read each list. If it lets us read
-// none, the error wraps ErrMembersForbidden.
+// RoomMembers returns the room's owners, admins, members and banned
+// (outcasts), in that order (each by address), as far as the room lets us
+// read each list. If it lets us read none, the error wraps
+// ErrMembersForbidden.
 func (c *Client) RoomMembers(ctx context.Context, room jid.JID) ([]RoomMember, error) {
 	sess, err := c.session()
 	if err != nil {
@@ -53,11 +56,12 @@ func (c *Client) RoomMembers(ctx context.Context, room jid.JID) ([]RoomMember, e
 	}
 	var all []RoomMember
 	allowed := false
-	for _, aff := range []string{"owner", "admin", "member"} {
+	for _, aff := range []string{"owner", "admin", "member", "outcast"} {
 		var q struct {
 			Items []struct {
-				JID  string `xml:"jid,attr"`
-				Nick string `xml:"nick,attr"`
+				JID    string `xml:"jid,attr"`
+				Nick   string `xml:"nick,attr"`
+				Reason string `xml:"reason"`
 			} `xml:"item"`
 		}
 		item := xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Local: "item"}, Attr: []xml.Attr{xmlAttr("affiliation", aff)}})
@@ -83,7 +87,7 @@ func (c *Client) RoomMembers(ctx context.Context, room jid.JID) ([]RoomMember, e
 			if err != nil || len(all) >= maxMembers {
 				continue // a garbled entry is skipped
 			}
-			all = append(all, RoomMember{JID: j, Nick: it.Nick, Affiliation: aff})
+			all = append(all, RoomMember{JID: j, Nick: it.Nick, Affiliation: aff, Reason: strings.TrimSpace(it.Reason)})
 		}
 		// Each list by address: the room's order is its own table's.
 		slices.SortFunc(all[start:], func(a, b RoomMember) int { return strings.Compare(a.JID.String(), b.JID.String()) })

@@ -19,7 +19,8 @@ import (
 // `clove room --account JID nick ROOM NEWNICK` (enter, change our nickname,
 // keep it for the next joins, leave),
 // `clove room --account JID register ROOM [--nick NICK]` (XEP-0045 §7.10),
-// `clove room --account JID members ROOM` (§7.11: owners, admins, members),
+// `clove room --account JID members ROOM` (§7.11: owners, admins, members,
+// and the banned for an admin),
 // `clove room --account JID moderate ROOM ID [--reason TEXT]` (remove
 // someone's message as the room's moderator: XEP-0425),
 // `clove room --account JID kick ROOM NICK [--reason TEXT]`, `role ROOM
@@ -294,8 +295,9 @@ func roomStart(ctx context.Context, e *env, account string, with []string, timeo
 }
 
 // roomMembers is `clove room --account JID members ROOM`: the room's
-// owners, admins and members as far as it shows them (XEP-0045 §7.11),
-// one a line: address, affiliation, registered nick (escaped).
+// owners, admins, members and banned (outcast) as far as it shows them
+// (XEP-0045 §7.11, §9.1), one a line: address, affiliation, registered
+// nick (escaped), and a ban's reason where the room keeps one.
 func roomMembers(ctx context.Context, e *env, account string, room jid.JID, timeout time.Duration, timeoutSet bool) error {
 	s, done, err := e.roomSession(ctx, account, &timeout, timeoutSet)
 	if err != nil {
@@ -307,7 +309,11 @@ func roomMembers(ctx context.Context, e *env, account string, room jid.JID, time
 		return err
 	}
 	for _, m := range ms {
-		fmt.Fprintf(e.stdout, "%s\t%s\t%s\n", m.JID, m.Affiliation, termText(m.Nick))
+		line := fmt.Sprintf("%s\t%s\t%s", m.JID, m.Affiliation, termText(m.Nick))
+		if m.Reason != "" { // a ban's, where the room keeps it
+			line += "\t" + termText(m.Reason)
+		}
+		fmt.Fprintln(e.stdout, line)
 	}
 	return nil
 }

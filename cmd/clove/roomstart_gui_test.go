@@ -17,7 +17,8 @@ import (
 // invitation from it naming alice and joins the members-only room, and
 // the window opens the room with its "Invited …" note (and bob's "away:
 // brb" beside his nick once he says it, §7.7); its ⋮ → Members…
-// lists alice and bob. Screenshots: group-start.png (the dialog),
+// lists alice and bob, and carol's address typed there and Enter make her
+// a member. Screenshots: group-start.png (the dialog),
 // group-started.png and room-members.png, with
 // CLOVE_UPDATE_SCREENSHOTS=1.
 func TestGUIStartGroupChatUnderXvfb(t *testing.T) {
@@ -87,8 +88,16 @@ func TestGUIStartGroupChatUnderXvfb(t *testing.T) {
 	time.Sleep(400 * time.Millisecond)
 	w.click(chatMenuItemX, chatMenuFirstY+2*chatMenuItemH) // Members…
 	time.Sleep(1000 * time.Millisecond)
+	// An owner may edit the lists (§9.5): the address entry has the
+	// focus; carol's address and Enter make her a member.
+	w.must("type", "--delay", "15", "carol@"+srv.Domain)
+	w.keys("Return")
+	time.Sleep(1500 * time.Millisecond)
 	shot(t, w, "room-members.png")
 	w.stop()
+	if got := alice.ok("room", "--account", aj, "members", room); !strings.Contains(got, "carol@"+srv.Domain+"\tmember") {
+		t.Errorf("after carol was added in Members…, room members printed %q", got)
+	}
 	h := alice.ok("room", "--account", aj, "list", "muc.clove.test")
 	if strings.Contains(h, room) {
 		t.Errorf("the private room is listed publicly: %s", h)
