@@ -179,7 +179,12 @@ type Client struct {
 	// nickWaits: a nickname change waiting for the room's answer
 	// (mucnick.go), by room.
 	nickWaits map[string]chan error
-	created   map[string]bool
+	// subjectWaits: a subject change waiting for the room (mucsubject.go),
+	// by room; subjectJoins: rooms joined whose first subject, the room's
+	// own, has not come yet.
+	subjectWaits map[string]subjectWait
+	subjectJoins map[string]bool
+	created      map[string]bool
 	// Self-ping (selfping.go): when each joined room last sent us
 	// anything, and the rooms being checked now.
 	roomSeen map[string]time.Time

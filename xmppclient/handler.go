@@ -237,13 +237,13 @@ type idEl struct {
 }
 
 type inMessage struct {
-	ID       string `xml:"id,attr"`
-	From     string `xml:"from,attr"`
-	To       string `xml:"to,attr"`
-	Type     string `xml:"type,attr"`
-	Body     string `xml:"body"`
-	Subject  string `xml:"subject"`
-	OriginID *idEl  `xml:"urn:xmpp:sid:0 origin-id"`
+	ID       string  `xml:"id,attr"`
+	From     string  `xml:"from,attr"`
+	To       string  `xml:"to,attr"`
+	Type     string  `xml:"type,attr"`
+	Body     string  `xml:"body"`
+	Subject  *string `xml:"subject"`
+	OriginID *idEl   `xml:"urn:xmpp:sid:0 origin-id"`
 	// Form: a data form (XEP-0004), e.g. a room's voice request.
 	Form *xForm `xml:"jabber:x:data x"`
 	// OccupantID: XEP-0421, a room's stable id of the sender.
@@ -372,6 +372,9 @@ func (c *Client) onMessage(m *inMessage) {
 		return
 	}
 	if m.Type == "error" {
+		if c.subjectRefused(m) {
+			return
+		}
 		if m.ID != "" {
 			ev := MessageFailed{ID: m.ID}
 			if m.Error != nil {

@@ -23,15 +23,20 @@ import (
 
 // GroupMessage is a message in a room.
 type GroupMessage struct {
-	Room      jid.JID // bare room address
-	Nick      string
-	Body      string
-	Subject   string // set when the room's subject changes
-	ID        string
-	ArchiveID string // the room's stanza-id
-	Time      time.Time
-	Delayed   bool // room history sent on join
-	Self      bool // sent by us
+	Room jid.JID // bare room address
+	Nick string
+	Body string
+	// Subject, with SubjectSet: the message sets the room's subject ("":
+	// none); SubjectChange: a live change by Nick, not the subject the room
+	// sends after our join.
+	Subject       string
+	SubjectSet    bool
+	SubjectChange bool
+	ID            string
+	ArchiveID     string // the room's stanza-id
+	Time          time.Time
+	Delayed       bool // room history sent on join
+	Self          bool // sent by us
 	// Reply: the message answers another (XEP-0461; its ID is the
 	// room's stanza-id of it); Body is without the fallback quote.
 	Reply *Reply
@@ -274,6 +279,10 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 		c.joinNicks = map[string]string{}
 	}
 	c.joinNicks[room.String()] = nick
+	if c.subjectJoins == nil {
+		c.subjectJoins = map[string]bool{}
+	}
+	c.subjectJoins[room.String()] = true
 	if _, in := c.rooms[room.String()]; !in {
 		// The join's presences list the occupants anew (a join while in
 		// the room, say the session's autojoin beside a command's, is
@@ -438,6 +447,7 @@ func (c *Client) forgetRoom(room string) (string, bool) {
 	nick, ok := c.rooms[room]
 	delete(c.rooms, room)
 	delete(c.roomSeen, room)
+	delete(c.subjectJoins, room)
 	delete(c.roomLast, room)
 	delete(c.roomCrypt, room)
 	return nick, ok
@@ -683,7 +693,13 @@ func (c *Client) groupEvent(m *inMessage, from jid.JID, delay *delayEl, archiveI
 		nick = c.joinNicks[room.String()] // the history sent on joining
 	}
 	c.mu.Unlock()
-	g := GroupMessage{Room: room, Nick: from.Resourcepart(), Body: m.Body, Subject: m.Subject, ID: m.ID, Time: time.Now().UTC()}
+	g := GroupMessage{Room: room, Nick: from.Resourcepart(), Body: m.Body, ID: m.ID, Time: time.Now().UTC()}
+	if m.Subject != nil && m.Body == "" && archiveID == "" {
+		// §8.1: a subject and no body (a body with a subject is a
+		// message with a title, not a change).
+		g.Subject, g.SubjectSet = *m.Subject, true
+		g.SubjectChange = c.subjectArrived(room, g.Nick)
+	}
 	if m.OriginID != nil && m.OriginID.ID != "" {
 		g.ID = m.OriginID.ID
 	}
@@ -743,7 +759,7 @@ func (c *Client) groupEvent(m *inMessage, from jid.JID, delay *delayEl, archiveI
 	}
 	g.Reply, g.Body = replyOf(m.Reply, m.fallbacks(), g.Body)
 	g.File = fileOf(m.Body, m.OOB, false)
-	if g.Body == "" && g.Subject == "" {
+	if g.Body == "" && !g.SubjectSet {
 		return nil, false
 	}
 	return g, true

@@ -1,0 +1,150 @@
+package xmppclient_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clove-xmpp/clove/internal/prosodytest"
+	"github.com/clove-xmpp/clove/internal/slixtest"
+	"github.com/clove-xmpp/clove/xmppclient"
+	"mellium.im/xmpp/jid"
+)
+
+// A room's subject (XEP-0045 §8.1) on a real prosody 0.12, slixmpp's bob
+// in the room: the subject the room sends after a join is not a change;
+// alice (Clove, the owner) sets one, bob (slixmpp) and carol (Clove) get
+// it, carol as alice's change; carol, a participant, is refused (prosody
+// lets only moderators by default) and so is slixmpp's bob until alice
+// makes him a moderator; alice removes it with an empty subject; carol,
+// back in the room, gets the current one as the room's, not a change.
+func TestRoomSubject(t *testing.T) {
+	slixtest.Require(t)
+	srv := prosodytest.Start(t, prosodytest.Config(mucComponent))
+	for _, u := range []string{"alice", "bob", "carol"} {
+		srv.CreateUser(t, u, "pw")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	a := start(t, config(srv, "alice", "pw"))
+	c := start(t, config(srv, "carol", "pw"))
+	a.wait("alice online", 15*time.Second, online)
+	c.wait("carol online", 15*time.Second, online)
+	room := jid.MustParse("plans@muc." + srv.Domain)
+	if err := a.c.JoinRoom(ctx, room, "alice", xmppclient.JoinOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	bob, err := slixtest.Start(ctx, slixtest.Params{JID: "bob@" + srv.Domain + "/slix", Password: "pw", Addr: srv.C2SAddr, CertPEM: srv.CertPEM, Plugins: []string{"xep_0045"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bob.Close() })
+	if err := bob.JoinRoom(ctx, room.String(), "bob"); err != nil {
+		t.Fatal(err)
+	}
+	subject := func(who *peer, what string, match func(xmppclient.GroupMessage) bool) xmppclient.GroupMessage {
+		t.Helper()
+		var got xmppclient.GroupMessage
+		who.wait(what, 10*time.Second, func(ev xmppclient.Event) bool {
+			g, ok := ev.(xmppclient.GroupMessage)
+			if ok && g.SubjectSet && g.Room.Equal(room) && match(g) {
+				got = g
+				return true
+			}
+			return false
+		})
+		return got
+	}
+	if err := c.c.JoinRoom(ctx, room, "carol", xmppclient.JoinOptions{MustExist: true}); err != nil {
+		t.Fatal(err)
+	}
+	if g := subject(c, "the room's subject after carol's join", func(g xmppclient.GroupMessage) bool { return true }); g.SubjectChange || g.Subject != "" {
+		t.Fatalf("the subject sent after the join: %+v", g)
+	}
+
+	if err := a.c.SetRoomSubject(ctx, room, "Plans for Friday"); err != nil {
+		t.Fatal(err)
+	}
+	subject(c, "alice's subject", func(g xmppclient.GroupMessage) bool {
+		return g.SubjectChange && g.Nick == "alice" && g.Subject == "Plans for Friday"
+	})
+	bctx, bcancel := context.WithTimeout(ctx, 10*time.Second)
+	ms, err := bob.Wait(bctx, func(ms []slixtest.Message) bool {
+		for _, m := range ms {
+			if m.Type == "groupchat" && strings.Contains(m.XML, "subject>Plans for Friday</") {
+				return true
+			}
+		}
+		return false
+	})
+	bcancel()
+	if err != nil {
+		for _, m := range ms {
+			t.Logf("bob got %s", m.XML)
+		}
+		t.Fatalf("slixmpp's bob did not get the subject: %v", err)
+	}
+
+	err = c.c.SetRoomSubject(ctx, room, "carol was here")
+	if !errors.Is(err, xmppclient.ErrNotPermitted) || !strings.Contains(err.Error(), "change the subject of "+room.String()) {
+		t.Fatalf("carol, a participant, setting the subject: %v", err)
+	}
+	t.Logf("refused: %v", err)
+
+	fromBob := func(text string) {
+		t.Helper()
+		if err := bob.Send(ctx, slixtest.Outgoing{To: room.String(), Type: "groupchat", ExtraXML: "<subject xmlns='jabber:client'>" + text + "</subject>"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fromBob("bob was here")
+	bctx, bcancel = context.WithTimeout(ctx, 10*time.Second)
+	_, err = bob.Wait(bctx, func(ms []slixtest.Message) bool {
+		for _, m := range ms {
+			if m.Type == "error" && strings.Contains(m.XML, "forbidden") {
+				return true
+			}
+		}
+		return false
+	})
+	bcancel()
+	if err != nil {
+		t.Fatalf("slixmpp's bob, a participant, was not refused the subject: %v", err)
+	}
+	if err := a.c.SetRole(ctx, room, "bob", "moderator", ""); err != nil {
+		t.Fatal(err)
+	}
+	fromBob("Plans for Saturday")
+	g := subject(c, "bob's subject", func(g xmppclient.GroupMessage) bool { return g.Nick == "bob" })
+	if !g.SubjectChange || g.Subject != "Plans for Saturday" {
+		t.Fatalf("bob's subject, a moderator's: %+v (his first, refused, must not arrive)", g)
+	}
+
+	if err := a.c.SetRoomSubject(ctx, room, ""); err != nil {
+		t.Fatal(err)
+	}
+	subject(c, "the subject removed", func(g xmppclient.GroupMessage) bool {
+		return g.SubjectChange && g.Nick == "alice" && g.Subject == ""
+	})
+	if err := a.c.SetRoomSubject(ctx, room, "Plans for Sunday"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.c.LeaveRoom(ctx, room); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.c.JoinRoom(ctx, room, "carol", xmppclient.JoinOptions{MustExist: true}); err != nil {
+		t.Fatal(err)
+	}
+	subject(c, "the current subject at carol's new join", func(g xmppclient.GroupMessage) bool {
+		return !g.SubjectChange && g.Subject == "Plans for Sunday"
+	})
+
+	if err := a.c.SetRoomSubject(ctx, room, strings.Repeat("x", 2000)); err == nil || !strings.Contains(err.Error(), "too long") {
+		t.Fatalf("a 2,000-byte subject: %v", err)
+	}
+	if err := a.c.SetRoomSubject(ctx, jid.MustParse("elsewhere@muc."+srv.Domain), "x"); err == nil || !strings.Contains(err.Error(), "join") {
+		t.Fatalf("a subject for a room not joined: %v", err)
+	}
+}
