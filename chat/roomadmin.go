@@ -282,3 +282,34 @@ func setFormValues(f *xmppclient.DataForm, set map[string]string) error {
 	}
 	return nil
 }
+
+// SetRoomSubject sets the subject of the room at addr ("" removes it,
+// XEP-0045 §8.1): one line, its spaces tidied. We must be in the room,
+// and the room must let us (prosody: its moderators, unless it lets
+// everyone).
+func (s *Session) SetRoomSubject(ctx context.Context, addr, subject string) error {
+	room, err := RoomJID(addr)
+	if err != nil {
+		return err
+	}
+	if _, in := s.client.RoomNick(room); !in {
+		return errNotIn(room)
+	}
+	return s.client.SetRoomSubject(ctx, room, OneLine(strings.TrimSpace(subject)))
+}
+
+// SetRoomSubjectOnce is SetRoomSubject for a one-shot command: online,
+// into the room (it must exist), the subject, out again.
+func (s *Session) SetRoomSubjectOnce(ctx context.Context, addr, subject string, timeout time.Duration) error {
+	room, err := RoomJID(addr)
+	if err != nil {
+		return err
+	}
+	return s.onceOnline(ctx, timeout, func(ctx context.Context) error {
+		return s.inRoom(ctx, room, func(ctx context.Context) error {
+			return s.client.JoinRoom(ctx, room, s.defaultRoomNick(ctx, room), xmppclient.JoinOptions{History: -1, MustExist: true})
+		}, func() error {
+			return s.SetRoomSubject(ctx, room.String(), subject)
+		})
+	})
+}

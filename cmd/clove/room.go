@@ -19,6 +19,7 @@ import (
 // `clove room --account JID nick ROOM NEWNICK` (enter, change our nickname,
 // keep it for the next joins, leave),
 // `clove room --account JID register ROOM [--nick NICK]` (XEP-0045 §7.10),
+// `clove room --account JID subject ROOM TEXT` (§8.1: "" removes it),
 // `clove room --account JID members ROOM` (§7.11: owners, admins, members,
 // and the banned for an admin),
 // `clove room --account JID moderate ROOM ID [--reason TEXT]` (remove
@@ -58,7 +59,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		return roomStart(ctx, e, *account, pos[1:], v.Timeout, flagSet(fs, "timeout"))
 	}
 	if *account == "" || len(pos) < 2 {
-		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM, retract ROOM ID, moderate ROOM ID, nick ROOM NEWNICK, register ROOM, invite ROOM JID, members ROOM, kick ROOM NICK, role ROOM NICK ROLE, ban ROOM JID, affiliation ROOM JID AFFILIATION, destroy ROOM, config ROOM [VAR=VALUE…], encryption ROOM, start JID [JID…] or list [SERVICE]")
+		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM, retract ROOM ID, moderate ROOM ID, nick ROOM NEWNICK, register ROOM, invite ROOM JID, members ROOM, subject ROOM TEXT, kick ROOM NICK, role ROOM NICK ROLE, ban ROOM JID, affiliation ROOM JID AFFILIATION, destroy ROOM, config ROOM [VAR=VALUE…], encryption ROOM, start JID [JID…] or list [SERVICE]")
 	}
 	verb := pos[0]
 	room, err := chat.RoomJID(pos[1])
@@ -105,6 +106,11 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 			return usagef("room members takes one room address")
 		}
 		return roomMembers(ctx, e, *account, room, v.Timeout, flagSet(fs, "timeout"))
+	case "subject":
+		if len(pos) != 3 {
+			return usagef(`room subject takes ROOM and the subject ("" removes it)`)
+		}
+		return roomSubject(ctx, e, *account, room, pos[2], v.Timeout, flagSet(fs, "timeout"))
 	case "config":
 		return roomConfig(ctx, e, *account, room, pos[2:], v.Timeout, flagSet(fs, "timeout"))
 	case "kick", "role", "ban", "affiliation", "destroy":
@@ -124,7 +130,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		}
 		return roomInvite(ctx, e, *account, room, who, *reason, *viaRoom, v.Timeout, flagSet(fs, "timeout"))
 	default:
-		return usagef("room needs join, send, retract, moderate, nick, register, invite, members, kick, role, ban, affiliation, destroy, config, encryption, start or list, not %q", verb)
+		return usagef("room needs join, send, retract, moderate, nick, register, invite, members, subject, kick, role, ban, affiliation, destroy, config, encryption, start or list, not %q", verb)
 	}
 	if v.History < 0 {
 		return usagef("--history must be 0 or more")
@@ -292,6 +298,26 @@ func roomStart(ctx context.Context, e *env, account string, with []string, timeo
 		fmt.Fprintln(e.stdout, room)
 	}
 	return err
+}
+
+// roomSubject is `clove room --account JID subject ROOM TEXT`: the
+// room's subject set ("" removes it; XEP-0045 §8.1), entering the room
+// for it unless we are in it.
+func roomSubject(ctx context.Context, e *env, account string, room jid.JID, subject string, timeout time.Duration, timeoutSet bool) error {
+	s, done, err := e.roomSession(ctx, account, &timeout, timeoutSet)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := s.SetRoomSubjectOnce(ctx, room.String(), subject, timeout); err != nil {
+		return err
+	}
+	if subject = chat.OneLine(subject); subject == "" {
+		fmt.Fprintf(e.stdout, "the subject of %s is removed\n", room)
+	} else {
+		fmt.Fprintf(e.stdout, "the subject of %s is now: %s\n", room, termText(subject))
+	}
+	return nil
 }
 
 // roomMembers is `clove room --account JID members ROOM`: the room's

@@ -58,6 +58,24 @@ func TestCLIRoomAdministration(t *testing.T) {
 		t.Errorf("a made-up role: exit %d, %q", r.code, r.stderr)
 	}
 
+	// The subject (§8.1): set by alice, seen at bob's next join, refused
+	// to bob (prosody: moderators only), removed.
+	if out := alice.ok("room", "--account", aj, "subject", room, "Board  meeting\nat noon"); out != "the subject of "+room+" is now: Board meeting at noon\n" {
+		t.Errorf("room subject printed %q", out)
+	}
+	if out := bob.ok("room", "--account", bj, "join", room, "--history", "0"); !strings.Contains(out, "subject: Board meeting at noon") {
+		t.Errorf("bob's join after the subject printed %q", out)
+	}
+	if r := bob.run("room", "--account", bj, "subject", room, "mine now"); r.code == 0 || !strings.Contains(r.stderr, "does not let you change the subject of "+room) {
+		t.Errorf("bob setting the subject: exit %d, %q; want a refusal", r.code, r.stderr)
+	}
+	if out := alice.ok("room", "--account", aj, "subject", room, ""); out != "the subject of "+room+" is removed\n" {
+		t.Errorf("room subject \"\" printed %q", out)
+	}
+	if out := bob.ok("room", "--account", bj, "join", room, "--history", "0"); strings.Contains(out, "subject:") {
+		t.Errorf("bob's join after the subject was removed printed %q", out)
+	}
+
 	// The settings (§10.2): listed, changed, read back; refused to bob.
 	if out := alice.ok("room", "--account", aj, "config", room); !strings.Contains(out, "muc#roomconfig_roomname\ttext-single\t") {
 		t.Errorf("room config listed:\n%s", out)
