@@ -268,10 +268,14 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 			rk.OnVoiceRequest(ev.Room.String(), ev.Nick)
 		}
 	case xmppclient.GroupMessage:
-		if ev.Subject != "" {
+		if ev.SubjectSet {
+			// An empty one removes it (§8.1).
 			w.OnRoomSubject(ev.Room.String(), ev.Subject)
+			if ss, ok := w.(subjectSink); ok && ev.SubjectChange {
+				ss.OnSubjectChanged(ev.Room.String(), ev.Nick, ev.Subject, ev.Self)
+			}
 		}
-		if ev.Retracts != "" || ev.Body == "" && ev.Subject == "" {
+		if ev.Retracts != "" || ev.Body == "" {
 			// A retraction or a moderation ("" Retracts: one the store
 			// did not apply); ours from this window is shown already (not
 			// fresh).

@@ -69,6 +69,7 @@ func (a *Pane) chatMenuItems() []*fyne.MenuItem {
 	if a.roomMembersBackend() != nil {
 		items = append(items, fyne.NewMenuItem("Members…", func() { a.showRoomMembers(peer) }))
 	}
+	items = append(items, a.subjectMenuItems(peer)...)
 	if a.roomBackend() != nil {
 		if len(items) > 0 {
 			items = append(items, fyne.NewMenuItemSeparator())

@@ -245,6 +245,10 @@ func everyDialog() []namedDialog {
 		{"start group", func(a *Pane) { a.showStartGroup("bob@example.org", []string{"bob@example.org"}, "") }},
 		{"invite", func(a *Pane) { a.showInvite(lounge, "", "", true) }},
 		{"change nick", func(a *Pane) { a.showChangeNick(lounge, "me") }},
+		{"change subject", func(a *Pane) { a.showChangeSubject(lounge, "Talk about I2P") }},
+		{"members", func(a *Pane) {
+			a.membersDialog(lounge, []RoomMember{{JID: "alice@example.org", Affiliation: "owner"}, {JID: "bob@example.org", Affiliation: "member", Nick: "Bobby"}})
+		}},
 		{"emoji", func(a *Pane) { a.showEmojiPicker("Insert emoji", func(string) {}) }},
 		{"delete history", func(a *Pane) { a.confirmDeleteChat("bob@example.org") }},
 		{"delete for everyone", func(a *Pane) { a.confirmRetract("bob@example.org", a.chat.msgs[1]) }},

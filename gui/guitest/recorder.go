@@ -49,6 +49,9 @@ func (r *Recorder) OnOccupantRank(room, nick, role, aff string, self bool) {
 	r.add("rank %s %s %s %s self=%v", room, nick, role, aff, self)
 }
 func (r *Recorder) OnVoiceRequest(room, nick string) { r.add("voice request %s %s", room, nick) }
+func (r *Recorder) OnSubjectChanged(room, nick, subject string, self bool) {
+	r.add("subject changed %s by %s self=%v %q", room, nick, self, subject)
+}
 func (r *Recorder) OnRoomRemoval(room, nick string, self, gone bool, text string) {
 	r.add("removed %s %s self=%v gone=%v %s", room, nick, self, gone, text)
 }
