@@ -82,6 +82,20 @@ func TestGUIRoomAdminUnderXvfb(t *testing.T) {
 	w.must(append(at(peopleX, moderatorItemY), "click", "1")...) // Make moderator
 	waitSaw(t, brec, "rank "+den+" bob moderator none self=true")
 
+	// The subject from the ⋮ menu (§8.1): typed, Enter; bob is told who
+	// changed it.
+	w.click(878, 49)
+	time.Sleep(400 * time.Millisecond)
+	w.must(append(at(760, subjectItemY), "click", "1")...) // Change subject…
+	time.Sleep(500 * time.Millisecond)
+	w.keys("ctrl+a")
+	w.must("type", "--window", w.id, "--delay", "20", "Plans for Friday")
+	w.screenshot(shotPath(t, "roomadmin-subject.png"))
+	w.keys("Return")
+	waitSaw(t, brec, "subject changed "+den+` by alice self=false "Plans for Friday"`)
+	time.Sleep(700 * time.Millisecond)
+	w.screenshot(shotPath(t, "roomadmin-subject-set.png"))
+
 	// The room's settings from the ⋮ menu: renamed, Enter saves.
 	w.click(878, 49)
 	time.Sleep(400 * time.Millisecond)
@@ -145,4 +159,8 @@ func TestGUIRoomAdminUnderXvfb(t *testing.T) {
 // sorted) and the occupant menu's entries.
 const joinAgainX = 800
 
-const peopleX, peopleBobY, kickItemY, moderatorItemY, settingsItemY, destroyItemY = 800, 160, 261, 300, 246, 285
+const peopleX, peopleBobY, kickItemY, moderatorItemY = 800, 160, 261, 300
+
+// The owner's ⋮ menu: Change nickname…, Register nickname…, Members…,
+// Change subject…, a line, Leave room…, Room settings…, Destroy room….
+const subjectItemY, settingsItemY, destroyItemY = 202, 285, 324
