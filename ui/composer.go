@@ -48,6 +48,11 @@ type Composer struct {
 	// OnPage, if set, takes Page Up and Page Down: the chat above scrolls
 	// a page (the cursor stays where it is), as in Gajim and Dino.
 	OnPage func(up bool)
+	// Complete, if set, is Tab: given the text and the cursor (in runes)
+	// it returns the text completed and the cursor after it, or false —
+	// then Tab leaves the composer. apply false only asks (nothing
+	// changes). A room's nicknames (nickcomplete.go).
+	Complete func(text []rune, cursor int, apply bool) ([]rune, int, bool)
 }
 
 // The composer shows two lines when empty and grows with its text up to
@@ -170,6 +175,16 @@ func (c *Composer) TypedKey(k *fyne.KeyEvent) {
 		c.OnPage(k.Name == fyne.KeyPageUp)
 		return
 	}
+	if k.Name == fyne.KeyTab {
+		if c.Complete != nil && !c.shift {
+			if text, cursor, ok := c.Complete([]rune(c.Text), c.cursorOffset(), true); ok {
+				c.SetText(string(text))
+				c.setCursorOffset(cursor)
+				c.typed()
+			}
+		}
+		return // never a tab typed into a message
+	}
 	before := c.Text
 	c.Entry.TypedKey(k)
 	if c.Text != before { // Backspace, Delete, a new line
@@ -178,8 +193,43 @@ func (c *Composer) TypedKey(k *fyne.KeyEvent) {
 }
 
 // AcceptsTab is false: Tab leaves the composer (to the send button) as in
-// other messengers, instead of typing a tab into the message.
-func (c *Composer) AcceptsTab() bool { return false }
+// other messengers, instead of typing a tab into the message — unless it
+// completes something (a nickname in a room, as in Gajim); Shift+Tab
+// always goes back.
+func (c *Composer) AcceptsTab() bool {
+	if c.Complete == nil || c.shift {
+		return false
+	}
+	_, _, ok := c.Complete([]rune(c.Text), c.cursorOffset(), false)
+	return ok
+}
+
+// cursorOffset is the cursor's place in the text, in runes.
+func (c *Composer) cursorOffset() int {
+	off := 0
+	for i, line := range strings.Split(c.Text, "\n") {
+		n := len([]rune(line))
+		if i == c.CursorRow {
+			return off + min(c.CursorColumn, n)
+		}
+		off += n + 1
+	}
+	return len([]rune(c.Text))
+}
+
+// setCursorOffset puts the cursor at off (in runes).
+func (c *Composer) setCursorOffset(off int) {
+	row, col := 0, 0
+	for _, r := range []rune(c.Text)[:min(off, len([]rune(c.Text)))] {
+		if r == '\n' {
+			row, col = row+1, 0
+		} else {
+			col++
+		}
+	}
+	c.CursorRow, c.CursorColumn = row, col
+	c.Refresh()
+}
 
 // KeyDown tracks Shift (desktop only).
 func (c *Composer) KeyDown(k *fyne.KeyEvent) {

@@ -144,6 +144,7 @@ type Pane struct {
 	voice         *widget.Button            // "Request voice" (voice.go)
 	joinAgain     *widget.Button            // "Join again" in a room that removed us (roomadmin.go)
 	inviteTool    *widget.Button            // "Invite…" in a room's header, not after a removal
+	nickCycle     *nickCycle                // the composer's last nickname completion (nickcomplete.go)
 	moreButton    *widget.Button            // the header's "⋮" menu (chatmenu.go)
 	strangerTools []fyne.CanvasObject       // "Add to contacts", "Block", for a stranger's chat
 	blockButton   *widget.Button            // "Block" / "Unblock" in a stranger's chat (nil: no blocking)
@@ -344,6 +345,7 @@ func (a *Pane) build() fyne.CanvasObject {
 	a.composer.OnTyped = a.userTyped
 	a.composer.OnUpEmpty = a.editLast
 	a.composer.OnEscape = a.cancelEdit
+	a.composer.Complete = a.completeNick
 	a.composer.OnPaste = a.paste
 	a.composer.OnPage = a.scrollPage
 	a.composer.OnGrow = func() {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -81,6 +82,18 @@ func TestGUIRoomAdminUnderXvfb(t *testing.T) {
 	time.Sleep(400 * time.Millisecond)
 	w.must(append(at(peopleX, moderatorItemY), "click", "1")...) // Make moderator
 	waitSaw(t, brec, "rank "+den+" bob moderator none self=true")
+
+	// Tab completes a nickname in the composer, as in Gajim: "bo", Tab,
+	// "hello", Enter says "bob: hello".
+	w.click(585, 523)
+	w.must("type", "--window", w.id, "--delay", "20", "bo")
+	w.keys("Tab")
+	w.must("type", "--window", w.id, "--delay", "20", "hello")
+	w.screenshot(shotPath(t, "roomadmin-nick-completed.png"))
+	w.keys("Return")
+	waitUntil(t, 20*time.Second, `bob told "bob: hello"`, func() bool {
+		return slices.ContainsFunc(brec.Got(), func(g string) bool { return strings.Contains(g, `"bob: hello"`) })
+	})
 
 	// The subject from the ⋮ menu (§8.1): typed, Enter; bob is told who
 	// changed it.
