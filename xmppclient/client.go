@@ -183,6 +183,9 @@ type Client struct {
 	// by room; subjectJoins: rooms joined whose first subject, the room's
 	// own, has not come yet.
 	subjectWaits map[string]subjectWait
+	// joinCodes: what our own presence said at a join under way (status
+	// 100, 170), by room.
+	joinCodes    map[string]RoomJoined
 	subjectJoins map[string]bool
 	created      map[string]bool
 	// Self-ping (selfping.go): when each joined room last sent us

@@ -68,6 +68,11 @@ type mucUserMsg struct {
 		JID         string `xml:"jid,attr"`
 		Affiliation string `xml:"affiliation,attr"`
 	} `xml:"item"`
+	// Status: from the room itself, what changed in its settings
+	// (§10.2.1: 104, 170–174).
+	Status []struct {
+		Code int `xml:"code,attr"`
+	} `xml:"status"`
 }
 
 // maxReason bounds what of an invitation's reason is kept: it is shown in

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -101,7 +102,23 @@ type Occupant struct {
 type RoomJoined struct {
 	Room jid.JID
 	Nick string
+	// AddressesShown: everyone in the room can see our real address (a
+	// non-anonymous room: status 100 at the join, §7.2.3, or a room we
+	// made so). Logged: the room says it keeps a public log (170).
+	AddressesShown bool
+	Logged         bool
 }
+
+// RoomConfigChanged says a room's settings were changed while we are in
+// it (§10.2.1), by the status codes the room sent: 104 (a change that
+// does not touch privacy), 170/171 (logging on/off), 172 (addresses now
+// shown to all), 173 (to moderators), 174 (to no one).
+type RoomConfigChanged struct {
+	Room  jid.JID
+	Codes []int
+}
+
+func (RoomConfigChanged) isEvent() {}
 
 func (GroupMessage) isEvent() {}
 func (Occupant) isEvent()     {}
@@ -355,7 +372,10 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 	c.rooms[room.String()] = nick
 	created := c.created[room.String()]
 	delete(c.created, room.String())
+	joined := c.joinCodes[room.String()]
+	delete(c.joinCodes, room.String())
 	c.mu.Unlock()
+	joined.Room, joined.Nick = room, nick
 	if opts.Config != nil && !created {
 		if rc != nil {
 			c.releaseRoom(rc)
@@ -380,10 +400,11 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 		if opts.Config != nil {
 			// At once, for OMEMO; disco#info below says the rest (XEP-0421).
 			c.setRoomPrivacy(room, configPrivacy(opts.Config))
+			joined.AddressesShown = joined.AddressesShown || hasFeature(configPrivacy(opts.Config), featNonAnonymous)
 		}
 		go c.refreshRoomPrivacy(room) // as disco#info says (an instant room: the server's defaults)
 	}
-	c.emit(RoomJoined{Room: room, Nick: nick})
+	c.emit(joined)
 	if rc != nil {
 		n := opts.History
 		if n <= 0 {
@@ -648,6 +669,12 @@ func (c *Client) onRoomPresence(from jid.JID, p *inPresence) bool {
 	}
 	c.emit(o)
 	if o.Self && wait != nil && !o.Left {
+		c.mu.Lock()
+		if c.joinCodes == nil {
+			c.joinCodes = map[string]RoomJoined{}
+		}
+		c.joinCodes[room] = RoomJoined{AddressesShown: p.MUC.has(100), Logged: p.MUC.has(170)}
+		c.mu.Unlock()
 		if p.MUC.has(201) {
 			c.mu.Lock()
 			if c.created == nil {
@@ -674,6 +701,9 @@ func (c *Client) onGroupMessage(m *inMessage) {
 	}
 	room := from.Bare()
 	c.noteRoomTraffic(room.String())
+	if from.Resourcepart() == "" && m.Body == "" && m.MUCUser != nil && c.roomConfigChanged(room, m.MUCUser) {
+		return
+	}
 	ev, ok := c.groupEvent(m, from, m.Delay, "")
 	if !ok || c.holdLive(room.String(), ev) {
 		return
@@ -763,6 +793,31 @@ func (c *Client) groupEvent(m *inMessage, from jid.JID, delay *delayEl, archiveI
 		return nil, false
 	}
 	return g, true
+}
+
+// roomConfigChanged tells of a change of room's settings (a message from
+// the room itself with status codes, §10.2.1) and reads again whether the
+// room is private; false if u says no such change.
+func (c *Client) roomConfigChanged(room jid.JID, u *mucUserMsg) bool {
+	var codes []int
+	for _, s := range u.Status {
+		if s.Code == 104 || s.Code >= 170 && s.Code <= 174 {
+			codes = append(codes, s.Code)
+		}
+	}
+	if len(codes) == 0 {
+		return false
+	}
+	if _, in := c.RoomNick(room); !in {
+		return true // not a room we are in
+	}
+	slices.Sort(codes)
+	codes = slices.Compact(codes)
+	c.emit(RoomConfigChanged{Room: room, Codes: codes})
+	if slices.ContainsFunc(codes, func(code int) bool { return code == 104 || code >= 172 }) {
+		go c.refreshRoomPrivacy(room)
+	}
+	return true
 }
 
 // joinedRooms is a copy of the rooms we are in: bare address → our nick.
