@@ -46,6 +46,9 @@ type RoomVisit struct {
 	Removed func(nick, text string)
 	Subject func(string)
 	Said    func(xmppclient.GroupMessage)
+	// Privacy, after Joined: the room shows our address to everyone
+	// (shown), keeps a log (logged); only called when either holds.
+	Privacy func(shown, logged bool)
 }
 
 // VisitRoom enters room, tells who is there and what the room sends after
@@ -121,6 +124,9 @@ func (s *Session) VisitRoom(ctx context.Context, room jid.JID, v RoomVisit) (str
 				slices.Sort(occupants)
 				if v.Joined != nil {
 					v.Joined(ev.Nick, occupants)
+				}
+				if v.Privacy != nil && (ev.AddressesShown || ev.Logged) {
+					v.Privacy(ev.AddressesShown, ev.Logged)
 				}
 			}
 		case xmppclient.MessageAcked:

@@ -236,6 +236,13 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		w.OnSubscriptionRequest(ev.From.Bare().String())
 	case xmppclient.RoomJoined:
 		w.OnRoomJoined(ev.Room.String(), ev.Nick)
+		if ps, ok := w.(privacySink); ok {
+			ps.OnRoomPrivacy(ev.Room.String(), ev.AddressesShown, ev.Logged)
+		}
+	case xmppclient.RoomConfigChanged:
+		if ps, ok := w.(privacySink); ok {
+			ps.OnRoomConfigChanged(ev.Room.String(), ev.Codes)
+		}
 	case xmppclient.Occupant:
 		w.OnOccupant(ev.Room.String(), ev.Nick, ev.Left)
 		if p, ok := w.(occupantPresenceSink); ok && !ev.Left {

@@ -14,6 +14,13 @@ type subjectSink interface {
 	OnSubjectChanged(room, nick, subject string, self bool)
 }
 
+// privacySink is a Sink told what a room shows of us at our join and of
+// changes to its settings (ui/roomprivacy.go).
+type privacySink interface {
+	OnRoomPrivacy(room string, shown, logged bool)
+	OnRoomConfigChanged(room string, codes []int)
+}
+
 // SetRoomSubject sets room's subject (XEP-0045 §8.1; "" removes it).
 func (b *Backend) SetRoomSubject(ctx context.Context, room, subject string) error {
 	s, err := b.session()

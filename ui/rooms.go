@@ -43,6 +43,9 @@ type roomState struct {
 	self    rank
 	ranks   map[string]rank
 	removed bool
+	// privacy: what the room said of itself at our last join
+	// (roomprivacy.go).
+	privacy roomPrivacy
 }
 
 func (a *Pane) roomBackend() RoomBackend {

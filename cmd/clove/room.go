@@ -188,6 +188,14 @@ func printRoom(e *env, room jid.JID, v *chat.RoomVisit) {
 	v.Joined = func(nick string, occupants []string) {
 		fmt.Fprintf(e.stdout, "joined %s as %s; %d here: %s\n", room, termText(nick), len(occupants), termText(strings.Join(occupants, ", ")))
 	}
+	v.Privacy = func(shown, logged bool) {
+		if shown {
+			fmt.Fprintf(e.stdout, "* everyone in %s can see your address\n", room)
+		}
+		if logged {
+			fmt.Fprintf(e.stdout, "* %s keeps a log of what is said\n", room)
+		}
+	}
 	v.Presence = func(nick string, left bool) {
 		what := "joined"
 		if left {

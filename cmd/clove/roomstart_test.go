@@ -82,6 +82,14 @@ func TestCLIRoomStart(t *testing.T) {
 	}
 	t.Logf("room start (log in, disco, create, configure, bookmark, 2 invitations, leave): %v", took.Round(time.Millisecond))
 
+	// carol, invited, joins with Clove: the room shows her address to
+	// everyone (status 100, §7.2.3), and her join says so.
+	carol := newCLI(t, "pw")
+	carol.ok("account", "add", "carol@"+srv.Domain, "--server", srv.C2SAddr)
+	if out := carol.ok("room", "--account", "carol@"+srv.Domain, "join", room, "--history", "0"); !strings.Contains(out, "* everyone in "+room+" can see your address\n") {
+		t.Errorf("carol's join of the private (non-anonymous) room printed %q", out)
+	}
+
 	// The member list (§7.11): the owner reads all three lists; the
 	// invited are members.
 	begin = time.Now()

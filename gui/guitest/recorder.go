@@ -49,6 +49,12 @@ func (r *Recorder) OnOccupantRank(room, nick, role, aff string, self bool) {
 	r.add("rank %s %s %s %s self=%v", room, nick, role, aff, self)
 }
 func (r *Recorder) OnVoiceRequest(room, nick string) { r.add("voice request %s %s", room, nick) }
+func (r *Recorder) OnRoomPrivacy(room string, shown, logged bool) {
+	r.add("privacy %s shown=%v logged=%v", room, shown, logged)
+}
+func (r *Recorder) OnRoomConfigChanged(room string, codes []int) {
+	r.add("config changed %s %v", room, codes)
+}
 func (r *Recorder) OnSubjectChanged(room, nick, subject string, self bool) {
 	r.add("subject changed %s by %s self=%v %q", room, nick, self, subject)
 }

@@ -1,0 +1,77 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+)
+
+// What a room shows of us, said in the room as Gajim says it: at a join,
+// that everyone there can see our address (a non-anonymous room: in I2P
+// terms, which server we are on and who we are) and that the room keeps a
+// log, when it says so; and a change of its settings while we are in it.
+// A join is said once per room while the window runs (a reconnection
+// enters the room again without a word), unless what it says changed.
+
+// roomPrivacy is what the room said of itself at our last join.
+type roomPrivacy struct {
+	known, shown, logged bool
+}
+
+// OnRoomPrivacy tells, at our join of room, whether everyone there sees
+// our address and whether it keeps a log. Safe from any goroutine.
+func (a *Pane) OnRoomPrivacy(room string, shown, logged bool) {
+	a.do(func() {
+		r := a.room(room)
+		now := roomPrivacy{known: true, shown: shown, logged: logged}
+		if r.privacy == now {
+			return
+		}
+		r.privacy = now
+		var says []string
+		if shown {
+			says = append(says, "Everyone in this room can see your address ("+a.account+").")
+		}
+		if logged {
+			says = append(says, "The room keeps a log of what is said here.")
+		}
+		if len(says) > 0 {
+			a.addNote(room, strings.Join(says, " "))
+		}
+	})
+}
+
+// OnRoomConfigChanged says in room that its settings were changed, by the
+// status codes the room sent (XEP-0045 §10.2.1). Safe from any goroutine.
+func (a *Pane) OnRoomConfigChanged(room string, codes []int) {
+	a.do(func() {
+		r := a.room(room)
+		var says []string
+		for _, c := range codes {
+			switch c {
+			case 172:
+				says = append(says, "everyone here can see your address ("+a.account+")")
+				r.privacy.shown = true
+			case 173:
+				says = append(says, "only the room's moderators can see your address")
+				r.privacy.shown = false
+			case 174:
+				says = append(says, "no one here can see your address")
+				r.privacy.shown = false
+			case 170:
+				says = append(says, "the room keeps a log of what is said here")
+				r.privacy.logged = true
+			case 171:
+				says = append(says, "the room keeps no log of what is said here")
+				r.privacy.logged = false
+			}
+		}
+		text := "The room's settings were changed."
+		if len(says) > 0 {
+			text = "The room's settings were changed: " + strings.Join(says, "; ") + "."
+		}
+		if !slices.Contains(codes, 104) && len(says) == 0 {
+			return
+		}
+		a.addNote(room, text)
+	})
+}
