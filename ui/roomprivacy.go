@@ -41,37 +41,46 @@ func (a *Pane) OnRoomPrivacy(room string, shown, logged bool) {
 }
 
 // OnRoomConfigChanged says in room that its settings were changed, by the
-// status codes the room sent (XEP-0045 §10.2.1). Safe from any goroutine.
+// status codes the room sent (XEP-0045 §10.2.1): what changed for us
+// (prosody repeats what did not: 170 with every change to a logged room,
+// and the room we just made sends its own configuration back), or, for
+// another setting (104), that they were changed — unless we own the room
+// (we most likely changed them). Safe from any goroutine.
 func (a *Pane) OnRoomConfigChanged(room string, codes []int) {
 	a.do(func() {
 		r := a.room(room)
+		was := r.privacy
 		var says []string
 		for _, c := range codes {
+			switch {
+			case c == 172 && (!was.known || !was.shown):
+				says = append(says, "everyone here can see your address ("+a.account+")")
+			case c == 173 && (!was.known || was.shown):
+				says = append(says, "only the room's moderators can see your address")
+			case c == 174 && (!was.known || was.shown):
+				says = append(says, "no one here can see your address")
+			case c == 170 && (!was.known || !was.logged):
+				says = append(says, "the room keeps a log of what is said here")
+			case c == 171 && (!was.known || was.logged):
+				says = append(says, "the room keeps no log of what is said here")
+			}
 			switch c {
 			case 172:
-				says = append(says, "everyone here can see your address ("+a.account+")")
 				r.privacy.shown = true
-			case 173:
-				says = append(says, "only the room's moderators can see your address")
-				r.privacy.shown = false
-			case 174:
-				says = append(says, "no one here can see your address")
+			case 173, 174:
 				r.privacy.shown = false
 			case 170:
-				says = append(says, "the room keeps a log of what is said here")
 				r.privacy.logged = true
 			case 171:
-				says = append(says, "the room keeps no log of what is said here")
 				r.privacy.logged = false
 			}
 		}
-		text := "The room's settings were changed."
-		if len(says) > 0 {
-			text = "The room's settings were changed: " + strings.Join(says, "; ") + "."
+		r.privacy.known = was.known // a join says it all
+		switch {
+		case len(says) > 0:
+			a.addNote(room, "The room's settings were changed: "+strings.Join(says, "; ")+".")
+		case slices.Contains(codes, 104) && r.self.affiliation != "owner":
+			a.addNote(room, "The room's settings were changed.")
 		}
-		if !slices.Contains(codes, 104) && len(says) == 0 {
-			return
-		}
-		a.addNote(room, text)
 	})
 }

@@ -36,8 +36,15 @@ func TestRoomPrivacyNotes(t *testing.T) {
 	mustNote(t, a, lounge, "The room's settings were changed: only the room's moderators can see your address.")
 	a.OnRoomConfigChanged(lounge, []int{104})
 	mustNote(t, a, lounge, "The room's settings were changed.")
+	a.OnRoomConfigChanged(lounge, []int{104, 170, 172}) // prosody repeats 170
+	mustNote(t, a, lounge, "The room's settings were changed: everyone here can see your address (me@example.org).")
+	// An owner changed them (most likely we did): only what changed for us.
+	a.OnOccupantRank(lounge, "me", "moderator", "owner", true)
+	n0 := len(a.notes[lounge])
 	a.OnRoomConfigChanged(lounge, []int{104, 170, 172})
-	mustNote(t, a, lounge, "The room's settings were changed: the room keeps a log of what is said here; everyone here can see your address (me@example.org).")
+	if len(a.notes[lounge]) != n0 {
+		t.Errorf("a change that changed nothing for us was said: %+v", a.notes[lounge][n0:])
+	}
 	// Joined again after the changes: the same as now, nothing said.
 	n := len(a.notes[lounge])
 	a.OnRoomPrivacy(lounge, true, true)
