@@ -91,6 +91,15 @@ func (s *Session) DestroyRoom(ctx context.Context, addr, reason string) error {
 // SetRoomRoleOnce is SetRoomRole for a one-shot command: online, into the
 // room (it must exist) as our nick there, the change, out again.
 func (s *Session) SetRoomRoleOnce(ctx context.Context, addr, nick, role, reason string, timeout time.Duration) error {
+	return s.onceAsOccupant(ctx, addr, timeout, func(ctx context.Context, room string) error {
+		return s.SetRoomRole(ctx, room, nick, role, reason)
+	})
+}
+
+// onceAsOccupant runs f for a one-shot command that needs us in the room
+// at addr: online, into the room (it must exist; no history) as our nick
+// there unless we are in it, f, out again.
+func (s *Session) onceAsOccupant(ctx context.Context, addr string, timeout time.Duration, f func(ctx context.Context, room string) error) error {
 	room, err := RoomJID(addr)
 	if err != nil {
 		return err
@@ -99,7 +108,7 @@ func (s *Session) SetRoomRoleOnce(ctx context.Context, addr, nick, role, reason 
 		return s.inRoom(ctx, room, func(ctx context.Context) error {
 			return s.client.JoinRoom(ctx, room, s.defaultRoomNick(ctx, room), xmppclient.JoinOptions{History: -1, MustExist: true})
 		}, func() error {
-			return s.SetRoomRole(ctx, room.String(), nick, role, reason)
+			return f(ctx, room.String())
 		})
 	})
 }
@@ -301,15 +310,7 @@ func (s *Session) SetRoomSubject(ctx context.Context, addr, subject string) erro
 // SetRoomSubjectOnce is SetRoomSubject for a one-shot command: online,
 // into the room (it must exist), the subject, out again.
 func (s *Session) SetRoomSubjectOnce(ctx context.Context, addr, subject string, timeout time.Duration) error {
-	room, err := RoomJID(addr)
-	if err != nil {
-		return err
-	}
-	return s.onceOnline(ctx, timeout, func(ctx context.Context) error {
-		return s.inRoom(ctx, room, func(ctx context.Context) error {
-			return s.client.JoinRoom(ctx, room, s.defaultRoomNick(ctx, room), xmppclient.JoinOptions{History: -1, MustExist: true})
-		}, func() error {
-			return s.SetRoomSubject(ctx, room.String(), subject)
-		})
+	return s.onceAsOccupant(ctx, addr, timeout, func(ctx context.Context, room string) error {
+		return s.SetRoomSubject(ctx, room, subject)
 	})
 }

@@ -1,14 +1,12 @@
 package xmppclient_test
 
 import (
-	"context"
 	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/clove-xmpp/clove/internal/prosodytest"
 	"github.com/clove-xmpp/clove/internal/slixtest"
 	"github.com/clove-xmpp/clove/xmppclient"
 	"mellium.im/xmpp/jid"
@@ -22,29 +20,9 @@ import (
 // alice destroys the room. Each removal reaches the removed Clove as its
 // own Occupant with why, by whom, and the room no longer joined.
 func TestRoomAdministration(t *testing.T) {
-	slixtest.Require(t)
-	srv := prosodytest.Start(t, prosodytest.Config(mucComponent))
-	for _, u := range []string{"alice", "bob", "carol"} {
-		srv.CreateUser(t, u, "pw")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	a := start(t, config(srv, "alice", "pw"))
-	c := start(t, config(srv, "carol", "pw"))
-	a.wait("alice online", 15*time.Second, online)
-	c.wait("carol online", 15*time.Second, online)
-	room := jid.MustParse("staff@muc." + srv.Domain)
-	if err := a.c.JoinRoom(ctx, room, "alice", xmppclient.JoinOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	bob, err := slixtest.Start(ctx, slixtest.Params{JID: "bob@" + srv.Domain + "/slix", Password: "pw", Addr: srv.C2SAddr, CertPEM: srv.CertPEM, Plugins: []string{"xep_0045"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { bob.Close() })
-	if err := bob.JoinRoom(ctx, room.String(), "bob"); err != nil {
-		t.Fatal(err)
-	}
+	r := newOwnedRoom(t, mucComponent, "staff", true)
+	srv, ctx, a, c, room, bob := r.srv, r.ctx, r.a, r.c, r.room, r.bob
+	var err error
 	carolJoins := func() {
 		t.Helper()
 		if err := c.c.JoinRoom(ctx, room, "carol", xmppclient.JoinOptions{MustExist: true}); err != nil {
@@ -198,20 +176,8 @@ func TestRoomAdministration(t *testing.T) {
 // makes it moderated; the form reads back so, and a newcomer is then a
 // visitor. Someone else may not read it.
 func TestRoomConfiguration(t *testing.T) {
-	srv := prosodytest.Start(t, prosodytest.Config(mucComponent))
-	for _, u := range []string{"alice", "carol"} {
-		srv.CreateUser(t, u, "pw")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	a := start(t, config(srv, "alice", "pw"))
-	c := start(t, config(srv, "carol", "pw"))
-	a.wait("alice online", 15*time.Second, online)
-	c.wait("carol online", 15*time.Second, online)
-	room := jid.MustParse("setup@muc." + srv.Domain)
-	if err := a.c.JoinRoom(ctx, room, "alice", xmppclient.JoinOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	r := newOwnedRoom(t, mucComponent, "setup", false)
+	ctx, a, c, room := r.ctx, r.a, r.c, r.room
 	form, err := a.c.RoomConfig(ctx, room)
 	if err != nil {
 		t.Fatal(err)

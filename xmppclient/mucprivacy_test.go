@@ -1,14 +1,11 @@
 package xmppclient_test
 
 import (
-	"context"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/clove-xmpp/clove/internal/prosodytest"
 	"github.com/clove-xmpp/clove/xmppclient"
-	"mellium.im/xmpp/jid"
 )
 
 // Whether a room shows our address to everyone (XEP-0045 §7.2.3: status
@@ -19,20 +16,8 @@ import (
 // show them to everyone, carol is told (172) and, back in the room, is
 // told at the join.
 func TestRoomPrivacyNotices(t *testing.T) {
-	srv := prosodytest.Start(t, prosodytest.Config("Component \"muc.clove.test\" \"muc\"\n\tmodules_enabled = { \"muc_mam\" }\n\tmuc_room_locking = false"))
-	for _, u := range []string{"alice", "carol"} {
-		srv.CreateUser(t, u, "pw")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	a := start(t, config(srv, "alice", "pw"))
-	c := start(t, config(srv, "carol", "pw"))
-	a.wait("alice online", 15*time.Second, online)
-	c.wait("carol online", 15*time.Second, online)
-	room := jid.MustParse("open@muc." + srv.Domain)
-	if err := a.c.JoinRoom(ctx, room, "alice", xmppclient.JoinOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	r := newOwnedRoom(t, mucComponent+"\n\tmodules_enabled = { \"muc_mam\" }", "open", false)
+	ctx, a, c, room := r.ctx, r.a, r.c, r.room
 	joined := func(what string) xmppclient.RoomJoined {
 		t.Helper()
 		var got xmppclient.RoomJoined

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clove-xmpp/clove/internal/prosodytest"
 	"github.com/clove-xmpp/clove/internal/slixtest"
 	"github.com/clove-xmpp/clove/xmppclient"
 	"mellium.im/xmpp/jid"
@@ -21,29 +20,9 @@ import (
 // makes him a moderator; alice removes it with an empty subject; carol,
 // back in the room, gets the current one as the room's, not a change.
 func TestRoomSubject(t *testing.T) {
-	slixtest.Require(t)
-	srv := prosodytest.Start(t, prosodytest.Config(mucComponent))
-	for _, u := range []string{"alice", "bob", "carol"} {
-		srv.CreateUser(t, u, "pw")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	a := start(t, config(srv, "alice", "pw"))
-	c := start(t, config(srv, "carol", "pw"))
-	a.wait("alice online", 15*time.Second, online)
-	c.wait("carol online", 15*time.Second, online)
-	room := jid.MustParse("plans@muc." + srv.Domain)
-	if err := a.c.JoinRoom(ctx, room, "alice", xmppclient.JoinOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	bob, err := slixtest.Start(ctx, slixtest.Params{JID: "bob@" + srv.Domain + "/slix", Password: "pw", Addr: srv.C2SAddr, CertPEM: srv.CertPEM, Plugins: []string{"xep_0045"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { bob.Close() })
-	if err := bob.JoinRoom(ctx, room.String(), "bob"); err != nil {
-		t.Fatal(err)
-	}
+	r := newOwnedRoom(t, mucComponent, "plans", true)
+	srv, ctx, a, c, room, bob := r.srv, r.ctx, r.a, r.c, r.room, r.bob
+	var err error
 	subject := func(who *peer, what string, match func(xmppclient.GroupMessage) bool) xmppclient.GroupMessage {
 		t.Helper()
 		var got xmppclient.GroupMessage
