@@ -304,7 +304,11 @@ func (s *Session) SetRoomSubject(ctx context.Context, addr, subject string) erro
 	if _, in := s.client.RoomNick(room); !in {
 		return errNotIn(room)
 	}
-	return s.client.SetRoomSubject(ctx, room, OneLine(strings.TrimSpace(subject)))
+	// A message, not an iq: a room that neither passes it on nor refuses
+	// it would keep the caller waiting.
+	sctx, cancel := context.WithTimeout(ctx, s.RoomTimeout())
+	defer cancel()
+	return s.client.SetRoomSubject(sctx, room, OneLine(strings.TrimSpace(subject)))
 }
 
 // SetRoomSubjectOnce is SetRoomSubject for a one-shot command: online,
