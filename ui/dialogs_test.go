@@ -280,51 +280,59 @@ func TestEveryDialogFitsASmallWindow(t *testing.T) {
 			selectContact(t, a, "bob@example.org")
 			a.win.Resize(fyne.NewSize(w, h))
 			tc.open(a)
-			top := a.win.Canvas().Overlays().Top()
-			if top == nil {
-				t.Fatal("no dialog")
-			}
-			drv := fyne.CurrentApp().Driver()
-			var walk func(o fyne.CanvasObject)
-			walk = func(o fyne.CanvasObject) {
-				if o == nil || !o.Visible() {
-					return
-				}
-				if _, ok := o.(*layout.Spacer); ok {
-					return // nothing drawn (Fyne's dialog title bar has one)
-				}
-				at, sz := drv.AbsolutePositionForObject(o), o.Size()
-				if sz.Width > 0 && sz.Height > 0 && (at.X < -0.5 || at.Y < -0.5 || at.X+sz.Width > w+0.5 || at.Y+sz.Height > h+0.5) {
-					desc := fmt.Sprintf("%T", o)
-					switch x := o.(type) {
-					case *canvas.Text:
-						desc += " " + strconv.Quote(x.Text)
-					case *widget.Label:
-						desc += " " + strconv.Quote(x.Text)
-					case *dialogCheck:
-						desc += " " + strconv.Quote(x.Text)
-					}
-					t.Errorf("%s at %v, %v: outside the %d×%d window", desc, at, sz, w, h)
-					return
-				}
-				switch x := o.(type) {
-				case *container.Scroll, *dialogEntry, *widget.Entry:
-					return // it shows a part of what it holds
-				case *fyne.Container:
-					for _, c := range x.Objects {
-						walk(c)
-					}
-				case fyne.Widget:
-					for _, c := range test.WidgetRenderer(x).Objects() {
-						walk(c)
-					}
-				}
-			}
-			// What the dialog holds (Fyne draws its frame and shadow a
-			// little beyond it).
-			walk(top.(*widget.PopUp).Content)
+			mustFitWindow(t, a)
 		})
 	}
+}
+
+// mustFitWindow fails for each thing in the open dialog that lies outside
+// the window.
+func mustFitWindow(t *testing.T, a *Pane) {
+	t.Helper()
+	w, h := a.win.Canvas().Size().Width, a.win.Canvas().Size().Height
+	top := a.win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("no dialog")
+	}
+	drv := fyne.CurrentApp().Driver()
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		if _, ok := o.(*layout.Spacer); ok {
+			return // nothing drawn (Fyne's dialog title bar has one)
+		}
+		at, sz := drv.AbsolutePositionForObject(o), o.Size()
+		if sz.Width > 0 && sz.Height > 0 && (at.X < -0.5 || at.Y < -0.5 || at.X+sz.Width > w+0.5 || at.Y+sz.Height > h+0.5) {
+			desc := fmt.Sprintf("%T", o)
+			switch x := o.(type) {
+			case *canvas.Text:
+				desc += " " + strconv.Quote(x.Text)
+			case *widget.Label:
+				desc += " " + strconv.Quote(x.Text)
+			case *dialogCheck:
+				desc += " " + strconv.Quote(x.Text)
+			}
+			t.Errorf("%s at %v, %v: outside the %v×%v window", desc, at, sz, w, h)
+			return
+		}
+		switch x := o.(type) {
+		case *container.Scroll, *dialogEntry, *widget.Entry:
+			return // it shows a part of what it holds
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(x).Objects() {
+				walk(c)
+			}
+		}
+	}
+	// What the dialog holds (Fyne draws its frame and shadow a little
+	// beyond it).
+	walk(top.(*widget.PopUp).Content)
 }
 
 type namedDialog struct {

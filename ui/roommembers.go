@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -125,8 +126,16 @@ func (v *membersView) fill(ms []RoomMember) {
 	if len(v.lists.Objects) == 0 {
 		v.lists.Add(widget.NewLabel("No one is a member."))
 	}
-	// As tall as the lists, up to 300: an entry added is seen at once.
-	v.scroll.SetMinSize(fyne.NewSize(460, min(v.lists.MinSize().Height, 300)))
+	// As tall as the lists, up to 300 (less in a low window: the title,
+	// the Add row, the status line and Close take about 230 more): an entry
+	// added is seen at once; 460 wide, less in a narrow window.
+	c := v.a.win.Canvas().Size()
+	reserved := float32(130)
+	if v.edit {
+		reserved = 230
+	}
+	w := fyne.Min(460, c.Width-6*theme.Padding())
+	v.scroll.SetMinSize(fyne.NewSize(w, max(min(v.lists.MinSize().Height, 300, c.Height-reserved), 60)))
 	v.lists.Refresh()
 	if v.d != nil {
 		v.d.Resize(v.d.MinSize())

@@ -154,6 +154,13 @@ func TestEditingARoomsMemberLists(t *testing.T) {
 	test.Tap(overlayButton(t, a, "Close"))
 	b.fail = nil
 
+	// In a 420×320 window the editable lists still fit.
+	a.win.Resize(fyne.NewSize(420, 320))
+	open()
+	mustFitWindow(t, a)
+	test.Tap(overlayButton(t, a, "Close"))
+	a.win.Resize(fyne.NewSize(900, 600))
+
 	// An admin: members and bans only; the owners' and admins' rows
 	// have no Remove.
 	a.OnOccupantRank(lounge, "me", "moderator", "admin", true)
