@@ -45,6 +45,24 @@ func (a *Pane) notify(m Message) {
 	a.fa.SendNotification(fyne.NewNotification("Message from "+who, oneLine(displayText(m), 140)))
 }
 
+// notifyText tells the desktop something that happened to us (removed
+// from a room…) while the window is in the background, if notifications
+// are on.
+func (a *Pane) notifyText(title, text string) {
+	if a.inForeground() || !a.fa.Preferences().BoolWithFallback(prefNotify, defaultNotify) {
+		return
+	}
+	a.fa.SendNotification(fyne.NewNotification(title, oneLine(text, 140)))
+}
+
+// roomLabel is room as the contact list names it.
+func (a *Pane) roomLabel(room string) string {
+	if it := a.byJID[room]; it != nil {
+		return it.Label()
+	}
+	return room
+}
+
 // namesUs reports whether m is someone else's message in a room that
 // names our nickname there.
 func (a *Pane) namesUs(m Message) bool {

@@ -160,6 +160,7 @@ func (a *Pane) OnRoomRemoval(room, nick string, self, gone bool, text string) {
 			a.setRoomPresence(room, Unavailable)
 			a.refreshRoomHeader(room)
 			a.updateRemovalTools()
+			a.notifyText("Removed from "+a.roomLabel(room), text)
 		}
 		a.addNote(room, text)
 	})

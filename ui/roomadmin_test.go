@@ -182,6 +182,14 @@ func TestRemovedFromARoom(t *testing.T) {
 		t.Fatalf("asked %q", got)
 	}
 
+	// In the background, a removal of ours is also a desktop notification.
+	a.OnRoomJoined(lounge, "me")
+	a.shell.foreground = false
+	test.AssertNotificationSent(t, &fyne.Notification{Title: "Removed from " + lounge, Content: "You were banned from the room by ann: enough."}, func() {
+		a.OnRoomRemoval(lounge, "me", true, false, "You were banned from the room by ann: enough.")
+	})
+	test.AssertNotificationSent(t, nil, func() { a.OnRoomRemoval(lounge, "zoe", false, false, "zoe was removed from the room.") })
+
 	b, _ := adminRoom(t, "participant", "none")
 	b.OnRoomRemoval(lounge, "me", true, true, "The room was closed for good by its owner.")
 	mustShow(t, b, "The room was closed for good by its owner.")
