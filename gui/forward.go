@@ -239,6 +239,9 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		if ps, ok := w.(privacySink); ok {
 			ps.OnRoomPrivacy(ev.Room.String(), ev.AddressesShown, ev.Logged)
 		}
+		if ss, ok := w.(subjectSink); ok {
+			ss.OnSubjectOpen(ev.Room.String(), ev.SubjectOpen)
+		}
 	case xmppclient.RoomConfigChanged:
 		if ps, ok := w.(privacySink); ok {
 			ps.OnRoomConfigChanged(ev.Room.String(), ev.Codes)

@@ -82,6 +82,7 @@ func TestForwardMapsClientEventsToTheWindow(t *testing.T) {
 		"subscription request dave@x.test",
 		"joined lounge@muc.x.test as me",
 		"privacy lounge@muc.x.test shown=false logged=false",
+		"subject open lounge@muc.x.test false",
 		"occupant lounge@muc.x.test ann left=false",
 		"rank lounge@muc.x.test ann participant member self=false",
 		"occupant lounge@muc.x.test ann left=true",

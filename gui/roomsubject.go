@@ -12,6 +12,8 @@ var _ ui.RoomSubjectBackend = (*Backend)(nil)
 // it (ui/roomsubject.go), beside the subject itself (OnRoomSubject).
 type subjectSink interface {
 	OnSubjectChanged(room, nick, subject string, self bool)
+	// OnSubjectOpen: at our join, whether everyone there may change it.
+	OnSubjectOpen(room string, open bool)
 }
 
 // privacySink is a Sink told what a room shows of us at our join and of

@@ -46,6 +46,8 @@ type roomState struct {
 	// privacy: what the room said of itself at our last join
 	// (roomprivacy.go).
 	privacy roomPrivacy
+	// subjectOpen: everyone may change the subject (roomsubject.go).
+	subjectOpen bool
 }
 
 func (a *Pane) roomBackend() RoomBackend {

@@ -13,9 +13,10 @@ import (
 // A room's subject (XEP-0045 §8.1): shown under the room's title
 // (OnRoomSubject); a change while we are in the room is said in it ("bob
 // changed the subject to: …"), as Gajim and Dino say it; "Change
-// subject…" in the ⋮ menu of a room where we are a moderator (prosody lets
-// only them, unless the room lets everyone) asks for the new one, filled
-// with the current; an empty one removes it.
+// subject…" in the ⋮ menu of a room where we may — a moderator, or a
+// participant where the room lets everyone (its disco#info at our join
+// says so) — asks for the new one, filled with the current; an empty one
+// removes it.
 
 // RoomSubjectBackend is a Backend that can set a room's subject.
 type RoomSubjectBackend interface {
@@ -29,9 +30,12 @@ func (a *Pane) roomSubjectBackend() RoomSubjectBackend {
 	return b
 }
 
-// subjectMenuItems is "Change subject…" for the room, where we may.
+// subjectMenuItems is "Change subject…" for the room, where we may: a
+// moderator, or a participant where the room lets everyone.
 func (a *Pane) subjectMenuItems(room string) []*fyne.MenuItem {
-	if r := a.room(room); a.roomSubjectBackend() == nil || !r.joined || r.self.role != "moderator" {
+	r := a.room(room)
+	may := r.self.role == "moderator" || r.self.role == "participant" && r.subjectOpen
+	if a.roomSubjectBackend() == nil || !r.joined || !may {
 		return nil
 	}
 	return []*fyne.MenuItem{fyne.NewMenuItem("Change subject…", func() { a.showChangeSubject(room, a.room(room).subject) })}
@@ -68,6 +72,12 @@ func (a *Pane) changeSubject(room, subject string) {
 			}
 		})
 	})
+}
+
+// OnSubjectOpen tells, at our join of room, whether every participant may
+// change its subject. Safe from any goroutine.
+func (a *Pane) OnSubjectOpen(room string, open bool) {
+	a.do(func() { a.room(room).subjectOpen = open })
 }
 
 // OnSubjectChanged says in room that nick (self: we) changed its subject

@@ -40,6 +40,13 @@ func TestChangingARoomsSubject(t *testing.T) {
 		t.Errorf("a participant is offered to change the subject: %q", got)
 	}
 	a.win.Canvas().Overlays().Top().Hide()
+	a.OnSubjectOpen(lounge, true) // the room lets everyone
+	openChat := func() []string { openChatMenu(t, a); return overlayTexts(a) }
+	if got := openChat(); !slices.Contains(got, "Change subject…") {
+		t.Errorf("a participant where everyone may is not offered it: %q", got)
+	}
+	a.win.Canvas().Overlays().Top().Hide()
+	a.OnSubjectOpen(lounge, false)
 
 	a.OnOccupantRank(lounge, "me", "moderator", "none", true)
 	openChatMenu(t, a)

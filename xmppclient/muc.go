@@ -107,6 +107,10 @@ type RoomJoined struct {
 	// made so). Logged: the room says it keeps a public log (170).
 	AddressesShown bool
 	Logged         bool
+	// SubjectOpen: every participant may change the subject, not only
+	// moderators (the room's disco#info, read at the join; false when it
+	// was not read).
+	SubjectOpen bool
 }
 
 // RoomConfigChanged says a room's settings were changed while we are in
@@ -210,6 +214,23 @@ type roomInfo struct {
 	Feature []struct {
 		Var string `xml:"var,attr"`
 	} `xml:"feature"`
+	Forms []xForm `xml:"jabber:x:data x"`
+}
+
+// subjectOpen reports whether the room lets every participant change its
+// subject, by its room info form: prosody 0.12 puts the setting's own
+// muc#roomconfig_changesubject there (seen in TestRoomSubject; Conversations
+// reads it first too), others muc#roominfo_changesubject or XEP-0045's
+// muc#roominfo_subjectmod.
+func (ri *roomInfo) subjectOpen() bool {
+	for i := range ri.Forms {
+		for _, v := range []string{"muc#roomconfig_changesubject", "muc#roominfo_changesubject", "muc#roominfo_subjectmod"} {
+			if s := ri.Forms[i].value(v); s == "1" || s == "true" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // features lists the room's features.
@@ -266,7 +287,7 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 	if err != nil || nick == "" {
 		return fmt.Errorf("%q is not a usable nickname", nick)
 	}
-	archive := false
+	archive, subjectOpen := false, false
 	if opts.MustExist || (opts.Archive && opts.History >= 0) || (c.cfg.OMEMO != nil && opts.Config == nil) {
 		var info roomInfo
 		err := sess.UnmarshalIQElement(ctx, xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: "http://jabber.org/protocol/disco#info", Local: "query"}}),
@@ -284,6 +305,7 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 		archive = err == nil && opts.Archive && opts.History >= 0 && hasFeature(info.features(), nsMAM)
 		if err == nil {
 			c.setRoomPrivacy(room, info.features())
+			subjectOpen = info.subjectOpen()
 		}
 	}
 	wait := make(chan error, 1)
@@ -375,7 +397,7 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 	joined := c.joinCodes[room.String()]
 	delete(c.joinCodes, room.String())
 	c.mu.Unlock()
-	joined.Room, joined.Nick = room, nick
+	joined.Room, joined.Nick, joined.SubjectOpen = room, nick, subjectOpen
 	if opts.Config != nil && !created {
 		if rc != nil {
 			c.releaseRoom(rc)

@@ -120,6 +120,48 @@ func TestRoomSubject(t *testing.T) {
 		return !g.SubjectChange && g.Subject == "Plans for Sunday"
 	})
 
+	// A room that lets everyone change the subject says so in its
+	// disco#info (prosody 0.12: muc#roomconfig_changesubject in the room
+	// info form), read at the join;
+	// carol, a participant, then may.
+	joinedOpen := func(what string) bool {
+		t.Helper()
+		var open bool
+		c.wait(what, 10*time.Second, func(ev xmppclient.Event) bool {
+			j, ok := ev.(xmppclient.RoomJoined)
+			open = j.SubjectOpen
+			return ok && j.Room.Equal(room)
+		})
+		return open
+	}
+	if joinedOpen("carol's join, the subject for moderators") {
+		t.Fatal("a room with the subject for moderators only said it is open to all")
+	}
+	form, err := a.c.RoomConfig(ctx, room)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range form.Fields {
+		if form.Fields[i].Var == "muc#roomconfig_changesubject" {
+			form.Fields[i].Values = []string{"1"}
+		}
+	}
+	if err := a.c.SetRoomConfig(ctx, room, form); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.c.LeaveRoom(ctx, room); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.c.JoinRoom(ctx, room, "carol", xmppclient.JoinOptions{MustExist: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !joinedOpen("carol's join, the subject for all") {
+		t.Fatal("a room that lets everyone change the subject did not say so")
+	}
+	if err := c.c.SetRoomSubject(ctx, room, "carol's turn"); err != nil {
+		t.Fatalf("carol, a participant, where everyone may: %v", err)
+	}
+
 	if err := a.c.SetRoomSubject(ctx, room, strings.Repeat("x", 2000)); err == nil || !strings.Contains(err.Error(), "too long") {
 		t.Fatalf("a 2,000-byte subject: %v", err)
 	}

@@ -55,6 +55,9 @@ func (r *Recorder) OnRoomPrivacy(room string, shown, logged bool) {
 func (r *Recorder) OnRoomConfigChanged(room string, codes []int) {
 	r.add("config changed %s %v", room, codes)
 }
+func (r *Recorder) OnSubjectOpen(room string, open bool) {
+	r.add("subject open %s %v", room, open)
+}
 func (r *Recorder) OnSubjectChanged(room, nick, subject string, self bool) {
 	r.add("subject changed %s by %s self=%v %q", room, nick, self, subject)
 }
