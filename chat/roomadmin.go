@@ -318,3 +318,24 @@ func (s *Session) SetRoomSubjectOnce(ctx context.Context, addr, subject string, 
 		return s.SetRoomSubject(ctx, room, subject)
 	})
 }
+
+// RoomDetails is what the room at addr says of itself (XEP-0045 §6.4);
+// we need not be in it.
+func (s *Session) RoomDetails(ctx context.Context, addr string) (xmppclient.RoomDetails, error) {
+	room, err := RoomJID(addr)
+	if err != nil {
+		return xmppclient.RoomDetails{}, err
+	}
+	return s.client.RoomDetails(ctx, room)
+}
+
+// RoomDetailsOnce is RoomDetails for a one-shot command.
+func (s *Session) RoomDetailsOnce(ctx context.Context, addr string, timeout time.Duration) (xmppclient.RoomDetails, error) {
+	var d xmppclient.RoomDetails
+	err := s.onceOnline(ctx, timeout, func(ctx context.Context) error {
+		var err error
+		d, err = s.RoomDetails(ctx, addr)
+		return err
+	})
+	return d, err
+}

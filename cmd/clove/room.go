@@ -19,6 +19,7 @@ import (
 // `clove room --account JID nick ROOM NEWNICK` (enter, change our nickname,
 // keep it for the next joins, leave),
 // `clove room --account JID register ROOM [--nick NICK]` (XEP-0045 §7.10),
+// `clove room --account JID info ROOM` (§6.4: what the room says of itself),
 // `clove room --account JID subject ROOM TEXT` (§8.1: "" removes it),
 // `clove room --account JID members ROOM` (§7.11: owners, admins, members,
 // and the banned for an admin),
@@ -59,7 +60,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		return roomStart(ctx, e, *account, pos[1:], v.Timeout, flagSet(fs, "timeout"))
 	}
 	if *account == "" || len(pos) < 2 {
-		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM, retract ROOM ID, moderate ROOM ID, nick ROOM NEWNICK, register ROOM, invite ROOM JID, members ROOM, subject ROOM TEXT, kick ROOM NICK, role ROOM NICK ROLE, ban ROOM JID, affiliation ROOM JID AFFILIATION, destroy ROOM, config ROOM [VAR=VALUE…], encryption ROOM, start JID [JID…] or list [SERVICE]")
+		return usagef("room takes --account JID and join ROOM, send ROOM TEXT, send --file PATH ROOM, retract ROOM ID, moderate ROOM ID, nick ROOM NEWNICK, register ROOM, invite ROOM JID, members ROOM, info ROOM, subject ROOM TEXT, kick ROOM NICK, role ROOM NICK ROLE, ban ROOM JID, affiliation ROOM JID AFFILIATION, destroy ROOM, config ROOM [VAR=VALUE…], encryption ROOM, start JID [JID…] or list [SERVICE]")
 	}
 	verb := pos[0]
 	room, err := chat.RoomJID(pos[1])
@@ -106,6 +107,11 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 			return usagef("room members takes one room address")
 		}
 		return roomMembers(ctx, e, *account, room, v.Timeout, flagSet(fs, "timeout"))
+	case "info":
+		if len(pos) != 2 {
+			return usagef("room info takes one room address")
+		}
+		return roomInfo(ctx, e, *account, room, v.Timeout, flagSet(fs, "timeout"))
 	case "subject":
 		if len(pos) != 3 {
 			return usagef(`room subject takes ROOM and the subject ("" removes it)`)
@@ -130,7 +136,7 @@ func cmdRoom(ctx context.Context, e *env, args []string) error {
 		}
 		return roomInvite(ctx, e, *account, room, who, *reason, *viaRoom, v.Timeout, flagSet(fs, "timeout"))
 	default:
-		return usagef("room needs join, send, retract, moderate, nick, register, invite, members, subject, kick, role, ban, affiliation, destroy, config, encryption, start or list, not %q", verb)
+		return usagef("room needs join, send, retract, moderate, nick, register, invite, members, info, subject, kick, role, ban, affiliation, destroy, config, encryption, start or list, not %q", verb)
 	}
 	if v.History < 0 {
 		return usagef("--history must be 0 or more")
@@ -306,6 +312,41 @@ func roomStart(ctx context.Context, e *env, account string, with []string, timeo
 		fmt.Fprintln(e.stdout, room)
 	}
 	return err
+}
+
+// roomInfo is `clove room --account JID info ROOM`: what the room says of
+// itself (XEP-0045 §6.4), one "key: value" a line, texts escaped.
+func roomInfo(ctx context.Context, e *env, account string, room jid.JID, timeout time.Duration, timeoutSet bool) error {
+	s, done, err := e.roomSession(ctx, account, &timeout, timeoutSet)
+	if err != nil {
+		return err
+	}
+	defer done()
+	d, err := s.RoomDetailsOnce(ctx, room.String(), timeout)
+	if err != nil {
+		return err
+	}
+	yes := map[bool]string{true: "yes", false: "no"}
+	addresses := "moderators only"
+	if d.AddressesShown {
+		addresses = "everyone"
+	}
+	occupants := "?"
+	if d.Occupants >= 0 {
+		occupants = fmt.Sprint(d.Occupants)
+	}
+	for _, kv := range [][2]string{
+		{"room", d.Room.String()}, {"name", termText(d.Name)}, {"description", termText(d.Description)},
+		{"subject", termText(d.Subject)}, {"language", termText(d.Language)}, {"occupants", occupants},
+		{"addresses seen by", addresses}, {"members only", yes[d.MembersOnly]}, {"moderated", yes[d.Moderated]},
+		{"password", yes[d.PasswordProtected]}, {"listed", yes[d.Public]}, {"persistent", yes[d.Persistent]},
+		{"archive", yes[d.Archived]},
+	} {
+		if kv[1] != "" {
+			fmt.Fprintf(e.stdout, "%s: %s\n", kv[0], kv[1])
+		}
+	}
+	return nil
 }
 
 // roomSubject is `clove room --account JID subject ROOM TEXT`: the

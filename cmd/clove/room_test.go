@@ -56,7 +56,7 @@ func TestCLIRoom(t *testing.T) {
 	}{
 		{[]string{"room", "--account", aj, "join", "not a room"}, 2, "not a room address"},
 		{[]string{"room", "--account", aj, "join", "lounge@muc.clove.test/nick"}, 2, "not a room address"},
-		{[]string{"room", "--account", aj, "shout", room}, 2, "join, send, retract, moderate, nick, register, invite, members, subject, kick, role, ban, affiliation, destroy, config, encryption, start or list"},
+		{[]string{"room", "--account", aj, "shout", room}, 2, "join, send, retract, moderate, nick, register, invite, members, info, subject, kick, role, ban, affiliation, destroy, config, encryption, start or list"},
 		{[]string{"room", "--account", aj, "send", room}, 2, "room send takes ROOM and TEXT"},
 		{[]string{"room", "join", room}, 2, "--account"},
 	} {

@@ -95,6 +95,14 @@ func TestCLIRoomAdministration(t *testing.T) {
 	if again := alice.ok("room", "--account", aj, "config", room); !strings.Contains(again, "Board room") {
 		t.Errorf("the name did not stay:\n%s", again)
 	}
+	// What the room says of itself (§6.4), to anyone: bob.
+	info := bob.ok("room", "--account", bj, "info", room)
+	for _, want := range []string{"room: " + room + "\n", "name: Board room\n", "moderated: yes\n", "password: yes\n", "members only: no\n", "addresses seen by: moderators only\n"} {
+		if !strings.Contains(info, want) {
+			t.Errorf("room info lacks %q:\n%s", want, info)
+		}
+	}
+	bob.fails(1, "does not exist", "room", "--account", bj, "info", "nowhere@muc.clove.test")
 	alice.ok("room", "--account", aj, "config", room, "muc#roomconfig_roomsecret=", "muc#roomconfig_moderatedroom=0")
 	if r := bob.run("room", "--account", bj, "config", room); r.code == 0 || !strings.Contains(r.stderr, "does not let you") {
 		t.Errorf("bob reading the settings: exit %d, %q", r.code, r.stderr)
