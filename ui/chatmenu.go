@@ -87,5 +87,9 @@ func (a *Pane) chatMenuItems() []*fyne.MenuItem {
 	if a.chatDeleter() != nil {
 		items = append(items, fyne.NewMenuItem("Delete history…", func() { a.confirmDeleteChat(peer) }))
 	}
+	if a.roomInfoBackend() != nil {
+		// Last: the GUI tests click the items above by their place.
+		items = append(items, fyne.NewMenuItem("Room information…", func() { a.showRoomInfo(peer) }))
+	}
 	return items
 }

@@ -246,6 +246,9 @@ func everyDialog() []namedDialog {
 		{"invite", func(a *Pane) { a.showInvite(lounge, "", "", true) }},
 		{"change nick", func(a *Pane) { a.showChangeNick(lounge, "me") }},
 		{"change subject", func(a *Pane) { a.showChangeSubject(lounge, "Talk about I2P") }},
+		{"room information", func(a *Pane) {
+			a.roomInfoDialog(lounge, RoomDetails{Name: "Info desk", Description: "Questions and answers about running a node over I2P", Occupants: 3, AddressesShown: true})
+		}},
 		{"members", func(a *Pane) {
 			a.membersDialog(lounge, []RoomMember{{JID: "alice@example.org", Affiliation: "owner"}, {JID: "bob@example.org", Affiliation: "member", Nick: "Bobby"}})
 		}},

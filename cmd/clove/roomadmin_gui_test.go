@@ -123,6 +123,16 @@ func TestGUIRoomAdminUnderXvfb(t *testing.T) {
 		return strings.Contains(alice.ok("room", "--account", aj, "config", den), "muc#roomconfig_roomname\ttext-single\tThe den")
 	})
 
+	// Room information… (§6.4), the menu's last item: the new title read
+	// from the room.
+	w.click(878, 49)
+	time.Sleep(400 * time.Millisecond)
+	w.must(append(at(760, infoItemY), "click", "1")...)
+	time.Sleep(1000 * time.Millisecond)
+	w.screenshot(shotPath(t, "roomadmin-info.png"))
+	w.keys("Escape")
+	time.Sleep(300 * time.Millisecond)
+
 	// Destroyed from the ⋮ menu.
 	w.click(878, 49)
 	time.Sleep(400 * time.Millisecond)
@@ -175,5 +185,6 @@ const joinAgainX = 800
 const peopleX, peopleBobY, kickItemY, moderatorItemY = 800, 160, 261, 300
 
 // The owner's ⋮ menu: Change nickname…, Register nickname…, Members…,
-// Change subject…, a line, Leave room…, Room settings…, Destroy room….
-const subjectItemY, settingsItemY, destroyItemY = 202, 285, 324
+// Change subject…, a line, Leave room…, Room settings…, Destroy room…,
+// Delete history…, Room information….
+const subjectItemY, settingsItemY, destroyItemY, infoItemY = 202, 285, 324, 403

@@ -31,3 +31,20 @@ func (b *Backend) SetRoomSubject(ctx context.Context, room, subject string) erro
 	}
 	return s.SetRoomSubject(ctx, room, subject)
 }
+
+var _ ui.RoomInfoBackend = (*Backend)(nil)
+
+// RoomDetails is what room says of itself (XEP-0045 §6.4).
+func (b *Backend) RoomDetails(ctx context.Context, room string) (ui.RoomDetails, error) {
+	s, err := b.session()
+	if err != nil {
+		return ui.RoomDetails{}, err
+	}
+	d, err := s.RoomDetails(ctx, room)
+	if err != nil {
+		return ui.RoomDetails{}, err
+	}
+	return ui.RoomDetails{Name: d.Name, Description: d.Description, Subject: d.Subject, Language: d.Language, Occupants: d.Occupants,
+		Public: d.Public, MembersOnly: d.MembersOnly, Moderated: d.Moderated, PasswordProtected: d.PasswordProtected,
+		Persistent: d.Persistent, AddressesShown: d.AddressesShown, Archived: d.Archived}, nil
+}
