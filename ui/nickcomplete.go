@@ -10,7 +10,8 @@ import (
 // start of a nickname completes it — "Annabel: " at the start of the
 // message, "Annabel " elsewhere — and Tab again at once goes to the next
 // one that fits; those who spoke last come first, then the rest by name;
-// our own nick is left out. Where nothing fits (or in a one-to-one chat)
+// our own nick is left out. "@ann" completes to "@Annabel " (Dino's way of
+// naming someone) anywhere. Where nothing fits (or in a one-to-one chat)
 // Tab leaves the composer as before.
 
 // nickCycle is the last completion, for the next Tab to go on from.
@@ -45,12 +46,21 @@ func (a *Pane) completeNick(text []rune, cursor int, apply bool) ([]rune, int, b
 		start--
 	}
 	prefix := string(text[start:cursor])
+	at := strings.HasPrefix(prefix, "@") // "@ann" completes to "@Annabel " (as Dino writes it)
+	if at {
+		prefix = prefix[1:]
+	}
 	if prefix == "" {
 		return nil, 0, false
 	}
 	cands := a.nickCandidates(room, prefix)
 	if len(cands) == 0 {
 		return nil, 0, false
+	}
+	if at {
+		for i := range cands {
+			cands[i] = "@" + cands[i]
+		}
 	}
 	out, cur := completedWith(text, start, cursor, cands[0])
 	if apply {
@@ -64,7 +74,7 @@ func (a *Pane) completeNick(text []rune, cursor int, apply bool) ([]rune, int, b
 // follows already; the cursor goes after the space.
 func completedWith(text []rune, start, end int, nick string) ([]rune, int) {
 	word := nick
-	if start == 0 {
+	if start == 0 && !strings.HasPrefix(nick, "@") {
 		word += ":"
 	}
 	if end == len(text) || !unicode.IsSpace(text[end]) {

@@ -68,6 +68,12 @@ func TestNickCompletionInARoom(t *testing.T) {
 		t.Fatalf("completed mid-text: %q, cursor %d", c.Text, c.cursorOffset())
 	}
 
+	// "@" kept, and no colon even at the start.
+	c.SetText("")
+	test.Type(c, "@bo")
+	tab()
+	want("@Bob ")
+
 	// A one-to-one chat: Tab leaves.
 	a.openChat("bob@example.org")
 	c.SetText("")
