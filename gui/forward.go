@@ -242,6 +242,10 @@ func forwardClient(w Sink, account string, ev xmppclient.Event, fresh bool) {
 		if ss, ok := w.(subjectSink); ok {
 			ss.OnSubjectOpen(ev.Room.String(), ev.SubjectOpen)
 		}
+	case xmppclient.RoomSubjectPolicy:
+		if ss, ok := w.(subjectSink); ok {
+			ss.OnSubjectOpen(ev.Room.String(), ev.Open)
+		}
 	case xmppclient.RoomConfigChanged:
 		if ps, ok := w.(privacySink); ok {
 			ps.OnRoomConfigChanged(ev.Room.String(), ev.Codes)

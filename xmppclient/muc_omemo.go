@@ -423,6 +423,7 @@ func (c *Client) refreshRoomPrivacy(room jid.JID) {
 	c.mu.Unlock()
 	if in {
 		c.setRoomPrivacy(room, info.features())
+		c.emit(RoomSubjectPolicy{Room: room, Open: info.subjectOpen()})
 	}
 }
 

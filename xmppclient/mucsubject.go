@@ -21,6 +21,16 @@ import (
 // history (§7.2.15), an empty one if it has none: the first after our
 // join is the room's, not a change (GroupMessage.SubjectChange).
 
+// RoomSubjectPolicy says, after the room's settings changed (or ours were
+// applied), whether every participant may now change its subject
+// (RoomJoined.SubjectOpen says it at the join).
+type RoomSubjectPolicy struct {
+	Room jid.JID
+	Open bool
+}
+
+func (RoomSubjectPolicy) isEvent() {}
+
 // maxSubject bounds a subject we send, in bytes (prosody keeps any; a
 // subject is one line under a room's title).
 const maxSubject = 1024

@@ -116,9 +116,29 @@ func TestRoomSubject(t *testing.T) {
 	if err := c.c.JoinRoom(ctx, room, "carol", xmppclient.JoinOptions{MustExist: true}); err != nil {
 		t.Fatal(err)
 	}
-	subject(c, "the current subject at carol's new join", func(g xmppclient.GroupMessage) bool {
-		return !g.SubjectChange && g.Subject == "Plans for Sunday"
+	// The join's RoomJoined and the room's subject come in either order.
+	var gotSubject, gotJoined, open bool
+	c.wait("the current subject at carol's new join, and the join", 10*time.Second, func(ev xmppclient.Event) bool {
+		switch e := ev.(type) {
+		case xmppclient.GroupMessage:
+			// (alice's change to it, while carol was still in, may come
+			// first: a change, not the join's.)
+			if e.SubjectSet && e.Room.Equal(room) && !e.SubjectChange {
+				if e.Subject != "Plans for Sunday" {
+					t.Fatalf("the subject at the join: %+v", e)
+				}
+				gotSubject = true
+			}
+		case xmppclient.RoomJoined:
+			if e.Room.Equal(room) {
+				gotJoined, open = true, e.SubjectOpen
+			}
+		}
+		return gotSubject && gotJoined
 	})
+	if open {
+		t.Fatal("a room with the subject for moderators only said it is open to all")
+	}
 
 	// A room that lets everyone change the subject says so in its
 	// disco#info (prosody 0.12: muc#roomconfig_changesubject in the room
@@ -134,9 +154,6 @@ func TestRoomSubject(t *testing.T) {
 		})
 		return open
 	}
-	if joinedOpen("carol's join, the subject for moderators") {
-		t.Fatal("a room with the subject for moderators only said it is open to all")
-	}
 	form, err := a.c.RoomConfig(ctx, room)
 	if err != nil {
 		t.Fatal(err)
@@ -149,6 +166,12 @@ func TestRoomSubject(t *testing.T) {
 	if err := a.c.SetRoomConfig(ctx, room, form); err != nil {
 		t.Fatal(err)
 	}
+	// carol, in the room, learns it from the change (104: the room's
+	// information read again), not only at her next join.
+	c.wait("the subject opened, told to carol", 10*time.Second, func(ev xmppclient.Event) bool {
+		p, ok := ev.(xmppclient.RoomSubjectPolicy)
+		return ok && p.Room.Equal(room) && p.Open
+	})
 	if err := c.c.LeaveRoom(ctx, room); err != nil {
 		t.Fatal(err)
 	}
