@@ -308,7 +308,7 @@ func (s *Session) SetRoomSubject(ctx context.Context, addr, subject string) erro
 	// it would keep the caller waiting.
 	sctx, cancel := context.WithTimeout(ctx, s.RoomTimeout())
 	defer cancel()
-	return s.client.SetRoomSubject(sctx, room, OneLine(strings.TrimSpace(subject)))
+	return s.client.SetRoomSubject(sctx, room, OneLine(subject)) // OneLine trims too
 }
 
 // SetRoomSubjectOnce is SetRoomSubject for a one-shot command: online,

@@ -52,28 +52,29 @@ func (a *Pane) OnRoomConfigChanged(room string, codes []int) {
 		was := r.privacy
 		var says []string
 		for _, c := range codes {
-			switch {
-			case c == 172 && (!was.known || !was.shown):
-				says = append(says, "everyone here can see your address ("+a.account+")")
-			case c == 173 && (!was.known || was.shown):
-				says = append(says, "only the room's moderators can see your address")
-			case c == 174 && (!was.known || was.shown):
-				says = append(says, "no one here can see your address")
-			case c == 170 && (!was.known || !was.logged):
-				says = append(says, "the room keeps a log of what is said here")
-			case c == 171 && (!was.known || was.logged):
-				says = append(says, "the room keeps no log of what is said here")
-			}
+			// What the code makes true, what it was before this message,
+			// and its words (said only where it changes what we knew).
+			var now *bool
+			var before, to bool
+			var text string
 			switch c {
 			case 172:
-				r.privacy.shown = true
-			case 173, 174:
-				r.privacy.shown = false
+				now, before, to, text = &r.privacy.shown, was.shown, true, "everyone here can see your address ("+a.account+")"
+			case 173:
+				now, before, to, text = &r.privacy.shown, was.shown, false, "only the room's moderators can see your address"
+			case 174:
+				now, before, to, text = &r.privacy.shown, was.shown, false, "no one here can see your address"
 			case 170:
-				r.privacy.logged = true
+				now, before, to, text = &r.privacy.logged, was.logged, true, "the room keeps a log of what is said here"
 			case 171:
-				r.privacy.logged = false
+				now, before, to, text = &r.privacy.logged, was.logged, false, "the room keeps no log of what is said here"
+			default:
+				continue
 			}
+			if !was.known || before != to {
+				says = append(says, text)
+			}
+			*now = to
 		}
 		r.privacy.known = was.known // a join says it all
 		switch {

@@ -79,10 +79,14 @@ type mucUserMsg struct {
 // a one-line prompt.
 const maxReason = 1024
 
-func clip(s string) string {
+func clip(s string) string { return clipTo(s, maxReason) }
+
+// clipTo is s trimmed and cut to at most n bytes (then "…"), whole runes
+// only: what a room or an inviter says, kept bounded.
+func clipTo(s string, n int) string {
 	s = strings.TrimSpace(s)
-	if len(s) > maxReason {
-		s = strings.ToValidUTF8(s[:maxReason], "") + "…"
+	if len(s) > n {
+		s = strings.ToValidUTF8(s[:n], "") + "…"
 	}
 	return s
 }

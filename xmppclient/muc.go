@@ -206,26 +206,15 @@ type JoinOptions struct {
 	AfterID string
 }
 
-// roomInfo is what a room's disco#info answer tells.
-type roomInfo struct {
-	Identity []struct {
-		Category string `xml:"category,attr"`
-	} `xml:"identity"`
-	Feature []struct {
-		Var string `xml:"var,attr"`
-	} `xml:"feature"`
-	Forms []xForm `xml:"jabber:x:data x"`
-}
-
 // subjectOpen reports whether the room lets every participant change its
 // subject, by its room info form: prosody 0.12 puts the setting's own
 // muc#roomconfig_changesubject there (seen in TestRoomSubject; Conversations
 // reads it first too), others muc#roominfo_changesubject or XEP-0045's
 // muc#roominfo_subjectmod.
-func (ri *roomInfo) subjectOpen() bool {
-	for i := range ri.Forms {
+func (d *discoIdentities) subjectOpen() bool {
+	for i := range d.Forms {
 		for _, v := range []string{"muc#roomconfig_changesubject", "muc#roominfo_changesubject", "muc#roominfo_subjectmod"} {
-			if s := ri.Forms[i].value(v); s == "1" || s == "true" {
+			if s := d.Forms[i].value(v); s == "1" || s == "true" {
 				return true
 			}
 		}
@@ -233,10 +222,10 @@ func (ri *roomInfo) subjectOpen() bool {
 	return false
 }
 
-// features lists the room's features.
-func (ri *roomInfo) features() []string {
-	out := make([]string, 0, len(ri.Feature))
-	for _, f := range ri.Feature {
+// features lists the features d names.
+func (d *discoIdentities) features() []string {
+	out := make([]string, 0, len(d.Features))
+	for _, f := range d.Features {
 		out = append(out, f.Var)
 	}
 	return out
@@ -289,9 +278,7 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 	}
 	archive, subjectOpen := false, false
 	if opts.MustExist || (opts.Archive && opts.History >= 0) || (c.cfg.OMEMO != nil && opts.Config == nil) {
-		var info roomInfo
-		err := sess.UnmarshalIQElement(ctx, xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: "http://jabber.org/protocol/disco#info", Local: "query"}}),
-			stanza.IQ{To: room, Type: stanza.GetIQ}, &info)
+		info, err := discoInfoOf(ctx, sess, room)
 		var se stanza.Error
 		switch {
 		case err != nil && !opts.MustExist:
@@ -421,8 +408,9 @@ func (c *Client) JoinRoom(ctx context.Context, room jid.JID, nick string, opts J
 		resp.Close()
 		if opts.Config != nil {
 			// At once, for OMEMO; disco#info below says the rest (XEP-0421).
-			c.setRoomPrivacy(room, configPrivacy(opts.Config))
-			joined.AddressesShown = joined.AddressesShown || hasFeature(configPrivacy(opts.Config), featNonAnonymous)
+			fs := configPrivacy(opts.Config)
+			c.setRoomPrivacy(room, fs)
+			joined.AddressesShown = joined.AddressesShown || hasFeature(fs, featNonAnonymous)
 		}
 		go c.refreshRoomPrivacy(room) // as disco#info says (an instant room: the server's defaults)
 	}

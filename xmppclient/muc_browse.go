@@ -53,6 +53,8 @@ type discoItems struct {
 	} `xml:"item"`
 }
 
+// discoIdentities is what a disco#info answer tells, a service's or a
+// room's (identities, features, forms: a room's muc#roominfo).
 type discoIdentities struct {
 	Identity []struct {
 		Category string `xml:"category,attr"`

@@ -2,7 +2,6 @@ package xmppclient
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"slices"
@@ -10,11 +9,9 @@ import (
 	"sync"
 	"time"
 
-	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/muc"
-	"mellium.im/xmpp/stanza"
 
 	"github.com/clove-xmpp/clove/omemo"
 )
@@ -411,9 +408,7 @@ func (c *Client) refreshRoomPrivacy(room jid.JID) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.ConnectTimeout)
 	defer cancel()
-	var info roomInfo
-	err = sess.UnmarshalIQElement(ctx, xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: "http://jabber.org/protocol/disco#info", Local: "query"}}),
-		stanza.IQ{To: room, Type: stanza.GetIQ}, &info)
+	info, err := discoInfoOf(ctx, sess, room)
 	if err != nil {
 		c.log.Debug("room settings not read again", "room", room, "err", err)
 		return

@@ -62,13 +62,10 @@ func (c *Client) RoomDetails(ctx context.Context, room jid.JID) (RoomDetails, er
 	}
 	for _, id := range info.Identity {
 		if id.Category == "conference" && d.Name == "" {
-			d.Name = infoText(id.Name)
+			d.Name = clipTo(id.Name, maxInfoText)
 		}
 	}
-	var fs []string
-	for _, f := range info.Features {
-		fs = append(fs, f.Var)
-	}
+	fs := info.features()
 	d.Public = slices.Contains(fs, "muc_public")
 	d.MembersOnly = slices.Contains(fs, "muc_membersonly")
 	d.Moderated = slices.Contains(fs, "muc_moderated")
@@ -79,29 +76,20 @@ func (c *Client) RoomDetails(ctx context.Context, room jid.JID) (RoomDetails, er
 	for i := range info.Forms {
 		f := &info.Forms[i]
 		if v := f.value("muc#roominfo_description"); v != "" {
-			d.Description = infoText(v)
+			d.Description = clipTo(v, maxInfoText)
 		}
 		if v := f.value("muc#roominfo_subject"); v != "" {
-			d.Subject = infoText(v)
+			d.Subject = clipTo(v, maxInfoText)
 		}
 		if v := f.value("muc#roominfo_lang"); v != "" {
-			d.Language = infoText(v)
+			d.Language = clipTo(v, maxInfoText)
 		}
 		if v := f.value("muc#roomconfig_roomname"); v != "" && d.Name == "" {
-			d.Name = infoText(v)
+			d.Name = clipTo(v, maxInfoText)
 		}
 		if n, err := strconv.Atoi(strings.TrimSpace(f.value("muc#roominfo_occupants"))); err == nil && n >= 0 {
 			d.Occupants = n
 		}
 	}
 	return d, nil
-}
-
-// infoText is s trimmed and bounded.
-func infoText(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) > maxInfoText {
-		s = strings.ToValidUTF8(s[:maxInfoText], "") + "…"
-	}
-	return s
 }
