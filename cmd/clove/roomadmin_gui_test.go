@@ -95,11 +95,17 @@ func TestGUIRoomAdminUnderXvfb(t *testing.T) {
 		return slices.ContainsFunc(brec.Got(), func(g string) bool { return strings.Contains(g, `"bob: hello"`) })
 	})
 
+	// An item of the room's ⋮ menu, by its place.
+	chatMenuItem := func(y int) {
+		t.Helper()
+		w.click(878, 49)
+		time.Sleep(400 * time.Millisecond)
+		w.must(append(at(760, y), "click", "1")...)
+	}
+
 	// The subject from the ⋮ menu (§8.1): typed, Enter; bob is told who
 	// changed it.
-	w.click(878, 49)
-	time.Sleep(400 * time.Millisecond)
-	w.must(append(at(760, subjectItemY), "click", "1")...) // Change subject…
+	chatMenuItem(subjectItemY) // Change subject…
 	time.Sleep(500 * time.Millisecond)
 	w.keys("ctrl+a")
 	w.must("type", "--window", w.id, "--delay", "20", "Plans for Friday")
@@ -110,9 +116,7 @@ func TestGUIRoomAdminUnderXvfb(t *testing.T) {
 	w.screenshot(shotPath(t, "roomadmin-subject-set.png"))
 
 	// The room's settings from the ⋮ menu: renamed, Enter saves.
-	w.click(878, 49)
-	time.Sleep(400 * time.Millisecond)
-	w.must(append(at(760, settingsItemY), "click", "1")...) // Room settings…
+	chatMenuItem(settingsItemY) // Room settings…
 	// The form is asked of the room, then drawn.
 	time.Sleep(1500 * time.Millisecond)
 	w.keys("ctrl+a")
@@ -125,9 +129,7 @@ func TestGUIRoomAdminUnderXvfb(t *testing.T) {
 
 	// Room information… (§6.4), the menu's last item: the new title read
 	// from the room.
-	w.click(878, 49)
-	time.Sleep(400 * time.Millisecond)
-	w.must(append(at(760, infoItemY), "click", "1")...)
+	chatMenuItem(infoItemY)
 	time.Sleep(1000 * time.Millisecond)
 	w.screenshot(shotPath(t, "roomadmin-info.png"))
 	w.keys("Escape")
