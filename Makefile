@@ -11,7 +11,11 @@ export CGO_ENABLED := 1
 # at 60 Hz (issue 16: 10 instead of ~460 wake-ups/s; docs/benchmarks.md):
 # every go command here reads an alternate go.mod whose replace points Fyne
 # to a copy of the module cache's, with third_party/fyne-idle's files over
-# it (go's -overlay refuses files beneath GOMODCACHE). FYNE_IDLE=0: stock.
+# it (go's -overlay refuses files beneath GOMODCACHE). The same go.mod
+# replaces go-i18n, godbus and Fyne's tray with patched copies
+# (third_party/slim-*): no text/template, no D-Bus export by reflection, so
+# the linker drops the methods nothing calls (3.7 MB of the binary).
+# FYNE_IDLE=0: all stock.
 FYNE_IDLE ?= 1
 ifeq ($(FYNE_IDLE),1)
 FYNE_IDLE_MOD := $(CURDIR)/build/fyne-idle/go.mod
@@ -56,10 +60,10 @@ deps: $(FYNE_IDLE_MOD)
 	@command -v $(GO) >/dev/null || { echo "make deps: Go 1.24+ is needed (https://go.dev/dl/); Debian 12's golang-go is too old"; exit 1; }
 	@$(GO) mod download
 
-# Remade when go.mod or the patched files change; fails when go.mod's Fyne
-# is not the version the patch was made for.
-$(CURDIR)/build/fyne-idle/go.mod: go.mod go.sum $(shell find third_party/fyne-idle -type f)
-	third_party/fyne-idle/mktree.sh $(CURDIR)/build/fyne-idle
+# Remade when go.mod or the patched files change; fails when go.mod's
+# version of a patched module is not the one its patch was made for.
+$(CURDIR)/build/fyne-idle/go.mod: go.mod go.sum $(shell find third_party -type f)
+	third_party/mktree.sh $(CURDIR)/build/fyne-idle
 
 # clove-node, the bundled node's small resident supervisor, goes next to clove.
 build: deps

@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"net"
 	"os"
@@ -19,7 +20,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/template"
 	"time"
 
 	"github.com/clove-xmpp/clove/assets"
@@ -598,53 +598,183 @@ func writeProsodyConfigWith(dir string, info *Info, moduleDirs []string) error {
 		return err
 	}
 	certFile, keyFile := certPaths(dir, info.Domain)
-	type host struct{ Name, CertFile, KeyFile string }
-	var hosts []host
+	var hosts []prosodyHost
 	for _, h := range info.Hosts {
 		c, k := certPaths(dir, h)
-		hosts = append(hosts, host{h, c, k})
+		hosts = append(hosts, prosodyHost{h, c, k})
 	}
-	raw, err := assets.Prosody.ReadFile("prosody/node.cfg.lua.tmpl")
-	if err != nil {
-		return err
+	c := prosodyParams{
+		Domain:          info.Domain,
+		RunAsRoot:       os.Geteuid() == 0,
+		PIDFile:         filepath.Join(dir, "prosody/prosody.pid"),
+		DataDir:         filepath.Join(dir, "prosody/data"),
+		PluginDir:       filepath.Join(dir, "prosody/plugins"),
+		LogFile:         filepath.Join(dir, "logs/prosody.log"),
+		C2SPort:         info.C2SPort,
+		S2SPort:         info.S2SPort,
+		HTTPPort:        info.HTTPPort,
+		DirectTLSPort:   info.DirectTLSPort,
+		SOCKSHost:       socksHost,
+		SOCKSPort:       socksPort,
+		DarknetMap:      info.DarknetMap,
+		Admins:          info.Admins,
+		CertFile:        certFile,
+		KeyFile:         keyFile,
+		Hosts:           hosts,
+		PrivacyListsDir: findModule("privacy_lists", moduleDirs),
 	}
-	t, err := template.New("prosody").Funcs(template.FuncMap{"lua": luaString}).Parse(string(raw))
-	if err != nil {
-		return err
+	return os.WriteFile(filepath.Join(dir, prosodyCfg), []byte(prosodyConfig(c)), 0o600)
+}
+
+type prosodyHost struct{ Name, CertFile, KeyFile string }
+
+// prosodyParams is what the node's prosody config is written from.
+type prosodyParams struct {
+	Domain, PIDFile, DataDir, PluginDir, LogFile string
+	RunAsRoot                                    bool
+	C2SPort, S2SPort, HTTPPort, DirectTLSPort    int
+	SOCKSHost                                    string
+	SOCKSPort                                    int
+	DarknetMap                                   map[string]string
+	Admins                                       []string
+	CertFile, KeyFile                            string
+	Hosts                                        []prosodyHost
+	// PrivacyListsDir is mod_privacy_lists' directory, "" when it is not
+	// installed. It goes on plugin_paths too: prosody searches its own
+	// module directory, not necessarily the one it was found in.
+	PrivacyListsDir string
+}
+
+// prosodyConfig is the node's prosody.cfg.lua. Written in Go, not with
+// text/template: the one use of text/template in the binary made the
+// linker keep every exported method of every type (its field lookup calls
+// reflect's MethodByName with a name known only at run time), 3.7 MB of
+// the binary and ~3 MiB of the window's memory (docs/benchmarks.md,
+// "Methods the linker keeps"). Every string goes through luaString.
+func prosodyConfig(c prosodyParams) string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	lua := luaString
+	p("-- Written by `clove node init` for the node %s.", c.Domain)
+	p("-- Edit with care: Clove reads node.json, not this file.")
+	if c.RunAsRoot {
+		p("run_as_root = true")
 	}
-	f, err := os.OpenFile(filepath.Join(dir, prosodyCfg), os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
+	p("pidfile = %s", lua(c.PIDFile))
+	p("data_path = %s", lua(c.DataDir))
+	if c.PrivacyListsDir != "" {
+		p("plugin_paths = { %s, %s }", lua(c.PluginDir), lua(c.PrivacyListsDir))
+	} else {
+		p("plugin_paths = { %s }", lua(c.PluginDir))
 	}
-	defer f.Close()
-	return t.Execute(f, map[string]any{
-		"Domain":        info.Domain,
-		"MUCDomain":     "muc." + info.Domain,
-		"RunAsRoot":     os.Geteuid() == 0,
-		"PIDFile":       filepath.Join(dir, "prosody/prosody.pid"),
-		"DataDir":       filepath.Join(dir, "prosody/data"),
-		"PluginDir":     filepath.Join(dir, "prosody/plugins"),
-		"LogFile":       filepath.Join(dir, "logs/prosody.log"),
-		"C2SPort":       info.C2SPort,
-		"S2SPort":       info.S2SPort,
-		"HTTPPort":      info.HTTPPort,
-		"DirectTLSPort": info.DirectTLSPort,
-		"UploadDomain":  UploadDomain(info.Domain),
-		"UploadURL":     UploadURLBase(info.Domain),
-		"UploadLimit":   UploadSizeLimit,
-		"UploadQuota":   UploadDailyQuota,
-		"UploadExpiry":  int(UploadExpiry / time.Second),
-		"SOCKSHost":     socksHost,
-		"SOCKSPort":     socksPort,
-		"DarknetMap":    info.DarknetMap,
-		"Admins":        info.Admins,
-		"CertFile":      certFile,
-		"KeyFile":       keyFile,
-		"Hosts":         hosts,
-		// Its directory goes on plugin_paths too: prosody searches its own
-		// module directory, not necessarily the one it was found in.
-		"PrivacyListsDir": findModule("privacy_lists", moduleDirs),
-	})
+	p("")
+	p("-- Loopback only: the world reaches this node through its I2P tunnels.")
+	p(`interfaces = { "127.0.0.1" }`)
+	p(`local_interfaces = { "127.0.0.1" }`)
+	p("use_ipv6 = false")
+	p("c2s_ports = { %d }", c.C2SPort)
+	p("s2s_ports = { %d }", c.S2SPort)
+	if c.DirectTLSPort != 0 {
+		p("c2s_direct_tls_ports = { %d }", c.DirectTLSPort)
+	} else {
+		p("c2s_direct_tls_ports = {  }")
+	}
+	p("s2s_direct_tls_ports = {}")
+	p("component_ports = {}")
+	if c.HTTPPort != 0 {
+		p("-- HTTP for the upload service only, plain: the node's I2P destination")
+		p("-- forwards its port 80 here, and I2P encrypts end to end.")
+		p("http_ports = { %d }", c.HTTPPort)
+		p(`http_interfaces = { "127.0.0.1" }`)
+		p("-- A request whose Host prosody does not serve (a client that sent an")
+		p("-- address) goes to the node's domain, where uploads live.")
+		p("http_default_host = %s", lua(c.Domain))
+	} else {
+		p("http_ports = {}")
+	}
+	p("https_ports = {}")
+	p("")
+	p("-- Nagle off: a TLS 1.3 login otherwise stalls ~40 ms on a delayed ACK.")
+	p("network_settings = { nagle = false }")
+	p("")
+	admins := ""
+	for _, a := range c.Admins {
+		admins += " " + lua(a) + ";"
+	}
+	p("admins = {%s }", admins)
+	p(`authentication = "internal_hashed"`)
+	p(`storage = "internal"`)
+	p("allow_registration = false")
+	p("c2s_require_encryption = true")
+	p("s2s_require_encryption = true")
+	p("-- Self-signed certificates for .b32.i2p names: servers authenticate each")
+	p("-- other with dialback; the I2P destination itself is the real identity.")
+	p("s2s_secure_auth = false")
+	p("")
+	p("modules_enabled = {")
+	p(`	"roster"; "saslauth"; "tls"; "dialback"; "disco"; "carbons"; "pep";`)
+	p(`	"private"; "blocklist"; "vcard_legacy"; "version"; "uptime"; "time";`)
+	p(`	"ping"; "register"; "mam"; "smacks"; "offline"; "posix";`)
+	p(`	"clove_darknet";`)
+	p("	-- Client State Indication (XEP-0352): presence updates wait while the")
+	p("	-- user's window is in the background, fewer writes over I2P.")
+	p(`	"csi_simple";`)
+	if c.PrivacyListsDir != "" {
+		p("	-- Privacy lists (XEP-0016, from prosody-modules): Clove's Invisible.")
+		p(`	"privacy_lists";`)
+	}
+	p("}")
+	p(`modules_disabled = { "limits" }`)
+	p(`archive_expires_after = "1y"`)
+	p("default_archive_policy = true")
+	p("")
+	p("-- Outgoing server-to-server traffic goes through I2P only.")
+	p("darknet_socks_host = %s", lua(c.SOCKSHost))
+	p("darknet_socks_port = %d", c.SOCKSPort)
+	p("darknet_only = true")
+	p("-- I2P destinations are often briefly out of reach (a router restarting, a")
+	p("-- lease set not found yet; an old lease set lives up to 10 minutes): keep")
+	p("-- retrying a delivery that long before bouncing it, and send again what a")
+	p("-- link that died silently never confirmed (a ping answered within")
+	p("-- darknet_ack_timeout seconds confirms everything sent before it).")
+	p("darknet_retry_for = 600")
+	p("darknet_ack_timeout = 30")
+	darknet := ""
+	for _, k := range slices.Sorted(maps.Keys(c.DarknetMap)) {
+		darknet += " [" + lua(k) + "] = " + lua(c.DarknetMap[k]) + ";"
+	}
+	p("darknet_map = {%s }", darknet)
+	p("")
+	p("log = {")
+	p(`	{ levels = { min = "info" }, to = "file", filename = %s };`, lua(c.LogFile))
+	p("}")
+	p("")
+	p("VirtualHost %s", lua(c.Domain))
+	p("	ssl = { certificate = %s, key = %s }", lua(c.CertFile), lua(c.KeyFile))
+	for _, h := range c.Hosts {
+		p("")
+		p("-- An extra domain (a clearnet name mapped to this node by other servers).")
+		p("VirtualHost %s", lua(h.Name))
+		p("	ssl = { certificate = %s, key = %s }", lua(h.CertFile), lua(h.KeyFile))
+	}
+	p("")
+	p(`Component %s "muc"`, lua("muc."+c.Domain))
+	p("	ssl = { certificate = %s, key = %s }", lua(c.CertFile), lua(c.KeyFile))
+	p(`	modules_enabled = { "muc_mam" }`)
+	if c.HTTPPort != 0 {
+		p("")
+		p("-- File upload (XEP-0363). Its HTTP routes live on the node's domain")
+		p("-- (http_host), the Host i2pd's HTTP tunnel sets, and its slot URLs start")
+		p("-- with the bare .b32.i2p (http_external_url): upload.<b32> does not resolve")
+		p("-- in I2P. Only the node's own users get slots (the module's default).")
+		p(`Component %s "http_file_share"`, lua(UploadDomain(c.Domain)))
+		p("	http_host = %s", lua(c.Domain))
+		p("	http_external_url = %s", lua(UploadURLBase(c.Domain)))
+		p("	http_file_share_size_limit = %d", UploadSizeLimit)
+		p("	http_file_share_daily_quota = %d", UploadDailyQuota)
+		p("	http_file_share_expires_after = %d", int(UploadExpiry/time.Second))
+	}
+	return b.String()
 }
 
 // AddUser creates an account on the node (prosodyctl, password on stdin,

@@ -80,7 +80,7 @@ func idleLoopBuilt(t *testing.T, bin string) bool {
 		t.Fatal(err)
 	}
 	for _, m := range info.Deps {
-		if m.Path == "fyne.io/fyne/v2" && m.Replace != nil && strings.HasSuffix(m.Replace.Path, "/fyne-idle/fyne") {
+		if m.Path == "fyne.io/fyne/v2" && m.Replace != nil && strings.HasSuffix(m.Replace.Path, "/fyne-idle") {
 			return true
 		}
 	}

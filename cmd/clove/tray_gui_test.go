@@ -105,6 +105,17 @@ func TestGUITrayMenuUnderXvfb(t *testing.T) {
 	} else if p := pixmaps[0]; p.W != 64 || p.H != 64 || len(p.Pix) != 64*64*4 {
 		t.Errorf("the tray's icon: %dx%d, %d bytes; want 64x64", p.W, p.H, len(p.Pix))
 	}
+	// Panels read the item's interfaces and all its properties at once:
+	// Clove's copies of the tray and godbus export them as method tables
+	// (third_party/slim-*), not by reflection.
+	var xml string
+	if err := conn.Object(item, "/StatusNotifierItem").Call("org.freedesktop.DBus.Introspectable.Introspect", 0).Store(&xml); err != nil || !strings.Contains(xml, `"org.kde.StatusNotifierItem"`) {
+		t.Errorf("Introspect: %v\n%s", err, xml)
+	}
+	var all map[string]dbus.Variant
+	if err := conn.Object(item, "/StatusNotifierItem").Call("org.freedesktop.DBus.Properties.GetAll", 0, "org.kde.StatusNotifierItem").Store(&all); err != nil || all["Status"].Value() == nil {
+		t.Errorf("GetAll: %v %v", err, all)
+	}
 	if out, _ := w.x("search", "--name", "SystrayMonitor"); strings.TrimSpace(out) != "" {
 		t.Errorf("a hidden SystrayMonitor window exists (%s); the patched Fyne creates none", strings.TrimSpace(out))
 	}

@@ -17,16 +17,9 @@
 // against 12.4; USS -14 MiB); and the tray no longer creates a hidden
 // second GL window (-5.7 MiB, mostly Mesa's C heap).
 //
-// _patched/ holds full copies of the changed files of Fyne VERSION, each line
-// changed marked "CLOVE PATCH"; upstream.sha256 the checksums of the pristine
-// files they were made from. The go command refuses -overlay for files under
-// GOMODCACHE, so mktree.sh copies the module cache's Fyne to build/fyne-idle,
-// puts the patched files over it and writes an alternate go.mod replacing
-// Fyne with that copy; the Makefile sets GOFLAGS=-modfile=build/fyne-idle/go.mod
-// for every go command (FYNE_IDLE=0 builds with stock Fyne). A plain `go build`
-// without the Makefile builds with stock Fyne.
+// The lang package's fallback no longer uses text/template (see
+// third_party/slim-i18n: its field lookup made the linker keep every
+// exported method of every type in the binary).
 //
-// On a Fyne upgrade the test here fails: redo the changes on the new
-// version's files (or drop the patch once upstream waits for events itself),
-// then update VERSION and upstream.sha256 (docs/benchmarks.md, "Upkeep").
+// How the patch is carried and checked: package thirdparty (third_party/doc.go).
 package fyneidle

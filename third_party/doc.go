@@ -1,0 +1,28 @@
+// Package thirdparty holds Clove's patches to modules it builds with, and
+// the test that each still fits the version in go.mod.
+//
+// Each directory holds one module's patch: MODULE (its path), VERSION (the
+// version its files were made from), upstream.sha256 (the pristine files'
+// checksums) and _patched/ (full copies of the changed files, each changed
+// line marked "CLOVE PATCH"). The go command refuses -overlay for files
+// under GOMODCACHE, so mktree.sh copies each module from the module cache
+// to build/fyne-idle/<dir>, puts the patched files over it and writes an
+// alternate go.mod replacing the module with that copy; the Makefile sets
+// GOFLAGS=-modfile=build/fyne-idle/go.mod for every go command (FYNE_IDLE=0
+// builds with none of the patches). A plain `go build` without the Makefile
+// builds with stock modules.
+//
+//   - fyne-idle (Fyne): the run loop waits for events when idle, fonts
+//     parsed once, the tray without a second window; lang without
+//     text/template (package fyneidle).
+//   - slim-i18n (go-i18n), slim-dbus (godbus's prop), slim-systray (Fyne's
+//     tray): no text/template and no D-Bus export by reflection, so that the
+//     linker drops the exported methods nothing calls (3.7 MB of the binary,
+//     ~3 MiB of the window's memory; docs/benchmarks.md, "Methods the
+//     linker keeps").
+//
+// On an upgrade of one of these modules TestPatchedFilesMatchGoMod fails:
+// redo the changes on the new version's files (or drop the patch once
+// upstream does the same), then update VERSION and upstream.sha256
+// (docs/benchmarks.md, "Upkeep").
+package thirdparty
