@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,4 +77,56 @@ func benchOpen100k(b *testing.B, body string) {
 		a.win.Canvas().Capture()
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/open")
+}
+
+// BenchmarkBusyChatLeftOpen: a chat left open at its foot all day while
+// messages keep coming (a busy room: 10,000 of them, each stored first,
+// as the app does, then shown). Reports the Go heap the window holds
+// after them (after a GC) and the time each message takes to show.
+func BenchmarkBusyChatLeftOpen(b *testing.B) {
+	const me, peer, n = "me@bench.invalid", "room@bench.invalid", 10_000
+	for b.Loop() {
+		be := &pagedBackend{contacts: []Contact{{JID: peer, Name: "Room"}}}
+		fa := test.NewTempApp(b)
+		a := newApp(fa, me, be)
+		a.async = func(f func()) { f() }
+		a.later = func(func()) {}
+		a.reloadContacts()
+		a.win.Resize(fyne.NewSize(900, 600))
+		a.openChat(peer)
+		heap := func() float64 {
+			var ms runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			return float64(ms.HeapInuse) / (1 << 20)
+		}
+		before := heap()
+		t0 := time.Now()
+		start := time.Now().Add(-n * time.Second)
+		for j := range n {
+			// Runs of a few messages by one nick, every fifth one long
+			// enough to wrap: rows of several heights, as in a room.
+			body := fmt.Sprintf("message number %d, a line of some length as people write in a room", j)
+			if j%5 == 0 {
+				body = strings.Repeat(body+" ", 4)
+			}
+			m := Message{ID: int64(j + 1), Key: fmt.Sprintf("m%d", j), Peer: peer, Nick: fmt.Sprintf("nick%d", j/3%7),
+				Body: body, Time: start.Add(time.Duration(j) * time.Second), State: Received}
+			be.msgs = append(be.msgs, m)
+			a.addMessage(m)
+		}
+		per := time.Since(t0) / n
+		// What the loaded messages hold: the heap with them and without.
+		// (The heap as a whole also keeps every row Fyne's test driver
+		// made, whose renderer cache is never cleaned here: not measured.)
+		loaded := len(a.chat.msgs)
+		with := heap()
+		a.chat.msgs = nil
+		held := with - heap()
+		_ = before
+		b.ReportMetric(held, "MiB-held")
+		b.ReportMetric(float64(loaded), "loaded")
+		b.ReportMetric(float64(per.Microseconds()), "µs/msg")
+		a.win.Close()
+	}
 }

@@ -3,6 +3,8 @@ package ui
 import (
 	"fmt"
 	"image/color"
+	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -256,7 +258,11 @@ func (a *Pane) addMessage(m Message) {
 		}
 		bottom := a.atBottom()
 		ch.msgs = append(ch.msgs, m)
-		a.setHeights(len(ch.msgs) - 1)
+		if bottom && a.trimLoaded(ch) {
+			a.setHeights(0)
+		} else {
+			a.setHeights(len(ch.msgs) - 1)
+		}
 		a.msgList.Refresh()
 		if bottom || m.Outgoing {
 			a.toBottom()
@@ -286,6 +292,52 @@ func (a *Pane) addMessage(m Message) {
 	it.unread++
 	a.refreshContact(m.Peer)
 	a.updateUnread()
+}
+
+// An open chat read at its foot keeps at most maxLoaded messages: a busy
+// room left open all day would otherwise hold every message it got (~0.5 KB
+// each, BenchmarkBusyChatLeftOpen), and each new one is looked up among
+// them. Past that, the oldest go, down to keepLoaded; they are in the store
+// and come back a page at a time when the user scrolls up to them, as at
+// the chat's opening. A chat scrolled up is left as it is.
+const (
+	maxLoaded  = 1000
+	keepLoaded = 500
+)
+
+// trimLoaded drops ch's oldest loaded messages when there are more than
+// maxLoaded, and says whether it did. It cuts only where every message
+// dropped is older (by store id) than every one kept, so that the page
+// asked for before the oldest kept one brings them all back.
+func (a *Pane) trimLoaded(ch *chatState) bool {
+	n := len(ch.msgs)
+	if n <= maxLoaded || ch.loading {
+		return false
+	}
+	// keptMin[i]: the smallest store id from i on (0s are notices and
+	// messages not stored yet: they do not order).
+	keptMin := make([]int64, n+1)
+	keptMin[n] = math.MaxInt64
+	for i := n - 1; i >= 0; i-- {
+		keptMin[i] = keptMin[i+1]
+		if id := ch.msgs[i].ID; id > 0 && id < keptMin[i] {
+			keptMin[i] = id
+		}
+	}
+	var droppedMax int64
+	for i := range n - keepLoaded {
+		droppedMax = max(droppedMax, ch.msgs[i].ID)
+	}
+	for cut := n - keepLoaded; cut < n; cut++ {
+		if ch.msgs[cut].ID > 0 && droppedMax < keptMin[cut] {
+			ch.msgs = slices.Clone(ch.msgs[cut:]) // the dropped ones' memory goes too
+			ch.oldest = keptMin[cut]
+			ch.more = true
+			return true
+		}
+		droppedMax = max(droppedMax, ch.msgs[cut].ID)
+	}
+	return false
 }
 
 // listStranger lists someone not in the roster (who wrote, or whose

@@ -506,3 +506,60 @@ func TestStatusBarShowsTheNodesI2PState(t *testing.T) {
 	a.OnState(Offline, "connection lost")
 	mustShow(t, a, "me on your node — offline: connection lost")
 }
+
+// A chat left open at its foot keeps at most maxLoaded messages as new
+// ones arrive (a busy room all day); those it dropped come back, in order
+// and none twice, when the user scrolls up to them. Scrolled up, the
+// user's place is left alone: nothing is dropped.
+func TestBusyChatKeepsItsNewestLoaded(t *testing.T) {
+	const bob = "bob@example.org"
+	b := threeContacts()
+	b.history[bob] = conversation(bob, 10)
+	a, pending := newTestApp(t, b)
+	selectContact(t, a, bob)
+	t0 := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	deliver := func(from, to int, atFoot bool) {
+		for i := from; i <= to; i++ {
+			m := Message{ID: int64(i), Key: fmt.Sprintf("h%d", i), Peer: bob, Body: fmt.Sprintf("message %d", i), Time: t0.Add(time.Duration(i) * time.Second), State: Received}
+			b.mu.Lock()
+			b.history[bob] = append(b.history[bob], m) // stored first, as the app does
+			b.mu.Unlock()
+			a.addMessage(m)
+			if n := len(a.chat.msgs); atFoot && n > maxLoaded {
+				t.Fatalf("%d messages loaded after message %d; want at most %d", n, i, maxLoaded)
+			}
+		}
+	}
+	deliver(11, 1300, true)
+	if n := len(a.chat.msgs); n < keepLoaded {
+		t.Fatalf("%d messages loaded; want at least %d", n, keepLoaded)
+	}
+	if last := a.chat.msgs[len(a.chat.msgs)-1].Body; last != "message 1300" {
+		t.Fatalf("the newest loaded is %q", last)
+	}
+	mustShow(t, a, "message 1300")
+
+	// Up to the top: all 1,300, in order, none twice.
+	a.msgList.ScrollToTop()
+	for len(*pending) > 0 {
+		f := (*pending)[0]
+		*pending = (*pending)[1:]
+		f()
+		a.msgList.ScrollToTop()
+	}
+	if n := len(a.chat.msgs); n != 1300 {
+		t.Fatalf("%d messages after scrolling to the top; want all 1300", n)
+	}
+	for i, m := range a.chat.msgs {
+		if want := fmt.Sprintf("message %d", i+1); m.Body != want {
+			t.Fatalf("message %d is %q; want %q", i, m.Body, want)
+		}
+	}
+	mustShow(t, a, "message 1")
+
+	// Scrolled up, reading: nothing is dropped however many come.
+	deliver(1301, 1310, false)
+	if n := len(a.chat.msgs); n != 1310 {
+		t.Errorf("%d messages loaded while scrolled up; want all 1310", n)
+	}
+}
