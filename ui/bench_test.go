@@ -86,7 +86,12 @@ func benchOpen100k(b *testing.B, body string) {
 func BenchmarkBusyChatLeftOpen(b *testing.B) {
 	const me, peer, n = "me@bench.invalid", "room@bench.invalid", 10_000
 	for b.Loop() {
+		// The roster full, as a user's: each message updates the room's
+		// row (its newest line) among the rows in view.
 		be := &pagedBackend{contacts: []Contact{{JID: peer, Name: "Room"}}}
+		for i := range 200 {
+			be.contacts = append(be.contacts, Contact{JID: fmt.Sprintf("c%03d@bench.invalid", i), Name: fmt.Sprintf("Contact %03d", i)})
+		}
 		fa := test.NewTempApp(b)
 		a := newApp(fa, me, be)
 		a.async = func(f func()) { f() }
