@@ -294,6 +294,21 @@ func (a *Pane) addMessage(m Message) {
 	a.updateUnread()
 }
 
+// markMessage marks the open chat's message i (the one a jump showed),
+// takes the mark off the one marked before, and scrolls to it.
+func (a *Pane) markMessage(i int) {
+	ch := a.chat
+	old := ch.marked
+	ch.marked = ch.msgs[i].ID
+	for j := range ch.msgs {
+		if old != 0 && old != ch.marked && ch.msgs[j].ID == old {
+			a.msgList.RefreshItem(j)
+		}
+	}
+	a.msgList.RefreshItem(i)
+	a.msgList.ScrollTo(i)
+}
+
 // An open chat read at its foot keeps at most maxLoaded messages: a busy
 // room left open all day would otherwise hold every message it got (~0.5 KB
 // each, BenchmarkBusyChatLeftOpen), and each new one is looked up among

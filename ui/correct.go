@@ -125,6 +125,7 @@ func (a *Pane) showCorrection(peer, key, body string) {
 			ch.msgs[i].Body, ch.msgs[i].Edited = body, true
 			a.setHeights(i)
 			a.msgList.RefreshItem(i)
+			a.refreshRepliesTo(ch.msgs[i].Ref) // their quote shows the new words
 			return
 		}
 	}

@@ -138,6 +138,19 @@ func (a *Pane) sendReplyTo(peer, text string, m Message) {
 	})
 }
 
+// refreshRepliesTo redraws the open chat's replies to the message ref
+// (their quotes show its words).
+func (a *Pane) refreshRepliesTo(ref string) {
+	if ref == "" {
+		return
+	}
+	for j, r := range a.chat.msgs {
+		if r.Reply != nil && r.Reply.ID == ref {
+			a.msgList.RefreshItem(j)
+		}
+	}
+}
+
 // quoteOf is what a reply row's quote says: the original's author and
 // first words when it is loaded, else the quote the sender gave.
 func (a *Pane) quoteOf(peer string, m Message) string {
@@ -173,15 +186,7 @@ func (a *Pane) jumpToOriginal(id widget.ListItemID) {
 		if o.Ref == ref {
 			// The mark shows on a message with a store id (one shown live
 			// has none yet: scrolled to, not marked).
-			old := ch.marked
-			ch.marked = o.ID
-			for j := range ch.msgs {
-				if old != 0 && ch.msgs[j].ID == old {
-					a.msgList.RefreshItem(j)
-				}
-			}
-			a.msgList.RefreshItem(i)
-			a.msgList.ScrollTo(i)
+			a.markMessage(i)
 			return
 		}
 	}

@@ -76,10 +76,22 @@ func TestReplyBar(t *testing.T) {
 	if q := a.quoteOf(a.chat.peer, last); q != "Bob: message 1" {
 		t.Errorf("the reply's quote: %q", q)
 	}
-	// A click on the quote goes to the original, and marks it.
+	// Bob corrects the original: the reply's quote, on screen, says the
+	// new words (the list redraws one row at a time: the reply is told).
+	a.showCorrection(a.chat.peer, orig.Key, "message one")
+	mustShow(t, a, "Bob: message one")
+	// A click on the quote goes to the original, and marks it; another
+	// jump moves the mark (the row marked before is redrawn without it).
 	a.jumpToOriginal(len(a.chat.msgs) - 1)
 	if a.chat.marked != orig.ID {
 		t.Errorf("after a click on the quote the marked message is %d, want %d", a.chat.marked, orig.ID)
+	}
+	if !shownRow(t, a, "message one").mark.Visible() {
+		t.Error("the original shows no mark")
+	}
+	a.markMessage(1)
+	if shownRow(t, a, "message one").mark.Visible() || !shownRow(t, a, "message 2").mark.Visible() {
+		t.Error("the mark did not move to the message jumped to")
 	}
 	// The next message is no reply.
 	test.Type(a.composer, "and more")

@@ -180,10 +180,6 @@ func (a *Pane) showRemoval(peer, key string, id int64, moderated bool, why strin
 		if i+1 < len(ch.msgs) {
 			a.msgList.RefreshItem(i + 1) // its header comes back (continues)
 		}
-		for j, r := range ch.msgs {
-			if r.Reply != nil && m.Ref != "" && r.Reply.ID == m.Ref {
-				a.msgList.RefreshItem(j) // its quote of the deleted words goes
-			}
-		}
+		a.refreshRepliesTo(m.Ref) // their quote of the deleted words goes
 	}
 }

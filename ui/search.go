@@ -303,9 +303,7 @@ func (a *Pane) jumpTo(peer string, id int64) {
 		}
 		for i, m := range ch.msgs {
 			if m.ID == id {
-				ch.marked = id
-				a.msgList.RefreshItem(i)
-				a.msgList.ScrollTo(i)
+				a.markMessage(i)
 				return
 			}
 		}
