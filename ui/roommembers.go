@@ -81,7 +81,20 @@ func (a *Pane) membersDialog(room string, ms []RoomMember) {
 		if v.owner {
 			choices = []string{"Member", "Admin", "Owner", "Banned"}
 		}
-		as := widget.NewSelect(choices, nil)
+		// A ban may say why, as Gajim's does: the one banned is told it
+		// (in the room's removal notice), whatever the list keeps.
+		reason := newDialogEntry()
+		reason.SetPlaceHolder("Reason for the ban (optional)")
+		reason.Hide()
+		as := widget.NewSelect(choices, func(s string) {
+			if (s == "Banned") != reason.Visible() {
+				reason.Hidden = s != "Banned"
+				reason.Refresh()
+				if v.d != nil {
+					v.d.Resize(v.d.MinSize())
+				}
+			}
+		})
 		as.SetSelected("Member")
 		add := func() {
 			who := strings.TrimSpace(addr.Text)
@@ -89,16 +102,21 @@ func (a *Pane) membersDialog(room string, ms []RoomMember) {
 				v.say("Type an address to add (name@server).", true)
 				return
 			}
-			v.change(who, affiliationOf(as.Selected), func() { addr.SetText("") })
+			why := ""
+			if as.Selected == "Banned" {
+				why = strings.TrimSpace(reason.Text)
+			}
+			v.change(who, affiliationOf(as.Selected), why, func() { addr.SetText(""); reason.SetText("") })
 		}
 		addr.OnSubmitted = func(string) { add() }
+		reason.OnSubmitted = func(string) { add() }
 		v.status = widget.NewLabel("")
 		v.status.Wrapping = fyne.TextWrapWord
 		v.status.Hide()
 		content = append(content, widget.NewSeparator(),
 			container.NewBorder(nil, nil, widget.NewLabel("Add"), container.NewHBox(as, widget.NewButton("Add", add)), addr),
-			v.status)
-		entries = append(entries, addr)
+			reason, v.status)
+		entries = append(entries, addr, reason)
 		defer a.win.Canvas().Focus(addr) // type an address at once
 	}
 	v.d = dialog.NewCustom("Members of "+room, "Close", container.NewVBox(content...), a.win)
@@ -163,16 +181,17 @@ func (v *membersView) row(m RoomMember) fyne.CanvasObject {
 	if m.Affiliation == "outcast" {
 		word = "Lift ban"
 	}
-	return container.NewBorder(nil, nil, nil, widget.NewButton(word, func() { v.change(m.JID, "none", nil) }), l)
+	return container.NewBorder(nil, nil, nil, widget.NewButton(word, func() { v.change(m.JID, "none", "", nil) }), l)
 }
 
-// change makes who's affiliation aff, then reads the lists again; the
-// status line says what happened. done runs after a success.
-func (v *membersView) change(who, aff string, done func()) {
+// change makes who's affiliation aff (reason: a ban's, or ""), then reads
+// the lists again; the status line says what happened. done runs after a
+// success.
+func (v *membersView) change(who, aff, reason string, done func()) {
 	a, ra, mb := v.a, v.a.roomAdmin(), v.a.roomMembersBackend()
 	v.say("Changing…", false)
 	a.async(func() {
-		err := ra.SetRoomAffiliation(a.ctx, v.room, who, aff, "")
+		err := ra.SetRoomAffiliation(a.ctx, v.room, who, aff, reason)
 		var ms []RoomMember
 		if err == nil {
 			ms, err = mb.RoomMembers(a.ctx, v.room)

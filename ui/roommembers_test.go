@@ -136,14 +136,32 @@ func TestEditingARoomsMemberLists(t *testing.T) {
 	if slices.Contains(overlayTexts(a), "eve@example.org — spam") {
 		t.Error("eve still listed as banned")
 	}
+	// Banned asks for a reason (optional, as Gajim's ban does); Enter in
+	// it bans. Member again hides it.
+	if slices.Contains(overlayTexts(a), "Reason for the ban (optional)") {
+		t.Error("a reason is asked for before Banned is chosen")
+	}
 	overlaySelect(t, a).SetSelected("Banned")
 	test.Type(e, "mallory@example.org")
-	test.Tap(overlayButton(t, a, "Add"))
+	why := overlayEntryWith(t, a, "Reason for the ban (optional)")
+	test.Type(why, "flooding")
+	why.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	mustShowOverlay(t, a, "mallory@example.org is banned from the room.", "Banned")
+	if why.Text != "" {
+		t.Errorf("the reason after the ban: %q", why.Text)
+	}
+	test.Type(e, "trent@example.org")
+	test.Tap(overlayButton(t, a, "Add"))
+	mustShowOverlay(t, a, "trent@example.org is banned from the room.")
+	overlaySelect(t, a).SetSelected("Member")
+	if slices.Contains(overlayTexts(a), "Reason for the ban (optional)") {
+		t.Error("the reason stays for a member")
+	}
 	want := []string{
 		`affiliation ` + lounge + ` carol@example.org member ""`,
 		`affiliation ` + lounge + ` eve@example.org none ""`,
-		`affiliation ` + lounge + ` mallory@example.org outcast ""`,
+		`affiliation ` + lounge + ` mallory@example.org outcast "flooding"`,
+		`affiliation ` + lounge + ` trent@example.org outcast ""`,
 	}
 	if got := b.called(); !slices.Equal(got, want) {
 		t.Errorf("asked\n%q, want\n%q", got, want)
@@ -157,6 +175,8 @@ func TestEditingARoomsMemberLists(t *testing.T) {
 	// In a 420×320 window the editable lists still fit.
 	a.win.Resize(fyne.NewSize(420, 320))
 	open()
+	mustFitWindow(t, a)
+	overlaySelect(t, a).SetSelected("Banned") // the reason's row too
 	mustFitWindow(t, a)
 	test.Tap(overlayButton(t, a, "Close"))
 	a.win.Resize(fyne.NewSize(900, 600))
@@ -183,4 +203,21 @@ func TestEditingARoomsMemberLists(t *testing.T) {
 			t.Errorf("someone without rank sees %q: %q", nope, overlayTexts(a))
 		}
 	}
+}
+
+// overlayEntryWith is the shown dialog entry whose placeholder is ph.
+func overlayEntryWith(t *testing.T, a *Pane, ph string) *dialogEntry {
+	t.Helper()
+	var e *dialogEntry
+	for _, o := range a.win.Canvas().Overlays().List() {
+		walkShown(o, func(o fyne.CanvasObject) {
+			if x, ok := o.(*dialogEntry); ok && e == nil && x.PlaceHolder == ph {
+				e = x
+			}
+		})
+	}
+	if e == nil {
+		t.Fatalf("no dialog entry %q", ph)
+	}
+	return e
 }
