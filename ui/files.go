@@ -585,14 +585,7 @@ func (a *Pane) refreshFile(url string) {
 		if m.File == nil || m.File.URL != url {
 			continue
 		}
-		h := a.rowHeightAt(i)
-		for len(a.setH) <= i {
-			a.setH = append(a.setH, a.rowH)
-		}
-		if a.setH[i] != h {
-			a.setH[i] = h
-			a.msgList.SetItemHeight(i, h)
-		}
+		a.tellHeight(i, a.rowHeightAt(i))
 		a.msgList.RefreshItem(i)
 		if i >= len(ch.msgs)-2 {
 			// The newest messages: a picture grew the row, and the chat
