@@ -52,6 +52,17 @@ func BenchmarkOpen100kChatStyled(b *testing.B) {
 	benchOpen100k(b, "message *number* %d, _some_ words `to` index")
 }
 
+// benchPane is me's window on Fyne's test driver, 900×600, its roster
+// loaded from be, backend work run inline and nothing run later.
+func benchPane(b *testing.B, me string, be *pagedBackend) *Pane {
+	a := newApp(test.NewTempApp(b), me, be)
+	a.async = func(f func()) { f() }
+	a.later = func(func()) {}
+	a.reloadContacts()
+	a.win.Resize(fyne.NewSize(900, 600))
+	return a
+}
+
 func benchOpen100k(b *testing.B, body string) {
 	const me, peer, n = "me@bench.invalid", "bob@bench.invalid", 100_000
 	be := &pagedBackend{contacts: []Contact{{JID: peer, Name: "Bob"}}, msgs: make([]Message, n)}
@@ -60,12 +71,7 @@ func benchOpen100k(b *testing.B, body string) {
 		be.msgs[j] = Message{ID: int64(j + 1), Key: fmt.Sprintf("m%d", j), Peer: peer, Body: fmt.Sprintf(body, j),
 			Time: t0.Add(time.Duration(j) * time.Minute), State: Received}
 	}
-	fa := test.NewTempApp(b)
-	a := newApp(fa, me, be)
-	a.async = func(f func()) { f() }
-	a.later = func(func()) {}
-	a.reloadContacts()
-	a.win.Resize(fyne.NewSize(900, 600))
+	a := benchPane(b, me, be)
 	defer a.win.Close()
 	b.ResetTimer()
 	for b.Loop() {
@@ -92,12 +98,7 @@ func BenchmarkBusyChatLeftOpen(b *testing.B) {
 		for i := range 200 {
 			be.contacts = append(be.contacts, Contact{JID: fmt.Sprintf("c%03d@bench.invalid", i), Name: fmt.Sprintf("Contact %03d", i)})
 		}
-		fa := test.NewTempApp(b)
-		a := newApp(fa, me, be)
-		a.async = func(f func()) { f() }
-		a.later = func(func()) {}
-		a.reloadContacts()
-		a.win.Resize(fyne.NewSize(900, 600))
+		a := benchPane(b, me, be)
 		a.openChat(peer)
 		heap := func() float64 {
 			var ms runtime.MemStats

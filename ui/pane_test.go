@@ -362,6 +362,19 @@ func TestIncomingMessageCountsUnreadUntilOpened(t *testing.T) {
 	}
 }
 
+// scrollToTheTop scrolls the open chat to its top, again after each page
+// of history the top asked for (pending: the work the window ran later),
+// until no more is asked.
+func scrollToTheTop(a *Pane, pending *[]func()) {
+	a.msgList.ScrollToTop()
+	for len(*pending) > 0 {
+		f := (*pending)[0]
+		*pending = (*pending)[1:]
+		f()
+		a.msgList.ScrollToTop()
+	}
+}
+
 func TestOlderHistoryLoadsWhenTheTopIsReached(t *testing.T) {
 	b := threeContacts()
 	b.history["bob@example.org"] = conversation("bob@example.org", 120)
@@ -373,13 +386,7 @@ func TestOlderHistoryLoadsWhenTheTopIsReached(t *testing.T) {
 	mustShow(t, a, "message 120")
 	mustNotShow(t, a, "message 70")
 
-	a.msgList.ScrollToTop()
-	for len(*pending) > 0 {
-		f := (*pending)[0]
-		*pending = (*pending)[1:]
-		f()
-		a.msgList.ScrollToTop()
-	}
+	scrollToTheTop(a, pending)
 	if n := len(a.chat.msgs); n != 120 {
 		t.Fatalf("%d messages after scrolling to the top; want all 120", n)
 	}
@@ -551,13 +558,7 @@ func TestBusyChatKeepsItsNewestLoaded(t *testing.T) {
 	}
 
 	// Up to the top: all 1,300, in order, none twice.
-	a.msgList.ScrollToTop()
-	for len(*pending) > 0 {
-		f := (*pending)[0]
-		*pending = (*pending)[1:]
-		f()
-		a.msgList.ScrollToTop()
-	}
+	scrollToTheTop(a, pending)
 	if n := len(a.chat.msgs); n != 1300 {
 		t.Fatalf("%d messages after scrolling to the top; want all 1300", n)
 	}
