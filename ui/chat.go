@@ -316,10 +316,8 @@ func (a *Pane) markMessage(i int) {
 // them. Past that, the oldest go, down to keepLoaded (five pages); they are
 // in the store and come back a page at a time when the user scrolls up to
 // them, as at the chat's opening. A chat scrolled up is left as it is.
-// The drop tells the list the kept rows' heights again, and Fyne redraws
-// the list for each that differs from the row's before: measured 20-190 ms
-// once every 500 messages keeping 500 in a room of mixed rows (under load),
-// hence few kept.
+// A drop costs 0.4-2.6 ms (shiftHeights; measured at load 4), once every
+// 750 messages.
 const (
 	maxLoaded  = 1000
 	keepLoaded = 5 * pageSize
