@@ -372,7 +372,7 @@ func (a *Pane) shiftHeights(cut int) {
 			a.noteHeight(changed, i, a.rowHeightAt(i))
 		}
 	}
-	a.msgList.SetItemHeights(changed)
+	a.msgList.setItemHeights(changed)
 }
 
 // listStranger lists someone not in the roster (who wrote, or whose
@@ -821,7 +821,7 @@ func (a *Pane) setHeights(from int) {
 	for i := from; i < len(a.chat.msgs); i++ {
 		a.noteHeight(changed, i, a.rowHeightAt(i))
 	}
-	a.msgList.SetItemHeights(changed) // one redraw (Clove's Fyne patch)
+	a.msgList.setItemHeights(changed)
 }
 
 // tellHeight tells the list that row i is h tall, unless setH says it
@@ -829,7 +829,7 @@ func (a *Pane) setHeights(from int) {
 func (a *Pane) tellHeight(i int, h float32) {
 	changed := map[widget.ListItemID]float32{}
 	a.noteHeight(changed, i, h)
-	a.msgList.SetItemHeights(changed)
+	a.msgList.setItemHeights(changed)
 }
 
 // noteHeight puts row i's height h in changed when the list does not know
@@ -1316,6 +1316,25 @@ func newChatList(length func() int, create func() fyne.CanvasObject, update func
 	l.HideSeparators = true
 	l.ExtendBaseWidget(l)
 	return l
+}
+
+// setItemHeights tells the list many rows' heights with one redraw where
+// Fyne has List.SetItemHeights (Clove's patch, third_party/fyne-idle);
+// with stock Fyne (a plain go build, FYNE_IDLE=0) one SetItemHeight each,
+// a redraw for each.
+func (l *chatList) setItemHeights(heights map[widget.ListItemID]float32) {
+	if len(heights) == 0 {
+		return
+	}
+	if b, ok := any(&l.List).(interface {
+		SetItemHeights(map[widget.ListItemID]float32)
+	}); ok {
+		b.SetItemHeights(heights)
+		return
+	}
+	for id, h := range heights {
+		l.SetItemHeight(id, h)
+	}
 }
 
 func (l *chatList) Tapped(*fyne.PointEvent) {
