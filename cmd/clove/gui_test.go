@@ -259,7 +259,14 @@ func (w *window) stop() {
 		}
 	case <-time.After(15 * time.Second):
 		w.t.Errorf("clove did not exit 15 s after SIGTERM")
-		w.cmd.Process.Kill()
+		// SIGQUIT makes the Go runtime print every goroutine's stack to
+		// stderr, which the cleanup logs: what the exit waits for.
+		w.cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-done:
+		case <-time.After(3 * time.Second):
+			w.cmd.Process.Kill()
+		}
 	}
 }
 

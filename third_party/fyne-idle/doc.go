@@ -29,6 +29,11 @@
 // and the arrow keys refresh the row they leave after moving the focus.
 // List.SetItemHeights (new) tells many rows' heights with one redraw.
 //
+// The loop's end takes every function queued before it, those still in
+// transit through the queue included: upstream's could leave the lifecycle
+// queue's OnStopped behind, and Run then waited for it for ever (a process
+// left running after SIGTERM, seen once in CI).
+//
 // The lang package's fallback no longer uses text/template (see
 // third_party/slim-i18n: its field lookup made the linker keep every
 // exported method of every type in the binary).

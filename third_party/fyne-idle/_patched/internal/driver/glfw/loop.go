@@ -32,6 +32,19 @@ var (
 	// idle waited for the next X event).
 	queued  atomic.Int64
 	idleGLs idleWait
+
+	// CLOVE PATCH (third_party/fyne-idle): draining orders the loop's end
+	// against the functions being queued. Upstream's loop took only what
+	// was already in funcQueue.Out() before setting drained and closing the
+	// queue; a function sent a moment before (still in funcQueue's own
+	// goroutine) was left there and its caller waited for ever. The caller
+	// that hung was the lifecycle queue's, running the OnStopped the loop
+	// had just queued, so Run's WaitForEvents never returned: the window was
+	// gone and the process stayed (once in CI: clove did not exit 15 s after
+	// SIGTERM). Callers check drained and send under the read lock; the loop
+	// sets drained under the write lock, after which every function counted
+	// in queued is in the queue and is taken before the queue is closed.
+	draining sync.RWMutex
 )
 
 // CLOVE PATCH (third_party/fyne-idle): after idleTicks ticks in a row with
@@ -93,22 +106,30 @@ func runOnMain(f func()) {
 func runOnMainWithWait(f func(), wait bool) {
 	// If we are on main before app run just execute - otherwise add it to the main queue and wait.
 	// We also need to run it as-is if the app is in the process of shutting down as the queue will be stopped.
-	if (!running.Load() && async.IsMainGoroutine()) || drained.Load() {
+	if !running.Load() && async.IsMainGoroutine() {
 		f()
 		return
 	}
 
+	draining.RLock() // CLOVE PATCH: see draining
+	if drained.Load() {
+		draining.RUnlock()
+		f()
+		return
+	}
 	if wait {
 		done := common.DonePool.Get()
 		defer common.DonePool.Put(done)
 
 		queued.Add(1) // CLOVE PATCH: counted before it is sent, see queued
 		funcQueue.In() <- funcData{f: f, done: done}
+		draining.RUnlock()
 		idleGLs.wake()
 		<-done
 	} else {
 		queued.Add(1)
 		funcQueue.In() <- funcData{f: f}
+		draining.RUnlock()
 		idleGLs.wake()
 	}
 }
@@ -207,14 +228,18 @@ func (d *gLDriver) runGL() {
 			}
 
 			// as we are shutting down make sure we drain the pending funcQueue and close it out.
-			for len(funcQueue.Out()) > 0 {
+			// CLOVE PATCH: drained first, then every function counted, the
+			// ones still on their way through funcQueue included (see draining).
+			draining.Lock()
+			drained.Store(true)
+			draining.Unlock()
+			for queued.Load() > 0 {
 				f := <-funcQueue.Out()
 				queued.Add(-1)
 				if f.done != nil {
 					f.done <- struct{}{}
 				}
 			}
-			drained.Store(true)
 			funcQueue.Close()
 			return
 		case f := <-funcQueue.Out():
