@@ -122,6 +122,7 @@ func (a *Pane) prepend(ms []Message, toBottom bool) {
 		}
 		older = append(older, a.withEarlyState(m))
 	}
+	older = ch.withDropped(older)
 	if len(ms) > 0 {
 		ch.oldest = ms[0].ID
 	}
@@ -348,6 +349,19 @@ func (a *Pane) trimLoaded(ch *chatState) int {
 	}
 	for cut := n - keepLoaded; cut < n; cut++ {
 		if ch.msgs[cut].ID > 0 && droppedMax < keptMin[cut] {
+			// Notices are not stored: they are kept aside to come back
+			// with the page of the message they were above (ch.msgs[cut]
+			// at the latest, which has an id).
+			var notices []Message
+			for _, m := range ch.msgs[:cut] {
+				if m.Notice {
+					notices = append(notices, m)
+				} else if m.ID > 0 && len(notices) > 0 {
+					ch.dropped = append(ch.dropped, asDropped(m.ID, notices)...)
+					notices = notices[:0]
+				}
+			}
+			ch.dropped = append(ch.dropped, asDropped(ch.msgs[cut].ID, notices)...)
 			ch.msgs = slices.Clone(ch.msgs[cut:]) // the dropped ones' memory goes too
 			ch.oldest = keptMin[cut]
 			ch.more = true
@@ -356,6 +370,58 @@ func (a *Pane) trimLoaded(ch *chatState) int {
 		droppedMax = max(droppedMax, ch.msgs[cut].ID)
 	}
 	return 0
+}
+
+// asDropped is notices, dropped from above the stored message with id above.
+func asDropped(above int64, notices []Message) []droppedNotice {
+	out := make([]droppedNotice, len(notices))
+	for i, m := range notices {
+		out[i] = droppedNotice{above, m}
+	}
+	return out
+}
+
+// withDropped puts back, into a page of older messages about to go above
+// the loaded ones, the notices dropped from above its messages; those
+// dropped from above a message still loaded go at the page's foot, and at
+// the history's top (last) what is left.
+func (ch *chatState) withDropped(older []Message) []Message {
+	if len(ch.dropped) == 0 {
+		return older
+	}
+	in := func(ms []Message, id int64) bool {
+		return slices.ContainsFunc(ms, func(m Message) bool { return m.ID == id })
+	}
+	above := map[int64][]Message{}
+	var foot, top []Message
+	kept := ch.dropped[:0]
+	for _, d := range ch.dropped {
+		switch {
+		case in(older, d.above):
+			above[d.above] = append(above[d.above], d.m)
+		case in(ch.msgs, d.above):
+			foot = append(foot, d.m)
+		case !ch.more:
+			top = append(top, d.m)
+		default:
+			kept = append(kept, d)
+		}
+	}
+	restored := len(ch.dropped) - len(kept)
+	ch.dropped = kept
+	if restored == 0 {
+		return older
+	}
+	out := make([]Message, 0, len(older)+restored)
+	out = append(out, top...)
+	for _, m := range older {
+		if m.ID > 0 {
+			out = append(out, above[m.ID]...)
+			delete(above, m.ID)
+		}
+		out = append(out, m)
+	}
+	return append(out, foot...)
 }
 
 // shiftHeights tells the list its rows' heights after the first cut rows

@@ -213,6 +213,17 @@ type chatState struct {
 	// at the "New messages" line); until then nothing is told as seen
 	// (markers.go).
 	placed bool
+	// dropped: the notices trimLoaded dropped (they are not stored), each
+	// put back above the stored message it was above when the page with
+	// that message comes back.
+	dropped []droppedNotice
+}
+
+// droppedNotice is a notice dropped from a busy chat: above is the store id
+// of the first stored message that followed it.
+type droppedNotice struct {
+	above int64
+	m     Message
 }
 
 // newApp is an account pane alone in a window of its own (a Shell), its

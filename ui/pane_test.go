@@ -552,7 +552,14 @@ func TestBusyChatKeepsItsNewestLoaded(t *testing.T) {
 			}
 		}
 	}
-	deliver(11, 1300, true)
+	// A notice of Clove's (not stored) among them, dropped with them:
+	// it comes back in its place.
+	deliver(11, 100, true)
+	a.addNote(bob, "Clove's notice")
+	deliver(101, 1300, true)
+	if len(a.chat.dropped) != 1 {
+		t.Errorf("%d notices kept aside; want the one dropped", len(a.chat.dropped))
+	}
 	if n := len(a.chat.msgs); n < keepLoaded {
 		t.Fatalf("%d messages loaded; want at least %d", n, keepLoaded)
 	}
@@ -568,21 +575,31 @@ func TestBusyChatKeepsItsNewestLoaded(t *testing.T) {
 		}
 	}
 
-	// Up to the top: all 1,300, in order, none twice.
+	// Up to the top: all 1,300 and the notice, in order, none twice.
 	scrollToTheTop(a, pending)
-	if n := len(a.chat.msgs); n != 1300 {
-		t.Fatalf("%d messages after scrolling to the top; want all 1300", n)
+	if n := len(a.chat.msgs); n != 1301 {
+		t.Fatalf("%d messages after scrolling to the top; want all 1300 and the notice", n)
 	}
 	for i, m := range a.chat.msgs {
-		if want := fmt.Sprintf("message %d", i+1); m.Body != want && !strings.HasPrefix(m.Body, want+"\n") {
-			t.Fatalf("message %d is %q; want %q", i, m.Body, want)
+		want := fmt.Sprintf("message %d", i+1)
+		switch {
+		case i == 100:
+			want = "Clove's notice"
+		case i > 100:
+			want = fmt.Sprintf("message %d", i)
 		}
+		if m.Body != want && !strings.HasPrefix(m.Body, want+"\n") {
+			t.Fatalf("row %d is %q; want %q", i, m.Body, want)
+		}
+	}
+	if len(a.chat.dropped) != 0 {
+		t.Errorf("%d notices still aside at the top", len(a.chat.dropped))
 	}
 	mustShow(t, a, "message 1")
 
 	// Scrolled up, reading: nothing is dropped however many come.
 	deliver(1301, 1310, false)
-	if n := len(a.chat.msgs); n != 1310 {
-		t.Errorf("%d messages loaded while scrolled up; want all 1310", n)
+	if n := len(a.chat.msgs); n != 1311 {
+		t.Errorf("%d messages loaded while scrolled up; want all 1310 and the notice", n)
 	}
 }
