@@ -393,10 +393,16 @@ func (ch *chatState) withDropped(older []Message) []Message {
 		return slices.ContainsFunc(ms, func(m Message) bool { return m.ID == id })
 	}
 	above := map[int64][]Message{}
-	var foot, top []Message
+	var foot, top, timed []Message
 	kept := ch.dropped[:0]
 	for _, d := range ch.dropped {
 		switch {
+		case d.above == 0:
+			if !ch.more || len(older) > 0 && !d.m.Time.Before(older[0].Time) {
+				timed = append(timed, d.m)
+			} else {
+				kept = append(kept, d)
+			}
 		case in(older, d.above):
 			above[d.above] = append(above[d.above], d.m)
 		case in(ch.msgs, d.above):
@@ -421,7 +427,20 @@ func (ch *chatState) withDropped(older []Message) []Message {
 		}
 		out = append(out, m)
 	}
-	return append(out, foot...)
+	out = append(out, foot...)
+	for _, m := range timed {
+		out = insertByTime(out, m)
+	}
+	return out
+}
+
+// insertByTime puts notice n into ms after the messages not later than it.
+func insertByTime(ms []Message, n Message) []Message {
+	i := len(ms)
+	for i > 0 && ms[i-1].Time.After(n.Time) {
+		i--
+	}
+	return slices.Insert(ms, i, n)
 }
 
 // shiftHeights tells the list its rows' heights after the first cut rows

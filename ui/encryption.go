@@ -380,7 +380,15 @@ func (a *Pane) showNotes(peer string) {
 	if ch == nil || ch.peer != peer || len(a.notes[peer]) == 0 {
 		return
 	}
-	ch.msgs = append(ch.msgs, a.notes[peer]...)
+	// In their place by time, as they were shown when they came: a notice
+	// older than the first page waits for the page it belongs to.
+	for _, n := range a.notes[peer] {
+		if ch.more && len(ch.msgs) > 0 && n.Time.Before(ch.msgs[0].Time) {
+			ch.dropped = append(ch.dropped, droppedNotice{m: n})
+			continue
+		}
+		ch.msgs = insertByTime(ch.msgs, n)
+	}
 	a.setHeights(0)
 	a.msgList.Refresh()
 	a.msgList.ScrollToBottom()

@@ -220,7 +220,7 @@ type chatState struct {
 }
 
 // droppedNotice is a notice dropped from a busy chat: above is the store id
-// of the first stored message that followed it.
+// of the first stored message that followed it (0: placed by its time).
 type droppedNotice struct {
 	above int64
 	m     Message

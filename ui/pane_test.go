@@ -400,6 +400,43 @@ func TestOlderHistoryLoadsWhenTheTopIsReached(t *testing.T) {
 	}
 }
 
+// Clove's notices (not stored) come back in their place by time when a
+// chat is opened again: one among the first page's messages, one older
+// than the first page once its page is in, not all at the foot.
+func TestNoticesTakeTheirPlaceWhenAChatIsOpenedAgain(t *testing.T) {
+	const bob = "bob@example.org"
+	b := threeContacts()
+	b.history[bob] = conversation(bob, 120)
+	a, pending := newTestApp(t, b)
+	at := func(i int) time.Time { // just after message i
+		return b.history[bob][i-1].Time.Add(30 * time.Second)
+	}
+	a.notes[bob] = []Message{
+		{Peer: bob, Notice: true, Time: at(20), Body: "an old notice"},
+		{Peer: bob, Notice: true, Time: at(100), Body: "a recent notice"},
+	}
+	selectContact(t, a, bob)
+	if n := len(a.chat.msgs); n != pageSize+1 {
+		t.Fatalf("%d rows after the opening; want the newest %d messages and the recent notice", n, pageSize)
+	}
+	scrollToTheTop(a, pending)
+	var got []string
+	for _, m := range a.chat.msgs {
+		got = append(got, m.Body)
+	}
+	if len(got) != 122 {
+		t.Fatalf("%d rows at the top; want 120 messages and 2 notices", len(got))
+	}
+	for i, want := range map[int]string{19: "message 20", 20: "an old notice", 21: "message 21", 100: "message 100", 101: "a recent notice", 102: "message 101", 121: "message 120"} {
+		if got[i] != want {
+			t.Errorf("row %d is %q; want %q", i, got[i], want)
+		}
+	}
+	if len(a.chat.dropped) != 0 {
+		t.Errorf("%d notices still waiting", len(a.chat.dropped))
+	}
+}
+
 func TestMultiLineMessageGetsATallerRow(t *testing.T) {
 	a, _ := newTestApp(t, threeContacts())
 	one := a.rowHeight(Message{Body: "x"})
