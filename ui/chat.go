@@ -302,9 +302,11 @@ func (a *Pane) markMessage(i int) {
 	ch := a.chat
 	old := ch.marked
 	ch.marked = ch.msgs[i].ID
-	for j := range ch.msgs {
-		if old != 0 && old != ch.marked && ch.msgs[j].ID == old {
-			a.msgList.RefreshItem(j)
+	if old != 0 && old != ch.marked {
+		for j := range ch.msgs {
+			if ch.msgs[j].ID == old {
+				a.msgList.RefreshItem(j)
+			}
 		}
 	}
 	a.msgList.RefreshItem(i)

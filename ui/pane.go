@@ -213,9 +213,10 @@ type chatState struct {
 	// at the "New messages" line); until then nothing is told as seen
 	// (markers.go).
 	placed bool
-	// dropped: the notices trimLoaded dropped (they are not stored), each
-	// put back above the stored message it was above when the page with
-	// that message comes back.
+	// dropped: notices (not stored) waiting for an older page: those
+	// trimLoaded dropped, put back above the stored message they were
+	// above, and those showNotes found older than the first page, put in
+	// by time (withDropped).
 	dropped []droppedNotice
 }
 
