@@ -231,7 +231,7 @@ func loadMeasureFont(data fyne.Resource) *font.Face {
 			return font.NewFace(ft.(*font.Font))
 		}
 	}
-	loaded, err := font.ParseTTF(bytes.NewReader(content))
+	loaded, err := font.ParseTTF(fontBytes{bytes.NewReader(content), content}) // CLOVE PATCH
 	if err != nil {
 		fyne.LogError("font load error", err)
 		return nil
@@ -242,6 +242,17 @@ func loadMeasureFont(data fyne.Resource) *font.Face {
 
 	return loaded
 }
+
+// fontBytes is a font's content that go-text's loader slices its tables
+// from instead of copying them (CLOVE PATCH, with third_party/lazy-glyf):
+// the theme's fonts are in the binary already.
+type fontBytes struct {
+	*bytes.Reader
+	b []byte
+}
+
+// Bytes is the whole font; nothing may write into it.
+func (f fontBytes) Bytes() []byte { return f.b }
 
 // shapers are reused text shapers (CLOVE PATCH): HarfbuzzShaper is not
 // safe for concurrent use, a pool hands each caller its own.

@@ -1,0 +1,166 @@
+package thirdparty
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"reflect"
+	"runtime"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+	"github.com/go-text/typesetting/font"
+	ot "github.com/go-text/typesetting/font/opentype"
+	"github.com/go-text/typesetting/font/opentype/tables"
+)
+
+// memFont is a font in memory the way the patched Fyne hands it to go-text
+// (third_party/fyne-idle, painter.fontBytes): with Bytes, so that the
+// patched loader (third_party/lazy-glyf) slices its tables out of it
+// instead of copying them.
+type memFont struct {
+	*bytes.Reader
+	b []byte
+}
+
+func (m memFont) Bytes() []byte { return m.b }
+
+// The fonts Fyne draws with give the same glyphs whether their tables are
+// copied (a plain reader) or sliced (memFont), every glyph's extents are
+// those of its header parsed the way upstream parsed the whole 'glyf' table
+// at load, and nothing writes into the font's bytes, which are the
+// binary's own. With stock go-text (FYNE_IDLE=0) both faces copy and parse
+// eagerly, and the test holds as well.
+func TestFontsSlicedAndParsedLazilyDrawTheSame(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		res  fyne.Resource
+	}{
+		{"regular", theme.DefaultTextFont()},
+		{"bold", theme.DefaultTextBoldFont()},
+		{"italic", theme.DefaultTextItalicFont()},
+		{"bold italic", theme.DefaultTextBoldItalicFont()},
+		{"monospace", theme.DefaultTextMonospaceFont()},
+		{"symbol", theme.DefaultSymbolFont()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			content := tc.res.Content()
+			sum := sha256.Sum256(content)
+			copied, err := font.ParseTTF(bytes.NewReader(content))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sliced, err := font.ParseTTF(memFont{bytes.NewReader(content), content})
+			if err != nil {
+				t.Fatal(err)
+			}
+			eager := eagerGlyf(t, content)
+			n := sliced.Upem() // touch the face so an empty font fails below
+			if n == 0 || len(eager) == 0 {
+				t.Fatalf("upem %d, %d glyphs", n, len(eager))
+			}
+			outlined := 0
+			for i := range eager {
+				gid := font.GID(i)
+				a, b := copied.GlyphData(gid), sliced.GlyphData(gid)
+				if !reflect.DeepEqual(a, b) {
+					t.Fatalf("glyph %d: copied %v, sliced %v", i, a, b)
+				}
+				if o, ok := b.(font.GlyphOutline); ok && len(o.Segments) > 0 {
+					outlined++
+				}
+				ext, ok := sliced.GlyphExtents(gid)
+				if !ok {
+					t.Fatalf("glyph %d: no extents", i)
+				}
+				g := eager[i]
+				want := font.GlyphExtents{
+					XBearing: ext.XBearing, // the side bearing, from hmtx
+					YBearing: float32(max(g.YMin, g.YMax)),
+					Width:    float32(max(g.XMin, g.XMax) - min(g.XMin, g.XMax)),
+					Height:   float32(min(g.YMin, g.YMax) - max(g.YMin, g.YMax)),
+				}
+				if ext != want {
+					t.Fatalf("glyph %d: extents %+v, upstream's parse gives %+v", i, ext, want)
+				}
+			}
+			// Most glyphs of a text font have an outline; a parse that
+			// failed quietly would leave them empty.
+			if outlined < len(eager)*3/4 {
+				t.Errorf("%d of %d glyphs have an outline", outlined, len(eager))
+			}
+			if sha256.Sum256(content) != sum {
+				t.Fatal("loading and drawing the font wrote into its bytes")
+			}
+		})
+	}
+}
+
+// eagerGlyf parses every glyph of the font's 'glyf' table at once, as
+// go-text v0.2.1 did when it loaded a font.
+func eagerGlyf(t *testing.T, content []byte) tables.Glyf {
+	t.Helper()
+	ld, err := ot.NewLoader(bytes.NewReader(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := func(tag string) []byte {
+		b, err := ld.RawTable(ot.MustNewTag(tag))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	head, _, err := tables.ParseHead(raw("head"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	maxp, _, err := tables.ParseMaxp(raw("maxp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loca, err := tables.ParseLoca(raw("loca"), int(maxp.NumGlyphs), head.IndexToLocFormat == 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	glyf, err := tables.ParseGlyf(raw("glyf"), loca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return glyf
+}
+
+// What the heap keeps of a font once loaded the way Fyne loads it (a
+// fontBytes over the binary's copy): stock go-text v0.2.1 kept a copy of
+// every table and every glyph's outline parsed (1.51 MB for each Noto
+// Sans style, 4.79 MB for the colour emoji font); with lazy-glyf, 0.39
+// and 0.58 MB (2026-12-07). Compare with GOFLAGS= (stock modules).
+func BenchmarkFontHeld(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		res  fyne.Resource
+	}{
+		{"regular", theme.DefaultTextFont()},
+		{"bold", theme.DefaultTextBoldFont()},
+		{"emoji", theme.DefaultEmojiFont()},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			content := tc.res.Content()
+			var held uint64
+			for b.Loop() {
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				f, err := font.ParseTTF(memFont{bytes.NewReader(content), content})
+				if err != nil {
+					b.Fatal(err)
+				}
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				runtime.KeepAlive(f)
+				held = after.HeapAlloc - before.HeapAlloc
+			}
+			b.ReportMetric(float64(held)/1e6, "MB-held")
+		})
+	}
+}
