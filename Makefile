@@ -25,7 +25,8 @@ endif
 # Everything Clove builds, tests and runs with, from Debian 12's archive.
 # The fonts: Fyne's own covers Latin, Greek and Cyrillic and falls back to
 # the system's for the rest; these are the wide-coverage ones desktops
-# install (every script, CJK); emoji come from Fyne's own colour font.
+# install (every script, CJK); emoji come from Fyne's own colour font, and
+# those newer than it (🥰, 🤩, 🥳…) from Debian's Noto Color Emoji, as on a desktop.
 # python3-slixmpp is the third-party client the tests check delivery with
 # (internal/slixtest), python3-aiohttp what its upload plugin (xep_0363)
 # needs, python3-cryptography its XEP-0454 (files' interop test); its OMEMO plugin, python3-slixmpp-omemo, is not in
@@ -36,7 +37,7 @@ APT_PKGS := gcc libc6-dev pkg-config ca-certificates \
 	python3-slixmpp python3-aiohttp python3-cryptography \
 	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev \
 	libxi-dev libxxf86vm-dev xvfb xauth x11-apps xdotool xclip dbus-daemon \
-	fonts-noto-core fonts-noto-cjk
+	fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -106,7 +107,7 @@ bench: deps
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkEncrypt(Room)?$$' -timeout 10m ./omemo/device/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkFilesSideBySide$$' -benchtime 1x -timeout 30m ./cmd/clove/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench Open100kChat -benchtime 20x -timeout 20m ./ui/
-	$(GO) test -tags $(TAGS) -run '^$$' -bench FontHeld -benchtime 3x -timeout 5m ./third_party/
+	$(GO) test -tags $(TAGS) -run '^$$' -bench 'FontHeld|SystemEmojiHeld' -benchtime 3x -timeout 5m ./third_party/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench BusyChatLeftOpen -benchtime 1x -benchmem -timeout 20m ./ui/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench 'OpenNewest50Of100k|Search1M' -timeout 40m ./store/
 

@@ -22,11 +22,15 @@
 //     linker keeps").
 //   - lazy-glyf (go-text): a glyph's outline parsed when it is drawn, not
 //     every glyph's when the font loads; a font in memory (Fyne's, in the
-//     binary) sliced, not copied; post table names made when asked for.
-//     0.39 MB kept for each text style instead of 1.51, 0.58 for the
-//     emoji font instead of 4.79 (BenchmarkFontHeld; docs/benchmarks.md,
+//     binary) sliced, not copied; post table names made when asked for;
+//     a system font (fontscan, Fyne's fallback for a missing rune) mapped
+//     read-only and sliced, not read into the heap. 0.39 MB kept for each
+//     text style instead of 1.51, 0.58 for Fyne's emoji font instead of
+//     4.79, 0.08 for the system's Noto Color Emoji instead of 11.3
+//     (BenchmarkFontHeld, BenchmarkSystemEmojiHeld; docs/benchmarks.md,
 //     "Fonts parsed when drawn"). TestFontsSlicedAndParsedLazilyDrawTheSame
-//     checks every glyph of Fyne's fonts against upstream's parse.
+//     checks every glyph of Fyne's fonts against upstream's parse. Files
+//     a patch adds are marked "a new file, not in upstream".
 //
 // On an upgrade of one of these modules TestPatchedFilesMatchGoMod fails:
 // redo the changes on the new version's files (or drop the patch once

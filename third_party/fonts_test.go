@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"github.com/go-text/typesetting/font"
 	ot "github.com/go-text/typesetting/font/opentype"
+	"github.com/go-text/typesetting/fontscan"
 	"github.com/go-text/typesetting/font/opentype/tables"
 )
 
@@ -163,4 +164,40 @@ func BenchmarkFontHeld(b *testing.B) {
 			b.ReportMetric(float64(held)/1e6, "MB-held")
 		})
 	}
+}
+
+// What the heap keeps of the system's Noto Color Emoji once Fyne's
+// fallback has drawn one emoji from it (🥰, newer than Fyne's own colour
+// font): stock go-text copies the 11 MB file's tables into the heap; with
+// lazy-glyf the file is mapped and its tables sliced, and the page cache
+// holds only the pages touched. Needs fonts-noto-color-emoji (make deps).
+func BenchmarkSystemEmojiHeld(b *testing.B) {
+	dir := b.TempDir()
+	var held uint64
+	for b.Loop() {
+		fm := fontscan.NewFontMap(nil)
+		if err := fm.UseSystemFonts(dir); err != nil {
+			b.Fatal(err)
+		}
+		fm.SetQuery(fontscan.Query{Families: []string{fontscan.SansSerif}})
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		face := fm.ResolveFace('🥰')
+		if face == nil {
+			b.Fatal("no font has 🥰: install fonts-noto-color-emoji (make deps)")
+		}
+		gid, ok := face.NominalGlyph('🥰')
+		if !ok {
+			b.Fatal("no font has 🥰: install fonts-noto-color-emoji (make deps)")
+		}
+		if _, ok := face.GlyphData(gid).(font.GlyphBitmap); !ok {
+			b.Fatal("🥰 is not a colour bitmap")
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		runtime.KeepAlive(fm)
+		held = after.HeapAlloc - before.HeapAlloc
+	}
+	b.ReportMetric(float64(held)/1e6, "MB-held")
 }

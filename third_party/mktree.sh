@@ -4,7 +4,7 @@
 # (OUT/<dir>) with the files under third_party/<dir>/_patched/ put over it.
 # A patch directory holds MODULE (the module's path), VERSION (the version
 # its files were made from), upstream.sha256 (the pristine files' sums) and
-# _patched/. The go command refuses -overlay for files beneath GOMODCACHE,
+# _patched/ (changed files, and new ones marked "a new file, not in upstream"). The go command refuses -overlay for files beneath GOMODCACHE,
 # hence the copies; the build reads it with GOFLAGS=-modfile=OUT/go.mod (the
 # Makefile does this). Fails, and says what to do, when go.mod's version of a
 # module is not the one its patch was made from (docs/benchmarks.md, "Upkeep").

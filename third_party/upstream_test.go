@@ -88,8 +88,14 @@ func checkPatch(t *testing.T, cache, dir string) {
 			return err
 		}
 		rel, _ := filepath.Rel(root, p)
-		if !strings.Contains(sumsText, "  "+filepath.ToSlash(rel)+"\n") {
-			t.Errorf("%s/_patched/%s has no checksum in upstream.sha256", dir, rel)
+		if strings.Contains(sumsText, "  "+filepath.ToSlash(rel)+"\n") {
+			return nil
+		}
+		// A file the patch adds: upstream has none of that name, and it
+		// says so.
+		_, statErr := os.Stat(filepath.Join(src, rel))
+		if !os.IsNotExist(statErr) || !strings.Contains(read(t, p), "CLOVE PATCH (third_party/"+dir+"): a new file, not in upstream.") {
+			t.Errorf("%s/_patched/%s has no checksum in upstream.sha256 (and is not a new file marked as one)", dir, rel)
 		}
 		return nil
 	})
