@@ -107,7 +107,7 @@ bench: deps
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkEncrypt(Room)?$$' -timeout 10m ./omemo/device/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkFilesSideBySide$$' -benchtime 1x -timeout 30m ./cmd/clove/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench Open100kChat -benchtime 20x -timeout 20m ./ui/
-	$(GO) test -tags $(TAGS) -run '^$$' -bench 'FontHeld|SystemEmojiHeld' -benchtime 3x -timeout 5m ./third_party/
+	$(GO) test -tags $(TAGS) -run '^$$' -bench 'FontHeld' -benchtime 3x -timeout 5m ./third_party/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench BusyChatLeftOpen -benchtime 1x -benchmem -timeout 20m ./ui/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench 'OpenNewest50Of100k|Search1M' -timeout 40m ./store/
 

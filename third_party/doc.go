@@ -26,8 +26,9 @@
 //     a system font (fontscan, Fyne's fallback for a missing rune) mapped
 //     read-only and sliced, not read into the heap. 0.39 MB kept for each
 //     text style instead of 1.51, 0.58 for Fyne's emoji font instead of
-//     4.79, 0.08 for the system's Noto Color Emoji instead of 11.3
-//     (BenchmarkFontHeld, BenchmarkSystemEmojiHeld; docs/benchmarks.md,
+//     4.79, 0.08 for the system's Noto Color Emoji instead of 11.3, 1.3
+//     for Noto Sans CJK instead of 20.9
+//     (BenchmarkFontHeld, BenchmarkSystemFontHeld; docs/benchmarks.md,
 //     "Fonts parsed when drawn"). TestFontsSlicedAndParsedLazilyDrawTheSame
 //     checks every glyph of Fyne's fonts against upstream's parse. Files
 //     a patch adds are marked "a new file, not in upstream".
