@@ -25,8 +25,8 @@ endif
 # Everything Clove builds, tests and runs with, from Debian 12's archive.
 # The fonts: Fyne's own covers Latin, Greek and Cyrillic and falls back to
 # the system's for the rest; these are the wide-coverage ones desktops
-# install (every script, CJK); emoji come from Fyne's own colour font, and
-# those newer than it (🥰, 🤩, 🥳…) from Debian's Noto Color Emoji, as on a desktop.
+# install (every script, CJK); emoji come from Debian's Noto Color Emoji, as on
+# a desktop (Fyne's own colour font, drawn smaller, lacks 🥰, 🤩, 🥳…).
 # python3-slixmpp is the third-party client the tests check delivery with
 # (internal/slixtest), python3-aiohttp what its upload plugin (xep_0363)
 # needs, python3-cryptography its XEP-0454 (files' interop test); its OMEMO plugin, python3-slixmpp-omemo, is not in

@@ -13,8 +13,9 @@
 // builds with stock modules.
 //
 //   - fyne-idle (Fyne): the run loop waits for events when idle, fonts
-//     parsed once, the tray without a second window; lang without
-//     text/template (package fyneidle).
+//     parsed once, the system's colour emoji font before Fyne's own, the
+//     tray without a second window; lang without text/template, and only
+//     the locale's translations parsed (package fyneidle).
 //   - slim-i18n (go-i18n), slim-dbus (godbus's prop), slim-systray (Fyne's
 //     tray): no text/template and no D-Bus export by reflection, so that the
 //     linker drops the exported methods nothing calls (3.7 MB of the binary,

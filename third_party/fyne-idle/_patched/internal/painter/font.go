@@ -100,6 +100,7 @@ func lookupFaces(theme, fallback, emoji fyne.Resource, family string, style fyne
 	// measured anything (regular, bold, italic, monospace...): 8-13 MB of
 	// the Go heap of a window that may never show an emoji.
 	faces.emoji = emoji
+	faces.sysEmoji = true // CLOVE PATCH: tried first, see lookupSystemEmoji
 
 	// CLOVE PATCH (third_party/fyne-idle): the locale's system font is looked
 	// up when a rune is missing from the faces above (ResolveFace), not here.
@@ -434,15 +435,65 @@ type dynamicFontMap struct {
 	faces  []*font.Face
 	family string
 
-	emoji  fyne.Resource // CLOVE PATCH: the emoji font, still to be loaded
-	lang   bool          // CLOVE PATCH: the locale's font is still to be looked up
-	aspect font.Aspect   // CLOVE PATCH: its aspect
+	emoji    fyne.Resource // CLOVE PATCH: the emoji font, still to be loaded
+	sysEmoji bool          // CLOVE PATCH: the system's emoji font is still to be looked up
+	lang     bool          // CLOVE PATCH: the locale's font is still to be looked up
+	aspect   font.Aspect   // CLOVE PATCH: its aspect
+}
+
+// CLOVE PATCH: the system's colour emoji font (fontscan's emoji family,
+// e.g. Debian's Noto Color Emoji) is tried before Fyne's own: Fyne's lacks
+// the emoji of the last years (🥰 🤩 🥳…), which the system's then drew at
+// its own size, 1.25 em, next to Fyne's at 0.7–1 em in the same line.
+// Desktop programs (GTK, Qt; Gajim, Dino) draw every emoji from the
+// system's font. Looked up once: the first emoji loads go-text's index of
+// the system fonts, which any rune missing from Fyne's fonts loads anyway.
+var (
+	systemEmojiDone bool       // CLOVE PATCH
+	systemEmojiFont *font.Font // CLOVE PATCH: nil: none with colour glyphs
+)
+
+func lookupSystemEmoji() *font.Face { // CLOVE PATCH
+	fontScanLock.Lock()
+	defer fontScanLock.Unlock()
+	if !systemEmojiDone {
+		systemEmojiDone = true
+		if !loaded {
+			loadMap()
+		}
+		if fm != nil {
+			fm.SetQuery(fontscan.Query{Families: []string{fontscan.Emoji}})
+			if face := fm.ResolveFace('😀'); face != nil {
+				if gid, ok := face.NominalGlyph('😀'); ok {
+					switch face.GlyphData(gid).(type) {
+					case font.GlyphBitmap, font.GlyphSVG: // colour, not a monochrome outline
+						systemEmojiFont = face.Font
+					}
+				}
+			}
+		}
+	}
+	if systemEmojiFont == nil {
+		return nil
+	}
+	return font.NewFace(systemEmojiFont) // a Face each: a Face is not safe for concurrent use
 }
 
 func (d *dynamicFontMap) ResolveFace(r rune) *font.Face {
 	for _, f := range d.faces {
 		if _, ok := f.NominalGlyph(r); ok {
 			return f
+		}
+	}
+
+	if d.sysEmoji { // CLOVE PATCH: see lookupSystemEmoji
+		d.sysEmoji = false
+		if emoji := lookupSystemEmoji(); emoji != nil {
+			d.addFace(emoji)
+			d.emoji = nil // Fyne's own is older: not worth its 0.6 MB
+			if _, ok := emoji.NominalGlyph(r); ok {
+				return emoji
+			}
 		}
 	}
 
