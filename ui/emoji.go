@@ -29,9 +29,10 @@ type emojiCategory struct {
 }
 
 // smileIcon is the composer's emoji button: a drawn face (Material's
-// "mood"), not an emoji character, which would have the window load the
-// 4.2 MB colour emoji font at start (Fyne's patched painter loads it when
-// a rune needs it; docs/benchmarks.md).
+// "mood"), not an emoji character, which would have the window look up
+// the colour emoji font at start (Fyne's patched painter does it when a
+// rune needs it: go-text's index of the system fonts, then the font;
+// docs/benchmarks.md).
 var smileIcon = fyne.NewStaticResource("smile.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill="#000000" d="M11.99 2C6.47 2 2 6.48 2 12s4.47 10 9.99 10C17.52 22 22 17.52 22 12S17.52 2 11.99 2zM12 20c-4.42 0-8-3.58-8-8s3.58-8 8-8 8 3.58 8 8-3.58 8-8 8zm3.5-9c.83 0 1.5-.67 1.5-1.5S16.33 8 15.5 8 14 8.67 14 9.5s.67 1.5 1.5 1.5zm-7 0c.83 0 1.5-.67 1.5-1.5S9.33 8 8.5 8 7 8.67 7 9.5 7.67 11 8.5 11zm3.5 6.5c2.33 0 4.31-1.46 5.11-3.5H6.89c.8 2.04 2.78 3.5 5.11 3.5z"/></svg>`))
 
 // quickReactions are the reactions "React…" offers at once, as Dino and
