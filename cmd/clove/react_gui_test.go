@@ -119,9 +119,10 @@ func TestGUIReplyReactUnderXvfb(t *testing.T) {
 	// narrows it; a click inserts at the cursor.
 	w.must("type", "--delay", "15", "see you ")
 	w.must(append(at(335, 533), "click", "1")...) // the emoji button
-	time.Sleep(1000 * time.Millisecond)
 	picker := shotPath(t, "react-8-picker.png")
-	w.screenshot(picker)
+	// The first emoji drawn has go-text index the system's fonts (0.3 s on
+	// a quiet machine, this test's HOME being new) to find the emoji font.
+	w.waitShot(picker, 15*time.Second, func(img image.Image) bool { return yellow(img, img.Bounds()) > 500 })
 	if !colourful(t, picker) {
 		t.Errorf("the picker shows no coloured emoji (%s)", picker)
 	}
@@ -177,6 +178,11 @@ func yellowIn(t *testing.T, path string, area image.Rectangle) int {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return yellow(img, area)
+}
+
+// yellow counts img's yellow-orange pixels within area.
+func yellow(img image.Image, area image.Rectangle) int {
 	n := 0
 	b := img.Bounds().Intersect(area)
 	for y := b.Min.Y; y < b.Max.Y; y++ {
