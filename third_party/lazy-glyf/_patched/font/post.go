@@ -342,6 +342,9 @@ func (p postNames20) glyphName(x GID) string {
 		return builtInPostNames[u]
 	}
 	u -= numBuiltInPostNames
+	if u >= len(p.starts) { // CLOVE PATCH: a font one name short (upstream panicked)
+		return ""
+	}
 	i := p.starts[u]                                   // CLOVE PATCH
 	return string(p.data[i+1 : i+1+uint32(p.data[i])]) // CLOVE PATCH
 }
