@@ -2,8 +2,6 @@ package main
 
 import (
 	"image"
-	"image/png"
-	"os"
 	"testing"
 	"time"
 )
@@ -16,15 +14,7 @@ import (
 // lookupSystemEmoji); Fyne's own drew 👍 smaller than the system's 🥰.
 func TestGUIEmojiOneSizeUnderXvfb(t *testing.T) {
 	needX(t)
-	srv := startNodeProsody(t)
-	for _, u := range []string{"alice", "bob"} {
-		srv.CreateUser(t, u, u+"-pw")
-	}
-	alice, bob := newCLI(t, "alice-pw"), newCLI(t, "bob-pw")
-	aj, bj := "alice@"+srv.Domain, "bob@"+srv.Domain
-	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
-	bob.ok("account", "add", bj, "--server", srv.C2SAddr)
-	alice.ok("roster", "--account", aj, "add", bj, "--name", "Bob")
+	_, alice, bob, aj, bj := nodeChatPair(t)
 	bob.ok("send", "--account", bj, aj, "Привет 中文 한국어 שלום مرحبا 👍 and 🥰")
 
 	w := aliceWindow(t, alice, aj)
@@ -81,28 +71,4 @@ func colourBlobs(img image.Image, area image.Rectangle) []image.Rectangle {
 		out = append(out, cur)
 	}
 	return out
-}
-
-// waitShot takes screenshots into path until ok says the window shows what
-// is awaited, or timeout passes (the last one stays for the test to read
-// and to look at).
-func (w *window) waitShot(path string, timeout time.Duration, ok func(image.Image) bool) {
-	w.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		time.Sleep(300 * time.Millisecond)
-		w.screenshot(path)
-		f, err := os.Open(path)
-		if err != nil {
-			w.t.Fatal(err)
-		}
-		img, err := png.Decode(f)
-		f.Close()
-		if err != nil {
-			w.t.Fatal(err)
-		}
-		if ok(img) || time.Now().After(deadline) {
-			return
-		}
-	}
 }

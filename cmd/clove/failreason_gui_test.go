@@ -110,6 +110,24 @@ func startNodeProsody(t *testing.T) *prosodytest.Server {
 		prosodytest.Config(fmt.Sprintf("s2s_secure_auth = false\ndarknet_only = true\ndarknet_socks_host = \"127.0.0.1\"\ndarknet_socks_port = %d", closedPort(t))))
 }
 
+// nodeChatPair is the start of the window tests that chat with Bob: a
+// node's prosody (startNodeProsody) with alice ("alice-pw") and bob
+// ("bob-pw"), a CLI profile for each with the account added, and Bob in
+// Alice's roster as "Bob" (the roster's first row, at y 85).
+func nodeChatPair(t *testing.T) (srv *prosodytest.Server, alice, bob cli, aj, bj string) {
+	t.Helper()
+	srv = startNodeProsody(t)
+	for _, u := range []string{"alice", "bob"} {
+		srv.CreateUser(t, u, u+"-pw")
+	}
+	alice, bob = newCLI(t, "alice-pw"), newCLI(t, "bob-pw")
+	aj, bj = "alice@"+srv.Domain, "bob@"+srv.Domain
+	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
+	bob.ok("account", "add", bj, "--server", srv.C2SAddr)
+	alice.ok("roster", "--account", aj, "add", bj, "--name", "Bob")
+	return srv, alice, bob, aj, bj
+}
+
 // uiLoop runs the functions given to it one at a time on one goroutine,
 // in order, as Fyne's real driver runs fyne.Do. Fyne's test driver runs
 // fyne.Do at once on the caller's goroutine, so a look at the window

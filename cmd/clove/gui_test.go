@@ -222,8 +222,9 @@ func (w *window) must(args ...string) {
 	}
 }
 
-// screenshot grabs the window with xwd and saves it as PNG at path.
-func (w *window) screenshot(path string) {
+// screenshot grabs the window with xwd, saves it as PNG at path and
+// returns it.
+func (w *window) screenshot(path string) image.Image {
 	w.t.Helper()
 	cmd := exec.Command("xwd", "-silent", "-id", w.id, "-display", w.display)
 	raw, err := cmd.Output()
@@ -242,6 +243,22 @@ func (w *window) screenshot(path string) {
 		w.t.Fatal(err)
 	}
 	w.t.Logf("screenshot %s (%dx%d)", path, img.Bounds().Dx(), img.Bounds().Dy())
+	return img
+}
+
+// waitShot takes screenshots into path until ok says the window shows what
+// is awaited, or timeout passes (the last one stays for the test to read
+// and to look at), and returns the last.
+func (w *window) waitShot(path string, timeout time.Duration, ok func(image.Image) bool) image.Image {
+	w.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		time.Sleep(300 * time.Millisecond)
+		img := w.screenshot(path)
+		if ok(img) || time.Now().After(deadline) {
+			return img
+		}
+	}
 }
 
 // stop sends SIGTERM and expects a clean exit.

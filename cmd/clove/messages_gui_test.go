@@ -20,15 +20,7 @@ func TestGUIMessagesUnderXvfb(t *testing.T) {
 	if _, err := exec.LookPath("xclip"); err != nil {
 		t.Skip("xclip not installed")
 	}
-	srv := startNodeProsody(t)
-	for _, u := range []string{"alice", "bob"} {
-		srv.CreateUser(t, u, u+"-pw")
-	}
-	alice, bob := newCLI(t, "alice-pw"), newCLI(t, "bob-pw")
-	aj, bj := "alice@"+srv.Domain, "bob@"+srv.Domain
-	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
-	bob.ok("account", "add", bj, "--server", srv.C2SAddr)
-	alice.ok("roster", "--account", aj, "add", bj, "--name", "Bob")
+	_, alice, bob, aj, bj := nodeChatPair(t)
 	alice.ok("roster", "--account", aj, "add", "nobody@nowhere.invalid", "--name", "Nobody")
 	bob.ok("send", "--account", bj, aj, "copyable words here")
 	bob.ok("send", "--account", bj, aj, "read https://example.org/news today")

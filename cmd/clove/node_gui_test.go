@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/png"
 	"net"
 	"os"
 	"path/filepath"
@@ -80,17 +79,7 @@ func TestNodeFromTheWindowUnderXvfb(t *testing.T) {
 		if docs {
 			path = screenshotPath(t, name)
 		}
-		w.screenshot(path)
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		img, err := png.Decode(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return img
+		return w.screenshot(path)
 	}
 	// The status bar: never green (the node has no peers), the node's
 	// stage in words (seen on the screenshots).

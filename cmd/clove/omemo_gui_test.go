@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"image/color"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,14 +80,5 @@ func TestGUIOMEMOLockAndVerifyUnderXvfb(t *testing.T) {
 // pixelAt reads the colour at (x, y) of the PNG at path.
 func pixelAt(t *testing.T, path string, x, y int) color.RGBA {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)
+	return color.RGBAModel.Convert(readPNG(t, path).At(x, y)).(color.RGBA)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"image"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -31,15 +30,7 @@ func shotPath(t *testing.T, name string) string {
 // on, drawn in colour.
 func TestGUIReplyReactUnderXvfb(t *testing.T) {
 	needX(t)
-	srv := startNodeProsody(t)
-	for _, u := range []string{"alice", "bob"} {
-		srv.CreateUser(t, u, u+"-pw")
-	}
-	alice, bob := newCLI(t, "alice-pw"), newCLI(t, "bob-pw")
-	aj, bj := "alice@"+srv.Domain, "bob@"+srv.Domain
-	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
-	bob.ok("account", "add", bj, "--server", srv.C2SAddr)
-	alice.ok("roster", "--account", aj, "add", bj, "--name", "Bob")
+	_, alice, bob, aj, bj := nodeChatPair(t)
 	bobID := strings.TrimSpace(bob.ok("send", "--account", bj, aj, "Shall we meet at noon tomorrow?"))
 
 	display := startXvfb(t)
@@ -169,16 +160,7 @@ func colourful(t *testing.T, path string) bool {
 // colour) within area.
 func yellowIn(t *testing.T, path string, area image.Rectangle) int {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return yellow(img, area)
+	return yellow(readPNG(t, path), area)
 }
 
 // yellow counts img's yellow-orange pixels within area.

@@ -16,15 +16,7 @@ import (
 // message was deleted"; neither text is left in either history.
 func TestGUIRetractUnderXvfb(t *testing.T) {
 	needX(t)
-	srv := startNodeProsody(t)
-	for _, u := range []string{"alice", "bob"} {
-		srv.CreateUser(t, u, u+"-pw")
-	}
-	alice, bob := newCLI(t, "alice-pw"), newCLI(t, "bob-pw")
-	aj, bj := "alice@"+srv.Domain, "bob@"+srv.Domain
-	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
-	bob.ok("account", "add", bj, "--server", srv.C2SAddr)
-	alice.ok("roster", "--account", aj, "add", bj, "--name", "Bob")
+	_, alice, bob, aj, bj := nodeChatPair(t)
 	bobID := strings.TrimSpace(bob.ok("send", "--account", bj, aj, "The door code is 4711"))
 
 	display := startXvfb(t)

@@ -2,8 +2,6 @@ package main
 
 import (
 	"image"
-	"image/png"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,34 +13,19 @@ import (
 // drawn dim, the answer under it bright.
 func TestGUIStylingUnderXvfb(t *testing.T) {
 	needX(t)
-	srv := startNodeProsody(t)
-	for _, u := range []string{"alice", "bob"} {
-		srv.CreateUser(t, u, u+"-pw")
-	}
-	alice, bob := newCLI(t, "alice-pw"), newCLI(t, "bob-pw")
-	aj, bj := "alice@"+srv.Domain, "bob@"+srv.Domain
-	alice.ok("account", "add", aj, "--server", srv.C2SAddr)
-	bob.ok("account", "add", bj, "--server", srv.C2SAddr)
-	alice.ok("roster", "--account", aj, "add", bj, "--name", "Bob")
+	_, alice, bob, aj, bj := nodeChatPair(t)
 	bob.ok("send", "--account", bj, aj, "> Can you send the command?\nSure, *this* one, _not_ the ~old~ one:\n```\ngo test -run `TestX` ./...\n```\nThen `make bench`.")
 
 	w := aliceWindow(t, alice, aj)
 	w.click(100, 85) // Bob
-	time.Sleep(900 * time.Millisecond)
 	path := shotPath(t, "styling.png")
-	w.screenshot(path)
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The quotation's line (the body's first) and the answer's (second):
-	// the brightest text pixel of each band.
-	quote, answer := brightest(img, 285, stylingFirstLineY-8, 560, stylingFirstLineY+8), brightest(img, 285, stylingFirstLineY+20, 560, stylingFirstLineY+36)
+	// the brightest text pixel of each band, once the answer is drawn.
+	var quote, answer int
+	w.waitShot(path, 10*time.Second, func(img image.Image) bool {
+		quote, answer = brightest(img, 285, stylingFirstLineY-8, 560, stylingFirstLineY+8), brightest(img, 285, stylingFirstLineY+20, 560, stylingFirstLineY+36)
+		return answer >= 200
+	})
 	t.Logf("brightest pixel: quotation %d, answer %d", quote, answer)
 	if quote >= answer-30 || answer < 200 {
 		t.Errorf("the quotation is not drawn dim: its brightest pixel %d, the answer's %d", quote, answer)
