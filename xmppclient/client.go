@@ -662,6 +662,7 @@ loop:
 			<-serveErr
 			serveErr = nil
 		}
+		awaitServerClose(conn)
 	}
 	_ = conn.Close()
 	if serveErr != nil {
@@ -674,6 +675,23 @@ loop:
 	}
 	return result
 }
+
+// awaitServerClose waits, after the server's closing tag, for the server
+// to close its end of the connection (EOF; prosody does so at once),
+// discarding what comes (a TLS close_notify), for closeWait and at most
+// 64 KiB. Over SAM the EOF means i2pd has ended the I2P stream before
+// Clove closes its socket and then its SAM session: closing the session
+// while a stream is still open is what makes i2pd 2.45.1 free the
+// session's streaming state under it and crash (docs/i2pd.md, "The
+// router dies").
+func awaitServerClose(conn net.Conn) {
+	_ = conn.SetReadDeadline(time.Now().Add(closeWait))
+	_, _ = io.CopyN(io.Discard, conn, 64<<10)
+}
+
+// closeWait bounds awaitServerClose. Over direct TCP the EOF follows the
+// closing tag at once; over I2P it is one more trip through the tunnels.
+const closeWait = 2 * time.Second
 
 // afterLogin enables stream management and carbons, loads the roster, sends
 // presence, flushes the outbox and catches up from the archive.

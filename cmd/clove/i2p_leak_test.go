@@ -70,8 +70,11 @@ func TestCLIOverI2PConnectsOnlyToTheRouter(t *testing.T) {
 			t.Fatalf("bob got %q, want %q", r.stdout, want)
 		}
 	}
-	if out := alice.ok("roster", "--account", aj, "list"); !strings.Contains(out, bj) {
-		t.Fatalf("alice's roster after the traced add: %q", out)
+	// Tried again like the steps above: a router that died under the test
+	// (i2pd 2.45.1, docs/i2pd.md) left this step alone to fail after 5 min
+	// once, though bob's listen had got through after the restart.
+	if r, _ := runI2P(t, alice, "roster", "--account", aj, "--timeout", "2m", "list"); !strings.Contains(r.stdout, bj) {
+		t.Fatalf("alice's roster after the traced add: %q", r.stdout)
 	}
 }
 
