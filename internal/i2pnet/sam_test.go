@@ -51,13 +51,34 @@ func TestSAMReachesProsody(t *testing.T) {
 		fmt.Fprintf(c, "<?xml version='1.0'?><stream:stream to='%s' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>", dest.B32)
 		buf := make([]byte, 4096)
 		k, rerr := c.Read(buf)
-		c.Close()
 		if !strings.Contains(string(buf[:k]), "stream:stream") {
+			c.Close()
 			last = fmt.Errorf("no stream header back: %q %v", buf[:k], rerr)
 			t.Logf("SAM try %d: %v", try, last)
 			continue
 		}
 		t.Logf("SAM dial + XMPP stream header: %v (try %d)", time.Since(t1).Round(time.Millisecond), try)
+
+		// The session closed under the open stream: Close shuts the stream
+		// first and gives its I2P CLOSE time before it ends the session
+		// (i2pd 2.45.1 frees a session under open streams and can crash).
+		t2 := time.Now()
+		if err := d.Close(); err != nil {
+			t.Fatal(err)
+		}
+		took := time.Since(t2)
+		_ = c.SetReadDeadline(time.Now().Add(time.Second))
+		if _, err := c.Read(buf); err == nil {
+			t.Errorf("the stream still reads after the session's Close")
+		}
+		if took < time.Second {
+			t.Errorf("Close took %v: it did not wait for the open stream's close", took)
+		}
+		time.Sleep(2 * time.Second) // a crash comes seconds later, when it comes
+		if n.Heal(t) > 0 {
+			t.Errorf("router %d died after the session closed under an open stream", c0.K)
+		}
+		t.Logf("Close with the stream open: %v; the router still runs", took.Round(time.Millisecond))
 		return
 	}
 	t.Fatalf("no XMPP stream over SAM: %v\n%s", last, c0.LogTail(30))
