@@ -22,6 +22,22 @@ FYNE_IDLE_MOD := $(CURDIR)/build/fyne-idle/go.mod
 export GOFLAGS := $(strip $(GOFLAGS) -modfile=$(FYNE_IDLE_MOD))
 endif
 
+# The functions a start runs first in the binary (third_party/link-order:
+# Go's linker with -funcorder, built from this toolchain's source; the list
+# from `make linkorder`): the window's code pages resident after a start went
+# from 10.5 to 6.9 MB (docs/benchmarks.md, "Start-up code first"). The hot
+# list's sum goes into the link flags so that a new list relinks.
+# LINK_ORDER=0: the stock linker's order.
+LINK_ORDER ?= 1
+LINKER := $(CURDIR)/build/link/link
+HOT := $(CURDIR)/third_party/link-order/hot.txt
+ifeq ($(LINK_ORDER),1)
+ORDER_FLAGS = -toolexec=$(CURDIR)/third_party/link-order/toolexec.sh -ldflags='-funcorder=$(HOT) -X main.hotList=$(shell sha256sum $(HOT) | cut -c1-16)'
+ORDER_DEP := $(LINKER)
+# fyne package runs go build itself: the same through GOFLAGS (no spaces).
+PKG_ORDER_FLAGS = -toolexec=$(CURDIR)/third_party/link-order/toolexec.sh -ldflags=-funcorder=$(HOT)
+endif
+
 # Everything Clove builds, tests and runs with, from Debian 12's archive.
 # The fonts: Fyne's own covers Latin, Greek and Cyrillic and falls back to
 # the system's for the rest; these are the wide-coverage ones desktops
@@ -41,7 +57,7 @@ APT_PKGS := gcc libc6-dev pkg-config ca-certificates \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test test-short bench fuzz vet clean
+.PHONY: all deps build run test test-short bench fuzz vet clean linkorder
 
 all: build
 
@@ -66,9 +82,14 @@ deps: $(FYNE_IDLE_MOD)
 $(CURDIR)/build/fyne-idle/go.mod: go.mod go.sum $(shell find third_party -type f)
 	third_party/mktree.sh $(CURDIR)/build/fyne-idle
 
+# Built from the toolchain's source; when that fails (another Go release,
+# mklink.sh says why) toolexec.sh links with the stock linker.
+$(LINKER): third_party/link-order/_ld/funcorder.go third_party/link-order/mklink.sh
+	third_party/link-order/mklink.sh $(LINKER) || true
+
 # clove-node, the bundled node's small resident supervisor, goes next to clove.
-build: deps
-	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/clove
+build: deps $(ORDER_DEP)
+	$(GO) build -tags $(TAGS) $(ORDER_FLAGS) -o $(BIN) ./cmd/clove
 	$(GO) build -o bin/clove-node ./cmd/clove-node
 
 run: build
@@ -80,7 +101,7 @@ run: build
 # failing I2P test waits up to 8 min, which once pushed it past a 30 min
 # timeout, whose panic hides every other result: 45 min.
 CORE := ./transport/... ./xmppclient/... ./store/... ./internal/... ./chat/... ./msgstate/... ./omemo/...
-test: deps
+test: deps $(ORDER_DEP)
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) test -tags $(TAGS) -race -count=1 -timeout 30m $(GOFLAGS_TEST) $(CORE)
 	$(GO) test -tags $(TAGS) -count=1 -timeout 45m $(GOFLAGS_TEST) $$($(GO) list ./... | grep -v -e /transport -e /xmppclient -e /store -e /internal/ -e /chat -e /msgstate -e /omemo)
@@ -95,7 +116,7 @@ test-short: $(FYNE_IDLE_MOD)
 # are measured next to it (BenchmarkGUISideBySide, docs/benchmarks.md);
 # curl is what Clove's file transfers are measured against (docs/files.md).
 BENCH_PKGS := pidgin gajim dino-im curl
-bench: deps
+bench: deps $(ORDER_DEP)
 	@missing=$$(for p in $(BENCH_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
 	if [ -n "$$missing" ]; then $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkSideBySide$$' -benchtime 1x -timeout 20m ./cmd/clove/
@@ -110,6 +131,20 @@ bench: deps
 	$(GO) test -tags $(TAGS) -run '^$$' -bench 'FontHeld' -benchtime 3x -timeout 5m ./third_party/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench BusyChatLeftOpen -benchtime 1x -benchmem -timeout 20m ./ui/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench 'OpenNewest50Of100k|Search1M' -timeout 40m ./store/
+
+# Remakes third_party/link-order/hot.txt: a coverage build of Clove runs
+# under the GUI benchmark (1,000 contacts, 10,000 messages, a login, 10 s
+# settled, then SIGTERM, so that it writes its counters), and the functions
+# that ran are listed (internal/linkorder). Run it after changes that move
+# much start-up code; a stale list costs memory, never correctness.
+linkorder: deps
+	$(GO) build -cover -coverpkg=all -tags $(TAGS) -o build/clove-cover ./cmd/clove
+	rm -rf build/cover && mkdir -p build/cover && chmod 777 build/cover
+	cd cmd/clove && CLOVE_BENCH_CLOVE=$(CURDIR)/build/clove-cover CLOVE_BENCH_APPS=clove CLOVE_BENCH_ROUNDS=1 \
+		CLOVE_BENCH_IDLE=5s CLOVE_BENCH_TERM=1 CLOVE_BENCH_CLOVE_ENV=GOCOVERDIR=$(CURDIR)/build/cover \
+		$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkGUISideBySide$$' -benchtime 1x -timeout 30m .
+	$(GO) tool covdata func -i build/cover | $(GO) run ./internal/linkorder > $(HOT).tmp
+	mv $(HOT).tmp $(HOT)
 
 # Each fuzz target for FUZZTIME (go test -fuzz takes one target at a time).
 FUZZTIME ?= 30s
@@ -131,10 +166,10 @@ clean:
 # Makefile whose `make install` (as root) puts them in place.
 FYNE := $(GO) run fyne.io/tools/cmd/fyne@v1.7.4
 .PHONY: package
-package: deps
+package: deps $(ORDER_DEP)
 	rm -rf build/pkg && mkdir -p build/pkg
 	cp FyneApp.toml cmd/clove/FyneApp.toml
-	cd cmd/clove && $(FYNE) package -os linux -tags $(TAGS) -icon $(CURDIR)/assets/clove.png; \
+	cd cmd/clove && GOFLAGS="$(GOFLAGS) $(PKG_ORDER_FLAGS)" $(FYNE) package -os linux -tags $(TAGS) -icon $(CURDIR)/assets/clove.png; \
 		rc=$$?; rm -f FyneApp.toml; exit $$rc
 	tar -C build/pkg -xJf cmd/clove/Clove.tar.xz && rm cmd/clove/Clove.tar.xz
 	$(GO) build -o build/pkg/clove/usr/local/bin/clove-node ./cmd/clove-node

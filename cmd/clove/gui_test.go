@@ -136,12 +136,29 @@ func buildClove(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	for _, b := range [][]string{{"-tags", "sqlite_fts5", "-o", filepath.Join(dir, "clove"), "."}, {"-o", filepath.Join(dir, "clove-node"), "../clove-node"}} {
+	clove := append(linkOrderFlags(), "-tags", "sqlite_fts5", "-o", filepath.Join(dir, "clove"), ".")
+	for _, b := range [][]string{clove, {"-o", filepath.Join(dir, "clove-node"), "../clove-node"}} {
 		if out, err := exec.Command(goBin, append([]string{"build"}, b...)...).CombinedOutput(); err != nil {
 			t.Fatalf("go build: %v\n%s", err, out)
 		}
 	}
 	return filepath.Join(dir, "clove")
+}
+
+// linkOrderFlags are make build's link flags that lay out the functions a
+// start runs first (third_party/link-order), so that the window tests and
+// benchmarks run what make builds; none when its linker is not built
+// (make test and make bench build it).
+func linkOrderFlags() []string {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(root, "build", "link", "link")); err != nil {
+		return nil
+	}
+	lo := filepath.Join(root, "third_party", "link-order")
+	return []string{"-toolexec=" + filepath.Join(lo, "toolexec.sh"), "-ldflags=-funcorder=" + filepath.Join(lo, "hot.txt")}
 }
 
 // lockedBuffer is a bytes.Buffer safe for a writer and a reader.

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"golang.org/x/sys/unix"
 	"net/url"
@@ -46,7 +48,9 @@ import (
 // same profile: a change measured interleaved), CLOVE_BENCH_CLOVE_ENV
 // (more environment for both, e.g. "GODEBUG=inittrace=1"; stderr goes to
 // stderr.log in the app's home, with the exec and map times: see
-// CLOVE_BENCH_KEEP).
+// CLOVE_BENCH_KEEP, which also keeps smaps.PID and pages.PID, the binary's
+// resident pages), CLOVE_BENCH_TERM (end each start with SIGTERM before
+// SIGKILL, for a coverage build's counters: make linkorder).
 func BenchmarkGUISideBySide(b *testing.B) {
 	for _, tool := range []string{"Xvfb", "dbus-daemon"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -239,7 +243,21 @@ func (a *guiApp) start(tb testing.TB, display string, watch *mapWatch, pw string
 		tb.Fatal(err)
 	}
 	fmt.Fprintf(logf, "guibench: exec at %d ns\n", t0.UnixNano())
-	defer func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() }()
+	defer func() {
+		if os.Getenv("CLOVE_BENCH_TERM") != "" {
+			// A coverage build writes its counters as it exits (make
+			// linkorder): end it as a desktop's logout does, 5 s at most.
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+			exited := make(chan struct{})
+			go func() { cmd.Process.Wait(); close(exited) }()
+			select {
+			case <-exited:
+			case <-time.After(5 * time.Second):
+			}
+		}
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+	}()
 	var r guiRun
 	if os.Getenv("CLOVE_BENCH_DETECT") == "xdotool" {
 		r.start = pollXdotool(tb, display, a, cmd.Process.Pid, t0)
@@ -265,6 +283,7 @@ func (a *guiApp) start(tb testing.TB, display string, watch *mapWatch, pw string
 	r.llvm = mappedRSS(sm, "libLLVM") / 1024
 	if os.Getenv("CLOVE_BENCH_KEEP") != "" { // to break the memory down later
 		os.WriteFile(filepath.Join(a.home, fmt.Sprintf("smaps.%d", pid)), sm, 0o600)
+		os.WriteFile(filepath.Join(a.home, fmt.Sprintf("pages.%d", pid)), residentPages(pid, a.argv[0]), 0o600)
 	}
 	before := threadStats(pid)
 	time.Sleep(idle)
@@ -657,4 +676,42 @@ func evict(tb testing.TB, path string) {
 	if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// residentPages lists, a line each, the virtual address of every page of
+// the app's own binary (bin) that is resident in the process, from
+// /proc/PID/maps and /proc/PID/pagemap (bit 63: present): which code and
+// tables a start touched, to lay them out (docs/benchmarks.md).
+func residentPages(pid int, bin string) []byte {
+	maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
+	if err != nil {
+		return nil
+	}
+	pm, err := os.Open(fmt.Sprintf("/proc/%d/pagemap", pid))
+	if err != nil {
+		return nil
+	}
+	defer pm.Close()
+	var out bytes.Buffer
+	page := uint64(os.Getpagesize())
+	for _, line := range strings.Split(string(maps), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 || filepath.Base(f[5]) != filepath.Base(bin) {
+			continue
+		}
+		var lo, hi uint64
+		if _, err := fmt.Sscanf(f[0], "%x-%x", &lo, &hi); err != nil {
+			continue
+		}
+		buf := make([]byte, (hi-lo)/page*8)
+		if _, err := pm.ReadAt(buf, int64(lo/page*8)); err != nil {
+			continue
+		}
+		for i := 0; i+8 <= len(buf); i += 8 {
+			if binary.LittleEndian.Uint64(buf[i:])>>63 == 1 {
+				fmt.Fprintf(&out, "%x %s\n", lo+uint64(i/8)*page, f[1])
+			}
+		}
+	}
+	return out.Bytes()
 }

@@ -1,0 +1,99 @@
+// CLOVE PATCH (third_party/link-order): a new file for cmd/link/internal/ld,
+// not in upstream. mklink.sh builds the linker with it (go build -overlay)
+// and a call to orderText in textaddress (data.go), after -randlayout's
+// shuffle and before the sort by symbol type. -randlayout shows the linker
+// lays out Go functions in any order; this one puts the functions a start
+// runs first, so that the kernel's fault-around (64 KiB) and large folios map
+// fewer pages of cold code (docs/benchmarks.md, "Start-up code first").
+
+package ld
+
+import (
+	"flag"
+	"os"
+	"sort"
+	"strings"
+)
+
+var flagFuncOrder = flag.String("funcorder", "", "lay out the functions named in `file` (one a line) first, in its order")
+
+// orderText lays out the Go functions in this order: the package
+// initialisers (all run at start), the functions named in the -funcorder
+// file in its order, the tiny ones (64 bytes at most: the generated
+// wrappers of promoted methods, which a coverage profile never names) and
+// the type equality functions, then every other in the order it had. A
+// closure or a generic instantiation goes with the function it belongs to
+// (its name with the brackets and trailing components cut). C symbols stay
+// first and together, as with -randlayout.
+func orderText(ctxt *Link) {
+	data, err := os.ReadFile(*flagFuncOrder)
+	if err != nil {
+		Exitf("-funcorder: %v", err)
+	}
+	rank := map[string]int{}
+	for i, name := range strings.Split(string(data), "\n") {
+		if name = strings.TrimSpace(name); name != "" {
+			if _, ok := rank[name]; !ok {
+				rank[name] = i
+			}
+		}
+	}
+	ldr := ctxt.loader
+	textp := ctxt.Textp
+	i := 0
+	if len(textp) > 0 && ldr.SymName(textp[0]) == "go:buildid" {
+		i++
+	}
+	for i < len(textp) && (ldr.SubSym(textp[i]) != 0 || ldr.AttrSubSymbol(textp[i])) {
+		i++
+	}
+	textp = textp[i:]
+	ranks := make([]int, len(textp))
+	for k, s := range textp {
+		ranks[k] = funcRank(rank, ldr.SymName(s))
+		if ranks[k] == 1<<30 && ldr.SymSize(s) <= 64 {
+			ranks[k] = 1<<30 - 1 // wrappers are tiny (see funcRank)
+		}
+	}
+	idx := make([]int, len(textp))
+	for k := range idx {
+		idx[k] = k
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return ranks[idx[a]] < ranks[idx[b]] })
+	old := append(textp[:0:0], textp...)
+	for k, j := range idx {
+		textp[k] = old[j]
+	}
+}
+
+// funcRank is name's line in the order file, or after all of them.
+// Package initialisers all run at start: before the list. Type equality
+// functions, generated and so never in a coverage profile: right after it.
+func funcRank(rank map[string]int, name string) int {
+	if strings.HasSuffix(name, ".init") || strings.Contains(name, ".init.") {
+		return -1
+	}
+	if strings.HasPrefix(name, "type:.eq.") {
+		return 1<<30 - 1
+	}
+	for strings.Contains(name, "[") {
+		open := strings.LastIndex(name, "[")
+		end := strings.Index(name[open:], "]")
+		if end < 0 {
+			break
+		}
+		name = name[:open] + name[open+end+1:]
+	}
+	name = strings.TrimSuffix(name, "-fm")
+	for name != "" {
+		if r, ok := rank[name]; ok {
+			return r
+		}
+		dot := strings.LastIndex(name, ".")
+		if dot < 0 || strings.LastIndex(name, "/") > dot {
+			break
+		}
+		name = name[:dot]
+	}
+	return 1 << 30
+}
