@@ -34,6 +34,17 @@
 //     checks every glyph of Fyne's fonts against upstream's parse. Files
 //     a patch adds are marked "a new file, not in upstream".
 //
+// One directory patches Go's linker, not a module (no MODULE file):
+//
+//   - link-order: -funcorder=FILE lays out the functions a start runs
+//     first (hot.txt, from `make linkorder`), so that fewer of the binary's
+//     code pages are resident: 6.9 MB of the text after a start instead of
+//     10.5, the window's USS 79.7 MiB instead of 85.5 (docs/benchmarks.md,
+//     "Start-up code first"). mklink.sh builds the linker from the
+//     toolchain's source with go build -overlay (_ld/funcorder.go added,
+//     one call inserted); toolexec.sh runs it for go build -toolexec.
+//     TestLinkOrderPutsListedFunctionsFirst checks it.
+//
 // On an upgrade of one of these modules TestPatchedFilesMatchGoMod fails:
 // redo the changes on the new version's files (or drop the patch once
 // upstream does the same), then update VERSION and upstream.sha256
