@@ -32,10 +32,11 @@ LINK_ORDER ?= 1
 LINKER := $(CURDIR)/build/link/link
 HOT := $(CURDIR)/third_party/link-order/hot.txt
 ifeq ($(LINK_ORDER),1)
-ORDER_FLAGS = -toolexec=$(CURDIR)/third_party/link-order/toolexec.sh -ldflags='-funcorder=$(HOT) -X main.hotList=$(shell sha256sum $(HOT) | cut -c1-16)'
+ORDER_TOOLEXEC := -toolexec=$(CURDIR)/third_party/link-order/toolexec.sh
+ORDER_FLAGS = $(ORDER_TOOLEXEC) -ldflags='-funcorder=$(HOT) -X main.hotList=$(shell sha256sum $(HOT) | cut -c1-16)'
 ORDER_DEP := $(LINKER)
 # fyne package runs go build itself: the same through GOFLAGS (no spaces).
-PKG_ORDER_FLAGS = -toolexec=$(CURDIR)/third_party/link-order/toolexec.sh -ldflags=-funcorder=$(HOT)
+PKG_ORDER_FLAGS = $(ORDER_TOOLEXEC) -ldflags=-funcorder=$(HOT)
 endif
 
 # Everything Clove builds, tests and runs with, from Debian 12's archive.

@@ -363,10 +363,9 @@ func (d *SAMDialer) Close() error {
 // were still open and closing the session: a round trip through the test
 // network's 1-hop tunnels took ~10 ms (an XMPP stream header's), through
 // the real network's 3-hop ones it takes hundreds of ms or more. A bound,
-// not a promise: Clove's own
-// client closes its streams gracefully before (xmppclient waits for the
-// server's end), so this covers only a session dropped under a live
-// stream.
+// not a promise: Clove's own client closes its streams gracefully before
+// (xmppclient waits for the server's end), so this covers only a session
+// dropped under a live stream.
 const streamCloseGrace = time.Second
 
 // endStreams shuts the sending side of each stream still open (the router

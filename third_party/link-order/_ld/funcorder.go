@@ -50,10 +50,7 @@ func orderText(ctxt *Link) {
 	textp = textp[i:]
 	ranks := make([]int, len(textp))
 	for k, s := range textp {
-		ranks[k] = funcRank(rank, ldr.SymName(s))
-		if ranks[k] == 1<<30 && ldr.SymSize(s) <= 64 {
-			ranks[k] = 1<<30 - 1 // wrappers are tiny (see funcRank)
-		}
+		ranks[k] = funcRank(rank, ldr.SymName(s), ldr.SymSize(s))
 	}
 	idx := make([]int, len(textp))
 	for k := range idx {
@@ -66,15 +63,23 @@ func orderText(ctxt *Link) {
 	}
 }
 
-// funcRank is name's line in the order file, or after all of them.
-// Package initialisers all run at start: before the list. Type equality
-// functions, generated and so never in a coverage profile: right after it.
-func funcRank(rank map[string]int, name string) int {
+// Ranks outside the order file's lines.
+const (
+	rankInit = -1           // package initialisers: all run at start
+	rankWarm = 1<<30 - 1    // generated functions no coverage profile names
+	rankCold = rankWarm + 1 // the rest, in their usual order
+)
+
+// funcRank is the rank of the function name (size bytes long): its line in
+// the order file; before the list for a package initialiser; right after it
+// for a type equality function or a tiny function that is not listed (the
+// wrappers of promoted methods, ≤ 64 bytes); else after all of them.
+func funcRank(rank map[string]int, name string, size int64) int {
 	if strings.HasSuffix(name, ".init") || strings.Contains(name, ".init.") {
-		return -1
+		return rankInit
 	}
 	if strings.HasPrefix(name, "type:.eq.") {
-		return 1<<30 - 1
+		return rankWarm
 	}
 	for strings.Contains(name, "[") {
 		open := strings.LastIndex(name, "[")
@@ -95,5 +100,8 @@ func funcRank(rank map[string]int, name string) int {
 		}
 		name = name[:dot]
 	}
-	return 1 << 30
+	if size <= 64 {
+		return rankWarm
+	}
+	return rankCold
 }
