@@ -138,7 +138,11 @@ bench: deps $(ORDER_DEP)
 # settled, then SIGTERM, so that it writes its counters), and the functions
 # that ran are listed (internal/linkorder). Run it after changes that move
 # much start-up code; a stale list costs memory, never correctness.
-linkorder: deps
+# The list: the functions a coverage build of the window ran, then what a
+# coverage profile cannot name (the runtime, assembly, cgo's stubs), found
+# where the start page-faults (faults.sh, with perf as root; FAULT_ROUNDS).
+FAULT_ROUNDS ?= 8
+linkorder: deps $(LINKER)
 	$(GO) build -cover -coverpkg=all -tags $(TAGS) -o build/clove-cover ./cmd/clove
 	rm -rf build/cover && mkdir -p build/cover && chmod 777 build/cover
 	cd cmd/clove && CLOVE_BENCH_CLOVE=$(CURDIR)/build/clove-cover CLOVE_BENCH_APPS=clove CLOVE_BENCH_ROUNDS=1 \
@@ -146,6 +150,8 @@ linkorder: deps
 		$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkGUISideBySide$$' -benchtime 1x -timeout 30m .
 	$(GO) tool covdata func -i build/cover | $(GO) run ./internal/linkorder > $(HOT).tmp
 	mv $(HOT).tmp $(HOT)
+	@if command -v perf >/dev/null && [ "$$(id -u)" = 0 ]; then third_party/link-order/faults.sh $(FAULT_ROUNDS); \
+	else echo "make linkorder: no perf or not root: the list lacks what coverage cannot name (third_party/link-order/faults.sh)"; fi
 
 # Each fuzz target for FUZZTIME (go test -fuzz takes one target at a time).
 FUZZTIME ?= 30s

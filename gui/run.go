@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"runtime/pprof"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -441,6 +443,20 @@ func (g *run) writeHeapProfile(path string) {
 	stats := fmt.Sprintf("heap in use %.1f MiB, idle %.1f (released %.1f), stacks %.1f, GC metadata %.1f, other %.1f; from the OS %.1f MiB; %d goroutines\n",
 		float64(m.HeapInuse)/mib, float64(m.HeapIdle)/mib, float64(m.HeapReleased)/mib, float64(m.StackSys)/mib, float64(m.GCSys)/mib,
 		float64(m.MSpanSys+m.MCacheSys+m.BuckHashSys+m.OtherSys)/mib, float64(m.Sys)/mib, runtime.NumGoroutine()) + cHeapStats() + "\n"
+	// The runtime's own classes: heap/unused is what the in-use spans
+	// hold beyond the live objects (fragmentation).
+	var samples []metrics.Sample
+	for _, d := range metrics.All() {
+		if strings.HasPrefix(d.Name, "/memory/classes/") {
+			samples = append(samples, metrics.Sample{Name: d.Name})
+		}
+	}
+	metrics.Read(samples)
+	for _, s := range samples {
+		if s.Value.Kind() == metrics.KindUint64 {
+			stats += fmt.Sprintf("%s %.2f MiB\n", s.Name, float64(s.Value.Uint64())/mib)
+		}
+	}
 	if err := os.WriteFile(path+".txt", []byte(stats), 0o600); err != nil {
 		g.o.Log.Warn("could not write the memory figures", "err", err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"debug/elf"
 	"flag"
 	"fmt"
 	"io"
@@ -13,7 +14,16 @@ import (
 
 func main() {
 	mainPkg := flag.String("main", "github.com/clove-xmpp/clove/cmd/clove", "import path of the main package (its symbols are main.*)")
+	faults := flag.String("faults", "", "instead: add to the list on stdin the functions whose code faulted in this file (perf script's addresses)")
+	binary := flag.String("binary", "", "with -faults: the binary that ran")
 	flag.Parse()
+	if *faults != "" {
+		if err := runFaults(os.Stdin, os.Stdout, *faults, *binary); err != nil {
+			fmt.Fprintln(os.Stderr, "linkorder:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(os.Stdin, os.Stdout, *mainPkg); err != nil {
 		fmt.Fprintln(os.Stderr, "linkorder:", err)
 		os.Exit(1)
@@ -75,4 +85,34 @@ func symbols(line, mainPkg string) []string {
 		return []string{pkg + "." + t + "." + m, pkg + ".(*" + t + ")." + m}
 	}
 	return []string{pkg + "." + name}
+}
+
+// runFaults reads the list on r, adds the functions faulted in (the file
+// faults, against the binary bin) and writes the list to w.
+func runFaults(r io.Reader, w io.Writer, faults, bin string) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	list := strings.Fields(string(data))
+	ff, err := os.Open(faults)
+	if err != nil {
+		return err
+	}
+	defer ff.Close()
+	ef, err := elf.Open(bin)
+	if err != nil {
+		return err
+	}
+	defer ef.Close()
+	list, added, err := addFaults(list, ff, ef)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "linkorder: %d functions added from the page faults\n", added)
+	bw := bufio.NewWriter(w)
+	for _, n := range list {
+		fmt.Fprintln(bw, n)
+	}
+	return bw.Flush()
 }
