@@ -6,6 +6,7 @@ import (
 
 	"github.com/clove-xmpp/clove/chat"
 	"github.com/clove-xmpp/clove/gui"
+	"github.com/clove-xmpp/clove/internal/noheapprofile"
 	"github.com/clove-xmpp/clove/node"
 )
 
@@ -44,7 +45,7 @@ func cmdGUI(ctx context.Context, e *env) error {
 		},
 		Forget:      e.forgetPassword,
 		Getenv:      e.getenv,
-		HeapProfile: e.getenv("CLOVE_HEAP_PROFILE"),
+		HeapProfile: e.getenv(noheapprofile.Env),
 	}
 	o.Remember, o.NoKeyring = e.rememberer()
 	return gui.Run(ctx, o)

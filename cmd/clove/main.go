@@ -17,6 +17,7 @@ import (
 
 	"github.com/clove-xmpp/clove/chat"
 	// First: its init quiets the toolkit under the C locale (see there).
+	_ "github.com/clove-xmpp/clove/internal/noheapprofile" // initialised before the packages that allocate
 	"github.com/clove-xmpp/clove/internal/plainlocale"
 )
 

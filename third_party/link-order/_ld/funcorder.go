@@ -21,10 +21,10 @@ var flagFuncOrder = flag.String("funcorder", "", "lay out the functions named in
 // initialisers (all run at start), the functions named in the -funcorder
 // file in its order, the tiny ones (64 bytes at most: the generated
 // wrappers of promoted methods, which a coverage profile never names) and
-// the type equality functions, then every other in the order it had. A
-// closure or a generic instantiation goes with the function it belongs to
-// (its name with the brackets and trailing components cut). C symbols stay
-// first and together, as with -randlayout.
+// the type equality and hash functions, then every other in the order it
+// had. A closure or a generic instantiation goes with the function it
+// belongs to (its name with the brackets and trailing components cut). C
+// symbols stay first and together, as with -randlayout.
 func orderText(ctxt *Link) {
 	data, err := os.ReadFile(*flagFuncOrder)
 	if err != nil {
@@ -72,13 +72,13 @@ const (
 
 // funcRank is the rank of the function name (size bytes long): its line in
 // the order file; before the list for a package initialiser; right after it
-// for a type equality function or a tiny function that is not listed (the
+// for a type equality or hash function or a tiny function not listed (the
 // wrappers of promoted methods, ≤ 64 bytes); else after all of them.
 func funcRank(rank map[string]int, name string, size int64) int {
 	if strings.HasSuffix(name, ".init") || strings.Contains(name, ".init.") {
 		return rankInit
 	}
-	if strings.HasPrefix(name, "type:.eq.") {
+	if strings.HasPrefix(name, "type:.eq.") || strings.HasPrefix(name, "type:.hash.") {
 		return rankWarm
 	}
 	for strings.Contains(name, "[") {
