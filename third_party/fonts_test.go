@@ -215,3 +215,53 @@ func BenchmarkSystemFontHeld(b *testing.B) {
 		})
 	}
 }
+
+// The mark-to-base anchors (third_party/lazy-glyf reads each base's anchor
+// offsets from the font's bytes instead of a slice each): in Fyne's
+// regular and bold faces every base has an anchor for some mark class, the
+// matrix has a record per covered base, and asking past its end gives no
+// anchor (upstream indexed out of range there). go-text's own shaping
+// tests (harfbuzz, shaping) pass on the patched copy and check the
+// positions these anchors give. With stock go-text (FYNE_IDLE=0) asking
+// past the end panics.
+func TestMarkBaseAnchorsReadFromTheFontsBytes(t *testing.T) {
+	for _, res := range []fyne.Resource{theme.TextFont(), theme.TextBoldFont()} {
+		b := res.Content()
+		face, err := font.ParseTTF(memFont{bytes.NewReader(b), b})
+		if err != nil {
+			t.Fatalf("%s: %v", res.Name(), err)
+		}
+		subtables, anchors := 0, 0
+		for _, l := range face.Font.GPOS.Lookups {
+			for _, st := range l.Subtables {
+				mb, ok := st.(tables.MarkBasePos)
+				if !ok {
+					continue
+				}
+				subtables++
+				am := mb.BaseArray.Anchors()
+				if am.Len() != mb.BaseCoverage.Len() {
+					t.Errorf("%s: %d anchor records for %d bases", res.Name(), am.Len(), mb.BaseCoverage.Len())
+				}
+				for i := 0; i < am.Len(); i++ {
+					found := false
+					for class := 0; class < 64 && !found; class++ {
+						found = am.Anchor(i, class) != nil
+					}
+					if found {
+						anchors++
+					} else {
+						t.Errorf("%s: base %d has no anchor", res.Name(), i)
+						break
+					}
+				}
+				if am.Anchor(am.Len(), 0) != nil || am.Anchor(-1, 0) != nil {
+					t.Errorf("%s: an anchor past the matrix's end", res.Name())
+				}
+			}
+		}
+		if subtables == 0 || anchors == 0 {
+			t.Errorf("%s: %d mark-to-base subtables, %d bases with anchors: want some", res.Name(), subtables, anchors)
+		}
+	}
+}
