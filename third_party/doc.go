@@ -25,22 +25,27 @@
 //     every glyph's when the font loads; a font in memory (Fyne's, in the
 //     binary) sliced, not copied; post table names made when asked for;
 //     a system font (fontscan, Fyne's fallback for a missing rune) mapped
-//     read-only and sliced, not read into the heap. 0.39 MB kept for each
+//     read-only and sliced, not read into the heap; a mark-to-base (and
+//     mark-to-mark, ligature) anchor matrix read from the font's bytes, not
+//     a slice of offsets per glyph. 0.21 MB kept for each
 //     text style instead of 1.51, 0.58 for Fyne's emoji font instead of
 //     4.79, 0.08 for the system's Noto Color Emoji instead of 11.3, 1.3
 //     for Noto Sans CJK instead of 20.9
 //     (BenchmarkFontHeld, BenchmarkSystemFontHeld; docs/benchmarks.md,
-//     "Fonts parsed when drawn"). TestFontsSlicedAndParsedLazilyDrawTheSame
-//     checks every glyph of Fyne's fonts against upstream's parse. Files
+//     "Fonts parsed when drawn", "What coverage cannot name").
+//     TestFontsSlicedAndParsedLazilyDrawTheSame checks every glyph of
+//     Fyne's fonts against upstream's parse,
+//     TestMarkBaseAnchorsReadFromTheFontsBytes the anchors. Files
 //     a patch adds are marked "a new file, not in upstream".
 //
 // One directory patches Go's linker, not a module (no MODULE file):
 //
 //   - link-order: -funcorder=FILE lays out the functions a start runs
-//     first (hot.txt, from `make linkorder`), so that fewer of the binary's
-//     code pages are resident: 6.9 MB of the text after a start instead of
-//     10.5, the window's USS 79.7 MiB instead of 85.5 (docs/benchmarks.md,
-//     "Start-up code first"). mklink.sh builds the linker from the
+//     first (hot.txt, from `make linkorder`: a coverage profile, then
+//     faults.sh adds what coverage cannot name from where the start
+//     page-faults), so that fewer of the binary's code pages are
+//     resident: 5.3 MB of the text after a start instead of 10.5 (docs/benchmarks.md,
+//     "Start-up code first", "What coverage cannot name"). mklink.sh builds the linker from the
 //     toolchain's source with go build -overlay (_ld/funcorder.go added,
 //     one call inserted); toolexec.sh runs it for go build -toolexec.
 //     TestLinkOrderPutsListedFunctionsFirst checks it.

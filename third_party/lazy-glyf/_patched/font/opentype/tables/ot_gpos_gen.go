@@ -134,7 +134,7 @@ func ParseBaseArray(src []byte, offsetsCount int) (BaseArray, int, error) {
 		// CLOVE PATCH: the records' offsets stay in the font's bytes
 		// (AnchorMatrix reads them), not a slice each.
 		offset := 2 + arrayLengthBaseRecords*offsetsCount*2 // CLOVE PATCH
-		if L := len(src); L < offset {   // CLOVE PATCH
+		if L := len(src); L < offset {                      // CLOVE PATCH
 			return item, 0, fmt.Errorf("reading BaseArray: EOF: expected length: %d, got %d", offset, L) // CLOVE PATCH
 		} // CLOVE PATCH
 		item.baseRecords = anchorRecords{n: arrayLengthBaseRecords, count: offsetsCount} // CLOVE PATCH
@@ -1007,7 +1007,7 @@ func ParseLigatureAttach(src []byte, offsetsCount int) (LigatureAttach, int, err
 		// CLOVE PATCH: the records' offsets stay in the font's bytes
 		// (AnchorMatrix reads them), not a slice each.
 		offset := 2 + arrayLengthComponentRecords*offsetsCount*2 // CLOVE PATCH
-		if L := len(src); L < offset {   // CLOVE PATCH
+		if L := len(src); L < offset {                           // CLOVE PATCH
 			return item, 0, fmt.Errorf("reading LigatureAttach: EOF: expected length: %d, got %d", offset, L) // CLOVE PATCH
 		} // CLOVE PATCH
 		item.componentRecords = anchorRecords{n: arrayLengthComponentRecords, count: offsetsCount} // CLOVE PATCH
@@ -1035,7 +1035,7 @@ func ParseMark2Array(src []byte, offsetsCount int) (Mark2Array, int, error) {
 		// CLOVE PATCH: the records' offsets stay in the font's bytes
 		// (AnchorMatrix reads them), not a slice each.
 		offset := 2 + arrayLengthMark2Records*offsetsCount*2 // CLOVE PATCH
-		if L := len(src); L < offset {   // CLOVE PATCH
+		if L := len(src); L < offset {                       // CLOVE PATCH
 			return item, 0, fmt.Errorf("reading Mark2Array: EOF: expected length: %d, got %d", offset, L) // CLOVE PATCH
 		} // CLOVE PATCH
 		item.mark2Records = anchorRecords{n: arrayLengthMark2Records, count: offsetsCount} // CLOVE PATCH

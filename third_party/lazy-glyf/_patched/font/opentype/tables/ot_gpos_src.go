@@ -184,7 +184,7 @@ type MarkBasePos struct {
 
 type BaseArray struct {
 	baseRecords anchorRecords `arrayCount:"FirstUint16"` //  [markClassCount] Array of offsets (one per mark class) to Anchor tables. Offsets are from beginning of BaseArray table, ordered by class (offsets may be NULL). // CLOVE PATCH: anchorRecords
-	data        []byte          `arrayCount:"ToEnd" subsliceStart:"AtStart"`
+	data        []byte        `arrayCount:"ToEnd" subsliceStart:"AtStart"`
 }
 
 func (ba BaseArray) Anchors() AnchorMatrix { return AnchorMatrix{ba.baseRecords, ba.data} }
@@ -210,7 +210,7 @@ type LigatureAttach struct {
 	// [componentCount]	Array of Component records, ordered in writing direction.
 	// Each element is an array of offsets (one per class, length = [markClassCount]) to Anchor tables. Offsets are from beginning of LigatureAttach table, ordered by class (offsets may be NULL).
 	componentRecords anchorRecords `arrayCount:"FirstUint16"` // CLOVE PATCH: anchorRecords
-	data             []byte          `arrayCount:"ToEnd" subsliceStart:"AtStart"`
+	data             []byte        `arrayCount:"ToEnd" subsliceStart:"AtStart"`
 }
 
 func (la LigatureAttach) Anchors() AnchorMatrix { return AnchorMatrix{la.componentRecords, la.data} }
@@ -228,7 +228,7 @@ type Mark2Array struct {
 	// [mark2Count]	Array of Mark2Records, in Coverage order.
 	// Each element if an array of offsets (one per class, length = [markClassCount]) to Anchor tables. Offsets are from beginning of Mark2Array table, in class order (offsets may be NULL).
 	mark2Records anchorRecords `arrayCount:"FirstUint16"` // CLOVE PATCH: anchorRecords
-	data         []byte          `arrayCount:"ToEnd" subsliceStart:"AtStart"`
+	data         []byte        `arrayCount:"ToEnd" subsliceStart:"AtStart"`
 }
 
 func (ma Mark2Array) Anchors() AnchorMatrix { return AnchorMatrix{ma.mark2Records, ma.data} }
