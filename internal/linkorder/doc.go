@@ -7,4 +7,11 @@
 // first").
 //
 //	go tool covdata func -i DIR | go run ./internal/linkorder -main IMPORTPATH > hot.txt
+//
+// With -faults it adds to the list on its input what a coverage profile
+// cannot name (the runtime, assembly, cgo's stubs): the functions in
+// whose code a start page-faulted, from `perf script`'s addresses
+// (third_party/link-order/faults.sh).
+//
+//	go run ./internal/linkorder -faults FILE -binary BIN < hot.txt > hot.new
 package main

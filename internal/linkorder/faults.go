@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"debug/elf"
 	"fmt"
 	"io"
@@ -39,7 +40,7 @@ func addFaults(list []string, faults io.Reader, bin *elf.File) ([]string, int, e
 	if hi <= lo {
 		return nil, 0, fmt.Errorf("the binary has no runtime.text..runtime.etext: not a Go binary")
 	}
-	slices.SortFunc(funcs, func(a, b elf.Symbol) int { return int(int64(a.Value - b.Value)) })
+	slices.SortFunc(funcs, func(a, b elf.Symbol) int { return cmp.Compare(a.Value, b.Value) })
 	have := map[string]bool{}
 	for _, n := range list {
 		have[n] = true

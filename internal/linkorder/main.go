@@ -90,6 +90,9 @@ func symbols(line, mainPkg string) []string {
 // runFaults reads the list on r, adds the functions faulted in (the file
 // faults, against the binary bin) and writes the list to w.
 func runFaults(r io.Reader, w io.Writer, faults, bin string) error {
+	if bin == "" {
+		return fmt.Errorf("-faults needs -binary, the binary that ran")
+	}
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return err

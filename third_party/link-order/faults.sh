@@ -8,7 +8,9 @@
 # fault, so a round shows one function a window; the next round, with
 # those laid out first, shows the next. Needs perf and root (or
 # perf_event_paranoid ≤ 0); make linkorder runs it after the coverage
-# profile, and skips it without perf.
+# profile, and skips it without perf. perf records the whole machine and
+# keeps the faults of processes named clove: run nothing else by that name
+# meanwhile (a test run).
 set -eu
 rounds=${1:-4}
 here=$(cd "$(dirname "$0")" && pwd)
