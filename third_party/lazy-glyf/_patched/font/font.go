@@ -500,7 +500,7 @@ type Face struct {
 
 // NewFace wraps [font] and initializes glyph caches.
 func NewFace(font *Font) *Face {
-	return &Face{Font: font, extentsCache: make(extentsCache, font.nGlyphs)}
+	return &Face{Font: font, extentsCache: newExtentsCache(font.nGlyphs)} // CLOVE PATCH
 }
 
 // Ppem returns the horizontal and vertical pixels-per-em (ppem), used to select bitmap sizes.
