@@ -753,6 +753,12 @@ func (am AnchorMatrix) Anchor(index, class int) Anchor {
 	if offset == 0 {
 		return nil
 	}
+	// CLOVE PATCH: only a mark-to-base matrix is sanitized at load; a
+	// mark-to-mark or ligature one with an offset past its table made
+	// upstream panic.
+	if int(offset) >= len(am.data) {
+		return nil
+	}
 	anchor, _, _ := ParseAnchor(am.data[offset:]) // offset is sanitized
 	return anchor
 }
