@@ -16,8 +16,11 @@ import (
 	"syscall"
 
 	"github.com/clove-xmpp/clove/chat"
-	// First: its init quiets the toolkit under the C locale (see there).
-	_ "github.com/clove-xmpp/clove/internal/noheapprofile" // initialised before the packages that allocate
+	// Its init turns heap profiling off before the packages that allocate
+	// at start run theirs (see there).
+	_ "github.com/clove-xmpp/clove/internal/noheapprofile"
+	// Its init quiets the toolkit under the C locale, before Fyne's runs
+	// (see there).
 	"github.com/clove-xmpp/clove/internal/plainlocale"
 )
 
