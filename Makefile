@@ -39,6 +39,23 @@ ORDER_DEP := $(LINKER)
 PKG_ORDER_FLAGS = $(ORDER_TOOLEXEC) -ldflags=-funcorder=$(HOT)
 endif
 
+# The runtime with smaller span sets (third_party/span-sets: 1.5 MiB less
+# of the window's memory, docs/benchmarks.md, "The runtime's span sets"):
+# go build -overlay with a copy of this toolchain's runtime/mspanset.go,
+# remade when the toolchain's changes. When mkoverlay.sh fails (another Go
+# release, it says why) the build uses the stock runtime.
+# SPAN_SETS=0: the stock runtime.
+SPAN_SETS ?= 1
+SPAN_OVERLAY := $(CURDIR)/build/runtime/overlay.json
+ifeq ($(SPAN_SETS),1)
+GOROOT_SPANSET := $(wildcard $(shell env -u GOFLAGS $(GO) env GOROOT 2>/dev/null)/src/runtime/mspanset.go)
+SPAN_DEP := $(SPAN_OVERLAY)
+# Expanded when a recipe runs, after SPAN_DEP was made (or failed).
+SPAN_FLAGS = $(if $(wildcard $(SPAN_OVERLAY)),-overlay=$(SPAN_OVERLAY))
+endif
+BUILD_DEP := $(ORDER_DEP) $(SPAN_DEP)
+BUILD_FLAGS = $(ORDER_FLAGS) $(SPAN_FLAGS)
+
 # Everything Clove builds, tests and runs with, from Debian 12's archive.
 # The fonts: Fyne's own covers Latin, Greek and Cyrillic and falls back to
 # the system's for the rest; these are the wide-coverage ones desktops
@@ -88,9 +105,12 @@ $(CURDIR)/build/fyne-idle/go.mod: go.mod go.sum $(shell find third_party -type f
 $(LINKER): third_party/link-order/_ld/funcorder.go third_party/link-order/mklink.sh
 	third_party/link-order/mklink.sh $(LINKER) || true
 
+$(SPAN_OVERLAY): third_party/span-sets/mkoverlay.sh $(GOROOT_SPANSET)
+	third_party/span-sets/mkoverlay.sh $(dir $(SPAN_OVERLAY)) || true
+
 # clove-node, the bundled node's small resident supervisor, goes next to clove.
-build: deps $(ORDER_DEP)
-	$(GO) build -tags $(TAGS) $(ORDER_FLAGS) -o $(BIN) ./cmd/clove
+build: deps $(BUILD_DEP)
+	$(GO) build -tags $(TAGS) $(BUILD_FLAGS) -o $(BIN) ./cmd/clove
 	$(GO) build -o bin/clove-node ./cmd/clove-node
 
 run: build
@@ -102,7 +122,7 @@ run: build
 # failing I2P test waits up to 8 min, which once pushed it past a 30 min
 # timeout, whose panic hides every other result: 45 min.
 CORE := ./transport/... ./xmppclient/... ./store/... ./internal/... ./chat/... ./msgstate/... ./omemo/...
-test: deps $(ORDER_DEP)
+test: deps $(BUILD_DEP)
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) test -tags $(TAGS) -race -count=1 -timeout 30m $(GOFLAGS_TEST) $(CORE)
 	$(GO) test -tags $(TAGS) -count=1 -timeout 45m $(GOFLAGS_TEST) $$($(GO) list ./... | grep -v -e /transport -e /xmppclient -e /store -e /internal/ -e /chat -e /msgstate -e /omemo)
@@ -117,7 +137,7 @@ test-short: $(FYNE_IDLE_MOD)
 # are measured next to it (BenchmarkGUISideBySide, docs/benchmarks.md);
 # curl is what Clove's file transfers are measured against (docs/files.md).
 BENCH_PKGS := pidgin gajim dino-im curl
-bench: deps $(ORDER_DEP)
+bench: deps $(BUILD_DEP)
 	@missing=$$(for p in $(BENCH_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
 	if [ -n "$$missing" ]; then $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
 	$(GO) test -tags $(TAGS) -run '^$$' -bench '^BenchmarkSideBySide$$' -benchtime 1x -timeout 20m ./cmd/clove/
@@ -173,10 +193,10 @@ clean:
 # Makefile whose `make install` (as root) puts them in place.
 FYNE := $(GO) run fyne.io/tools/cmd/fyne@v1.7.4
 .PHONY: package
-package: deps $(ORDER_DEP)
+package: deps $(BUILD_DEP)
 	rm -rf build/pkg && mkdir -p build/pkg
 	cp FyneApp.toml cmd/clove/FyneApp.toml
-	cd cmd/clove && GOFLAGS="$(GOFLAGS) $(PKG_ORDER_FLAGS)" $(FYNE) package -os linux -tags $(TAGS) -icon $(CURDIR)/assets/clove.png; \
+	cd cmd/clove && GOFLAGS="$(GOFLAGS) $(PKG_ORDER_FLAGS) $(SPAN_FLAGS)" $(FYNE) package -os linux -tags $(TAGS) -icon $(CURDIR)/assets/clove.png; \
 		rc=$$?; rm -f FyneApp.toml; exit $$rc
 	tar -C build/pkg -xJf cmd/clove/Clove.tar.xz && rm cmd/clove/Clove.tar.xz
 	$(GO) build -o build/pkg/clove/usr/local/bin/clove-node ./cmd/clove-node

@@ -51,6 +51,19 @@
 //     one call inserted); toolexec.sh runs it for go build -toolexec.
 //     TestLinkOrderPutsListedFunctionsFirst checks it.
 //
+// And one patches Go's runtime, also from the toolchain's source:
+//
+//   - span-sets: the runtime's sets of spans (four for each of its 136
+//     span classes) in blocks of 64 span pointers and spines of 16 blocks
+//     that double as a set grows, instead of 512 and 256: memory the
+//     runtime never hands back, ~1.5 MiB of it nearly empty in a heap as
+//     small as the window's (docs/benchmarks.md, "The runtime's span
+//     sets"). mkoverlay.sh writes a copy of runtime/mspanset.go with the
+//     two constants changed and an overlay.json; the Makefile builds Clove
+//     with go build -overlay (SPAN_SETS=0: the stock runtime).
+//     TestSpanSetsOverlayHoldsLessMetadata checks it. Go's own runtime
+//     tests pass with it (go test -short runtime, 2026-12-07).
+//
 // On an upgrade of one of these modules TestPatchedFilesMatchGoMod fails:
 // redo the changes on the new version's files (or drop the patch once
 // upstream does the same), then update VERSION and upstream.sha256

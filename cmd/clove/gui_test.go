@@ -145,10 +145,11 @@ func buildClove(t testing.TB) string {
 	return filepath.Join(dir, "clove")
 }
 
-// linkOrderFlags are make build's link flags that lay out the functions a
-// start runs first (third_party/link-order), so that the window tests and
-// benchmarks run what make builds; none when its linker is not built
-// (make test and make bench build it).
+// linkOrderFlags are make build's flags: the link flags that lay out the
+// functions a start runs first (third_party/link-order) and the runtime's
+// overlay (third_party/span-sets), so that the window tests and benchmarks
+// run what make builds; none when its linker is not built (make test and
+// make bench build both).
 func linkOrderFlags() []string {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
@@ -158,7 +159,18 @@ func linkOrderFlags() []string {
 		return nil
 	}
 	lo := filepath.Join(root, "third_party", "link-order")
-	return []string{"-toolexec=" + filepath.Join(lo, "toolexec.sh"), "-ldflags=-funcorder=" + filepath.Join(lo, "hot.txt")}
+	flags := []string{"-toolexec=" + filepath.Join(lo, "toolexec.sh"), "-ldflags=-funcorder=" + filepath.Join(lo, "hot.txt")}
+	// The runtime with smaller span sets (third_party/span-sets), when
+	// make made its overlay.
+	if overlay := filepath.Join(root, "build", "runtime", "overlay.json"); fileExists(overlay) {
+		flags = append(flags, "-overlay="+overlay)
+	}
+	return flags
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // lockedBuffer is a bytes.Buffer safe for a writer and a reader.

@@ -27,7 +27,10 @@ while [ "$r" -le "$rounds" ]; do
 	# The list's sum in the flags: go's build cache does not know the
 	# file, so the same flags would give last round's binary.
 	sum=$(sha256sum "$hot" | cut -c1-16)
-	"$go" build -tags "$tags" -toolexec="$here/toolexec.sh" -ldflags="-funcorder=$hot -X main.hotList=$sum" -o "$tmp/clove" ./cmd/clove
+	# The runtime's overlay as make build uses it (third_party/span-sets).
+	set --
+	[ -f "$top/build/runtime/overlay.json" ] && set -- -overlay="$top/build/runtime/overlay.json"
+	"$go" build -tags "$tags" -toolexec="$here/toolexec.sh" -ldflags="-funcorder=$hot -X main.hotList=$sum" "$@" -o "$tmp/clove" ./cmd/clove
 	perf record -q -a -e page-faults -c 1 -d -o "$tmp/pf.data" >/dev/null 2>&1 &
 	perf=$!
 	sleep 1
