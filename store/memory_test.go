@@ -39,6 +39,9 @@ func TestReleaseMemory(t *testing.T) {
 	if st := s.r.Stats(); st.Idle != 0 || st.OpenConnections != 0 {
 		t.Errorf("after ReleaseMemory: %d readers open, %d idle; want none", st.OpenConnections, st.Idle)
 	}
+	if st := s.w.Stats(); st.OpenConnections != 0 {
+		t.Errorf("after ReleaseMemory: the writer's connection open (%d)", st.OpenConnections)
+	}
 
 	if err := s.AddOutgoing(ctx, out("me@example.org", "you@example.org", "after")); err != nil {
 		t.Fatalf("AddOutgoing after ReleaseMemory: %v", err)
@@ -52,6 +55,17 @@ func TestReleaseMemory(t *testing.T) {
 	}
 	if idle := s.r.Stats().Idle; idle != 1 {
 		t.Errorf("after a read: %d idle readers, want 1 (kept again)", idle)
+	}
+	// The writer's new connection has the settings of the first.
+	var limit int64
+	if err := s.w.QueryRowContext(ctx, "PRAGMA journal_size_limit").Scan(&limit); err != nil {
+		t.Fatal(err)
+	}
+	if limit != 64<<20 {
+		t.Errorf("the writer's journal_size_limit after ReleaseMemory: %d, want %d", limit, 64<<20)
+	}
+	if err := checkConn(ctx, s.w, s.path); err != nil {
+		t.Error(err)
 	}
 
 	if err := s.Close(); err != nil {

@@ -71,7 +71,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		"_journal_mode": {"WAL"},
 		"_synchronous":  {"FULL"},
 		"_txlock":       {"immediate"},
-	})})
+	}), init: writerInit})
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -82,11 +82,6 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	if err := checkConn(ctx, w, abs); err != nil {
 		return fail(err)
-	}
-	// Truncate the WAL back to 64 MiB after a big transaction (a MAM
-	// catch-up, removing an account) instead of keeping its peak size.
-	if _, err := w.ExecContext(ctx, "PRAGMA journal_size_limit = 67108864"); err != nil {
-		return fail(wrap("open "+abs, err))
 	}
 	if err := migrate(ctx, w, migrations(), log); err != nil {
 		return fail(fmt.Errorf("%w (database %s)", err, abs))
@@ -205,12 +200,30 @@ func dsn(path string, extra url.Values) string {
 	return "file:" + u.EscapedPath() + "?" + q.Encode()
 }
 
+// writerInit is run on each new writer connection (ReleaseMemory closes
+// it; the next write opens another): what the DSN cannot carry. The WAL
+// is truncated back to 64 MiB after a big transaction (a MAM catch-up,
+// removing an account) instead of keeping its peak size.
+const writerInit = "PRAGMA journal_size_limit = 67108864"
+
 // connector opens go-sqlite3 connections without registering a driver name
-// (registration is process-global state).
-type connector struct{ dsn string }
+// (registration is process-global state), and runs init (SQL) on each.
+type connector struct {
+	dsn  string
+	init string
+}
 
 func (c connector) Connect(context.Context) (driver.Conn, error) {
-	return (&sqlite3.SQLiteDriver{}).Open(c.dsn)
+	d := &sqlite3.SQLiteDriver{}
+	if c.init != "" {
+		d.ConnectHook = func(conn *sqlite3.SQLiteConn) error {
+			if _, err := conn.Exec(c.init, nil); err != nil {
+				return fmt.Errorf("%s: %w", c.init, err)
+			}
+			return nil
+		}
+	}
+	return d.Open(c.dsn)
 }
 
 func (c connector) Driver() driver.Driver { return &sqlite3.SQLiteDriver{} }
