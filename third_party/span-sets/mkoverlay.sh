@@ -1,5 +1,5 @@
 #!/bin/sh
-# mkoverlay.sh DIR: writes DIR/mspanset.go, this toolchain's
+# mkoverlay.sh DIR: writes DIR/mspanset.go.overlay, this toolchain's
 # $(go env GOROOT)/src/runtime/mspanset.go with smaller span-set blocks and
 # spines, and DIR/overlay.json, which go build -overlay reads to compile the
 # runtime with it (GOROOT is not touched).
@@ -39,5 +39,7 @@ awk -v b="$blocks" -v s="$spine" '
 $0 == b { print "\tspanSetBlockEntries = 64 // 512 B on 64-bit. CLOVE PATCH (third_party/span-sets): 4 KiB before"; next }
 $0 == s { print "\tspanSetInitSpineCap = 16 // 128 B; it doubles as a set grows. CLOVE PATCH (third_party/span-sets): 256 before"; next }
 { print }' "$src" > "$dir/mspanset.go.tmp"
-mv "$dir/mspanset.go.tmp" "$dir/mspanset.go"
-printf '{"Replace": {"%s": "%s"}}\n' "$src" "$(cd "$dir" && pwd)/mspanset.go" > "$dir/overlay.json"
+# Not named .go: DIR may be inside Clove's module (build/runtime), where
+# go vet ./... would take it for a package of its own.
+mv "$dir/mspanset.go.tmp" "$dir/mspanset.go.overlay"
+printf '{"Replace": {"%s": "%s"}}\n' "$src" "$(cd "$dir" && pwd)/mspanset.go.overlay" > "$dir/overlay.json"
