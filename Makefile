@@ -42,7 +42,7 @@ endif
 # The runtime with smaller span sets (third_party/span-sets: 1.5 MiB less
 # of the window's memory, docs/benchmarks.md, "The runtime's span sets"):
 # go build -overlay with a copy of this toolchain's runtime/mspanset.go,
-# remade when the toolchain's changes. When mkoverlay.sh fails (another Go
+# remade when the toolchain's file changes. When mkoverlay.sh fails (another Go
 # release, it says why) the build uses the stock runtime.
 # SPAN_SETS=0: the stock runtime.
 SPAN_SETS ?= 1

@@ -29,7 +29,9 @@ while [ "$r" -le "$rounds" ]; do
 	sum=$(sha256sum "$hot" | cut -c1-16)
 	# The runtime's overlay as make build uses it (third_party/span-sets).
 	set --
-	[ -f "$top/build/runtime/overlay.json" ] && set -- -overlay="$top/build/runtime/overlay.json"
+	if [ -f "$top/build/runtime/overlay.json" ]; then
+		set -- -overlay="$top/build/runtime/overlay.json"
+	fi
 	"$go" build -tags "$tags" -toolexec="$here/toolexec.sh" -ldflags="-funcorder=$hot -X main.hotList=$sum" "$@" -o "$tmp/clove" ./cmd/clove
 	perf record -q -a -e page-faults -c 1 -d -o "$tmp/pf.data" >/dev/null 2>&1 &
 	perf=$!
