@@ -26,14 +26,16 @@ endif
 # Go's linker with -funcorder, built from this toolchain's source; the list
 # from `make linkorder`): the window's code pages resident after a start went
 # from 10.5 to 6.9 MB (docs/benchmarks.md, "Start-up code first"). The hot
-# list's sum goes into the link flags so that a new list relinks.
+# list's and the linker's sum go into the link flags so that a new list or
+# linker relinks (go's build cache knows the -toolexec script, not the
+# linker it runs).
 # LINK_ORDER=0: the stock linker's order.
 LINK_ORDER ?= 1
 LINKER := $(CURDIR)/build/link/link
 HOT := $(CURDIR)/third_party/link-order/hot.txt
 ifeq ($(LINK_ORDER),1)
 ORDER_TOOLEXEC := -toolexec=$(CURDIR)/third_party/link-order/toolexec.sh
-ORDER_FLAGS = $(ORDER_TOOLEXEC) -ldflags='-funcorder=$(HOT) -X main.hotList=$(shell sha256sum $(HOT) | cut -c1-16)'
+ORDER_FLAGS = $(ORDER_TOOLEXEC) -ldflags='-funcorder=$(HOT) -X main.hotList=$(shell cat $(HOT) $(LINKER) 2>/dev/null | sha256sum | cut -c1-16)'
 ORDER_DEP := $(LINKER)
 # fyne package runs go build itself: the same through GOFLAGS (no spaces).
 PKG_ORDER_FLAGS = $(ORDER_TOOLEXEC) -ldflags=-funcorder=$(HOT)

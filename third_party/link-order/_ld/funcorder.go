@@ -17,8 +17,8 @@ import (
 
 var flagFuncOrder = flag.String("funcorder", "", "lay out the functions named in `file` (one a line) first, in its order")
 
-// orderText lays out the Go functions in this order: the package
-// initialisers (all run at start), the functions named in the -funcorder
+// orderText lays out the Go functions in this order: the first one as it
+// was, the package initialisers (all run at start), the functions named in the -funcorder
 // file in its order, the tiny ones (64 bytes at most: the generated
 // wrappers of promoted methods, which a coverage profile never names) and
 // the type equality and hash functions, then every other in the order it
@@ -52,6 +52,21 @@ func orderText(ctxt *Link) {
 	for k, s := range textp {
 		ranks[k] = funcRank(rank, ldr.SymName(s), ldr.SymSize(s))
 	}
+	// The first function keeps its place: the function name table gives
+	// it offset 0, which the runtime reads as no name. An initialiser
+	// there broke GODEBUG=inittrace=1 (runtime.funcpkgpath indexed an
+	// empty name: "index out of range" before main). First is the first
+	// of the lowest symbol type: textaddress sorts by type after this
+	// (textp[0] is go:textfipsstart, which goes after every STEXT).
+	if len(textp) > 0 {
+		first := 0
+		for k, s := range textp {
+			if ldr.SymType(s) < ldr.SymType(textp[first]) {
+				first = k
+			}
+		}
+		ranks[first] = rankFirst
+	}
 	idx := make([]int, len(textp))
 	for k := range idx {
 		idx[k] = k
@@ -65,9 +80,10 @@ func orderText(ctxt *Link) {
 
 // Ranks outside the order file's lines.
 const (
-	rankInit = -1           // package initialisers: all run at start
-	rankWarm = 1<<30 - 1    // generated functions no coverage profile names
-	rankCold = rankWarm + 1 // the rest, in their usual order
+	rankFirst = -2           // the first function, as it was
+	rankInit  = -1           // package initialisers: all run at start
+	rankWarm  = 1<<30 - 1    // generated functions no coverage profile names
+	rankCold  = rankWarm + 1 // the rest, in their usual order
 )
 
 // funcRank is the rank of the function name (size bytes long): its line in
