@@ -24,9 +24,9 @@ cd "$top"
 "$go" build -o "$tmp/linkorder" ./internal/linkorder
 r=1
 while [ "$r" -le "$rounds" ]; do
-	# The list's sum in the flags: go's build cache does not know the
-	# file, so the same flags would give last round's binary.
-	sum=$(sha256sum "$hot" | cut -c1-16)
+	# The list's and the linker's sum in the flags: go's build cache
+	# knows neither, so the same flags would give last round's binary.
+	sum=$(cat "$hot" "${CLOVE_LINKER:-$top/build/link/link}" 2>/dev/null | sha256sum | cut -c1-16)
 	# The runtime's overlay as make build uses it (third_party/span-sets).
 	set --
 	if [ -f "$top/build/runtime/overlay.json" ]; then
