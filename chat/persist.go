@@ -153,39 +153,19 @@ func groupMessage(account string, g xmppclient.GroupMessage) *store.Message {
 	}
 }
 
+// persistRoster stores a roster result or push in one transaction
+// (store.UpdateRoster: one disk sync for a roster of 1,000).
 func persistRoster(ctx context.Context, st *store.Store, account string, e xmppclient.RosterChanged) error {
-	if e.Full {
-		old, err := st.Contacts(ctx, account)
-		if err != nil {
-			return err
-		}
-		keep := map[string]bool{}
-		for _, it := range e.Items {
-			keep[it.JID.Bare().String()] = true
-		}
-		for _, c := range old {
-			if !keep[c.JID] {
-				if err := st.RemoveContact(ctx, account, c.JID); err != nil {
-					return err
-				}
-			}
-		}
-	}
+	u := store.RosterUpdate{Account: account, Full: e.Full, Ver: e.Ver}
 	for _, it := range e.Items {
-		var err error
+		j := it.JID.Bare().String()
 		if it.Subscription == "remove" {
-			err = st.RemoveContact(ctx, account, it.JID.Bare().String())
-		} else {
-			err = st.PutContact(ctx, store.Contact{Account: account, JID: it.JID.Bare().String(), Name: it.Name, Subscription: it.Subscription, Groups: it.Groups})
+			u.Remove = append(u.Remove, j)
+			continue
 		}
-		if err != nil {
-			return err
-		}
+		u.Put = append(u.Put, store.Contact{Account: account, JID: j, Name: it.Name, Subscription: it.Subscription, Groups: it.Groups})
 	}
-	if e.Ver != "" {
-		return st.SetRosterVersion(ctx, account, e.Ver)
-	}
-	return nil
+	return st.UpdateRoster(ctx, u)
 }
 
 // storeFile and clientFile carry what a message shares between the
