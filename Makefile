@@ -104,7 +104,7 @@ $(CURDIR)/build/fyne-idle/go.mod: go.mod go.sum $(shell find third_party -type f
 
 # Built from the toolchain's source; when that fails (another Go release,
 # mklink.sh says why) toolexec.sh links with the stock linker.
-$(LINKER): third_party/link-order/_ld/funcorder.go third_party/link-order/mklink.sh
+$(LINKER): $(wildcard third_party/link-order/_ld/*.go) third_party/link-order/mklink.sh
 	third_party/link-order/mklink.sh $(LINKER) || true
 
 $(SPAN_OVERLAY): third_party/span-sets/mkoverlay.sh $(GOROOT_SPANSET)

@@ -38,7 +38,10 @@ func TestLinkOrderPutsListedFunctionsFirst(t *testing.T) {
 		"go.mod": "module prog\n\ngo 1.24\n",
 		"main.go": `package main
 
-import "fmt"
+import (
+	"fmt"
+	"runtime"
+)
 
 //go:noinline
 func a() int { return 1 }
@@ -52,7 +55,10 @@ func c() int { return 3 }
 //go:noinline
 func d() int { return 4 }
 
-func main() { fmt.Println("ok", a()+b()+c()+d()) }
+func main() {
+	_, _, line, _ := runtime.Caller(0) // line 21
+	fmt.Println("ok", a()+b()+c()+d(), line)
+}
 `,
 		"hot.txt": "main.c\nmain.a\nmain.nosuch\n",
 	}
@@ -78,8 +84,10 @@ func main() { fmt.Println("ok", a()+b()+c()+d()) }
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build with -funcorder: %v\n%s", err, out)
 	}
-	if out, err := exec.Command(bin).Output(); err != nil || strings.TrimSpace(string(out)) != "ok 10" {
-		t.Fatalf("the program: %q, %v", out, err)
+	// The line runtime.Caller reads from the line table, which the patched
+	// linker lays out after the tables a running program reads.
+	if out, err := exec.Command(bin).Output(); err != nil || strings.TrimSpace(string(out)) != "ok 10 21" {
+		t.Fatalf("the program: %q, %v; want \"ok 10 21\"", out, err)
 	}
 	// The runtime names each package's initialiser when asked to trace
 	// them; the first function in the text has no name for it (see
