@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -83,6 +84,7 @@ func Run(ctx context.Context, o Options) error {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	fa := app.NewWithID(appID)
+	declareFyneDo(fa)
 	fa.SetIcon(ui.Icon())
 	go func() {
 		<-ctx.Done()
@@ -116,6 +118,23 @@ func Run(ctx context.Context, o Options) error {
 	settle.Stop()
 	g.stop()
 	return nil
+}
+
+// declareFyneDo tells Fyne that Clove calls it only on its goroutine
+// (through fyne.Do), as FyneApp.toml's [Migrations] fyneDo does for a
+// `fyne package` build; a plain go build does not read that file. Without
+// it, each window call (show, resize, title, content) checks that it runs
+// on the main goroutine by runtime.Stack, a whole traceback of the caller:
+// function names and file and line tables read at every start (their pages
+// of the binary then resident) to print into a 30-byte buffer. No test run
+// ever logged Fyne's "Error in Fyne call thread".
+func declareFyneDo(fa fyne.App) {
+	md := fa.Metadata()
+	mig := make(map[string]bool, len(md.Migrations)+1)
+	maps.Copy(mig, md.Migrations)
+	mig["fyneDo"] = true
+	md.Migrations = mig
+	app.SetMetadata(md)
 }
 
 // settleAfter is when, after start, the heap that building the window left
