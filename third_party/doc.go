@@ -46,10 +46,13 @@
 //     faults.sh adds what coverage cannot name from where the start
 //     page-faults), so that fewer of the binary's code pages are
 //     resident: 5.3 MB of the text after a start instead of 10.5 (docs/benchmarks.md,
-//     "Start-up code first", "What coverage cannot name"). mklink.sh builds the linker from the
-//     toolchain's source with go build -overlay (_ld/funcorder.go added,
-//     one call inserted); toolexec.sh runs it for go build -toolexec.
-//     TestLinkOrderPutsListedFunctionsFirst checks it.
+//     "Start-up code first", "What coverage cannot name"). With
+//     -funcorder it also lays out the functions' file and line tables
+//     (read only to print a traceback) after the tables a running program
+//     reads (_ld/pctab.go). mklink.sh builds the linker from the
+//     toolchain's source with go build -overlay (_ld/*.go added, a call
+//     inserted into data.go and pcln.go each); toolexec.sh runs it for go
+//     build -toolexec. TestLinkOrderPutsListedFunctionsFirst checks it.
 //
 // And one patches Go's runtime, also from the toolchain's source:
 //
