@@ -21,29 +21,10 @@ type Contact struct {
 // PutContact stores c, replacing the stored item with the same account and
 // JID. ErrNotFound if the account is not stored.
 func (s *Store) PutContact(ctx context.Context, c Contact) error {
-	const op = "put contact"
 	if c.Account == "" || c.JID == "" {
-		return fmt.Errorf("store: %s: empty account or JID: %w", op, ErrInvalid)
+		return fmt.Errorf("store: put contact: empty account or JID: %w", ErrInvalid)
 	}
-	groups := []string{}
-	if c.Groups != nil {
-		groups = c.Groups
-	}
-	g, err := json.Marshal(groups)
-	if err != nil {
-		return wrap(op, err)
-	}
-	return s.wr.do(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO contacts (account, jid, name, subscription, ask, groups)
-			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (account, jid) DO UPDATE SET name = excluded.name,
-				subscription = excluded.subscription, ask = excluded.ask, groups = excluded.groups`,
-			c.Account, c.JID, c.Name, c.Subscription, c.Ask, string(g))
-		if isForeignKey(err) {
-			return noAccount(c.Account)
-		}
-		return err
-	})
+	return s.UpdateRoster(ctx, RosterUpdate{Account: c.Account, Put: []Contact{c}})
 }
 
 // RosterUpdate is a roster result or push (RFC 6121) to store at once.
