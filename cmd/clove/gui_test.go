@@ -155,7 +155,7 @@ func linkOrderFlags() []string {
 	if err != nil {
 		return nil
 	}
-	if _, err := os.Stat(filepath.Join(root, "build", "link", "link")); err != nil {
+	if !fileExists(filepath.Join(root, "build", "link", "link")) {
 		return nil
 	}
 	lo := filepath.Join(root, "third_party", "link-order")

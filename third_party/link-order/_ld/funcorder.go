@@ -18,8 +18,8 @@ import (
 var flagFuncOrder = flag.String("funcorder", "", "lay out the functions named in `file` (one a line) first, in its order")
 
 // orderText lays out the Go functions in this order: the first one as it
-// was, the package initialisers (all run at start), the functions named in the -funcorder
-// file in its order, the tiny ones (64 bytes at most: the generated
+// was, the package initialisers (all run at start), the functions named in
+// the -funcorder file in its order, the tiny ones (64 bytes at most: the generated
 // wrappers of promoted methods, which a coverage profile never names) and
 // the type equality and hash functions, then every other in the order it
 // had. A closure or a generic instantiation goes with the function it
