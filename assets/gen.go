@@ -1,6 +1,7 @@
 //go:build ignore
 
-// gen draws clove.png (256×256) and clove-tray.png (64×64, the tray's copy):
+// gen draws clove.png (256×256, the packaged app's icon), clove-window.png
+// (128×128, the windows' icon) and clove-tray.png (64×64, the tray's copy):
 // a clove bud (round head on four sepals) on a tapering stem, anti-aliased
 // by supersampling (4×4 samples per 256th of the design). Run: go run gen.go
 package main
@@ -48,7 +49,7 @@ func main() {
 	for _, f := range []struct {
 		name string
 		size int
-	}{{"clove.png", 256}, {"clove-tray.png", 64}} {
+	}{{"clove.png", 256}, {"clove-window.png", 128}, {"clove-tray.png", 64}} {
 		draw(f.name, f.size)
 	}
 }

@@ -38,10 +38,12 @@ type Options struct {
 	// named a password file) rather than "no password yet".
 	Password          func(account string) (string, error)
 	ShowPasswordError bool
-	// Remember keeps a password: in the OS keyring, or with NoKeyring set
-	// (why there is none) in the profile, unencrypted; nil: nowhere.
+	// Remember keeps a password: in the OS keyring, or where NoKeyring
+	// says why there is none, in the profile, unencrypted; nil: nowhere.
+	// NoKeyring may wait for its answer (a D-Bus round trip); nil: there
+	// is a keyring.
 	Remember  func(account, password string) error
-	NoKeyring error
+	NoKeyring func() error
 	// StartNode starts the bundled node in dir in the background and
 	// returns once it answers (the wizard's "run my own node").
 	StartNode func(ctx context.Context, dir, network string) error
@@ -58,6 +60,15 @@ type Options struct {
 	// right after the settle collection (CLOVE_HEAP_PROFILE; how the
 	// window's memory is broken down, docs/benchmarks.md).
 	HeapProfile string
+}
+
+// noKeyring says why there is no OS keyring to keep passwords in
+// (Options.NoKeyring); nil: there is one.
+func (o Options) noKeyring() error {
+	if o.NoKeyring == nil {
+		return nil
+	}
+	return o.NoKeyring()
 }
 
 // HasDisplay reports whether a window can be opened: an X or Wayland
@@ -83,6 +94,7 @@ func Run(ctx context.Context, o Options) error {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	useComposeCache(o.Getenv) // before GLFW starts, in the first window
 	fa := app.NewWithID(appID)
 	declareFyneDo(fa)
 	fa.SetIcon(ui.Icon())
@@ -178,7 +190,7 @@ func (g *run) open(a store.Account) (*ui.Pane, *Backend) {
 		g.shell.OnRemoveAccount(g.removeAccount)
 		g.shell.SetClipboardImage(clipboardImage(g.o.Log))
 		if g.o.Forget != nil {
-			g.shell.OnForgetPasswords(g.passwordsWhere(), g.forgetPasswords)
+			g.shell.OnForgetPasswords(g.passwordsWhere, g.forgetPasswords)
 		}
 	}
 	w := g.shell.Add(a.JID, b)
@@ -253,7 +265,7 @@ func (g *run) passwordsWhere() string {
 	switch {
 	case g.o.Remember == nil:
 		return "Passwords are not saved here."
-	case g.o.NoKeyring != nil:
+	case g.o.noKeyring() != nil:
 		return "There is no system keyring here: saved passwords are stored unencrypted in " + chat.PasswordsDir(g.o.Profile.Dir()) + "."
 	}
 	return "Saved passwords are kept in the system keyring."

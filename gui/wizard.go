@@ -224,10 +224,11 @@ func rememberChoice(o Options) (label, warning string, byDefault bool) {
 	switch {
 	case o.Remember == nil:
 		return "", "", false
-	case o.NoKeyring != nil:
+	}
+	if err := o.noKeyring(); err != nil {
 		return "No system keyring here: save the password in the profile",
 			fmt.Sprintf("Clove cannot use a system keyring (%s). Saved in the profile, the password is stored unencrypted in %s; anyone with your user account can read it.",
-				o.NoKeyring, chat.PasswordsDir(o.Profile.Dir())), false
+				err, chat.PasswordsDir(o.Profile.Dir())), false
 	}
 	return "Remember the password (system keyring)", "", true
 }
@@ -457,7 +458,7 @@ func (w *WizardBackend) RunNode(ctx context.Context, f ui.NodeForm) (ui.NodeResu
 	}
 	// The node's admin password goes to the keyring unasked, never
 	// unasked into the profile in plain text.
-	w.loggedIn(a, f.Password, w.o.NoKeyring == nil)
+	w.loggedIn(a, f.Password, w.o.noKeyring() == nil)
 	return r, nil
 }
 

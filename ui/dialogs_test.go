@@ -238,7 +238,7 @@ func everyDialog() []namedDialog {
 		{"error", func(a *Pane) { showError(a.win, errors.New("you are offline"), nil) }},
 		{"I2P link", func(a *Pane) { a.askI2PLink(u) }},
 		{"preferences", func(a *Pane) {
-			a.shell.OnForgetPasswords("kept in the keyring", func() {})
+			a.shell.OnForgetPasswords(func() string { return "kept in the keyring" }, func() {})
 			a.shell.ShowPreferences()
 		}},
 		{"remove account", func(a *Pane) { a.shell.confirmRemoveAccount(a) }},

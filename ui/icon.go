@@ -6,10 +6,21 @@ import (
 	"github.com/clove-xmpp/clove/assets"
 )
 
-var icon = fyne.NewStaticResource("clove.png", assets.IconPNG)
+var icon = fyne.NewStaticResource("clove-window.png", assets.WindowPNG)
 
-// Icon is Clove's application icon.
+// Icon is Clove's application icon, at the size of a window's (128×128,
+// assets.WindowPNG).
 func Icon() fyne.Resource { return icon }
+
+// setWindowIcon gives w Clove's icon unless it has it already: a window
+// takes the app's icon as it is made (gui.Run sets it), and each SetIcon
+// before the window is shown decodes the icon and sends it to the X server
+// once more as the window is mapped (measured: 2–3 ms a call).
+func setWindowIcon(fa fyne.App, w fyne.Window) {
+	if fa.Icon() != icon {
+		w.SetIcon(icon)
+	}
+}
 
 var trayIcon = fyne.NewStaticResource("clove-tray.png", assets.TrayPNG)
 

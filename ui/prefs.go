@@ -60,8 +60,9 @@ func (s *Shell) applyTheme() {
 
 // OnForgetPasswords gives the Preferences a "Forget saved passwords"
 // button: forget deletes every account's saved password (the OS keyring,
-// the profile), and where says where they are kept now.
-func (s *Shell) OnForgetPasswords(where string, forget func()) {
+// the profile), and where says where they are kept now (asked when the
+// Preferences open: it may wait for the OS keyring's answer).
+func (s *Shell) OnForgetPasswords(where func() string, forget func()) {
 	s.passwordsWhere, s.forgetPasswords = where, forget
 }
 
@@ -167,10 +168,12 @@ func (s *Shell) ShowPreferences() {
 		heading("Passwords"),
 		remember, prefHint("The login prompt offers to keep them."),
 	}
-	if s.passwordsWhere != "" {
-		where := widget.NewLabel(s.passwordsWhere) // a warning when unencrypted: plain text
-		where.Wrapping = fyne.TextWrapWord
-		rows = append(rows, where)
+	if s.passwordsWhere != nil {
+		if text := s.passwordsWhere(); text != "" {
+			where := widget.NewLabel(text) // a warning when unencrypted: plain text
+			where.Wrapping = fyne.TextWrapWord
+			rows = append(rows, where)
+		}
 	}
 	if s.forgetPasswords != nil {
 		rows = append(rows, container.NewHBox(widget.NewButton("Forget saved passwords", func() {

@@ -35,7 +35,7 @@ func TestPreferences(t *testing.T) {
 	b := threeContacts()
 	a, _ := newTestApp(t, b)
 	forgot := 0
-	a.shell.OnForgetPasswords("Saved passwords are kept in the system keyring.", func() { forgot++ })
+	a.shell.OnForgetPasswords(func() string { return "Saved passwords are kept in the system keyring." }, func() { forgot++ })
 	a.shell.ShowPreferences()
 	mustShowOverlay := func(want string) {
 		t.Helper()
@@ -99,7 +99,9 @@ func TestPreferences(t *testing.T) {
 func TestThePreferencesFitASmallWindow(t *testing.T) {
 	for _, size := range []fyne.Size{{Width: 420, Height: 320}, {Width: 900, Height: 600}} {
 		a, _ := newTestApp(t, threeContacts())
-		a.shell.OnForgetPasswords("There is no system keyring here: saved passwords are stored unencrypted in /home/someone/.local/share/clove/profile/passwords.", func() {})
+		a.shell.OnForgetPasswords(func() string {
+			return "There is no system keyring here: saved passwords are stored unencrypted in /home/someone/.local/share/clove/profile/passwords."
+		}, func() {})
 		a.win.Resize(size)
 		a.shell.ShowPreferences()
 		drv := fyne.CurrentApp().Driver()

@@ -39,7 +39,7 @@ type Shell struct {
 	// menu's "Remove account…").
 	removeAccount func(account string) error
 	// The Preferences' passwords: where they are kept, and forgetting them.
-	passwordsWhere  string
+	passwordsWhere  func() string
 	forgetPasswords func()
 	prefKey         string // where the window's size is kept ("": nowhere)
 	// clipboardImage reads a picture from the clipboard (nil: Ctrl+V
@@ -61,7 +61,7 @@ func (s *Shell) SetDo(do func(func())) { s.do = do }
 func NewShell(fa fyne.App) *Shell {
 	s := &Shell{fa: fa, foreground: true, inactiveAfter: inactiveAfter, do: fyne.Do}
 	s.win = fa.NewWindow("Clove")
-	s.win.SetIcon(Icon())
+	setWindowIcon(fa, s.win)
 	s.win.SetContent(widget.NewLabel(""))
 	s.win.Resize(fyne.NewSize(900, 600))
 	s.watchActivity(fa.Lifecycle())

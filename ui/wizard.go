@@ -189,7 +189,7 @@ func NewWizard(fa fyne.App, b WizardBackend) *Wizard {
 		do:    fyne.Do,
 	}
 	w.win = fa.NewWindow("Clove — set up")
-	w.win.SetIcon(Icon())
+	setWindowIcon(fa, w.win)
 	w.win.Resize(fyne.NewSize(640, 520))
 	w.win.SetOnClosed(func() {
 		cancel()

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"sync"
 
 	"github.com/clove-xmpp/clove/chat"
 	"github.com/clove-xmpp/clove/gui"
@@ -53,13 +54,18 @@ func cmdGUI(ctx context.Context, e *env) error {
 
 // rememberer is where the window keeps a password it is asked to: the OS
 // keyring, or without one (noKeyring says why) the profile, which the
-// wizard says is unencrypted before the user picks it.
-func (e *env) rememberer() (remember func(account, password string) error, noKeyring error) {
-	if err := e.keyringError(); err != nil {
-		return func(account, password string) error {
+// wizard says is unencrypted before the user picks it. Whether there is a
+// keyring is asked at once, on a goroutine of its own: the D-Bus round
+// trips (3 ms of the window's start when they ran before it, measured
+// 2026-12-07) are done long before the window first needs the answer.
+func (e *env) rememberer() (remember func(account, password string) error, noKeyring func() error) {
+	noKeyring = sync.OnceValue(e.keyringError)
+	go noKeyring()
+	return func(account, password string) error {
+		if noKeyring() != nil {
 			_, err := chat.SavePassword(e.profile, account, password)
 			return err
-		}, err
-	}
-	return e.rememberPassword, nil
+		}
+		return e.rememberPassword(account, password)
+	}, noKeyring
 }

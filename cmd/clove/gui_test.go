@@ -203,14 +203,21 @@ type window struct {
 
 func startWindow(t *testing.T, display, profile, password, title string) *window {
 	t.Helper()
-	w := &window{t: t, display: display, stderr: &lockedBuffer{}}
-	home := t.TempDir()
+	var cmd *exec.Cmd
 	if profile == "" { // the default profile, under $HOME
-		w.cmd = exec.Command(buildClove(t))
+		cmd = exec.Command(buildClove(t))
 	} else {
-		w.cmd = exec.Command(buildClove(t), "--profile", profile)
+		cmd = exec.Command(buildClove(t), "--profile", profile)
 	}
-	w.cmd.Env = []string{"DISPLAY=" + display, "HOME=" + home, "PATH=" + os.Getenv("PATH"), "CLOVE_PASSWORD=" + password, "LANG=C.UTF-8"}
+	cmd.Env = []string{"DISPLAY=" + display, "HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "CLOVE_PASSWORD=" + password, "LANG=C.UTF-8"}
+	return launchWindow(t, display, cmd, title)
+}
+
+// launchWindow starts cmd, a clove ready to run, and waits for its window
+// named title.
+func launchWindow(t *testing.T, display string, cmd *exec.Cmd, title string) *window {
+	t.Helper()
+	w := &window{t: t, display: display, stderr: &lockedBuffer{}, cmd: cmd}
 	w.cmd.Stderr = w.stderr
 	start := time.Now()
 	if err := w.cmd.Start(); err != nil {

@@ -35,7 +35,8 @@ func TestWindowRemembersInTheKeyringOrTheProfile(t *testing.T) {
 				}
 				return ""
 			}}
-			remember, noKeyring := e.rememberer()
+			remember, probe := e.rememberer()
+			noKeyring := probe()
 			if (noKeyring == nil) != (tc.wantNoKeyring == "") || (noKeyring != nil && !strings.Contains(noKeyring.Error(), tc.wantNoKeyring)) {
 				t.Fatalf("noKeyring %v; want %q", noKeyring, tc.wantNoKeyring)
 			}
