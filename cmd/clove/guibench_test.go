@@ -35,7 +35,8 @@ import (
 // As on a desktop: Xvfb with -noreset (without it, the server resets when
 // its last client leaves, and GTK3 apps load Mesa + libLLVM), a private
 // D-Bus session daemon per start (without one Clove has no tray and no
-// settings portal: ~7.5 MiB less), a home of its own per app. Clove and
+// settings portal: ~7.5 MiB less), a home of its own per app, with its
+// cache directory named (XDG_CACHE_HOME=$HOME/.cache, see start). Clove and
 // Pidgin log in to the same account on a real prosody on loopback with
 // 1,000 contacts in its roster; Gajim and Dino start without an account
 // (their first-run window) — see docs/benchmarks.md.
@@ -231,8 +232,14 @@ type threadIdle struct {
 func (a *guiApp) start(tb testing.TB, display string, watch *mapWatch, pw string, settle, idle time.Duration) guiRun {
 	tb.Helper()
 	run := filepath.Join(a.home, "run")
+	// XDG_CACHE_HOME: where a desktop user's apps keep their caches. The
+	// GTK apps find ~/.cache through $HOME, but Mesa looks the home up in
+	// the passwd file, where user 65534 (asUser) has /nonexistent: without
+	// this its shader cache was off for Clove and the one-label window,
+	// and each start compiled again what a desktop's Mesa keeps
+	// (docs/benchmarks.md, "Mesa's shader cache").
 	env := []string{"DISPLAY=" + display, "HOME=" + a.home, "PATH=" + os.Getenv("PATH"), "LANG=C.UTF-8",
-		"XDG_RUNTIME_DIR=" + run, "CLOVE_PASSWORD=" + pw}
+		"XDG_RUNTIME_DIR=" + run, "CLOVE_PASSWORD=" + pw, "XDG_CACHE_HOME=" + filepath.Join(a.home, ".cache")}
 	cmd := exec.Command(a.argv[0], a.argv[1:]...)
 	cmd.Env = append(env, a.env...)
 	cmd.Env = append(cmd.Env, "DBUS_SESSION_BUS_ADDRESS=")
