@@ -221,8 +221,7 @@ func (w *WizardBackend) RememberChoice() (label, warning string, byDefault bool)
 // password: in the OS keyring (ticked), or without one in the profile
 // (unticked, with a warning); none without Options.Remember.
 func rememberChoice(o Options) (label, warning string, byDefault bool) {
-	switch {
-	case o.Remember == nil:
+	if o.Remember == nil {
 		return "", "", false
 	}
 	if err := o.noKeyring(); err != nil {
