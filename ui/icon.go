@@ -15,7 +15,8 @@ func Icon() fyne.Resource { return icon }
 // setWindowIcon gives w Clove's icon unless it has it already: a window
 // takes the app's icon as it is made (gui.Run sets it), and each SetIcon
 // before the window is shown decodes the icon and sends it to the X server
-// once more as the window is mapped (measured: 2–3 ms a call).
+// once more as the window is mapped (measured at 256×256: 9 ms for the
+// first call, 3 for the next, 2026-12-07).
 func setWindowIcon(fa fyne.App, w fyne.Window) {
 	if fa.Icon() != icon {
 		w.SetIcon(icon)
